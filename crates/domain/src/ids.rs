@@ -1,0 +1,29 @@
+//! Typed ids: a `TenantId` can never be passed where a `ZoneId` is meant.
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// The database id of a gemeente.
+    TenantId
+);
+typed_id!(
+    /// The database id of a zone (locatie / gebied).
+    ZoneId
+);
+typed_id!(
+    /// The database id of a product type of a gemeente.
+    ProductTypeId
+);

@@ -1,0 +1,39 @@
+//! The pure Parkportal domain: typed ids, gemeenten (tenants) with their zones, product types and
+//! themes, the `Clock` port, and the use cases written against ports (traits).
+//!
+//! Nothing here knows HTTP, SQL, e-mail or rhai: the composition root (`src/`) hands the use cases
+//! implementations of the ports, so the domain can be tested without a database.
+
+pub mod clock;
+pub mod ids;
+pub mod ports;
+pub mod tenancy;
+pub mod tenant;
+pub mod theme;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use ids::{ProductTypeId, TenantId, ZoneId};
+pub use ports::{Readiness, SaveTenantError, Saved, StoreError, TenantRepository};
+pub use tenancy::{ImportError, ImportOutcome, TenantDirectory};
+pub use tenant::{
+    BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl, Tenant,
+    TenantConfig, TenantOverview, TenantSlug, ThemeName, ZoneSpec,
+};
+pub use theme::{ContrastProblem, ThemeTokens};
+
+/// A value that did not parse, with a stable code for the user and a detail for the log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} is invalid: {detail}")]
+pub struct ParseError {
+    /// What was being parsed, e.g. `slug`.
+    pub what: &'static str,
+    /// Why it was refused.
+    pub detail: String,
+}
+
+impl ParseError {
+    /// A parse error for `what` with a human-readable `detail`.
+    pub fn new(what: &'static str, detail: impl Into<String>) -> Self {
+        Self { what, detail: detail.into() }
+    }
+}

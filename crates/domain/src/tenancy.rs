@@ -1,0 +1,113 @@
+//! Use cases around gemeenten: which gemeente a request is for, listing them, and bringing them in
+//! and out as files.
+
+use crate::ports::{SaveTenantError, Saved, StoreError, TenantRepository};
+use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
+use crate::theme::ThemeTokens;
+use crate::{ParseError, TenantId};
+use std::sync::Arc;
+
+/// Why a gemeente could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The configuration is inconsistent.
+    #[error("the configuration of {slug} is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// The gemeente.
+        slug: TenantSlug,
+        /// Everything that is wrong.
+        problems: Vec<ParseError>,
+    },
+    /// Saving failed.
+    #[error(transparent)]
+    Save(#[from] SaveTenantError),
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// A new gemeente.
+    Created(TenantId),
+    /// An existing gemeente was updated.
+    Updated(TenantId),
+}
+
+/// The gemeenten of the platform: the use cases pages and the CLI call.
+#[derive(Clone)]
+pub struct TenantDirectory {
+    repo: Arc<dyn TenantRepository>,
+    base_tokens: ThemeTokens,
+}
+
+impl TenantDirectory {
+    /// A directory over `repo`; `base_tokens` are the default theme's, which every gemeente's
+    /// tokens are laid over (and checked against).
+    pub fn new(repo: Arc<dyn TenantRepository>, base_tokens: ThemeTokens) -> Self {
+        Self { repo, base_tokens }
+    }
+
+    /// The default theme's tokens.
+    pub fn base_tokens(&self) -> &ThemeTokens {
+        &self.base_tokens
+    }
+
+    /// The gemeente a request's Host header selects, if any.
+    pub async fn by_host(&self, host: &str) -> Result<Option<Tenant>, StoreError> {
+        match Hostname::parse(host) {
+            Ok(host) => self.repo.by_host(&host).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The gemeente a `/g/{slug}/` path selects, if any.
+    pub async fn by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
+        match TenantSlug::parse(slug) {
+            Ok(slug) => self.repo.by_slug(&slug).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// All gemeenten, by name.
+    pub async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        self.repo.list().await
+    }
+
+    /// A gemeente with its zones and product types.
+    pub async fn overview(&self, id: TenantId) -> Result<Option<TenantOverview>, StoreError> {
+        self.repo.overview(id).await
+    }
+
+    /// A gemeente's logo.
+    pub async fn logo(&self, id: TenantId) -> Result<Option<Logo>, StoreError> {
+        self.repo.logo(id).await
+    }
+
+    /// Validates and saves a gemeente's configuration (creating or updating it).
+    pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
+        config.validate(&self.base_tokens).map_err(|problems| ImportError::Invalid {
+            slug: config.slug.clone(),
+            problems,
+        })?;
+        Ok(match self.repo.save(config).await? {
+            Saved::Created(id) => ImportOutcome::Created(id),
+            Saved::Updated(id) => ImportOutcome::Updated(id),
+        })
+    }
+
+    /// Imports the demo gemeenten only when there are no gemeenten at all, so that a second start
+    /// imports nothing twice. Returns how many were imported.
+    pub async fn import_if_empty(&self, configs: &[TenantConfig]) -> Result<usize, ImportError> {
+        if self.repo.count().await.map_err(SaveTenantError::from)? > 0 {
+            return Ok(0);
+        }
+        for config in configs {
+            self.import(config).await?;
+        }
+        Ok(configs.len())
+    }
+
+    /// The whole configuration of a gemeente, for `tenants export`.
+    pub async fn export(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
+        self.repo.config(slug).await
+    }
+}

@@ -1,0 +1,6 @@
+//! sea-orm entities: one module per table, mirroring the migrations.
+
+pub mod product_types;
+pub mod tenant_hosts;
+pub mod tenants;
+pub mod zones;

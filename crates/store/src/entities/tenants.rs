@@ -1,0 +1,26 @@
+//! The `tenants` table: one row per gemeente.
+
+use sea_orm::entity::prelude::*;
+
+/// A gemeente row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tenants")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub public_url: Option<String>,
+    pub time_zone: String,
+    pub default_language: String,
+    pub theme: String,
+    pub tokens: String,
+    pub logo: Vec<u8>,
+    pub logo_content_type: String,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

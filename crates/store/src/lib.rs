@@ -1,0 +1,9 @@
+//! Storage: sea-orm entities and the repositories that implement the domain's ports, on SQLite
+//! (the embedded default) and PostgreSQL alike. Only the composition root (`src/`) knows this crate.
+
+mod database;
+mod entities;
+mod tenants;
+
+pub use database::{redact_url, Backend, Database, DatabaseSettings};
+pub use tenants::SeaTenantRepository;

@@ -1,0 +1,305 @@
+//! The tenant repository: gemeenten, their hosts, zones and product types.
+
+use crate::database::Database;
+use crate::entities::{product_types, tenant_hosts, tenants, zones};
+use async_trait::async_trait;
+use parkportal_domain::ports::{SaveTenantError, Saved};
+use parkportal_domain::{
+    BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl, StoreError,
+    Tenant, TenantConfig, TenantId, TenantOverview, TenantRepository, TenantSlug, ThemeName,
+    ThemeTokens, ZoneSpec,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+
+/// Gemeenten in the database.
+#[derive(Clone, Debug)]
+pub struct SeaTenantRepository {
+    db: Database,
+}
+
+impl SeaTenantRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::new(format!("stored {what} does not parse: {e}"))
+}
+
+fn to_tenant(row: tenants::Model, hosts: Vec<tenant_hosts::Model>) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        id: TenantId(row.id),
+        slug: TenantSlug::parse(&row.slug).map_err(|e| corrupt("slug", e))?,
+        name: row.name,
+        hosts: hosts
+            .iter()
+            .map(|h| Hostname::parse(&h.host).map_err(|e| corrupt("host", e)))
+            .collect::<Result<_, _>>()?,
+        public_url: row.public_url.as_deref().map(PublicUrl::parse).transpose().map_err(|e| corrupt("public url", e))?,
+        time_zone: row.time_zone.parse().map_err(|e| corrupt("time zone", e))?,
+        default_language: Language::parse(&row.default_language).map_err(|e| corrupt("language", e))?,
+        theme: ThemeName::parse(&row.theme).map_err(|e| corrupt("theme", e))?,
+        tokens: ThemeTokens::from_json(&row.tokens).map_err(|e| corrupt("tokens", e))?,
+        version: row.version,
+    })
+}
+
+async fn hosts_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Vec<tenant_hosts::Model>, StoreError> {
+    tenant_hosts::Entity::find()
+        .filter(tenant_hosts::Column::TenantId.eq(id))
+        .order_by_asc(tenant_hosts::Column::Id)
+        .all(conn)
+        .await
+        .map_err(StoreError::new)
+}
+
+impl SeaTenantRepository {
+    async fn load(&self, row: Option<tenants::Model>) -> Result<Option<Tenant>, StoreError> {
+        match row {
+            Some(row) => {
+                let hosts = hosts_of(self.db.connection(), row.id).await?;
+                to_tenant(row, hosts).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn zones_and_types(&self, id: i64) -> Result<(Vec<ZoneSpec>, Vec<ProductTypeSpec>), StoreError> {
+        let conn = self.db.connection();
+        let zones = zones::Entity::find()
+            .filter(zones::Column::TenantId.eq(id))
+            .order_by_asc(zones::Column::Position)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .map(|z| Ok(ZoneSpec { code: Code::parse(&z.code).map_err(|e| corrupt("zone", e))?, name: z.name }))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let types = product_types::Entity::find()
+            .filter(product_types::Column::TenantId.eq(id))
+            .order_by_asc(product_types::Column::Position)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .map(|p| {
+                Ok(ProductTypeSpec {
+                    code: Code::parse(&p.code).map_err(|e| corrupt("product type", e))?,
+                    name: p.name,
+                    kind: ProductKind::parse(&p.kind).map_err(|e| corrupt("kind", e))?,
+                    unit: BalanceUnit::parse(&p.unit).map_err(|e| corrupt("unit", e))?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((zones, types))
+    }
+}
+
+#[async_trait]
+impl TenantRepository for SeaTenantRepository {
+    async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        let conn = self.db.connection();
+        let rows = tenants::Entity::find().order_by_asc(tenants::Column::Name).all(conn).await.map_err(StoreError::new)?;
+        let hosts = tenant_hosts::Entity::find()
+            .order_by_asc(tenant_hosts::Column::Id)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?;
+        rows.into_iter()
+            .map(|row| {
+                let own = hosts.iter().filter(|h| h.tenant_id == row.id).cloned().collect();
+                to_tenant(row, own)
+            })
+            .collect()
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        tenants::Entity::find().count(self.db.connection()).await.map_err(StoreError::new)
+    }
+
+    async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<Tenant>, StoreError> {
+        let row = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(slug.as_str()))
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        self.load(row).await
+    }
+
+    async fn by_host(&self, host: &Hostname) -> Result<Option<Tenant>, StoreError> {
+        let conn = self.db.connection();
+        let Some(entry) = tenant_hosts::Entity::find()
+            .filter(tenant_hosts::Column::Host.eq(host.as_str()))
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        let row = tenants::Entity::find_by_id(entry.tenant_id).one(conn).await.map_err(StoreError::new)?;
+        self.load(row).await
+    }
+
+    async fn overview(&self, id: TenantId) -> Result<Option<TenantOverview>, StoreError> {
+        let row = tenants::Entity::find_by_id(id.0).one(self.db.connection()).await.map_err(StoreError::new)?;
+        let Some(tenant) = self.load(row).await? else { return Ok(None) };
+        let (zones, product_types) = self.zones_and_types(id.0).await?;
+        Ok(Some(TenantOverview { tenant, zones, product_types }))
+    }
+
+    async fn logo(&self, id: TenantId) -> Result<Option<Logo>, StoreError> {
+        let row = tenants::Entity::find_by_id(id.0).one(self.db.connection()).await.map_err(StoreError::new)?;
+        Ok(row.map(|r| Logo { content_type: r.logo_content_type, bytes: r.logo }))
+    }
+
+    async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
+        let row = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(slug.as_str()))
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        let Some(row) = row else { return Ok(None) };
+        let logo = Logo { content_type: row.logo_content_type.clone(), bytes: row.logo.clone() };
+        let id = row.id;
+        let Some(tenant) = self.load(Some(row)).await? else { return Ok(None) };
+        let (zones, product_types) = self.zones_and_types(id).await?;
+        Ok(Some(TenantConfig {
+            slug: tenant.slug,
+            name: tenant.name,
+            hosts: tenant.hosts,
+            public_url: tenant.public_url,
+            time_zone: tenant.time_zone,
+            default_language: tenant.default_language,
+            theme: tenant.theme,
+            tokens: tenant.tokens,
+            logo,
+            zones,
+            product_types,
+        }))
+    }
+
+    async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError> {
+        let txn = self.db.connection().begin().await.map_err(StoreError::new)?;
+        let existing = tenants::Entity::find()
+            .filter(tenants::Column::Slug.eq(config.slug.as_str()))
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        for host in &config.hosts {
+            let taken = tenant_hosts::Entity::find()
+                .filter(tenant_hosts::Column::Host.eq(host.as_str()))
+                .one(&txn)
+                .await
+                .map_err(StoreError::new)?;
+            if let Some(taken) = taken
+                && existing.as_ref().is_none_or(|e| e.id != taken.tenant_id)
+            {
+                let owner = tenants::Entity::find_by_id(taken.tenant_id).one(&txn).await.map_err(StoreError::new)?;
+                let owner = owner.map(|o| o.slug).unwrap_or_default();
+                return Err(SaveTenantError::HostTaken {
+                    host: host.clone(),
+                    owner: TenantSlug::parse(&owner).map_err(|e| corrupt("slug", e))?,
+                });
+            }
+        }
+        let mut model = tenants::ActiveModel {
+            slug: Set(config.slug.as_str().to_owned()),
+            name: Set(config.name.clone()),
+            public_url: Set(config.public_url.as_ref().map(|u| u.as_str().to_owned())),
+            time_zone: Set(config.time_zone.name().to_owned()),
+            default_language: Set(config.default_language.code().to_owned()),
+            theme: Set(config.theme.as_str().to_owned()),
+            tokens: Set(config.tokens.to_json()),
+            logo: Set(config.logo.bytes.clone()),
+            logo_content_type: Set(config.logo.content_type.clone()),
+            ..Default::default()
+        };
+        let (id, saved) = match &existing {
+            Some(row) => {
+                model.id = Set(row.id);
+                model.version = Set(row.version + 1);
+                model.update(&txn).await.map_err(StoreError::new)?;
+                (row.id, Saved::Updated(TenantId(row.id)))
+            }
+            None => {
+                model.version = Set(1);
+                let row = model.insert(&txn).await.map_err(StoreError::new)?;
+                (row.id, Saved::Created(TenantId(row.id)))
+            }
+        };
+        tenant_hosts::Entity::delete_many()
+            .filter(tenant_hosts::Column::TenantId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        for host in &config.hosts {
+            tenant_hosts::ActiveModel { tenant_id: Set(id), host: Set(host.as_str().to_owned()), ..Default::default() }
+                .insert(&txn)
+                .await
+                .map_err(StoreError::new)?;
+        }
+        let known_zones = zones::Entity::find().filter(zones::Column::TenantId.eq(id)).all(&txn).await.map_err(StoreError::new)?;
+        for (position, zone) in config.zones.iter().enumerate() {
+            let position = i32::try_from(position).unwrap_or(i32::MAX);
+            match known_zones.iter().find(|z| z.code == zone.code.as_str()) {
+                Some(known) => {
+                    let mut active: zones::ActiveModel = known.clone().into();
+                    active.name = Set(zone.name.clone());
+                    active.position = Set(position);
+                    active.update(&txn).await.map_err(StoreError::new)?;
+                }
+                None => {
+                    zones::ActiveModel {
+                        tenant_id: Set(id),
+                        code: Set(zone.code.as_str().to_owned()),
+                        name: Set(zone.name.clone()),
+                        position: Set(position),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await
+                    .map_err(StoreError::new)?;
+                }
+            }
+        }
+        let known_types = product_types::Entity::find()
+            .filter(product_types::Column::TenantId.eq(id))
+            .all(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        for (position, pt) in config.product_types.iter().enumerate() {
+            let position = i32::try_from(position).unwrap_or(i32::MAX);
+            match known_types.iter().find(|t| t.code == pt.code.as_str()) {
+                Some(known) => {
+                    let mut active: product_types::ActiveModel = known.clone().into();
+                    active.name = Set(pt.name.clone());
+                    active.kind = Set(pt.kind.as_str().to_owned());
+                    active.unit = Set(pt.unit.as_str().to_owned());
+                    active.position = Set(position);
+                    active.update(&txn).await.map_err(StoreError::new)?;
+                }
+                None => {
+                    product_types::ActiveModel {
+                        tenant_id: Set(id),
+                        code: Set(pt.code.as_str().to_owned()),
+                        name: Set(pt.name.clone()),
+                        kind: Set(pt.kind.as_str().to_owned()),
+                        unit: Set(pt.unit.as_str().to_owned()),
+                        position: Set(position),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await
+                    .map_err(StoreError::new)?;
+                }
+            }
+        }
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(saved)
+    }
+}

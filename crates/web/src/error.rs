@@ -1,0 +1,79 @@
+//! Errors with two audiences: a stable code and a translated message for the user, the cause
+//! chain for the log. Nothing internal ever reaches a response body.
+
+use poem::error::ResponseError;
+use poem::http::StatusCode;
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing asked for does not exist (or is not the asker's to see).
+    #[error("not found")]
+    NotFound,
+    /// The request is malformed in a way no form field explains.
+    #[error("bad request")]
+    BadRequest,
+    /// Something failed inside; the cause goes to the log only.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    /// Wraps an internal cause.
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        AppError::Internal(cause.into())
+    }
+
+    /// The stable code the user and API clients see.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::BadRequest => "bad_request",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<parkportal_domain::StoreError> for AppError {
+    fn from(e: parkportal_domain::StoreError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+/// The stable code of an HTTP status, for error pages and JSON error bodies.
+pub fn code_of(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        429 => "too_many_requests",
+        s if s >= 500 => "internal_error",
+        _ => "bad_request",
+    }
+}
+
+/// The whole cause chain of an error, for the log.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,23 @@
+//! The shared web kit of the portal and the admin console: application state, tenant resolution,
+//! preferences (language, contrast), the translation catalogues, the minijinja environments with
+//! theme overrides, error pages, request ids, metrics and the operational endpoints.
+//!
+//! It reaches data only through the domain's use cases and ports.
+
+pub mod cookies;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod observe;
+pub mod ops;
+pub mod page;
+pub mod prefs;
+pub mod site;
+pub mod state;
+pub mod templates;
+
+pub use error::AppError;
+pub use page::PageContext;
+pub use prefs::{Contrast, Prefs};
+pub use site::{Site, SiteEndpoint};
+pub use state::{AppState, WebSettings};

@@ -1,0 +1,85 @@
+//! Rendering pages inside the frame the manual describes (header with menu icon, gemeente or
+//! product in the middle, balance on the right; footer with the accessibility statement).
+
+use crate::error::AppError;
+use crate::observe::RequestId;
+use crate::prefs::Prefs;
+use crate::site::Site;
+use crate::state::AppState;
+use minijinja::Value;
+use minijinja::context;
+use poem::web::Html;
+use poem::{FromRequest, Request, RequestBody};
+
+/// What every page needs to know about its request. Extract it in a handler and call
+/// [`PageContext::render`].
+#[derive(Clone)]
+pub struct PageContext {
+    /// Application state.
+    pub state: AppState,
+    /// The gemeente (or the platform) the request is for.
+    pub site: Site,
+    /// Language and contrast.
+    pub prefs: Prefs,
+    /// The request's id.
+    pub request_id: String,
+    /// The path as the browser asked for it (with a `/g/{slug}` prefix, if any), for return links.
+    pub path: String,
+}
+
+impl PageContext {
+    /// Builds the context from the parts a middleware has at hand.
+    pub fn from_parts(state: AppState, site: Site, req: &Request) -> Self {
+        let prefs = Prefs::of(req, site.default_language());
+        let request_id = req.data::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let path = format!("{}{}", site.base, req.uri().path());
+        Self { state, site, prefs, request_id, path }
+    }
+
+    /// Translates `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.state.catalogues().text(self.prefs.language, key, &[])
+    }
+
+    /// The values of the frame, shared by every page.
+    pub fn frame(&self) -> Value {
+        let tenant = self.site.tenant.as_ref().map(|t| {
+            context! {
+                name => t.name.clone(),
+                slug => t.slug.as_str(),
+                logo_url => format!("{}/logo?v={}", self.site.base, t.version),
+            }
+        });
+        let version = self.site.tenant.as_ref().map_or(0, |t| t.version);
+        context! {
+            lang => self.prefs.language.code(),
+            contrast => self.prefs.contrast.as_str(),
+            base => self.site.base.clone(),
+            home => format!("{}/", self.site.base),
+            path => self.path.clone(),
+            tenant => tenant,
+            theme_css => format!("{}/theme.css?v={version}", self.site.base),
+            version => self.state.settings().version.clone(),
+            request_id => self.request_id.clone(),
+        }
+    }
+
+    /// Renders `template` of the site's theme with `page` values and the frame.
+    pub fn render(&self, template: &str, page: Value) -> Result<Html<String>, AppError> {
+        let frame = self.frame();
+        let ctx = context! { ..page, ..frame };
+        self.state
+            .templates()
+            .render(&self.site.theme(), template, ctx)
+            .map(Html)
+            .map_err(AppError::internal)
+    }
+}
+
+impl<'a> FromRequest<'a> for PageContext {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let state = req.data::<AppState>().cloned().ok_or_else(|| AppError::internal("no application state"))?;
+        let site = req.data::<Site>().cloned().unwrap_or_else(Site::platform);
+        Ok(Self::from_parts(state, site, req))
+    }
+}

@@ -1,0 +1,18 @@
+//! The one migration set of Parkportal, run on SQLite and on PostgreSQL alike.
+//!
+//! Each issue adds its own migration file; a migration that has shipped is never edited (the
+//! migration's name comes from its file name, so never rename one either).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_tenants;
+
+/// Applies every migration in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_create_tenants::Migration)]
+    }
+}

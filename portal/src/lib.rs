@@ -1,0 +1,63 @@
+//! The resident side of Parkportal: the pages residents see (in Dutch and English, in their
+//! gemeente's theme) and the resident JSON API under `/api/v1`, described by `/api/openapi.json`.
+//!
+//! Handlers are thin: they extract, call a domain use case through the web kit's state, and render.
+
+mod api;
+mod assets;
+mod pages;
+mod preferences;
+
+use poem::{EndpointExt, IntoEndpoint, Response, Route, get};
+
+/// What a portal route serves; the browser checks visit every `Page` and must list or exclude each
+/// route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    /// An HTML page.
+    Page,
+    /// A link that sets a preference and redirects back.
+    Redirect,
+    /// A stylesheet, image or other file.
+    Asset,
+    /// JSON for programs.
+    Api,
+}
+
+type Table = Vec<(&'static str, RouteKind, poem::endpoint::BoxEndpoint<'static, Response>)>;
+
+fn table() -> Table {
+    fn ep<E: IntoEndpoint>(e: E) -> poem::endpoint::BoxEndpoint<'static, Response>
+    where
+        E::Endpoint: 'static,
+    {
+        e.into_endpoint().map_to_response().boxed()
+    }
+    let api = api::service();
+    let spec = api.spec_endpoint();
+    vec![
+        ("/", RouteKind::Page, ep(get(pages::home))),
+        ("/menu", RouteKind::Page, ep(get(pages::menu))),
+        ("/over", RouteKind::Page, ep(get(pages::about))),
+        ("/toegankelijkheid", RouteKind::Page, ep(get(pages::accessibility))),
+        ("/taal", RouteKind::Redirect, ep(get(preferences::language))),
+        ("/contrast", RouteKind::Redirect, ep(get(preferences::contrast))),
+        ("/theme.css", RouteKind::Asset, ep(get(assets::theme_css))),
+        ("/logo", RouteKind::Asset, ep(get(assets::logo))),
+        ("/api/openapi.json", RouteKind::Api, ep(spec)),
+        ("/api", RouteKind::Api, ep(api)),
+    ]
+}
+
+/// The portal's routes, to be nested at `/` by the composition root.
+pub fn routes() -> Route {
+    table().into_iter().fold(Route::new(), |route, (path, kind, endpoint)| match kind {
+        RouteKind::Api if path == "/api" => route.nest(path, endpoint),
+        _ => route.at(path, endpoint),
+    })
+}
+
+/// Every route of the portal with what it serves, for the browser checks' coverage rule.
+pub fn route_list() -> Vec<(&'static str, RouteKind)> {
+    table().into_iter().map(|(path, kind, _)| (path, kind)).collect()
+}

@@ -1,0 +1,93 @@
+//! The general pages: home (the platform's list of gemeenten, or a gemeente's start page), the
+//! menu, "Over Parkportal" and the accessibility statement.
+
+use chrono::Locale;
+use minijinja::context;
+use parkportal_domain::{BalanceUnit, Language, ProductKind};
+use parkportal_web::{AppError, PageContext};
+use poem::handler;
+use crate::preferences::return_path;
+use poem::web::{Html, Query};
+use serde::Deserialize;
+
+/// `GET /`: on the platform the list of gemeenten; on a gemeente its start page.
+#[handler]
+pub async fn home(page: PageContext) -> Result<Html<String>, AppError> {
+    let state = &page.state;
+    match page.site.tenant.clone() {
+        None => {
+            let tenants = state.tenants().list().await?;
+            let items: Vec<_> = tenants
+                .iter()
+                .map(|t| {
+                    context! {
+                        name => t.name.clone(),
+                        href => format!("/g/{}/", t.slug),
+                        logo_url => format!("/g/{}/logo?v={}", t.slug, t.version),
+                    }
+                })
+                .collect();
+            page.render("home_platform.html", context! { tenants => items })
+        }
+        Some(tenant) => {
+            let overview = state.tenants().overview(tenant.id).await?.ok_or(AppError::NotFound)?;
+            let now = state.clock().now().with_timezone(&tenant.time_zone);
+            let locale = match page.prefs.language {
+                Language::Nl => Locale::nl_NL,
+                Language::En => Locale::en_GB,
+            };
+            let zones: Vec<_> = overview.zones.iter().map(|z| z.name.clone()).collect();
+            let products: Vec<_> = overview
+                .product_types
+                .iter()
+                .map(|p| {
+                    let kind = match p.kind {
+                        ProductKind::VisitorScheme => "product.kind.visitor_scheme",
+                        ProductKind::Permit => "product.kind.permit",
+                    };
+                    let unit = match p.unit {
+                        BalanceUnit::Money => "product.unit.money",
+                        BalanceUnit::Minutes => "product.unit.minutes",
+                        BalanceUnit::Sessions => "product.unit.sessions",
+                        BalanceUnit::None => "product.unit.none",
+                    };
+                    context! { name => p.name.clone(), kind => kind, unit => unit }
+                })
+                .collect();
+            page.render(
+                "home_tenant.html",
+                context! {
+                    zones => zones,
+                    products => products,
+                    local_time => now.format_localized("%A %-d %B %Y, %H:%M", locale).to_string(),
+                    time_zone => tenant.time_zone.name(),
+                },
+            )
+        }
+    }
+}
+
+/// The query of the menu: where "Verlaat het menu" returns to.
+#[derive(Debug, Deserialize)]
+pub struct MenuQuery {
+    terug: Option<String>,
+}
+
+/// `GET /menu`: the menu as a page of its own, so that it works without JavaScript.
+#[handler]
+pub fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<String>, AppError> {
+    let terug = return_path(&page.site, q.terug.as_deref());
+    page.render("menu.html", context! { terug => terug })
+}
+
+/// `GET /over`: "Over Parkportal", with the version the helpdesk asks for.
+#[handler]
+pub fn about(page: PageContext) -> Result<Html<String>, AppError> {
+    page.render("about.html", context! {})
+}
+
+/// `GET /toegankelijkheid`: the accessibility statement.
+#[handler]
+pub fn accessibility(page: PageContext) -> Result<Html<String>, AppError> {
+    page.render("accessibility.html", context! {})
+}

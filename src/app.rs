@@ -1,0 +1,200 @@
+//! The composition root: builds the store, hands it to the domain's use cases as ports, and serves
+//! the portal (and, later, the admin console) with the web kit's middleware around it.
+
+use crate::bundle;
+use crate::config::Config;
+use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
+use parkportal_store::{Database, DatabaseSettings, SeaTenantRepository};
+use parkportal_web::i18n::Catalogues;
+use parkportal_web::observe::Observe;
+use parkportal_web::site::SiteResolver;
+use parkportal_web::templates::Templates;
+use parkportal_web::{AppState, WebSettings};
+use poem::endpoint::StaticFilesEndpoint;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::middleware::Compression;
+use poem::{EndpointExt, Route, Server};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration is unusable.
+    #[error("{0}")]
+    Config(String),
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[source] parkportal_domain::StoreError),
+    /// The demo gemeenten could not be read or imported.
+    #[error("demo gemeenten: {0}")]
+    Demo(String),
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The version shown in "Over Parkportal" and the API.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Opens the configured database (creating the embedded file's folder) and migrates it.
+pub async fn open_database(config: &Config) -> Result<Database, StartError> {
+    if config.is_embedded()
+        && let Some(parent) = config.database.path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| StartError::Config(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    let settings = DatabaseSettings {
+        url: config.database_url(),
+        max_connections: config.database.max_connections,
+        busy_timeout: Duration::from_secs(config.database.busy_timeout_seconds),
+    };
+    let db = Database::connect(&settings).await.map_err(StartError::Database)?;
+    db.migrate().await.map_err(StartError::Database)?;
+    Ok(db)
+}
+
+/// The gemeenten use cases on `db`.
+pub fn tenant_directory(config: &Config, db: &Database) -> Result<TenantDirectory, StartError> {
+    let base = bundle::base_tokens(&config.paths.themes).map_err(|e| StartError::Config(e.to_string()))?;
+    Ok(TenantDirectory::new(Arc::new(SeaTenantRepository::new(db.clone())), base))
+}
+
+/// A running server.
+pub struct Application {
+    addr: SocketAddr,
+    public_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+    db: Database,
+    tenants: TenantDirectory,
+}
+
+impl Application {
+    /// Opens and migrates the database, imports the demo gemeenten into an empty embedded
+    /// database, binds the listening socket and starts serving.
+    pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        let db = open_database(config).await?;
+        let tenants = tenant_directory(config, &db)?;
+        if config.is_embedded() {
+            let demo = bundle::read_all(&config.paths.tenants).map_err(|e| StartError::Demo(e.to_string()))?;
+            let imported = tenants.import_if_empty(&demo).await.map_err(|e| StartError::Demo(e.to_string()))?;
+            if imported > 0 {
+                tracing::info!(count = imported, "imported the demo gemeenten");
+            }
+        }
+        let addr = format!("{}:{}", config.server.host, config.server.port);
+        let acceptor = TcpListener::bind(addr.clone())
+            .into_acceptor()
+            .await
+            .map_err(|source| StartError::Listen { addr: addr.clone(), source })?;
+        let local = acceptor
+            .local_addr()
+            .into_iter()
+            .find_map(|a| a.as_socket_addr().copied())
+            .ok_or_else(|| StartError::Listen { addr: addr.clone(), source: std::io::Error::other("no local address") })?;
+        let public_url = match &config.server.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}:{}", config.server.host, local.port()),
+        };
+        let public = PublicUrl::parse(&public_url).map_err(|e| StartError::Config(e.to_string()))?;
+        let catalogues = Catalogues::embedded().map_err(StartError::Config)?;
+        let templates = Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?;
+        let state = AppState::new(
+            tenants.clone(),
+            Arc::new(db.clone()),
+            clock,
+            templates,
+            catalogues,
+            WebSettings { public_url: public, version: VERSION.to_owned() },
+        );
+        let routes = parkportal_web::ops::attach(parkportal_portal::routes())
+            .nest("/static", StaticFilesEndpoint::new(config.paths.themes.join("default").join("static")));
+        let app = Route::new()
+            .nest("/", routes)
+            .with(SiteResolver::new(state.clone()))
+            .with(Compression::new())
+            .with(Observe::new(state));
+        let (tx, rx) = oneshot::channel::<()>();
+        let grace = Duration::from_secs(config.server.shutdown_timeout_seconds);
+        let task = tokio::spawn(async move {
+            Server::new_with_acceptor(acceptor)
+                .run_with_graceful_shutdown(app, async move { let _ = rx.await; }, Some(grace))
+                .await
+        });
+        Ok(Self { addr: local, public_url, shutdown: Some(tx), task, db, tenants })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL of the listening socket (`http://127.0.0.1:port`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The configured (or derived) public URL.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The gemeenten use cases of this application, for tests and the CLI.
+    pub fn tenants(&self) -> &TenantDirectory {
+        &self.tenants
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Stops accepting connections, lets running requests finish, and closes the database.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let result = self.task.await.map_err(std::io::Error::other)?;
+        let _ = self.db.close().await;
+        result
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then shuts down gracefully.
+    pub async fn serve_until_signal(self) -> std::io::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down: letting running requests finish");
+        self.stop().await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,259 @@
+//! Gemeenten as files: a folder with `tenant.toml`, a logo and a token file. `tenants import`
+//! reads such folders, `tenants export` writes them, `tenants check` validates them without a
+//! database. The demo gemeenten in `tenants/` are bundles too.
+
+use parkportal_domain::{
+    BalanceUnit, Code, Hostname, Language, Logo, ParseError, ProductKind, ProductTypeSpec, PublicUrl,
+    TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
+};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The name of the file that makes a folder a gemeente bundle.
+pub const MANIFEST: &str = "tenant.toml";
+
+/// A bundle that could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `tenant.toml` is not valid.
+    #[error("{path}: {message}")]
+    Manifest {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A value does not parse.
+    #[error("{path}: {source}")]
+    Value {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: ParseError,
+    },
+    /// The folder has no gemeente bundles.
+    #[error("{0}: no {MANIFEST} here or in its sub-folders")]
+    Empty(PathBuf),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    slug: String,
+    name: String,
+    time_zone: String,
+    #[serde(default = "default_language")]
+    default_language: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public_url: Option<String>,
+    #[serde(default = "default_theme")]
+    theme: String,
+    logo: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tokens: Option<String>,
+    #[serde(default)]
+    zones: Vec<ZoneEntry>,
+    #[serde(default)]
+    product_types: Vec<ProductTypeEntry>,
+}
+
+fn default_language() -> String {
+    "nl".into()
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZoneEntry {
+    code: String,
+    name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductTypeEntry {
+    code: String,
+    name: String,
+    kind: String,
+    unit: String,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, BundleError> {
+    std::fs::read(path).map_err(|source| BundleError::Io { path: path.to_owned(), source })
+}
+
+/// The bundle folders in `dir`: `dir` itself when it holds a `tenant.toml`, else its sub-folders
+/// that do, sorted by name.
+pub fn bundle_dirs(dir: &Path) -> Result<Vec<PathBuf>, BundleError> {
+    if dir.join(MANIFEST).is_file() {
+        return Ok(vec![dir.to_owned()]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| BundleError::Io { path: dir.to_owned(), source })?;
+    let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.join(MANIFEST).is_file()).collect();
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(BundleError::Empty(dir.to_owned()));
+    }
+    Ok(dirs)
+}
+
+/// Reads every bundle in `dir` (see [`bundle_dirs`]).
+pub fn read_all(dir: &Path) -> Result<Vec<TenantConfig>, BundleError> {
+    bundle_dirs(dir)?.iter().map(|d| read_bundle(d)).collect()
+}
+
+/// Reads one bundle folder.
+pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
+    let manifest_path = dir.join(MANIFEST);
+    let text = String::from_utf8(read(&manifest_path)?).map_err(|_| BundleError::Manifest {
+        path: manifest_path.clone(),
+        message: "not UTF-8".into(),
+    })?;
+    let m: Manifest = toml::from_str(&text)
+        .map_err(|e| BundleError::Manifest { path: manifest_path.clone(), message: e.to_string() })?;
+    let value = |source: ParseError| BundleError::Value { path: manifest_path.clone(), source };
+    let logo_path = dir.join(&m.logo);
+    let logo = Logo::parse(&m.logo, read(&logo_path)?)
+        .map_err(|source| BundleError::Value { path: logo_path.clone(), source })?;
+    let tokens = match &m.tokens {
+        Some(file) => {
+            let path = dir.join(file);
+            let text = String::from_utf8_lossy(&read(&path)?).into_owned();
+            ThemeTokens::from_json(&text).map_err(|source| BundleError::Value { path, source })?
+        }
+        None => ThemeTokens::default(),
+    };
+    Ok(TenantConfig {
+        slug: TenantSlug::parse(&m.slug).map_err(value)?,
+        name: m.name,
+        hosts: m.hosts.iter().map(|h| Hostname::parse(h)).collect::<Result<_, _>>().map_err(value)?,
+        public_url: m.public_url.as_deref().map(PublicUrl::parse).transpose().map_err(value)?,
+        time_zone: m
+            .time_zone
+            .parse()
+            .map_err(|_| value(ParseError::new("time_zone", format!("{:?} is not an IANA time zone", m.time_zone))))?,
+        default_language: Language::parse(&m.default_language).map_err(value)?,
+        theme: ThemeName::parse(&m.theme).map_err(value)?,
+        tokens,
+        logo,
+        zones: m
+            .zones
+            .into_iter()
+            .map(|z| Ok(ZoneSpec { code: Code::parse(&z.code)?, name: z.name }))
+            .collect::<Result<_, ParseError>>()
+            .map_err(value)?,
+        product_types: m
+            .product_types
+            .into_iter()
+            .map(|p| {
+                Ok(ProductTypeSpec {
+                    code: Code::parse(&p.code)?,
+                    name: p.name,
+                    kind: ProductKind::parse(&p.kind)?,
+                    unit: BalanceUnit::parse(&p.unit)?,
+                })
+            })
+            .collect::<Result<_, ParseError>>()
+            .map_err(value)?,
+    })
+}
+
+/// Writes `config` as a bundle into `dir` (created when missing).
+pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| BundleError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let logo_name = format!("logo.{}", config.logo.extension());
+    let manifest = Manifest {
+        slug: config.slug.to_string(),
+        name: config.name.clone(),
+        time_zone: config.time_zone.name().to_owned(),
+        default_language: config.default_language.code().to_owned(),
+        hosts: config.hosts.iter().map(ToString::to_string).collect(),
+        public_url: config.public_url.as_ref().map(ToString::to_string),
+        theme: config.theme.to_string(),
+        logo: logo_name.clone(),
+        tokens: Some("tokens.json".into()),
+        zones: config.zones.iter().map(|z| ZoneEntry { code: z.code.to_string(), name: z.name.clone() }).collect(),
+        product_types: config
+            .product_types
+            .iter()
+            .map(|p| ProductTypeEntry {
+                code: p.code.to_string(),
+                name: p.name.clone(),
+                kind: p.kind.as_str().into(),
+                unit: p.unit.as_str().into(),
+            })
+            .collect(),
+    };
+    let text = toml::to_string_pretty(&manifest)
+        .map_err(|e| BundleError::Manifest { path: dir.join(MANIFEST), message: e.to_string() })?;
+    let manifest_path = dir.join(MANIFEST);
+    std::fs::write(&manifest_path, text).map_err(io(&manifest_path))?;
+    let logo_path = dir.join(&logo_name);
+    std::fs::write(&logo_path, &config.logo.bytes).map_err(io(&logo_path))?;
+    let tokens_path = dir.join("tokens.json");
+    std::fs::write(&tokens_path, config.tokens.to_json() + "\n").map_err(io(&tokens_path))?;
+    Ok(())
+}
+
+/// The default theme's tokens, which every gemeente's tokens are laid over.
+pub fn base_tokens(themes_dir: &Path) -> Result<ThemeTokens, BundleError> {
+    let path = themes_dir.join("default").join("tokens.json");
+    let text = String::from_utf8_lossy(&read(&path)?).into_owned();
+    ThemeTokens::from_json(&text).map_err(|source| BundleError::Value { path, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(path: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+    }
+
+    #[test]
+    fn every_demo_gemeente_is_valid_and_passes_contrast() {
+        let base = base_tokens(&repo("themes")).unwrap();
+        assert!(base.contrast_problems().is_empty(), "{:?}", base.contrast_problems());
+        let configs = read_all(&repo("tenants")).unwrap();
+        assert!(configs.len() >= 3, "at least three demo gemeenten");
+        for config in &configs {
+            config.validate(&base).unwrap_or_else(|p| panic!("{}: {p:?}", config.slug));
+        }
+        let colours: std::collections::HashSet<_> =
+            configs.iter().map(|c| c.tokens.get("utrecht-page-header-background-color").map(str::to_owned)).collect();
+        assert_eq!(colours.len(), configs.len(), "each demo gemeente has its own header colour");
+    }
+
+    #[test]
+    fn export_then_import_gives_the_same_gemeente() {
+        let config = read_bundle(&repo("tenants/dijkstad")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        write_bundle(&config, dir.path()).unwrap();
+        assert_eq!(read_bundle(dir.path()).unwrap(), config);
+    }
+
+    #[test]
+    fn unknown_manifest_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MANIFEST), "slug = \"x1\"\nname = \"X\"\ntime_zone = \"UTC\"\nlogo = \"l.svg\"\ncolour = 1\n").unwrap();
+        let err = read_bundle(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("colour"), "{err}");
+    }
+}

@@ -1,0 +1,193 @@
+//! The command line: `serve` (the default), `migrate`, `config`, and `tenants import|export|check`.
+
+use crate::app::{self, Application, StartError};
+use crate::bundle;
+use crate::config::Config;
+use clap::{Parser, Subcommand};
+use parkportal_domain::{ImportOutcome, SystemClock, TenantSlug};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Parkportal: the municipal parking portal for many gemeenten at once.
+#[derive(Debug, Parser)]
+#[command(name = "parkportal", version, about)]
+pub struct Cli {
+    /// Configuration file (default: ./parkportal.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do; `serve` when left out.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, import the demo gemeenten into an empty embedded database, and serve.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the effective configuration (secrets redacted).
+    Config,
+    /// Gemeenten as files.
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
+}
+
+/// `parkportal tenants ...`
+#[derive(Debug, Subcommand)]
+pub enum TenantsCommand {
+    /// Import a gemeente folder (with tenant.toml), or every such folder inside DIR.
+    Import {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// Write a gemeente's configuration as a folder.
+    Export {
+        /// The gemeente's slug.
+        slug: String,
+        /// The folder to write (created when missing).
+        dir: PathBuf,
+    },
+    /// Check gemeente folders without touching the database.
+    Check {
+        /// The folder.
+        dir: PathBuf,
+    },
+}
+
+/// Runs a parsed command line with a loaded configuration.
+pub async fn run(cli: Cli, config: Config) -> ExitCode {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&config).await,
+        Command::Migrate => match app::open_database(&config).await {
+            Ok(db) => {
+                let applied = db.applied_migrations().await.map(|m| m.len()).unwrap_or_default();
+                println!("database migrated: {applied} migrations applied");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        Command::Config => {
+            print!("{}", config.to_redacted_toml());
+            ExitCode::SUCCESS
+        }
+        Command::Tenants(cmd) => tenants(&config, cmd).await,
+    }
+}
+
+fn fail(e: &dyn std::error::Error) -> ExitCode {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    eprintln!("error: {text}");
+    ExitCode::FAILURE
+}
+
+async fn serve(config: &Config) -> ExitCode {
+    let database = if config.is_embedded() {
+        format!("embedded SQLite at {}", config.database.path.display())
+    } else {
+        parkportal_store::redact_url(&config.database_url())
+    };
+    tracing::info!(database = %database, version = app::VERSION, "starting Parkportal");
+    match Application::start(config, Arc::new(SystemClock)).await {
+        Ok(app) => {
+            println!("Parkportal {} is running at {} (press Ctrl-C to stop)", app::VERSION, app.public_url());
+            if let Ok(tenants) = app.tenants().list().await {
+                for t in tenants {
+                    println!("  {}: {}/g/{}/", t.name, app.public_url(), t.slug);
+                }
+            }
+            match app.serve_until_signal().await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+async fn tenants(config: &Config, cmd: TenantsCommand) -> ExitCode {
+    match cmd {
+        TenantsCommand::Check { dir } => {
+            let base = match bundle::base_tokens(&config.paths.themes) {
+                Ok(base) => base,
+                Err(e) => return fail(&e),
+            };
+            let dirs = match bundle::bundle_dirs(&dir) {
+                Ok(dirs) => dirs,
+                Err(e) => return fail(&e),
+            };
+            let mut failed = false;
+            for d in dirs {
+                match bundle::read_bundle(&d).map(|c| (c.validate(&base), c)) {
+                    Ok((Ok(()), c)) => println!("{}: ok ({})", d.display(), c.name),
+                    Ok((Err(problems), _)) => {
+                        failed = true;
+                        for p in problems {
+                            eprintln!("{}: {p}", d.display());
+                        }
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("{e}");
+                    }
+                }
+            }
+            if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+        }
+        TenantsCommand::Import { dir } => {
+            let configs = match bundle::read_all(&dir) {
+                Ok(c) => c,
+                Err(e) => return fail(&e),
+            };
+            let directory = match open(config).await {
+                Ok(d) => d,
+                Err(e) => return fail(&e),
+            };
+            for c in &configs {
+                match directory.import(c).await {
+                    Ok(ImportOutcome::Created(_)) => println!("created {} ({})", c.slug, c.name),
+                    Ok(ImportOutcome::Updated(_)) => println!("updated {} ({})", c.slug, c.name),
+                    Err(e) => return fail(&e),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        TenantsCommand::Export { slug, dir } => {
+            let slug = match TenantSlug::parse(&slug) {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            };
+            let directory = match open(config).await {
+                Ok(d) => d,
+                Err(e) => return fail(&e),
+            };
+            match directory.export(&slug).await {
+                Ok(Some(c)) => match bundle::write_bundle(&c, &dir) {
+                    Ok(()) => {
+                        println!("exported {slug} to {}", dir.display());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(&e),
+                },
+                Ok(None) => {
+                    eprintln!("error: no gemeente with slug {slug}");
+                    ExitCode::FAILURE
+                }
+                Err(e) => fail(&e),
+            }
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<parkportal_domain::TenantDirectory, StartError> {
+    let db = app::open_database(config).await?;
+    app::tenant_directory(config, &db)
+}

@@ -1,0 +1,212 @@
+//! Configuration: built-in defaults, then an optional `parkportal.toml`, then environment variables
+//! `PARKPORTAL__SECTION__KEY`. An unknown key anywhere is an error that names the key.
+//! `parkportal.example.toml` documents every key with its default; a test keeps the two in sync.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The HTTP server.
+    pub server: ServerConfig,
+    /// The database.
+    pub database: DatabaseConfig,
+    /// Where data folders live.
+    pub paths: PathsConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
+    /// The address residents reach the platform on; links in e-mails use it, never a request's
+    /// Host. Defaults to `http://{host}:{port}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Seconds that running requests get to finish after SIGTERM.
+    pub shutdown_timeout_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { host: "127.0.0.1".into(), port: 8080, public_url: None, shutdown_timeout_seconds: 30 }
+    }
+}
+
+/// `[database]`
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// A `postgres://` (or `sqlite:`) URL. When unset, the embedded SQLite file at `path` is used
+    /// and, while it holds no gemeenten, the demo gemeenten are imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The embedded SQLite file.
+    pub path: PathBuf,
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// Seconds a SQLite writer waits for the write lock.
+    pub busy_timeout_seconds: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: None, path: PathBuf::from("data/parkportal.db"), max_connections: 10, busy_timeout_seconds: 5 }
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(parkportal_store::redact_url))
+            .field("path", &self.path)
+            .field("max_connections", &self.max_connections)
+            .field("busy_timeout_seconds", &self.busy_timeout_seconds)
+            .finish()
+    }
+}
+
+/// `[paths]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsConfig {
+    /// The folder of gemeente bundles the demo gemeenten are imported from.
+    pub tenants: PathBuf,
+    /// The folder of themes (templates and static files); `default` must be complete.
+    pub themes: PathBuf,
+}
+
+impl Default for PathsConfig {
+    fn default() -> Self {
+        Self { tenants: PathBuf::from("tenants"), themes: PathBuf::from("themes") }
+    }
+}
+
+/// `[log]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter: `info`, `debug`, `parkportal=debug,info`, ...
+    pub level: String,
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info".into(), format: LogFormat::Text }
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Configuration that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads defaults, then `file` (when given, it must exist; else `parkportal.toml` if present),
+    /// then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError(format!("configuration file {} does not exist", path.display())));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("parkportal.toml").is_file() => figment = figment.merge(Toml::file_exact("parkportal.toml")),
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("PARKPORTAL__").split("__"));
+        let config: Config = figment.extract().map_err(|e| {
+            let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            ConfigError(messages.join("; "))
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        parkportal_domain::PublicUrl::parse(&self.public_url()).map_err(|e| ConfigError(format!("server.public_url: {e}")))?;
+        if self.database.max_connections == 0 {
+            return Err(ConfigError("database.max_connections must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The public URL, explicit or derived from the listen address.
+    pub fn public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}:{}", self.server.host, self.server.port),
+        }
+    }
+
+    /// Whether the embedded SQLite database is used (no `database.url`).
+    pub fn is_embedded(&self) -> bool {
+        self.database.url.is_none()
+    }
+
+    /// The database URL to connect to.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.database.path.display()),
+        }
+    }
+
+    /// The configuration as TOML with secrets redacted, for `parkportal config`.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = shown.database.url.as_deref().map(parkportal_store::redact_url);
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_lists_every_default() {
+        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/parkportal.example.toml")).unwrap();
+        let example: toml::Value = toml::from_str(&example).unwrap();
+        let defaults = toml::Value::try_from(Config::default()).unwrap();
+        assert_eq!(example, defaults, "parkportal.example.toml and Config::default() differ");
+    }
+
+    #[test]
+    fn the_example_file_documents_the_optional_keys() {
+        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/parkportal.example.toml")).unwrap();
+        for key in ["# public_url = ", "# url = "] {
+            assert!(example.contains(key), "parkportal.example.toml does not document {key}");
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let mut config = Config::default();
+        config.database.url = Some("postgres://app:hunter2@db/parkportal".into());
+        assert!(!format!("{config:?}").contains("hunter2"));
+        assert!(!config.to_redacted_toml().contains("hunter2"));
+    }
+}

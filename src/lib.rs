@@ -1,0 +1,14 @@
+//! Parkportal: the municipal parking portal for many Dutch gemeenten at once.
+//!
+//! This crate is the composition root: configuration, the command line, and the wiring of the
+//! store (database) into the domain's ports and of those into the portal and admin web layers.
+//! Only this crate knows `parkportal-store` and `parkportal-rules`.
+
+pub mod app;
+pub mod bundle;
+pub mod cli;
+pub mod config;
+pub mod logging;
+
+pub use app::{Application, StartError};
+pub use config::Config;
