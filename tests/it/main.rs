@@ -1,1 +1,13 @@
+//! The black-box tests of Parkportal: one binary, a module per feature. Each test starts the real
+//! application in-process on 127.0.0.1, port 0, with a fixed clock and a fresh database: a
+//! temporary SQLite file, or, when `TEST_DATABASE_URL` is set, a PostgreSQL database cloned from a
+//! migrated template and dropped afterwards.
 
+mod cli;
+mod config;
+mod demo_import;
+mod harness;
+mod migrations;
+mod ops;
+mod preferences;
+mod tenancy;

@@ -1,0 +1,187 @@
+//! Starting the application for a test, on SQLite or PostgreSQL.
+
+use chrono::{TimeZone, Utc};
+use parkportal::{Application, Config};
+use parkportal_domain::FixedClock;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Monday 2 March 2026, 10:00 in Amsterdam: a fixed, ordinary working day.
+pub fn monday_morning() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
+}
+
+/// The PostgreSQL server of `TEST_DATABASE_URL`, when set.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+}
+
+/// A database for one test.
+pub enum TestDb {
+    /// A SQLite file in the test's temporary folder.
+    Sqlite,
+    /// A PostgreSQL database that is dropped when the test ends.
+    Postgres { server: String, name: String },
+}
+
+/// A running application with a client that keeps cookies.
+pub struct TestApp {
+    pub app: Option<Application>,
+    pub url: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<FixedClock>,
+    pub config: Config,
+    pub db: TestDb,
+    pub dir: TempDir,
+}
+
+fn with_database(server: &str, name: &str) -> String {
+    let (base, _) = server.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+async fn admin(server: &str) -> DatabaseConnection {
+    let mut options = ConnectOptions::new(server.to_owned());
+    options.max_connections(1).min_connections(1).sqlx_logging(false);
+    Database::connect(options).await.expect("TEST_DATABASE_URL does not answer")
+}
+
+/// Creates a fresh PostgreSQL database cloned from a template that holds every migration.
+async fn fresh_postgres(server: &str) -> String {
+    let known = parkportal_store::Database::known_migrations().join(",");
+    let fingerprint = known.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let template = format!("parkportal_tpl_{fingerprint:016x}");
+    let conn = admin(server).await;
+    // One connection, so the session-level advisory lock serialises template creation and cloning
+    // across the test processes that nextest runs at once.
+    conn.execute_unprepared("SELECT pg_advisory_lock(727274)").await.unwrap();
+    let exists = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            format!("SELECT 1 AS one FROM pg_database WHERE datname = '{template}'"),
+        ))
+        .await
+        .unwrap()
+        .is_some();
+    if !exists {
+        conn.execute_unprepared(&format!("CREATE DATABASE {template}")).await.unwrap();
+        let settings = parkportal_store::DatabaseSettings {
+            url: with_database(server, &template),
+            max_connections: 1,
+            busy_timeout: std::time::Duration::from_secs(5),
+        };
+        let db = parkportal_store::Database::connect(&settings).await.unwrap();
+        db.migrate().await.unwrap();
+        db.close().await.unwrap();
+    }
+    let name = format!("parkportal_test_{}", uuid_like());
+    conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await.unwrap();
+    conn.execute_unprepared("SELECT pg_advisory_unlock(727274)").await.unwrap();
+    conn.close().await.unwrap();
+    name
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{:x}_{}", nanos, std::process::id())
+}
+
+/// A configuration for tests: port 0, the repository's themes and tenants, quiet logs.
+pub fn test_config(dir: &Path) -> Config {
+    let mut config = Config::default();
+    config.server.port = 0;
+    config.server.shutdown_timeout_seconds = 1;
+    config.paths.tenants = repo().join("tenants");
+    config.paths.themes = repo().join("themes");
+    config.database.path = dir.join("parkportal.db");
+    config
+}
+
+impl TestApp {
+    /// The application with the demo gemeenten, imported through the same use case as
+    /// `parkportal tenants import`.
+    pub async fn spawn() -> Self {
+        let app = Self::spawn_empty().await;
+        let demo = parkportal::bundle::read_all(&repo().join("tenants")).unwrap();
+        for config in &demo {
+            app.app.as_ref().unwrap().tenants().import(config).await.unwrap();
+        }
+        app
+    }
+
+    /// The application on an empty, migrated database.
+    pub async fn spawn_empty() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(dir.path());
+        let db = match postgres_url() {
+            Some(server) => {
+                let name = fresh_postgres(&server).await;
+                config.database.url = Some(with_database(&server, &name));
+                TestDb::Postgres { server, name }
+            }
+            None => {
+                // An explicit URL, so that the embedded demo import stays out of the way.
+                config.database.url = Some(format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()));
+                TestDb::Sqlite
+            }
+        };
+        Self::start(config, db, dir).await
+    }
+
+    /// Starts the application with `config`.
+    pub async fn start(config: Config, db: TestDb, dir: TempDir) -> Self {
+        let clock = Arc::new(FixedClock::new(monday_morning()));
+        let app = Application::start(&config, clock.clone()).await.unwrap();
+        let url = app.url();
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self { app: Some(app), url, client, clock, config, db, dir }
+    }
+
+    /// A GET of `path` on this application.
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(format!("{}{path}", self.url))
+    }
+
+    /// The body of a GET that must answer 200.
+    pub async fn page(&self, path: &str) -> String {
+        let resp = self.get(path).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.text().await.unwrap()
+    }
+
+    /// Stops the application gracefully (the database stays).
+    pub async fn stop(&mut self) {
+        if let Some(app) = self.app.take() {
+            app.stop().await.unwrap();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { server, name } = &self.db {
+            let (server, name) = (server.clone(), name.clone());
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    let conn = admin(&server).await;
+                    let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = conn.close().await;
+                });
+            })
+            .join();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Health, readiness, metrics, request ids and security headers.
+
+use crate::harness::TestApp;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn_empty().await;
+    assert_eq!(app.page("/healthz").await, "ok");
+    assert_eq!(app.page("/readyz").await, "ready");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_pattern_not_path() {
+    let app = TestApp::spawn().await;
+    app.page("/g/dijkstad/over").await;
+    app.page("/g/havenmond/over").await;
+    let _ = app.get("/g/dijkstad/nope").send().await.unwrap();
+    let metrics = app.page("/metrics").await;
+    assert!(
+        metrics.contains("parkportal_http_requests_total{route=\"/g/:slug/over\",method=\"GET\",status=\"200\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("status=\"404\""), "{metrics}");
+    assert!(metrics.contains("parkportal_http_request_duration_seconds_bucket{route=\"/g/:slug/over\",le=\"+Inf\"} 2"));
+    assert!(!metrics.contains("dijkstad"), "raw paths leak into metric labels");
+}
+
+#[tokio::test]
+async fn every_response_has_a_request_id_and_security_headers() {
+    let app = TestApp::spawn().await;
+    let resp = app.get("/g/dijkstad/").send().await.unwrap();
+    let id = resp.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 16);
+    assert!(resp.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    let other = app.get("/g/dijkstad/").send().await.unwrap();
+    assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), id);
+}
+
+#[tokio::test]
+async fn the_server_stops_gracefully() {
+    let mut app = TestApp::spawn_empty().await;
+    let url = app.url.clone();
+    app.stop().await;
+    assert!(reqwest::get(format!("{url}/healthz")).await.is_err(), "still serving after stop");
+}
