@@ -59,15 +59,21 @@ pub async fn open_database(config: &Config) -> Result<Database, StartError> {
         max_connections: config.database.max_connections,
         busy_timeout: Duration::from_secs(config.database.busy_timeout_seconds),
     };
-    let db = Database::connect(&settings).await.map_err(StartError::Database)?;
+    let db = Database::connect(&settings)
+        .await
+        .map_err(StartError::Database)?;
     db.migrate().await.map_err(StartError::Database)?;
     Ok(db)
 }
 
 /// The gemeenten use cases on `db`.
 pub fn tenant_directory(config: &Config, db: &Database) -> Result<TenantDirectory, StartError> {
-    let base = bundle::base_tokens(&config.paths.themes).map_err(|e| StartError::Config(e.to_string()))?;
-    Ok(TenantDirectory::new(Arc::new(SeaTenantRepository::new(db.clone())), base))
+    let base =
+        bundle::base_tokens(&config.paths.themes).map_err(|e| StartError::Config(e.to_string()))?;
+    Ok(TenantDirectory::new(
+        Arc::new(SeaTenantRepository::new(db.clone())),
+        base,
+    ))
 }
 
 /// A running server.
@@ -87,8 +93,12 @@ impl Application {
         let db = open_database(config).await?;
         let tenants = tenant_directory(config, &db)?;
         if config.is_embedded() {
-            let demo = bundle::read_all(&config.paths.tenants).map_err(|e| StartError::Demo(e.to_string()))?;
-            let imported = tenants.import_if_empty(&demo).await.map_err(|e| StartError::Demo(e.to_string()))?;
+            let demo = bundle::read_all(&config.paths.tenants)
+                .map_err(|e| StartError::Demo(e.to_string()))?;
+            let imported = tenants
+                .import_if_empty(&demo)
+                .await
+                .map_err(|e| StartError::Demo(e.to_string()))?;
             if imported > 0 {
                 tracing::info!(count = imported, "imported the demo gemeenten");
             }
@@ -97,29 +107,42 @@ impl Application {
         let acceptor = TcpListener::bind(addr.clone())
             .into_acceptor()
             .await
-            .map_err(|source| StartError::Listen { addr: addr.clone(), source })?;
+            .map_err(|source| StartError::Listen {
+                addr: addr.clone(),
+                source,
+            })?;
         let local = acceptor
             .local_addr()
             .into_iter()
             .find_map(|a| a.as_socket_addr().copied())
-            .ok_or_else(|| StartError::Listen { addr: addr.clone(), source: std::io::Error::other("no local address") })?;
+            .ok_or_else(|| StartError::Listen {
+                addr: addr.clone(),
+                source: std::io::Error::other("no local address"),
+            })?;
         let public_url = match &config.server.public_url {
             Some(url) => url.clone(),
             None => format!("http://{}:{}", config.server.host, local.port()),
         };
-        let public = PublicUrl::parse(&public_url).map_err(|e| StartError::Config(e.to_string()))?;
+        let public =
+            PublicUrl::parse(&public_url).map_err(|e| StartError::Config(e.to_string()))?;
         let catalogues = Catalogues::embedded().map_err(StartError::Config)?;
-        let templates = Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?;
+        let templates =
+            Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?;
         let state = AppState::new(
             tenants.clone(),
             Arc::new(db.clone()),
             clock,
             templates,
             catalogues,
-            WebSettings { public_url: public, version: VERSION.to_owned() },
+            WebSettings {
+                public_url: public,
+                version: VERSION.to_owned(),
+            },
         );
-        let routes = parkportal_web::ops::attach(parkportal_portal::routes())
-            .nest("/static", StaticFilesEndpoint::new(config.paths.themes.join("default").join("static")));
+        let routes = parkportal_web::ops::attach(parkportal_portal::routes()).nest(
+            "/static",
+            StaticFilesEndpoint::new(config.paths.themes.join("default").join("static")),
+        );
         let app = Route::new()
             .nest("/", routes)
             .with(SiteResolver::new(state.clone()))
@@ -129,10 +152,23 @@ impl Application {
         let grace = Duration::from_secs(config.server.shutdown_timeout_seconds);
         let task = tokio::spawn(async move {
             Server::new_with_acceptor(acceptor)
-                .run_with_graceful_shutdown(app, async move { let _ = rx.await; }, Some(grace))
+                .run_with_graceful_shutdown(
+                    app,
+                    async move {
+                        let _ = rx.await;
+                    },
+                    Some(grace),
+                )
                 .await
         });
-        Ok(Self { addr: local, public_url, shutdown: Some(tx), task, db, tenants })
+        Ok(Self {
+            addr: local,
+            public_url,
+            shutdown: Some(tx),
+            task,
+            db,
+            tenants,
+        })
     }
 
     /// The address the server listens on.

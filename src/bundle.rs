@@ -3,8 +3,8 @@
 //! database. The demo gemeenten in `tenants/` are bundles too.
 
 use parkportal_domain::{
-    BalanceUnit, Code, Hostname, Language, Logo, ParseError, ProductKind, ProductTypeSpec, PublicUrl,
-    TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
+    BalanceUnit, Code, Hostname, Language, Logo, ParseError, ProductKind, ProductTypeSpec,
+    PublicUrl, TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
 };
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -92,7 +92,10 @@ struct ProductTypeEntry {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, BundleError> {
-    std::fs::read(path).map_err(|source| BundleError::Io { path: path.to_owned(), source })
+    std::fs::read(path).map_err(|source| BundleError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// The bundle folders in `dir`: `dir` itself when it holds a `tenant.toml`, else its sub-folders
@@ -101,8 +104,15 @@ pub fn bundle_dirs(dir: &Path) -> Result<Vec<PathBuf>, BundleError> {
     if dir.join(MANIFEST).is_file() {
         return Ok(vec![dir.to_owned()]);
     }
-    let entries = std::fs::read_dir(dir).map_err(|source| BundleError::Io { path: dir.to_owned(), source })?;
-    let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.join(MANIFEST).is_file()).collect();
+    let entries = std::fs::read_dir(dir).map_err(|source| BundleError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join(MANIFEST).is_file())
+        .collect();
     dirs.sort();
     if dirs.is_empty() {
         return Err(BundleError::Empty(dir.to_owned()));
@@ -122,12 +132,19 @@ pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
         path: manifest_path.clone(),
         message: "not UTF-8".into(),
     })?;
-    let m: Manifest = toml::from_str(&text)
-        .map_err(|e| BundleError::Manifest { path: manifest_path.clone(), message: e.to_string() })?;
-    let value = |source: ParseError| BundleError::Value { path: manifest_path.clone(), source };
+    let m: Manifest = toml::from_str(&text).map_err(|e| BundleError::Manifest {
+        path: manifest_path.clone(),
+        message: e.to_string(),
+    })?;
+    let value = |source: ParseError| BundleError::Value {
+        path: manifest_path.clone(),
+        source,
+    };
     let logo_path = dir.join(&m.logo);
-    let logo = Logo::parse(&m.logo, read(&logo_path)?)
-        .map_err(|source| BundleError::Value { path: logo_path.clone(), source })?;
+    let logo = Logo::parse(&m.logo, read(&logo_path)?).map_err(|source| BundleError::Value {
+        path: logo_path.clone(),
+        source,
+    })?;
     let tokens = match &m.tokens {
         Some(file) => {
             let path = dir.join(file);
@@ -139,12 +156,24 @@ pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
     Ok(TenantConfig {
         slug: TenantSlug::parse(&m.slug).map_err(value)?,
         name: m.name,
-        hosts: m.hosts.iter().map(|h| Hostname::parse(h)).collect::<Result<_, _>>().map_err(value)?,
-        public_url: m.public_url.as_deref().map(PublicUrl::parse).transpose().map_err(value)?,
-        time_zone: m
-            .time_zone
-            .parse()
-            .map_err(|_| value(ParseError::new("time_zone", format!("{:?} is not an IANA time zone", m.time_zone))))?,
+        hosts: m
+            .hosts
+            .iter()
+            .map(|h| Hostname::parse(h))
+            .collect::<Result<_, _>>()
+            .map_err(value)?,
+        public_url: m
+            .public_url
+            .as_deref()
+            .map(PublicUrl::parse)
+            .transpose()
+            .map_err(value)?,
+        time_zone: m.time_zone.parse().map_err(|_| {
+            value(ParseError::new(
+                "time_zone",
+                format!("{:?} is not an IANA time zone", m.time_zone),
+            ))
+        })?,
         default_language: Language::parse(&m.default_language).map_err(value)?,
         theme: ThemeName::parse(&m.theme).map_err(value)?,
         tokens,
@@ -152,7 +181,12 @@ pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
         zones: m
             .zones
             .into_iter()
-            .map(|z| Ok(ZoneSpec { code: Code::parse(&z.code)?, name: z.name }))
+            .map(|z| {
+                Ok(ZoneSpec {
+                    code: Code::parse(&z.code)?,
+                    name: z.name,
+                })
+            })
             .collect::<Result<_, ParseError>>()
             .map_err(value)?,
         product_types: m
@@ -189,7 +223,14 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
         theme: config.theme.to_string(),
         logo: logo_name.clone(),
         tokens: Some("tokens.json".into()),
-        zones: config.zones.iter().map(|z| ZoneEntry { code: z.code.to_string(), name: z.name.clone() }).collect(),
+        zones: config
+            .zones
+            .iter()
+            .map(|z| ZoneEntry {
+                code: z.code.to_string(),
+                name: z.name.clone(),
+            })
+            .collect(),
         product_types: config
             .product_types
             .iter()
@@ -201,8 +242,10 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
             })
             .collect(),
     };
-    let text = toml::to_string_pretty(&manifest)
-        .map_err(|e| BundleError::Manifest { path: dir.join(MANIFEST), message: e.to_string() })?;
+    let text = toml::to_string_pretty(&manifest).map_err(|e| BundleError::Manifest {
+        path: dir.join(MANIFEST),
+        message: e.to_string(),
+    })?;
     let manifest_path = dir.join(MANIFEST);
     std::fs::write(&manifest_path, text).map_err(io(&manifest_path))?;
     let logo_path = dir.join(&logo_name);
@@ -230,15 +273,31 @@ mod tests {
     #[test]
     fn every_demo_gemeente_is_valid_and_passes_contrast() {
         let base = base_tokens(&repo("themes")).unwrap();
-        assert!(base.contrast_problems().is_empty(), "{:?}", base.contrast_problems());
+        assert!(
+            base.contrast_problems().is_empty(),
+            "{:?}",
+            base.contrast_problems()
+        );
         let configs = read_all(&repo("tenants")).unwrap();
         assert!(configs.len() >= 3, "at least three demo gemeenten");
         for config in &configs {
-            config.validate(&base).unwrap_or_else(|p| panic!("{}: {p:?}", config.slug));
+            config
+                .validate(&base)
+                .unwrap_or_else(|p| panic!("{}: {p:?}", config.slug));
         }
-        let colours: std::collections::HashSet<_> =
-            configs.iter().map(|c| c.tokens.get("utrecht-page-header-background-color").map(str::to_owned)).collect();
-        assert_eq!(colours.len(), configs.len(), "each demo gemeente has its own header colour");
+        let colours: std::collections::HashSet<_> = configs
+            .iter()
+            .map(|c| {
+                c.tokens
+                    .get("utrecht-page-header-background-color")
+                    .map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(
+            colours.len(),
+            configs.len(),
+            "each demo gemeente has its own header colour"
+        );
     }
 
     #[test]
@@ -252,7 +311,11 @@ mod tests {
     #[test]
     fn unknown_manifest_keys_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(MANIFEST), "slug = \"x1\"\nname = \"X\"\ntime_zone = \"UTC\"\nlogo = \"l.svg\"\ncolour = 1\n").unwrap();
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            "slug = \"x1\"\nname = \"X\"\ntime_zone = \"UTC\"\nlogo = \"l.svg\"\ncolour = 1\n",
+        )
+        .unwrap();
         let err = read_bundle(dir.path()).unwrap_err().to_string();
         assert!(err.contains("colour"), "{err}");
     }

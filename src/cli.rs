@@ -63,7 +63,11 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Serve => serve(&config).await,
         Command::Migrate => match app::open_database(&config).await {
             Ok(db) => {
-                let applied = db.applied_migrations().await.map(|m| m.len()).unwrap_or_default();
+                let applied = db
+                    .applied_migrations()
+                    .await
+                    .map(|m| m.len())
+                    .unwrap_or_default();
                 println!("database migrated: {applied} migrations applied");
                 ExitCode::SUCCESS
             }
@@ -98,7 +102,11 @@ async fn serve(config: &Config) -> ExitCode {
     tracing::info!(database = %database, version = app::VERSION, "starting Parkportal");
     match Application::start(config, Arc::new(SystemClock)).await {
         Ok(app) => {
-            println!("Parkportal {} is running at {} (press Ctrl-C to stop)", app::VERSION, app.public_url());
+            println!(
+                "Parkportal {} is running at {} (press Ctrl-C to stop)",
+                app::VERSION,
+                app.public_url()
+            );
             if let Ok(tenants) = app.tenants().list().await {
                 for t in tenants {
                     println!("  {}: {}/g/{}/", t.name, app.public_url(), t.slug);
@@ -140,7 +148,11 @@ async fn tenants(config: &Config, cmd: TenantsCommand) -> ExitCode {
                     }
                 }
             }
-            if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         TenantsCommand::Import { dir } => {
             let configs = match bundle::read_all(&dir) {

@@ -39,7 +39,12 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { host: "127.0.0.1".into(), port: 8080, public_url: None, shutdown_timeout_seconds: 30 }
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            public_url: None,
+            shutdown_timeout_seconds: 30,
+        }
     }
 }
 
@@ -61,14 +66,22 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: None, path: PathBuf::from("data/parkportal.db"), max_connections: 10, busy_timeout_seconds: 5 }
+        Self {
+            url: None,
+            path: PathBuf::from("data/parkportal.db"),
+            max_connections: 10,
+            busy_timeout_seconds: 5,
+        }
     }
 }
 
 impl std::fmt::Debug for DatabaseConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DatabaseConfig")
-            .field("url", &self.url.as_deref().map(parkportal_store::redact_url))
+            .field(
+                "url",
+                &self.url.as_deref().map(parkportal_store::redact_url),
+            )
             .field("path", &self.path)
             .field("max_connections", &self.max_connections)
             .field("busy_timeout_seconds", &self.busy_timeout_seconds)
@@ -88,7 +101,10 @@ pub struct PathsConfig {
 
 impl Default for PathsConfig {
     fn default() -> Self {
-        Self { tenants: PathBuf::from("tenants"), themes: PathBuf::from("themes") }
+        Self {
+            tenants: PathBuf::from("tenants"),
+            themes: PathBuf::from("themes"),
+        }
     }
 }
 
@@ -104,7 +120,10 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Text }
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
     }
 }
 
@@ -130,10 +149,15 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match file {
             Some(path) if !path.is_file() => {
-                return Err(ConfigError(format!("configuration file {} does not exist", path.display())));
+                return Err(ConfigError(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                )));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new("parkportal.toml").is_file() => figment = figment.merge(Toml::file_exact("parkportal.toml")),
+            None if Path::new("parkportal.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("parkportal.toml"))
+            }
             None => {}
         }
         figment = figment.merge(Env::prefixed("PARKPORTAL__").split("__"));
@@ -146,9 +170,12 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
-        parkportal_domain::PublicUrl::parse(&self.public_url()).map_err(|e| ConfigError(format!("server.public_url: {e}")))?;
+        parkportal_domain::PublicUrl::parse(&self.public_url())
+            .map_err(|e| ConfigError(format!("server.public_url: {e}")))?;
         if self.database.max_connections == 0 {
-            return Err(ConfigError("database.max_connections must be at least 1".into()));
+            return Err(ConfigError(
+                "database.max_connections must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -177,7 +204,11 @@ impl Config {
     /// The configuration as TOML with secrets redacted, for `parkportal config`.
     pub fn to_redacted_toml(&self) -> String {
         let mut shown = self.clone();
-        shown.database.url = shown.database.url.as_deref().map(parkportal_store::redact_url);
+        shown.database.url = shown
+            .database
+            .url
+            .as_deref()
+            .map(parkportal_store::redact_url);
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }
@@ -188,17 +219,31 @@ mod tests {
 
     #[test]
     fn the_example_file_lists_every_default() {
-        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/parkportal.example.toml")).unwrap();
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/parkportal.example.toml"
+        ))
+        .unwrap();
         let example: toml::Value = toml::from_str(&example).unwrap();
         let defaults = toml::Value::try_from(Config::default()).unwrap();
-        assert_eq!(example, defaults, "parkportal.example.toml and Config::default() differ");
+        assert_eq!(
+            example, defaults,
+            "parkportal.example.toml and Config::default() differ"
+        );
     }
 
     #[test]
     fn the_example_file_documents_the_optional_keys() {
-        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/parkportal.example.toml")).unwrap();
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/parkportal.example.toml"
+        ))
+        .unwrap();
         for key in ["# public_url = ", "# url = "] {
-            assert!(example.contains(key), "parkportal.example.toml does not document {key}");
+            assert!(
+                example.contains(key),
+                "parkportal.example.toml does not document {key}"
+            );
         }
     }
 

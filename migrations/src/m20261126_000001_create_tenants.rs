@@ -51,7 +51,10 @@ enum ProductTypes {
     Position,
 }
 
-fn tenant_fk(table: impl IntoIden + 'static, column: impl IntoIden + 'static) -> ForeignKeyCreateStatement {
+fn tenant_fk(
+    table: impl IntoIden + 'static,
+    column: impl IntoIden + 'static,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(table, column)
         .to(Tenants::Table, Tenants::Id)
@@ -128,7 +131,10 @@ impl MigrationTrait for Migration {
                     .col(string_len(ProductTypes::Unit, 20))
                     .col(integer(ProductTypes::Position))
                     .check(Expr::col(ProductTypes::Kind).is_in(["visitor_scheme", "permit"]))
-                    .check(Expr::col(ProductTypes::Unit).is_in(["money", "minutes", "sessions", "none"]))
+                    .check(
+                        Expr::col(ProductTypes::Unit)
+                            .is_in(["money", "minutes", "sessions", "none"]),
+                    )
                     .foreign_key(&mut tenant_fk(ProductTypes::Table, ProductTypes::TenantId))
                     .to_owned(),
             )
@@ -153,7 +159,9 @@ impl MigrationTrait for Migration {
             TenantHosts::Table.into_iden(),
             Tenants::Table.into_iden(),
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

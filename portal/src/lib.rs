@@ -24,7 +24,11 @@ pub enum RouteKind {
     Api,
 }
 
-type Table = Vec<(&'static str, RouteKind, poem::endpoint::BoxEndpoint<'static, Response>)>;
+type Table = Vec<(
+    &'static str,
+    RouteKind,
+    poem::endpoint::BoxEndpoint<'static, Response>,
+)>;
 
 fn table() -> Table {
     fn ep<E: IntoEndpoint>(e: E) -> poem::endpoint::BoxEndpoint<'static, Response>
@@ -39,9 +43,17 @@ fn table() -> Table {
         ("/", RouteKind::Page, ep(get(pages::home))),
         ("/menu", RouteKind::Page, ep(get(pages::menu))),
         ("/over", RouteKind::Page, ep(get(pages::about))),
-        ("/toegankelijkheid", RouteKind::Page, ep(get(pages::accessibility))),
+        (
+            "/toegankelijkheid",
+            RouteKind::Page,
+            ep(get(pages::accessibility)),
+        ),
         ("/taal", RouteKind::Redirect, ep(get(preferences::language))),
-        ("/contrast", RouteKind::Redirect, ep(get(preferences::contrast))),
+        (
+            "/contrast",
+            RouteKind::Redirect,
+            ep(get(preferences::contrast)),
+        ),
         ("/theme.css", RouteKind::Asset, ep(get(assets::theme_css))),
         ("/logo", RouteKind::Asset, ep(get(assets::logo))),
         ("/api/openapi.json", RouteKind::Api, ep(spec)),
@@ -51,13 +63,18 @@ fn table() -> Table {
 
 /// The portal's routes, to be nested at `/` by the composition root.
 pub fn routes() -> Route {
-    table().into_iter().fold(Route::new(), |route, (path, kind, endpoint)| match kind {
-        RouteKind::Api if path == "/api" => route.nest(path, endpoint),
-        _ => route.at(path, endpoint),
-    })
+    table()
+        .into_iter()
+        .fold(Route::new(), |route, (path, kind, endpoint)| match kind {
+            RouteKind::Api if path == "/api" => route.nest(path, endpoint),
+            _ => route.at(path, endpoint),
+        })
 }
 
 /// Every route of the portal with what it serves, for the browser checks' coverage rule.
 pub fn route_list() -> Vec<(&'static str, RouteKind)> {
-    table().into_iter().map(|(path, kind, _)| (path, kind)).collect()
+    table()
+        .into_iter()
+        .map(|(path, kind, _)| (path, kind))
+        .collect()
 }

@@ -1,12 +1,12 @@
 //! The general pages: home (the platform's list of gemeenten, or a gemeente's start page), the
 //! menu, "Over Parkportal" and the accessibility statement.
 
+use crate::preferences::return_path;
 use chrono::Locale;
 use minijinja::context;
 use parkportal_domain::{BalanceUnit, Language, ProductKind};
 use parkportal_web::{AppError, PageContext};
 use poem::handler;
-use crate::preferences::return_path;
 use poem::web::{Html, Query};
 use serde::Deserialize;
 
@@ -30,7 +30,11 @@ pub async fn home(page: PageContext) -> Result<Html<String>, AppError> {
             page.render("home_platform.html", context! { tenants => items })
         }
         Some(tenant) => {
-            let overview = state.tenants().overview(tenant.id).await?.ok_or(AppError::NotFound)?;
+            let overview = state
+                .tenants()
+                .overview(tenant.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let now = state.clock().now().with_timezone(&tenant.time_zone);
             let locale = match page.prefs.language {
                 Language::Nl => Locale::nl_NL,

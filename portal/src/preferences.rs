@@ -22,7 +22,11 @@ pub struct Switch {
 /// A local path to return to, or the site's home: never another origin (no open redirect).
 pub(crate) fn return_path(site: &Site, terug: Option<&str>) -> String {
     match terug {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '\r', '\n']) => p.to_owned(),
+        Some(p)
+            if p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '\r', '\n']) =>
+        {
+            p.to_owned()
+        }
         _ => site.link("/"),
     }
 }
@@ -39,17 +43,41 @@ fn back_with_cookie(site: &Site, terug: Option<&str>, cookie: String) -> Respons
 
 /// `GET /taal?lang=en&terug=/over`: switches the language.
 #[handler]
-pub fn language(Data(state): Data<&AppState>, Data(site): Data<&Site>, Query(q): Query<Switch>) -> Result<Response, AppError> {
-    let lang = q.lang.as_deref().and_then(|l| Language::parse(l).ok()).ok_or(AppError::BadRequest)?;
-    let cookie = cookies::preference(LANGUAGE_COOKIE, lang.code(), state.settings().secure_cookies());
+pub fn language(
+    Data(state): Data<&AppState>,
+    Data(site): Data<&Site>,
+    Query(q): Query<Switch>,
+) -> Result<Response, AppError> {
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(|l| Language::parse(l).ok())
+        .ok_or(AppError::BadRequest)?;
+    let cookie = cookies::preference(
+        LANGUAGE_COOKIE,
+        lang.code(),
+        state.settings().secure_cookies(),
+    );
     Ok(back_with_cookie(site, q.terug.as_deref(), cookie))
 }
 
 /// `GET /contrast?scheme=dark&terug=/over`: switches the contrast scheme.
 #[handler]
-pub fn contrast(Data(state): Data<&AppState>, Data(site): Data<&Site>, Query(q): Query<Switch>) -> Result<Response, AppError> {
-    let scheme = q.scheme.as_deref().and_then(Contrast::parse).ok_or(AppError::BadRequest)?;
-    let cookie = cookies::preference(CONTRAST_COOKIE, scheme.as_str(), state.settings().secure_cookies());
+pub fn contrast(
+    Data(state): Data<&AppState>,
+    Data(site): Data<&Site>,
+    Query(q): Query<Switch>,
+) -> Result<Response, AppError> {
+    let scheme = q
+        .scheme
+        .as_deref()
+        .and_then(Contrast::parse)
+        .ok_or(AppError::BadRequest)?;
+    let cookie = cookies::preference(
+        CONTRAST_COOKIE,
+        scheme.as_str(),
+        state.settings().secure_cookies(),
+    );
     Ok(back_with_cookie(site, q.terug.as_deref(), cookie))
 }
 
@@ -59,10 +87,19 @@ mod tests {
 
     #[test]
     fn returns_only_to_local_paths() {
-        let site = Site { tenant: None, base: "/g/dijkstad".into() };
-        assert_eq!(return_path(&site, Some("/g/dijkstad/over")), "/g/dijkstad/over");
+        let site = Site {
+            tenant: None,
+            base: "/g/dijkstad".into(),
+        };
+        assert_eq!(
+            return_path(&site, Some("/g/dijkstad/over")),
+            "/g/dijkstad/over"
+        );
         assert_eq!(return_path(&site, Some("//evil.example/x")), "/g/dijkstad/");
-        assert_eq!(return_path(&site, Some("https://evil.example/")), "/g/dijkstad/");
+        assert_eq!(
+            return_path(&site, Some("https://evil.example/")),
+            "/g/dijkstad/"
+        );
         assert_eq!(return_path(&site, None), "/g/dijkstad/");
     }
 }

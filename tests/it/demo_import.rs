@@ -8,7 +8,10 @@ async fn the_demo_gemeenten_are_imported_only_once() {
     let config = test_config(dir.path());
     assert!(config.is_embedded());
     let mut first = TestApp::start(config.clone(), TestDb::Sqlite, dir).await;
-    assert!(first.config.database.path.is_file(), "the embedded database file was not created");
+    assert!(
+        first.config.database.path.is_file(),
+        "the embedded database file was not created"
+    );
     let tenants = first.app.as_ref().unwrap().tenants().list().await.unwrap();
     assert_eq!(tenants.len(), 3);
     assert!(tenants.iter().all(|t| t.version == 1));
@@ -19,7 +22,10 @@ async fn the_demo_gemeenten_are_imported_only_once() {
     let second = TestApp::start(config, TestDb::Sqlite, dir).await;
     let tenants = second.app.as_ref().unwrap().tenants().list().await.unwrap();
     assert_eq!(tenants.len(), 3);
-    assert!(tenants.iter().all(|t| t.version == 1), "a gemeente was imported again");
+    assert!(
+        tenants.iter().all(|t| t.version == 1),
+        "a gemeente was imported again"
+    );
     assert!(second.page("/").await.contains("Gemeente Havenmond"));
 }
 
@@ -31,14 +37,20 @@ async fn the_embedded_database_uses_wal_and_full_sync() {
     use sea_orm::ConnectionTrait;
     let conn = app.app.as_ref().unwrap().database().connection();
     let row = conn
-        .query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), "PRAGMA journal_mode"))
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "PRAGMA journal_mode",
+        ))
         .await
         .unwrap()
         .unwrap();
     let mode: String = row.try_get_by_index(0).unwrap();
     assert_eq!(mode, "wal");
     let row = conn
-        .query_one_raw(sea_orm::Statement::from_string(conn.get_database_backend(), "PRAGMA synchronous"))
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "PRAGMA synchronous",
+        ))
         .await
         .unwrap()
         .unwrap();

@@ -20,7 +20,9 @@ pub fn monday_morning() -> chrono::DateTime<Utc> {
 
 /// The PostgreSQL server of `TEST_DATABASE_URL`, when set.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// A database for one test.
@@ -49,19 +51,28 @@ fn with_database(server: &str, name: &str) -> String {
 
 async fn admin(server: &str) -> DatabaseConnection {
     let mut options = ConnectOptions::new(server.to_owned());
-    options.max_connections(1).min_connections(1).sqlx_logging(false);
-    Database::connect(options).await.expect("TEST_DATABASE_URL does not answer")
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .expect("TEST_DATABASE_URL does not answer")
 }
 
 /// Creates a fresh PostgreSQL database cloned from a template that holds every migration.
 async fn fresh_postgres(server: &str) -> String {
     let known = parkportal_store::Database::known_migrations().join(",");
-    let fingerprint = known.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let fingerprint = known.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     let template = format!("parkportal_tpl_{fingerprint:016x}");
     let conn = admin(server).await;
     // One connection, so the session-level advisory lock serialises template creation and cloning
     // across the test processes that nextest runs at once.
-    conn.execute_unprepared("SELECT pg_advisory_lock(727274)").await.unwrap();
+    conn.execute_unprepared("SELECT pg_advisory_lock(727274)")
+        .await
+        .unwrap();
     let exists = conn
         .query_one_raw(sea_orm::Statement::from_string(
             conn.get_database_backend(),
@@ -71,26 +82,37 @@ async fn fresh_postgres(server: &str) -> String {
         .unwrap()
         .is_some();
     if !exists {
-        conn.execute_unprepared(&format!("CREATE DATABASE {template}")).await.unwrap();
+        conn.execute_unprepared(&format!("CREATE DATABASE {template}"))
+            .await
+            .unwrap();
         let settings = parkportal_store::DatabaseSettings {
             url: with_database(server, &template),
             max_connections: 1,
             busy_timeout: std::time::Duration::from_secs(5),
         };
-        let db = parkportal_store::Database::connect(&settings).await.unwrap();
+        let db = parkportal_store::Database::connect(&settings)
+            .await
+            .unwrap();
         db.migrate().await.unwrap();
         db.close().await.unwrap();
     }
     let name = format!("parkportal_test_{}", uuid_like());
-    conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}")).await.unwrap();
-    conn.execute_unprepared("SELECT pg_advisory_unlock(727274)").await.unwrap();
+    conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .await
+        .unwrap();
+    conn.execute_unprepared("SELECT pg_advisory_unlock(727274)")
+        .await
+        .unwrap();
     conn.close().await.unwrap();
     name
 }
 
 fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("{:x}_{}", nanos, std::process::id())
 }
 
@@ -112,7 +134,13 @@ impl TestApp {
         let app = Self::spawn_empty().await;
         let demo = parkportal::bundle::read_all(&repo().join("tenants")).unwrap();
         for config in &demo {
-            app.app.as_ref().unwrap().tenants().import(config).await.unwrap();
+            app.app
+                .as_ref()
+                .unwrap()
+                .tenants()
+                .import(config)
+                .await
+                .unwrap();
         }
         app
     }
@@ -129,7 +157,10 @@ impl TestApp {
             }
             None => {
                 // An explicit URL, so that the embedded demo import stays out of the way.
-                config.database.url = Some(format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()));
+                config.database.url = Some(format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("test.db").display()
+                ));
                 TestDb::Sqlite
             }
         };
@@ -146,7 +177,15 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Self { app: Some(app), url, client, clock, config, db, dir }
+        Self {
+            app: Some(app),
+            url,
+            client,
+            clock,
+            config,
+            db,
+            dir,
+        }
     }
 
     /// A GET of `path` on this application.
@@ -174,10 +213,15 @@ impl Drop for TestApp {
         if let TestDb::Postgres { server, name } = &self.db {
             let (server, name) = (server.clone(), name.clone());
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     let conn = admin(&server).await;
-                    let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = conn
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                     let _ = conn.close().await;
                 });
             })

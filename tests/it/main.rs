@@ -3,6 +3,8 @@
 //! temporary SQLite file, or, when `TEST_DATABASE_URL` is set, a PostgreSQL database cloned from a
 //! migrated template and dropped afterwards.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: a panic is a failure
+
 mod cli;
 mod config;
 mod demo_import;

@@ -19,7 +19,14 @@ async fn an_empty_database_shows_no_gemeenten() {
     let app = TestApp::spawn_empty().await;
     let body = app.page("/").await;
     assert!(body.contains("Er zijn nog geen gemeenten aangesloten."));
-    let json: serde_json::Value = app.get("/api/v1/tenants").send().await.unwrap().json().await.unwrap();
+    let json: serde_json::Value = app
+        .get("/api/v1/tenants")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(json["items"].as_array().unwrap().len(), 0);
 }
 
@@ -27,11 +34,22 @@ async fn an_empty_database_shows_no_gemeenten() {
 async fn a_host_cannot_belong_to_two_gemeenten() {
     let app = TestApp::spawn().await;
     let tenants = app.app.as_ref().unwrap().tenants();
-    let mut havenmond = tenants.export(&"havenmond".parse().unwrap()).await.unwrap().unwrap();
+    let mut havenmond = tenants
+        .export(&"havenmond".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     havenmond.hosts.push("dijkstad.localhost".parse().unwrap());
     let err = tenants.import(&havenmond).await.unwrap_err().to_string();
-    assert!(err.contains("dijkstad.localhost") && err.contains("dijkstad"), "{err}");
+    assert!(
+        err.contains("dijkstad.localhost") && err.contains("dijkstad"),
+        "{err}"
+    );
     // Nothing of the failed import was stored.
-    let stored = tenants.export(&"havenmond".parse().unwrap()).await.unwrap().unwrap();
+    let stored = tenants
+        .export(&"havenmond".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.hosts.len(), 1);
 }

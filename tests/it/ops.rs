@@ -21,8 +21,13 @@ async fn metrics_count_requests_by_route_pattern_not_path() {
         "{metrics}"
     );
     assert!(metrics.contains("status=\"404\""), "{metrics}");
-    assert!(metrics.contains("parkportal_http_request_duration_seconds_bucket{route=\"/g/:slug/over\",le=\"+Inf\"} 2"));
-    assert!(!metrics.contains("dijkstad"), "raw paths leak into metric labels");
+    assert!(metrics.contains(
+        "parkportal_http_request_duration_seconds_bucket{route=\"/g/:slug/over\",le=\"+Inf\"} 2"
+    ));
+    assert!(
+        !metrics.contains("dijkstad"),
+        "raw paths leak into metric labels"
+    );
 }
 
 #[tokio::test]
@@ -31,7 +36,12 @@ async fn every_response_has_a_request_id_and_security_headers() {
     let resp = app.get("/g/dijkstad/").send().await.unwrap();
     let id = resp.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 16);
-    assert!(resp.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(
+        resp.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     let other = app.get("/g/dijkstad/").send().await.unwrap();
     assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), id);
@@ -42,5 +52,8 @@ async fn the_server_stops_gracefully() {
     let mut app = TestApp::spawn_empty().await;
     let url = app.url.clone();
     app.stop().await;
-    assert!(reqwest::get(format!("{url}/healthz")).await.is_err(), "still serving after stop");
+    assert!(
+        reqwest::get(format!("{url}/healthz")).await.is_err(),
+        "still serving after stop"
+    );
 }

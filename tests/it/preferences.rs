@@ -5,22 +5,55 @@ use crate::harness::TestApp;
 #[tokio::test]
 async fn accept_language_picks_english_and_dutch_is_the_default() {
     let app = TestApp::spawn().await;
-    let en = app.get("/over").header("accept-language", "en-GB,en;q=0.9").send().await.unwrap().text().await.unwrap();
+    let en = app
+        .get("/over")
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(en.contains("About Parkportal") && en.contains("lang=\"en\""));
-    let nl = app.get("/over").header("accept-language", "de,fr").send().await.unwrap().text().await.unwrap();
+    let nl = app
+        .get("/over")
+        .header("accept-language", "de,fr")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(nl.contains("Over Parkportal") && nl.contains("lang=\"nl\""));
 }
 
 #[tokio::test]
 async fn the_language_switch_keeps_the_choice_and_returns() {
     let app = TestApp::spawn().await;
-    let resp = app.get("/g/dijkstad/taal?lang=en&terug=/g/dijkstad/over").send().await.unwrap();
+    let resp = app
+        .get("/g/dijkstad/taal?lang=en&terug=/g/dijkstad/over")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/g/dijkstad/over");
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("pp_lang=en;") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.starts_with("pp_lang=en;")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     // The cookie beats the browser's preference.
-    let body = app.get("/g/dijkstad/over").header("accept-language", "nl").send().await.unwrap().text().await.unwrap();
+    let body = app
+        .get("/g/dijkstad/over")
+        .header("accept-language", "nl")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("About Parkportal"), "{body}");
 }
 
@@ -30,7 +63,11 @@ async fn a_bad_switch_gets_a_translated_error_and_never_leaves_the_site() {
     let resp = app.get("/taal?lang=klingon").send().await.unwrap();
     assert_eq!(resp.status(), 400);
     assert!(resp.text().await.unwrap().contains("Verzoek niet begrepen"));
-    let resp = app.get("/contrast?scheme=dark&terug=//evil.example/").send().await.unwrap();
+    let resp = app
+        .get("/contrast?scheme=dark&terug=//evil.example/")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/");
 }
@@ -39,11 +76,21 @@ async fn a_bad_switch_gets_a_translated_error_and_never_leaves_the_site() {
 async fn each_contrast_scheme_is_applied_to_the_page() {
     let app = TestApp::spawn().await;
     for scheme in ["light", "dark", "theme"] {
-        let resp = app.get(&format!("/contrast?scheme={scheme}&terug=/over")).send().await.unwrap();
+        let resp = app
+            .get(&format!("/contrast?scheme={scheme}&terug=/over"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 303);
         let body = app.page("/over").await;
-        assert!(body.contains(&format!("data-contrast=\"{scheme}\"")), "{scheme}");
+        assert!(
+            body.contains(&format!("data-contrast=\"{scheme}\"")),
+            "{scheme}"
+        );
     }
     let css = app.page("/static/parkportal.css").await;
-    assert!(css.contains("html[data-contrast=\"light\"]") && css.contains("html[data-contrast=\"dark\"]"));
+    assert!(
+        css.contains("html[data-contrast=\"light\"]")
+            && css.contains("html[data-contrast=\"dark\"]")
+    );
 }

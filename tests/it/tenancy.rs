@@ -6,10 +6,17 @@ use crate::harness::TestApp;
 async fn the_platform_lists_every_demo_gemeente() {
     let app = TestApp::spawn().await;
     let body = app.page("/").await;
-    for name in ["Gemeente Dijkstad", "Gemeente Havenmond", "Gemeente Weidevelde"] {
+    for name in [
+        "Gemeente Dijkstad",
+        "Gemeente Havenmond",
+        "Gemeente Weidevelde",
+    ] {
         assert!(body.contains(name), "{name} missing from the platform page");
     }
-    assert!(body.contains("href=\"&#x2f;g&#x2f;dijkstad&#x2f;\""), "no link to the gemeente's pages");
+    assert!(
+        body.contains("href=\"&#x2f;g&#x2f;dijkstad&#x2f;\""),
+        "no link to the gemeente's pages"
+    );
 }
 
 #[tokio::test]
@@ -25,8 +32,14 @@ async fn a_path_prefix_selects_the_gemeente_and_its_theme() {
     assert!(dijkstad.contains("&#x2f;g&#x2f;dijkstad&#x2f;logo?v=1"));
     let css_d = app.page("/g/dijkstad/theme.css").await;
     let css_h = app.page("/g/havenmond/theme.css").await;
-    assert!(css_d.contains("--utrecht-page-header-background-color: #0b4f6c;"), "{css_d}");
-    assert!(css_h.contains("--utrecht-page-header-background-color: #00594f;"), "{css_h}");
+    assert!(
+        css_d.contains("--utrecht-page-header-background-color: #0b4f6c;"),
+        "{css_d}"
+    );
+    assert!(
+        css_h.contains("--utrecht-page-header-background-color: #00594f;"),
+        "{css_h}"
+    );
     let logo_d = app.get("/g/dijkstad/logo").send().await.unwrap();
     assert_eq!(logo_d.headers()["content-type"], "image/svg+xml");
     let logo_d = logo_d.text().await.unwrap();
@@ -42,7 +55,8 @@ async fn the_local_time_follows_the_fixed_clock_in_the_gemeentes_zone() {
     let body = app.page("/g/dijkstad/").await;
     assert!(body.contains("maandag 2 maart 2026, 10:00"), "{body}");
     // Moving the clock over the spring DST change: 01:30 UTC on 29 March is 03:30 summer time.
-    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 29, 1, 30, 0).unwrap());
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 29, 1, 30, 0).unwrap());
     let body = app.page("/g/dijkstad/").await;
     assert!(body.contains("zondag 29 maart 2026, 03:30"), "{body}");
 }
@@ -50,12 +64,39 @@ async fn the_local_time_follows_the_fixed_clock_in_the_gemeentes_zone() {
 #[tokio::test]
 async fn a_host_selects_the_gemeente_and_an_unknown_host_the_platform() {
     let app = TestApp::spawn().await;
-    let body = app.get("/").header("host", "Weidevelde.localhost:8080").send().await.unwrap().text().await.unwrap();
+    let body = app
+        .get("/")
+        .header("host", "Weidevelde.localhost:8080")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("Parkeren in Gemeente Weidevelde"), "{body}");
-    assert!(body.contains("href=\"&#x2f;theme.css?v=1\""), "a host-selected page links without prefix");
-    let css = app.get("/theme.css").header("host", "weidevelde.localhost").send().await.unwrap().text().await.unwrap();
+    assert!(
+        body.contains("href=\"&#x2f;theme.css?v=1\""),
+        "a host-selected page links without prefix"
+    );
+    let css = app
+        .get("/theme.css")
+        .header("host", "weidevelde.localhost")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(css.contains("#6a1b4d"));
-    let platform = app.get("/").header("host", "elders.example").send().await.unwrap().text().await.unwrap();
+    let platform = app
+        .get("/")
+        .header("host", "elders.example")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(platform.contains("Kies uw gemeente"));
     assert!(!platform.contains("Parkeren in Gemeente"));
 }
@@ -63,24 +104,42 @@ async fn a_host_selects_the_gemeente_and_an_unknown_host_the_platform() {
 #[tokio::test]
 async fn a_path_prefix_wins_over_the_host() {
     let app = TestApp::spawn().await;
-    let body = app.get("/g/havenmond/").header("host", "dijkstad.localhost").send().await.unwrap().text().await.unwrap();
+    let body = app
+        .get("/g/havenmond/")
+        .header("host", "dijkstad.localhost")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("Parkeren in Gemeente Havenmond"));
 }
 
 #[tokio::test]
 async fn an_unknown_gemeente_gets_a_themed_404() {
     let app = TestApp::spawn().await;
-    for path in ["/g/nergenshuizen/", "/g/nergenshuizen/over", "/g/NIET_GELDIG/"] {
+    for path in [
+        "/g/nergenshuizen/",
+        "/g/nergenshuizen/over",
+        "/g/NIET_GELDIG/",
+    ] {
         let resp = app.get(path).send().await.unwrap();
         assert_eq!(resp.status(), 404, "{path}");
         let body = resp.text().await.unwrap();
         assert!(body.contains("Pagina niet gevonden"), "{path}: {body}");
-        assert!(body.contains("/static/parkportal.css"), "the 404 is not themed");
+        assert!(
+            body.contains("/static/parkportal.css"),
+            "the 404 is not themed"
+        );
     }
     let resp = app.get("/g/dijkstad/bestaat-niet").send().await.unwrap();
     assert_eq!(resp.status(), 404);
     let body = resp.text().await.unwrap();
-    assert!(body.contains("Pagina niet gevonden") && body.contains("Gemeente Dijkstad"), "a gemeente's 404 carries its frame");
+    assert!(
+        body.contains("Pagina niet gevonden") && body.contains("Gemeente Dijkstad"),
+        "a gemeente's 404 carries its frame"
+    );
 }
 
 #[tokio::test]
@@ -95,7 +154,10 @@ async fn the_bare_prefix_redirects_to_the_gemeentes_home() {
 async fn the_frame_has_menu_about_and_accessibility() {
     let app = TestApp::spawn().await;
     let home = app.page("/g/dijkstad/").await;
-    assert!(home.contains("href=\"&#x2f;g&#x2f;dijkstad/menu?terug=&#x2f;g&#x2f;dijkstad&#x2f;\""), "menu icon link: {home}");
+    assert!(
+        home.contains("href=\"&#x2f;g&#x2f;dijkstad/menu?terug=&#x2f;g&#x2f;dijkstad&#x2f;\""),
+        "menu icon link: {home}"
+    );
     assert!(home.contains("href=\"&#x2f;g&#x2f;dijkstad/toegankelijkheid\""));
     let menu = app.page("/g/dijkstad/menu?terug=/g/dijkstad/").await;
     assert!(menu.contains("Verlaat het menu") && menu.contains("Over Parkportal"));
@@ -117,7 +179,14 @@ async fn the_api_lists_gemeenten_and_the_spec_is_served() {
     assert_eq!(dijkstad["name"], "Gemeente Dijkstad");
     assert_eq!(dijkstad["time_zone"], "Europe/Amsterdam");
     assert_eq!(dijkstad["url"], format!("{}/g/dijkstad", app.url));
-    let spec: serde_json::Value = app.get("/api/openapi.json").send().await.unwrap().json().await.unwrap();
+    let spec: serde_json::Value = app
+        .get("/api/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(spec["paths"]["/v1/tenants"]["get"].is_object(), "{spec}");
     let missing = app.get("/api/v1/nothing").send().await.unwrap();
     assert_eq!(missing.status(), 404);

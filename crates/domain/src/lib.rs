@@ -34,6 +34,9 @@ pub struct ParseError {
 impl ParseError {
     /// A parse error for `what` with a human-readable `detail`.
     pub fn new(what: &'static str, detail: impl Into<String>) -> Self {
-        Self { what, detail: detail.into() }
+        Self {
+            what,
+            detail: detail.into(),
+        }
     }
 }

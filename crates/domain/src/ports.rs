@@ -16,7 +16,9 @@ pub struct StoreError {
 impl StoreError {
     /// Wraps the underlying cause.
     pub fn new(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        Self { source: source.into() }
+        Self {
+            source: source.into(),
+        }
     }
 }
 

@@ -84,10 +84,12 @@ impl TenantDirectory {
 
     /// Validates and saves a gemeente's configuration (creating or updating it).
     pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
-        config.validate(&self.base_tokens).map_err(|problems| ImportError::Invalid {
-            slug: config.slug.clone(),
-            problems,
-        })?;
+        config
+            .validate(&self.base_tokens)
+            .map_err(|problems| ImportError::Invalid {
+                slug: config.slug.clone(),
+                problems,
+            })?;
         Ok(match self.repo.save(config).await? {
             Saved::Created(id) => ImportOutcome::Created(id),
             Saved::Updated(id) => ImportOutcome::Updated(id),

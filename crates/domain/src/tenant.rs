@@ -1,9 +1,9 @@
 //! A gemeente (tenant) and the values it is made of. Every value here is parsed once at the edge
 //! (file, form, database row) and is valid from then on.
 
+use crate::ParseError;
 use crate::ids::TenantId;
 use crate::theme::ThemeTokens;
-use crate::ParseError;
 use chrono_tz::Tz;
 use std::fmt;
 
@@ -38,7 +38,8 @@ macro_rules! string_value {
 fn is_slug_like(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && !s.starts_with(['-', '_'])
         && !s.ends_with(['-', '_'])
 }
@@ -56,7 +57,9 @@ impl TenantSlug {
         } else {
             Err(ParseError::new(
                 "slug",
-                format!("{s:?} must be 2 to 40 characters of a-z, 0-9 and -, not starting or ending with -"),
+                format!(
+                    "{s:?} must be 2 to 40 characters of a-z, 0-9 and -, not starting or ending with -"
+                ),
             ))
         }
     }
@@ -73,7 +76,10 @@ impl Code {
         if is_slug_like(s, 40) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ParseError::new("code", format!("{s:?} must be 1 to 40 characters of a-z, 0-9, - and _")))
+            Err(ParseError::new(
+                "code",
+                format!("{s:?} must be 1 to 40 characters of a-z, 0-9, - and _"),
+            ))
         }
     }
 }
@@ -89,7 +95,10 @@ impl ThemeName {
         if is_slug_like(s, 40) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(ParseError::new("theme", format!("{s:?} must be 1 to 40 characters of a-z, 0-9, - and _")))
+            Err(ParseError::new(
+                "theme",
+                format!("{s:?} must be 1 to 40 characters of a-z, 0-9, - and _"),
+            ))
         }
     }
 
@@ -110,7 +119,11 @@ impl Hostname {
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let host = s.trim();
         let host = match host.rsplit_once(':') {
-            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') => name,
+            Some((name, port))
+                if port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') =>
+            {
+                name
+            }
             _ => host,
         };
         let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -138,7 +151,9 @@ impl PublicUrl {
     /// Parses a public URL: `http://` or `https://`, a host, an optional path, no query or fragment.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let trimmed = s.trim().trim_end_matches('/');
-        let rest = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"));
         let ok = match rest {
             Some(rest) => {
                 let host = rest.split('/').next().unwrap_or_default();
@@ -150,7 +165,10 @@ impl PublicUrl {
         if ok {
             Ok(Self(trimmed.to_owned()))
         } else {
-            Err(ParseError::new("public_url", format!("{s:?} must be an http:// or https:// URL")))
+            Err(ParseError::new(
+                "public_url",
+                format!("{s:?} must be an http:// or https:// URL"),
+            ))
         }
     }
 
@@ -161,7 +179,9 @@ impl PublicUrl {
 }
 
 /// A language of the user interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
     /// Nederlands, the default.
@@ -185,11 +205,19 @@ impl Language {
 
     /// Parses `nl` or `en` (also `nl-NL`, `en-GB` and so on).
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let primary = s.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        let primary = s
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match primary.as_str() {
             "nl" => Ok(Language::Nl),
             "en" => Ok(Language::En),
-            _ => Err(ParseError::new("language", format!("{s:?} is not nl or en"))),
+            _ => Err(ParseError::new(
+                "language",
+                format!("{s:?} is not nl or en"),
+            )),
         }
     }
 }
@@ -218,7 +246,10 @@ impl ProductKind {
         match s {
             "visitor_scheme" => Ok(ProductKind::VisitorScheme),
             "permit" => Ok(ProductKind::Permit),
-            _ => Err(ParseError::new("kind", format!("{s:?} is not visitor_scheme or permit"))),
+            _ => Err(ParseError::new(
+                "kind",
+                format!("{s:?} is not visitor_scheme or permit"),
+            )),
         }
     }
 }
@@ -255,7 +286,10 @@ impl BalanceUnit {
             "minutes" => Ok(BalanceUnit::Minutes),
             "sessions" => Ok(BalanceUnit::Sessions),
             "none" => Ok(BalanceUnit::None),
-            _ => Err(ParseError::new("unit", format!("{s:?} is not money, minutes, sessions or none"))),
+            _ => Err(ParseError::new(
+                "unit",
+                format!("{s:?} is not money, minutes, sessions or none"),
+            )),
         }
     }
 }
@@ -276,7 +310,10 @@ impl Logo {
     /// Parses a logo from a file name and its bytes; SVG must not carry scripts.
     pub fn parse(file_name: &str, bytes: Vec<u8>) -> Result<Self, ParseError> {
         if bytes.len() > Self::MAX_BYTES {
-            return Err(ParseError::new("logo", format!("{file_name} is larger than 256 KiB")));
+            return Err(ParseError::new(
+                "logo",
+                format!("{file_name} is larger than 256 KiB"),
+            ));
         }
         let lower = file_name.to_ascii_lowercase();
         if lower.ends_with(".svg") {
@@ -284,26 +321,51 @@ impl Logo {
                 .map_err(|_| ParseError::new("logo", format!("{file_name} is not UTF-8 SVG")))?;
             let folded = text.to_ascii_lowercase();
             if !folded.contains("<svg") {
-                return Err(ParseError::new("logo", format!("{file_name} has no <svg> element")));
+                return Err(ParseError::new(
+                    "logo",
+                    format!("{file_name} has no <svg> element"),
+                ));
             }
             // Logos are served from our own origin; an SVG that scripts would run there.
-            if folded.contains("<script") || folded.contains("javascript:") || has_event_attribute(&folded) {
-                return Err(ParseError::new("logo", format!("{file_name} contains scripting")));
+            if folded.contains("<script")
+                || folded.contains("javascript:")
+                || has_event_attribute(&folded)
+            {
+                return Err(ParseError::new(
+                    "logo",
+                    format!("{file_name} contains scripting"),
+                ));
             }
-            Ok(Self { content_type: "image/svg+xml".to_owned(), bytes })
+            Ok(Self {
+                content_type: "image/svg+xml".to_owned(),
+                bytes,
+            })
         } else if lower.ends_with(".png") {
             if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-                return Err(ParseError::new("logo", format!("{file_name} is not a PNG file")));
+                return Err(ParseError::new(
+                    "logo",
+                    format!("{file_name} is not a PNG file"),
+                ));
             }
-            Ok(Self { content_type: "image/png".to_owned(), bytes })
+            Ok(Self {
+                content_type: "image/png".to_owned(),
+                bytes,
+            })
         } else {
-            Err(ParseError::new("logo", format!("{file_name} must be .svg or .png")))
+            Err(ParseError::new(
+                "logo",
+                format!("{file_name} must be .svg or .png"),
+            ))
         }
     }
 
     /// The file extension that fits the media type.
     pub fn extension(&self) -> &'static str {
-        if self.content_type == "image/png" { "png" } else { "svg" }
+        if self.content_type == "image/png" {
+            "png"
+        } else {
+            "svg"
+        }
     }
 }
 
@@ -375,24 +437,39 @@ impl TenantConfig {
             problems.push(ParseError::new("name", "must be 1 to 100 characters"));
         }
         if self.zones.is_empty() {
-            problems.push(ParseError::new("zones", "a gemeente needs at least one zone"));
+            problems.push(ParseError::new(
+                "zones",
+                "a gemeente needs at least one zone",
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for zone in &self.zones {
             if !seen.insert(zone.code.as_str()) {
-                problems.push(ParseError::new("zones", format!("zone code {} appears twice", zone.code)));
+                problems.push(ParseError::new(
+                    "zones",
+                    format!("zone code {} appears twice", zone.code),
+                ));
             }
             if zone.name.trim().is_empty() {
-                problems.push(ParseError::new("zones", format!("zone {} has no name", zone.code)));
+                problems.push(ParseError::new(
+                    "zones",
+                    format!("zone {} has no name", zone.code),
+                ));
             }
         }
         let mut seen = std::collections::HashSet::new();
         for pt in &self.product_types {
             if !seen.insert(pt.code.as_str()) {
-                problems.push(ParseError::new("product_types", format!("code {} appears twice", pt.code)));
+                problems.push(ParseError::new(
+                    "product_types",
+                    format!("code {} appears twice", pt.code),
+                ));
             }
             if pt.name.trim().is_empty() {
-                problems.push(ParseError::new("product_types", format!("{} has no name", pt.code)));
+                problems.push(ParseError::new(
+                    "product_types",
+                    format!("{} has no name", pt.code),
+                ));
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -404,7 +481,11 @@ impl TenantConfig {
         for problem in base.overlaid_with(&self.tokens).contrast_problems() {
             problems.push(ParseError::new("tokens", problem.to_string()));
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 }
 
@@ -469,8 +550,14 @@ mod tests {
 
     #[test]
     fn hosts_lose_port_and_case() {
-        assert_eq!(Hostname::parse("Dijkstad.Localhost:8080").unwrap().as_str(), "dijkstad.localhost");
-        assert_eq!(Hostname::parse("parkeren.example.nl.").unwrap().as_str(), "parkeren.example.nl");
+        assert_eq!(
+            Hostname::parse("Dijkstad.Localhost:8080").unwrap().as_str(),
+            "dijkstad.localhost"
+        );
+        assert_eq!(
+            Hostname::parse("parkeren.example.nl.").unwrap().as_str(),
+            "parkeren.example.nl"
+        );
         for bad in ["", "a..b", "-a.nl", "a_b.nl", "a b", "exa/mple"] {
             assert!(Hostname::parse(bad).is_err(), "{bad} accepted");
         }
@@ -478,7 +565,12 @@ mod tests {
 
     #[test]
     fn public_urls_need_a_scheme_and_lose_the_trailing_slash() {
-        assert_eq!(PublicUrl::parse("https://parkeren.example.nl/").unwrap().as_str(), "https://parkeren.example.nl");
+        assert_eq!(
+            PublicUrl::parse("https://parkeren.example.nl/")
+                .unwrap()
+                .as_str(),
+            "https://parkeren.example.nl"
+        );
         assert!(PublicUrl::parse("ftp://x.nl").is_err());
         assert!(PublicUrl::parse("https://x.nl/?a=b").is_err());
         assert!(PublicUrl::parse("parkeren.nl").is_err());
@@ -493,7 +585,8 @@ mod tests {
 
     #[test]
     fn svg_logos_may_not_script() {
-        let ok = br#"<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>"#.to_vec();
+        let ok = br#"<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>"#
+            .to_vec();
         assert!(Logo::parse("logo.svg", ok).is_ok());
         let script = br#"<svg><script>alert(1)</script></svg>"#.to_vec();
         assert!(Logo::parse("logo.svg", script).is_err());

@@ -12,19 +12,37 @@ pub struct ThemeTokens(BTreeMap<String, String>);
 
 /// Text and background token pairs that must reach 4.5:1 (WCAG 2.1 AA, normal text).
 pub const TEXT_PAIRS: &[(&str, &str)] = &[
-    ("utrecht-document-color", "utrecht-document-background-color"),
+    (
+        "utrecht-document-color",
+        "utrecht-document-background-color",
+    ),
     ("utrecht-link-color", "utrecht-document-background-color"),
-    ("utrecht-button-primary-action-color", "utrecht-button-primary-action-background-color"),
-    ("utrecht-page-header-color", "utrecht-page-header-background-color"),
-    ("utrecht-page-footer-color", "utrecht-page-footer-background-color"),
+    (
+        "utrecht-button-primary-action-color",
+        "utrecht-button-primary-action-background-color",
+    ),
+    (
+        "utrecht-page-header-color",
+        "utrecht-page-header-background-color",
+    ),
+    (
+        "utrecht-page-footer-color",
+        "utrecht-page-footer-background-color",
+    ),
     ("parkportal-card-color", "parkportal-card-background-color"),
 ];
 
 /// Interface-component pairs that must reach 3:1 (WCAG 2.1 AA, non-text contrast).
 /// (In the header, focus rings take the header's text colour, which the text pairs already check.)
 pub const COMPONENT_PAIRS: &[(&str, &str)] = &[
-    ("utrecht-focus-outline-color", "utrecht-document-background-color"),
-    ("parkportal-card-border-color", "parkportal-card-background-color"),
+    (
+        "utrecht-focus-outline-color",
+        "utrecht-document-background-color",
+    ),
+    (
+        "parkportal-card-border-color",
+        "parkportal-card-background-color",
+    ),
 ];
 
 /// A token pair that does not reach its required contrast.
@@ -102,13 +120,19 @@ impl ThemeTokens {
 
     /// CSS declarations (`--name: value;`), one per line; values were checked when parsed.
     pub fn to_css_declarations(&self) -> String {
-        self.0.iter().map(|(k, v)| format!("  --{k}: {v};\n")).collect()
+        self.0
+            .iter()
+            .map(|(k, v)| format!("  --{k}: {v};\n"))
+            .collect()
     }
 
     /// The pairs among [`TEXT_PAIRS`] and [`COMPONENT_PAIRS`] that these tokens set and that fail
     /// WCAG AA. A pair of which neither token is set is left to the theme underneath.
     pub fn contrast_problems(&self) -> Vec<ContrastProblem> {
-        let pairs = TEXT_PAIRS.iter().map(|p| (p, 4.5)).chain(COMPONENT_PAIRS.iter().map(|p| (p, 3.0)));
+        let pairs = TEXT_PAIRS
+            .iter()
+            .map(|p| (p, 4.5))
+            .chain(COMPONENT_PAIRS.iter().map(|p| (p, 3.0)));
         let mut problems = Vec::new();
         for ((fg, bg), required) in pairs {
             let (f, b) = (self.get(fg), self.get(bg));
@@ -155,13 +179,23 @@ fn flatten(
         }
         Value::String(s) => insert(path, s.clone(), out),
         Value::Number(n) => insert(path, n.to_string(), out),
-        _ => Err(ParseError::new("tokens", format!("{} must be a string or number", path.join("-")))),
+        _ => Err(ParseError::new(
+            "tokens",
+            format!("{} must be a string or number", path.join("-")),
+        )),
     }
 }
 
-fn insert(path: &[String], value: String, out: &mut BTreeMap<String, String>) -> Result<(), ParseError> {
+fn insert(
+    path: &[String],
+    value: String,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(), ParseError> {
     if path.is_empty() {
-        return Err(ParseError::new("tokens", "the token file must be an object"));
+        return Err(ParseError::new(
+            "tokens",
+            "the token file must be an object",
+        ));
     }
     out.insert(path.join("-"), value);
     Ok(())
@@ -170,9 +204,18 @@ fn insert(path: &[String], value: String, out: &mut BTreeMap<String, String>) ->
 fn check_name(name: &str) -> Result<(), ParseError> {
     let ok = !name.is_empty()
         && name.len() <= 120
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && name.starts_with(|c: char| c.is_ascii_lowercase());
-    if ok { Ok(()) } else { Err(ParseError::new("tokens", format!("{name:?} is not a token name"))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(ParseError::new(
+            "tokens",
+            format!("{name:?} is not a token name"),
+        ))
+    }
 }
 
 /// Token values end up in a stylesheet: refuse anything that could close a declaration or load
@@ -181,14 +224,19 @@ fn check_value(name: &str, value: &str) -> Result<(), ParseError> {
     let folded = value.to_ascii_lowercase();
     let ok = !value.trim().is_empty()
         && value.len() <= 200
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || " #.,%()-+_'\"/".contains(c))
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " #.,%()-+_'\"/".contains(c))
         && !folded.contains("url(")
         && !folded.contains("expression(")
         && !folded.contains("/*");
     if ok {
         Ok(())
     } else {
-        Err(ParseError::new("tokens", format!("the value of {name} is not allowed in a stylesheet")))
+        Err(ParseError::new(
+            "tokens",
+            format!("the value of {name} is not allowed in a stylesheet"),
+        ))
     }
 }
 
@@ -213,7 +261,11 @@ pub fn contrast_ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
 fn relative_luminance([r, g, b]: [u8; 3]) -> f64 {
     let channel = |c: u8| {
         let c = f64::from(c) / 255.0;
-        if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
     };
     0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 }
@@ -230,17 +282,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(tokens.get("utrecht-link-color"), Some("#00466e"));
-        assert_eq!(tokens.get("utrecht-button-primary-action-background-color"), Some("#00466e"));
-        assert!(tokens.to_css_declarations().contains("--utrecht-link-color: #00466e;"));
+        assert_eq!(
+            tokens.get("utrecht-button-primary-action-background-color"),
+            Some("#00466e")
+        );
+        assert!(
+            tokens
+                .to_css_declarations()
+                .contains("--utrecht-link-color: #00466e;")
+        );
     }
 
     #[test]
     fn values_cannot_escape_the_declaration() {
-        for bad in [r#"{"a-color": "red; } body { display: none"}"#, r#"{"a-bg": "url(https://x)"}"#, r#"{"a": "</style>"}"#] {
+        for bad in [
+            r#"{"a-color": "red; } body { display: none"}"#,
+            r#"{"a-bg": "url(https://x)"}"#,
+            r#"{"a": "</style>"}"#,
+        ] {
             assert!(ThemeTokens::from_json(bad).is_err(), "{bad} accepted");
         }
         assert!(ThemeTokens::from_json(r#"{"BadName": "1px"}"#).is_err());
-        assert!(ThemeTokens::from_json(r#"{"utrecht-document-font-family": "\"Fira Sans\", sans-serif"}"#).is_ok());
+        assert!(
+            ThemeTokens::from_json(
+                r#"{"utrecht-document-font-family": "\"Fira Sans\", sans-serif"}"#
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -258,10 +326,17 @@ mod tests {
         )
         .unwrap();
         let problems = tokens.contrast_problems();
-        let text = problems.iter().find(|p| p.foreground == "utrecht-document-color").unwrap();
+        let text = problems
+            .iter()
+            .find(|p| p.foreground == "utrecht-document-color")
+            .unwrap();
         assert!(text.to_string().contains("4.48:1"), "{text}");
         // Pairs with only one side set cannot be measured and are reported too.
-        assert!(problems.iter().any(|p| p.foreground == "utrecht-link-color" && p.ratio.is_none()));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.foreground == "utrecht-link-color" && p.ratio.is_none())
+        );
         let half = ThemeTokens::from_json(r##"{"utrecht-link-color": "blue"}"##).unwrap();
         assert!(half.contrast_problems().iter().any(|p| p.ratio.is_none()));
     }

@@ -38,7 +38,9 @@ impl std::fmt::Debug for DatabaseSettings {
 
 /// A URL with its password replaced by `***`, for logs.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let (authority, path) = match rest.split_once('/') {
         Some((authority, path)) => (authority, format!("/{path}")),
         None => (rest, String::new()),
@@ -65,7 +67,9 @@ impl Database {
     pub async fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
         let backend = if settings.url.starts_with("sqlite:") {
             Backend::Sqlite
-        } else if settings.url.starts_with("postgres://") || settings.url.starts_with("postgresql://") {
+        } else if settings.url.starts_with("postgres://")
+            || settings.url.starts_with("postgresql://")
+        {
             Backend::Postgres
         } else {
             return Err(StoreError::new(format!(
@@ -89,24 +93,33 @@ impl Database {
                     .foreign_keys(true)
             });
         }
-        let conn = sea_orm::Database::connect(options).await.map_err(StoreError::new)?;
+        let conn = sea_orm::Database::connect(options)
+            .await
+            .map_err(StoreError::new)?;
         Ok(Self { conn, backend })
     }
 
     /// Applies every pending migration.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.conn, None).await.map_err(StoreError::new)
+        Migrator::up(&self.conn, None)
+            .await
+            .map_err(StoreError::new)
     }
 
     /// The names of the migrations that have been applied, oldest first.
     pub async fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
-        let applied = Migrator::get_applied_migrations(&self.conn).await.map_err(StoreError::new)?;
+        let applied = Migrator::get_applied_migrations(&self.conn)
+            .await
+            .map_err(StoreError::new)?;
         Ok(applied.iter().map(|m| m.name().to_owned()).collect())
     }
 
     /// The names of all migrations this build knows.
     pub fn known_migrations() -> Vec<String> {
-        Migrator::migrations().iter().map(|m| m.name().to_owned()).collect()
+        Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect()
     }
 
     /// The engine.
@@ -128,7 +141,11 @@ impl Database {
 #[async_trait::async_trait]
 impl Readiness for Database {
     async fn ping(&self) -> Result<(), StoreError> {
-        self.conn.execute_unprepared("SELECT 1").await.map(|_| ()).map_err(StoreError::new)
+        self.conn
+            .execute_unprepared("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(StoreError::new)
     }
 }
 
@@ -142,7 +159,10 @@ mod tests {
             redact_url("postgres://postgres:s3cret@127.0.0.1:5432/parkportal"),
             "postgres://postgres:***@127.0.0.1:5432/parkportal"
         );
-        assert_eq!(redact_url("sqlite://data/parkportal.db?mode=rwc"), "sqlite://data/parkportal.db?mode=rwc");
+        assert_eq!(
+            redact_url("sqlite://data/parkportal.db?mode=rwc"),
+            "sqlite://data/parkportal.db?mode=rwc"
+        );
         assert!(!redact_url("postgres://u:p%40ss@h/db").contains("p%40ss"));
     }
 }

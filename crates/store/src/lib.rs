@@ -5,5 +5,5 @@ mod database;
 mod entities;
 mod tenants;
 
-pub use database::{redact_url, Backend, Database, DatabaseSettings};
+pub use database::{Backend, Database, DatabaseSettings, redact_url};
 pub use tenants::SeaTenantRepository;

@@ -5,9 +5,9 @@ use crate::entities::{product_types, tenant_hosts, tenants, zones};
 use async_trait::async_trait;
 use parkportal_domain::ports::{SaveTenantError, Saved};
 use parkportal_domain::{
-    BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl, StoreError,
-    Tenant, TenantConfig, TenantId, TenantOverview, TenantRepository, TenantSlug, ThemeName,
-    ThemeTokens, ZoneSpec,
+    BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl,
+    StoreError, Tenant, TenantConfig, TenantId, TenantOverview, TenantRepository, TenantSlug,
+    ThemeName, ThemeTokens, ZoneSpec,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -40,16 +40,25 @@ fn to_tenant(row: tenants::Model, hosts: Vec<tenant_hosts::Model>) -> Result<Ten
             .iter()
             .map(|h| Hostname::parse(&h.host).map_err(|e| corrupt("host", e)))
             .collect::<Result<_, _>>()?,
-        public_url: row.public_url.as_deref().map(PublicUrl::parse).transpose().map_err(|e| corrupt("public url", e))?,
+        public_url: row
+            .public_url
+            .as_deref()
+            .map(PublicUrl::parse)
+            .transpose()
+            .map_err(|e| corrupt("public url", e))?,
         time_zone: row.time_zone.parse().map_err(|e| corrupt("time zone", e))?,
-        default_language: Language::parse(&row.default_language).map_err(|e| corrupt("language", e))?,
+        default_language: Language::parse(&row.default_language)
+            .map_err(|e| corrupt("language", e))?,
         theme: ThemeName::parse(&row.theme).map_err(|e| corrupt("theme", e))?,
         tokens: ThemeTokens::from_json(&row.tokens).map_err(|e| corrupt("tokens", e))?,
         version: row.version,
     })
 }
 
-async fn hosts_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Vec<tenant_hosts::Model>, StoreError> {
+async fn hosts_of<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Vec<tenant_hosts::Model>, StoreError> {
     tenant_hosts::Entity::find()
         .filter(tenant_hosts::Column::TenantId.eq(id))
         .order_by_asc(tenant_hosts::Column::Id)
@@ -69,7 +78,10 @@ impl SeaTenantRepository {
         }
     }
 
-    async fn zones_and_types(&self, id: i64) -> Result<(Vec<ZoneSpec>, Vec<ProductTypeSpec>), StoreError> {
+    async fn zones_and_types(
+        &self,
+        id: i64,
+    ) -> Result<(Vec<ZoneSpec>, Vec<ProductTypeSpec>), StoreError> {
         let conn = self.db.connection();
         let zones = zones::Entity::find()
             .filter(zones::Column::TenantId.eq(id))
@@ -78,7 +90,12 @@ impl SeaTenantRepository {
             .await
             .map_err(StoreError::new)?
             .into_iter()
-            .map(|z| Ok(ZoneSpec { code: Code::parse(&z.code).map_err(|e| corrupt("zone", e))?, name: z.name }))
+            .map(|z| {
+                Ok(ZoneSpec {
+                    code: Code::parse(&z.code).map_err(|e| corrupt("zone", e))?,
+                    name: z.name,
+                })
+            })
             .collect::<Result<Vec<_>, StoreError>>()?;
         let types = product_types::Entity::find()
             .filter(product_types::Column::TenantId.eq(id))
@@ -104,7 +121,11 @@ impl SeaTenantRepository {
 impl TenantRepository for SeaTenantRepository {
     async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
         let conn = self.db.connection();
-        let rows = tenants::Entity::find().order_by_asc(tenants::Column::Name).all(conn).await.map_err(StoreError::new)?;
+        let rows = tenants::Entity::find()
+            .order_by_asc(tenants::Column::Name)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?;
         let hosts = tenant_hosts::Entity::find()
             .order_by_asc(tenant_hosts::Column::Id)
             .all(conn)
@@ -112,14 +133,21 @@ impl TenantRepository for SeaTenantRepository {
             .map_err(StoreError::new)?;
         rows.into_iter()
             .map(|row| {
-                let own = hosts.iter().filter(|h| h.tenant_id == row.id).cloned().collect();
+                let own = hosts
+                    .iter()
+                    .filter(|h| h.tenant_id == row.id)
+                    .cloned()
+                    .collect();
                 to_tenant(row, own)
             })
             .collect()
     }
 
     async fn count(&self) -> Result<u64, StoreError> {
-        tenants::Entity::find().count(self.db.connection()).await.map_err(StoreError::new)
+        tenants::Entity::find()
+            .count(self.db.connection())
+            .await
+            .map_err(StoreError::new)
     }
 
     async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<Tenant>, StoreError> {
@@ -141,20 +169,38 @@ impl TenantRepository for SeaTenantRepository {
         else {
             return Ok(None);
         };
-        let row = tenants::Entity::find_by_id(entry.tenant_id).one(conn).await.map_err(StoreError::new)?;
+        let row = tenants::Entity::find_by_id(entry.tenant_id)
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?;
         self.load(row).await
     }
 
     async fn overview(&self, id: TenantId) -> Result<Option<TenantOverview>, StoreError> {
-        let row = tenants::Entity::find_by_id(id.0).one(self.db.connection()).await.map_err(StoreError::new)?;
-        let Some(tenant) = self.load(row).await? else { return Ok(None) };
+        let row = tenants::Entity::find_by_id(id.0)
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        let Some(tenant) = self.load(row).await? else {
+            return Ok(None);
+        };
         let (zones, product_types) = self.zones_and_types(id.0).await?;
-        Ok(Some(TenantOverview { tenant, zones, product_types }))
+        Ok(Some(TenantOverview {
+            tenant,
+            zones,
+            product_types,
+        }))
     }
 
     async fn logo(&self, id: TenantId) -> Result<Option<Logo>, StoreError> {
-        let row = tenants::Entity::find_by_id(id.0).one(self.db.connection()).await.map_err(StoreError::new)?;
-        Ok(row.map(|r| Logo { content_type: r.logo_content_type, bytes: r.logo }))
+        let row = tenants::Entity::find_by_id(id.0)
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(row.map(|r| Logo {
+            content_type: r.logo_content_type,
+            bytes: r.logo,
+        }))
     }
 
     async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
@@ -164,9 +210,14 @@ impl TenantRepository for SeaTenantRepository {
             .await
             .map_err(StoreError::new)?;
         let Some(row) = row else { return Ok(None) };
-        let logo = Logo { content_type: row.logo_content_type.clone(), bytes: row.logo.clone() };
+        let logo = Logo {
+            content_type: row.logo_content_type.clone(),
+            bytes: row.logo.clone(),
+        };
         let id = row.id;
-        let Some(tenant) = self.load(Some(row)).await? else { return Ok(None) };
+        let Some(tenant) = self.load(Some(row)).await? else {
+            return Ok(None);
+        };
         let (zones, product_types) = self.zones_and_types(id).await?;
         Ok(Some(TenantConfig {
             slug: tenant.slug,
@@ -184,7 +235,12 @@ impl TenantRepository for SeaTenantRepository {
     }
 
     async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError> {
-        let txn = self.db.connection().begin().await.map_err(StoreError::new)?;
+        let txn = self
+            .db
+            .connection()
+            .begin()
+            .await
+            .map_err(StoreError::new)?;
         let existing = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(config.slug.as_str()))
             .one(&txn)
@@ -199,7 +255,10 @@ impl TenantRepository for SeaTenantRepository {
             if let Some(taken) = taken
                 && existing.as_ref().is_none_or(|e| e.id != taken.tenant_id)
             {
-                let owner = tenants::Entity::find_by_id(taken.tenant_id).one(&txn).await.map_err(StoreError::new)?;
+                let owner = tenants::Entity::find_by_id(taken.tenant_id)
+                    .one(&txn)
+                    .await
+                    .map_err(StoreError::new)?;
                 let owner = owner.map(|o| o.slug).unwrap_or_default();
                 return Err(SaveTenantError::HostTaken {
                     host: host.clone(),
@@ -238,12 +297,20 @@ impl TenantRepository for SeaTenantRepository {
             .await
             .map_err(StoreError::new)?;
         for host in &config.hosts {
-            tenant_hosts::ActiveModel { tenant_id: Set(id), host: Set(host.as_str().to_owned()), ..Default::default() }
-                .insert(&txn)
-                .await
-                .map_err(StoreError::new)?;
+            tenant_hosts::ActiveModel {
+                tenant_id: Set(id),
+                host: Set(host.as_str().to_owned()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(StoreError::new)?;
         }
-        let known_zones = zones::Entity::find().filter(zones::Column::TenantId.eq(id)).all(&txn).await.map_err(StoreError::new)?;
+        let known_zones = zones::Entity::find()
+            .filter(zones::Column::TenantId.eq(id))
+            .all(&txn)
+            .await
+            .map_err(StoreError::new)?;
         for (position, zone) in config.zones.iter().enumerate() {
             let position = i32::try_from(position).unwrap_or(i32::MAX);
             match known_zones.iter().find(|z| z.code == zone.code.as_str()) {

@@ -28,7 +28,9 @@ mod tests {
 
     #[test]
     fn finds_a_cookie_among_others() {
-        let req = Request::builder().header("cookie", "a=1; pp_lang=en; b=\"2\"").finish();
+        let req = Request::builder()
+            .header("cookie", "a=1; pp_lang=en; b=\"2\"")
+            .finish();
         assert_eq!(get(&req, "pp_lang").as_deref(), Some("en"));
         assert_eq!(get(&req, "b").as_deref(), Some("2"));
         assert_eq!(get(&req, "c"), None);

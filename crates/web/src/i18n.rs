@@ -18,8 +18,14 @@ impl Catalogues {
     /// unit test rules out.
     pub fn embedded() -> Result<Self, String> {
         let mut by_language = HashMap::new();
-        by_language.insert(Language::Nl, parse(NL).map_err(|e| format!("nl catalogue: {e}"))?);
-        by_language.insert(Language::En, parse(EN).map_err(|e| format!("en catalogue: {e}"))?);
+        by_language.insert(
+            Language::Nl,
+            parse(NL).map_err(|e| format!("nl catalogue: {e}"))?,
+        );
+        by_language.insert(
+            Language::En,
+            parse(EN).map_err(|e| format!("en catalogue: {e}"))?,
+        );
         Ok(Self { by_language })
     }
 
@@ -31,7 +37,9 @@ impl Catalogues {
             .get(&lang)
             .and_then(|c| c.get(key))
             .or_else(|| self.by_language.get(&Language::Nl).and_then(|c| c.get(key)));
-        let Some(template) = template else { return key.to_owned() };
+        let Some(template) = template else {
+            return key.to_owned();
+        };
         let mut text = template.clone();
         for (name, value) in args {
             text = text.replace(&format!("{{{name}}}"), value);
@@ -46,7 +54,10 @@ impl Catalogues {
 
     /// The keys of one language.
     pub fn keys(&self, lang: Language) -> Vec<&str> {
-        self.by_language.get(&lang).map(|c| c.keys().map(String::as_str).collect()).unwrap_or_default()
+        self.by_language
+            .get(&lang)
+            .map(|c| c.keys().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -59,7 +70,11 @@ fn parse(text: &str) -> Result<BTreeMap<String, String>, toml::de::Error> {
 
 fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
     for (key, value) in table {
-        let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let name = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match value {
             toml::Value::Table(inner) => flatten(&name, inner, out),
             toml::Value::String(s) => {
@@ -83,7 +98,10 @@ mod tests {
         let en = c.keys(Language::En);
         let only_nl: Vec<_> = nl.iter().filter(|k| !en.contains(k)).collect();
         let only_en: Vec<_> = en.iter().filter(|k| !nl.contains(k)).collect();
-        assert!(only_nl.is_empty() && only_en.is_empty(), "only in nl: {only_nl:?}; only in en: {only_en:?}");
+        assert!(
+            only_nl.is_empty() && only_en.is_empty(),
+            "only in nl: {only_nl:?}; only in en: {only_en:?}"
+        );
         assert!(nl.len() > 20, "the catalogues look empty");
     }
 
@@ -91,22 +109,41 @@ mod tests {
     fn every_value_is_filled_and_placeholders_match() {
         let c = Catalogues::embedded().unwrap();
         let placeholders = |s: &str| {
-            let mut names: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}')).map(|(n, _)| n.to_owned()).collect();
+            let mut names: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}'))
+                .map(|(n, _)| n.to_owned())
+                .collect();
             names.sort();
             names
         };
         for key in c.keys(Language::Nl) {
             let nl = c.text(Language::Nl, key, &[]);
             let en = c.text(Language::En, key, &[]);
-            assert!(!nl.trim().is_empty() && !en.trim().is_empty(), "{key} is empty");
-            assert_eq!(placeholders(&nl), placeholders(&en), "{key} has different placeholders");
+            assert!(
+                !nl.trim().is_empty() && !en.trim().is_empty(),
+                "{key} is empty"
+            );
+            assert_eq!(
+                placeholders(&nl),
+                placeholders(&en),
+                "{key} has different placeholders"
+            );
         }
     }
 
     #[test]
     fn placeholders_are_filled_and_missing_keys_show_themselves() {
         let c = Catalogues::embedded().unwrap();
-        assert!(c.text(Language::En, "about.version", &[("version", "9.9.9".into())]).contains("9.9.9"));
+        assert!(
+            c.text(
+                Language::En,
+                "about.version",
+                &[("version", "9.9.9".into())]
+            )
+            .contains("9.9.9")
+        );
         assert_eq!(c.text(Language::Nl, "no.such.key", &[]), "no.such.key");
     }
 }

@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -33,7 +35,10 @@ impl Metrics {
     /// Records one finished request.
     pub fn record(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        *inner.requests.entry((route.to_owned(), method.to_owned(), status)).or_default() += 1;
+        *inner
+            .requests
+            .entry((route.to_owned(), method.to_owned(), status))
+            .or_default() += 1;
         let h = inner.latency.entry(route.to_owned()).or_default();
         let secs = elapsed.as_secs_f64();
         for (i, bound) in BUCKETS.iter().enumerate() {
@@ -49,7 +54,9 @@ impl Metrics {
     pub fn render(&self) -> String {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
-        out.push_str("# HELP parkportal_http_requests_total HTTP requests by route, method and status.\n");
+        out.push_str(
+            "# HELP parkportal_http_requests_total HTTP requests by route, method and status.\n",
+        );
         out.push_str("# TYPE parkportal_http_requests_total counter\n");
         for ((route, method, status), n) in &inner.requests {
             let _ = writeln!(
@@ -64,18 +71,35 @@ impl Metrics {
         for (route, h) in &inner.latency {
             let route = escape(route);
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(out, "parkportal_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "parkportal_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
+                );
             }
-            let _ = writeln!(out, "parkportal_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "parkportal_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
-            let _ = writeln!(out, "parkportal_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "parkportal_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "parkportal_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "parkportal_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
         }
         out
     }
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -89,8 +113,21 @@ mod tests {
         m.record("/over", "GET", 200, Duration::from_millis(300));
         m.record("/over", "GET", 404, Duration::from_millis(1));
         let text = m.render();
-        assert!(text.contains("parkportal_http_requests_total{route=\"/over\",method=\"GET\",status=\"200\"} 2"), "{text}");
-        assert!(text.contains("parkportal_http_request_duration_seconds_bucket{route=\"/over\",le=\"0.005\"} 2"), "{text}");
-        assert!(text.contains("parkportal_http_request_duration_seconds_count{route=\"/over\"} 3"), "{text}");
+        assert!(
+            text.contains(
+                "parkportal_http_requests_total{route=\"/over\",method=\"GET\",status=\"200\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "parkportal_http_request_duration_seconds_bucket{route=\"/over\",le=\"0.005\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("parkportal_http_request_duration_seconds_count{route=\"/over\"} 3"),
+            "{text}"
+        );
     }
 }

@@ -41,7 +41,10 @@ impl<E: Endpoint> Middleware<E> for Observe {
     type Output = ObserveEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        ObserveEndpoint { ep, state: self.state.clone() }
+        ObserveEndpoint {
+            ep,
+            state: self.state.clone(),
+        }
     }
 }
 
@@ -68,10 +71,14 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             Ok(resp) => resp.into_response(),
             Err(err) => err.into_response(),
         };
-        let route = resp.data::<RouteLabel>().map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+        let route = resp
+            .data::<RouteLabel>()
+            .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
         let status = resp.status().as_u16();
         let elapsed = started.elapsed();
-        self.state.metrics().record(&route, &method, status, elapsed);
+        self.state
+            .metrics()
+            .record(&route, &method, status, elapsed);
         span.in_scope(|| {
             tracing::info!(route = %route, status, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "request finished");
         });
@@ -79,10 +86,18 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
         if let Ok(value) = HeaderValue::from_str(&id.0) {
             headers.insert("x-request-id", value);
         }
-        headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CSP));
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert(HeaderValue::from_static(CSP));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
         Ok(resp)
     }
 }

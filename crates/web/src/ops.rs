@@ -17,7 +17,9 @@ async fn readyz(Data(state): Data<&AppState>) -> Response {
         Ok(()) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %crate::error::chain(&e), "not ready");
-            "database unreachable".with_status(StatusCode::SERVICE_UNAVAILABLE).into_response()
+            "database unreachable"
+                .with_status(StatusCode::SERVICE_UNAVAILABLE)
+                .into_response()
         }
     }
 }
@@ -33,5 +35,8 @@ fn metrics(Data(state): Data<&AppState>) -> Response {
 
 /// Adds the operational routes to `route`.
 pub fn attach(route: Route) -> Route {
-    route.at("/healthz", get(healthz)).at("/readyz", get(readyz)).at("/metrics", get(metrics))
+    route
+        .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
+        .at("/metrics", get(metrics))
 }

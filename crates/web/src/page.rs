@@ -31,9 +31,18 @@ impl PageContext {
     /// Builds the context from the parts a middleware has at hand.
     pub fn from_parts(state: AppState, site: Site, req: &Request) -> Self {
         let prefs = Prefs::of(req, site.default_language());
-        let request_id = req.data::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let request_id = req
+            .data::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         let path = format!("{}{}", site.base, req.uri().path());
-        Self { state, site, prefs, request_id, path }
+        Self {
+            state,
+            site,
+            prefs,
+            request_id,
+            path,
+        }
     }
 
     /// Translates `key` in the page's language.
@@ -78,7 +87,10 @@ impl PageContext {
 
 impl<'a> FromRequest<'a> for PageContext {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
-        let state = req.data::<AppState>().cloned().ok_or_else(|| AppError::internal("no application state"))?;
+        let state = req
+            .data::<AppState>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("no application state"))?;
         let site = req.data::<Site>().cloned().unwrap_or_else(Site::platform);
         Ok(Self::from_parts(state, site, req))
     }

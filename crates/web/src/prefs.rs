@@ -64,7 +64,9 @@ impl Prefs {
                     .and_then(from_accept_language)
             })
             .unwrap_or(default_language);
-        let contrast = cookies::get(req, CONTRAST_COOKIE).and_then(|v| Contrast::parse(&v)).unwrap_or_default();
+        let contrast = cookies::get(req, CONTRAST_COOKIE)
+            .and_then(|v| Contrast::parse(&v))
+            .unwrap_or_default();
         Self { language, contrast }
     }
 }
@@ -95,7 +97,10 @@ mod tests {
 
     #[test]
     fn accept_language_is_weighed() {
-        assert_eq!(from_accept_language("de-DE,en;q=0.8,nl;q=0.9"), Some(Language::Nl));
+        assert_eq!(
+            from_accept_language("de-DE,en;q=0.8,nl;q=0.9"),
+            Some(Language::Nl)
+        );
         assert_eq!(from_accept_language("en-GB,en;q=0.9"), Some(Language::En));
         assert_eq!(from_accept_language("fr, de"), None);
         assert_eq!(from_accept_language("nl;q=0"), None);
@@ -107,10 +112,18 @@ mod tests {
             .header("cookie", "pp_lang=en; pp_contrast=dark")
             .header("accept-language", "nl")
             .finish();
-        assert_eq!(Prefs::of(&req, Language::Nl), Prefs { language: Language::En, contrast: Contrast::Dark });
+        assert_eq!(
+            Prefs::of(&req, Language::Nl),
+            Prefs {
+                language: Language::En,
+                contrast: Contrast::Dark
+            }
+        );
         let bare = Request::builder().finish();
         assert_eq!(Prefs::of(&bare, Language::En).language, Language::En);
-        let junk = Request::builder().header("cookie", "pp_contrast=neon").finish();
+        let junk = Request::builder()
+            .header("cookie", "pp_contrast=neon")
+            .finish();
         assert_eq!(Prefs::of(&junk, Language::Nl).contrast, Contrast::Theme);
     }
 }

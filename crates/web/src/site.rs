@@ -10,8 +10,8 @@ use crate::page::PageContext;
 use crate::state::AppState;
 use minijinja::context;
 use parkportal_domain::{Language, Tenant, ThemeName};
-use poem::http::{StatusCode, Uri, header};
 use poem::PathPattern;
+use poem::http::{StatusCode, Uri, header};
 use poem::web::{Json, Redirect};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use std::sync::Arc;
@@ -29,17 +29,24 @@ pub struct Site {
 impl Site {
     /// The neutral platform.
     pub fn platform() -> Self {
-        Self { tenant: None, base: String::new() }
+        Self {
+            tenant: None,
+            base: String::new(),
+        }
     }
 
     /// The theme to render with.
     pub fn theme(&self) -> ThemeName {
-        self.tenant.as_ref().map_or_else(ThemeName::default_theme, |t| t.theme.clone())
+        self.tenant
+            .as_ref()
+            .map_or_else(ThemeName::default_theme, |t| t.theme.clone())
     }
 
     /// The language for visitors who have not chosen one.
     pub fn default_language(&self) -> Language {
-        self.tenant.as_ref().map_or_else(Language::default, |t| t.default_language)
+        self.tenant
+            .as_ref()
+            .map_or_else(Language::default, |t| t.default_language)
     }
 
     /// `path` (starting with `/`) within this site.
@@ -69,7 +76,10 @@ impl<E: Endpoint> Middleware<E> for SiteResolver {
     type Output = SiteEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        SiteEndpoint { ep, state: self.state.clone() }
+        SiteEndpoint {
+            ep,
+            state: self.state.clone(),
+        }
     }
 }
 
@@ -89,16 +99,27 @@ impl<E: Endpoint> SiteEndpoint<E> {
     async fn resolve(&self, req: &Request) -> Result<Resolution, AppError> {
         let path = req.uri().path();
         if let Some(rest) = path.strip_prefix("/g/") {
-            let (slug, tail) = rest.split_once('/').map_or((rest, None), |(s, t)| (s, Some(t)));
+            let (slug, tail) = rest
+                .split_once('/')
+                .map_or((rest, None), |(s, t)| (s, Some(t)));
             let Some(tenant) = self.state.tenants().by_slug(slug).await? else {
                 return Ok(Resolution::UnknownSlug);
             };
             let Some(tail) = tail else {
                 return Ok(Resolution::AddSlash(format!("/g/{slug}/")));
             };
-            let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
-            let uri: Uri = format!("/{tail}{query}").parse().map_err(AppError::internal)?;
-            let site = Site { tenant: Some(Arc::new(tenant)), base: format!("/g/{slug}") };
+            let query = req
+                .uri()
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            let uri: Uri = format!("/{tail}{query}")
+                .parse()
+                .map_err(AppError::internal)?;
+            let site = Site {
+                tenant: Some(Arc::new(tenant)),
+                base: format!("/g/{slug}"),
+            };
             return Ok(Resolution::Found(site, Some(uri)));
         }
         let host = req
@@ -111,7 +132,13 @@ impl<E: Endpoint> SiteEndpoint<E> {
             Some(host) => self.state.tenants().by_host(&host).await?,
             None => None,
         };
-        Ok(Resolution::Found(Site { tenant: tenant.map(Arc::new), base: String::new() }, None))
+        Ok(Resolution::Found(
+            Site {
+                tenant: tenant.map(Arc::new),
+                base: String::new(),
+            },
+            None,
+        ))
     }
 }
 
@@ -137,7 +164,13 @@ impl<E: Endpoint> Endpoint for SiteEndpoint<E> {
             Ok(resolution) => resolution,
             Err(err) => {
                 let page = PageContext::from_parts(self.state.clone(), Site::platform(), &req);
-                return Ok(error_response(&page, api, StatusCode::INTERNAL_SERVER_ERROR, Some(&err), "unresolved"));
+                return Ok(error_response(
+                    &page,
+                    api,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Some(&err),
+                    "unresolved",
+                ));
             }
         };
         let site = match resolution {
@@ -149,10 +182,19 @@ impl<E: Endpoint> Endpoint for SiteEndpoint<E> {
             }
             Resolution::UnknownSlug => {
                 let page = PageContext::from_parts(self.state.clone(), Site::platform(), &req);
-                return Ok(error_response(&page, api, StatusCode::NOT_FOUND, None, "/g/:slug"));
+                return Ok(error_response(
+                    &page,
+                    api,
+                    StatusCode::NOT_FOUND,
+                    None,
+                    "/g/:slug",
+                ));
             }
             Resolution::AddSlash(to) => {
-                return Ok(labelled(Redirect::permanent(to).into_response(), "/g/:slug"));
+                return Ok(labelled(
+                    Redirect::permanent(to).into_response(),
+                    "/g/:slug",
+                ));
             }
         };
         let prefix = if site.base.is_empty() { "" } else { "/g/:slug" };
@@ -184,14 +226,22 @@ fn pattern_of_error(err: &poem::Error, prefix: &str) -> String {
 
 fn labelled(mut resp: Response, prefix: &str) -> Response {
     if resp.data::<RouteLabel>().is_none() {
-        let label = resp.data::<PathPattern>().map_or_else(|| "unmatched".to_owned(), |p| format!("{prefix}{}", p.0));
+        let label = resp
+            .data::<PathPattern>()
+            .map_or_else(|| "unmatched".to_owned(), |p| format!("{prefix}{}", p.0));
         resp.set_data(RouteLabel(label));
     }
     resp
 }
 
 /// An error as a page in the site's theme, or as JSON `{code, message, request_id}` for the API.
-fn error_response(page: &PageContext, api: bool, status: StatusCode, cause: Option<&AppError>, label: &str) -> Response {
+fn error_response(
+    page: &PageContext,
+    api: bool,
+    status: StatusCode,
+    cause: Option<&AppError>,
+    label: &str,
+) -> Response {
     if let Some(cause) = cause {
         tracing::error!(error = %chain(cause), "request failed");
     }
@@ -208,7 +258,9 @@ fn error_response(page: &PageContext, api: bool, status: StatusCode, cause: Opti
             Ok(html) => html.with_status(status).into_response(),
             Err(e) => {
                 tracing::error!(error = %chain(&e), "the error page failed to render");
-                format!("{title}\n{text}\n{}", page.request_id).with_status(status).into_response()
+                format!("{title}\n{text}\n{}", page.request_id)
+                    .with_status(status)
+                    .into_response()
             }
         }
     };

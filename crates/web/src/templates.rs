@@ -20,11 +20,15 @@ impl Templates {
     pub fn load(themes_dir: &Path, catalogues: &Catalogues) -> Result<Self, String> {
         let default_dir = themes_dir.join("default").join("templates");
         if !default_dir.is_dir() {
-            return Err(format!("the default theme is missing: {} is not a folder", default_dir.display()));
+            return Err(format!(
+                "the default theme is missing: {} is not a folder",
+                default_dir.display()
+            ));
         }
         let catalogues = Arc::new(catalogues.clone());
         let mut envs = HashMap::new();
-        let entries = std::fs::read_dir(themes_dir).map_err(|e| format!("cannot read {}: {e}", themes_dir.display()))?;
+        let entries = std::fs::read_dir(themes_dir)
+            .map_err(|e| format!("cannot read {}: {e}", themes_dir.display()))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !entry.path().is_dir() || ThemeName::parse(&name).is_err() {
@@ -57,30 +61,40 @@ impl Templates {
 fn environment(dirs: Vec<PathBuf>, catalogues: Arc<Catalogues>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(move |name| {
-        if name.split(['/', '\\']).any(|part| part == ".." || part.is_empty()) {
+        if name
+            .split(['/', '\\'])
+            .any(|part| part == ".." || part.is_empty())
+        {
             return Ok(None);
         }
         for dir in &dirs {
             let path = dir.join(name);
             if path.is_file() {
                 return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                    Error::new(ErrorKind::InvalidOperation, format!("cannot read {}", path.display())).with_source(e)
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("cannot read {}", path.display()),
+                    )
+                    .with_source(e)
                 });
             }
         }
         Ok(None)
     });
-    env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, Error> {
-        let lang = state
-            .lookup("lang")
-            .and_then(|v| v.as_str().and_then(|s| Language::parse(s).ok()))
-            .unwrap_or_default();
-        let mut args = Vec::new();
-        for name in kwargs.args() {
-            let value: Value = kwargs.get(name)?;
-            args.push((name, value.to_string()));
-        }
-        Ok(catalogues.text(lang, key, &args))
-    });
+    env.add_function(
+        "t",
+        move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, Error> {
+            let lang = state
+                .lookup("lang")
+                .and_then(|v| v.as_str().and_then(|s| Language::parse(s).ok()))
+                .unwrap_or_default();
+            let mut args = Vec::new();
+            for name in kwargs.args() {
+                let value: Value = kwargs.get(name)?;
+                args.push((name, value.to_string()));
+            }
+            Ok(catalogues.text(lang, key, &args))
+        },
+    );
     env
 }

@@ -1,1 +1,129 @@
-//! placeholder
+//! The list of pages the browser checks visit (`pages.toml`) and the rule that every portal route
+//! is either listed or excluded with a reason.
+
+use serde::Deserialize;
+
+/// `pages.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageList {
+    /// Window widths in CSS pixels.
+    pub widths: Vec<u32>,
+    /// Paths checked in every demo gemeente's theme and every contrast scheme.
+    pub frame_paths: Vec<String>,
+    /// Contrast schemes.
+    pub contrasts: Vec<String>,
+    /// The pages.
+    #[serde(rename = "page")]
+    pub pages: Vec<Page>,
+    /// Routes that are not pages.
+    #[serde(rename = "exclude", default)]
+    pub excludes: Vec<Exclude>,
+}
+
+/// One page to check.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// The route.
+    pub path: String,
+    /// The URL to load, when not `path`.
+    pub visit: Option<String>,
+    /// Who must be logged in.
+    pub login: String,
+    /// The data the page needs.
+    pub fixture: String,
+    /// The expected status.
+    #[serde(default = "ok")]
+    pub status: u16,
+}
+
+fn ok() -> u16 {
+    200
+}
+
+impl Page {
+    /// The URL path to load.
+    pub fn url_path(&self) -> &str {
+        self.visit.as_deref().unwrap_or(&self.path)
+    }
+}
+
+/// A route that is not a page, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exclude {
+    /// The route.
+    pub path: String,
+    /// Why it is not checked.
+    pub reason: String,
+}
+
+/// Reads `pages.toml`.
+pub fn load(text: &str) -> Result<PageList, String> {
+    toml::from_str(text).map_err(|e| format!("pages.toml: {e}"))
+}
+
+/// The problems with the list: portal routes neither listed nor excluded, entries that are no route
+/// (pseudo-routes starting with `/g/:slug/` stand for error pages), and logins or fixtures that do
+/// not exist yet.
+pub fn coverage_problems(list: &PageList, routes: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for route in routes {
+        let listed = list.pages.iter().any(|p| p.path == *route);
+        let excluded = list.excludes.iter().any(|e| e.path == *route && !e.reason.trim().is_empty());
+        if !listed && !excluded {
+            problems.push(format!("portal route {route} is neither listed in pages.toml nor excluded with a reason"));
+        }
+    }
+    for page in &list.pages {
+        if !routes.contains(&page.path.as_str()) && !page.path.starts_with("/g/:slug/") {
+            problems.push(format!("pages.toml lists {}, which is no portal route", page.path));
+        }
+        if page.login != "none" {
+            problems.push(format!("{}: login {:?} is not known yet", page.path, page.login));
+        }
+        if page.fixture != "demo" {
+            problems.push(format!("{}: fixture {:?} is not known", page.path, page.fixture));
+        }
+    }
+    for exclude in &list.excludes {
+        if !routes.contains(&exclude.path.as_str()) {
+            problems.push(format!("pages.toml excludes {}, which is no portal route", exclude.path));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list() -> PageList {
+        load(include_str!("../pages.toml")).unwrap()
+    }
+
+    #[test]
+    fn every_portal_route_is_listed_or_excluded() {
+        let routes: Vec<&str> = parkportal_portal::route_list().iter().map(|(p, _)| *p).collect();
+        let problems = coverage_problems(&list(), &routes);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn a_new_route_that_is_not_listed_fails() {
+        let problems = coverage_problems(&list(), &["/", "/menu", "/over", "/toegankelijkheid", "/nieuw"]);
+        assert!(problems.iter().any(|p| p.contains("/nieuw")), "{problems:?}");
+    }
+
+    #[test]
+    fn every_page_route_is_listed_not_excluded() {
+        let list = list();
+        for (path, kind) in parkportal_portal::route_list() {
+            if kind == parkportal_portal::RouteKind::Page {
+                assert!(list.pages.iter().any(|p| p.path == path), "page {path} must be checked, not excluded");
+            }
+        }
+        assert_eq!(list.widths, vec![375, 1280]);
+    }
+}

@@ -1,0 +1,248 @@
+//! `cargo run -p parkportal-browser-tests`: starts Parkportal on the demo data, loads every page of
+//! `pages.toml` in Debian's headless Chromium at each width (the frame also in every demo theme and
+//! contrast scheme) and fails on any axe-core WCAG 2.1 A/AA violation. Without Chromium or the npm
+//! packages it skips, except under `CI=true`, where that is a failure.
+//!
+//! `SCREENSHOTS=dir` also writes a full-page PNG of every check.
+
+#![allow(clippy::print_stdout)]
+
+use chrono::{TimeZone, Utc};
+use parkportal::{Application, Config};
+use parkportal_browser_tests::{coverage_problems, load};
+use parkportal_domain::FixedClock;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+
+#[derive(Serialize)]
+struct Job {
+    url: String,
+    origin: String,
+    width: u32,
+    label: String,
+    expect: u16,
+    locale: &'static str,
+    cookies: Vec<Cookie>,
+    screenshot: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Cookie {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct Outcome {
+    url: String,
+    width: u32,
+    label: String,
+    status: u16,
+    violations: Vec<Violation>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Violation {
+    id: String,
+    impact: Option<String>,
+    help: String,
+    nodes: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    target: String,
+}
+
+fn here() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn repo() -> PathBuf {
+    here().join("../..")
+}
+
+/// A missing tool: a skip on a developer's machine, a failure in CI.
+fn missing(what: &str) -> ExitCode {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        eprintln!("browser checks: {what} (CI=true: this is a failure)");
+        ExitCode::FAILURE
+    } else {
+        println!("browser checks skipped: {what}");
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    let text = match std::fs::read_to_string(here().join("pages.toml")) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("cannot read pages.toml: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let list = match load(&text) {
+        Ok(list) => list,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let routes: Vec<&str> = parkportal_portal::route_list().iter().map(|(p, _)| *p).collect();
+    let problems = coverage_problems(&list, &routes);
+    if !problems.is_empty() {
+        for p in problems {
+            eprintln!("browser checks: {p}");
+        }
+        return ExitCode::FAILURE;
+    }
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).is_file() {
+        return missing(&format!("no Chromium at {chromium} (apt-get install chromium)"));
+    }
+    if !here().join("node_modules/axe-core").is_dir() || !here().join("node_modules/playwright-core").is_dir() {
+        return missing("the npm packages are not installed (npm ci --prefix tests/browser)");
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(list, chromium))
+}
+
+async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> ExitCode {
+    let Ok(dir) = tempfile::tempdir() else {
+        eprintln!("cannot create a temporary folder");
+        return ExitCode::FAILURE;
+    };
+    let mut config = Config::default();
+    config.server.port = 0;
+    config.paths.tenants = repo().join("tenants");
+    config.paths.themes = repo().join("themes");
+    config.database.path = dir.path().join("browser.db");
+    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().unwrap_or_default()));
+    let app = match Application::start(&config, clock).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("cannot start Parkportal: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let origin = app.url();
+    let slugs: Vec<String> = match app.tenants().list().await {
+        Ok(t) => t.iter().map(|t| t.slug.to_string()).collect(),
+        Err(e) => {
+            eprintln!("cannot list the demo gemeenten: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let shots = std::env::var("SCREENSHOTS").ok().map(PathBuf::from);
+    if let Some(dir) = &shots {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let mut jobs = Vec::new();
+    let mut add = |path: &str, expect: u16, contrast: &str, label: String| {
+        for width in &list.widths {
+            let screenshot = shots.as_ref().map(|d| {
+                let name = format!("{label}-{width}.png").replace(['/', ':', '?', '=', '&'], "_");
+                d.join(name).display().to_string()
+            });
+            jobs.push(Job {
+                url: format!("{origin}{path}"),
+                origin: origin.clone(),
+                width: *width,
+                label: label.clone(),
+                expect,
+                // Dutch is the default; one scheme of each gemeente runs in English as well.
+                locale: if contrast == "dark" { "en-GB" } else { "nl-NL" },
+                cookies: vec![Cookie { name: "pp_contrast".into(), value: contrast.into() }],
+                screenshot,
+            });
+        }
+    };
+    for page in &list.pages {
+        add(page.url_path(), page.status, "theme", format!("platform{}", page.url_path()));
+    }
+    for slug in &slugs {
+        for path in &list.frame_paths {
+            for contrast in &list.contrasts {
+                add(&format!("/g/{slug}{path}"), 200, contrast, format!("{slug}{path}-{contrast}"));
+            }
+        }
+    }
+    let expected: Vec<(String, u32, u16)> = jobs.iter().map(|j| (j.url.clone(), j.width, j.expect)).collect();
+    let jobs_file = dir.path().join("jobs.json");
+    let payload = serde_json::json!({ "chromium": chromium, "jobs": jobs });
+    if let Err(e) = std::fs::write(&jobs_file, payload.to_string()) {
+        eprintln!("cannot write the jobs: {e}");
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node").arg(here().join("axe-check.mjs")).arg(&jobs_file).current_dir(here()).output()
+    })
+    .await;
+    let _ = app.stop().await;
+    let output = match output {
+        Ok(Ok(out)) => out,
+        Ok(Err(e)) => return missing(&format!("cannot run node: {e}")),
+        Err(e) => {
+            eprintln!("the browser run panicked: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !output.status.success() {
+        eprintln!("axe-check.mjs failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        return ExitCode::FAILURE;
+    }
+    let outcomes: Vec<Outcome> = match serde_json::from_slice(&output.stdout) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("unreadable results ({e}): {}", String::from_utf8_lossy(&output.stdout));
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failures = 0;
+    for (outcome, (url, width, expect)) in outcomes.iter().zip(&expected) {
+        debug_assert_eq!((&outcome.url, outcome.width), (url, *width));
+        if let Some(error) = &outcome.error {
+            failures += 1;
+            eprintln!("FAIL {} at {}px: {error}", outcome.label, outcome.width);
+            continue;
+        }
+        if outcome.status != *expect {
+            failures += 1;
+            eprintln!("FAIL {} at {}px: status {} instead of {expect}", outcome.label, outcome.width, outcome.status);
+        }
+        for v in &outcome.violations {
+            failures += 1;
+            let targets: Vec<&str> = v.nodes.iter().map(|n| n.target.as_str()).collect();
+            eprintln!(
+                "FAIL {} at {}px: {} ({}): {} [{}]",
+                outcome.label,
+                outcome.width,
+                v.id,
+                v.impact.as_deref().unwrap_or("?"),
+                v.help,
+                targets.join(", ")
+            );
+        }
+    }
+    if outcomes.len() != expected.len() {
+        eprintln!("expected {} results, got {}", expected.len(), outcomes.len());
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "browser checks: {} page loads, {} failures, {:.1}s",
+        outcomes.len(),
+        failures,
+        started.elapsed().as_secs_f64()
+    );
+    if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
