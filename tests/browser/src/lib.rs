@@ -71,25 +71,42 @@ pub fn coverage_problems(list: &PageList, routes: &[&str]) -> Vec<String> {
     let mut problems = Vec::new();
     for route in routes {
         let listed = list.pages.iter().any(|p| p.path == *route);
-        let excluded = list.excludes.iter().any(|e| e.path == *route && !e.reason.trim().is_empty());
+        let excluded = list
+            .excludes
+            .iter()
+            .any(|e| e.path == *route && !e.reason.trim().is_empty());
         if !listed && !excluded {
-            problems.push(format!("portal route {route} is neither listed in pages.toml nor excluded with a reason"));
+            problems.push(format!(
+                "portal route {route} is neither listed in pages.toml nor excluded with a reason"
+            ));
         }
     }
     for page in &list.pages {
         if !routes.contains(&page.path.as_str()) && !page.path.starts_with("/g/:slug/") {
-            problems.push(format!("pages.toml lists {}, which is no portal route", page.path));
+            problems.push(format!(
+                "pages.toml lists {}, which is no portal route",
+                page.path
+            ));
         }
         if page.login != "none" {
-            problems.push(format!("{}: login {:?} is not known yet", page.path, page.login));
+            problems.push(format!(
+                "{}: login {:?} is not known yet",
+                page.path, page.login
+            ));
         }
         if page.fixture != "demo" {
-            problems.push(format!("{}: fixture {:?} is not known", page.path, page.fixture));
+            problems.push(format!(
+                "{}: fixture {:?} is not known",
+                page.path, page.fixture
+            ));
         }
     }
     for exclude in &list.excludes {
         if !routes.contains(&exclude.path.as_str()) {
-            problems.push(format!("pages.toml excludes {}, which is no portal route", exclude.path));
+            problems.push(format!(
+                "pages.toml excludes {}, which is no portal route",
+                exclude.path
+            ));
         }
     }
     problems
@@ -105,15 +122,24 @@ mod tests {
 
     #[test]
     fn every_portal_route_is_listed_or_excluded() {
-        let routes: Vec<&str> = parkportal_portal::route_list().iter().map(|(p, _)| *p).collect();
+        let routes: Vec<&str> = parkportal_portal::route_list()
+            .iter()
+            .map(|(p, _)| *p)
+            .collect();
         let problems = coverage_problems(&list(), &routes);
         assert!(problems.is_empty(), "{problems:#?}");
     }
 
     #[test]
     fn a_new_route_that_is_not_listed_fails() {
-        let problems = coverage_problems(&list(), &["/", "/menu", "/over", "/toegankelijkheid", "/nieuw"]);
-        assert!(problems.iter().any(|p| p.contains("/nieuw")), "{problems:?}");
+        let problems = coverage_problems(
+            &list(),
+            &["/", "/menu", "/over", "/toegankelijkheid", "/nieuw"],
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("/nieuw")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -121,7 +147,10 @@ mod tests {
         let list = list();
         for (path, kind) in parkportal_portal::route_list() {
             if kind == parkportal_portal::RouteKind::Page {
-                assert!(list.pages.iter().any(|p| p.path == path), "page {path} must be checked, not excluded");
+                assert!(
+                    list.pages.iter().any(|p| p.path == path),
+                    "page {path} must be checked, not excluded"
+                );
             }
         }
         assert_eq!(list.widths, vec![375, 1280]);

@@ -91,7 +91,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let routes: Vec<&str> = parkportal_portal::route_list().iter().map(|(p, _)| *p).collect();
+    let routes: Vec<&str> = parkportal_portal::route_list()
+        .iter()
+        .map(|(p, _)| *p)
+        .collect();
     let problems = coverage_problems(&list, &routes);
     if !problems.is_empty() {
         for p in problems {
@@ -101,12 +104,19 @@ fn main() -> ExitCode {
     }
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !Path::new(&chromium).is_file() {
-        return missing(&format!("no Chromium at {chromium} (apt-get install chromium)"));
+        return missing(&format!(
+            "no Chromium at {chromium} (apt-get install chromium)"
+        ));
     }
-    if !here().join("node_modules/axe-core").is_dir() || !here().join("node_modules/playwright-core").is_dir() {
+    if !here().join("node_modules/axe-core").is_dir()
+        || !here().join("node_modules/playwright-core").is_dir()
+    {
         return missing("the npm packages are not installed (npm ci --prefix tests/browser)");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -126,7 +136,11 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
     config.paths.tenants = repo().join("tenants");
     config.paths.themes = repo().join("themes");
     config.database.path = dir.path().join("browser.db");
-    let clock = Arc::new(FixedClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().unwrap_or_default()));
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    ));
     let app = match Application::start(&config, clock).await {
         Ok(app) => app,
         Err(e) => {
@@ -161,22 +175,38 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                 expect,
                 // Dutch is the default; one scheme of each gemeente runs in English as well.
                 locale: if contrast == "dark" { "en-GB" } else { "nl-NL" },
-                cookies: vec![Cookie { name: "pp_contrast".into(), value: contrast.into() }],
+                cookies: vec![Cookie {
+                    name: "pp_contrast".into(),
+                    value: contrast.into(),
+                }],
                 screenshot,
             });
         }
     };
     for page in &list.pages {
-        add(page.url_path(), page.status, "theme", format!("platform{}", page.url_path()));
+        add(
+            page.url_path(),
+            page.status,
+            "theme",
+            format!("platform{}", page.url_path()),
+        );
     }
     for slug in &slugs {
         for path in &list.frame_paths {
             for contrast in &list.contrasts {
-                add(&format!("/g/{slug}{path}"), 200, contrast, format!("{slug}{path}-{contrast}"));
+                add(
+                    &format!("/g/{slug}{path}"),
+                    200,
+                    contrast,
+                    format!("{slug}{path}-{contrast}"),
+                );
             }
         }
     }
-    let expected: Vec<(String, u32, u16)> = jobs.iter().map(|j| (j.url.clone(), j.width, j.expect)).collect();
+    let expected: Vec<(String, u32, u16)> = jobs
+        .iter()
+        .map(|j| (j.url.clone(), j.width, j.expect))
+        .collect();
     let jobs_file = dir.path().join("jobs.json");
     let payload = serde_json::json!({ "chromium": chromium, "jobs": jobs });
     if let Err(e) = std::fs::write(&jobs_file, payload.to_string()) {
@@ -185,7 +215,11 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
     }
     let started = std::time::Instant::now();
     let output = tokio::task::spawn_blocking(move || {
-        Command::new("node").arg(here().join("axe-check.mjs")).arg(&jobs_file).current_dir(here()).output()
+        Command::new("node")
+            .arg(here().join("axe-check.mjs"))
+            .arg(&jobs_file)
+            .current_dir(here())
+            .output()
     })
     .await;
     let _ = app.stop().await;
@@ -198,13 +232,19 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
         }
     };
     if !output.status.success() {
-        eprintln!("axe-check.mjs failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        eprintln!(
+            "axe-check.mjs failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         return ExitCode::FAILURE;
     }
     let outcomes: Vec<Outcome> = match serde_json::from_slice(&output.stdout) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("unreadable results ({e}): {}", String::from_utf8_lossy(&output.stdout));
+            eprintln!(
+                "unreadable results ({e}): {}",
+                String::from_utf8_lossy(&output.stdout)
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -218,7 +258,10 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
         }
         if outcome.status != *expect {
             failures += 1;
-            eprintln!("FAIL {} at {}px: status {} instead of {expect}", outcome.label, outcome.width, outcome.status);
+            eprintln!(
+                "FAIL {} at {}px: status {} instead of {expect}",
+                outcome.label, outcome.width, outcome.status
+            );
         }
         for v in &outcome.violations {
             failures += 1;
@@ -235,7 +278,11 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
         }
     }
     if outcomes.len() != expected.len() {
-        eprintln!("expected {} results, got {}", expected.len(), outcomes.len());
+        eprintln!(
+            "expected {} results, got {}",
+            expected.len(),
+            outcomes.len()
+        );
         return ExitCode::FAILURE;
     }
     println!(
@@ -244,5 +291,9 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
         failures,
         started.elapsed().as_secs_f64()
     );
-    if failures == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
