@@ -12,4 +12,5 @@ mod harness;
 mod migrations;
 mod ops;
 mod preferences;
+mod serve;
 mod tenancy;

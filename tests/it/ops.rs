@@ -57,3 +57,42 @@ async fn the_server_stops_gracefully() {
         "still serving after stop"
     );
 }
+
+#[tokio::test]
+async fn a_failing_database_gives_a_500_page_with_the_request_id_and_no_internals() {
+    let app = TestApp::spawn().await;
+    // Closing the pool shared by the application makes every query fail.
+    app.app
+        .as_ref()
+        .unwrap()
+        .database()
+        .clone()
+        .close()
+        .await
+        .unwrap();
+    let resp = app.get("/g/dijkstad/").send().await.unwrap();
+    assert_eq!(resp.status(), 500);
+    let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("Er ging iets mis"), "{body}");
+    assert!(
+        body.contains(&id),
+        "the page does not show the request id {id}"
+    );
+    for internal in ["pool", "sqlx", "Pool", "closed", "database"] {
+        assert!(
+            !body.contains(internal),
+            "the page leaks {internal:?}: {body}"
+        );
+    }
+    assert_eq!(app.get("/readyz").send().await.unwrap().status(), 503);
+    assert_eq!(
+        app.get("/healthz").send().await.unwrap().status(),
+        200,
+        "the process is still up"
+    );
+    let api = app.get("/api/v1/tenants").send().await.unwrap();
+    assert_eq!(api.status(), 500);
+    let json: serde_json::Value = api.json().await.unwrap();
+    assert_eq!(json["code"], "internal_error");
+}

@@ -147,3 +147,67 @@ mod tests {
         assert_eq!(c.text(Language::Nl, "no.such.key", &[]), "no.such.key");
     }
 }
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+    use std::path::Path;
+
+    fn template_keys(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                template_keys(&path, out);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for quote in ['"', '\''] {
+                    let open = format!("t({quote}");
+                    for part in text.split(open.as_str()).skip(1) {
+                        if let Some((key, _)) = part.split_once(quote) {
+                            out.push((path.display().to_string(), key.to_owned()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_a_template_uses_is_in_both_catalogues() {
+        let c = Catalogues::embedded().unwrap();
+        let themes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../themes");
+        let mut keys = Vec::new();
+        template_keys(&themes, &mut keys);
+        assert!(keys.len() > 20, "found too few keys: {keys:?}");
+        // A key ending in "." is a prefix completed at run time (`t("contrast." ~ scheme)`).
+        let all = c.keys(Language::Nl);
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|(_, k)| {
+                if k.ends_with('.') {
+                    !all.iter().any(|a| a.starts_with(k.as_str()))
+                } else {
+                    !c.has(k)
+                }
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys missing from a catalogue: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_error_code_has_a_title_and_text() {
+        let c = Catalogues::embedded().unwrap();
+        for status in [400u16, 401, 403, 404, 405, 413, 415, 429, 500, 503] {
+            let code = crate::error::code_of(poem::http::StatusCode::from_u16(status).unwrap());
+            for part in ["title", "text"] {
+                assert!(
+                    c.has(&format!("error.{code}.{part}")),
+                    "error.{code}.{part}"
+                );
+            }
+        }
+    }
+}

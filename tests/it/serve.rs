@@ -1,0 +1,74 @@
+//! The binary as an operator runs it: `parkportal` with no arguments serves the embedded demo and
+//! stops gracefully on SIGTERM.
+
+use crate::harness::repo;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn serve_prints_the_url_imports_the_demo_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_parkportal"))
+        .current_dir(dir.path())
+        .env("PARKPORTAL__SERVER__PORT", "0")
+        .env("PARKPORTAL__PATHS__THEMES", repo().join("themes"))
+        .env("PARKPORTAL__PATHS__TENANTS", repo().join("tenants"))
+        .env("PARKPORTAL__LOG__LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("is running at http://127.0.0.1:"), "{first}");
+    let url = first
+        .split("running at ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let listed: Vec<String> = lines.by_ref().take(3).map(|l| l.unwrap()).collect();
+    assert!(
+        listed
+            .iter()
+            .any(|l| l.contains("Gemeente Dijkstad") && l.contains("/g/dijkstad/")),
+        "{listed:?}"
+    );
+    assert!(dir.path().join("data/parkportal.db").is_file());
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body = rt.block_on(async {
+        reqwest::get(format!("{url}/"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(body.contains("Gemeente Weidevelde"));
+
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 20 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "exit after SIGTERM: {exit:?}");
+}
