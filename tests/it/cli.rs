@@ -1,15 +1,6 @@
 //! `tenants import`, `export` and `check`, and `migrate`, through the binary.
 
-use crate::harness::repo;
-use std::process::Command;
-
-fn parkportal(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parkportal"));
-    cmd.current_dir(dir)
-        .env("PARKPORTAL__PATHS__THEMES", repo().join("themes"))
-        .env("PARKPORTAL__LOG__LEVEL", "warn");
-    cmd
-}
+use crate::harness::{parkportal_command as parkportal, repo};
 
 #[test]
 fn tenants_check_accepts_the_demo_and_names_what_is_wrong() {

@@ -1,17 +1,6 @@
 //! Configuration precedence (defaults, file, environment) and unknown keys, through the binary.
 
-use std::process::Command;
-
-fn parkportal(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_parkportal"));
-    cmd.current_dir(dir);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("PARKPORTAL__") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd
-}
+use crate::harness::parkportal_command as parkportal;
 
 #[test]
 fn the_file_beats_the_defaults_and_the_environment_beats_the_file() {

@@ -200,6 +200,18 @@ impl TestApp {
         resp.text().await.unwrap()
     }
 
+    /// The body of a GET with one extra header (Host, Accept-Language, ...), whatever its status.
+    pub async fn text_with(&self, path: &str, header: &str, value: &str) -> String {
+        self.get(path)
+            .header(header, value)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Stops the application gracefully (the database stays).
     pub async fn stop(&mut self) {
         if let Some(app) = self.app.take() {
@@ -228,4 +240,19 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// The `parkportal` binary run in `dir`, with the repository's themes and no `PARKPORTAL__`
+/// variables inherited from the environment of the test run.
+pub fn parkportal_command(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parkportal"));
+    cmd.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PARKPORTAL__") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("PARKPORTAL__PATHS__THEMES", repo().join("themes"))
+        .env("PARKPORTAL__LOG__LEVEL", "warn");
+    cmd
 }

@@ -6,24 +6,10 @@ use crate::harness::TestApp;
 async fn accept_language_picks_english_and_dutch_is_the_default() {
     let app = TestApp::spawn().await;
     let en = app
-        .get("/over")
-        .header("accept-language", "en-GB,en;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text_with("/over", "accept-language", "en-GB,en;q=0.9")
+        .await;
     assert!(en.contains("About Parkportal") && en.contains("lang=\"en\""));
-    let nl = app
-        .get("/over")
-        .header("accept-language", "de,fr")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let nl = app.text_with("/over", "accept-language", "de,fr").await;
     assert!(nl.contains("Over Parkportal") && nl.contains("lang=\"nl\""));
 }
 
@@ -46,14 +32,8 @@ async fn the_language_switch_keeps_the_choice_and_returns() {
     );
     // The cookie beats the browser's preference.
     let body = app
-        .get("/g/dijkstad/over")
-        .header("accept-language", "nl")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text_with("/g/dijkstad/over", "accept-language", "nl")
+        .await;
     assert!(body.contains("About Parkportal"), "{body}");
 }
 

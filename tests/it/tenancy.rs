@@ -65,38 +65,18 @@ async fn the_local_time_follows_the_fixed_clock_in_the_gemeentes_zone() {
 async fn a_host_selects_the_gemeente_and_an_unknown_host_the_platform() {
     let app = TestApp::spawn().await;
     let body = app
-        .get("/")
-        .header("host", "Weidevelde.localhost:8080")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text_with("/", "host", "Weidevelde.localhost:8080")
+        .await;
     assert!(body.contains("Parkeren in Gemeente Weidevelde"), "{body}");
     assert!(
         body.contains("href=\"&#x2f;theme.css?v=1\""),
         "a host-selected page links without prefix"
     );
     let css = app
-        .get("/theme.css")
-        .header("host", "weidevelde.localhost")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text_with("/theme.css", "host", "weidevelde.localhost")
+        .await;
     assert!(css.contains("#6a1b4d"));
-    let platform = app
-        .get("/")
-        .header("host", "elders.example")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let platform = app.text_with("/", "host", "elders.example").await;
     assert!(platform.contains("Kies uw gemeente"));
     assert!(!platform.contains("Parkeren in Gemeente"));
 }
@@ -105,14 +85,8 @@ async fn a_host_selects_the_gemeente_and_an_unknown_host_the_platform() {
 async fn a_path_prefix_wins_over_the_host() {
     let app = TestApp::spawn().await;
     let body = app
-        .get("/g/havenmond/")
-        .header("host", "dijkstad.localhost")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text_with("/g/havenmond/", "host", "dijkstad.localhost")
+        .await;
     assert!(body.contains("Parkeren in Gemeente Havenmond"));
 }
 
