@@ -32,8 +32,8 @@ fn the_file_beats_the_defaults_and_the_environment_beats_the_file() {
         "file wins over default"
     );
     assert_eq!(
-        shown["log"]["level"].as_str(),
-        Some("info"),
+        shown["database"]["max_connections"].as_integer(),
+        Some(10),
         "default stays"
     );
 }
