@@ -4,6 +4,7 @@
 //! Nothing here knows HTTP, SQL, e-mail or rhai: the composition root (`src/`) hands the use cases
 //! implementations of the ports, so the domain can be tested without a database.
 
+pub mod calendar;
 pub mod clock;
 pub mod ids;
 pub mod ports;
