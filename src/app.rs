@@ -92,16 +92,15 @@ impl Application {
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let db = open_database(config).await?;
         let tenants = tenant_directory(config, &db)?;
-        if config.is_embedded() {
+        if config.is_embedded() && tenants.is_empty().await.map_err(StartError::Database)? {
+            // Only an empty database needs the folder: a later start works without it.
             let demo = bundle::read_all(&config.paths.tenants)
                 .map_err(|e| StartError::Demo(e.to_string()))?;
             let imported = tenants
                 .import_if_empty(&demo)
                 .await
                 .map_err(|e| StartError::Demo(e.to_string()))?;
-            if imported > 0 {
-                tracing::info!(count = imported, "imported the demo gemeenten");
-            }
+            tracing::info!(count = imported, "imported the demo gemeenten");
         }
         let addr = format!("{}:{}", config.server.host, config.server.port);
         let acceptor = TcpListener::bind(addr.clone())

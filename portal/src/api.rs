@@ -3,7 +3,7 @@
 use parkportal_web::{AppError, AppState};
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService};
+use poem_openapi::{Object, OpenApi, OpenApiService};
 
 /// The API.
 pub struct Api;
@@ -30,56 +30,26 @@ pub struct TenantList {
     pub items: Vec<TenantItem>,
 }
 
-/// An error with a stable code.
-#[derive(Debug, Object)]
-pub struct ErrorBody {
-    /// Stable, machine-readable code.
-    pub code: String,
-    /// Translated, human-readable message.
-    pub message: String,
-}
-
-/// The answers of `GET /v1/tenants`.
-#[derive(ApiResponse)]
-pub enum TenantsResponse {
-    /// The gemeenten.
-    #[oai(status = 200)]
-    Ok(Json<TenantList>),
-    /// Something failed inside; the log has the cause.
-    #[oai(status = 500)]
-    Internal(Json<ErrorBody>),
-}
-
 #[OpenApi]
 impl Api {
     /// The gemeenten of this platform.
     #[oai(path = "/v1/tenants", method = "get")]
-    async fn tenants(&self, state: Data<&AppState>) -> TenantsResponse {
+    async fn tenants(&self, state: Data<&AppState>) -> poem::Result<Json<TenantList>> {
         let platform = &state.settings().public_url;
-        match state.tenants().list().await {
-            Ok(tenants) => TenantsResponse::Ok(Json(TenantList {
-                items: tenants
-                    .iter()
-                    .map(|t| {
-                        let url = t.public_url(platform);
-                        TenantItem {
-                            slug: t.slug.to_string(),
-                            name: t.name.clone(),
-                            logo_url: platform.join(&format!("/g/{}/logo?v={}", t.slug, t.version)),
-                            url,
-                            time_zone: t.time_zone.name().to_owned(),
-                        }
-                    })
-                    .collect(),
-            })),
-            Err(e) => {
-                tracing::error!(error = %parkportal_web::error::chain(&AppError::from(e)), "listing gemeenten failed");
-                TenantsResponse::Internal(Json(ErrorBody {
-                    code: "internal_error".to_owned(),
-                    message: "Internal error".to_owned(),
-                }))
-            }
-        }
+        // A failure becomes AppError, which the site layer answers with a translated JSON body
+        // `{code, message, request_id}` and logs with its cause.
+        let tenants = state.tenants().list().await.map_err(AppError::from)?;
+        let items = tenants
+            .iter()
+            .map(|t| TenantItem {
+                slug: t.slug.to_string(),
+                name: t.name.clone(),
+                url: t.public_url(platform),
+                logo_url: platform.join(&format!("/g/{}/logo?v={}", t.slug, t.version)),
+                time_zone: t.time_zone.name().to_owned(),
+            })
+            .collect();
+        Ok(Json(TenantList { items }))
     }
 }
 

@@ -22,8 +22,14 @@ pub struct Switch {
 /// A local path to return to, or the site's home: never another origin (no open redirect).
 pub(crate) fn return_path(site: &Site, terug: Option<&str>) -> String {
     match terug {
+        // Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/evil" or
+        // "/\\evil" would leave the site: refuse every control character, space and backslash.
         Some(p)
-            if p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '\r', '\n']) =>
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
         {
             p.to_owned()
         }
@@ -101,5 +107,17 @@ mod tests {
             "/g/dijkstad/"
         );
         assert_eq!(return_path(&site, None), "/g/dijkstad/");
+        for sneaky in [
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+        ] {
+            assert_eq!(
+                return_path(&site, Some(sneaky)),
+                "/g/dijkstad/",
+                "{sneaky:?}"
+            );
+        }
     }
 }

@@ -17,7 +17,7 @@ const browser = await chromium.launch({
 const results = [];
 try {
   for (const job of jobs) {
-    const context = await browser.newContext({ viewport: { width: job.width, height: 900 }, locale: job.locale, bypassCSP: true });
+    const context = await browser.newContext({ viewport: { width: job.width, height: 900 }, locale: job.locale });
     if (job.cookies.length) await context.addCookies(job.cookies.map((c) => ({ ...c, url: job.origin })));
     const page = await context.newPage();
     const result = { url: job.url, width: job.width, label: job.label, status: 0, violations: [], error: null };

@@ -82,11 +82,17 @@ async fn fresh_postgres(server: &str) -> String {
         .unwrap()
         .is_some();
     if !exists {
-        conn.execute_unprepared(&format!("CREATE DATABASE {template}"))
+        // Build under a temporary name and rename when complete, so that a run that dies halfway
+        // never leaves a half-migrated template behind for the next run.
+        let building = format!("{template}_building");
+        conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .await
+            .unwrap();
+        conn.execute_unprepared(&format!("CREATE DATABASE {building}"))
             .await
             .unwrap();
         let settings = parkportal_store::DatabaseSettings {
-            url: with_database(server, &template),
+            url: with_database(server, &building),
             max_connections: 1,
             busy_timeout: std::time::Duration::from_secs(5),
         };
@@ -95,6 +101,9 @@ async fn fresh_postgres(server: &str) -> String {
             .unwrap();
         db.migrate().await.unwrap();
         db.close().await.unwrap();
+        conn.execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .await
+            .unwrap();
     }
     let name = format!("parkportal_test_{}", uuid_like());
     conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))

@@ -1,24 +1,23 @@
 //! The binary as an operator runs it: `parkportal` with no arguments serves the embedded demo and
 //! stops gracefully on SIGTERM.
 
-use crate::harness::repo;
+use crate::harness::{parkportal_command, repo};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
 fn serve_prints_the_url_imports_the_demo_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_parkportal"))
-        .current_dir(dir.path())
+    let child = parkportal_command(dir.path())
         .env("PARKPORTAL__SERVER__PORT", "0")
-        .env("PARKPORTAL__PATHS__THEMES", repo().join("themes"))
         .env("PARKPORTAL__PATHS__TENANTS", repo().join("tenants"))
-        .env("PARKPORTAL__LOG__LEVEL", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut child = KillOnDrop(child);
+    let child = &mut child.0;
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     assert!(first.contains("is running at http://127.0.0.1:"), "{first}");
@@ -71,4 +70,14 @@ fn serve_prints_the_url_imports_the_demo_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "exit after SIGTERM: {exit:?}");
+}
+
+/// Kills the server if the test fails before it stopped it.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -167,3 +167,27 @@ async fn the_api_lists_gemeenten_and_the_spec_is_served() {
     let body: serde_json::Value = missing.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
 }
+
+#[tokio::test]
+async fn each_gemeente_tells_time_in_its_own_zone() {
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    // A gemeente in the Caribbean Netherlands: the same instant is 05:00 there (UTC-4, no DST).
+    let mut caribbean = tenants
+        .export(&"weidevelde".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    caribbean.slug = "kralendam".parse().unwrap();
+    caribbean.name = "Openbaar lichaam Kralendam".into();
+    caribbean.hosts.clear();
+    caribbean.time_zone = chrono_tz::America::Kralendijk;
+    tenants.import(&caribbean).await.unwrap();
+    let there = app.page("/g/kralendam/").await;
+    assert!(
+        there.contains("maandag 2 maart 2026, 05:00") && there.contains("America&#x2f;Kralendijk"),
+        "{there}"
+    );
+    let here = app.page("/g/weidevelde/").await;
+    assert!(here.contains("maandag 2 maart 2026, 10:00"), "{here}");
+}

@@ -84,12 +84,7 @@ impl TenantDirectory {
 
     /// Validates and saves a gemeente's configuration (creating or updating it).
     pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
-        config
-            .validate(&self.base_tokens)
-            .map_err(|problems| ImportError::Invalid {
-                slug: config.slug.clone(),
-                problems,
-            })?;
+        self.check(config)?;
         Ok(match self.repo.save(config).await? {
             Saved::Created(id) => ImportOutcome::Created(id),
             Saved::Updated(id) => ImportOutcome::Updated(id),
@@ -102,10 +97,28 @@ impl TenantDirectory {
         if self.repo.count().await.map_err(SaveTenantError::from)? > 0 {
             return Ok(0);
         }
+        // Validate every bundle before saving any, so that one bad bundle imports nothing.
+        for config in configs {
+            self.check(config)?;
+        }
         for config in configs {
             self.import(config).await?;
         }
         Ok(configs.len())
+    }
+
+    /// Whether there are no gemeenten at all.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.repo.count().await? == 0)
+    }
+
+    fn check(&self, config: &TenantConfig) -> Result<(), ImportError> {
+        config
+            .validate(&self.base_tokens)
+            .map_err(|problems| ImportError::Invalid {
+                slug: config.slug.clone(),
+                problems,
+            })
     }
 
     /// The whole configuration of a gemeente, for `tenants export`.

@@ -326,9 +326,25 @@ impl Logo {
                     format!("{file_name} has no <svg> element"),
                 ));
             }
-            // Logos are served from our own origin; an SVG that scripts would run there.
-            if folded.contains("<script")
-                || folded.contains("javascript:")
+            // Logos are served from our own origin; an SVG that scripts or pulls in other content
+            // would run there. Entities are refused too, as they can spell any of this.
+            let forbidden = [
+                "<script",
+                "javascript:",
+                "<foreignobject",
+                "<iframe",
+                "<embed",
+                "<object",
+                "data:",
+                "&#",
+                "<!entity",
+                "http:",
+                "https:",
+            ];
+            let without_namespaces = folded
+                .replace("http://www.w3.org/2000/svg", "")
+                .replace("http://www.w3.org/1999/xlink", "");
+            if forbidden.iter().any(|f| without_namespaces.contains(f))
                 || has_event_attribute(&folded)
             {
                 return Err(ParseError::new(
@@ -369,10 +385,15 @@ impl Logo {
     }
 }
 
-/// Whether lower-cased SVG text has an `on…=` event-handler attribute.
+/// Whether lower-cased SVG text has an `on…=` event-handler attribute (after any white space or
+/// a slash, as `<svg/onload=…>`).
 fn has_event_attribute(folded: &str) -> bool {
-    folded.match_indices(" on").any(|(i, _)| {
-        let rest = &folded[i + 3..];
+    folded.match_indices("on").any(|(i, _)| {
+        let before = folded[..i].chars().next_back();
+        if !before.is_some_and(|c| c.is_whitespace() || c == '/') {
+            return false;
+        }
+        let rest = &folded[i + 2..];
         let name_len = rest.bytes().take_while(|b| b.is_ascii_lowercase()).count();
         name_len > 0 && rest[name_len..].trim_start().starts_with('=')
     })
@@ -433,7 +454,17 @@ impl TenantConfig {
     /// contrast of the tokens laid over `base`, the tokens of the theme underneath.
     pub fn validate(&self, base: &ThemeTokens) -> Result<(), Vec<ParseError>> {
         let mut problems = Vec::new();
-        if self.name.trim().is_empty() || self.name.len() > 100 {
+        if self
+            .public_url
+            .as_ref()
+            .is_some_and(|u| u.as_str().len() > 300)
+        {
+            problems.push(ParseError::new(
+                "public_url",
+                "must be at most 300 characters",
+            ));
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 100 {
             problems.push(ParseError::new("name", "must be 1 to 100 characters"));
         }
         if self.zones.is_empty() {
@@ -450,10 +481,10 @@ impl TenantConfig {
                     format!("zone code {} appears twice", zone.code),
                 ));
             }
-            if zone.name.trim().is_empty() {
+            if zone.name.trim().is_empty() || zone.name.chars().count() > 100 {
                 problems.push(ParseError::new(
                     "zones",
-                    format!("zone {} has no name", zone.code),
+                    format!("zone {} needs a name of 1 to 100 characters", zone.code),
                 ));
             }
         }
@@ -465,10 +496,10 @@ impl TenantConfig {
                     format!("code {} appears twice", pt.code),
                 ));
             }
-            if pt.name.trim().is_empty() {
+            if pt.name.trim().is_empty() || pt.name.chars().count() > 100 {
                 problems.push(ParseError::new(
                     "product_types",
-                    format!("{} has no name", pt.code),
+                    format!("{} needs a name of 1 to 100 characters", pt.code),
                 ));
             }
         }
@@ -590,8 +621,25 @@ mod tests {
         assert!(Logo::parse("logo.svg", ok).is_ok());
         let script = br#"<svg><script>alert(1)</script></svg>"#.to_vec();
         assert!(Logo::parse("logo.svg", script).is_err());
-        let handler = br#"<svg><rect onload = "x()"/></svg>"#.to_vec();
-        assert!(Logo::parse("logo.svg", handler).is_err());
+        for bad in [
+            r#"<svg><rect onload = "x()"/></svg>"#,
+            r#"<svg/onload="x()"></svg>"#,
+            "<svg\n\tonclick='x()'></svg>",
+            r#"<svg><a href="javascript&#58;x()">a</a></svg>"#,
+            r#"<svg><foreignObject><p>x</p></foreignObject></svg>"#,
+            r#"<svg><use href="data:image/svg+xml,..."/></svg>"#,
+            r#"<svg><image href="https://tracker.example/x.png"/></svg>"#,
+        ] {
+            assert!(
+                Logo::parse("logo.svg", bad.as_bytes().to_vec()).is_err(),
+                "{bad}"
+            );
+        }
+        let namespaced = br#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><title>Online</title></svg>"#;
+        assert!(
+            Logo::parse("logo.svg", namespaced.to_vec()).is_ok(),
+            "a word starting with on is no handler"
+        );
         let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
         assert_eq!(Logo::parse("logo.PNG", png).unwrap().extension(), "png");
         assert!(Logo::parse("logo.gif", vec![1]).is_err());

@@ -228,8 +228,16 @@ fn check_value(name: &str, value: &str) -> Result<(), ParseError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || " #.,%()-+_'\"/".contains(c))
         && !folded.contains("url(")
+        && !folded.contains("image-set(")
         && !folded.contains("expression(")
-        && !folded.contains("/*");
+        && !folded.contains("/*")
+        && !folded.contains("//")
+        && value.matches('"').count().is_multiple_of(2)
+        && value.matches('\'').count().is_multiple_of(2)
+        && value.matches('(').count() == value.matches(')').count();
+    // Colours must be readable by the contrast check, so that what the browser paints is what was
+    // checked.
+    let ok = ok && (!name.ends_with("-color") || parse_hex_colour(value).is_some());
     if ok {
         Ok(())
     } else {
@@ -337,7 +345,7 @@ mod tests {
                 .iter()
                 .any(|p| p.foreground == "utrecht-link-color" && p.ratio.is_none())
         );
-        let half = ThemeTokens::from_json(r##"{"utrecht-link-color": "blue"}"##).unwrap();
+        let half = ThemeTokens::from_json(r##"{"utrecht-link-color": "#0000ff"}"##).unwrap();
         assert!(half.contrast_problems().iter().any(|p| p.ratio.is_none()));
     }
 }

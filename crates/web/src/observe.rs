@@ -63,7 +63,11 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let id = RequestId::generate();
         req.set_data(id.clone());
-        let method = req.method().to_string();
+        // Only the standard methods become labels: a made-up method must not grow the metrics.
+        let method = match req.method().as_str() {
+            m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
+            _ => "OTHER".to_owned(),
+        };
         let started = Instant::now();
         let span = tracing::info_span!("request", request_id = %id.0, method = %method);
         let result = self.ep.call(req).instrument(span.clone()).await;

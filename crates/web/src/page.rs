@@ -69,6 +69,7 @@ impl PageContext {
             tenant => tenant,
             theme_css => format!("{}/theme.css?v={version}", self.site.base),
             version => self.state.settings().version.clone(),
+            platform_url => format!("{}/", self.state.settings().public_url),
             request_id => self.request_id.clone(),
         }
     }

@@ -153,6 +153,8 @@ mod tests {
                 );
             }
         }
-        assert_eq!(list.widths, vec![375, 1280]);
+        for width in [320, 375, 1280] {
+            assert!(list.widths.contains(&width), "{width} px is not checked");
+        }
     }
 }
