@@ -3,6 +3,9 @@
 //! scripts (top-up cap, end-of-day deactivation, allowed hours, mandates, concurrent sessions).
 //! It implements the domain's rule port; only the composition root knows this crate.
 
+pub mod engine;
+pub mod hooks;
+pub mod ruleset;
 pub mod tariff;
 
 pub use tariff::{Cost, Tariff, TariffError, TariffUnit};

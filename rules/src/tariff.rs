@@ -361,6 +361,7 @@ impl Tariff {
             unit: self.unit,
             amount,
             days,
+            note: None,
         }
     }
 
@@ -503,8 +504,11 @@ pub struct Cost {
     pub unit: TariffUnit,
     /// The total.
     pub amount: Decimal,
-    /// Per local day.
+    /// Per local day (empty when a script's `cost` hook priced the session).
     pub days: Vec<DayCharge>,
+    /// The breakdown a script's `cost` hook gave, if one priced the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod clock;
 pub mod ids;
 pub mod ports;
+pub mod rules;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;

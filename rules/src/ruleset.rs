@@ -1,0 +1,479 @@
+//! A product type's rules as one object: its compiled script (or none) and its tariff (or none),
+//! and the decisions made from them. The engine, not the script, turns hook values into reasons and
+//! alternatives, so every gemeente gets the same wording and the same kinds of proposal.
+
+use crate::engine::{CompiledScript, HookError, RuleEngine};
+use crate::hooks::{HookContext, Hooks};
+use crate::tariff::{Cost, Tariff, TariffUnit};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono_tz::Tz;
+use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
+use parkportal_domain::rules::{AlternativeKind, ReasonCode};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// A failed hook call as the rule-error table keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleErrorRecord {
+    /// The gemeente's slug.
+    pub gemeente: String,
+    /// The script's name.
+    pub script: String,
+    /// The script's version.
+    pub script_version: i64,
+    /// The hook.
+    pub function: String,
+    /// What went wrong.
+    pub message: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Where failed hook calls are written (a database table in production; memory in tests).
+pub trait RuleErrorSink: Send + Sync {
+    /// Records one failure. Must not fail the caller: the action is denied either way.
+    fn record(&self, error: RuleErrorRecord);
+}
+
+/// The rules of one product type of one gemeente.
+#[derive(Clone)]
+pub struct RuleSet {
+    engine: Arc<RuleEngine>,
+    gemeente: String,
+    product_type: String,
+    script: Option<CompiledScript>,
+    script_version: i64,
+    tariff: Option<Tariff>,
+}
+
+/// A session to be checked: a new one, or an extension of one that already reserved `reserved`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRequest {
+    /// The gemeente's time zone.
+    pub time_zone: Tz,
+    /// The zone's code.
+    pub zone: String,
+    /// The plate, normalised.
+    pub plate: String,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive).
+    pub end: DateTime<Utc>,
+    /// The balance available to this session (the mandate's, for a mandatee).
+    pub balance: Decimal,
+    /// What this session has reserved already (an extension pays only the difference).
+    pub reserved: Decimal,
+    /// The other running and planned sessions of the product, as [start, end).
+    pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Top-ups in the current cap period.
+    pub top_ups_in_period: Decimal,
+    /// Whether the actor is a mandatee.
+    pub mandatee: bool,
+}
+
+/// A proposal instead of a refused session; it passes every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// What kind of proposal.
+    pub kind: AlternativeKind,
+    /// Its start.
+    pub start: DateTime<Utc>,
+    /// Its end.
+    pub end: DateTime<Utc>,
+    /// What it costs (the full session; an extension reserves the difference).
+    pub cost: Decimal,
+}
+
+/// The outcome of checking a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionDecision {
+    /// The cost of the session as asked, with its breakdown.
+    pub cost: Cost,
+    /// Why it is refused; empty when allowed.
+    pub reasons: Vec<ReasonCode>,
+    /// What fits instead.
+    pub alternatives: Vec<Alternative>,
+}
+
+impl SessionDecision {
+    /// Whether the session may go ahead as asked.
+    pub fn allowed(&self) -> bool {
+        self.reasons.is_empty()
+    }
+}
+
+impl RuleSet {
+    /// The rules of `product_type` in `gemeente`: `script` (with its version) and `tariff` may
+    /// each be absent; without a tariff nothing is charged.
+    pub fn new(
+        engine: Arc<RuleEngine>,
+        gemeente: impl Into<String>,
+        product_type: impl Into<String>,
+        script: Option<(CompiledScript, i64)>,
+        tariff: Option<Tariff>,
+    ) -> Self {
+        let (script, script_version) = match script {
+            Some((s, v)) => (Some(s), v),
+            None => (None, 0),
+        };
+        Self {
+            engine,
+            gemeente: gemeente.into(),
+            product_type: product_type.into(),
+            script,
+            script_version,
+            tariff,
+        }
+    }
+
+    fn hooks(&self) -> Hooks<'_> {
+        Hooks::new(&self.engine, self.script.as_ref())
+    }
+
+    fn unit(&self) -> TariffUnit {
+        self.tariff.as_ref().map_or(TariffUnit::Money, |t| t.unit)
+    }
+
+    fn context(&self, req: &SessionRequest, start: DateTime<Utc>, end: DateTime<Utc>) -> rhai::Map {
+        HookContext {
+            gemeente: self.gemeente.clone(),
+            product_type: self.product_type.clone(),
+            unit: self.unit().api_name().to_owned(),
+            zone: req.zone.clone(),
+            plate: req.plate.clone(),
+            time_zone: req.time_zone,
+            start,
+            end,
+            balance: req.balance,
+            top_ups_in_period: req.top_ups_in_period,
+            running_sessions: req
+                .others
+                .iter()
+                .filter(|(s, e)| *s <= req.start && req.start < *e)
+                .count() as i64,
+            planned_sessions: req.others.iter().filter(|(s, _)| *s > req.start).count() as i64,
+            mandatee: req.mandatee,
+        }
+        .to_map()
+    }
+
+    fn record(&self, error: &HookError, now: DateTime<Utc>, sink: &dyn RuleErrorSink) {
+        tracing::warn!(gemeente = %self.gemeente, function = %error.function, error = %error.message, "rule script failed");
+        sink.record(RuleErrorRecord {
+            gemeente: self.gemeente.clone(),
+            script: self
+                .script
+                .as_ref()
+                .map(|s| s.name().to_owned())
+                .unwrap_or_default(),
+            script_version: self.script_version,
+            function: error.function.clone(),
+            message: error.message.clone(),
+            at: now,
+        });
+    }
+
+    /// The cost of [start, end) in `req`'s zone: the script's `cost` hook when it has one, else the
+    /// tariff, else nothing.
+    pub fn cost(
+        &self,
+        req: &SessionRequest,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Cost, HookError> {
+        if let Some(result) = self.hooks().cost(&self.context(req, start, end)) {
+            let (amount, breakdown) = result?;
+            return Ok(Cost {
+                unit: self.unit(),
+                amount,
+                days: Vec::new(),
+                note: Some(breakdown),
+            });
+        }
+        Ok(match &self.tariff {
+            Some(t) => t.cost(req.time_zone, &req.zone, start, end),
+            None => Cost {
+                unit: self.unit(),
+                amount: Decimal::ZERO,
+                days: Vec::new(),
+                note: None,
+            },
+        })
+    }
+
+    /// The reasons [start, end) would be refused, and its cost.
+    fn violations(
+        &self,
+        req: &SessionRequest,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<(Vec<ReasonCode>, Cost), HookError> {
+        let ctx = self.context(req, start, end);
+        let hooks = self.hooks();
+        let tz = req.time_zone;
+        let mut reasons = Vec::new();
+        if hooks.end_of_day_deactivation(&ctx)? && end > end_of_day(tz, start) {
+            reasons.push(ReasonCode::EndOfDay);
+        }
+        if let Some(hours) = hooks.allowed_hours(&ctx)? {
+            let (from, to) = allowed_window(tz, start, hours.from, hours.to);
+            if start < from || end > to {
+                reasons.push(ReasonCode::OutsideAllowedHours);
+            }
+        }
+        let max = hooks.max_concurrent_sessions(&ctx)?;
+        if most_at_once(&req.others, start, end) + 1 > max {
+            reasons.push(ReasonCode::MaxConcurrentSessions);
+        }
+        let cost = self.cost(req, start, end)?;
+        if self.tariff.is_some() && cost.amount - req.reserved > req.balance {
+            reasons.push(ReasonCode::InsufficientBalance);
+        }
+        Ok((reasons, cost))
+    }
+
+    /// Checks a session (or an extension) and, when refused, finds every alternative that fits.
+    /// A script failure refuses with `rule_error`, is recorded, and offers nothing.
+    pub fn check_session(
+        &self,
+        req: &SessionRequest,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) -> SessionDecision {
+        let empty = Cost {
+            unit: self.unit(),
+            amount: Decimal::ZERO,
+            days: Vec::new(),
+            note: None,
+        };
+        let (reasons, cost) = match self.violations(req, req.start, req.end) {
+            Ok(found) => found,
+            Err(e) => {
+                self.record(&e, now, sink);
+                return SessionDecision {
+                    cost: empty,
+                    reasons: vec![ReasonCode::RuleError],
+                    alternatives: Vec::new(),
+                };
+            }
+        };
+        if reasons.is_empty() {
+            return SessionDecision {
+                cost,
+                reasons,
+                alternatives: Vec::new(),
+            };
+        }
+        match self.alternatives(req, &reasons) {
+            Ok(alternatives) => SessionDecision {
+                cost,
+                reasons,
+                alternatives,
+            },
+            Err(e) => {
+                self.record(&e, now, sink);
+                SessionDecision {
+                    cost,
+                    reasons: vec![ReasonCode::RuleError],
+                    alternatives: Vec::new(),
+                }
+            }
+        }
+    }
+
+    fn alternatives(
+        &self,
+        req: &SessionRequest,
+        reasons: &[ReasonCode],
+    ) -> Result<Vec<Alternative>, HookError> {
+        let tz = req.time_zone;
+        let (start, end) = (req.start, req.end);
+        let duration = end - start;
+        let mut candidates: Vec<(AlternativeKind, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        let ctx = self.context(req, start, end);
+        let hours = self.hooks().allowed_hours(&ctx)?;
+        if reasons.contains(&ReasonCode::EndOfDay) {
+            candidates.push((AlternativeKind::EndOfDay, start, end_of_day(tz, start)));
+        }
+        if reasons.contains(&ReasonCode::OutsideAllowedHours)
+            && let Some(h) = hours
+        {
+            let (from, to) = allowed_window(tz, start, h.from, h.to);
+            if start >= from && start < to {
+                candidates.push((AlternativeKind::EndOfDay, start, to));
+            }
+            // The next allowed start: today's opening if still ahead, else tomorrow's.
+            let next = if start < from {
+                from
+            } else {
+                let tomorrow = end_of_day(tz, start);
+                allowed_window(tz, tomorrow, h.from, h.to).0
+            };
+            let close = allowed_window(tz, next, h.from, h.to).1;
+            candidates.push((
+                AlternativeKind::StartLater,
+                next,
+                (next + duration).min(close),
+            ));
+        }
+        if reasons.contains(&ReasonCode::MaxConcurrentSessions) {
+            let mut ends: Vec<DateTime<Utc>> = req
+                .others
+                .iter()
+                .map(|(_, e)| *e)
+                .filter(|e| *e > start)
+                .collect();
+            ends.sort();
+            ends.dedup();
+            let max = self.hooks().max_concurrent_sessions(&ctx)?;
+            if let Some(t) = ends
+                .into_iter()
+                .find(|t| most_at_once(&req.others, *t, *t + duration) < max)
+            {
+                candidates.push((AlternativeKind::StartLater, t, t + duration));
+            }
+        }
+        if reasons.contains(&ReasonCode::InsufficientBalance) {
+            candidates.push((AlternativeKind::ShortenToBalance, start, end));
+        }
+        let mut found: Vec<Alternative> = Vec::new();
+        for (kind, s, e) in candidates {
+            if e <= s {
+                continue;
+            }
+            let (mut problems, mut cost) = self.violations(req, s, e)?;
+            let (mut kind, mut e) = (kind, e);
+            // A proposal the balance cannot pay is shortened to what it can.
+            if problems == [ReasonCode::InsufficientBalance] {
+                match self.longest_paid_end(req, s, e)? {
+                    Some(shorter) => {
+                        e = shorter;
+                        kind = if kind == AlternativeKind::StartLater {
+                            kind
+                        } else {
+                            AlternativeKind::ShortenToBalance
+                        };
+                        (problems, cost) = self.violations(req, s, e)?;
+                    }
+                    None => continue,
+                }
+            }
+            let alternative = Alternative {
+                kind,
+                start: s,
+                end: e,
+                cost: cost.amount,
+            };
+            if problems.is_empty() && !found.iter().any(|a| a.start == s && a.end == e) {
+                found.push(alternative);
+            }
+        }
+        Ok(found)
+    }
+
+    /// The latest end in (start, end] whose cost the balance pays, to the minute; costs never fall
+    /// when the end moves later, so a binary search finds it.
+    fn longest_paid_end(
+        &self,
+        req: &SessionRequest,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, HookError> {
+        let fits = |minutes: i64| -> Result<bool, HookError> {
+            let cost = self.cost(req, start, start + Duration::minutes(minutes))?;
+            Ok(cost.amount - req.reserved <= req.balance)
+        };
+        let (mut lo, mut hi) = (0i64, (end - start).num_minutes());
+        if hi <= 0 || !fits(1)? {
+            return Ok(None);
+        }
+        lo = lo.max(1);
+        while lo < hi {
+            let mid = lo + (hi - lo + 1) / 2;
+            if fits(mid)? { lo = mid } else { hi = mid - 1 }
+        }
+        Ok(Some(start + Duration::minutes(lo)))
+    }
+
+    /// Whether a top-up of `amount` fits the period's cap; `Ok(None)` means no cap applies,
+    /// `Ok(Some(room))` how much may still be topped up.
+    pub fn top_up_room(
+        &self,
+        req: &SessionRequest,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) -> Result<Option<Decimal>, ReasonCode> {
+        match self.hooks().top_up_cap(&self.context(req, now, now)) {
+            Ok(None) => Ok(None),
+            Ok(Some(cap)) => Ok(Some((cap.limit - req.top_ups_in_period).max(Decimal::ZERO))),
+            Err(e) => {
+                self.record(&e, now, sink);
+                Err(ReasonCode::RuleError)
+            }
+        }
+    }
+
+    /// Whether the owner may give mandates on this product.
+    pub fn mandates_available(
+        &self,
+        req: &SessionRequest,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) -> Result<(), ReasonCode> {
+        match self
+            .hooks()
+            .mandates_available(&self.context(req, now, now))
+        {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ReasonCode::MandatesUnavailable),
+            Err(e) => {
+                self.record(&e, now, sink);
+                Err(ReasonCode::RuleError)
+            }
+        }
+    }
+}
+
+/// The allowed [from, to) on the local day of `at`; `to` of 00:00 means the end of that day.
+fn allowed_window(
+    tz: Tz,
+    at: DateTime<Utc>,
+    from: NaiveTime,
+    to: NaiveTime,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let date = local_date(tz, at);
+    let open = local_instant(tz, date.and_time(from));
+    let close = if to == NaiveTime::MIN {
+        end_of_day(tz, at)
+    } else {
+        local_instant(tz, date.and_time(to))
+    };
+    (open, close)
+}
+
+/// The most of `others` that run at one instant within [start, end).
+fn most_at_once(
+    others: &[(DateTime<Utc>, DateTime<Utc>)],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> i64 {
+    let mut events: Vec<(DateTime<Utc>, i64)> = Vec::new();
+    for (s, e) in others {
+        let (s, e) = ((*s).max(start), (*e).min(end));
+        if s < e {
+            events.push((s, 1));
+            events.push((e, -1));
+        }
+    }
+    // Ends sort before starts at the same instant: [a, b) and [b, c) never overlap.
+    events.sort_by_key(|(t, d)| (*t, *d));
+    let (mut now, mut most) = (0, 0);
+    for (_, d) in events {
+        now += d;
+        most = most.max(now);
+    }
+    most
+}
+
+#[cfg(test)]
+mod tests;
