@@ -4,6 +4,8 @@
 use crate::bundle;
 use crate::config::Config;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
+use parkportal_rules::Validator;
+use parkportal_rules::engine::RuleEngine;
 use parkportal_store::{Database, DatabaseSettings, SeaTenantRepository};
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::observe::Observe;
@@ -66,13 +68,15 @@ pub async fn open_database(config: &Config) -> Result<Database, StartError> {
     Ok(db)
 }
 
-/// The gemeenten use cases on `db`.
+/// The gemeenten use cases on `db`, validating rule scripts with the configured sandbox.
 pub fn tenant_directory(config: &Config, db: &Database) -> Result<TenantDirectory, StartError> {
     let base =
         bundle::base_tokens(&config.paths.themes).map_err(|e| StartError::Config(e.to_string()))?;
+    let validator = Validator::new(Arc::new(RuleEngine::new(config.rules.limits())));
     Ok(TenantDirectory::new(
         Arc::new(SeaTenantRepository::new(db.clone())),
         base,
+        Arc::new(validator),
     ))
 }
 

@@ -2,11 +2,13 @@
 //! reads such folders, `tenants export` writes them, `tenants check` validates them without a
 //! database. The demo gemeenten in `tenants/` are bundles too.
 
+use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::{
-    BalanceUnit, Code, Hostname, Language, Logo, ParseError, ProductKind, ProductTypeSpec,
-    PublicUrl, TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
+    BalanceUnit, Code, Hostname, Language, Logo, ParseError, PeriodicGrant, ProductKind,
+    ProductTypeSpec, PublicUrl, TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The name of the file that makes a folder a gemeente bundle.
@@ -89,6 +91,67 @@ struct ProductTypeEntry {
     name: String,
     kind: String,
     unit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grant: Option<GrantEntry>,
+}
+
+/// `grant = { period = "calendar_year", amount = "30000" }`: balance credited once per period.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantEntry {
+    period: String,
+    amount: String,
+}
+
+/// Reads `dir/<code>.<extension>` files into a map by product type code.
+fn read_sources(dir: &Path, extension: &str) -> Result<BTreeMap<Code, String>, BundleError> {
+    let mut sources = BTreeMap::new();
+    if !dir.is_dir() {
+        return Ok(sources);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| BundleError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != extension) {
+            continue;
+        }
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let code = Code::parse(&stem).map_err(|source| BundleError::Value {
+            path: path.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(read(&path)?).map_err(|_| BundleError::Manifest {
+            path: path.clone(),
+            message: "not UTF-8".into(),
+        })?;
+        sources.insert(code, text);
+    }
+    Ok(sources)
+}
+
+fn write_sources(
+    dir: &Path,
+    extension: &str,
+    sources: &BTreeMap<Code, String>,
+) -> Result<(), BundleError> {
+    if sources.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|source| BundleError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    for (code, text) in sources {
+        let path = dir.join(format!("{code}.{extension}"));
+        std::fs::write(&path, text).map_err(|source| BundleError::Io { path, source })?;
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, BundleError> {
@@ -193,15 +256,30 @@ pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
             .product_types
             .into_iter()
             .map(|p| {
+                let grant = match &p.grant {
+                    Some(g) => Some(PeriodicGrant {
+                        period: CapPeriod::parse(&g.period).ok_or_else(|| {
+                            ParseError::new("grant", format!("{:?} is not calendar_year, quarter, month or rolling_12_months", g.period))
+                        })?,
+                        amount: g
+                            .amount
+                            .parse()
+                            .map_err(|_| ParseError::new("grant", format!("{:?} is not an amount", g.amount)))?,
+                    }),
+                    None => None,
+                };
                 Ok(ProductTypeSpec {
                     code: Code::parse(&p.code)?,
                     name: p.name,
                     kind: ProductKind::parse(&p.kind)?,
                     unit: BalanceUnit::parse(&p.unit)?,
+                    grant,
                 })
             })
             .collect::<Result<_, ParseError>>()
             .map_err(value)?,
+        scripts: read_sources(&dir.join("rules"), "rhai")?,
+        tariffs: read_sources(&dir.join("tariffs"), "toml")?,
     })
 }
 
@@ -239,6 +317,16 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
                 name: p.name.clone(),
                 kind: p.kind.as_str().into(),
                 unit: p.unit.as_str().into(),
+                grant: p.grant.map(|g| GrantEntry {
+                    period: match g.period {
+                        CapPeriod::CalendarYear => "calendar_year",
+                        CapPeriod::Quarter => "quarter",
+                        CapPeriod::Month => "month",
+                        CapPeriod::Rolling12Months => "rolling_12_months",
+                    }
+                    .into(),
+                    amount: g.amount.to_string(),
+                }),
             })
             .collect(),
     };
@@ -252,6 +340,8 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
     std::fs::write(&logo_path, &config.logo.bytes).map_err(io(&logo_path))?;
     let tokens_path = dir.join("tokens.json");
     std::fs::write(&tokens_path, config.tokens.to_json() + "\n").map_err(io(&tokens_path))?;
+    write_sources(&dir.join("rules"), "rhai", &config.scripts)?;
+    write_sources(&dir.join("tariffs"), "toml", &config.tariffs)?;
     Ok(())
 }
 

@@ -4,7 +4,10 @@ use crate::app::{self, Application, StartError};
 use crate::bundle;
 use crate::config::Config;
 use clap::{Parser, Subcommand};
+use parkportal_domain::tenancy::problems;
 use parkportal_domain::{ImportOutcome, SystemClock, TenantSlug};
+use parkportal_rules::Validator;
+use parkportal_rules::engine::RuleEngine;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -128,15 +131,18 @@ async fn tenants(config: &Config, cmd: TenantsCommand) -> ExitCode {
                 Ok(base) => base,
                 Err(e) => return fail(&e),
             };
+            let validator = Validator::new(Arc::new(RuleEngine::new(config.rules.limits())));
             let dirs = match bundle::bundle_dirs(&dir) {
                 Ok(dirs) => dirs,
                 Err(e) => return fail(&e),
             };
             let mut failed = false;
             for d in dirs {
-                match bundle::read_bundle(&d).map(|c| (c.validate(&base), c)) {
-                    Ok((Ok(()), c)) => println!("{}: ok ({})", d.display(), c.name),
-                    Ok((Err(problems), _)) => {
+                match bundle::read_bundle(&d).map(|c| (problems(&c, &base, &validator), c)) {
+                    Ok((found, c)) if found.is_empty() => {
+                        println!("{}: ok ({})", d.display(), c.name)
+                    }
+                    Ok((problems, _)) => {
                         failed = true;
                         for p in problems {
                             eprintln!("{}: {p}", d.display());

@@ -19,6 +19,39 @@ pub struct Config {
     pub paths: PathsConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The rule-script sandbox.
+    pub rules: RulesConfig,
+}
+
+/// `[rules]`: the limits of the rule-script sandbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Milliseconds one hook call may run before it is stopped (and the action refused).
+    pub wall_clock_ms: u64,
+    /// Operations one hook call may perform.
+    pub max_operations: u64,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        let limits = parkportal_rules::engine::Limits::default();
+        Self {
+            wall_clock_ms: limits.wall_clock.as_millis() as u64,
+            max_operations: limits.max_operations,
+        }
+    }
+}
+
+impl RulesConfig {
+    /// The engine limits these settings give.
+    pub fn limits(&self) -> parkportal_rules::engine::Limits {
+        parkportal_rules::engine::Limits {
+            wall_clock: std::time::Duration::from_millis(self.wall_clock_ms),
+            max_operations: self.max_operations,
+            ..parkportal_rules::engine::Limits::default()
+        }
+    }
 }
 
 /// `[server]`
@@ -172,6 +205,11 @@ impl Config {
     fn check(&self) -> Result<(), ConfigError> {
         parkportal_domain::PublicUrl::parse(&self.public_url())
             .map_err(|e| ConfigError(format!("server.public_url: {e}")))?;
+        if self.rules.wall_clock_ms == 0 || self.rules.max_operations == 0 {
+            return Err(ConfigError(
+                "rules.wall_clock_ms and rules.max_operations must be at least 1".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError(
                 "database.max_connections must be at least 1".into(),

@@ -1,11 +1,14 @@
-//! The rules of Parkportal: each gemeente's tariffs, charged by the default tariff plugin in the
-//! model of the RDW open parking data, and (arriving next) a hardened rhai engine for the rule
-//! scripts (top-up cap, end-of-day deactivation, allowed hours, mandates, concurrent sessions).
-//! It implements the domain's rule port; only the composition root knows this crate.
+//! The rules of Parkportal: a hardened rhai engine for each gemeente's rule scripts (top-up cap,
+//! end-of-day deactivation, allowed hours, mandates, concurrent sessions, cost), the default tariff
+//! plugin in the model of the RDW open parking data, and the decisions with reasons and
+//! alternatives made from them. It implements the domain's rule ports; only the composition root
+//! knows this crate.
 
 pub mod engine;
 pub mod hooks;
 pub mod ruleset;
 pub mod tariff;
+pub mod validator;
 
 pub use tariff::{Cost, Tariff, TariffError, TariffUnit};
+pub use validator::Validator;

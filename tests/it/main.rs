@@ -12,5 +12,6 @@ mod harness;
 mod migrations;
 mod ops;
 mod preferences;
+mod rules;
 mod serve;
 mod tenancy;

@@ -15,11 +15,14 @@ pub mod theme;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{ProductTypeId, TenantId, ZoneId};
-pub use ports::{Readiness, SaveTenantError, Saved, StoreError, TenantRepository};
+pub use ports::{
+    Readiness, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources, RuleValidator,
+    SaveTenantError, Saved, StoreError, TenantRepository,
+};
 pub use tenancy::{ImportError, ImportOutcome, TenantDirectory};
 pub use tenant::{
-    BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl, Tenant,
-    TenantConfig, TenantOverview, TenantSlug, ThemeName, ZoneSpec,
+    BalanceUnit, Code, Hostname, Language, Logo, PeriodicGrant, ProductKind, ProductTypeSpec,
+    PublicUrl, Tenant, TenantConfig, TenantOverview, TenantSlug, ThemeName, ZoneSpec,
 };
 pub use theme::{ContrastProblem, ThemeTokens};
 

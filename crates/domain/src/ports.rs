@@ -70,6 +70,63 @@ pub trait TenantRepository: Send + Sync {
     async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError>;
 }
 
+/// The latest version of a gemeente's rule script or tariff for one product type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSourceVersion {
+    /// The product type's code.
+    pub product_type: crate::tenant::Code,
+    /// The version, counting from 1 per product type; sessions record it.
+    pub version: i64,
+    /// The source text (rhai or TOML).
+    pub source: String,
+}
+
+/// A gemeente's current rule scripts and tariffs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuleSources {
+    /// Rule scripts.
+    pub scripts: Vec<RuleSourceVersion>,
+    /// Tariffs.
+    pub tariffs: Vec<RuleSourceVersion>,
+}
+
+/// A failed rule-script call, as administrators will read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleErrorEntry {
+    /// The gemeente.
+    pub tenant: TenantId,
+    /// The script's name.
+    pub script: String,
+    /// The script's version.
+    pub script_version: i64,
+    /// The hook.
+    pub function: String,
+    /// What went wrong.
+    pub message: String,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Rule scripts and tariffs: stored versioned, read by the server, failures recorded.
+#[async_trait]
+pub trait RuleRepository: Send + Sync {
+    /// The current scripts and tariffs of a gemeente.
+    async fn sources(&self, tenant: TenantId) -> Result<RuleSources, StoreError>;
+    /// Records a failed hook call.
+    async fn record_error(&self, entry: RuleErrorEntry) -> Result<(), StoreError>;
+    /// The newest recorded failures of a gemeente, newest first.
+    async fn errors(&self, tenant: TenantId, limit: u64)
+    -> Result<Vec<RuleErrorEntry>, StoreError>;
+}
+
+/// Checks rule scripts and tariffs before they are stored (the rules engine implements it).
+pub trait RuleValidator: Send + Sync {
+    /// Compiles a rule script; the error names `name`, line and column.
+    fn check_script(&self, name: &str, source: &str) -> Result<(), String>;
+    /// Parses a tariff.
+    fn check_tariff(&self, name: &str, source: &str) -> Result<(), String>;
+}
+
 /// Whether the service can do its work (for `/readyz`).
 #[async_trait]
 pub trait Readiness: Send + Sync {

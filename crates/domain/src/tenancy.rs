@@ -1,7 +1,7 @@
 //! Use cases around gemeenten: which gemeente a request is for, listing them, and bringing them in
 //! and out as files.
 
-use crate::ports::{SaveTenantError, Saved, StoreError, TenantRepository};
+use crate::ports::{RuleValidator, SaveTenantError, Saved, StoreError, TenantRepository};
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
 use crate::theme::ThemeTokens;
 use crate::{ParseError, TenantId};
@@ -37,13 +37,22 @@ pub enum ImportOutcome {
 pub struct TenantDirectory {
     repo: Arc<dyn TenantRepository>,
     base_tokens: ThemeTokens,
+    validator: Arc<dyn RuleValidator>,
 }
 
 impl TenantDirectory {
     /// A directory over `repo`; `base_tokens` are the default theme's, which every gemeente's
     /// tokens are laid over (and checked against).
-    pub fn new(repo: Arc<dyn TenantRepository>, base_tokens: ThemeTokens) -> Self {
-        Self { repo, base_tokens }
+    pub fn new(
+        repo: Arc<dyn TenantRepository>,
+        base_tokens: ThemeTokens,
+        validator: Arc<dyn RuleValidator>,
+    ) -> Self {
+        Self {
+            repo,
+            base_tokens,
+            validator,
+        }
     }
 
     /// The default theme's tokens.
@@ -112,17 +121,46 @@ impl TenantDirectory {
         Ok(self.repo.count().await? == 0)
     }
 
+    /// Everything wrong with `config` (see [`problems`]).
+    pub fn problems(&self, config: &TenantConfig) -> Vec<ParseError> {
+        problems(config, &self.base_tokens, self.validator.as_ref())
+    }
+
     fn check(&self, config: &TenantConfig) -> Result<(), ImportError> {
-        config
-            .validate(&self.base_tokens)
-            .map_err(|problems| ImportError::Invalid {
+        let problems = self.problems(config);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ImportError::Invalid {
                 slug: config.slug.clone(),
                 problems,
             })
+        }
     }
 
     /// The whole configuration of a gemeente, for `tenants export`.
     pub async fn export(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
         self.repo.config(slug).await
     }
+}
+
+/// Everything wrong with `config`: its own consistency and contrast over `base` tokens, and whether
+/// its rule scripts compile and its tariffs parse. Used by `import` and by `tenants check`.
+pub fn problems(
+    config: &TenantConfig,
+    base: &ThemeTokens,
+    validator: &dyn RuleValidator,
+) -> Vec<ParseError> {
+    let mut problems = config.validate(base).err().unwrap_or_default();
+    for (code, source) in &config.scripts {
+        if let Err(e) = validator.check_script(&format!("rules/{code}.rhai"), source) {
+            problems.push(ParseError::new("rules", e));
+        }
+    }
+    for (code, source) in &config.tariffs {
+        if let Err(e) = validator.check_tariff(&format!("tariffs/{code}.toml"), source) {
+            problems.push(ParseError::new("tariffs", e));
+        }
+    }
+    problems
 }

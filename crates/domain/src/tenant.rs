@@ -26,6 +26,12 @@ macro_rules! string_value {
             }
         }
 
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = ParseError;
             fn from_str(s: &str) -> Result<Self, ParseError> {
@@ -419,6 +425,43 @@ pub struct ProductTypeSpec {
     pub kind: ProductKind,
     /// The unit of its balance.
     pub unit: BalanceUnit,
+    /// Balance credited once per period (500 hours a calendar year, say), if any.
+    pub grant: Option<PeriodicGrant>,
+}
+
+/// A balance credited once per period to every product of a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodicGrant {
+    /// The period.
+    pub period: crate::calendar::CapPeriod,
+    /// The amount, in the product type's unit (euros, minutes or sessions).
+    pub amount: rust_decimal::Decimal,
+}
+
+impl BalanceUnit {
+    /// How many of the smallest stored unit make one shown unit: cents per euro, else 1.
+    pub fn scale(self) -> i64 {
+        if self == BalanceUnit::Money { 100 } else { 1 }
+    }
+
+    /// An amount in this unit as an integer of its smallest unit, when it has no finer part.
+    pub fn to_smallest(self, amount: rust_decimal::Decimal) -> Option<i64> {
+        let scaled = amount.checked_mul(rust_decimal::Decimal::from(self.scale()))?;
+        if scaled.fract().is_zero() {
+            i64::try_from(scaled.mantissa() / 10i128.pow(scaled.scale())).ok()
+        } else {
+            None
+        }
+    }
+
+    /// An integer of the smallest unit as an amount in this unit (2 decimals for money).
+    pub fn from_smallest(self, value: i64) -> rust_decimal::Decimal {
+        if self == BalanceUnit::Money {
+            rust_decimal::Decimal::new(value, 2)
+        } else {
+            rust_decimal::Decimal::from(value)
+        }
+    }
 }
 
 /// Everything a gemeente is configured with: what `tenants import` reads from a folder and
@@ -447,6 +490,10 @@ pub struct TenantConfig {
     pub zones: Vec<ZoneSpec>,
     /// Product types, in display order.
     pub product_types: Vec<ProductTypeSpec>,
+    /// Rule scripts (rhai source) by product type code.
+    pub scripts: std::collections::BTreeMap<Code, String>,
+    /// Tariffs (TOML source) by product type code.
+    pub tariffs: std::collections::BTreeMap<Code, String>,
 }
 
 impl TenantConfig {
@@ -500,6 +547,31 @@ impl TenantConfig {
                 problems.push(ParseError::new(
                     "product_types",
                     format!("{} needs a name of 1 to 100 characters", pt.code),
+                ));
+            }
+        }
+        for (what, sources) in [("rules", &self.scripts), ("tariffs", &self.tariffs)] {
+            for code in sources.keys() {
+                if !self.product_types.iter().any(|p| &p.code == code) {
+                    problems.push(ParseError::new(
+                        what,
+                        format!("{code} is not a product type of this gemeente"),
+                    ));
+                }
+            }
+        }
+        for pt in &self.product_types {
+            if let Some(grant) = pt.grant
+                && (pt.unit == BalanceUnit::None
+                    || grant.amount <= rust_decimal::Decimal::ZERO
+                    || pt.unit.to_smallest(grant.amount).is_none())
+            {
+                problems.push(ParseError::new(
+                    "product_types",
+                    format!(
+                        "{}: a grant needs a balance unit and a positive amount in it",
+                        pt.code
+                    ),
                 ));
             }
         }
@@ -605,6 +677,17 @@ mod tests {
         assert!(PublicUrl::parse("ftp://x.nl").is_err());
         assert!(PublicUrl::parse("https://x.nl/?a=b").is_err());
         assert!(PublicUrl::parse("parkeren.nl").is_err());
+    }
+
+    #[test]
+    fn amounts_are_stored_in_their_smallest_unit() {
+        let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(BalanceUnit::Money.to_smallest(d("12.50")), Some(1250));
+        assert_eq!(BalanceUnit::Money.to_smallest(d("0.005")), None, "no fractions of a cent");
+        assert_eq!(BalanceUnit::Minutes.to_smallest(d("600")), Some(600));
+        assert_eq!(BalanceUnit::Minutes.to_smallest(d("1.5")), None);
+        assert_eq!(BalanceUnit::Money.from_smallest(1250).to_string(), "12.50");
+        assert_eq!(BalanceUnit::Sessions.from_smallest(3).to_string(), "3");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 mod database;
 mod entities;
+mod rules;
 mod tenants;
 
 pub use database::{Backend, Database, DatabaseSettings, redact_url};
+pub use rules::SeaRuleRepository;
 pub use tenants::SeaTenantRepository;

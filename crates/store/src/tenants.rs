@@ -2,7 +2,10 @@
 
 use crate::database::Database;
 use crate::entities::{product_types, tenant_hosts, tenants, zones};
+use crate::rules::SourceTable;
 use async_trait::async_trait;
+use parkportal_domain::PeriodicGrant;
+use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::ports::{SaveTenantError, Saved};
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl,
@@ -105,11 +108,21 @@ impl SeaTenantRepository {
             .map_err(StoreError::new)?
             .into_iter()
             .map(|p| {
+                let unit = BalanceUnit::parse(&p.unit).map_err(|e| corrupt("unit", e))?;
+                let grant = match (p.grant_period.as_deref(), p.grant_amount) {
+                    (Some(period), Some(amount)) => Some(PeriodicGrant {
+                        period: CapPeriod::parse(period)
+                            .ok_or_else(|| corrupt("grant period", period))?,
+                        amount: unit.from_smallest(amount),
+                    }),
+                    _ => None,
+                };
                 Ok(ProductTypeSpec {
                     code: Code::parse(&p.code).map_err(|e| corrupt("product type", e))?,
                     name: p.name,
                     kind: ProductKind::parse(&p.kind).map_err(|e| corrupt("kind", e))?,
-                    unit: BalanceUnit::parse(&p.unit).map_err(|e| corrupt("unit", e))?,
+                    unit,
+                    grant,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -231,6 +244,10 @@ impl TenantRepository for SeaTenantRepository {
             logo,
             zones,
             product_types,
+            scripts: crate::rules::current_sources(self.db.connection(), id, SourceTable::Scripts)
+                .await?,
+            tariffs: crate::rules::current_sources(self.db.connection(), id, SourceTable::Tariffs)
+                .await?,
         }))
     }
 
@@ -348,6 +365,8 @@ impl TenantRepository for SeaTenantRepository {
                     active.kind = Set(pt.kind.as_str().to_owned());
                     active.unit = Set(pt.unit.as_str().to_owned());
                     active.position = Set(position);
+                    active.grant_period = Set(grant_period(pt));
+                    active.grant_amount = Set(grant_amount(pt));
                     active.update(&txn).await.map_err(StoreError::new)?;
                 }
                 None => {
@@ -358,6 +377,8 @@ impl TenantRepository for SeaTenantRepository {
                         kind: Set(pt.kind.as_str().to_owned()),
                         unit: Set(pt.unit.as_str().to_owned()),
                         position: Set(position),
+                        grant_period: Set(grant_period(pt)),
+                        grant_amount: Set(grant_amount(pt)),
                         ..Default::default()
                     }
                     .insert(&txn)
@@ -366,7 +387,36 @@ impl TenantRepository for SeaTenantRepository {
                 }
             }
         }
+        crate::rules::save_versions(
+            &txn,
+            id,
+            SourceTable::Scripts,
+            &config.scripts,
+            &config.product_types,
+        )
+        .await?;
+        crate::rules::save_versions(
+            &txn,
+            id,
+            SourceTable::Tariffs,
+            &config.tariffs,
+            &config.product_types,
+        )
+        .await?;
         txn.commit().await.map_err(StoreError::new)?;
         Ok(saved)
     }
+}
+
+fn grant_period(pt: &ProductTypeSpec) -> Option<String> {
+    pt.grant.map(|g| match g.period {
+        CapPeriod::CalendarYear => "calendar_year".to_owned(),
+        CapPeriod::Quarter => "quarter".to_owned(),
+        CapPeriod::Month => "month".to_owned(),
+        CapPeriod::Rolling12Months => "rolling_12_months".to_owned(),
+    })
+}
+
+fn grant_amount(pt: &ProductTypeSpec) -> Option<i64> {
+    pt.grant.and_then(|g| pt.unit.to_smallest(g.amount))
 }

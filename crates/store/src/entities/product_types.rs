@@ -14,6 +14,8 @@ pub struct Model {
     pub kind: String,
     pub unit: String,
     pub position: i32,
+    pub grant_period: Option<String>,
+    pub grant_amount: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

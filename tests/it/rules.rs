@@ -1,0 +1,202 @@
+//! Rule scripts and tariffs travel with a gemeente's folder, are stored versioned, and failures of
+//! rule scripts are recorded for administrators.
+
+use crate::harness::{TestApp, parkportal_command, repo};
+use parkportal_domain::{RuleErrorEntry, RuleRepository, TenantConfig};
+use parkportal_store::SeaRuleRepository;
+
+fn rules(app: &TestApp) -> SeaRuleRepository {
+    SeaRuleRepository::new(app.app.as_ref().unwrap().database().clone())
+}
+
+async fn export(app: &TestApp, slug: &str) -> TenantConfig {
+    app.app
+        .as_ref()
+        .unwrap()
+        .tenants()
+        .export(&slug.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn scripts_and_tariffs_are_stored_versioned_and_exported() {
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let dijkstad = tenants
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.slug.as_str() == "dijkstad")
+        .unwrap();
+    let sources = rules(&app).sources(dijkstad.id).await.unwrap();
+    assert_eq!(sources.scripts.len(), 1);
+    assert_eq!(
+        (
+            sources.scripts[0].product_type.as_str(),
+            sources.scripts[0].version
+        ),
+        ("bezoekers", 1)
+    );
+    assert!(sources.scripts[0].source.contains("top_up_cap"));
+    assert_eq!(sources.tariffs[0].version, 1);
+
+    // Importing the same folder again changes no version.
+    let mut config = export(&app, "dijkstad").await;
+    let on_disk = parkportal::bundle::read_bundle(&repo().join("tenants/dijkstad")).unwrap();
+    assert_eq!(config, on_disk, "export gives back what was imported");
+    tenants.import(&config).await.unwrap();
+    assert_eq!(
+        rules(&app).sources(dijkstad.id).await.unwrap().scripts[0].version,
+        1
+    );
+
+    // A changed script is a new version; a removed one leaves the defaults.
+    let code = "bezoekers".parse().unwrap();
+    config
+        .scripts
+        .insert(code, "fn max_concurrent_sessions(ctx) { 5 }".into());
+    tenants.import(&config).await.unwrap();
+    let sources = rules(&app).sources(dijkstad.id).await.unwrap();
+    assert_eq!(sources.scripts[0].version, 2);
+    assert!(sources.scripts[0].source.contains("{ 5 }"));
+    config.scripts.clear();
+    tenants.import(&config).await.unwrap();
+    assert!(
+        rules(&app)
+            .sources(dijkstad.id)
+            .await
+            .unwrap()
+            .scripts
+            .is_empty()
+    );
+    assert!(export(&app, "dijkstad").await.scripts.is_empty());
+    assert_eq!(
+        export(&app, "dijkstad").await.tariffs.len(),
+        1,
+        "the tariff stays"
+    );
+}
+
+#[tokio::test]
+async fn a_script_that_does_not_compile_is_not_imported() {
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = export(&app, "weidevelde").await;
+    config.scripts.insert(
+        "bezoekers".parse().unwrap(),
+        "fn allowed_hours(ctx) {\n  #{ from: }\n}".into(),
+    );
+    config
+        .tariffs
+        .insert("bezoekers".parse().unwrap(), "unit = \"euro\"".into());
+    let err = tenants.import(&config).await.unwrap_err().to_string();
+    assert!(err.contains("rules/bezoekers.rhai:2:"), "{err}");
+    assert!(err.contains("tariffs/bezoekers.toml"), "{err}");
+    // What was stored before is untouched.
+    assert!(export(&app, "weidevelde").await.scripts["bezoekers"].contains("09:00"));
+}
+
+#[tokio::test]
+async fn the_periodic_grant_of_a_product_type_is_kept() {
+    let app = TestApp::spawn().await;
+    let havenmond = export(&app, "havenmond").await;
+    let visitor = havenmond
+        .product_types
+        .iter()
+        .find(|p| p.code.as_str() == "bezoekers")
+        .unwrap();
+    let grant = visitor.grant.unwrap();
+    assert_eq!(grant.amount.to_string(), "30000");
+    assert_eq!(
+        grant.period,
+        parkportal_domain::calendar::CapPeriod::CalendarYear
+    );
+    let dijkstad = export(&app, "dijkstad").await;
+    assert!(
+        dijkstad.product_types.iter().all(|p| p.grant.is_none()),
+        "a visitor scheme in euros has no grant"
+    );
+}
+
+#[tokio::test]
+async fn rule_errors_are_recorded_per_gemeente_newest_first() {
+    let app = TestApp::spawn().await;
+    let list = app.app.as_ref().unwrap().tenants().list().await.unwrap();
+    let (a, b) = (list[0].id, list[1].id);
+    let repo = rules(&app);
+    for (i, message) in ["Too many operations", "Stack overflow"].iter().enumerate() {
+        repo.record_error(RuleErrorEntry {
+            tenant: a,
+            script: "rules/bezoekers.rhai".into(),
+            script_version: 3,
+            function: "max_concurrent_sessions".into(),
+            message: (*message).into(),
+            at: crate::harness::monday_morning() + chrono::Duration::minutes(i as i64),
+        })
+        .await
+        .unwrap();
+    }
+    let errors = repo.errors(a, 10).await.unwrap();
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>(),
+        vec!["Stack overflow", "Too many operations"]
+    );
+    assert_eq!(errors[0].script_version, 3);
+    assert!(
+        repo.errors(b, 10).await.unwrap().is_empty(),
+        "another gemeente sees none of them"
+    );
+}
+
+#[test]
+fn tenants_check_names_a_broken_script_by_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("dijkstad");
+    let out = parkportal_command(dir.path())
+        .env(
+            "PARKPORTAL__DATABASE__URL",
+            format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display()),
+        )
+        .args(["tenants", "import"])
+        .arg(repo().join("tenants/dijkstad"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = parkportal_command(dir.path())
+        .env(
+            "PARKPORTAL__DATABASE__URL",
+            format!("sqlite://{}?mode=rwc", dir.path().join("x.db").display()),
+        )
+        .args(["tenants", "export", "dijkstad"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        copy.join("rules/bezoekers.rhai").is_file()
+            && copy.join("tariffs/bezoekers.toml").is_file()
+    );
+    std::fs::write(
+        copy.join("rules/bezoekers.rhai"),
+        "fn top_up_cap(ctx) {\n    #{ period: \"calendar_year\", limit: 250.00 \n}\n",
+    )
+    .unwrap();
+    let out = parkportal_command(dir.path())
+        .args(["tenants", "check"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rules/bezoekers.rhai:"), "{err}");
+}
