@@ -36,6 +36,42 @@ pub enum Command {
     /// Gemeenten as files.
     #[command(subcommand)]
     Tenants(TenantsCommand),
+    /// Rule scripts and tariffs.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `parkportal rules ...`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Compile a rule script: exit 0, or print FILE:line:col: message and fail.
+    Check {
+        /// The script.
+        file: PathBuf,
+    },
+    /// Evaluate every hook and the cost of a session on a gemeente folder.
+    Try {
+        /// The gemeente folder (with tenant.toml).
+        tenant_dir: PathBuf,
+        /// Product type code (default: the first visitor scheme).
+        #[arg(long)]
+        product_type: Option<String>,
+        /// Zone code (default: the first zone).
+        #[arg(long)]
+        zone: Option<String>,
+        /// Start: 2026-03-02T10:00 (local to the gemeente) or with an offset.
+        #[arg(long)]
+        start: String,
+        /// End, likewise.
+        #[arg(long)]
+        end: String,
+        /// Balance in the product type's unit (25.00 euros, 600 minutes).
+        #[arg(long)]
+        balance: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `parkportal tenants ...`
@@ -81,6 +117,26 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Tenants(cmd) => tenants(&config, cmd).await,
+        Command::Rules(RulesCommand::Check { file }) => crate::rules_cli::check(&config, &file),
+        Command::Rules(RulesCommand::Try {
+            tenant_dir,
+            product_type,
+            zone,
+            start,
+            end,
+            balance,
+            json,
+        }) => {
+            let args = crate::rules_cli::TryArgs {
+                product_type,
+                zone,
+                start,
+                end,
+                balance,
+                json,
+            };
+            crate::rules_cli::try_rules(&config, &tenant_dir, &args)
+        }
     }
 }
 

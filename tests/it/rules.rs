@@ -200,3 +200,109 @@ fn tenants_check_names_a_broken_script_by_file_line_and_column() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("rules/bezoekers.rhai:"), "{err}");
 }
+
+#[test]
+fn rules_check_accepts_a_script_and_names_the_line_and_column_of_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = repo().join("tenants/weidevelde/rules/bezoekers.rhai");
+    let out = parkportal_command(dir.path())
+        .args(["rules", "check"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("allowed_hours"));
+    let bad = dir.path().join("bad.rhai");
+    std::fs::write(
+        &bad,
+        "fn end_of_day_deactivation(ctx) {\n    ctx.start.hour >\n}\n",
+    )
+    .unwrap();
+    let out = parkportal_command(dir.path())
+        .args(["rules", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with(&format!("{}:3:", bad.display())), "{err}");
+}
+
+#[test]
+fn rules_try_prints_every_hook_the_cost_and_the_alternatives() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = parkportal_command(dir.path())
+        .args(["rules", "try"])
+        .arg(repo().join("tenants/weidevelde"))
+        .args([
+            "--start",
+            "2026-03-02T20:00",
+            "--end",
+            "2026-03-02T22:00",
+            "--balance",
+            "25.00",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["cost"],
+        serde_json::json!({ "value": "0.60", "unit": "EUR" }),
+        "20:00-21:00 paid at 0.60/h"
+    );
+    assert_eq!(report["hooks"]["allowed_hours"]["to"], "21:00");
+    assert_eq!(report["hooks"]["max_concurrent_sessions"], 10);
+    assert_eq!(report["decision"]["reasons"][0], "outside_allowed_hours");
+    let kinds: Vec<&str> = report["decision"]["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["end_of_day", "start_later"]);
+
+    let out = parkportal_command(dir.path())
+        .args(["rules", "try"])
+        .arg(repo().join("tenants/havenmond"))
+        .args([
+            "--start",
+            "2026-03-02T10:00:00+01:00",
+            "--end",
+            "2026-03-02T10:25:00+01:00",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["cost"],
+        serde_json::json!({ "value": "30", "unit": "minutes" })
+    );
+    assert_eq!(report["decision"]["allowed"], true);
+
+    let out = parkportal_command(dir.path())
+        .args(["rules", "try"])
+        .arg(repo().join("tenants/havenmond"))
+        .args([
+            "--zone",
+            "nergens",
+            "--start",
+            "2026-03-02T10:00",
+            "--end",
+            "2026-03-02T11:00",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no zone nergens"));
+}

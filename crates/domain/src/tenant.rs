@@ -683,7 +683,11 @@ mod tests {
     fn amounts_are_stored_in_their_smallest_unit() {
         let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
         assert_eq!(BalanceUnit::Money.to_smallest(d("12.50")), Some(1250));
-        assert_eq!(BalanceUnit::Money.to_smallest(d("0.005")), None, "no fractions of a cent");
+        assert_eq!(
+            BalanceUnit::Money.to_smallest(d("0.005")),
+            None,
+            "no fractions of a cent"
+        );
         assert_eq!(BalanceUnit::Minutes.to_smallest(d("600")), Some(600));
         assert_eq!(BalanceUnit::Minutes.to_smallest(d("1.5")), None);
         assert_eq!(BalanceUnit::Money.from_smallest(1250).to_string(), "12.50");
