@@ -3,10 +3,12 @@
 
 use crate::bundle;
 use crate::config::Config;
+use crate::rule_errors::DbRuleErrorSink;
+use parkportal_domain::RuleRepository;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
-use parkportal_rules::Validator;
 use parkportal_rules::engine::RuleEngine;
-use parkportal_store::{Database, DatabaseSettings, SeaTenantRepository};
+use parkportal_rules::{RuleBook, Validator};
+use parkportal_store::{Database, DatabaseSettings, SeaRuleRepository, SeaTenantRepository};
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::observe::Observe;
 use parkportal_web::site::SiteResolver;
@@ -88,6 +90,8 @@ pub struct Application {
     task: JoinHandle<std::io::Result<()>>,
     db: Database,
     tenants: TenantDirectory,
+    rule_book: Arc<RuleBook>,
+    rule_errors: DbRuleErrorSink,
 }
 
 impl Application {
@@ -96,6 +100,12 @@ impl Application {
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let db = open_database(config).await?;
         let tenants = tenant_directory(config, &db)?;
+        let rule_repo: Arc<dyn RuleRepository> = Arc::new(SeaRuleRepository::new(db.clone()));
+        let rule_book = Arc::new(RuleBook::new(
+            Arc::new(RuleEngine::new(config.rules.limits())),
+            rule_repo.clone(),
+        ));
+        let rule_errors = DbRuleErrorSink::spawn(rule_repo);
         if config.is_embedded() && tenants.is_empty().await.map_err(StartError::Database)? {
             // Only an empty database needs the folder: a later start works without it.
             let demo = bundle::read_all(&config.paths.tenants)
@@ -171,6 +181,8 @@ impl Application {
             task,
             db,
             tenants,
+            rule_book,
+            rule_errors,
         })
     }
 
@@ -197,6 +209,16 @@ impl Application {
     /// The database.
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    /// The gemeenten's rules, read from the database and compiled once per version.
+    pub fn rule_book(&self) -> &RuleBook {
+        &self.rule_book
+    }
+
+    /// Where failed rule-script calls are recorded.
+    pub fn rule_errors(&self) -> &DbRuleErrorSink {
+        &self.rule_errors
     }
 
     /// Stops accepting connections, lets running requests finish, and closes the database.

@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod rule_errors;
 pub mod rules_cli;
 
 pub use app::{Application, StartError};

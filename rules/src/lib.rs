@@ -4,11 +4,13 @@
 //! alternatives made from them. It implements the domain's rule ports; only the composition root
 //! knows this crate.
 
+pub mod book;
 pub mod engine;
 pub mod hooks;
 pub mod ruleset;
 pub mod tariff;
 pub mod validator;
 
+pub use book::{RuleBook, RuleBookError};
 pub use tariff::{Cost, Tariff, TariffError, TariffUnit};
 pub use validator::Validator;

@@ -7,6 +7,7 @@ use crate::hooks::{HookContext, Hooks};
 use crate::tariff::{Cost, Tariff, TariffUnit};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
+use parkportal_domain::TenantId;
 use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
 use parkportal_domain::rules::{AlternativeKind, ReasonCode};
 use rust_decimal::Decimal;
@@ -15,6 +16,8 @@ use std::sync::Arc;
 /// A failed hook call as the rule-error table keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleErrorRecord {
+    /// The gemeente, when the rules came from the database.
+    pub tenant: Option<TenantId>,
     /// The gemeente's slug.
     pub gemeente: String,
     /// The script's name.
@@ -39,6 +42,8 @@ pub trait RuleErrorSink: Send + Sync {
 #[derive(Clone)]
 pub struct RuleSet {
     engine: Arc<RuleEngine>,
+    tenant: Option<TenantId>,
+    tariff_version: i64,
     gemeente: String,
     product_type: String,
     script: Option<CompiledScript>,
@@ -118,12 +123,31 @@ impl RuleSet {
         };
         Self {
             engine,
+            tenant: None,
+            tariff_version: 0,
             gemeente: gemeente.into(),
             product_type: product_type.into(),
             script,
             script_version,
             tariff,
         }
+    }
+
+    /// The same rules, marked as those of gemeente `tenant` with the tariff's stored version.
+    pub fn stored(mut self, tenant: TenantId, tariff_version: i64) -> Self {
+        self.tenant = Some(tenant);
+        self.tariff_version = tariff_version;
+        self
+    }
+
+    /// The version of the rule script (0 without one); a session records it.
+    pub fn script_version(&self) -> i64 {
+        self.script_version
+    }
+
+    /// The version of the tariff (0 without one); a session records it.
+    pub fn tariff_version(&self) -> i64 {
+        self.tariff_version
     }
 
     fn hooks(&self) -> Hooks<'_> {
@@ -160,6 +184,7 @@ impl RuleSet {
     fn record(&self, error: &HookError, now: DateTime<Utc>, sink: &dyn RuleErrorSink) {
         tracing::warn!(gemeente = %self.gemeente, function = %error.function, error = %error.message, "rule script failed");
         sink.record(RuleErrorRecord {
+            tenant: self.tenant,
             gemeente: self.gemeente.clone(),
             script: self
                 .script

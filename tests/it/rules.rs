@@ -306,3 +306,115 @@ fn rules_try_prints_every_hook_the_cost_and_the_alternatives() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no zone nergens"));
 }
+
+#[tokio::test]
+async fn the_server_reads_rules_from_the_database_and_records_script_failures() {
+    use parkportal_rules::ruleset::SessionRequest;
+    use rust_decimal::Decimal;
+    let app = TestApp::spawn().await;
+    let application = app.app.as_ref().unwrap();
+    let tenants = application.tenants();
+    let dijkstad = tenants
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.slug.as_str() == "dijkstad")
+        .unwrap();
+    let weidevelde = tenants
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.slug.as_str() == "weidevelde")
+        .unwrap();
+    let bezoekers: parkportal_domain::Code = "bezoekers".parse().unwrap();
+    let start = crate::harness::monday_morning(); // 10:00 in Amsterdam
+    let request = SessionRequest {
+        time_zone: dijkstad.time_zone,
+        zone: "binnenstad".into(),
+        plate: "AB12CD".into(),
+        start,
+        end: start + chrono::Duration::hours(2),
+        balance: "25.00".parse().unwrap(),
+        reserved: Decimal::ZERO,
+        others: Vec::new(),
+        top_ups_in_period: Decimal::ZERO,
+        mandatee: false,
+    };
+    let rule_set = application
+        .rule_book()
+        .rule_set(&dijkstad, &bezoekers)
+        .await
+        .unwrap();
+    assert_eq!(
+        (rule_set.script_version(), rule_set.tariff_version()),
+        (1, 1)
+    );
+    let decision = rule_set.check_session(&request, start, application.rule_errors());
+    assert!(decision.allowed());
+    assert_eq!(decision.cost.amount.to_string(), "2.40");
+    application
+        .rule_book()
+        .rule_set(&dijkstad, &bezoekers)
+        .await
+        .unwrap();
+    assert_eq!(
+        application.rule_book().compiled_scripts(),
+        1,
+        "a known version is compiled once"
+    );
+
+    // An administrator stores a script that never ends: the next check is refused and recorded.
+    let mut config = tenants.export(&dijkstad.slug).await.unwrap().unwrap();
+    config.scripts.insert(
+        bezoekers.clone(),
+        "fn max_concurrent_sessions(ctx) { loop {} }".into(),
+    );
+    tenants.import(&config).await.unwrap();
+    let rule_set = application
+        .rule_book()
+        .rule_set(&dijkstad, &bezoekers)
+        .await
+        .unwrap();
+    assert_eq!(rule_set.script_version(), 2);
+    let decision = rule_set.check_session(&request, start, application.rule_errors());
+    assert_eq!(
+        decision.reasons,
+        vec![parkportal_domain::rules::ReasonCode::RuleError]
+    );
+    // Another gemeente's ordinary check is not affected.
+    let other = application
+        .rule_book()
+        .rule_set(&weidevelde, &bezoekers)
+        .await
+        .unwrap();
+    assert!(
+        other
+            .check_session(
+                &SessionRequest {
+                    time_zone: weidevelde.time_zone,
+                    ..request.clone()
+                },
+                start,
+                application.rule_errors()
+            )
+            .allowed()
+    );
+
+    let repo = rules(&app);
+    let mut recorded = Vec::new();
+    for _ in 0..100 {
+        recorded = repo.errors(dijkstad.id, 10).await.unwrap();
+        if !recorded.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(recorded.len(), 1, "the failure was not recorded");
+    assert_eq!(
+        (recorded[0].function.as_str(), recorded[0].script_version),
+        ("max_concurrent_sessions", 2)
+    );
+    assert!(repo.errors(weidevelde.id, 10).await.unwrap().is_empty());
+}

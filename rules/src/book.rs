@@ -1,0 +1,123 @@
+//! The rules as the server reads them: from the database (the source of truth at run time),
+//! compiled once per stored version and shared by every request.
+
+use crate::engine::{CompiledScript, RuleEngine};
+use crate::ruleset::RuleSet;
+use crate::tariff::Tariff;
+use parkportal_domain::{Code, RuleRepository, StoreError, Tenant, TenantId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Why a gemeente's rules could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleBookError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored script or tariff no longer compiles (checked at import; only an engine change can
+    /// cause this). The action is refused with `rule_error`.
+    #[error("stored rules of {gemeente} do not load: {message}")]
+    Invalid {
+        /// The gemeente.
+        gemeente: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+type Key = (TenantId, String, i64);
+
+/// Compiled scripts and parsed tariffs by (gemeente, product type, version).
+pub struct RuleBook {
+    engine: Arc<RuleEngine>,
+    repo: Arc<dyn RuleRepository>,
+    scripts: Mutex<HashMap<Key, CompiledScript>>,
+    tariffs: Mutex<HashMap<Key, Tariff>>,
+}
+
+impl RuleBook {
+    /// A rule book reading from `repo` and running on `engine`.
+    pub fn new(engine: Arc<RuleEngine>, repo: Arc<dyn RuleRepository>) -> Self {
+        Self {
+            engine,
+            repo,
+            scripts: Mutex::new(HashMap::new()),
+            tariffs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How many compiled scripts are cached (for tests and metrics).
+    pub fn compiled_scripts(&self) -> usize {
+        self.scripts.lock().map(|c| c.len()).unwrap_or_default()
+    }
+
+    /// The current rules of `product_type` in `tenant`. A new version is compiled on first use;
+    /// a known one comes from the cache.
+    pub async fn rule_set(
+        &self,
+        tenant: &Tenant,
+        product_type: &Code,
+    ) -> Result<RuleSet, RuleBookError> {
+        let sources = self.repo.sources(tenant.id).await?;
+        let invalid = |message: String| RuleBookError::Invalid {
+            gemeente: tenant.slug.to_string(),
+            message,
+        };
+        let script = match sources
+            .scripts
+            .iter()
+            .find(|s| &s.product_type == product_type)
+        {
+            Some(stored) => {
+                let key = (tenant.id, product_type.to_string(), stored.version);
+                let cached = self.scripts.lock().ok().and_then(|c| c.get(&key).cloned());
+                let compiled = match cached {
+                    Some(compiled) => compiled,
+                    None => {
+                        let compiled = self
+                            .engine
+                            .compile(&format!("rules/{product_type}.rhai"), &stored.source)
+                            .map_err(|e| invalid(e.to_string()))?;
+                        if let Ok(mut cache) = self.scripts.lock() {
+                            cache.insert(key, compiled.clone());
+                        }
+                        compiled
+                    }
+                };
+                Some((compiled, stored.version))
+            }
+            None => None,
+        };
+        let (tariff, tariff_version) = match sources
+            .tariffs
+            .iter()
+            .find(|t| &t.product_type == product_type)
+        {
+            Some(stored) => {
+                let key = (tenant.id, product_type.to_string(), stored.version);
+                let cached = self.tariffs.lock().ok().and_then(|c| c.get(&key).cloned());
+                let tariff = match cached {
+                    Some(t) => t,
+                    None => {
+                        let t = Tariff::from_toml(&stored.source)
+                            .map_err(|e| invalid(e.to_string()))?;
+                        if let Ok(mut cache) = self.tariffs.lock() {
+                            cache.insert(key, t.clone());
+                        }
+                        t
+                    }
+                };
+                (Some(tariff), stored.version)
+            }
+            None => (None, 0),
+        };
+        Ok(RuleSet::new(
+            self.engine.clone(),
+            tenant.slug.to_string(),
+            product_type.to_string(),
+            script,
+            tariff,
+        )
+        .stored(tenant.id, tariff_version))
+    }
+}
