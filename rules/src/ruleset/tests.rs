@@ -207,20 +207,49 @@ fn at_most_ten_at_once_counts_overlap_not_sessions() {
 }
 
 #[test]
-fn a_failing_script_refuses_with_rule_error_and_is_recorded() {
+fn every_hostile_script_is_refused_with_rule_error_and_recorded_while_others_go_on() {
     let engine = Arc::new(RuleEngine::new(Limits {
         wall_clock: std::time::Duration::from_millis(50),
         ..Limits::default()
     }));
     let tariff = demo("dijkstad").tariff.clone();
-    for (name, source) in [
+    let hostile = [
         ("loop.rhai", "fn max_concurrent_sessions(ctx) { loop {} }"),
-        ("type.rhai", "fn end_of_day_deactivation(ctx) { \"yes\" }"),
+        (
+            "recursion.rhai",
+            "fn f(n) { f(n + 1) } fn max_concurrent_sessions(ctx) { f(0) }",
+        ),
+        (
+            "string.rhai",
+            "fn max_concurrent_sessions(ctx) { let s = \"x\"; loop { s += s; } }",
+        ),
+        (
+            "array.rhai",
+            "fn max_concurrent_sessions(ctx) { let a = []; loop { a.push(1); } }",
+        ),
         (
             "unknown.rhai",
             "fn allowed_hours(ctx) { opening_hours(ctx) }",
         ),
-    ] {
+        ("type.rhai", "fn end_of_day_deactivation(ctx) { \"yes\" }"),
+    ];
+    let ordinary = demo("dijkstad");
+    let req = request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 12, 0), "25.00");
+    // Ordinary checks run on another thread for as long as the hostile ones take.
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let background = {
+        let (done, ordinary, req) = (done.clone(), ordinary.clone(), req.clone());
+        std::thread::spawn(move || {
+            let mut checks = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) || checks == 0 {
+                let decision = ordinary.check_session(&req, req.start, &Recorded::default());
+                assert!(decision.allowed() && decision.cost.amount == d("2.40"));
+                checks += 1;
+            }
+            checks
+        })
+    };
+    for (name, source) in hostile {
         let script = engine.compile(name, source).unwrap();
         let rules = RuleSet::new(
             engine.clone(),
@@ -230,10 +259,9 @@ fn a_failing_script_refuses_with_rule_error_and_is_recorded() {
             tariff.clone(),
         );
         let sink = Recorded::default();
-        let req = request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 12, 0), "25.00");
         let decision = rules.check_session(&req, at(2026, 3, 2, 10, 0), &sink);
         assert_eq!(decision.reasons, vec![ReasonCode::RuleError], "{name}");
-        assert!(decision.alternatives.is_empty());
+        assert!(decision.alternatives.is_empty(), "{name}");
         let recorded = sink.0.lock().unwrap();
         assert_eq!(recorded.len(), 1, "{name}");
         assert_eq!(
@@ -242,6 +270,8 @@ fn a_failing_script_refuses_with_rule_error_and_is_recorded() {
         );
         assert!(!recorded[0].message.is_empty());
     }
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(background.join().unwrap() > 0);
 }
 
 #[test]
