@@ -27,7 +27,16 @@ pub fn check(config: &Config, file: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let engine = RuleEngine::new(config.rules.limits());
+    let engine = Arc::new(RuleEngine::new(config.rules.limits()));
+    // The same checks as an import: compiles, and no hook misspelled or with the wrong parameters.
+    if let Err(e) = parkportal_domain::RuleValidator::check_script(
+        &parkportal_rules::Validator::new(engine.clone()),
+        &name,
+        &source,
+    ) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
     match engine.compile(&name, &source) {
         Ok(script) => {
             let hooks: Vec<&str> = HOOKS
@@ -52,14 +61,7 @@ pub fn check(config: &Config, file: &Path) -> ExitCode {
     }
 }
 
-const HOOKS: [&str; 6] = [
-    "max_concurrent_sessions",
-    "end_of_day_deactivation",
-    "allowed_hours",
-    "top_up_cap",
-    "mandates_available",
-    "cost",
-];
+use parkportal_rules::validator::HOOKS;
 
 /// What `rules try` was asked.
 #[derive(Debug, Clone)]

@@ -79,6 +79,8 @@ impl RuleBook {
                             .compile(&format!("rules/{product_type}.rhai"), &stored.source)
                             .map_err(|e| invalid(e.to_string()))?;
                         if let Ok(mut cache) = self.scripts.lock() {
+                            // A new version supersedes the older ones of this product type.
+                            cache.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
                             cache.insert(key, compiled.clone());
                         }
                         compiled
@@ -102,6 +104,7 @@ impl RuleBook {
                         let t = Tariff::from_toml(&stored.source)
                             .map_err(|e| invalid(e.to_string()))?;
                         if let Ok(mut cache) = self.tariffs.lock() {
+                            cache.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
                             cache.insert(key, t.clone());
                         }
                         t

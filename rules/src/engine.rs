@@ -47,6 +47,9 @@ impl Default for Limits {
     }
 }
 
+/// The largest rule script accepted: rules are short; a huge one is a mistake or an attack.
+pub const MAX_SCRIPT_BYTES: usize = 64 * 1024;
+
 thread_local! {
     /// When the hook call running on this thread must stop. Hook calls are synchronous, so the
     /// deadline of the call in progress is always this thread's.
@@ -124,8 +127,27 @@ impl RuleEngine {
         self.limits
     }
 
-    /// Compiles `source`; `name` is used in error messages (`bezoekers.rhai:3:7: ...`).
+    /// Runs `f` (a decision of several hook calls) with one wall-clock budget for all of them:
+    /// twice the per-call guard. The budget ends with `f`.
+    pub fn within_budget<T>(&self, f: impl FnOnce() -> T) -> T {
+        let budget = Instant::now() + self.limits.wall_clock * 2;
+        let previous = DEADLINE.with(|d| d.replace(Some(budget)));
+        let result = f();
+        DEADLINE.with(|d| d.set(previous));
+        result
+    }
+
+    /// Compiles `source`; `name` is used in error messages (`bezoekers.rhai:3:7: ...`). Scripts
+    /// larger than [`MAX_SCRIPT_BYTES`] are refused before parsing.
     pub fn compile(&self, name: &str, source: &str) -> Result<CompiledScript, CompileError> {
+        if source.len() > MAX_SCRIPT_BYTES {
+            return Err(CompileError {
+                script: name.to_owned(),
+                line: 0,
+                column: 0,
+                message: format!("the script is larger than {} KiB", MAX_SCRIPT_BYTES / 1024),
+            });
+        }
         let ast = self.engine.compile(source).map_err(|e| {
             let (line, column) = position(e.position());
             CompileError {
@@ -152,8 +174,12 @@ impl RuleEngine {
         if !script.defines(function) {
             return None;
         }
-        let deadline = Instant::now() + self.limits.wall_clock;
-        let previous = DEADLINE.with(|d| d.replace(Some(deadline)));
+        // A call gets the per-call guard, but never outlives the budget of the decision it is
+        // part of (see `within_budget`).
+        let own = Instant::now() + self.limits.wall_clock;
+        let previous = DEADLINE.with(|d| d.get());
+        let deadline = previous.map_or(own, |outer| outer.min(own));
+        DEADLINE.with(|d| d.set(Some(deadline)));
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
         let result = self.engine.call_fn_with_options::<Dynamic>(
             options,
@@ -206,6 +232,14 @@ impl CompiledScript {
     /// The script's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The functions the script defines, with their number of parameters.
+    pub fn functions(&self) -> Vec<(String, usize)> {
+        self.ast
+            .iter_functions()
+            .map(|f| (f.name.to_owned(), f.params.len()))
+            .collect()
     }
 
     /// Whether the script defines `function(ctx)`.
@@ -277,36 +311,102 @@ mod tests {
     }
 
     #[test]
-    fn hostile_scripts_are_stopped() {
+    fn hostile_scripts_are_stopped_by_the_limit_meant_for_them() {
+        // Each with a generous operation limit, so that the size and depth limits must do the work.
+        let e = RuleEngine::new(Limits {
+            max_operations: 5_000_000,
+            wall_clock: Duration::from_millis(500),
+            ..Limits::default()
+        });
         let cases = [
-            ("fn h(ctx) { loop {} }", "operations or wall clock"),
-            ("fn h(ctx) { h(ctx) }", "recursion"),
+            ("fn h(ctx) { h(ctx) }", "Stack overflow"),
             (
                 "fn h(ctx) { let s = \"x\"; loop { s += s; } }",
-                "string growth",
+                "Length of string",
             ),
             (
                 "fn h(ctx) { let a = []; loop { a.push(1); } }",
-                "array growth",
+                "Size of array",
             ),
-            (
-                "fn h(ctx) { let m = #{}; let i = 0; loop { m[`k${i}`] = i; i += 1; } }",
-                "map growth",
-            ),
-            ("fn h(ctx) { no_such_function(1) }", "unknown function"),
-            ("fn h(ctx) { eval(\"1\") }", "eval"),
-            ("fn h(ctx) { undefined_variable }", "unknown variable"),
+            ("fn h(ctx) { no_such_function(1) }", "Function not found"),
         ];
-        for (source, what) in cases {
-            match engine().compile("hostile.rhai", source) {
-                Ok(script) => {
-                    let result = engine().call(&script, "h", &Map::new()).unwrap();
-                    assert!(result.is_err(), "{what} was not stopped");
-                }
-                // Some are refused when compiled, which is as good.
-                Err(e) => assert!(!e.message.is_empty(), "{what}"),
-            }
+        for (source, expected) in cases {
+            let script = e.compile("hostile.rhai", source).unwrap();
+            let err = e.call(&script, "h", &Map::new()).unwrap().unwrap_err();
+            assert!(err.message.contains(expected), "{source}: {err}");
         }
+        // rhai does not size-check a map grown by indexing; the operation limit and the
+        // wall-clock guard stop that one (and bound the memory it can take).
+        let script = e
+            .compile(
+                "map.rhai",
+                "fn h(ctx) { let m = #{}; let i = 0; loop { m[`k${i}`] = i; i += 1; } }",
+            )
+            .unwrap();
+        assert!(e.call(&script, "h", &Map::new()).unwrap().is_err());
+        let limited = engine();
+        let script = limited
+            .compile("loop.rhai", "fn h(ctx) { loop {} }")
+            .unwrap();
+        let err = limited
+            .call(&script, "h", &Map::new())
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            err.message.contains("Too many operations") || err.message.contains("wall-clock"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn eval_closures_and_huge_scripts_do_not_compile() {
+        let e = engine();
+        assert!(e.compile("eval.rhai", "fn h(ctx) { eval(\"1\") }").is_err());
+        assert!(
+            e.compile("undefined.rhai", "fn h(ctx) { undefined_variable }")
+                .is_err(),
+            "strict variables"
+        );
+        assert!(
+            e.compile(
+                "closure.rhai",
+                "fn h(ctx) { let a = []; let f = || a; a.push(f); 1 }"
+            )
+            .is_err()
+        );
+        let huge = format!(
+            "fn h(ctx) {{ 1 }}\n{}",
+            "// filler\n".repeat(MAX_SCRIPT_BYTES / 10)
+        );
+        assert!(
+            e.compile("huge.rhai", &huge)
+                .unwrap_err()
+                .message
+                .contains("larger than")
+        );
+    }
+
+    #[test]
+    fn a_decision_budget_ends_every_call_made_after_it() {
+        let e = RuleEngine::new(Limits {
+            wall_clock: Duration::from_millis(20),
+            ..Limits::default()
+        });
+        let script = e
+            .compile("quick.rhai", "fn h(ctx) { let i = 0; i += 1; i }")
+            .unwrap();
+        // The budget (twice the per-call guard) is spent before the call: the call is stopped,
+        // although on its own it would have had a fresh 20 ms.
+        let late = e.within_budget(|| {
+            std::thread::sleep(Duration::from_millis(60));
+            e.call(&script, "h", &Map::new()).unwrap()
+        });
+        assert!(late.unwrap_err().message.contains("wall-clock guard"));
+        // The budget ends with the decision.
+        assert_eq!(
+            e.call(&script, "h", &Map::new()).unwrap().unwrap().as_int(),
+            Ok(1)
+        );
     }
 
     #[test]

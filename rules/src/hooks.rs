@@ -210,11 +210,12 @@ impl<'a> Hooks<'a> {
             .clone()
             .try_cast::<Map>()
             .ok_or_else(|| wrong_type(F, expected, &v))?;
-        let time = |key: &str| {
+        // "24:00" is the end of the day, so only `to` may say it (and is then kept as 00:00).
+        let time = |key: &str, end_of_day_allowed: bool| {
             map.get(key)
                 .and_then(|t| t.clone().into_string().ok())
                 .and_then(|t| {
-                    if t == "24:00" {
+                    if t == "24:00" && end_of_day_allowed {
                         Some(NaiveTime::MIN)
                     } else {
                         NaiveTime::parse_from_str(&t, "%H:%M").ok()
@@ -222,11 +223,13 @@ impl<'a> Hooks<'a> {
                 })
                 .ok_or_else(|| wrong_type(F, expected, &v))
         };
-        let (from, to) = (time("from")?, time("to")?);
+        let (from, to) = (time("from", false)?, time("to", true)?);
         if to != NaiveTime::MIN && to <= from {
+            // Hours across midnight (22:00-07:00) are two windows; a single window must not wrap.
             return Err(HookError {
                 function: F.into(),
-                message: "allowed_hours ends before it starts".into(),
+                message: "allowed_hours must end after it starts on the same day (to may be 24:00)"
+                    .into(),
             });
         }
         Ok(Some(AllowedHours { from, to }))
@@ -367,7 +370,7 @@ mod tests {
             r#"
             fn max_concurrent_sessions(ctx) { "ten" }
             fn end_of_day_deactivation(ctx) { 1 }
-            fn allowed_hours(ctx) { #{ from: "21:00", to: "09:00" } }
+            fn allowed_hours(ctx) { #{ from: "24:00", to: "24:00" } }
             fn top_up_cap(ctx) { #{ period: "fortnight", limit: 10 } }
             fn mandates_available(ctx) { () }
             fn cost(ctx) { #{ amount: -1 } }

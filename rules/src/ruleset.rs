@@ -170,19 +170,27 @@ impl RuleSet {
             end,
             balance: req.balance,
             top_ups_in_period: req.top_ups_in_period,
+            // Counted from the start being judged, which for a proposal is not the one asked.
             running_sessions: req
                 .others
                 .iter()
-                .filter(|(s, e)| *s <= req.start && req.start < *e)
+                .filter(|(s, e)| *s <= start && start < *e)
                 .count() as i64,
-            planned_sessions: req.others.iter().filter(|(s, _)| *s > req.start).count() as i64,
+            planned_sessions: req.others.iter().filter(|(s, _)| *s > start).count() as i64,
             mandatee: req.mandatee,
         }
         .to_map()
     }
 
-    fn record(&self, error: &HookError, now: DateTime<Utc>, sink: &dyn RuleErrorSink) {
-        tracing::warn!(gemeente = %self.gemeente, function = %error.function, error = %error.message, "rule script failed");
+    fn record(&self, error: &HookError, plate: &str, now: DateTime<Utc>, sink: &dyn RuleErrorSink) {
+        // A script's error message may quote any value it saw, the plate included; plates never
+        // reach a log or the rule-error table.
+        let message = if plate.is_empty() {
+            error.message.clone()
+        } else {
+            error.message.replace(plate, "[kenteken]")
+        };
+        tracing::warn!(gemeente = %self.gemeente, function = %error.function, error = %message, "rule script failed");
         sink.record(RuleErrorRecord {
             tenant: self.tenant,
             gemeente: self.gemeente.clone(),
@@ -193,7 +201,7 @@ impl RuleSet {
                 .unwrap_or_default(),
             script_version: self.script_version,
             function: error.function.clone(),
-            message: error.message.clone(),
+            message,
             at: now,
         });
     }
@@ -208,6 +216,14 @@ impl RuleSet {
     ) -> Result<Cost, HookError> {
         if let Some(result) = self.hooks().cost(&self.context(req, start, end)) {
             let (amount, breakdown) = result?;
+            // Amounts finer than the unit (a tenth of a cent, half a minute) are rounded up.
+            let decimals = if self.unit() == TariffUnit::Money {
+                2
+            } else {
+                0
+            };
+            let amount = amount
+                .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::AwayFromZero);
             return Ok(Cost {
                 unit: self.unit(),
                 amount,
@@ -251,7 +267,9 @@ impl RuleSet {
             reasons.push(ReasonCode::MaxConcurrentSessions);
         }
         let cost = self.cost(req, start, end)?;
-        if self.tariff.is_some() && cost.amount - req.reserved > req.balance {
+        let charges =
+            self.tariff.is_some() || self.script.as_ref().is_some_and(|s| s.defines("cost"));
+        if charges && cost.amount - req.reserved > req.balance {
             reasons.push(ReasonCode::InsufficientBalance);
         }
         Ok((reasons, cost))
@@ -260,6 +278,16 @@ impl RuleSet {
     /// Checks a session (or an extension) and, when refused, finds every alternative that fits.
     /// A script failure refuses with `rule_error`, is recorded, and offers nothing.
     pub fn check_session(
+        &self,
+        req: &SessionRequest,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) -> SessionDecision {
+        // Every hook call of this decision shares one wall-clock budget.
+        self.engine.within_budget(|| self.decide(req, now, sink))
+    }
+
+    fn decide(
         &self,
         req: &SessionRequest,
         now: DateTime<Utc>,
@@ -274,7 +302,7 @@ impl RuleSet {
         let (reasons, cost) = match self.violations(req, req.start, req.end) {
             Ok(found) => found,
             Err(e) => {
-                self.record(&e, now, sink);
+                self.record(&e, &req.plate, now, sink);
                 return SessionDecision {
                     cost: empty,
                     reasons: vec![ReasonCode::RuleError],
@@ -296,7 +324,7 @@ impl RuleSet {
                 alternatives,
             },
             Err(e) => {
-                self.record(&e, now, sink);
+                self.record(&e, &req.plate, now, sink);
                 SessionDecision {
                     cost,
                     reasons: vec![ReasonCode::RuleError],
@@ -432,7 +460,7 @@ impl RuleSet {
             Ok(None) => Ok(None),
             Ok(Some(cap)) => Ok(Some((cap.limit - req.top_ups_in_period).max(Decimal::ZERO))),
             Err(e) => {
-                self.record(&e, now, sink);
+                self.record(&e, &req.plate, now, sink);
                 Err(ReasonCode::RuleError)
             }
         }
@@ -452,7 +480,7 @@ impl RuleSet {
             Ok(true) => Ok(()),
             Ok(false) => Err(ReasonCode::MandatesUnavailable),
             Err(e) => {
-                self.record(&e, now, sink);
+                self.record(&e, &req.plate, now, sink);
                 Err(ReasonCode::RuleError)
             }
         }

@@ -118,6 +118,10 @@ pub struct Tariff {
     pub free_dates: Vec<NaiveDate>,
 }
 
+/// The largest amount per step or per day a tariff may name (in its unit): far above any real
+/// fare, low enough that no sum of a day's steps can overflow.
+pub const MAX_AMOUNT: i64 = 100_000;
+
 /// A tariff file that does not parse or does not make sense.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("tariff: {0}")]
@@ -257,6 +261,11 @@ impl Tariff {
             if part.step_minutes == 0 {
                 return Err(TariffError("step_minutes must be at least 1".into()));
             }
+            if part.amount > Decimal::from(MAX_AMOUNT) {
+                return Err(TariffError(format!(
+                    "a fare amount above {MAX_AMOUNT} per step is a mistake"
+                )));
+            }
             if part.amount.is_sign_negative() {
                 return Err(TariffError("a fare amount cannot be negative".into()));
             }
@@ -290,8 +299,13 @@ impl Tariff {
         {
             return Err(TariffError("the last fare part must be open-ended".into()));
         }
-        if self.day_maximum.is_some_and(|m| m.is_sign_negative()) {
-            return Err(TariffError("day_maximum cannot be negative".into()));
+        if self
+            .day_maximum
+            .is_some_and(|m| m.is_sign_negative() || m > Decimal::from(MAX_AMOUNT))
+        {
+            return Err(TariffError(format!(
+                "day_maximum must be between 0 and {MAX_AMOUNT}"
+            )));
         }
         // Frames of one area do not overlap (as in the RDW data): check every pair that can meet.
         for (i, a) in self.time_frames.iter().enumerate() {

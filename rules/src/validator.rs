@@ -3,8 +3,35 @@
 
 use crate::engine::RuleEngine;
 use crate::tariff::Tariff;
-use parkportal_domain::RuleValidator;
+use crate::tariff::TariffUnit;
+use parkportal_domain::{BalanceUnit, RuleValidator, TariffFacts};
 use std::sync::Arc;
+
+/// The hooks a script may define (DESIGN §5).
+pub const HOOKS: [&str; 6] = [
+    "max_concurrent_sessions",
+    "end_of_day_deactivation",
+    "allowed_hours",
+    "top_up_cap",
+    "mandates_available",
+    "cost",
+];
+
+/// The Levenshtein distance of two names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
 
 /// Validates with a shared engine (same limits and disabled symbols as at run time).
 pub struct Validator {
@@ -20,16 +47,44 @@ impl Validator {
 
 impl RuleValidator for Validator {
     fn check_script(&self, name: &str, source: &str) -> Result<(), String> {
-        self.engine
+        let script = self
+            .engine
             .compile(name, source)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        // A hook the engine never calls leaves its restriction off without a word: refuse hooks
+        // with the wrong number of parameters and names one or two letters off a hook's.
+        for (function, params) in script.functions() {
+            if HOOKS.contains(&function.as_str()) && params != 1 {
+                return Err(format!(
+                    "{name}: {function} must take exactly one parameter (ctx), not {params}"
+                ));
+            }
+            if !HOOKS.contains(&function.as_str())
+                && let Some(hook) = HOOKS.iter().find(|h| edit_distance(h, &function) <= 2)
+            {
+                return Err(format!(
+                    "{name}: {function} is not a hook; did you mean {hook}?"
+                ));
+            }
+        }
+        Ok(())
     }
 
-    fn check_tariff(&self, name: &str, source: &str) -> Result<(), String> {
-        Tariff::from_toml(source)
-            .map(|_| ())
-            .map_err(|e| format!("{name}: {e}"))
+    fn check_tariff(&self, name: &str, source: &str) -> Result<TariffFacts, String> {
+        let tariff = Tariff::from_toml(source).map_err(|e| format!("{name}: {e}"))?;
+        let unit = match tariff.unit {
+            TariffUnit::Money => BalanceUnit::Money,
+            TariffUnit::Minutes => BalanceUnit::Minutes,
+            TariffUnit::Sessions => BalanceUnit::Sessions,
+        };
+        let mut zones: Vec<String> = tariff
+            .time_frames
+            .iter()
+            .flat_map(|f| f.zones.iter().cloned())
+            .collect();
+        zones.sort();
+        zones.dedup();
+        Ok(TariffFacts { unit, zones })
     }
 }
 

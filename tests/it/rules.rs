@@ -418,3 +418,29 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
     );
     assert!(repo.errors(weidevelde.id, 10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_tariff_in_the_wrong_unit_or_for_an_unknown_zone_is_not_imported() {
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = export(&app, "havenmond").await;
+    // Havenmond's visitor balance is in minutes: a tariff in euros would charge the wrong thing.
+    config.tariffs.insert(
+        "bezoekers".parse().unwrap(),
+        "unit = \"money\"\n[[time_frame]]\ndays = [\"daily\"]\nstart = \"09:00\"\nend = \"23:00\"\nzones = [\"centrumm\"]\n[[fare_part]]\nstep_minutes = 1\namount = \"0.02\"\n".into(),
+    );
+    config.scripts.insert(
+        "bezoekers".parse().unwrap(),
+        "fn end_of_day_deactivaton(ctx) { true }".into(),
+    );
+    let err = tenants.import(&config).await.unwrap_err().to_string();
+    assert!(
+        err.contains("charges in money but bezoekers keeps its balance in minutes"),
+        "{err}"
+    );
+    assert!(err.contains("zone centrumm is not a zone"), "{err}");
+    assert!(
+        err.contains("did you mean end_of_day_deactivation"),
+        "{err}"
+    );
+}

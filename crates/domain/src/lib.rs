@@ -17,7 +17,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{ProductTypeId, TenantId, ZoneId};
 pub use ports::{
     Readiness, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources, RuleValidator,
-    SaveTenantError, Saved, StoreError, TenantRepository,
+    SaveTenantError, Saved, StoreError, TariffFacts, TenantRepository,
 };
 pub use tenancy::{ImportError, ImportOutcome, TenantDirectory};
 pub use tenant::{

@@ -123,8 +123,17 @@ pub trait RuleRepository: Send + Sync {
 pub trait RuleValidator: Send + Sync {
     /// Compiles a rule script; the error names `name`, line and column.
     fn check_script(&self, name: &str, source: &str) -> Result<(), String>;
-    /// Parses a tariff.
-    fn check_tariff(&self, name: &str, source: &str) -> Result<(), String>;
+    /// Parses a tariff and tells what it charges in and which zones it names.
+    fn check_tariff(&self, name: &str, source: &str) -> Result<TariffFacts, String>;
+}
+
+/// What the domain cross-checks of a tariff against its gemeente.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TariffFacts {
+    /// The unit it charges in.
+    pub unit: crate::tenant::BalanceUnit,
+    /// The zone codes its time frames name (empty: all zones).
+    pub zones: Vec<String>,
 }
 
 /// Whether the service can do its work (for `/readyz`).

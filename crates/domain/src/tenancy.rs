@@ -158,8 +158,38 @@ pub fn problems(
         }
     }
     for (code, source) in &config.tariffs {
-        if let Err(e) = validator.check_tariff(&format!("tariffs/{code}.toml"), source) {
-            problems.push(ParseError::new("tariffs", e));
+        let name = format!("tariffs/{code}.toml");
+        match validator.check_tariff(&name, source) {
+            Err(e) => problems.push(ParseError::new("tariffs", e)),
+            Ok(facts) => {
+                // A tariff in another unit than its product's balance, or for a zone the gemeente
+                // does not have, would charge wrongly or not at all.
+                let unit = config
+                    .product_types
+                    .iter()
+                    .find(|p| &p.code == code)
+                    .map(|p| p.unit);
+                if unit.is_some_and(|u| u != facts.unit) {
+                    problems.push(ParseError::new(
+                        "tariffs",
+                        format!(
+                            "{name}: charges in {} but {code} keeps its balance in {}",
+                            facts.unit.as_str(),
+                            unit.map_or("", |u| u.as_str())
+                        ),
+                    ));
+                }
+                for zone in facts
+                    .zones
+                    .iter()
+                    .filter(|z| !config.zones.iter().any(|c| c.code.as_str() == z.as_str()))
+                {
+                    problems.push(ParseError::new(
+                        "tariffs",
+                        format!("{name}: zone {zone} is not a zone of this gemeente"),
+                    ));
+                }
+            }
         }
     }
     problems

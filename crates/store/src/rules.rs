@@ -10,7 +10,7 @@ use parkportal_domain::{
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, Statement,
 };
 use std::collections::BTreeMap;
 
@@ -24,11 +24,15 @@ pub(crate) enum SourceTable {
 }
 
 impl SourceTable {
-    fn name(self) -> Alias {
-        Alias::new(match self {
+    fn table_name(self) -> &'static str {
+        match self {
             SourceTable::Scripts => "rule_scripts",
             SourceTable::Tariffs => "tariffs",
-        })
+        }
+    }
+
+    fn name(self) -> Alias {
+        Alias::new(self.table_name())
     }
 }
 
@@ -62,28 +66,39 @@ async fn versions<C: ConnectionTrait>(
 }
 
 /// The latest version per product type, without the ones whose latest version removed them.
+/// Only the newest rows are read, however many versions have been stored.
 async fn latest<C: ConnectionTrait>(
     conn: &C,
     tenant: i64,
     table: SourceTable,
 ) -> Result<Vec<RuleSourceVersion>, StoreError> {
-    let mut by_type: BTreeMap<String, (i64, String)> = BTreeMap::new();
-    for (product_type, version, source) in versions(conn, tenant, table).await? {
-        by_type.insert(product_type, (version, source));
+    let name = table.table_name();
+    // `tenant` is an integer and `name` a constant: nothing from outside is spliced into the SQL.
+    let sql = format!(
+        "SELECT t.product_type, t.version, t.source FROM {name} t WHERE t.tenant_id = {tenant} AND t.version = \
+         (SELECT MAX(v.version) FROM {name} v WHERE v.tenant_id = t.tenant_id AND v.product_type = t.product_type) \
+         ORDER BY t.product_type"
+    );
+    let rows = conn
+        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .map_err(StoreError::new)?;
+    let mut found = Vec::new();
+    for r in rows {
+        let source: String = r.try_get("", "source").map_err(StoreError::new)?;
+        if source.is_empty() {
+            continue;
+        }
+        let pt: String = r.try_get("", "product_type").map_err(StoreError::new)?;
+        let product_type =
+            Code::parse(&pt).map_err(|e| StoreError::new(format!("stored product type: {e}")))?;
+        found.push(RuleSourceVersion {
+            product_type,
+            version: r.try_get("", "version").map_err(StoreError::new)?,
+            source,
+        });
     }
-    by_type
-        .into_iter()
-        .filter(|(_, (_, source))| !source.is_empty())
-        .map(|(pt, (version, source))| {
-            let product_type = Code::parse(&pt)
-                .map_err(|e| StoreError::new(format!("stored product type: {e}")))?;
-            Ok(RuleSourceVersion {
-                product_type,
-                version,
-                source,
-            })
-        })
-        .collect()
+    Ok(found)
 }
 
 /// The current sources by product type, for `tenants export`.

@@ -233,7 +233,16 @@ fn every_hostile_script_is_refused_with_rule_error_and_recorded_while_others_go_
         ),
         ("type.rhai", "fn end_of_day_deactivation(ctx) { \"yes\" }"),
     ];
-    let ordinary = demo("dijkstad");
+    // The ordinary evaluation runs on the same shared engine as the hostile ones.
+    let dir = format!("{}/../tenants/dijkstad", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(format!("{dir}/rules/bezoekers.rhai")).unwrap();
+    let ordinary = RuleSet::new(
+        engine.clone(),
+        "dijkstad",
+        "bezoekers",
+        Some((engine.compile("bezoekers.rhai", &source).unwrap(), 1)),
+        tariff.clone(),
+    );
     let req = request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 12, 0), "25.00");
     // Ordinary checks run on another thread for as long as the hostile ones take.
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -302,5 +311,73 @@ fn top_up_room_and_mandates() {
     assert_eq!(
         none.mandates_available(&req, req.start, &sink),
         Err(ReasonCode::MandatesUnavailable)
+    );
+}
+
+#[test]
+fn a_plate_quoted_in_a_script_error_is_never_recorded() {
+    let engine = Arc::new(RuleEngine::new(Limits::default()));
+    let script = engine
+        .compile(
+            "leak.rhai",
+            "fn max_concurrent_sessions(ctx) { throw `no room for ${ctx.plate}` }",
+        )
+        .unwrap();
+    let rules = RuleSet::new(
+        engine,
+        "dijkstad",
+        "bezoekers",
+        Some((script, 1)),
+        demo("dijkstad").tariff.clone(),
+    );
+    let sink = Recorded::default();
+    let req = request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 12, 0), "25.00");
+    assert_eq!(
+        rules.check_session(&req, req.start, &sink).reasons,
+        vec![ReasonCode::RuleError]
+    );
+    let recorded = sink.0.lock().unwrap();
+    assert!(
+        !recorded[0].message.contains("AB12CD"),
+        "{}",
+        recorded[0].message
+    );
+    assert!(
+        recorded[0].message.contains("[kenteken]"),
+        "{}",
+        recorded[0].message
+    );
+}
+
+#[test]
+fn a_script_that_prices_sessions_is_held_to_the_balance() {
+    let engine = Arc::new(RuleEngine::new(Limits::default()));
+    let script = engine
+        .compile(
+            "cost.rhai",
+            "fn cost(ctx) { #{ amount: ctx.duration_minutes * 0.015, breakdown: \"1.5 ct/min\" } }",
+        )
+        .unwrap();
+    // No tariff file at all: the script alone prices the session.
+    let rules = RuleSet::new(engine, "x", "bezoekers", Some((script, 1)), None);
+    let decision = check(
+        &rules,
+        &request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 10, 3), "1.00"),
+    );
+    assert_eq!(
+        decision.cost.amount,
+        d("0.05"),
+        "0.045 rounds up to a whole cent"
+    );
+    assert!(decision.allowed());
+    let decision = check(
+        &rules,
+        &request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 12, 0), "1.00"),
+    );
+    assert_eq!(decision.reasons, vec![ReasonCode::InsufficientBalance]);
+    assert_eq!(
+        decision.alternatives[0].end,
+        at(2026, 3, 2, 11, 6),
+        "66 minutes cost 0.99"
     );
 }

@@ -144,6 +144,23 @@ fn weidevelde_skips_sunday_in_a_weekend_session() {
 }
 
 #[test]
+fn weidevelde_on_both_dst_change_days() {
+    let t = demo("weidevelde");
+    // Sunday 29 March (summer time starts): no paid parking on Sundays at all.
+    let (from, to) = day_bounds(Amsterdam, NaiveDate::from_ymd_opt(2026, 3, 29).unwrap());
+    assert_eq!(cost(&t, from, to).amount, d("0"));
+    // Saturday 24 October 20:00 to Monday 26 October 10:00, across the night winter time returns:
+    // Saturday 20-21 and Monday 09-10, an hour each.
+    let c = cost(&t, at(2026, 10, 24, 20, 0), at(2026, 10, 26, 10, 0));
+    assert_eq!(c.amount, d("1.20"));
+    assert_eq!(
+        c.days[2].windows[0].from,
+        Utc.with_ymd_and_hms(2026, 10, 26, 8, 0, 0).unwrap(),
+        "09:00 CET"
+    );
+}
+
+#[test]
 fn every_demo_visitor_scheme_charges_monday_daytime_and_not_the_night() {
     for slug in ["dijkstad", "havenmond", "weidevelde"] {
         let t = demo(slug);
@@ -355,6 +372,99 @@ proptest! {
             let t = demo(slug);
             let b = a + Duration::minutes(l1);
             prop_assert!(cost(&t, a, b + Duration::minutes(extra)).amount >= cost(&t, a, b).amount);
+        }
+    }
+}
+
+/// Any tariff: random frames per weekday, one to three fare parts (progressive), steps of 1 to 60
+/// minutes, an optional day maximum.
+fn any_tariff() -> impl Strategy<Value = Tariff> {
+    (
+        proptest::collection::btree_set(0u32..=1440, 0..8),
+        proptest::collection::vec((1u32..60, 0i64..500), 1..4),
+        proptest::option::of(100i64..5000),
+        0usize..7,
+    )
+        .prop_map(|(cuts, parts, day_max, weekday)| {
+            let cuts: Vec<u32> = cuts.into_iter().collect();
+            let day = [
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+                Weekday::Sat,
+                Weekday::Sun,
+            ][weekday];
+            let time_frames = cuts
+                .chunks_exact(2)
+                .enumerate()
+                .map(|(i, w)| TimeFrame {
+                    days: if i % 2 == 0 {
+                        vec![Days::Daily]
+                    } else {
+                        vec![Days::Weekday(day)]
+                    },
+                    start: w[0],
+                    end: w[1],
+                    zones: Vec::new(),
+                    claim_right: true,
+                    max_duration_minutes: None,
+                })
+                .collect::<Vec<_>>();
+            let n = parts.len();
+            let fare_parts = parts
+                .iter()
+                .enumerate()
+                .map(|(i, (step, cents))| FarePart {
+                    step_minutes: *step,
+                    amount: Decimal::new(*cents, 2),
+                    from_minute: u32::try_from(i).unwrap() * 90,
+                    to_minute: if i + 1 < n {
+                        Some(u32::try_from(i + 1).unwrap() * 90)
+                    } else {
+                        None
+                    },
+                })
+                .collect();
+            Tariff {
+                unit: TariffUnit::Money,
+                time_frames,
+                fare_parts,
+                day_maximum: day_max.map(|c| Decimal::new(c, 2)),
+                free_dates: Vec::new(),
+            }
+        })
+        .prop_filter("frames of one day must not overlap", |t| t.check().is_ok())
+}
+
+/// Any second of 2026.
+fn second_of_2026() -> impl Strategy<Value = DateTime<Utc>> {
+    (0i64..365 * 24 * 3600)
+        .prop_map(|s| Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::seconds(s))
+}
+
+proptest! {
+    #[test]
+    fn any_tariff_is_never_negative_and_never_cheaper_when_longer(t in any_tariff(), a in second_of_2026(), l1 in 0i64..300_000, extra in 0i64..100_000) {
+        let b = a + Duration::seconds(l1);
+        let short = cost(&t, a, b).amount;
+        prop_assert!(short >= Decimal::ZERO);
+        prop_assert!(cost(&t, a, b + Duration::seconds(extra)).amount >= short);
+    }
+
+    #[test]
+    fn any_tariff_charges_nothing_outside_its_frames(t in any_tariff(), a in second_of_2026(), len in 0i64..300_000) {
+        let c = cost(&t, a, a + Duration::seconds(len));
+        for day in &c.days {
+            if day.windows.is_empty() {
+                prop_assert_eq!(day.amount, Decimal::ZERO);
+            }
+        }
+        let paid: i64 = c.days.iter().map(|d| d.paid_seconds).sum();
+        prop_assert!(paid <= len, "paid {} of {} seconds", paid, len);
+        if let Some(max) = t.day_maximum {
+            prop_assert!(c.days.iter().all(|d| d.amount <= max));
         }
     }
 }
