@@ -70,22 +70,11 @@ impl RuleBook {
         {
             Some(stored) => {
                 let key = (tenant.id, product_type.to_string(), stored.version);
-                let cached = self.scripts.lock().ok().and_then(|c| c.get(&key).cloned());
-                let compiled = match cached {
-                    Some(compiled) => compiled,
-                    None => {
-                        let compiled = self
-                            .engine
-                            .compile(&format!("rules/{product_type}.rhai"), &stored.source)
-                            .map_err(|e| invalid(e.to_string()))?;
-                        if let Ok(mut cache) = self.scripts.lock() {
-                            // A new version supersedes the older ones of this product type.
-                            cache.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
-                            cache.insert(key, compiled.clone());
-                        }
-                        compiled
-                    }
-                };
+                let compiled = cached(&self.scripts, key, || {
+                    self.engine
+                        .compile(&format!("rules/{product_type}.rhai"), &stored.source)
+                        .map_err(|e| invalid(e.to_string()))
+                })?;
                 Some((compiled, stored.version))
             }
             None => None,
@@ -97,19 +86,9 @@ impl RuleBook {
         {
             Some(stored) => {
                 let key = (tenant.id, product_type.to_string(), stored.version);
-                let cached = self.tariffs.lock().ok().and_then(|c| c.get(&key).cloned());
-                let tariff = match cached {
-                    Some(t) => t,
-                    None => {
-                        let t = Tariff::from_toml(&stored.source)
-                            .map_err(|e| invalid(e.to_string()))?;
-                        if let Ok(mut cache) = self.tariffs.lock() {
-                            cache.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
-                            cache.insert(key, t.clone());
-                        }
-                        t
-                    }
-                };
+                let tariff = cached(&self.tariffs, key, || {
+                    Tariff::from_toml(&stored.source).map_err(|e| invalid(e.to_string()))
+                })?;
                 (Some(tariff), stored.version)
             }
             None => (None, 0),
@@ -123,4 +102,22 @@ impl RuleBook {
         )
         .stored(tenant.id, tariff_version))
     }
+}
+
+/// The cached value for `key`, or the one `make` builds, which then supersedes the cached older
+/// versions of the same gemeente and product type.
+fn cached<T: Clone>(
+    cache: &Mutex<HashMap<Key, T>>,
+    key: Key,
+    make: impl FnOnce() -> Result<T, RuleBookError>,
+) -> Result<T, RuleBookError> {
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let value = make()?;
+    if let Ok(mut cache) = cache.lock() {
+        cache.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
+        cache.insert(key, value.clone());
+    }
+    Ok(value)
 }
