@@ -161,6 +161,7 @@ async fn serve(config: &Config) -> ExitCode {
     tracing::info!(database = %database, version = app::VERSION, "starting Parkportal");
     match Application::start(config, Arc::new(SystemClock)).await {
         Ok(app) => {
+            let signal = app::shutdown_signal();
             println!(
                 "Parkportal {} is running at {} (press Ctrl-C to stop)",
                 app::VERSION,
@@ -171,7 +172,7 @@ async fn serve(config: &Config) -> ExitCode {
                     println!("  {}: {}/g/{}/", t.name, app.public_url(), t.slug);
                 }
             }
-            match app.serve_until_signal().await {
+            match app.serve_until(signal).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),
             }
