@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod clock;
 pub mod ids;
+pub mod plate;
 pub mod ports;
 pub mod rules;
 pub mod tenancy;
