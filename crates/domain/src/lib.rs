@@ -7,8 +7,10 @@
 pub mod calendar;
 pub mod clock;
 pub mod ids;
+pub mod logo;
 pub mod plate;
 pub mod ports;
+pub mod product_type;
 pub mod rules;
 pub mod tenancy;
 pub mod tenant;

@@ -3,6 +3,8 @@
 
 use crate::ParseError;
 use crate::ids::TenantId;
+pub use crate::logo::Logo;
+pub use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind, ProductTypeSpec};
 use crate::theme::ThemeTokens;
 use chrono_tz::Tz;
 use std::fmt;
@@ -228,183 +230,6 @@ impl Language {
     }
 }
 
-/// What kind of parking right a product type gives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductKind {
-    /// Bezoekersregeling: visitor parking with a balance.
-    VisitorScheme,
-    /// Parkeervergunning: a resident permit for one or more plates.
-    Permit,
-}
-
-impl ProductKind {
-    /// The stable name used in files and the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductKind::VisitorScheme => "visitor_scheme",
-            ProductKind::Permit => "permit",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Result<Self, ParseError> {
-        match s {
-            "visitor_scheme" => Ok(ProductKind::VisitorScheme),
-            "permit" => Ok(ProductKind::Permit),
-            _ => Err(ParseError::new(
-                "kind",
-                format!("{s:?} is not visitor_scheme or permit"),
-            )),
-        }
-    }
-}
-
-/// The unit a product type's balance is kept in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BalanceUnit {
-    /// Euros, stored as cents.
-    Money,
-    /// Minutes of parking time.
-    Minutes,
-    /// A number of sessions.
-    Sessions,
-    /// No balance at all (most permits).
-    None,
-}
-
-impl BalanceUnit {
-    /// The stable name used in files and the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BalanceUnit::Money => "money",
-            BalanceUnit::Minutes => "minutes",
-            BalanceUnit::Sessions => "sessions",
-            BalanceUnit::None => "none",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Result<Self, ParseError> {
-        match s {
-            "money" => Ok(BalanceUnit::Money),
-            "minutes" => Ok(BalanceUnit::Minutes),
-            "sessions" => Ok(BalanceUnit::Sessions),
-            "none" => Ok(BalanceUnit::None),
-            _ => Err(ParseError::new(
-                "unit",
-                format!("{s:?} is not money, minutes, sessions or none"),
-            )),
-        }
-    }
-}
-
-/// A logo image: SVG or PNG bytes with their media type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Logo {
-    /// `image/svg+xml` or `image/png`.
-    pub content_type: String,
-    /// The file's bytes.
-    pub bytes: Vec<u8>,
-}
-
-impl Logo {
-    /// The largest logo accepted: logos are shown small, a larger file is a mistake.
-    pub const MAX_BYTES: usize = 256 * 1024;
-
-    /// Parses a logo from a file name and its bytes; SVG must not carry scripts.
-    pub fn parse(file_name: &str, bytes: Vec<u8>) -> Result<Self, ParseError> {
-        if bytes.len() > Self::MAX_BYTES {
-            return Err(ParseError::new(
-                "logo",
-                format!("{file_name} is larger than 256 KiB"),
-            ));
-        }
-        let lower = file_name.to_ascii_lowercase();
-        if lower.ends_with(".svg") {
-            let text = std::str::from_utf8(&bytes)
-                .map_err(|_| ParseError::new("logo", format!("{file_name} is not UTF-8 SVG")))?;
-            let folded = text.to_ascii_lowercase();
-            if !folded.contains("<svg") {
-                return Err(ParseError::new(
-                    "logo",
-                    format!("{file_name} has no <svg> element"),
-                ));
-            }
-            // Logos are served from our own origin; an SVG that scripts or pulls in other content
-            // would run there. Entities are refused too, as they can spell any of this.
-            let forbidden = [
-                "<script",
-                "javascript:",
-                "<foreignobject",
-                "<iframe",
-                "<embed",
-                "<object",
-                "data:",
-                "&#",
-                "<!entity",
-                "http:",
-                "https:",
-            ];
-            let without_namespaces = folded
-                .replace("http://www.w3.org/2000/svg", "")
-                .replace("http://www.w3.org/1999/xlink", "");
-            if forbidden.iter().any(|f| without_namespaces.contains(f))
-                || has_event_attribute(&folded)
-            {
-                return Err(ParseError::new(
-                    "logo",
-                    format!("{file_name} contains scripting"),
-                ));
-            }
-            Ok(Self {
-                content_type: "image/svg+xml".to_owned(),
-                bytes,
-            })
-        } else if lower.ends_with(".png") {
-            if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-                return Err(ParseError::new(
-                    "logo",
-                    format!("{file_name} is not a PNG file"),
-                ));
-            }
-            Ok(Self {
-                content_type: "image/png".to_owned(),
-                bytes,
-            })
-        } else {
-            Err(ParseError::new(
-                "logo",
-                format!("{file_name} must be .svg or .png"),
-            ))
-        }
-    }
-
-    /// The file extension that fits the media type.
-    pub fn extension(&self) -> &'static str {
-        if self.content_type == "image/png" {
-            "png"
-        } else {
-            "svg"
-        }
-    }
-}
-
-/// Whether lower-cased SVG text has an `on…=` event-handler attribute (after any white space or
-/// a slash, as `<svg/onload=…>`).
-fn has_event_attribute(folded: &str) -> bool {
-    folded.match_indices("on").any(|(i, _)| {
-        let before = folded[..i].chars().next_back();
-        if !before.is_some_and(|c| c.is_whitespace() || c == '/') {
-            return false;
-        }
-        let rest = &folded[i + 2..];
-        let name_len = rest.bytes().take_while(|b| b.is_ascii_lowercase()).count();
-        name_len > 0 && rest[name_len..].trim_start().starts_with('=')
-    })
-}
-
 /// A zone (locatie / gebied) as configured.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneSpec {
@@ -412,56 +237,6 @@ pub struct ZoneSpec {
     pub code: Code,
     /// Name shown to residents.
     pub name: String,
-}
-
-/// A product type as configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductTypeSpec {
-    /// Stable code within the gemeente.
-    pub code: Code,
-    /// Name shown to residents.
-    pub name: String,
-    /// Visitor scheme or permit.
-    pub kind: ProductKind,
-    /// The unit of its balance.
-    pub unit: BalanceUnit,
-    /// Balance credited once per period (500 hours a calendar year, say), if any.
-    pub grant: Option<PeriodicGrant>,
-}
-
-/// A balance credited once per period to every product of a type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeriodicGrant {
-    /// The period.
-    pub period: crate::calendar::CapPeriod,
-    /// The amount, in the product type's unit (euros, minutes or sessions).
-    pub amount: rust_decimal::Decimal,
-}
-
-impl BalanceUnit {
-    /// How many of the smallest stored unit make one shown unit: cents per euro, else 1.
-    pub fn scale(self) -> i64 {
-        if self == BalanceUnit::Money { 100 } else { 1 }
-    }
-
-    /// An amount in this unit as an integer of its smallest unit, when it has no finer part.
-    pub fn to_smallest(self, amount: rust_decimal::Decimal) -> Option<i64> {
-        let scaled = amount.checked_mul(rust_decimal::Decimal::from(self.scale()))?;
-        if scaled.fract().is_zero() {
-            i64::try_from(scaled.mantissa() / 10i128.pow(scaled.scale())).ok()
-        } else {
-            None
-        }
-    }
-
-    /// An integer of the smallest unit as an amount in this unit (2 decimals for money).
-    pub fn from_smallest(self, value: i64) -> rust_decimal::Decimal {
-        if self == BalanceUnit::Money {
-            rust_decimal::Decimal::new(value, 2)
-        } else {
-            rust_decimal::Decimal::from(value)
-        }
-    }
 }
 
 /// Everything a gemeente is configured with: what `tenants import` reads from a folder and
@@ -680,55 +455,9 @@ mod tests {
     }
 
     #[test]
-    fn amounts_are_stored_in_their_smallest_unit() {
-        let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
-        assert_eq!(BalanceUnit::Money.to_smallest(d("12.50")), Some(1250));
-        assert_eq!(
-            BalanceUnit::Money.to_smallest(d("0.005")),
-            None,
-            "no fractions of a cent"
-        );
-        assert_eq!(BalanceUnit::Minutes.to_smallest(d("600")), Some(600));
-        assert_eq!(BalanceUnit::Minutes.to_smallest(d("1.5")), None);
-        assert_eq!(BalanceUnit::Money.from_smallest(1250).to_string(), "12.50");
-        assert_eq!(BalanceUnit::Sessions.from_smallest(3).to_string(), "3");
-    }
-
-    #[test]
     fn languages_follow_their_primary_tag() {
         assert_eq!(Language::parse("nl-NL").unwrap(), Language::Nl);
         assert_eq!(Language::parse("EN_gb").unwrap(), Language::En);
         assert!(Language::parse("de").is_err());
-    }
-
-    #[test]
-    fn svg_logos_may_not_script() {
-        let ok = br#"<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>"#
-            .to_vec();
-        assert!(Logo::parse("logo.svg", ok).is_ok());
-        let script = br#"<svg><script>alert(1)</script></svg>"#.to_vec();
-        assert!(Logo::parse("logo.svg", script).is_err());
-        for bad in [
-            r#"<svg><rect onload = "x()"/></svg>"#,
-            r#"<svg/onload="x()"></svg>"#,
-            "<svg\n\tonclick='x()'></svg>",
-            r#"<svg><a href="javascript&#58;x()">a</a></svg>"#,
-            r#"<svg><foreignObject><p>x</p></foreignObject></svg>"#,
-            r#"<svg><use href="data:image/svg+xml,..."/></svg>"#,
-            r#"<svg><image href="https://tracker.example/x.png"/></svg>"#,
-        ] {
-            assert!(
-                Logo::parse("logo.svg", bad.as_bytes().to_vec()).is_err(),
-                "{bad}"
-            );
-        }
-        let namespaced = br#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><title>Online</title></svg>"#;
-        assert!(
-            Logo::parse("logo.svg", namespaced.to_vec()).is_ok(),
-            "a word starting with on is no handler"
-        );
-        let png = b"\x89PNG\r\n\x1a\nrest".to_vec();
-        assert_eq!(Logo::parse("logo.PNG", png).unwrap().extension(), "png");
-        assert!(Logo::parse("logo.gif", vec![1]).is_err());
     }
 }
