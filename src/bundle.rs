@@ -318,13 +318,7 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
                 kind: p.kind.as_str().into(),
                 unit: p.unit.as_str().into(),
                 grant: p.grant.map(|g| GrantEntry {
-                    period: match g.period {
-                        CapPeriod::CalendarYear => "calendar_year",
-                        CapPeriod::Quarter => "quarter",
-                        CapPeriod::Month => "month",
-                        CapPeriod::Rolling12Months => "rolling_12_months",
-                    }
-                    .into(),
+                    period: g.period.as_str().into(),
                     amount: g.amount.to_string(),
                 }),
             })

@@ -6,7 +6,7 @@ use crate::config::Config;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::calendar::local_instant;
-use parkportal_domain::{BalanceUnit, ProductKind, TenantConfig};
+use parkportal_domain::{ProductKind, TenantConfig};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::hooks::{HookContext, Hooks};
 use parkportal_rules::ruleset::{RuleErrorRecord, RuleErrorSink, RuleSet, SessionRequest};
@@ -120,14 +120,6 @@ pub fn amount_json(unit: TariffUnit, amount: Decimal) -> Value {
     json!({ "value": value, "unit": unit.api_name() })
 }
 
-fn unit_of(unit: BalanceUnit) -> TariffUnit {
-    match unit {
-        BalanceUnit::Minutes => TariffUnit::Minutes,
-        BalanceUnit::Sessions => TariffUnit::Sessions,
-        BalanceUnit::Money | BalanceUnit::None => TariffUnit::Money,
-    }
-}
-
 /// Evaluates every hook and the session for a gemeente folder.
 pub fn try_rules(config: &Config, dir: &Path, args: &TryArgs) -> ExitCode {
     match evaluate(config, dir, args) {
@@ -208,7 +200,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
     };
     let unit = tariff
         .as_ref()
-        .map_or_else(|| unit_of(product_type.unit), |t| t.unit);
+        .map_or_else(|| TariffUnit::of_balance(product_type.unit), |t| t.unit);
     let balance: Decimal = match &args.balance {
         Some(b) => b.parse().map_err(|_| format!("{b:?} is not an amount"))?,
         None => Decimal::from(1_000_000),

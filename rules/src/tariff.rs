@@ -30,6 +30,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
+use parkportal_domain::BalanceUnit;
 use parkportal_domain::calendar::{day_bounds, local_date, local_instant};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,25 @@ impl TariffUnit {
             TariffUnit::Money => "EUR",
             TariffUnit::Minutes => "minutes",
             TariffUnit::Sessions => "sessions",
+        }
+    }
+
+    /// The balance unit this tariff charges from.
+    pub fn balance_unit(self) -> BalanceUnit {
+        match self {
+            TariffUnit::Money => BalanceUnit::Money,
+            TariffUnit::Minutes => BalanceUnit::Minutes,
+            TariffUnit::Sessions => BalanceUnit::Sessions,
+        }
+    }
+
+    /// The unit a product type's balance is charged in (products without a balance pay nothing,
+    /// shown in euros).
+    pub fn of_balance(unit: BalanceUnit) -> Self {
+        match unit {
+            BalanceUnit::Minutes => TariffUnit::Minutes,
+            BalanceUnit::Sessions => TariffUnit::Sessions,
+            BalanceUnit::Money | BalanceUnit::None => TariffUnit::Money,
         }
     }
 

@@ -3,8 +3,7 @@
 
 use crate::engine::RuleEngine;
 use crate::tariff::Tariff;
-use crate::tariff::TariffUnit;
-use parkportal_domain::{BalanceUnit, RuleValidator, TariffFacts};
+use parkportal_domain::{RuleValidator, TariffFacts};
 use std::sync::Arc;
 
 /// The hooks a script may define (DESIGN §5).
@@ -72,11 +71,7 @@ impl RuleValidator for Validator {
 
     fn check_tariff(&self, name: &str, source: &str) -> Result<TariffFacts, String> {
         let tariff = Tariff::from_toml(source).map_err(|e| format!("{name}: {e}"))?;
-        let unit = match tariff.unit {
-            TariffUnit::Money => BalanceUnit::Money,
-            TariffUnit::Minutes => BalanceUnit::Minutes,
-            TariffUnit::Sessions => BalanceUnit::Sessions,
-        };
+        let unit = tariff.unit.balance_unit();
         let mut zones: Vec<String> = tariff
             .time_frames
             .iter()

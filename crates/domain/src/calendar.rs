@@ -65,7 +65,17 @@ pub enum CapPeriod {
 }
 
 impl CapPeriod {
-    /// Parses the name a rule script returns.
+    /// The name rule scripts, bundles and the database use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CapPeriod::CalendarYear => "calendar_year",
+            CapPeriod::Quarter => "quarter",
+            CapPeriod::Month => "month",
+            CapPeriod::Rolling12Months => "rolling_12_months",
+        }
+    }
+
+    /// Parses the name a rule script returns (the inverse of [`CapPeriod::as_str`]).
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "calendar_year" => Some(CapPeriod::CalendarYear),
@@ -191,5 +201,13 @@ mod tests {
         );
         assert_eq!(CapPeriod::parse("quarter"), Some(CapPeriod::Quarter));
         assert_eq!(CapPeriod::parse("week"), None);
+        for period in [
+            CapPeriod::CalendarYear,
+            CapPeriod::Quarter,
+            CapPeriod::Month,
+            CapPeriod::Rolling12Months,
+        ] {
+            assert_eq!(CapPeriod::parse(period.as_str()), Some(period));
+        }
     }
 }

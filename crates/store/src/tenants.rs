@@ -409,12 +409,7 @@ impl TenantRepository for SeaTenantRepository {
 }
 
 fn grant_period(pt: &ProductTypeSpec) -> Option<String> {
-    pt.grant.map(|g| match g.period {
-        CapPeriod::CalendarYear => "calendar_year".to_owned(),
-        CapPeriod::Quarter => "quarter".to_owned(),
-        CapPeriod::Month => "month".to_owned(),
-        CapPeriod::Rolling12Months => "rolling_12_months".to_owned(),
-    })
+    pt.grant.map(|g| g.period.as_str().to_owned())
 }
 
 fn grant_amount(pt: &ProductTypeSpec) -> Option<i64> {
