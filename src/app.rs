@@ -4,11 +4,13 @@
 use crate::bundle;
 use crate::config::Config;
 use crate::rule_errors::DbRuleErrorSink;
+use crate::wiring;
 use parkportal_domain::RuleRepository;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
 use parkportal_store::{Database, DatabaseSettings, SeaRuleRepository, SeaTenantRepository};
+use parkportal_web::auth::Csrf;
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::observe::Observe;
 use parkportal_web::site::SiteResolver;
@@ -21,7 +23,7 @@ use poem::{EndpointExt, Route, Server};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// Why the application could not start.
@@ -92,6 +94,9 @@ pub struct Application {
     tenants: TenantDirectory,
     rule_book: Arc<RuleBook>,
     rule_errors: DbRuleErrorSink,
+    state: AppState,
+    stop_worker: watch::Sender<bool>,
+    worker: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -139,10 +144,22 @@ impl Application {
         let public =
             PublicUrl::parse(&public_url).map_err(|e| StartError::Config(e.to_string()))?;
         let catalogues = Catalogues::embedded().map_err(StartError::Config)?;
-        let templates =
-            Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?;
-        let state = AppState::new(
+        let templates = Arc::new(
+            Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?,
+        );
+        let services = wiring::services(
+            config,
+            &db,
             tenants.clone(),
+            clock.clone(),
+            templates.clone(),
+            catalogues.clone(),
+            public.clone(),
+        )?;
+        let (stop_worker, worker_stop) = watch::channel(false);
+        let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop)?;
+        let state = AppState::new(
+            services,
             Arc::new(db.clone()),
             clock,
             templates,
@@ -159,8 +176,10 @@ impl Application {
         let app = Route::new()
             .nest("/", routes)
             .with(SiteResolver::new(state.clone()))
+            .with(Csrf::new(state.clone()))
             .with(Compression::new())
-            .with(Observe::new(state));
+            .with(Observe::new(state.clone()));
+        let state_for_app = state;
         let (tx, rx) = oneshot::channel::<()>();
         let grace = Duration::from_secs(config.server.shutdown_timeout_seconds);
         let task = tokio::spawn(async move {
@@ -183,6 +202,9 @@ impl Application {
             tenants,
             rule_book,
             rule_errors,
+            state: state_for_app,
+            stop_worker,
+            worker,
         })
     }
 
@@ -221,12 +243,22 @@ impl Application {
         &self.rule_errors
     }
 
-    /// Stops accepting connections, lets running requests finish, and closes the database.
+    /// The use cases as the pages see them.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting connections, lets running requests finish, lets the outbox worker finish
+    /// the mail it is sending, and closes the database.
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         let result = self.task.await.map_err(std::io::Error::other)?;
+        let _ = self.stop_worker.send(true);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.await;
+        }
         let _ = self.db.close().await;
         result
     }

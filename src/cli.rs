@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `config`, and `tenants import|export|check`.
+//! The command line: `serve` (the default), `migrate`, `config`, `tenants import|export|check`,
+//! `rules check|try`, `products issue` and `outbox list|show`.
 
 use crate::app::{self, Application, StartError};
 use crate::bundle;
@@ -39,6 +40,35 @@ pub enum Command {
     /// Rule scripts and tariffs.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Products for residents.
+    #[command(subcommand)]
+    Products(ProductsCommand),
+    /// The mails, sent and waiting.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+/// `parkportal products ...`
+#[derive(Debug, Subcommand)]
+pub enum ProductsCommand {
+    /// Issue a product and print its code and PIN; with --email, mail a coupling link.
+    Issue(crate::products_cli::IssueArgs),
+}
+
+/// `parkportal outbox ...`
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// The newest mails: id, queued, recipient, subject, state.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// One mail with its text.
+    Show {
+        /// The mail's id.
+        id: i64,
+    },
 }
 
 /// `parkportal rules ...`
@@ -117,6 +147,15 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Tenants(cmd) => tenants(&config, cmd).await,
+        Command::Products(ProductsCommand::Issue(args)) => {
+            crate::products_cli::issue(&config, args).await
+        }
+        Command::Outbox(OutboxCommand::List { limit }) => {
+            crate::products_cli::outbox_list(&config, limit).await
+        }
+        Command::Outbox(OutboxCommand::Show { id }) => {
+            crate::products_cli::outbox_show(&config, id).await
+        }
         Command::Rules(RulesCommand::Check { file }) => crate::rules_cli::check(&config, &file),
         Command::Rules(RulesCommand::Try {
             tenant_dir,
@@ -140,7 +179,8 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
     }
 }
 
-fn fail(e: &dyn std::error::Error) -> ExitCode {
+/// Prints the error with its causes and fails.
+pub(crate) fn fail(e: &dyn std::error::Error) -> ExitCode {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -2,6 +2,7 @@
 //! `PARKPORTAL__SECTION__KEY`. An unknown key anywhere is an error that names the key.
 //! `parkportal.example.toml` documents every key with its default; a test keeps the two in sync.
 
+use crate::duration::ConfigDuration;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,112 @@ pub struct Config {
     pub log: LogConfig,
     /// The rule-script sandbox.
     pub rules: RulesConfig,
+    /// Logins, sessions and links.
+    pub auth: AuthConfig,
+    /// The mail server; without a host, mails stay in the outbox (demo mode).
+    pub smtp: SmtpConfig,
+    /// The outbox worker.
+    pub outbox: OutboxConfig,
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// A login session without activity for this long ends.
+    pub idle_timeout: ConfigDuration,
+    /// How long a coupling link in an e-mail works.
+    pub coupling_link: ConfigDuration,
+    /// argon2id memory in KiB.
+    pub hash_memory_kib: u32,
+    /// argon2id passes.
+    pub hash_iterations: u32,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: ConfigDuration::seconds(15 * 60),
+            coupling_link: ConfigDuration::seconds(7 * 86_400),
+            hash_memory_kib: 19_456,
+            hash_iterations: 2,
+        }
+    }
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host, or tests).
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+/// `[smtp]`
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpConfig {
+    /// The mail server; unset means demo mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Its port.
+    pub port: u16,
+    /// none, starttls or tls.
+    pub tls: SmtpTls,
+    /// Login name, if the server wants one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Password, if the server wants one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// The sender of every mail.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: 587,
+            tls: SmtpTls::Starttls,
+            username: None,
+            password: None,
+            from: "Parkportal <noreply@parkportal.localhost>".into(),
+        }
+    }
+}
+
+/// `[outbox]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    /// How often the worker looks for due mails.
+    pub poll_interval: ConfigDuration,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval: ConfigDuration::seconds(2),
+        }
+    }
 }
 
 /// `[rules]`: the limits of the rule-script sandbox.
@@ -210,6 +317,24 @@ impl Config {
                 "rules.wall_clock_ms and rules.max_operations must be at least 1".into(),
             ));
         }
+        if self.auth.hash_memory_kib < 8 || self.auth.hash_iterations == 0 {
+            return Err(ConfigError(
+                "auth.hash_memory_kib must be at least 8 and auth.hash_iterations at least 1"
+                    .into(),
+            ));
+        }
+        if self.outbox.poll_interval.0.is_zero() || self.auth.idle_timeout.0.is_zero() {
+            return Err(ConfigError(
+                "outbox.poll_interval and auth.idle_timeout must be longer than zero".into(),
+            ));
+        }
+        if let Some(host) = &self.smtp.host
+            && host.trim().is_empty()
+        {
+            return Err(ConfigError(
+                "smtp.host is empty: leave it out for demo mode".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError(
                 "database.max_connections must be at least 1".into(),
@@ -224,6 +349,11 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("http://{}:{}", self.server.host, self.server.port),
         }
+    }
+
+    /// Whether mails stay in the outbox for the demo page (no SMTP server configured).
+    pub fn is_demo_mail(&self) -> bool {
+        self.smtp.host.is_none()
     }
 
     /// Whether the embedded SQLite database is used (no `database.url`).
@@ -247,6 +377,9 @@ impl Config {
             .url
             .as_deref()
             .map(parkportal_store::redact_url);
+        if shown.smtp.password.is_some() {
+            shown.smtp.password = Some("***".into());
+        }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }

@@ -8,9 +8,14 @@ pub mod app;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod duration;
 pub mod logging;
+pub mod passwords;
+pub mod products_cli;
 pub mod rule_errors;
 pub mod rules_cli;
+pub mod smtp;
+pub mod wiring;
 
 pub use app::{Application, StartError};
 pub use config::Config;

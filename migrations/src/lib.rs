@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_create_tenants;
 mod m20261126_000002_create_rules;
+mod m20261126_000003_create_accounts;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_create_tenants::Migration),
             Box::new(m20261126_000002_create_rules::Migration),
+            Box::new(m20261126_000003_create_accounts::Migration),
         ]
     }
 }

@@ -5,10 +5,13 @@
 
 mod api;
 mod assets;
+mod coupling;
+mod demo;
+mod login;
 mod pages;
 mod preferences;
 
-use poem::{EndpointExt, IntoEndpoint, Response, Route, get};
+use poem::{EndpointExt, IntoEndpoint, Response, Route, get, post};
 
 /// What a portal route serves; the browser checks visit every `Page` and must list or exclude each
 /// route.
@@ -48,6 +51,24 @@ fn table() -> Table {
             RouteKind::Page,
             ep(get(pages::accessibility)),
         ),
+        (
+            "/inloggen",
+            RouteKind::Page,
+            ep(get(login::form).post(login::submit_email)),
+        ),
+        (
+            "/inloggen/wachtwoord",
+            RouteKind::Page,
+            ep(get(login::password_form).post(login::submit_password)),
+        ),
+        ("/uitloggen", RouteKind::Redirect, ep(post(login::logout))),
+        (
+            "/koppel/:token",
+            RouteKind::Page,
+            ep(get(coupling::show).post(coupling::accept)),
+        ),
+        ("/demo/outbox", RouteKind::Page, ep(get(demo::outbox))),
+        ("/demo/outbox/:id", RouteKind::Page, ep(get(demo::mail))),
         ("/taal", RouteKind::Redirect, ep(get(preferences::language))),
         (
             "/contrast",

@@ -38,6 +38,7 @@ pub struct TestApp {
     pub app: Option<Application>,
     pub url: String,
     pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
     pub clock: Arc<FixedClock>,
     pub config: Config,
     pub db: TestDb,
@@ -133,14 +134,31 @@ pub fn test_config(dir: &Path) -> Config {
     config.paths.tenants = repo().join("tenants");
     config.paths.themes = repo().join("themes");
     config.database.path = dir.join("parkportal.db");
+    // Cheap argon2 and a quick outbox: the tests measure behaviour, not cost.
+    config.auth.hash_memory_kib = 64;
+    config.auth.hash_iterations = 1;
+    config.outbox.poll_interval = parkportal::duration::ConfigDuration::millis(50);
     config
+}
+
+/// A configuration that sends mail to the test's SMTP server on `port`.
+pub fn with_smtp(config: &mut Config, port: u16) {
+    config.smtp.host = Some("127.0.0.1".into());
+    config.smtp.port = port;
+    config.smtp.tls = parkportal::config::SmtpTls::None;
+    config.smtp.from = "Parkportal <noreply@parkportal.test>".into();
 }
 
 impl TestApp {
     /// The application with the demo gemeenten, imported through the same use case as
     /// `parkportal tenants import`.
     pub async fn spawn() -> Self {
-        let app = Self::spawn_empty().await;
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// The application with the demo gemeenten and a configuration changed by `configure`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let app = Self::spawn_empty_with(configure).await;
         let demo = parkportal::bundle::read_all(&repo().join("tenants")).unwrap();
         for config in &demo {
             app.app
@@ -156,8 +174,15 @@ impl TestApp {
 
     /// The application on an empty, migrated database.
     pub async fn spawn_empty() -> Self {
+        Self::spawn_empty_with(|_| {}).await
+    }
+
+    /// The application on an empty, migrated database with a configuration changed by
+    /// `configure`.
+    pub async fn spawn_empty_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = test_config(dir.path());
+        configure(&mut config);
         let db = match postgres_url() {
             Some(server) => {
                 let name = fresh_postgres(&server).await;
@@ -181,15 +206,13 @@ impl TestApp {
         let clock = Arc::new(FixedClock::new(monday_morning()));
         let app = Application::start(&config, clock.clone()).await.unwrap();
         let url = app.url();
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = client_with(jar.clone());
         Self {
             app: Some(app),
             url,
             client,
+            jar,
             clock,
             config,
             db,
@@ -217,6 +240,97 @@ impl TestApp {
             .await
             .unwrap()
             .text()
+            .await
+            .unwrap()
+    }
+
+    /// A browser of its own: another resident on another device.
+    pub fn new_browser(&mut self) {
+        self.jar = Arc::new(reqwest::cookie::Jar::default());
+        self.client = client_with(self.jar.clone());
+    }
+
+    /// The value of cookie `name` in the browser, if set.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let header = self.jar.cookies(&self.url.parse().unwrap())?;
+        header
+            .to_str()
+            .unwrap()
+            .split(';')
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+
+    /// The CSRF token of this browser (fetched with a first page when it has none yet).
+    pub async fn csrf(&self) -> String {
+        if self.cookie("pp_csrf").is_none() {
+            self.get("/").send().await.unwrap();
+        }
+        self.cookie("pp_csrf").expect("the site sets a CSRF cookie")
+    }
+
+    /// A form POST with this browser's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{path}", self.url))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in through both steps of the login page; panics unless it succeeds.
+    pub async fn login(&self, email: &str, password: &str) {
+        let step1 = self.post_form("/inloggen", &[("email", email)]).await;
+        assert_eq!(step1.status(), 303);
+        let next = step1.headers()["location"].to_str().unwrap().to_owned();
+        assert!(self.page(&next).await.contains("name=\"wachtwoord\""));
+        let step2 = self
+            .post_form("/inloggen/wachtwoord", &[("wachtwoord", password)])
+            .await;
+        assert_eq!(step2.status(), 303, "login of {email} failed");
+    }
+
+    /// The first row of `sql`.
+    async fn sql_row(&self, sql: &str) -> Option<sea_orm::QueryResult> {
+        let db = self.app.as_ref().unwrap().database().connection();
+        db.query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            sql,
+        ))
+        .await
+        .unwrap()
+    }
+
+    /// The first column of the first row of `sql`, as text (NULL as `None`).
+    pub async fn sql_text(&self, sql: &str) -> Option<String> {
+        let row = self.sql_row(sql).await?;
+        row.try_get_by_index::<Option<String>>(0).unwrap()
+    }
+
+    /// The first column of the first row of `sql`, as a number.
+    pub async fn sql_i64(&self, sql: &str) -> i64 {
+        let row = self.sql_row(sql).await.expect("a row");
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+
+    /// Issues a product of `tenant`'s first visitor scheme to `email`, as staff would.
+    pub async fn issue_to(&self, tenant: &str, email: &str) -> parkportal_domain::coupling::Issued {
+        self.app
+            .as_ref()
+            .unwrap()
+            .state()
+            .desk()
+            .issue(parkportal_domain::coupling::IssueRequest {
+                tenant: tenant.into(),
+                email: Some(parkportal_domain::EmailAddress::parse(email).unwrap()),
+                ..Default::default()
+            })
             .await
             .unwrap()
     }
@@ -249,6 +363,14 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+fn client_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// The `parkportal` binary run in `dir`, with the repository's themes and no `PARKPORTAL__`

@@ -5,13 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: a panic is a failure
 
+mod accounts;
 mod cli;
 mod config;
 mod demo_import;
 mod harness;
 mod migrations;
 mod ops;
+mod outbox;
 mod preferences;
 mod rules;
 mod serve;
+mod smtp;
 mod tenancy;

@@ -27,3 +27,15 @@ typed_id!(
     /// The database id of a product type of a gemeente.
     ProductTypeId
 );
+typed_id!(
+    /// The database id of a resident's account.
+    AccountId
+);
+typed_id!(
+    /// The database id of a product (a visitor scheme or permit issued to a resident).
+    ProductId
+);
+typed_id!(
+    /// The database id of a mail in the outbox.
+    MailId
+);

@@ -1,27 +1,40 @@
 //! The pure Parkportal domain: typed ids, gemeenten (tenants) with their zones, product types and
-//! themes, the `Clock` port, and the use cases written against ports (traits).
+//! themes, accounts and products with their coupling links, the outbox, the `Clock` port, and the
+//! use cases written against ports (traits).
 //!
 //! Nothing here knows HTTP, SQL, e-mail or rhai: the composition root (`src/`) hands the use cases
 //! implementations of the ports, so the domain can be tested without a database.
 
+pub mod accounts;
 pub mod calendar;
 pub mod clock;
+pub mod coupling;
+pub mod email;
 pub mod ids;
 pub mod logo;
+pub mod mail;
+pub mod password;
 pub mod plate;
 pub mod ports;
 pub mod product_type;
 pub mod rules;
+pub mod secret;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;
 
+pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordHasher};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use ids::{ProductTypeId, TenantId, ZoneId};
+pub use coupling::{ProductDesk, ProductRepository};
+pub use email::EmailAddress;
+pub use ids::{AccountId, MailId, ProductId, ProductTypeId, TenantId, ZoneId};
+pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
+pub use password::NewPassword;
 pub use ports::{
     Readiness, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources, RuleValidator,
     SaveTenantError, Saved, StoreError, TariffFacts, TenantRepository,
 };
+pub use secret::{Pin, ProductCode, Token};
 pub use tenancy::{ImportError, ImportOutcome, TenantDirectory};
 pub use tenant::{
     BalanceUnit, Code, Hostname, Language, Logo, PeriodicGrant, ProductKind, ProductTypeSpec,

@@ -3,7 +3,10 @@
 use parkportal_domain::{Readiness, StoreError};
 use parkportal_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use std::time::Duration;
 
 /// Which database engine a URL points at.
@@ -130,6 +133,22 @@ impl Database {
     /// The underlying connection, for the repositories of this crate.
     pub fn connection(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+    /// transaction that reads before it writes cannot take the write lock when another connection
+    /// committed in between (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out); taking the
+    /// lock up front makes it wait its turn instead.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: (self.backend == Backend::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        self.conn
+            .begin_with_options(options)
+            .await
+            .map_err(StoreError::new)
     }
 
     /// Closes the pool, waiting for connections to finish.

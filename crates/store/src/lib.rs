@@ -1,11 +1,17 @@
 //! Storage: sea-orm entities and the repositories that implement the domain's ports, on SQLite
 //! (the embedded default) and PostgreSQL alike. Only the composition root (`src/`) knows this crate.
 
+mod accounts;
 mod database;
 mod entities;
+mod outbox;
+mod products;
 mod rules;
 mod tenants;
 
+pub use accounts::SeaAccountRepository;
 pub use database::{Backend, Database, DatabaseSettings, redact_url};
+pub use outbox::SeaOutboxRepository;
+pub use products::SeaProductRepository;
 pub use rules::SeaRuleRepository;
 pub use tenants::SeaTenantRepository;

@@ -14,7 +14,7 @@ use parkportal_domain::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 /// Gemeenten in the database.
@@ -252,12 +252,7 @@ impl TenantRepository for SeaTenantRepository {
     }
 
     async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError> {
-        let txn = self
-            .db
-            .connection()
-            .begin()
-            .await
-            .map_err(StoreError::new)?;
+        let txn = self.db.begin_write().await?;
         let existing = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(config.slug.as_str()))
             .one(&txn)

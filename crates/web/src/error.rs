@@ -13,6 +13,9 @@ pub enum AppError {
     /// The request is malformed in a way no form field explains.
     #[error("bad request")]
     BadRequest,
+    /// A form came without its CSRF token (or with another's): it is not processed.
+    #[error("forbidden")]
+    Forbidden,
     /// Something failed inside; the cause goes to the log only.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -29,6 +32,7 @@ impl AppError {
         match self {
             AppError::NotFound => "not_found",
             AppError::BadRequest => "bad_request",
+            AppError::Forbidden => "forbidden",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -39,6 +43,7 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,12 +1,14 @@
 //! The shared web kit of the portal and the admin console: application state, tenant resolution,
-//! preferences (language, contrast), the translation catalogues, the minijinja environments with
+//! preferences (language, contrast), login sessions and CSRF, mail templates, the translation catalogues, the minijinja environments with
 //! theme overrides, error pages, request ids, metrics and the operational endpoints.
 //!
 //! It reaches data only through the domain's use cases and ports.
 
+pub mod auth;
 pub mod cookies;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod metrics;
 pub mod observe;
 pub mod ops;
@@ -20,4 +22,4 @@ pub use error::AppError;
 pub use page::PageContext;
 pub use prefs::{Contrast, Prefs};
 pub use site::{Site, SiteEndpoint};
-pub use state::{AppState, WebSettings};
+pub use state::{AppState, Services, WebSettings};

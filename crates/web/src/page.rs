@@ -1,6 +1,7 @@
 //! Rendering pages inside the frame the manual describes (header with menu icon, gemeente or
 //! product in the middle, balance on the right; footer with the accessibility statement).
 
+use crate::auth::{self, CsrfToken};
 use crate::error::AppError;
 use crate::observe::RequestId;
 use crate::prefs::Prefs;
@@ -8,8 +9,11 @@ use crate::site::Site;
 use crate::state::AppState;
 use minijinja::Value;
 use minijinja::context;
+use parkportal_domain::Account;
+use parkportal_domain::accounts::SessionState;
+use poem::http::{StatusCode, header};
 use poem::web::Html;
-use poem::{FromRequest, Request, RequestBody};
+use poem::{FromRequest, Request, RequestBody, Response};
 
 /// What every page needs to know about its request. Extract it in a handler and call
 /// [`PageContext::render`].
@@ -25,6 +29,12 @@ pub struct PageContext {
     pub request_id: String,
     /// The path as the browser asked for it (with a `/g/{slug}` prefix, if any), for return links.
     pub path: String,
+    /// The logged-in resident, if any.
+    pub account: Option<Account>,
+    /// Whether the request's session just ended through the idle time-out.
+    pub timed_out: bool,
+    /// The CSRF token the page's forms carry.
+    pub csrf: String,
 }
 
 impl PageContext {
@@ -36,13 +46,50 @@ impl PageContext {
             .map(|r| r.0.clone())
             .unwrap_or_default();
         let path = format!("{}{}", site.base, req.uri().path());
+        let csrf = req
+            .data::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
         Self {
             state,
             site,
             prefs,
             request_id,
             path,
+            account: None,
+            timed_out: false,
+            csrf,
         }
+    }
+
+    /// Resolves the session cookie: the account, or whether the session timed out.
+    async fn resolve_session(&mut self, req: &Request) -> Result<(), AppError> {
+        if let Some(token) = auth::session_token(req) {
+            match self.state.accounts().resume(&token).await? {
+                SessionState::Active(account) => self.account = Some(account),
+                SessionState::TimedOut => self.timed_out = true,
+                SessionState::Unknown => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a form whose CSRF field does not match the cookie.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        let token = CsrfToken(self.csrf.clone());
+        if self.csrf.is_empty() || !token.matches(submitted) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(())
+    }
+
+    /// A 303 to `location` (a path within the site, or absolute).
+    pub fn see_other(&self, location: &str) -> Response {
+        Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, location)
+            .header(header::CACHE_CONTROL, "no-store")
+            .finish()
     }
 
     /// Translates `key` in the page's language.
@@ -71,6 +118,9 @@ impl PageContext {
             version => self.state.settings().version.clone(),
             platform_url => format!("{}/", self.state.settings().public_url),
             request_id => self.request_id.clone(),
+            csrf => self.csrf.clone(),
+            account_email => self.account.as_ref().map(|a| a.email.to_string()),
+            demo_outbox => self.state.demo_outbox().is_some(),
         }
     }
 
@@ -93,6 +143,22 @@ impl<'a> FromRequest<'a> for PageContext {
             .cloned()
             .ok_or_else(|| AppError::internal("no application state"))?;
         let site = req.data::<Site>().cloned().unwrap_or_else(Site::platform);
-        Ok(Self::from_parts(state, site, req))
+        let mut page = Self::from_parts(state, site, req);
+        page.resolve_session(req).await?;
+        Ok(page)
     }
+}
+
+/// Percent-encodes a path or value for a query string.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

@@ -4,7 +4,9 @@
 use crate::i18n::Catalogues;
 use crate::metrics::Metrics;
 use crate::templates::Templates;
-use parkportal_domain::{Clock, PublicUrl, Readiness, TenantDirectory};
+use parkportal_domain::{
+    Accounts, Clock, OutboxRepository, ProductDesk, PublicUrl, Readiness, TenantDirectory,
+};
 use std::sync::Arc;
 
 /// Settings the web layer needs.
@@ -23,6 +25,19 @@ impl WebSettings {
     }
 }
 
+/// The use cases the pages and the API call.
+#[derive(Clone)]
+pub struct Services {
+    /// Gemeenten.
+    pub tenants: TenantDirectory,
+    /// Accounts and login sessions.
+    pub accounts: Accounts,
+    /// Issuing and coupling products.
+    pub desk: ProductDesk,
+    /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
+    pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
+}
+
 /// Everything a request handler may use. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -30,10 +45,10 @@ pub struct AppState {
 }
 
 struct Inner {
-    tenants: TenantDirectory,
+    services: Services,
     readiness: Arc<dyn Readiness>,
     clock: Arc<dyn Clock>,
-    templates: Templates,
+    templates: Arc<Templates>,
     catalogues: Catalogues,
     metrics: Metrics,
     settings: WebSettings,
@@ -42,16 +57,16 @@ struct Inner {
 impl AppState {
     /// Builds the state from its parts (the composition root does this).
     pub fn new(
-        tenants: TenantDirectory,
+        services: Services,
         readiness: Arc<dyn Readiness>,
         clock: Arc<dyn Clock>,
-        templates: Templates,
+        templates: Arc<Templates>,
         catalogues: Catalogues,
         settings: WebSettings,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                tenants,
+                services,
                 readiness,
                 clock,
                 templates,
@@ -64,7 +79,22 @@ impl AppState {
 
     /// Gemeenten.
     pub fn tenants(&self) -> &TenantDirectory {
-        &self.inner.tenants
+        &self.inner.services.tenants
+    }
+
+    /// Accounts and login sessions.
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.services.accounts
+    }
+
+    /// Issuing and coupling products.
+    pub fn desk(&self) -> &ProductDesk {
+        &self.inner.services.desk
+    }
+
+    /// The outbox for the demo page, when there is no SMTP server.
+    pub fn demo_outbox(&self) -> Option<&dyn OutboxRepository> {
+        self.inner.services.demo_outbox.as_deref()
     }
 
     /// Database readiness.

@@ -1,6 +1,12 @@
 //! sea-orm entities: one module per table, mirroring the migrations.
 
+pub mod accounts;
+pub mod auth_sessions;
+pub mod email_links;
+pub mod outbox;
+pub mod product_plates;
 pub mod product_types;
+pub mod products;
 pub mod rule_errors;
 pub mod tenant_hosts;
 pub mod tenants;

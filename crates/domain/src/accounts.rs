@@ -1,0 +1,215 @@
+//! Resident accounts: one login (the e-mail address) for every gemeente, passwords hashed with
+//! argon2id, and login sessions kept in the database so several server instances share them.
+
+use crate::Clock;
+use crate::email::EmailAddress;
+use crate::ids::AccountId;
+use crate::password::NewPassword;
+use crate::ports::StoreError;
+use crate::secret::{RandomError, Token, TokenHash};
+use crate::tenant::Language;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+/// A resident's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Its id.
+    pub id: AccountId,
+    /// The address it logs in with.
+    pub email: EmailAddress,
+    /// The language mails are written in; `None` until the resident chooses.
+    pub language: Option<Language>,
+}
+
+/// An account with its password hash, for login only.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The account.
+    pub account: Account,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// A login session as stored.
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    /// The account it belongs to.
+    pub account: Account,
+    /// When the resident was last seen in it.
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// Accounts and login sessions.
+#[async_trait]
+pub trait AccountRepository: Send + Sync {
+    /// The account with this address, with its password hash.
+    async fn credentials(&self, email: &EmailAddress) -> Result<Option<Credentials>, StoreError>;
+    /// Stores a new login session.
+    async fn create_session(
+        &self,
+        account: AccountId,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The session with this token hash.
+    async fn session(&self, token: &TokenHash) -> Result<Option<StoredSession>, StoreError>;
+    /// Records activity in a session.
+    async fn touch_session(&self, token: &TokenHash, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Ends a session.
+    async fn end_session(&self, token: &TokenHash) -> Result<(), StoreError>;
+}
+
+/// Hashing failed (the parameters are unusable).
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(pub String);
+
+/// Slow, salted hashing of passwords and PINs (argon2id), off the request threads.
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// A PHC string for `secret`.
+    async fn hash(&self, secret: &str) -> Result<String, HashError>;
+    /// Whether `secret` matches `hash`. With `None` it does the same work against a dummy hash and
+    /// answers `false`, so that an unknown address costs as much time as a known one.
+    async fn verify(&self, secret: &str, hash: Option<&str>) -> bool;
+}
+
+/// Time-outs and lifetimes of the login machinery.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthSettings {
+    /// A session without activity for this long has ended.
+    pub idle_timeout: Duration,
+    /// How long a coupling link in an e-mail works.
+    pub coupling_link: Duration,
+}
+
+/// Why a login failed. The resident sees one message for all of these.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Unknown address or wrong password: deliberately one case.
+    #[error("invalid_credentials")]
+    InvalidCredentials,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No token could be made.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// What a session cookie stands for.
+#[derive(Debug, Clone)]
+pub enum SessionState {
+    /// Logged in.
+    Active(Account),
+    /// The session ended through the idle time-out: the login page says so.
+    TimedOut,
+    /// No such session (never was, logged out, or cleaned up).
+    Unknown,
+}
+
+/// A session just started: the token goes into the cookie, once.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The session token.
+    pub token: Token,
+    /// Who logged in.
+    pub account: Account,
+}
+
+/// Sessions are touched at most this often, so that browsing does not write on every page.
+const TOUCH_EVERY_SECONDS: i64 = 30;
+
+/// The login use cases.
+#[derive(Clone)]
+pub struct Accounts {
+    repo: Arc<dyn AccountRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    settings: AuthSettings,
+}
+
+impl Accounts {
+    /// The use cases on their ports.
+    pub fn new(
+        repo: Arc<dyn AccountRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        settings: AuthSettings,
+    ) -> Self {
+        Self {
+            repo,
+            hasher,
+            clock,
+            settings,
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> AuthSettings {
+        self.settings
+    }
+
+    /// The password hasher (coupling creates accounts with it).
+    pub fn hasher(&self) -> &dyn PasswordHasher {
+        self.hasher.as_ref()
+    }
+
+    /// Hashes a new password.
+    pub async fn hash_password(&self, password: &NewPassword) -> Result<String, HashError> {
+        self.hasher.hash(password.expose()).await
+    }
+
+    /// Checks the address and password and starts a session. An unknown address costs the same
+    /// argon2 work as a wrong password and gets the same answer.
+    pub async fn login(&self, email: &str, password: &str) -> Result<SignedIn, LoginError> {
+        let credentials = match EmailAddress::parse(email) {
+            Ok(email) => self.repo.credentials(&email).await?,
+            Err(_) => None,
+        };
+        let ok = self
+            .hasher
+            .verify(
+                password,
+                credentials.as_ref().map(|c| c.password_hash.as_str()),
+            )
+            .await;
+        match credentials {
+            Some(c) if ok => self.start_session(c.account).await,
+            _ => Err(LoginError::InvalidCredentials),
+        }
+    }
+
+    /// Starts a session for an account that just proved itself (login, or a new account).
+    pub async fn start_session(&self, account: Account) -> Result<SignedIn, LoginError> {
+        let token = Token::generate()?;
+        self.repo
+            .create_session(account.id, &token.hash(), self.clock.now())
+            .await?;
+        Ok(SignedIn { token, account })
+    }
+
+    /// What a session cookie stands for now; ends the session when it has been idle too long.
+    pub async fn resume(&self, token: &Token) -> Result<SessionState, StoreError> {
+        let hash = token.hash();
+        let Some(session) = self.repo.session(&hash).await? else {
+            return Ok(SessionState::Unknown);
+        };
+        let now = self.clock.now();
+        if now - session.last_seen_at >= self.settings.idle_timeout {
+            self.repo.end_session(&hash).await?;
+            return Ok(SessionState::TimedOut);
+        }
+        if now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
+            self.repo.touch_session(&hash, now).await?;
+        }
+        Ok(SessionState::Active(session.account))
+    }
+
+    /// Ends the session ([Uitloggen]).
+    pub async fn logout(&self, token: &Token) -> Result<(), StoreError> {
+        self.repo.end_session(&token.hash()).await
+    }
+}

@@ -1,0 +1,488 @@
+//! Products waiting for their resident: issuing a product (with code and PIN for the allocation
+//! letter) and, when it is issued to an e-mail address, the single-use coupling link that couples it
+//! to the account of that address, creating the account when there is none.
+
+use crate::accounts::{Account, AccountRepository, Accounts, LoginError, SignedIn};
+use crate::calendar;
+use crate::email::EmailAddress;
+use crate::ids::{AccountId, ProductId, TenantId};
+use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
+use crate::password::NewPassword;
+use crate::plate::Plate;
+use crate::ports::StoreError;
+use crate::secret::{Pin, ProductCode, RandomError, Token, TokenHash};
+use crate::tenancy::TenantDirectory;
+use crate::tenant::{Code, Language, PublicUrl};
+use crate::{Clock, ProductKind};
+use async_trait::async_trait;
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// A product to store.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    /// Its gemeente.
+    pub tenant: TenantId,
+    /// The code of its product type.
+    pub product_type: Code,
+    /// The code of its zone.
+    pub zone: Code,
+    /// The code on the letter.
+    pub code: ProductCode,
+    /// The argon2id hash of the PIN.
+    pub pin_hash: String,
+    /// Valid from (inclusive).
+    pub valid_from: DateTime<Utc>,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// Its plates (a permit's; a visitor scheme usually has none).
+    pub plates: Vec<Plate>,
+}
+
+/// A coupling link to store with its product.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    /// The hash of the link's token.
+    pub token: TokenHash,
+    /// The address it was sent to.
+    pub email: EmailAddress,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What the store did with a new product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Stored, with its mail queued in the same transaction.
+    Issued(ProductId),
+    /// The random code exists already; draw another.
+    CodeTaken,
+}
+
+/// A product as the coupling page shows it.
+#[derive(Debug, Clone)]
+pub struct ProductSummary {
+    /// Its id.
+    pub id: ProductId,
+    /// Its gemeente.
+    pub tenant: TenantId,
+    /// The gemeente's name.
+    pub tenant_name: String,
+    /// The product type's name.
+    pub type_name: String,
+    /// The zone's name.
+    pub zone_name: String,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// Its owner, once coupled.
+    pub owner: Option<AccountId>,
+}
+
+/// A coupling link as stored.
+#[derive(Debug, Clone)]
+pub struct LinkRecord {
+    /// The address it was sent to.
+    pub email: EmailAddress,
+    /// The product it couples.
+    pub product: ProductSummary,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was used, if it was.
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+/// What the store did when asked to couple.
+#[derive(Debug, Clone)]
+pub enum CoupleOutcome {
+    /// Coupled (now or already to this account), the link used up.
+    Coupled,
+    /// Someone used the link first.
+    LinkUsed,
+    /// The product belongs to another account.
+    OwnedByOther,
+    /// The account was created (coupling without an account).
+    Created(Account),
+    /// An account with the address appeared meanwhile: log in instead.
+    AccountExists,
+}
+
+/// Products, their coupling links and the mails about them.
+#[async_trait]
+pub trait ProductRepository: Send + Sync {
+    /// Stores a product and, when it goes to an address, its link and mail, in one transaction.
+    async fn issue(
+        &self,
+        product: &NewProduct,
+        invite: Option<(&NewLink, &OutgoingMail)>,
+        now: DateTime<Utc>,
+    ) -> Result<IssueOutcome, StoreError>;
+    /// The coupling link with this token hash.
+    async fn coupling_link(&self, token: &TokenHash) -> Result<Option<LinkRecord>, StoreError>;
+    /// Uses the link and couples its product to `account`, in one transaction.
+    async fn couple(
+        &self,
+        token: &TokenHash,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<CoupleOutcome, StoreError>;
+    /// Creates the account of the link's address, uses the link and couples its product, in one
+    /// transaction.
+    async fn couple_new_account(
+        &self,
+        token: &TokenHash,
+        password_hash: &str,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> Result<CoupleOutcome, StoreError>;
+}
+
+/// What `parkportal products issue` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct IssueRequest {
+    /// The gemeente's slug.
+    pub tenant: String,
+    /// The product type's code; default the gemeente's first visitor scheme.
+    pub product_type: Option<String>,
+    /// The zone's code; default the gemeente's first zone.
+    pub zone: Option<String>,
+    /// Where the coupling link goes, if anywhere.
+    pub email: Option<EmailAddress>,
+    /// The plates.
+    pub plates: Vec<Plate>,
+    /// The last valid day; default one year from today.
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// A product just issued: print the code and PIN on the letter, once.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// Its id.
+    pub id: ProductId,
+    /// The code.
+    pub code: ProductCode,
+    /// The PIN (stored only as a hash).
+    pub pin: Pin,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// The address the coupling link was mailed to.
+    pub mailed_to: Option<EmailAddress>,
+}
+
+/// Why issuing failed; each names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// No gemeente with this slug.
+    #[error("no gemeente {0}")]
+    UnknownTenant(String),
+    /// The gemeente has no such product type (or no visitor scheme to default to).
+    #[error("gemeente {tenant} has no product type {code}")]
+    UnknownProductType {
+        /// The gemeente.
+        tenant: String,
+        /// The code asked for.
+        code: String,
+    },
+    /// The gemeente has no such zone (or no zone at all).
+    #[error("gemeente {tenant} has no zone {code}")]
+    UnknownZone {
+        /// The gemeente.
+        tenant: String,
+        /// The code asked for.
+        code: String,
+    },
+    /// The last valid day lies in the past.
+    #[error("the last valid day {0} has passed")]
+    ValidUntilPassed(NaiveDate),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No code, PIN or token could be drawn.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+    /// The PIN could not be hashed.
+    #[error(transparent)]
+    Hash(#[from] crate::accounts::HashError),
+    /// The mail could not be composed.
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+}
+
+/// Why a coupling link cannot be used. Each gets its own clear page.
+#[derive(Debug, thiserror::Error)]
+pub enum CouplingError {
+    /// No such link.
+    #[error("coupling_link_unknown")]
+    Unknown,
+    /// Used before.
+    #[error("coupling_link_used")]
+    Used,
+    /// Past its expiry.
+    #[error("coupling_link_expired")]
+    Expired,
+    /// Logged in as another address than the link was sent to.
+    #[error("coupling_link_foreign")]
+    Foreign,
+    /// The product is already another account's.
+    #[error("product_owned_by_other")]
+    OwnedByOther,
+    /// The address has an account: log in to couple.
+    #[error("account_exists")]
+    AccountExists,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The password could not be hashed.
+    #[error(transparent)]
+    Hash(#[from] crate::accounts::HashError),
+    /// The session could not be started.
+    #[error(transparent)]
+    Login(#[from] LoginError),
+}
+
+/// A usable coupling link, for its page.
+#[derive(Debug, Clone)]
+pub struct CouplingOffer {
+    /// The address the link was sent to (the username of the account).
+    pub email: EmailAddress,
+    /// The product.
+    pub product: ProductSummary,
+    /// Whether that address has an account.
+    pub account_exists: bool,
+}
+
+/// Issuing products and coupling them.
+#[derive(Clone)]
+pub struct ProductDesk {
+    products: Arc<dyn ProductRepository>,
+    accounts_repo: Arc<dyn AccountRepository>,
+    accounts: Accounts,
+    tenants: TenantDirectory,
+    composer: Arc<dyn MailComposer>,
+    clock: Arc<dyn Clock>,
+    platform_url: PublicUrl,
+}
+
+/// Attempts at drawing a free product code before giving up (a clash is already one in 10^14).
+const CODE_ATTEMPTS: usize = 5;
+
+impl ProductDesk {
+    /// The use cases on their ports.
+    pub fn new(
+        products: Arc<dyn ProductRepository>,
+        accounts_repo: Arc<dyn AccountRepository>,
+        accounts: Accounts,
+        tenants: TenantDirectory,
+        composer: Arc<dyn MailComposer>,
+        clock: Arc<dyn Clock>,
+        platform_url: PublicUrl,
+    ) -> Self {
+        Self {
+            products,
+            accounts_repo,
+            accounts,
+            tenants,
+            composer,
+            clock,
+            platform_url,
+        }
+    }
+
+    /// Issues a product; with an address, queues the coupling mail in the same transaction.
+    pub async fn issue(&self, request: IssueRequest) -> Result<Issued, IssueError> {
+        let tenant = self
+            .tenants
+            .by_slug(&request.tenant)
+            .await?
+            .ok_or_else(|| IssueError::UnknownTenant(request.tenant.clone()))?;
+        let overview = self
+            .tenants
+            .overview(tenant.id)
+            .await?
+            .ok_or_else(|| IssueError::UnknownTenant(request.tenant.clone()))?;
+        let product_type = match &request.product_type {
+            Some(code) => overview
+                .product_types
+                .iter()
+                .find(|p| p.code.as_str() == code),
+            None => overview
+                .product_types
+                .iter()
+                .find(|p| p.kind == ProductKind::VisitorScheme),
+        }
+        .ok_or_else(|| IssueError::UnknownProductType {
+            tenant: request.tenant.clone(),
+            code: request
+                .product_type
+                .clone()
+                .unwrap_or_else(|| "(visitor scheme)".into()),
+        })?;
+        let zone = match &request.zone {
+            Some(code) => overview.zones.iter().find(|z| z.code.as_str() == code),
+            None => overview.zones.first(),
+        }
+        .ok_or_else(|| IssueError::UnknownZone {
+            tenant: request.tenant.clone(),
+            code: request
+                .zone
+                .clone()
+                .unwrap_or_else(|| "(first zone)".into()),
+        })?;
+
+        let now = self.clock.now();
+        let tz = tenant.time_zone;
+        let today = calendar::local_date(tz, now);
+        let last_day = match request.valid_until {
+            Some(day) if day < today => return Err(IssueError::ValidUntilPassed(day)),
+            Some(day) => day,
+            None => today
+                .checked_add_months(Months::new(12))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(today),
+        };
+        let valid_until = calendar::day_bounds(tz, last_day).1;
+
+        let pin = Pin::generate()?;
+        let pin_hash = self.accounts.hasher().hash(pin.expose()).await?;
+        let base = tenant.public_url(&self.platform_url);
+        let invite = match &request.email {
+            None => None,
+            Some(email) => {
+                let token = Token::generate()?;
+                let expires_at = now + self.accounts.settings().coupling_link;
+                let language = self
+                    .accounts_repo
+                    .credentials(email)
+                    .await?
+                    .and_then(|c| c.account.language)
+                    .unwrap_or(tenant.default_language);
+                let brand = MailBrand {
+                    tenant: tenant.id,
+                    name: tenant.name.clone(),
+                    logo_url: format!("{base}/logo?v={}", tenant.version),
+                    time_zone: tz,
+                };
+                let message = MailMessage::Coupling {
+                    product: product_type.name.clone(),
+                    zone: zone.name.clone(),
+                    link: format!("{base}/koppel/{}", token.expose()),
+                    expires_at,
+                };
+                let mail = self
+                    .composer
+                    .compose(email, language, Some(&brand), &message)?;
+                let link = NewLink {
+                    token: token.hash(),
+                    email: email.clone(),
+                    expires_at,
+                };
+                Some((link, mail))
+            }
+        };
+        for _ in 0..CODE_ATTEMPTS {
+            let code = ProductCode::generate()?;
+            let product = NewProduct {
+                tenant: tenant.id,
+                product_type: product_type.code.clone(),
+                zone: zone.code.clone(),
+                code: code.clone(),
+                pin_hash: pin_hash.clone(),
+                valid_from: now,
+                valid_until,
+                plates: request.plates.clone(),
+            };
+            let outcome = self
+                .products
+                .issue(&product, invite.as_ref().map(|(l, m)| (l, m)), now)
+                .await?;
+            if let IssueOutcome::Issued(id) = outcome {
+                return Ok(Issued {
+                    id,
+                    code,
+                    pin,
+                    valid_until,
+                    mailed_to: request.email.clone(),
+                });
+            }
+        }
+        Err(IssueError::Store(StoreError::new(
+            "no free product code after several draws",
+        )))
+    }
+
+    async fn usable_link(&self, token: &Token) -> Result<LinkRecord, CouplingError> {
+        let link = self
+            .products
+            .coupling_link(&token.hash())
+            .await?
+            .ok_or(CouplingError::Unknown)?;
+        if link.used_at.is_some() {
+            return Err(CouplingError::Used);
+        }
+        if self.clock.now() >= link.expires_at {
+            return Err(CouplingError::Expired);
+        }
+        Ok(link)
+    }
+
+    /// What the link offers, or why it cannot be used.
+    pub async fn offer(&self, token: &Token) -> Result<CouplingOffer, CouplingError> {
+        let link = self.usable_link(token).await?;
+        let account_exists = self.accounts_repo.credentials(&link.email).await?.is_some();
+        Ok(CouplingOffer {
+            email: link.email,
+            product: link.product,
+            account_exists,
+        })
+    }
+
+    /// [Bevestigen] by the logged-in resident the link was sent to.
+    pub async fn accept(
+        &self,
+        token: &Token,
+        account: &Account,
+    ) -> Result<ProductSummary, CouplingError> {
+        let link = self.usable_link(token).await?;
+        if link.email != account.email {
+            return Err(CouplingError::Foreign);
+        }
+        match self
+            .products
+            .couple(&token.hash(), account.id, self.clock.now())
+            .await?
+        {
+            CoupleOutcome::Coupled | CoupleOutcome::Created(_) => Ok(link.product),
+            CoupleOutcome::LinkUsed => Err(CouplingError::Used),
+            CoupleOutcome::OwnedByOther => Err(CouplingError::OwnedByOther),
+            CoupleOutcome::AccountExists => Err(CouplingError::AccountExists),
+        }
+    }
+
+    /// No account yet: creates one for the link's address with `password`, couples the product and
+    /// starts a session.
+    pub async fn accept_creating_account(
+        &self,
+        token: &Token,
+        password: &NewPassword,
+        language: Language,
+    ) -> Result<(SignedIn, ProductSummary), CouplingError> {
+        let link = self.usable_link(token).await?;
+        if self.accounts_repo.credentials(&link.email).await?.is_some() {
+            return Err(CouplingError::AccountExists);
+        }
+        let hash = self.accounts.hash_password(password).await?;
+        match self
+            .products
+            .couple_new_account(&token.hash(), &hash, language, self.clock.now())
+            .await?
+        {
+            CoupleOutcome::Created(account) => {
+                let signed_in = self.accounts.start_session(account).await?;
+                Ok((signed_in, link.product))
+            }
+            CoupleOutcome::Coupled => Err(CouplingError::AccountExists),
+            CoupleOutcome::LinkUsed => Err(CouplingError::Used),
+            CoupleOutcome::OwnedByOther => Err(CouplingError::OwnedByOther),
+            CoupleOutcome::AccountExists => Err(CouplingError::AccountExists),
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! E-mail: what the domain wants to say ([`MailMessage`]), how it becomes a mail
+//! ([`MailComposer`], templates in the web kit), the outbox every mail leaves from
+//! ([`OutboxRepository`]) and the worker that hands due mails to a [`MailTransport`] with retries
+//! and back-off, so that nothing is lost while the mail server is down.
+
+use crate::email::EmailAddress;
+use crate::ids::{MailId, TenantId};
+use crate::ports::StoreError;
+use crate::tenant::Language;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use std::sync::Arc;
+
+/// The gemeente a mail is about: its name and logo head the mail.
+#[derive(Debug, Clone)]
+pub struct MailBrand {
+    /// The gemeente.
+    pub tenant: TenantId,
+    /// Its name.
+    pub name: String,
+    /// An absolute URL of its logo.
+    pub logo_url: String,
+    /// Its time zone, for dates in the mail.
+    pub time_zone: Tz,
+}
+
+/// What a mail says, before it is put into words.
+#[derive(Debug, Clone)]
+pub enum MailMessage {
+    /// A product waits to be coupled to the recipient's account.
+    Coupling {
+        /// The product type's name ("Bezoekersregeling").
+        product: String,
+        /// The zone's name.
+        zone: String,
+        /// The single-use link.
+        link: String,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// A mail ready for the outbox.
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    /// The recipient.
+    pub to: EmailAddress,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body.
+    pub html: String,
+    /// The gemeente it is about, if any.
+    pub tenant: Option<TenantId>,
+}
+
+/// Composing a mail failed (a template is broken).
+#[derive(Debug, thiserror::Error)]
+#[error("composing a mail failed: {0}")]
+pub struct ComposeError(pub String);
+
+/// Turns a message into a mail in the recipient's language, with the gemeente's name and logo.
+pub trait MailComposer: Send + Sync {
+    /// The mail to `to` saying `message`.
+    fn compose(
+        &self,
+        to: &EmailAddress,
+        language: Language,
+        brand: Option<&MailBrand>,
+        message: &MailMessage,
+    ) -> Result<OutgoingMail, ComposeError>;
+}
+
+/// A mail as the outbox keeps it.
+#[derive(Debug, Clone)]
+pub struct QueuedMail {
+    /// Its id.
+    pub id: MailId,
+    /// The recipient.
+    pub to: String,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body.
+    pub html: String,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// How many times sending failed.
+    pub attempts: i32,
+    /// When it was sent, if it was.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
+/// The outbox table.
+#[async_trait]
+pub trait OutboxRepository: Send + Sync {
+    /// Queues a mail (use cases that write more than a mail queue theirs in their own transaction).
+    async fn enqueue(&self, mail: &OutgoingMail, now: DateTime<Utc>) -> Result<MailId, StoreError>;
+    /// Claims up to `limit` due mails for `lease`: no other worker, in this process or another,
+    /// gets them until the lease ends. A claim is one conditional update per mail, so that two
+    /// workers never claim the same mail.
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<Vec<QueuedMail>, StoreError>;
+    /// Records that a claimed mail went out.
+    async fn mark_sent(&self, id: MailId, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Records a failed attempt and when to try again.
+    async fn mark_failed(
+        &self,
+        id: MailId,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The newest mails, newest first.
+    async fn list(&self, limit: u64) -> Result<Vec<QueuedMail>, StoreError>;
+    /// One mail.
+    async fn get(&self, id: MailId) -> Result<Option<QueuedMail>, StoreError>;
+}
+
+/// Sending failed; the mail stays in the outbox and is tried again later.
+#[derive(Debug, thiserror::Error)]
+#[error("sending failed: {0}")]
+pub struct TransportError(pub String);
+
+/// A way to deliver mail (SMTP in production).
+#[async_trait]
+pub trait MailTransport: Send + Sync {
+    /// Delivers one mail.
+    async fn send(&self, mail: &QueuedMail) -> Result<(), TransportError>;
+}
+
+/// The wait before the next attempt after `attempts` failures: 30 s doubling up to an hour, so a
+/// mail server that is down for a day still gets every mail once it is back.
+pub fn back_off(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 8) - 1).unwrap_or(0);
+    Duration::seconds((30_i64 << exponent).min(3600))
+}
+
+/// Sends what is due from the outbox. Run [`OutboxWorker::run_once`] on every poll; several
+/// instances may run it at once.
+#[derive(Clone)]
+pub struct OutboxWorker {
+    repo: Arc<dyn OutboxRepository>,
+    transport: Arc<dyn MailTransport>,
+    clock: Arc<dyn crate::Clock>,
+}
+
+/// What one run of the worker did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxRun {
+    /// Mails that went out.
+    pub sent: usize,
+    /// Mails that failed and wait for their next attempt.
+    pub failed: usize,
+}
+
+/// How long a claim lasts: longer than any SMTP conversation, short enough that a crashed worker's
+/// mails are soon picked up by another.
+const LEASE_SECONDS: i64 = 120;
+/// Mails per claim.
+const BATCH: u64 = 20;
+
+impl OutboxWorker {
+    /// A worker sending through `transport`.
+    pub fn new(
+        repo: Arc<dyn OutboxRepository>,
+        transport: Arc<dyn MailTransport>,
+        clock: Arc<dyn crate::Clock>,
+    ) -> Self {
+        Self {
+            repo,
+            transport,
+            clock,
+        }
+    }
+
+    /// Claims the due mails and sends them. A failure is kept on its mail (`last_error`, shown by
+    /// `parkportal outbox`); the caller logs the counts.
+    pub async fn run_once(&self) -> Result<OutboxRun, StoreError> {
+        let now = self.clock.now();
+        let due = self
+            .repo
+            .claim_due(now, Duration::seconds(LEASE_SECONDS), BATCH)
+            .await?;
+        let (mut sent, mut failed) = (0, 0);
+        for mail in due {
+            match self.transport.send(&mail).await {
+                Ok(()) => {
+                    self.repo.mark_sent(mail.id, self.clock.now()).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    let next = self.clock.now() + back_off(mail.attempts + 1);
+                    failed += 1;
+                    self.repo.mark_failed(mail.id, &e.0, next).await?;
+                }
+            }
+        }
+        Ok(OutboxRun { sent, failed })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_up_to_an_hour() {
+        assert_eq!(back_off(1), Duration::seconds(30));
+        assert_eq!(back_off(2), Duration::seconds(60));
+        assert_eq!(back_off(5), Duration::seconds(480));
+        assert_eq!(back_off(8), Duration::seconds(3600));
+        assert_eq!(back_off(100), Duration::seconds(3600));
+    }
+}

@@ -1,0 +1,26 @@
+//! The `products` table: products issued to residents.
+
+use sea_orm::entity::prelude::*;
+
+/// A product.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "products")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub tenant_id: i64,
+    pub product_type_id: i64,
+    pub zone_id: i64,
+    pub code: String,
+    pub pin_hash: String,
+    pub valid_from: ChronoDateTimeUtc,
+    pub valid_until: ChronoDateTimeUtc,
+    pub status: String,
+    pub owner_id: Option<i64>,
+    pub issued_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,305 @@
+//! The product repository: products, their plates and coupling links, and the mails about them.
+
+use crate::accounts::to_account;
+use crate::database::Database;
+use crate::entities::{
+    accounts, email_links, product_plates, product_types, products, tenants, zones,
+};
+use crate::outbox::enqueue_on;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parkportal_domain::coupling::{
+    CoupleOutcome, IssueOutcome, LinkRecord, NewLink, NewProduct, ProductSummary,
+};
+use parkportal_domain::mail::OutgoingMail;
+use parkportal_domain::secret::TokenHash;
+use parkportal_domain::{
+    AccountId, EmailAddress, Language, ProductId, ProductRepository, StoreError, TenantId,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
+
+/// Products in the database.
+#[derive(Clone, Debug)]
+pub struct SeaProductRepository {
+    db: Database,
+}
+
+impl SeaProductRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+const COUPLING: &str = "coupling";
+
+async fn id_by_code<C: ConnectionTrait>(
+    conn: &C,
+    tenant: TenantId,
+    product_type: &str,
+    zone: &str,
+) -> Result<(i64, i64), StoreError> {
+    let pt = product_types::Entity::find()
+        .filter(product_types::Column::TenantId.eq(tenant.0))
+        .filter(product_types::Column::Code.eq(product_type))
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .ok_or_else(|| StoreError::new(format!("no product type {product_type}")))?;
+    let z = zones::Entity::find()
+        .filter(zones::Column::TenantId.eq(tenant.0))
+        .filter(zones::Column::Code.eq(zone))
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .ok_or_else(|| StoreError::new(format!("no zone {zone}")))?;
+    Ok((pt.id, z.id))
+}
+
+async fn summary<C: ConnectionTrait>(
+    conn: &C,
+    product: &products::Model,
+) -> Result<ProductSummary, StoreError> {
+    let tenant = tenants::Entity::find_by_id(product.tenant_id)
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .ok_or_else(|| StoreError::new("product without gemeente"))?;
+    let pt = product_types::Entity::find_by_id(product.product_type_id)
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .ok_or_else(|| StoreError::new("product without type"))?;
+    let zone = zones::Entity::find_by_id(product.zone_id)
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .ok_or_else(|| StoreError::new("product without zone"))?;
+    Ok(ProductSummary {
+        id: ProductId(product.id),
+        tenant: TenantId(tenant.id),
+        tenant_name: tenant.name,
+        type_name: pt.name,
+        zone_name: zone.name,
+        valid_until: product.valid_until,
+        owner: product.owner_id.map(AccountId),
+    })
+}
+
+/// Uses the unused, unexpired link `token` (one conditional update: of two racing requests only
+/// one succeeds) and couples its product to `account` unless another account owns it.
+async fn use_link_and_couple(
+    txn: &DatabaseTransaction,
+    token: &TokenHash,
+    account: i64,
+    now: DateTime<Utc>,
+) -> Result<CoupleOutcome, StoreError> {
+    let Some(link) = email_links::Entity::find()
+        .filter(email_links::Column::TokenHash.eq(token.as_str()))
+        .filter(email_links::Column::Purpose.eq(COUPLING))
+        .one(txn)
+        .await
+        .map_err(StoreError::new)?
+    else {
+        return Ok(CoupleOutcome::LinkUsed);
+    };
+    let used = email_links::Entity::update_many()
+        .col_expr(email_links::Column::UsedAt, Expr::value(now))
+        .filter(email_links::Column::Id.eq(link.id))
+        .filter(email_links::Column::UsedAt.is_null())
+        .filter(email_links::Column::ExpiresAt.gt(now))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    if used.rows_affected != 1 {
+        return Ok(CoupleOutcome::LinkUsed);
+    }
+    let Some(product_id) = link.product_id else {
+        return Err(StoreError::new("coupling link without product"));
+    };
+    let coupled = products::Entity::update_many()
+        .col_expr(products::Column::OwnerId, Expr::value(account))
+        .filter(products::Column::Id.eq(product_id))
+        .filter(
+            products::Column::OwnerId
+                .is_null()
+                .or(products::Column::OwnerId.eq(account)),
+        )
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    if coupled.rows_affected != 1 {
+        return Ok(CoupleOutcome::OwnedByOther);
+    }
+    Ok(CoupleOutcome::Coupled)
+}
+
+#[async_trait]
+impl ProductRepository for SeaProductRepository {
+    async fn issue(
+        &self,
+        product: &NewProduct,
+        invite: Option<(&NewLink, &OutgoingMail)>,
+        now: DateTime<Utc>,
+    ) -> Result<IssueOutcome, StoreError> {
+        let txn = self.db.begin_write().await?;
+        let taken = products::Entity::find()
+            .filter(products::Column::Code.eq(product.code.as_str()))
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if taken.is_some() {
+            return Ok(IssueOutcome::CodeTaken);
+        }
+        let (type_id, zone_id) = id_by_code(
+            &txn,
+            product.tenant,
+            product.product_type.as_str(),
+            product.zone.as_str(),
+        )
+        .await?;
+        let row = products::ActiveModel {
+            tenant_id: Set(product.tenant.0),
+            product_type_id: Set(type_id),
+            zone_id: Set(zone_id),
+            code: Set(product.code.as_str().to_owned()),
+            pin_hash: Set(product.pin_hash.clone()),
+            valid_from: Set(product.valid_from),
+            valid_until: Set(product.valid_until),
+            status: Set("active".to_owned()),
+            owner_id: Set(None),
+            issued_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(StoreError::new)?;
+        for (position, plate) in product.plates.iter().enumerate() {
+            product_plates::ActiveModel {
+                product_id: Set(row.id),
+                plate: Set(plate.normalised().to_owned()),
+                country: Set(plate.country().as_str().to_owned()),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        }
+        if let Some((link, mail)) = invite {
+            email_links::ActiveModel {
+                purpose: Set(COUPLING.to_owned()),
+                token_hash: Set(link.token.as_str().to_owned()),
+                email: Set(link.email.as_str().to_owned()),
+                product_id: Set(Some(row.id)),
+                created_at: Set(now),
+                expires_at: Set(link.expires_at),
+                used_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(StoreError::new)?;
+            enqueue_on(&txn, mail, now).await?;
+        }
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(IssueOutcome::Issued(ProductId(row.id)))
+    }
+
+    async fn coupling_link(&self, token: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {
+        let conn = self.db.connection();
+        let Some(link) = email_links::Entity::find()
+            .filter(email_links::Column::TokenHash.eq(token.as_str()))
+            .filter(email_links::Column::Purpose.eq(COUPLING))
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        let Some(product_id) = link.product_id else {
+            return Ok(None);
+        };
+        let Some(product) = products::Entity::find_by_id(product_id)
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(LinkRecord {
+            email: EmailAddress::parse(&link.email)
+                .map_err(|e| StoreError::new(format!("stored e-mail address: {e}")))?,
+            product: summary(conn, &product).await?,
+            expires_at: link.expires_at,
+            used_at: link.used_at,
+        }))
+    }
+
+    async fn couple(
+        &self,
+        token: &TokenHash,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<CoupleOutcome, StoreError> {
+        let txn = self.db.begin_write().await?;
+        let outcome = use_link_and_couple(&txn, token, account.0, now).await?;
+        if matches!(outcome, CoupleOutcome::Coupled) {
+            txn.commit().await.map_err(StoreError::new)?;
+        }
+        Ok(outcome)
+    }
+
+    async fn couple_new_account(
+        &self,
+        token: &TokenHash,
+        password_hash: &str,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> Result<CoupleOutcome, StoreError> {
+        let txn = self.db.begin_write().await?;
+        let Some(link) = email_links::Entity::find()
+            .filter(email_links::Column::TokenHash.eq(token.as_str()))
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(CoupleOutcome::LinkUsed);
+        };
+        let exists = accounts::Entity::find()
+            .filter(accounts::Column::Email.eq(link.email.as_str()))
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if exists.is_some() {
+            return Ok(CoupleOutcome::AccountExists);
+        }
+        // A racing creation of the same address fails on the unique e-mail column and rolls
+        // the whole transaction back; the resident then logs in instead.
+        let created = accounts::ActiveModel {
+            email: Set(link.email.clone()),
+            password_hash: Set(password_hash.to_owned()),
+            language: Set(Some(language.code().to_owned())),
+            created_at: Set(now),
+            password_changed_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        let row = match created {
+            Ok(row) => row,
+            Err(_) => return Ok(CoupleOutcome::AccountExists),
+        };
+        match use_link_and_couple(&txn, token, row.id, now).await? {
+            CoupleOutcome::Coupled => {
+                txn.commit().await.map_err(StoreError::new)?;
+                Ok(CoupleOutcome::Created(to_account(&row)?))
+            }
+            other => Ok(other),
+        }
+    }
+}

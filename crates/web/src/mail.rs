@@ -1,0 +1,95 @@
+//! Mails in words: the [`MailComposer`] that renders a message with the theme's minijinja
+//! templates (`mail/<kind>.txt` and `mail/<kind>.html`) in the recipient's language.
+
+use crate::i18n::Catalogues;
+use crate::templates::Templates;
+use chrono::{DateTime, Locale, Utc};
+use chrono_tz::Tz;
+use minijinja::context;
+use parkportal_domain::mail::{ComposeError, MailBrand, MailMessage, OutgoingMail};
+use parkportal_domain::{EmailAddress, Language, MailComposer, ThemeName};
+use std::sync::Arc;
+
+/// A date and time as residents read it: "maandag 2 maart 2026 om 10:00" in their time zone.
+pub fn local_date_time(at: DateTime<Utc>, tz: Tz, language: Language) -> String {
+    let (locale, pattern) = match language {
+        Language::Nl => (Locale::nl_NL, "%A %-d %B %Y om %H:%M"),
+        Language::En => (Locale::en_GB, "%A %-d %B %Y at %H:%M"),
+    };
+    at.with_timezone(&tz)
+        .format_localized(pattern, locale)
+        .to_string()
+}
+
+/// Composes mails from the default theme's mail templates.
+#[derive(Clone)]
+pub struct TemplateMailComposer {
+    templates: Arc<Templates>,
+    catalogues: Catalogues,
+}
+
+impl TemplateMailComposer {
+    /// A composer on the loaded templates and catalogues.
+    pub fn new(templates: Arc<Templates>, catalogues: Catalogues) -> Self {
+        Self {
+            templates,
+            catalogues,
+        }
+    }
+}
+
+impl MailComposer for TemplateMailComposer {
+    fn compose(
+        &self,
+        to: &EmailAddress,
+        language: Language,
+        brand: Option<&MailBrand>,
+        message: &MailMessage,
+    ) -> Result<OutgoingMail, ComposeError> {
+        let tz = brand.map_or(chrono_tz::Europe::Amsterdam, |b| b.time_zone);
+        let (kind, values) = match message {
+            MailMessage::Coupling {
+                product,
+                zone,
+                link,
+                expires_at,
+            } => (
+                "coupling",
+                context! {
+                    product => product,
+                    zone => zone,
+                    link => link,
+                    expires => local_date_time(*expires_at, tz, language),
+                },
+            ),
+        };
+        let brand_name = brand.map(|b| b.name.clone());
+        let ctx = context! {
+            lang => language.code(),
+            to => to.as_str(),
+            brand_name => brand_name.clone(),
+            logo_url => brand.map(|b| b.logo_url.clone()),
+            ..values
+        };
+        let theme = ThemeName::parse("default").map_err(|e| ComposeError(e.to_string()))?;
+        let render = |name: String| {
+            self.templates
+                .render(&theme, &name, ctx.clone())
+                .map_err(|e| ComposeError(format!("{name}: {e:#}")))
+        };
+        let text = render(format!("mail/{kind}.txt"))?;
+        let html = render(format!("mail/{kind}.html"))?;
+        let name =
+            brand_name.unwrap_or_else(|| self.catalogues.text(language, "platform.name", &[]));
+        let subject =
+            self.catalogues
+                .text(language, &format!("mail.{kind}.subject"), &[("name", name)]);
+        Ok(OutgoingMail {
+            to: to.clone(),
+            subject,
+            text,
+            html,
+            tenant: brand.map(|b| b.tenant),
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! "Inloggen in 2Park": login in two steps (e-mail address, then password) and [Uitloggen].
+
+use crate::preferences::return_path;
+use minijinja::context;
+use parkportal_domain::EmailAddress;
+use parkportal_domain::accounts::LoginError;
+use parkportal_web::auth::{self, SESSION_COOKIE};
+use parkportal_web::cookies;
+use parkportal_web::page::urlencode;
+use parkportal_web::{AppError, PageContext};
+use poem::http::{StatusCode, header};
+use poem::web::{Form, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+/// The query of the login page.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// Where to go after logging in.
+    terug: Option<String>,
+    /// Why the resident is here: `time-out` or `uitgelogd`.
+    reden: Option<String>,
+}
+
+/// The first step: the e-mail address.
+#[derive(Debug, Deserialize)]
+pub struct EmailForm {
+    csrf: String,
+    email: String,
+    #[serde(default)]
+    terug: Option<String>,
+}
+
+/// The second step: the password.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    #[serde(default)]
+    wachtwoord: String,
+    #[serde(default)]
+    terug: Option<String>,
+}
+
+/// The cookie that carries the address from the first step to the second, so that the second
+/// step is a page of its own (reloadable, and back-button safe).
+const EMAIL_COOKIE: &str = "pp_login_email";
+
+fn email_cookie(email: &EmailAddress, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{EMAIL_COOKIE}={}; Path=/; Max-Age=1800; SameSite=Lax; HttpOnly{secure}",
+        urlencode(email.as_str())
+    )
+}
+
+fn remembered_email(req: &poem::Request) -> Option<EmailAddress> {
+    let raw = cookies::get(req, EMAIL_COOKIE)?;
+    EmailAddress::parse(&urldecode(&raw)?).ok()
+}
+
+fn urldecode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn render_step(
+    page: &PageContext,
+    template: &str,
+    status: StatusCode,
+    values: minijinja::Value,
+) -> Result<Response, AppError> {
+    let html = page.render(template, values)?;
+    Ok(html
+        .with_status(status)
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response())
+}
+
+/// `GET /inloggen`: the first step, the e-mail address.
+#[handler]
+pub fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+    let terug = return_path(&page.site, q.terug.as_deref());
+    if page.account.is_some() {
+        return Ok(page.see_other(&terug));
+    }
+    let reason = match q.reden.as_deref() {
+        Some("time-out") => Some("login.timed_out"),
+        Some("uitgelogd") => Some("login.logged_out"),
+        _ if page.timed_out => Some("login.timed_out"),
+        _ => None,
+    };
+    render_step(
+        &page,
+        "login_email.html",
+        StatusCode::OK,
+        context! { terug => terug, reason => reason },
+    )
+}
+
+/// `POST /inloggen`: the address; the password step follows on a page of its own.
+#[handler]
+pub fn submit_email(page: PageContext, Form(f): Form<EmailForm>) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let terug = return_path(&page.site, f.terug.as_deref());
+    let Ok(email) = EmailAddress::parse(&f.email) else {
+        return render_step(
+            &page,
+            "login_email.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { terug => terug, email => f.email, error => "login.email_invalid" },
+        );
+    };
+    let next = format!(
+        "{}?terug={}",
+        page.site.link("/inloggen/wachtwoord"),
+        urlencode(&terug)
+    );
+    let mut resp = page.see_other(&next);
+    let cookie = email_cookie(&email, page.state.settings().secure_cookies());
+    auth::append_cookie(&mut resp, &cookie);
+    Ok(resp)
+}
+
+/// `GET /inloggen/wachtwoord`: the second step, the password.
+#[handler]
+pub fn password_form(
+    page: PageContext,
+    req: &poem::Request,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    let terug = return_path(&page.site, q.terug.as_deref());
+    if page.account.is_some() {
+        return Ok(page.see_other(&terug));
+    }
+    let Some(email) = remembered_email(req) else {
+        return Ok(page.see_other(&format!(
+            "{}?terug={}",
+            page.site.link("/inloggen"),
+            urlencode(&terug)
+        )));
+    };
+    render_step(
+        &page,
+        "login_password.html",
+        StatusCode::OK,
+        context! { terug => terug, email => email.as_str() },
+    )
+}
+
+/// `POST /inloggen/wachtwoord`: checks the password and starts the session.
+#[handler]
+pub async fn submit_password(
+    page: PageContext,
+    req: &poem::Request,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let terug = return_path(&page.site, f.terug.as_deref());
+    let Some(email) = remembered_email(req) else {
+        return Ok(page.see_other(&page.site.link("/inloggen")));
+    };
+    match page
+        .state
+        .accounts()
+        .login(email.as_str(), &f.wachtwoord)
+        .await
+    {
+        Ok(signed_in) => {
+            let secure = page.state.settings().secure_cookies();
+            let mut resp = page.see_other(&terug);
+            for cookie in [
+                auth::session_cookie(&signed_in.token, secure),
+                auth::clear_cookie(EMAIL_COOKIE, secure),
+            ] {
+                auth::append_cookie(&mut resp, &cookie);
+            }
+            Ok(resp)
+        }
+        Err(LoginError::InvalidCredentials) => render_step(
+            &page,
+            "login_password.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { terug => terug, email => email.as_str(), error => "login.invalid" },
+        ),
+        Err(LoginError::Store(e)) => Err(AppError::internal(e)),
+        Err(LoginError::Random(e)) => Err(AppError::internal(e)),
+    }
+}
+
+/// The logout form: only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+/// `POST /uitloggen`: ends the session; the login page follows.
+#[handler]
+pub async fn logout(
+    page: PageContext,
+    req: &poem::Request,
+    Form(f): Form<LogoutForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    if let Some(token) = auth::session_token(req) {
+        page.state.accounts().logout(&token).await?;
+    }
+    let secure = page.state.settings().secure_cookies();
+    let mut resp = page.see_other(&format!("{}?reden=uitgelogd", page.site.link("/inloggen")));
+    auth::append_cookie(&mut resp, &auth::clear_cookie(SESSION_COOKIE, secure));
+    Ok(resp)
+}

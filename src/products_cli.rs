@@ -1,0 +1,180 @@
+//! `parkportal products issue` and `parkportal outbox list|show`: staff's tools until the admin
+//! console exists, using the same use cases as the pages.
+
+use crate::app::{self, StartError};
+use crate::config::Config;
+use crate::wiring;
+use chrono::NaiveDate;
+use parkportal_domain::coupling::IssueRequest;
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::{Clock, EmailAddress, MailId, OutboxRepository, PublicUrl, SystemClock};
+use parkportal_store::SeaOutboxRepository;
+use parkportal_web::i18n::Catalogues;
+use parkportal_web::templates::Templates;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// What `products issue` is given on the command line, before it is parsed into an
+/// [`IssueRequest`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct IssueArgs {
+    /// The gemeente's slug.
+    #[arg(long)]
+    pub tenant: String,
+    /// Product type code (default: the gemeente's first visitor scheme).
+    #[arg(long = "type")]
+    pub product_type: Option<String>,
+    /// Zone code (default: the gemeente's first zone).
+    #[arg(long)]
+    pub zone: Option<String>,
+    /// The resident's e-mail address: a coupling link is mailed there.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Plates, comma-separated (a foreign plate as DE:B-AB123).
+    #[arg(long)]
+    pub plates: Option<String>,
+    /// The last valid day, YYYY-MM-DD (default: one year from today).
+    #[arg(long)]
+    pub valid_until: Option<String>,
+}
+
+fn usage(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// Parses `--plates`: Dutch plates by default, `CC:PLATE` for a foreign one.
+pub fn parse_plates(list: &str) -> Result<Vec<Plate>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (country, plate) = match p.split_once(':') {
+                Some((c, plate)) => (Country::parse(c).map_err(|e| e.to_string())?, plate),
+                None => (Country::NL, p),
+            };
+            Plate::parse(plate, country).map_err(|e| format!("plate {p}: {e}"))
+        })
+        .collect()
+}
+
+/// `parkportal products issue ...`
+pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
+    let email = match args.email.as_deref().map(EmailAddress::parse).transpose() {
+        Ok(e) => e,
+        Err(e) => return usage(format!("--email: {e}")),
+    };
+    let plates = match args.plates.as_deref().map(parse_plates).transpose() {
+        Ok(p) => p.unwrap_or_default(),
+        Err(e) => return usage(format!("--plates: {e}")),
+    };
+    let valid_until = match args
+        .valid_until
+        .as_deref()
+        .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+        .transpose()
+    {
+        Ok(d) => d,
+        Err(e) => return usage(format!("--valid-until must be YYYY-MM-DD: {e}")),
+    };
+    let desk = match open_desk(config).await {
+        Ok(d) => d,
+        Err(e) => return crate::cli::fail(&e),
+    };
+    let request = IssueRequest {
+        tenant: args.tenant,
+        product_type: args.product_type,
+        zone: args.zone,
+        email,
+        plates,
+        valid_until,
+    };
+    match desk.issue(request).await {
+        Ok(issued) => {
+            println!("product:     {}", issued.id);
+            println!("code:        {}", issued.code);
+            println!("pin:         {}", issued.pin.expose());
+            println!(
+                "valid until: {} (UTC, exclusive)",
+                issued.valid_until.format("%Y-%m-%d %H:%M")
+            );
+            match issued.mailed_to {
+                Some(to) => println!("coupling link queued in the outbox for {to}"),
+                None => {
+                    println!("no e-mail address: print the code and PIN on an allocation letter")
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => crate::cli::fail(&e),
+    }
+}
+
+async fn open_desk(config: &Config) -> Result<parkportal_domain::ProductDesk, StartError> {
+    let db = app::open_database(config).await?;
+    let tenants = app::tenant_directory(config, &db)?;
+    let catalogues = Catalogues::embedded().map_err(StartError::Config)?;
+    let templates =
+        Arc::new(Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?);
+    let public = PublicUrl::parse(&config.public_url())
+        .map_err(|e| StartError::Config(format!("server.public_url: {e}")))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let services = wiring::services(config, &db, tenants, clock, templates, catalogues, public)?;
+    Ok(services.desk)
+}
+
+async fn outbox_repo(config: &Config) -> Result<SeaOutboxRepository, StartError> {
+    Ok(SeaOutboxRepository::new(app::open_database(config).await?))
+}
+
+/// `parkportal outbox list`: the newest mails, one per line.
+pub async fn outbox_list(config: &Config, limit: u64) -> ExitCode {
+    let repo = match outbox_repo(config).await {
+        Ok(r) => r,
+        Err(e) => return crate::cli::fail(&e),
+    };
+    match repo.list(limit).await {
+        Ok(mails) => {
+            for m in mails {
+                let state = match (m.sent_at, &m.last_error) {
+                    (Some(at), _) => format!("sent {}", at.format("%Y-%m-%d %H:%M:%S")),
+                    (None, Some(e)) => format!("waiting ({} failed: {e})", m.attempts),
+                    (None, None) => "waiting".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    m.id,
+                    m.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    m.to,
+                    m.subject
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => crate::cli::fail(&e),
+    }
+}
+
+/// `parkportal outbox show ID`: one mail's headers and plain text.
+pub async fn outbox_show(config: &Config, id: i64) -> ExitCode {
+    let repo = match outbox_repo(config).await {
+        Ok(r) => r,
+        Err(e) => return crate::cli::fail(&e),
+    };
+    match repo.get(MailId(id)).await {
+        Ok(Some(m)) => {
+            println!("To: {}", m.to);
+            println!("Subject: {}", m.subject);
+            println!("Queued: {}", m.created_at.to_rfc3339());
+            match m.sent_at {
+                Some(at) => println!("Sent: {}", at.to_rfc3339()),
+                None => println!("Sent: not yet ({} failed attempts)", m.attempts),
+            }
+            println!();
+            println!("{}", m.text);
+            ExitCode::SUCCESS
+        }
+        Ok(None) => usage(format!("no mail {id} in the outbox")),
+        Err(e) => crate::cli::fail(&e),
+    }
+}

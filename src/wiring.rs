@@ -1,0 +1,96 @@
+//! Builds the use cases from the configuration and the database: what the server and the CLI
+//! share, so that a mail queued by `parkportal products issue` is the same as one queued by a page.
+
+use crate::app::StartError;
+use crate::config::Config;
+use crate::passwords::Argon2Hasher;
+use crate::smtp::SmtpTransport;
+use parkportal_domain::{
+    Accounts, AuthSettings, Clock, OutboxRepository, OutboxWorker, ProductDesk, PublicUrl,
+    TenantDirectory,
+};
+use parkportal_store::{Database, SeaAccountRepository, SeaOutboxRepository, SeaProductRepository};
+use parkportal_web::Services;
+use parkportal_web::i18n::Catalogues;
+use parkportal_web::mail::TemplateMailComposer;
+use parkportal_web::templates::Templates;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The use cases on `db`, with links built from `public_url`.
+pub fn services(
+    config: &Config,
+    db: &Database,
+    tenants: TenantDirectory,
+    clock: Arc<dyn Clock>,
+    templates: Arc<Templates>,
+    catalogues: Catalogues,
+    public_url: PublicUrl,
+) -> Result<Services, StartError> {
+    let hasher = Argon2Hasher::new(config.auth.hash_memory_kib, config.auth.hash_iterations)
+        .map_err(|e| StartError::Config(format!("auth: {e}")))?;
+    let accounts_repo = Arc::new(SeaAccountRepository::new(db.clone()));
+    let accounts = Accounts::new(
+        accounts_repo.clone(),
+        Arc::new(hasher),
+        clock.clone(),
+        AuthSettings {
+            idle_timeout: config.auth.idle_timeout.to_chrono(),
+            coupling_link: config.auth.coupling_link.to_chrono(),
+        },
+    );
+    let composer = Arc::new(TemplateMailComposer::new(templates, catalogues));
+    let desk = ProductDesk::new(
+        Arc::new(SeaProductRepository::new(db.clone())),
+        accounts_repo,
+        accounts.clone(),
+        tenants.clone(),
+        composer,
+        clock,
+        public_url,
+    );
+    let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
+    Ok(Services {
+        tenants,
+        accounts,
+        desk,
+        demo_outbox: config.is_demo_mail().then_some(outbox),
+    })
+}
+
+/// The outbox worker of this instance, polling every `outbox.poll_interval` until `stop` turns
+/// true. `None` in demo mode: then mails stay in the outbox for the demo page.
+pub fn spawn_outbox_worker(
+    config: &Config,
+    db: &Database,
+    clock: Arc<dyn Clock>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<Option<JoinHandle<()>>, StartError> {
+    let Some(transport) = SmtpTransport::from_config(&config.smtp).map_err(StartError::Config)?
+    else {
+        tracing::info!("no smtp.host: mails stay in the outbox (demo mode, see /demo/outbox)");
+        return Ok(None);
+    };
+    let worker = OutboxWorker::new(
+        Arc::new(SeaOutboxRepository::new(db.clone())),
+        Arc::new(transport),
+        clock,
+    );
+    let interval = config.outbox.poll_interval.0;
+    Ok(Some(tokio::spawn(async move {
+        loop {
+            match worker.run_once().await {
+                Ok(run) if run.sent + run.failed > 0 => {
+                    tracing::info!(sent = run.sent, failed = run.failed, "outbox");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %parkportal_web::error::chain(&e), "outbox"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => break,
+            }
+        }
+    })))
+}
