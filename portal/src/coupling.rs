@@ -6,7 +6,7 @@ use minijinja::{Value, context};
 use parkportal_domain::coupling::{CouplingError, ProductSummary};
 use parkportal_domain::{NewPassword, Token};
 use parkportal_web::auth;
-use parkportal_web::mail::local_date_time;
+use parkportal_web::dates::last_local_day;
 use parkportal_web::{AppError, PageContext};
 use poem::http::{StatusCode, header};
 use poem::web::{Form, Path};
@@ -14,17 +14,11 @@ use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
 fn product_values(page: &PageContext, p: &ProductSummary) -> Value {
-    let tz = page
-        .site
-        .tenant
-        .as_ref()
-        .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
     context! {
         gemeente => p.tenant_name.clone(),
         name => p.type_name.clone(),
         zone => p.zone_name.clone(),
-        // The product is valid until 00:00 of the day after its last day: show that last day.
-        valid_until => local_date_time(p.valid_until - chrono::Duration::seconds(1), tz, page.prefs.language),
+        valid_until => last_local_day(p.valid_until, p.time_zone, page.prefs.language),
     }
 }
 

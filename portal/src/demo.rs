@@ -3,7 +3,7 @@
 
 use minijinja::context;
 use parkportal_domain::MailId;
-use parkportal_web::mail::local_date_time;
+use parkportal_web::dates::local_date_time;
 use parkportal_web::{AppError, PageContext};
 use poem::handler;
 use poem::web::{Html, Path};

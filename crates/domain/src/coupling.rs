@@ -68,6 +68,8 @@ pub struct ProductSummary {
     pub tenant: TenantId,
     /// The gemeente's name.
     pub tenant_name: String,
+    /// The gemeente's time zone, for its dates.
+    pub time_zone: chrono_tz::Tz,
     /// The product type's name.
     pub type_name: String,
     /// The zone's name.

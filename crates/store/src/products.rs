@@ -82,6 +82,10 @@ async fn summary<C: ConnectionTrait>(
     Ok(ProductSummary {
         id: ProductId(product.id),
         tenant: TenantId(tenant.id),
+        time_zone: tenant
+            .time_zone
+            .parse()
+            .map_err(|e| StoreError::new(format!("stored time zone: {e}")))?,
         tenant_name: tenant.name,
         type_name: pt.name,
         zone_name: zone.name,

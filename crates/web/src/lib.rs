@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod cookies;
+pub mod dates;
 pub mod error;
 pub mod i18n;
 pub mod mail;

@@ -1,25 +1,13 @@
 //! Mails in words: the [`MailComposer`] that renders a message with the theme's minijinja
 //! templates (`mail/<kind>.txt` and `mail/<kind>.html`) in the recipient's language.
 
+use crate::dates::local_date_time;
 use crate::i18n::Catalogues;
 use crate::templates::Templates;
-use chrono::{DateTime, Locale, Utc};
-use chrono_tz::Tz;
 use minijinja::context;
 use parkportal_domain::mail::{ComposeError, MailBrand, MailMessage, OutgoingMail};
 use parkportal_domain::{EmailAddress, Language, MailComposer, ThemeName};
 use std::sync::Arc;
-
-/// A date and time as residents read it: "maandag 2 maart 2026 om 10:00" in their time zone.
-pub fn local_date_time(at: DateTime<Utc>, tz: Tz, language: Language) -> String {
-    let (locale, pattern) = match language {
-        Language::Nl => (Locale::nl_NL, "%A %-d %B %Y om %H:%M"),
-        Language::En => (Locale::en_GB, "%A %-d %B %Y at %H:%M"),
-    };
-    at.with_timezone(&tz)
-        .format_localized(pattern, locale)
-        .to_string()
-}
 
 /// Composes mails from the default theme's mail templates.
 #[derive(Clone)]

@@ -1,6 +1,8 @@
 //! The list of pages the browser checks visit (`pages.toml`) and the rule that every portal route
 //! is either listed or excluded with a reason.
 
+pub mod fixtures;
+
 use serde::Deserialize;
 
 /// `pages.toml`.
@@ -59,6 +61,13 @@ pub struct Exclude {
     pub reason: String,
 }
 
+/// Who can be logged in for a page: nobody, or the demo resident of the fixtures.
+pub const LOGINS: &[&str] = &["none", "resident"];
+/// The data a page can need: the demo gemeenten; with coupling links, a resident and a mail
+/// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}` in `visit`); or the address of
+/// the first login step in its cookie.
+pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step"];
+
 /// Reads `pages.toml`.
 pub fn load(text: &str) -> Result<PageList, String> {
     toml::from_str(text).map_err(|e| format!("pages.toml: {e}"))
@@ -88,13 +97,13 @@ pub fn coverage_problems(list: &PageList, routes: &[&str]) -> Vec<String> {
                 page.path
             ));
         }
-        if page.login != "none" {
+        if !LOGINS.contains(&page.login.as_str()) {
             problems.push(format!(
                 "{}: login {:?} is not known yet",
                 page.path, page.login
             ));
         }
-        if page.fixture != "demo" {
+        if !FIXTURES.contains(&page.fixture.as_str()) {
             problems.push(format!(
                 "{}: fixture {:?} is not known",
                 page.path, page.fixture

@@ -9,7 +9,7 @@
 
 use chrono::{TimeZone, Utc};
 use parkportal::{Application, Config};
-use parkportal_browser_tests::{coverage_problems, load};
+use parkportal_browser_tests::{coverage_problems, fixtures, load};
 use parkportal_domain::FixedClock;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -156,12 +156,19 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
             return ExitCode::FAILURE;
         }
     };
+    let made = match fixtures::make(&app).await {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("cannot make the fixtures: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let shots = std::env::var("SCREENSHOTS").ok().map(PathBuf::from);
     if let Some(dir) = &shots {
         let _ = std::fs::create_dir_all(dir);
     }
     let mut jobs = Vec::new();
-    let mut add = |path: &str, expect: u16, contrast: &str, label: String| {
+    let mut add = |path: &str, expect: u16, contrast: &str, label: String, extra: Vec<Cookie>| {
         for width in &list.widths {
             let screenshot = shots.as_ref().map(|d| {
                 let name = format!("{label}-{width}.png").replace(['/', ':', '?', '=', '&'], "_");
@@ -175,21 +182,36 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                 expect,
                 // Dutch is the default; one scheme of each gemeente runs in English as well.
                 locale: if contrast == "dark" { "en-GB" } else { "nl-NL" },
-                cookies: vec![Cookie {
+                cookies: std::iter::once(Cookie {
                     name: "pp_contrast".into(),
                     value: contrast.into(),
-                }],
+                })
+                .chain(extra.iter().map(|c| Cookie {
+                    name: c.name.clone(),
+                    value: c.value.clone(),
+                }))
+                .collect(),
                 screenshot,
             });
         }
     };
     for page in &list.pages {
-        add(
-            page.url_path(),
-            page.status,
-            "theme",
-            format!("platform{}", page.url_path()),
-        );
+        let mut extra = Vec::new();
+        if page.login == "resident" {
+            extra.push(Cookie {
+                name: "pp_session".into(),
+                value: made.resident_session.clone(),
+            });
+        }
+        if page.fixture == "login-step" {
+            extra.push(Cookie {
+                name: "pp_login_email".into(),
+                value: fixtures::RESIDENT.replace('@', "%40"),
+            });
+        }
+        let visit = made.fill(page.url_path());
+        let label = format!("platform{}-{}", page.url_path(), page.login);
+        add(&visit, page.status, "theme", label, extra);
     }
     for slug in &slugs {
         for path in &list.frame_paths {
@@ -199,6 +221,7 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                     200,
                     contrast,
                     format!("{slug}{path}-{contrast}"),
+                    Vec::new(),
                 );
             }
         }

@@ -1,0 +1,80 @@
+//! The data pages need beyond the demo gemeenten, made through the same use cases as the portal:
+//! coupling links (new, for a resident, used), a resident's session and a mail in the outbox.
+
+use parkportal::Application;
+use parkportal_domain::coupling::IssueRequest;
+use parkportal_domain::{EmailAddress, Language, NewPassword, Token};
+use std::collections::HashMap;
+
+/// The address of the demo resident of the browser checks.
+pub const RESIDENT: &str = "bewoner@example.nl";
+
+/// What the fixtures made: values for `{name}` placeholders in `visit`, and the resident's session.
+pub struct Fixtures {
+    /// Placeholder values.
+    pub values: HashMap<&'static str, String>,
+    /// The session token of the logged-in resident.
+    pub resident_session: String,
+}
+
+impl Fixtures {
+    /// `visit` with its placeholders filled.
+    pub fn fill(&self, visit: &str) -> String {
+        self.values.iter().fold(visit.to_owned(), |v, (k, value)| {
+            v.replace(&format!("{{{k}}}"), value)
+        })
+    }
+}
+
+async fn issue(app: &Application, tenant: &str, email: &str) -> Result<(Token, i64), String> {
+    let state = app.state();
+    state
+        .desk()
+        .issue(IssueRequest {
+            tenant: tenant.into(),
+            email: Some(EmailAddress::parse(email).map_err(|e| e.to_string())?),
+            ..IssueRequest::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    // Demo mode: the mail waits in the outbox; the newest is this one.
+    let outbox = state.demo_outbox().ok_or("no demo outbox")?;
+    let mail = outbox
+        .list(1)
+        .await
+        .map_err(|e| e.to_string())?
+        .pop()
+        .ok_or("no mail")?;
+    let token = mail
+        .text
+        .split("/koppel/")
+        .nth(1)
+        .and_then(|rest| Token::parse(rest.get(..64)?))
+        .ok_or("no coupling link in the mail")?;
+    Ok((token, mail.id.0))
+}
+
+/// Makes every fixture.
+pub async fn make(app: &Application) -> Result<Fixtures, String> {
+    let (new_link, mail_id) = issue(app, "dijkstad", "nieuw@example.nl").await?;
+    let (used_link, _) = issue(app, "dijkstad", RESIDENT).await?;
+    let password = NewPassword::parse("browser checks 2026", "browser checks 2026")
+        .map_err(|e| e.to_string())?;
+    let (signed_in, _) = app
+        .state()
+        .desk()
+        .accept_creating_account(&used_link, &password, Language::Nl)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (resident_link, _) = issue(app, "havenmond", RESIDENT).await?;
+    let values = HashMap::from([
+        ("new_link", new_link.expose().to_owned()),
+        ("used_link", used_link.expose().to_owned()),
+        ("resident_link", resident_link.expose().to_owned()),
+        ("mail_id", mail_id.to_string()),
+    ]);
+    Ok(Fixtures {
+        values,
+        resident_session: signed_in.token.expose().to_owned(),
+    })
+}
