@@ -10,7 +10,7 @@ use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
 use parkportal_store::{Database, DatabaseSettings, SeaRuleRepository, SeaTenantRepository};
-use parkportal_web::auth::Csrf;
+use parkportal_web::auth::{Authenticate, Csrf};
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::observe::Observe;
 use parkportal_web::site::SiteResolver;
@@ -167,6 +167,7 @@ impl Application {
             WebSettings {
                 public_url: public,
                 version: VERSION.to_owned(),
+                client_ip_header: config.server.client_ip_header.clone(),
             },
         );
         let routes = parkportal_web::ops::attach(parkportal_portal::routes()).nest(
@@ -176,6 +177,7 @@ impl Application {
         let app = Route::new()
             .nest("/", routes)
             .with(SiteResolver::new(state.clone()))
+            .with(Authenticate::new(state.clone()))
             .with(Csrf::new(state.clone()))
             .with(Compression::new())
             .with(Observe::new(state.clone()));

@@ -38,6 +38,10 @@ pub struct AuthConfig {
     pub idle_timeout: ConfigDuration,
     /// How long a coupling link in an e-mail works.
     pub coupling_link: ConfigDuration,
+    /// How long a device keeps a login with [Onthoud mij].
+    pub remember_me: ConfigDuration,
+    /// How long a password-reset link works.
+    pub reset_link: ConfigDuration,
     /// argon2id memory in KiB.
     pub hash_memory_kib: u32,
     /// argon2id passes.
@@ -49,6 +53,8 @@ impl Default for AuthConfig {
         Self {
             idle_timeout: ConfigDuration::seconds(15 * 60),
             coupling_link: ConfigDuration::seconds(7 * 86_400),
+            remember_me: ConfigDuration::seconds(30 * 86_400),
+            reset_link: ConfigDuration::seconds(3600),
             hash_memory_kib: 19_456,
             hash_iterations: 2,
         }
@@ -175,6 +181,10 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Seconds that running requests get to finish after SIGTERM.
     pub shutdown_timeout_seconds: u64,
+    /// The header in which a trusted reverse proxy passes the client's address
+    /// (`X-Forwarded-For`); the right-most entry counts. Unset: the peer address counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -184,6 +194,7 @@ impl Default for ServerConfig {
             port: 8080,
             public_url: None,
             shutdown_timeout_seconds: 30,
+            client_ip_header: None,
         }
     }
 }

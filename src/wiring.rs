@@ -5,11 +5,17 @@ use crate::app::StartError;
 use crate::config::Config;
 use crate::passwords::Argon2Hasher;
 use crate::smtp::SmtpTransport;
+use parkportal_domain::captcha::Captchas;
+use parkportal_domain::password_reset::PasswordResets;
+use parkportal_domain::throttle::Throttle;
 use parkportal_domain::{
-    Accounts, AuthSettings, Clock, OutboxRepository, OutboxWorker, ProductDesk, PublicUrl,
-    TenantDirectory,
+    Accounts, AuthSettings, Clock, MailComposer, OutboxRepository, OutboxWorker, ProductDesk,
+    PublicUrl, TenantDirectory,
 };
-use parkportal_store::{Database, SeaAccountRepository, SeaOutboxRepository, SeaProductRepository};
+use parkportal_store::{
+    Database, SeaAccountRepository, SeaCaptchaRepository, SeaOutboxRepository,
+    SeaProductRepository, SeaThrottleRepository,
+};
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::mail::TemplateMailComposer;
@@ -35,12 +41,25 @@ pub fn services(
         accounts_repo.clone(),
         Arc::new(hasher),
         clock.clone(),
+        Throttle::new(Arc::new(SeaThrottleRepository::new(db.clone()))),
         AuthSettings {
             idle_timeout: config.auth.idle_timeout.to_chrono(),
             coupling_link: config.auth.coupling_link.to_chrono(),
+            remember_me: config.auth.remember_me.to_chrono(),
+            reset_link: config.auth.reset_link.to_chrono(),
         },
     );
-    let composer = Arc::new(TemplateMailComposer::new(templates, catalogues));
+    let composer: Arc<dyn MailComposer> =
+        Arc::new(TemplateMailComposer::new(templates, catalogues));
+    let resets = PasswordResets::new(
+        accounts.clone(),
+        Captchas::new(
+            Arc::new(SeaCaptchaRepository::new(db.clone())),
+            clock.clone(),
+        ),
+        composer.clone(),
+        public_url.clone(),
+    );
     let desk = ProductDesk::new(
         Arc::new(SeaProductRepository::new(db.clone())),
         accounts_repo,
@@ -55,6 +74,7 @@ pub fn services(
         tenants,
         accounts,
         desk,
+        resets,
         demo_outbox: config.is_demo_mail().then_some(outbox),
     })
 }

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_create_tenants;
 mod m20261126_000002_create_rules;
 mod m20261126_000003_create_accounts;
+mod m20261126_000004_create_login_protection;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_create_tenants::Migration),
             Box::new(m20261126_000002_create_rules::Migration),
             Box::new(m20261126_000003_create_accounts::Migration),
+            Box::new(m20261126_000004_create_login_protection::Migration),
         ]
     }
 }

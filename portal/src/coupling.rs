@@ -45,6 +45,7 @@ fn problem(page: &PageContext, e: CouplingError) -> Result<Response, AppError> {
         CouplingError::Foreign => ("coupling.foreign", StatusCode::FORBIDDEN),
         CouplingError::OwnedByOther => ("coupling.owned", StatusCode::CONFLICT),
         CouplingError::AccountExists => ("coupling.account_exists", StatusCode::CONFLICT),
+        CouplingError::Blocked(_) => ("coupling.blocked", StatusCode::TOO_MANY_REQUESTS),
         CouplingError::Store(e) => return Err(AppError::internal(e)),
         CouplingError::Hash(e) => return Err(AppError::internal(e)),
         CouplingError::Login(e) => return Err(AppError::internal(e)),
@@ -63,7 +64,7 @@ pub async fn show(page: PageContext, Path(token): Path<String>) -> Result<Respon
     let Some(token) = Token::parse(&token) else {
         return problem(&page, CouplingError::Unknown);
     };
-    let offer = match page.state.desk().offer(&token).await {
+    let offer = match page.state.desk().offer(&token, &page.client).await {
         Ok(offer) => offer,
         Err(e) => return problem(&page, e),
     };
@@ -109,7 +110,7 @@ pub async fn accept(
     };
     let desk = page.state.desk();
     if let Some(account) = &page.account {
-        return match desk.accept(&token, account).await {
+        return match desk.accept(&token, account, &page.client).await {
             Ok(product) => done(&page, &product, None),
             Err(e) => problem(&page, e),
         };
@@ -117,7 +118,7 @@ pub async fn accept(
     let password = match NewPassword::parse(&f.wachtwoord, &f.herhaling) {
         Ok(p) => p,
         Err(problem_) => {
-            let offer = match desk.offer(&token).await {
+            let offer = match desk.offer(&token, &page.client).await {
                 Ok(offer) => offer,
                 Err(e) => return problem(&page, e),
             };
@@ -137,7 +138,7 @@ pub async fn accept(
         }
     };
     match desk
-        .accept_creating_account(&token, &password, page.prefs.language)
+        .accept_creating_account(&token, &password, page.prefs.language, &page.client)
         .await
     {
         Ok((signed_in, product)) => done(&page, &product, Some(&signed_in.token)),

@@ -9,6 +9,7 @@ mod coupling;
 mod demo;
 mod login;
 mod pages;
+mod password_reset;
 mod preferences;
 
 use poem::{EndpointExt, IntoEndpoint, Response, Route, get, post};
@@ -62,6 +63,16 @@ fn table() -> Table {
             ep(get(login::password_form).post(login::submit_password)),
         ),
         ("/uitloggen", RouteKind::Redirect, ep(post(login::logout))),
+        (
+            "/wachtwoord-vergeten",
+            RouteKind::Page,
+            ep(get(password_reset::form).post(password_reset::request)),
+        ),
+        (
+            "/wachtwoord-herstellen/:token",
+            RouteKind::Page,
+            ep(get(password_reset::new_password).post(password_reset::change)),
+        ),
         (
             "/koppel/:token",
             RouteKind::Page,

@@ -37,6 +37,9 @@ pub struct PasswordForm {
     csrf: String,
     #[serde(default)]
     wachtwoord: String,
+    /// [Onthoud mij], present when ticked.
+    #[serde(default)]
+    onthoud: Option<String>,
     #[serde(default)]
     terug: Option<String>,
 }
@@ -171,29 +174,48 @@ pub async fn submit_password(
     let Some(email) = remembered_email(req) else {
         return Ok(page.see_other(&page.site.link("/inloggen")));
     };
-    match page
-        .state
-        .accounts()
-        .login(email.as_str(), &f.wachtwoord)
+    let accounts = page.state.accounts();
+    let failed = |error: String| {
+        render_step(
+            &page,
+            "login_password.html",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            context! { terug => terug.clone(), email => email.as_str(), error => error, remember => f.onthoud.is_some() },
+        )
+    };
+    match accounts
+        .login(email.as_str(), &f.wachtwoord, &page.client)
         .await
     {
         Ok(signed_in) => {
             let secure = page.state.settings().secure_cookies();
             let mut resp = page.see_other(&terug);
-            for cookie in [
-                auth::session_cookie(&signed_in.token, secure),
-                auth::clear_cookie(EMAIL_COOKIE, secure),
-            ] {
-                auth::append_cookie(&mut resp, &cookie);
+            auth::append_cookie(&mut resp, &auth::session_cookie(&signed_in.token, secure));
+            auth::append_cookie(&mut resp, &auth::clear_cookie(EMAIL_COOKIE, secure));
+            if f.onthoud.is_some() {
+                let token = accounts
+                    .remember(signed_in.account.id)
+                    .await
+                    .map_err(AppError::internal)?;
+                let max_age = accounts.settings().remember_me;
+                auth::append_cookie(&mut resp, &auth::remember_cookie(&token, max_age, secure));
             }
             Ok(resp)
         }
-        Err(LoginError::InvalidCredentials) => render_step(
-            &page,
-            "login_password.html",
-            StatusCode::UNPROCESSABLE_ENTITY,
-            context! { terug => terug, email => email.as_str(), error => "login.invalid" },
-        ),
+        Err(LoginError::InvalidCredentials) => failed(page.t("login.invalid")),
+        Err(LoginError::Blocked(b)) => {
+            let tz = page
+                .site
+                .tenant
+                .as_ref()
+                .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
+            let until = b.until.with_timezone(&tz).format("%H:%M:%S").to_string();
+            failed(page.state.catalogues().text(
+                page.prefs.language,
+                "login.blocked",
+                &[("time", until)],
+            ))
+        }
         Err(LoginError::Store(e)) => Err(AppError::internal(e)),
         Err(LoginError::Random(e)) => Err(AppError::internal(e)),
     }
@@ -213,11 +235,22 @@ pub async fn logout(
     Form(f): Form<LogoutForm>,
 ) -> Result<Response, AppError> {
     page.check_csrf(&f.csrf)?;
-    if let Some(token) = auth::session_token(req) {
-        page.state.accounts().logout(&token).await?;
+    let accounts = page.state.accounts();
+    if let Some(token) = &page.session {
+        accounts.logout(token).await?;
+    }
+    // Logging out also makes this device forget the login.
+    if let Some(token) =
+        cookies::get(req, auth::REMEMBER_COOKIE).and_then(|v| parkportal_domain::Token::parse(&v))
+    {
+        accounts.forget(&token).await?;
     }
     let secure = page.state.settings().secure_cookies();
     let mut resp = page.see_other(&format!("{}?reden=uitgelogd", page.site.link("/inloggen")));
     auth::append_cookie(&mut resp, &auth::clear_cookie(SESSION_COOKIE, secure));
+    auth::append_cookie(
+        &mut resp,
+        &auth::clear_cookie(auth::REMEMBER_COOKIE, secure),
+    );
     Ok(resp)
 }

@@ -250,6 +250,20 @@ impl TestApp {
         self.client = client_with(self.jar.clone());
     }
 
+    /// The body of a GET from another device that sends only `cookie` (`name=value`), leaving
+    /// this browser's cookies alone.
+    pub async fn page_with_cookie(&self, path: &str, cookie: &str) -> String {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.url))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The value of cookie `name` in the browser, if set.
     pub fn cookie(&self, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;

@@ -6,10 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: a panic is a failure
 
 mod accounts;
+mod captcha;
 mod cli;
 mod config;
 mod demo_import;
 mod harness;
+mod login_protection;
 mod migrations;
 mod ops;
 mod outbox;

@@ -8,6 +8,7 @@ use crate::password::NewPassword;
 use crate::ports::StoreError;
 use crate::secret::{RandomError, Token, TokenHash};
 use crate::tenant::Language;
+use crate::throttle::{Blocked, FailurePolicy, Throttle, hashed_key};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
@@ -59,6 +60,46 @@ pub trait AccountRepository: Send + Sync {
     async fn touch_session(&self, token: &TokenHash, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Ends a session.
     async fn end_session(&self, token: &TokenHash) -> Result<(), StoreError>;
+    /// Stores a remember-me token.
+    async fn create_remember(
+        &self,
+        account: AccountId,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Replaces the unexpired remember-me token `old` by `new` in one transaction, returning its
+    /// account; `None` when `old` is unknown, used or expired.
+    async fn rotate_remember(
+        &self,
+        old: &TokenHash,
+        new: &TokenHash,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<Account>, StoreError>;
+    /// Revokes a remember-me token.
+    async fn revoke_remember(&self, token: &TokenHash) -> Result<(), StoreError>;
+    /// Stores a password-reset link for an existing account and queues its mail, in one
+    /// transaction.
+    async fn create_reset_link(
+        &self,
+        link: &crate::coupling::NewLink,
+        mail: &crate::mail::OutgoingMail,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The password-reset link with this token hash: its address, expiry and use.
+    async fn reset_link(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<(EmailAddress, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError>;
+    /// Uses the unused, unexpired reset link, sets the account's password and ends all its
+    /// sessions and remember-me tokens, in one transaction. `None` when the link is used up.
+    async fn reset_password(
+        &self,
+        token: &TokenHash,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>, StoreError>;
 }
 
 /// Hashing failed (the parameters are unusable).
@@ -83,6 +124,10 @@ pub struct AuthSettings {
     pub idle_timeout: Duration,
     /// How long a coupling link in an e-mail works.
     pub coupling_link: Duration,
+    /// How long a device remembers a login ([Onthoud mij]).
+    pub remember_me: Duration,
+    /// How long a password-reset link works.
+    pub reset_link: Duration,
 }
 
 /// Why a login failed. The resident sees one message for all of these.
@@ -91,6 +136,9 @@ pub enum LoginError {
     /// Unknown address or wrong password: deliberately one case.
     #[error("invalid_credentials")]
     InvalidCredentials,
+    /// Too many failures in a row for this address or from this client: wait.
+    #[error(transparent)]
+    Blocked(#[from] Blocked),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -128,7 +176,17 @@ pub struct Accounts {
     repo: Arc<dyn AccountRepository>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
+    throttle: Throttle,
     settings: AuthSettings,
+}
+
+/// The throttle keys of a login attempt: the address (whether or not it has an account) and the
+/// client it came from.
+pub fn login_keys(email: &str, client: &str) -> Vec<String> {
+    vec![
+        hashed_key("login:account", &email.trim().to_lowercase()),
+        hashed_key("login:client", client),
+    ]
 }
 
 impl Accounts {
@@ -137,14 +195,31 @@ impl Accounts {
         repo: Arc<dyn AccountRepository>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
+        throttle: Throttle,
         settings: AuthSettings,
     ) -> Self {
         Self {
             repo,
             hasher,
             clock,
+            throttle,
             settings,
         }
+    }
+
+    /// The account repository (for the use cases built on this one).
+    pub fn repository(&self) -> &Arc<dyn AccountRepository> {
+        &self.repo
+    }
+
+    /// The counters of failures.
+    pub fn throttle(&self) -> &Throttle {
+        &self.throttle
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The settings.
@@ -163,8 +238,18 @@ impl Accounts {
     }
 
     /// Checks the address and password and starts a session. An unknown address costs the same
-    /// argon2 work as a wrong password and gets the same answer.
-    pub async fn login(&self, email: &str, password: &str) -> Result<SignedIn, LoginError> {
+    /// argon2 work as a wrong password and gets the same answer. After ten failures in a row for
+    /// the address or from the client (`client`, its network address) the next attempts wait,
+    /// even with the right password, for a delay that grows with every further failure.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<SignedIn, LoginError> {
+        let keys = login_keys(email, client);
+        let now = self.clock.now();
+        self.throttle.check(&keys, now).await??;
         let credentials = match EmailAddress::parse(email) {
             Ok(email) => self.repo.credentials(&email).await?,
             Err(_) => None,
@@ -177,9 +262,54 @@ impl Accounts {
             )
             .await;
         match credentials {
-            Some(c) if ok => self.start_session(c.account).await,
-            _ => Err(LoginError::InvalidCredentials),
+            Some(c) if ok => {
+                self.throttle.succeed(&keys).await?;
+                self.start_session(c.account).await
+            }
+            _ => {
+                self.throttle.fail(&keys, now, FailurePolicy::LOGIN).await?;
+                Err(LoginError::InvalidCredentials)
+            }
         }
+    }
+
+    /// [Onthoud mij]: a token that lets this device start a new session after the time-out.
+    pub async fn remember(&self, account: AccountId) -> Result<Token, LoginError> {
+        let token = Token::generate()?;
+        let now = self.clock.now();
+        self.repo
+            .create_remember(account, &token.hash(), now, now + self.settings.remember_me)
+            .await?;
+        Ok(token)
+    }
+
+    /// Starts a new session from a remember-me token and replaces the token (a stolen, already
+    /// used token is then worthless). `None` when the token is unknown, used or expired.
+    pub async fn resume_remembered(
+        &self,
+        token: &Token,
+    ) -> Result<Option<(SignedIn, Token)>, LoginError> {
+        let next = Token::generate()?;
+        let now = self.clock.now();
+        let Some(account) = self
+            .repo
+            .rotate_remember(
+                &token.hash(),
+                &next.hash(),
+                now,
+                now + self.settings.remember_me,
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let signed_in = self.start_session(account).await?;
+        Ok(Some((signed_in, next)))
+    }
+
+    /// Forgets a remember-me token ([Uitloggen]).
+    pub async fn forget(&self, token: &Token) -> Result<(), StoreError> {
+        self.repo.revoke_remember(&token.hash()).await
     }
 
     /// Starts a session for an account that just proved itself (login, or a new account).

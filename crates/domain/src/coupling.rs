@@ -13,6 +13,7 @@ use crate::ports::StoreError;
 use crate::secret::{Pin, ProductCode, RandomError, Token, TokenHash};
 use crate::tenancy::TenantDirectory;
 use crate::tenant::{Code, Language, PublicUrl};
+use crate::throttle::{FailurePolicy, hashed_key};
 use crate::{Clock, ProductKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Months, NaiveDate, Utc};
@@ -224,6 +225,9 @@ pub enum CouplingError {
     /// Logged in as another address than the link was sent to.
     #[error("coupling_link_foreign")]
     Foreign,
+    /// Too many links that do not exist from this client.
+    #[error(transparent)]
+    Blocked(#[from] crate::throttle::Blocked),
     /// The product is already another account's.
     #[error("product_owned_by_other")]
     OwnedByOther,
@@ -411,12 +415,17 @@ impl ProductDesk {
         )))
     }
 
-    async fn usable_link(&self, token: &Token) -> Result<LinkRecord, CouplingError> {
-        let link = self
-            .products
-            .coupling_link(&token.hash())
-            .await?
-            .ok_or(CouplingError::Unknown)?;
+    /// The link, unless it is used or expired. A client that keeps trying links that do not
+    /// exist is guessing: after [`FailurePolicy::LINKS`] it has to wait.
+    async fn usable_link(&self, token: &Token, client: &str) -> Result<LinkRecord, CouplingError> {
+        let throttle = self.accounts.throttle();
+        let keys = [hashed_key("coupling:client", client)];
+        let now = self.clock.now();
+        throttle.check(&keys, now).await??;
+        let Some(link) = self.products.coupling_link(&token.hash()).await? else {
+            throttle.fail(&keys, now, FailurePolicy::LINKS).await?;
+            return Err(CouplingError::Unknown);
+        };
         if link.used_at.is_some() {
             return Err(CouplingError::Used);
         }
@@ -427,8 +436,8 @@ impl ProductDesk {
     }
 
     /// What the link offers, or why it cannot be used.
-    pub async fn offer(&self, token: &Token) -> Result<CouplingOffer, CouplingError> {
-        let link = self.usable_link(token).await?;
+    pub async fn offer(&self, token: &Token, client: &str) -> Result<CouplingOffer, CouplingError> {
+        let link = self.usable_link(token, client).await?;
         let account_exists = self.accounts_repo.credentials(&link.email).await?.is_some();
         Ok(CouplingOffer {
             email: link.email,
@@ -442,8 +451,9 @@ impl ProductDesk {
         &self,
         token: &Token,
         account: &Account,
+        client: &str,
     ) -> Result<ProductSummary, CouplingError> {
-        let link = self.usable_link(token).await?;
+        let link = self.usable_link(token, client).await?;
         if link.email != account.email {
             return Err(CouplingError::Foreign);
         }
@@ -466,8 +476,9 @@ impl ProductDesk {
         token: &Token,
         password: &NewPassword,
         language: Language,
+        client: &str,
     ) -> Result<(SignedIn, ProductSummary), CouplingError> {
-        let link = self.usable_link(token).await?;
+        let link = self.usable_link(token, client).await?;
         if self.accounts_repo.credentials(&link.email).await?.is_some() {
             return Err(CouplingError::AccountExists);
         }

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod captcha;
 pub mod clock;
 pub mod coupling;
 pub mod email;
@@ -14,6 +15,7 @@ pub mod ids;
 pub mod logo;
 pub mod mail;
 pub mod password;
+pub mod password_reset;
 pub mod plate;
 pub mod ports;
 pub mod product_type;
@@ -22,6 +24,7 @@ pub mod secret;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;
+pub mod throttle;
 
 pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordHasher};
 pub use clock::{Clock, FixedClock, SystemClock};

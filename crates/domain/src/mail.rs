@@ -39,6 +39,13 @@ pub enum MailMessage {
         /// When the link stops working.
         expires_at: DateTime<Utc>,
     },
+    /// A link to set a new password ("Wachtwoord vergeten?").
+    PasswordReset {
+        /// The single-use link.
+        link: String,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
 }
 
 /// A mail ready for the outbox.

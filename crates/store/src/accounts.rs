@@ -1,15 +1,21 @@
 //! The account repository: accounts and their login sessions.
 
 use crate::database::Database;
-use crate::entities::{accounts, auth_sessions};
+use crate::entities::{accounts, auth_sessions, email_links, remember_tokens};
+use crate::outbox::enqueue_on;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::accounts::{Credentials, StoredSession};
+use parkportal_domain::coupling::NewLink;
+use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::secret::TokenHash;
 use parkportal_domain::{
     Account, AccountId, AccountRepository, EmailAddress, Language, StoreError,
 };
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+const PASSWORD_RESET: &str = "password_reset";
 
 /// Accounts in the database.
 #[derive(Clone, Debug)]
@@ -115,5 +121,179 @@ impl AccountRepository for SeaAccountRepository {
             .await
             .map_err(StoreError::new)?;
         Ok(())
+    }
+
+    async fn create_remember(
+        &self,
+        account: AccountId,
+        token: &TokenHash,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        remember_tokens::ActiveModel {
+            token_hash: Set(token.as_str().to_owned()),
+            account_id: Set(account.0),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            ..Default::default()
+        }
+        .insert(self.db.connection())
+        .await
+        .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn rotate_remember(
+        &self,
+        old: &TokenHash,
+        new: &TokenHash,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<Account>, StoreError> {
+        let txn = self.db.begin_write().await?;
+        let Some(row) = remember_tokens::Entity::find()
+            .filter(remember_tokens::Column::TokenHash.eq(old.as_str()))
+            .filter(remember_tokens::Column::ExpiresAt.gt(now))
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        // Deleting by id and checking the count makes two racing uses of one token yield one
+        // session: the loser deletes nothing and gets nothing.
+        let deleted = remember_tokens::Entity::delete_by_id(row.id)
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if deleted.rows_affected != 1 {
+            return Ok(None);
+        }
+        let Some(account) = accounts::Entity::find_by_id(row.account_id)
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        remember_tokens::ActiveModel {
+            token_hash: Set(new.as_str().to_owned()),
+            account_id: Set(row.account_id),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(StoreError::new)?;
+        txn.commit().await.map_err(StoreError::new)?;
+        to_account(&account).map(Some)
+    }
+
+    async fn revoke_remember(&self, token: &TokenHash) -> Result<(), StoreError> {
+        remember_tokens::Entity::delete_many()
+            .filter(remember_tokens::Column::TokenHash.eq(token.as_str()))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn create_reset_link(
+        &self,
+        link: &NewLink,
+        mail: &OutgoingMail,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().await?;
+        email_links::ActiveModel {
+            purpose: Set(PASSWORD_RESET.to_owned()),
+            token_hash: Set(link.token.as_str().to_owned()),
+            email: Set(link.email.as_str().to_owned()),
+            product_id: Set(None),
+            created_at: Set(now),
+            expires_at: Set(link.expires_at),
+            used_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(StoreError::new)?;
+        enqueue_on(&txn, mail, now).await?;
+        txn.commit().await.map_err(StoreError::new)
+    }
+
+    async fn reset_link(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<(EmailAddress, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError> {
+        let row = email_links::Entity::find()
+            .filter(email_links::Column::TokenHash.eq(token.as_str()))
+            .filter(email_links::Column::Purpose.eq(PASSWORD_RESET))
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        row.map(|r| {
+            let email = EmailAddress::parse(&r.email)
+                .map_err(|e| StoreError::new(format!("stored e-mail address: {e}")))?;
+            Ok((email, r.expires_at, r.used_at))
+        })
+        .transpose()
+    }
+
+    async fn reset_password(
+        &self,
+        token: &TokenHash,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>, StoreError> {
+        let txn = self.db.begin_write().await?;
+        let Some(link) = email_links::Entity::find()
+            .filter(email_links::Column::TokenHash.eq(token.as_str()))
+            .filter(email_links::Column::Purpose.eq(PASSWORD_RESET))
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        let used = email_links::Entity::update_many()
+            .col_expr(email_links::Column::UsedAt, Expr::value(now))
+            .filter(email_links::Column::Id.eq(link.id))
+            .filter(email_links::Column::UsedAt.is_null())
+            .filter(email_links::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if used.rows_affected != 1 {
+            return Ok(None);
+        }
+        let Some(account) = accounts::Entity::find()
+            .filter(accounts::Column::Email.eq(link.email.as_str()))
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        accounts::Entity::update_many()
+            .col_expr(accounts::Column::PasswordHash, Expr::value(password_hash))
+            .col_expr(accounts::Column::PasswordChangedAt, Expr::value(now))
+            .filter(accounts::Column::Id.eq(account.id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        auth_sessions::Entity::delete_many()
+            .filter(auth_sessions::Column::AccountId.eq(account.id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        remember_tokens::Entity::delete_many()
+            .filter(remember_tokens::Column::AccountId.eq(account.id))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        txn.commit().await.map_err(StoreError::new)?;
+        to_account(&account).map(Some)
     }
 }

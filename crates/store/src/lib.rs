@@ -4,6 +4,7 @@
 mod accounts;
 mod database;
 mod entities;
+mod guards;
 mod outbox;
 mod products;
 mod rules;
@@ -11,6 +12,7 @@ mod tenants;
 
 pub use accounts::SeaAccountRepository;
 pub use database::{Backend, Database, DatabaseSettings, redact_url};
+pub use guards::{SeaCaptchaRepository, SeaThrottleRepository};
 pub use outbox::SeaOutboxRepository;
 pub use products::SeaProductRepository;
 pub use rules::SeaRuleRepository;

@@ -50,6 +50,13 @@ impl MailComposer for TemplateMailComposer {
                     expires => local_date_time(*expires_at, tz, language),
                 },
             ),
+            MailMessage::PasswordReset { link, expires_at } => (
+                "password_reset",
+                context! {
+                    link => link,
+                    expires => local_date_time(*expires_at, tz, language),
+                },
+            ),
         };
         let brand_name = brand.map(|b| b.name.clone());
         let ctx = context! {

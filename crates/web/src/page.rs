@@ -1,7 +1,7 @@
 //! Rendering pages inside the frame the manual describes (header with menu icon, gemeente or
 //! product in the middle, balance on the right; footer with the accessibility statement).
 
-use crate::auth::{self, CsrfToken};
+use crate::auth::{ClientAddress, CsrfToken, Visitor};
 use crate::error::AppError;
 use crate::observe::RequestId;
 use crate::prefs::Prefs;
@@ -10,7 +10,6 @@ use crate::state::AppState;
 use minijinja::Value;
 use minijinja::context;
 use parkportal_domain::Account;
-use parkportal_domain::accounts::SessionState;
 use poem::http::{StatusCode, header};
 use poem::web::Html;
 use poem::{FromRequest, Request, RequestBody, Response};
@@ -35,6 +34,10 @@ pub struct PageContext {
     pub timed_out: bool,
     /// The CSRF token the page's forms carry.
     pub csrf: String,
+    /// The session token of the logged-in resident.
+    pub session: Option<parkportal_domain::Token>,
+    /// The network address the request came from.
+    pub client: String,
 }
 
 impl PageContext {
@@ -50,28 +53,22 @@ impl PageContext {
             .data::<CsrfToken>()
             .map(|c| c.0.clone())
             .unwrap_or_default();
+        let visitor = req.data::<Visitor>().cloned().unwrap_or_default();
+        let client = req
+            .data::<ClientAddress>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.clone());
         Self {
             state,
             site,
             prefs,
             request_id,
             path,
-            account: None,
-            timed_out: false,
+            account: visitor.account,
+            session: visitor.session,
+            timed_out: visitor.timed_out,
             csrf,
+            client,
         }
-    }
-
-    /// Resolves the session cookie: the account, or whether the session timed out.
-    async fn resolve_session(&mut self, req: &Request) -> Result<(), AppError> {
-        if let Some(token) = auth::session_token(req) {
-            match self.state.accounts().resume(&token).await? {
-                SessionState::Active(account) => self.account = Some(account),
-                SessionState::TimedOut => self.timed_out = true,
-                SessionState::Unknown => {}
-            }
-        }
-        Ok(())
     }
 
     /// Refuses a form whose CSRF field does not match the cookie.
@@ -143,9 +140,7 @@ impl<'a> FromRequest<'a> for PageContext {
             .cloned()
             .ok_or_else(|| AppError::internal("no application state"))?;
         let site = req.data::<Site>().cloned().unwrap_or_else(Site::platform);
-        let mut page = Self::from_parts(state, site, req);
-        page.resolve_session(req).await?;
-        Ok(page)
+        Ok(Self::from_parts(state, site, req))
     }
 }
 

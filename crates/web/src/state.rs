@@ -4,6 +4,7 @@
 use crate::i18n::Catalogues;
 use crate::metrics::Metrics;
 use crate::templates::Templates;
+use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::{
     Accounts, Clock, OutboxRepository, ProductDesk, PublicUrl, Readiness, TenantDirectory,
 };
@@ -16,6 +17,9 @@ pub struct WebSettings {
     pub public_url: PublicUrl,
     /// The version shown in "Over Parkportal".
     pub version: String,
+    /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`);
+    /// without one the peer address counts.
+    pub client_ip_header: Option<String>,
 }
 
 impl WebSettings {
@@ -34,6 +38,8 @@ pub struct Services {
     pub accounts: Accounts,
     /// Issuing and coupling products.
     pub desk: ProductDesk,
+    /// "Wachtwoord vergeten?" and the captcha.
+    pub resets: PasswordResets,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
     pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
 }
@@ -90,6 +96,11 @@ impl AppState {
     /// Issuing and coupling products.
     pub fn desk(&self) -> &ProductDesk {
         &self.inner.services.desk
+    }
+
+    /// "Wachtwoord vergeten?" and the captcha.
+    pub fn resets(&self) -> &PasswordResets {
+        &self.inner.services.resets
     }
 
     /// The outbox for the demo page, when there is no SMTP server.

@@ -54,6 +54,34 @@ async fn issue(app: &Application, tenant: &str, email: &str) -> Result<(Token, i
     Ok((token, mail.id.0))
 }
 
+/// A password-reset link for the resident, answering the captcha the way the pages' store keeps
+/// it: the browser checks only look at the page the link opens.
+async fn reset(app: &Application) -> Result<Token, String> {
+    let state = app.state();
+    let token = Token::generate().map_err(|e| e.to_string())?;
+    let now = chrono::Utc::now();
+    let link = parkportal_domain::coupling::NewLink {
+        token: token.hash(),
+        email: EmailAddress::parse(RESIDENT).map_err(|e| e.to_string())?,
+        // Far ahead of the fixed clock of the checks.
+        expires_at: now + chrono::Duration::days(3650),
+    };
+    let mail = parkportal_domain::mail::OutgoingMail {
+        to: link.email.clone(),
+        subject: "browser checks".into(),
+        text: String::new(),
+        html: String::new(),
+        tenant: None,
+    };
+    state
+        .accounts()
+        .repository()
+        .create_reset_link(&link, &mail, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(token)
+}
+
 /// Makes every fixture.
 pub async fn make(app: &Application) -> Result<Fixtures, String> {
     let (new_link, mail_id) = issue(app, "dijkstad", "nieuw@example.nl").await?;
@@ -63,15 +91,17 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
     let (signed_in, _) = app
         .state()
         .desk()
-        .accept_creating_account(&used_link, &password, Language::Nl)
+        .accept_creating_account(&used_link, &password, Language::Nl, "browser")
         .await
         .map_err(|e| e.to_string())?;
     let (resident_link, _) = issue(app, "havenmond", RESIDENT).await?;
+    let reset_link = reset(app).await?;
     let values = HashMap::from([
         ("new_link", new_link.expose().to_owned()),
         ("used_link", used_link.expose().to_owned()),
         ("resident_link", resident_link.expose().to_owned()),
         ("mail_id", mail_id.to_string()),
+        ("reset_link", reset_link.expose().to_owned()),
     ]);
     Ok(Fixtures {
         values,

@@ -64,7 +64,8 @@ pub struct Exclude {
 /// Who can be logged in for a page: nobody, or the demo resident of the fixtures.
 pub const LOGINS: &[&str] = &["none", "resident"];
 /// The data a page can need: the demo gemeenten; with coupling links, a resident and a mail
-/// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}` in `visit`); or the address of
+/// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}`, `{reset_link}` in `visit`); or
+/// the address of
 /// the first login step in its cookie.
 pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step"];
 

@@ -2,12 +2,15 @@
 
 pub mod accounts;
 pub mod auth_sessions;
+pub mod captchas;
 pub mod email_links;
 pub mod outbox;
 pub mod product_plates;
 pub mod product_types;
 pub mod products;
+pub mod remember_tokens;
 pub mod rule_errors;
 pub mod tenant_hosts;
 pub mod tenants;
+pub mod throttles;
 pub mod zones;
