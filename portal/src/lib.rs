@@ -43,6 +43,15 @@ fn table() -> Table {
     }
     let api = api::service();
     let spec = api.spec_endpoint();
+    // Swagger UI is one self-contained page (its script and styles inline, nothing fetched from
+    // elsewhere), so it gets a policy of its own that allows inline code on this path only.
+    let docs = api
+        .swagger_ui()
+        .with(poem::middleware::SetHeader::new().overriding(
+        poem::http::header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ));
     vec![
         ("/", RouteKind::Page, ep(get(pages::home))),
         ("/menu", RouteKind::Page, ep(get(pages::menu))),
@@ -89,6 +98,7 @@ fn table() -> Table {
         ("/theme.css", RouteKind::Asset, ep(get(assets::theme_css))),
         ("/logo", RouteKind::Asset, ep(get(assets::logo))),
         ("/api/openapi.json", RouteKind::Api, ep(spec)),
+        ("/api/docs", RouteKind::Api, ep(docs)),
         ("/api", RouteKind::Api, ep(api)),
     ]
 }
@@ -98,7 +108,7 @@ pub fn routes() -> Route {
     table()
         .into_iter()
         .fold(Route::new(), |route, (path, kind, endpoint)| match kind {
-            RouteKind::Api if path == "/api" => route.nest(path, endpoint),
+            RouteKind::Api if matches!(path, "/api" | "/api/docs") => route.nest(path, endpoint),
             _ => route.at(path, endpoint),
         })
 }

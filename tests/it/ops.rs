@@ -94,5 +94,5 @@ async fn a_failing_database_gives_a_500_page_with_the_request_id_and_no_internal
     let api = app.get("/api/v1/tenants").send().await.unwrap();
     assert_eq!(api.status(), 500);
     let json: serde_json::Value = api.json().await.unwrap();
-    assert_eq!(json["code"], "internal_error");
+    assert_eq!(json["error"]["code"], "internal_error");
 }

@@ -165,7 +165,7 @@ async fn the_api_lists_gemeenten_and_the_spec_is_served() {
     let missing = app.get("/api/v1/nothing").send().await.unwrap();
     assert_eq!(missing.status(), 404);
     let body: serde_json::Value = missing.json().await.unwrap();
-    assert_eq!(body["code"], "not_found");
+    assert_eq!(body["error"]["code"], "not_found");
 }
 
 #[tokio::test]

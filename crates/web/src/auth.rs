@@ -38,6 +38,8 @@ pub struct Visitor {
     pub session: Option<Token>,
     /// Whether the request's session just ended through the idle time-out.
     pub timed_out: bool,
+    /// Whether the session came as `Authorization: Bearer` (the JSON API accepts only that).
+    pub bearer: bool,
 }
 
 /// The network address a request came from, for the limits on guessing: the peer, or the
@@ -105,6 +107,7 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
                 SessionState::Active(account) => {
                     visitor.account = Some(account);
                     visitor.session = Some(token);
+                    visitor.bearer = from_bearer.is_some();
                     return Ok((visitor, Vec::new()));
                 }
                 SessionState::TimedOut => visitor.timed_out = true,
@@ -135,6 +138,7 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
                         account: Some(signed_in.account),
                         session: Some(signed_in.token),
                         timed_out: false,
+                        bearer: false,
                     },
                     cookies,
                 ))

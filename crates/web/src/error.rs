@@ -82,3 +82,38 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     }
     text
 }
+
+/// A refusal of the JSON API: a status, a stable code and a message in the caller's language,
+/// answered as `{"error": {"code": ..., "message": ...}}`. The site layer passes it through as is.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}")]
+pub struct ApiFailure {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The stable code.
+    pub code: &'static str,
+    /// The translated message.
+    pub message: String,
+}
+
+impl ApiFailure {
+    /// The JSON body.
+    pub fn body(&self, request_id: &str) -> serde_json::Value {
+        serde_json::json!({
+            "error": { "code": self.code, "message": self.message, "request_id": request_id }
+        })
+    }
+}
+
+impl ResponseError for ApiFailure {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn as_response(&self) -> poem::Response {
+        poem::Response::builder()
+            .status(self.status)
+            .content_type("application/json")
+            .body(self.body("").to_string())
+    }
+}

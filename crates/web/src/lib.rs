@@ -19,7 +19,7 @@ pub mod site;
 pub mod state;
 pub mod templates;
 
-pub use error::AppError;
+pub use error::{ApiFailure, AppError};
 pub use page::PageContext;
 pub use prefs::{Contrast, Prefs};
 pub use site::{Site, SiteEndpoint};

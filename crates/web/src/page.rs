@@ -36,6 +36,8 @@ pub struct PageContext {
     pub csrf: String,
     /// The session token of the logged-in resident.
     pub session: Option<parkportal_domain::Token>,
+    /// Whether that session came as `Authorization: Bearer`.
+    pub bearer: bool,
     /// The network address the request came from.
     pub client: String,
 }
@@ -65,6 +67,7 @@ impl PageContext {
             path,
             account: visitor.account,
             session: visitor.session,
+            bearer: visitor.bearer,
             timed_out: visitor.timed_out,
             csrf,
             client,

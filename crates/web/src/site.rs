@@ -4,7 +4,7 @@
 //! page exists under both forms) or else by the request's Host. A host that matches none gets the
 //! neutral platform pages. An unknown slug gets a 404 in the platform's theme.
 
-use crate::error::{AppError, chain, code_of};
+use crate::error::{ApiFailure, AppError, chain, code_of};
 use crate::observe::RouteLabel;
 use crate::page::PageContext;
 use crate::state::AppState;
@@ -205,6 +205,13 @@ impl<E: Endpoint> Endpoint for SiteEndpoint<E> {
             Ok(resp) => Ok(labelled(resp.into_response(), prefix)),
             Err(err) => {
                 let label = pattern_of_error(&err, prefix);
+                if let Some(failure) = err.downcast_ref::<ApiFailure>() {
+                    let mut resp = Json(failure.body(&page.request_id))
+                        .with_status(failure.status)
+                        .into_response();
+                    resp.set_data(RouteLabel(label));
+                    return Ok(resp);
+                }
                 let status = err.status();
                 let app = err.downcast_ref::<AppError>();
                 if status.is_server_error() {
@@ -234,7 +241,8 @@ fn labelled(mut resp: Response, prefix: &str) -> Response {
     resp
 }
 
-/// An error as a page in the site's theme, or as JSON `{code, message, request_id}` for the API.
+/// An error as a page in the site's theme, or as JSON `{"error": {code, message, request_id}}`
+/// for the API.
 fn error_response(
     page: &PageContext,
     api: bool,
@@ -249,9 +257,11 @@ fn error_response(
     let title = page.t(&format!("error.{code}.title"));
     let text = page.t(&format!("error.{code}.text"));
     let mut resp = if api {
-        Json(serde_json::json!({ "code": code, "message": text, "request_id": page.request_id }))
-            .with_status(status)
-            .into_response()
+        Json(serde_json::json!({
+            "error": { "code": code, "message": text, "request_id": page.request_id }
+        }))
+        .with_status(status)
+        .into_response()
     } else {
         let ctx = context! { status => status.as_u16(), code => code, title => title.clone(), text => text.clone(), show_request_id => status.is_server_error() };
         match page.render("error.html", ctx) {
