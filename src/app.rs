@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::wiring;
 use parkportal_domain::RuleRepository;
+use parkportal_domain::housekeeping::Housekeeping;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
@@ -97,6 +98,8 @@ pub struct Application {
     state: AppState,
     stop_worker: watch::Sender<bool>,
     worker: Option<JoinHandle<()>>,
+    housekeeping: Housekeeping,
+    sweeper: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -157,7 +160,9 @@ impl Application {
             public.clone(),
         )?;
         let (stop_worker, worker_stop) = watch::channel(false);
-        let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop)?;
+        let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop.clone())?;
+        let housekeeping = wiring::housekeeping(config, &db, clock.clone());
+        let sweeper = wiring::spawn_housekeeping(housekeeping.clone(), worker_stop);
         let state = AppState::new(
             services,
             Arc::new(db.clone()),
@@ -207,6 +212,8 @@ impl Application {
             state: state_for_app,
             stop_worker,
             worker,
+            housekeeping,
+            sweeper: Some(sweeper),
         })
     }
 
@@ -245,6 +252,11 @@ impl Application {
         &self.rule_errors
     }
 
+    /// The housekeeping of this instance (it also runs by itself every ten minutes).
+    pub fn housekeeping(&self) -> &Housekeeping {
+        &self.housekeeping
+    }
+
     /// The use cases as the pages see them.
     pub fn state(&self) -> &AppState {
         &self.state
@@ -258,8 +270,11 @@ impl Application {
         }
         let result = self.task.await.map_err(std::io::Error::other)?;
         let _ = self.stop_worker.send(true);
-        if let Some(worker) = self.worker.take() {
-            let _ = worker.await;
+        for task in [self.worker.take(), self.sweeper.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = task.await;
         }
         let _ = self.db.close().await;
         result

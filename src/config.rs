@@ -126,12 +126,15 @@ impl Default for SmtpConfig {
 pub struct OutboxConfig {
     /// How often the worker looks for due mails.
     pub poll_interval: ConfigDuration,
+    /// How long sent mails stay in the outbox before housekeeping deletes them.
+    pub keep_sent: ConfigDuration,
 }
 
 impl Default for OutboxConfig {
     fn default() -> Self {
         Self {
             poll_interval: ConfigDuration::seconds(2),
+            keep_sent: ConfigDuration::seconds(30 * 86_400),
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::passwords::Argon2Hasher;
 use crate::smtp::SmtpTransport;
 use parkportal_domain::captcha::Captchas;
+use parkportal_domain::housekeeping::{Housekeeping, Retention};
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::throttle::Throttle;
 use parkportal_domain::{
@@ -13,8 +14,8 @@ use parkportal_domain::{
     PublicUrl, TenantDirectory,
 };
 use parkportal_store::{
-    Database, SeaAccountRepository, SeaCaptchaRepository, SeaOutboxRepository,
-    SeaProductRepository, SeaThrottleRepository,
+    Database, SeaAccountRepository, SeaCaptchaRepository, SeaHousekeepingRepository,
+    SeaOutboxRepository, SeaProductRepository, SeaThrottleRepository,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -113,4 +114,40 @@ pub fn spawn_outbox_worker(
             }
         }
     })))
+}
+
+/// How often each instance deletes what has served its purpose.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The housekeeping of `db` (sessions, tokens, captchas, links, sent mails, counters).
+pub fn housekeeping(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> Housekeeping {
+    Housekeeping::new(
+        Arc::new(SeaHousekeepingRepository::new(db.clone())),
+        clock,
+        Retention {
+            idle_timeout: config.auth.idle_timeout.to_chrono(),
+            keep_sent: config.outbox.keep_sent.to_chrono(),
+        },
+    )
+}
+
+/// Runs `housekeeping` every ten minutes until `stop` turns true. Every instance may run it: the
+/// deletes are idempotent.
+pub fn spawn_housekeeping(
+    housekeeping: Housekeeping,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match housekeeping.run_once().await {
+                Ok(purged) if !purged.is_empty() => tracing::info!(?purged, "housekeeping"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %parkportal_web::error::chain(&e), "housekeeping"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+                _ = stop.changed() => break,
+            }
+        }
+    })
 }

@@ -11,6 +11,7 @@ pub mod captcha;
 pub mod clock;
 pub mod coupling;
 pub mod email;
+pub mod housekeeping;
 pub mod ids;
 pub mod logo;
 pub mod mail;

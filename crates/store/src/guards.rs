@@ -1,14 +1,18 @@
-//! The stores of login protection: captcha challenges and throttle counters.
+//! The stores of login protection: captcha challenges, throttle counters, and the housekeeping
+//! that deletes what has served its purpose.
 
 use crate::database::{Backend, Database};
-use crate::entities::{captchas, throttles};
+use crate::entities::{auth_sessions, captchas, email_links, outbox, remember_tokens, throttles};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::StoreError;
 use parkportal_domain::captcha::CaptchaRepository;
+use parkportal_domain::housekeeping::{Cutoffs, HousekeepingRepository, Purged};
 use parkportal_domain::throttle::{ThrottleChange, ThrottleRepository, ThrottleState};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
 /// Captcha challenges in the database.
 #[derive(Clone, Debug)]
@@ -151,5 +155,74 @@ impl ThrottleRepository for SeaThrottleRepository {
             .await
             .map_err(StoreError::new)?;
         Ok(())
+    }
+}
+
+/// Housekeeping deletes in the database.
+#[derive(Clone, Debug)]
+pub struct SeaHousekeepingRepository {
+    db: Database,
+}
+
+impl SeaHousekeepingRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl HousekeepingRepository for SeaHousekeepingRepository {
+    async fn purge(&self, c: &Cutoffs) -> Result<Purged, StoreError> {
+        let conn = self.db.connection();
+        let sessions = auth_sessions::Entity::delete_many()
+            .filter(auth_sessions::Column::LastSeenAt.lt(c.sessions_seen_before))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
+        let remember_tokens = remember_tokens::Entity::delete_many()
+            .filter(remember_tokens::Column::ExpiresAt.lt(c.now))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
+        let captchas = captchas::Entity::delete_many()
+            .filter(captchas::Column::ExpiresAt.lt(c.now))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
+        let links = email_links::Entity::delete_many()
+            .filter(email_links::Column::ExpiresAt.lt(c.links_expired_before))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
+        let mails = outbox::Entity::delete_many()
+            .filter(outbox::Column::SentAt.lt(c.mails_sent_before))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
+        let counters = throttles::Entity::delete_many()
+            .filter(throttles::Column::WindowStart.lt(c.counters_idle_before))
+            .filter(
+                Condition::any()
+                    .add(throttles::Column::BlockedUntil.is_null())
+                    .add(throttles::Column::BlockedUntil.lt(c.now)),
+            )
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
+        Ok(Purged {
+            sessions,
+            remember_tokens,
+            captchas,
+            links,
+            mails,
+            counters,
+        })
     }
 }

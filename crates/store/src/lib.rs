@@ -12,7 +12,7 @@ mod tenants;
 
 pub use accounts::SeaAccountRepository;
 pub use database::{Backend, Database, DatabaseSettings, redact_url};
-pub use guards::{SeaCaptchaRepository, SeaThrottleRepository};
+pub use guards::{SeaCaptchaRepository, SeaHousekeepingRepository, SeaThrottleRepository};
 pub use outbox::SeaOutboxRepository;
 pub use products::SeaProductRepository;
 pub use rules::SeaRuleRepository;

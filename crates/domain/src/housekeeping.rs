@@ -1,0 +1,101 @@
+//! Housekeeping: what has served its purpose leaves the database. Idle sessions, expired
+//! remember-me tokens, captchas and links, counters nobody trips over any more, and sent mails
+//! after `outbox.keep_sent` (privacy: an address and a link are personal data).
+
+use crate::ports::StoreError;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+/// The moments before which things go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cutoffs {
+    /// Now: what expired before it goes (remember-me tokens, captchas).
+    pub now: DateTime<Utc>,
+    /// Sessions last seen before this have timed out.
+    pub sessions_seen_before: DateTime<Utc>,
+    /// E-mail links that expired before this go (kept a while so a late click still gets a clear
+    /// "expired" page rather than "unknown").
+    pub links_expired_before: DateTime<Utc>,
+    /// Mails sent before this go.
+    pub mails_sent_before: DateTime<Utc>,
+    /// Counters idle since before this, and not blocking, go.
+    pub counters_idle_before: DateTime<Utc>,
+}
+
+/// How many rows went, per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    /// Login sessions.
+    pub sessions: u64,
+    /// Remember-me tokens.
+    pub remember_tokens: u64,
+    /// Captcha challenges.
+    pub captchas: u64,
+    /// E-mail links.
+    pub links: u64,
+    /// Sent mails.
+    pub mails: u64,
+    /// Throttle counters.
+    pub counters: u64,
+}
+
+impl Purged {
+    /// Whether anything went.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// Deleting what the cutoffs say.
+#[async_trait]
+pub trait HousekeepingRepository: Send + Sync {
+    /// Deletes everything older than its cutoff.
+    async fn purge(&self, cutoffs: &Cutoffs) -> Result<Purged, StoreError>;
+}
+
+/// How long things are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// The idle time-out of sessions.
+    pub idle_timeout: Duration,
+    /// How long sent mails stay in the outbox.
+    pub keep_sent: Duration,
+}
+
+/// The housekeeping use case; every instance may run it, deletes are idempotent.
+#[derive(Clone)]
+pub struct Housekeeping {
+    repo: Arc<dyn HousekeepingRepository>,
+    clock: Arc<dyn crate::Clock>,
+    retention: Retention,
+}
+
+impl Housekeeping {
+    /// On its port.
+    pub fn new(
+        repo: Arc<dyn HousekeepingRepository>,
+        clock: Arc<dyn crate::Clock>,
+        retention: Retention,
+    ) -> Self {
+        Self {
+            repo,
+            clock,
+            retention,
+        }
+    }
+
+    /// Deletes what is past its time.
+    pub async fn run_once(&self) -> Result<Purged, StoreError> {
+        let now = self.clock.now();
+        self.repo
+            .purge(&Cutoffs {
+                now,
+                sessions_seen_before: now - self.retention.idle_timeout,
+                links_expired_before: now - Duration::days(30),
+                mails_sent_before: now - self.retention.keep_sent,
+                counters_idle_before: now - Duration::days(1),
+            })
+            .await
+    }
+}
