@@ -430,3 +430,62 @@ async fn products_are_issued_only_with_the_gemeentes_own_types_and_zones() {
     assert!(err.to_string().contains("no gemeente"), "{err}");
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM products").await, 0);
 }
+
+#[tokio::test]
+async fn behind_https_every_cookie_is_secure_http_only_and_lax() {
+    let app =
+        TestApp::spawn_with(|c| c.server.public_url = Some("https://parkeren.test".into())).await;
+    let resp = app.get("/inloggen").send().await.unwrap();
+    let cookies: Vec<String> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(!cookies.is_empty());
+    for c in &cookies {
+        assert!(
+            c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"),
+            "{c}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_resident_who_chose_english_gets_english_mail_and_sessions_serve_every_instance() {
+    let (app, smtp) = smtp_app().await;
+    app.issue_to("dijkstad", "mary@example.nl").await;
+    let path = link_path(&app, &smtp.wait_for(1).await[0]);
+    // Mary reads the portal in English when she creates her account.
+    app.get("/taal?lang=en").send().await.unwrap();
+    let done = app
+        .post_form(&path, &[("wachtwoord", PASSWORD), ("herhaling", PASSWORD)])
+        .await;
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("Product coupled"));
+    app.issue_to("havenmond", "mary@example.nl").await;
+    let english = &smtp.wait_for(2).await[1];
+    assert!(
+        english.text().contains("Dear Sir or Madam"),
+        "{}",
+        english.text()
+    );
+    assert!(english.text().contains("Gemeente Havenmond"));
+
+    // A second instance on the same database knows her session.
+    let second = parkportal::Application::start(&app.config, app.clock.clone())
+        .await
+        .unwrap();
+    let session = app.cookie("pp_session").unwrap();
+    let menu = reqwest::Client::new()
+        .get(format!("{}/menu", second.url()))
+        .header("cookie", format!("pp_session={session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(menu.contains("mary@example.nl"), "{menu}");
+    second.stop().await.unwrap();
+}
