@@ -365,9 +365,11 @@ impl Config {
         }
     }
 
-    /// Whether mails stay in the outbox for the demo page (no SMTP server configured).
+    /// Whether mails stay in the outbox for the demo page: no SMTP server is configured and the
+    /// platform is not served over https. The page shows every mail, password-reset links
+    /// included, so a real (https) deployment never has it, even when its mail is misconfigured.
     pub fn is_demo_mail(&self) -> bool {
-        self.smtp.host.is_none()
+        self.smtp.host.is_none() && !self.public_url().starts_with("https://")
     }
 
     /// Whether the embedded SQLite database is used (no `database.url`).

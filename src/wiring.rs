@@ -90,7 +90,14 @@ pub fn spawn_outbox_worker(
 ) -> Result<Option<JoinHandle<()>>, StartError> {
     let Some(transport) = SmtpTransport::from_config(&config.smtp).map_err(StartError::Config)?
     else {
-        tracing::info!("no smtp.host: mails stay in the outbox (demo mode, see /demo/outbox)");
+        if config.is_demo_mail() {
+            tracing::info!("no smtp.host: mails stay in the outbox (demo mode, see /demo/outbox)");
+        } else {
+            tracing::warn!(
+                "no smtp.host: mails are queued but not sent until smtp.host is set; \
+                 the demo outbox page is off because server.public_url is https"
+            );
+        }
         return Ok(None);
     };
     let worker = OutboxWorker::new(

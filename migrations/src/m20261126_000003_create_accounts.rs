@@ -96,6 +96,7 @@ enum Outbox {
     CreatedAt,
     Attempts,
     NextAttemptAt,
+    ClaimedBy,
     ClaimedUntil,
     SentAt,
     LastError,
@@ -275,6 +276,8 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Outbox::CreatedAt))
                     .col(integer(Outbox::Attempts).default(0))
                     .col(timestamp_with_time_zone(Outbox::NextAttemptAt))
+                    // Which worker holds the claim: only it may mark the mail sent or failed.
+                    .col(string_len_null(Outbox::ClaimedBy, 32))
                     .col(timestamp_with_time_zone_null(Outbox::ClaimedUntil))
                     .col(timestamp_with_time_zone_null(Outbox::SentAt))
                     .col(text_null(Outbox::LastError))

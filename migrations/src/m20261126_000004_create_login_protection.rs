@@ -20,6 +20,7 @@ enum RememberTokens {
     AccountId,
     CreatedAt,
     ExpiresAt,
+    ReplacedAt,
 }
 
 #[derive(DeriveIden)]
@@ -54,6 +55,9 @@ impl MigrationTrait for Migration {
                     .col(big_integer(RememberTokens::AccountId))
                     .col(timestamp_with_time_zone(RememberTokens::CreatedAt))
                     .col(timestamp_with_time_zone(RememberTokens::ExpiresAt))
+                    // Set when the token was exchanged for a new one: for a minute it still opens
+                    // a session, so that two tabs using it at once do not log the resident out.
+                    .col(timestamp_with_time_zone_null(RememberTokens::ReplacedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .from(RememberTokens::Table, RememberTokens::AccountId)

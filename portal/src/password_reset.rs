@@ -2,7 +2,7 @@
 //! password, its repetition and a captcha, [Wijzigen].
 
 use minijinja::{Value, context};
-use parkportal_domain::password_reset::ResetError;
+use parkportal_domain::password_reset::{ResetDelivery, ResetError};
 use parkportal_domain::{NewPassword, Token};
 use parkportal_web::{AppError, PageContext};
 use poem::http::{StatusCode, header};
@@ -24,15 +24,26 @@ fn respond(
         .into_response())
 }
 
+/// Mails the link, if the address has an account, apart from the request: the resident's answer
+/// neither waits for it nor differs by it.
+pub(crate) fn deliver_later(page: &PageContext, delivery: ResetDelivery) {
+    let resets = page.state.resets().clone();
+    tokio::spawn(async move {
+        if let Err(e) = resets.deliver(delivery).await {
+            tracing::error!(error = %parkportal_web::error::chain(&e), "password reset mail");
+        }
+    });
+}
+
 /// A fresh challenge for the form.
 async fn captcha(page: &PageContext) -> Result<Value, AppError> {
     let c = page
         .state
         .resets()
-        .captchas()
-        .challenge(page.prefs.language)
+        .challenge(page.prefs.language, &page.client)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(AppError::internal)?
+        .map_err(|_| AppError::TooManyRequests)?;
     Ok(context! { id => c.id, question => c.question })
 }
 
@@ -90,7 +101,8 @@ pub async fn request(page: PageContext, Form(f): Form<RequestForm>) -> Result<Re
         )
         .await;
     let (field, error) = match outcome {
-        Ok(()) => {
+        Ok(delivery) => {
+            deliver_later(&page, delivery);
             return respond(
                 &page,
                 "reset_sent.html",

@@ -63,7 +63,18 @@ async fn admin(server: &str) -> DatabaseConnection {
 
 /// Creates a fresh PostgreSQL database cloned from a template that holds every migration.
 async fn fresh_postgres(server: &str) -> String {
-    let known = parkportal_store::Database::known_migrations().join(",");
+    // The template is named after the migrations and their sources, so that a changed
+    // migration (before it ships) never meets a template built from its older self.
+    let mut known = parkportal_store::Database::known_migrations().join(",");
+    let mut sources: Vec<_> = std::fs::read_dir(repo().join("migrations/src"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    sources.sort();
+    for path in sources {
+        known.push_str(&std::fs::read_to_string(path).unwrap());
+    }
     let fingerprint = known.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });

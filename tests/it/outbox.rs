@@ -279,4 +279,13 @@ async fn the_demo_outbox_page_shows_mails_only_in_demo_mode() {
     let real = TestApp::spawn_with(|c| with_smtp(c, port)).await;
     assert_eq!(real.get("/demo/outbox").send().await.unwrap().status(), 404);
     assert!(!real.page("/menu").await.contains("/demo/outbox"));
+
+    // Served over https without a mail server is a broken production, not a demo: the page,
+    // which would show every reset link, stays off.
+    let https =
+        TestApp::spawn_with(|c| c.server.public_url = Some("https://parkeren.test".into())).await;
+    assert_eq!(
+        https.get("/demo/outbox").send().await.unwrap().status(),
+        404
+    );
 }

@@ -68,15 +68,18 @@ pub trait AccountRepository: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Replaces the unexpired remember-me token `old` by `new` in one transaction, returning its
-    /// account; `None` when `old` is unknown, used or expired.
+    /// Replaces the unexpired remember-me token `old` by `new` in one transaction and returns
+    /// its account with `true`. A token replaced less than `grace` ago still returns its account,
+    /// with `false` (no new token: a parallel request set it). `None` when `old` is unknown,
+    /// expired or replaced longer ago.
     async fn rotate_remember(
         &self,
         old: &TokenHash,
         new: &TokenHash,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<Option<Account>, StoreError>;
+        grace: Duration,
+    ) -> Result<Option<(Account, bool)>, StoreError>;
     /// Revokes a remember-me token.
     async fn revoke_remember(&self, token: &TokenHash) -> Result<(), StoreError>;
     /// Stores a password-reset link for an existing account and queues its mail, in one
@@ -167,6 +170,9 @@ pub struct SignedIn {
     pub account: Account,
 }
 
+/// How long a replaced remember-me token still opens a session.
+const REMEMBER_GRACE_SECONDS: i64 = 60;
+
 /// Sessions are touched at most this often, so that browsing does not write on every page.
 const TOUCH_EVERY_SECONDS: i64 = 30;
 
@@ -180,12 +186,19 @@ pub struct Accounts {
     settings: AuthSettings,
 }
 
-/// The throttle keys of a login attempt: the address (whether or not it has an account) and the
-/// client it came from.
-pub fn login_keys(email: &str, client: &str) -> Vec<String> {
+/// The throttle key of the logins of an address (whether or not it has an account).
+pub fn login_account_key(email: &str) -> String {
+    hashed_key("login:account", &email.trim().to_lowercase())
+}
+
+/// The throttle keys of a login attempt: the address and the client it came from.
+pub fn login_keys(email: &str, client: &str) -> Vec<(String, FailurePolicy)> {
     vec![
-        hashed_key("login:account", &email.trim().to_lowercase()),
-        hashed_key("login:client", client),
+        (login_account_key(email), FailurePolicy::LOGIN_ACCOUNT),
+        (
+            hashed_key("login:client", client),
+            FailurePolicy::LOGIN_CLIENT,
+        ),
     ]
 }
 
@@ -249,7 +262,7 @@ impl Accounts {
     ) -> Result<SignedIn, LoginError> {
         let keys = login_keys(email, client);
         let now = self.clock.now();
-        self.throttle.check(&keys, now).await??;
+        self.throttle.attempt(&keys, now).await??;
         let credentials = match EmailAddress::parse(email) {
             Ok(email) => self.repo.credentials(&email).await?,
             Err(_) => None,
@@ -263,13 +276,11 @@ impl Accounts {
             .await;
         match credentials {
             Some(c) if ok => {
-                self.throttle.succeed(&keys).await?;
+                self.throttle.forgive(&keys, now).await?;
                 self.start_session(c.account).await
             }
-            _ => {
-                self.throttle.fail(&keys, now, FailurePolicy::LOGIN).await?;
-                Err(LoginError::InvalidCredentials)
-            }
+            // The failure was counted when the attempt was reserved.
+            _ => Err(LoginError::InvalidCredentials),
         }
     }
 
@@ -283,28 +294,31 @@ impl Accounts {
         Ok(token)
     }
 
-    /// Starts a new session from a remember-me token and replaces the token (a stolen, already
-    /// used token is then worthless). `None` when the token is unknown, used or expired.
+    /// Starts a new session from a remember-me token and replaces the token, so that a stolen,
+    /// used token is worthless after a minute (the minute lets two tabs of one device resume at
+    /// once). The new token is `None` when a parallel request already replaced it. `None` when
+    /// the token is unknown, expired or replaced.
     pub async fn resume_remembered(
         &self,
         token: &Token,
-    ) -> Result<Option<(SignedIn, Token)>, LoginError> {
+    ) -> Result<Option<(SignedIn, Option<Token>)>, LoginError> {
         let next = Token::generate()?;
         let now = self.clock.now();
-        let Some(account) = self
+        let Some((account, replaced)) = self
             .repo
             .rotate_remember(
                 &token.hash(),
                 &next.hash(),
                 now,
                 now + self.settings.remember_me,
+                Duration::seconds(REMEMBER_GRACE_SECONDS),
             )
             .await?
         else {
             return Ok(None);
         };
         let signed_in = self.start_session(account).await?;
-        Ok(Some((signed_in, next)))
+        Ok(Some((signed_in, replaced.then_some(next))))
     }
 
     /// Forgets a remember-me token ([Uitloggen]).

@@ -12,6 +12,8 @@ use std::sync::Arc;
 pub struct Cutoffs {
     /// Now: what expired before it goes (remember-me tokens, captchas).
     pub now: DateTime<Utc>,
+    /// Remember-me tokens replaced before this no longer open anything.
+    pub replaced_before: DateTime<Utc>,
     /// Sessions last seen before this have timed out.
     pub sessions_seen_before: DateTime<Utc>,
     /// E-mail links that expired before this go (kept a while so a late click still gets a clear
@@ -91,6 +93,7 @@ impl Housekeeping {
         self.repo
             .purge(&Cutoffs {
                 now,
+                replaced_before: now - Duration::minutes(5),
                 sessions_seen_before: now - self.retention.idle_timeout,
                 links_expired_before: now - Duration::days(30),
                 mails_sent_before: now - self.retention.keep_sent,

@@ -108,21 +108,31 @@ pub struct QueuedMail {
 pub trait OutboxRepository: Send + Sync {
     /// Queues a mail (use cases that write more than a mail queue theirs in their own transaction).
     async fn enqueue(&self, mail: &OutgoingMail, now: DateTime<Utc>) -> Result<MailId, StoreError>;
-    /// Claims up to `limit` due mails for `lease`: no other worker, in this process or another,
-    /// gets them until the lease ends. A claim is one conditional update per mail, so that two
-    /// workers never claim the same mail.
+    /// Claims up to `limit` due mails for `claimant` until `now + lease`: no other worker, in
+    /// this process or another, gets them until the lease ends. A claim is one conditional update
+    /// per mail, so that two workers never claim the same mail.
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u64,
+        claimant: &str,
     ) -> Result<Vec<QueuedMail>, StoreError>;
-    /// Records that a claimed mail went out.
-    async fn mark_sent(&self, id: MailId, now: DateTime<Utc>) -> Result<(), StoreError>;
-    /// Records a failed attempt and when to try again.
+    /// Records that a mail `claimant` holds went out, keeping `text` and `html` (with the links
+    /// taken out) as its record. A worker whose lease ran out changes nothing.
+    async fn mark_sent(
+        &self,
+        id: MailId,
+        claimant: &str,
+        now: DateTime<Utc>,
+        text: &str,
+        html: &str,
+    ) -> Result<(), StoreError>;
+    /// Records a failed attempt of `claimant` and when to try again.
     async fn mark_failed(
         &self,
         id: MailId,
+        claimant: &str,
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
@@ -169,11 +179,38 @@ pub struct OutboxRun {
     pub failed: usize,
 }
 
-/// How long a claim lasts: longer than any SMTP conversation, short enough that a crashed worker's
-/// mails are soon picked up by another.
-const LEASE_SECONDS: i64 = 120;
-/// Mails per claim.
-const BATCH: u64 = 20;
+/// How long a claim of one mail lasts: far longer than an SMTP conversation with its time-outs,
+/// short enough that a crashed worker's mail is picked up by another within minutes.
+const LEASE_SECONDS: i64 = 600;
+/// Mails per run. Each is claimed just before it is sent, so a slow server never lets a claim
+/// run out while the mail waits its turn.
+const BATCH: usize = 20;
+
+/// A sent mail keeps its words but not its working links: every run of 32 or more hexadecimal
+/// digits (the tokens of coupling and reset links) becomes `…`. The database then holds no
+/// usable link, only its hash.
+pub fn redact_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 32 {
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
 
 impl OutboxWorker {
     /// A worker sending through `transport`.
@@ -189,25 +226,38 @@ impl OutboxWorker {
         }
     }
 
-    /// Claims the due mails and sends them. A failure is kept on its mail (`last_error`, shown by
-    /// `parkportal outbox`); the caller logs the counts.
+    /// Sends what is due, claiming one mail at a time. A failure is kept on its mail
+    /// (`last_error`, shown by `parkportal outbox`); the caller logs the counts.
     pub async fn run_once(&self) -> Result<OutboxRun, StoreError> {
-        let now = self.clock.now();
-        let due = self
-            .repo
-            .claim_due(now, Duration::seconds(LEASE_SECONDS), BATCH)
-            .await?;
+        let claimant = crate::secret::Token::generate()
+            .map_err(|e| StoreError::new(e.to_string()))?
+            .expose()[..32]
+            .to_owned();
         let (mut sent, mut failed) = (0, 0);
-        for mail in due {
+        for _ in 0..BATCH {
+            let now = self.clock.now();
+            let Some(mail) = self
+                .repo
+                .claim_due(now, Duration::seconds(LEASE_SECONDS), 1, &claimant)
+                .await?
+                .pop()
+            else {
+                break;
+            };
             match self.transport.send(&mail).await {
                 Ok(()) => {
-                    self.repo.mark_sent(mail.id, self.clock.now()).await?;
+                    let (text, html) = (redact_tokens(&mail.text), redact_tokens(&mail.html));
+                    self.repo
+                        .mark_sent(mail.id, &claimant, self.clock.now(), &text, &html)
+                        .await?;
                     sent += 1;
                 }
                 Err(e) => {
                     let next = self.clock.now() + back_off(mail.attempts + 1);
                     failed += 1;
-                    self.repo.mark_failed(mail.id, &e.0, next).await?;
+                    self.repo
+                        .mark_failed(mail.id, &claimant, &e.0, next)
+                        .await?;
                 }
             }
         }
@@ -218,6 +268,15 @@ impl OutboxWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sent_mails_keep_no_working_link() {
+        let token = "ab".repeat(32);
+        let text = format!("Open: https://x.nl/koppel/{token}\nCode 12-34 blijft.");
+        let redacted = redact_tokens(&text);
+        assert_eq!(redacted, "Open: https://x.nl/koppel/…\nCode 12-34 blijft.");
+        assert_eq!(redact_tokens("cafe 2026 deadbeef"), "cafe 2026 deadbeef");
+    }
 
     #[test]
     fn back_off_doubles_up_to_an_hour() {

@@ -2,8 +2,8 @@
 //! link, a new password (twice) and a captcha set it. Every session and remember-me token of the
 //! account ends, and the login delay of the address is lifted.
 
-use crate::accounts::{Account, Accounts, HashError, login_keys};
-use crate::captcha::Captchas;
+use crate::accounts::{Account, Accounts, HashError, login_account_key};
+use crate::captcha::{CaptchaError, Captchas, Challenge};
 use crate::coupling::NewLink;
 use crate::email::EmailAddress;
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage};
@@ -19,6 +19,8 @@ use std::sync::Arc;
 const PER_ADDRESS_PER_HOUR: u32 = 3;
 /// Reset requests per client per hour.
 const PER_CLIENT_PER_HOUR: u32 = 20;
+/// Captcha challenges per client per ten minutes.
+const CHALLENGES_PER_CLIENT: u32 = 60;
 
 /// Why a reset could not be requested or completed.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +57,16 @@ pub enum ResetError {
     Hash(#[from] HashError),
 }
 
+/// A reset request that passed the captcha and the limits. Whether the address has an account is
+/// decided only when it is delivered, apart from the request, so that neither the answer nor
+/// its timing tells known and unknown addresses apart.
+#[derive(Debug, Clone)]
+pub struct ResetDelivery {
+    email: EmailAddress,
+    site: Option<Tenant>,
+    language: Language,
+}
+
 /// The reset use cases.
 #[derive(Clone)]
 pub struct PasswordResets {
@@ -80,8 +92,9 @@ impl PasswordResets {
         }
     }
 
-    /// [Verzenden]: the same outcome whether or not the address has an account; only an account
-    /// gets a mail. `site` is the gemeente the resident asked on, whose name heads the mail.
+    /// [Verzenden]: checks the captcha and the limits, the same for every address, and returns
+    /// what [`PasswordResets::deliver`] needs to mail the link if the address has an account.
+    /// `site` is the gemeente the resident asked on, whose name heads the mail.
     pub async fn request(
         &self,
         email: &str,
@@ -90,7 +103,7 @@ impl PasswordResets {
         client: &str,
         site: Option<&Tenant>,
         language: Language,
-    ) -> Result<(), ResetError> {
+    ) -> Result<ResetDelivery, ResetError> {
         if !self.captchas.verify(captcha_id, captcha_answer).await? {
             return Err(ResetError::CaptchaWrong);
         }
@@ -113,6 +126,23 @@ impl PasswordResets {
                 PER_CLIENT_PER_HOUR,
             )
             .await??;
+        Ok(ResetDelivery {
+            email,
+            site: site.cloned(),
+            language,
+        })
+    }
+
+    /// Looks the address up and, when it has an account, mails the link. Run it apart from the
+    /// request ([`ResetDelivery`] says why).
+    pub async fn deliver(&self, delivery: ResetDelivery) -> Result<(), ResetError> {
+        let ResetDelivery {
+            email,
+            site,
+            language,
+        } = delivery;
+        let site = site.as_ref();
+        let now = self.accounts.clock().now();
         let repo = self.accounts.repository();
         let Some(credentials) = repo.credentials(&email).await? else {
             return Ok(());
@@ -190,15 +220,43 @@ impl PasswordResets {
             .reset_password(&token.hash(), &hash, self.accounts.clock().now())
             .await?
             .ok_or(ResetError::LinkUsed)?;
-        self.accounts
-            .throttle()
-            .succeed(&login_keys(account.email.as_str(), client))
+        // The reset proves the resident: their address's run of failures ends, and this client
+        // takes back the failures it made.
+        let throttle = self.accounts.throttle();
+        throttle
+            .clear(&[login_account_key(account.email.as_str())])
+            .await?;
+        throttle
+            .clear(&[hashed_key("login:client", client)])
             .await?;
         Ok(account)
     }
 
-    /// The captcha use cases (pages and the API draw challenges from here).
-    pub fn captchas(&self) -> &Captchas {
-        &self.captchas
+    /// A captcha challenge in `language` for `client`, at most 60 per client per ten minutes:
+    /// every challenge is a row, and nobody needs more.
+    pub async fn challenge(
+        &self,
+        language: Language,
+        client: &str,
+    ) -> Result<Result<Challenge, Blocked>, ResetError> {
+        let now = self.accounts.clock().now();
+        if let Err(blocked) = self
+            .accounts
+            .throttle()
+            .rate(
+                &hashed_key("captcha:client", client),
+                now,
+                Duration::minutes(10),
+                CHALLENGES_PER_CLIENT,
+            )
+            .await?
+        {
+            return Ok(Err(blocked));
+        }
+        match self.captchas.challenge(language).await {
+            Ok(c) => Ok(Ok(c)),
+            Err(CaptchaError::Store(e)) => Err(e.into()),
+            Err(CaptchaError::Random(e)) => Err(e.into()),
+        }
     }
 }

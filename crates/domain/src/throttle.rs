@@ -13,7 +13,7 @@ use std::sync::Arc;
 pub struct ThrottleState {
     /// Failures in a row, or requests in the window.
     pub count: u32,
-    /// When the window (or the run of failures) began.
+    /// For failures: when the last one was counted; for request rates: when the window began.
     pub window_start: DateTime<Utc>,
     /// Attempts wait until then.
     pub blocked_until: Option<DateTime<Utc>>,
@@ -28,9 +28,13 @@ pub trait ThrottleRepository: Send + Sync {
     /// The counter of `key`.
     async fn get(&self, key: &str) -> Result<Option<ThrottleState>, StoreError>;
     /// Replaces the counter of `key` by `change(current)` in one transaction that locks it, so
-    /// that concurrent attempts on several instances all count.
-    async fn update(&self, key: &str, change: &ThrottleChange)
-    -> Result<ThrottleState, StoreError>;
+    /// that concurrent attempts on several instances all count. Returns the counter before and
+    /// after.
+    async fn update(
+        &self,
+        key: &str,
+        change: &ThrottleChange,
+    ) -> Result<(Option<ThrottleState>, ThrottleState), StoreError>;
     /// Forgets the counter of `key`.
     async fn clear(&self, key: &str) -> Result<(), StoreError>;
 }
@@ -52,14 +56,27 @@ pub struct FailurePolicy {
     pub first_delay: Duration,
     /// The longest wait.
     pub max_delay: Duration,
+    /// A run of failures is forgotten after this long without one; `None`: only a success (or a
+    /// password reset) ends it.
+    pub forget_after: Option<Duration>,
 }
 
 impl FailurePolicy {
-    /// Logins: 10 free failures in a row, then 30 seconds doubling up to an hour.
-    pub const LOGIN: Self = Self {
+    /// Logins per address: 10 free failures in a row, then 30 seconds doubling up to an hour;
+    /// only a successful login or a password reset ends the run.
+    pub const LOGIN_ACCOUNT: Self = Self {
         free: 10,
         first_delay: Duration::seconds(30),
         max_delay: Duration::hours(1),
+        forget_after: None,
+    };
+
+    /// Logins per client address: the same, but a success only takes back its own attempt (so an
+    /// attacker cannot wipe the count by logging into an account of their own), and a quarter of
+    /// an hour without failures ends the run (so a household behind one address recovers).
+    pub const LOGIN_CLIENT: Self = Self {
+        forget_after: Some(Duration::minutes(15)),
+        ..Self::LOGIN_ACCOUNT
     };
 
     /// Links from e-mails (coupling, reset) that do not exist: 20 free, then a minute doubling up
@@ -68,7 +85,17 @@ impl FailurePolicy {
         free: 20,
         first_delay: Duration::minutes(1),
         max_delay: Duration::hours(1),
+        forget_after: Some(Duration::hours(1)),
     };
+
+    /// The counter to continue from: a run that was forgotten starts again, unless it still
+    /// blocks.
+    fn carry(&self, current: Option<ThrottleState>, now: DateTime<Utc>) -> Option<ThrottleState> {
+        current.filter(|c| {
+            c.blocked_until.is_some_and(|b| b > now)
+                || self.forget_after.is_none_or(|f| now - c.window_start < f)
+        })
+    }
 
     /// The wait after `failures` failures in a row, if any.
     pub fn delay(&self, failures: u32) -> Option<Duration> {
@@ -127,7 +154,70 @@ impl Throttle {
     ) -> Result<(), StoreError> {
         for key in keys {
             let change = move |current: Option<ThrottleState>| {
-                let count = current.map_or(0, |c| c.count).saturating_add(1);
+                let count = policy
+                    .carry(current, now)
+                    .map_or(0, |c| c.count)
+                    .saturating_add(1);
+                ThrottleState {
+                    count,
+                    window_start: now,
+                    blocked_until: policy.delay(count).map(|d| now + d),
+                }
+            };
+            self.repo.update(key, &change).await?;
+        }
+        Ok(())
+    }
+
+    /// Reserves an attempt on every key: refused while any is blocked; otherwise the attempt is
+    /// counted as a failure before it is judged, in the same locked update, so that attempts
+    /// made at the same moment (on one instance or several) all count. A success then calls
+    /// [`Throttle::forgive`].
+    pub async fn attempt(
+        &self,
+        keys: &[(String, FailurePolicy)],
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), Blocked>, StoreError> {
+        let mut blocked: Option<DateTime<Utc>> = None;
+        for (key, policy) in keys {
+            let policy = *policy;
+            let change = move |current: Option<ThrottleState>| match policy.carry(current, now) {
+                Some(c) if c.blocked_until.is_some_and(|b| b > now) => c,
+                carried => {
+                    let count = carried.map_or(0, |c| c.count).saturating_add(1);
+                    ThrottleState {
+                        count,
+                        window_start: now,
+                        blocked_until: policy.delay(count).map(|d| now + d),
+                    }
+                }
+            };
+            let (before, _) = self.repo.update(key, &change).await?;
+            if let Some(until) = before
+                .and_then(|b| b.blocked_until)
+                .filter(|until| *until > now)
+            {
+                blocked = Some(blocked.map_or(until, |b| b.max(until)));
+            }
+        }
+        Ok(blocked.map_or(Ok(()), |until| Err(Blocked { until })))
+    }
+
+    /// After a successful attempt: the keys with a policy that only a success ends are cleared;
+    /// the others take back the failure [`Throttle::attempt`] counted in advance.
+    pub async fn forgive(
+        &self,
+        keys: &[(String, FailurePolicy)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for (key, policy) in keys {
+            if policy.forget_after.is_none() {
+                self.repo.clear(key).await?;
+                continue;
+            }
+            let policy = *policy;
+            let change = move |current: Option<ThrottleState>| {
+                let count = current.map_or(0, |c| c.count).saturating_sub(1);
                 ThrottleState {
                     count,
                     window_start: current.map_or(now, |c| c.window_start),
@@ -139,8 +229,8 @@ impl Throttle {
         Ok(())
     }
 
-    /// A success ends the run of failures.
-    pub async fn succeed(&self, keys: &[String]) -> Result<(), StoreError> {
+    /// Ends the runs of failures of `keys` (a password reset proves the resident).
+    pub async fn clear(&self, keys: &[String]) -> Result<(), StoreError> {
         for key in keys {
             self.repo.clear(key).await?;
         }
@@ -170,7 +260,7 @@ impl Throttle {
                 blocked_until: None,
             },
         };
-        let state = self.repo.update(key, &change).await?;
+        let (_, state) = self.repo.update(key, &change).await?;
         Ok(match state.blocked_until {
             Some(until) if state.count > max => Err(Blocked { until }),
             _ => Ok(()),
@@ -184,7 +274,7 @@ mod tests {
 
     #[test]
     fn the_login_delay_starts_at_the_tenth_failure_and_grows() {
-        let p = FailurePolicy::LOGIN;
+        let p = FailurePolicy::LOGIN_ACCOUNT;
         assert_eq!(p.delay(9), None);
         assert_eq!(p.delay(10), Some(Duration::seconds(30)));
         assert_eq!(p.delay(11), Some(Duration::seconds(60)));

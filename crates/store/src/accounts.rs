@@ -13,7 +13,7 @@ use parkportal_domain::{
     Account, AccountId, AccountRepository, EmailAddress, Language, StoreError,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 
 const PASSWORD_RESET: &str = "password_reset";
 
@@ -43,6 +43,23 @@ pub(crate) fn to_account(row: &accounts::Model) -> Result<Account, StoreError> {
             .transpose()
             .map_err(|e| StoreError::new(format!("stored language: {e}")))?,
     })
+}
+
+/// Marks every unused reset link of `email` used.
+async fn void_reset_links(
+    txn: &sea_orm::DatabaseTransaction,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    email_links::Entity::update_many()
+        .col_expr(email_links::Column::UsedAt, Expr::value(now))
+        .filter(email_links::Column::Purpose.eq(PASSWORD_RESET))
+        .filter(email_links::Column::Email.eq(email))
+        .filter(email_links::Column::UsedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(())
 }
 
 #[async_trait]
@@ -135,6 +152,7 @@ impl AccountRepository for SeaAccountRepository {
             account_id: Set(account.0),
             created_at: Set(now),
             expires_at: Set(expires_at),
+            replaced_at: Set(None),
             ..Default::default()
         }
         .insert(self.db.connection())
@@ -149,7 +167,8 @@ impl AccountRepository for SeaAccountRepository {
         new: &TokenHash,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<Option<Account>, StoreError> {
+        grace: chrono::Duration,
+    ) -> Result<Option<(Account, bool)>, StoreError> {
         let txn = self.db.begin_write().await?;
         let Some(row) = remember_tokens::Entity::find()
             .filter(remember_tokens::Column::TokenHash.eq(old.as_str()))
@@ -160,15 +179,6 @@ impl AccountRepository for SeaAccountRepository {
         else {
             return Ok(None);
         };
-        // Deleting by id and checking the count makes two racing uses of one token yield one
-        // session: the loser deletes nothing and gets nothing.
-        let deleted = remember_tokens::Entity::delete_by_id(row.id)
-            .exec(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        if deleted.rows_affected != 1 {
-            return Ok(None);
-        }
         let Some(account) = accounts::Entity::find_by_id(row.account_id)
             .one(&txn)
             .await
@@ -176,24 +186,60 @@ impl AccountRepository for SeaAccountRepository {
         else {
             return Ok(None);
         };
+        let account = to_account(&account)?;
+        match row.replaced_at {
+            // Replaced a moment ago by a parallel request of the same device: a session, but the
+            // cookie stays with the new token that request set.
+            Some(at) if now - at < grace => return Ok(Some((account, false))),
+            Some(_) => return Ok(None),
+            None => {}
+        }
+        // The conditional update makes two racing uses of one token replace it once.
+        let replaced = remember_tokens::Entity::update_many()
+            .col_expr(remember_tokens::Column::ReplacedAt, Expr::value(now))
+            .filter(remember_tokens::Column::Id.eq(row.id))
+            .filter(remember_tokens::Column::ReplacedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if replaced.rows_affected != 1 {
+            return Ok(Some((account, false)));
+        }
         remember_tokens::ActiveModel {
             token_hash: Set(new.as_str().to_owned()),
             account_id: Set(row.account_id),
             created_at: Set(now),
             expires_at: Set(expires_at),
+            replaced_at: Set(None),
             ..Default::default()
         }
         .insert(&txn)
         .await
         .map_err(StoreError::new)?;
         txn.commit().await.map_err(StoreError::new)?;
-        to_account(&account).map(Some)
+        Ok(Some((account, true)))
     }
 
     async fn revoke_remember(&self, token: &TokenHash) -> Result<(), StoreError> {
-        remember_tokens::Entity::delete_many()
+        let conn = self.db.connection();
+        let Some(row) = remember_tokens::Entity::find()
             .filter(remember_tokens::Column::TokenHash.eq(token.as_str()))
-            .exec(self.db.connection())
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(());
+        };
+        // The token, and the replaced ones of the same account still in their grace minute (one
+        // of them could be this device's previous token).
+        remember_tokens::Entity::delete_many()
+            .filter(remember_tokens::Column::AccountId.eq(row.account_id))
+            .filter(
+                Condition::any()
+                    .add(remember_tokens::Column::Id.eq(row.id))
+                    .add(remember_tokens::Column::ReplacedAt.is_not_null()),
+            )
+            .exec(conn)
             .await
             .map_err(StoreError::new)?;
         Ok(())
@@ -206,6 +252,8 @@ impl AccountRepository for SeaAccountRepository {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let txn = self.db.begin_write().await?;
+        // Only the newest link works: an older one in a mailbox someone else reads is void.
+        void_reset_links(&txn, link.email.as_str(), now).await?;
         email_links::ActiveModel {
             purpose: Set(PASSWORD_RESET.to_owned()),
             token_hash: Set(link.token.as_str().to_owned()),
@@ -276,6 +324,7 @@ impl AccountRepository for SeaAccountRepository {
         else {
             return Ok(None);
         };
+        void_reset_links(&txn, &link.email, now).await?;
         accounts::Entity::update_many()
             .col_expr(accounts::Column::PasswordHash, Expr::value(password_hash))
             .col_expr(accounts::Column::PasswordChangedAt, Expr::value(now))

@@ -116,22 +116,44 @@ impl ThrottleRepository for SeaThrottleRepository {
         &self,
         key: &str,
         change: &ThrottleChange,
-    ) -> Result<ThrottleState, StoreError> {
+    ) -> Result<(Option<ThrottleState>, ThrottleState), StoreError> {
         let txn = self.db.begin_write().await?;
+        if self.db.backend() == Backend::Postgres {
+            // Make sure a row exists before locking it: FOR UPDATE locks nothing that is not
+            // there, and two first attempts would both count from zero. (SQLite's BEGIN
+            // IMMEDIATE already serialises writers.) The placeholder's epoch start marks it as
+            // "no counter yet".
+            let placeholder = throttles::ActiveModel {
+                key: Set(key.to_owned()),
+                count: Set(0),
+                window_start: Set(DateTime::<Utc>::UNIX_EPOCH),
+                blocked_until: Set(None),
+            };
+            throttles::Entity::insert(placeholder)
+                .on_conflict_do_nothing_on([throttles::Column::Key])
+                .exec(&txn)
+                .await
+                .map_err(StoreError::new)?;
+        }
         let mut select = throttles::Entity::find_by_id(key.to_owned());
         if self.db.backend() == Backend::Postgres {
-            // SQLite's BEGIN IMMEDIATE already serialises writers.
             select = select.lock_exclusive();
         }
-        let current = select.one(&txn).await.map_err(StoreError::new)?;
-        let next = change(current.as_ref().map(to_state));
+        let current = select
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .filter(|row| row.window_start > DateTime::<Utc>::UNIX_EPOCH)
+            .as_ref()
+            .map(to_state);
+        let next = change(current);
         let row = throttles::ActiveModel {
             key: Set(key.to_owned()),
             count: Set(i32::try_from(next.count).unwrap_or(i32::MAX)),
             window_start: Set(next.window_start),
             blocked_until: Set(next.blocked_until),
         };
-        // Two instances may both find no row: the loser's insert becomes an update.
+        // On SQLite the row may be missing: insert or replace in one statement.
         throttles::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(throttles::Column::Key)
@@ -146,7 +168,7 @@ impl ThrottleRepository for SeaThrottleRepository {
             .await
             .map_err(StoreError::new)?;
         txn.commit().await.map_err(StoreError::new)?;
-        Ok(next)
+        Ok((current, next))
     }
 
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
@@ -182,7 +204,11 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .map_err(StoreError::new)?
             .rows_affected;
         let remember_tokens = remember_tokens::Entity::delete_many()
-            .filter(remember_tokens::Column::ExpiresAt.lt(c.now))
+            .filter(
+                Condition::any()
+                    .add(remember_tokens::Column::ExpiresAt.lt(c.now))
+                    .add(remember_tokens::Column::ReplacedAt.lt(c.replaced_before)),
+            )
             .exec(conn)
             .await
             .map_err(StoreError::new)?

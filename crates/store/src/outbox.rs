@@ -40,6 +40,7 @@ pub(crate) async fn enqueue_on<C: ConnectionTrait>(
         created_at: Set(now),
         attempts: Set(0),
         next_attempt_at: Set(now),
+        claimed_by: Set(None),
         claimed_until: Set(None),
         sent_at: Set(None),
         last_error: Set(None),
@@ -76,6 +77,7 @@ impl OutboxRepository for SeaOutboxRepository {
         now: DateTime<Utc>,
         lease: Duration,
         limit: u64,
+        claimant: &str,
     ) -> Result<Vec<QueuedMail>, StoreError> {
         let conn = self.db.connection();
         let free = || {
@@ -98,6 +100,7 @@ impl OutboxRepository for SeaOutboxRepository {
             // row, only one sees its update change a row.
             let result = outbox::Entity::update_many()
                 .col_expr(outbox::Column::ClaimedUntil, Expr::value(now + lease))
+                .col_expr(outbox::Column::ClaimedBy, Expr::value(claimant))
                 .filter(outbox::Column::Id.eq(row.id))
                 .filter(outbox::Column::SentAt.is_null())
                 .filter(free())
@@ -111,9 +114,22 @@ impl OutboxRepository for SeaOutboxRepository {
         Ok(claimed)
     }
 
-    async fn mark_sent(&self, id: MailId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn mark_sent(
+        &self,
+        id: MailId,
+        claimant: &str,
+        now: DateTime<Utc>,
+        text: &str,
+        html: &str,
+    ) -> Result<(), StoreError> {
         outbox::Entity::update_many()
             .col_expr(outbox::Column::SentAt, Expr::value(now))
+            .col_expr(outbox::Column::BodyText, Expr::value(text))
+            .col_expr(outbox::Column::BodyHtml, Expr::value(html))
+            .col_expr(
+                outbox::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
             .col_expr(
                 outbox::Column::ClaimedUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
@@ -123,6 +139,7 @@ impl OutboxRepository for SeaOutboxRepository {
                 Expr::value(Option::<String>::None),
             )
             .filter(outbox::Column::Id.eq(id.0))
+            .filter(outbox::Column::ClaimedBy.eq(claimant))
             .exec(self.db.connection())
             .await
             .map_err(StoreError::new)?;
@@ -132,6 +149,7 @@ impl OutboxRepository for SeaOutboxRepository {
     async fn mark_failed(
         &self,
         id: MailId,
+        claimant: &str,
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
@@ -142,11 +160,16 @@ impl OutboxRepository for SeaOutboxRepository {
             )
             .col_expr(outbox::Column::NextAttemptAt, Expr::value(next_attempt_at))
             .col_expr(
+                outbox::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
                 outbox::Column::ClaimedUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
             .col_expr(outbox::Column::LastError, Expr::value(error.to_owned()))
             .filter(outbox::Column::Id.eq(id.0))
+            .filter(outbox::Column::ClaimedBy.eq(claimant))
             .exec(self.db.connection())
             .await
             .map_err(StoreError::new)?;

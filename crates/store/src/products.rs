@@ -16,6 +16,7 @@ use parkportal_domain::secret::TokenHash;
 use parkportal_domain::{
     AccountId, EmailAddress, Language, ProductId, ProductRepository, StoreError, TenantId,
 };
+use sea_orm::SqlErr;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -296,7 +297,10 @@ impl ProductRepository for SeaProductRepository {
         .await;
         let row = match created {
             Ok(row) => row,
-            Err(_) => return Ok(CoupleOutcome::AccountExists),
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Ok(CoupleOutcome::AccountExists);
+            }
+            Err(e) => return Err(StoreError::new(e)),
         };
         match use_link_and_couple(&txn, token, row.id, now).await? {
             CoupleOutcome::Coupled => {

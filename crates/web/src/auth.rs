@@ -114,7 +114,14 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
                 SessionState::Unknown => {}
             }
         }
-        if from_bearer.is_some() {
+        // Files and the API never start a session from a remember-me token: only pages do, so
+        // that a page's stylesheet and logo cannot race it for the rotation.
+        let path = req.uri().path();
+        if from_bearer.is_some()
+            || path.contains("/api/")
+            || path.ends_with("/theme.css")
+            || path.ends_with("/logo")
+        {
             return Ok((visitor, Vec::new()));
         }
         let Some(remembered) = cookies::get(req, REMEMBER_COOKIE).and_then(|v| Token::parse(&v))
@@ -128,10 +135,14 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
             .map_err(crate::AppError::internal)?
         {
             Some((signed_in, next)) => {
-                let cookies = vec![
-                    session_cookie(&signed_in.token, secure),
-                    remember_cookie(&next, accounts.settings().remember_me, secure),
-                ];
+                let mut cookies = vec![session_cookie(&signed_in.token, secure)];
+                if let Some(next) = next {
+                    cookies.push(remember_cookie(
+                        &next,
+                        accounts.settings().remember_me,
+                        secure,
+                    ));
+                }
                 // A silent new session: the time-out is not news to the resident.
                 Ok((
                     Visitor {

@@ -13,6 +13,9 @@ pub enum AppError {
     /// The request is malformed in a way no form field explains.
     #[error("bad request")]
     BadRequest,
+    /// Too many requests from this client; it has to wait.
+    #[error("too many requests")]
+    TooManyRequests,
     /// A form came without its CSRF token (or with another's): it is not processed.
     #[error("forbidden")]
     Forbidden,
@@ -33,6 +36,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::BadRequest => "bad_request",
             AppError::Forbidden => "forbidden",
+            AppError::TooManyRequests => "too_many_requests",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -44,6 +48,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

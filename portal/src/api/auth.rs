@@ -276,10 +276,10 @@ impl AuthApi {
         let c = caller
             .state
             .resets()
-            .captchas()
-            .challenge(caller.page.prefs.language)
+            .challenge(caller.page.prefs.language, &caller.page.client)
             .await
-            .map_err(failure::internal)?;
+            .map_err(failure::internal)?
+            .map_err(|b| caller.blocked(b.until, "reset.blocked"))?;
         Ok(Json(CaptchaResponse {
             id: c.id,
             question: c.question,
@@ -294,7 +294,7 @@ impl AuthApi {
         body: Json<ResetRequest>,
     ) -> poem::Result<Accepted> {
         let caller = Caller::of(req)?;
-        caller
+        let delivery = caller
             .state
             .resets()
             .request(
@@ -307,6 +307,7 @@ impl AuthApi {
             )
             .await
             .map_err(|e| reset_failure(&caller, e))?;
+        crate::password_reset::deliver_later(&caller.page, delivery);
         Ok(Accepted::Accepted)
     }
 

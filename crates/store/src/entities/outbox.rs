@@ -16,6 +16,7 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub attempts: i32,
     pub next_attempt_at: ChronoDateTimeUtc,
+    pub claimed_by: Option<String>,
     pub claimed_until: Option<ChronoDateTimeUtc>,
     pub sent_at: Option<ChronoDateTimeUtc>,
     pub last_error: Option<String>,
