@@ -5,12 +5,11 @@ use crate::bundle;
 use crate::config::Config;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::wiring;
-use parkportal_domain::RuleRepository;
 use parkportal_domain::housekeeping::Housekeeping;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
-use parkportal_store::{Database, DatabaseSettings, SeaRuleRepository, SeaTenantRepository};
+use parkportal_store::{Database, DatabaseSettings, SeaTenantRepository};
 use parkportal_web::auth::{Authenticate, Csrf};
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::observe::Observe;
@@ -108,12 +107,7 @@ impl Application {
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let db = open_database(config).await?;
         let tenants = tenant_directory(config, &db)?;
-        let rule_repo: Arc<dyn RuleRepository> = Arc::new(SeaRuleRepository::new(db.clone()));
-        let rule_book = Arc::new(RuleBook::new(
-            Arc::new(RuleEngine::new(config.rules.limits())),
-            rule_repo.clone(),
-        ));
-        let rule_errors = DbRuleErrorSink::spawn(rule_repo);
+        let (rule_book, rule_errors, rules) = wiring::rules_port(config, &db);
         if config.is_embedded() && tenants.is_empty().await.map_err(StartError::Database)? {
             // Only an empty database needs the folder: a later start works without it.
             let demo = bundle::read_all(&config.paths.tenants)
@@ -158,6 +152,7 @@ impl Application {
             templates.clone(),
             catalogues.clone(),
             public.clone(),
+            rules,
         )?;
         let (stop_worker, worker_stop) = watch::channel(false);
         let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop.clone())?;

@@ -36,6 +36,9 @@ pub struct IssueArgs {
     /// The last valid day, YYYY-MM-DD (default: one year from today).
     #[arg(long)]
     pub valid_until: Option<String>,
+    /// The opening balance in the product type's unit: 25.00 (euros), 600 (minutes).
+    #[arg(long)]
+    pub balance: Option<String>,
 }
 
 fn usage(message: String) -> ExitCode {
@@ -77,6 +80,19 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
         Ok(d) => d,
         Err(e) => return usage(format!("--valid-until must be YYYY-MM-DD: {e}")),
     };
+    let balance = match args
+        .balance
+        .as_deref()
+        .map(|b| b.trim().parse::<rust_decimal::Decimal>())
+        .transpose()
+    {
+        Ok(b) => b,
+        Err(e) => {
+            return usage(format!(
+                "--balance must be a decimal like 25.00 or 600: {e}"
+            ));
+        }
+    };
     let desk = match open_desk(config).await {
         Ok(d) => d,
         Err(e) => return crate::cli::fail(&e),
@@ -88,6 +104,7 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
         email,
         plates,
         valid_until,
+        balance,
     };
     match desk.issue(request).await {
         Ok(issued) => {
@@ -119,7 +136,10 @@ async fn open_desk(config: &Config) -> Result<parkportal_domain::ProductDesk, St
     let public = PublicUrl::parse(&config.public_url())
         .map_err(|e| StartError::Config(format!("server.public_url: {e}")))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let services = wiring::services(config, &db, tenants, clock, templates, catalogues, public)?;
+    let (_, _, rules) = wiring::rules_port(config, &db);
+    let services = wiring::services(
+        config, &db, tenants, clock, templates, catalogues, public, rules,
+    )?;
     Ok(services.desk)
 }
 

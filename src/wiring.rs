@@ -4,18 +4,25 @@
 use crate::app::StartError;
 use crate::config::Config;
 use crate::passwords::Argon2Hasher;
+use crate::rule_errors::DbRuleErrorSink;
+use crate::rules_port::RuleBookPort;
 use crate::smtp::SmtpTransport;
+use parkportal_domain::RuleRepository;
 use parkportal_domain::captcha::Captchas;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
+use parkportal_domain::parking::{Parking, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::throttle::Throttle;
 use parkportal_domain::{
     Accounts, AuthSettings, Clock, MailComposer, OutboxRepository, OutboxWorker, ProductDesk,
     PublicUrl, TenantDirectory,
 };
+use parkportal_rules::RuleBook;
+use parkportal_rules::engine::RuleEngine;
+use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaHousekeepingRepository,
-    SeaOutboxRepository, SeaProductRepository, SeaThrottleRepository,
+    SeaOutboxRepository, SeaParkingRepository, SeaProductRepository, SeaThrottleRepository,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -25,7 +32,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// The use cases on `db`, with links built from `public_url`.
+/// The use cases on `db`, with links built from `public_url` and sessions checked by `rules`.
+#[allow(clippy::too_many_arguments)]
 pub fn services(
     config: &Config,
     db: &Database,
@@ -34,6 +42,7 @@ pub fn services(
     templates: Arc<Templates>,
     catalogues: Catalogues,
     public_url: PublicUrl,
+    rules: Arc<dyn RulesPort>,
 ) -> Result<Services, StartError> {
     let hasher = Argon2Hasher::new(config.auth.hash_memory_kib, config.auth.hash_iterations)
         .map_err(|e| StartError::Config(format!("auth: {e}")))?;
@@ -67,11 +76,18 @@ pub fn services(
         accounts.clone(),
         tenants.clone(),
         composer,
-        clock,
+        clock.clone(),
         public_url,
     );
     let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
+    let parking = Parking::new(
+        Arc::new(SeaParkingRepository::new(db.clone())),
+        rules,
+        tenants.clone(),
+        clock.clone(),
+    );
     Ok(Services {
+        parking,
         tenants,
         accounts,
         desk,
@@ -157,4 +173,20 @@ pub fn spawn_housekeeping(
             }
         }
     })
+}
+
+/// The gemeenten's rules as the domain's port: compiled once per version, failures recorded.
+pub fn rules_port(
+    config: &Config,
+    db: &Database,
+) -> (Arc<RuleBook>, DbRuleErrorSink, Arc<dyn RulesPort>) {
+    let repo: Arc<dyn RuleRepository> = Arc::new(SeaRuleRepository::new(db.clone()));
+    let book = Arc::new(RuleBook::new(
+        Arc::new(RuleEngine::new(config.rules.limits())),
+        repo.clone(),
+    ));
+    let sink = DbRuleErrorSink::spawn(repo);
+    let port: Arc<dyn RulesPort> =
+        Arc::new(RuleBookPort::new(book.clone(), Arc::new(sink.clone())));
+    (book, sink, port)
 }

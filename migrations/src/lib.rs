@@ -9,6 +9,7 @@ mod m20261126_000001_create_tenants;
 mod m20261126_000002_create_rules;
 mod m20261126_000003_create_accounts;
 mod m20261126_000004_create_login_protection;
+mod m20261126_000005_create_sessions;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_rules::Migration),
             Box::new(m20261126_000003_create_accounts::Migration),
             Box::new(m20261126_000004_create_login_protection::Migration),
+            Box::new(m20261126_000005_create_sessions::Migration),
         ]
     }
 }

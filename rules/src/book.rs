@@ -104,8 +104,66 @@ impl RuleBook {
     }
 }
 
-/// The cached value for `key`, or the one `make` builds, which then supersedes the cached older
-/// versions of the same gemeente and product type.
+/// Versions cached per gemeente and product type: the current one and the few that running
+/// sessions were priced with.
+const VERSIONS_KEPT: usize = 4;
+
+impl RuleBook {
+    /// The rules of `product_type` in `tenant` at the versions a session was priced with
+    /// (version 0: none). Extensions and refunds use these, never newer prices.
+    pub async fn rule_set_at(
+        &self,
+        tenant: &Tenant,
+        product_type: &Code,
+        script_version: i64,
+        tariff_version: i64,
+    ) -> Result<RuleSet, RuleBookError> {
+        let invalid = |message: String| RuleBookError::Invalid {
+            gemeente: tenant.slug.to_string(),
+            message,
+        };
+        let script = match self
+            .repo
+            .source_at(tenant.id, product_type, false, script_version)
+            .await?
+        {
+            Some(source) => {
+                let key = (tenant.id, product_type.to_string(), script_version);
+                let compiled = cached(&self.scripts, key, || {
+                    self.engine
+                        .compile(&format!("rules/{product_type}.rhai"), &source)
+                        .map_err(|e| invalid(e.to_string()))
+                })?;
+                Some((compiled, script_version))
+            }
+            None => None,
+        };
+        let tariff = match self
+            .repo
+            .source_at(tenant.id, product_type, true, tariff_version)
+            .await?
+        {
+            Some(source) => {
+                let key = (tenant.id, product_type.to_string(), tariff_version);
+                Some(cached(&self.tariffs, key, || {
+                    Tariff::from_toml(&source).map_err(|e| invalid(e.to_string()))
+                })?)
+            }
+            None => None,
+        };
+        Ok(RuleSet::new(
+            self.engine.clone(),
+            tenant.slug.to_string(),
+            product_type.to_string(),
+            script,
+            tariff,
+        )
+        .stored(tenant.id, tariff_version))
+    }
+}
+
+/// The cached value for `key`, or the one `make` builds; of one gemeente's product type only the
+/// newest [`VERSIONS_KEPT`] versions stay.
 fn cached<T: Clone>(
     cache: &Mutex<HashMap<Key, T>>,
     key: Key,
@@ -116,8 +174,17 @@ fn cached<T: Clone>(
     }
     let value = make()?;
     if let Ok(mut cache) = cache.lock() {
-        cache.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
-        cache.insert(key, value.clone());
+        cache.insert(key.clone(), value.clone());
+        let mut versions: Vec<i64> = cache
+            .keys()
+            .filter(|k| k.0 == key.0 && k.1 == key.1)
+            .map(|k| k.2)
+            .collect();
+        if versions.len() > VERSIONS_KEPT {
+            versions.sort_unstable();
+            let cut = versions[versions.len() - VERSIONS_KEPT];
+            cache.retain(|k, _| !(k.0 == key.0 && k.1 == key.1 && k.2 < cut));
+        }
     }
     Ok(value)
 }

@@ -17,6 +17,7 @@ mod login_protection;
 mod migrations;
 mod ops;
 mod outbox;
+mod parking;
 mod preferences;
 mod rules;
 mod serve;

@@ -38,6 +38,8 @@ pub struct NewProduct {
     pub valid_until: DateTime<Utc>,
     /// Its plates (a permit's; a visitor scheme usually has none).
     pub plates: Vec<Plate>,
+    /// The opening balance, in the smallest unit (an `opening` ledger entry).
+    pub opening: i64,
 }
 
 /// A coupling link to store with its product.
@@ -154,6 +156,8 @@ pub struct IssueRequest {
     pub plates: Vec<Plate>,
     /// The last valid day; default one year from today.
     pub valid_until: Option<NaiveDate>,
+    /// The opening balance in the product type's unit (`25.00` euros, `600` minutes).
+    pub balance: Option<rust_decimal::Decimal>,
 }
 
 /// A product just issued: print the code and PIN on the letter, once.
@@ -191,6 +195,15 @@ pub enum IssueError {
         /// The gemeente.
         tenant: String,
         /// The code asked for.
+        code: String,
+    },
+    /// The opening balance does not fit the product type's unit (cents of a minute, a negative
+    /// amount, or a balance for a type without one).
+    #[error("balance {amount} does not fit the unit of {code}")]
+    BalanceUnfit {
+        /// What was asked.
+        amount: rust_decimal::Decimal,
+        /// The product type.
         code: String,
     },
     /// The last valid day lies in the past.
@@ -334,6 +347,17 @@ impl ProductDesk {
                 .unwrap_or_else(|| "(first zone)".into()),
         })?;
 
+        let opening = match request.balance {
+            None => 0,
+            Some(amount) => product_type
+                .unit
+                .to_smallest(amount)
+                .filter(|v| *v >= 0)
+                .ok_or_else(|| IssueError::BalanceUnfit {
+                    amount,
+                    code: product_type.code.to_string(),
+                })?,
+        };
         let now = self.clock.now();
         let tz = tenant.time_zone;
         let today = calendar::local_date(tz, now);
@@ -395,6 +419,7 @@ impl ProductDesk {
                 valid_from: now,
                 valid_until,
                 plates: request.plates.clone(),
+                opening,
             };
             let outcome = self
                 .products

@@ -39,3 +39,7 @@ typed_id!(
     /// The database id of a mail in the outbox.
     MailId
 );
+typed_id!(
+    /// The database id of a parking session.
+    SessionId
+);

@@ -15,6 +15,7 @@ pub mod housekeeping;
 pub mod ids;
 pub mod logo;
 pub mod mail;
+pub mod parking;
 pub mod password;
 pub mod password_reset;
 pub mod plate;
@@ -31,7 +32,7 @@ pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordH
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
-pub use ids::{AccountId, MailId, ProductId, ProductTypeId, TenantId, ZoneId};
+pub use ids::{AccountId, MailId, ProductId, ProductTypeId, SessionId, TenantId, ZoneId};
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;
 pub use ports::{

@@ -112,6 +112,15 @@ pub struct RuleErrorEntry {
 pub trait RuleRepository: Send + Sync {
     /// The current scripts and tariffs of a gemeente.
     async fn sources(&self, tenant: TenantId) -> Result<RuleSources, StoreError>;
+    /// One stored version of a product type's script (`tariff` false) or tariff (`tariff` true):
+    /// the prices a session was made with. `None` for version 0 or an empty (removing) version.
+    async fn source_at(
+        &self,
+        tenant: TenantId,
+        product_type: &crate::tenant::Code,
+        tariff: bool,
+        version: i64,
+    ) -> Result<Option<String>, StoreError>;
     /// Records a failed hook call.
     async fn record_error(&self, entry: RuleErrorEntry) -> Result<(), StoreError>;
     /// The newest recorded failures of a gemeente, newest first.

@@ -3,7 +3,7 @@
 use crate::accounts::to_account;
 use crate::database::Database;
 use crate::entities::{
-    accounts, email_links, product_plates, product_types, products, tenants, zones,
+    accounts, email_links, ledger_entries, product_plates, product_types, products, tenants, zones,
 };
 use crate::outbox::enqueue_on;
 use async_trait::async_trait;
@@ -178,11 +178,28 @@ impl ProductRepository for SeaProductRepository {
             status: Set("active".to_owned()),
             owner_id: Set(None),
             issued_at: Set(now),
+            balance: Set(product.opening),
             ..Default::default()
         }
         .insert(&txn)
         .await
         .map_err(StoreError::new)?;
+        if product.opening != 0 {
+            ledger_entries::ActiveModel {
+                product_id: Set(row.id),
+                kind: Set("opening".to_owned()),
+                amount: Set(product.opening),
+                session_id: Set(None),
+                grant_key: Set(None),
+                reference: Set(None),
+                note: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        }
         for (position, plate) in product.plates.iter().enumerate() {
             product_plates::ActiveModel {
                 product_id: Set(row.id),

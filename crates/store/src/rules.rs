@@ -181,6 +181,41 @@ impl RuleRepository for SeaRuleRepository {
         })
     }
 
+    async fn source_at(
+        &self,
+        tenant: TenantId,
+        product_type: &Code,
+        tariff: bool,
+        version: i64,
+    ) -> Result<Option<String>, StoreError> {
+        if version <= 0 {
+            return Ok(None);
+        }
+        let table = if tariff {
+            SourceTable::Tariffs
+        } else {
+            SourceTable::Scripts
+        };
+        let query = Query::select()
+            .column(Alias::new("source"))
+            .from(table.name())
+            .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant.0))
+            .and_where(Expr::col(Alias::new("product_type")).eq(product_type.as_str()))
+            .and_where(Expr::col(Alias::new("version")).eq(version))
+            .to_owned();
+        let row = self
+            .db
+            .connection()
+            .query_one(&query)
+            .await
+            .map_err(StoreError::new)?;
+        let source = row
+            .map(|r| r.try_get::<String>("", "source"))
+            .transpose()
+            .map_err(StoreError::new)?;
+        Ok(source.filter(|s| !s.is_empty()))
+    }
+
     async fn record_error(&self, entry: RuleErrorEntry) -> Result<(), StoreError> {
         // Messages come from scripts' errors; keep the table readable whatever a script does.
         let message: String = entry.message.chars().take(2000).collect();

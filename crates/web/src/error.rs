@@ -99,14 +99,31 @@ pub struct ApiFailure {
     pub code: &'static str,
     /// The translated message.
     pub message: String,
+    /// More fields of the error object (the alternatives of a refused session, say).
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl ApiFailure {
+    /// A failure with a code and message only.
+    pub fn new(status: StatusCode, code: &'static str, message: String) -> Self {
+        Self {
+            status,
+            code,
+            message,
+            extra: None,
+        }
+    }
+
     /// The JSON body.
     pub fn body(&self, request_id: &str) -> serde_json::Value {
-        serde_json::json!({
-            "error": { "code": self.code, "message": self.message, "request_id": request_id }
-        })
+        let mut error = serde_json::Map::new();
+        error.insert("code".into(), self.code.into());
+        error.insert("message".into(), self.message.clone().into());
+        error.insert("request_id".into(), request_id.into());
+        if let Some(extra) = &self.extra {
+            error.extend(extra.clone());
+        }
+        serde_json::json!({ "error": error })
     }
 }
 

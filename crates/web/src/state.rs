@@ -4,6 +4,7 @@
 use crate::i18n::Catalogues;
 use crate::metrics::Metrics;
 use crate::templates::Templates;
+use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::{
     Accounts, Clock, OutboxRepository, ProductDesk, PublicUrl, Readiness, TenantDirectory,
@@ -40,6 +41,8 @@ pub struct Services {
     pub desk: ProductDesk,
     /// "Wachtwoord vergeten?" and the captcha.
     pub resets: PasswordResets,
+    /// Products, parking sessions and the ledger.
+    pub parking: Parking,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
     pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
 }
@@ -96,6 +99,11 @@ impl AppState {
     /// Issuing and coupling products.
     pub fn desk(&self) -> &ProductDesk {
         &self.inner.services.desk
+    }
+
+    /// Products, parking sessions and the ledger.
+    pub fn parking(&self) -> &Parking {
+        &self.inner.services.parking
     }
 
     /// "Wachtwoord vergeten?" and the captcha.

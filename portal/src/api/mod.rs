@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}` with a stable code and a message in the caller's language.
 
 mod auth;
+mod parking;
 
 use parkportal_domain::{Account, Token};
 use parkportal_web::{ApiFailure, AppError, AppState, PageContext, Site};
@@ -31,12 +32,7 @@ impl Caller {
 
     /// A refusal with `code`, its message taken from catalogue key `key`.
     fn fail(&self, status: StatusCode, code: &'static str, key: &str) -> poem::Error {
-        ApiFailure {
-            status,
-            code,
-            message: self.page.t(key),
-        }
-        .into()
+        ApiFailure::new(status, code, self.page.t(key)).into()
     }
 
     /// Too many attempts: 429 with the local time to come back.
@@ -48,15 +44,11 @@ impl Caller {
             .as_ref()
             .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
         let time = until.with_timezone(&tz).format("%H:%M:%S").to_string();
-        ApiFailure {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            code: "too_many_attempts",
-            message: self
-                .state
+        let message =
+            self.state
                 .catalogues()
-                .text(self.page.prefs.language, key, &[("time", time)]),
-        }
-        .into()
+                .text(self.page.prefs.language, key, &[("time", time)]);
+        ApiFailure::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message).into()
     }
 
     /// The account of the bearer token, or 401.
@@ -127,9 +119,9 @@ impl Api {
 }
 
 /// The OpenAPI service, to be nested at `/api`.
-pub fn service() -> OpenApiService<(Api, auth::AuthApi), ()> {
+pub fn service() -> OpenApiService<(Api, auth::AuthApi, parking::ParkingApi), ()> {
     OpenApiService::new(
-        (Api, auth::AuthApi),
+        (Api, auth::AuthApi, parking::ParkingApi),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),
     )

@@ -13,6 +13,7 @@ pub struct Model {
     pub language: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub password_changed_at: ChronoDateTimeUtc,
+    pub last_product_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

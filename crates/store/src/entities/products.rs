@@ -18,6 +18,7 @@ pub struct Model {
     pub status: String,
     pub owner_id: Option<i64>,
     pub issued_at: ChronoDateTimeUtc,
+    pub balance: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

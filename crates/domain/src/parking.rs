@@ -1,0 +1,729 @@
+//! Parking sessions ("Parkeeracties") and the ledger behind a product's balance (DESIGN §4).
+//!
+//! A session is the half-open interval [start, end) of one plate in the product's zone; its state
+//! follows from the clock. Starting or extending reserves its cost from the balance (that is the
+//! charge; nothing is settled later); stopping early refunds the unused part and deleting a planned
+//! session refunds all of it, at the prices the session was made with. Every write locks the
+//! product row first and is one transaction, so the limits hold across instances and the balance
+//! never goes below zero.
+
+use crate::Clock;
+use crate::accounts::Account;
+use crate::calendar::{self, CapPeriod};
+use crate::ids::{AccountId, ProductId, SessionId, TenantId};
+use crate::plate::Plate;
+use crate::ports::StoreError;
+use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind};
+use crate::rules::{AlternativeKind, ReasonCode};
+use crate::tenancy::TenantDirectory;
+use crate::tenant::{Code, Tenant};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// Where a session stands, by the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// Starts later (gepland).
+    Planned,
+    /// Running now (lopend).
+    Running,
+    /// Over.
+    Ended,
+    /// A planned session that was deleted.
+    Deleted,
+}
+
+/// A parking session as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkingSession {
+    /// Its id.
+    pub id: SessionId,
+    /// Its product.
+    pub product: ProductId,
+    /// Who started it.
+    pub account: AccountId,
+    /// The plate.
+    pub plate: Plate,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive); moved to the moment of stopping when stopped early.
+    pub end: DateTime<Utc>,
+    /// What it holds of the balance, in the balance's smallest unit.
+    pub reserved: i64,
+    /// The rule script version it was priced with.
+    pub script_version: i64,
+    /// The tariff version it was priced with.
+    pub tariff_version: i64,
+    /// How its cost was made up, in words.
+    pub breakdown: String,
+    /// When it was deleted (planned sessions only).
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl ParkingSession {
+    /// Its state at `now`.
+    pub fn state(&self, now: DateTime<Utc>) -> SessionState {
+        if self.deleted_at.is_some() {
+            SessionState::Deleted
+        } else if now < self.start {
+            SessionState::Planned
+        } else if now < self.end {
+            SessionState::Running
+        } else {
+            SessionState::Ended
+        }
+    }
+}
+
+/// A product as the resident who owns it sees it.
+#[derive(Debug, Clone)]
+pub struct ProductView {
+    /// Its id.
+    pub id: ProductId,
+    /// Its gemeente.
+    pub tenant: TenantId,
+    /// The gemeente's slug.
+    pub tenant_slug: String,
+    /// The gemeente's name.
+    pub tenant_name: String,
+    /// The gemeente's time zone.
+    pub time_zone: Tz,
+    /// The product type's code.
+    pub type_code: Code,
+    /// The product type's name.
+    pub type_name: String,
+    /// Visitor scheme or permit.
+    pub kind: ProductKind,
+    /// The unit of its balance.
+    pub unit: BalanceUnit,
+    /// The balance credited per period, if any.
+    pub grant: Option<PeriodicGrant>,
+    /// The zone's code.
+    pub zone_code: Code,
+    /// The zone's name.
+    pub zone_name: String,
+    /// Valid from (inclusive).
+    pub valid_from: DateTime<Utc>,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// The balance, in its smallest unit.
+    pub balance: i64,
+    /// Its plates.
+    pub plates: Vec<Plate>,
+}
+
+impl ProductView {
+    /// The balance in its unit (euros, minutes, sessions).
+    pub fn balance_amount(&self) -> Decimal {
+        self.unit.from_smallest(self.balance)
+    }
+}
+
+/// What the rules are asked about a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionCheck {
+    /// The gemeente's time zone.
+    pub time_zone: Tz,
+    /// The zone's code.
+    pub zone: String,
+    /// The plate, normalised.
+    pub plate: String,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive).
+    pub end: DateTime<Utc>,
+    /// The balance available, in the balance's unit.
+    pub balance: Decimal,
+    /// What the session holds already (an extension), in the balance's unit.
+    pub reserved: Decimal,
+    /// The other running and planned sessions of the product.
+    pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// A proposal instead of a refused session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// Its kind.
+    pub kind: AlternativeKind,
+    /// Its start.
+    pub start: DateTime<Utc>,
+    /// Its end.
+    pub end: DateTime<Utc>,
+    /// What the whole session costs, in the balance's unit.
+    pub cost: Decimal,
+}
+
+/// What the rules answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The cost of the session as asked, in the balance's unit.
+    pub cost: Decimal,
+    /// How the cost is made up.
+    pub breakdown: String,
+    /// Why it is refused; empty when allowed.
+    pub reasons: Vec<ReasonCode>,
+    /// What fits instead.
+    pub alternatives: Vec<Alternative>,
+}
+
+impl Verdict {
+    /// Whether the session may go ahead.
+    pub fn allowed(&self) -> bool {
+        self.reasons.is_empty()
+    }
+}
+
+/// The rules of one product type at one version (the rules engine implements it).
+pub trait Pricing: Send + Sync {
+    /// (script version, tariff version).
+    fn versions(&self) -> (i64, i64);
+    /// Checks a session and finds the alternatives.
+    fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict;
+    /// The cost of [start, end), in the balance's unit.
+    fn cost(
+        &self,
+        req: &SessionCheck,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Decimal, String>;
+}
+
+/// Where the rules come from.
+#[async_trait]
+pub trait RulesPort: Send + Sync {
+    /// The current rules of a product type.
+    async fn current(
+        &self,
+        tenant: &Tenant,
+        product_type: &Code,
+    ) -> Result<Arc<dyn Pricing>, String>;
+    /// The rules at the versions a session was priced with.
+    async fn pinned(
+        &self,
+        tenant: &Tenant,
+        product_type: &Code,
+        script_version: i64,
+        tariff_version: i64,
+    ) -> Result<Arc<dyn Pricing>, String>;
+}
+
+/// A product locked for a write, as the decision sees it.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    /// The product, its balance as locked.
+    pub product: ProductView,
+    /// Its running and planned sessions.
+    pub active: Vec<ParkingSession>,
+}
+
+/// A periodic grant that is due: credited once, under `key`, whatever races for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantDue {
+    /// The period's key (its start).
+    pub key: String,
+    /// The amount, in the smallest unit.
+    pub amount: i64,
+}
+
+/// A new reservation, as the decision made it.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    /// The plate.
+    pub plate: Plate,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End.
+    pub end: DateTime<Utc>,
+    /// The cost, in the smallest unit.
+    pub reserved: i64,
+    /// The rule versions.
+    pub versions: (i64, i64),
+    /// The breakdown.
+    pub breakdown: String,
+}
+
+/// What a decision over a locked product says.
+#[derive(Debug, Clone)]
+pub enum Decision<T> {
+    /// Refused, with the rules' verdict.
+    Refuse(Box<Verdict>),
+    /// A wrong request that no rule judges (a start in the past, an end before the start, ...).
+    Invalid(ParkingProblem),
+    /// Go ahead.
+    Proceed(T),
+}
+
+/// Decides a new session over a locked product.
+pub type StartDecider = dyn Fn(&Locked) -> Decision<Reservation> + Send + Sync;
+/// Decides a new end of a session over a locked product: the new end, and the new reservation
+/// (the whole session's cost at its own prices).
+pub type ChangeDecider = dyn Fn(&Locked, &ParkingSession) -> Decision<SessionChange> + Send + Sync;
+
+/// A change of an existing session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionChange {
+    /// The new end.
+    pub end: DateTime<Utc>,
+    /// What the session holds afterwards, in the smallest unit.
+    pub reserved: i64,
+    /// Whether it is a deletion (of a planned session).
+    pub delete: bool,
+}
+
+/// Why a request is wrong, before any rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ParkingProblem {
+    /// The start lies more than a minute in the past.
+    #[error("start_in_past")]
+    StartInPast,
+    /// The end is not after the start.
+    #[error("end_before_start")]
+    EndBeforeStart,
+    /// Outside the product's validity.
+    #[error("outside_validity")]
+    OutsideValidity,
+    /// The session is over or deleted: nothing to change.
+    #[error("session_over")]
+    SessionOver,
+    /// An extension must end later.
+    #[error("not_later")]
+    NotLater,
+    /// A running session is stopped, not deleted; a planned one deleted, not stopped.
+    #[error("wrong_action")]
+    WrongAction,
+    /// A permit's session must be for one of its plates.
+    #[error("plate_not_on_permit")]
+    PlateNotOnPermit,
+}
+
+/// The outcome of a write.
+#[derive(Debug, Clone)]
+pub enum Outcome<T> {
+    /// Done.
+    Done(T),
+    /// Refused by the rules.
+    Refused(Box<Verdict>),
+    /// Wrong request.
+    Invalid(ParkingProblem),
+    /// No such product or session for this resident.
+    NotFound,
+}
+
+/// Products, sessions and the ledger.
+#[async_trait]
+pub trait ParkingRepository: Send + Sync {
+    /// The products `account` owns.
+    async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError>;
+    /// One product, if `account` owns it.
+    async fn product_of(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<Option<ProductView>, StoreError>;
+    /// The running and planned sessions of a product `account` owns (none when it does not).
+    async fn active_sessions(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ParkingSession>, StoreError>;
+    /// One session of a product `account` owns.
+    async fn session_of(
+        &self,
+        account: AccountId,
+        session: SessionId,
+    ) -> Result<Option<ParkingSession>, StoreError>;
+    /// Credits a due grant once (idempotent under races).
+    async fn credit_grant(
+        &self,
+        product: ProductId,
+        grant: &GrantDue,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Locks the product (which `account` must own), credits `grant` when due, lets `decide`
+    /// judge, and stores the session with its reservation, in one transaction.
+    async fn start(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        grant: Option<GrantDue>,
+        now: DateTime<Utc>,
+        decide: &StartDecider,
+    ) -> Result<Outcome<ParkingSession>, StoreError>;
+    /// Locks the session's product, lets `decide` judge a new end (or a deletion), and stores
+    /// it with the reservation or refund that makes up the difference, in one transaction.
+    async fn change(
+        &self,
+        account: AccountId,
+        session: SessionId,
+        now: DateTime<Utc>,
+        decide: &ChangeDecider,
+    ) -> Result<Outcome<ParkingSession>, StoreError>;
+}
+
+/// The grant of `product` due at `now`, if its type has one: keyed by the period's first local
+/// day, so that it is credited once per period.
+pub fn grant_due(product: &ProductView, now: DateTime<Utc>) -> Option<GrantDue> {
+    let grant = product.grant?;
+    let period: CapPeriod = grant.period;
+    let (start, _) = period.bounds(product.time_zone, now);
+    Some(GrantDue {
+        key: calendar::local_date(product.time_zone, start).to_string(),
+        amount: product.unit.to_smallest(grant.amount)?,
+    })
+}
+
+/// How far in the past a start may lie: the time a resident needs to fill in the form.
+const START_SLACK_SECONDS: i64 = 60;
+
+/// A new session as asked.
+#[derive(Debug, Clone)]
+pub struct StartRequest {
+    /// The plate.
+    pub plate: Plate,
+    /// Start; now when absent.
+    pub start: Option<DateTime<Utc>>,
+    /// End; 00:00 of the next local day when absent (shown as 23:59:59).
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// Why a parking use case failed inside.
+#[derive(Debug, thiserror::Error)]
+pub enum ParkingError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The rules could not be loaded.
+    #[error("rules: {0}")]
+    Rules(String),
+}
+
+/// A product with the numbers its card shows.
+#[derive(Debug, Clone)]
+pub struct ProductCard {
+    /// The product.
+    pub product: ProductView,
+    /// Running sessions now.
+    pub running: usize,
+    /// Planned sessions.
+    pub planned: usize,
+}
+
+/// The parking use cases.
+#[derive(Clone)]
+pub struct Parking {
+    repo: Arc<dyn ParkingRepository>,
+    rules: Arc<dyn RulesPort>,
+    tenants: TenantDirectory,
+    clock: Arc<dyn Clock>,
+}
+
+fn to_smallest(unit: BalanceUnit, amount: Decimal) -> i64 {
+    // Costs are rounded to the unit by the rules; a unit without balance charges nothing.
+    unit.to_smallest(amount).unwrap_or(0)
+}
+
+impl Parking {
+    /// On their ports.
+    pub fn new(
+        repo: Arc<dyn ParkingRepository>,
+        rules: Arc<dyn RulesPort>,
+        tenants: TenantDirectory,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            repo,
+            rules,
+            tenants,
+            clock,
+        }
+    }
+
+    /// The clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    async fn tenant(&self, product: &ProductView) -> Result<Tenant, ParkingError> {
+        self.tenants
+            .by_slug(&product.tenant_slug)
+            .await?
+            .ok_or_else(|| ParkingError::Store(StoreError::new("product without gemeente")))
+    }
+
+    /// The resident's products with their numbers of running and planned sessions; periodic
+    /// grants that are due are credited first.
+    pub async fn products(&self, account: &Account) -> Result<Vec<ProductCard>, ParkingError> {
+        let now = self.clock.now();
+        let mut products = self.repo.products_of(account.id).await?;
+        let mut credited = false;
+        for p in &products {
+            if let Some(grant) = grant_due(p, now) {
+                self.repo.credit_grant(p.id, &grant, now).await?;
+                credited = true;
+            }
+        }
+        if credited {
+            products = self.repo.products_of(account.id).await?;
+        }
+        let mut cards = Vec::with_capacity(products.len());
+        for product in products {
+            let active = self
+                .repo
+                .active_sessions(account.id, product.id, now)
+                .await?;
+            let running = active
+                .iter()
+                .filter(|s| s.state(now) == SessionState::Running)
+                .count();
+            cards.push(ProductCard {
+                running,
+                planned: active.len() - running,
+                product,
+            });
+        }
+        Ok(cards)
+    }
+
+    /// One product of the resident, with its due grant credited.
+    pub async fn product(
+        &self,
+        account: &Account,
+        product: ProductId,
+    ) -> Result<Option<ProductView>, ParkingError> {
+        let now = self.clock.now();
+        let Some(view) = self.repo.product_of(account.id, product).await? else {
+            return Ok(None);
+        };
+        if let Some(grant) = grant_due(&view, now) {
+            self.repo.credit_grant(view.id, &grant, now).await?;
+            return Ok(self.repo.product_of(account.id, product).await?);
+        }
+        Ok(Some(view))
+    }
+
+    /// One session of a product of the resident.
+    pub async fn session(
+        &self,
+        account: &Account,
+        session: SessionId,
+    ) -> Result<Option<ParkingSession>, ParkingError> {
+        Ok(self.repo.session_of(account.id, session).await?)
+    }
+
+    /// The running and planned sessions of a product of the resident; `None` when it is not
+    /// theirs.
+    pub async fn sessions(
+        &self,
+        account: &Account,
+        product: ProductId,
+    ) -> Result<Option<Vec<ParkingSession>>, ParkingError> {
+        if self.repo.product_of(account.id, product).await?.is_none() {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        Ok(Some(
+            self.repo.active_sessions(account.id, product, now).await?,
+        ))
+    }
+
+    /// Starts or plans a session: checked by the rules over the locked product, its cost
+    /// reserved from the balance.
+    pub async fn start(
+        &self,
+        account: &Account,
+        product: ProductId,
+        request: StartRequest,
+    ) -> Result<Outcome<ParkingSession>, ParkingError> {
+        let Some(view) = self.repo.product_of(account.id, product).await? else {
+            return Ok(Outcome::NotFound);
+        };
+        let now = self.clock.now();
+        let tz = view.time_zone;
+        let start = request.start.unwrap_or(now);
+        if start < now - Duration::seconds(START_SLACK_SECONDS) {
+            return Ok(Outcome::Invalid(ParkingProblem::StartInPast));
+        }
+        // A start "now" that the form sent a moment ago counts from now.
+        let start = start.max(now);
+        let end = request
+            .end
+            .unwrap_or_else(|| calendar::end_of_day(tz, start));
+        if end <= start {
+            return Ok(Outcome::Invalid(ParkingProblem::EndBeforeStart));
+        }
+        if start < view.valid_from || end > view.valid_until {
+            return Ok(Outcome::Invalid(ParkingProblem::OutsideValidity));
+        }
+        if view.kind == ProductKind::Permit && !view.plates.contains(&request.plate) {
+            return Ok(Outcome::Invalid(ParkingProblem::PlateNotOnPermit));
+        }
+        let tenant = self.tenant(&view).await?;
+        let pricing = self
+            .rules
+            .current(&tenant, &view.type_code)
+            .await
+            .map_err(ParkingError::Rules)?;
+        let plate = request.plate.clone();
+        let decide = move |locked: &Locked| {
+            let unit = locked.product.unit;
+            let check = SessionCheck {
+                time_zone: tz,
+                zone: locked.product.zone_code.to_string(),
+                plate: plate.normalised().to_owned(),
+                start,
+                end,
+                balance: unit.from_smallest(locked.product.balance),
+                reserved: Decimal::ZERO,
+                others: locked.active.iter().map(|s| (s.start, s.end)).collect(),
+            };
+            let verdict = pricing.check(&check, now);
+            if !verdict.allowed() {
+                return Decision::Refuse(Box::new(verdict));
+            }
+            Decision::Proceed(Reservation {
+                plate: plate.clone(),
+                start,
+                end,
+                reserved: to_smallest(unit, verdict.cost),
+                versions: pricing.versions(),
+                breakdown: verdict.breakdown,
+            })
+        };
+        Ok(self
+            .repo
+            .start(account.id, product, grant_due(&view, now), now, &decide)
+            .await?)
+    }
+
+    async fn pinned(
+        &self,
+        account: &Account,
+        session: SessionId,
+    ) -> Result<Option<(ParkingSession, ProductView, Arc<dyn Pricing>)>, ParkingError> {
+        let Some(current) = self.repo.session_of(account.id, session).await? else {
+            return Ok(None);
+        };
+        let Some(view) = self.repo.product_of(account.id, current.product).await? else {
+            return Ok(None);
+        };
+        let tenant = self.tenant(&view).await?;
+        let pricing = self
+            .rules
+            .pinned(
+                &tenant,
+                &view.type_code,
+                current.script_version,
+                current.tariff_version,
+            )
+            .await
+            .map_err(ParkingError::Rules)?;
+        Ok(Some((current, view, pricing)))
+    }
+
+    /// [Verleng]: a later end, checked like a start, at the session's own prices; only the
+    /// difference is reserved.
+    pub async fn extend(
+        &self,
+        account: &Account,
+        session: SessionId,
+        new_end: DateTime<Utc>,
+    ) -> Result<Outcome<ParkingSession>, ParkingError> {
+        let Some((_, view, pricing)) = self.pinned(account, session).await? else {
+            return Ok(Outcome::NotFound);
+        };
+        let now = self.clock.now();
+        let tz = view.time_zone;
+        let decide = move |locked: &Locked, current: &ParkingSession| {
+            if matches!(
+                current.state(now),
+                SessionState::Ended | SessionState::Deleted
+            ) {
+                return Decision::Invalid(ParkingProblem::SessionOver);
+            }
+            if new_end <= current.end {
+                return Decision::Invalid(ParkingProblem::NotLater);
+            }
+            if new_end > locked.product.valid_until {
+                return Decision::Invalid(ParkingProblem::OutsideValidity);
+            }
+            let unit = locked.product.unit;
+            let check = SessionCheck {
+                time_zone: tz,
+                zone: locked.product.zone_code.to_string(),
+                plate: current.plate.normalised().to_owned(),
+                start: current.start,
+                end: new_end,
+                balance: unit.from_smallest(locked.product.balance),
+                reserved: unit.from_smallest(current.reserved),
+                others: locked
+                    .active
+                    .iter()
+                    .filter(|s| s.id != current.id)
+                    .map(|s| (s.start, s.end))
+                    .collect(),
+            };
+            let verdict = pricing.check(&check, now);
+            if !verdict.allowed() {
+                return Decision::Refuse(Box::new(verdict));
+            }
+            Decision::Proceed(SessionChange {
+                end: new_end,
+                reserved: to_smallest(unit, verdict.cost).max(current.reserved),
+                delete: false,
+            })
+        };
+        Ok(self.repo.change(account.id, session, now, &decide).await?)
+    }
+
+    /// [Stop] a running session (the unused part is refunded at its own prices) or
+    /// [Verwijder] a planned one (all of it is refunded).
+    pub async fn end(
+        &self,
+        account: &Account,
+        session: SessionId,
+    ) -> Result<Outcome<ParkingSession>, ParkingError> {
+        let Some((_, view, pricing)) = self.pinned(account, session).await? else {
+            return Ok(Outcome::NotFound);
+        };
+        let now = self.clock.now();
+        let tz = view.time_zone;
+        let decide = move |locked: &Locked, current: &ParkingSession| match current.state(now) {
+            SessionState::Planned => Decision::Proceed(SessionChange {
+                end: current.end,
+                reserved: 0,
+                delete: true,
+            }),
+            SessionState::Running => {
+                let unit = locked.product.unit;
+                let check = SessionCheck {
+                    time_zone: tz,
+                    zone: locked.product.zone_code.to_string(),
+                    plate: current.plate.normalised().to_owned(),
+                    start: current.start,
+                    end: now,
+                    balance: unit.from_smallest(locked.product.balance),
+                    reserved: unit.from_smallest(current.reserved),
+                    others: Vec::new(),
+                };
+                // The part used, at the session's own prices; never more than it holds.
+                let used = pricing
+                    .cost(&check, current.start, now)
+                    .map(|c| to_smallest(unit, c))
+                    .unwrap_or(current.reserved);
+                Decision::Proceed(SessionChange {
+                    end: now,
+                    reserved: used.min(current.reserved),
+                    delete: false,
+                })
+            }
+            SessionState::Ended | SessionState::Deleted => {
+                Decision::Invalid(ParkingProblem::SessionOver)
+            }
+        };
+        Ok(self.repo.change(account.id, session, now, &decide).await?)
+    }
+}

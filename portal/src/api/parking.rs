@@ -1,0 +1,395 @@
+//! Products and parking sessions in the JSON API: the same use cases as the pages. Amounts are
+//! written as `{"value": "3.50", "unit": "EUR"}` and read as decimal strings in the product's
+//! unit; times are RFC 3339.
+
+use super::{Caller, failure};
+use chrono::{DateTime, Utc};
+use parkportal_domain::parking::{
+    Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState, StartRequest, Verdict,
+};
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::{BalanceUnit, ProductId, SessionId};
+use parkportal_web::ApiFailure;
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use rust_decimal::Decimal;
+
+/// The parking endpoints.
+pub struct ParkingApi;
+
+/// An amount in a unit.
+#[derive(Debug, Clone, Object)]
+pub struct Amount {
+    /// The value as a decimal string: two decimals for euros, whole minutes or sessions.
+    pub value: String,
+    /// `EUR`, `minutes` or `sessions`.
+    pub unit: String,
+}
+
+impl Amount {
+    /// `amount` (in the unit) of `unit`.
+    pub fn of(unit: BalanceUnit, amount: Decimal) -> Self {
+        let (value, unit) = match unit {
+            BalanceUnit::Money => (format!("{:.2}", amount.round_dp(2)), "EUR"),
+            BalanceUnit::Minutes => (amount.round_dp(0).to_string(), "minutes"),
+            BalanceUnit::Sessions => (amount.round_dp(0).to_string(), "sessions"),
+            BalanceUnit::None => (amount.round_dp(0).to_string(), "none"),
+        };
+        Self {
+            value,
+            unit: unit.to_owned(),
+        }
+    }
+}
+
+/// A product on the resident's list.
+#[derive(Debug, Object)]
+pub struct ProductItem {
+    /// Its id.
+    pub id: i64,
+    /// The product type's name.
+    pub name: String,
+    /// The gemeente's name.
+    pub gemeente: String,
+    /// The zone's name.
+    pub zone: String,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// The balance.
+    pub balance: Amount,
+    /// Running sessions now.
+    pub running: u32,
+    /// Planned sessions.
+    pub planned: u32,
+    /// The owner's address when the product is used through a mandate; null for own products.
+    pub mandated_by: Option<String>,
+}
+
+/// A list of products.
+#[derive(Debug, Object)]
+pub struct ProductList {
+    /// The products, by gemeente.
+    pub items: Vec<ProductItem>,
+}
+
+/// A parking session.
+#[derive(Debug, Object)]
+pub struct SessionItem {
+    /// Its id.
+    pub id: i64,
+    /// Its product.
+    pub product: i64,
+    /// The plate as written (Dutch plates with their dashes).
+    pub plate: String,
+    /// The plate's country.
+    pub country: String,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive).
+    pub end: DateTime<Utc>,
+    /// `planned`, `running`, `ended` or `deleted`.
+    pub state: String,
+    /// What it holds of the balance.
+    pub cost: Amount,
+    /// How the cost is made up (per local day: paid minutes and amount).
+    pub breakdown: serde_json::Value,
+}
+
+/// A list of sessions.
+#[derive(Debug, Object)]
+pub struct SessionList {
+    /// Running and planned sessions, by start.
+    pub items: Vec<SessionItem>,
+}
+
+/// A new session.
+#[derive(Debug, Object)]
+pub struct NewSession {
+    /// The plate.
+    pub plate: String,
+    /// The plate's country (two letters); NL when left out.
+    pub country: Option<String>,
+    /// Start; now when left out.
+    pub start: Option<DateTime<Utc>>,
+    /// End; 00:00 of the next local day when left out.
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// A new end.
+#[derive(Debug, Object)]
+pub struct SessionPatch {
+    /// The later end.
+    pub end: DateTime<Utc>,
+}
+
+/// A session was created.
+#[derive(ApiResponse)]
+pub enum Created {
+    /// Created.
+    #[oai(status = 201)]
+    Created(Json<SessionItem>),
+}
+
+fn state_name(s: SessionState) -> &'static str {
+    match s {
+        SessionState::Planned => "planned",
+        SessionState::Running => "running",
+        SessionState::Ended => "ended",
+        SessionState::Deleted => "deleted",
+    }
+}
+
+fn session_item(s: &ParkingSession, unit: BalanceUnit, now: DateTime<Utc>) -> SessionItem {
+    SessionItem {
+        id: s.id.0,
+        product: s.product.0,
+        plate: s.plate.display(),
+        country: s.plate.country().as_str().to_owned(),
+        start: s.start,
+        end: s.end,
+        state: state_name(s.state(now)).to_owned(),
+        cost: Amount::of(unit, unit.from_smallest(s.reserved)),
+        breakdown: serde_json::from_str(&s.breakdown).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+fn product_item(card: &ProductCard) -> ProductItem {
+    let p = &card.product;
+    ProductItem {
+        id: p.id.0,
+        name: p.type_name.clone(),
+        gemeente: p.tenant_name.clone(),
+        zone: p.zone_name.clone(),
+        valid_until: p.valid_until,
+        balance: Amount::of(p.unit, p.balance_amount()),
+        running: u32::try_from(card.running).unwrap_or(u32::MAX),
+        planned: u32::try_from(card.planned).unwrap_or(u32::MAX),
+        mandated_by: None,
+    }
+}
+
+impl Caller {
+    /// A refusal by the rules: 409 with the reasons, the manual's message for the first, and
+    /// every alternative that fits (post its start and end to accept it).
+    fn refused(&self, verdict: &Verdict, unit: BalanceUnit) -> poem::Error {
+        let first = verdict.reasons.first().map_or("rule_error", |r| r.as_str());
+        let message = self.page.t(&format!("parking.reason.{first}"));
+        let mut extra = serde_json::Map::new();
+        extra.insert(
+            "reasons".into(),
+            verdict.reasons.iter().map(|r| r.as_str()).collect(),
+        );
+        extra.insert(
+            "alternatives".into(),
+            verdict
+                .alternatives
+                .iter()
+                .map(|a| {
+                    let cost = Amount::of(unit, a.cost);
+                    serde_json::json!({
+                        "kind": a.kind.as_str(),
+                        "start": a.start.to_rfc3339(),
+                        "end": a.end.to_rfc3339(),
+                        "cost": { "value": cost.value, "unit": cost.unit },
+                    })
+                })
+                .collect(),
+        );
+        ApiFailure {
+            status: StatusCode::CONFLICT,
+            code: verdict.reasons.first().map_or("rule_error", |r| r.as_str()),
+            message,
+            extra: Some(extra),
+        }
+        .into()
+    }
+
+    fn invalid(&self, problem: ParkingProblem) -> poem::Error {
+        let code = match problem {
+            ParkingProblem::StartInPast => "start_in_past",
+            ParkingProblem::EndBeforeStart => "end_before_start",
+            ParkingProblem::OutsideValidity => "outside_validity",
+            ParkingProblem::SessionOver => "session_over",
+            ParkingProblem::NotLater => "not_later",
+            ParkingProblem::WrongAction => "wrong_action",
+            ParkingProblem::PlateNotOnPermit => "plate_not_on_permit",
+        };
+        self.fail(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            &format!("parking.problem.{code}"),
+        )
+    }
+
+    fn not_found(&self) -> poem::Error {
+        self.fail(StatusCode::NOT_FOUND, "not_found", "error.not_found.text")
+    }
+
+    /// The session outcome as a response.
+    fn session_outcome(
+        &self,
+        outcome: Outcome<ParkingSession>,
+        unit: BalanceUnit,
+    ) -> poem::Result<SessionItem> {
+        let now = self.state.parking().now();
+        match outcome {
+            Outcome::Done(s) => Ok(session_item(&s, unit, now)),
+            Outcome::Refused(verdict) => Err(self.refused(&verdict, unit)),
+            Outcome::Invalid(problem) => Err(self.invalid(problem)),
+            Outcome::NotFound => Err(self.not_found()),
+        }
+    }
+
+    /// The unit of the product of `session`, or 404.
+    async fn unit_of_session(&self, session: SessionId) -> poem::Result<BalanceUnit> {
+        let (account, _) = self.bearer()?;
+        let parking = self.state.parking();
+        let Some(s) = parking
+            .session(&account, session)
+            .await
+            .map_err(failure::internal)?
+        else {
+            return Err(self.not_found());
+        };
+        let product = parking
+            .product(&account, s.product)
+            .await
+            .map_err(failure::internal)?
+            .ok_or_else(|| self.not_found())?;
+        Ok(product.unit)
+    }
+}
+
+#[OpenApi]
+impl ParkingApi {
+    /// The resident's products with balance and numbers of running and planned sessions.
+    #[oai(path = "/v1/products", method = "get")]
+    async fn products(&self, req: &Request) -> poem::Result<Json<ProductList>> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let cards = caller
+            .state
+            .parking()
+            .products(&account)
+            .await
+            .map_err(failure::internal)?;
+        Ok(Json(ProductList {
+            items: cards.iter().map(product_item).collect(),
+        }))
+    }
+
+    /// The running and planned sessions of a product.
+    #[oai(path = "/v1/products/:id/sessions", method = "get")]
+    async fn sessions(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<SessionList>> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let parking = caller.state.parking();
+        let product = parking
+            .product(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?
+            .ok_or_else(|| caller.not_found())?;
+        let sessions = parking
+            .sessions(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?
+            .ok_or_else(|| caller.not_found())?;
+        let now = parking.now();
+        Ok(Json(SessionList {
+            items: sessions
+                .iter()
+                .map(|s| session_item(s, product.unit, now))
+                .collect(),
+        }))
+    }
+
+    /// Starts or plans a session. Refused: 409 with the reason and the alternatives; accept one
+    /// by posting its start and end.
+    #[oai(path = "/v1/products/:id/sessions", method = "post")]
+    async fn start(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        body: Json<NewSession>,
+    ) -> poem::Result<Created> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let parking = caller.state.parking();
+        let product = parking
+            .product(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?
+            .ok_or_else(|| caller.not_found())?;
+        let country = match body.country.as_deref() {
+            None => Country::NL,
+            Some(c) => Country::parse(c).map_err(|_| {
+                caller.fail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "country_invalid",
+                    "parking.problem.country_invalid",
+                )
+            })?,
+        };
+        let plate = Plate::parse(&body.plate, country).map_err(|_| {
+            caller.fail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "plate_invalid",
+                "parking.problem.plate_invalid",
+            )
+        })?;
+        let outcome = parking
+            .start(
+                &account,
+                ProductId(id.0),
+                StartRequest {
+                    plate,
+                    start: body.start,
+                    end: body.end,
+                },
+            )
+            .await
+            .map_err(failure::internal)?;
+        Ok(Created::Created(Json(
+            caller.session_outcome(outcome, product.unit)?,
+        )))
+    }
+
+    /// [Verleng]: a later end, checked like a start; only the difference is reserved.
+    #[oai(path = "/v1/sessions/:id", method = "patch")]
+    async fn extend(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        body: Json<SessionPatch>,
+    ) -> poem::Result<Json<SessionItem>> {
+        let caller = Caller::of(req)?;
+        let unit = caller.unit_of_session(SessionId(id.0)).await?;
+        let (account, _) = caller.bearer()?;
+        let outcome = caller
+            .state
+            .parking()
+            .extend(&account, SessionId(id.0), body.end)
+            .await
+            .map_err(failure::internal)?;
+        Ok(Json(caller.session_outcome(outcome, unit)?))
+    }
+
+    /// [Stop] a running session (the unused part is refunded) or [Verwijder] a planned one (all
+    /// of it is refunded).
+    #[oai(path = "/v1/sessions/:id", method = "delete")]
+    async fn end(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<SessionItem>> {
+        let caller = Caller::of(req)?;
+        let unit = caller.unit_of_session(SessionId(id.0)).await?;
+        let (account, _) = caller.bearer()?;
+        let outcome = caller
+            .state
+            .parking()
+            .end(&account, SessionId(id.0))
+            .await
+            .map_err(failure::internal)?;
+        Ok(Json(caller.session_outcome(outcome, unit)?))
+    }
+}

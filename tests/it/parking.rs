@@ -1,0 +1,550 @@
+//! Parking sessions and the ledger through the JSON API: starting, planning, extending, stopping
+//! and deleting, the checks with their alternatives, periodic grants, isolation between residents
+//! and the balance under concurrent requests. The clock stands on Monday 2 March 2026, 10:00 in
+//! Amsterdam; Dijkstad charges EUR 0.02 a minute from 09:00 to 22:00.
+
+use crate::harness::TestApp;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use parkportal_domain::EmailAddress;
+use parkportal_domain::coupling::IssueRequest;
+use serde_json::{Value, json};
+
+/// A resident with a bearer token and one product.
+pub struct Resident {
+    pub token: String,
+    pub product: i64,
+}
+
+/// Local time in Amsterdam on a March 2026 day, as UTC.
+fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    chrono_tz::Europe::Amsterdam
+        .with_ymd_and_hms(2026, 3, day, hour, minute, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Issues a product of `tenant` with `balance` to `email` and couples it through the API,
+/// creating the account.
+pub async fn resident(app: &TestApp, tenant: &str, email: &str, balance: Option<&str>) -> Resident {
+    let state = app.app.as_ref().unwrap().state();
+    state
+        .desk()
+        .issue(IssueRequest {
+            tenant: tenant.into(),
+            email: Some(EmailAddress::parse(email).unwrap()),
+            balance: balance.map(|b| b.parse().unwrap()),
+            ..IssueRequest::default()
+        })
+        .await
+        .unwrap();
+    let mail = state
+        .demo_outbox()
+        .unwrap()
+        .list(1)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let token = mail.text.split("/koppel/").nth(1).unwrap()[..64].to_owned();
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/couplings/accept",
+        Some(
+            json!({"token": token, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"}),
+        ),
+        None,
+    )
+    .await;
+    if status == 409 {
+        // The address has an account already: log in and accept with it.
+        let (_, login) = call(
+            app,
+            "POST",
+            "/api/v1/auth/login",
+            Some(json!({"email": email, "password": "fietsbel42xy"})),
+            None,
+        )
+        .await;
+        let bearer = login["token"].as_str().unwrap().to_owned();
+        let (status, body) = call(
+            app,
+            "POST",
+            "/api/v1/couplings/accept",
+            Some(json!({"token": token})),
+            Some(&bearer),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        return Resident {
+            token: bearer,
+            product: body["product"]["id"].as_i64().unwrap(),
+        };
+    }
+    assert_eq!(status, 201, "{body}");
+    Resident {
+        token: body["token"].as_str().unwrap().to_owned(),
+        product: body["product"]["id"].as_i64().unwrap(),
+    }
+}
+
+/// A JSON call; the status and the body.
+pub async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    bearer: Option<&str>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method.parse().unwrap(), format!("{}{path}", app.url));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+impl Resident {
+    async fn start(&self, app: &TestApp, body: Value) -> (u16, Value) {
+        call(
+            app,
+            "POST",
+            &format!("/api/v1/products/{}/sessions", self.product),
+            Some(body),
+            Some(&self.token),
+        )
+        .await
+    }
+
+    async fn balance(&self, app: &TestApp) -> String {
+        let (_, list) = call(app, "GET", "/api/v1/products", None, Some(&self.token)).await;
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == self.product)
+            .unwrap()["balance"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// The ledger of every product sums to its balance, and no balance is negative.
+async fn ledger_holds(app: &TestApp) {
+    let off = app
+        .sql_i64(
+            "SELECT COUNT(*) FROM products p WHERE p.balance < 0 OR p.balance <> \
+             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.product_id = p.id)",
+        )
+        .await;
+    assert_eq!(off, 0, "a balance differs from its ledger");
+}
+
+#[tokio::test]
+async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger() {
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    assert_eq!(r.balance(&app).await, "25.00");
+
+    let (status, s) = r
+        .start(
+            &app,
+            json!({"plate": "ab-12-34", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{s}");
+    assert_eq!(s["plate"], "AB-12-34");
+    assert_eq!(s["state"], "running");
+    assert_eq!(s["cost"], json!({"value": "1.20", "unit": "EUR"}));
+    assert!(s["breakdown"]["days"].is_array(), "{s}");
+    assert_eq!(r.balance(&app).await, "23.80");
+
+    // Extended by an hour: only the difference is reserved.
+    let id = s["id"].as_i64().unwrap();
+    let (status, s) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/sessions/{id}"),
+        Some(json!({"end": at(2, 12, 0).to_rfc3339()})),
+        Some(&r.token),
+    )
+    .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["cost"]["value"], "2.40");
+    assert_eq!(r.balance(&app).await, "22.60");
+    let (status, body) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/sessions/{id}"),
+        Some(json!({"end": at(2, 11, 30).to_rfc3339()})),
+        Some(&r.token),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "not_later");
+
+    // Planned for tomorrow, then deleted: all of it comes back.
+    let (status, planned) = r
+        .start(
+            &app,
+            json!({"plate": "DE:B-XY123", "start": at(3, 10, 0).to_rfc3339(), "end": at(3, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 422, "a country goes in its own field: {planned}");
+    let (status, planned) = r
+        .start(
+            &app,
+            json!({"plate": "B-XY123", "country": "DE", "start": at(3, 10, 0).to_rfc3339(), "end": at(3, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{planned}");
+    assert_eq!(planned["state"], "planned");
+    assert_eq!(planned["country"], "DE");
+    assert_eq!(r.balance(&app).await, "21.40");
+    let (_, list) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/sessions", r.product),
+        None,
+        Some(&r.token),
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let (_, products) = call(&app, "GET", "/api/v1/products", None, Some(&r.token)).await;
+    assert_eq!(products["items"][0]["running"], 1);
+    assert_eq!(products["items"][0]["planned"], 1);
+    assert_eq!(products["items"][0]["gemeente"], "Gemeente Dijkstad");
+    assert!(products["items"][0]["mandated_by"].is_null());
+
+    let (status, deleted) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sessions/{}", planned["id"]),
+        None,
+        Some(&r.token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(deleted["state"], "deleted");
+    assert_eq!(r.balance(&app).await, "22.60");
+
+    // Half an hour on (the resident active meanwhile, so the session stays), the running
+    // session stops: 30 minutes used, the rest refunded.
+    for _ in 0..3 {
+        app.clock.advance(Duration::minutes(10));
+        assert_eq!(r.balance(&app).await, "22.60");
+    }
+    let (status, stopped) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sessions/{id}"),
+        None,
+        Some(&r.token),
+    )
+    .await;
+    assert_eq!(status, 200, "{stopped}");
+    assert_eq!(stopped["state"], "ended");
+    assert_eq!(stopped["cost"]["value"], "0.60");
+    assert_eq!(r.balance(&app).await, "24.40");
+    let (status, again) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sessions/{id}"),
+        None,
+        Some(&r.token),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(again["error"]["code"], "session_over");
+    ledger_holds(&app).await;
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'opening'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_refused_start_names_its_reason_in_the_manuals_words_and_offers_what_fits() {
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "piet@example.nl", Some("1.00")).await;
+    let (status, body) = r
+        .start(
+            &app,
+            json!({"plate": "AB-12-34", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let error = &body["error"];
+    assert_eq!(error["code"], "insufficient_balance");
+    assert_eq!(
+        error["message"],
+        "Uw saldo is niet toereikend om op dit moment een parkeeractie te starten."
+    );
+    let alternative = error["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "shorten_to_balance")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(alternative["cost"], json!({"value": "1.00", "unit": "EUR"}));
+    assert_eq!(
+        alternative["end"].as_str().unwrap(),
+        at(2, 10, 50).to_rfc3339()
+    );
+    assert_eq!(r.balance(&app).await, "1.00", "a refusal takes nothing");
+
+    // Accepting the alternative: post its start and end.
+    let (status, s) = r
+        .start(
+            &app,
+            json!({"plate": "AB-12-34", "start": alternative["start"], "end": alternative["end"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{s}");
+    assert_eq!(r.balance(&app).await, "0.00");
+
+    // Wrong requests are 422, before any rule.
+    for (body, code) in [
+        (
+            json!({"plate": "AB-12-34", "start": at(2, 9, 0).to_rfc3339()}),
+            "start_in_past",
+        ),
+        (
+            json!({"plate": "AB-12-34", "start": at(2, 12, 0).to_rfc3339(), "end": at(2, 11, 0).to_rfc3339()}),
+            "end_before_start",
+        ),
+        (json!({"plate": "QQ-QQ-QQ"}), "plate_invalid"),
+        (
+            json!({"plate": "AB-12-34", "start": at(2, 12, 0).to_rfc3339(), "end": "2028-01-01T00:00:00Z"}),
+            "outside_validity",
+        ),
+    ] {
+        let (status, resp) = r.start(&app, body).await;
+        assert_eq!(status, 422, "{resp}");
+        assert_eq!(resp["error"]["code"], code);
+    }
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn the_eleventh_car_at_once_is_refused_with_a_later_start_and_havenmond_ends_at_midnight() {
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "kees@example.nl", Some("250.00")).await;
+    for i in 0..10 {
+        let (status, body) = r
+            .start(
+                &app,
+                json!({"plate": format!("AB-12-{:02}", 10 + i), "end": at(2, 11 + (i % 3), 0).to_rfc3339()}),
+            )
+            .await;
+        assert_eq!(status, 201, "car {i}: {body}");
+    }
+    let (status, body) = r
+        .start(
+            &app,
+            json!({"plate": "XX-99-99", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["code"], "max_concurrent_sessions");
+    assert_eq!(
+        body["error"]["message"],
+        "Het maximumaantal gelijktijdige acties overschreden"
+    );
+    let later = &body["error"]["alternatives"][0];
+    assert_eq!(later["kind"], "start_later");
+    assert_eq!(later["start"].as_str().unwrap(), at(2, 11, 0).to_rfc3339());
+
+    // Havenmond ends sessions at the end of the day and grants 500 hours a year.
+    let h = resident(&app, "havenmond", "kees@example.nl", None).await;
+    assert_eq!(h.balance(&app).await, "30000");
+    assert_eq!(h.balance(&app).await, "30000", "granted once per period");
+    let (status, body) = h
+        .start(
+            &app,
+            json!({"plate": "AB-12-34", "end": at(3, 2, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "end_of_day");
+    let end_of_day = body["error"]["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "end_of_day")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(
+        end_of_day["end"].as_str().unwrap(),
+        at(3, 0, 0).to_rfc3339()
+    );
+    let (status, s) = h.start(&app, json!({"plate": "AB-12-34"})).await;
+    assert_eq!(status, 201, "the default end is the end of the day: {s}");
+    assert_eq!(s["end"].as_str().unwrap(), at(3, 0, 0).to_rfc3339());
+    assert_eq!(s["cost"]["unit"], "minutes");
+
+    // A new year grants again (the resident logs in anew: the old session timed out long ago).
+    app.clock.set(
+        chrono_tz::Europe::Amsterdam
+            .with_ymd_and_hms(2027, 1, 1, 10, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc),
+    );
+    let (status, _) = call(&app, "GET", "/api/v1/products", None, Some(&h.token)).await;
+    assert_eq!(status, 401);
+    let (_, login) = call(
+        &app,
+        "POST",
+        "/api/v1/auth/login",
+        Some(json!({"email": "kees@example.nl", "password": "fietsbel42xy"})),
+        None,
+    )
+    .await;
+    let token = login["token"].as_str().unwrap();
+    let (_, products) = call(&app, "GET", "/api/v1/products", None, Some(token)).await;
+    let minutes: i64 = products["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == h.product)
+        .unwrap()["balance"]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(minutes > 30000, "{minutes}");
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'grant'")
+            .await,
+        2
+    );
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn another_residents_product_and_sessions_are_404_everywhere() {
+    let app = TestApp::spawn().await;
+    let owner = resident(&app, "dijkstad", "eigenaar@example.nl", Some("25.00")).await;
+    let other = resident(&app, "dijkstad", "ander@example.nl", Some("25.00")).await;
+    let (_, s) = owner
+        .start(
+            &app,
+            json!({"plate": "AB-12-34", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    let session = s["id"].as_i64().unwrap();
+    let product = owner.product;
+    for (method, path, body) in [
+        ("GET", format!("/api/v1/products/{product}/sessions"), None),
+        (
+            "POST",
+            format!("/api/v1/products/{product}/sessions"),
+            Some(json!({"plate": "AB-12-34"})),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/sessions/{session}"),
+            Some(json!({"end": at(2, 12, 0).to_rfc3339()})),
+        ),
+        ("DELETE", format!("/api/v1/sessions/{session}"), None),
+    ] {
+        let (status, resp) = call(&app, method, &path, body, Some(&other.token)).await;
+        assert_eq!(status, 404, "{method} {path}: {resp}");
+        assert_eq!(resp["error"]["code"], "not_found");
+    }
+    let (_, list) = call(&app, "GET", "/api/v1/products", None, Some(&other.token)).await;
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != product)
+    );
+    let (status, _) = call(&app, "GET", "/api/v1/products", None, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        owner.balance(&app).await,
+        "23.80",
+        "untouched by the other resident"
+    );
+}
+
+async fn burst(app: &TestApp, r: &Resident, bodies: Vec<Value>) -> Vec<(u16, Value)> {
+    let calls = bodies.into_iter().map(|body| {
+        let path = format!("/api/v1/products/{}/sessions", r.product);
+        let token = r.token.clone();
+        let url = app.url.clone();
+        async move {
+            let resp = reqwest::Client::new()
+                .post(format!("{url}{path}"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    });
+    let handles: Vec<_> = calls.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_simultaneous_starts_on_a_balance_for_five_give_exactly_five() {
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "druk@example.nl", Some("6.00")).await;
+    // Fifty one-hour sessions on fifty different days: none overlaps, each costs 1.20.
+    let bodies = (0..50)
+        .map(|i| {
+            let start = at(2, 12, 0) + Duration::days(i + 1);
+            json!({"plate": "AB-12-34", "start": start.to_rfc3339(), "end": (start + Duration::hours(1)).to_rfc3339()})
+        })
+        .collect();
+    let results = burst(&app, &r, bodies).await;
+    assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 5);
+    for (status, body) in &results {
+        if *status != 201 {
+            assert_eq!(*status, 409, "{body}");
+            assert_eq!(body["error"]["code"], "insufficient_balance");
+        }
+    }
+    assert_eq!(r.balance(&app).await, "0.00");
+    ledger_holds(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_simultaneous_overlapping_starts_give_exactly_ten() {
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "vol@example.nl", Some("250.00")).await;
+    let bodies = (0..50)
+        .map(|i| json!({"plate": format!("AB-{:02}-{:02}", 10 + i / 10, 10 + i % 10), "end": at(2, 11, 0).to_rfc3339()}))
+        .collect();
+    let results = burst(&app, &r, bodies).await;
+    assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 10);
+    let refused = results
+        .iter()
+        .filter(|(s, _)| *s == 409)
+        .collect::<Vec<_>>();
+    assert_eq!(refused.len(), 40);
+    for (_, body) in refused {
+        assert_eq!(
+            body["error"]["message"],
+            "Het maximumaantal gelijktijdige acties overschreden"
+        );
+    }
+    ledger_holds(&app).await;
+}
