@@ -99,6 +99,7 @@ pub struct Application {
     worker: Option<JoinHandle<()>>,
     housekeeping: Housekeeping,
     sweeper: Option<JoinHandle<()>>,
+    demo_resident: bool,
 }
 
 impl Application {
@@ -108,6 +109,7 @@ impl Application {
         let db = open_database(config).await?;
         let tenants = tenant_directory(config, &db)?;
         let (rule_book, rule_errors, rules) = wiring::rules_port(config, &db);
+        let mut demo_resident = false;
         if config.is_embedded() && tenants.is_empty().await.map_err(StartError::Database)? {
             // Only an empty database needs the folder: a later start works without it.
             let demo = bundle::read_all(&config.paths.tenants)
@@ -117,6 +119,7 @@ impl Application {
                 .await
                 .map_err(|e| StartError::Demo(e.to_string()))?;
             tracing::info!(count = imported, "imported the demo gemeenten");
+            demo_resident = imported > 0;
         }
         let addr = format!("{}:{}", config.server.host, config.server.port);
         let acceptor = TcpListener::bind(addr.clone())
@@ -154,6 +157,9 @@ impl Application {
             public.clone(),
             rules,
         )?;
+        if demo_resident {
+            crate::demo::create_resident(&services).await?;
+        }
         let (stop_worker, worker_stop) = watch::channel(false);
         let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop.clone())?;
         let housekeeping = wiring::housekeeping(config, &db, clock.clone());
@@ -209,6 +215,7 @@ impl Application {
             worker,
             housekeeping,
             sweeper: Some(sweeper),
+            demo_resident,
         })
     }
 
@@ -245,6 +252,11 @@ impl Application {
     /// Where failed rule-script calls are recorded.
     pub fn rule_errors(&self) -> &DbRuleErrorSink {
         &self.rule_errors
+    }
+
+    /// Whether this start created the demo resident (on a fresh embedded database).
+    pub fn created_demo_resident(&self) -> bool {
+        self.demo_resident
     }
 
     /// The housekeeping of this instance (it also runs by itself every ten minutes).

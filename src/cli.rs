@@ -212,6 +212,14 @@ async fn serve(config: &Config) -> ExitCode {
                     println!("  {}: {}/g/{}/", t.name, app.public_url(), t.slug);
                 }
             }
+            if app.created_demo_resident() {
+                println!(
+                    "Demo resident: log in at {}/inloggen as {} with password {}",
+                    app.public_url(),
+                    crate::demo::DEMO_EMAIL,
+                    crate::demo::DEMO_PASSWORD
+                );
+            }
             match app.serve_until(signal).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),

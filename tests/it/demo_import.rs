@@ -15,6 +15,38 @@ async fn the_demo_gemeenten_are_imported_only_once() {
     let tenants = first.app.as_ref().unwrap().tenants().list().await.unwrap();
     assert_eq!(tenants.len(), 3);
     assert!(tenants.iter().all(|t| t.version == 1));
+    assert!(first.app.as_ref().unwrap().created_demo_resident());
+    // The demo resident logs in and finds products in two gemeenten, one with a running session.
+    let (status, login) = crate::parking::call(
+        &first,
+        "POST",
+        "/api/v1/auth/login",
+        Some(serde_json::json!({
+            "email": parkportal::demo::DEMO_EMAIL,
+            "password": parkportal::demo::DEMO_PASSWORD
+        })),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    let token = login["token"].as_str().unwrap();
+    let (_, products) =
+        crate::parking::call(&first, "GET", "/api/v1/products", None, Some(token)).await;
+    let items = products["items"].as_array().unwrap();
+    let gemeenten: Vec<&str> = items
+        .iter()
+        .map(|p| p["gemeente"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        gemeenten,
+        ["Gemeente Dijkstad", "Gemeente Havenmond"],
+        "{products}"
+    );
+    assert_eq!(items[0]["running"], 1);
+    assert_eq!(
+        items[0]["balance"]["value"], "22.60",
+        "two hours at EUR 1.20 from 25.00"
+    );
     first.stop().await;
 
     // A second start on the same file reuses the data and imports nothing.
@@ -26,6 +58,7 @@ async fn the_demo_gemeenten_are_imported_only_once() {
         tenants.iter().all(|t| t.version == 1),
         "a gemeente was imported again"
     );
+    assert!(!second.app.as_ref().unwrap().created_demo_resident());
     assert!(second.page("/").await.contains("Gemeente Havenmond"));
 }
 

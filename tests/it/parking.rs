@@ -477,10 +477,15 @@ async fn another_residents_product_and_sessions_are_404_everywhere() {
 }
 
 async fn burst(app: &TestApp, r: &Resident, bodies: Vec<Value>) -> Vec<(u16, Value)> {
-    let calls = bodies.into_iter().map(|body| {
+    burst_on(&[app.url.clone()], r, bodies).await
+}
+
+/// Sends every body at once, spread over the servers at `urls`.
+async fn burst_on(urls: &[String], r: &Resident, bodies: Vec<Value>) -> Vec<(u16, Value)> {
+    let calls = bodies.into_iter().enumerate().map(|(i, body)| {
         let path = format!("/api/v1/products/{}/sessions", r.product);
         let token = r.token.clone();
-        let url = app.url.clone();
+        let url = urls[i % urls.len()].clone();
         async move {
             let resp = reqwest::Client::new()
                 .post(format!("{url}{path}"))
@@ -547,4 +552,114 @@ async fn fifty_simultaneous_overlapping_starts_give_exactly_ten() {
         );
     }
     ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn a_letters_code_and_pin_add_the_product_and_guessing_the_pin_waits() {
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "brief@example.nl", Some("5.00")).await;
+    let letter = app
+        .app
+        .as_ref()
+        .unwrap()
+        .state()
+        .desk()
+        .issue(IssueRequest {
+            tenant: "weidevelde".into(),
+            balance: Some("10.00".parse().unwrap()),
+            ..IssueRequest::default()
+        })
+        .await
+        .unwrap();
+    let code = letter.code.to_string();
+    let pin = letter.pin.expose().to_owned();
+    let wrong_pin = if pin == "000000" { "111111" } else { "000000" };
+
+    let claim = |code: String, pin: String, token: String| {
+        let app = &app;
+        async move {
+            call(
+                app,
+                "POST",
+                "/api/v1/products/claim",
+                Some(json!({"code": code, "pin": pin})),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    let (status, body) = claim("GEEN-CODE".into(), pin.clone(), r.token.clone()).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "claim_unknown");
+    for i in 0..4 {
+        let (status, body) = claim(code.clone(), wrong_pin.into(), r.token.clone()).await;
+        assert_eq!(status, 422, "attempt {i}: {body}");
+        assert_eq!(
+            body["error"]["message"],
+            "De combinatie van productcode en pincode is onbekend. Controleer beide en probeer het opnieuw."
+        );
+    }
+    // The fifth wrong PIN for the code makes even the right one wait.
+    claim(code.clone(), wrong_pin.into(), r.token.clone()).await;
+    let (status, body) = claim(code.to_lowercase(), pin.clone(), r.token.clone()).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_attempts");
+
+    app.clock.advance(Duration::minutes(2));
+    // Stay logged in: the token's session is older than the idle time-out otherwise.
+    let (_, login) = call(
+        &app,
+        "POST",
+        "/api/v1/auth/login",
+        Some(json!({"email": "brief@example.nl", "password": "fietsbel42xy"})),
+        None,
+    )
+    .await;
+    let token = login["token"].as_str().unwrap().to_owned();
+    let (status, body) = claim(
+        code.to_lowercase().replace('-', " "),
+        pin.clone(),
+        token.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["gemeente"], "Gemeente Weidevelde");
+    assert_eq!(body["balance"], json!({"value": "10.00", "unit": "EUR"}));
+    let (_, list) = call(&app, "GET", "/api/v1/products", None, Some(&token)).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+
+    // Another resident with the right code and PIN gets the same answer as for a wrong one.
+    let other = resident(&app, "dijkstad", "ander@example.nl", None).await;
+    let (status, body) = claim(code, pin, other.token.clone()).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "claim_unknown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_on_one_database_keep_the_balance_and_the_maximum() {
+    let app = TestApp::spawn().await;
+    let second = parkportal::Application::start(&app.config, app.clock.clone())
+        .await
+        .unwrap();
+    let urls = [app.url.clone(), second.url()];
+    let r = resident(&app, "dijkstad", "twee@example.nl", Some("6.00")).await;
+    let bodies = (0..50)
+        .map(|i| {
+            let start = at(2, 12, 0) + Duration::days(i + 1);
+            json!({"plate": "AB-12-34", "start": start.to_rfc3339(), "end": (start + Duration::hours(1)).to_rfc3339()})
+        })
+        .collect();
+    let results = burst_on(&urls, &r, bodies).await;
+    assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 5);
+
+    let full = resident(&app, "dijkstad", "vier@example.nl", Some("250.00")).await;
+    let bodies = (0..50)
+        .map(|i| json!({"plate": format!("AB-{:02}-{:02}", 10 + i / 10, 10 + i % 10), "end": at(2, 11, 0).to_rfc3339()}))
+        .collect();
+    let results = burst_on(&urls, &full, bodies).await;
+    assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 10);
+    ledger_holds(&app).await;
+    second.stop().await.unwrap();
 }

@@ -130,6 +130,13 @@ pub trait ProductRepository: Send + Sync {
         account: AccountId,
         now: DateTime<Utc>,
     ) -> Result<CoupleOutcome, StoreError>;
+    /// The product with this code: its id, PIN hash and owner.
+    async fn by_code(
+        &self,
+        code: &ProductCode,
+    ) -> Result<Option<(ProductId, String, Option<AccountId>)>, StoreError>;
+    /// Couples a product without owner to `account`; `false` when another owns it.
+    async fn claim(&self, product: ProductId, account: AccountId) -> Result<bool, StoreError>;
     /// Creates the account of the link's address, uses the link and couples its product, in one
     /// transaction.
     async fn couple_new_account(
@@ -173,6 +180,9 @@ pub struct Issued {
     pub valid_until: DateTime<Utc>,
     /// The address the coupling link was mailed to.
     pub mailed_to: Option<EmailAddress>,
+    /// The coupling link's token (also in the mail), for callers that couple at once: the demo
+    /// set-up. Never printed.
+    pub coupling_token: Option<Token>,
 }
 
 /// Why issuing failed; each names what to fix.
@@ -256,6 +266,20 @@ pub enum CouplingError {
     /// The session could not be started.
     #[error(transparent)]
     Login(#[from] LoginError),
+}
+
+/// Why "Voeg product toe" failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// Unknown code, wrong PIN, or a product of someone else: deliberately one answer.
+    #[error("claim_unknown")]
+    Unknown,
+    /// Too many wrong combinations for this code, account or client: wait.
+    #[error(transparent)]
+    Blocked(#[from] crate::throttle::Blocked),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A usable coupling link, for its page.
@@ -405,7 +429,7 @@ impl ProductDesk {
                     email: email.clone(),
                     expires_at,
                 };
-                Some((link, mail))
+                Some((link, mail, token))
             }
         };
         for _ in 0..CODE_ATTEMPTS {
@@ -423,7 +447,7 @@ impl ProductDesk {
             };
             let outcome = self
                 .products
-                .issue(&product, invite.as_ref().map(|(l, m)| (l, m)), now)
+                .issue(&product, invite.as_ref().map(|(l, m, _)| (l, m)), now)
                 .await?;
             if let IssueOutcome::Issued(id) = outcome {
                 return Ok(Issued {
@@ -432,6 +456,7 @@ impl ProductDesk {
                     pin,
                     valid_until,
                     mailed_to: request.email.clone(),
+                    coupling_token: invite.as_ref().map(|(_, _, t)| t.clone()),
                 });
             }
         }
@@ -442,6 +467,64 @@ impl ProductDesk {
 
     /// The link, unless it is used or expired. A client that keeps trying links that do not
     /// exist is guessing: after [`FailurePolicy::LINKS`] it has to wait.
+    /// [Voeg product toe]: the code and PIN of an allocation letter couple the product. Every
+    /// wrong combination gets one answer and counts against the code, the account and the
+    /// client; from the fifth wrong PIN for a code (or the tenth for an account or client) the
+    /// next attempts wait, even with the right PIN.
+    pub async fn claim(
+        &self,
+        account: &Account,
+        code: &str,
+        pin: &str,
+        client: &str,
+    ) -> Result<ProductId, ClaimError> {
+        let code = ProductCode::parse(code).ok();
+        let keys = vec![
+            (
+                hashed_key(
+                    "claim:code",
+                    code.as_ref().map_or("malformed", |c| c.as_str()),
+                ),
+                FailurePolicy::PIN,
+            ),
+            (
+                hashed_key("claim:account", &account.id.to_string()),
+                FailurePolicy::LOGIN_ACCOUNT,
+            ),
+            (
+                hashed_key("claim:client", client),
+                FailurePolicy::LOGIN_CLIENT,
+            ),
+        ];
+        let throttle = self.accounts.throttle();
+        let now = self.clock.now();
+        throttle.attempt(&keys, now).await??;
+        let found = match &code {
+            Some(code) => self.products.by_code(code).await?,
+            None => None,
+        };
+        // The same argon2 work whether or not the code exists.
+        let pin_ok = self
+            .accounts
+            .hasher()
+            .verify(pin.trim(), found.as_ref().map(|(_, hash, _)| hash.as_str()))
+            .await;
+        let Some((product, _, owner)) = found.filter(|_| pin_ok) else {
+            return Err(ClaimError::Unknown);
+        };
+        match owner {
+            Some(o) if o == account.id => {}
+            Some(_) => return Err(ClaimError::Unknown),
+            None => {
+                if !self.products.claim(product, account.id).await? {
+                    return Err(ClaimError::Unknown);
+                }
+            }
+        }
+        throttle.forgive(&keys, now).await?;
+        Ok(product)
+    }
+
     async fn usable_link(&self, token: &Token, client: &str) -> Result<LinkRecord, CouplingError> {
         let throttle = self.accounts.throttle();
         let keys = [hashed_key("coupling:client", client)];

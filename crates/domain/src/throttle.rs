@@ -79,6 +79,15 @@ impl FailurePolicy {
         ..Self::LOGIN_ACCOUNT
     };
 
+    /// PINs per product code: 5 free, then a minute doubling up to an hour; only the right PIN
+    /// ends the run. A six-digit PIN then takes an attacker years.
+    pub const PIN: Self = Self {
+        free: 5,
+        first_delay: Duration::minutes(1),
+        max_delay: Duration::hours(1),
+        forget_after: None,
+    };
+
     /// Links from e-mails (coupling, reset) that do not exist: 20 free, then a minute doubling up
     /// to an hour. Nobody mistypes a 64-digit link twenty times; a guesser does.
     pub const LINKS: Self = Self {

@@ -14,7 +14,8 @@ use parkportal_domain::coupling::{
 use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::secret::TokenHash;
 use parkportal_domain::{
-    AccountId, EmailAddress, Language, ProductId, ProductRepository, StoreError, TenantId,
+    AccountId, EmailAddress, Language, ProductCode, ProductId, ProductRepository, StoreError,
+    TenantId,
 };
 use sea_orm::SqlErr;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -274,6 +275,35 @@ impl ProductRepository for SeaProductRepository {
             txn.commit().await.map_err(StoreError::new)?;
         }
         Ok(outcome)
+    }
+
+    async fn by_code(
+        &self,
+        code: &ProductCode,
+    ) -> Result<Option<(ProductId, String, Option<AccountId>)>, StoreError> {
+        Ok(products::Entity::find()
+            .filter(products::Column::Code.eq(code.as_str()))
+            .filter(products::Column::Status.eq("active"))
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .map(|p| (ProductId(p.id), p.pin_hash, p.owner_id.map(AccountId))))
+    }
+
+    async fn claim(&self, product: ProductId, account: AccountId) -> Result<bool, StoreError> {
+        // Conditional: of two residents claiming at once, one gets it.
+        let done = products::Entity::update_many()
+            .col_expr(products::Column::OwnerId, Expr::value(account.0))
+            .filter(products::Column::Id.eq(product.0))
+            .filter(
+                products::Column::OwnerId
+                    .is_null()
+                    .or(products::Column::OwnerId.eq(account.0)),
+            )
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(done.rows_affected == 1)
     }
 
     async fn couple_new_account(

@@ -4,6 +4,7 @@
 
 use super::{Caller, failure};
 use chrono::{DateTime, Utc};
+use parkportal_domain::coupling::ClaimError;
 use parkportal_domain::parking::{
     Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState, StartRequest, Verdict,
 };
@@ -116,6 +117,15 @@ pub struct NewSession {
     pub start: Option<DateTime<Utc>>,
     /// End; 00:00 of the next local day when left out.
     pub end: Option<DateTime<Utc>>,
+}
+
+/// The code and PIN of an allocation letter.
+#[derive(Debug, Object)]
+pub struct ClaimRequest {
+    /// The product code (with or without its dash, any case).
+    pub code: String,
+    /// The PIN.
+    pub pin: String,
 }
 
 /// A new end.
@@ -279,6 +289,46 @@ impl ParkingApi {
         Ok(Json(ProductList {
             items: cards.iter().map(product_item).collect(),
         }))
+    }
+
+    /// [Voeg product toe]: the code and PIN of an allocation letter couple the product. Wrong
+    /// combinations get one answer (422 `claim_unknown`); too many of them wait (429).
+    #[oai(path = "/v1/products/claim", method = "post")]
+    async fn claim(
+        &self,
+        req: &Request,
+        body: Json<ClaimRequest>,
+    ) -> poem::Result<Json<ProductItem>> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let product = match caller
+            .state
+            .desk()
+            .claim(&account, &body.code, &body.pin, &caller.page.client)
+            .await
+        {
+            Ok(p) => p,
+            Err(ClaimError::Unknown) => {
+                return Err(caller.fail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "claim_unknown",
+                    "claim.unknown",
+                ));
+            }
+            Err(ClaimError::Blocked(b)) => return Err(caller.blocked(b.until, "claim.blocked")),
+            Err(ClaimError::Store(e)) => return Err(failure::internal(e)),
+        };
+        let cards = caller
+            .state
+            .parking()
+            .products(&account)
+            .await
+            .map_err(failure::internal)?;
+        let card = cards
+            .iter()
+            .find(|c| c.product.id == product)
+            .ok_or_else(|| caller.not_found())?;
+        Ok(Json(product_item(card)))
     }
 
     /// The running and planned sessions of a product.
