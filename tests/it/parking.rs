@@ -477,7 +477,7 @@ async fn another_residents_product_and_sessions_are_404_everywhere() {
 }
 
 async fn burst(app: &TestApp, r: &Resident, bodies: Vec<Value>) -> Vec<(u16, Value)> {
-    burst_on(&[app.url.clone()], r, bodies).await
+    burst_on(std::slice::from_ref(&app.url), r, bodies).await
 }
 
 /// Sends every body at once, spread over the servers at `urls`.
