@@ -58,6 +58,12 @@ pub async fn create_resident(services: &Services) -> Result<(), StartError> {
     desk.accept(&token, &account, "demo")
         .await
         .map_err(|e| fail("couple", e))?;
+    // The start screen after login: the Dijkstad product's sessions.
+    services
+        .parking
+        .choose(&account, first.id)
+        .await
+        .map_err(|e| fail("choose", e))?;
     let plate = Plate::parse("AB-12-34", Country::NL).map_err(|e| fail("plate", e))?;
     let now = services.parking.now();
     let outcome = services

@@ -11,6 +11,8 @@ mod login;
 mod pages;
 mod password_reset;
 mod preferences;
+mod products;
+mod sessions;
 
 use poem::{EndpointExt, IntoEndpoint, Response, Route, get, post};
 
@@ -86,6 +88,42 @@ fn table() -> Table {
             "/koppel/:token",
             RouteKind::Page,
             ep(get(coupling::show).post(coupling::accept)),
+        ),
+        ("/producten", RouteKind::Page, ep(get(products::all))),
+        (
+            "/producten/toevoegen",
+            RouteKind::Page,
+            ep(get(products::claim_form).post(products::claim)),
+        ),
+        (
+            "/producten/:id",
+            RouteKind::Redirect,
+            ep(get(products::choose)),
+        ),
+        (
+            "/producten/:id/parkeeracties",
+            RouteKind::Page,
+            ep(get(sessions::list)),
+        ),
+        (
+            "/producten/:id/parkeeracties/nieuw",
+            RouteKind::Page,
+            ep(get(sessions::new_form).post(sessions::new_submit)),
+        ),
+        (
+            "/producten/:id/kentekens",
+            RouteKind::Page,
+            ep(get(sessions::plates)),
+        ),
+        (
+            "/parkeeracties/:id/beeindigen",
+            RouteKind::Page,
+            ep(get(sessions::end_confirm).post(sessions::finish)),
+        ),
+        (
+            "/parkeeracties/:id/verlengen",
+            RouteKind::Page,
+            ep(get(sessions::extend_form).post(sessions::extend)),
         ),
         ("/demo/outbox", RouteKind::Page, ep(get(demo::outbox))),
         ("/demo/outbox/:id", RouteKind::Page, ep(get(demo::mail))),

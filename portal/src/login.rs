@@ -189,7 +189,10 @@ pub async fn submit_password(
     {
         Ok(signed_in) => {
             let secure = page.state.settings().secure_cookies();
-            let mut resp = page.see_other(&terug);
+            // Back where the resident came from; else the start screen (the product last used).
+            let target =
+                crate::products::after_login(&page, &signed_in.account, f.terug.as_deref()).await?;
+            let mut resp = page.see_other(&target);
             auth::append_cookie(&mut resp, &auth::session_cookie(&signed_in.token, secure));
             auth::append_cookie(&mut resp, &auth::clear_cookie(EMAIL_COOKIE, secure));
             if f.onthoud.is_some() {

@@ -6,13 +6,22 @@ use chrono::Locale;
 use minijinja::context;
 use parkportal_domain::{BalanceUnit, Language, ProductKind};
 use parkportal_web::{AppError, PageContext};
-use poem::handler;
 use poem::web::{Html, Query};
+use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
-/// `GET /`: on the platform the list of gemeenten; on a gemeente its start page.
+/// `GET /`: for a logged-in resident the start screen (the sessions of the product last used);
+/// else on the platform the list of gemeenten, on a gemeente its start page.
 #[handler]
-pub async fn home(page: PageContext) -> Result<Html<String>, AppError> {
+pub async fn home(page: PageContext) -> Result<Response, AppError> {
+    if let Some(account) = &page.account {
+        let target = crate::products::start_screen(&page, account).await?;
+        return Ok(page.see_other(&target));
+    }
+    public_home(&page).await.map(IntoResponse::into_response)
+}
+
+async fn public_home(page: &PageContext) -> Result<Html<String>, AppError> {
     let state = &page.state;
     match page.site.tenant.clone() {
         None => {
@@ -79,9 +88,23 @@ pub struct MenuQuery {
 
 /// `GET /menu`: the menu as a page of its own, so that it works without JavaScript.
 #[handler]
-pub fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<String>, AppError> {
+pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<String>, AppError> {
     let terug = return_path(&page.site, q.terug.as_deref());
-    page.render("menu.html", context! { terug => terug })
+    // Logged in: the options of the product last worked with.
+    let sessions_href = match &page.account {
+        Some(account) => page
+            .state
+            .parking()
+            .last_product(account)
+            .await
+            .map_err(AppError::internal)?
+            .map(|p| page.site.link(&format!("/producten/{}/parkeeracties", p.0))),
+        None => None,
+    };
+    page.render(
+        "menu.html",
+        context! { terug => terug, sessions_href => sessions_href },
+    )
 }
 
 /// `GET /over`: "Over Parkportal", with the version the helpdesk asks for.

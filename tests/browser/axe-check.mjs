@@ -22,7 +22,14 @@ try {
     const page = await context.newPage();
     const result = { url: job.url, width: job.width, label: job.label, status: 0, violations: [], error: null };
     try {
-      const response = await page.goto(job.url, { waitUntil: 'load' });
+      let response = await page.goto(job.url, { waitUntil: 'load' });
+      if (job.submit) {
+        // Press the form's button: the page checked is the answer to its POST.
+        [response] = await Promise.all([
+          page.waitForNavigation({ waitUntil: 'load' }),
+          page.click(job.submit),
+        ]);
+      }
       result.status = response ? response.status() : 0;
       await page.evaluate(axeSource);
       const axe = await page.evaluate(() => window.axe.run(document, {

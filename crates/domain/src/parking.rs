@@ -336,6 +336,22 @@ pub trait ParkingRepository: Send + Sync {
         account: AccountId,
         session: SessionId,
     ) -> Result<Option<ParkingSession>, StoreError>;
+    /// Remembers the product the resident last chose (the start screen after login).
+    async fn set_last_product(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<(), StoreError>;
+    /// The product the resident last chose, while it is still theirs.
+    async fn last_product(&self, account: AccountId) -> Result<Option<ProductId>, StoreError>;
+    /// The plates of the product's newest sessions, newest first, each once ("Kenteken
+    /// opzoeken").
+    async fn recent_plates(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        limit: u64,
+    ) -> Result<Vec<Plate>, StoreError>;
     /// Credits a due grant once (idempotent under races).
     async fn credit_grant(
         &self,
@@ -410,6 +426,15 @@ pub struct ProductCard {
     pub running: usize,
     /// Planned sessions.
     pub planned: usize,
+}
+
+/// A request that passed the checks before the rules.
+struct Prepared {
+    view: ProductView,
+    now: DateTime<Utc>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    pricing: Arc<dyn Pricing>,
 }
 
 /// The parking use cases.
@@ -505,6 +530,25 @@ impl Parking {
         Ok(Some(view))
     }
 
+    /// Marks `product` as the one the resident works with (it opens after the next login).
+    pub async fn choose(&self, account: &Account, product: ProductId) -> Result<(), ParkingError> {
+        Ok(self.repo.set_last_product(account.id, product).await?)
+    }
+
+    /// The product the resident last worked with.
+    pub async fn last_product(&self, account: &Account) -> Result<Option<ProductId>, ParkingError> {
+        Ok(self.repo.last_product(account.id).await?)
+    }
+
+    /// "Kenteken opzoeken": the plates recently parked on the product.
+    pub async fn recent_plates(
+        &self,
+        account: &Account,
+        product: ProductId,
+    ) -> Result<Vec<Plate>, ParkingError> {
+        Ok(self.repo.recent_plates(account.id, product, 20).await?)
+    }
+
     /// One session of a product of the resident.
     pub async fn session(
         &self,
@@ -530,6 +574,86 @@ impl Parking {
         ))
     }
 
+    /// Checks a request before any rule and loads the rules it is judged by.
+    async fn prepare(
+        &self,
+        account: &Account,
+        product: ProductId,
+        request: &StartRequest,
+    ) -> Result<Result<Prepared, Outcome<ParkingSession>>, ParkingError> {
+        let Some(view) = self.repo.product_of(account.id, product).await? else {
+            return Ok(Err(Outcome::NotFound));
+        };
+        let now = self.clock.now();
+        let tz = view.time_zone;
+        let start = request.start.unwrap_or(now);
+        if start < now - Duration::seconds(START_SLACK_SECONDS) {
+            return Ok(Err(Outcome::Invalid(ParkingProblem::StartInPast)));
+        }
+        // A start "now" that the form sent a moment ago counts from now.
+        let start = start.max(now);
+        let end = request
+            .end
+            .unwrap_or_else(|| calendar::end_of_day(tz, start));
+        if end <= start {
+            return Ok(Err(Outcome::Invalid(ParkingProblem::EndBeforeStart)));
+        }
+        if start < view.valid_from || end > view.valid_until {
+            return Ok(Err(Outcome::Invalid(ParkingProblem::OutsideValidity)));
+        }
+        if view.kind == ProductKind::Permit && !view.plates.contains(&request.plate) {
+            return Ok(Err(Outcome::Invalid(ParkingProblem::PlateNotOnPermit)));
+        }
+        let tenant = self.tenant(&view).await?;
+        let pricing = self
+            .rules
+            .current(&tenant, &view.type_code)
+            .await
+            .map_err(ParkingError::Rules)?;
+        Ok(Ok(Prepared {
+            view,
+            now,
+            start,
+            end,
+            pricing,
+        }))
+    }
+
+    /// What starting would cost and whether the checks pass, without reserving anything: the
+    /// cost and its breakdown the resident sees before [Bevestigen].
+    pub async fn quote(
+        &self,
+        account: &Account,
+        product: ProductId,
+        request: StartRequest,
+    ) -> Result<Outcome<Box<Verdict>>, ParkingError> {
+        let p = match self.prepare(account, product, &request).await? {
+            Ok(p) => p,
+            Err(Outcome::Invalid(problem)) => return Ok(Outcome::Invalid(problem)),
+            Err(_) => return Ok(Outcome::NotFound),
+        };
+        let active = self
+            .repo
+            .active_sessions(account.id, product, p.now)
+            .await?;
+        let check = SessionCheck {
+            time_zone: p.view.time_zone,
+            zone: p.view.zone_code.to_string(),
+            plate: request.plate.normalised().to_owned(),
+            start: p.start,
+            end: p.end,
+            balance: p.view.unit.from_smallest(p.view.balance),
+            reserved: Decimal::ZERO,
+            others: active.iter().map(|s| (s.start, s.end)).collect(),
+        };
+        let verdict = Box::new(p.pricing.check(&check, p.now));
+        Ok(if verdict.allowed() {
+            Outcome::Done(verdict)
+        } else {
+            Outcome::Refused(verdict)
+        })
+    }
+
     /// Starts or plans a session: checked by the rules over the locked product, its cost
     /// reserved from the balance.
     pub async fn start(
@@ -538,35 +662,17 @@ impl Parking {
         product: ProductId,
         request: StartRequest,
     ) -> Result<Outcome<ParkingSession>, ParkingError> {
-        let Some(view) = self.repo.product_of(account.id, product).await? else {
-            return Ok(Outcome::NotFound);
+        let Prepared {
+            view,
+            now,
+            start,
+            end,
+            pricing,
+        } = match self.prepare(account, product, &request).await? {
+            Ok(p) => p,
+            Err(outcome) => return Ok(outcome),
         };
-        let now = self.clock.now();
         let tz = view.time_zone;
-        let start = request.start.unwrap_or(now);
-        if start < now - Duration::seconds(START_SLACK_SECONDS) {
-            return Ok(Outcome::Invalid(ParkingProblem::StartInPast));
-        }
-        // A start "now" that the form sent a moment ago counts from now.
-        let start = start.max(now);
-        let end = request
-            .end
-            .unwrap_or_else(|| calendar::end_of_day(tz, start));
-        if end <= start {
-            return Ok(Outcome::Invalid(ParkingProblem::EndBeforeStart));
-        }
-        if start < view.valid_from || end > view.valid_until {
-            return Ok(Outcome::Invalid(ParkingProblem::OutsideValidity));
-        }
-        if view.kind == ProductKind::Permit && !view.plates.contains(&request.plate) {
-            return Ok(Outcome::Invalid(ParkingProblem::PlateNotOnPermit));
-        }
-        let tenant = self.tenant(&view).await?;
-        let pricing = self
-            .rules
-            .current(&tenant, &view.type_code)
-            .await
-            .map_err(ParkingError::Rules)?;
         let plate = request.plate.clone();
         let decide = move |locked: &Locked| {
             let unit = locked.product.unit;

@@ -4,7 +4,8 @@
 
 use crate::database::{Backend, Database};
 use crate::entities::{
-    ledger_entries, parking_sessions, product_plates, product_types, products, tenants, zones,
+    accounts, ledger_entries, parking_sessions, product_plates, product_types, products, tenants,
+    zones,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -307,6 +308,77 @@ impl ParkingRepository for SeaParkingRepository {
             Some(_) => to_session(row).map(Some),
             None => Ok(None),
         }
+    }
+
+    async fn set_last_product(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<(), StoreError> {
+        accounts::Entity::update_many()
+            .col_expr(accounts::Column::LastProductId, Expr::value(product.0))
+            .filter(accounts::Column::Id.eq(account.0))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn last_product(&self, account: AccountId) -> Result<Option<ProductId>, StoreError> {
+        let conn = self.db.connection();
+        let Some(last) = accounts::Entity::find_by_id(account.0)
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?
+            .and_then(|a| a.last_product_id)
+        else {
+            return Ok(None);
+        };
+        let still_owned = products::Entity::find_by_id(last)
+            .filter(products::Column::OwnerId.eq(account.0))
+            .filter(products::Column::Status.eq("active"))
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?;
+        Ok(still_owned.map(|p| ProductId(p.id)))
+    }
+
+    async fn recent_plates(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        limit: u64,
+    ) -> Result<Vec<Plate>, StoreError> {
+        let conn = self.db.connection();
+        let owned = products::Entity::find_by_id(product.0)
+            .filter(products::Column::OwnerId.eq(account.0))
+            .one(conn)
+            .await
+            .map_err(StoreError::new)?;
+        if owned.is_none() {
+            return Ok(Vec::new());
+        }
+        // The newest sessions first; the first time a plate appears is its latest use.
+        let rows = parking_sessions::Entity::find()
+            .filter(parking_sessions::Column::ProductId.eq(product.0))
+            .order_by_desc(parking_sessions::Column::CreatedAt)
+            .order_by_desc(parking_sessions::Column::Id)
+            .limit(limit * 10)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?;
+        let mut plates: Vec<Plate> = Vec::new();
+        for row in rows {
+            let plate =
+                Plate::from_stored(&row.plate, &row.country).map_err(|e| corrupt("plate", e))?;
+            if !plates.contains(&plate) {
+                plates.push(plate);
+            }
+            if plates.len() as u64 >= limit {
+                break;
+            }
+        }
+        Ok(plates)
     }
 
     async fn credit_grant(

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cookies;
 pub mod dates;
 pub mod error;
+pub mod format;
 pub mod i18n;
 pub mod mail;
 pub mod metrics;

@@ -83,6 +83,20 @@ impl PageContext {
         Ok(())
     }
 
+    /// The way to the login page for a page that needs a login: it comes back to this page and
+    /// says so when the session timed out.
+    pub fn login_redirect(&self) -> Response {
+        let mut url = format!(
+            "{}?terug={}",
+            self.site.link("/inloggen"),
+            urlencode(&self.path)
+        );
+        if self.timed_out {
+            url.push_str("&reden=time-out");
+        }
+        self.see_other(&url)
+    }
+
     /// A 303 to `location` (a path within the site, or absolute).
     pub fn see_other(&self, location: &str) -> Response {
         Response::builder()

@@ -3,6 +3,8 @@
 
 use parkportal::Application;
 use parkportal_domain::coupling::IssueRequest;
+use parkportal_domain::parking::{Outcome, StartRequest};
+use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{EmailAddress, Language, NewPassword, Token};
 use std::collections::HashMap;
 
@@ -26,13 +28,19 @@ impl Fixtures {
     }
 }
 
-async fn issue(app: &Application, tenant: &str, email: &str) -> Result<(Token, i64), String> {
+async fn issue(
+    app: &Application,
+    tenant: &str,
+    email: &str,
+    balance: Option<&str>,
+) -> Result<(Token, i64), String> {
     let state = app.state();
     state
         .desk()
         .issue(IssueRequest {
             tenant: tenant.into(),
             email: Some(EmailAddress::parse(email).map_err(|e| e.to_string())?),
+            balance: balance.and_then(|b| b.parse().ok()),
             ..IssueRequest::default()
         })
         .await
@@ -84,8 +92,8 @@ async fn reset(app: &Application) -> Result<Token, String> {
 
 /// Makes every fixture.
 pub async fn make(app: &Application) -> Result<Fixtures, String> {
-    let (new_link, mail_id) = issue(app, "dijkstad", "nieuw@example.nl").await?;
-    let (used_link, _) = issue(app, "dijkstad", RESIDENT).await?;
+    let (new_link, mail_id) = issue(app, "dijkstad", "nieuw@example.nl", None).await?;
+    let (used_link, _) = issue(app, "dijkstad", RESIDENT, Some("25.00")).await?;
     let password = NewPassword::parse("browser checks 2026", "browser checks 2026")
         .map_err(|e| e.to_string())?;
     let (signed_in, _) = app
@@ -94,7 +102,52 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .accept_creating_account(&used_link, &password, Language::Nl, "browser")
         .await
         .map_err(|e| e.to_string())?;
-    let (resident_link, _) = issue(app, "havenmond", RESIDENT).await?;
+    let account = signed_in.account.clone();
+    let parking = app.state().parking();
+    let product = parking
+        .products(&account)
+        .await
+        .map_err(|e| e.to_string())?
+        .first()
+        .map(|c| c.product.id)
+        .ok_or("the resident has no product")?;
+    parking
+        .choose(&account, product)
+        .await
+        .map_err(|e| e.to_string())?;
+    // A running and a planned session on it.
+    let plate = Plate::parse("AB-12-34", Country::NL).map_err(|e| e.to_string())?;
+    let now = parking.now();
+    let mut sessions = Vec::new();
+    for (start, hours) in [(None, 2), (Some(now + chrono::Duration::days(1)), 1)] {
+        let begin = start.unwrap_or(now);
+        let outcome = parking
+            .start(
+                &account,
+                product,
+                StartRequest {
+                    plate: plate.clone(),
+                    start,
+                    end: Some(begin + chrono::Duration::hours(hours)),
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        match outcome {
+            Outcome::Done(s) => sessions.push(s.id.0),
+            other => return Err(format!("a fixture session was refused: {other:?}")),
+        }
+    }
+    // A second product with too little balance, for the page of a refused session.
+    let (poor_link, _) = issue(app, "weidevelde", RESIDENT, Some("0.10")).await?;
+    let poor = app
+        .state()
+        .desk()
+        .accept(&poor_link, &account, "browser")
+        .await
+        .map_err(|e| e.to_string())?
+        .id;
+    let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
     let values = HashMap::from([
         ("new_link", new_link.expose().to_owned()),
@@ -102,6 +155,10 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("resident_link", resident_link.expose().to_owned()),
         ("mail_id", mail_id.to_string()),
         ("reset_link", reset_link.expose().to_owned()),
+        ("product_id", product.0.to_string()),
+        ("poor_product_id", poor.0.to_string()),
+        ("running_session", sessions[0].to_string()),
+        ("planned_session", sessions[1].to_string()),
     ]);
     Ok(Fixtures {
         values,

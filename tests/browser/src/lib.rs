@@ -38,6 +38,9 @@ pub struct Page {
     /// The expected status.
     #[serde(default = "ok")]
     pub status: u16,
+    /// A button to press after loading (CSS selector): the page checked is the one its form
+    /// leads to (a POST's answer, such as the cost of a new session).
+    pub submit: Option<String>,
 }
 
 fn ok() -> u16 {
@@ -64,8 +67,8 @@ pub struct Exclude {
 /// Who can be logged in for a page: nobody, or the demo resident of the fixtures.
 pub const LOGINS: &[&str] = &["none", "resident"];
 /// The data a page can need: the demo gemeenten; with coupling links, a resident and a mail
-/// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}`, `{reset_link}` in `visit`); or
-/// the address of
+/// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}`, `{reset_link}`, `{product_id}`,
+/// `{poor_product_id}`, `{running_session}`, `{planned_session}` in `visit`); or the address of
 /// the first login step in its cookie.
 pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step"];
 

@@ -26,6 +26,7 @@ struct Job {
     locale: &'static str,
     cookies: Vec<Cookie>,
     screenshot: Option<String>,
+    submit: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -168,7 +169,12 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
         let _ = std::fs::create_dir_all(dir);
     }
     let mut jobs = Vec::new();
-    let mut add = |path: &str, expect: u16, contrast: &str, label: String, extra: Vec<Cookie>| {
+    let mut add = |path: &str,
+                   expect: u16,
+                   contrast: &str,
+                   label: String,
+                   extra: Vec<Cookie>,
+                   submit: Option<String>| {
         for width in &list.widths {
             let screenshot = shots.as_ref().map(|d| {
                 let name = format!("{label}-{width}.png").replace(['/', ':', '?', '=', '&'], "_");
@@ -192,6 +198,7 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                 }))
                 .collect(),
                 screenshot,
+                submit: submit.clone(),
             });
         }
     };
@@ -210,8 +217,20 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
             });
         }
         let visit = made.fill(page.url_path());
-        let label = format!("platform{}-{}", page.url_path(), page.login);
-        add(&visit, page.status, "theme", label, extra);
+        let pressed = if page.submit.is_some() {
+            "-submitted"
+        } else {
+            ""
+        };
+        let label = format!("platform{}-{}{pressed}", page.url_path(), page.login);
+        add(
+            &visit,
+            page.status,
+            "theme",
+            label,
+            extra,
+            page.submit.clone(),
+        );
     }
     for slug in &slugs {
         for path in &list.frame_paths {
@@ -222,6 +241,7 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                     contrast,
                     format!("{slug}{path}-{contrast}"),
                     Vec::new(),
+                    None,
                 );
             }
         }

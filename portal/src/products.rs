@@ -1,0 +1,244 @@
+//! "Alle producten" (one card per gemeente, then its products), choosing a product, and "Voeg
+//! product toe" with the code and PIN of an allocation letter.
+
+use crate::preferences::return_path;
+use minijinja::{Value, context};
+use parkportal_domain::coupling::ClaimError;
+use parkportal_domain::parking::ProductCard;
+use parkportal_domain::{Account, ProductId};
+use parkportal_web::dates::last_local_day;
+use parkportal_web::format::amount;
+use parkportal_web::{AppError, PageContext};
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+/// The values of a product card.
+pub(crate) fn card_values(page: &PageContext, card: &ProductCard) -> Value {
+    let p = &card.product;
+    context! {
+        id => p.id.0,
+        name => p.type_name.clone(),
+        gemeente => p.tenant_name.clone(),
+        zone => p.zone_name.clone(),
+        valid_until => last_local_day(p.valid_until, p.time_zone, page.prefs.language),
+        balance => amount(p.unit, p.balance_amount(), page.prefs.language),
+        has_balance => p.unit != parkportal_domain::BalanceUnit::None,
+        running => card.running,
+        planned => card.planned,
+        href => page.site.link(&format!("/producten/{}", p.id.0)),
+        logo_url => format!("/g/{}/logo", p.tenant_slug),
+    }
+}
+
+/// The header of a page about one product: its name and location in the middle, its balance on
+/// the right.
+pub(crate) fn header_values(page: &PageContext, card: &ProductCard) -> Value {
+    let p = &card.product;
+    context! {
+        name => p.type_name.clone(),
+        zone => p.zone_name.clone(),
+        balance => (p.unit != parkportal_domain::BalanceUnit::None)
+            .then(|| amount(p.unit, p.balance_amount(), page.prefs.language)),
+    }
+}
+
+/// The resident's card of `product`, or 404.
+pub(crate) async fn own_card(
+    page: &PageContext,
+    account: &Account,
+    product: ProductId,
+) -> Result<ProductCard, AppError> {
+    page.state
+        .parking()
+        .products(account)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .find(|c| c.product.id == product)
+        .ok_or(AppError::NotFound)
+}
+
+/// The query of "Alle producten".
+#[derive(Debug, Deserialize)]
+pub struct ProductsQuery {
+    /// [Toon producten] of this gemeente.
+    gemeente: Option<String>,
+}
+
+/// `GET /producten`: one card per gemeente; with `?gemeente=` its products.
+#[handler]
+pub async fn all(page: PageContext, Query(q): Query<ProductsQuery>) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let cards = page
+        .state
+        .parking()
+        .products(&account)
+        .await
+        .map_err(AppError::internal)?;
+    let mut gemeenten: Vec<Value> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &cards {
+        let slug = c.product.tenant_slug.as_str();
+        if seen.contains(&slug) {
+            continue;
+        }
+        seen.push(slug);
+        let count = cards
+            .iter()
+            .filter(|o| o.product.tenant_slug == slug)
+            .count();
+        gemeenten.push(context! {
+            slug => slug,
+            name => c.product.tenant_name.clone(),
+            count => count,
+            logo_url => format!("/g/{slug}/logo"),
+            href => format!("{}?gemeente={slug}", page.site.link("/producten")),
+        });
+    }
+    let chosen = q.gemeente.as_deref().filter(|g| seen.contains(g));
+    let products: Vec<Value> = match chosen {
+        Some(slug) => cards
+            .iter()
+            .filter(|c| c.product.tenant_slug == slug)
+            .map(|c| card_values(&page, c))
+            .collect(),
+        None => Vec::new(),
+    };
+    let gemeente_name = chosen.and_then(|slug| {
+        cards
+            .iter()
+            .find(|c| c.product.tenant_slug == slug)
+            .map(|c| c.product.tenant_name.clone())
+    });
+    Ok(page
+        .render(
+            "products.html",
+            context! {
+                gemeenten => gemeenten,
+                products => products,
+                chosen => chosen,
+                gemeente_name => gemeente_name,
+            },
+        )?
+        .into_response())
+}
+
+/// `GET /producten/{id}`: chooses the product and shows its sessions.
+#[handler]
+pub async fn choose(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let parking = page.state.parking();
+    if parking
+        .product(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    parking
+        .choose(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?;
+    Ok(page.see_other(&page.site.link(&format!("/producten/{id}/parkeeracties"))))
+}
+
+/// `GET /producten/toevoegen`: "Voeg product toe".
+#[handler]
+pub async fn claim_form(page: PageContext) -> Result<Response, AppError> {
+    if page.account.is_none() {
+        return Ok(page.login_redirect());
+    }
+    Ok(page.render("claim.html", context! {})?.into_response())
+}
+
+/// The claim form.
+#[derive(Debug, Deserialize)]
+pub struct ClaimForm {
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    pin: String,
+}
+
+/// `POST /producten/toevoegen`: [Voeg product toe].
+#[handler]
+pub async fn claim(page: PageContext, Form(f): Form<ClaimForm>) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let error = match page
+        .state
+        .desk()
+        .claim(&account, &f.code, &f.pin, &page.client)
+        .await
+    {
+        Ok(product) => {
+            page.state
+                .parking()
+                .choose(&account, product)
+                .await
+                .map_err(AppError::internal)?;
+            return Ok(page.see_other(
+                &page
+                    .site
+                    .link(&format!("/producten/{}/parkeeracties", product.0)),
+            ));
+        }
+        Err(ClaimError::Unknown) => page.t("claim.unknown"),
+        Err(ClaimError::Blocked(b)) => {
+            let tz = page
+                .site
+                .tenant
+                .as_ref()
+                .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
+            let time = b.until.with_timezone(&tz).format("%H:%M:%S").to_string();
+            page.state
+                .catalogues()
+                .text(page.prefs.language, "claim.blocked", &[("time", time)])
+        }
+        Err(ClaimError::Store(e)) => return Err(AppError::internal(e)),
+    };
+    Ok(page
+        .render("claim.html", context! { code => f.code, error => error })?
+        .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .into_response())
+}
+
+/// Where a resident starts after logging in: the sessions of the product last worked with, or
+/// "Alle producten".
+pub(crate) async fn start_screen(
+    page: &PageContext,
+    account: &Account,
+) -> Result<String, AppError> {
+    let last = page
+        .state
+        .parking()
+        .last_product(account)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(match last {
+        Some(p) => page.site.link(&format!("/producten/{}/parkeeracties", p.0)),
+        None => page.site.link("/producten"),
+    })
+}
+
+/// The return path after a login: the page the resident came from, else the start screen.
+pub(crate) async fn after_login(
+    page: &PageContext,
+    account: &Account,
+    terug: Option<&str>,
+) -> Result<String, AppError> {
+    match terug.filter(|t| !t.is_empty() && *t != page.site.link("/")) {
+        Some(t) => Ok(return_path(&page.site, Some(t))),
+        None => start_screen(page, account).await,
+    }
+}

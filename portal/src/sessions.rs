@@ -1,0 +1,707 @@
+//! "Parkeeracties" of the chosen product: the tabs Lopend and Gepland, [+] for a new session
+//! with its cost before [Bevestigen], the checks with their alternatives, [Stop], [Verwijder] and
+//! [Verleng], and "Kenteken opzoeken".
+
+use crate::products::{header_values, own_card};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+use minijinja::{Value, context};
+use parkportal_domain::calendar;
+use parkportal_domain::parking::{
+    Outcome, ParkingProblem, ParkingSession, SessionState, StartRequest, Verdict,
+};
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
+use parkportal_web::dates::local_date_time;
+use parkportal_web::format::amount;
+use parkportal_web::{AppError, PageContext};
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// A session's end as shown: the end of a day reads 23:59:59, as in the manual.
+fn end_label(end: DateTime<Utc>, tz: Tz, page: &PageContext) -> String {
+    let local = end.with_timezone(&tz);
+    if local.time() == NaiveTime::MIN {
+        let day = end - Duration::seconds(1);
+        let date = local_date_time(day, tz, page.prefs.language);
+        let date = date
+            .rsplit_once(' ')
+            .map_or(date.clone(), |(d, _)| d.to_owned());
+        // "maandag 2 maart 2026 om" + " 23:59:59"
+        return format!("{date} 23:59:59");
+    }
+    local_date_time(end, tz, page.prefs.language)
+}
+
+fn session_values(page: &PageContext, s: &ParkingSession, unit: BalanceUnit, tz: Tz) -> Value {
+    let now = page.state.parking().now();
+    context! {
+        id => s.id.0,
+        plate => s.plate.display(),
+        country => s.plate.country().as_str(),
+        foreign => s.plate.country() != Country::NL,
+        start => local_date_time(s.start, tz, page.prefs.language),
+        end => end_label(s.end, tz, page),
+        cost => (unit != BalanceUnit::None).then(|| amount(unit, unit.from_smallest(s.reserved), page.prefs.language)),
+        running => s.state(now) == SessionState::Running,
+        end_href => page.site.link(&format!("/parkeeracties/{}/beeindigen", s.id.0)),
+        extend_href => page.site.link(&format!("/parkeeracties/{}/verlengen", s.id.0)),
+    }
+}
+
+/// The query of the sessions page.
+#[derive(Debug, Deserialize)]
+pub struct TabQuery {
+    /// `gepland` shows the planned sessions; else the running ones.
+    tab: Option<String>,
+}
+
+/// `GET /producten/{id}/parkeeracties`: the tabs Lopend and Gepland with their counts.
+#[handler]
+pub async fn list(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<TabQuery>,
+) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    let parking = page.state.parking();
+    parking
+        .choose(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?;
+    let sessions = parking
+        .sessions(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let now = parking.now();
+    let tz = card.product.time_zone;
+    let unit = card.product.unit;
+    let planned_tab = q.tab.as_deref() == Some("gepland");
+    let (running, planned): (Vec<_>, Vec<_>) = sessions
+        .iter()
+        .partition(|s| s.state(now) == SessionState::Running);
+    let shown: Vec<Value> = if planned_tab { &planned } else { &running }
+        .iter()
+        .map(|s| session_values(&page, s, unit, tz))
+        .collect();
+    let base = page.site.link(&format!("/producten/{id}/parkeeracties"));
+    Ok(page
+        .render(
+            "sessions.html",
+            context! {
+                product => header_values(&page, &card),
+                sessions => shown,
+                planned_tab => planned_tab,
+                running_count => running.len(),
+                planned_count => planned.len(),
+                running_href => base.clone(),
+                planned_href => format!("{base}?tab=gepland"),
+                new_href => format!("{base}/nieuw"),
+            },
+        )?
+        .into_response())
+}
+
+/// The query of the new-session form: a plate chosen in "Kenteken opzoeken".
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    kenteken: Option<String>,
+    land: Option<String>,
+}
+
+fn form_values(
+    page: &PageContext,
+    id: i64,
+    tz: Tz,
+    fields: &SessionFields,
+    error: Option<String>,
+) -> Value {
+    context! {
+        action => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
+        lookup_href => page.site.link(&format!("/producten/{id}/kentekens")),
+        back_href => page.site.link(&format!("/producten/{id}/parkeeracties")),
+        kenteken => fields.kenteken.clone(),
+        land => fields.land.clone().unwrap_or_else(|| "NL".into()),
+        startdatum => fields.startdatum.clone(),
+        starttijd => fields.starttijd.clone(),
+        einddatum => fields.einddatum.clone(),
+        eindtijd => fields.eindtijd.clone(),
+        error => error,
+        zone_name => tz.name(),
+    }
+}
+
+/// `GET /producten/{id}/parkeeracties/nieuw`: [+], with now and the end of the day filled in.
+#[handler]
+pub async fn new_form(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    let tz = card.product.time_zone;
+    let now = page.state.parking().now().with_timezone(&tz);
+    let fields = SessionFields {
+        kenteken: q.kenteken.unwrap_or_default(),
+        land: q.land,
+        startdatum: now.format("%Y-%m-%d").to_string(),
+        starttijd: now.format("%H:%M").to_string(),
+        einddatum: now.format("%Y-%m-%d").to_string(),
+        eindtijd: "23:59:59".into(),
+        ..SessionFields::default()
+    };
+    let values = form_values(&page, id, tz, &fields, None);
+    Ok(page
+        .render(
+            "session_new.html",
+            context! { product => header_values(&page, &card), ..values },
+        )?
+        .into_response())
+}
+
+/// The new-session form, and its confirmation.
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionFields {
+    #[serde(default)]
+    csrf: String,
+    /// `bekijk` (show the cost) or `bevestig` ([Bevestigen]).
+    #[serde(default)]
+    stap: String,
+    #[serde(default)]
+    kenteken: String,
+    land: Option<String>,
+    #[serde(default)]
+    startdatum: String,
+    #[serde(default)]
+    starttijd: String,
+    #[serde(default)]
+    einddatum: String,
+    #[serde(default)]
+    eindtijd: String,
+    /// On confirmation: the exact start and end (RFC 3339), or an alternative's "start|end".
+    start: Option<String>,
+    end: Option<String>,
+    gekozen: Option<String>,
+}
+
+/// A local date and time typed in the form, as UTC; 23:59:59 is the end of that day.
+fn local(tz: Tz, date: &str, time: &str) -> Option<DateTime<Utc>> {
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let time = time.trim();
+    if time == "23:59:59" || time == "24:00" {
+        return Some(calendar::day_bounds(tz, date).1);
+    }
+    let time = NaiveTime::parse_from_str(time, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M:%S"))
+        .ok()?;
+    Some(calendar::local_instant(tz, date.and_time(time)))
+}
+
+fn rfc3339(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn problem_text(page: &PageContext, problem: ParkingProblem) -> String {
+    let code = match problem {
+        ParkingProblem::StartInPast => "start_in_past",
+        ParkingProblem::EndBeforeStart => "end_before_start",
+        ParkingProblem::OutsideValidity => "outside_validity",
+        ParkingProblem::SessionOver => "session_over",
+        ParkingProblem::NotLater => "not_later",
+        ParkingProblem::WrongAction => "wrong_action",
+        ParkingProblem::PlateNotOnPermit => "plate_not_on_permit",
+    };
+    page.t(&format!("parking.problem.{code}"))
+}
+
+/// The cost's breakdown per local day, from the stored JSON.
+fn breakdown(page: &PageContext, unit: BalanceUnit, json: &str) -> Vec<Value> {
+    let parsed: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    parsed["days"]
+        .as_array()
+        .map(|days| {
+            days.iter()
+                .map(|d| {
+                    let minutes = d["paid_seconds"].as_i64().unwrap_or(0) / 60;
+                    let cost = d["amount"]
+                        .as_str()
+                        .and_then(|a| a.parse::<Decimal>().ok())
+                        .unwrap_or_default();
+                    let date = d["date"]
+                        .as_str()
+                        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                        .map(|date| {
+                            date.format_localized(
+                                "%A %-d %B",
+                                match page.prefs.language {
+                                    parkportal_domain::Language::Nl => chrono::Locale::nl_NL,
+                                    parkportal_domain::Language::En => chrono::Locale::en_GB,
+                                },
+                            )
+                            .to_string()
+                        })
+                        .unwrap_or_default();
+                    context! {
+                        date => date,
+                        minutes => minutes,
+                        cost => amount(unit, cost, page.prefs.language),
+                        capped => d["capped"].as_bool().unwrap_or(false),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The page after [Bekijk kosten] or a refused [Bevestigen]: the cost, or the reasons with the
+/// alternatives that fit.
+#[allow(clippy::too_many_arguments)]
+fn check_page(
+    page: &PageContext,
+    id: i64,
+    card: &parkportal_domain::parking::ProductCard,
+    plate: &Plate,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    verdict: &Verdict,
+    action: String,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let tz = card.product.time_zone;
+    let unit = card.product.unit;
+    let alternatives: Vec<Value> = verdict
+        .alternatives
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            context! {
+                value => format!("{}|{}", a.start.to_rfc3339(), a.end.to_rfc3339()),
+                kind => format!("parking.alternative.{}", a.kind.as_str()),
+                start => local_date_time(a.start, tz, page.prefs.language),
+                end => end_label(a.end, tz, page),
+                cost => amount(unit, a.cost, page.prefs.language),
+                first => i == 0,
+            }
+        })
+        .collect();
+    let reasons: Vec<String> = verdict
+        .reasons
+        .iter()
+        .map(|r| page.t(&format!("parking.reason.{}", r.as_str())))
+        .collect();
+    Ok(page
+        .render(
+            "session_check.html",
+            context! {
+                product => header_values(page, card),
+                allowed => verdict.allowed(),
+                reasons => reasons,
+                alternatives => alternatives,
+                plate => plate.display(),
+                kenteken => plate.normalised(),
+                land => plate.country().as_str(),
+                start => local_date_time(start, tz, page.prefs.language),
+                end => end_label(end, tz, page),
+                start_value => start.to_rfc3339(),
+                end_value => end.to_rfc3339(),
+                cost => amount(unit, verdict.cost, page.prefs.language),
+                has_cost => unit != BalanceUnit::None,
+                breakdown => breakdown(page, unit, &verdict.breakdown),
+                action => action,
+                back_href => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
+            },
+        )?
+        .with_status(status)
+        .into_response())
+}
+
+/// `POST /producten/{id}/parkeeracties/nieuw`: [Bekijk kosten], then [Bevestigen].
+#[handler]
+pub async fn new_submit(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(f): Form<SessionFields>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    let tz = card.product.time_zone;
+    let form_error = |error: String| -> Result<Response, AppError> {
+        let values = form_values(&page, id, tz, &f, Some(error));
+        Ok(page
+            .render(
+                "session_new.html",
+                context! { product => header_values(&page, &card), ..values },
+            )?
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response())
+    };
+    let country = match Country::parse(f.land.as_deref().unwrap_or("NL")) {
+        Ok(c) => c,
+        Err(_) => return form_error(page.t("parking.problem.country_invalid")),
+    };
+    let plate = match Plate::parse(&f.kenteken, country) {
+        Ok(p) => p,
+        Err(_) => return form_error(page.t("parking.problem.plate_invalid")),
+    };
+    let (start, end) = if f.stap == "bevestig" {
+        let chosen = f.gekozen.as_deref().and_then(|g| g.split_once('|'));
+        let (s, e) = match chosen {
+            Some((s, e)) => (rfc3339(s), rfc3339(e)),
+            None => (
+                f.start.as_deref().and_then(rfc3339),
+                f.end.as_deref().and_then(rfc3339),
+            ),
+        };
+        match (s, e) {
+            (Some(s), Some(e)) => (s, e),
+            _ => return Err(AppError::BadRequest),
+        }
+    } else {
+        match (
+            local(tz, &f.startdatum, &f.starttijd),
+            local(tz, &f.einddatum, &f.eindtijd),
+        ) {
+            (Some(s), Some(e)) => (s, e),
+            _ => return form_error(page.t("parking.problem.time_invalid")),
+        }
+    };
+    let request = StartRequest {
+        plate: plate.clone(),
+        start: Some(start),
+        end: Some(end),
+    };
+    let parking = page.state.parking();
+    let action = page
+        .site
+        .link(&format!("/producten/{id}/parkeeracties/nieuw"));
+    if f.stap != "bevestig" {
+        return match parking
+            .quote(&account, ProductId(id), request)
+            .await
+            .map_err(AppError::internal)?
+        {
+            Outcome::Done(v) | Outcome::Refused(v) => check_page(
+                &page,
+                id,
+                &card,
+                &plate,
+                start.max(parking.now()),
+                end,
+                &v,
+                action,
+                StatusCode::OK,
+            ),
+            Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
+            Outcome::NotFound => Err(AppError::NotFound),
+        };
+    }
+    match parking
+        .start(&account, ProductId(id), request)
+        .await
+        .map_err(AppError::internal)?
+    {
+        Outcome::Done(s) => {
+            let tab = if s.state(parking.now()) == SessionState::Planned {
+                "?tab=gepland"
+            } else {
+                ""
+            };
+            Ok(page.see_other(
+                &page
+                    .site
+                    .link(&format!("/producten/{id}/parkeeracties{tab}")),
+            ))
+        }
+        Outcome::Refused(v) => check_page(
+            &page,
+            id,
+            &card,
+            &plate,
+            start,
+            end,
+            &v,
+            action,
+            StatusCode::CONFLICT,
+        ),
+        Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
+        Outcome::NotFound => Err(AppError::NotFound),
+    }
+}
+
+/// `GET /producten/{id}/kentekens`: "Kenteken opzoeken", the plates recently parked.
+#[handler]
+pub async fn plates(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    let plates: Vec<Value> = page
+        .state
+        .parking()
+        .recent_plates(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .iter()
+        .map(|p| {
+            context! {
+                plate => p.display(),
+                country => p.country().as_str(),
+                href => format!(
+                    "{}?kenteken={}&land={}",
+                    page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
+                    p.normalised(),
+                    p.country().as_str()
+                ),
+            }
+        })
+        .collect();
+    Ok(page
+        .render(
+            "plates.html",
+            context! {
+                product => header_values(&page, &card),
+                plates => plates,
+                back_href => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
+            },
+        )?
+        .into_response())
+}
+
+/// A session of the resident with its product's card, or 404.
+async fn own_session(
+    page: &PageContext,
+    account: &Account,
+    id: i64,
+) -> Result<(ParkingSession, parkportal_domain::parking::ProductCard), AppError> {
+    let session = page
+        .state
+        .parking()
+        .session(account, SessionId(id))
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let card = own_card(page, account, session.product).await?;
+    Ok((session, card))
+}
+
+/// `GET /parkeeracties/{id}/beeindigen`: "Wilt u deze parkeeractie stoppen / verwijderen?"
+#[handler]
+pub async fn end_confirm(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let (session, card) = own_session(&page, &account, id).await?;
+    let now = page.state.parking().now();
+    let state = session.state(now);
+    if matches!(state, SessionState::Ended | SessionState::Deleted) {
+        return Err(AppError::NotFound);
+    }
+    let tz = card.product.time_zone;
+    Ok(page
+        .render(
+            "session_end.html",
+            context! {
+                product => header_values(&page, &card),
+                session => session_values(&page, &session, card.product.unit, tz),
+                planned => state == SessionState::Planned,
+                action => page.site.link(&format!("/parkeeracties/{id}/beeindigen")),
+                back_href => page.site.link(&format!("/producten/{}/parkeeracties", session.product.0)),
+            },
+        )?
+        .into_response())
+}
+
+/// A form with only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    csrf: String,
+}
+
+/// `POST /parkeeracties/{id}/beeindigen`: [Stop] (the unused part comes back) or [Verwijder]
+/// (all of it comes back).
+#[handler]
+pub async fn finish(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let (session, _) = own_session(&page, &account, id).await?;
+    let planned = session.state(page.state.parking().now()) == SessionState::Planned;
+    match page
+        .state
+        .parking()
+        .end(&account, SessionId(id))
+        .await
+        .map_err(AppError::internal)?
+    {
+        Outcome::Done(_) | Outcome::Invalid(_) => {
+            let tab = if planned { "?tab=gepland" } else { "" };
+            Ok(page.see_other(&page.site.link(&format!(
+                "/producten/{}/parkeeracties{tab}",
+                session.product.0
+            ))))
+        }
+        Outcome::Refused(_) | Outcome::NotFound => Err(AppError::NotFound),
+    }
+}
+
+/// `GET /parkeeracties/{id}/verlengen`: [Verleng], a later end.
+#[handler]
+pub async fn extend_form(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let (session, card) = own_session(&page, &account, id).await?;
+    let tz = card.product.time_zone;
+    let proposal = session.end + Duration::hours(1);
+    let local = proposal.with_timezone(&tz);
+    extend_page(
+        &page,
+        &session,
+        &card,
+        local.format("%Y-%m-%d").to_string(),
+        local.format("%H:%M").to_string(),
+        None,
+        StatusCode::OK,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn extend_page(
+    page: &PageContext,
+    session: &ParkingSession,
+    card: &parkportal_domain::parking::ProductCard,
+    date: String,
+    time: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let tz = card.product.time_zone;
+    Ok(page
+        .render(
+            "session_extend.html",
+            context! {
+                product => header_values(page, card),
+                session => session_values(page, session, card.product.unit, tz),
+                einddatum => date,
+                eindtijd => time,
+                error => error,
+                action => page.site.link(&format!("/parkeeracties/{}/verlengen", session.id.0)),
+                back_href => page.site.link(&format!("/producten/{}/parkeeracties", session.product.0)),
+            },
+        )?
+        .with_status(status)
+        .into_response())
+}
+
+/// The extension form.
+#[derive(Debug, Deserialize)]
+pub struct ExtendForm {
+    csrf: String,
+    #[serde(default)]
+    einddatum: String,
+    #[serde(default)]
+    eindtijd: String,
+    /// An alternative's "start|end".
+    gekozen: Option<String>,
+}
+
+/// `POST /parkeeracties/{id}/verlengen`: checked like a start; refused, the reasons with the
+/// alternatives that fit.
+#[handler]
+pub async fn extend(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(f): Form<ExtendForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let (session, card) = own_session(&page, &account, id).await?;
+    let tz = card.product.time_zone;
+    let end = match f.gekozen.as_deref().and_then(|g| g.split_once('|')) {
+        Some((_, e)) => rfc3339(e),
+        None => local(tz, &f.einddatum, &f.eindtijd),
+    };
+    let Some(end) = end else {
+        return extend_page(
+            &page,
+            &session,
+            &card,
+            f.einddatum,
+            f.eindtijd,
+            Some(page.t("parking.problem.time_invalid")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    match page
+        .state
+        .parking()
+        .extend(&account, SessionId(id), end)
+        .await
+        .map_err(AppError::internal)?
+    {
+        Outcome::Done(_) => Ok(page.see_other(
+            &page
+                .site
+                .link(&format!("/producten/{}/parkeeracties", session.product.0)),
+        )),
+        Outcome::Refused(v) => check_page(
+            &page,
+            session.product.0,
+            &card,
+            &session.plate,
+            session.start,
+            end,
+            &v,
+            page.site.link(&format!("/parkeeracties/{id}/verlengen")),
+            StatusCode::CONFLICT,
+        ),
+        Outcome::Invalid(problem) => extend_page(
+            &page,
+            &session,
+            &card,
+            f.einddatum,
+            f.eindtijd,
+            Some(problem_text(&page, problem)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Outcome::NotFound => Err(AppError::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn form_times_are_local_and_2359_59_is_the_end_of_the_day() {
+        let tz = chrono_tz::Europe::Amsterdam;
+        let start = local(tz, "2026-03-02", "10:00").unwrap();
+        assert_eq!(start, Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+        let end = local(tz, "2026-03-02", "23:59:59").unwrap();
+        assert_eq!(end, Utc.with_ymd_and_hms(2026, 3, 2, 23, 0, 0).unwrap());
+        assert!(local(tz, "2026-13-02", "10:00").is_none());
+    }
+}
