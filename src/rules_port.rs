@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parkportal_domain::parking::{Alternative, Pricing, RulesPort, SessionCheck, Verdict};
-use parkportal_domain::{Code, Tenant};
+use parkportal_domain::Code;
+use parkportal_domain::parking::{Alternative, Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
 use parkportal_rules::RuleBook;
 use parkportal_rules::ruleset::{RuleErrorSink, RuleSet, SessionRequest};
 use rust_decimal::Decimal;
@@ -86,12 +86,12 @@ impl Pricing for RuleSetPricing {
 impl RulesPort for RuleBookPort {
     async fn current(
         &self,
-        tenant: &Tenant,
+        tenant: &RulesOf,
         product_type: &Code,
     ) -> Result<Arc<dyn Pricing>, String> {
         let set = self
             .book
-            .rule_set(tenant, product_type)
+            .rule_set_of(tenant.tenant, &tenant.slug, tenant.version, product_type)
             .await
             .map_err(|e| e.to_string())?;
         Ok(Arc::new(RuleSetPricing {
@@ -102,14 +102,20 @@ impl RulesPort for RuleBookPort {
 
     async fn pinned(
         &self,
-        tenant: &Tenant,
+        tenant: &RulesOf,
         product_type: &Code,
         script_version: i64,
         tariff_version: i64,
     ) -> Result<Arc<dyn Pricing>, String> {
         let set = self
             .book
-            .rule_set_at(tenant, product_type, script_version, tariff_version)
+            .rule_set_at(
+                tenant.tenant,
+                &tenant.slug,
+                product_type,
+                script_version,
+                tariff_version,
+            )
             .await
             .map_err(|e| e.to_string())?;
         Ok(Arc::new(RuleSetPricing {

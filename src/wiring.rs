@@ -83,7 +83,6 @@ pub fn services(
     let parking = Parking::new(
         Arc::new(SeaParkingRepository::new(db.clone())),
         rules,
-        tenants.clone(),
         clock.clone(),
     );
     Ok(Services {

@@ -4,7 +4,7 @@
 use crate::engine::{CompiledScript, RuleEngine};
 use crate::ruleset::RuleSet;
 use crate::tariff::Tariff;
-use parkportal_domain::{Code, RuleRepository, StoreError, Tenant, TenantId};
+use parkportal_domain::{Code, RuleRepository, RuleSources, StoreError, Tenant, TenantId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +33,8 @@ pub struct RuleBook {
     repo: Arc<dyn RuleRepository>,
     scripts: Mutex<HashMap<Key, CompiledScript>>,
     tariffs: Mutex<HashMap<Key, Tariff>>,
+    /// The sources of each gemeente, with the configuration version they were read at.
+    sources: Mutex<HashMap<TenantId, (i64, Arc<RuleSources>)>>,
 }
 
 impl RuleBook {
@@ -43,6 +45,7 @@ impl RuleBook {
             repo,
             scripts: Mutex::new(HashMap::new()),
             tariffs: Mutex::new(HashMap::new()),
+            sources: Mutex::new(HashMap::new()),
         }
     }
 
@@ -58,9 +61,47 @@ impl RuleBook {
         tenant: &Tenant,
         product_type: &Code,
     ) -> Result<RuleSet, RuleBookError> {
-        let sources = self.repo.sources(tenant.id).await?;
+        let sources = Arc::new(self.repo.sources(tenant.id).await?);
+        self.build(tenant.id, tenant.slug.as_str(), &sources, product_type)
+    }
+
+    /// The current rules of `product_type` in gemeente `tenant` at configuration `version`: the
+    /// sources are read once per version (a gemeente's version changes with its rules), so a
+    /// session check reads no rules from the database.
+    pub async fn rule_set_of(
+        &self,
+        tenant: TenantId,
+        slug: &str,
+        version: i64,
+        product_type: &Code,
+    ) -> Result<RuleSet, RuleBookError> {
+        let known = self.sources.lock().ok().and_then(|c| {
+            c.get(&tenant)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, s)| s.clone())
+        });
+        let sources = match known {
+            Some(s) => s,
+            None => {
+                let read = Arc::new(self.repo.sources(tenant).await?);
+                if let Ok(mut cache) = self.sources.lock() {
+                    cache.insert(tenant, (version, read.clone()));
+                }
+                read
+            }
+        };
+        self.build(tenant, slug, &sources, product_type)
+    }
+
+    fn build(
+        &self,
+        tenant_id: TenantId,
+        slug: &str,
+        sources: &RuleSources,
+        product_type: &Code,
+    ) -> Result<RuleSet, RuleBookError> {
         let invalid = |message: String| RuleBookError::Invalid {
-            gemeente: tenant.slug.to_string(),
+            gemeente: slug.to_owned(),
             message,
         };
         let script = match sources
@@ -69,7 +110,7 @@ impl RuleBook {
             .find(|s| &s.product_type == product_type)
         {
             Some(stored) => {
-                let key = (tenant.id, product_type.to_string(), stored.version);
+                let key = (tenant_id, product_type.to_string(), stored.version);
                 let compiled = cached(&self.scripts, key, || {
                     self.engine
                         .compile(&format!("rules/{product_type}.rhai"), &stored.source)
@@ -85,7 +126,7 @@ impl RuleBook {
             .find(|t| &t.product_type == product_type)
         {
             Some(stored) => {
-                let key = (tenant.id, product_type.to_string(), stored.version);
+                let key = (tenant_id, product_type.to_string(), stored.version);
                 let tariff = cached(&self.tariffs, key, || {
                     Tariff::from_toml(&stored.source).map_err(|e| invalid(e.to_string()))
                 })?;
@@ -95,12 +136,12 @@ impl RuleBook {
         };
         Ok(RuleSet::new(
             self.engine.clone(),
-            tenant.slug.to_string(),
+            slug.to_owned(),
             product_type.to_string(),
             script,
             tariff,
         )
-        .stored(tenant.id, tariff_version))
+        .stored(tenant_id, tariff_version))
     }
 }
 
@@ -113,22 +154,23 @@ impl RuleBook {
     /// (version 0: none). Extensions and refunds use these, never newer prices.
     pub async fn rule_set_at(
         &self,
-        tenant: &Tenant,
+        tenant_id: TenantId,
+        slug: &str,
         product_type: &Code,
         script_version: i64,
         tariff_version: i64,
     ) -> Result<RuleSet, RuleBookError> {
         let invalid = |message: String| RuleBookError::Invalid {
-            gemeente: tenant.slug.to_string(),
+            gemeente: slug.to_owned(),
             message,
         };
         let script = match self
             .repo
-            .source_at(tenant.id, product_type, false, script_version)
+            .source_at(tenant_id, product_type, false, script_version)
             .await?
         {
             Some(source) => {
-                let key = (tenant.id, product_type.to_string(), script_version);
+                let key = (tenant_id, product_type.to_string(), script_version);
                 let compiled = cached(&self.scripts, key, || {
                     self.engine
                         .compile(&format!("rules/{product_type}.rhai"), &source)
@@ -140,11 +182,11 @@ impl RuleBook {
         };
         let tariff = match self
             .repo
-            .source_at(tenant.id, product_type, true, tariff_version)
+            .source_at(tenant_id, product_type, true, tariff_version)
             .await?
         {
             Some(source) => {
-                let key = (tenant.id, product_type.to_string(), tariff_version);
+                let key = (tenant_id, product_type.to_string(), tariff_version);
                 Some(cached(&self.tariffs, key, || {
                     Tariff::from_toml(&source).map_err(|e| invalid(e.to_string()))
                 })?)
@@ -153,12 +195,12 @@ impl RuleBook {
         };
         Ok(RuleSet::new(
             self.engine.clone(),
-            tenant.slug.to_string(),
+            slug.to_owned(),
             product_type.to_string(),
             script,
             tariff,
         )
-        .stored(tenant.id, tariff_version))
+        .stored(tenant_id, tariff_version))
     }
 }
 

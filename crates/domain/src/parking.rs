@@ -15,8 +15,7 @@ use crate::plate::Plate;
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind};
 use crate::rules::{AlternativeKind, ReasonCode};
-use crate::tenancy::TenantDirectory;
-use crate::tenant::{Code, Tenant};
+use crate::tenant::Code;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -89,6 +88,8 @@ pub struct ProductView {
     pub tenant_slug: String,
     /// The gemeente's name.
     pub tenant_name: String,
+    /// The version of the gemeente's configuration (its rules change with it).
+    pub tenant_version: i64,
     /// The gemeente's time zone.
     pub time_zone: Tz,
     /// The product type's code.
@@ -191,19 +192,41 @@ pub trait Pricing: Send + Sync {
     ) -> Result<Decimal, String>;
 }
 
+/// Whose rules: a gemeente at a version of its configuration (which changes with its rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesOf {
+    /// The gemeente.
+    pub tenant: TenantId,
+    /// Its slug, for messages.
+    pub slug: String,
+    /// The version of its configuration.
+    pub version: i64,
+}
+
+impl RulesOf {
+    /// The rules of `product`'s gemeente.
+    pub fn of(product: &ProductView) -> Self {
+        Self {
+            tenant: product.tenant,
+            slug: product.tenant_slug.clone(),
+            version: product.tenant_version,
+        }
+    }
+}
+
 /// Where the rules come from.
 #[async_trait]
 pub trait RulesPort: Send + Sync {
     /// The current rules of a product type.
     async fn current(
         &self,
-        tenant: &Tenant,
+        tenant: &RulesOf,
         product_type: &Code,
     ) -> Result<Arc<dyn Pricing>, String>;
     /// The rules at the versions a session was priced with.
     async fn pinned(
         &self,
-        tenant: &Tenant,
+        tenant: &RulesOf,
         product_type: &Code,
         script_version: i64,
         tariff_version: i64,
@@ -215,8 +238,29 @@ pub trait RulesPort: Send + Sync {
 pub struct Locked {
     /// The product, its balance as locked.
     pub product: ProductView,
-    /// Its running and planned sessions.
+    /// Its running and planned sessions that overlap the decision's window.
     pub active: Vec<ParkingSession>,
+}
+
+/// The stretch of time whose sessions a decision needs: those that overlap [from, until). A
+/// product may have thousands of planned sessions; a check reads only the ones that matter to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Start (inclusive).
+    pub from: DateTime<Utc>,
+    /// End (exclusive).
+    pub until: DateTime<Utc>,
+}
+
+impl Window {
+    /// The window of a session [start, end): itself and the day after it, where a "start later"
+    /// alternative may land.
+    pub fn around(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
+        Self {
+            from: start,
+            until: end + Duration::days(1),
+        }
+    }
 }
 
 /// A periodic grant that is due: credited once, under `key`, whatever races for it.
@@ -360,21 +404,25 @@ pub trait ParkingRepository: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Locks the product (which `account` must own), credits `grant` when due, lets `decide`
-    /// judge, and stores the session with its reservation, in one transaction.
+    /// judge the sessions that overlap `window`, and stores the session with its reservation,
+    /// in one transaction. `product` is the view read before: the lock refreshes its balance.
     async fn start(
         &self,
         account: AccountId,
-        product: ProductId,
+        product: &ProductView,
         grant: Option<GrantDue>,
+        window: Window,
         now: DateTime<Utc>,
         decide: &StartDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError>;
-    /// Locks the session's product, lets `decide` judge a new end (or a deletion), and stores
-    /// it with the reservation or refund that makes up the difference, in one transaction.
+    /// Locks the session's product, lets `decide` judge a new end (or a deletion) over the
+    /// sessions that overlap `window`, and stores it with the reservation or refund that makes
+    /// up the difference, in one transaction.
     async fn change(
         &self,
         account: AccountId,
         session: SessionId,
+        window: Window,
         now: DateTime<Utc>,
         decide: &ChangeDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError>;
@@ -442,7 +490,6 @@ struct Prepared {
 pub struct Parking {
     repo: Arc<dyn ParkingRepository>,
     rules: Arc<dyn RulesPort>,
-    tenants: TenantDirectory,
     clock: Arc<dyn Clock>,
 }
 
@@ -456,27 +503,14 @@ impl Parking {
     pub fn new(
         repo: Arc<dyn ParkingRepository>,
         rules: Arc<dyn RulesPort>,
-        tenants: TenantDirectory,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self {
-            repo,
-            rules,
-            tenants,
-            clock,
-        }
+        Self { repo, rules, clock }
     }
 
     /// The clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    async fn tenant(&self, product: &ProductView) -> Result<Tenant, ParkingError> {
-        self.tenants
-            .by_slug(&product.tenant_slug)
-            .await?
-            .ok_or_else(|| ParkingError::Store(StoreError::new("product without gemeente")))
     }
 
     /// The resident's products with their numbers of running and planned sessions; periodic
@@ -584,6 +618,15 @@ impl Parking {
         let Some(view) = self.repo.product_of(account.id, product).await? else {
             return Ok(Err(Outcome::NotFound));
         };
+        self.prepare_on(view, request).await
+    }
+
+    /// [`Parking::prepare`] on a product view already read.
+    async fn prepare_on(
+        &self,
+        view: ProductView,
+        request: &StartRequest,
+    ) -> Result<Result<Prepared, Outcome<ParkingSession>>, ParkingError> {
         let now = self.clock.now();
         let tz = view.time_zone;
         let start = request.start.unwrap_or(now);
@@ -604,10 +647,9 @@ impl Parking {
         if view.kind == ProductKind::Permit && !view.plates.contains(&request.plate) {
             return Ok(Err(Outcome::Invalid(ParkingProblem::PlateNotOnPermit)));
         }
-        let tenant = self.tenant(&view).await?;
         let pricing = self
             .rules
-            .current(&tenant, &view.type_code)
+            .current(&RulesOf::of(&view), &view.type_code)
             .await
             .map_err(ParkingError::Rules)?;
         Ok(Ok(Prepared {
@@ -662,13 +704,27 @@ impl Parking {
         product: ProductId,
         request: StartRequest,
     ) -> Result<Outcome<ParkingSession>, ParkingError> {
+        let Some(view) = self.repo.product_of(account.id, product).await? else {
+            return Ok(Outcome::NotFound);
+        };
+        self.start_on(account, view, request).await
+    }
+
+    /// [`Parking::start`] on the resident's product as just read by [`Parking::product`] (which
+    /// is how callers that show the product anyway save reading it twice).
+    pub async fn start_on(
+        &self,
+        account: &Account,
+        view: ProductView,
+        request: StartRequest,
+    ) -> Result<Outcome<ParkingSession>, ParkingError> {
         let Prepared {
             view,
             now,
             start,
             end,
             pricing,
-        } = match self.prepare(account, product, &request).await? {
+        } = match self.prepare_on(view, &request).await? {
             Ok(p) => p,
             Err(outcome) => return Ok(outcome),
         };
@@ -701,7 +757,14 @@ impl Parking {
         };
         Ok(self
             .repo
-            .start(account.id, product, grant_due(&view, now), now, &decide)
+            .start(
+                account.id,
+                &view,
+                grant_due(&view, now),
+                Window::around(start, end),
+                now,
+                &decide,
+            )
             .await?)
     }
 
@@ -716,11 +779,10 @@ impl Parking {
         let Some(view) = self.repo.product_of(account.id, current.product).await? else {
             return Ok(None);
         };
-        let tenant = self.tenant(&view).await?;
         let pricing = self
             .rules
             .pinned(
-                &tenant,
+                &RulesOf::of(&view),
                 &view.type_code,
                 current.script_version,
                 current.tariff_version,
@@ -782,7 +844,16 @@ impl Parking {
                 delete: false,
             })
         };
-        Ok(self.repo.change(account.id, session, now, &decide).await?)
+        Ok(self
+            .repo
+            .change(
+                account.id,
+                session,
+                Window::around(now, new_end),
+                now,
+                &decide,
+            )
+            .await?)
     }
 
     /// [Stop] a running session (the unused part is refunded at its own prices) or
@@ -830,6 +901,9 @@ impl Parking {
                 Decision::Invalid(ParkingProblem::SessionOver)
             }
         };
-        Ok(self.repo.change(account.id, session, now, &decide).await?)
+        Ok(self
+            .repo
+            .change(account.id, session, Window::around(now, now), now, &decide)
+            .await?)
     }
 }

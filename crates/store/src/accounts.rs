@@ -12,8 +12,10 @@ use parkportal_domain::secret::TokenHash;
 use parkportal_domain::{
     Account, AccountId, AccountRepository, EmailAddress, Language, StoreError,
 };
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 
 const PASSWORD_RESET: &str = "password_reset";
 
@@ -99,25 +101,54 @@ impl AccountRepository for SeaAccountRepository {
     }
 
     async fn session(&self, token: &TokenHash) -> Result<Option<StoredSession>, StoreError> {
-        let conn = self.db.connection();
-        let Some(session) = auth_sessions::Entity::find()
-            .filter(auth_sessions::Column::TokenHash.eq(token.as_str()))
-            .one(conn)
+        // One query for the session and its account: every request of a resident asks it.
+        let (s, a) = (Alias::new("s"), Alias::new("a"));
+        let query = Query::select()
+            .expr_as(Expr::col((a.clone(), Alias::new("id"))), Alias::new("id"))
+            .expr_as(
+                Expr::col((a.clone(), Alias::new("email"))),
+                Alias::new("email"),
+            )
+            .expr_as(
+                Expr::col((a.clone(), Alias::new("language"))),
+                Alias::new("language"),
+            )
+            .expr_as(
+                Expr::col((s.clone(), Alias::new("last_seen_at"))),
+                Alias::new("last_seen_at"),
+            )
+            .from_as(Alias::new("auth_sessions"), s.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Alias::new("accounts"),
+                a.clone(),
+                Expr::col((a, Alias::new("id"))).equals((s.clone(), Alias::new("account_id"))),
+            )
+            .and_where(Expr::col((s, Alias::new("token_hash"))).eq(token.as_str()))
+            .to_owned();
+        let Some(row) = self
+            .db
+            .connection()
+            .query_one(&query)
             .await
             .map_err(StoreError::new)?
         else {
             return Ok(None);
         };
-        let Some(account) = accounts::Entity::find_by_id(session.account_id)
-            .one(conn)
-            .await
-            .map_err(StoreError::new)?
-        else {
-            return Ok(None);
-        };
+        let email: String = row.try_get("", "email").map_err(StoreError::new)?;
+        let language: Option<String> = row.try_get("", "language").map_err(StoreError::new)?;
         Ok(Some(StoredSession {
-            account: to_account(&account)?,
-            last_seen_at: session.last_seen_at,
+            account: Account {
+                id: AccountId(row.try_get("", "id").map_err(StoreError::new)?),
+                email: EmailAddress::parse(&email)
+                    .map_err(|e| StoreError::new(format!("stored e-mail address: {e}")))?,
+                language: language
+                    .as_deref()
+                    .map(Language::parse)
+                    .transpose()
+                    .map_err(|e| StoreError::new(format!("stored language: {e}")))?,
+            },
+            last_seen_at: row.try_get("", "last_seen_at").map_err(StoreError::new)?,
         }))
     }
 
@@ -169,7 +200,7 @@ impl AccountRepository for SeaAccountRepository {
         expires_at: DateTime<Utc>,
         grace: chrono::Duration,
     ) -> Result<Option<(Account, bool)>, StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let Some(row) = remember_tokens::Entity::find()
             .filter(remember_tokens::Column::TokenHash.eq(old.as_str()))
             .filter(remember_tokens::Column::ExpiresAt.gt(now))
@@ -251,7 +282,7 @@ impl AccountRepository for SeaAccountRepository {
         mail: &OutgoingMail,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         // Only the newest link works: an older one in a mailbox someone else reads is void.
         void_reset_links(&txn, link.email.as_str(), now).await?;
         email_links::ActiveModel {
@@ -295,7 +326,7 @@ impl AccountRepository for SeaAccountRepository {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Account>, StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let Some(link) = email_links::Entity::find()
             .filter(email_links::Column::TokenHash.eq(token.as_str()))
             .filter(email_links::Column::Purpose.eq(PASSWORD_RESET))

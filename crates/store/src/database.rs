@@ -7,6 +7,7 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database engine a URL points at.
@@ -62,7 +63,13 @@ pub fn redact_url(url: &str) -> String {
 pub struct Database {
     conn: DatabaseConnection,
     backend: Backend,
+    /// SQLite only: the queue of this process's writers.
+    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// A place in the queue of writers; the next writer starts when it is dropped.
+#[must_use = "the gate must be held until the transaction ends"]
+pub struct WriteGate(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>>);
 
 impl Database {
     /// Opens a pool. SQLite gets WAL, `synchronous=FULL` (money survives a power cut), a busy
@@ -99,7 +106,13 @@ impl Database {
         let conn = sea_orm::Database::connect(options)
             .await
             .map_err(StoreError::new)?;
-        Ok(Self { conn, backend })
+        let write_gate =
+            (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self {
+            conn,
+            backend,
+            write_gate,
+        })
     }
 
     /// Applies every pending migration.
@@ -139,16 +152,26 @@ impl Database {
     /// transaction that reads before it writes cannot take the write lock when another connection
     /// committed in between (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out); taking the
     /// lock up front makes it wait its turn instead.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+    ///
+    /// On SQLite, writers of this process also queue here first, one at a time: SQLite allows
+    /// one writer anyway, and waiting in line is far quicker than its busy handler's sleeps. Keep
+    /// the returned gate until the transaction ends.
+    pub async fn begin_write(&self) -> Result<(WriteGate, DatabaseTransaction), StoreError> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
         let options = TransactionOptions {
             sqlite_transaction_mode: (self.backend == Backend::Sqlite)
                 .then_some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        self.conn
+        let txn = self
+            .conn
             .begin_with_options(options)
             .await
-            .map_err(StoreError::new)
+            .map_err(StoreError::new)?;
+        Ok((WriteGate(gate), txn))
     }
 
     /// Closes the pool, waiting for connections to finish.

@@ -117,7 +117,7 @@ impl ThrottleRepository for SeaThrottleRepository {
         key: &str,
         change: &ThrottleChange,
     ) -> Result<(Option<ThrottleState>, ThrottleState), StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         if self.db.backend() == Backend::Postgres {
             // Make sure a row exists before locking it: FOR UPDATE locks nothing that is not
             // there, and two first attempts would both count from zero. (SQLite's BEGIN

@@ -12,7 +12,7 @@ mod rules;
 mod tenants;
 
 pub use accounts::SeaAccountRepository;
-pub use database::{Backend, Database, DatabaseSettings, redact_url};
+pub use database::{Backend, Database, DatabaseSettings, WriteGate, redact_url};
 pub use guards::{SeaCaptchaRepository, SeaHousekeepingRepository, SeaThrottleRepository};
 pub use outbox::SeaOutboxRepository;
 pub use parking::SeaParkingRepository;

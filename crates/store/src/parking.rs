@@ -3,23 +3,20 @@
 //! one transaction; the balance column carries a CHECK that it never goes below zero.
 
 use crate::database::{Backend, Database};
-use crate::entities::{
-    accounts, ledger_entries, parking_sessions, product_plates, product_types, products, tenants,
-    zones,
-};
+use crate::entities::{accounts, ledger_entries, parking_sessions, product_plates, products};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::parking::{
     ChangeDecider, Decision, GrantDue, Locked, Outcome, ParkingRepository, ParkingSession,
-    ProductView, StartDecider,
+    ProductView, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{
     AccountId, BalanceUnit, Code, PeriodicGrant, ProductId, ProductKind, SessionId, StoreError,
     TenantId,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TryInsertResult,
@@ -42,58 +39,128 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::new(format!("stored {what} does not parse: {e}"))
 }
 
+/// The product as its owner sees it: one query joining its gemeente, type and zone, and one
+/// for the plates of a permit.
 async fn view_of<C: ConnectionTrait>(
     conn: &C,
     row: &products::Model,
 ) -> Result<ProductView, StoreError> {
-    let tenant = tenants::Entity::find_by_id(row.tenant_id)
-        .one(conn)
+    let (t, pt, z) = (Alias::new("t"), Alias::new("pt"), Alias::new("z"));
+    let query = Query::select()
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("id"))),
+            Alias::new("tenant_id"),
+        )
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("slug"))),
+            Alias::new("tenant_slug"),
+        )
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("name"))),
+            Alias::new("tenant_name"),
+        )
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("time_zone"))),
+            Alias::new("time_zone"),
+        )
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("version"))),
+            Alias::new("tenant_version"),
+        )
+        .expr_as(
+            Expr::col((pt.clone(), Alias::new("code"))),
+            Alias::new("type_code"),
+        )
+        .expr_as(
+            Expr::col((pt.clone(), Alias::new("name"))),
+            Alias::new("type_name"),
+        )
+        .expr_as(
+            Expr::col((pt.clone(), Alias::new("kind"))),
+            Alias::new("kind"),
+        )
+        .expr_as(
+            Expr::col((pt.clone(), Alias::new("unit"))),
+            Alias::new("unit"),
+        )
+        .expr_as(
+            Expr::col((pt.clone(), Alias::new("grant_period"))),
+            Alias::new("grant_period"),
+        )
+        .expr_as(
+            Expr::col((pt.clone(), Alias::new("grant_amount"))),
+            Alias::new("grant_amount"),
+        )
+        .expr_as(
+            Expr::col((z.clone(), Alias::new("code"))),
+            Alias::new("zone_code"),
+        )
+        .expr_as(
+            Expr::col((z.clone(), Alias::new("name"))),
+            Alias::new("zone_name"),
+        )
+        .from_as(Alias::new("tenants"), t.clone())
+        .join_as(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            Alias::new("product_types"),
+            pt.clone(),
+            Expr::col((pt.clone(), Alias::new("id"))).eq(row.product_type_id),
+        )
+        .join_as(
+            sea_orm::sea_query::JoinType::InnerJoin,
+            Alias::new("zones"),
+            z.clone(),
+            Expr::col((z.clone(), Alias::new("id"))).eq(row.zone_id),
+        )
+        .and_where(Expr::col((t, Alias::new("id"))).eq(row.tenant_id))
+        .to_owned();
+    let r = conn
+        .query_one(&query)
         .await
         .map_err(StoreError::new)?
-        .ok_or_else(|| StoreError::new("product without gemeente"))?;
-    let pt = product_types::Entity::find_by_id(row.product_type_id)
-        .one(conn)
-        .await
-        .map_err(StoreError::new)?
-        .ok_or_else(|| StoreError::new("product without type"))?;
-    let zone = zones::Entity::find_by_id(row.zone_id)
-        .one(conn)
-        .await
-        .map_err(StoreError::new)?
-        .ok_or_else(|| StoreError::new("product without zone"))?;
-    let plates = product_plates::Entity::find()
-        .filter(product_plates::Column::ProductId.eq(row.id))
-        .order_by_asc(product_plates::Column::Position)
-        .all(conn)
-        .await
-        .map_err(StoreError::new)?
-        .iter()
-        .map(|p| Plate::from_stored(&p.plate, &p.country).map_err(|e| corrupt("plate", e)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let unit = BalanceUnit::parse(&pt.unit).map_err(|e| corrupt("unit", e))?;
-    let grant = match (pt.grant_period.as_deref(), pt.grant_amount) {
+        .ok_or_else(|| StoreError::new("product without gemeente, type or zone"))?;
+    let get_s = |c: &str| r.try_get::<String>("", c).map_err(StoreError::new);
+    let kind = ProductKind::parse(&get_s("kind")?).map_err(|e| corrupt("kind", e))?;
+    let unit = BalanceUnit::parse(&get_s("unit")?).map_err(|e| corrupt("unit", e))?;
+    let grant_period: Option<String> = r.try_get("", "grant_period").map_err(StoreError::new)?;
+    let grant_amount: Option<i64> = r.try_get("", "grant_amount").map_err(StoreError::new)?;
+    let grant = match (grant_period.as_deref(), grant_amount) {
         (Some(period), Some(amount)) => Some(PeriodicGrant {
             period: CapPeriod::parse(period).ok_or_else(|| corrupt("grant period", period))?,
             amount: unit.from_smallest(amount),
         }),
         _ => None,
     };
+    // Only permits carry plates that matter to a session; a visitor scheme needs no query.
+    let plates = if kind == ProductKind::Permit {
+        product_plates::Entity::find()
+            .filter(product_plates::Column::ProductId.eq(row.id))
+            .order_by_asc(product_plates::Column::Position)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?
+            .iter()
+            .map(|p| Plate::from_stored(&p.plate, &p.country).map_err(|e| corrupt("plate", e)))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
     Ok(ProductView {
         id: ProductId(row.id),
-        tenant: TenantId(tenant.id),
-        tenant_slug: tenant.slug,
-        tenant_name: tenant.name,
-        time_zone: tenant
-            .time_zone
+        tenant: TenantId(r.try_get("", "tenant_id").map_err(StoreError::new)?),
+        tenant_slug: get_s("tenant_slug")?,
+        tenant_name: get_s("tenant_name")?,
+        tenant_version: r.try_get("", "tenant_version").map_err(StoreError::new)?,
+        time_zone: get_s("time_zone")?
             .parse()
             .map_err(|e| corrupt("time zone", e))?,
-        type_code: Code::parse(&pt.code).map_err(|e| corrupt("product type", e))?,
-        type_name: pt.name,
-        kind: ProductKind::parse(&pt.kind).map_err(|e| corrupt("kind", e))?,
+        type_code: Code::parse(&get_s("type_code")?).map_err(|e| corrupt("product type", e))?,
+        type_name: get_s("type_name")?,
+        kind,
         unit,
         grant,
-        zone_code: Code::parse(&zone.code).map_err(|e| corrupt("zone", e))?,
-        zone_name: zone.name,
+        zone_code: Code::parse(&get_s("zone_code")?).map_err(|e| corrupt("zone", e))?,
+        zone_name: get_s("zone_name")?,
         valid_from: row.valid_from,
         valid_until: row.valid_until,
         balance: row.balance,
@@ -131,6 +198,28 @@ async fn lock_owned(
         select = select.lock_exclusive();
     }
     select.one(txn).await.map_err(StoreError::new)
+}
+
+/// The live sessions of `product` that overlap `window`.
+async fn overlapping<C: ConnectionTrait>(
+    conn: &C,
+    product: i64,
+    now: DateTime<Utc>,
+    window: Window,
+) -> Result<Vec<ParkingSession>, StoreError> {
+    parking_sessions::Entity::find()
+        .filter(parking_sessions::Column::ProductId.eq(product))
+        .filter(parking_sessions::Column::DeletedAt.is_null())
+        .filter(parking_sessions::Column::EndAt.gt(Ord::max(now, window.from)))
+        .filter(parking_sessions::Column::StartAt.lt(window.until))
+        .order_by_asc(parking_sessions::Column::StartAt)
+        .order_by_asc(parking_sessions::Column::Id)
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?
+        .into_iter()
+        .map(to_session)
+        .collect()
 }
 
 async fn active_of<C: ConnectionTrait>(
@@ -191,13 +280,13 @@ async fn book(
 }
 
 /// Credits `grant` once: the unique (product, grant key) index makes a second credit of the same
-/// period a no-op, also when two transactions race for it.
+/// period a no-op, also when two transactions race for it. Whether it credited now.
 async fn credit(
     txn: &DatabaseTransaction,
     product: i64,
     grant: &GrantDue,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let entry = ledger_entries::ActiveModel {
         product_id: Set(product),
         kind: Set("grant".to_owned()),
@@ -217,18 +306,19 @@ async fn credit(
         .exec(txn)
         .await
         .map_err(StoreError::new)?;
-    if matches!(inserted, TryInsertResult::Inserted(_)) {
-        products::Entity::update_many()
-            .col_expr(
-                products::Column::Balance,
-                Expr::col(products::Column::Balance).add(grant.amount),
-            )
-            .filter(products::Column::Id.eq(product))
-            .exec(txn)
-            .await
-            .map_err(StoreError::new)?;
+    if !matches!(inserted, TryInsertResult::Inserted(_)) {
+        return Ok(false);
     }
-    Ok(())
+    products::Entity::update_many()
+        .col_expr(
+            products::Column::Balance,
+            Expr::col(products::Column::Balance).add(grant.amount),
+        )
+        .filter(products::Column::Id.eq(product))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(true)
 }
 
 #[async_trait]
@@ -387,7 +477,7 @@ impl ParkingRepository for SeaParkingRepository {
         grant: &GrantDue,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let mut select = products::Entity::find_by_id(product.0);
         if self.db.backend() == Backend::Postgres {
             select = select.lock_exclusive();
@@ -402,30 +492,38 @@ impl ParkingRepository for SeaParkingRepository {
     async fn start(
         &self,
         account: AccountId,
-        product: ProductId,
+        product: &ProductView,
         grant: Option<GrantDue>,
+        window: Window,
         now: DateTime<Utc>,
         decide: &StartDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError> {
-        let txn = self.db.begin_write().await?;
-        if lock_owned(&self.db, &txn, account, product.0)
-            .await?
-            .is_none()
-        {
+        let view = product;
+        let product = view.id;
+        let (_gate, txn) = self.db.begin_write().await?;
+        let Some(mut row) = lock_owned(&self.db, &txn, account, product.0).await? else {
             return Ok(Outcome::NotFound);
+        };
+        if let Some(grant) = &grant
+            && credit(&txn, product.0, grant, now).await?
+        {
+            // Read again after the grant: the decision sees the balance as it is.
+            row = products::Entity::find_by_id(product.0)
+                .one(&txn)
+                .await
+                .map_err(StoreError::new)?
+                .ok_or_else(|| StoreError::new("locked product vanished"))?;
         }
-        if let Some(grant) = &grant {
-            credit(&txn, product.0, grant, now).await?;
-        }
-        // Read again after the grant: the decision sees the balance as it is.
-        let row = products::Entity::find_by_id(product.0)
-            .one(&txn)
-            .await
-            .map_err(StoreError::new)?
-            .ok_or_else(|| StoreError::new("locked product vanished"))?;
+        // The view read before the lock, with what may have changed since: the balance and the
+        // validity, as locked.
         let locked = Locked {
-            product: view_of(&txn, &row).await?,
-            active: active_of(&txn, product.0, now).await?,
+            product: ProductView {
+                balance: row.balance,
+                valid_from: row.valid_from,
+                valid_until: row.valid_until,
+                ..view.clone()
+            },
+            active: overlapping(&txn, product.0, now, window).await?,
         };
         let reservation = match decide(&locked) {
             Decision::Proceed(r) => r,
@@ -468,10 +566,11 @@ impl ParkingRepository for SeaParkingRepository {
         &self,
         account: AccountId,
         session: SessionId,
+        window: Window,
         now: DateTime<Utc>,
         decide: &ChangeDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let Some(row) = parking_sessions::Entity::find_by_id(session.0)
             .one(&txn)
             .await
@@ -491,7 +590,7 @@ impl ParkingRepository for SeaParkingRepository {
         let current = to_session(row)?;
         let locked = Locked {
             product: view_of(&txn, &product).await?,
-            active: active_of(&txn, product.id, now).await?,
+            active: overlapping(&txn, product.id, now, window).await?,
         };
         let change = match decide(&locked, &current) {
             Decision::Proceed(c) => c,

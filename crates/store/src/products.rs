@@ -152,7 +152,7 @@ impl ProductRepository for SeaProductRepository {
         invite: Option<(&NewLink, &OutgoingMail)>,
         now: DateTime<Utc>,
     ) -> Result<IssueOutcome, StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let taken = products::Entity::find()
             .filter(products::Column::Code.eq(product.code.as_str()))
             .one(&txn)
@@ -269,7 +269,7 @@ impl ProductRepository for SeaProductRepository {
         account: AccountId,
         now: DateTime<Utc>,
     ) -> Result<CoupleOutcome, StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let outcome = use_link_and_couple(&txn, token, account.0, now).await?;
         if matches!(outcome, CoupleOutcome::Coupled) {
             txn.commit().await.map_err(StoreError::new)?;
@@ -313,7 +313,7 @@ impl ProductRepository for SeaProductRepository {
         language: Language,
         now: DateTime<Utc>,
     ) -> Result<CoupleOutcome, StoreError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let Some(link) = email_links::Entity::find()
             .filter(email_links::Column::TokenHash.eq(token.as_str()))
             .one(&txn)

@@ -252,7 +252,7 @@ impl TenantRepository for SeaTenantRepository {
     }
 
     async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError> {
-        let txn = self.db.begin_write().await?;
+        let (_gate, txn) = self.db.begin_write().await?;
         let existing = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(config.slug.as_str()))
             .one(&txn)

@@ -390,10 +390,11 @@ impl ParkingApi {
                 "parking.problem.plate_invalid",
             )
         })?;
+        let unit = product.unit;
         let outcome = parking
-            .start(
+            .start_on(
                 &account,
-                ProductId(id.0),
+                product,
                 StartRequest {
                     plate,
                     start: body.start,
@@ -403,7 +404,7 @@ impl ParkingApi {
             .await
             .map_err(failure::internal)?;
         Ok(Created::Created(Json(
-            caller.session_outcome(outcome, product.unit)?,
+            caller.session_outcome(outcome, unit)?,
         )))
     }
 
