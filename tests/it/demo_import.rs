@@ -1,13 +1,13 @@
 //! The embedded default: an empty embedded database gets the demo gemeenten once, never twice.
 
-use crate::harness::{TestApp, TestDb, test_config};
+use crate::harness::{TestApp, test_config};
 
 #[tokio::test]
 async fn the_demo_gemeenten_are_imported_only_once() {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(dir.path());
     assert!(config.is_embedded());
-    let mut first = TestApp::start(config.clone(), TestDb::Sqlite, dir).await;
+    let mut first = TestApp::start(config.clone(), dir).await;
     assert!(
         first.config.database.path.is_file(),
         "the embedded database file was not created"
@@ -51,7 +51,7 @@ async fn the_demo_gemeenten_are_imported_only_once() {
 
     // A second start on the same file reuses the data and imports nothing.
     let dir = std::mem::replace(&mut first.dir, tempfile::tempdir().unwrap());
-    let second = TestApp::start(config, TestDb::Sqlite, dir).await;
+    let second = TestApp::start(config, dir).await;
     let tenants = second.app.as_ref().unwrap().tenants().list().await.unwrap();
     assert_eq!(tenants.len(), 3);
     assert!(
@@ -66,7 +66,7 @@ async fn the_demo_gemeenten_are_imported_only_once() {
 async fn the_embedded_database_uses_wal_and_full_sync() {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(dir.path());
-    let app = TestApp::start(config.clone(), TestDb::Sqlite, dir).await;
+    let app = TestApp::start(config.clone(), dir).await;
     use sea_orm::ConnectionTrait;
     let conn = app.app.as_ref().unwrap().database().connection();
     let row = conn

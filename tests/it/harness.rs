@@ -25,14 +25,6 @@ pub fn postgres_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// A database for one test.
-pub enum TestDb {
-    /// A SQLite file in the test's temporary folder.
-    Sqlite,
-    /// A PostgreSQL database that is dropped when the test ends.
-    Postgres { server: String, name: String },
-}
-
 /// A running application with a client that keeps cookies.
 pub struct TestApp {
     pub app: Option<Application>,
@@ -41,7 +33,6 @@ pub struct TestApp {
     pub jar: Arc<reqwest::cookie::Jar>,
     pub clock: Arc<FixedClock>,
     pub config: Config,
-    pub db: TestDb,
     pub dir: TempDir,
 }
 
@@ -116,6 +107,29 @@ async fn fresh_postgres(server: &str) -> String {
         conn.execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {template}"))
             .await
             .unwrap();
+    }
+    // Databases of test processes that have ended go now. A test does not drop its own on the
+    // way out: its runtime is blocked in Drop, and a connection of its pool caught mid-handshake
+    // would hold PostgreSQL's DROP DATABASE for the whole authentication time-out (a minute).
+    let leftovers = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'parkportal_test_%'".to_owned(),
+        ))
+        .await
+        .unwrap();
+    for row in leftovers {
+        let name: String = row.try_get("", "datname").unwrap();
+        let alive = name
+            .rsplit('_')
+            .next()
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = conn
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
     }
     let name = format!("parkportal_test_{}", uuid_like());
     conn.execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
@@ -194,11 +208,10 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = test_config(dir.path());
         configure(&mut config);
-        let db = match postgres_url() {
+        match postgres_url() {
             Some(server) => {
                 let name = fresh_postgres(&server).await;
                 config.database.url = Some(with_database(&server, &name));
-                TestDb::Postgres { server, name }
             }
             None => {
                 // An explicit URL, so that the embedded demo import stays out of the way.
@@ -206,14 +219,13 @@ impl TestApp {
                     "sqlite://{}?mode=rwc",
                     dir.path().join("test.db").display()
                 ));
-                TestDb::Sqlite
             }
-        };
-        Self::start(config, db, dir).await
+        }
+        Self::start(config, dir).await
     }
 
     /// Starts the application with `config`.
-    pub async fn start(config: Config, db: TestDb, dir: TempDir) -> Self {
+    pub async fn start(config: Config, dir: TempDir) -> Self {
         let clock = Arc::new(FixedClock::new(monday_morning()));
         let app = Application::start(&config, clock.clone()).await.unwrap();
         let url = app.url();
@@ -226,7 +238,6 @@ impl TestApp {
             jar,
             clock,
             config,
-            db,
             dir,
         }
     }
@@ -364,28 +375,6 @@ impl TestApp {
     pub async fn stop(&mut self) {
         if let Some(app) = self.app.take() {
             app.stop().await.unwrap();
-        }
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let TestDb::Postgres { server, name } = &self.db {
-            let (server, name) = (server.clone(), name.clone());
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    let conn = admin(&server).await;
-                    let _ = conn
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    let _ = conn.close().await;
-                });
-            })
-            .join();
         }
     }
 }

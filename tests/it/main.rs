@@ -1,7 +1,7 @@
 //! The black-box tests of Parkportal: one binary, a module per feature. Each test starts the real
 //! application in-process on 127.0.0.1, port 0, with a fixed clock and a fresh database: a
 //! temporary SQLite file, or, when `TEST_DATABASE_URL` is set, a PostgreSQL database cloned from a
-//! migrated template and dropped afterwards.
+//! migrated template; the databases of finished test processes are dropped by the next test.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: a panic is a failure
 
