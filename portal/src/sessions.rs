@@ -214,16 +214,7 @@ fn rfc3339(s: &str) -> Option<DateTime<Utc>> {
 }
 
 fn problem_text(page: &PageContext, problem: ParkingProblem) -> String {
-    let code = match problem {
-        ParkingProblem::StartInPast => "start_in_past",
-        ParkingProblem::EndBeforeStart => "end_before_start",
-        ParkingProblem::OutsideValidity => "outside_validity",
-        ParkingProblem::SessionOver => "session_over",
-        ParkingProblem::NotLater => "not_later",
-        ParkingProblem::WrongAction => "wrong_action",
-        ParkingProblem::PlateNotOnPermit => "plate_not_on_permit",
-    };
-    page.t(&format!("parking.problem.{code}"))
+    page.t(&format!("parking.problem.{}", problem.code()))
 }
 
 /// The cost's breakdown per local day, from the stored JSON.

@@ -58,16 +58,7 @@ async fn a_coupling_link_without_an_account_creates_it_and_couples_the_product()
     assert_ne!(stored, token);
     assert_eq!(stored.len(), 64);
     // Once sent, the mail in the outbox keeps its words but not the working link.
-    for _ in 0..100 {
-        if app
-            .sql_i64("SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL")
-            .await
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.wait_sent(1).await;
     let kept = app
         .sql_i64(&format!(
             "SELECT COUNT(*) FROM outbox WHERE body_text LIKE '%{token}%' OR body_html LIKE '%{token}%'"

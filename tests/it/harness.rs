@@ -355,6 +355,21 @@ impl TestApp {
         row.try_get_by_index::<i64>(0).unwrap()
     }
 
+    /// Waits (at most five seconds) until `n` mails of the outbox are marked sent.
+    pub async fn wait_sent(&self, n: i64) {
+        for _ in 0..100 {
+            if self
+                .sql_i64("SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL")
+                .await
+                >= n
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{n} mails were not marked sent");
+    }
+
     /// Issues a product of `tenant`'s first visitor scheme to `email`, as staff would.
     pub async fn issue_to(&self, tenant: &str, email: &str) -> parkportal_domain::coupling::Issued {
         self.app

@@ -22,16 +22,7 @@ async fn idle_sessions_expired_challenges_and_old_mails_leave_the_database() {
     };
     let housekeeping = app.app.as_ref().unwrap().housekeeping().clone();
     // Give the worker its moment: the mail must be marked sent.
-    for _ in 0..100 {
-        if app
-            .sql_i64("SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL")
-            .await
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    app.wait_sent(1).await;
 
     housekeeping.run_once().await.unwrap();
     assert_eq!(count("auth_sessions").await, 1, "a live session stays");

@@ -476,6 +476,23 @@ async fn another_residents_product_and_sessions_are_404_everywhere() {
     );
 }
 
+/// `n` one-hour sessions on `n` different days: none overlaps, each costs EUR 1.20.
+fn apart(n: i64) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            let start = at(2, 12, 0) + Duration::days(i + 1);
+            json!({"plate": "AB-12-34", "start": start.to_rfc3339(), "end": (start + Duration::hours(1)).to_rfc3339()})
+        })
+        .collect()
+}
+
+/// `n` sessions of different cars, all now until 11:00.
+fn at_once(n: i64) -> Vec<Value> {
+    (0..n)
+        .map(|i| json!({"plate": format!("AB-{:02}-{:02}", 10 + i / 10, 10 + i % 10), "end": at(2, 11, 0).to_rfc3339()}))
+        .collect()
+}
+
 async fn burst(app: &TestApp, r: &Resident, bodies: Vec<Value>) -> Vec<(u16, Value)> {
     burst_on(std::slice::from_ref(&app.url), r, bodies).await
 }
@@ -510,13 +527,7 @@ async fn burst_on(urls: &[String], r: &Resident, bodies: Vec<Value>) -> Vec<(u16
 async fn fifty_simultaneous_starts_on_a_balance_for_five_give_exactly_five() {
     let app = TestApp::spawn().await;
     let r = resident(&app, "dijkstad", "druk@example.nl", Some("6.00")).await;
-    // Fifty one-hour sessions on fifty different days: none overlaps, each costs 1.20.
-    let bodies = (0..50)
-        .map(|i| {
-            let start = at(2, 12, 0) + Duration::days(i + 1);
-            json!({"plate": "AB-12-34", "start": start.to_rfc3339(), "end": (start + Duration::hours(1)).to_rfc3339()})
-        })
-        .collect();
+    let bodies = apart(50);
     let results = burst(&app, &r, bodies).await;
     assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
     assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 5);
@@ -534,9 +545,7 @@ async fn fifty_simultaneous_starts_on_a_balance_for_five_give_exactly_five() {
 async fn fifty_simultaneous_overlapping_starts_give_exactly_ten() {
     let app = TestApp::spawn().await;
     let r = resident(&app, "dijkstad", "vol@example.nl", Some("250.00")).await;
-    let bodies = (0..50)
-        .map(|i| json!({"plate": format!("AB-{:02}-{:02}", 10 + i / 10, 10 + i % 10), "end": at(2, 11, 0).to_rfc3339()}))
-        .collect();
+    let bodies = at_once(50);
     let results = burst(&app, &r, bodies).await;
     assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
     assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 10);
@@ -643,20 +652,13 @@ async fn two_instances_on_one_database_keep_the_balance_and_the_maximum() {
         .unwrap();
     let urls = [app.url.clone(), second.url()];
     let r = resident(&app, "dijkstad", "twee@example.nl", Some("6.00")).await;
-    let bodies = (0..50)
-        .map(|i| {
-            let start = at(2, 12, 0) + Duration::days(i + 1);
-            json!({"plate": "AB-12-34", "start": start.to_rfc3339(), "end": (start + Duration::hours(1)).to_rfc3339()})
-        })
-        .collect();
+    let bodies = apart(50);
     let results = burst_on(&urls, &r, bodies).await;
     assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
     assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 5);
 
     let full = resident(&app, "dijkstad", "vier@example.nl", Some("250.00")).await;
-    let bodies = (0..50)
-        .map(|i| json!({"plate": format!("AB-{:02}-{:02}", 10 + i / 10, 10 + i % 10), "end": at(2, 11, 0).to_rfc3339()}))
-        .collect();
+    let bodies = at_once(50);
     let results = burst_on(&urls, &full, bodies).await;
     assert!(results.iter().all(|(s, _)| *s < 500), "{results:?}");
     assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 10);

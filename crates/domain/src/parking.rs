@@ -343,6 +343,21 @@ pub enum ParkingProblem {
     PlateNotOnPermit,
 }
 
+impl ParkingProblem {
+    /// The stable code (also the catalogue key under `parking.problem.`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::StartInPast => "start_in_past",
+            Self::EndBeforeStart => "end_before_start",
+            Self::OutsideValidity => "outside_validity",
+            Self::SessionOver => "session_over",
+            Self::NotLater => "not_later",
+            Self::WrongAction => "wrong_action",
+            Self::PlateNotOnPermit => "plate_not_on_permit",
+        }
+    }
+}
+
 /// The outcome of a write.
 #[derive(Debug, Clone)]
 pub enum Outcome<T> {

@@ -184,6 +184,20 @@ fn to_session(row: parking_sessions::Model) -> Result<ParkingSession, StoreError
     })
 }
 
+/// Whether `account` owns `product`.
+async fn owns<C: ConnectionTrait>(
+    conn: &C,
+    account: AccountId,
+    product: ProductId,
+) -> Result<bool, StoreError> {
+    Ok(products::Entity::find_by_id(product.0)
+        .filter(products::Column::OwnerId.eq(account.0))
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .is_some())
+}
+
 /// The owned product `id`, locked for the rest of the transaction.
 async fn lock_owned(
     db: &Database,
@@ -365,12 +379,7 @@ impl ParkingRepository for SeaParkingRepository {
         now: DateTime<Utc>,
     ) -> Result<Vec<ParkingSession>, StoreError> {
         let conn = self.db.connection();
-        let owned = products::Entity::find_by_id(product.0)
-            .filter(products::Column::OwnerId.eq(account.0))
-            .one(conn)
-            .await
-            .map_err(StoreError::new)?;
-        if owned.is_none() {
+        if !owns(conn, account, product).await? {
             return Ok(Vec::new());
         }
         active_of(conn, product.0, now).await
@@ -440,12 +449,7 @@ impl ParkingRepository for SeaParkingRepository {
         limit: u64,
     ) -> Result<Vec<Plate>, StoreError> {
         let conn = self.db.connection();
-        let owned = products::Entity::find_by_id(product.0)
-            .filter(products::Column::OwnerId.eq(account.0))
-            .one(conn)
-            .await
-            .map_err(StoreError::new)?;
-        if owned.is_none() {
+        if !owns(conn, account, product).await? {
             return Ok(Vec::new());
         }
         // The newest sessions first; the first time a plate appears is its latest use.

@@ -218,15 +218,7 @@ impl Caller {
     }
 
     fn invalid(&self, problem: ParkingProblem) -> poem::Error {
-        let code = match problem {
-            ParkingProblem::StartInPast => "start_in_past",
-            ParkingProblem::EndBeforeStart => "end_before_start",
-            ParkingProblem::OutsideValidity => "outside_validity",
-            ParkingProblem::SessionOver => "session_over",
-            ParkingProblem::NotLater => "not_later",
-            ParkingProblem::WrongAction => "wrong_action",
-            ParkingProblem::PlateNotOnPermit => "plate_not_on_permit",
-        };
+        let code = problem.code();
         self.fail(
             StatusCode::UNPROCESSABLE_ENTITY,
             code,
