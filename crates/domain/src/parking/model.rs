@@ -1,0 +1,195 @@
+//! Sessions and products as the parking use cases see them, the problems a request can have
+//! before any rule, and the periodic grant that is due.
+
+use crate::calendar::{self, CapPeriod};
+use crate::ids::{AccountId, ProductId, SessionId, TenantId};
+use crate::plate::Plate;
+use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind};
+use crate::tenant::Code;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+/// Where a session stands, by the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// Starts later (gepland).
+    Planned,
+    /// Running now (lopend).
+    Running,
+    /// Over.
+    Ended,
+    /// A planned session that was deleted.
+    Deleted,
+}
+
+/// A parking session as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkingSession {
+    /// Its id.
+    pub id: SessionId,
+    /// Its product.
+    pub product: ProductId,
+    /// Who started it.
+    pub account: AccountId,
+    /// The plate.
+    pub plate: Plate,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive); moved to the moment of stopping when stopped early.
+    pub end: DateTime<Utc>,
+    /// What it holds of the balance, in the balance's smallest unit.
+    pub reserved: i64,
+    /// The rule script version it was priced with.
+    pub script_version: i64,
+    /// The tariff version it was priced with.
+    pub tariff_version: i64,
+    /// How its cost was made up, in words.
+    pub breakdown: String,
+    /// When it was deleted (planned sessions only).
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl ParkingSession {
+    /// Its state at `now`.
+    pub fn state(&self, now: DateTime<Utc>) -> SessionState {
+        if self.deleted_at.is_some() {
+            SessionState::Deleted
+        } else if now < self.start {
+            SessionState::Planned
+        } else if now < self.end {
+            SessionState::Running
+        } else {
+            SessionState::Ended
+        }
+    }
+}
+
+/// A product as the resident who owns it sees it.
+#[derive(Debug, Clone)]
+pub struct ProductView {
+    /// Its id.
+    pub id: ProductId,
+    /// Its gemeente.
+    pub tenant: TenantId,
+    /// The gemeente's slug.
+    pub tenant_slug: String,
+    /// The gemeente's name.
+    pub tenant_name: String,
+    /// The version of the gemeente's configuration (its rules change with it).
+    pub tenant_version: i64,
+    /// The gemeente's time zone.
+    pub time_zone: Tz,
+    /// The product type's code.
+    pub type_code: Code,
+    /// The product type's name.
+    pub type_name: String,
+    /// Visitor scheme or permit.
+    pub kind: ProductKind,
+    /// The unit of its balance.
+    pub unit: BalanceUnit,
+    /// The balance credited per period, if any.
+    pub grant: Option<PeriodicGrant>,
+    /// The zone's code.
+    pub zone_code: Code,
+    /// The zone's name.
+    pub zone_name: String,
+    /// Valid from (inclusive).
+    pub valid_from: DateTime<Utc>,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// The balance, in its smallest unit.
+    pub balance: i64,
+    /// Its plates.
+    pub plates: Vec<Plate>,
+}
+
+impl ProductView {
+    /// The balance in its unit (euros, minutes, sessions).
+    pub fn balance_amount(&self) -> Decimal {
+        self.unit.from_smallest(self.balance)
+    }
+}
+
+/// The stretch of time whose sessions a decision needs: those that overlap [from, until). A
+/// product may have thousands of planned sessions; a check reads only the ones that matter to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Start (inclusive).
+    pub from: DateTime<Utc>,
+    /// End (exclusive).
+    pub until: DateTime<Utc>,
+}
+
+impl Window {
+    /// The window of a session [start, end): itself and the day after it, where a "start later"
+    /// alternative may land.
+    pub fn around(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
+        Self {
+            from: start,
+            until: end + Duration::days(1),
+        }
+    }
+}
+
+/// A periodic grant that is due: credited once, under `key`, whatever races for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantDue {
+    /// The period's key (its start).
+    pub key: String,
+    /// The amount, in the smallest unit.
+    pub amount: i64,
+}
+
+/// Why a request is wrong, before any rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ParkingProblem {
+    /// The start lies more than a minute in the past.
+    #[error("start_in_past")]
+    StartInPast,
+    /// The end is not after the start.
+    #[error("end_before_start")]
+    EndBeforeStart,
+    /// Outside the product's validity.
+    #[error("outside_validity")]
+    OutsideValidity,
+    /// The session is over or deleted: nothing to change.
+    #[error("session_over")]
+    SessionOver,
+    /// An extension must end later.
+    #[error("not_later")]
+    NotLater,
+    /// A running session is stopped, not deleted; a planned one deleted, not stopped.
+    #[error("wrong_action")]
+    WrongAction,
+    /// A permit's session must be for one of its plates.
+    #[error("plate_not_on_permit")]
+    PlateNotOnPermit,
+}
+
+impl ParkingProblem {
+    /// The stable code (also the catalogue key under `parking.problem.`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::StartInPast => "start_in_past",
+            Self::EndBeforeStart => "end_before_start",
+            Self::OutsideValidity => "outside_validity",
+            Self::SessionOver => "session_over",
+            Self::NotLater => "not_later",
+            Self::WrongAction => "wrong_action",
+            Self::PlateNotOnPermit => "plate_not_on_permit",
+        }
+    }
+}
+
+/// The grant of `product` due at `now`, if its type has one: keyed by the period's first local
+/// day, so that it is credited once per period.
+pub fn grant_due(product: &ProductView, now: DateTime<Utc>) -> Option<GrantDue> {
+    let grant = product.grant?;
+    let period: CapPeriod = grant.period;
+    let (start, _) = period.bounds(product.time_zone, now);
+    Some(GrantDue {
+        key: calendar::local_date(product.time_zone, start).to_string(),
+        amount: product.unit.to_smallest(grant.amount)?,
+    })
+}

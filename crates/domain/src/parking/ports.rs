@@ -1,0 +1,149 @@
+//! The parking repository port and the decisions it lets the use cases make over a locked
+//! product.
+
+use super::model::{GrantDue, ParkingProblem, ParkingSession, ProductView, Window};
+use super::rules::Verdict;
+use crate::ids::{AccountId, ProductId, SessionId};
+use crate::plate::Plate;
+use crate::ports::StoreError;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A product locked for a write, as the decision sees it.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    /// The product, its balance as locked.
+    pub product: ProductView,
+    /// Its running and planned sessions that overlap the decision's window.
+    pub active: Vec<ParkingSession>,
+}
+
+/// A new reservation, as the decision made it.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    /// The plate.
+    pub plate: Plate,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End.
+    pub end: DateTime<Utc>,
+    /// The cost, in the smallest unit.
+    pub reserved: i64,
+    /// The rule versions.
+    pub versions: (i64, i64),
+    /// The breakdown.
+    pub breakdown: String,
+}
+
+/// What a decision over a locked product says.
+#[derive(Debug, Clone)]
+pub enum Decision<T> {
+    /// Refused, with the rules' verdict.
+    Refuse(Box<Verdict>),
+    /// A wrong request that no rule judges (a start in the past, an end before the start, ...).
+    Invalid(ParkingProblem),
+    /// Go ahead.
+    Proceed(T),
+}
+
+/// Decides a new session over a locked product.
+pub type StartDecider = dyn Fn(&Locked) -> Decision<Reservation> + Send + Sync;
+/// Decides a new end of a session over a locked product: the new end, and the new reservation
+/// (the whole session's cost at its own prices).
+pub type ChangeDecider = dyn Fn(&Locked, &ParkingSession) -> Decision<SessionChange> + Send + Sync;
+
+/// A change of an existing session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionChange {
+    /// The new end.
+    pub end: DateTime<Utc>,
+    /// What the session holds afterwards, in the smallest unit.
+    pub reserved: i64,
+    /// Whether it is a deletion (of a planned session).
+    pub delete: bool,
+}
+
+/// The outcome of a write.
+#[derive(Debug, Clone)]
+pub enum Outcome<T> {
+    /// Done.
+    Done(T),
+    /// Refused by the rules.
+    Refused(Box<Verdict>),
+    /// Wrong request.
+    Invalid(ParkingProblem),
+    /// No such product or session for this resident.
+    NotFound,
+}
+
+/// Products, sessions and the ledger.
+#[async_trait]
+pub trait ParkingRepository: Send + Sync {
+    /// The products `account` owns.
+    async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError>;
+    /// One product, if `account` owns it.
+    async fn product_of(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<Option<ProductView>, StoreError>;
+    /// The running and planned sessions of a product `account` owns (none when it does not).
+    async fn active_sessions(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ParkingSession>, StoreError>;
+    /// One session of a product `account` owns.
+    async fn session_of(
+        &self,
+        account: AccountId,
+        session: SessionId,
+    ) -> Result<Option<ParkingSession>, StoreError>;
+    /// Remembers the product the resident last chose (the start screen after login).
+    async fn set_last_product(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<(), StoreError>;
+    /// The product the resident last chose, while it is still theirs.
+    async fn last_product(&self, account: AccountId) -> Result<Option<ProductId>, StoreError>;
+    /// The plates of the product's newest sessions, newest first, each once ("Kenteken
+    /// opzoeken").
+    async fn recent_plates(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        limit: u64,
+    ) -> Result<Vec<Plate>, StoreError>;
+    /// Credits a due grant once (idempotent under races).
+    async fn credit_grant(
+        &self,
+        product: ProductId,
+        grant: &GrantDue,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Locks the product (which `account` must own), credits `grant` when due, lets `decide`
+    /// judge the sessions that overlap `window`, and stores the session with its reservation,
+    /// in one transaction. `product` is the view read before: the lock refreshes its balance.
+    async fn start(
+        &self,
+        account: AccountId,
+        product: &ProductView,
+        grant: Option<GrantDue>,
+        window: Window,
+        now: DateTime<Utc>,
+        decide: &StartDecider,
+    ) -> Result<Outcome<ParkingSession>, StoreError>;
+    /// Locks the session's product, lets `decide` judge a new end (or a deletion) over the
+    /// sessions that overlap `window`, and stores it with the reservation or refund that makes
+    /// up the difference, in one transaction.
+    async fn change(
+        &self,
+        account: AccountId,
+        session: SessionId,
+        window: Window,
+        now: DateTime<Utc>,
+        decide: &ChangeDecider,
+    ) -> Result<Outcome<ParkingSession>, StoreError>;
+}

@@ -1,0 +1,121 @@
+//! The rules port: what the rules engine is asked about a session and what it answers.
+
+use super::model::ProductView;
+use crate::ids::TenantId;
+use crate::rules::{AlternativeKind, ReasonCode};
+use crate::tenant::Code;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// What the rules are asked about a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionCheck {
+    /// The gemeente's time zone.
+    pub time_zone: Tz,
+    /// The zone's code.
+    pub zone: String,
+    /// The plate, normalised.
+    pub plate: String,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive).
+    pub end: DateTime<Utc>,
+    /// The balance available, in the balance's unit.
+    pub balance: Decimal,
+    /// What the session holds already (an extension), in the balance's unit.
+    pub reserved: Decimal,
+    /// The other running and planned sessions of the product.
+    pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// A proposal instead of a refused session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alternative {
+    /// Its kind.
+    pub kind: AlternativeKind,
+    /// Its start.
+    pub start: DateTime<Utc>,
+    /// Its end.
+    pub end: DateTime<Utc>,
+    /// What the whole session costs, in the balance's unit.
+    pub cost: Decimal,
+}
+
+/// What the rules answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The cost of the session as asked, in the balance's unit.
+    pub cost: Decimal,
+    /// How the cost is made up.
+    pub breakdown: String,
+    /// Why it is refused; empty when allowed.
+    pub reasons: Vec<ReasonCode>,
+    /// What fits instead.
+    pub alternatives: Vec<Alternative>,
+}
+
+impl Verdict {
+    /// Whether the session may go ahead.
+    pub fn allowed(&self) -> bool {
+        self.reasons.is_empty()
+    }
+}
+
+/// The rules of one product type at one version (the rules engine implements it).
+pub trait Pricing: Send + Sync {
+    /// (script version, tariff version).
+    fn versions(&self) -> (i64, i64);
+    /// Checks a session and finds the alternatives.
+    fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict;
+    /// The cost of [start, end), in the balance's unit.
+    fn cost(
+        &self,
+        req: &SessionCheck,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Decimal, String>;
+}
+
+/// Whose rules: a gemeente at a version of its configuration (which changes with its rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesOf {
+    /// The gemeente.
+    pub tenant: TenantId,
+    /// Its slug, for messages.
+    pub slug: String,
+    /// The version of its configuration.
+    pub version: i64,
+}
+
+impl RulesOf {
+    /// The rules of `product`'s gemeente.
+    pub fn of(product: &ProductView) -> Self {
+        Self {
+            tenant: product.tenant,
+            slug: product.tenant_slug.clone(),
+            version: product.tenant_version,
+        }
+    }
+}
+
+/// Where the rules come from.
+#[async_trait]
+pub trait RulesPort: Send + Sync {
+    /// The current rules of a product type.
+    async fn current(
+        &self,
+        tenant: &RulesOf,
+        product_type: &Code,
+    ) -> Result<Arc<dyn Pricing>, String>;
+    /// The rules at the versions a session was priced with.
+    async fn pinned(
+        &self,
+        tenant: &RulesOf,
+        product_type: &Code,
+        script_version: i64,
+        tariff_version: i64,
+    ) -> Result<Arc<dyn Pricing>, String>;
+}
