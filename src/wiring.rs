@@ -72,7 +72,6 @@ pub fn services(
     );
     let desk = ProductDesk::new(
         Arc::new(SeaProductRepository::new(db.clone())),
-        accounts_repo,
         accounts.clone(),
         tenants.clone(),
         composer,

@@ -2,7 +2,7 @@
 //! reset and coupling links, with `{"error": {"code", "message"}}` refusals.
 
 use crate::captcha;
-use crate::harness::{TestApp, with_smtp};
+use crate::harness::{TestApp, call, with_smtp};
 use crate::smtp::SmtpServer;
 use serde_json::{Value, json};
 
@@ -15,26 +15,11 @@ async fn smtp_app() -> (TestApp, SmtpServer) {
 }
 
 async fn post(app: &TestApp, path: &str, body: Value, bearer: Option<&str>) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .post(format!("{}{path}", app.url))
-        .json(&body);
-    if let Some(token) = bearer {
-        req = req.bearer_auth(token);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    call(app, "POST", path, Some(body), bearer).await
 }
 
 async fn get(app: &TestApp, path: &str, bearer: Option<&str>) -> (u16, Value) {
-    let mut req = reqwest::Client::new().get(format!("{}{path}", app.url));
-    if let Some(token) = bearer {
-        req = req.bearer_auth(token);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    call(app, "GET", path, None, bearer).await
 }
 
 /// The token of the coupling link in the newest mail.
@@ -262,8 +247,7 @@ async fn password_reset_through_the_api_with_the_captcha() {
     let reset = token_of(&smtp.wait_for(2).await[1].link("/wachtwoord-herstellen/"));
     let (id, answer) = captcha().await;
     let new = "een lange zin als wachtwoord";
-    let (status, body) = post(
-        &app,
+    let (status, body) = post(&app,
         "/api/v1/auth/password-reset/confirm",
         json!({"token": reset, "password": new, "password_repeat": new, "captcha_id": id, "captcha_answer": answer}),
         None,
@@ -284,8 +268,7 @@ async fn password_reset_through_the_api_with_the_captcha() {
     .await;
     assert_eq!(status, 200);
     let (id, answer) = captcha().await;
-    let (status, body) = post(
-        &app,
+    let (status, body) = post(&app,
         "/api/v1/auth/password-reset/confirm",
         json!({"token": reset, "password": new, "password_repeat": new, "captcha_id": id, "captcha_answer": answer}),
         None,

@@ -4,6 +4,7 @@ use chrono::{TimeZone, Utc};
 use parkportal::{Application, Config};
 use parkportal_domain::FixedClock;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -415,4 +416,26 @@ pub fn parkportal_command(dir: &Path) -> std::process::Command {
     cmd.env("PARKPORTAL__PATHS__THEMES", repo().join("themes"))
         .env("PARKPORTAL__LOG__LEVEL", "warn");
     cmd
+}
+
+/// A JSON call; the status and the body.
+pub async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    bearer: Option<&str>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut req = client.request(method.parse().unwrap(), format!("{}{path}", app.url));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(t) = bearer {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }

@@ -3,7 +3,7 @@
 //! and the balance under concurrent requests. The clock stands on Monday 2 March 2026, 10:00 in
 //! Amsterdam; Dijkstad charges EUR 0.02 a minute from 09:00 to 22:00.
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, call};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use parkportal_domain::EmailAddress;
 use parkportal_domain::coupling::IssueRequest;
@@ -86,28 +86,6 @@ pub async fn resident(app: &TestApp, tenant: &str, email: &str, balance: Option<
         token: body["token"].as_str().unwrap().to_owned(),
         product: body["product"]["id"].as_i64().unwrap(),
     }
-}
-
-/// A JSON call; the status and the body.
-pub async fn call(
-    app: &TestApp,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-    bearer: Option<&str>,
-) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let mut req = client.request(method.parse().unwrap(), format!("{}{path}", app.url));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    if let Some(t) = bearer {
-        req = req.bearer_auth(t);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 impl Resident {

@@ -2,7 +2,7 @@
 //! letter) and, when it is issued to an e-mail address, the single-use coupling link that couples it
 //! to the account of that address, creating the account when there is none.
 
-use crate::accounts::{Account, AccountRepository, Accounts, LoginError, SignedIn};
+use crate::accounts::{Account, Accounts, LoginError, SignedIn};
 use crate::calendar;
 use crate::email::EmailAddress;
 use crate::ids::{AccountId, ProductId, TenantId};
@@ -297,7 +297,6 @@ pub struct CouplingOffer {
 #[derive(Clone)]
 pub struct ProductDesk {
     products: Arc<dyn ProductRepository>,
-    accounts_repo: Arc<dyn AccountRepository>,
     accounts: Accounts,
     tenants: TenantDirectory,
     composer: Arc<dyn MailComposer>,
@@ -312,7 +311,6 @@ impl ProductDesk {
     /// The use cases on their ports.
     pub fn new(
         products: Arc<dyn ProductRepository>,
-        accounts_repo: Arc<dyn AccountRepository>,
         accounts: Accounts,
         tenants: TenantDirectory,
         composer: Arc<dyn MailComposer>,
@@ -321,7 +319,6 @@ impl ProductDesk {
     ) -> Self {
         Self {
             products,
-            accounts_repo,
             accounts,
             tenants,
             composer,
@@ -404,7 +401,8 @@ impl ProductDesk {
                 let token = Token::generate()?;
                 let expires_at = now + self.accounts.settings().coupling_link;
                 let language = self
-                    .accounts_repo
+                    .accounts
+                    .repository()
                     .credentials(email)
                     .await?
                     .and_then(|c| c.account.language)
@@ -546,7 +544,12 @@ impl ProductDesk {
     /// What the link offers, or why it cannot be used.
     pub async fn offer(&self, token: &Token, client: &str) -> Result<CouplingOffer, CouplingError> {
         let link = self.usable_link(token, client).await?;
-        let account_exists = self.accounts_repo.credentials(&link.email).await?.is_some();
+        let account_exists = self
+            .accounts
+            .repository()
+            .credentials(&link.email)
+            .await?
+            .is_some();
         Ok(CouplingOffer {
             email: link.email,
             product: link.product,
@@ -587,7 +590,13 @@ impl ProductDesk {
         client: &str,
     ) -> Result<(SignedIn, ProductSummary), CouplingError> {
         let link = self.usable_link(token, client).await?;
-        if self.accounts_repo.credentials(&link.email).await?.is_some() {
+        if self
+            .accounts
+            .repository()
+            .credentials(&link.email)
+            .await?
+            .is_some()
+        {
             return Err(CouplingError::AccountExists);
         }
         let hash = self.accounts.hash_password(password).await?;

@@ -159,9 +159,6 @@ pub enum ParkingProblem {
     /// An extension must end later.
     #[error("not_later")]
     NotLater,
-    /// A running session is stopped, not deleted; a planned one deleted, not stopped.
-    #[error("wrong_action")]
-    WrongAction,
     /// A permit's session must be for one of its plates.
     #[error("plate_not_on_permit")]
     PlateNotOnPermit,
@@ -176,7 +173,6 @@ impl ParkingProblem {
             Self::OutsideValidity => "outside_validity",
             Self::SessionOver => "session_over",
             Self::NotLater => "not_later",
-            Self::WrongAction => "wrong_action",
             Self::PlateNotOnPermit => "plate_not_on_permit",
         }
     }
