@@ -6,6 +6,11 @@ use parkportal::cli::{self, Cli};
 use parkportal::config::Config;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: a request allocates and frees many small objects
+/// on two threads at once, where glibc's malloc took a fifth of the server's CPU time under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {

@@ -1,5 +1,6 @@
 //! The account repository: accounts and their login sessions.
 
+use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{accounts, auth_sessions, email_links, remember_tokens};
 use crate::outbox::enqueue_on;
@@ -69,7 +70,7 @@ impl AccountRepository for SeaAccountRepository {
     async fn credentials(&self, email: &EmailAddress) -> Result<Option<Credentials>, StoreError> {
         let row = accounts::Entity::find()
             .filter(accounts::Column::Email.eq(email.as_str()))
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?;
         row.map(|row| {
@@ -204,14 +205,14 @@ impl AccountRepository for SeaAccountRepository {
         let Some(row) = remember_tokens::Entity::find()
             .filter(remember_tokens::Column::TokenHash.eq(old.as_str()))
             .filter(remember_tokens::Column::ExpiresAt.gt(now))
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
         else {
             return Ok(None);
         };
         let Some(account) = accounts::Entity::find_by_id(row.account_id)
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
         else {
@@ -255,7 +256,7 @@ impl AccountRepository for SeaAccountRepository {
         let conn = self.db.connection();
         let Some(row) = remember_tokens::Entity::find()
             .filter(remember_tokens::Column::TokenHash.eq(token.as_str()))
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
         else {
@@ -309,7 +310,7 @@ impl AccountRepository for SeaAccountRepository {
         let row = email_links::Entity::find()
             .filter(email_links::Column::TokenHash.eq(token.as_str()))
             .filter(email_links::Column::Purpose.eq(PASSWORD_RESET))
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?;
         row.map(|r| {
@@ -330,7 +331,7 @@ impl AccountRepository for SeaAccountRepository {
         let Some(link) = email_links::Entity::find()
             .filter(email_links::Column::TokenHash.eq(token.as_str()))
             .filter(email_links::Column::Purpose.eq(PASSWORD_RESET))
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
         else {
@@ -349,7 +350,7 @@ impl AccountRepository for SeaAccountRepository {
         }
         let Some(account) = accounts::Entity::find()
             .filter(accounts::Column::Email.eq(link.email.as_str()))
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
         else {

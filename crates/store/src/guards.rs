@@ -1,6 +1,7 @@
 //! The stores of login protection: captcha challenges, throttle counters, and the housekeeping
 //! that deletes what has served its purpose.
 
+use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
 use crate::entities::{auth_sessions, captchas, email_links, outbox, remember_tokens, throttles};
 use async_trait::async_trait;
@@ -73,7 +74,7 @@ impl CaptchaRepository for SeaCaptchaRepository {
         }
         Ok(captchas::Entity::find()
             .filter(captchas::Column::ChallengeId.eq(id))
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
             .map(|c| c.answer_hash))
@@ -105,7 +106,7 @@ fn to_state(row: &throttles::Model) -> ThrottleState {
 impl ThrottleRepository for SeaThrottleRepository {
     async fn get(&self, key: &str) -> Result<Option<ThrottleState>, StoreError> {
         Ok(throttles::Entity::find_by_id(key.to_owned())
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?
             .as_ref()
@@ -140,7 +141,7 @@ impl ThrottleRepository for SeaThrottleRepository {
             select = select.lock_exclusive();
         }
         let current = select
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
             .filter(|row| row.window_start > DateTime::<Utc>::UNIX_EPOCH)

@@ -2,6 +2,7 @@
 //! (the embedded default) and PostgreSQL alike. Only the composition root (`src/`) knows this crate.
 
 mod accounts;
+mod by_key;
 mod database;
 mod entities;
 mod guards;

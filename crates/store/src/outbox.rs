@@ -1,5 +1,6 @@
 //! The outbox: every mail is a row here first, sent by the worker of any instance, exactly once.
 
+use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::outbox;
 use async_trait::async_trait;
@@ -190,7 +191,7 @@ impl OutboxRepository for SeaOutboxRepository {
 
     async fn get(&self, id: MailId) -> Result<Option<QueuedMail>, StoreError> {
         Ok(outbox::Entity::find_by_id(id.0)
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?
             .map(to_queued))

@@ -2,6 +2,7 @@
 //! write locks the product row first (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`) and is
 //! one transaction; the balance column carries a CHECK that it never goes below zero.
 
+use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
 use crate::entities::{accounts, ledger_entries, parking_sessions, product_plates, products};
 use async_trait::async_trait;
@@ -9,17 +10,20 @@ use chrono::{DateTime, Utc};
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::parking::{
     ChangeDecider, Decision, GrantDue, Locked, Outcome, ParkingRepository, ParkingSession,
-    ProductView, StartDecider, Window,
+    ProductView, Reservation, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{
     AccountId, BalanceUnit, Code, PeriodicGrant, ProductId, ProductKind, SessionId, StoreError,
     TenantId,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, IdenStatic, Iterable, QueryFilter, QueryOrder, QueryResult, QuerySelect, Set,
+    Statement, TryInsertResult, Value,
 };
 
 /// Products, sessions and the ledger in the database.
@@ -39,86 +43,84 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::new(format!("stored {what} does not parse: {e}"))
 }
 
-/// The product as its owner sees it: one query joining its gemeente, type and zone, and one
-/// for the plates of a permit.
-async fn view_of<C: ConnectionTrait>(
-    conn: &C,
-    row: &products::Model,
-) -> Result<ProductView, StoreError> {
-    let (t, pt, z) = (Alias::new("t"), Alias::new("pt"), Alias::new("z"));
-    let query = Query::select()
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("id"))),
-            Alias::new("tenant_id"),
-        )
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("slug"))),
-            Alias::new("tenant_slug"),
-        )
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("name"))),
-            Alias::new("tenant_name"),
-        )
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("time_zone"))),
-            Alias::new("time_zone"),
-        )
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("version"))),
-            Alias::new("tenant_version"),
-        )
-        .expr_as(
-            Expr::col((pt.clone(), Alias::new("code"))),
-            Alias::new("type_code"),
-        )
-        .expr_as(
-            Expr::col((pt.clone(), Alias::new("name"))),
-            Alias::new("type_name"),
-        )
-        .expr_as(
-            Expr::col((pt.clone(), Alias::new("kind"))),
-            Alias::new("kind"),
-        )
-        .expr_as(
-            Expr::col((pt.clone(), Alias::new("unit"))),
-            Alias::new("unit"),
-        )
-        .expr_as(
-            Expr::col((pt.clone(), Alias::new("grant_period"))),
-            Alias::new("grant_period"),
-        )
-        .expr_as(
-            Expr::col((pt.clone(), Alias::new("grant_amount"))),
-            Alias::new("grant_amount"),
-        )
-        .expr_as(
-            Expr::col((z.clone(), Alias::new("code"))),
-            Alias::new("zone_code"),
-        )
-        .expr_as(
-            Expr::col((z.clone(), Alias::new("name"))),
-            Alias::new("zone_name"),
-        )
-        .from_as(Alias::new("tenants"), t.clone())
+/// Selects every column of entity `E` from the table aliased `table`, each aliased
+/// `{prefix}{column}`, which is how `FromQueryResult::from_query_result(row, prefix)` reads them.
+fn select_all_of<E: EntityTrait>(query: &mut SelectStatement, table: &Alias, prefix: &str) {
+    for column in E::Column::iter() {
+        query.expr_as(
+            Expr::col((table.clone(), Alias::new(column.as_str()))),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
+    }
+}
+
+/// Products as their owners see them (`p_*` columns, then the gemeente, type and zone they
+/// belong to), in one query: the caller adds which products.
+fn view_query() -> SelectStatement {
+    let (p, t, pt, z) = (
+        Alias::new("p"),
+        Alias::new("t"),
+        Alias::new("pt"),
+        Alias::new("z"),
+    );
+    let mut query = Query::select();
+    select_all_of::<products::Entity>(&mut query, &p, "p_");
+    for (table, column, alias) in [
+        (&t, "slug", "tenant_slug"),
+        (&t, "name", "tenant_name"),
+        (&t, "time_zone", "time_zone"),
+        (&t, "version", "tenant_version"),
+        (&pt, "code", "type_code"),
+        (&pt, "name", "type_name"),
+        (&pt, "kind", "kind"),
+        (&pt, "unit", "unit"),
+        (&pt, "grant_period", "grant_period"),
+        (&pt, "grant_amount", "grant_amount"),
+        (&z, "code", "zone_code"),
+        (&z, "name", "zone_name"),
+    ] {
+        query.expr_as(
+            Expr::col((table.clone(), Alias::new(column))),
+            Alias::new(alias),
+        );
+    }
+    query
+        .from_as(products::Entity, p.clone())
         .join_as(
-            sea_orm::sea_query::JoinType::InnerJoin,
+            JoinType::InnerJoin,
+            Alias::new("tenants"),
+            t.clone(),
+            Expr::col((t, Alias::new("id"))).equals((p.clone(), Alias::new("tenant_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
             Alias::new("product_types"),
             pt.clone(),
-            Expr::col((pt.clone(), Alias::new("id"))).eq(row.product_type_id),
+            Expr::col((pt, Alias::new("id"))).equals((p.clone(), Alias::new("product_type_id"))),
         )
         .join_as(
-            sea_orm::sea_query::JoinType::InnerJoin,
+            JoinType::InnerJoin,
             Alias::new("zones"),
             z.clone(),
-            Expr::col((z.clone(), Alias::new("id"))).eq(row.zone_id),
+            Expr::col((z, Alias::new("id"))).equals((p, Alias::new("zone_id"))),
         )
-        .and_where(Expr::col((t, Alias::new("id"))).eq(row.tenant_id))
-        .to_owned();
-    let r = conn
-        .query_one(&query)
-        .await
-        .map_err(StoreError::new)?
-        .ok_or_else(|| StoreError::new("product without gemeente, type or zone"))?;
+        .to_owned()
+}
+
+/// Restricts a product query (its products aliased `p`) to the active products of `account`.
+fn owned_by(query: &mut SelectStatement, account: AccountId) {
+    let p = Alias::new("p");
+    query
+        .and_where(Expr::col((p.clone(), Alias::new("owner_id"))).eq(account.0))
+        .and_where(Expr::col((p, Alias::new("status"))).eq("active"));
+}
+
+/// A row of [`view_query`] as a product view, with the plates of a permit (one more query).
+async fn view_from<C: ConnectionTrait>(
+    conn: &C,
+    r: &QueryResult,
+) -> Result<ProductView, StoreError> {
+    let row = products::Model::from_query_result(r, "p_").map_err(StoreError::new)?;
     let get_s = |c: &str| r.try_get::<String>("", c).map_err(StoreError::new);
     let kind = ProductKind::parse(&get_s("kind")?).map_err(|e| corrupt("kind", e))?;
     let unit = BalanceUnit::parse(&get_s("unit")?).map_err(|e| corrupt("unit", e))?;
@@ -147,7 +149,7 @@ async fn view_of<C: ConnectionTrait>(
     };
     Ok(ProductView {
         id: ProductId(row.id),
-        tenant: TenantId(r.try_get("", "tenant_id").map_err(StoreError::new)?),
+        tenant: TenantId(row.tenant_id),
         tenant_slug: get_s("tenant_slug")?,
         tenant_name: get_s("tenant_name")?,
         tenant_version: r.try_get("", "tenant_version").map_err(StoreError::new)?,
@@ -166,6 +168,23 @@ async fn view_of<C: ConnectionTrait>(
         balance: row.balance,
         plates,
     })
+}
+
+/// The active product `id` of `account` as its owner sees it.
+async fn owned_view<C: ConnectionTrait>(
+    conn: &C,
+    account: AccountId,
+    id: i64,
+) -> Result<Option<ProductView>, StoreError> {
+    let mut query = view_query();
+    owned_by(&mut query, account);
+    query.and_where(Expr::col((Alias::new("p"), Alias::new("id"))).eq(id));
+    // No LIMIT: the key finds one row at most, and a bound LIMIT makes SQLite re-prepare the
+    // statement at every use.
+    match conn.query_one(&query).await.map_err(StoreError::new)? {
+        Some(row) => view_from(conn, &row).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 fn to_session(row: parking_sessions::Model) -> Result<ParkingSession, StoreError> {
@@ -192,48 +211,79 @@ async fn owns<C: ConnectionTrait>(
 ) -> Result<bool, StoreError> {
     Ok(products::Entity::find_by_id(product.0)
         .filter(products::Column::OwnerId.eq(account.0))
-        .one(conn)
+        .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
         .is_some())
 }
 
-/// The owned product `id`, locked for the rest of the transaction.
-async fn lock_owned(
+/// The owned, active product `id`, locked for the rest of the transaction, with its live
+/// sessions that overlap `window` after `now`.
+///
+/// On SQLite the transaction already holds the writer's lock, so one statement reads both: one
+/// round trip fewer in the section every writer waits for. PostgreSQL first locks the product
+/// row in a statement of its own: a statement that waited for a row lock still reads the other
+/// tables as they were when it began, so a joined read would miss the sessions that the
+/// previous holder of the lock had just committed.
+async fn lock_with_overlapping(
     db: &Database,
     txn: &DatabaseTransaction,
     account: AccountId,
     id: i64,
-) -> Result<Option<products::Model>, StoreError> {
-    let mut select = products::Entity::find_by_id(id)
-        .filter(products::Column::OwnerId.eq(account.0))
-        .filter(products::Column::Status.eq("active"));
-    if db.backend() == Backend::Postgres {
-        select = select.lock_exclusive();
-    }
-    select.one(txn).await.map_err(StoreError::new)
-}
-
-/// The live sessions of `product` that overlap `window`.
-async fn overlapping<C: ConnectionTrait>(
-    conn: &C,
-    product: i64,
     now: DateTime<Utc>,
     window: Window,
-) -> Result<Vec<ParkingSession>, StoreError> {
-    parking_sessions::Entity::find()
-        .filter(parking_sessions::Column::ProductId.eq(product))
-        .filter(parking_sessions::Column::DeletedAt.is_null())
-        .filter(parking_sessions::Column::EndAt.gt(Ord::max(now, window.from)))
-        .filter(parking_sessions::Column::StartAt.lt(window.until))
-        .order_by_asc(parking_sessions::Column::StartAt)
-        .order_by_asc(parking_sessions::Column::Id)
-        .all(conn)
-        .await
-        .map_err(StoreError::new)?
-        .into_iter()
-        .map(to_session)
-        .collect()
+) -> Result<Option<(products::Model, Vec<ParkingSession>)>, StoreError> {
+    let (p, s) = (Alias::new("p"), Alias::new("s"));
+    let col = |table: &Alias, c: &str| Expr::col((table.clone(), Alias::new(c)));
+    let mut query = Query::select();
+    select_all_of::<products::Entity>(&mut query, &p, "p_");
+    select_all_of::<parking_sessions::Entity>(&mut query, &s, "s_");
+    query
+        .from_as(products::Entity, p.clone())
+        .join_as(
+            JoinType::LeftJoin,
+            parking_sessions::Entity,
+            s.clone(),
+            Condition::all()
+                .add(col(&s, "product_id").equals((p.clone(), Alias::new("id"))))
+                .add(col(&s, "deleted_at").is_null())
+                .add(col(&s, "end_at").gt(Ord::max(now, window.from)))
+                .add(col(&s, "start_at").lt(window.until)),
+        )
+        .and_where(col(&p, "id").eq(id))
+        .order_by((s.clone(), Alias::new("start_at")), Order::Asc)
+        .order_by((s, Alias::new("id")), Order::Asc);
+    owned_by(&mut query, account);
+    if db.backend() == Backend::Postgres {
+        let locked = products::Entity::find()
+            .select_only()
+            .column(products::Column::Id)
+            .filter(products::Column::Id.eq(id))
+            .lock_exclusive()
+            .into_tuple::<i64>()
+            .all(txn)
+            .await
+            .map_err(StoreError::new)?;
+        if locked.is_empty() {
+            return Ok(None);
+        }
+    }
+    let rows = txn.query_all(&query).await.map_err(StoreError::new)?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let product = products::Model::from_query_result(first, "p_").map_err(StoreError::new)?;
+    let mut sessions = Vec::new();
+    for row in &rows {
+        // The product without overlapping sessions comes as one row of NULL sessions.
+        let session: Option<i64> = row.try_get("s_", "id").map_err(StoreError::new)?;
+        if session.is_some() {
+            sessions.push(to_session(
+                parking_sessions::Model::from_query_result(row, "s_").map_err(StoreError::new)?,
+            )?);
+        }
+    }
+    Ok(Some((product, sessions)))
 }
 
 async fn active_of<C: ConnectionTrait>(
@@ -293,6 +343,75 @@ async fn book(
     Ok(())
 }
 
+/// Writes a new session, its reservation in the ledger and the balance it leaves, in `txn` and
+/// in one round trip: this runs while every other writer of the database (SQLite) or of the
+/// product (PostgreSQL) waits. PostgreSQL chains the writes in one statement; SQLite runs the
+/// three statements of the text in one call. Parameters are numbered (`$n`), which both
+/// understand, so each value is sent once.
+async fn reserve(
+    txn: &DatabaseTransaction,
+    account: AccountId,
+    product: ProductId,
+    r: &Reservation,
+    now: DateTime<Utc>,
+) -> Result<ParkingSession, StoreError> {
+    const POSTGRES: &str = "WITH s AS (\
+        INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
+        reserved, script_version, tariff_version, breakdown, created_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id), \
+        l AS (INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
+        SELECT $1, 'reservation', -$7, id, $11 FROM s WHERE $7 <> 0), \
+        b AS (UPDATE products SET balance = balance - $7 WHERE id = $1 AND $7 <> 0) \
+        SELECT id FROM s";
+    const SQLITE: &str = "\
+        INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
+        reserved, script_version, tariff_version, breakdown, created_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id; \
+        INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
+        SELECT $1, 'reservation', -$7, last_insert_rowid(), $11 WHERE $7 <> 0; \
+        UPDATE products SET balance = balance - $7 WHERE id = $1 AND $7 <> 0";
+    let backend = txn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => POSTGRES,
+        _ => SQLITE,
+    };
+    let values: [Value; 11] = [
+        product.0.into(),
+        account.0.into(),
+        r.plate.normalised().into(),
+        r.plate.country().as_str().into(),
+        r.start.into(),
+        r.end.into(),
+        r.reserved.into(),
+        r.versions.0.into(),
+        r.versions.1.into(),
+        r.breakdown.as_str().into(),
+        now.into(),
+    ];
+    // All rows, never just the first: reading one would stop SQLite before the statements
+    // after the RETURNING one, and PostgreSQL's portal after its first row.
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .map_err(StoreError::new)?;
+    let row = rows
+        .first()
+        .ok_or_else(|| StoreError::new("the new session returned no id"))?;
+    Ok(ParkingSession {
+        id: SessionId(row.try_get("", "id").map_err(StoreError::new)?),
+        product,
+        account,
+        plate: r.plate.clone(),
+        start: r.start,
+        end: r.end,
+        reserved: r.reserved,
+        script_version: r.versions.0,
+        tariff_version: r.versions.1,
+        breakdown: r.breakdown.clone(),
+        deleted_at: None,
+    })
+}
+
 /// Credits `grant` once: the unique (product, grant key) index makes a second credit of the same
 /// period a no-op, also when two transactions race for it. Whether it credited now.
 async fn credit(
@@ -339,17 +458,16 @@ async fn credit(
 impl ParkingRepository for SeaParkingRepository {
     async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError> {
         let conn = self.db.connection();
-        let rows = products::Entity::find()
-            .filter(products::Column::OwnerId.eq(account.0))
-            .filter(products::Column::Status.eq("active"))
-            .order_by_asc(products::Column::TenantId)
-            .order_by_asc(products::Column::Id)
-            .all(conn)
-            .await
-            .map_err(StoreError::new)?;
+        let mut query = view_query();
+        owned_by(&mut query, account);
+        let p = Alias::new("p");
+        query
+            .order_by((p.clone(), Alias::new("tenant_id")), Order::Asc)
+            .order_by((p, Alias::new("id")), Order::Asc);
+        let rows = conn.query_all(&query).await.map_err(StoreError::new)?;
         let mut views = Vec::with_capacity(rows.len());
         for row in &rows {
-            views.push(view_of(conn, row).await?);
+            views.push(view_from(conn, row).await?);
         }
         Ok(views)
     }
@@ -359,17 +477,7 @@ impl ParkingRepository for SeaParkingRepository {
         account: AccountId,
         product: ProductId,
     ) -> Result<Option<ProductView>, StoreError> {
-        let conn = self.db.connection();
-        let row = products::Entity::find_by_id(product.0)
-            .filter(products::Column::OwnerId.eq(account.0))
-            .filter(products::Column::Status.eq("active"))
-            .one(conn)
-            .await
-            .map_err(StoreError::new)?;
-        match row {
-            Some(row) => view_of(conn, &row).await.map(Some),
-            None => Ok(None),
-        }
+        owned_view(self.db.connection(), account, product.0).await
     }
 
     async fn active_sessions(
@@ -392,7 +500,7 @@ impl ParkingRepository for SeaParkingRepository {
     ) -> Result<Option<ParkingSession>, StoreError> {
         let conn = self.db.connection();
         let Some(row) = parking_sessions::Entity::find_by_id(session.0)
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
         else {
@@ -400,7 +508,7 @@ impl ParkingRepository for SeaParkingRepository {
         };
         let owned = products::Entity::find_by_id(row.product_id)
             .filter(products::Column::OwnerId.eq(account.0))
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?;
         match owned {
@@ -426,7 +534,7 @@ impl ParkingRepository for SeaParkingRepository {
     async fn last_product(&self, account: AccountId) -> Result<Option<ProductId>, StoreError> {
         let conn = self.db.connection();
         let Some(last) = accounts::Entity::find_by_id(account.0)
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
             .and_then(|a| a.last_product_id)
@@ -436,7 +544,7 @@ impl ParkingRepository for SeaParkingRepository {
         let still_owned = products::Entity::find_by_id(last)
             .filter(products::Column::OwnerId.eq(account.0))
             .filter(products::Column::Status.eq("active"))
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?;
         Ok(still_owned.map(|p| ProductId(p.id)))
@@ -480,17 +588,34 @@ impl ParkingRepository for SeaParkingRepository {
         product: ProductId,
         grant: &GrantDue,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        // Every view of a product with a grant asks for it; once the period's grant is in, a
+        // read answers, so that showing a permit never queues behind the writers.
+        let credited = ledger_entries::Entity::find()
+            .filter(ledger_entries::Column::ProductId.eq(product.0))
+            .filter(ledger_entries::Column::GrantKey.eq(grant.key.as_str()))
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        if credited.is_some() {
+            return Ok(false);
+        }
         let (_gate, txn) = self.db.begin_write().await?;
         let mut select = products::Entity::find_by_id(product.0);
         if self.db.backend() == Backend::Postgres {
             select = select.lock_exclusive();
         }
-        if select.one(&txn).await.map_err(StoreError::new)?.is_none() {
-            return Ok(());
+        if select
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .is_none()
+        {
+            return Ok(false);
         }
-        credit(&txn, product.0, grant, now).await?;
-        txn.commit().await.map_err(StoreError::new)
+        let credited = credit(&txn, product.0, grant, now).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(credited)
     }
 
     async fn start(
@@ -505,17 +630,17 @@ impl ParkingRepository for SeaParkingRepository {
         let view = product;
         let product = view.id;
         let (_gate, txn) = self.db.begin_write().await?;
-        let Some(mut row) = lock_owned(&self.db, &txn, account, product.0).await? else {
+        let Some((mut row, mut active)) =
+            lock_with_overlapping(&self.db, &txn, account, product.0, now, window).await?
+        else {
             return Ok(Outcome::NotFound);
         };
         if let Some(grant) = &grant
             && credit(&txn, product.0, grant, now).await?
         {
             // Read again after the grant: the decision sees the balance as it is.
-            row = products::Entity::find_by_id(product.0)
-                .one(&txn)
-                .await
-                .map_err(StoreError::new)?
+            (row, active) = lock_with_overlapping(&self.db, &txn, account, product.0, now, window)
+                .await?
                 .ok_or_else(|| StoreError::new("locked product vanished"))?;
         }
         // The view read before the lock, with what may have changed since: the balance and the
@@ -527,43 +652,16 @@ impl ParkingRepository for SeaParkingRepository {
                 valid_until: row.valid_until,
                 ..view.clone()
             },
-            active: overlapping(&txn, product.0, now, window).await?,
+            active,
         };
         let reservation = match decide(&locked) {
             Decision::Proceed(r) => r,
             Decision::Refuse(verdict) => return Ok(Outcome::Refused(verdict)),
             Decision::Invalid(problem) => return Ok(Outcome::Invalid(problem)),
         };
-        let session = parking_sessions::ActiveModel {
-            product_id: Set(product.0),
-            account_id: Set(account.0),
-            plate: Set(reservation.plate.normalised().to_owned()),
-            country: Set(reservation.plate.country().as_str().to_owned()),
-            start_at: Set(reservation.start),
-            end_at: Set(reservation.end),
-            reserved: Set(reservation.reserved),
-            script_version: Set(reservation.versions.0),
-            tariff_version: Set(reservation.versions.1),
-            breakdown: Set(reservation.breakdown.clone()),
-            created_at: Set(now),
-            stopped_at: Set(None),
-            deleted_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(StoreError::new)?;
-        book(
-            &txn,
-            product.0,
-            "reservation",
-            -reservation.reserved,
-            Some(session.id),
-            now,
-        )
-        .await?;
+        let session = reserve(&txn, account, product, &reservation, now).await?;
         txn.commit().await.map_err(StoreError::new)?;
-        to_session(session).map(Outcome::Done)
+        Ok(Outcome::Done(session))
     }
 
     async fn change(
@@ -576,25 +674,29 @@ impl ParkingRepository for SeaParkingRepository {
     ) -> Result<Outcome<ParkingSession>, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
         let Some(row) = parking_sessions::Entity::find_by_id(session.0)
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
         else {
             return Ok(Outcome::NotFound);
         };
-        let Some(product) = lock_owned(&self.db, &txn, account, row.product_id).await? else {
+        let Some((_, active)) =
+            lock_with_overlapping(&self.db, &txn, account, row.product_id, now, window).await?
+        else {
             return Ok(Outcome::NotFound);
         };
         // Read the session again under the product's lock: a parallel change may have won.
         let row = parking_sessions::Entity::find_by_id(session.0)
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
             .ok_or_else(|| StoreError::new("session vanished under its product's lock"))?;
         let current = to_session(row)?;
         let locked = Locked {
-            product: view_of(&txn, &product).await?,
-            active: overlapping(&txn, product.id, now, window).await?,
+            product: owned_view(&txn, account, current.product.0)
+                .await?
+                .ok_or_else(|| StoreError::new("locked product vanished"))?,
+            active,
         };
         let change = match decide(&locked, &current) {
             Decision::Proceed(c) => c,
@@ -619,9 +721,9 @@ impl ParkingRepository for SeaParkingRepository {
         // What the session gives back (positive) or takes more (negative).
         let delta = current.reserved - change.reserved;
         let kind = if delta > 0 { "refund" } else { "reservation" };
-        book(&txn, product.id, kind, delta, Some(session.0), now).await?;
+        book(&txn, current.product.0, kind, delta, Some(session.0), now).await?;
         let row = parking_sessions::Entity::find_by_id(session.0)
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
             .ok_or_else(|| StoreError::new("session vanished"))?;

@@ -1,6 +1,7 @@
 //! The product repository: products, their plates and coupling links, and the mails about them.
 
 use crate::accounts::to_account;
+use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{
     accounts, email_links, ledger_entries, product_plates, product_types, products, tenants, zones,
@@ -48,14 +49,14 @@ async fn id_by_code<C: ConnectionTrait>(
     let pt = product_types::Entity::find()
         .filter(product_types::Column::TenantId.eq(tenant.0))
         .filter(product_types::Column::Code.eq(product_type))
-        .one(conn)
+        .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
         .ok_or_else(|| StoreError::new(format!("no product type {product_type}")))?;
     let z = zones::Entity::find()
         .filter(zones::Column::TenantId.eq(tenant.0))
         .filter(zones::Column::Code.eq(zone))
-        .one(conn)
+        .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
         .ok_or_else(|| StoreError::new(format!("no zone {zone}")))?;
@@ -67,17 +68,17 @@ async fn summary<C: ConnectionTrait>(
     product: &products::Model,
 ) -> Result<ProductSummary, StoreError> {
     let tenant = tenants::Entity::find_by_id(product.tenant_id)
-        .one(conn)
+        .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
         .ok_or_else(|| StoreError::new("product without gemeente"))?;
     let pt = product_types::Entity::find_by_id(product.product_type_id)
-        .one(conn)
+        .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
         .ok_or_else(|| StoreError::new("product without type"))?;
     let zone = zones::Entity::find_by_id(product.zone_id)
-        .one(conn)
+        .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
         .ok_or_else(|| StoreError::new("product without zone"))?;
@@ -107,7 +108,7 @@ async fn use_link_and_couple(
     let Some(link) = email_links::Entity::find()
         .filter(email_links::Column::TokenHash.eq(token.as_str()))
         .filter(email_links::Column::Purpose.eq(COUPLING))
-        .one(txn)
+        .one_by_key(txn)
         .await
         .map_err(StoreError::new)?
     else {
@@ -155,7 +156,7 @@ impl ProductRepository for SeaProductRepository {
         let (_gate, txn) = self.db.begin_write().await?;
         let taken = products::Entity::find()
             .filter(products::Column::Code.eq(product.code.as_str()))
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?;
         if taken.is_some() {
@@ -238,7 +239,7 @@ impl ProductRepository for SeaProductRepository {
         let Some(link) = email_links::Entity::find()
             .filter(email_links::Column::TokenHash.eq(token.as_str()))
             .filter(email_links::Column::Purpose.eq(COUPLING))
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
         else {
@@ -248,7 +249,7 @@ impl ProductRepository for SeaProductRepository {
             return Ok(None);
         };
         let Some(product) = products::Entity::find_by_id(product_id)
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
         else {
@@ -284,7 +285,7 @@ impl ProductRepository for SeaProductRepository {
         Ok(products::Entity::find()
             .filter(products::Column::Code.eq(code.as_str()))
             .filter(products::Column::Status.eq("active"))
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?
             .map(|p| (ProductId(p.id), p.pin_hash, p.owner_id.map(AccountId))))
@@ -316,7 +317,7 @@ impl ProductRepository for SeaProductRepository {
         let (_gate, txn) = self.db.begin_write().await?;
         let Some(link) = email_links::Entity::find()
             .filter(email_links::Column::TokenHash.eq(token.as_str()))
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
         else {
@@ -324,7 +325,7 @@ impl ProductRepository for SeaProductRepository {
         };
         let exists = accounts::Entity::find()
             .filter(accounts::Column::Email.eq(link.email.as_str()))
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?;
         if exists.is_some() {

@@ -1,5 +1,6 @@
 //! The tenant repository: gemeenten, their hosts, zones and product types.
 
+use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{product_types, tenant_hosts, tenants, zones};
 use crate::rules::SourceTable;
@@ -166,7 +167,7 @@ impl TenantRepository for SeaTenantRepository {
     async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<Tenant>, StoreError> {
         let row = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(slug.as_str()))
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?;
         self.load(row).await
@@ -176,14 +177,14 @@ impl TenantRepository for SeaTenantRepository {
         let conn = self.db.connection();
         let Some(entry) = tenant_hosts::Entity::find()
             .filter(tenant_hosts::Column::Host.eq(host.as_str()))
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
         else {
             return Ok(None);
         };
         let row = tenants::Entity::find_by_id(entry.tenant_id)
-            .one(conn)
+            .one_by_key(conn)
             .await
             .map_err(StoreError::new)?;
         self.load(row).await
@@ -191,7 +192,7 @@ impl TenantRepository for SeaTenantRepository {
 
     async fn overview(&self, id: TenantId) -> Result<Option<TenantOverview>, StoreError> {
         let row = tenants::Entity::find_by_id(id.0)
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?;
         let Some(tenant) = self.load(row).await? else {
@@ -207,7 +208,7 @@ impl TenantRepository for SeaTenantRepository {
 
     async fn logo(&self, id: TenantId) -> Result<Option<Logo>, StoreError> {
         let row = tenants::Entity::find_by_id(id.0)
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?;
         Ok(row.map(|r| Logo {
@@ -219,7 +220,7 @@ impl TenantRepository for SeaTenantRepository {
     async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
         let row = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(slug.as_str()))
-            .one(self.db.connection())
+            .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?;
         let Some(row) = row else { return Ok(None) };
@@ -255,20 +256,20 @@ impl TenantRepository for SeaTenantRepository {
         let (_gate, txn) = self.db.begin_write().await?;
         let existing = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(config.slug.as_str()))
-            .one(&txn)
+            .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?;
         for host in &config.hosts {
             let taken = tenant_hosts::Entity::find()
                 .filter(tenant_hosts::Column::Host.eq(host.as_str()))
-                .one(&txn)
+                .one_by_key(&txn)
                 .await
                 .map_err(StoreError::new)?;
             if let Some(taken) = taken
                 && existing.as_ref().is_none_or(|e| e.id != taken.tenant_id)
             {
                 let owner = tenants::Entity::find_by_id(taken.tenant_id)
-                    .one(&txn)
+                    .one_by_key(&txn)
                     .await
                     .map_err(StoreError::new)?;
                 let owner = owner.map(|o| o.slug).unwrap_or_default();

@@ -116,13 +116,13 @@ pub trait ParkingRepository: Send + Sync {
         product: ProductId,
         limit: u64,
     ) -> Result<Vec<Plate>, StoreError>;
-    /// Credits a due grant once (idempotent under races).
+    /// Credits a due grant once (idempotent under races); whether it credited it now.
     async fn credit_grant(
         &self,
         product: ProductId,
         grant: &GrantDue,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// Locks the product (which `account` must own), credits `grant` when due, lets `decide`
     /// judge the sessions that overlap `window`, and stores the session with its reservation,
     /// in one transaction. `product` is the view read before: the lock refreshes its balance.

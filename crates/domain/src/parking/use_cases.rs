@@ -95,8 +95,7 @@ impl Parking {
         let mut credited = false;
         for p in &products {
             if let Some(grant) = grant_due(p, now) {
-                self.repo.credit_grant(p.id, &grant, now).await?;
-                credited = true;
+                credited |= self.repo.credit_grant(p.id, &grant, now).await?;
             }
         }
         if credited {
@@ -131,8 +130,9 @@ impl Parking {
         let Some(view) = self.repo.product_of(account.id, product).await? else {
             return Ok(None);
         };
-        if let Some(grant) = grant_due(&view, now) {
-            self.repo.credit_grant(view.id, &grant, now).await?;
+        if let Some(grant) = grant_due(&view, now)
+            && self.repo.credit_grant(view.id, &grant, now).await?
+        {
             return Ok(self.repo.product_of(account.id, product).await?);
         }
         Ok(Some(view))
