@@ -1,6 +1,11 @@
-//! The parking repository: products as their owners see them, sessions, and the ledger. Every
-//! write locks the product row first (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`) and is
-//! one transaction; the balance column carries a CHECK that it never goes below zero.
+//! The parking repository: products as their owners see them, sessions, and the ledger.
+//!
+//! Every write is one transaction; the balance column carries a CHECK that it never goes below
+//! zero; every write to a product's sessions or balance counts the product's `revision` up.
+//! Changes lock the product row first (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`).
+//! A start, the busiest write, first tries without the lock: it decides on a plain read and
+//! writes only if the revision is still the one read, which is what the lock would have
+//! guaranteed; otherwise (or with a grant to credit) it decides again under the lock.
 
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
@@ -217,17 +222,10 @@ async fn owns<C: ConnectionTrait>(
         .is_some())
 }
 
-/// The owned, active product `id`, locked for the rest of the transaction, with its live
-/// sessions that overlap `window` after `now`.
-///
-/// On SQLite the transaction already holds the writer's lock, so one statement reads both: one
-/// round trip fewer in the section every writer waits for. PostgreSQL first locks the product
-/// row in a statement of its own: a statement that waited for a row lock still reads the other
-/// tables as they were when it began, so a joined read would miss the sessions that the
-/// previous holder of the lock had just committed.
-async fn lock_with_overlapping(
-    db: &Database,
-    txn: &DatabaseTransaction,
+/// The owned, active product `id` with its live sessions that overlap `window` after `now`, in
+/// one statement.
+async fn with_overlapping<C: ConnectionTrait>(
+    conn: &C,
     account: AccountId,
     id: i64,
     now: DateTime<Utc>,
@@ -254,21 +252,7 @@ async fn lock_with_overlapping(
         .order_by((s.clone(), Alias::new("start_at")), Order::Asc)
         .order_by((s, Alias::new("id")), Order::Asc);
     owned_by(&mut query, account);
-    if db.backend() == Backend::Postgres {
-        let locked = products::Entity::find()
-            .select_only()
-            .column(products::Column::Id)
-            .filter(products::Column::Id.eq(id))
-            .lock_exclusive()
-            .into_tuple::<i64>()
-            .all(txn)
-            .await
-            .map_err(StoreError::new)?;
-        if locked.is_empty() {
-            return Ok(None);
-        }
-    }
-    let rows = txn.query_all(&query).await.map_err(StoreError::new)?;
+    let rows = conn.query_all(&query).await.map_err(StoreError::new)?;
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -284,6 +268,59 @@ async fn lock_with_overlapping(
         }
     }
     Ok(Some((product, sessions)))
+}
+
+/// [`with_overlapping`], with the product locked for the rest of the transaction.
+///
+/// On SQLite the transaction already holds the writer's lock, so one statement reads both.
+/// PostgreSQL first locks the product row in a statement of its own: a statement that waited
+/// for a row lock still reads the other tables as they were when it began, so a joined read
+/// would miss the sessions that the previous holder of the lock had just committed.
+async fn lock_with_overlapping(
+    db: &Database,
+    txn: &DatabaseTransaction,
+    account: AccountId,
+    id: i64,
+    now: DateTime<Utc>,
+    window: Window,
+) -> Result<Option<(products::Model, Vec<ParkingSession>)>, StoreError> {
+    if db.backend() == Backend::Postgres {
+        let locked = products::Entity::find()
+            .select_only()
+            .column(products::Column::Id)
+            .filter(products::Column::Id.eq(id))
+            .lock_exclusive()
+            .into_tuple::<i64>()
+            .all(txn)
+            .await
+            .map_err(StoreError::new)?;
+        if locked.is_empty() {
+            return Ok(None);
+        }
+    }
+    with_overlapping(txn, account, id, now, window).await
+}
+
+/// What `decide` says over the product: the view read before, with what a write may have
+/// changed since as `row` has it, and its `active` sessions. The reservation, or the outcome
+/// that ends the start.
+fn decide_on(
+    view: &ProductView,
+    row: &products::Model,
+    active: Vec<ParkingSession>,
+    decide: &StartDecider,
+) -> Result<Reservation, Box<Outcome<ParkingSession>>> {
+    let product = ProductView {
+        balance: row.balance,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        ..view.clone()
+    };
+    match decide(&Locked { product, active }) {
+        Decision::Proceed(r) => Ok(r),
+        Decision::Refuse(verdict) => Err(Box::new(Outcome::Refused(verdict))),
+        Decision::Invalid(problem) => Err(Box::new(Outcome::Invalid(problem))),
+    }
 }
 
 async fn active_of<C: ConnectionTrait>(
@@ -305,7 +342,8 @@ async fn active_of<C: ConnectionTrait>(
         .collect()
 }
 
-/// Adds `delta` (signed, smallest unit) to the balance and records it, in `txn`.
+/// Adds `delta` (signed, smallest unit) to the balance and records it, in `txn`; counts the
+/// product's revision up also when nothing moves, since the caller changed a session.
 async fn book(
     txn: &DatabaseTransaction,
     product: i64,
@@ -314,27 +352,30 @@ async fn book(
     session: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if delta == 0 {
-        return Ok(());
+    if delta != 0 {
+        ledger_entries::ActiveModel {
+            product_id: Set(product),
+            kind: Set(kind.to_owned()),
+            amount: Set(delta),
+            session_id: Set(session),
+            grant_key: Set(None),
+            reference: Set(None),
+            note: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(StoreError::new)?;
     }
-    ledger_entries::ActiveModel {
-        product_id: Set(product),
-        kind: Set(kind.to_owned()),
-        amount: Set(delta),
-        session_id: Set(session),
-        grant_key: Set(None),
-        reference: Set(None),
-        note: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await
-    .map_err(StoreError::new)?;
     products::Entity::update_many()
         .col_expr(
             products::Column::Balance,
             Expr::col(products::Column::Balance).add(delta),
+        )
+        .col_expr(
+            products::Column::Revision,
+            Expr::col(products::Column::Revision).add(1),
         )
         .filter(products::Column::Id.eq(product))
         .exec(txn)
@@ -343,39 +384,44 @@ async fn book(
     Ok(())
 }
 
-/// Writes a new session, its reservation in the ledger and the balance it leaves, in `txn` and
-/// in one round trip: this runs while every other writer of the database (SQLite) or of the
-/// product (PostgreSQL) waits. PostgreSQL chains the writes in one statement; SQLite runs the
-/// three statements of the text in one call. Parameters are numbered (`$n`), which both
-/// understand, so each value is sent once.
-async fn reserve(
-    txn: &DatabaseTransaction,
+/// Writes a new session, its reservation in the ledger and the balance it leaves, if the
+/// product is still at `revision`; `None` when it is not (a write came in between). One round
+/// trip: PostgreSQL chains the writes in one statement (atomic without a transaction around
+/// it); SQLite runs the three statements of the text in one call, inside the caller's
+/// transaction. Parameters are numbered (`$n`), which both understand, so each value is sent
+/// once.
+async fn reserve<C: ConnectionTrait>(
+    conn: &C,
     account: AccountId,
     product: ProductId,
+    revision: i64,
     r: &Reservation,
     now: DateTime<Utc>,
-) -> Result<ParkingSession, StoreError> {
-    const POSTGRES: &str = "WITH s AS (\
-        INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
-        reserved, script_version, tariff_version, breakdown, created_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id), \
+) -> Result<Option<ParkingSession>, StoreError> {
+    const POSTGRES: &str = "WITH b AS (\
+        UPDATE products SET balance = balance - $7, revision = revision + 1 \
+        WHERE id = $1 AND revision = $12 RETURNING id), \
+        s AS (INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, \
+        end_at, reserved, script_version, tariff_version, breakdown, created_at) \
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM b RETURNING id), \
         l AS (INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
-        SELECT $1, 'reservation', -$7, id, $11 FROM s WHERE $7 <> 0), \
-        b AS (UPDATE products SET balance = balance - $7 WHERE id = $1 AND $7 <> 0) \
+        SELECT $1, 'reservation', -$7, id, $11 FROM s WHERE $7 <> 0) \
         SELECT id FROM s";
+    // changes() tells whether the statement before wrote its row.
     const SQLITE: &str = "\
+        UPDATE products SET balance = balance - $7, revision = revision + 1 \
+        WHERE id = $1 AND revision = $12; \
         INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
         reserved, script_version, tariff_version, breakdown, created_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id; \
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE changes() = 1 RETURNING id; \
         INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
-        SELECT $1, 'reservation', -$7, last_insert_rowid(), $11 WHERE $7 <> 0; \
-        UPDATE products SET balance = balance - $7 WHERE id = $1 AND $7 <> 0";
-    let backend = txn.get_database_backend();
+        SELECT $1, 'reservation', -$7, last_insert_rowid(), $11 WHERE changes() = 1 AND $7 <> 0";
+    let backend = conn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => POSTGRES,
         _ => SQLITE,
     };
-    let values: [Value; 11] = [
+    let values: [Value; 12] = [
         product.0.into(),
         account.0.into(),
         r.plate.normalised().into(),
@@ -387,17 +433,18 @@ async fn reserve(
         r.versions.1.into(),
         r.breakdown.as_str().into(),
         now.into(),
+        revision.into(),
     ];
     // All rows, never just the first: reading one would stop SQLite before the statements
     // after the RETURNING one, and PostgreSQL's portal after its first row.
-    let rows = txn
+    let rows = conn
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await
         .map_err(StoreError::new)?;
-    let row = rows
-        .first()
-        .ok_or_else(|| StoreError::new("the new session returned no id"))?;
-    Ok(ParkingSession {
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(ParkingSession {
         id: SessionId(row.try_get("", "id").map_err(StoreError::new)?),
         product,
         account,
@@ -409,7 +456,22 @@ async fn reserve(
         tariff_version: r.versions.1,
         breakdown: r.breakdown.clone(),
         deleted_at: None,
-    })
+    }))
+}
+
+/// Whether `grant` was credited already.
+async fn credited<C: ConnectionTrait>(
+    conn: &C,
+    product: ProductId,
+    grant: &GrantDue,
+) -> Result<bool, StoreError> {
+    Ok(ledger_entries::Entity::find()
+        .filter(ledger_entries::Column::ProductId.eq(product.0))
+        .filter(ledger_entries::Column::GrantKey.eq(grant.key.as_str()))
+        .one_by_key(conn)
+        .await
+        .map_err(StoreError::new)?
+        .is_some())
 }
 
 /// Credits `grant` once: the unique (product, grant key) index makes a second credit of the same
@@ -446,6 +508,10 @@ async fn credit(
         .col_expr(
             products::Column::Balance,
             Expr::col(products::Column::Balance).add(grant.amount),
+        )
+        .col_expr(
+            products::Column::Revision,
+            Expr::col(products::Column::Revision).add(1),
         )
         .filter(products::Column::Id.eq(product))
         .exec(txn)
@@ -591,13 +657,7 @@ impl ParkingRepository for SeaParkingRepository {
     ) -> Result<bool, StoreError> {
         // Every view of a product with a grant asks for it; once the period's grant is in, a
         // read answers, so that showing a permit never queues behind the writers.
-        let credited = ledger_entries::Entity::find()
-            .filter(ledger_entries::Column::ProductId.eq(product.0))
-            .filter(ledger_entries::Column::GrantKey.eq(grant.key.as_str()))
-            .one_by_key(self.db.connection())
-            .await
-            .map_err(StoreError::new)?;
-        if credited.is_some() {
+        if credited(self.db.connection(), product, grant).await? {
             return Ok(false);
         }
         let (_gate, txn) = self.db.begin_write().await?;
@@ -629,6 +689,47 @@ impl ParkingRepository for SeaParkingRepository {
     ) -> Result<Outcome<ParkingSession>, StoreError> {
         let view = product;
         let product = view.id;
+        // First decided on a plain read and written only if the product's revision is still
+        // the one read: no lock is held while reading and deciding, and PostgreSQL needs no
+        // transaction around the one writing statement. A refusal writes nothing, so the read
+        // suffices for it. A grant still to credit, or a write in between, goes the locked way.
+        let grant_pending = match &grant {
+            Some(g) => !credited(self.db.connection(), product, g).await?,
+            None => false,
+        };
+        if !grant_pending {
+            let Some((row, active)) =
+                with_overlapping(self.db.connection(), account, product.0, now, window).await?
+            else {
+                return Ok(Outcome::NotFound);
+            };
+            let reservation = match decide_on(view, &row, active, decide) {
+                Ok(r) => r,
+                Err(outcome) => return Ok(*outcome),
+            };
+            let written = if self.db.backend() == Backend::Postgres {
+                reserve(
+                    self.db.connection(),
+                    account,
+                    product,
+                    row.revision,
+                    &reservation,
+                    now,
+                )
+                .await?
+            } else {
+                let (_gate, txn) = self.db.begin_write().await?;
+                let written =
+                    reserve(&txn, account, product, row.revision, &reservation, now).await?;
+                if written.is_some() {
+                    txn.commit().await.map_err(StoreError::new)?;
+                }
+                written
+            };
+            if let Some(session) = written {
+                return Ok(Outcome::Done(session));
+            }
+        }
         let (_gate, txn) = self.db.begin_write().await?;
         let Some((mut row, mut active)) =
             lock_with_overlapping(&self.db, &txn, account, product.0, now, window).await?
@@ -639,27 +740,17 @@ impl ParkingRepository for SeaParkingRepository {
             && credit(&txn, product.0, grant, now).await?
         {
             // Read again after the grant: the decision sees the balance as it is.
-            (row, active) = lock_with_overlapping(&self.db, &txn, account, product.0, now, window)
+            (row, active) = with_overlapping(&txn, account, product.0, now, window)
                 .await?
                 .ok_or_else(|| StoreError::new("locked product vanished"))?;
         }
-        // The view read before the lock, with what may have changed since: the balance and the
-        // validity, as locked.
-        let locked = Locked {
-            product: ProductView {
-                balance: row.balance,
-                valid_from: row.valid_from,
-                valid_until: row.valid_until,
-                ..view.clone()
-            },
-            active,
+        let reservation = match decide_on(view, &row, active, decide) {
+            Ok(r) => r,
+            Err(outcome) => return Ok(*outcome),
         };
-        let reservation = match decide(&locked) {
-            Decision::Proceed(r) => r,
-            Decision::Refuse(verdict) => return Ok(Outcome::Refused(verdict)),
-            Decision::Invalid(problem) => return Ok(Outcome::Invalid(problem)),
-        };
-        let session = reserve(&txn, account, product, &reservation, now).await?;
+        let session = reserve(&txn, account, product, row.revision, &reservation, now)
+            .await?
+            .ok_or_else(|| StoreError::new("a locked product changed its revision"))?;
         txn.commit().await.map_err(StoreError::new)?;
         Ok(Outcome::Done(session))
     }

@@ -19,6 +19,8 @@ pub struct Model {
     pub owner_id: Option<i64>,
     pub issued_at: ChronoDateTimeUtc,
     pub balance: i64,
+    /// Counts every write to the product's sessions or balance (see [`crate::parking`]).
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
