@@ -81,7 +81,8 @@ pub fn tenant_directory(config: &Config, db: &Database) -> Result<TenantDirector
         Arc::new(SeaTenantRepository::new(db.clone())),
         base,
         Arc::new(validator),
-    ))
+    )
+    .remembering(config.server.tenant_cache.0))
 }
 
 /// A running server.

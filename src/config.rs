@@ -188,6 +188,9 @@ pub struct ServerConfig {
     /// (`X-Forwarded-For`); the right-most entry counts. Unset: the peer address counts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip_header: Option<String>,
+    /// How long the gemeente a host or `/g/{slug}/` selects is reused before it is read again
+    /// (what another instance changes shows after this at the latest); "0s" reads every time.
+    pub tenant_cache: ConfigDuration,
 }
 
 impl Default for ServerConfig {
@@ -198,6 +201,7 @@ impl Default for ServerConfig {
             public_url: None,
             shutdown_timeout_seconds: 30,
             client_ip_header: None,
+            tenant_cache: ConfigDuration::seconds(5),
         }
     }
 }

@@ -313,6 +313,53 @@ async fn a_refused_start_names_its_reason_in_the_manuals_words_and_offers_what_f
 }
 
 #[tokio::test]
+async fn an_extended_session_still_counts_for_a_later_start() {
+    // A start after the end of every session of its product skips reading them; an extension
+    // has to move that bound, or an eleventh car would slip through here.
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "kees@example.nl", Some("250.00")).await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let (status, body) = r
+            .start(
+                &app,
+                json!({"plate": format!("AB-12-{:02}", 10 + i), "end": at(2, 11, 0).to_rfc3339()}),
+            )
+            .await;
+        assert_eq!(status, 201, "car {i}: {body}");
+        ids.push(body["id"].as_i64().unwrap());
+    }
+    let later = json!({"plate": "XX-99-99", "start": at(2, 12, 0).to_rfc3339(), "end": at(2, 13, 0).to_rfc3339()});
+    for id in &ids {
+        let (status, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/sessions/{id}"),
+            Some(json!({"end": at(2, 14, 0).to_rfc3339()})),
+            Some(&r.token),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = r.start(&app, later.clone()).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "max_concurrent_sessions");
+    // Stopping one frees a place, although the bound stays where the extensions put it.
+    let (status, body) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sessions/{}", ids[0]),
+        None,
+        Some(&r.token),
+    )
+    .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let (status, body) = r.start(&app, later).await;
+    assert_eq!(status, 201, "{body}");
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
 async fn the_eleventh_car_at_once_is_refused_with_a_later_start_and_havenmond_ends_at_midnight() {
     let app = TestApp::spawn().await;
     let r = resident(&app, "dijkstad", "kees@example.nl", Some("250.00")).await;

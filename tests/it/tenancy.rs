@@ -191,3 +191,41 @@ async fn each_gemeente_tells_time_in_its_own_zone() {
     let here = app.page("/g/weidevelde/").await;
     assert!(here.contains("maandag 2 maart 2026, 10:00"), "{here}");
 }
+
+#[tokio::test]
+async fn a_gemeente_changed_elsewhere_shows_once_the_tenant_cache_has_passed() {
+    let app = TestApp::spawn_with(|c| {
+        c.server.tenant_cache = parkportal::duration::ConfigDuration::millis(1500);
+    })
+    .await;
+    let server = app.app.as_ref().unwrap();
+    assert!(app.page("/g/dijkstad/").await.contains("Gemeente Dijkstad"));
+    // Another instance (or the command line) on the same database renames the gemeente.
+    let elsewhere = parkportal::app::tenant_directory(&app.config, server.database()).unwrap();
+    let mut renamed = elsewhere
+        .export(&"dijkstad".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    renamed.name = "Gemeente Dijkstad-Noord".into();
+    elsewhere.import(&renamed).await.unwrap();
+    let soon = app.page("/g/dijkstad/").await;
+    assert!(
+        soon.contains("Gemeente Dijkstad") && !soon.contains("Dijkstad-Noord"),
+        "remembered for a moment: {soon}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
+    assert!(
+        app.page("/g/dijkstad/")
+            .await
+            .contains("Gemeente Dijkstad-Noord")
+    );
+    // A change through this instance's own directory shows at once.
+    renamed.name = "Gemeente Dijkstad-Zuid".into();
+    server.tenants().import(&renamed).await.unwrap();
+    assert!(
+        app.page("/g/dijkstad/")
+            .await
+            .contains("Gemeente Dijkstad-Zuid")
+    );
+}

@@ -5,7 +5,9 @@ use crate::ports::{RuleValidator, SaveTenantError, Saved, StoreError, TenantRepo
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
 use crate::theme::ThemeTokens;
 use crate::{ParseError, TenantId};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Why a gemeente could not be imported.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,53 @@ pub struct TenantDirectory {
     repo: Arc<dyn TenantRepository>,
     base_tokens: ThemeTokens,
     validator: Arc<dyn RuleValidator>,
+    recent: Arc<Recent>,
+}
+
+/// What a request's host or `/g/{slug}/` selected lately. Every request asks, and a gemeente
+/// on its own host costs three queries, so an answer is reused for `keep`. An import through
+/// this directory forgets them all at once; a change made by another instance or the command
+/// line shows after `keep` at the latest. Measured on the monotonic clock: this is a cache, not
+/// a rule of the domain, so the domain's clock (which tests fix) does not drive it.
+struct Recent {
+    keep: Duration,
+    answers: Mutex<HashMap<Selector, (Instant, Option<Tenant>)>>,
+}
+
+/// How a request selects its gemeente.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Selector {
+    Host(Hostname),
+    Slug(TenantSlug),
+}
+
+/// At most this many answers are kept: Host headers are the client's to choose.
+const RECENT_MAX: usize = 1024;
+
+impl Recent {
+    fn get(&self, selector: &Selector) -> Option<Option<Tenant>> {
+        let answers = self.answers.lock().ok()?;
+        let (at, tenant) = answers.get(selector)?;
+        (at.elapsed() < self.keep).then(|| tenant.clone())
+    }
+
+    fn put(&self, selector: Selector, tenant: &Option<Tenant>) {
+        if self.keep.is_zero() {
+            return;
+        }
+        if let Ok(mut answers) = self.answers.lock() {
+            if answers.len() >= RECENT_MAX {
+                answers.clear();
+            }
+            answers.insert(selector, (Instant::now(), tenant.clone()));
+        }
+    }
+
+    fn forget(&self) {
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.clear();
+        }
+    }
 }
 
 impl TenantDirectory {
@@ -52,7 +101,33 @@ impl TenantDirectory {
             repo,
             base_tokens,
             validator,
+            recent: Arc::new(Recent {
+                keep: Duration::ZERO,
+                answers: Mutex::new(HashMap::new()),
+            }),
         }
+    }
+
+    /// The same directory, reusing what a host or slug selected for `keep` (zero: never).
+    pub fn remembering(mut self, keep: Duration) -> Self {
+        self.recent = Arc::new(Recent {
+            keep,
+            answers: Mutex::new(HashMap::new()),
+        });
+        self
+    }
+
+    /// The gemeente `selector` selects, as remembered or read.
+    async fn select(&self, selector: Selector) -> Result<Option<Tenant>, StoreError> {
+        if let Some(known) = self.recent.get(&selector) {
+            return Ok(known);
+        }
+        let tenant = match &selector {
+            Selector::Host(host) => self.repo.by_host(host).await?,
+            Selector::Slug(slug) => self.repo.by_slug(slug).await?,
+        };
+        self.recent.put(selector, &tenant);
+        Ok(tenant)
     }
 
     /// The default theme's tokens.
@@ -63,7 +138,7 @@ impl TenantDirectory {
     /// The gemeente a request's Host header selects, if any.
     pub async fn by_host(&self, host: &str) -> Result<Option<Tenant>, StoreError> {
         match Hostname::parse(host) {
-            Ok(host) => self.repo.by_host(&host).await,
+            Ok(host) => self.select(Selector::Host(host)).await,
             Err(_) => Ok(None),
         }
     }
@@ -71,7 +146,7 @@ impl TenantDirectory {
     /// The gemeente a `/g/{slug}/` path selects, if any.
     pub async fn by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
         match TenantSlug::parse(slug) {
-            Ok(slug) => self.repo.by_slug(&slug).await,
+            Ok(slug) => self.select(Selector::Slug(slug)).await,
             Err(_) => Ok(None),
         }
     }
@@ -94,7 +169,10 @@ impl TenantDirectory {
     /// Validates and saves a gemeente's configuration (creating or updating it).
     pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
         self.check(config)?;
-        Ok(match self.repo.save(config).await? {
+        let saved = self.repo.save(config).await;
+        // Forgotten also when saving failed half-way: what was remembered may be stale.
+        self.recent.forget();
+        Ok(match saved? {
             Saved::Created(id) => ImportOutcome::Created(id),
             Saved::Updated(id) => ImportOutcome::Updated(id),
         })

@@ -172,6 +172,8 @@ async fn view_from<C: ConnectionTrait>(
         valid_until: row.valid_until,
         balance: row.balance,
         plates,
+        revision: row.revision,
+        sessions_until: row.sessions_until,
     })
 }
 
@@ -301,21 +303,25 @@ async fn lock_with_overlapping(
     with_overlapping(txn, account, id, now, window).await
 }
 
-/// What `decide` says over the product: the view read before, with what a write may have
-/// changed since as `row` has it, and its `active` sessions. The reservation, or the outcome
-/// that ends the start.
-fn decide_on(
-    view: &ProductView,
-    row: &products::Model,
-    active: Vec<ParkingSession>,
-    decide: &StartDecider,
-) -> Result<Reservation, Box<Outcome<ParkingSession>>> {
-    let product = ProductView {
+/// The view read before, with what a write may have changed since, as `row` has it.
+fn as_read(view: &ProductView, row: &products::Model) -> ProductView {
+    ProductView {
         balance: row.balance,
         valid_from: row.valid_from,
         valid_until: row.valid_until,
+        revision: row.revision,
+        sessions_until: row.sessions_until,
         ..view.clone()
-    };
+    }
+}
+
+/// What `decide` says over `product` and its `active` sessions: the reservation, or the
+/// outcome that ends the start.
+fn decide_on(
+    product: ProductView,
+    active: Vec<ParkingSession>,
+    decide: &StartDecider,
+) -> Result<Reservation, Box<Outcome<ParkingSession>>> {
     match decide(&Locked { product, active }) {
         Decision::Proceed(r) => Ok(r),
         Decision::Refuse(verdict) => Err(Box::new(Outcome::Refused(verdict))),
@@ -323,6 +329,7 @@ fn decide_on(
     }
 }
 
+/// The live sessions of `product` that end after `now`.
 async fn active_of<C: ConnectionTrait>(
     conn: &C,
     product: i64,
@@ -343,13 +350,14 @@ async fn active_of<C: ConnectionTrait>(
 }
 
 /// Adds `delta` (signed, smallest unit) to the balance and records it, in `txn`; counts the
-/// product's revision up also when nothing moves, since the caller changed a session.
+/// product's revision up also when nothing moves, since the caller changed a session, and sets
+/// the product's `sessions_until` when the caller gives a new one.
 async fn book(
     txn: &DatabaseTransaction,
     product: i64,
-    kind: &str,
-    delta: i64,
+    (kind, delta): (&str, i64),
     session: Option<i64>,
+    sessions_until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if delta != 0 {
@@ -368,7 +376,7 @@ async fn book(
         .await
         .map_err(StoreError::new)?;
     }
-    products::Entity::update_many()
+    let mut update = products::Entity::update_many()
         .col_expr(
             products::Column::Balance,
             Expr::col(products::Column::Balance).add(delta),
@@ -377,10 +385,11 @@ async fn book(
             products::Column::Revision,
             Expr::col(products::Column::Revision).add(1),
         )
-        .filter(products::Column::Id.eq(product))
-        .exec(txn)
-        .await
-        .map_err(StoreError::new)?;
+        .filter(products::Column::Id.eq(product));
+    if let Some(until) = sessions_until {
+        update = update.col_expr(products::Column::SessionsUntil, Expr::value(until));
+    }
+    update.exec(txn).await.map_err(StoreError::new)?;
     Ok(())
 }
 
@@ -399,7 +408,8 @@ async fn reserve<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Option<ParkingSession>, StoreError> {
     const POSTGRES: &str = "WITH b AS (\
-        UPDATE products SET balance = balance - $7, revision = revision + 1 \
+        UPDATE products SET balance = balance - $7, revision = revision + 1, \
+        sessions_until = GREATEST(COALESCE(sessions_until, $6), $6) \
         WHERE id = $1 AND revision = $12 RETURNING id), \
         s AS (INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, \
         end_at, reserved, script_version, tariff_version, breakdown, created_at) \
@@ -409,7 +419,8 @@ async fn reserve<C: ConnectionTrait>(
         SELECT id FROM s";
     // changes() tells whether the statement before wrote its row.
     const SQLITE: &str = "\
-        UPDATE products SET balance = balance - $7, revision = revision + 1 \
+        UPDATE products SET balance = balance - $7, revision = revision + 1, \
+        sessions_until = MAX(COALESCE(sessions_until, $6), $6) \
         WHERE id = $1 AND revision = $12; \
         INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
         reserved, script_version, tariff_version, breakdown, created_at) \
@@ -689,21 +700,32 @@ impl ParkingRepository for SeaParkingRepository {
     ) -> Result<Outcome<ParkingSession>, StoreError> {
         let view = product;
         let product = view.id;
-        // First decided on a plain read and written only if the product's revision is still
+        // First decided on what was read and written only if the product's revision is still
         // the one read: no lock is held while reading and deciding, and PostgreSQL needs no
-        // transaction around the one writing statement. A refusal writes nothing, so the read
-        // suffices for it. A grant still to credit, or a write in between, goes the locked way.
+        // transaction around the one writing statement. When no session of the product ends
+        // after the start, the view the caller read suffices; else the product is read again
+        // with the sessions that overlap. A refusal writes nothing, so the read suffices for
+        // it. A grant still to credit, or a write in between, goes the locked way.
         let grant_pending = match &grant {
             Some(g) => !credited(self.db.connection(), product, g).await?,
             None => false,
         };
         if !grant_pending {
-            let Some((row, active)) =
-                with_overlapping(self.db.connection(), account, product.0, now, window).await?
-            else {
-                return Ok(Outcome::NotFound);
+            let overlaps_nothing = view
+                .sessions_until
+                .is_none_or(|until| until <= Ord::max(now, window.from));
+            let (read, active) = if overlaps_nothing {
+                (view.clone(), Vec::new())
+            } else {
+                let Some((row, active)) =
+                    with_overlapping(self.db.connection(), account, product.0, now, window).await?
+                else {
+                    return Ok(Outcome::NotFound);
+                };
+                (as_read(view, &row), active)
             };
-            let reservation = match decide_on(view, &row, active, decide) {
+            let revision = read.revision;
+            let reservation = match decide_on(read, active, decide) {
                 Ok(r) => r,
                 Err(outcome) => return Ok(*outcome),
             };
@@ -712,15 +734,14 @@ impl ParkingRepository for SeaParkingRepository {
                     self.db.connection(),
                     account,
                     product,
-                    row.revision,
+                    revision,
                     &reservation,
                     now,
                 )
                 .await?
             } else {
                 let (_gate, txn) = self.db.begin_write().await?;
-                let written =
-                    reserve(&txn, account, product, row.revision, &reservation, now).await?;
+                let written = reserve(&txn, account, product, revision, &reservation, now).await?;
                 if written.is_some() {
                     txn.commit().await.map_err(StoreError::new)?;
                 }
@@ -744,7 +765,7 @@ impl ParkingRepository for SeaParkingRepository {
                 .await?
                 .ok_or_else(|| StoreError::new("locked product vanished"))?;
         }
-        let reservation = match decide_on(view, &row, active, decide) {
+        let reservation = match decide_on(as_read(view, &row), active, decide) {
             Ok(r) => r,
             Err(outcome) => return Ok(*outcome),
         };
@@ -789,6 +810,7 @@ impl ParkingRepository for SeaParkingRepository {
                 .ok_or_else(|| StoreError::new("locked product vanished"))?,
             active,
         };
+        let sessions_until = locked.product.sessions_until;
         let change = match decide(&locked, &current) {
             Decision::Proceed(c) => c,
             Decision::Refuse(verdict) => return Ok(Outcome::Refused(verdict)),
@@ -812,7 +834,19 @@ impl ParkingRepository for SeaParkingRepository {
         // What the session gives back (positive) or takes more (negative).
         let delta = current.reserved - change.reserved;
         let kind = if delta > 0 { "refund" } else { "reservation" };
-        book(&txn, current.product.0, kind, delta, Some(session.0), now).await?;
+        // An extension may move the product's bound of session ends; a stop or a delete
+        // leaves it, since a bound that is too late only costs a read.
+        let raised =
+            (!change.delete && sessions_until.is_none_or(|u| u < change.end)).then_some(change.end);
+        book(
+            &txn,
+            current.product.0,
+            (kind, delta),
+            Some(session.0),
+            raised,
+            now,
+        )
+        .await?;
         let row = parking_sessions::Entity::find_by_id(session.0)
             .one_by_key(&txn)
             .await

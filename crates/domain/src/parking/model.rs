@@ -102,6 +102,12 @@ pub struct ProductView {
     pub balance: i64,
     /// Its plates.
     pub plates: Vec<Plate>,
+    /// Counts every write to the product's sessions or balance: a write decided on this view
+    /// is made only while the product is still at this revision.
+    pub revision: i64,
+    /// No live session of the product ends after this (`None`: it has none), as read with the
+    /// view: a start after it overlaps nothing.
+    pub sessions_until: Option<DateTime<Utc>>,
 }
 
 impl ProductView {

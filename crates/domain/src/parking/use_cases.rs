@@ -443,6 +443,13 @@ impl Parking {
         let now = self.clock.now();
         let tz = view.time_zone;
         let decide = move |locked: &Locked, current: &ParkingSession| match current.state(now) {
+            // A session stopped at the instant it began has not run: it goes like a planned
+            // one (an end equal to its start would be no session at all).
+            SessionState::Running if now <= current.start => Decision::Proceed(SessionChange {
+                end: current.end,
+                reserved: 0,
+                delete: true,
+            }),
             SessionState::Planned => Decision::Proceed(SessionChange {
                 end: current.end,
                 reserved: 0,

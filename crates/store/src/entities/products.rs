@@ -21,6 +21,8 @@ pub struct Model {
     pub balance: i64,
     /// Counts every write to the product's sessions or balance (see [`crate::parking`]).
     pub revision: i64,
+    /// No live session of the product ends after this (NULL: none at all).
+    pub sessions_until: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
