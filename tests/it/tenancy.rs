@@ -199,6 +199,7 @@ async fn a_gemeente_changed_elsewhere_shows_once_the_tenant_cache_has_passed() {
     })
     .await;
     let server = app.app.as_ref().unwrap();
+    let remembered_at = std::time::Instant::now();
     assert!(app.page("/g/dijkstad/").await.contains("Gemeente Dijkstad"));
     // Another instance (or the command line) on the same database renames the gemeente.
     let elsewhere = parkportal::app::tenant_directory(&app.config, server.database()).unwrap();
@@ -210,10 +211,13 @@ async fn a_gemeente_changed_elsewhere_shows_once_the_tenant_cache_has_passed() {
     renamed.name = "Gemeente Dijkstad-Noord".into();
     elsewhere.import(&renamed).await.unwrap();
     let soon = app.page("/g/dijkstad/").await;
-    assert!(
-        soon.contains("Gemeente Dijkstad") && !soon.contains("Dijkstad-Noord"),
-        "remembered for a moment: {soon}"
-    );
+    // Only while the cache time has not passed (a slow machine may take that long to import).
+    if remembered_at.elapsed() < std::time::Duration::from_millis(1400) {
+        assert!(
+            soon.contains("Gemeente Dijkstad") && !soon.contains("Dijkstad-Noord"),
+            "remembered for a moment: {soon}"
+        );
+    }
     tokio::time::sleep(std::time::Duration::from_millis(1600)).await;
     assert!(
         app.page("/g/dijkstad/")

@@ -50,7 +50,15 @@ pub struct TenantDirectory {
 /// a rule of the domain, so the domain's clock (which tests fix) does not drive it.
 struct Recent {
     keep: Duration,
-    answers: Mutex<HashMap<Selector, (Instant, Option<Tenant>)>>,
+    answers: Mutex<Answers>,
+}
+
+/// The remembered answers, and how many times they were forgotten: an answer read before an
+/// import is not kept after it.
+#[derive(Default)]
+struct Answers {
+    generation: u64,
+    by: HashMap<Selector, (Instant, Option<Tenant>)>,
 }
 
 /// How a request selects its gemeente.
@@ -64,27 +72,45 @@ enum Selector {
 const RECENT_MAX: usize = 1024;
 
 impl Recent {
-    fn get(&self, selector: &Selector) -> Option<Option<Tenant>> {
-        let answers = self.answers.lock().ok()?;
-        let (at, tenant) = answers.get(selector)?;
-        (at.elapsed() < self.keep).then(|| tenant.clone())
+    fn new(keep: Duration) -> Self {
+        Self {
+            keep,
+            answers: Mutex::new(Answers::default()),
+        }
     }
 
-    fn put(&self, selector: Selector, tenant: &Option<Tenant>) {
+    /// A fresh answer, or the generation to hand to [`Recent::put`] with the one read now.
+    fn get(&self, selector: &Selector) -> Result<Option<Tenant>, u64> {
+        let Ok(answers) = self.answers.lock() else {
+            return Err(u64::MAX);
+        };
+        match answers.by.get(selector) {
+            Some((at, tenant)) if at.elapsed() < self.keep => Ok(tenant.clone()),
+            _ => Err(answers.generation),
+        }
+    }
+
+    /// Keeps `tenant`, read in `generation`, unless the answers were forgotten since.
+    fn put(&self, generation: u64, selector: Selector, tenant: &Option<Tenant>) {
         if self.keep.is_zero() {
             return;
         }
-        if let Ok(mut answers) = self.answers.lock() {
-            if answers.len() >= RECENT_MAX {
-                answers.clear();
+        if let Ok(mut answers) = self.answers.lock()
+            && answers.generation == generation
+        {
+            if answers.by.len() >= RECENT_MAX {
+                answers.by.clear();
             }
-            answers.insert(selector, (Instant::now(), tenant.clone()));
+            answers
+                .by
+                .insert(selector, (Instant::now(), tenant.clone()));
         }
     }
 
     fn forget(&self) {
         if let Ok(mut answers) = self.answers.lock() {
-            answers.clear();
+            answers.generation += 1;
+            answers.by.clear();
         }
     }
 }
@@ -101,32 +127,27 @@ impl TenantDirectory {
             repo,
             base_tokens,
             validator,
-            recent: Arc::new(Recent {
-                keep: Duration::ZERO,
-                answers: Mutex::new(HashMap::new()),
-            }),
+            recent: Arc::new(Recent::new(Duration::ZERO)),
         }
     }
 
     /// The same directory, reusing what a host or slug selected for `keep` (zero: never).
     pub fn remembering(mut self, keep: Duration) -> Self {
-        self.recent = Arc::new(Recent {
-            keep,
-            answers: Mutex::new(HashMap::new()),
-        });
+        self.recent = Arc::new(Recent::new(keep));
         self
     }
 
     /// The gemeente `selector` selects, as remembered or read.
     async fn select(&self, selector: Selector) -> Result<Option<Tenant>, StoreError> {
-        if let Some(known) = self.recent.get(&selector) {
-            return Ok(known);
-        }
+        let generation = match self.recent.get(&selector) {
+            Ok(known) => return Ok(known),
+            Err(generation) => generation,
+        };
         let tenant = match &selector {
             Selector::Host(host) => self.repo.by_host(host).await?,
             Selector::Slug(slug) => self.repo.by_slug(slug).await?,
         };
-        self.recent.put(selector, &tenant);
+        self.recent.put(generation, selector, &tenant);
         Ok(tenant)
     }
 

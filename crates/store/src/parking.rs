@@ -394,7 +394,8 @@ async fn book(
 }
 
 /// Writes a new session, its reservation in the ledger and the balance it leaves, if the
-/// product is still at `revision`; `None` when it is not (a write came in between). One round
+/// product is still at `revision` and still the account's, active; `None` when it is not (a
+/// write came in between). One round
 /// trip: PostgreSQL chains the writes in one statement (atomic without a transaction around
 /// it); SQLite runs the three statements of the text in one call, inside the caller's
 /// transaction. Parameters are numbered (`$n`), which both understand, so each value is sent
@@ -410,7 +411,7 @@ async fn reserve<C: ConnectionTrait>(
     const POSTGRES: &str = "WITH b AS (\
         UPDATE products SET balance = balance - $7, revision = revision + 1, \
         sessions_until = GREATEST(COALESCE(sessions_until, $6), $6) \
-        WHERE id = $1 AND revision = $12 RETURNING id), \
+        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active' RETURNING id), \
         s AS (INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, \
         end_at, reserved, script_version, tariff_version, breakdown, created_at) \
         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM b RETURNING id), \
@@ -421,7 +422,7 @@ async fn reserve<C: ConnectionTrait>(
     const SQLITE: &str = "\
         UPDATE products SET balance = balance - $7, revision = revision + 1, \
         sessions_until = MAX(COALESCE(sessions_until, $6), $6) \
-        WHERE id = $1 AND revision = $12; \
+        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active'; \
         INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
         reserved, script_version, tariff_version, breakdown, created_at) \
         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE changes() = 1 RETURNING id; \
@@ -468,6 +469,13 @@ async fn reserve<C: ConnectionTrait>(
         breakdown: r.breakdown.clone(),
         deleted_at: None,
     }))
+}
+
+/// Ends `txn` without its writes before the caller's write gate opens for the next writer:
+/// dropping it would only queue the rollback, and the next writer's `BEGIN IMMEDIATE` would
+/// then wait in SQLite's busy handler, which the gate is there to spare it.
+async fn abandon(txn: DatabaseTransaction) -> Result<(), StoreError> {
+    txn.rollback().await.map_err(StoreError::new)
 }
 
 /// Whether `grant` was credited already.
@@ -682,6 +690,7 @@ impl ParkingRepository for SeaParkingRepository {
             .map_err(StoreError::new)?
             .is_none()
         {
+            abandon(txn).await?;
             return Ok(false);
         }
         let credited = credit(&txn, product.0, grant, now).await?;
@@ -744,6 +753,8 @@ impl ParkingRepository for SeaParkingRepository {
                 let written = reserve(&txn, account, product, revision, &reservation, now).await?;
                 if written.is_some() {
                     txn.commit().await.map_err(StoreError::new)?;
+                } else {
+                    abandon(txn).await?;
                 }
                 written
             };
@@ -755,6 +766,7 @@ impl ParkingRepository for SeaParkingRepository {
         let Some((mut row, mut active)) =
             lock_with_overlapping(&self.db, &txn, account, product.0, now, window).await?
         else {
+            abandon(txn).await?;
             return Ok(Outcome::NotFound);
         };
         if let Some(grant) = &grant
@@ -767,7 +779,10 @@ impl ParkingRepository for SeaParkingRepository {
         }
         let reservation = match decide_on(as_read(view, &row), active, decide) {
             Ok(r) => r,
-            Err(outcome) => return Ok(*outcome),
+            Err(outcome) => {
+                abandon(txn).await?;
+                return Ok(*outcome);
+            }
         };
         let session = reserve(&txn, account, product, row.revision, &reservation, now)
             .await?
@@ -790,11 +805,13 @@ impl ParkingRepository for SeaParkingRepository {
             .await
             .map_err(StoreError::new)?
         else {
+            abandon(txn).await?;
             return Ok(Outcome::NotFound);
         };
         let Some((_, active)) =
             lock_with_overlapping(&self.db, &txn, account, row.product_id, now, window).await?
         else {
+            abandon(txn).await?;
             return Ok(Outcome::NotFound);
         };
         // Read the session again under the product's lock: a parallel change may have won.
@@ -813,8 +830,14 @@ impl ParkingRepository for SeaParkingRepository {
         let sessions_until = locked.product.sessions_until;
         let change = match decide(&locked, &current) {
             Decision::Proceed(c) => c,
-            Decision::Refuse(verdict) => return Ok(Outcome::Refused(verdict)),
-            Decision::Invalid(problem) => return Ok(Outcome::Invalid(problem)),
+            Decision::Refuse(verdict) => {
+                abandon(txn).await?;
+                return Ok(Outcome::Refused(verdict));
+            }
+            Decision::Invalid(problem) => {
+                abandon(txn).await?;
+                return Ok(Outcome::Invalid(problem));
+            }
         };
         let mut update = parking_sessions::Entity::update_many()
             .col_expr(

@@ -123,9 +123,11 @@ pub trait ParkingRepository: Send + Sync {
         grant: &GrantDue,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// Locks the product (which `account` must own), credits `grant` when due, lets `decide`
-    /// judge the sessions that overlap `window`, and stores the session with its reservation,
-    /// in one transaction. `product` is the view read before: the lock refreshes its balance.
+    /// Credits `grant` when due, lets `decide` judge the product (which `account` must own)
+    /// with its sessions that overlap `window`, and stores the session with its reservation,
+    /// atomically. `product` is the view the caller just read, in one consistent read: the
+    /// store may decide on it and write only if the product has not changed since (its
+    /// revision), or decide again over the locked product.
     async fn start(
         &self,
         account: AccountId,

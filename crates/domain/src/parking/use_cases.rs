@@ -270,7 +270,7 @@ impl Parking {
         })
     }
 
-    /// Starts or plans a session: checked by the rules over the locked product, its cost
+    /// Starts or plans a session: checked by the rules over the product as it stands, its cost
     /// reserved from the balance.
     pub async fn start(
         &self,
@@ -431,7 +431,8 @@ impl Parking {
     }
 
     /// [Stop] a running session (the unused part is refunded at its own prices) or
-    /// [Verwijder] a planned one (all of it is refunded).
+    /// [Verwijder] a planned one (all of it is refunded). A session stopped at the very instant
+    /// it began has not run and goes like a planned one.
     pub async fn end(
         &self,
         account: &Account,
@@ -445,7 +446,7 @@ impl Parking {
         let decide = move |locked: &Locked, current: &ParkingSession| match current.state(now) {
             // A session stopped at the instant it began has not run: it goes like a planned
             // one (an end equal to its start would be no session at all).
-            SessionState::Running if now <= current.start => Decision::Proceed(SessionChange {
+            SessionState::Running if now == current.start => Decision::Proceed(SessionChange {
                 end: current.end,
                 reserved: 0,
                 delete: true,
