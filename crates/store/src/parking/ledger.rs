@@ -1,0 +1,231 @@
+//! Writing sessions and the ledger: the decision over what was read, the reservation written
+//! in one round trip under a revision check, bookings, grants, and leaving a transaction.
+
+use crate::by_key::OneByKey;
+use crate::entities::{ledger_entries, products};
+use chrono::{DateTime, Utc};
+use parkportal_domain::parking::{
+    Decision, GrantDue, Locked, Outcome, ParkingSession, ProductView, Reservation, StartDecider,
+};
+use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, Set, Statement, TryInsertResult, Value,
+};
+
+/// The view read before, with what a write may have changed since, as `row` has it.
+pub(super) fn as_read(view: &ProductView, row: &products::Model) -> ProductView {
+    ProductView {
+        balance: row.balance,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        revision: row.revision,
+        sessions_until: row.sessions_until,
+        ..view.clone()
+    }
+}
+
+/// What `decide` says over `product` and its `active` sessions: the reservation, or the
+/// outcome that ends the start.
+pub(super) fn decide_on(
+    product: ProductView,
+    active: Vec<ParkingSession>,
+    decide: &StartDecider,
+) -> Result<Reservation, Box<Outcome<ParkingSession>>> {
+    match decide(&Locked { product, active }) {
+        Decision::Proceed(r) => Ok(r),
+        Decision::Refuse(verdict) => Err(Box::new(Outcome::Refused(verdict))),
+        Decision::Invalid(problem) => Err(Box::new(Outcome::Invalid(problem))),
+    }
+}
+
+/// Adds `delta` (signed, smallest unit) to the balance and records it, in `txn`; counts the
+/// product's revision up also when nothing moves, since the caller changed a session, and sets
+/// the product's `sessions_until` when the caller gives a new one.
+pub(super) async fn book(
+    txn: &DatabaseTransaction,
+    product: i64,
+    (kind, delta): (&str, i64),
+    session: Option<i64>,
+    sessions_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if delta != 0 {
+        ledger_entries::ActiveModel {
+            product_id: Set(product),
+            kind: Set(kind.to_owned()),
+            amount: Set(delta),
+            session_id: Set(session),
+            grant_key: Set(None),
+            reference: Set(None),
+            note: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(StoreError::new)?;
+    }
+    let mut update = products::Entity::update_many()
+        .col_expr(
+            products::Column::Balance,
+            Expr::col(products::Column::Balance).add(delta),
+        )
+        .col_expr(
+            products::Column::Revision,
+            Expr::col(products::Column::Revision).add(1),
+        )
+        .filter(products::Column::Id.eq(product));
+    if let Some(until) = sessions_until {
+        update = update.col_expr(products::Column::SessionsUntil, Expr::value(until));
+    }
+    update.exec(txn).await.map_err(StoreError::new)?;
+    Ok(())
+}
+
+/// Writes a new session, its reservation in the ledger and the balance it leaves, if the
+/// product is still at `revision` and still the account's, active; `None` when it is not (a
+/// write came in between). One round
+/// trip: PostgreSQL chains the writes in one statement (atomic without a transaction around
+/// it); SQLite runs the three statements of the text in one call, inside the caller's
+/// transaction. Parameters are numbered (`$n`), which both understand, so each value is sent
+/// once.
+pub(super) async fn reserve<C: ConnectionTrait>(
+    conn: &C,
+    account: AccountId,
+    product: ProductId,
+    revision: i64,
+    r: &Reservation,
+    now: DateTime<Utc>,
+) -> Result<Option<ParkingSession>, StoreError> {
+    const POSTGRES: &str = "WITH b AS (\
+        UPDATE products SET balance = balance - $7, revision = revision + 1, \
+        sessions_until = GREATEST(COALESCE(sessions_until, $6), $6) \
+        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active' RETURNING id), \
+        s AS (INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, \
+        end_at, reserved, script_version, tariff_version, breakdown, created_at) \
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM b RETURNING id), \
+        l AS (INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
+        SELECT $1, 'reservation', -$7, id, $11 FROM s WHERE $7 <> 0) \
+        SELECT id FROM s";
+    // changes() tells whether the statement before wrote its row.
+    const SQLITE: &str = "\
+        UPDATE products SET balance = balance - $7, revision = revision + 1, \
+        sessions_until = MAX(COALESCE(sessions_until, $6), $6) \
+        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active'; \
+        INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
+        reserved, script_version, tariff_version, breakdown, created_at) \
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE changes() = 1 RETURNING id; \
+        INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
+        SELECT $1, 'reservation', -$7, last_insert_rowid(), $11 WHERE changes() = 1 AND $7 <> 0";
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => POSTGRES,
+        _ => SQLITE,
+    };
+    let values: [Value; 12] = [
+        product.0.into(),
+        account.0.into(),
+        r.plate.normalised().into(),
+        r.plate.country().as_str().into(),
+        r.start.into(),
+        r.end.into(),
+        r.reserved.into(),
+        r.versions.0.into(),
+        r.versions.1.into(),
+        r.breakdown.as_str().into(),
+        now.into(),
+        revision.into(),
+    ];
+    // All rows, never just the first: reading one would stop SQLite before the statements
+    // after the RETURNING one, and PostgreSQL's portal after its first row.
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .map_err(StoreError::new)?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    Ok(Some(ParkingSession {
+        id: SessionId(row.try_get("", "id").map_err(StoreError::new)?),
+        product,
+        account,
+        plate: r.plate.clone(),
+        start: r.start,
+        end: r.end,
+        reserved: r.reserved,
+        script_version: r.versions.0,
+        tariff_version: r.versions.1,
+        breakdown: r.breakdown.clone(),
+        deleted_at: None,
+    }))
+}
+
+/// Ends `txn` without its writes before the caller's write gate opens for the next writer:
+/// dropping it would only queue the rollback, and the next writer's `BEGIN IMMEDIATE` would
+/// then wait in SQLite's busy handler, which the gate is there to spare it.
+pub(super) async fn abandon(txn: DatabaseTransaction) -> Result<(), StoreError> {
+    txn.rollback().await.map_err(StoreError::new)
+}
+
+/// Whether `grant` was credited already.
+pub(super) async fn credited<C: ConnectionTrait>(
+    conn: &C,
+    product: ProductId,
+    grant: &GrantDue,
+) -> Result<bool, StoreError> {
+    Ok(ledger_entries::Entity::find()
+        .filter(ledger_entries::Column::ProductId.eq(product.0))
+        .filter(ledger_entries::Column::GrantKey.eq(grant.key.as_str()))
+        .one_by_key(conn)
+        .await
+        .map_err(StoreError::new)?
+        .is_some())
+}
+
+/// Credits `grant` once: the unique (product, grant key) index makes a second credit of the same
+/// period a no-op, also when two transactions race for it. Whether it credited now.
+pub(super) async fn credit(
+    txn: &DatabaseTransaction,
+    product: i64,
+    grant: &GrantDue,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let entry = ledger_entries::ActiveModel {
+        product_id: Set(product),
+        kind: Set("grant".to_owned()),
+        amount: Set(grant.amount),
+        session_id: Set(None),
+        grant_key: Set(Some(grant.key.clone())),
+        reference: Set(None),
+        note: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let inserted = ledger_entries::Entity::insert(entry)
+        .on_conflict_do_nothing_on([
+            ledger_entries::Column::ProductId,
+            ledger_entries::Column::GrantKey,
+        ])
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    if !matches!(inserted, TryInsertResult::Inserted(_)) {
+        return Ok(false);
+    }
+    products::Entity::update_many()
+        .col_expr(
+            products::Column::Balance,
+            Expr::col(products::Column::Balance).add(grant.amount),
+        )
+        .col_expr(
+            products::Column::Revision,
+            Expr::col(products::Column::Revision).add(1),
+        )
+        .filter(products::Column::Id.eq(product))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(true)
+}

@@ -1,0 +1,383 @@
+//! The parking repository: products as their owners see them, sessions, and the ledger.
+//!
+//! Every write is one transaction; the balance column carries a CHECK that it never goes below
+//! zero; every write to a product's sessions or balance counts the product's `revision` up.
+//! Changes lock the product row first (PostgreSQL `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE`).
+//! A start, the busiest write, first tries without the lock: it decides on a plain read and
+//! writes only if the revision is still the one read, which is what the lock would have
+//! guaranteed; otherwise (or with a grant to credit) it decides again under the lock.
+
+mod ledger;
+mod sessions;
+mod view;
+
+use crate::by_key::OneByKey;
+use crate::database::{Backend, Database};
+use crate::entities::{accounts, parking_sessions, products};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ledger::{abandon, as_read, book, credit, credited, decide_on, reserve};
+use parkportal_domain::parking::{
+    ChangeDecider, Decision, GrantDue, Locked, Outcome, ParkingRepository, ParkingSession,
+    ProductView, StartDecider, Window,
+};
+use parkportal_domain::plate::Plate;
+use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
+use sea_orm::sea_query::{Alias, Expr, Order};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sessions::{active_of, lock_with_overlapping, owns, with_overlapping};
+use view::{corrupt, owned_by, owned_view, to_session, view_from, view_query};
+
+/// Products, sessions and the ledger in the database.
+#[derive(Clone, Debug)]
+pub struct SeaParkingRepository {
+    db: Database,
+}
+
+impl SeaParkingRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl ParkingRepository for SeaParkingRepository {
+    async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError> {
+        let conn = self.db.connection();
+        let mut query = view_query();
+        owned_by(&mut query, account);
+        let p = Alias::new("p");
+        query
+            .order_by((p.clone(), Alias::new("tenant_id")), Order::Asc)
+            .order_by((p, Alias::new("id")), Order::Asc);
+        let rows = conn.query_all(&query).await.map_err(StoreError::new)?;
+        let mut views = Vec::with_capacity(rows.len());
+        for row in &rows {
+            views.push(view_from(conn, row).await?);
+        }
+        Ok(views)
+    }
+
+    async fn product_of(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<Option<ProductView>, StoreError> {
+        owned_view(self.db.connection(), account, product.0).await
+    }
+
+    async fn active_sessions(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ParkingSession>, StoreError> {
+        let conn = self.db.connection();
+        if !owns(conn, account, product).await? {
+            return Ok(Vec::new());
+        }
+        active_of(conn, product.0, now).await
+    }
+
+    async fn session_of(
+        &self,
+        account: AccountId,
+        session: SessionId,
+    ) -> Result<Option<ParkingSession>, StoreError> {
+        let conn = self.db.connection();
+        let Some(row) = parking_sessions::Entity::find_by_id(session.0)
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        let owned = products::Entity::find_by_id(row.product_id)
+            .filter(products::Column::OwnerId.eq(account.0))
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?;
+        match owned {
+            Some(_) => to_session(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn set_last_product(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<(), StoreError> {
+        accounts::Entity::update_many()
+            .col_expr(accounts::Column::LastProductId, Expr::value(product.0))
+            .filter(accounts::Column::Id.eq(account.0))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn last_product(&self, account: AccountId) -> Result<Option<ProductId>, StoreError> {
+        let conn = self.db.connection();
+        let Some(last) = accounts::Entity::find_by_id(account.0)
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?
+            .and_then(|a| a.last_product_id)
+        else {
+            return Ok(None);
+        };
+        let still_owned = products::Entity::find_by_id(last)
+            .filter(products::Column::OwnerId.eq(account.0))
+            .filter(products::Column::Status.eq("active"))
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?;
+        Ok(still_owned.map(|p| ProductId(p.id)))
+    }
+
+    async fn recent_plates(
+        &self,
+        account: AccountId,
+        product: ProductId,
+        limit: u64,
+    ) -> Result<Vec<Plate>, StoreError> {
+        let conn = self.db.connection();
+        if !owns(conn, account, product).await? {
+            return Ok(Vec::new());
+        }
+        // The newest sessions first; the first time a plate appears is its latest use.
+        let rows = parking_sessions::Entity::find()
+            .filter(parking_sessions::Column::ProductId.eq(product.0))
+            .order_by_desc(parking_sessions::Column::CreatedAt)
+            .order_by_desc(parking_sessions::Column::Id)
+            .limit(limit * 10)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?;
+        let mut plates: Vec<Plate> = Vec::new();
+        for row in rows {
+            let plate =
+                Plate::from_stored(&row.plate, &row.country).map_err(|e| corrupt("plate", e))?;
+            if !plates.contains(&plate) {
+                plates.push(plate);
+            }
+            if plates.len() as u64 >= limit {
+                break;
+            }
+        }
+        Ok(plates)
+    }
+
+    async fn credit_grant(
+        &self,
+        product: ProductId,
+        grant: &GrantDue,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // Every view of a product with a grant asks for it; once the period's grant is in, a
+        // read answers, so that showing a permit never queues behind the writers.
+        if credited(self.db.connection(), product, grant).await? {
+            return Ok(false);
+        }
+        let (_gate, txn) = self.db.begin_write().await?;
+        let mut select = products::Entity::find_by_id(product.0);
+        if self.db.backend() == Backend::Postgres {
+            select = select.lock_exclusive();
+        }
+        if select
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .is_none()
+        {
+            abandon(txn).await?;
+            return Ok(false);
+        }
+        let credited = credit(&txn, product.0, grant, now).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(credited)
+    }
+
+    async fn start(
+        &self,
+        account: AccountId,
+        product: &ProductView,
+        grant: Option<GrantDue>,
+        window: Window,
+        now: DateTime<Utc>,
+        decide: &StartDecider,
+    ) -> Result<Outcome<ParkingSession>, StoreError> {
+        let view = product;
+        let product = view.id;
+        // First decided on what was read and written only if the product's revision is still
+        // the one read: no lock is held while reading and deciding, and PostgreSQL needs no
+        // transaction around the one writing statement. When no session of the product ends
+        // after the start, the view the caller read suffices; else the product is read again
+        // with the sessions that overlap. A refusal writes nothing, so the read suffices for
+        // it. A grant still to credit, or a write in between, goes the locked way.
+        let grant_pending = match &grant {
+            Some(g) => !credited(self.db.connection(), product, g).await?,
+            None => false,
+        };
+        if !grant_pending {
+            let overlaps_nothing = view
+                .sessions_until
+                .is_none_or(|until| until <= Ord::max(now, window.from));
+            let (read, active) = if overlaps_nothing {
+                (view.clone(), Vec::new())
+            } else {
+                let Some((row, active)) =
+                    with_overlapping(self.db.connection(), account, product.0, now, window).await?
+                else {
+                    return Ok(Outcome::NotFound);
+                };
+                (as_read(view, &row), active)
+            };
+            let revision = read.revision;
+            let reservation = match decide_on(read, active, decide) {
+                Ok(r) => r,
+                Err(outcome) => return Ok(*outcome),
+            };
+            let written = if self.db.backend() == Backend::Postgres {
+                reserve(
+                    self.db.connection(),
+                    account,
+                    product,
+                    revision,
+                    &reservation,
+                    now,
+                )
+                .await?
+            } else {
+                let (_gate, txn) = self.db.begin_write().await?;
+                let written = reserve(&txn, account, product, revision, &reservation, now).await?;
+                if written.is_some() {
+                    txn.commit().await.map_err(StoreError::new)?;
+                } else {
+                    abandon(txn).await?;
+                }
+                written
+            };
+            if let Some(session) = written {
+                return Ok(Outcome::Done(session));
+            }
+        }
+        let (_gate, txn) = self.db.begin_write().await?;
+        let Some((mut row, mut active)) =
+            lock_with_overlapping(&self.db, &txn, account, product.0, now, window).await?
+        else {
+            abandon(txn).await?;
+            return Ok(Outcome::NotFound);
+        };
+        if let Some(grant) = &grant
+            && credit(&txn, product.0, grant, now).await?
+        {
+            // Read again after the grant: the decision sees the balance as it is.
+            (row, active) = with_overlapping(&txn, account, product.0, now, window)
+                .await?
+                .ok_or_else(|| StoreError::new("locked product vanished"))?;
+        }
+        let reservation = match decide_on(as_read(view, &row), active, decide) {
+            Ok(r) => r,
+            Err(outcome) => {
+                abandon(txn).await?;
+                return Ok(*outcome);
+            }
+        };
+        let session = reserve(&txn, account, product, row.revision, &reservation, now)
+            .await?
+            .ok_or_else(|| StoreError::new("a locked product changed its revision"))?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(Outcome::Done(session))
+    }
+
+    async fn change(
+        &self,
+        account: AccountId,
+        session: SessionId,
+        window: Window,
+        now: DateTime<Utc>,
+        decide: &ChangeDecider,
+    ) -> Result<Outcome<ParkingSession>, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let Some(row) = parking_sessions::Entity::find_by_id(session.0)
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            abandon(txn).await?;
+            return Ok(Outcome::NotFound);
+        };
+        let Some((_, active)) =
+            lock_with_overlapping(&self.db, &txn, account, row.product_id, now, window).await?
+        else {
+            abandon(txn).await?;
+            return Ok(Outcome::NotFound);
+        };
+        // Read the session again under the product's lock: a parallel change may have won.
+        let row = parking_sessions::Entity::find_by_id(session.0)
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .ok_or_else(|| StoreError::new("session vanished under its product's lock"))?;
+        let current = to_session(row)?;
+        let locked = Locked {
+            product: owned_view(&txn, account, current.product.0)
+                .await?
+                .ok_or_else(|| StoreError::new("locked product vanished"))?,
+            active,
+        };
+        let sessions_until = locked.product.sessions_until;
+        let change = match decide(&locked, &current) {
+            Decision::Proceed(c) => c,
+            Decision::Refuse(verdict) => {
+                abandon(txn).await?;
+                return Ok(Outcome::Refused(verdict));
+            }
+            Decision::Invalid(problem) => {
+                abandon(txn).await?;
+                return Ok(Outcome::Invalid(problem));
+            }
+        };
+        let mut update = parking_sessions::Entity::update_many()
+            .col_expr(
+                parking_sessions::Column::Reserved,
+                Expr::value(change.reserved),
+            )
+            .filter(parking_sessions::Column::Id.eq(session.0));
+        if change.delete {
+            update = update.col_expr(parking_sessions::Column::DeletedAt, Expr::value(now));
+        } else {
+            update = update.col_expr(parking_sessions::Column::EndAt, Expr::value(change.end));
+            if change.end < current.end {
+                update = update.col_expr(parking_sessions::Column::StoppedAt, Expr::value(now));
+            }
+        }
+        update.exec(&txn).await.map_err(StoreError::new)?;
+        // What the session gives back (positive) or takes more (negative).
+        let delta = current.reserved - change.reserved;
+        let kind = if delta > 0 { "refund" } else { "reservation" };
+        // An extension may move the product's bound of session ends; a stop or a delete
+        // leaves it, since a bound that is too late only costs a read.
+        let raised =
+            (!change.delete && sessions_until.is_none_or(|u| u < change.end)).then_some(change.end);
+        book(
+            &txn,
+            current.product.0,
+            (kind, delta),
+            Some(session.0),
+            raised,
+            now,
+        )
+        .await?;
+        let row = parking_sessions::Entity::find_by_id(session.0)
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .ok_or_else(|| StoreError::new("session vanished"))?;
+        txn.commit().await.map_err(StoreError::new)?;
+        to_session(row).map(Outcome::Done)
+    }
+}

@@ -1,0 +1,186 @@
+//! Products as their owners see them: one joined query for the product with its gemeente, type
+//! and zone, and how its rows and its sessions' rows become domain values.
+
+use crate::entities::{parking_sessions, product_plates, products};
+use parkportal_domain::calendar::CapPeriod;
+use parkportal_domain::parking::{ParkingSession, ProductView};
+use parkportal_domain::plate::Plate;
+use parkportal_domain::{
+    AccountId, BalanceUnit, Code, PeriodicGrant, ProductId, ProductKind, SessionId, StoreError,
+    TenantId,
+};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
+    QueryOrder, QueryResult,
+};
+
+pub(super) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::new(format!("stored {what} does not parse: {e}"))
+}
+
+/// Selects every column of entity `E` from the table aliased `table`, each aliased
+/// `{prefix}{column}`, which is how `FromQueryResult::from_query_result(row, prefix)` reads them.
+pub(super) fn select_all_of<E: EntityTrait>(
+    query: &mut SelectStatement,
+    table: &Alias,
+    prefix: &str,
+) {
+    for column in E::Column::iter() {
+        query.expr_as(
+            Expr::col((table.clone(), Alias::new(column.as_str()))),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
+    }
+}
+
+/// Products as their owners see them (`p_*` columns, then the gemeente, type and zone they
+/// belong to), in one query: the caller adds which products.
+pub(super) fn view_query() -> SelectStatement {
+    let (p, t, pt, z) = (
+        Alias::new("p"),
+        Alias::new("t"),
+        Alias::new("pt"),
+        Alias::new("z"),
+    );
+    let mut query = Query::select();
+    select_all_of::<products::Entity>(&mut query, &p, "p_");
+    for (table, column, alias) in [
+        (&t, "slug", "tenant_slug"),
+        (&t, "name", "tenant_name"),
+        (&t, "time_zone", "time_zone"),
+        (&t, "version", "tenant_version"),
+        (&pt, "code", "type_code"),
+        (&pt, "name", "type_name"),
+        (&pt, "kind", "kind"),
+        (&pt, "unit", "unit"),
+        (&pt, "grant_period", "grant_period"),
+        (&pt, "grant_amount", "grant_amount"),
+        (&z, "code", "zone_code"),
+        (&z, "name", "zone_name"),
+    ] {
+        query.expr_as(
+            Expr::col((table.clone(), Alias::new(column))),
+            Alias::new(alias),
+        );
+    }
+    query
+        .from_as(products::Entity, p.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("tenants"),
+            t.clone(),
+            Expr::col((t, Alias::new("id"))).equals((p.clone(), Alias::new("tenant_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("product_types"),
+            pt.clone(),
+            Expr::col((pt, Alias::new("id"))).equals((p.clone(), Alias::new("product_type_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("zones"),
+            z.clone(),
+            Expr::col((z, Alias::new("id"))).equals((p, Alias::new("zone_id"))),
+        )
+        .to_owned()
+}
+
+/// Restricts a product query (its products aliased `p`) to the active products of `account`.
+pub(super) fn owned_by(query: &mut SelectStatement, account: AccountId) {
+    let p = Alias::new("p");
+    query
+        .and_where(Expr::col((p.clone(), Alias::new("owner_id"))).eq(account.0))
+        .and_where(Expr::col((p, Alias::new("status"))).eq("active"));
+}
+
+/// A row of [`view_query`] as a product view, with the plates of a permit (one more query).
+pub(super) async fn view_from<C: ConnectionTrait>(
+    conn: &C,
+    r: &QueryResult,
+) -> Result<ProductView, StoreError> {
+    let row = products::Model::from_query_result(r, "p_").map_err(StoreError::new)?;
+    let get_s = |c: &str| r.try_get::<String>("", c).map_err(StoreError::new);
+    let kind = ProductKind::parse(&get_s("kind")?).map_err(|e| corrupt("kind", e))?;
+    let unit = BalanceUnit::parse(&get_s("unit")?).map_err(|e| corrupt("unit", e))?;
+    let grant_period: Option<String> = r.try_get("", "grant_period").map_err(StoreError::new)?;
+    let grant_amount: Option<i64> = r.try_get("", "grant_amount").map_err(StoreError::new)?;
+    let grant = match (grant_period.as_deref(), grant_amount) {
+        (Some(period), Some(amount)) => Some(PeriodicGrant {
+            period: CapPeriod::parse(period).ok_or_else(|| corrupt("grant period", period))?,
+            amount: unit.from_smallest(amount),
+        }),
+        _ => None,
+    };
+    // Only permits carry plates that matter to a session; a visitor scheme needs no query.
+    let plates = if kind == ProductKind::Permit {
+        product_plates::Entity::find()
+            .filter(product_plates::Column::ProductId.eq(row.id))
+            .order_by_asc(product_plates::Column::Position)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?
+            .iter()
+            .map(|p| Plate::from_stored(&p.plate, &p.country).map_err(|e| corrupt("plate", e)))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(ProductView {
+        id: ProductId(row.id),
+        tenant: TenantId(row.tenant_id),
+        tenant_slug: get_s("tenant_slug")?,
+        tenant_name: get_s("tenant_name")?,
+        tenant_version: r.try_get("", "tenant_version").map_err(StoreError::new)?,
+        time_zone: get_s("time_zone")?
+            .parse()
+            .map_err(|e| corrupt("time zone", e))?,
+        type_code: Code::parse(&get_s("type_code")?).map_err(|e| corrupt("product type", e))?,
+        type_name: get_s("type_name")?,
+        kind,
+        unit,
+        grant,
+        zone_code: Code::parse(&get_s("zone_code")?).map_err(|e| corrupt("zone", e))?,
+        zone_name: get_s("zone_name")?,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        balance: row.balance,
+        plates,
+        revision: row.revision,
+        sessions_until: row.sessions_until,
+    })
+}
+
+/// The active product `id` of `account` as its owner sees it.
+pub(super) async fn owned_view<C: ConnectionTrait>(
+    conn: &C,
+    account: AccountId,
+    id: i64,
+) -> Result<Option<ProductView>, StoreError> {
+    let mut query = view_query();
+    owned_by(&mut query, account);
+    query.and_where(Expr::col((Alias::new("p"), Alias::new("id"))).eq(id));
+    // No LIMIT: the key finds one row at most, and a bound LIMIT makes SQLite re-prepare the
+    // statement at every use.
+    match conn.query_one(&query).await.map_err(StoreError::new)? {
+        Some(row) => view_from(conn, &row).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession, StoreError> {
+    Ok(ParkingSession {
+        id: SessionId(row.id),
+        product: ProductId(row.product_id),
+        account: AccountId(row.account_id),
+        plate: Plate::from_stored(&row.plate, &row.country).map_err(|e| corrupt("plate", e))?,
+        start: row.start_at,
+        end: row.end_at,
+        reserved: row.reserved,
+        script_version: row.script_version,
+        tariff_version: row.tariff_version,
+        breakdown: row.breakdown,
+        deleted_at: row.deleted_at,
+    })
+}
