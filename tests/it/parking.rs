@@ -313,6 +313,70 @@ async fn a_refused_start_names_its_reason_in_the_manuals_words_and_offers_what_f
 }
 
 #[tokio::test]
+async fn the_migration_bounds_the_sessions_that_exist_already() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "kees@example.nl", Some("250.00")).await;
+    for (start, end) in [(None, at(2, 11, 0)), (Some(at(2, 12, 0)), at(2, 13, 0))] {
+        let (status, body) = r
+            .start(
+                &app,
+                json!({"plate": "AB-12-34", "start": start, "end": end}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, planned) = r
+        .start(
+            &app,
+            json!({"plate": "AB-12-34", "start": at(2, 14, 0), "end": at(2, 15, 0)}),
+        )
+        .await;
+    assert_eq!(status, 201, "{planned}");
+    let (status, body) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/sessions/{}", planned["id"]),
+        None,
+        Some(&r.token),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // The database as it was before migration 000006, then a start-up that applies it.
+    let conn = app.app.as_ref().unwrap().database().connection();
+    for sql in [
+        "ALTER TABLE products DROP COLUMN sessions_until",
+        "ALTER TABLE products DROP COLUMN revision",
+        "DELETE FROM seaql_migrations WHERE version = 'm20261126_000006_add_product_revision'",
+    ] {
+        conn.execute_unprepared(sql).await.unwrap();
+    }
+    let reopened = parkportal::app::open_database(&app.config).await.unwrap();
+    let live = format!(
+        "SELECT COUNT(*) FROM products p WHERE p.id = {} AND p.sessions_until = \
+         (SELECT MAX(s.end_at) FROM parking_sessions s WHERE s.product_id = p.id \
+         AND s.deleted_at IS NULL)",
+        r.product
+    );
+    assert_eq!(
+        app.sql_i64(&live).await,
+        1,
+        "the latest end of a live session"
+    );
+    let deleted_later = format!(
+        "SELECT COUNT(*) FROM parking_sessions WHERE product_id = {0} AND deleted_at IS NOT NULL \
+         AND end_at > (SELECT sessions_until FROM products WHERE id = {0})",
+        r.product
+    );
+    assert_eq!(
+        app.sql_i64(&deleted_later).await,
+        1,
+        "the deleted session, which ends later, does not count"
+    );
+    reopened.close().await.unwrap();
+}
+
+#[tokio::test]
 async fn an_extended_session_still_counts_for_a_later_start() {
     // A start after the end of every session of its product skips reading them; an extension
     // has to move that bound, or an eleventh car would slip through here.
