@@ -18,6 +18,7 @@ mod migrations;
 mod ops;
 mod outbox;
 mod parking;
+mod parking_concurrency;
 mod parking_pages;
 mod preferences;
 mod rules;
