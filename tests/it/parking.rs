@@ -100,6 +100,30 @@ impl Resident {
         .await
     }
 
+    /// `PATCH /api/v1/sessions/{id}` to a new end.
+    pub async fn extend(&self, app: &TestApp, id: i64, end: DateTime<Utc>) -> (u16, Value) {
+        call(
+            app,
+            "PATCH",
+            &format!("/api/v1/sessions/{id}"),
+            Some(json!({"end": end.to_rfc3339()})),
+            Some(&self.token),
+        )
+        .await
+    }
+
+    /// `DELETE /api/v1/sessions/{id}`: stop or delete.
+    pub async fn end(&self, app: &TestApp, id: i64) -> (u16, Value) {
+        call(
+            app,
+            "DELETE",
+            &format!("/api/v1/sessions/{id}"),
+            None,
+            Some(&self.token),
+        )
+        .await
+    }
+
     pub async fn balance(&self, app: &TestApp) -> String {
         let (_, list) = call(app, "GET", "/api/v1/products", None, Some(&self.token)).await;
         list["items"]
@@ -146,25 +170,11 @@ async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger()
 
     // Extended by an hour: only the difference is reserved.
     let id = s["id"].as_i64().unwrap();
-    let (status, s) = call(
-        &app,
-        "PATCH",
-        &format!("/api/v1/sessions/{id}"),
-        Some(json!({"end": at(2, 12, 0).to_rfc3339()})),
-        Some(&r.token),
-    )
-    .await;
+    let (status, s) = r.extend(&app, id, at(2, 12, 0)).await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["cost"]["value"], "2.40");
     assert_eq!(r.balance(&app).await, "22.60");
-    let (status, body) = call(
-        &app,
-        "PATCH",
-        &format!("/api/v1/sessions/{id}"),
-        Some(json!({"end": at(2, 11, 30).to_rfc3339()})),
-        Some(&r.token),
-    )
-    .await;
+    let (status, body) = r.extend(&app, id, at(2, 11, 30)).await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "not_later");
 
@@ -201,14 +211,7 @@ async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger()
     assert_eq!(products["items"][0]["gemeente"], "Gemeente Dijkstad");
     assert!(products["items"][0]["mandated_by"].is_null());
 
-    let (status, deleted) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sessions/{}", planned["id"]),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let (status, deleted) = r.end(&app, planned["id"].as_i64().unwrap()).await;
     assert_eq!(status, 200);
     assert_eq!(deleted["state"], "deleted");
     assert_eq!(r.balance(&app).await, "22.60");
@@ -333,14 +336,7 @@ async fn the_migration_bounds_the_sessions_that_exist_already() {
         )
         .await;
     assert_eq!(status, 201, "{planned}");
-    let (status, body) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sessions/{}", planned["id"]),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let (status, body) = r.end(&app, planned["id"].as_i64().unwrap()).await;
     assert_eq!(status, 200, "{body}");
     // The database as it was before migration 000006, then a start-up that applies it.
     let conn = app.app.as_ref().unwrap().database().connection();
@@ -396,14 +392,7 @@ async fn an_extended_session_still_counts_for_a_later_start() {
     let later = json!({"plate": "XX-99-99", "start": at(2, 12, 0).to_rfc3339(), "end": at(2, 13, 0).to_rfc3339()});
     let mut first_cost = None;
     for id in &ids {
-        let (status, body) = call(
-            &app,
-            "PATCH",
-            &format!("/api/v1/sessions/{id}"),
-            Some(json!({"end": at(2, 14, 0).to_rfc3339()})),
-            Some(&r.token),
-        )
-        .await;
+        let (status, body) = r.extend(&app, *id, at(2, 14, 0)).await;
         assert_eq!(status, 200, "{body}");
         first_cost.get_or_insert(body["cost"]["value"].as_str().unwrap().to_owned());
     }
@@ -414,14 +403,7 @@ async fn an_extended_session_still_counts_for_a_later_start() {
     // Stopping one frees a place, although the bound stays where the extensions put it. (It
     // began at this very instant on the test's fixed clock: it has not run, so it goes like a
     // planned one, all of it refunded, where an end equal to its start once failed with 500.)
-    let (status, body) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sessions/{}", ids[0]),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let (status, body) = r.end(&app, ids[0]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "deleted", "{body}");
     let cents = |v: &str| -> i64 { v.replace('.', "").parse().unwrap() };
