@@ -9,8 +9,9 @@ use crate::rules_port::RuleBookPort;
 use crate::smtp::SmtpTransport;
 use parkportal_domain::RuleRepository;
 use parkportal_domain::captcha::Captchas;
+use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
-use parkportal_domain::parking::{Parking, RulesPort};
+use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::throttle::Throttle;
 use parkportal_domain::{
@@ -21,8 +22,9 @@ use parkportal_rules::RuleBook;
 use parkportal_rules::engine::RuleEngine;
 use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
-    Database, SeaAccountRepository, SeaCaptchaRepository, SeaHousekeepingRepository,
-    SeaOutboxRepository, SeaParkingRepository, SeaProductRepository, SeaThrottleRepository,
+    Database, SeaAccountRepository, SeaCaptchaRepository, SeaHistoryRepository,
+    SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository, SeaProductRepository,
+    SeaThrottleRepository,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -79,13 +81,15 @@ pub fn services(
         public_url,
     );
     let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
-    let parking = Parking::new(
-        Arc::new(SeaParkingRepository::new(db.clone())),
-        rules,
-        clock.clone(),
+    let parking_repo: Arc<dyn ParkingRepository> = Arc::new(SeaParkingRepository::new(db.clone()));
+    let parking = Parking::new(parking_repo.clone(), rules, clock.clone());
+    let history = History::new(
+        parking_repo,
+        Arc::new(SeaHistoryRepository::new(db.clone())),
     );
     Ok(Services {
         parking,
+        history,
         tenants,
         accounts,
         desk,

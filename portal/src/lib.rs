@@ -7,6 +7,7 @@ mod api;
 mod assets;
 mod coupling;
 mod demo;
+mod history;
 mod login;
 mod pages;
 mod password_reset;
@@ -109,6 +110,11 @@ fn table() -> Table {
             "/producten/:id/parkeeracties/nieuw",
             RouteKind::Page,
             ep(get(sessions::new_form).post(sessions::new_submit)),
+        ),
+        (
+            "/producten/:id/historie",
+            RouteKind::Page,
+            ep(get(history::show)),
         ),
         (
             "/producten/:id/kentekens",

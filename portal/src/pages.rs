@@ -91,19 +91,30 @@ pub struct MenuQuery {
 pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<String>, AppError> {
     let terug = return_path(&page.site, q.terug.as_deref());
     // Logged in: the options of the product last worked with.
-    let sessions_href = match &page.account {
-        Some(account) => page
-            .state
-            .parking()
+    let mut product_menu = None;
+    if let Some(account) = &page.account {
+        let parking = page.state.parking();
+        let last = parking
             .last_product(account)
             .await
-            .map_err(AppError::internal)?
-            .map(|p| page.site.link(&format!("/producten/{}/parkeeracties", p.0))),
-        None => None,
-    };
+            .map_err(AppError::internal)?;
+        if let Some(id) = last
+            && let Some(product) = parking
+                .product(account, id)
+                .await
+                .map_err(AppError::internal)?
+        {
+            let href = |rest: &str| page.site.link(&format!("/producten/{}{rest}", id.0));
+            product_menu = Some(context! {
+                name => product.type_name,
+                sessions_href => href("/parkeeracties"),
+                history_href => href("/historie"),
+            });
+        }
+    }
     page.render(
         "menu.html",
-        context! { terug => terug, sessions_href => sessions_href },
+        context! { terug => terug, product_menu => product_menu },
     )
 }
 

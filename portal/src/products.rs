@@ -52,11 +52,9 @@ pub(crate) async fn own_card(
 ) -> Result<ProductCard, AppError> {
     page.state
         .parking()
-        .products(account)
+        .card(account, product)
         .await
         .map_err(AppError::internal)?
-        .into_iter()
-        .find(|c| c.product.id == product)
         .ok_or(AppError::NotFound)
 }
 

@@ -22,7 +22,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 /// A session's end as shown: the end of a day reads 23:59:59, as in the manual.
-fn end_label(end: DateTime<Utc>, tz: Tz, page: &PageContext) -> String {
+pub(crate) fn end_label(end: DateTime<Utc>, tz: Tz, page: &PageContext) -> String {
     let local = end.with_timezone(&tz);
     if local.time() == NaiveTime::MIN {
         let day = end - Duration::seconds(1);

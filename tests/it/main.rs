@@ -12,6 +12,7 @@ mod cli;
 mod config;
 mod demo_import;
 mod harness;
+mod history;
 mod housekeeping;
 mod login_protection;
 mod migrations;

@@ -89,7 +89,8 @@ pub async fn resident(app: &TestApp, tenant: &str, email: &str, balance: Option<
 }
 
 impl Resident {
-    async fn start(&self, app: &TestApp, body: Value) -> (u16, Value) {
+    /// `POST /api/v1/products/{id}/sessions`.
+    pub async fn start(&self, app: &TestApp, body: Value) -> (u16, Value) {
         call(
             app,
             "POST",

@@ -43,3 +43,7 @@ typed_id!(
     /// The database id of a parking session.
     SessionId
 );
+typed_id!(
+    /// The database id of a ledger entry (a transaction in "Historie").
+    EntryId
+);

@@ -11,6 +11,7 @@ pub mod captcha;
 pub mod clock;
 pub mod coupling;
 pub mod email;
+pub mod history;
 pub mod housekeeping;
 pub mod ids;
 pub mod logo;
@@ -32,7 +33,7 @@ pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordH
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
-pub use ids::{AccountId, MailId, ProductId, ProductTypeId, SessionId, TenantId, ZoneId};
+pub use ids::{AccountId, EntryId, MailId, ProductId, ProductTypeId, SessionId, TenantId, ZoneId};
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;
 pub use ports::{

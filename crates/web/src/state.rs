@@ -4,6 +4,7 @@
 use crate::i18n::Catalogues;
 use crate::metrics::Metrics;
 use crate::templates::Templates;
+use parkportal_domain::history::History;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::{
@@ -43,6 +44,8 @@ pub struct Services {
     pub resets: PasswordResets,
     /// Products, parking sessions and the ledger.
     pub parking: Parking,
+    /// "Historie": a product's sessions and transactions.
+    pub history: History,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
     pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
 }
@@ -104,6 +107,11 @@ impl AppState {
     /// Products, parking sessions and the ledger.
     pub fn parking(&self) -> &Parking {
         &self.inner.services.parking
+    }
+
+    /// "Historie": a product's sessions and transactions.
+    pub fn history(&self) -> &History {
+        &self.inner.services.history
     }
 
     /// "Wachtwoord vergeten?" and the captcha.

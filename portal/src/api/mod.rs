@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}` with a stable code and a message in the caller's language.
 
 mod auth;
+mod history;
 mod parking;
 
 use parkportal_domain::{Account, Token};
@@ -119,9 +120,10 @@ impl Api {
 }
 
 /// The OpenAPI service, to be nested at `/api`.
-pub fn service() -> OpenApiService<(Api, auth::AuthApi, parking::ParkingApi), ()> {
+pub fn service()
+-> OpenApiService<(Api, auth::AuthApi, parking::ParkingApi, history::HistoryApi), ()> {
     OpenApiService::new(
-        (Api, auth::AuthApi, parking::ParkingApi),
+        (Api, auth::AuthApi, parking::ParkingApi, history::HistoryApi),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),
     )

@@ -226,7 +226,7 @@ impl Caller {
         )
     }
 
-    fn not_found(&self) -> poem::Error {
+    pub(super) fn not_found(&self) -> poem::Error {
         self.fail(StatusCode::NOT_FOUND, "not_found", "error.not_found.text")
     }
 

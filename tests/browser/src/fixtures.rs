@@ -138,6 +138,25 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
             other => return Err(format!("a fixture session was refused: {other:?}")),
         }
     }
+    // Ten more planned the day after tomorrow, so that "Historie" has [Toon meer].
+    for hour in 0..10 {
+        let start = now + chrono::Duration::days(2) + chrono::Duration::hours(hour);
+        let outcome = parking
+            .start(
+                &account,
+                product,
+                StartRequest {
+                    plate: plate.clone(),
+                    start: Some(start),
+                    end: Some(start + chrono::Duration::minutes(10)),
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if !matches!(outcome, Outcome::Done(_)) {
+            return Err(format!("a fixture session was refused: {outcome:?}"));
+        }
+    }
     // A second product with too little balance, for the page of a refused session.
     let (poor_link, _) = issue(app, "weidevelde", RESIDENT, Some("0.10")).await?;
     let poor = app

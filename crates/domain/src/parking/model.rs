@@ -102,6 +102,10 @@ pub struct ProductView {
     pub balance: i64,
     /// Its plates.
     pub plates: Vec<Plate>,
+    /// The plate of a permit that is active ("De kentekenswitch"), if one is.
+    pub active_plate: Option<Plate>,
+    /// After how many days the gemeente anonymises a session's plate (at most 91, 13 weeks).
+    pub plate_retention_days: i32,
     /// Counts every write to the product's sessions or balance: a write decided on this view
     /// is made only while the product is still at this revision.
     pub revision: i64,

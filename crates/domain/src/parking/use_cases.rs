@@ -103,21 +103,43 @@ impl Parking {
         }
         let mut cards = Vec::with_capacity(products.len());
         for product in products {
-            let active = self
-                .repo
-                .active_sessions(account.id, product.id, now)
-                .await?;
-            let running = active
-                .iter()
-                .filter(|s| s.state(now) == SessionState::Running)
-                .count();
-            cards.push(ProductCard {
-                running,
-                planned: active.len() - running,
-                product,
-            });
+            cards.push(self.card_of(account, product, now).await?);
         }
         Ok(cards)
+    }
+
+    /// One product of the resident with its numbers, its due grant credited: the header of a
+    /// page about that product. `None` when it is not theirs.
+    pub async fn card(
+        &self,
+        account: &Account,
+        product: ProductId,
+    ) -> Result<Option<ProductCard>, ParkingError> {
+        let Some(view) = self.product(account, product).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.card_of(account, view, self.clock.now()).await?))
+    }
+
+    async fn card_of(
+        &self,
+        account: &Account,
+        product: ProductView,
+        now: DateTime<Utc>,
+    ) -> Result<ProductCard, ParkingError> {
+        let active = self
+            .repo
+            .active_sessions(account.id, product.id, now)
+            .await?;
+        let running = active
+            .iter()
+            .filter(|s| s.state(now) == SessionState::Running)
+            .count();
+        Ok(ProductCard {
+            running,
+            planned: active.len() - running,
+            product,
+        })
     }
 
     /// One product of the resident, with its due grant credited.

@@ -14,6 +14,8 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub password_changed_at: ChronoDateTimeUtc,
     pub last_product_id: Option<i64>,
+    pub start_product_id: Option<i64>,
+    pub contrast: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

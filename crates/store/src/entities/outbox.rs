@@ -20,6 +20,8 @@ pub struct Model {
     pub claimed_until: Option<ChronoDateTimeUtc>,
     pub sent_at: Option<ChronoDateTimeUtc>,
     pub last_error: Option<String>,
+    /// The plates the mail mentions (normalised, comma-separated), for the privacy job.
+    pub plates: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub struct Model {
     pub plate: String,
     pub country: String,
     pub position: i32,
+    pub active: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ pub struct Model {
     pub logo: Vec<u8>,
     pub logo_content_type: String,
     pub version: i64,
+    pub plate_retention_days: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

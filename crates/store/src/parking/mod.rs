@@ -86,7 +86,9 @@ impl ParkingRepository for SeaParkingRepository {
         session: SessionId,
     ) -> Result<Option<ParkingSession>, StoreError> {
         let conn = self.db.connection();
+        // An anonymised session (its plate gone) is history only: nothing to act on.
         let Some(row) = parking_sessions::Entity::find_by_id(session.0)
+            .filter(parking_sessions::Column::Plate.ne(""))
             .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
@@ -150,6 +152,8 @@ impl ParkingRepository for SeaParkingRepository {
         // The newest sessions first; the first time a plate appears is its latest use.
         let rows = parking_sessions::Entity::find()
             .filter(parking_sessions::Column::ProductId.eq(product.0))
+            // Anonymised plates are gone from here too.
+            .filter(parking_sessions::Column::Plate.ne(""))
             .order_by_desc(parking_sessions::Column::CreatedAt)
             .order_by_desc(parking_sessions::Column::Id)
             .limit(limit * 10)

@@ -50,6 +50,7 @@ pub(super) fn view_query() -> SelectStatement {
         (&t, "name", "tenant_name"),
         (&t, "time_zone", "time_zone"),
         (&t, "version", "tenant_version"),
+        (&t, "plate_retention_days", "plate_retention_days"),
         (&pt, "code", "type_code"),
         (&pt, "name", "type_name"),
         (&pt, "kind", "kind"),
@@ -114,19 +115,24 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         _ => None,
     };
     // Only permits carry plates that matter to a session; a visitor scheme needs no query.
-    let plates = if kind == ProductKind::Permit {
-        product_plates::Entity::find()
+    let mut plates = Vec::new();
+    let mut active_plate = None;
+    if kind == ProductKind::Permit {
+        let rows = product_plates::Entity::find()
             .filter(product_plates::Column::ProductId.eq(row.id))
             .order_by_asc(product_plates::Column::Position)
             .all(conn)
             .await
-            .map_err(StoreError::new)?
-            .iter()
-            .map(|p| Plate::from_stored(&p.plate, &p.country).map_err(|e| corrupt("plate", e)))
-            .collect::<Result<Vec<_>, _>>()?
-    } else {
-        Vec::new()
-    };
+            .map_err(StoreError::new)?;
+        for p in rows {
+            let plate =
+                Plate::from_stored(&p.plate, &p.country).map_err(|e| corrupt("plate", e))?;
+            if p.active {
+                active_plate = Some(plate.clone());
+            }
+            plates.push(plate);
+        }
+    }
     Ok(ProductView {
         id: ProductId(row.id),
         tenant: TenantId(row.tenant_id),
@@ -147,6 +153,10 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         valid_until: row.valid_until,
         balance: row.balance,
         plates,
+        active_plate,
+        plate_retention_days: r
+            .try_get("", "plate_retention_days")
+            .map_err(StoreError::new)?,
         revision: row.revision,
         sessions_until: row.sessions_until,
     })

@@ -1,0 +1,132 @@
+//! A product's history: its sessions by start and its ledger by booking order, each page one
+//! indexed range read (`parking_sessions_product_start`, `ledger_entries_product_id`) from the
+//! cursor on.
+
+use crate::database::Database;
+use crate::entities::{ledger_entries, parking_sessions};
+use async_trait::async_trait;
+use parkportal_domain::history::{
+    EntryCursor, EntryKind, HistoryCounts, HistoryRepository, PastSession, SessionCursor,
+    Transaction,
+};
+use parkportal_domain::plate::Plate;
+use parkportal_domain::{AccountId, EntryId, ProductId, SessionId, StoreError};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// The history repository on a database.
+#[derive(Clone)]
+pub struct SeaHistoryRepository {
+    db: Database,
+}
+
+impl SeaHistoryRepository {
+    /// On `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::new(format!("stored {what} does not parse: {e}"))
+}
+
+/// A stored session as history shows it: an empty plate is one the privacy job anonymised.
+fn past_session(row: parking_sessions::Model) -> Result<PastSession, StoreError> {
+    let plate = if row.plate.is_empty() {
+        None
+    } else {
+        Some(Plate::from_stored(&row.plate, &row.country).map_err(|e| corrupt("plate", e))?)
+    };
+    Ok(PastSession {
+        id: SessionId(row.id),
+        account: AccountId(row.account_id),
+        plate,
+        start: row.start_at,
+        end: row.end_at,
+        cost: row.reserved,
+    })
+}
+
+fn transaction(row: ledger_entries::Model) -> Result<Transaction, StoreError> {
+    Ok(Transaction {
+        id: EntryId(row.id),
+        at: row.created_at,
+        kind: EntryKind::parse(&row.kind).map_err(|e| corrupt("entry kind", e))?,
+        amount: row.amount,
+        session: row.session_id.map(SessionId),
+        note: row.note,
+    })
+}
+
+#[async_trait]
+impl HistoryRepository for SeaHistoryRepository {
+    async fn sessions(
+        &self,
+        product: ProductId,
+        after: Option<SessionCursor>,
+        limit: u32,
+    ) -> Result<Vec<PastSession>, StoreError> {
+        use parking_sessions::Column as C;
+        let mut query = parking_sessions::Entity::find()
+            .filter(C::ProductId.eq(product.0))
+            .filter(C::DeletedAt.is_null());
+        if let Some(cursor) = after {
+            // A row comparison: both databases read it as one range of the index.
+            query = query.filter(Expr::tuple([Expr::col(C::StartAt), Expr::col(C::Id)]).lt(
+                Expr::tuple([Expr::value(cursor.start), Expr::value(cursor.id.0)]),
+            ));
+        }
+        query
+            .order_by_desc(C::StartAt)
+            .order_by_desc(C::Id)
+            .limit(u64::from(limit))
+            .all(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .map(past_session)
+            .collect()
+    }
+
+    async fn transactions(
+        &self,
+        product: ProductId,
+        after: Option<EntryCursor>,
+        limit: u32,
+    ) -> Result<Vec<Transaction>, StoreError> {
+        use ledger_entries::Column as C;
+        let mut query = ledger_entries::Entity::find().filter(C::ProductId.eq(product.0));
+        if let Some(EntryCursor(id)) = after {
+            query = query.filter(C::Id.lt(id.0));
+        }
+        query
+            .order_by_desc(C::Id)
+            .limit(u64::from(limit))
+            .all(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .map(transaction)
+            .collect()
+    }
+
+    async fn counts(&self, product: ProductId) -> Result<HistoryCounts, StoreError> {
+        let conn = self.db.connection();
+        let sessions = parking_sessions::Entity::find()
+            .filter(parking_sessions::Column::ProductId.eq(product.0))
+            .filter(parking_sessions::Column::DeletedAt.is_null())
+            .count(conn)
+            .await
+            .map_err(StoreError::new)?;
+        let transactions = ledger_entries::Entity::find()
+            .filter(ledger_entries::Column::ProductId.eq(product.0))
+            .count(conn)
+            .await
+            .map_err(StoreError::new)?;
+        Ok(HistoryCounts {
+            sessions,
+            transactions,
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! "Historie" in the JSON API: a product's sessions and transactions, newest first, in pages
+//! that follow `next_cursor` until it is null.
+
+use super::parking::Amount;
+use super::{Caller, failure};
+use chrono::{DateTime, Utc};
+use parkportal_domain::ProductId;
+use parkportal_domain::history::{HistoryError, HistoryPage, Rows, Tab, page_size};
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+/// The history endpoints.
+pub struct HistoryApi;
+
+/// A session in the history.
+#[derive(Debug, Object)]
+pub struct PastSessionItem {
+    /// Its id.
+    pub id: i64,
+    /// The plate as written; null once anonymised (after the gemeente's retention, at most 13
+    /// weeks after the session ended).
+    pub plate: Option<String>,
+    /// The plate's country; null once anonymised.
+    pub country: Option<String>,
+    /// Start.
+    pub start: DateTime<Utc>,
+    /// End (exclusive): the moment of stopping when stopped early.
+    pub end: DateTime<Utc>,
+    /// What it cost, in the product's unit.
+    pub cost: Amount,
+}
+
+/// A change of the balance.
+#[derive(Debug, Object)]
+pub struct TransactionItem {
+    /// Its id.
+    pub id: i64,
+    /// When it was booked.
+    pub at: DateTime<Utc>,
+    /// `opening`, `grant`, `top_up`, `reservation`, `refund`, `mandate_grant`,
+    /// `mandate_return` or `correction`.
+    pub kind: String,
+    /// The change: positive for credits, negative for charges. All entries sum to the balance.
+    pub amount: Amount,
+    /// The session a reservation or refund belongs to.
+    pub session: Option<i64>,
+    /// The reason given with a correction.
+    pub note: Option<String>,
+}
+
+/// A page of sessions.
+#[derive(Debug, Object)]
+pub struct PastSessionPage {
+    /// Newest start first.
+    pub items: Vec<PastSessionItem>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of transactions.
+#[derive(Debug, Object)]
+pub struct TransactionPage {
+    /// Newest first.
+    pub items: Vec<TransactionItem>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl Caller {
+    /// A page of `tab`, or 404 (not the resident's product) or 422 (a cursor of something
+    /// else).
+    async fn history_page(
+        &self,
+        id: i64,
+        tab: Tab,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> poem::Result<HistoryPage> {
+        let (account, _) = self.bearer()?;
+        match self
+            .state
+            .history()
+            .page(&account, ProductId(id), tab, cursor, page_size(limit))
+            .await
+        {
+            Ok(Some(page)) => Ok(page),
+            Ok(None) => Err(self.not_found()),
+            Err(HistoryError::BadCursor(_)) => Err(self.fail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cursor_invalid",
+                "history.cursor_invalid",
+            )),
+            Err(HistoryError::Store(e)) => Err(failure::internal(e)),
+        }
+    }
+}
+
+#[OpenApi]
+impl HistoryApi {
+    /// The product's sessions, newest start first (deleted planned sessions are left out).
+    /// `limit` is 10 unless given, at most 100.
+    #[oai(path = "/v1/products/:id/history/sessions", method = "get")]
+    async fn sessions(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> poem::Result<Json<PastSessionPage>> {
+        let caller = Caller::of(req)?;
+        let page = caller
+            .history_page(id.0, Tab::Sessions, cursor.0.as_deref(), limit.0)
+            .await?;
+        let unit = page.product.unit;
+        let Rows::Sessions(rows) = page.rows else {
+            return Err(failure::internal(std::io::Error::other("not sessions")));
+        };
+        Ok(Json(PastSessionPage {
+            items: rows
+                .into_iter()
+                .map(|s| PastSessionItem {
+                    id: s.id.0,
+                    plate: s.plate.as_ref().map(|p| p.display()),
+                    country: s.plate.as_ref().map(|p| p.country().as_str().to_owned()),
+                    start: s.start,
+                    end: s.end,
+                    cost: Amount::of(unit, unit.from_smallest(s.cost)),
+                })
+                .collect(),
+            next_cursor: page.next,
+        }))
+    }
+
+    /// The product's transactions (every change of its balance), newest first. `limit` is 10
+    /// unless given, at most 100.
+    #[oai(path = "/v1/products/:id/history/transactions", method = "get")]
+    async fn transactions(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        cursor: Query<Option<String>>,
+        limit: Query<Option<u32>>,
+    ) -> poem::Result<Json<TransactionPage>> {
+        let caller = Caller::of(req)?;
+        let page = caller
+            .history_page(id.0, Tab::Transactions, cursor.0.as_deref(), limit.0)
+            .await?;
+        let unit = page.product.unit;
+        let Rows::Transactions(rows) = page.rows else {
+            return Err(failure::internal(std::io::Error::other("not transactions")));
+        };
+        Ok(Json(TransactionPage {
+            items: rows
+                .into_iter()
+                .map(|t| TransactionItem {
+                    id: t.id.0,
+                    at: t.at,
+                    kind: t.kind.as_str().to_owned(),
+                    amount: Amount::of(unit, unit.from_smallest(t.amount)),
+                    session: t.session.map(|s| s.0),
+                    note: t.note,
+                })
+                .collect(),
+            next_cursor: page.next,
+        }))
+    }
+}
