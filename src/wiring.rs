@@ -13,6 +13,7 @@ use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
 use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
+use parkportal_domain::settings::Settings;
 use parkportal_domain::throttle::Throttle;
 use parkportal_domain::{
     Accounts, AuthSettings, Clock, MailComposer, OutboxRepository, OutboxWorker, ProductDesk,
@@ -24,7 +25,7 @@ use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaHistoryRepository,
     SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository, SeaProductRepository,
-    SeaThrottleRepository,
+    SeaSettingsRepository, SeaThrottleRepository,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -84,12 +85,17 @@ pub fn services(
     let parking_repo: Arc<dyn ParkingRepository> = Arc::new(SeaParkingRepository::new(db.clone()));
     let parking = Parking::new(parking_repo.clone(), rules, clock.clone());
     let history = History::new(
-        parking_repo,
+        parking_repo.clone(),
         Arc::new(SeaHistoryRepository::new(db.clone())),
+    );
+    let settings = Settings::new(
+        Arc::new(SeaSettingsRepository::new(db.clone())),
+        parking_repo,
     );
     Ok(Services {
         parking,
         history,
+        settings,
         tenants,
         accounts,
         desk,

@@ -14,6 +14,7 @@ mod password_reset;
 mod preferences;
 mod products;
 mod sessions;
+mod settings;
 
 use poem::{EndpointExt, IntoEndpoint, Response, Route, get, post};
 
@@ -130,6 +131,11 @@ fn table() -> Table {
             "/parkeeracties/:id/verlengen",
             RouteKind::Page,
             ep(get(sessions::extend_form).post(sessions::extend)),
+        ),
+        (
+            "/instellingen",
+            RouteKind::Page,
+            ep(get(settings::form).post(settings::save)),
         ),
         ("/demo/outbox", RouteKind::Page, ep(get(demo::outbox))),
         ("/demo/outbox/:id", RouteKind::Page, ep(get(demo::mail))),

@@ -195,6 +195,16 @@ pub async fn submit_password(
             let mut resp = page.see_other(&target);
             auth::append_cookie(&mut resp, &auth::session_cookie(&signed_in.token, secure));
             auth::append_cookie(&mut resp, &auth::clear_cookie(EMAIL_COOKIE, secure));
+            // The language and contrast saved in "Instellingen" apply on this device from now.
+            let saved = page
+                .state
+                .account_settings()
+                .of(&signed_in.account)
+                .await
+                .map_err(AppError::internal)?;
+            for cookie in crate::settings::cookies(&saved, secure) {
+                auth::append_cookie(&mut resp, &cookie);
+            }
             if f.onthoud.is_some() {
                 let token = accounts
                     .remember(signed_in.account.id)

@@ -211,18 +211,28 @@ pub async fn claim(page: PageContext, Form(f): Form<ClaimForm>) -> Result<Respon
         .into_response())
 }
 
-/// Where a resident starts after logging in: the sessions of the product last worked with, or
-/// "Alle producten".
+/// Where a resident starts after logging in: the sessions of the start product chosen in
+/// "Instellingen", else of the product last worked with, else "Alle producten".
 pub(crate) async fn start_screen(
     page: &PageContext,
     account: &Account,
 ) -> Result<String, AppError> {
-    let last = page
+    let chosen = page
         .state
-        .parking()
-        .last_product(account)
+        .account_settings()
+        .of(account)
         .await
-        .map_err(AppError::internal)?;
+        .map_err(AppError::internal)?
+        .start_product;
+    let last = match chosen {
+        Some(product) => Some(product),
+        None => page
+            .state
+            .parking()
+            .last_product(account)
+            .await
+            .map_err(AppError::internal)?,
+    };
     Ok(match last {
         Some(p) => page.site.link(&format!("/producten/{}/parkeeracties", p.0)),
         None => page.site.link("/producten"),

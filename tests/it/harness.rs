@@ -321,8 +321,9 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Logs in through both steps of the login page; panics unless it succeeds.
-    pub async fn login(&self, email: &str, password: &str) {
+    /// Logs in through both steps of the login page; panics unless it succeeds. Where the
+    /// login sends the resident.
+    pub async fn login(&self, email: &str, password: &str) -> String {
         let step1 = self.post_form("/inloggen", &[("email", email)]).await;
         assert_eq!(step1.status(), 303);
         let next = step1.headers()["location"].to_str().unwrap().to_owned();
@@ -331,6 +332,7 @@ impl TestApp {
             .post_form("/inloggen/wachtwoord", &[("wachtwoord", password)])
             .await;
         assert_eq!(step2.status(), 303, "login of {email} failed");
+        step2.headers()["location"].to_str().unwrap().to_owned()
     }
 
     /// The first row of `sql`.

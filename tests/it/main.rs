@@ -24,5 +24,6 @@ mod parking_pages;
 mod preferences;
 mod rules;
 mod serve;
+mod settings;
 mod smtp;
 mod tenancy;

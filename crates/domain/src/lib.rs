@@ -24,6 +24,7 @@ pub mod ports;
 pub mod product_type;
 pub mod rules;
 pub mod secret;
+pub mod settings;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;

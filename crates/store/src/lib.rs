@@ -11,6 +11,7 @@ mod outbox;
 mod parking;
 mod products;
 mod rules;
+mod settings;
 mod tenants;
 
 pub use accounts::SeaAccountRepository;
@@ -21,4 +22,5 @@ pub use outbox::SeaOutboxRepository;
 pub use parking::SeaParkingRepository;
 pub use products::SeaProductRepository;
 pub use rules::SeaRuleRepository;
+pub use settings::SeaSettingsRepository;
 pub use tenants::SeaTenantRepository;

@@ -3,45 +3,13 @@
 
 use crate::cookies;
 use parkportal_domain::Language;
+pub use parkportal_domain::settings::Contrast;
 use poem::Request;
 
 /// Cookie that keeps the chosen language.
 pub const LANGUAGE_COOKIE: &str = "pp_lang";
 /// Cookie that keeps the chosen contrast scheme.
 pub const CONTRAST_COOKIE: &str = "pp_contrast";
-
-/// A contrast scheme: the colours of the gemeente's theme, or one of two fixed schemes for people
-/// who need stronger contrast. Each passes WCAG AA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Contrast {
-    /// The gemeente's own theme.
-    #[default]
-    Theme,
-    /// Dark text on a light background.
-    Light,
-    /// Light text on a dark background.
-    Dark,
-}
-
-impl Contrast {
-    /// All schemes, the default first.
-    pub const ALL: [Contrast; 3] = [Contrast::Theme, Contrast::Light, Contrast::Dark];
-
-    /// The stable name used in cookies, the `data-contrast` attribute and the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Contrast::Theme => "theme",
-            Contrast::Light => "light",
-            Contrast::Dark => "dark",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
 
 /// The preferences that apply to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use crate::templates::Templates;
 use parkportal_domain::history::History;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
+use parkportal_domain::settings::Settings;
 use parkportal_domain::{
     Accounts, Clock, OutboxRepository, ProductDesk, PublicUrl, Readiness, TenantDirectory,
 };
@@ -46,6 +47,8 @@ pub struct Services {
     pub parking: Parking,
     /// "Historie": a product's sessions and transactions.
     pub history: History,
+    /// "Instellingen".
+    pub settings: Settings,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
     pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
 }
@@ -107,6 +110,11 @@ impl AppState {
     /// Products, parking sessions and the ledger.
     pub fn parking(&self) -> &Parking {
         &self.inner.services.parking
+    }
+
+    /// "Instellingen": language, start product and contrast of an account.
+    pub fn account_settings(&self) -> &Settings {
+        &self.inner.services.settings
     }
 
     /// "Historie": a product's sessions and transactions.

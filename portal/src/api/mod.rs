@@ -4,6 +4,7 @@
 mod auth;
 mod history;
 mod parking;
+mod settings;
 
 use parkportal_domain::{Account, Token};
 use parkportal_web::{ApiFailure, AppError, AppState, PageContext, Site};
@@ -119,11 +120,25 @@ impl Api {
     }
 }
 
+/// The endpoint groups, one per feature.
+type Apis = (
+    Api,
+    auth::AuthApi,
+    parking::ParkingApi,
+    history::HistoryApi,
+    settings::SettingsApi,
+);
+
 /// The OpenAPI service, to be nested at `/api`.
-pub fn service()
--> OpenApiService<(Api, auth::AuthApi, parking::ParkingApi, history::HistoryApi), ()> {
+pub fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (Api, auth::AuthApi, parking::ParkingApi, history::HistoryApi),
+        (
+            Api,
+            auth::AuthApi,
+            parking::ParkingApi,
+            history::HistoryApi,
+            settings::SettingsApi,
+        ),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),
     )
