@@ -3,6 +3,7 @@
 //!
 //! Handlers are thin: they extract, call a domain use case through the web kit's state, and render.
 
+mod all_sessions;
 mod api;
 mod assets;
 mod coupling;
@@ -92,6 +93,11 @@ fn table() -> Table {
             ep(get(coupling::show).post(coupling::accept)),
         ),
         ("/producten", RouteKind::Page, ep(get(products::all))),
+        (
+            "/parkeeracties",
+            RouteKind::Page,
+            ep(get(all_sessions::list)),
+        ),
         (
             "/producten/toevoegen",
             RouteKind::Page,

@@ -125,9 +125,20 @@ pub async fn all(page: PageContext, Query(q): Query<ProductsQuery>) -> Result<Re
         .into_response())
 }
 
+/// The query of choosing a product.
+#[derive(Debug, Deserialize)]
+pub struct ChooseQuery {
+    /// `gepland`: open the tab of planned sessions.
+    tab: Option<String>,
+}
+
 /// `GET /producten/{id}`: chooses the product and shows its sessions.
 #[handler]
-pub async fn choose(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn choose(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<ChooseQuery>,
+) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
@@ -144,7 +155,16 @@ pub async fn choose(page: PageContext, Path(id): Path<i64>) -> Result<Response, 
         .choose(&account, ProductId(id))
         .await
         .map_err(AppError::internal)?;
-    Ok(page.see_other(&page.site.link(&format!("/producten/{id}/parkeeracties"))))
+    let tab = if q.tab.as_deref() == Some("gepland") {
+        "?tab=gepland"
+    } else {
+        ""
+    };
+    Ok(page.see_other(
+        &page
+            .site
+            .link(&format!("/producten/{id}/parkeeracties{tab}")),
+    ))
 }
 
 /// `GET /producten/toevoegen`: "Voeg product toe".

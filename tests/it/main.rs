@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: a panic is a failure
 
 mod accounts;
+mod all_sessions;
 mod api_auth;
 mod captcha;
 mod cli;

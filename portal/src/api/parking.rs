@@ -323,6 +323,26 @@ impl ParkingApi {
         Ok(Json(product_item(card)))
     }
 
+    /// "Alle parkeeracties": the running and planned sessions of all the resident's products,
+    /// by start.
+    #[oai(path = "/v1/sessions", method = "get")]
+    async fn all_sessions(&self, req: &Request) -> poem::Result<Json<SessionList>> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let parking = caller.state.parking();
+        let now = parking.now();
+        let all = parking
+            .all_sessions(&account)
+            .await
+            .map_err(failure::internal)?;
+        Ok(Json(SessionList {
+            items: all
+                .iter()
+                .map(|(s, p)| session_item(s, p.unit, now))
+                .collect(),
+        }))
+    }
+
     /// The running and planned sessions of a product.
     #[oai(path = "/v1/products/:id/sessions", method = "get")]
     async fn sessions(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<SessionList>> {

@@ -94,6 +94,12 @@ pub trait ParkingRepository: Send + Sync {
         product: ProductId,
         now: DateTime<Utc>,
     ) -> Result<Vec<ParkingSession>, StoreError>;
+    /// The running and planned sessions of every product `account` owns, by start.
+    async fn live_sessions_of(
+        &self,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ParkingSession>, StoreError>;
     /// One session of a product `account` owns.
     async fn session_of(
         &self,

@@ -204,6 +204,28 @@ impl Parking {
         ))
     }
 
+    /// "Alle parkeeracties": the running and planned sessions of all the resident's products,
+    /// by start, each with its product.
+    pub async fn all_sessions(
+        &self,
+        account: &Account,
+    ) -> Result<Vec<(ParkingSession, ProductView)>, ParkingError> {
+        let now = self.clock.now();
+        let sessions = self.repo.live_sessions_of(account.id, now).await?;
+        if sessions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let products = self.repo.products_of(account.id).await?;
+        Ok(sessions
+            .into_iter()
+            .filter_map(|s| {
+                // A product given up between the two reads is left out with its sessions.
+                let product = products.iter().find(|p| p.id == s.product)?.clone();
+                Some((s, product))
+            })
+            .collect())
+    }
+
     /// Checks a request before any rule and loads the rules it is judged by.
     async fn prepare(
         &self,

@@ -80,6 +80,14 @@ impl ParkingRepository for SeaParkingRepository {
         active_of(conn, product.0, now).await
     }
 
+    async fn live_sessions_of(
+        &self,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ParkingSession>, StoreError> {
+        sessions::live_of_account(self.db.connection(), account, now).await
+    }
+
     async fn session_of(
         &self,
         account: AccountId,

@@ -126,3 +126,29 @@ pub(super) async fn active_of<C: ConnectionTrait>(
         .map(to_session)
         .collect()
 }
+
+/// The running and planned sessions of every active product `account` owns, by start.
+pub(super) async fn live_of_account<C: ConnectionTrait>(
+    conn: &C,
+    account: AccountId,
+    now: DateTime<Utc>,
+) -> Result<Vec<ParkingSession>, StoreError> {
+    let owned = Query::select()
+        .column(products::Column::Id)
+        .from(products::Entity)
+        .and_where(Expr::col(products::Column::OwnerId).eq(account.0))
+        .and_where(Expr::col(products::Column::Status).eq("active"))
+        .to_owned();
+    parking_sessions::Entity::find()
+        .filter(parking_sessions::Column::ProductId.in_subquery(owned))
+        .filter(parking_sessions::Column::DeletedAt.is_null())
+        .filter(parking_sessions::Column::EndAt.gt(now))
+        .order_by_asc(parking_sessions::Column::StartAt)
+        .order_by_asc(parking_sessions::Column::Id)
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?
+        .into_iter()
+        .map(to_session)
+        .collect()
+}

@@ -1,0 +1,44 @@
+//! "Alle parkeeracties": the running and planned sessions of all the resident's products, each
+//! on a card; choosing a card selects its product and shows that product's sessions.
+
+use crate::sessions::end_label;
+use minijinja::{Value, context};
+use parkportal_domain::parking::SessionState;
+use parkportal_domain::plate::Country;
+use parkportal_web::dates::local_date_time;
+use parkportal_web::{AppError, PageContext};
+use poem::{IntoResponse, Response, handler};
+
+/// `GET /parkeeracties`.
+#[handler]
+pub async fn list(page: PageContext) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let parking = page.state.parking();
+    let now = parking.now();
+    let cards: Vec<Value> = parking
+        .all_sessions(&account)
+        .await
+        .map_err(AppError::internal)?
+        .iter()
+        .map(|(s, p)| {
+            let running = s.state(now) == SessionState::Running;
+            let tab = if running { "" } else { "?tab=gepland" };
+            context! {
+                plate => s.plate.display(),
+                country => (s.plate.country() != Country::NL).then(|| s.plate.country().as_str().to_owned()),
+                running => running,
+                start => local_date_time(s.start, p.time_zone, page.prefs.language),
+                end => end_label(s.end, p.time_zone, &page),
+                product => p.type_name.clone(),
+                zone => p.zone_name.clone(),
+                gemeente => p.tenant_name.clone(),
+                href => page.site.link(&format!("/producten/{}{tab}", p.id.0)),
+            }
+        })
+        .collect();
+    Ok(page
+        .render("all_sessions.html", context! { cards => cards })?
+        .into_response())
+}
