@@ -12,6 +12,7 @@ mod history;
 mod login;
 mod pages;
 mod password_reset;
+mod plate_switch;
 mod preferences;
 mod products;
 mod sessions;
@@ -122,6 +123,11 @@ fn table() -> Table {
             "/producten/:id/historie",
             RouteKind::Page,
             ep(get(history::show)),
+        ),
+        (
+            "/producten/:id/kentekenswitch",
+            RouteKind::Page,
+            ep(get(plate_switch::show).post(plate_switch::select)),
         ),
         (
             "/producten/:id/kentekens",

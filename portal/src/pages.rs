@@ -4,6 +4,7 @@
 use crate::preferences::return_path;
 use chrono::Locale;
 use minijinja::context;
+use parkportal_domain::parking::has_plate_switch;
 use parkportal_domain::{BalanceUnit, Language, ProductKind};
 use parkportal_web::{AppError, PageContext};
 use poem::web::{Html, Query};
@@ -106,9 +107,10 @@ pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<
         {
             let href = |rest: &str| page.site.link(&format!("/producten/{}{rest}", id.0));
             product_menu = Some(context! {
-                name => product.type_name,
+                name => product.type_name.clone(),
                 sessions_href => href("/parkeeracties"),
                 history_href => href("/historie"),
+                switch_href => has_plate_switch(&product).then(|| href("/kentekenswitch")),
             });
         }
     }

@@ -9,6 +9,7 @@ use minijinja::{Value, context};
 use parkportal_domain::calendar;
 use parkportal_domain::parking::{
     Outcome, ParkingProblem, ParkingSession, SessionState, StartRequest, Verdict,
+    needs_active_plate,
 };
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
@@ -104,6 +105,8 @@ pub async fn list(
                 running_href => base.clone(),
                 planned_href => format!("{base}?tab=gepland"),
                 new_href => format!("{base}/nieuw"),
+                switch_href => needs_active_plate(&card.product)
+                    .then(|| page.site.link(&format!("/producten/{id}/kentekenswitch"))),
             },
         )?
         .into_response())

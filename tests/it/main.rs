@@ -22,6 +22,7 @@ mod outbox;
 mod parking;
 mod parking_concurrency;
 mod parking_pages;
+mod plate_switch;
 mod preferences;
 mod rules;
 mod serve;

@@ -26,17 +26,25 @@ pub fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
 /// Issues a product of `tenant` with `balance` to `email` and couples it through the API,
 /// creating the account.
 pub async fn resident(app: &TestApp, tenant: &str, email: &str, balance: Option<&str>) -> Resident {
-    let state = app.app.as_ref().unwrap().state();
-    state
-        .desk()
-        .issue(IssueRequest {
+    resident_with(
+        app,
+        IssueRequest {
             tenant: tenant.into(),
             email: Some(EmailAddress::parse(email).unwrap()),
             balance: balance.map(|b| b.parse().unwrap()),
             ..IssueRequest::default()
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+}
+
+/// Issues the product `request` describes (with an address) and couples it through the API,
+/// creating the account when needed.
+pub async fn resident_with(app: &TestApp, request: IssueRequest) -> Resident {
+    let email = request.email.clone().unwrap().to_string();
+    let email = email.as_str();
+    let state = app.app.as_ref().unwrap().state();
+    state.desk().issue(request).await.unwrap();
     let mail = state
         .demo_outbox()
         .unwrap()

@@ -4,6 +4,7 @@
 mod auth;
 mod history;
 mod parking;
+mod plate_switch;
 mod settings;
 
 use parkportal_domain::{Account, Token};
@@ -127,6 +128,7 @@ type Apis = (
     parking::ParkingApi,
     history::HistoryApi,
     settings::SettingsApi,
+    plate_switch::PlateSwitchApi,
 );
 
 /// The OpenAPI service, to be nested at `/api`.
@@ -138,6 +140,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             parking::ParkingApi,
             history::HistoryApi,
             settings::SettingsApi,
+            plate_switch::PlateSwitchApi,
         ),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),

@@ -67,6 +67,11 @@ pub struct ProductItem {
     pub planned: u32,
     /// The owner's address when the product is used through a mandate; null for own products.
     pub mandated_by: Option<String>,
+    /// The plates of a permit, as written.
+    pub plates: Vec<String>,
+    /// The active plate of a permit for several plates ("kentekenswitch"); null while none is
+    /// (the resident risks a fine) and for other products.
+    pub active_plate: Option<String>,
 }
 
 /// A list of products.
@@ -166,7 +171,7 @@ fn session_item(s: &ParkingSession, unit: BalanceUnit, now: DateTime<Utc>) -> Se
     }
 }
 
-fn product_item(card: &ProductCard) -> ProductItem {
+pub(super) fn product_item(card: &ProductCard) -> ProductItem {
     let p = &card.product;
     ProductItem {
         id: p.id.0,
@@ -178,6 +183,8 @@ fn product_item(card: &ProductCard) -> ProductItem {
         running: u32::try_from(card.running).unwrap_or(u32::MAX),
         planned: u32::try_from(card.planned).unwrap_or(u32::MAX),
         mandated_by: None,
+        plates: p.plates.iter().map(|p| p.display()).collect(),
+        active_plate: p.active_plate.as_ref().map(|p| p.display()),
     }
 }
 
@@ -217,7 +224,7 @@ impl Caller {
         .into()
     }
 
-    fn invalid(&self, problem: ParkingProblem) -> poem::Error {
+    pub(super) fn invalid(&self, problem: ParkingProblem) -> poem::Error {
         let code = problem.code();
         self.fail(
             StatusCode::UNPROCESSABLE_ENTITY,

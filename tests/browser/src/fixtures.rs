@@ -166,6 +166,29 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .await
         .map_err(|e| e.to_string())?
         .id;
+    // A permit for two plates, none active yet: the plate switch with its warning.
+    let plates = ["12-GBD-3", "34-GBD-5"]
+        .iter()
+        .map(|p| Plate::parse(p, Country::NL).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let permit = app
+        .state()
+        .desk()
+        .issue(IssueRequest {
+            tenant: "dijkstad".into(),
+            product_type: Some("bewoners".into()),
+            email: Some(EmailAddress::parse(RESIDENT).map_err(|e| e.to_string())?),
+            plates,
+            ..IssueRequest::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let permit_link = permit.coupling_token.ok_or("no coupling token")?;
+    app.state()
+        .desk()
+        .accept(&permit_link, &account, "browser")
+        .await
+        .map_err(|e| e.to_string())?;
     let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
     let values = HashMap::from([
@@ -176,6 +199,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("reset_link", reset_link.expose().to_owned()),
         ("product_id", product.0.to_string()),
         ("poor_product_id", poor.0.to_string()),
+        ("permit_id", permit.id.0.to_string()),
         ("running_session", sessions[0].to_string()),
         ("planned_session", sessions[1].to_string()),
     ]);

@@ -8,11 +8,13 @@
 //! never goes below zero.
 
 mod model;
+mod plate_switch;
 mod ports;
 mod rules;
 mod use_cases;
 
 pub use model::*;
+pub use plate_switch::*;
 pub use ports::*;
 pub use rules::*;
 pub use use_cases::*;

@@ -112,6 +112,10 @@ pub trait ParkingRepository: Send + Sync {
         account: AccountId,
         product: ProductId,
     ) -> Result<(), StoreError>;
+    /// Makes `plate` the active plate of permit `product` and every other plate of it inactive,
+    /// atomically; whether the product had that plate.
+    async fn set_active_plate(&self, product: ProductId, plate: &Plate)
+    -> Result<bool, StoreError>;
     /// The product the resident last chose, while it is still theirs.
     async fn last_product(&self, account: AccountId) -> Result<Option<ProductId>, StoreError>;
     /// The plates of the product's newest sessions, newest first, each once ("Kenteken

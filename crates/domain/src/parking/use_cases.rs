@@ -62,9 +62,9 @@ struct Prepared {
 /// The parking use cases.
 #[derive(Clone)]
 pub struct Parking {
-    repo: Arc<dyn ParkingRepository>,
+    pub(super) repo: Arc<dyn ParkingRepository>,
     rules: Arc<dyn RulesPort>,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
 }
 
 fn to_smallest(unit: BalanceUnit, amount: Decimal) -> i64 {

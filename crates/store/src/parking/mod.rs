@@ -128,6 +128,38 @@ impl ParkingRepository for SeaParkingRepository {
         Ok(())
     }
 
+    async fn set_active_plate(
+        &self,
+        product: ProductId,
+        plate: &Plate,
+    ) -> Result<bool, StoreError> {
+        use crate::entities::product_plates::{Column as C, Entity};
+        // Two statements in one transaction: at most one plate may be active (a unique partial
+        // index), and PostgreSQL checks that row by row within a single UPDATE.
+        let (_gate, txn) = self.db.begin_write().await?;
+        Entity::update_many()
+            .col_expr(C::Active, Expr::value(false))
+            .filter(C::ProductId.eq(product.0))
+            .filter(C::Active.eq(true))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        let set = Entity::update_many()
+            .col_expr(C::Active, Expr::value(true))
+            .filter(C::ProductId.eq(product.0))
+            .filter(C::Plate.eq(plate.normalised()))
+            .filter(C::Country.eq(plate.country().as_str()))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if set.rows_affected != 1 {
+            abandon(txn).await?;
+            return Ok(false);
+        }
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(true)
+    }
+
     async fn last_product(&self, account: AccountId) -> Result<Option<ProductId>, StoreError> {
         let conn = self.db.connection();
         let Some(last) = accounts::Entity::find_by_id(account.0)

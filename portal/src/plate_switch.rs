@@ -1,0 +1,124 @@
+//! "De kentekenswitch": the plates of a permit for several plates; [Selecteer] makes one
+//! active. While none is, a warning says the resident risks a fine.
+
+use crate::products::{header_values, own_card};
+use minijinja::{Value, context};
+use parkportal_domain::ProductId;
+use parkportal_domain::parking::{ProductView, SwitchOutcome, has_plate_switch};
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_web::{AppError, PageContext};
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+/// A plate as the form sends it: `<country>:<normalised>`.
+fn form_value(plate: &Plate) -> String {
+    format!("{}:{}", plate.country().as_str(), plate.normalised())
+}
+
+fn parse_form_value(value: &str) -> Option<Plate> {
+    let (country, plate) = value.split_once(':')?;
+    Plate::parse(plate, Country::parse(country).ok()?).ok()
+}
+
+fn plates(product: &ProductView) -> Vec<Value> {
+    product
+        .plates
+        .iter()
+        .map(|p| {
+            context! {
+                value => form_value(p),
+                label => p.display(),
+                country => (p.country() != Country::NL).then(|| p.country().as_str().to_owned()),
+                active => product.active_plate.as_ref() == Some(p),
+            }
+        })
+        .collect()
+}
+
+/// The query of the page.
+#[derive(Debug, Deserialize)]
+pub struct SwitchQuery {
+    /// `1` after [Selecteer].
+    gekozen: Option<u8>,
+}
+
+/// `GET /producten/{id}/kentekenswitch`.
+#[handler]
+pub async fn show(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<SwitchQuery>,
+) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    if !has_plate_switch(&card.product) {
+        return Err(AppError::NotFound);
+    }
+    Ok(page
+        .render(
+            "plate_switch.html",
+            context! {
+                product => header_values(&page, &card),
+                plates => plates(&card.product),
+                active => card.product.active_plate.as_ref().map(Plate::display),
+                chosen => q.gekozen == Some(1),
+                action => page.site.link(&format!("/producten/{id}/kentekenswitch")),
+            },
+        )?
+        .into_response())
+}
+
+/// The form of [Selecteer].
+#[derive(Debug, Deserialize)]
+pub struct SwitchForm {
+    csrf: String,
+    #[serde(default)]
+    kenteken: String,
+}
+
+/// `POST /producten/{id}/kentekenswitch`: [Selecteer].
+#[handler]
+pub async fn select(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(f): Form<SwitchForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    let outcome = match parse_form_value(&f.kenteken) {
+        Some(plate) => page
+            .state
+            .parking()
+            .switch_plate(&account, ProductId(id), &plate)
+            .await
+            .map_err(AppError::internal)?,
+        None => SwitchOutcome::NotOnPermit,
+    };
+    match outcome {
+        SwitchOutcome::Switched(_) => Ok(page.see_other(&format!(
+            "{}?gekozen=1",
+            page.site.link(&format!("/producten/{id}/kentekenswitch"))
+        ))),
+        SwitchOutcome::NotFound | SwitchOutcome::NoSwitch => Err(AppError::NotFound),
+        SwitchOutcome::NotOnPermit => Ok(page
+            .render(
+                "plate_switch.html",
+                context! {
+                    product => header_values(&page, &card),
+                    plates => plates(&card.product),
+                    active => card.product.active_plate.as_ref().map(Plate::display),
+                    error => page.t("plate_switch.choose"),
+                    action => page.site.link(&format!("/producten/{id}/kentekenswitch")),
+                },
+            )?
+            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
+            .into_response()),
+    }
+}
