@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::wiring;
 use parkportal_domain::housekeeping::Housekeeping;
+use parkportal_domain::privacy::Privacy;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
@@ -99,6 +100,7 @@ pub struct Application {
     stop_worker: watch::Sender<bool>,
     worker: Option<JoinHandle<()>>,
     housekeeping: Housekeeping,
+    privacy: Privacy,
     sweeper: Option<JoinHandle<()>>,
     demo_resident: bool,
 }
@@ -164,7 +166,9 @@ impl Application {
         let (stop_worker, worker_stop) = watch::channel(false);
         let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop.clone())?;
         let housekeeping = wiring::housekeeping(config, &db, clock.clone());
-        let sweeper = wiring::spawn_housekeeping(housekeeping.clone(), worker_stop);
+        let privacy = wiring::privacy(&db, clock.clone());
+        let sweeper =
+            wiring::spawn_housekeeping(housekeeping.clone(), privacy.clone(), worker_stop);
         let state = AppState::new(
             services,
             Arc::new(db.clone()),
@@ -215,6 +219,7 @@ impl Application {
             stop_worker,
             worker,
             housekeeping,
+            privacy,
             sweeper: Some(sweeper),
             demo_resident,
         })
@@ -263,6 +268,11 @@ impl Application {
     /// The housekeeping of this instance (it also runs by itself every ten minutes).
     pub fn housekeeping(&self) -> &Housekeeping {
         &self.housekeeping
+    }
+
+    /// The privacy job of this instance (it runs with housekeeping every ten minutes).
+    pub fn privacy(&self) -> &Privacy {
+        &self.privacy
     }
 
     /// The use cases as the pages see them.

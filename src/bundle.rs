@@ -3,6 +3,7 @@
 //! database. The demo gemeenten in `tenants/` are bundles too.
 
 use parkportal_domain::calendar::CapPeriod;
+use parkportal_domain::privacy::PlateRetention;
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ParseError, PeriodicGrant, ProductKind,
     ProductTypeSpec, PublicUrl, TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
@@ -54,6 +55,9 @@ struct Manifest {
     time_zone: String,
     #[serde(default = "default_language")]
     default_language: String,
+    /// Days a session's plate is kept after it ended: 1 to 91 (13 weeks, the default).
+    #[serde(default = "default_retention")]
+    plate_retention_days: i64,
     #[serde(default)]
     hosts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +75,10 @@ struct Manifest {
 
 fn default_language() -> String {
     "nl".into()
+}
+
+fn default_retention() -> i64 {
+    i64::from(PlateRetention::MAX_DAYS)
 }
 
 fn default_theme() -> String {
@@ -238,6 +246,7 @@ pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
             ))
         })?,
         default_language: Language::parse(&m.default_language).map_err(value)?,
+        plate_retention: PlateRetention::days(m.plate_retention_days).map_err(value)?,
         theme: ThemeName::parse(&m.theme).map_err(value)?,
         tokens,
         logo,
@@ -296,6 +305,7 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
         name: config.name.clone(),
         time_zone: config.time_zone.name().to_owned(),
         default_language: config.default_language.code().to_owned(),
+        plate_retention_days: i64::from(config.plate_retention.in_days()),
         hosts: config.hosts.iter().map(ToString::to_string).collect(),
         public_url: config.public_url.as_ref().map(ToString::to_string),
         theme: config.theme.to_string(),
@@ -390,6 +400,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_bundle(&config, dir.path()).unwrap();
         assert_eq!(read_bundle(dir.path()).unwrap(), config);
+    }
+
+    #[test]
+    fn plates_are_kept_at_most_13_weeks() {
+        let weidevelde = read_bundle(&repo("tenants/weidevelde")).unwrap();
+        assert_eq!(weidevelde.plate_retention.in_days(), 28);
+        let dijkstad = read_bundle(&repo("tenants/dijkstad")).unwrap();
+        assert_eq!(
+            dijkstad.plate_retention.in_days(),
+            91,
+            "13 weeks unless shorter"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let mut manifest =
+            std::fs::read_to_string(repo("tenants/weidevelde").join(MANIFEST)).unwrap();
+        manifest = manifest.replace("plate_retention_days = 28", "plate_retention_days = 92");
+        std::fs::write(dir.path().join(MANIFEST), manifest).unwrap();
+        for file in ["logo.svg", "tokens.json"] {
+            std::fs::copy(repo("tenants/weidevelde").join(file), dir.path().join(file)).unwrap();
+        }
+        let err = read_bundle(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("plate_retention_days"), "{err}");
     }
 
     #[test]

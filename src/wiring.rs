@@ -13,6 +13,7 @@ use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
 use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
+use parkportal_domain::privacy::Privacy;
 use parkportal_domain::settings::Settings;
 use parkportal_domain::throttle::Throttle;
 use parkportal_domain::{
@@ -24,8 +25,8 @@ use parkportal_rules::engine::RuleEngine;
 use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaHistoryRepository,
-    SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository, SeaProductRepository,
-    SeaSettingsRepository, SeaThrottleRepository,
+    SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository, SeaPrivacyRepository,
+    SeaProductRepository, SeaSettingsRepository, SeaThrottleRepository,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -162,10 +163,16 @@ pub fn housekeeping(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> Ho
     )
 }
 
-/// Runs `housekeeping` every ten minutes until `stop` turns true. Every instance may run it: the
-/// deletes are idempotent.
+/// The privacy job of `db`: plates past their gemeente's retention are anonymised.
+pub fn privacy(db: &Database, clock: Arc<dyn Clock>) -> Privacy {
+    Privacy::new(Arc::new(SeaPrivacyRepository::new(db.clone())), clock)
+}
+
+/// Runs `housekeeping` and `privacy` every ten minutes until `stop` turns true. Every instance
+/// may run them: deletes and anonymisation are idempotent.
 pub fn spawn_housekeeping(
     housekeeping: Housekeeping,
+    privacy: Privacy,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -174,6 +181,16 @@ pub fn spawn_housekeeping(
                 Ok(purged) if !purged.is_empty() => tracing::info!(?purged, "housekeeping"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %parkportal_web::error::chain(&e), "housekeeping"),
+            }
+            // Counts only: plates never appear in logs.
+            match privacy.run_once().await {
+                Ok(done) if !done.is_empty() => tracing::info!(
+                    sessions = done.sessions,
+                    mails = done.mails,
+                    "plates anonymised"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %parkportal_web::error::chain(&e), "privacy"),
             }
             tokio::select! {
                 _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}

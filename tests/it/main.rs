@@ -24,6 +24,7 @@ mod parking_concurrency;
 mod parking_pages;
 mod plate_switch;
 mod preferences;
+mod privacy;
 mod rules;
 mod serve;
 mod settings;

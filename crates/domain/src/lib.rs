@@ -21,6 +21,7 @@ pub mod password;
 pub mod password_reset;
 pub mod plate;
 pub mod ports;
+pub mod privacy;
 pub mod product_type;
 pub mod rules;
 pub mod secret;

@@ -61,6 +61,9 @@ pub struct OutgoingMail {
     pub html: String,
     /// The gemeente it is about, if any.
     pub tenant: Option<TenantId>,
+    /// The plates it mentions: the privacy job takes them out once the gemeente's retention has
+    /// passed, should the mail still be kept.
+    pub plates: Vec<crate::plate::Plate>,
 }
 
 /// Composing a mail failed (a template is broken).

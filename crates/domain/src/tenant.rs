@@ -255,6 +255,8 @@ pub struct TenantConfig {
     pub time_zone: Tz,
     /// The language for visitors who have not chosen one.
     pub default_language: Language,
+    /// How long plates are kept after a session ended (13 weeks unless shorter).
+    pub plate_retention: crate::privacy::PlateRetention,
     /// The theme folder; `default` unless the gemeente has its own templates.
     pub theme: ThemeName,
     /// Design tokens that override the theme's.

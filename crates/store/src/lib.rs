@@ -9,6 +9,7 @@ mod guards;
 mod history;
 mod outbox;
 mod parking;
+mod privacy;
 mod products;
 mod rules;
 mod settings;
@@ -20,6 +21,7 @@ pub use guards::{SeaCaptchaRepository, SeaHousekeepingRepository, SeaThrottleRep
 pub use history::SeaHistoryRepository;
 pub use outbox::SeaOutboxRepository;
 pub use parking::SeaParkingRepository;
+pub use privacy::SeaPrivacyRepository;
 pub use products::SeaProductRepository;
 pub use rules::SeaRuleRepository;
 pub use settings::SeaSettingsRepository;

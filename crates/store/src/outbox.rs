@@ -45,6 +45,7 @@ pub(crate) async fn enqueue_on<C: ConnectionTrait>(
         claimed_until: Set(None),
         sent_at: Set(None),
         last_error: Set(None),
+        plates: Set(crate::privacy::plates_column(&mail.plates)),
         ..Default::default()
     }
     .insert(conn)

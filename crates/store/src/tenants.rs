@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use parkportal_domain::PeriodicGrant;
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::ports::{SaveTenantError, Saved};
+use parkportal_domain::privacy::PlateRetention;
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl,
     StoreError, Tenant, TenantConfig, TenantId, TenantOverview, TenantRepository, TenantSlug,
@@ -229,6 +230,8 @@ impl TenantRepository for SeaTenantRepository {
             bytes: row.logo.clone(),
         };
         let id = row.id;
+        let plate_retention = PlateRetention::days(i64::from(row.plate_retention_days))
+            .map_err(|e| corrupt("plate retention", e))?;
         let Some(tenant) = self.load(Some(row)).await? else {
             return Ok(None);
         };
@@ -240,6 +243,7 @@ impl TenantRepository for SeaTenantRepository {
             public_url: tenant.public_url,
             time_zone: tenant.time_zone,
             default_language: tenant.default_language,
+            plate_retention,
             theme: tenant.theme,
             tokens: tenant.tokens,
             logo,
@@ -285,6 +289,7 @@ impl TenantRepository for SeaTenantRepository {
             public_url: Set(config.public_url.as_ref().map(|u| u.as_str().to_owned())),
             time_zone: Set(config.time_zone.name().to_owned()),
             default_language: Set(config.default_language.code().to_owned()),
+            plate_retention_days: Set(i32::from(config.plate_retention.in_days())),
             theme: Set(config.theme.as_str().to_owned()),
             tokens: Set(config.tokens.to_json()),
             logo: Set(config.logo.bytes.clone()),

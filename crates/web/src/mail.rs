@@ -85,6 +85,8 @@ impl MailComposer for TemplateMailComposer {
             text,
             html,
             tenant: brand.map(|b| b.tenant),
+            // No mail of this composer names a plate yet.
+            plates: Vec::new(),
         })
     }
 }

@@ -80,6 +80,7 @@ async fn reset(app: &Application) -> Result<Token, String> {
         text: String::new(),
         html: String::new(),
         tenant: None,
+        plates: Vec::new(),
     };
     state
         .accounts()
