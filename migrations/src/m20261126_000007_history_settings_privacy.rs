@@ -42,14 +42,6 @@ enum Outbox {
 }
 
 #[derive(DeriveIden)]
-enum ParkingSessions {
-    Table,
-    ProductId,
-    StartAt,
-    Id,
-}
-
-#[derive(DeriveIden)]
 enum LedgerEntries {
     Table,
     ProductId,
@@ -98,17 +90,6 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("parking_sessions_product_start")
-                    .table(ParkingSessions::Table)
-                    .col(ParkingSessions::ProductId)
-                    .col(ParkingSessions::StartAt)
-                    .col(ParkingSessions::Id)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
                     .name("ledger_entries_product_id")
                     .table(LedgerEntries::Table)
                     .col(LedgerEntries::ProductId)
@@ -119,13 +100,27 @@ impl MigrationTrait for Migration {
         // Partial indexes read the same on both databases; sea-query's builder has no WHERE for
         // them, hence the plain SQL.
         let db = manager.get_connection();
+        // History: a product's sessions that were not deleted, by start; its count reads this
+        // index alone.
+        db.execute_unprepared(
+            "CREATE INDEX parking_sessions_history ON parking_sessions (product_id, start_at, id) \
+             WHERE deleted_at IS NULL",
+        )
+        .await?;
         db.execute_unprepared(
             "CREATE UNIQUE INDEX product_plates_one_active ON product_plates (product_id) \
              WHERE active",
         )
         .await?;
+        // The sessions whose plate is still there, by end and by deletion: the privacy job reads
+        // only those, never the ones it anonymised before.
         db.execute_unprepared(
             "CREATE INDEX parking_sessions_plate_kept ON parking_sessions (end_at) \
+             WHERE plate <> ''",
+        )
+        .await?;
+        db.execute_unprepared(
+            "CREATE INDEX parking_sessions_deleted_plate_kept ON parking_sessions (deleted_at) \
              WHERE plate <> ''",
         )
         .await?;
@@ -135,10 +130,11 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         for index in [
+            "parking_sessions_deleted_plate_kept",
             "parking_sessions_plate_kept",
             "product_plates_one_active",
             "ledger_entries_product_id",
-            "parking_sessions_product_start",
+            "parking_sessions_history",
         ] {
             db.execute_unprepared(&format!("DROP INDEX {index}"))
                 .await?;

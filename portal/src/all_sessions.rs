@@ -1,11 +1,10 @@
 //! "Alle parkeeracties": the running and planned sessions of all the resident's products, each
 //! on a card; choosing a card selects its product and shows that product's sessions.
 
-use crate::sessions::end_label;
 use minijinja::{Value, context};
 use parkportal_domain::parking::SessionState;
 use parkportal_domain::plate::Country;
-use parkportal_web::dates::local_date_time;
+use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::{AppError, PageContext};
 use poem::{IntoResponse, Response, handler};
 
@@ -30,7 +29,7 @@ pub async fn list(page: PageContext) -> Result<Response, AppError> {
                 country => (s.plate.country() != Country::NL).then(|| s.plate.country().as_str().to_owned()),
                 running => running,
                 start => local_date_time(s.start, p.time_zone, page.prefs.language),
-                end => end_label(s.end, p.time_zone, &page),
+                end => end_label(s.end, p.time_zone, page.prefs.language),
                 product => p.type_name.clone(),
                 zone => p.zone_name.clone(),
                 gemeente => p.tenant_name.clone(),

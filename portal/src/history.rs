@@ -4,13 +4,12 @@
 //! scrolls into view), from the same URL with `deel=1`.
 
 use crate::products::{header_values, own_card};
-use crate::sessions::end_label;
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::history::{DEFAULT_PAGE, HistoryError, PastSession, Rows, Tab, Transaction};
 use parkportal_domain::plate::Country;
 use parkportal_domain::{BalanceUnit, ProductId};
-use parkportal_web::dates::local_date_time;
+use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::format::amount;
 use parkportal_web::{AppError, PageContext};
 use poem::web::{Path, Query};
@@ -38,7 +37,7 @@ fn session_values(page: &PageContext, s: &PastSession, unit: BalanceUnit, tz: Tz
         plate => s.plate.as_ref().map(|p| p.display()),
         country => s.plate.as_ref().filter(|p| p.country() != Country::NL).map(|p| p.country().as_str().to_owned()),
         start => local_date_time(s.start, tz, page.prefs.language),
-        end => end_label(s.end, tz, page),
+        end => end_label(s.end, tz, page.prefs.language),
         cost => cost(page, unit, s.cost),
     }
 }
@@ -56,10 +55,10 @@ fn transaction_values(page: &PageContext, t: &Transaction, unit: BalanceUnit, tz
 
 /// "na 13 weken", or in days when the gemeente keeps plates for a part of a week.
 fn retention_text(page: &PageContext, days: i32) -> String {
-    let (key, count) = if days % 7 == 0 {
-        ("history.anonymised_after_weeks", days / 7)
-    } else {
-        ("history.anonymised_after_days", days)
+    let (key, count) = match days {
+        1 => ("history.anonymised_after_day", 1),
+        d if d % 7 == 0 && d >= 14 => ("history.anonymised_after_weeks", d / 7),
+        d => ("history.anonymised_after_days", d),
     };
     page.state
         .catalogues()
@@ -88,7 +87,14 @@ pub async fn show(
         Tab::Sessions
     };
     let base = page.site.link(&format!("/producten/{id}/historie"));
-    let tab_href = format!("{base}?tab={}", q.tab.as_deref().unwrap_or("parkeeracties"));
+    let tab_href = format!(
+        "{base}?tab={}",
+        if transactions_tab {
+            "transacties"
+        } else {
+            "parkeeracties"
+        }
+    );
     let found = match history
         .page(&account, product, tab, q.na.as_deref(), DEFAULT_PAGE)
         .await

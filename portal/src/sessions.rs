@@ -13,7 +13,7 @@ use parkportal_domain::parking::{
 };
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
-use parkportal_web::dates::local_date_time;
+use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::format::amount;
 use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
@@ -21,21 +21,6 @@ use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-
-/// A session's end as shown: the end of a day reads 23:59:59, as in the manual.
-pub(crate) fn end_label(end: DateTime<Utc>, tz: Tz, page: &PageContext) -> String {
-    let local = end.with_timezone(&tz);
-    if local.time() == NaiveTime::MIN {
-        let day = end - Duration::seconds(1);
-        let date = local_date_time(day, tz, page.prefs.language);
-        let date = date
-            .rsplit_once(' ')
-            .map_or(date.clone(), |(d, _)| d.to_owned());
-        // "maandag 2 maart 2026 om" + " 23:59:59"
-        return format!("{date} 23:59:59");
-    }
-    local_date_time(end, tz, page.prefs.language)
-}
 
 fn session_values(page: &PageContext, s: &ParkingSession, unit: BalanceUnit, tz: Tz) -> Value {
     let now = page.state.parking().now();
@@ -45,7 +30,7 @@ fn session_values(page: &PageContext, s: &ParkingSession, unit: BalanceUnit, tz:
         country => s.plate.country().as_str(),
         foreign => s.plate.country() != Country::NL,
         start => local_date_time(s.start, tz, page.prefs.language),
-        end => end_label(s.end, tz, page),
+        end => end_label(s.end, tz, page.prefs.language),
         cost => (unit != BalanceUnit::None).then(|| amount(unit, unit.from_smallest(s.reserved), page.prefs.language)),
         running => s.state(now) == SessionState::Running,
         end_href => page.site.link(&format!("/parkeeracties/{}/beeindigen", s.id.0)),
@@ -284,7 +269,7 @@ fn check_page(
                 value => format!("{}|{}", a.start.to_rfc3339(), a.end.to_rfc3339()),
                 kind => format!("parking.alternative.{}", a.kind.as_str()),
                 start => local_date_time(a.start, tz, page.prefs.language),
-                end => end_label(a.end, tz, page),
+                end => end_label(a.end, tz, page.prefs.language),
                 cost => amount(unit, a.cost, page.prefs.language),
                 first => i == 0,
             }
@@ -307,7 +292,7 @@ fn check_page(
                 kenteken => plate.normalised(),
                 land => plate.country().as_str(),
                 start => local_date_time(start, tz, page.prefs.language),
-                end => end_label(end, tz, page),
+                end => end_label(end, tz, page.prefs.language),
                 start_value => start.to_rfc3339(),
                 end_value => end.to_rfc3339(),
                 cost => amount(unit, verdict.cost, page.prefs.language),

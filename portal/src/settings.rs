@@ -129,6 +129,7 @@ pub async fn save(page: PageContext, Form(f): Form<SettingsForm>) -> Result<Resp
         "" => Some(None),
         id => id.parse::<i64>().ok().map(|id| Some(ProductId(id))),
     };
+    let mut product_error = true;
     let error = match (language, contrast, start_product) {
         (Some(language), Some(contrast), Some(start_product)) => {
             let change = SettingsChange {
@@ -151,13 +152,16 @@ pub async fn save(page: PageContext, Form(f): Form<SettingsForm>) -> Result<Resp
             }
         }
         (_, _, None) => page.t("settings.not_your_product"),
-        _ => page.t("settings.invalid_choice"),
+        _ => {
+            product_error = false;
+            page.t("settings.invalid_choice")
+        }
     };
     let values = form_values(&page, &account, &f.taal, &f.startproduct, &f.contrast).await?;
     Ok(page
         .render(
             "settings.html",
-            context! { ..values, ..context! { error => error } },
+            context! { ..values, ..context! { error => error, product_error => product_error } },
         )?
         .with_status(StatusCode::UNPROCESSABLE_ENTITY)
         .into_response())

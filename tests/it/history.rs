@@ -213,3 +213,27 @@ async fn another_residents_history_is_not_found_and_a_wrong_cursor_is_refused() 
         .unwrap();
     assert_eq!(resp.status(), 400);
 }
+
+#[tokio::test]
+async fn sessions_that_start_at_the_same_moment_are_paged_by_id_without_loss() {
+    let app = TestApp::spawn().await;
+    let r = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let (status, s) = r
+            .start(
+                &app,
+                json!({"plate": format!("{i:02}-GBD-1"), "start": at(3, 10, 0).to_rfc3339(),
+                       "end": at(3, 10, 10).to_rfc3339()}),
+            )
+            .await;
+        assert_eq!(status, 201, "{s}");
+        ids.push(s["id"].as_i64().unwrap());
+    }
+    ids.reverse();
+    let path = format!("/api/v1/products/{}/history/sessions", r.product);
+    let (sizes, items) = pages(&app, &r, &path, 2).await;
+    assert_eq!(sizes, vec![2, 2, 1]);
+    let got: Vec<i64> = items.iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, ids, "the same start: by id, none twice, none left out");
+}

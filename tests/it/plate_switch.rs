@@ -131,3 +131,46 @@ async fn a_plate_not_on_the_permit_or_another_residents_permit_is_refused() {
     let none = format!("/producten/{}/kentekenswitch", visitor.product);
     assert_eq!(app.get(&none).send().await.unwrap().status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_switches_leave_exactly_one_active_plate() {
+    let app = TestApp::spawn().await;
+    let jan = permit(
+        &app,
+        "jan@example.nl",
+        &["12-GBD-3", "34-GBD-5", "56-GBD-7"],
+    )
+    .await;
+    let url = format!("{}/api/v1/products/{}/active-plate", app.url, jan.product);
+    let handles: Vec<_> = (0..20)
+        .map(|i| {
+            let (url, token) = (url.clone(), jan.token.clone());
+            let plate = ["12-GBD-3", "34-GBD-5", "56-GBD-7"][i % 3];
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .put(url)
+                    .bearer_auth(token)
+                    .json(&json!({"plate": plate}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(
+            h.await.unwrap(),
+            200,
+            "no switch fails, whatever runs alongside"
+        );
+    }
+    let active = app
+        .sql_i64(&format!(
+            "SELECT COUNT(*) FROM product_plates WHERE product_id = {} AND active",
+            jan.product
+        ))
+        .await;
+    assert_eq!(active, 1);
+}

@@ -174,3 +174,30 @@ async fn each_gemeente_keeps_plates_as_long_as_it_chose_and_several_instances_ag
         "Havenmond keeps them 13 weeks"
     );
 }
+
+#[tokio::test]
+async fn a_deleted_planned_session_loses_its_plate_13_weeks_after_the_deletion() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    // Planned two months ahead, deleted at once.
+    let (status, s) = jan
+        .start(
+            &app,
+            json!({"plate": "12-GBD-3", "start": (at(2, 10, 0) + Duration::days(60)).to_rfc3339(),
+                   "end": (at(2, 11, 0) + Duration::days(60)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{s}");
+    assert_eq!(jan.end(&app, s["id"].as_i64().unwrap()).await.0, 200);
+    let privacy = app.app.as_ref().unwrap().privacy().clone();
+    app.clock
+        .set(at(2, 10, 0) + Duration::weeks(13) - Duration::minutes(1));
+    assert!(privacy.run_once().await.unwrap().is_empty());
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(privacy.run_once().await.unwrap().sessions, 1);
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM parking_sessions WHERE plate <> ''")
+            .await,
+        0
+    );
+}

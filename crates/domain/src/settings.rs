@@ -82,11 +82,12 @@ pub enum SettingsError {
 pub trait SettingsRepository: Send + Sync {
     /// The settings of `account` (all `None` for an unknown account).
     async fn settings(&self, account: AccountId) -> Result<AccountSettings, StoreError>;
-    /// Stores the settings of `account`.
-    async fn save_settings(
+    /// Stores the settings `change` names for `account` and leaves the others: two changes at
+    /// once of different settings both hold.
+    async fn change_settings(
         &self,
         account: AccountId,
-        settings: &AccountSettings,
+        change: &SettingsChange,
     ) -> Result<(), StoreError>;
 }
 
@@ -134,17 +135,7 @@ impl Settings {
         {
             return Err(SettingsError::NotYourProduct);
         }
-        let mut settings = self.of(account).await?;
-        if let Some(language) = change.language {
-            settings.language = Some(language);
-        }
-        if let Some(start) = change.start_product {
-            settings.start_product = start;
-        }
-        if let Some(contrast) = change.contrast {
-            settings.contrast = Some(contrast);
-        }
-        self.repo.save_settings(account.id, &settings).await?;
-        Ok(settings)
+        self.repo.change_settings(account.id, &change).await?;
+        Ok(self.of(account).await?)
     }
 }

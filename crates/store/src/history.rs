@@ -1,5 +1,5 @@
 //! A product's history: its sessions by start and its ledger by booking order, each page one
-//! indexed range read (`parking_sessions_product_start`, `ledger_entries_product_id`) from the
+//! indexed range read (`parking_sessions_history`, `ledger_entries_product_id`) from the
 //! cursor on.
 
 use crate::database::Database;
@@ -12,7 +12,7 @@ use parkportal_domain::history::{
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{AccountId, EntryId, ProductId, SessionId, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The history repository on a database.
 #[derive(Clone)]
@@ -36,7 +36,11 @@ fn past_session(row: parking_sessions::Model) -> Result<PastSession, StoreError>
     let plate = if row.plate.is_empty() {
         None
     } else {
-        Some(Plate::from_stored(&row.plate, &row.country).map_err(|e| corrupt("plate", e))?)
+        // The plate stays out of the message, and so out of the log.
+        Some(
+            Plate::from_stored(&row.plate, &row.country)
+                .map_err(|_| corrupt("plate", "not a plate"))?,
+        )
     };
     Ok(PastSession {
         id: SessionId(row.id),
@@ -113,20 +117,31 @@ impl HistoryRepository for SeaHistoryRepository {
 
     async fn counts(&self, product: ProductId) -> Result<HistoryCounts, StoreError> {
         let conn = self.db.connection();
+        // Counting ids only, so that each count reads its index range and no table row (a
+        // product's rows lie scattered over a large table); `.all()`, since a bound LIMIT makes
+        // SQLite prepare the statement again at every use.
+        let first =
+            |counts: Vec<i64>| u64::try_from(counts.first().copied().unwrap_or(0)).unwrap_or(0);
         let sessions = parking_sessions::Entity::find()
+            .select_only()
+            .column_as(parking_sessions::Column::Id.count(), "n")
             .filter(parking_sessions::Column::ProductId.eq(product.0))
             .filter(parking_sessions::Column::DeletedAt.is_null())
-            .count(conn)
+            .into_tuple::<i64>()
+            .all(conn)
             .await
             .map_err(StoreError::new)?;
         let transactions = ledger_entries::Entity::find()
+            .select_only()
+            .column_as(ledger_entries::Column::Id.count(), "n")
             .filter(ledger_entries::Column::ProductId.eq(product.0))
-            .count(conn)
+            .into_tuple::<i64>()
+            .all(conn)
             .await
             .map_err(StoreError::new)?;
         Ok(HistoryCounts {
-            sessions,
-            transactions,
+            sessions: first(sessions),
+            transactions: first(transactions),
         })
     }
 }

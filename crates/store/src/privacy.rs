@@ -3,6 +3,7 @@
 
 use crate::database::Database;
 use crate::entities::{outbox, parking_sessions, products, tenants};
+use crate::parking::has_plate;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::plate::Plate;
@@ -28,7 +29,22 @@ impl SeaPrivacyRepository {
         Self { db }
     }
 
+    /// The sessions of `tenant` that ended before `before`, or (planned ones) were deleted
+    /// before it: a deleted session may have been planned far ahead.
     async fn sessions(&self, tenant: TenantId, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        use parking_sessions::Column as C;
+        let mut total = 0;
+        for over in [C::EndAt.lt(before), C::DeletedAt.lt(before)] {
+            total += self.sessions_where(tenant, over).await?;
+        }
+        Ok(total)
+    }
+
+    async fn sessions_where(
+        &self,
+        tenant: TenantId,
+        over: sea_orm::sea_query::SimpleExpr,
+    ) -> Result<u64, StoreError> {
         use parking_sessions::Column as C;
         let mut total = 0;
         loop {
@@ -41,8 +57,8 @@ impl SeaPrivacyRepository {
             let ids: Vec<i64> = parking_sessions::Entity::find()
                 .select_only()
                 .column(C::Id)
-                .filter(C::Plate.ne(""))
-                .filter(C::EndAt.lt(before))
+                .filter(has_plate())
+                .filter(over.clone())
                 .filter(C::ProductId.in_subquery(of_tenant))
                 .limit(BATCH)
                 .into_tuple()
@@ -57,7 +73,7 @@ impl SeaPrivacyRepository {
                 .col_expr(C::Plate, Expr::value(""))
                 .col_expr(C::Country, Expr::value(""))
                 .filter(C::Id.is_in(ids))
-                .filter(C::Plate.ne(""))
+                .filter(has_plate())
                 .exec(&txn)
                 .await
                 .map_err(StoreError::new)?;
@@ -79,32 +95,43 @@ impl SeaPrivacyRepository {
             Some(t) => query.filter(C::TenantId.eq(t.0)),
             None => query.filter(C::TenantId.is_null()),
         };
-        let (_gate, txn) = self.db.begin_write().await?;
-        let rows = query.all(&txn).await.map_err(StoreError::new)?;
-        let count = rows.len() as u64;
-        for row in rows {
-            let plates: Vec<Plate> = row
-                .plates
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|p| {
-                    let (country, plate) = p.split_once(':')?;
-                    Plate::from_stored(plate, country).ok()
-                })
-                .collect();
-            let subject = without_plates(&row.subject, &plates);
-            let text = without_plates(&row.body_text, &plates);
-            let html = without_plates(&row.body_html, &plates);
-            let mut model = row.into_active_model();
-            model.subject = Set(subject);
-            model.body_text = Set(text);
-            model.body_html = Set(html);
-            model.plates = Set(None);
-            model.update(&txn).await.map_err(StoreError::new)?;
+        let mut count = 0;
+        loop {
+            let (_gate, txn) = self.db.begin_write().await?;
+            let rows = query
+                .clone()
+                .limit(BATCH)
+                .all(&txn)
+                .await
+                .map_err(StoreError::new)?;
+            if rows.is_empty() {
+                txn.rollback().await.map_err(StoreError::new)?;
+                return Ok(count);
+            }
+            count += rows.len() as u64;
+            for row in rows {
+                let plates: Vec<Plate> = row
+                    .plates
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|p| {
+                        let (country, plate) = p.split_once(':')?;
+                        Plate::from_stored(plate, country).ok()
+                    })
+                    .collect();
+                let subject = without_plates(&row.subject, &plates);
+                let text = without_plates(&row.body_text, &plates);
+                let html = without_plates(&row.body_html, &plates);
+                let mut model = row.into_active_model();
+                model.subject = Set(subject);
+                model.body_text = Set(text);
+                model.body_html = Set(html);
+                model.plates = Set(None);
+                model.update(&txn).await.map_err(StoreError::new)?;
+            }
+            txn.commit().await.map_err(StoreError::new)?;
         }
-        txn.commit().await.map_err(StoreError::new)?;
-        Ok(count)
     }
 }
 

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use parkportal_domain::coupling::{
     CoupleOutcome, IssueOutcome, LinkRecord, NewLink, NewProduct, ProductSummary,
 };
+use parkportal_domain::history::EntryKind;
 use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::secret::TokenHash;
 use parkportal_domain::{
@@ -189,7 +190,7 @@ impl ProductRepository for SeaProductRepository {
         if product.opening != 0 {
             ledger_entries::ActiveModel {
                 product_id: Set(row.id),
-                kind: Set("opening".to_owned()),
+                kind: Set(EntryKind::Opening.as_str().to_owned()),
                 amount: Set(product.opening),
                 session_id: Set(None),
                 grant_key: Set(None),

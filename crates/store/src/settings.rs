@@ -4,7 +4,7 @@ use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::accounts;
 use async_trait::async_trait;
-use parkportal_domain::settings::{AccountSettings, Contrast, SettingsRepository};
+use parkportal_domain::settings::{AccountSettings, Contrast, SettingsChange, SettingsRepository};
 use parkportal_domain::{AccountId, Language, ProductId, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -43,24 +43,28 @@ impl SettingsRepository for SeaSettingsRepository {
         })
     }
 
-    async fn save_settings(
+    async fn change_settings(
         &self,
         account: AccountId,
-        settings: &AccountSettings,
+        change: &SettingsChange,
     ) -> Result<(), StoreError> {
-        accounts::Entity::update_many()
-            .col_expr(
-                accounts::Column::Language,
-                Expr::value(settings.language.map(|l| l.code().to_owned())),
-            )
-            .col_expr(
+        let mut update = accounts::Entity::update_many();
+        if let Some(language) = change.language {
+            update = update.col_expr(accounts::Column::Language, Expr::value(language.code()));
+        }
+        if let Some(start) = change.start_product {
+            update = update.col_expr(
                 accounts::Column::StartProductId,
-                Expr::value(settings.start_product.map(|p| p.0)),
-            )
-            .col_expr(
-                accounts::Column::Contrast,
-                Expr::value(settings.contrast.map(|c| c.as_str().to_owned())),
-            )
+                Expr::value(start.map(|p| p.0)),
+            );
+        }
+        if let Some(contrast) = change.contrast {
+            update = update.col_expr(accounts::Column::Contrast, Expr::value(contrast.as_str()));
+        }
+        if change == &SettingsChange::default() {
+            return Ok(());
+        }
+        update
             .filter(accounts::Column::Id.eq(account.0))
             .exec(self.db.connection())
             .await

@@ -22,6 +22,23 @@ pub fn local_date_time(at: DateTime<Utc>, tz: Tz, language: Language) -> String 
         .to_string()
 }
 
+/// A session's end as shown: the end of a day reads 23:59:59, as in the manual.
+pub fn end_label(end: DateTime<Utc>, tz: Tz, language: Language) -> String {
+    if end.with_timezone(&tz).time() == chrono::NaiveTime::MIN {
+        let day = (end - chrono::Duration::seconds(1))
+            .with_timezone(&tz)
+            .format_localized("%A %-d %B %Y", locale(language))
+            .to_string();
+        let at = match language {
+            Language::Nl => "om",
+            Language::En => "at",
+        };
+        // "maandag 2 maart 2026 om" + " 23:59:59"
+        return format!("{day} {at} 23:59:59");
+    }
+    local_date_time(end, tz, language)
+}
+
 /// The last day of a validity that ends (exclusive) at `end`: a product valid until 00:00 on
 /// 2 March is valid "tot en met maandag 1 maart".
 pub fn last_local_day(end: DateTime<Utc>, tz: Tz, language: Language) -> String {

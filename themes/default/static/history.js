@@ -26,7 +26,8 @@
       var url = link.href + (link.href.indexOf("?") < 0 ? "?" : "&") + "deel=1";
       fetch(url, { credentials: "same-origin" })
         .then(function (response) {
-          if (!response.ok) {
+          // A session that timed out answers with the login page: open the link instead.
+          if (!response.ok || response.redirected) {
             throw new Error("status " + response.status);
           }
           return response.text();
@@ -35,6 +36,9 @@
           var template = document.createElement("template");
           template.innerHTML = html;
           var rows = template.content.querySelectorAll("[data-history-row]");
+          if (rows.length === 0) {
+            throw new Error("no rows");
+          }
           var first = null;
           Array.prototype.forEach.call(rows, function (row) {
             first = first || row;
@@ -50,7 +54,10 @@
             more.parentNode.removeChild(more);
           }
           if (status) {
-            status.textContent = status.getAttribute("data-loaded");
+            // The number makes each announcement differ, so screen readers read every one.
+            status.textContent = status
+              .getAttribute("data-loaded")
+              .replace("{count}", String(list.querySelectorAll("[data-history-row]").length));
           }
           // A keyboard user who pressed the button continues at the first new row.
           if (byClick && first) {

@@ -4,6 +4,7 @@
 use crate::by_key::OneByKey;
 use crate::entities::{ledger_entries, products};
 use chrono::{DateTime, Utc};
+use parkportal_domain::history::EntryKind;
 use parkportal_domain::parking::{
     Decision, GrantDue, Locked, Outcome, ParkingSession, ProductView, Reservation, StartDecider,
 };
@@ -194,7 +195,7 @@ pub(super) async fn credit(
 ) -> Result<bool, StoreError> {
     let entry = ledger_entries::ActiveModel {
         product_id: Set(product),
-        kind: Set("grant".to_owned()),
+        kind: Set(EntryKind::Grant.as_str().to_owned()),
         amount: Set(grant.amount),
         session_id: Set(None),
         grant_key: Set(Some(grant.key.clone())),

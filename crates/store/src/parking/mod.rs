@@ -17,15 +17,17 @@ use crate::entities::{accounts, parking_sessions, products};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ledger::{abandon, as_read, book, credit, credited, decide_on, reserve};
+use parkportal_domain::history::EntryKind;
 use parkportal_domain::parking::{
     ChangeDecider, Decision, GrantDue, Locked, Outcome, ParkingRepository, ParkingSession,
     ProductView, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
-use sea_orm::sea_query::{Alias, Expr, Order};
+use sea_orm::sea_query::{Alias, Condition, Expr, Order};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use sessions::{active_of, lock_with_overlapping, owns, with_overlapping};
+pub(crate) use view::has_plate;
 use view::{corrupt, owned_by, owned_view, to_session, view_from, view_query};
 
 /// Products, sessions and the ledger in the database.
@@ -96,7 +98,7 @@ impl ParkingRepository for SeaParkingRepository {
         let conn = self.db.connection();
         // An anonymised session (its plate gone) is history only: nothing to act on.
         let Some(row) = parking_sessions::Entity::find_by_id(session.0)
-            .filter(parking_sessions::Column::Plate.ne(""))
+            .filter(has_plate())
             .one_by_key(conn)
             .await
             .map_err(StoreError::new)?
@@ -119,9 +121,16 @@ impl ParkingRepository for SeaParkingRepository {
         account: AccountId,
         product: ProductId,
     ) -> Result<(), StoreError> {
+        // Every page about a product chooses it; most of the time it is chosen already, and an
+        // update that changes no row writes nothing (no WAL frame, no fsync).
         accounts::Entity::update_many()
             .col_expr(accounts::Column::LastProductId, Expr::value(product.0))
             .filter(accounts::Column::Id.eq(account.0))
+            .filter(
+                Condition::any()
+                    .add(accounts::Column::LastProductId.is_null())
+                    .add(accounts::Column::LastProductId.ne(product.0)),
+            )
             .exec(self.db.connection())
             .await
             .map_err(StoreError::new)?;
@@ -135,8 +144,23 @@ impl ParkingRepository for SeaParkingRepository {
     ) -> Result<bool, StoreError> {
         use crate::entities::product_plates::{Column as C, Entity};
         // Two statements in one transaction: at most one plate may be active (a unique partial
-        // index), and PostgreSQL checks that row by row within a single UPDATE.
+        // index), and PostgreSQL checks that row by row within a single UPDATE. The product's
+        // lock comes first, so that a second switch clears after the first one committed
+        // rather than missing its new plate and breaking the index.
         let (_gate, txn) = self.db.begin_write().await?;
+        let mut select = products::Entity::find_by_id(product.0);
+        if self.db.backend() == Backend::Postgres {
+            select = select.lock_exclusive();
+        }
+        if select
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .is_none()
+        {
+            abandon(txn).await?;
+            return Ok(false);
+        }
         Entity::update_many()
             .col_expr(C::Active, Expr::value(false))
             .filter(C::ProductId.eq(product.0))
@@ -193,7 +217,7 @@ impl ParkingRepository for SeaParkingRepository {
         let rows = parking_sessions::Entity::find()
             .filter(parking_sessions::Column::ProductId.eq(product.0))
             // Anonymised plates are gone from here too.
-            .filter(parking_sessions::Column::Plate.ne(""))
+            .filter(has_plate())
             .order_by_desc(parking_sessions::Column::CreatedAt)
             .order_by_desc(parking_sessions::Column::Id)
             .limit(limit * 10)
@@ -202,8 +226,8 @@ impl ParkingRepository for SeaParkingRepository {
             .map_err(StoreError::new)?;
         let mut plates: Vec<Plate> = Vec::new();
         for row in rows {
-            let plate =
-                Plate::from_stored(&row.plate, &row.country).map_err(|e| corrupt("plate", e))?;
+            let plate = Plate::from_stored(&row.plate, &row.country)
+                .map_err(|_| corrupt("plate", "not a plate"))?;
             if !plates.contains(&plate) {
                 plates.push(plate);
             }
@@ -402,7 +426,12 @@ impl ParkingRepository for SeaParkingRepository {
         update.exec(&txn).await.map_err(StoreError::new)?;
         // What the session gives back (positive) or takes more (negative).
         let delta = current.reserved - change.reserved;
-        let kind = if delta > 0 { "refund" } else { "reservation" };
+        let kind = if delta > 0 {
+            EntryKind::Refund
+        } else {
+            EntryKind::Reservation
+        }
+        .as_str();
         // An extension may move the product's bound of session ends; a stop or a delete
         // leaves it, since a bound that is too late only costs a read.
         let raised =
