@@ -8,7 +8,7 @@
 //!   kentekenswitch"), at most one per product (a partial unique index);
 //! - `outbox.plates`: the plates a mail mentions, so the privacy job can take them out of mails
 //!   that are still kept;
-//! - indexes for the history's keyset pages (sessions by start, entries by id) and for finding
+//! - indexes for the history's keyset pages (sessions by end, entries by id) and for finding
 //!   the plates still to anonymise without reading the anonymised ones again.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -100,11 +100,15 @@ impl MigrationTrait for Migration {
         // Partial indexes read the same on both databases; sea-query's builder has no WHERE for
         // them, hence the plain SQL.
         let db = manager.get_connection();
-        // History: a product's sessions that were not deleted, by start; its count reads this
-        // index alone.
+        // History: a product's sessions, the latest end first. It leads with the same columns
+        // as `parking_sessions_product_end`, which the checks of a start read by a range of
+        // ends: an index by start would tempt SQLite's planner into reading a product's whole
+        // past for them (measured: the sessions page 6x slower with 1,000,000 sessions).
+        // `deleted_at` is a column, not a condition, so that counting the sessions not deleted
+        // reads the index alone (SQLite does not count a partial index's condition as covered).
         db.execute_unprepared(
-            "CREATE INDEX parking_sessions_history ON parking_sessions (product_id, start_at, id) \
-             WHERE deleted_at IS NULL",
+            "CREATE INDEX parking_sessions_history \
+             ON parking_sessions (product_id, end_at, id, deleted_at)",
         )
         .await?;
         db.execute_unprepared(

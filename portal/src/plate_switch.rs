@@ -4,7 +4,7 @@
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
-use parkportal_domain::parking::{ProductView, SwitchOutcome, has_plate_switch};
+use parkportal_domain::parking::{ProductCard, ProductView, SwitchOutcome, has_plate_switch};
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
@@ -37,6 +37,19 @@ fn plates(product: &ProductView) -> Vec<Value> {
         .collect()
 }
 
+/// The page's values; `extra` adds a message.
+fn page_values(page: &PageContext, card: &ProductCard, id: i64, extra: Value) -> Value {
+    context! {
+        ..extra,
+        ..context! {
+            product => header_values(page, card),
+            plates => plates(&card.product),
+            active => card.product.active_plate.as_ref().map(Plate::display),
+            action => page.site.link(&format!("/producten/{id}/kentekenswitch")),
+        }
+    }
+}
+
 /// The query of the page.
 #[derive(Debug, Deserialize)]
 pub struct SwitchQuery {
@@ -61,13 +74,12 @@ pub async fn show(
     Ok(page
         .render(
             "plate_switch.html",
-            context! {
-                product => header_values(&page, &card),
-                plates => plates(&card.product),
-                active => card.product.active_plate.as_ref().map(Plate::display),
-                chosen => q.gekozen == Some(1),
-                action => page.site.link(&format!("/producten/{id}/kentekenswitch")),
-            },
+            page_values(
+                &page,
+                &card,
+                id,
+                context! { chosen => q.gekozen == Some(1) },
+            ),
         )?
         .into_response())
 }
@@ -110,13 +122,12 @@ pub async fn select(
         SwitchOutcome::NotOnPermit => Ok(page
             .render(
                 "plate_switch.html",
-                context! {
-                    product => header_values(&page, &card),
-                    plates => plates(&card.product),
-                    active => card.product.active_plate.as_ref().map(Plate::display),
-                    error => page.t("plate_switch.choose"),
-                    action => page.site.link(&format!("/producten/{id}/kentekenswitch")),
-                },
+                page_values(
+                    &page,
+                    &card,
+                    id,
+                    context! { error => page.t("plate_switch.choose") },
+                ),
             )?
             .with_status(StatusCode::UNPROCESSABLE_ENTITY)
             .into_response()),

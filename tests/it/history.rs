@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 /// Plans `n` sessions of ten minutes in paid hours, ten a day an hour apart from Tuesday 10:00
-/// on; their ids, newest start first.
+/// on; their ids, the latest end first.
 async fn plan(app: &TestApp, r: &Resident, n: i64) -> Vec<i64> {
     let mut ids = Vec::new();
     for i in 0..n {
@@ -75,7 +75,7 @@ async fn paging_through_25_sessions_gives_10_10_and_5_and_the_transactions_sum_t
     let got: Vec<i64> = items.iter().map(|s| s["id"].as_i64().unwrap()).collect();
     assert_eq!(
         got, ids,
-        "newest start first, each once, the deleted one left out"
+        "the latest end first, each once, the deleted one left out"
     );
     assert_eq!(items[0]["plate"], "24-GBD-1");
     assert_eq!(items[0]["cost"], json!({"value": "0.20", "unit": "EUR"}));
@@ -215,7 +215,7 @@ async fn another_residents_history_is_not_found_and_a_wrong_cursor_is_refused() 
 }
 
 #[tokio::test]
-async fn sessions_that_start_at_the_same_moment_are_paged_by_id_without_loss() {
+async fn sessions_that_end_at_the_same_moment_are_paged_by_id_without_loss() {
     let app = TestApp::spawn().await;
     let r = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
     let mut ids = Vec::new();
@@ -235,5 +235,5 @@ async fn sessions_that_start_at_the_same_moment_are_paged_by_id_without_loss() {
     let (sizes, items) = pages(&app, &r, &path, 2).await;
     assert_eq!(sizes, vec![2, 2, 1]);
     let got: Vec<i64> = items.iter().map(|s| s["id"].as_i64().unwrap()).collect();
-    assert_eq!(got, ids, "the same start: by id, none twice, none left out");
+    assert_eq!(got, ids, "the same end: by id, none twice, none left out");
 }

@@ -11,7 +11,9 @@
 //!
 //! - `GET /api/v1/products/{id}/history/sessions` (the first 10);
 //! - `GET /api/v1/products/{id}/history/transactions` (the first 10);
-//! - `GET /producten/{id}/historie` (the page, with the counts on its tabs).
+//! - `GET /producten/{id}/historie` (the page, with the counts on its tabs);
+//! - `GET /producten/{id}/parkeeracties` (the product's sessions page, which reads the same
+//!   table through another index: a new index must not lead its queries astray).
 //!
 //! It prints each round and the medians, and the ratio large / small of p50 and throughput.
 //! The bulk rows are written with SQL for speed; the resident and the product through the use
@@ -30,7 +32,6 @@ use parkportal_domain::coupling::IssueRequest;
 use parkportal_domain::{EmailAddress, FixedClock};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,16 +44,9 @@ const ROUNDS: usize = 3;
 const PER_PRODUCT: u64 = 1_000;
 const SIZES: [u64; 2] = [10_000, 1_000_000];
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-struct Figures {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-    errors: usize,
-}
+#[path = "../figures.rs"]
+mod figures;
+use figures::{Figures, figures, medians, print, repo};
 
 async fn drive(client: reqwest::Client, url: String, auth: (String, String)) -> Figures {
     let started = Instant::now();
@@ -96,47 +90,7 @@ async fn drive(client: reqwest::Client, url: String, auth: (String, String)) -> 
         all.extend(ok);
         errors += e;
     }
-    all.sort();
-    let at = |q: f64| {
-        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Figures {
-        per_second: all.len() as f64 / started.elapsed().as_secs_f64(),
-        p50: at(0.5),
-        p99: at(0.99),
-        errors,
-    }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or_default()
-}
-
-fn medians(runs: &[Figures]) -> Figures {
-    let pick = |f: fn(&Figures) -> f64| median(runs.iter().map(f).collect());
-    Figures {
-        per_second: pick(|f| f.per_second),
-        p50: Duration::from_secs_f64(pick(|f| f.p50.as_secs_f64())),
-        p99: Duration::from_secs_f64(pick(|f| f.p99.as_secs_f64())),
-        errors: runs.iter().map(|f| f.errors).sum(),
-    }
-}
-
-fn print(label: &str, f: &Figures) {
-    println!(
-        "    {label:<34} {:>7.0}/s   p50 {:>6.2} ms   p99 {:>6.2} ms{}",
-        f.per_second,
-        f.p50.as_secs_f64() * 1000.0,
-        f.p99.as_secs_f64() * 1000.0,
-        if f.errors > 0 {
-            format!("   ({} failed)", f.errors)
-        } else {
-            String::new()
-        }
-    );
+    figures(all, errors, started.elapsed())
 }
 
 /// A server with its resident's token and product.
@@ -299,6 +253,11 @@ async fn compare(label: &str, small: &Server, large: &Server) {
             (
                 "GET /producten/{id}/historie (page)",
                 format!("{base}/producten/{}/historie", s.product),
+                cookie.clone(),
+            ),
+            (
+                "GET /producten/{id}/parkeeracties (page)",
+                format!("{base}/producten/{}/parkeeracties", s.product),
                 cookie,
             ),
         ]

@@ -40,33 +40,9 @@ const CONNECTIONS: usize = 32;
 const SECONDS: u64 = 5;
 const ROUNDS: usize = 3;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Throughput and latency of one run.
-struct Figures {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-    errors: usize,
-}
-
-fn figures(mut latencies: Vec<Duration>, errors: usize, elapsed: Duration) -> Figures {
-    latencies.sort();
-    let at = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    Figures {
-        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-        errors,
-    }
-}
+#[path = "../figures.rs"]
+mod figures;
+use figures::{Figures, figures, median, medians, print, repo};
 
 /// Runs `CONNECTIONS` loops of `call` for `SECONDS`; each returns whether it succeeded.
 async fn drive<F, Fut>(call: F) -> Figures
@@ -102,42 +78,6 @@ where
         errors += e;
     }
     figures(all, errors, started.elapsed())
-}
-
-/// The median of `values` (sorted in place).
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or_default()
-}
-
-/// The medians of several runs of one figure.
-fn medians(runs: &[Figures]) -> Figures {
-    let pick = |f: fn(&Figures) -> f64| median(&mut runs.iter().map(f).collect::<Vec<_>>());
-    Figures {
-        per_second: pick(|f| f.per_second),
-        p50: Duration::from_secs_f64(pick(|f| f.p50.as_secs_f64())),
-        p99: Duration::from_secs_f64(pick(|f| f.p99.as_secs_f64())),
-        errors: runs.iter().map(|f| f.errors).sum(),
-    }
-}
-
-fn print(label: &str, f: &Figures) {
-    // pgbench reports a mean latency and no percentiles: its p50 column holds the mean.
-    let p99 = if f.p99.is_zero() {
-        "   n/a".to_owned()
-    } else {
-        format!("{:>6.2}", f.p99.as_secs_f64() * 1000.0)
-    };
-    println!(
-        "  {label:<34} {:>9.0}/s   p50 {:>6.2} ms   p99 {p99} ms{}",
-        f.per_second,
-        f.p50.as_secs_f64() * 1000.0,
-        if f.errors > 0 {
-            format!("   ({} failed)", f.errors)
-        } else {
-            String::new()
-        }
-    );
 }
 
 /// The residents: each with its own product and bearer token.

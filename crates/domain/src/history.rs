@@ -110,28 +110,28 @@ pub struct Transaction {
     pub note: Option<String>,
 }
 
-/// Where the next page of sessions starts: after the session with this start and id.
+/// Where the next page of sessions starts: after the session with this end and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionCursor {
-    /// The last shown session's start.
-    pub start: DateTime<Utc>,
-    /// The last shown session's id (sessions may start at the same moment).
+    /// The last shown session's end.
+    pub end: DateTime<Utc>,
+    /// The last shown session's id (sessions may end at the same moment).
     pub id: SessionId,
 }
 
 impl SessionCursor {
-    /// Parses `<start in microseconds since 1970>.<id>`.
+    /// Parses `<end in microseconds since 1970>.<id>`.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
         let bad = || ParseError::new("cursor", format!("{s:?} is not a cursor of this list"));
         let (micros, id) = s.split_once('.').ok_or_else(bad)?;
-        let start = micros
+        let end = micros
             .parse::<i64>()
             .ok()
             .and_then(DateTime::from_timestamp_micros)
             .ok_or_else(bad)?;
         let id = id.parse::<i64>().map_err(|_| bad())?;
         Ok(Self {
-            start,
+            end,
             id: SessionId(id),
         })
     }
@@ -139,7 +139,7 @@ impl SessionCursor {
 
 impl fmt::Display for SessionCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.start.timestamp_micros(), self.id)
+        write!(f, "{}.{}", self.end.timestamp_micros(), self.id)
     }
 }
 
@@ -186,7 +186,7 @@ pub struct HistoryCounts {
 /// Reading a product's history. Callers have checked that the product is the resident's.
 #[async_trait]
 pub trait HistoryRepository: Send + Sync {
-    /// Up to `limit` sessions of `product` that were not deleted, newest start first, after
+    /// Up to `limit` sessions of `product` that were not deleted, the latest end first, after
     /// `after` when given.
     async fn sessions(
         &self,
@@ -217,7 +217,7 @@ pub enum Tab {
 /// The rows of one page of a tab.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rows {
-    /// Sessions, newest start first.
+    /// Sessions, the latest end first.
     Sessions(Vec<PastSession>),
     /// Transactions, newest first.
     Transactions(Vec<Transaction>),
@@ -301,7 +301,7 @@ impl History {
                     .map_err(HistoryError::BadCursor)?;
                 let rows = self.repo.sessions(product, after, limit + 1).await?;
                 let page = paged(rows, limit, |s: &PastSession| SessionCursor {
-                    start: s.start,
+                    end: s.end,
                     id: s.id,
                 });
                 (Rows::Sessions(page.items), page.next.map(|c| c.to_string()))
@@ -346,7 +346,7 @@ mod tests {
     #[test]
     fn cursors_read_back_what_they_write() {
         let cursor = SessionCursor {
-            start: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
+            end: DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap(),
             id: SessionId(42),
         };
         assert_eq!(SessionCursor::parse(&cursor.to_string()), Ok(cursor));

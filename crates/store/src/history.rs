@@ -1,4 +1,4 @@
-//! A product's history: its sessions by start and its ledger by booking order, each page one
+//! A product's history: its sessions by end and its ledger by booking order, each page one
 //! indexed range read (`parking_sessions_history`, `ledger_entries_product_id`) from the
 //! cursor on.
 
@@ -77,12 +77,12 @@ impl HistoryRepository for SeaHistoryRepository {
             .filter(C::DeletedAt.is_null());
         if let Some(cursor) = after {
             // A row comparison: both databases read it as one range of the index.
-            query = query.filter(Expr::tuple([Expr::col(C::StartAt), Expr::col(C::Id)]).lt(
-                Expr::tuple([Expr::value(cursor.start), Expr::value(cursor.id.0)]),
+            query = query.filter(Expr::tuple([Expr::col(C::EndAt), Expr::col(C::Id)]).lt(
+                Expr::tuple([Expr::value(cursor.end), Expr::value(cursor.id.0)]),
             ));
         }
         query
-            .order_by_desc(C::StartAt)
+            .order_by_desc(C::EndAt)
             .order_by_desc(C::Id)
             .limit(u64::from(limit))
             .all(self.db.connection())

@@ -54,7 +54,7 @@ pub struct TransactionItem {
 /// A page of sessions.
 #[derive(Debug, Object)]
 pub struct PastSessionPage {
-    /// Newest start first.
+    /// The latest end first.
     pub items: Vec<PastSessionItem>,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
@@ -100,7 +100,7 @@ impl Caller {
 
 #[OpenApi]
 impl HistoryApi {
-    /// The product's sessions, newest start first (deleted planned sessions are left out).
+    /// The product's sessions, the latest end first (deleted planned sessions are left out).
     /// `limit` is 10 unless given, at most 100.
     #[oai(path = "/v1/products/:id/history/sessions", method = "get")]
     async fn sessions(

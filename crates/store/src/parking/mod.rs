@@ -25,7 +25,10 @@ use parkportal_domain::parking::{
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
 use sea_orm::sea_query::{Alias, Condition, Expr, Order};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use sessions::{active_of, lock_with_overlapping, owns, with_overlapping};
 pub(crate) use view::has_plate;
 use view::{corrupt, owned_by, owned_view, to_session, view_from, view_query};
@@ -40,6 +43,26 @@ impl SeaParkingRepository {
     /// A repository on `db`.
     pub fn new(db: Database) -> Self {
         Self { db }
+    }
+}
+
+impl SeaParkingRepository {
+    /// Locks the row of `product` in `txn` (PostgreSQL; SQLite's writer holds the whole
+    /// database); whether it exists.
+    async fn lock_product(
+        &self,
+        txn: &DatabaseTransaction,
+        product: ProductId,
+    ) -> Result<bool, StoreError> {
+        let mut select = products::Entity::find_by_id(product.0);
+        if self.db.backend() == Backend::Postgres {
+            select = select.lock_exclusive();
+        }
+        Ok(select
+            .one_by_key(txn)
+            .await
+            .map_err(StoreError::new)?
+            .is_some())
     }
 }
 
@@ -121,8 +144,17 @@ impl ParkingRepository for SeaParkingRepository {
         account: AccountId,
         product: ProductId,
     ) -> Result<(), StoreError> {
-        // Every page about a product chooses it; most of the time it is chosen already, and an
-        // update that changes no row writes nothing (no WAL frame, no fsync).
+        // Every page about a product chooses it, and most of the time it is chosen already: a
+        // read answers then. An update, even one that changes no row, takes SQLite's write lock
+        // and queues behind every other writer.
+        let chosen = accounts::Entity::find_by_id(account.0)
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .and_then(|a| a.last_product_id);
+        if chosen == Some(product.0) {
+            return Ok(());
+        }
         accounts::Entity::update_many()
             .col_expr(accounts::Column::LastProductId, Expr::value(product.0))
             .filter(accounts::Column::Id.eq(account.0))
@@ -148,16 +180,7 @@ impl ParkingRepository for SeaParkingRepository {
         // lock comes first, so that a second switch clears after the first one committed
         // rather than missing its new plate and breaking the index.
         let (_gate, txn) = self.db.begin_write().await?;
-        let mut select = products::Entity::find_by_id(product.0);
-        if self.db.backend() == Backend::Postgres {
-            select = select.lock_exclusive();
-        }
-        if select
-            .one_by_key(&txn)
-            .await
-            .map_err(StoreError::new)?
-            .is_none()
-        {
+        if !self.lock_product(&txn, product).await? {
             abandon(txn).await?;
             return Ok(false);
         }
@@ -250,16 +273,7 @@ impl ParkingRepository for SeaParkingRepository {
             return Ok(false);
         }
         let (_gate, txn) = self.db.begin_write().await?;
-        let mut select = products::Entity::find_by_id(product.0);
-        if self.db.backend() == Backend::Postgres {
-            select = select.lock_exclusive();
-        }
-        if select
-            .one_by_key(&txn)
-            .await
-            .map_err(StoreError::new)?
-            .is_none()
-        {
+        if !self.lock_product(&txn, product).await? {
             abandon(txn).await?;
             return Ok(false);
         }

@@ -8,7 +8,7 @@ use crate::entities::{parking_sessions, products};
 use chrono::{DateTime, Utc};
 use parkportal_domain::parking::{ParkingSession, Window};
 use parkportal_domain::{AccountId, ProductId, StoreError};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Order, Query};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Order, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect,
@@ -107,14 +107,14 @@ pub(super) async fn lock_with_overlapping(
     with_overlapping(txn, account, id, now, window).await
 }
 
-/// The live sessions of `product` that end after `now`.
-pub(super) async fn active_of<C: ConnectionTrait>(
+/// The live sessions of the products `which` selects that end after `now`, by start.
+async fn live_where<C: ConnectionTrait>(
     conn: &C,
-    product: i64,
+    which: SimpleExpr,
     now: DateTime<Utc>,
 ) -> Result<Vec<ParkingSession>, StoreError> {
     parking_sessions::Entity::find()
-        .filter(parking_sessions::Column::ProductId.eq(product))
+        .filter(which)
         .filter(parking_sessions::Column::DeletedAt.is_null())
         .filter(parking_sessions::Column::EndAt.gt(now))
         .order_by_asc(parking_sessions::Column::StartAt)
@@ -125,6 +125,15 @@ pub(super) async fn active_of<C: ConnectionTrait>(
         .into_iter()
         .map(to_session)
         .collect()
+}
+
+/// The live sessions of `product` that end after `now`.
+pub(super) async fn active_of<C: ConnectionTrait>(
+    conn: &C,
+    product: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<ParkingSession>, StoreError> {
+    live_where(conn, parking_sessions::Column::ProductId.eq(product), now).await
 }
 
 /// The running and planned sessions of every active product `account` owns, by start.
@@ -139,16 +148,10 @@ pub(super) async fn live_of_account<C: ConnectionTrait>(
         .and_where(Expr::col(products::Column::OwnerId).eq(account.0))
         .and_where(Expr::col(products::Column::Status).eq("active"))
         .to_owned();
-    parking_sessions::Entity::find()
-        .filter(parking_sessions::Column::ProductId.in_subquery(owned))
-        .filter(parking_sessions::Column::DeletedAt.is_null())
-        .filter(parking_sessions::Column::EndAt.gt(now))
-        .order_by_asc(parking_sessions::Column::StartAt)
-        .order_by_asc(parking_sessions::Column::Id)
-        .all(conn)
-        .await
-        .map_err(StoreError::new)?
-        .into_iter()
-        .map(to_session)
-        .collect()
+    live_where(
+        conn,
+        parking_sessions::Column::ProductId.in_subquery(owned),
+        now,
+    )
+    .await
 }
