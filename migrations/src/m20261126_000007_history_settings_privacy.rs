@@ -116,8 +116,9 @@ impl MigrationTrait for Migration {
              WHERE active",
         )
         .await?;
-        // The sessions whose plate is still there, by end and by deletion: the privacy job reads
-        // only those, never the ones it anonymised before.
+        // The sessions whose plate is still there, by end and (deleted ones only, so that a
+        // start does not write this index) by deletion: the privacy job reads only those, never
+        // the ones it anonymised before.
         db.execute_unprepared(
             "CREATE INDEX parking_sessions_plate_kept ON parking_sessions (end_at) \
              WHERE plate <> ''",
@@ -125,7 +126,7 @@ impl MigrationTrait for Migration {
         .await?;
         db.execute_unprepared(
             "CREATE INDEX parking_sessions_deleted_plate_kept ON parking_sessions (deleted_at) \
-             WHERE plate <> ''",
+             WHERE plate <> '' AND deleted_at IS NOT NULL",
         )
         .await?;
         Ok(())

@@ -28,7 +28,7 @@ use parkportal_domain::coupling::IssueRequest;
 use parkportal_domain::{EmailAddress, FixedClock};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
