@@ -9,6 +9,7 @@ use crate::rules_port::RuleBookPort;
 use crate::smtp::SmtpTransport;
 use parkportal_domain::RuleRepository;
 use parkportal_domain::captcha::Captchas;
+use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
 use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
@@ -24,9 +25,9 @@ use parkportal_rules::RuleBook;
 use parkportal_rules::engine::RuleEngine;
 use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
-    Database, SeaAccountRepository, SeaCaptchaRepository, SeaHistoryRepository,
-    SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository, SeaPrivacyRepository,
-    SeaProductRepository, SeaSettingsRepository, SeaThrottleRepository,
+    Database, SeaAccountRepository, SeaCaptchaRepository, SeaFavoriteRepository,
+    SeaHistoryRepository, SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository,
+    SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository, SeaThrottleRepository,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -89,6 +90,11 @@ pub fn services(
         parking_repo.clone(),
         Arc::new(SeaHistoryRepository::new(db.clone())),
     );
+    let favorites = Favorites::new(
+        Arc::new(SeaFavoriteRepository::new(db.clone())),
+        parking_repo.clone(),
+        clock.clone(),
+    );
     let settings = Settings::new(
         Arc::new(SeaSettingsRepository::new(db.clone())),
         parking_repo,
@@ -96,6 +102,7 @@ pub fn services(
     Ok(Services {
         parking,
         history,
+        favorites,
         settings,
         tenants,
         accounts,

@@ -8,10 +8,12 @@ mod api;
 mod assets;
 mod coupling;
 mod demo;
+mod favorites;
 mod history;
 mod login;
 mod pages;
 mod password_reset;
+mod plate_lookup;
 mod plate_switch;
 mod preferences;
 mod products;
@@ -120,6 +122,16 @@ fn table() -> Table {
             ep(get(sessions::new_form).post(sessions::new_submit)),
         ),
         (
+            "/producten/:id/favorieten",
+            RouteKind::Page,
+            ep(get(favorites::list).post(favorites::add)),
+        ),
+        (
+            "/producten/:id/favorieten/:fid/verwijderen",
+            RouteKind::Page,
+            ep(get(favorites::delete_confirm).post(favorites::delete)),
+        ),
+        (
             "/producten/:id/historie",
             RouteKind::Page,
             ep(get(history::show)),
@@ -132,7 +144,7 @@ fn table() -> Table {
         (
             "/producten/:id/kentekens",
             RouteKind::Page,
-            ep(get(sessions::plates)),
+            ep(get(plate_lookup::plates)),
         ),
         (
             "/parkeeracties/:id/beeindigen",

@@ -110,6 +110,7 @@ pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<
                 name => product.type_name.clone(),
                 sessions_href => href("/parkeeracties"),
                 history_href => href("/historie"),
+                favorites_href => href("/favorieten"),
                 switch_href => has_plate_switch(&product).then(|| href("/kentekenswitch")),
             });
         }

@@ -422,45 +422,6 @@ pub async fn new_submit(
     }
 }
 
-/// `GET /producten/{id}/kentekens`: "Kenteken opzoeken", the plates recently parked.
-#[handler]
-pub async fn plates(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&page, &account, ProductId(id)).await?;
-    let plates: Vec<Value> = page
-        .state
-        .parking()
-        .recent_plates(&account, ProductId(id))
-        .await
-        .map_err(AppError::internal)?
-        .iter()
-        .map(|p| {
-            context! {
-                plate => p.display(),
-                country => p.country().as_str(),
-                href => format!(
-                    "{}?kenteken={}&land={}",
-                    page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
-                    p.normalised(),
-                    p.country().as_str()
-                ),
-            }
-        })
-        .collect();
-    Ok(page
-        .render(
-            "plates.html",
-            context! {
-                product => header_values(&page, &card),
-                plates => plates,
-                back_href => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
-            },
-        )?
-        .into_response())
-}
-
 /// A session of the resident with its product's card, or 404.
 async fn own_session(
     page: &PageContext,

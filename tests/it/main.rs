@@ -12,6 +12,7 @@ mod captcha;
 mod cli;
 mod config;
 mod demo_import;
+mod favorites;
 mod harness;
 mod history;
 mod housekeeping;

@@ -121,8 +121,11 @@ async fn a_resident_finds_products_chooses_one_and_starts_a_session_after_seeing
     assert!(list.contains("€ 22,60"));
     assert!(list.contains("Stop") && list.contains("Verleng") && list.contains("Opties"));
 
-    // "Kenteken opzoeken" offers the plate again.
-    let plates = unescape(&app.page(&format!("/producten/{product}/kentekens")).await);
+    // "Kenteken opzoeken" offers the plate again, under the recent plates (it is no favorite).
+    let plates = unescape(
+        &app.page(&format!("/producten/{product}/kentekens?tab=recent"))
+            .await,
+    );
     assert!(
         plates.contains(&format!("{list_path}/nieuw?kenteken=AB1234&land=NL")),
         "{plates}"

@@ -73,7 +73,7 @@ async fn plates_go_after_13_weeks_and_not_a_minute_before() {
         .await;
     assert!(history.contains("12-GBD-3"));
     let lookup = app
-        .page(&format!("/producten/{}/kentekens", jan.product))
+        .page(&format!("/producten/{}/kentekens?tab=recent", jan.product))
         .await;
     assert!(lookup.contains("12-GBD-3"));
 
@@ -87,7 +87,7 @@ async fn plates_go_after_13_weeks_and_not_a_minute_before() {
     assert!(!history.contains("12-GBD-3"));
     assert!(history.contains("Kenteken geanonimiseerd"));
     let lookup = app
-        .page(&format!("/producten/{}/kentekens", jan.product))
+        .page(&format!("/producten/{}/kentekens?tab=recent", jan.product))
         .await;
     assert!(!lookup.contains("12-GBD-3"));
     assert_eq!(

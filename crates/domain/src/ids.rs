@@ -47,3 +47,7 @@ typed_id!(
     /// The database id of a ledger entry (a transaction in "Historie").
     EntryId
 );
+typed_id!(
+    /// The database id of a favorite (a plate with a name, per product).
+    FavoriteId
+);

@@ -11,6 +11,7 @@ pub mod captcha;
 pub mod clock;
 pub mod coupling;
 pub mod email;
+pub mod favorites;
 pub mod history;
 pub mod housekeeping;
 pub mod ids;
@@ -35,7 +36,9 @@ pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordH
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
-pub use ids::{AccountId, EntryId, MailId, ProductId, ProductTypeId, SessionId, TenantId, ZoneId};
+pub use ids::{
+    AccountId, EntryId, FavoriteId, MailId, ProductId, ProductTypeId, SessionId, TenantId, ZoneId,
+};
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;
 pub use ports::{

@@ -5,6 +5,7 @@ mod accounts;
 mod by_key;
 mod database;
 mod entities;
+mod favorites;
 mod guards;
 mod history;
 mod outbox;
@@ -17,6 +18,7 @@ mod tenants;
 
 pub use accounts::SeaAccountRepository;
 pub use database::{Backend, Database, DatabaseSettings, WriteGate, redact_url};
+pub use favorites::SeaFavoriteRepository;
 pub use guards::{SeaCaptchaRepository, SeaHousekeepingRepository, SeaThrottleRepository};
 pub use history::SeaHistoryRepository;
 pub use outbox::SeaOutboxRepository;

@@ -4,6 +4,7 @@
 use crate::i18n::Catalogues;
 use crate::metrics::Metrics;
 use crate::templates::Templates;
+use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
@@ -47,6 +48,8 @@ pub struct Services {
     pub parking: Parking,
     /// "Historie": a product's sessions and transactions.
     pub history: History,
+    /// "Favorieten".
+    pub favorites: Favorites,
     /// "Instellingen".
     pub settings: Settings,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
@@ -115,6 +118,11 @@ impl AppState {
     /// "Instellingen": language, start product and contrast of an account.
     pub fn account_settings(&self) -> &Settings {
         &self.inner.services.settings
+    }
+
+    /// "Favorieten": plates with a name, per own product.
+    pub fn favorites(&self) -> &Favorites {
+        &self.inner.services.favorites
     }
 
     /// "Historie": a product's sessions and transactions.

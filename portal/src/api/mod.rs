@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}` with a stable code and a message in the caller's language.
 
 mod auth;
+mod favorites;
 mod history;
 mod parking;
 mod plate_switch;
@@ -129,6 +130,7 @@ type Apis = (
     history::HistoryApi,
     settings::SettingsApi,
     plate_switch::PlateSwitchApi,
+    favorites::FavoritesApi,
 );
 
 /// The OpenAPI service, to be nested at `/api`.
@@ -141,6 +143,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             history::HistoryApi,
             settings::SettingsApi,
             plate_switch::PlateSwitchApi,
+            favorites::FavoritesApi,
         ),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),

@@ -158,6 +158,22 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
             return Err(format!("a fixture session was refused: {outcome:?}"));
         }
     }
+    // A favorite, for "Favorieten", its [Verwijder] and "Kenteken opzoeken".
+    let favorite = match app
+        .state()
+        .favorites()
+        .add(
+            &account,
+            product,
+            &Plate::parse("56-GBD-7", Country::NL).map_err(|e| e.to_string())?,
+            &parkportal_domain::favorites::FavoriteName::parse("Oma").map_err(|e| e.to_string())?,
+        )
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        parkportal_domain::favorites::Added::Added(f) => f.id.0,
+        other => return Err(format!("the fixture favorite was refused: {other:?}")),
+    };
     // A second product with too little balance, for the page of a refused session.
     let (poor_link, _) = issue(app, "weidevelde", RESIDENT, Some("0.10")).await?;
     let poor = app
@@ -201,6 +217,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("product_id", product.0.to_string()),
         ("poor_product_id", poor.0.to_string()),
         ("permit_id", permit.id.0.to_string()),
+        ("favorite_id", favorite.to_string()),
         ("running_session", sessions[0].to_string()),
         ("planned_session", sessions[1].to_string()),
     ]);

@@ -68,7 +68,7 @@ pub struct Exclude {
 pub const LOGINS: &[&str] = &["none", "resident"];
 /// The data a page can need: the demo gemeenten; with coupling links, a resident and a mail
 /// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}`, `{reset_link}`, `{product_id}`,
-/// `{poor_product_id}`, `{permit_id}`, `{running_session}`, `{planned_session}` in `visit`); or the address of
+/// `{poor_product_id}`, `{permit_id}`, `{favorite_id}`, `{running_session}`, `{planned_session}` in `visit`); or the address of
 /// the first login step in its cookie.
 pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step"];
 

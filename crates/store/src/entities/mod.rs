@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod auth_sessions;
 pub mod captchas;
 pub mod email_links;
+pub mod favorites;
 pub mod ledger_entries;
 pub mod outbox;
 pub mod parking_sessions;

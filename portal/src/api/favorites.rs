@@ -1,0 +1,143 @@
+//! "Favorieten" in the JSON API: `GET|POST /v1/products/{id}/favorites` and
+//! `DELETE /v1/products/{id}/favorites/{fid}`, for own products only.
+
+use super::{Caller, failure};
+use parkportal_domain::favorites::{Added, Favorite, FavoriteName};
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::{FavoriteId, ProductId};
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+/// The favorites endpoints.
+pub struct FavoritesApi;
+
+/// A favorite.
+#[derive(Debug, Object)]
+pub struct FavoriteItem {
+    /// Its id.
+    pub id: i64,
+    /// The plate as written.
+    pub plate: String,
+    /// The plate's country.
+    pub country: String,
+    /// The name (at most 10 characters).
+    pub name: String,
+}
+
+/// The favorites of a product.
+#[derive(Debug, Object)]
+pub struct FavoriteList {
+    /// By name.
+    pub items: Vec<FavoriteItem>,
+}
+
+/// A new favorite.
+#[derive(Debug, Object)]
+pub struct NewFavorite {
+    /// The plate.
+    pub plate: String,
+    /// The plate's country (two letters); NL when left out.
+    pub country: Option<String>,
+    /// The name: 1 to 10 characters.
+    pub name: String,
+}
+
+/// A favorite was added.
+#[derive(ApiResponse)]
+pub enum FavoriteCreated {
+    /// Added.
+    #[oai(status = 201)]
+    Created(Json<FavoriteItem>),
+}
+
+/// A favorite was removed.
+#[derive(ApiResponse)]
+pub enum Removed {
+    /// Removed.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+fn item(f: &Favorite) -> FavoriteItem {
+    FavoriteItem {
+        id: f.id.0,
+        plate: f.plate.display(),
+        country: f.plate.country().as_str().to_owned(),
+        name: f.name.as_str().to_owned(),
+    }
+}
+
+#[OpenApi]
+impl FavoritesApi {
+    /// The favorites of an own product.
+    #[oai(path = "/v1/products/:id/favorites", method = "get")]
+    async fn list(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<FavoriteList>> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let favorites = caller
+            .state
+            .favorites()
+            .of(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?
+            .ok_or_else(|| caller.not_found())?;
+        Ok(Json(FavoriteList {
+            items: favorites.iter().map(item).collect(),
+        }))
+    }
+
+    /// [Sla op]: a plate with a name of at most 10 characters (422 `name_invalid`); a plate the
+    /// product has as a favorite already is 422 `favorite_exists`.
+    #[oai(path = "/v1/products/:id/favorites", method = "post")]
+    async fn add(
+        &self,
+        req: &Request,
+        id: Path<i64>,
+        body: Json<NewFavorite>,
+    ) -> poem::Result<FavoriteCreated> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let invalid = |code, key: &str| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, code, key);
+        let country = match body.country.as_deref() {
+            None => Country::NL,
+            Some(c) => Country::parse(c)
+                .map_err(|_| invalid("country_invalid", "parking.problem.country_invalid"))?,
+        };
+        let plate = Plate::parse(&body.plate, country)
+            .map_err(|_| invalid("plate_invalid", "parking.problem.plate_invalid"))?;
+        let name = FavoriteName::parse(&body.name)
+            .map_err(|_| invalid("name_invalid", "favorites.name_invalid"))?;
+        match caller
+            .state
+            .favorites()
+            .add(&account, ProductId(id.0), &plate, &name)
+            .await
+            .map_err(failure::internal)?
+        {
+            Added::Added(f) => Ok(FavoriteCreated::Created(Json(item(&f)))),
+            Added::Exists => Err(invalid("favorite_exists", "favorites.exists")),
+            Added::NotFound => Err(caller.not_found()),
+        }
+    }
+
+    /// [Verwijder]: removes a favorite of an own product.
+    #[oai(path = "/v1/products/:id/favorites/:fid", method = "delete")]
+    async fn remove(&self, req: &Request, id: Path<i64>, fid: Path<i64>) -> poem::Result<Removed> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        if caller
+            .state
+            .favorites()
+            .remove(&account, ProductId(id.0), FavoriteId(fid.0))
+            .await
+            .map_err(failure::internal)?
+        {
+            Ok(Removed::NoContent)
+        } else {
+            Err(caller.not_found())
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! "Favorieten" of the chosen own product: the list with its count, [Sla op] for a new one
+//! (plate and a name of at most 10 characters) and [Verwijder] after confirmation.
+
+use crate::products::{header_values, own_card};
+use minijinja::{Value, context};
+use parkportal_domain::favorites::{Added, Favorite, FavoriteName};
+use parkportal_domain::parking::ProductCard;
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::{FavoriteId, ProductId};
+use parkportal_web::{AppError, PageContext};
+use poem::http::StatusCode;
+use poem::web::{Form, Path};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+/// A favorite's values on a page.
+pub(crate) fn favorite_values(f: &Favorite) -> Value {
+    context! {
+        id => f.id.0,
+        name => f.name.as_str(),
+        plate => f.plate.display(),
+        country => (f.plate.country() != Country::NL).then(|| f.plate.country().as_str().to_owned()),
+    }
+}
+
+/// The form of a new favorite.
+#[derive(Debug, Default, Deserialize)]
+pub struct FavoriteForm {
+    csrf: String,
+    #[serde(default)]
+    kenteken: String,
+    land: Option<String>,
+    #[serde(default)]
+    naam: String,
+}
+
+async fn render(
+    page: &PageContext,
+    card: &ProductCard,
+    form: &FavoriteForm,
+    error: Option<(&str, String)>,
+) -> Result<Response, AppError> {
+    let account = page.account.clone().ok_or(AppError::NotFound)?;
+    let id = card.product.id;
+    let favorites: Vec<Value> = page
+        .state
+        .favorites()
+        .of(&account, id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?
+        .iter()
+        .map(|f| {
+            let href = page.site.link(&format!(
+                "/producten/{}/favorieten/{}/verwijderen",
+                id.0, f.id.0
+            ));
+            context! { ..favorite_values(f), ..context! { delete_href => href } }
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (field, message) = match error {
+        Some((field, message)) => (Some(field), Some(message)),
+        None => (None, None),
+    };
+    Ok(page
+        .render(
+            "favorites.html",
+            context! {
+                product => header_values(page, card),
+                favorites => favorites,
+                action => page.site.link(&format!("/producten/{}/favorieten", id.0)),
+                kenteken => form.kenteken.clone(),
+                land => form.land.clone().unwrap_or_else(|| "NL".into()),
+                naam => form.naam.clone(),
+                error_field => field,
+                error => message,
+                max => FavoriteName::MAX_CHARS,
+            },
+        )?
+        .with_status(status)
+        .into_response())
+}
+
+/// `GET /producten/{id}/favorieten`.
+#[handler]
+pub async fn list(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    page.state
+        .parking()
+        .choose(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?;
+    render(&page, &card, &FavoriteForm::default(), None).await
+}
+
+/// `POST /producten/{id}/favorieten`: [Sla op].
+#[handler]
+pub async fn add(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(f): Form<FavoriteForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    let Ok(country) = Country::parse(f.land.as_deref().unwrap_or("NL")) else {
+        let message = page.t("parking.problem.country_invalid");
+        return render(&page, &card, &f, Some(("land", message))).await;
+    };
+    let Ok(plate) = Plate::parse(&f.kenteken, country) else {
+        let message = page.t("parking.problem.plate_invalid");
+        return render(&page, &card, &f, Some(("kenteken", message))).await;
+    };
+    let Ok(name) = FavoriteName::parse(&f.naam) else {
+        let message = page.t("favorites.name_invalid");
+        return render(&page, &card, &f, Some(("naam", message))).await;
+    };
+    match page
+        .state
+        .favorites()
+        .add(&account, ProductId(id), &plate, &name)
+        .await
+        .map_err(AppError::internal)?
+    {
+        Added::Added(_) => {
+            Ok(page.see_other(&page.site.link(&format!("/producten/{id}/favorieten"))))
+        }
+        Added::Exists => {
+            let message = page.t("favorites.exists");
+            render(&page, &card, &f, Some(("kenteken", message))).await
+        }
+        Added::NotFound => Err(AppError::NotFound),
+    }
+}
+
+/// The favorite `fid` of the resident's own product `id`, or 404.
+async fn own_favorite(
+    page: &PageContext,
+    id: i64,
+    fid: i64,
+) -> Result<(ProductCard, Favorite), AppError> {
+    let account = page.account.clone().ok_or(AppError::NotFound)?;
+    let card = own_card(page, &account, ProductId(id)).await?;
+    let favorite = page
+        .state
+        .favorites()
+        .of(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .unwrap_or_default()
+        .into_iter()
+        .find(|f| f.id == FavoriteId(fid))
+        .ok_or(AppError::NotFound)?;
+    Ok((card, favorite))
+}
+
+/// `GET /producten/{id}/favorieten/{fid}/verwijderen`: [Verwijder] asks first.
+#[handler]
+pub async fn delete_confirm(
+    page: PageContext,
+    Path((id, fid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    if page.account.is_none() {
+        return Ok(page.login_redirect());
+    }
+    let (card, favorite) = own_favorite(&page, id, fid).await?;
+    Ok(page
+        .render(
+            "favorite_delete.html",
+            context! {
+                product => header_values(&page, &card),
+                favorite => favorite_values(&favorite),
+                action => page.site.link(&format!("/producten/{id}/favorieten/{fid}/verwijderen")),
+                back_href => page.site.link(&format!("/producten/{id}/favorieten")),
+            },
+        )?
+        .into_response())
+}
+
+/// The confirmation form: only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+}
+
+/// `POST /producten/{id}/favorieten/{fid}/verwijderen`: removes the favorite.
+#[handler]
+pub async fn delete(
+    page: PageContext,
+    Path((id, fid)): Path<(i64, i64)>,
+    Form(f): Form<DeleteForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    if !page
+        .state
+        .favorites()
+        .remove(&account, ProductId(id), FavoriteId(fid))
+        .await
+        .map_err(AppError::internal)?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(page.see_other(&page.site.link(&format!("/producten/{id}/favorieten"))))
+}

@@ -1,0 +1,86 @@
+//! "Kenteken opzoeken" of the new-session form: the tabs Favorieten and Recent geparkeerde
+//! kentekens (not being favorites); choosing one fills the plate field.
+
+use crate::products::{header_values, own_card};
+use minijinja::{Value, context};
+use parkportal_domain::ProductId;
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_web::{AppError, PageContext};
+use poem::web::{Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+
+/// The query of the page.
+#[derive(Debug, Deserialize)]
+pub struct LookupQuery {
+    /// `recent` shows the recent plates; else the favorites.
+    tab: Option<String>,
+}
+
+/// `GET /producten/{id}/kentekens`: "Kenteken opzoeken", the favorites or (`?tab=recent`) the
+/// plates recently parked that are not favorites.
+#[handler]
+pub async fn plates(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<LookupQuery>,
+) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&page, &account, ProductId(id)).await?;
+    let new = page
+        .site
+        .link(&format!("/producten/{id}/parkeeracties/nieuw"));
+    let pick = |p: &Plate| {
+        format!(
+            "{new}?kenteken={}&land={}",
+            p.normalised(),
+            p.country().as_str()
+        )
+    };
+    let favorites = page
+        .state
+        .favorites()
+        .of(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .unwrap_or_default();
+    // "Recent geparkeerde kentekens (niet zijnde favorieten)".
+    let recent: Vec<Value> = page
+        .state
+        .parking()
+        .recent_plates(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .iter()
+        .filter(|p| !favorites.iter().any(|f| &f.plate == *p))
+        .map(|p| {
+            context! {
+                plate => p.display(),
+                country => (p.country() != Country::NL).then(|| p.country().as_str().to_owned()),
+                href => pick(p),
+            }
+        })
+        .collect();
+    let favorites: Vec<Value> = favorites
+        .iter()
+        .map(|f| context! { ..crate::favorites::favorite_values(f), ..context! { href => pick(&f.plate) } })
+        .collect();
+    let base = page.site.link(&format!("/producten/{id}/kentekens"));
+    Ok(page
+        .render(
+            "plates.html",
+            context! {
+                product => header_values(&page, &card),
+                recent_tab => q.tab.as_deref() == Some("recent"),
+                favorites => favorites,
+                plates => recent,
+                favorites_href => base.clone(),
+                recent_href => format!("{base}?tab=recent"),
+                manage_href => page.site.link(&format!("/producten/{id}/favorieten")),
+                back_href => new,
+            },
+        )?
+        .into_response())
+}
