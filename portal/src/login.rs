@@ -202,7 +202,7 @@ pub async fn submit_password(
                 .of(&signed_in.account)
                 .await
                 .map_err(AppError::internal)?;
-            for cookie in crate::settings::cookies(&saved, secure) {
+            for cookie in parkportal_web::prefs::saved_cookies(&saved, secure) {
                 auth::append_cookie(&mut resp, &cookie);
             }
             if f.onthoud.is_some() {

@@ -3,35 +3,14 @@
 //! (and on every device after its next login).
 
 use minijinja::{Value, context};
-use parkportal_domain::settings::{AccountSettings, Contrast, SettingsChange, SettingsError};
+use parkportal_domain::settings::{Contrast, SettingsChange, SettingsError};
 use parkportal_domain::{Account, Language, ProductId};
-use parkportal_web::cookies;
-use parkportal_web::prefs::{CONTRAST_COOKIE, LANGUAGE_COOKIE};
+use parkportal_web::prefs::saved_cookies;
 use parkportal_web::{AppError, PageContext, auth};
 use poem::http::StatusCode;
 use poem::web::{Form, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
-
-/// The preference cookies that make this device show `settings`.
-pub(crate) fn cookies(settings: &AccountSettings, secure: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(language) = settings.language {
-        out.push(cookies::preference(
-            LANGUAGE_COOKIE,
-            language.code(),
-            secure,
-        ));
-    }
-    if let Some(contrast) = settings.contrast {
-        out.push(cookies::preference(
-            CONTRAST_COOKIE,
-            contrast.as_str(),
-            secure,
-        ));
-    }
-    out
-}
 
 /// The query of the settings page.
 #[derive(Debug, Deserialize)]
@@ -142,7 +121,7 @@ pub async fn save(page: PageContext, Form(f): Form<SettingsForm>) -> Result<Resp
                     let secure = page.state.settings().secure_cookies();
                     let mut resp =
                         page.see_other(&format!("{}?bewaard=1", page.site.link("/instellingen")));
-                    for cookie in cookies(&saved, secure) {
+                    for cookie in saved_cookies(&saved, secure) {
                         auth::append_cookie(&mut resp, &cookie);
                     }
                     return Ok(resp);

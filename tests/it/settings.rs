@@ -171,3 +171,46 @@ async fn the_settings_page_saves_and_refuses_another_residents_product() {
         401
     );
 }
+
+#[tokio::test]
+async fn an_automatic_login_by_remember_me_applies_the_saved_settings_too() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    assert_eq!(
+        app.post_form("/inloggen", &[("email", "jan@example.nl")])
+            .await
+            .status(),
+        303
+    );
+    let login = app
+        .post_form(
+            "/inloggen/wachtwoord",
+            &[("wachtwoord", "fietsbel42xy"), ("onthoud", "ja")],
+        )
+        .await;
+    assert_eq!(login.status(), 303);
+    assert_eq!(
+        app.cookie("pp_lang").as_deref(),
+        Some("nl"),
+        "the account's language"
+    );
+    // Saved elsewhere (another device, the API) while this one is idle.
+    let (status, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/me/settings",
+        Some(json!({"language": "en", "contrast": "light"})),
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    app.clock.advance(chrono::Duration::hours(1));
+    let menu = app.page("/menu").await;
+    assert!(
+        menu.contains("jan@example.nl"),
+        "logged in again by the token"
+    );
+    assert_eq!(app.cookie("pp_lang").as_deref(), Some("en"));
+    assert_eq!(app.cookie("pp_contrast").as_deref(), Some("light"));
+    assert!(app.page("/menu").await.contains("<html lang=\"en\""));
+}

@@ -143,6 +143,14 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
                         secure,
                     ));
                 }
+                // An automatic login applies the saved language and contrast like a typed one.
+                let saved = self
+                    .state
+                    .account_settings()
+                    .of(&signed_in.account)
+                    .await
+                    .map_err(crate::AppError::internal)?;
+                cookies.extend(crate::prefs::saved_cookies(&saved, secure));
                 // A silent new session: the time-out is not news to the resident.
                 Ok((
                     Visitor {

@@ -11,6 +11,30 @@ pub const LANGUAGE_COOKIE: &str = "pp_lang";
 /// Cookie that keeps the chosen contrast scheme.
 pub const CONTRAST_COOKIE: &str = "pp_contrast";
 
+/// The preference cookies that make a device show the language and contrast saved in
+/// "Instellingen" (set at every login, also an automatic one, and at [Bewaar]).
+pub fn saved_cookies(
+    settings: &parkportal_domain::settings::AccountSettings,
+    secure: bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(language) = settings.language {
+        out.push(cookies::preference(
+            LANGUAGE_COOKIE,
+            language.code(),
+            secure,
+        ));
+    }
+    if let Some(contrast) = settings.contrast {
+        out.push(cookies::preference(
+            CONTRAST_COOKIE,
+            contrast.as_str(),
+            secure,
+        ));
+    }
+    out
+}
+
 /// The preferences that apply to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prefs {
