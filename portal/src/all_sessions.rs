@@ -3,7 +3,6 @@
 
 use minijinja::{Value, context};
 use parkportal_domain::parking::SessionState;
-use parkportal_domain::plate::Country;
 use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::{AppError, PageContext};
 use poem::{IntoResponse, Response, handler};
@@ -26,7 +25,7 @@ pub async fn list(page: PageContext) -> Result<Response, AppError> {
             let tab = if running { "" } else { "?tab=gepland" };
             context! {
                 plate => s.plate.display(),
-                country => (s.plate.country() != Country::NL).then(|| s.plate.country().as_str().to_owned()),
+                country => s.plate.foreign_country(),
                 running => running,
                 start => local_date_time(s.start, p.time_zone, page.prefs.language),
                 end => end_label(s.end, p.time_zone, page.prefs.language),

@@ -19,7 +19,7 @@ pub(crate) fn favorite_values(f: &Favorite) -> Value {
         id => f.id.0,
         name => f.name.as_str(),
         plate => f.plate.display(),
-        country => (f.plate.country() != Country::NL).then(|| f.plate.country().as_str().to_owned()),
+        country => f.plate.foreign_country(),
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
-use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::plate::Plate;
 use parkportal_web::{AppError, PageContext};
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
@@ -58,7 +58,7 @@ pub async fn plates(
         .map(|p| {
             context! {
                 plate => p.display(),
-                country => (p.country() != Country::NL).then(|| p.country().as_str().to_owned()),
+                country => p.foreign_country(),
                 href => pick(p),
             }
         })

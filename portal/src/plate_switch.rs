@@ -30,7 +30,7 @@ fn plates(product: &ProductView) -> Vec<Value> {
             context! {
                 value => form_value(p),
                 label => p.display(),
-                country => (p.country() != Country::NL).then(|| p.country().as_str().to_owned()),
+                country => p.foreign_country(),
                 active => product.active_plate.as_ref() == Some(p),
             }
         })

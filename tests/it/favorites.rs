@@ -61,7 +61,7 @@ async fn a_favorite_is_saved_chosen_in_the_lookup_and_deleted_after_confirmation
         ))
         .await;
     assert!(
-        form.contains("value=\"12-GBD-3\"") || form.contains("value=\"12GBD3\""),
+        form.contains("value=\"12GBD3\""),
         "the plate field is filled"
     );
 
@@ -191,29 +191,10 @@ async fn a_long_name_a_double_plate_and_another_residents_product_are_refused() 
         1,
         "Jan's favorite stays"
     );
-    // The removal itself.
-    assert_eq!(
-        call(
-            &app,
-            "DELETE",
-            &format!("{api}/{fid}"),
-            None,
-            Some(&jan.token)
-        )
-        .await
-        .0,
-        204
-    );
-    assert_eq!(
-        call(
-            &app,
-            "DELETE",
-            &format!("{api}/{fid}"),
-            None,
-            Some(&jan.token)
-        )
-        .await
-        .0,
-        404
-    );
+    // The removal itself: once, then there is nothing left to remove.
+    for expected in [204, 404] {
+        let delete = format!("{api}/{fid}");
+        let (status, _) = call(&app, "DELETE", &delete, None, Some(&jan.token)).await;
+        assert_eq!(status, expected);
+    }
 }

@@ -171,6 +171,12 @@ impl Plate {
         (self.sidecode > 0).then_some(self.sidecode)
     }
 
+    /// The country code of a foreign plate, `None` for a Dutch one: pages show the country only
+    /// when it is not NL.
+    pub fn foreign_country(&self) -> Option<String> {
+        (self.country != Country::NL).then(|| self.country.as_str().to_owned())
+    }
+
     /// The plate as people write it: `AB-12-CD` for Dutch plates, the normalised text (with the
     /// country) for foreign ones.
     pub fn display(&self) -> String {
