@@ -163,12 +163,13 @@ impl Application {
         if demo_resident {
             crate::demo::create_resident(&services).await?;
         }
+        let top_ups = services.top_ups.clone();
         let (stop_worker, worker_stop) = watch::channel(false);
         let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop.clone())?;
         let housekeeping = wiring::housekeeping(config, &db, clock.clone());
         let privacy = wiring::privacy(&db, clock.clone());
         let sweeper =
-            wiring::spawn_housekeeping(housekeeping.clone(), privacy.clone(), worker_stop);
+            wiring::spawn_housekeeping(housekeeping.clone(), privacy.clone(), top_ups, worker_stop);
         let state = AppState::new(
             services,
             Arc::new(db.clone()),

@@ -4,6 +4,7 @@
 
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::privacy::PlateRetention;
+use parkportal_domain::product_type::TopUpOption;
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ParseError, PeriodicGrant, ProductKind,
     ProductTypeSpec, PublicUrl, TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
@@ -101,6 +102,18 @@ struct ProductTypeEntry {
     unit: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     grant: Option<GrantEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    top_ups: Vec<TopUpEntry>,
+}
+
+/// `top_ups = [{ amount = "25.00" }, { amount = "600", price = "12.00" }]`: what "Opwaarderen"
+/// sells; the price (euros) is the amount itself for a balance in euros when left out.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopUpEntry {
+    amount: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    price: Option<String>,
 }
 
 /// `grant = { period = "calendar_year", amount = "30000" }`: balance credited once per period.
@@ -109,6 +122,26 @@ struct ProductTypeEntry {
 struct GrantEntry {
     period: String,
     amount: String,
+}
+
+/// One entry of `top_ups`: a price is needed unless the balance is in euros.
+fn top_up_option(t: &TopUpEntry, unit: BalanceUnit) -> Result<TopUpOption, ParseError> {
+    let decimal = |s: &str| {
+        s.parse::<rust_decimal::Decimal>()
+            .map_err(|_| ParseError::new("top_ups", format!("{s:?} is not an amount")))
+    };
+    let amount = decimal(&t.amount)?;
+    let price = match (&t.price, unit) {
+        (Some(price), _) => decimal(price)?,
+        (None, BalanceUnit::Money) => amount,
+        (None, _) => {
+            return Err(ParseError::new(
+                "top_ups",
+                format!("top-up {} needs a price in euros", t.amount),
+            ));
+        }
+    };
+    Ok(TopUpOption { amount, price })
 }
 
 /// Reads `dir/<code>.<extension>` files into a map by product type code.
@@ -277,12 +310,19 @@ pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
                     }),
                     None => None,
                 };
+                let unit = BalanceUnit::parse(&p.unit)?;
+                let top_ups = p
+                    .top_ups
+                    .iter()
+                    .map(|t| top_up_option(t, unit))
+                    .collect::<Result<_, ParseError>>()?;
                 Ok(ProductTypeSpec {
                     code: Code::parse(&p.code)?,
                     name: p.name,
                     kind: ProductKind::parse(&p.kind)?,
-                    unit: BalanceUnit::parse(&p.unit)?,
+                    unit,
                     grant,
+                    top_ups,
                 })
             })
             .collect::<Result<_, ParseError>>()
@@ -331,6 +371,14 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
                     period: g.period.as_str().into(),
                     amount: g.amount.to_string(),
                 }),
+                top_ups: p
+                    .top_ups
+                    .iter()
+                    .map(|t| TopUpEntry {
+                        amount: t.amount.to_string(),
+                        price: Some(format!("{:.2}", t.price)),
+                    })
+                    .collect(),
             })
             .collect(),
     };

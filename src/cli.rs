@@ -220,6 +220,15 @@ async fn serve(config: &Config) -> ExitCode {
                     crate::demo::DEMO_PASSWORD
                 );
             }
+            if app.state().top_ups().simulated() {
+                println!(
+                    "iDEAL payments are simulated: no real money moves (payments.provider = \"simulated\")"
+                );
+                tracing::warn!(
+                    "payments.provider is simulated: the iDEAL checkout is a simulation and no \
+                     money moves; set payments.provider = \"mollie\" for real payments"
+                );
+            }
             match app.serve_until(signal).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),

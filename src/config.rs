@@ -28,6 +28,69 @@ pub struct Config {
     pub smtp: SmtpConfig,
     /// The outbox worker.
     pub outbox: OutboxConfig,
+    /// iDEAL payments of top-ups.
+    pub payments: PaymentsConfig,
+}
+
+/// Which payment provider takes iDEAL payments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderChoice {
+    /// The built-in simulated checkout (no real money; the default).
+    Simulated,
+    /// Mollie's payments API.
+    Mollie,
+}
+
+/// `[payments]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentsConfig {
+    /// simulated or mollie.
+    pub provider: ProviderChoice,
+    /// An open payment counts against the top-up cap this long, then expires by the clock.
+    pub expiry: ConfigDuration,
+    /// Mollie's API.
+    pub mollie: MollieConfig,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        Self {
+            provider: ProviderChoice::Simulated,
+            expiry: ConfigDuration::seconds(15 * 60),
+            mollie: MollieConfig::default(),
+        }
+    }
+}
+
+/// `[payments.mollie]`
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MollieConfig {
+    /// The API key (`live_...`, or `test_...` for Mollie's sandbox).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The API's base URL.
+    pub base_url: String,
+}
+
+impl Default for MollieConfig {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            base_url: "https://api.mollie.com/v2".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for MollieConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MollieConfig")
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("base_url", &self.base_url)
+            .finish()
+    }
 }
 
 /// `[auth]`
@@ -353,6 +416,28 @@ impl Config {
                 "smtp.host is empty: leave it out for demo mode".into(),
             ));
         }
+        if self.payments.provider == ProviderChoice::Mollie
+            && self
+                .payments
+                .mollie
+                .api_key
+                .as_deref()
+                .is_none_or(|k| k.trim().is_empty())
+        {
+            return Err(ConfigError(
+                "payments.provider is mollie: set payments.mollie.api_key".into(),
+            ));
+        }
+        if parkportal_domain::PublicUrl::parse(&self.payments.mollie.base_url).is_err() {
+            return Err(ConfigError(
+                "payments.mollie.base_url must be an http:// or https:// URL".into(),
+            ));
+        }
+        if self.payments.expiry.0.is_zero() {
+            return Err(ConfigError(
+                "payments.expiry must be longer than zero".into(),
+            ));
+        }
         if self.database.max_connections == 0 {
             return Err(ConfigError(
                 "database.max_connections must be at least 1".into(),
@@ -400,6 +485,9 @@ impl Config {
         if shown.smtp.password.is_some() {
             shown.smtp.password = Some("***".into());
         }
+        if shown.payments.mollie.api_key.is_some() {
+            shown.payments.mollie.api_key = Some("***".into());
+        }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }
@@ -430,7 +518,7 @@ mod tests {
             "/parkportal.example.toml"
         ))
         .unwrap();
-        for key in ["# public_url = ", "# url = "] {
+        for key in ["# public_url = ", "# url = ", "# api_key = "] {
             assert!(
                 example.contains(key),
                 "parkportal.example.toml does not document {key}"
@@ -444,5 +532,8 @@ mod tests {
         config.database.url = Some("postgres://app:hunter2@db/parkportal".into());
         assert!(!format!("{config:?}").contains("hunter2"));
         assert!(!config.to_redacted_toml().contains("hunter2"));
+        config.payments.mollie.api_key = Some("live_hunter3".into());
+        assert!(!format!("{config:?}").contains("hunter3"));
+        assert!(!config.to_redacted_toml().contains("hunter3"));
     }
 }

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::Code;
+use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::parking::{Alternative, Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
+use parkportal_domain::rules::ReasonCode;
 use parkportal_rules::RuleBook;
 use parkportal_rules::ruleset::{RuleErrorSink, RuleSet, SessionRequest};
 use rust_decimal::Decimal;
@@ -29,6 +31,10 @@ struct RuleSetPricing {
 }
 
 fn request(req: &SessionCheck) -> SessionRequest {
+    request_with(req, Decimal::ZERO)
+}
+
+fn request_with(req: &SessionCheck, top_ups_in_period: Decimal) -> SessionRequest {
     SessionRequest {
         time_zone: req.time_zone,
         zone: req.zone.clone(),
@@ -38,7 +44,7 @@ fn request(req: &SessionCheck) -> SessionRequest {
         balance: req.balance,
         reserved: req.reserved,
         others: req.others.clone(),
-        top_ups_in_period: Decimal::ZERO,
+        top_ups_in_period,
         mandatee: false,
     }
 }
@@ -79,6 +85,33 @@ impl Pricing for RuleSetPricing {
             .cost(&request(req), start, end)
             .map(|c| c.amount)
             .map_err(|e| e.to_string())
+    }
+
+    fn top_up_cap(
+        &self,
+        req: &SessionCheck,
+        top_ups: Decimal,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(CapPeriod, Decimal)>, ReasonCode> {
+        Ok(self
+            .set
+            .top_up_cap(&request_with(req, top_ups), now, self.sink.as_ref())?
+            .map(|cap| (cap.period, cap.limit)))
+    }
+
+    fn mandates_available(
+        &self,
+        req: &SessionCheck,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ReasonCode> {
+        match self
+            .set
+            .mandates_available(&request(req), now, self.sink.as_ref())
+        {
+            Ok(()) => Ok(true),
+            Err(ReasonCode::MandatesUnavailable) => Ok(false),
+            Err(other) => Err(other),
+        }
     }
 }
 

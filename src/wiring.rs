@@ -3,6 +3,8 @@
 
 use crate::app::StartError;
 use crate::config::Config;
+use crate::config::ProviderChoice;
+use crate::mollie::MollieProvider;
 use crate::passwords::Argon2Hasher;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::rules_port::RuleBookPort;
@@ -17,6 +19,7 @@ use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::privacy::Privacy;
 use parkportal_domain::settings::Settings;
 use parkportal_domain::throttle::Throttle;
+use parkportal_domain::top_up::{ProviderWithCheckout, TopUpSettings, TopUps};
 use parkportal_domain::{
     Accounts, AuthSettings, Clock, MailComposer, OutboxRepository, OutboxWorker, ProductDesk,
     PublicUrl, TenantDirectory,
@@ -27,7 +30,8 @@ use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaFavoriteRepository,
     SeaHistoryRepository, SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository,
-    SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository, SeaThrottleRepository,
+    SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository,
+    SeaThrottleRepository, SimulatedProvider,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -81,11 +85,11 @@ pub fn services(
         tenants.clone(),
         composer,
         clock.clone(),
-        public_url,
+        public_url.clone(),
     );
     let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
     let parking_repo: Arc<dyn ParkingRepository> = Arc::new(SeaParkingRepository::new(db.clone()));
-    let parking = Parking::new(parking_repo.clone(), rules, clock.clone());
+    let parking = Parking::new(parking_repo.clone(), rules.clone(), clock.clone());
     let history = History::new(
         parking_repo.clone(),
         Arc::new(SeaHistoryRepository::new(db.clone())),
@@ -94,6 +98,21 @@ pub fn services(
         Arc::new(SeaFavoriteRepository::new(db.clone())),
         parking_repo.clone(),
         clock.clone(),
+    );
+    let top_ups = TopUps::new(
+        Arc::new(SeaPaymentRepository::new(db.clone())),
+        parking_repo.clone(),
+        rules.clone(),
+        payment_provider(config, db, &public_url, clock.clone())?,
+        clock.clone(),
+        TopUpSettings {
+            expiry: config.payments.expiry.to_chrono(),
+            webhook_url: public_url.join("/api/v1/payments/webhook"),
+            provider_name: match config.payments.provider {
+                ProviderChoice::Simulated => "simulated",
+                ProviderChoice::Mollie => "mollie",
+            },
+        },
     );
     let settings = Settings::new(
         Arc::new(SeaSettingsRepository::new(db.clone())),
@@ -104,11 +123,37 @@ pub fn services(
         history,
         favorites,
         settings,
+        top_ups,
         tenants,
         accounts,
         desk,
         resets,
         demo_outbox: config.is_demo_mail().then_some(outbox),
+    })
+}
+
+/// The payment provider `payments.provider` names, with the simulated checkout when that is it.
+fn payment_provider(
+    config: &Config,
+    db: &Database,
+    public_url: &PublicUrl,
+    clock: Arc<dyn Clock>,
+) -> Result<ProviderWithCheckout, StartError> {
+    Ok(match config.payments.provider {
+        ProviderChoice::Simulated => {
+            let simulated = Arc::new(SimulatedProvider::new(
+                db.clone(),
+                public_url.clone(),
+                clock,
+            ));
+            (simulated.clone(), Some(simulated))
+        }
+        ProviderChoice::Mollie => {
+            let key = config.payments.mollie.api_key.clone().unwrap_or_default();
+            let mollie = MollieProvider::new(key, &config.payments.mollie.base_url)
+                .map_err(|e| StartError::Config(format!("payments.mollie: {e}")))?;
+            (Arc::new(mollie), None)
+        }
     })
 }
 
@@ -175,15 +220,22 @@ pub fn privacy(db: &Database, clock: Arc<dyn Clock>) -> Privacy {
     Privacy::new(Arc::new(SeaPrivacyRepository::new(db.clone())), clock)
 }
 
-/// Runs `housekeeping` and `privacy` every ten minutes until `stop` turns true. Every instance
-/// may run them: deletes and anonymisation are idempotent.
+/// Runs `housekeeping`, `privacy` and the expiry of open payments every ten minutes until
+/// `stop` turns true. Every instance may run them: deletes, anonymisation and expiry are
+/// idempotent.
 pub fn spawn_housekeeping(
     housekeeping: Housekeeping,
     privacy: Privacy,
+    top_ups: TopUps,
     mut stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            match top_ups.expire_overdue().await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "open payments expired"),
+                Err(e) => tracing::warn!(error = %parkportal_web::error::chain(&e), "payments"),
+            }
             match housekeeping.run_once().await {
                 Ok(purged) if !purged.is_empty() => tracing::info!(?purged, "housekeeping"),
                 Ok(_) => {}

@@ -13,6 +13,7 @@ mod m20261126_000005_create_sessions;
 mod m20261126_000006_add_product_revision;
 mod m20261126_000007_history_settings_privacy;
 mod m20261126_000008_create_favorites;
+mod m20261126_000009_create_payments;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_add_product_revision::Migration),
             Box::new(m20261126_000007_history_settings_privacy::Migration),
             Box::new(m20261126_000008_create_favorites::Migration),
+            Box::new(m20261126_000009_create_payments::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 mod all_sessions;
 mod api;
 mod assets;
+mod checkout;
 mod coupling;
 mod demo;
 mod favorites;
@@ -19,6 +20,7 @@ mod preferences;
 mod products;
 mod sessions;
 mod settings;
+mod top_up;
 
 use poem::{EndpointExt, IntoEndpoint, Response, Route, get, post};
 
@@ -130,6 +132,21 @@ fn table() -> Table {
             "/producten/:id/favorieten/:fid/verwijderen",
             RouteKind::Page,
             ep(get(favorites::delete_confirm).post(favorites::delete)),
+        ),
+        (
+            "/producten/:id/opwaarderen",
+            RouteKind::Page,
+            ep(get(top_up::show).post(top_up::pay)),
+        ),
+        (
+            "/producten/:id/opwaarderen/:payment",
+            RouteKind::Page,
+            ep(get(top_up::result)),
+        ),
+        (
+            "/betalen/simulatie/:id",
+            RouteKind::Page,
+            ep(get(checkout::show).post(checkout::choose)),
         ),
         (
             "/producten/:id/historie",

@@ -5,6 +5,7 @@ use crate::preferences::return_path;
 use chrono::Locale;
 use minijinja::context;
 use parkportal_domain::parking::has_plate_switch;
+use parkportal_domain::top_up::TopUps;
 use parkportal_domain::{BalanceUnit, Language, ProductKind};
 use parkportal_web::{AppError, PageContext};
 use poem::web::{Html, Query};
@@ -111,6 +112,7 @@ pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<
                 sessions_href => href("/parkeeracties"),
                 history_href => href("/historie"),
                 favorites_href => href("/favorieten"),
+                top_up_href => TopUps::sells(&product).then(|| href("/opwaarderen")),
                 switch_href => has_plate_switch(&product).then(|| href("/kentekenswitch")),
             });
         }

@@ -4,7 +4,7 @@
 use crate::preferences::return_path;
 use minijinja::{Value, context};
 use parkportal_domain::coupling::ClaimError;
-use parkportal_domain::parking::ProductCard;
+use parkportal_domain::parking::{ProductCard, ProductView};
 use parkportal_domain::{Account, ProductId};
 use parkportal_web::dates::last_local_day;
 use parkportal_web::format::amount;
@@ -35,7 +35,11 @@ pub(crate) fn card_values(page: &PageContext, card: &ProductCard) -> Value {
 /// The header of a page about one product: its name and location in the middle, its balance on
 /// the right.
 pub(crate) fn header_values(page: &PageContext, card: &ProductCard) -> Value {
-    let p = &card.product;
+    product_header(page, &card.product)
+}
+
+/// The product in the page header: name, zone and balance.
+pub(crate) fn product_header(page: &PageContext, p: &ProductView) -> Value {
     context! {
         name => p.type_name.clone(),
         zone => p.zone_name.clone(),

@@ -12,6 +12,8 @@ use parkportal_domain::parking::{
     needs_active_plate,
 };
 use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::rules::ReasonCode;
+use parkportal_domain::top_up::TopUps;
 use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
 use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::format::amount;
@@ -300,6 +302,10 @@ fn check_page(
                 breakdown => breakdown(page, unit, &verdict.breakdown),
                 action => action,
                 back_href => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
+                // "Uw saldo is niet toereikend": the way out the manual gives is a top-up.
+                top_up_href => (verdict.reasons.contains(&ReasonCode::InsufficientBalance)
+                    && TopUps::sells(&card.product))
+                    .then(|| page.site.link(&format!("/producten/{id}/opwaarderen"))),
             },
         )?
         .with_status(status)

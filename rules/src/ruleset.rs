@@ -3,7 +3,7 @@
 //! alternatives, so every gemeente gets the same wording and the same kinds of proposal.
 
 use crate::engine::{CompiledScript, HookError, RuleEngine};
-use crate::hooks::{HookContext, Hooks};
+use crate::hooks::{HookContext, Hooks, TopUpCap};
 use crate::tariff::{Cost, Tariff, TariffUnit};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -456,14 +456,24 @@ impl RuleSet {
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> Result<Option<Decimal>, ReasonCode> {
-        match self.hooks().top_up_cap(&self.context(req, now, now)) {
-            Ok(None) => Ok(None),
-            Ok(Some(cap)) => Ok(Some((cap.limit - req.top_ups_in_period).max(Decimal::ZERO))),
-            Err(e) => {
+        Ok(self
+            .top_up_cap(req, now, sink)?
+            .map(|cap| (cap.limit - req.top_ups_in_period).max(Decimal::ZERO)))
+    }
+
+    /// The period's top-up cap (`Ok(None)`: none), with `req.top_ups_in_period` in its context.
+    pub fn top_up_cap(
+        &self,
+        req: &SessionRequest,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) -> Result<Option<TopUpCap>, ReasonCode> {
+        self.hooks()
+            .top_up_cap(&self.context(req, now, now))
+            .map_err(|e| {
                 self.record(&e, &req.plate, now, sink);
-                Err(ReasonCode::RuleError)
-            }
-        }
+                ReasonCode::RuleError
+            })
     }
 
     /// Whether the owner may give mandates on this product.

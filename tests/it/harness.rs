@@ -420,6 +420,20 @@ pub fn parkportal_command(dir: &Path) -> std::process::Command {
     cmd
 }
 
+/// A bearer token of a fresh API login of `email` (password `fietsbel42xy`).
+pub async fn api_token(app: &TestApp, email: &str) -> String {
+    let (status, login) = call(
+        app,
+        "POST",
+        "/api/v1/auth/login",
+        Some(serde_json::json!({"email": email, "password": "fietsbel42xy"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{login}");
+    login["token"].as_str().unwrap().to_owned()
+}
+
 /// A JSON call; the status and the body.
 pub async fn call(
     app: &TestApp,

@@ -168,6 +168,10 @@ async fn a_refused_session_shows_the_manuals_message_and_an_alternative_to_confi
         "{check}"
     );
     assert!(check.contains("Korter parkeren, zo lang als uw saldo toelaat"));
+    // The manual's way out: a top-up.
+    assert!(check.contains(&format!(
+        "href=\"/producten/{product}/opwaarderen\">Waardeer uw saldo op"
+    )));
     let chosen = check
         .split("name=\"gekozen\" value=\"")
         .nth(1)

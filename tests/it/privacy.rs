@@ -3,7 +3,7 @@
 //! still in the outbox; not a moment before, and safely with several instances at once. Time is
 //! moved on the test clock. The clock stands on Monday 2 March 2026, 10:00 in Amsterdam.
 
-use crate::harness::{TestApp, call};
+use crate::harness::{TestApp, api_token, call};
 use crate::parking::{Resident, at, resident};
 use chrono::{DateTime, Duration, Utc};
 use parkportal_domain::mail::OutgoingMail;
@@ -109,15 +109,7 @@ async fn plates_go_after_13_weeks_and_not_a_minute_before() {
     assert!(mail.contains("Uw bezoek met kenteken"));
 
     // The API says so too, and the cost stays.
-    let (_, login) = call(
-        &app,
-        "POST",
-        "/api/v1/auth/login",
-        Some(json!({"email": "jan@example.nl", "password": "fietsbel42xy"})),
-        None,
-    )
-    .await;
-    let token = login["token"].as_str().unwrap();
+    let token = &api_token(&app, "jan@example.nl").await;
     let (_, page) = call(
         &app,
         "GET",

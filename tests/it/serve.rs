@@ -37,6 +37,13 @@ fn serve_prints_the_url_imports_the_demo_and_stops_on_sigterm() {
         "{listed:?}"
     );
     assert!(dir.path().join("data/parkportal.db").is_file());
+    // The demo resident, then the warning that payments are a simulation.
+    let next: Vec<String> = lines.by_ref().take(2).map(|l| l.unwrap()).collect();
+    assert!(
+        next.iter()
+            .any(|l| l.contains("iDEAL payments are simulated: no real money moves")),
+        "{next:?}"
+    );
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -51,3 +51,7 @@ typed_id!(
     /// The database id of a favorite (a plate with a name, per product).
     FavoriteId
 );
+typed_id!(
+    /// The database id of a top-up payment.
+    PaymentId
+);

@@ -31,13 +31,15 @@ pub mod tenancy;
 pub mod tenant;
 pub mod theme;
 pub mod throttle;
+pub mod top_up;
 
 pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordHasher};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, EntryId, FavoriteId, MailId, ProductId, ProductTypeId, SessionId, TenantId, ZoneId,
+    AccountId, EntryId, FavoriteId, MailId, PaymentId, ProductId, ProductTypeId, SessionId,
+    TenantId, ZoneId,
 };
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;

@@ -89,6 +89,71 @@ pub struct ProductTypeSpec {
     pub unit: BalanceUnit,
     /// Balance credited once per period (500 hours a calendar year, say), if any.
     pub grant: Option<PeriodicGrant>,
+    /// What a resident may buy with iDEAL ("Opwaarderen"), in the order shown; empty when the
+    /// type cannot be topped up.
+    pub top_ups: Vec<TopUpOption>,
+}
+
+/// One top-up a gemeente sells: an amount of balance for a price in euros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopUpOption {
+    /// What it adds to the balance, in the product type's unit (euros, minutes, sessions).
+    pub amount: rust_decimal::Decimal,
+    /// What it costs, in euros.
+    pub price: rust_decimal::Decimal,
+}
+
+impl TopUpOption {
+    /// The highest price a single top-up may have, in euros: a guard against a mistyped bundle.
+    pub const MAX_PRICE: i64 = 1_000;
+
+    /// The stable id of the option in pages and the API: its amount in the unit ("25.00",
+    /// "600"), so that a changed list never makes a request buy another option.
+    pub fn id(&self, unit: BalanceUnit) -> String {
+        unit.from_smallest(unit.to_smallest(self.amount).unwrap_or_default())
+            .to_string()
+    }
+
+    /// The price in cents.
+    pub fn price_cents(&self) -> Option<i64> {
+        BalanceUnit::Money.to_smallest(self.price)
+    }
+
+    /// Why the options of a type in `unit` of `kind` cannot be sold, if they cannot.
+    pub fn problem(
+        options: &[TopUpOption],
+        kind: ProductKind,
+        unit: BalanceUnit,
+    ) -> Option<String> {
+        if options.is_empty() {
+            return None;
+        }
+        if kind != ProductKind::VisitorScheme || unit == BalanceUnit::None {
+            return Some("top-ups need a visitor scheme with a balance unit".into());
+        }
+        let mut seen = Vec::new();
+        for o in options {
+            let amount_ok =
+                o.amount > rust_decimal::Decimal::ZERO && unit.to_smallest(o.amount).is_some();
+            let price_ok = o.price > rust_decimal::Decimal::ZERO
+                && o.price <= rust_decimal::Decimal::from(Self::MAX_PRICE)
+                && o.price_cents().is_some();
+            if !amount_ok || !price_ok {
+                return Some(format!(
+                    "top-up {} for {}: the amount must be positive in the unit, the price between 0.01 and {} euros",
+                    o.amount,
+                    o.price,
+                    Self::MAX_PRICE
+                ));
+            }
+            let id = o.id(unit);
+            if seen.contains(&id) {
+                return Some(format!("top-up amount {id} appears twice"));
+            }
+            seen.push(id);
+        }
+        None
+    }
 }
 
 /// A balance credited once per period to every product of a type.

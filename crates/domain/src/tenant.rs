@@ -338,6 +338,14 @@ impl TenantConfig {
             }
         }
         for pt in &self.product_types {
+            if let Some(problem) =
+                crate::product_type::TopUpOption::problem(&pt.top_ups, pt.kind, pt.unit)
+            {
+                problems.push(ParseError::new(
+                    "product_types",
+                    format!("{}: {problem}", pt.code),
+                ));
+            }
             if let Some(grant) = pt.grant
                 && (pt.unit == BalanceUnit::None
                     || grant.amount <= rust_decimal::Decimal::ZERO

@@ -10,11 +10,13 @@ mod guards;
 mod history;
 mod outbox;
 mod parking;
+mod payments;
 mod privacy;
 mod products;
 mod rules;
 mod settings;
 mod tenants;
+mod top_up_options;
 
 pub use accounts::SeaAccountRepository;
 pub use database::{Backend, Database, DatabaseSettings, WriteGate, redact_url};
@@ -23,6 +25,7 @@ pub use guards::{SeaCaptchaRepository, SeaHousekeepingRepository, SeaThrottleRep
 pub use history::SeaHistoryRepository;
 pub use outbox::SeaOutboxRepository;
 pub use parking::SeaParkingRepository;
+pub use payments::{SeaPaymentRepository, SimulatedProvider, origin_of};
 pub use privacy::SeaPrivacyRepository;
 pub use products::SeaProductRepository;
 pub use rules::SeaRuleRepository;

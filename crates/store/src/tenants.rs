@@ -123,6 +123,7 @@ impl SeaTenantRepository {
                     code: Code::parse(&p.code).map_err(|e| corrupt("product type", e))?,
                     name: p.name,
                     kind: ProductKind::parse(&p.kind).map_err(|e| corrupt("kind", e))?,
+                    top_ups: crate::top_up_options::decode(p.top_ups.as_deref(), unit)?,
                     unit,
                     grant,
                 })
@@ -368,6 +369,7 @@ impl TenantRepository for SeaTenantRepository {
                     active.position = Set(position);
                     active.grant_period = Set(grant_period(pt));
                     active.grant_amount = Set(grant_amount(pt));
+                    active.top_ups = Set(crate::top_up_options::encode(&pt.top_ups, pt.unit));
                     active.update(&txn).await.map_err(StoreError::new)?;
                 }
                 None => {
@@ -380,6 +382,7 @@ impl TenantRepository for SeaTenantRepository {
                         position: Set(position),
                         grant_period: Set(grant_period(pt)),
                         grant_amount: Set(grant_amount(pt)),
+                        top_ups: Set(crate::top_up_options::encode(&pt.top_ups, pt.unit)),
                         ..Default::default()
                     }
                     .insert(&txn)

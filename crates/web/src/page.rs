@@ -135,6 +135,7 @@ impl PageContext {
             csrf => self.csrf.clone(),
             account_email => self.account.as_ref().map(|a| a.email.to_string()),
             demo_outbox => self.state.demo_outbox().is_some(),
+            payments_simulated => self.state.top_ups().simulated(),
         }
     }
 

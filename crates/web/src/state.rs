@@ -9,6 +9,7 @@ use parkportal_domain::history::History;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::settings::Settings;
+use parkportal_domain::top_up::TopUps;
 use parkportal_domain::{
     Accounts, Clock, OutboxRepository, ProductDesk, PublicUrl, Readiness, TenantDirectory,
 };
@@ -52,6 +53,8 @@ pub struct Services {
     pub favorites: Favorites,
     /// "Instellingen".
     pub settings: Settings,
+    /// "Opwaarderen" and its payments.
+    pub top_ups: TopUps,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
     pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
 }
@@ -118,6 +121,11 @@ impl AppState {
     /// "Instellingen": language, start product and contrast of an account.
     pub fn account_settings(&self) -> &Settings {
         &self.inner.services.settings
+    }
+
+    /// "Opwaarderen": top-ups paid with iDEAL.
+    pub fn top_ups(&self) -> &TopUps {
+        &self.inner.services.top_ups
     }
 
     /// "Favorieten": plates with a name, per own product.

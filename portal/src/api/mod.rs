@@ -7,6 +7,7 @@ mod history;
 mod parking;
 mod plate_switch;
 mod settings;
+mod top_ups;
 
 use parkportal_domain::{Account, Token};
 use parkportal_web::{ApiFailure, AppError, AppState, PageContext, Site};
@@ -131,6 +132,7 @@ type Apis = (
     settings::SettingsApi,
     plate_switch::PlateSwitchApi,
     favorites::FavoritesApi,
+    top_ups::TopUpsApi,
 );
 
 /// The OpenAPI service, to be nested at `/api`.
@@ -144,6 +146,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             settings::SettingsApi,
             plate_switch::PlateSwitchApi,
             favorites::FavoritesApi,
+            top_ups::TopUpsApi,
         ),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),

@@ -5,6 +5,7 @@ use parkportal::Application;
 use parkportal_domain::coupling::IssueRequest;
 use parkportal_domain::parking::{Outcome, StartRequest};
 use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::top_up::{Bought, PaymentStatus};
 use parkportal_domain::{EmailAddress, Language, NewPassword, Token};
 use std::collections::HashMap;
 
@@ -206,6 +207,54 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .accept(&permit_link, &account, "browser")
         .await
         .map_err(|e| e.to_string())?;
+    // A paid top-up (its result page) and a product whose yearly cap is taken by two paid
+    // top-ups and an open one (the cap's message, and the simulated checkout of the open one).
+    let top_ups = app.state().top_ups();
+    let base = app.public_url().to_owned();
+    let pay = |product, option: &'static str| {
+        let account = account.clone();
+        let base = base.clone();
+        async move {
+            match top_ups
+                .buy(
+                    &account,
+                    product,
+                    option,
+                    &base,
+                    "Opwaardering (browser checks)",
+                )
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                Some(Bought::Created(p)) => Ok::<_, String>(p),
+                other => Err(format!("a fixture top-up was refused: {other:?}")),
+            }
+        }
+    };
+    let paid = pay(product, "10.00").await?;
+    let reference = paid.provider_ref.clone().ok_or("no provider id")?;
+    top_ups
+        .simulate(&reference, PaymentStatus::Paid)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (capped_link, _) = issue(app, "dijkstad", RESIDENT, None).await?;
+    let capped = app
+        .state()
+        .desk()
+        .accept(&capped_link, &account, "browser")
+        .await
+        .map_err(|e| e.to_string())?
+        .id;
+    for option in ["100.00", "100.00"] {
+        let p = pay(capped, option).await?;
+        let reference = p.provider_ref.ok_or("no provider id")?;
+        top_ups
+            .simulate(&reference, PaymentStatus::Paid)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let open = pay(capped, "50.00").await?;
+    let checkout = open.provider_ref.ok_or("no provider id")?;
     let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
     let values = HashMap::from([
@@ -218,6 +267,9 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("poor_product_id", poor.0.to_string()),
         ("permit_id", permit.id.0.to_string()),
         ("favorite_id", favorite.to_string()),
+        ("payment_id", paid.id.0.to_string()),
+        ("capped_product_id", capped.0.to_string()),
+        ("checkout_id", checkout),
         ("running_session", sessions[0].to_string()),
         ("planned_session", sessions[1].to_string()),
     ]);

@@ -4,7 +4,7 @@
 use crate::calendar::{self, CapPeriod};
 use crate::ids::{AccountId, ProductId, SessionId, TenantId};
 use crate::plate::Plate;
-use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind};
+use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind, TopUpOption};
 use crate::tenant::Code;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -90,6 +90,8 @@ pub struct ProductView {
     pub unit: BalanceUnit,
     /// The balance credited per period, if any.
     pub grant: Option<PeriodicGrant>,
+    /// What may be bought with iDEAL ("Opwaarderen"); empty when nothing.
+    pub top_ups: Vec<TopUpOption>,
     /// The zone's code.
     pub zone_code: Code,
     /// The zone's name.

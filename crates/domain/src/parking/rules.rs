@@ -1,6 +1,7 @@
 //! The rules port: what the rules engine is asked about a session and what it answers.
 
 use super::model::ProductView;
+use crate::calendar::CapPeriod;
 use crate::ids::TenantId;
 use crate::rules::{AlternativeKind, ReasonCode};
 use crate::tenant::Code;
@@ -29,6 +30,23 @@ pub struct SessionCheck {
     pub reserved: Decimal,
     /// The other running and planned sessions of the product.
     pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl SessionCheck {
+    /// A question about `product` itself at `now`, with no session in it: the top-up cap and
+    /// whether mandates are available.
+    pub fn of_product(product: &ProductView, now: DateTime<Utc>) -> Self {
+        Self {
+            time_zone: product.time_zone,
+            zone: product.zone_code.to_string(),
+            plate: String::new(),
+            start: now,
+            end: now,
+            balance: product.balance_amount(),
+            reserved: Decimal::ZERO,
+            others: Vec::new(),
+        }
+    }
 }
 
 /// A proposal instead of a refused session.
@@ -77,6 +95,21 @@ pub trait Pricing: Send + Sync {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Decimal, String>;
+    /// The top-up cap (`None`: no cap), asked with `top_ups` (in the balance's unit) in the
+    /// script's context; a failing script is `Err(ReasonCode::RuleError)`.
+    fn top_up_cap(
+        &self,
+        req: &SessionCheck,
+        top_ups: Decimal,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(CapPeriod, Decimal)>, ReasonCode>;
+    /// Whether the owner may give mandates (`mandates_available`); a failing script is
+    /// `Err(ReasonCode::RuleError)`.
+    fn mandates_available(
+        &self,
+        req: &SessionCheck,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ReasonCode>;
 }
 
 /// Whose rules: a gemeente at a version of its configuration (which changes with its rules).

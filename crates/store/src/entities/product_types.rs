@@ -16,6 +16,7 @@ pub struct Model {
     pub position: i32,
     pub grant_period: Option<String>,
     pub grant_amount: Option<i64>,
+    pub top_ups: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -166,7 +166,7 @@ pub(super) async fn reserve<C: ConnectionTrait>(
 /// Ends `txn` without its writes before the caller's write gate opens for the next writer:
 /// dropping it would only queue the rollback, and the next writer's `BEGIN IMMEDIATE` would
 /// then wait in SQLite's busy handler, which the gate is there to spare it.
-pub(super) async fn abandon(txn: DatabaseTransaction) -> Result<(), StoreError> {
+pub(crate) async fn abandon(txn: DatabaseTransaction) -> Result<(), StoreError> {
     txn.rollback().await.map_err(StoreError::new)
 }
 

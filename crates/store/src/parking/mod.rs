@@ -7,7 +7,7 @@
 //! writes only if the revision is still the one read, which is what the lock would have
 //! guaranteed; otherwise (or with a grant to credit) it decides again under the lock.
 
-mod ledger;
+pub(crate) mod ledger;
 mod sessions;
 mod view;
 
@@ -54,16 +54,22 @@ impl SeaParkingRepository {
         txn: &DatabaseTransaction,
         product: ProductId,
     ) -> Result<bool, StoreError> {
-        let mut select = products::Entity::find_by_id(product.0);
-        if self.db.backend() == Backend::Postgres {
-            select = select.lock_exclusive();
-        }
-        Ok(select
-            .one_by_key(txn)
-            .await
-            .map_err(StoreError::new)?
-            .is_some())
+        Ok(lock_product_row(&self.db, txn, product).await?.is_some())
     }
+}
+
+/// Locks the row of `product` in `txn` (PostgreSQL `FOR UPDATE`; SQLite's writer holds the
+/// whole database) and reads it.
+pub(crate) async fn lock_product_row(
+    db: &Database,
+    txn: &DatabaseTransaction,
+    product: ProductId,
+) -> Result<Option<products::Model>, StoreError> {
+    let mut select = products::Entity::find_by_id(product.0);
+    if db.backend() == Backend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select.one_by_key(txn).await.map_err(StoreError::new)
 }
 
 #[async_trait]

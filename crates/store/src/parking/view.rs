@@ -57,6 +57,7 @@ pub(super) fn view_query() -> SelectStatement {
         (&pt, "unit", "unit"),
         (&pt, "grant_period", "grant_period"),
         (&pt, "grant_amount", "grant_amount"),
+        (&pt, "top_ups", "top_ups"),
         (&z, "code", "zone_code"),
         (&z, "name", "zone_name"),
     ] {
@@ -114,6 +115,8 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         }),
         _ => None,
     };
+    let top_ups: Option<String> = r.try_get("", "top_ups").map_err(StoreError::new)?;
+    let top_ups = crate::top_up_options::decode(top_ups.as_deref(), unit)?;
     // Only permits carry plates that matter to a session; a visitor scheme needs no query.
     let mut plates = Vec::new();
     let mut active_plate = None;
@@ -147,6 +150,7 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         kind,
         unit,
         grant,
+        top_ups,
         zone_code: Code::parse(&get_s("zone_code")?).map_err(|e| corrupt("zone", e))?,
         zone_name: get_s("zone_name")?,
         valid_from: row.valid_from,

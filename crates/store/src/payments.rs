@@ -1,0 +1,432 @@
+//! Top-up payments, and the built-in simulated iDEAL provider whose payments live in the
+//! database too (so every instance, and a restart, sees the same checkout).
+
+use crate::by_key::OneByKey;
+use crate::database::Database;
+use crate::entities::{ledger_entries, payments, products, simulated_payments};
+use crate::parking::ledger::abandon;
+use crate::parking::lock_product_row;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parkportal_domain::history::EntryKind;
+use parkportal_domain::top_up::{
+    CapWindow, NewPayment, Opened, Payment, PaymentProvider, PaymentRepository, PaymentRequest,
+    PaymentStatus, ProviderError, ProviderPayment, Settled, SimulatedCheckout, SimulatedPayment,
+};
+use parkportal_domain::{AccountId, Clock, PaymentId, ProductId, PublicUrl, StoreError, Token};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TryInsertResult,
+};
+use std::sync::Arc;
+
+/// Payments in the database.
+#[derive(Clone, Debug)]
+pub struct SeaPaymentRepository {
+    db: Database,
+}
+
+impl SeaPaymentRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn to_payment(row: payments::Model) -> Result<Payment, StoreError> {
+    Ok(Payment {
+        id: PaymentId(row.id),
+        product: ProductId(row.product_id),
+        account: AccountId(row.account_id),
+        amount: row.amount,
+        price_cents: row.price_cents,
+        status: PaymentStatus::parse(&row.status)
+            .ok_or_else(|| StoreError::new(format!("stored payment status {:?}", row.status)))?,
+        provider_ref: row.provider_ref,
+        checkout_url: row.checkout_url,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+    })
+}
+
+/// The payments of `product` since `since` that count against the cap at `now`.
+async fn counted<C: ConnectionTrait>(
+    conn: &C,
+    product: ProductId,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    use payments::Column as C;
+    let counts = Condition::any()
+        .add(C::Status.is_in(["paid", "pending"]))
+        .add(
+            Condition::all()
+                .add(C::Status.eq("open"))
+                .add(C::ExpiresAt.gt(now)),
+        );
+    let totals: Vec<Option<i64>> = payments::Entity::find()
+        .select_only()
+        // A sum is numeric on PostgreSQL: cast back to a bigint both read as i64.
+        .expr(Expr::cust("CAST(COALESCE(SUM(amount), 0) AS BIGINT)"))
+        .filter(C::ProductId.eq(product.0))
+        .filter(C::CreatedAt.gte(since))
+        .filter(counts)
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(totals.into_iter().next().flatten().unwrap_or(0))
+}
+
+#[async_trait]
+impl PaymentRepository for SeaPaymentRepository {
+    async fn counted_since(
+        &self,
+        product: ProductId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        counted(self.db.connection(), product, since, now).await
+    }
+
+    async fn open(
+        &self,
+        new: &NewPayment,
+        cap: Option<CapWindow>,
+        now: DateTime<Utc>,
+    ) -> Result<Opened, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let owned = lock_product_row(&self.db, &txn, new.product)
+            .await?
+            .filter(|p| p.owner_id == Some(new.account.0) && p.status == "active");
+        if owned.is_none() {
+            abandon(txn).await?;
+            return Ok(Opened::NotFound);
+        }
+        // Counted again under the lock: two checkouts at once cannot both take the last room.
+        if let Some(cap) = cap
+            && counted(&txn, new.product, cap.since, now).await? + new.amount > cap.limit
+        {
+            abandon(txn).await?;
+            return Ok(Opened::CapReached);
+        }
+        let row = payments::ActiveModel {
+            product_id: Set(new.product.0),
+            account_id: Set(new.account.0),
+            amount: Set(new.amount),
+            price_cents: Set(new.price_cents),
+            status: Set(PaymentStatus::Open.as_str().to_owned()),
+            provider: Set(new.provider.to_owned()),
+            provider_ref: Set(None),
+            checkout_url: Set(None),
+            created_at: Set(now),
+            expires_at: Set(new.expires_at),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(StoreError::new)?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(Opened::Opened(to_payment(row)?))
+    }
+
+    async fn attach(
+        &self,
+        payment: PaymentId,
+        created: &ProviderPayment,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        use payments::Column as C;
+        payments::Entity::update_many()
+            .col_expr(C::ProviderRef, Expr::value(created.id.clone()))
+            .col_expr(C::CheckoutUrl, Expr::value(created.checkout_url.clone()))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::Id.eq(payment.0))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn abandon(&self, payment: PaymentId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        use payments::Column as C;
+        payments::Entity::update_many()
+            .col_expr(C::Status, Expr::value(PaymentStatus::Failed.as_str()))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::Id.eq(payment.0))
+            .filter(C::Status.eq(PaymentStatus::Open.as_str()))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn payment(&self, payment: PaymentId) -> Result<Option<Payment>, StoreError> {
+        payments::Entity::find_by_id(payment.0)
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .map(to_payment)
+            .transpose()
+    }
+
+    async fn by_reference(&self, reference: &str) -> Result<Option<Payment>, StoreError> {
+        payments::Entity::find()
+            .filter(payments::Column::ProviderRef.eq(reference))
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .map(to_payment)
+            .transpose()
+    }
+
+    async fn settle(
+        &self,
+        payment: PaymentId,
+        status: PaymentStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Settled, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let Some(row) = payments::Entity::find_by_id(payment.0)
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            abandon(txn).await?;
+            return Ok(Settled::Unchanged);
+        };
+        if lock_product_row(&self.db, &txn, ProductId(row.product_id))
+            .await?
+            .is_none()
+        {
+            abandon(txn).await?;
+            return Ok(Settled::Unchanged);
+        }
+        // Read again under the product's lock: a webhook and the payer's return may race.
+        let current = payments::Entity::find_by_id(payment.0)
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .map(to_payment)
+            .transpose()?
+            .ok_or_else(|| StoreError::new("payment vanished under its product's lock"))?;
+        if current.status == status || current.status == PaymentStatus::Paid {
+            abandon(txn).await?;
+            return Ok(Settled::Unchanged);
+        }
+        let mut settled = Settled::Changed;
+        if status == PaymentStatus::Paid {
+            let reference = current
+                .provider_ref
+                .clone()
+                .ok_or_else(|| StoreError::new("a paid payment without provider id"))?;
+            // The provider's id is unique in the ledger: a second credit is a no-op.
+            let entry = ledger_entries::ActiveModel {
+                product_id: Set(current.product.0),
+                kind: Set(EntryKind::TopUp.as_str().to_owned()),
+                amount: Set(current.amount),
+                session_id: Set(None),
+                grant_key: Set(None),
+                reference: Set(Some(reference)),
+                note: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            };
+            let inserted = ledger_entries::Entity::insert(entry)
+                .on_conflict_do_nothing_on([ledger_entries::Column::Reference])
+                .exec(&txn)
+                .await
+                .map_err(StoreError::new)?;
+            if matches!(inserted, TryInsertResult::Inserted(_)) {
+                products::Entity::update_many()
+                    .col_expr(
+                        products::Column::Balance,
+                        Expr::col(products::Column::Balance).add(current.amount),
+                    )
+                    .col_expr(
+                        products::Column::Revision,
+                        Expr::col(products::Column::Revision).add(1),
+                    )
+                    .filter(products::Column::Id.eq(current.product.0))
+                    .exec(&txn)
+                    .await
+                    .map_err(StoreError::new)?;
+                settled = Settled::Credited;
+            }
+        }
+        payments::Entity::update_many()
+            .col_expr(payments::Column::Status, Expr::value(status.as_str()))
+            .col_expr(payments::Column::UpdatedAt, Expr::value(now))
+            .filter(payments::Column::Id.eq(payment.0))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(settled)
+    }
+
+    async fn expire_overdue(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        use payments::Column as C;
+        let done = payments::Entity::update_many()
+            .col_expr(C::Status, Expr::value(PaymentStatus::Expired.as_str()))
+            .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::Status.eq(PaymentStatus::Open.as_str()))
+            .filter(C::ExpiresAt.lte(now))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(done.rows_affected)
+    }
+}
+
+/// The built-in simulated iDEAL provider: payments are rows of `simulated_payments`, its
+/// checkout is a page of the portal where the payer picks paid, cancelled, failed or expired.
+#[derive(Clone)]
+pub struct SimulatedProvider {
+    db: Database,
+    public_url: PublicUrl,
+    clock: Arc<dyn Clock>,
+}
+
+impl SimulatedProvider {
+    /// On `db`, with its checkout page under `public_url`.
+    pub fn new(db: Database, public_url: PublicUrl, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            public_url,
+            clock,
+        }
+    }
+
+    fn reported(&self, row: &simulated_payments::Model) -> Result<ProviderPayment, ProviderError> {
+        let status = PaymentStatus::parse(&row.status)
+            .ok_or_else(|| ProviderError(format!("stored status {:?}", row.status)))?;
+        Ok(ProviderPayment {
+            id: row.id.clone(),
+            status,
+            price: row
+                .price
+                .parse()
+                .map_err(|_| ProviderError(format!("stored price {:?}", row.price)))?,
+            checkout_url: (status == PaymentStatus::Open).then(|| {
+                self.public_url
+                    .join(&format!("/betalen/simulatie/{}", row.id))
+            }),
+        })
+    }
+
+    fn shown(row: simulated_payments::Model) -> Result<SimulatedPayment, StoreError> {
+        Ok(SimulatedPayment {
+            status: PaymentStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::new(format!("stored status {:?}", row.status)))?,
+            price: row
+                .price
+                .parse()
+                .map_err(|_| StoreError::new(format!("stored price {:?}", row.price)))?,
+            id: row.id,
+            description: row.description,
+            redirect_url: row.redirect_url,
+        })
+    }
+
+    async fn row(&self, id: &str) -> Result<Option<simulated_payments::Model>, StoreError> {
+        simulated_payments::Entity::find_by_id(id.to_owned())
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(StoreError::new)
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+pub fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split('/').next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+fn provider_error(e: impl std::fmt::Display) -> ProviderError {
+    ProviderError(e.to_string())
+}
+
+#[async_trait]
+impl PaymentProvider for SimulatedProvider {
+    fn simulated(&self) -> bool {
+        true
+    }
+
+    fn checkout_origins(&self) -> Vec<String> {
+        vec![origin_of(self.public_url.as_str())]
+    }
+
+    async fn create(&self, request: &PaymentRequest) -> Result<ProviderPayment, ProviderError> {
+        let token = Token::generate().map_err(provider_error)?;
+        let suffix: String = token
+            .expose()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(20)
+            .collect();
+        let row = simulated_payments::ActiveModel {
+            id: Set(format!("sim_{suffix}")),
+            price: Set(format!("{:.2}", request.price)),
+            description: Set(request.description.clone()),
+            redirect_url: Set(request.redirect_url.clone()),
+            status: Set(PaymentStatus::Open.as_str().to_owned()),
+            idempotency_key: Set(request.idempotency_key.clone()),
+            created_at: Set(self.clock.now()),
+        };
+        // Like Mollie's Idempotency-Key: asking twice gives the payment created the first time.
+        simulated_payments::Entity::insert(row)
+            .on_conflict_do_nothing_on([simulated_payments::Column::IdempotencyKey])
+            .exec(self.db.connection())
+            .await
+            .map_err(provider_error)?;
+        let row = simulated_payments::Entity::find()
+            .filter(simulated_payments::Column::IdempotencyKey.eq(request.idempotency_key.as_str()))
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(provider_error)?
+            .ok_or_else(|| ProviderError("simulated payment vanished".into()))?;
+        self.reported(&row)
+    }
+
+    async fn fetch(&self, id: &str) -> Result<ProviderPayment, ProviderError> {
+        let row = self
+            .row(id)
+            .await
+            .map_err(provider_error)?
+            .ok_or_else(|| ProviderError(format!("no simulated payment {id}")))?;
+        self.reported(&row)
+    }
+}
+
+#[async_trait]
+impl SimulatedCheckout for SimulatedProvider {
+    async fn checkout(&self, id: &str) -> Result<Option<SimulatedPayment>, StoreError> {
+        self.row(id).await?.map(Self::shown).transpose()
+    }
+
+    async fn choose(
+        &self,
+        id: &str,
+        outcome: PaymentStatus,
+    ) -> Result<Option<SimulatedPayment>, StoreError> {
+        simulated_payments::Entity::update_many()
+            .col_expr(
+                simulated_payments::Column::Status,
+                Expr::value(outcome.as_str()),
+            )
+            .filter(simulated_payments::Column::Id.eq(id))
+            .filter(simulated_payments::Column::Status.eq(PaymentStatus::Open.as_str()))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        self.checkout(id).await
+    }
+}
