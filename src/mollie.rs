@@ -128,11 +128,10 @@ impl PaymentProvider for MollieProvider {
     }
 
     fn checkout_origins(&self) -> Vec<String> {
-        // Mollie's hosted checkout, and the API's own host (a test double serves both).
+        // Mollie's hosted checkout; a test double serves its checkout from the API's host.
         let mut origins = vec!["https://www.mollie.com".to_owned()];
-        let api = parkportal_store::origin_of(&self.base_url);
-        if !origins.contains(&api) {
-            origins.push(api);
+        if !self.base_url.starts_with("https://api.mollie.com") {
+            origins.push(parkportal_store::origin_of(&self.base_url));
         }
         origins
     }
@@ -200,5 +199,18 @@ mod tests {
         );
         assert_eq!(status_of("authorized"), Ok(PaymentStatus::Pending));
         assert!(status_of("refunded-ish").is_err());
+    }
+
+    #[tokio::test]
+    async fn an_id_of_another_shape_never_reaches_the_url() {
+        // Nothing listens here: a request would fail with "unreachable", not this refusal.
+        let mollie = MollieProvider::new("test_x".into(), "http://127.0.0.1:9/v2").unwrap();
+        for id in ["../payments", "tr_1/refunds", "", "tr_1?x=1"] {
+            assert_eq!(
+                mollie.fetch(id).await,
+                Err(ProviderError("not a payment id".into())),
+                "{id:?}"
+            );
+        }
     }
 }

@@ -132,6 +132,40 @@ pub fn services(
     })
 }
 
+/// No payment provider: every payment fails to be created (nothing is charged).
+struct NoProvider;
+
+#[async_trait::async_trait]
+impl parkportal_domain::top_up::PaymentProvider for NoProvider {
+    fn simulated(&self) -> bool {
+        false
+    }
+
+    fn checkout_origins(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    async fn create(
+        &self,
+        _: &parkportal_domain::top_up::PaymentRequest,
+    ) -> Result<parkportal_domain::top_up::ProviderPayment, parkportal_domain::top_up::ProviderError>
+    {
+        Err(parkportal_domain::top_up::ProviderError(
+            "no payment provider is configured".into(),
+        ))
+    }
+
+    async fn fetch(
+        &self,
+        _: &str,
+    ) -> Result<parkportal_domain::top_up::ProviderPayment, parkportal_domain::top_up::ProviderError>
+    {
+        Err(parkportal_domain::top_up::ProviderError(
+            "no payment provider is configured".into(),
+        ))
+    }
+}
+
 /// The payment provider `payments.provider` names, with the simulated checkout when that is it.
 fn payment_provider(
     config: &Config,
@@ -140,11 +174,21 @@ fn payment_provider(
     clock: Arc<dyn Clock>,
 ) -> Result<ProviderWithCheckout, StartError> {
     Ok(match config.payments.provider {
+        // Like the demo outbox: a deployment on https never gets the simulation, which would
+        // hand out balance for nothing. Top-ups fail until a real provider is configured.
+        ProviderChoice::Simulated if public_url.as_str().starts_with("https://") => {
+            tracing::warn!(
+                "payments.provider is simulated but server.public_url is https: the simulated \
+                 checkout is off and top-ups fail until payments.provider = \"mollie\" is set"
+            );
+            (Arc::new(NoProvider), None)
+        }
         ProviderChoice::Simulated => {
             let simulated = Arc::new(SimulatedProvider::new(
                 db.clone(),
                 public_url.clone(),
                 clock,
+                config.payments.expiry.to_chrono(),
             ));
             (simulated.clone(), Some(simulated))
         }

@@ -53,13 +53,19 @@ pub(crate) fn description(page: &PageContext, offer_product: &ProductView) -> St
     )
 }
 
-/// The page's own policy: its form leads to the provider's checkout.
+/// The page's own policy: its form leads to the provider's checkout, which may pass the payer
+/// on to the bank at once (any https site then); a provider on plain http (a test double) by
+/// its origin.
 fn with_checkout_policy(page: &PageContext, mut response: Response) -> Response {
-    let origins = page.state.top_ups().checkout_origins().join(" ");
-    let policy = format!(
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self' {origins}; frame-ancestors 'none'"
+    let mut targets = vec!["https:".to_owned()];
+    targets.extend(
+        page.state
+            .top_ups()
+            .checkout_origins()
+            .into_iter()
+            .filter(|o| o.starts_with("http://")),
     );
+    let policy = parkportal_web::observe::policy_with_form_targets(&targets.join(" "));
     if let Ok(value) = HeaderValue::from_str(&policy) {
         response
             .headers_mut()
@@ -108,6 +114,7 @@ fn render(
                 action => page.site.link(&format!("/producten/{id}/opwaarderen", id = offer.product.id.0)),
                 error => error,
                 simulated => page.state.top_ups().simulated(),
+                sessions_href => page.site.link(&format!("/producten/{id}/parkeeracties", id = offer.product.id.0)),
             },
         )?
         .with_status(status)

@@ -111,10 +111,16 @@ async fn a_simulated_payment_tops_up_once_and_the_other_outcomes_charge_nothing(
     let again = app
         .post_form(
             &format!("/betalen/simulatie/{sim}"),
-            &[("uitkomst", "paid")],
+            &[("uitkomst", "failed")],
         )
         .await;
     assert_eq!(again.status(), 303);
+    assert_eq!(
+        app.sql_text("SELECT status FROM simulated_payments WHERE status = 'paid'")
+            .await
+            .as_deref(),
+        Some("paid")
+    );
     let form = [("id", sim.as_str())];
     let hook = app
         .client
@@ -226,16 +232,41 @@ async fn the_cap_counts_paid_and_open_payments_until_they_expire_and_a_new_year_
     )
     .await;
     assert_eq!(shown["status"], "expired");
-    let expired = app
-        .app
-        .as_ref()
-        .unwrap()
-        .state()
-        .top_ups()
-        .expire_overdue()
+    assert_eq!(
+        app.sql_text(&format!(
+            "SELECT status FROM payments WHERE id = {}",
+            open["id"]
+        ))
         .await
-        .unwrap();
-    assert_eq!(expired, 1);
+        .as_deref(),
+        Some("expired"),
+        "the top-up page asked the provider"
+    );
+    let use_case = app.app.as_ref().unwrap().state().top_ups();
+    assert_eq!(
+        use_case.expire_overdue().await.unwrap(),
+        0,
+        "nothing left to expire"
+    );
+    // The checkout of an expired payment can no longer be paid: the cap stays whole. (The
+    // browser logs in again: its session timed out meanwhile.)
+    app.login("jan@example.nl", "fietsbel42xy").await;
+    let sim = open["checkout_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let late = app
+        .post_form(
+            &format!("/betalen/simulatie/{sim}"),
+            &[("uitkomst", "paid")],
+        )
+        .await;
+    let result = app.page(&path_of(&app, &see_other(&late))).await;
+    assert!(result.contains("De betaling is verlopen"), "{result}");
+    assert_eq!(jan.balance(&app).await, "200.00");
 
     // A new calendar year (in Amsterdam) has the whole cap again.
     app.clock.set(
@@ -395,7 +426,13 @@ async fn mollie_payments_credit_exactly_once_whatever_the_webhooks_do() {
             body["description"],
             "Opwaardering Bezoekersregeling, Gemeente Dijkstad"
         );
-        assert_eq!(book.keys.len(), 1, "created with an idempotency key");
+        let keys: Vec<&String> = book.keys.keys().collect();
+        assert_eq!(keys.len(), 1);
+        assert!(
+            keys[0].starts_with(&format!("parkportal-payment-{}-", created["id"]))
+                && keys[0].len() > 30,
+            "an idempotency key unique beyond this database: {keys:?}"
+        );
     }
     let result = format!("/api/v1/products/{}/top-ups/{}", jan.product, created["id"]);
 
@@ -454,7 +491,7 @@ async fn mollie_payments_credit_exactly_once_whatever_the_webhooks_do() {
     );
     ledger_holds(&app).await;
 
-    // An id that is not ours is taken without effect; garbage does not reach Mollie's URL.
+    // An id that is not ours is taken without effect and reveals nothing.
     for id in ["tr_9999", "../payments", ""] {
         let resp = app
             .client
@@ -472,23 +509,28 @@ async fn a_late_payment_after_expiry_is_credited_and_a_wrong_amount_is_not() {
     let (app, mollie) = mollie_app().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", None).await;
     assert_eq!(buy(&app, &jan, "10.00").await.0, 201);
-    // Expired by our clock, then paid after all at the bank: the money came, so it counts.
-    // (In two steps: a login session ends after 15 idle minutes.)
+    // Past our time, but Mollie still has it open: it keeps counting against the cap, since
+    // the payer may still pay. (In two steps: a login session ends after 15 idle minutes.)
     app.clock.advance(Duration::minutes(10));
     assert_eq!(jan.balance(&app).await, "0.00");
     app.clock.advance(Duration::minutes(10));
-    app.app
-        .as_ref()
-        .unwrap()
-        .state()
-        .top_ups()
-        .expire_overdue()
-        .await
-        .unwrap();
+    let top_ups_of = app.app.as_ref().unwrap().state().top_ups();
+    assert_eq!(top_ups_of.expire_overdue().await.unwrap(), 0);
     assert_eq!(
         app.sql_text("SELECT status FROM payments").await.as_deref(),
-        Some("expired")
+        Some("open")
     );
+    let (status, _) = buy(&app, &jan, "100.00").await;
+    assert_eq!(status, 201);
+    let (status, _) = buy(&app, &jan, "100.00").await;
+    assert_eq!(status, 201);
+    let (_, list) = top_ups(&app, &jan).await;
+    assert_eq!(
+        ids(&list),
+        ["10.00", "25.00"],
+        "250 - 10 - 100 - 100 leaves 40"
+    );
+    // Then paid after all: the money came, so it is credited.
     mollie.set_status("tr_1000", "paid");
     assert_eq!(mollie.call_webhook("tr_1000").await, 200);
     assert_eq!(jan.balance(&app).await, "10.00");
@@ -496,12 +538,22 @@ async fn a_late_payment_after_expiry_is_credited_and_a_wrong_amount_is_not() {
     // A payment Mollie reports with another amount is not credited.
     assert_eq!(buy(&app, &jan, "25.00").await.0, 201);
     mollie.book.lock().unwrap().report_amount = Some("250.00".into());
-    mollie.set_status("tr_1001", "paid");
-    assert_eq!(mollie.call_webhook("tr_1001").await, 500);
+    mollie.set_status("tr_1003", "paid");
+    assert_eq!(mollie.call_webhook("tr_1003").await, 500);
     assert_eq!(jan.balance(&app).await, "10.00");
     mollie.book.lock().unwrap().report_amount = None;
-    assert_eq!(mollie.call_webhook("tr_1001").await, 200);
+    assert_eq!(mollie.call_webhook("tr_1003").await, 200);
     assert_eq!(jan.balance(&app).await, "35.00");
+    // Expired at Mollie: the housekeeping's question settles it and the room comes back.
+    mollie.set_status("tr_1001", "expired");
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(top_ups_of.expire_overdue().await.unwrap(), 1);
+    assert_eq!(
+        app.sql_text("SELECT status FROM payments WHERE provider_ref = 'tr_1001'")
+            .await
+            .as_deref(),
+        Some("expired")
+    );
     ledger_holds(&app).await;
 }
 
@@ -554,7 +606,7 @@ async fn mollie_down_charges_nothing_and_keeps_the_room() {
         .unwrap()
         .to_owned();
     assert!(
-        policy.contains("form-action 'self' https://www.mollie.com"),
+        policy.contains("form-action 'self' https: http://127.0.0.1:"),
         "{policy}"
     );
     let id = created["checkout_url"]

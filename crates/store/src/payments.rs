@@ -58,12 +58,16 @@ async fn counted<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
     use payments::Column as C;
+    // An open payment the provider has counts until the provider calls it final (expiry asks
+    // it): the payer may still pay it. One the provider never took counts until its time.
     let counts = Condition::any()
         .add(C::Status.is_in(["paid", "pending"]))
         .add(
-            Condition::all()
-                .add(C::Status.eq("open"))
-                .add(C::ExpiresAt.gt(now)),
+            Condition::all().add(C::Status.eq("open")).add(
+                Condition::any()
+                    .add(C::ProviderRef.is_not_null())
+                    .add(C::ExpiresAt.gt(now)),
+            ),
         );
     let totals: Vec<Option<i64>> = payments::Entity::find()
         .select_only()
@@ -139,28 +143,30 @@ impl PaymentRepository for SeaPaymentRepository {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         use payments::Column as C;
+        let (_gate, txn) = self.db.begin_write().await?;
         payments::Entity::update_many()
             .col_expr(C::ProviderRef, Expr::value(created.id.clone()))
             .col_expr(C::CheckoutUrl, Expr::value(created.checkout_url.clone()))
             .col_expr(C::UpdatedAt, Expr::value(now))
             .filter(C::Id.eq(payment.0))
-            .exec(self.db.connection())
+            .exec(&txn)
             .await
             .map_err(StoreError::new)?;
-        Ok(())
+        txn.commit().await.map_err(StoreError::new)
     }
 
     async fn abandon(&self, payment: PaymentId, now: DateTime<Utc>) -> Result<(), StoreError> {
         use payments::Column as C;
+        let (_gate, txn) = self.db.begin_write().await?;
         payments::Entity::update_many()
             .col_expr(C::Status, Expr::value(PaymentStatus::Failed.as_str()))
             .col_expr(C::UpdatedAt, Expr::value(now))
             .filter(C::Id.eq(payment.0))
             .filter(C::Status.eq(PaymentStatus::Open.as_str()))
-            .exec(self.db.connection())
+            .exec(&txn)
             .await
             .map_err(StoreError::new)?;
-        Ok(())
+        txn.commit().await.map_err(StoreError::new)
     }
 
     async fn payment(&self, payment: PaymentId) -> Result<Option<Payment>, StoreError> {
@@ -212,7 +218,12 @@ impl PaymentRepository for SeaPaymentRepository {
             .map(to_payment)
             .transpose()?
             .ok_or_else(|| StoreError::new("payment vanished under its product's lock"))?;
-        if current.status == status || current.status == PaymentStatus::Paid {
+        // Paid never changes again; a final status changes only to paid (the bank's money
+        // came after all); a stale report never takes a payment back to open or pending.
+        let moves = current.status != status
+            && current.status != PaymentStatus::Paid
+            && (!current.status.is_final() || status == PaymentStatus::Paid);
+        if !moves {
             abandon(txn).await?;
             return Ok(Settled::Unchanged);
         }
@@ -267,17 +278,40 @@ impl PaymentRepository for SeaPaymentRepository {
         Ok(settled)
     }
 
-    async fn expire_overdue(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    async fn overdue(
+        &self,
+        product: Option<ProductId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Payment>, StoreError> {
         use payments::Column as C;
-        let done = payments::Entity::update_many()
+        let mut query = payments::Entity::find()
+            .filter(C::Status.eq(PaymentStatus::Open.as_str()))
+            .filter(C::ExpiresAt.lte(now));
+        if let Some(product) = product {
+            query = query.filter(C::ProductId.eq(product.0));
+        }
+        query
+            .all(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .map(to_payment)
+            .collect()
+    }
+
+    async fn expire(&self, payment: PaymentId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        use payments::Column as C;
+        let (_gate, txn) = self.db.begin_write().await?;
+        payments::Entity::update_many()
             .col_expr(C::Status, Expr::value(PaymentStatus::Expired.as_str()))
             .col_expr(C::UpdatedAt, Expr::value(now))
+            .filter(C::Id.eq(payment.0))
             .filter(C::Status.eq(PaymentStatus::Open.as_str()))
-            .filter(C::ExpiresAt.lte(now))
-            .exec(self.db.connection())
+            .filter(C::ProviderRef.is_null())
+            .exec(&txn)
             .await
             .map_err(StoreError::new)?;
-        Ok(done.rows_affected)
+        txn.commit().await.map_err(StoreError::new)
     }
 }
 
@@ -288,20 +322,41 @@ pub struct SimulatedProvider {
     db: Database,
     public_url: PublicUrl,
     clock: Arc<dyn Clock>,
+    expiry: chrono::Duration,
 }
 
 impl SimulatedProvider {
-    /// On `db`, with its checkout page under `public_url`.
-    pub fn new(db: Database, public_url: PublicUrl, clock: Arc<dyn Clock>) -> Self {
+    /// On `db`, with its checkout page under `public_url`; like iDEAL, a checkout not finished
+    /// within `expiry` expires.
+    pub fn new(
+        db: Database,
+        public_url: PublicUrl,
+        clock: Arc<dyn Clock>,
+        expiry: chrono::Duration,
+    ) -> Self {
         Self {
             db,
             public_url,
             clock,
+            expiry,
         }
     }
 
+    /// The row's status now: open past its time is expired.
+    fn status_now(&self, row: &simulated_payments::Model) -> Option<PaymentStatus> {
+        let status = PaymentStatus::parse(&row.status)?;
+        Some(
+            if status == PaymentStatus::Open && self.clock.now() >= row.created_at + self.expiry {
+                PaymentStatus::Expired
+            } else {
+                status
+            },
+        )
+    }
+
     fn reported(&self, row: &simulated_payments::Model) -> Result<ProviderPayment, ProviderError> {
-        let status = PaymentStatus::parse(&row.status)
+        let status = self
+            .status_now(row)
             .ok_or_else(|| ProviderError(format!("stored status {:?}", row.status)))?;
         Ok(ProviderPayment {
             id: row.id.clone(),
@@ -317,9 +372,10 @@ impl SimulatedProvider {
         })
     }
 
-    fn shown(row: simulated_payments::Model) -> Result<SimulatedPayment, StoreError> {
+    fn shown(&self, row: simulated_payments::Model) -> Result<SimulatedPayment, StoreError> {
         Ok(SimulatedPayment {
-            status: PaymentStatus::parse(&row.status)
+            status: self
+                .status_now(&row)
                 .ok_or_else(|| StoreError::new(format!("stored status {:?}", row.status)))?,
             price: row
                 .price
@@ -409,7 +465,7 @@ impl PaymentProvider for SimulatedProvider {
 #[async_trait]
 impl SimulatedCheckout for SimulatedProvider {
     async fn checkout(&self, id: &str) -> Result<Option<SimulatedPayment>, StoreError> {
-        self.row(id).await?.map(Self::shown).transpose()
+        self.row(id).await?.map(|r| self.shown(r)).transpose()
     }
 
     async fn choose(
@@ -417,16 +473,29 @@ impl SimulatedCheckout for SimulatedProvider {
         id: &str,
         outcome: PaymentStatus,
     ) -> Result<Option<SimulatedPayment>, StoreError> {
-        simulated_payments::Entity::update_many()
-            .col_expr(
-                simulated_payments::Column::Status,
-                Expr::value(outcome.as_str()),
-            )
-            .filter(simulated_payments::Column::Id.eq(id))
-            .filter(simulated_payments::Column::Status.eq(PaymentStatus::Open.as_str()))
-            .exec(self.db.connection())
+        let (_gate, txn) = self.db.begin_write().await?;
+        let Some(row) = simulated_payments::Entity::find_by_id(id.to_owned())
+            .one_by_key(&txn)
             .await
-            .map_err(StoreError::new)?;
+            .map_err(StoreError::new)?
+        else {
+            abandon(txn).await?;
+            return Ok(None);
+        };
+        // Only while open and not past its time.
+        if self.status_now(&row) == Some(PaymentStatus::Open) {
+            simulated_payments::Entity::update_many()
+                .col_expr(
+                    simulated_payments::Column::Status,
+                    Expr::value(outcome.as_str()),
+                )
+                .filter(simulated_payments::Column::Id.eq(id))
+                .filter(simulated_payments::Column::Status.eq(PaymentStatus::Open.as_str()))
+                .exec(&txn)
+                .await
+                .map_err(StoreError::new)?;
+        }
+        txn.commit().await.map_err(StoreError::new)?;
         self.checkout(id).await
     }
 }

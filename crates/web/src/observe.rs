@@ -57,6 +57,15 @@ pub struct ObserveEndpoint<E> {
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The site's content security policy with forms also allowed to lead to `targets` (a page whose
+/// form continues at a payment provider: browsers check every redirect after the submit).
+pub fn policy_with_form_targets(targets: &str) -> String {
+    CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {targets}"),
+    )
+}
+
 impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
     type Output = Response;
 

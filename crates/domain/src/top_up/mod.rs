@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::ids::{PaymentId, ProductId};
 use crate::parking::{ParkingRepository, ProductView, RulesOf, RulesPort, SessionCheck};
 use crate::ports::StoreError;
-use crate::product_type::{ProductKind, TopUpOption};
+use crate::product_type::{BalanceUnit, ProductKind, TopUpOption};
 use crate::rules::ReasonCode;
 use chrono::Duration;
 use rust_decimal::Decimal;
@@ -214,9 +214,14 @@ impl TopUps {
             };
             if asked == period {
                 // A limit finer than the unit counts down to the unit.
+                let decimals = if product.unit == BalanceUnit::Money {
+                    2
+                } else {
+                    0
+                };
                 let limit = product
                     .unit
-                    .to_smallest(limit.trunc_with_scale(2))
+                    .to_smallest(limit.trunc_with_scale(decimals))
                     .unwrap_or(0);
                 return Ok(Ok(Some(CapWindow { since, limit })));
             }
@@ -237,6 +242,7 @@ impl TopUps {
         let Some(view) = self.own(account, product).await? else {
             return Ok(None);
         };
+        self.settle_overdue(Some(product)).await?;
         let now = self.clock.now();
         let options = view.top_ups.clone();
         let offer = match self.cap(&view).await? {
@@ -296,6 +302,15 @@ impl TopUps {
             Ok(cap) => cap,
             Err(reason) => return Ok(Some(Bought::Refused(reason))),
         };
+        // Unique beyond this database: a restored or second database reuses payment ids, and
+        // the provider would answer with the payment of another.
+        let nonce = crate::secret::Token::generate().map_err(|e| ProviderError(e.to_string()))?;
+        let nonce: String = nonce
+            .expose()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(16)
+            .collect();
         let now = self.clock.now();
         let new = NewPayment {
             product,
@@ -311,7 +326,7 @@ impl TopUps {
             Opened::NotFound => return Ok(None),
         };
         let request = PaymentRequest {
-            idempotency_key: format!("parkportal-payment-{}", payment.id),
+            idempotency_key: format!("parkportal-payment-{}-{nonce}", payment.id),
             payment: payment.id,
             price: payment.price(),
             description: description.to_owned(),
@@ -391,10 +406,13 @@ impl TopUps {
         let Some(view) = self.products.product_of(account.id, product).await? else {
             return Ok(None);
         };
-        let shown = Payment {
-            status: fresh.status_at(now),
-            ..fresh
+        // The provider's word counts for a payment it has; one it never took expires by the
+        // clock.
+        let status = match fresh.provider_ref {
+            Some(_) => fresh.status,
+            None => fresh.status_at(now),
         };
+        let shown = Payment { status, ..fresh };
         Ok(Some((shown, view)))
     }
 
@@ -403,6 +421,9 @@ impl TopUps {
         let Some(stored) = self.repo.by_reference(reference).await? else {
             return Ok(Notified::Unknown);
         };
+        if stored.status == PaymentStatus::Paid {
+            return Ok(Notified::Settled(Settled::Unchanged));
+        }
         Ok(Notified::Settled(
             self.settle_from_provider(&stored, reference).await?,
         ))
@@ -433,8 +454,33 @@ impl TopUps {
             .await?)
     }
 
-    /// Marks open payments past their time as expired (housekeeping); how many.
+    /// Open payments past their time: the provider is asked how they stand (it expires them
+    /// itself, or they were paid after all); one the provider never took expires. How many were
+    /// settled. Housekeeping runs it for all products, a product's top-up page for its own.
     pub async fn expire_overdue(&self) -> Result<u64, StoreError> {
-        self.repo.expire_overdue(self.clock.now()).await
+        self.settle_overdue(None).await
+    }
+
+    async fn settle_overdue(&self, product: Option<ProductId>) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        let mut settled = 0;
+        for p in self.repo.overdue(product, now).await? {
+            match &p.provider_ref {
+                None => {
+                    self.repo.expire(p.id, now).await?;
+                    settled += 1;
+                }
+                Some(reference) => match self.settle_from_provider(&p, reference).await {
+                    Ok(Settled::Unchanged) => {}
+                    Ok(_) => settled += 1,
+                    Err(TopUpError::Store(e)) => return Err(e),
+                    // Asked again at the next run; the payment keeps counting meanwhile.
+                    Err(e) => {
+                        tracing::warn!(payment = p.id.0, error = %e, "overdue payment not settled")
+                    }
+                },
+            }
+        }
+        Ok(settled)
     }
 }

@@ -108,8 +108,9 @@ pub enum Settled {
 /// Where payments are kept. Every write locks the product first.
 #[async_trait]
 pub trait PaymentRepository: Send + Sync {
-    /// What counts against the cap since `since`: paid and pending payments, and open ones not
-    /// yet past their time, in the smallest unit.
+    /// What counts against the cap since `since`: paid and pending payments, open ones the
+    /// provider has (until it calls them final) and open ones it never took that are not past
+    /// their time, in the smallest unit.
     async fn counted_since(
         &self,
         product: ProductId,
@@ -145,8 +146,14 @@ pub trait PaymentRepository: Send + Sync {
         status: PaymentStatus,
         now: DateTime<Utc>,
     ) -> Result<Settled, StoreError>;
-    /// Marks open payments past their time as expired; how many.
-    async fn expire_overdue(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// The open payments past their time (of `product`, or of all products).
+    async fn overdue(
+        &self,
+        product: Option<ProductId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Payment>, StoreError>;
+    /// Marks an open payment the provider never took as expired.
+    async fn expire(&self, payment: PaymentId, now: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// A payment of the built-in simulated provider, as its checkout page shows it.
