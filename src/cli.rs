@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `config`, `tenants import|export|check`,
-//! `rules check|try`, `products issue` and `outbox list|show`.
+//! `rules check|try`, `products issue`, `mandates import` and `outbox list|show`.
 
 use crate::app::{self, Application, StartError};
 use crate::bundle;
@@ -46,6 +46,20 @@ pub enum Command {
     /// The mails, sent and waiting.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Mandates ("machtigingen").
+    #[command(subcommand)]
+    Mandates(MandatesCommand),
+}
+
+/// `parkportal mandates ...`
+#[derive(Debug, Subcommand)]
+pub enum MandatesCommand {
+    /// Import the mandates of the previous system from a CSV file with the columns
+    /// tenant,product_code,email,plate,accepted: all rows, or none.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 /// `parkportal products ...`
@@ -149,6 +163,9 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Tenants(cmd) => tenants(&config, cmd).await,
         Command::Products(ProductsCommand::Issue(args)) => {
             crate::products_cli::issue(&config, args).await
+        }
+        Command::Mandates(MandatesCommand::Import { file }) => {
+            crate::mandates_cli::import(&config, &file).await
         }
         Command::Outbox(OutboxCommand::List { limit }) => {
             crate::products_cli::outbox_list(&config, limit).await

@@ -30,6 +30,25 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// iDEAL payments of top-ups.
     pub payments: PaymentsConfig,
+    /// Mandates ("Machtigingen").
+    pub mandates: MandatesConfig,
+}
+
+/// `[mandates]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MandatesConfig {
+    /// How many mandates an owner may give in 24 hours (each sends a mail to an address of the
+    /// owner's choosing).
+    pub invitations_per_day: u32,
+}
+
+impl Default for MandatesConfig {
+    fn default() -> Self {
+        Self {
+            invitations_per_day: 10,
+        }
+    }
 }
 
 /// Which payment provider takes iDEAL payments.

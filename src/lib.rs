@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod duration;
 pub mod logging;
+pub mod mandates_cli;
 pub mod mollie;
 pub mod passwords;
 pub mod products_cli;

@@ -128,6 +128,11 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
 }
 
 async fn open_desk(config: &Config) -> Result<parkportal_domain::ProductDesk, StartError> {
+    Ok(open_services(config).await?.desk)
+}
+
+/// The use cases on the configured database, for commands that act as the server would.
+pub async fn open_services(config: &Config) -> Result<parkportal_web::Services, StartError> {
     let db = app::open_database(config).await?;
     let tenants = app::tenant_directory(config, &db)?;
     let catalogues = Catalogues::embedded().map_err(StartError::Config)?;
@@ -137,10 +142,9 @@ async fn open_desk(config: &Config) -> Result<parkportal_domain::ProductDesk, St
         .map_err(|e| StartError::Config(format!("server.public_url: {e}")))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (_, _, rules) = wiring::rules_port(config, &db);
-    let services = wiring::services(
+    wiring::services(
         config, &db, tenants, clock, templates, catalogues, public, rules,
-    )?;
-    Ok(services.desk)
+    )
 }
 
 async fn outbox_repo(config: &Config) -> Result<SeaOutboxRepository, StartError> {

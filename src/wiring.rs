@@ -14,6 +14,7 @@ use parkportal_domain::captcha::Captchas;
 use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
+use parkportal_domain::mandates::{MandateSettings, Mandates};
 use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::privacy::Privacy;
@@ -29,9 +30,9 @@ use parkportal_rules::engine::RuleEngine;
 use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaFavoriteRepository,
-    SeaHistoryRepository, SeaHousekeepingRepository, SeaOutboxRepository, SeaParkingRepository,
-    SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository,
-    SeaThrottleRepository, SimulatedProvider,
+    SeaHistoryRepository, SeaHousekeepingRepository, SeaMandateRepository, SeaOutboxRepository,
+    SeaParkingRepository, SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository,
+    SeaSettingsRepository, SeaThrottleRepository, SimulatedProvider,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -83,7 +84,7 @@ pub fn services(
         Arc::new(SeaProductRepository::new(db.clone())),
         accounts.clone(),
         tenants.clone(),
-        composer,
+        composer.clone(),
         clock.clone(),
         public_url.clone(),
     );
@@ -114,6 +115,20 @@ pub fn services(
             },
         },
     );
+    let mandates = Mandates::new(
+        Arc::new(SeaMandateRepository::new(db.clone())),
+        parking_repo.clone(),
+        accounts_repo.clone(),
+        rules.clone(),
+        tenants.clone(),
+        composer.clone(),
+        clock.clone(),
+        MandateSettings {
+            link_valid: config.auth.coupling_link.to_chrono(),
+            per_day: config.mandates.invitations_per_day,
+            platform_url: public_url.clone(),
+        },
+    );
     let settings = Settings::new(
         Arc::new(SeaSettingsRepository::new(db.clone())),
         parking_repo,
@@ -124,6 +139,7 @@ pub fn services(
         favorites,
         settings,
         top_ups,
+        mandates,
         tenants,
         accounts,
         desk,

@@ -14,6 +14,7 @@ mod m20261126_000006_add_product_revision;
 mod m20261126_000007_history_settings_privacy;
 mod m20261126_000008_create_favorites;
 mod m20261126_000009_create_payments;
+mod m20261126_000010_create_mandates;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_history_settings_privacy::Migration),
             Box::new(m20261126_000008_create_favorites::Migration),
             Box::new(m20261126_000009_create_payments::Migration),
+            Box::new(m20261126_000010_create_mandates::Migration),
         ]
     }
 }

@@ -83,6 +83,7 @@ pub async fn show(page: PageContext, Path(token): Path<String>) -> Result<Respon
             email => offer.email.as_str(),
             product => product_values(&page, &offer.product),
             action => page.path.clone(),
+            mandated_by => offer.mandated_by.as_ref().map(|e| e.as_str().to_owned()),
         },
     )
 }

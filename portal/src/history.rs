@@ -144,7 +144,8 @@ pub async fn show(
                     sessions_count => counts.sessions,
                     transactions_count => counts.transactions,
                     sessions_href => base.clone(),
-                    transactions_href => format!("{base}?tab=transacties"),
+                    // A mandatee sees their own sessions only, and no transactions.
+                    transactions_href => card.product.mandate.is_none().then(|| format!("{base}?tab=transacties")),
                     newest_href => q.na.is_some().then_some(tab_href),
                     retention => retention_text(&page, card.product.plate_retention_days),
                 }

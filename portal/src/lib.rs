@@ -12,6 +12,7 @@ mod demo;
 mod favorites;
 mod history;
 mod login;
+mod mandates;
 mod pages;
 mod password_reset;
 mod plate_lookup;
@@ -147,6 +148,16 @@ fn table() -> Table {
             "/betalen/simulatie/:id",
             RouteKind::Page,
             ep(get(checkout::show).post(checkout::choose)),
+        ),
+        (
+            "/producten/:id/machtigingen",
+            RouteKind::Page,
+            ep(get(mandates::list).post(mandates::give)),
+        ),
+        (
+            "/producten/:id/machtigingen/:mid/intrekken",
+            RouteKind::Page,
+            ep(get(mandates::revoke_confirm).post(mandates::revoke)),
         ),
         (
             "/producten/:id/historie",

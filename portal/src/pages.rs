@@ -107,11 +107,22 @@ pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<
                 .map_err(AppError::internal)?
         {
             let href = |rest: &str| page.site.link(&format!("/producten/{}{rest}", id.0));
+            // "Of deze optie beschikbaar is, is afhankelijk van uw gemeente en/of van het
+            // geselecteerde product": the rules say.
+            let mandates = page
+                .state
+                .mandates()
+                .available(&product)
+                .await
+                .map_err(AppError::internal)?
+                .is_ok();
+            let own = product.mandate.is_none();
             product_menu = Some(context! {
                 name => product.type_name.clone(),
                 sessions_href => href("/parkeeracties"),
                 history_href => href("/historie"),
-                favorites_href => href("/favorieten"),
+                favorites_href => own.then(|| href("/favorieten")),
+                mandates_href => mandates.then(|| href("/machtigingen")),
                 top_up_href => TopUps::sells(&product).then(|| href("/opwaarderen")),
                 switch_href => has_plate_switch(&product).then(|| href("/kentekenswitch")),
             });

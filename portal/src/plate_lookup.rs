@@ -73,7 +73,9 @@ pub async fn plates(
             "plates.html",
             context! {
                 product => header_values(&page, &card),
-                recent_tab => q.tab.as_deref() == Some("recent"),
+                // A product used through a mandate has no favorites: its recent plates only.
+                mandated => card.product.mandate.is_some(),
+                recent_tab => q.tab.as_deref() == Some("recent") || card.product.mandate.is_some(),
                 favorites => favorites,
                 plates => recent,
                 favorites_href => base.clone(),

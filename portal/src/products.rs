@@ -29,6 +29,7 @@ pub(crate) fn card_values(page: &PageContext, card: &ProductCard) -> Value {
         planned => card.planned,
         href => page.site.link(&format!("/producten/{}", p.id.0)),
         logo_url => format!("/g/{}/logo", p.tenant_slug),
+        mandated_by => p.mandate.as_ref().map(|m| m.owner_email.clone()),
     }
 }
 

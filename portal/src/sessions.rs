@@ -37,6 +37,8 @@ fn session_values(page: &PageContext, s: &ParkingSession, unit: BalanceUnit, tz:
         running => s.state(now) == SessionState::Running,
         end_href => page.site.link(&format!("/parkeeracties/{}/beeindigen", s.id.0)),
         extend_href => page.site.link(&format!("/parkeeracties/{}/verlengen", s.id.0)),
+        // Who started a session acts on it: the owner sees a mandatee's without actions.
+        mine => page.account.as_ref().is_some_and(|a| a.id == s.account),
     }
 }
 

@@ -147,15 +147,24 @@ impl Resident {
     }
 }
 
-/// The ledger of every product sums to its balance, and no balance is negative.
+/// The ledger of every balance sums to it, and no balance is negative: a product's own (the
+/// entries without a mandate) and each mandate's (the entries that carry it).
 pub async fn ledger_holds(app: &TestApp) {
     let off = app
         .sql_i64(
             "SELECT COUNT(*) FROM products p WHERE p.balance < 0 OR p.balance <> \
-             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.product_id = p.id)",
+             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l \
+              WHERE l.product_id = p.id AND l.mandate_id IS NULL)",
         )
         .await;
     assert_eq!(off, 0, "a balance differs from its ledger");
+    let off = app
+        .sql_i64(
+            "SELECT COUNT(*) FROM mandates m WHERE m.balance < 0 OR m.balance <> \
+             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.mandate_id = m.id)",
+        )
+        .await;
+    assert_eq!(off, 0, "a mandate's balance differs from its ledger");
 }
 
 #[tokio::test]

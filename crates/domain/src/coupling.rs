@@ -94,6 +94,8 @@ pub struct LinkRecord {
     pub expires_at: DateTime<Utc>,
     /// When it was used, if it was.
     pub used_at: Option<DateTime<Utc>>,
+    /// For a mandate's invitation: the owner who gives it.
+    pub mandated_by: Option<EmailAddress>,
 }
 
 /// What the store did when asked to couple.
@@ -291,6 +293,8 @@ pub struct CouplingOffer {
     pub product: ProductSummary,
     /// Whether that address has an account.
     pub account_exists: bool,
+    /// For a mandate's invitation: the owner who gives it.
+    pub mandated_by: Option<EmailAddress>,
 }
 
 /// Issuing products and coupling them.
@@ -554,6 +558,7 @@ impl ProductDesk {
             email: link.email,
             product: link.product,
             account_exists,
+            mandated_by: link.mandated_by,
         })
     }
 

@@ -102,11 +102,12 @@ impl Favorites {
     }
 
     async fn own(&self, account: &Account, product: ProductId) -> Result<bool, StoreError> {
+        // Not for a product used through a mandate: favorites are the owner's.
         Ok(self
             .products
             .product_of(account.id, product)
             .await?
-            .is_some())
+            .is_some_and(|v| v.mandate.is_none()))
     }
 
     /// The favorites of the resident's own `product`; `None` when it is not theirs.

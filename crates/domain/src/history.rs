@@ -190,19 +190,25 @@ pub trait HistoryRepository: Send + Sync {
     /// `after` when given.
     async fn sessions(
         &self,
-        product: ProductId,
+        (product, only): (ProductId, Option<AccountId>),
         after: Option<SessionCursor>,
         limit: u32,
     ) -> Result<Vec<PastSession>, StoreError>;
-    /// Up to `limit` ledger entries of `product`, newest first, after `after` when given.
+    /// Up to `limit` ledger entries of the owner's balance of `product`, newest first, after
+    /// `after` when given.
     async fn transactions(
         &self,
         product: ProductId,
         after: Option<EntryCursor>,
         limit: u32,
     ) -> Result<Vec<Transaction>, StoreError>;
-    /// How many sessions and entries `product` has.
-    async fn counts(&self, product: ProductId) -> Result<HistoryCounts, StoreError>;
+    /// How many sessions (of `only`'s, when given) and entries of the owner's balance `product`
+    /// has.
+    async fn counts(
+        &self,
+        product: ProductId,
+        only: Option<AccountId>,
+    ) -> Result<HistoryCounts, StoreError>;
 }
 
 /// The two tabs of "Historie".
@@ -293,13 +299,21 @@ impl History {
         let Some(view) = self.product(account, product).await? else {
             return Ok(None);
         };
+        // A mandatee sees their own sessions only, and no transactions.
+        let only = view.mandate.as_ref().map(|_| account.id);
+        if only.is_some() && tab == Tab::Transactions {
+            return Ok(None);
+        }
         let (rows, next) = match tab {
             Tab::Sessions => {
                 let after = cursor
                     .map(SessionCursor::parse)
                     .transpose()
                     .map_err(HistoryError::BadCursor)?;
-                let rows = self.repo.sessions(product, after, limit + 1).await?;
+                let rows = self
+                    .repo
+                    .sessions((product, only), after, limit + 1)
+                    .await?;
                 let page = paged(rows, limit, |s: &PastSession| SessionCursor {
                     end: s.end,
                     id: s.id,
@@ -332,10 +346,11 @@ impl History {
         account: &Account,
         product: ProductId,
     ) -> Result<Option<HistoryCounts>, StoreError> {
-        if self.product(account, product).await?.is_none() {
+        let Some(view) = self.product(account, product).await? else {
             return Ok(None);
-        }
-        self.repo.counts(product).await.map(Some)
+        };
+        let only = view.mandate.as_ref().map(|_| account.id);
+        self.repo.counts(product, only).await.map(Some)
     }
 }
 

@@ -55,3 +55,7 @@ typed_id!(
     /// The database id of a top-up payment.
     PaymentId
 );
+typed_id!(
+    /// The database id of a mandate (machtiging).
+    MandateId
+);

@@ -17,6 +17,7 @@ pub mod housekeeping;
 pub mod ids;
 pub mod logo;
 pub mod mail;
+pub mod mandates;
 pub mod parking;
 pub mod password;
 pub mod password_reset;
@@ -38,8 +39,8 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, EntryId, FavoriteId, MailId, PaymentId, ProductId, ProductTypeId, SessionId,
-    TenantId, ZoneId,
+    AccountId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId, ProductTypeId,
+    SessionId, TenantId, ZoneId,
 };
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;

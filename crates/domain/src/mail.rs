@@ -39,6 +39,23 @@ pub enum MailMessage {
         /// When the link stops working.
         expires_at: DateTime<Utc>,
     },
+    /// Someone gave the recipient a mandate on a product: the link couples it to an account.
+    Mandate {
+        /// The owner's address.
+        owner: String,
+        /// The product type's name.
+        product: String,
+        /// The zone's name.
+        zone: String,
+        /// The one plate the mandate is for, if any.
+        plate: Option<crate::plate::Plate>,
+        /// The balance given, in the product's unit, when it has one of its own.
+        amount: Option<(crate::product_type::BalanceUnit, rust_decimal::Decimal)>,
+        /// The single-use link.
+        link: String,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
     /// A link to set a new password ("Wachtwoord vergeten?").
     PasswordReset {
         /// The single-use link.

@@ -67,7 +67,7 @@ fn transaction(row: ledger_entries::Model) -> Result<Transaction, StoreError> {
 impl HistoryRepository for SeaHistoryRepository {
     async fn sessions(
         &self,
-        product: ProductId,
+        (product, only): (ProductId, Option<AccountId>),
         after: Option<SessionCursor>,
         limit: u32,
     ) -> Result<Vec<PastSession>, StoreError> {
@@ -75,6 +75,9 @@ impl HistoryRepository for SeaHistoryRepository {
         let mut query = parking_sessions::Entity::find()
             .filter(C::ProductId.eq(product.0))
             .filter(C::DeletedAt.is_null());
+        if let Some(account) = only {
+            query = query.filter(C::AccountId.eq(account.0));
+        }
         if let Some(cursor) = after {
             // A row comparison: both databases read it as one range of the index.
             query = query.filter(Expr::tuple([Expr::col(C::EndAt), Expr::col(C::Id)]).lt(
@@ -100,7 +103,10 @@ impl HistoryRepository for SeaHistoryRepository {
         limit: u32,
     ) -> Result<Vec<Transaction>, StoreError> {
         use ledger_entries::Column as C;
-        let mut query = ledger_entries::Entity::find().filter(C::ProductId.eq(product.0));
+        // The owner's balance: a mandate's own entries are the mandate's.
+        let mut query = ledger_entries::Entity::find()
+            .filter(C::ProductId.eq(product.0))
+            .filter(C::MandateId.is_null());
         if let Some(EntryCursor(id)) = after {
             query = query.filter(C::Id.lt(id.0));
         }
@@ -115,18 +121,26 @@ impl HistoryRepository for SeaHistoryRepository {
             .collect()
     }
 
-    async fn counts(&self, product: ProductId) -> Result<HistoryCounts, StoreError> {
+    async fn counts(
+        &self,
+        product: ProductId,
+        only: Option<AccountId>,
+    ) -> Result<HistoryCounts, StoreError> {
         let conn = self.db.connection();
         // Counting ids only, so that each count reads its index range and no table row (a
         // product's rows lie scattered over a large table); `.all()`, since a bound LIMIT makes
         // SQLite prepare the statement again at every use.
         let first =
             |counts: Vec<i64>| u64::try_from(counts.first().copied().unwrap_or(0)).unwrap_or(0);
-        let sessions = parking_sessions::Entity::find()
+        let mut sessions = parking_sessions::Entity::find()
             .select_only()
             .column_as(parking_sessions::Column::Id.count(), "n")
             .filter(parking_sessions::Column::ProductId.eq(product.0))
-            .filter(parking_sessions::Column::DeletedAt.is_null())
+            .filter(parking_sessions::Column::DeletedAt.is_null());
+        if let Some(account) = only {
+            sessions = sessions.filter(parking_sessions::Column::AccountId.eq(account.0));
+        }
+        let sessions = sessions
             .into_tuple::<i64>()
             .all(conn)
             .await
@@ -135,6 +149,7 @@ impl HistoryRepository for SeaHistoryRepository {
             .select_only()
             .column_as(ledger_entries::Column::Id.count(), "n")
             .filter(ledger_entries::Column::ProductId.eq(product.0))
+            .filter(ledger_entries::Column::MandateId.is_null())
             .into_tuple::<i64>()
             .all(conn)
             .await

@@ -4,7 +4,8 @@ use crate::accounts::to_account;
 use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{
-    accounts, email_links, ledger_entries, product_plates, product_types, products, tenants, zones,
+    accounts, email_links, ledger_entries, mandates, product_plates, product_types, products,
+    tenants, zones,
 };
 use crate::outbox::enqueue_on;
 use async_trait::async_trait;
@@ -39,7 +40,7 @@ impl SeaProductRepository {
     }
 }
 
-const COUPLING: &str = "coupling";
+pub(crate) const COUPLING: &str = "coupling";
 
 async fn id_by_code<C: ConnectionTrait>(
     conn: &C,
@@ -129,6 +130,25 @@ async fn use_link_and_couple(
     let Some(product_id) = link.product_id else {
         return Err(StoreError::new("coupling link without product"));
     };
+    if let Some(mandate) = link.mandate_id {
+        // A mandate's invitation couples the mandate, not the product: while it is still
+        // waiting, and never to the product's owner.
+        let accepted = mandates::Entity::update_many()
+            .col_expr(mandates::Column::MandateeId, Expr::value(account))
+            .col_expr(mandates::Column::Status, Expr::value("accepted"))
+            .col_expr(mandates::Column::AcceptedAt, Expr::value(now))
+            .filter(mandates::Column::Id.eq(mandate))
+            .filter(mandates::Column::Status.eq("invited"))
+            .filter(mandates::Column::OwnerId.ne(account))
+            .exec(txn)
+            .await
+            .map_err(StoreError::new)?;
+        return Ok(if accepted.rows_affected == 1 {
+            CoupleOutcome::Coupled
+        } else {
+            CoupleOutcome::OwnedByOther
+        });
+    }
     let coupled = products::Entity::update_many()
         .col_expr(products::Column::OwnerId, Expr::value(account))
         .filter(products::Column::Id.eq(product_id))
@@ -262,6 +282,14 @@ impl ProductRepository for SeaProductRepository {
             product: summary(conn, &product).await?,
             expires_at: link.expires_at,
             used_at: link.used_at,
+            mandated_by: match (link.mandate_id, product.owner_id) {
+                (Some(_), Some(owner)) => accounts::Entity::find_by_id(owner)
+                    .one_by_key(conn)
+                    .await
+                    .map_err(StoreError::new)?
+                    .and_then(|a| EmailAddress::parse(&a.email).ok()),
+                _ => None,
+            },
         }))
     }
 

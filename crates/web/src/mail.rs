@@ -50,6 +50,26 @@ impl MailComposer for TemplateMailComposer {
                     expires => local_date_time(*expires_at, tz, language),
                 },
             ),
+            MailMessage::Mandate {
+                owner,
+                product,
+                zone,
+                plate,
+                amount,
+                link,
+                expires_at,
+            } => (
+                "mandate",
+                context! {
+                    owner => owner,
+                    product => product,
+                    zone => zone,
+                    plate => plate.as_ref().map(|p| p.display()),
+                    amount => amount.map(|(unit, a)| crate::format::amount(unit, a, language)),
+                    link => link,
+                    expires => local_date_time(*expires_at, tz, language),
+                },
+            ),
             MailMessage::PasswordReset { link, expires_at } => (
                 "password_reset",
                 context! {
@@ -85,8 +105,11 @@ impl MailComposer for TemplateMailComposer {
             text,
             html,
             tenant: brand.map(|b| b.tenant),
-            // No mail of this composer names a plate yet.
-            plates: Vec::new(),
+            // The plates it names, for the privacy job.
+            plates: match message {
+                MailMessage::Mandate { plate: Some(p), .. } => vec![p.clone()],
+                _ => Vec::new(),
+            },
         })
     }
 }

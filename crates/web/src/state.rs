@@ -6,6 +6,7 @@ use crate::metrics::Metrics;
 use crate::templates::Templates;
 use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
+use parkportal_domain::mandates::Mandates;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::settings::Settings;
@@ -55,6 +56,8 @@ pub struct Services {
     pub settings: Settings,
     /// "Opwaarderen" and its payments.
     pub top_ups: TopUps,
+    /// "Machtiging(en)".
+    pub mandates: Mandates,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
     pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
 }
@@ -121,6 +124,11 @@ impl AppState {
     /// "Instellingen": language, start product and contrast of an account.
     pub fn account_settings(&self) -> &Settings {
         &self.inner.services.settings
+    }
+
+    /// "Machtiging(en)": mandates on own products.
+    pub fn mandates(&self) -> &Mandates {
+        &self.inner.services.mandates
     }
 
     /// "Opwaarderen": top-ups paid with iDEAL.

@@ -4,6 +4,7 @@
 mod auth;
 mod favorites;
 mod history;
+mod mandates;
 mod parking;
 mod plate_switch;
 mod settings;
@@ -133,6 +134,7 @@ type Apis = (
     plate_switch::PlateSwitchApi,
     favorites::FavoritesApi,
     top_ups::TopUpsApi,
+    mandates::MandatesApi,
 );
 
 /// The OpenAPI service, to be nested at `/api`.
@@ -147,6 +149,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             plate_switch::PlateSwitchApi,
             favorites::FavoritesApi,
             top_ups::TopUpsApi,
+            mandates::MandatesApi,
         ),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),

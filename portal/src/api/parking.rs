@@ -182,9 +182,9 @@ pub(super) fn product_item(card: &ProductCard) -> ProductItem {
         balance: Amount::of(p.unit, p.balance_amount()),
         running: u32::try_from(card.running).unwrap_or(u32::MAX),
         planned: u32::try_from(card.planned).unwrap_or(u32::MAX),
-        mandated_by: None,
         plates: p.plates.iter().map(|p| p.display()).collect(),
         active_plate: p.active_plate.as_ref().map(|p| p.display()),
+        mandated_by: p.mandate.as_ref().map(|m| m.owner_email.clone()),
     }
 }
 

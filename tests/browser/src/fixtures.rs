@@ -3,6 +3,7 @@
 
 use parkportal::Application;
 use parkportal_domain::coupling::IssueRequest;
+use parkportal_domain::mandates::GiveOutcome;
 use parkportal_domain::parking::{Outcome, StartRequest};
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::top_up::{Bought, PaymentStatus};
@@ -255,6 +256,65 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
     }
     let open = pay(capped, "50.00").await?;
     let checkout = open.provider_ref.ok_or("no provider id")?;
+    // A mandate the resident gave on the product (its list and [Intrekken]), and one the
+    // resident holds on someone else's product ("gemachtigd door").
+    let mandates = app.state().mandates();
+    let given = mandates
+        .give(
+            &account,
+            product,
+            &EmailAddress::parse("gemachtigde@example.nl").map_err(|e| e.to_string())?,
+            Some(Plate::parse("78-GBD-9", Country::NL).map_err(|e| e.to_string())?),
+            "5.00".parse().map_err(|_| "amount")?,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let mandate = match given {
+        Some(GiveOutcome::Given(m)) => m.id.0,
+        other => return Err(format!("the fixture mandate was refused: {other:?}")),
+    };
+    let (owner_link, _) = issue(app, "dijkstad", "eigenaar@example.nl", Some("30.00")).await?;
+    let (owner, _) = app
+        .state()
+        .desk()
+        .accept_creating_account(&owner_link, &password, Language::Nl, "browser")
+        .await
+        .map_err(|e| e.to_string())?;
+    let owned = app
+        .state()
+        .parking()
+        .products(&owner.account)
+        .await
+        .map_err(|e| e.to_string())?
+        .first()
+        .map(|c| c.product.id)
+        .ok_or("the owner has no product")?;
+    let resident_email = EmailAddress::parse(RESIDENT).map_err(|e| e.to_string())?;
+    mandates
+        .give(
+            &owner.account,
+            owned,
+            &resident_email,
+            None,
+            "10.00".parse().map_err(|_| "amount")?,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let invitation = app
+        .state()
+        .demo_outbox()
+        .ok_or("no demo outbox")?
+        .list(1)
+        .await
+        .map_err(|e| e.to_string())?
+        .pop()
+        .and_then(|m| Token::parse(m.text.split("/koppel/").nth(1)?.get(..64)?))
+        .ok_or("no invitation")?;
+    app.state()
+        .desk()
+        .accept(&invitation, &account, "browser")
+        .await
+        .map_err(|e| e.to_string())?;
     let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
     let values = HashMap::from([
@@ -270,6 +330,8 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("payment_id", paid.id.0.to_string()),
         ("capped_product_id", capped.0.to_string()),
         ("checkout_id", checkout),
+        ("mandate_id", mandate.to_string()),
+        ("mandated_product_id", owned.0.to_string()),
         ("running_session", sessions[0].to_string()),
         ("planned_session", sessions[1].to_string()),
     ]);

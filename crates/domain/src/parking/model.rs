@@ -2,7 +2,7 @@
 //! before any rule, and the periodic grant that is due.
 
 use crate::calendar::{self, CapPeriod};
-use crate::ids::{AccountId, ProductId, SessionId, TenantId};
+use crate::ids::{AccountId, MandateId, ProductId, SessionId, TenantId};
 use crate::plate::Plate;
 use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind, TopUpOption};
 use crate::tenant::Code;
@@ -48,6 +48,8 @@ pub struct ParkingSession {
     pub breakdown: String,
     /// When it was deleted (planned sessions only).
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The mandate it was started through, if any: its refunds go to that mandate's balance.
+    pub mandate: Option<MandateId>,
 }
 
 impl ParkingSession {
@@ -108,6 +110,9 @@ pub struct ProductView {
     pub active_plate: Option<Plate>,
     /// After how many days the gemeente anonymises a session's plate (at most 91, 13 weeks).
     pub plate_retention_days: i32,
+    /// Set when the resident uses the product through a mandate of its owner: then `balance` is
+    /// the mandate's own (or the owner's, for a mandate imported without one).
+    pub mandate: Option<MandateAccess>,
     /// Counts every write to the product's sessions or balance: a write decided on this view
     /// is made only while the product is still at this revision.
     pub revision: i64,
@@ -121,6 +126,20 @@ impl ProductView {
     pub fn balance_amount(&self) -> Decimal {
         self.unit.from_smallest(self.balance)
     }
+}
+
+/// How a mandatee reaches a product ("gemachtigd door ...").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MandateAccess {
+    /// The mandate.
+    pub id: MandateId,
+    /// The owner's address, shown on the product's card.
+    pub owner_email: String,
+    /// The one plate the mandatee may park, if the owner set one.
+    pub plate: Option<Plate>,
+    /// Whether the mandate holds a balance of its own (else it spends the owner's: mandates
+    /// imported from the previous system).
+    pub own_balance: bool,
 }
 
 /// The stretch of time whose sessions a decision needs: those that overlap [from, until). A
@@ -174,6 +193,9 @@ pub enum ParkingProblem {
     /// A permit's session must be for one of its plates.
     #[error("plate_not_on_permit")]
     PlateNotOnPermit,
+    /// A mandate for one plate parks that plate only.
+    #[error("plate_not_on_mandate")]
+    PlateNotOnMandate,
 }
 
 impl ParkingProblem {
@@ -186,6 +208,7 @@ impl ParkingProblem {
             Self::SessionOver => "session_over",
             Self::NotLater => "not_later",
             Self::PlateNotOnPermit => "plate_not_on_permit",
+            Self::PlateNotOnMandate => "plate_not_on_mandate",
         }
     }
 }

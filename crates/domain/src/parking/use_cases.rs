@@ -67,6 +67,19 @@ pub struct Parking {
     pub(super) clock: Arc<dyn Clock>,
 }
 
+/// The sessions of `view` that `account` sees: all of them for the owner (a mandatee's too),
+/// only their own for a mandatee. Every one of them counts towards the product's limits.
+fn shown_to(
+    account: &Account,
+    view: &ProductView,
+    mut sessions: Vec<ParkingSession>,
+) -> Vec<ParkingSession> {
+    if view.mandate.is_some() {
+        sessions.retain(|s| s.account == account.id);
+    }
+    sessions
+}
+
 fn to_smallest(unit: BalanceUnit, amount: Decimal) -> i64 {
     // Costs are rounded to the unit by the rules; a unit without balance charges nothing.
     unit.to_smallest(amount).unwrap_or(0)
@@ -131,6 +144,7 @@ impl Parking {
             .repo
             .active_sessions(account.id, product.id, now)
             .await?;
+        let active = shown_to(account, &product, active);
         let running = active
             .iter()
             .filter(|s| s.state(now) == SessionState::Running)
@@ -195,13 +209,12 @@ impl Parking {
         account: &Account,
         product: ProductId,
     ) -> Result<Option<Vec<ParkingSession>>, ParkingError> {
-        if self.repo.product_of(account.id, product).await?.is_none() {
+        let Some(view) = self.repo.product_of(account.id, product).await? else {
             return Ok(None);
-        }
+        };
         let now = self.clock.now();
-        Ok(Some(
-            self.repo.active_sessions(account.id, product, now).await?,
-        ))
+        let active = self.repo.active_sessions(account.id, product, now).await?;
+        Ok(Some(shown_to(account, &view, active)))
     }
 
     /// "Alle parkeeracties": the running and planned sessions of all the resident's products,
@@ -264,6 +277,11 @@ impl Parking {
         }
         if view.kind == ProductKind::Permit && !view.plates.contains(&request.plate) {
             return Ok(Err(Outcome::Invalid(ParkingProblem::PlateNotOnPermit)));
+        }
+        if let Some(only) = view.mandate.as_ref().and_then(|m| m.plate.as_ref())
+            && only != &request.plate
+        {
+            return Ok(Err(Outcome::Invalid(ParkingProblem::PlateNotOnMandate)));
         }
         let pricing = self
             .rules

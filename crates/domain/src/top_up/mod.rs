@@ -170,7 +170,10 @@ impl TopUps {
     /// Whether `product` sells top-ups at all (a visitor scheme whose type has options): the
     /// menu shows "Opwaarderen" only then.
     pub fn sells(product: &ProductView) -> bool {
-        product.kind == ProductKind::VisitorScheme && !product.top_ups.is_empty()
+        // Never for a product used through a mandate (the manual).
+        product.kind == ProductKind::VisitorScheme
+            && !product.top_ups.is_empty()
+            && product.mandate.is_none()
     }
 
     /// The account's own product that sells top-ups, or `None`.

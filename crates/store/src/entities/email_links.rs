@@ -15,6 +15,7 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub expires_at: ChronoDateTimeUtc,
     pub used_at: Option<ChronoDateTimeUtc>,
+    pub mandate_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ pub struct Model {
     pub reference: Option<String>,
     pub note: Option<String>,
     pub created_at: ChronoDateTimeUtc,
+    pub mandate_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub mod captchas;
 pub mod email_links;
 pub mod favorites;
 pub mod ledger_entries;
+pub mod mandates;
 pub mod outbox;
 pub mod parking_sessions;
 pub mod payments;

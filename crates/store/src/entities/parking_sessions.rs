@@ -21,6 +21,7 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub stopped_at: Option<ChronoDateTimeUtc>,
     pub deleted_at: Option<ChronoDateTimeUtc>,
+    pub mandate_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,7 @@
 //! in one round trip under a revision check, bookings, grants, and leaving a transaction.
 
 use crate::by_key::OneByKey;
-use crate::entities::{ledger_entries, products};
+use crate::entities::{ledger_entries, mandates, parking_sessions, products};
 use chrono::{DateTime, Utc};
 use parkportal_domain::history::EntryKind;
 use parkportal_domain::parking::{
@@ -41,12 +41,14 @@ pub(super) fn decide_on(
     }
 }
 
-/// Adds `delta` (signed, smallest unit) to the balance and records it, in `txn`; counts the
-/// product's revision up also when nothing moves, since the caller changed a session, and sets
-/// the product's `sessions_until` when the caller gives a new one.
-pub(super) async fn book(
+/// Adds `delta` (signed, smallest unit) to a balance and records it, in `txn`: the product's
+/// own, or with `mandate` that mandate's (its entry carries the mandate, so that each balance
+/// is the sum of its own entries). Counts the product's revision up also when nothing moves,
+/// since the caller changed a session, and sets the product's `sessions_until` when the caller
+/// gives a new one.
+pub(crate) async fn book(
     txn: &DatabaseTransaction,
-    product: i64,
+    (product, mandate): (i64, Option<i64>),
     (kind, delta): (&str, i64),
     session: Option<i64>,
     sessions_until: Option<DateTime<Utc>>,
@@ -62,16 +64,29 @@ pub(super) async fn book(
             reference: Set(None),
             note: Set(None),
             created_at: Set(now),
+            mandate_id: Set(mandate),
             ..Default::default()
         }
         .insert(txn)
         .await
         .map_err(StoreError::new)?;
+        if let Some(mandate) = mandate {
+            mandates::Entity::update_many()
+                .col_expr(
+                    mandates::Column::Balance,
+                    Expr::col(mandates::Column::Balance).add(delta),
+                )
+                .filter(mandates::Column::Id.eq(mandate))
+                .exec(txn)
+                .await
+                .map_err(StoreError::new)?;
+        }
     }
+    let own = if mandate.is_some() { 0 } else { delta };
     let mut update = products::Entity::update_many()
         .col_expr(
             products::Column::Balance,
-            Expr::col(products::Column::Balance).add(delta),
+            Expr::col(products::Column::Balance).add(own),
         )
         .col_expr(
             products::Column::Revision,
@@ -160,6 +175,7 @@ pub(super) async fn reserve<C: ConnectionTrait>(
         tariff_version: r.versions.1,
         breakdown: r.breakdown.clone(),
         deleted_at: None,
+        mandate: None,
     }))
 }
 
@@ -229,4 +245,48 @@ pub(super) async fn credit(
         .await
         .map_err(StoreError::new)?;
     Ok(true)
+}
+
+/// Writes a new session started through `mandate` by its mandatee, with its reservation taken
+/// from the mandate's balance (or the owner's, for a mandate without one), in the caller's
+/// transaction over the locked product.
+pub(super) async fn reserve_mandated(
+    txn: &DatabaseTransaction,
+    account: AccountId,
+    (product, mandate, own_balance): (ProductId, i64, bool),
+    sessions_until: Option<DateTime<Utc>>,
+    r: &Reservation,
+    now: DateTime<Utc>,
+) -> Result<ParkingSession, StoreError> {
+    let row = parking_sessions::ActiveModel {
+        product_id: Set(product.0),
+        account_id: Set(account.0),
+        plate: Set(r.plate.normalised().to_owned()),
+        country: Set(r.plate.country().as_str().to_owned()),
+        start_at: Set(r.start),
+        end_at: Set(r.end),
+        reserved: Set(r.reserved),
+        script_version: Set(r.versions.0),
+        tariff_version: Set(r.versions.1),
+        breakdown: Set(r.breakdown.clone()),
+        created_at: Set(now),
+        stopped_at: Set(None),
+        deleted_at: Set(None),
+        mandate_id: Set(Some(mandate)),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(StoreError::new)?;
+    let raised = sessions_until.is_none_or(|u| u < r.end).then_some(r.end);
+    book(
+        txn,
+        (product.0, own_balance.then_some(mandate)),
+        (EntryKind::Reservation.as_str(), -r.reserved),
+        Some(row.id),
+        raised,
+        now,
+    )
+    .await?;
+    super::view::to_session(row)
 }

@@ -16,11 +16,11 @@ use crate::database::{Backend, Database};
 use crate::entities::{accounts, parking_sessions, products};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ledger::{abandon, as_read, book, credit, credited, decide_on, reserve};
+use ledger::{abandon, as_read, book, credit, credited, decide_on, reserve, reserve_mandated};
 use parkportal_domain::history::EntryKind;
 use parkportal_domain::parking::{
-    ChangeDecider, Decision, GrantDue, Locked, Outcome, ParkingRepository, ParkingSession,
-    ProductView, StartDecider, Window,
+    ChangeDecider, Decision, GrantDue, Locked, MandateAccess, Outcome, ParkingRepository,
+    ParkingSession, ProductView, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
@@ -29,9 +29,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use sessions::{active_of, lock_with_overlapping, owns, with_overlapping};
-pub(crate) use view::has_plate;
-use view::{corrupt, owned_by, owned_view, to_session, view_from, view_query};
+use sessions::{active_of, is_owner, lock_with_overlapping, owns, with_overlapping};
+use view::{corrupt, owned_by, owned_view, view_from, view_query};
+pub(crate) use view::{has_plate, to_session};
 
 /// Products, sessions and the ledger in the database.
 #[derive(Clone, Debug)]
@@ -55,6 +55,57 @@ impl SeaParkingRepository {
         product: ProductId,
     ) -> Result<bool, StoreError> {
         Ok(lock_product_row(&self.db, txn, product).await?.is_some())
+    }
+
+    /// A start by a mandatee: always under the product's lock, decided on the mandate's
+    /// balance (or the owner's, for a mandate without one) and every live session of the
+    /// product (they all count towards its limits).
+    async fn start_mandated(
+        &self,
+        account: AccountId,
+        view: &ProductView,
+        (grant, mandate): (Option<GrantDue>, MandateAccess),
+        window: Window,
+        now: DateTime<Utc>,
+        decide: &StartDecider,
+    ) -> Result<Outcome<ParkingSession>, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let Some((_, active)) =
+            lock_with_overlapping(&self.db, &txn, account, view.id.0, now, window).await?
+        else {
+            abandon(txn).await?;
+            return Ok(Outcome::NotFound);
+        };
+        if let Some(grant) = &grant {
+            credit(&txn, view.id.0, grant, now).await?;
+        }
+        // Read under the lock: the mandate may have been revoked or spent meanwhile.
+        let Some(locked) = owned_view(&txn, account, view.id.0)
+            .await?
+            .filter(|v| v.mandate.as_ref().map(|m| m.id) == Some(mandate.id))
+        else {
+            abandon(txn).await?;
+            return Ok(Outcome::NotFound);
+        };
+        let sessions_until = locked.sessions_until;
+        let reservation = match decide_on(locked, active, decide) {
+            Ok(r) => r,
+            Err(outcome) => {
+                abandon(txn).await?;
+                return Ok(*outcome);
+            }
+        };
+        let session = reserve_mandated(
+            &txn,
+            account,
+            (view.id, mandate.id.0, mandate.own_balance),
+            sessions_until,
+            &reservation,
+            now,
+        )
+        .await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(Outcome::Done(session))
     }
 }
 
@@ -134,15 +185,12 @@ impl ParkingRepository for SeaParkingRepository {
         else {
             return Ok(None);
         };
-        let owned = products::Entity::find_by_id(row.product_id)
-            .filter(products::Column::OwnerId.eq(account.0))
-            .one_by_key(conn)
-            .await
-            .map_err(StoreError::new)?;
-        match owned {
-            Some(_) => to_session(row).map(Some),
-            None => Ok(None),
+        // The session's own account, while it still reaches the product (a revoked mandate
+        // does not).
+        if row.account_id != account.0 || !owns(conn, account, ProductId(row.product_id)).await? {
+            return Ok(None);
         }
+        to_session(row).map(Some)
     }
 
     async fn set_last_product(
@@ -223,13 +271,8 @@ impl ParkingRepository for SeaParkingRepository {
         else {
             return Ok(None);
         };
-        let still_owned = products::Entity::find_by_id(last)
-            .filter(products::Column::OwnerId.eq(account.0))
-            .filter(products::Column::Status.eq("active"))
-            .one_by_key(conn)
-            .await
-            .map_err(StoreError::new)?;
-        Ok(still_owned.map(|p| ProductId(p.id)))
+        let reachable = owned_view(conn, account, last).await?;
+        Ok(reachable.map(|p| p.id))
     }
 
     async fn recent_plates(
@@ -243,8 +286,12 @@ impl ParkingRepository for SeaParkingRepository {
             return Ok(Vec::new());
         }
         // The newest sessions first; the first time a plate appears is its latest use.
-        let rows = parking_sessions::Entity::find()
-            .filter(parking_sessions::Column::ProductId.eq(product.0))
+        let mut query = parking_sessions::Entity::find()
+            .filter(parking_sessions::Column::ProductId.eq(product.0));
+        if !is_owner(conn, account, product).await? {
+            query = query.filter(parking_sessions::Column::AccountId.eq(account.0));
+        }
+        let rows = query
             // Anonymised plates are gone from here too.
             .filter(has_plate())
             .order_by_desc(parking_sessions::Column::CreatedAt)
@@ -309,6 +356,11 @@ impl ParkingRepository for SeaParkingRepository {
             Some(g) => !credited(self.db.connection(), product, g).await?,
             None => false,
         };
+        if let Some(mandate) = view.mandate.clone() {
+            return self
+                .start_mandated(account, view, (grant, mandate), window, now, decide)
+                .await;
+        }
         if !grant_pending {
             let overlaps_nothing = view
                 .sessions_until
@@ -390,7 +442,10 @@ impl ParkingRepository for SeaParkingRepository {
         decide: &ChangeDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
+        // Only who started a session changes it: an owner's sessions are the owner's, a
+        // mandatee's the mandatee's (whose money it holds).
         let Some(row) = parking_sessions::Entity::find_by_id(session.0)
+            .filter(parking_sessions::Column::AccountId.eq(account.0))
             .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
@@ -418,6 +473,13 @@ impl ParkingRepository for SeaParkingRepository {
             active,
         };
         let sessions_until = locked.product.sessions_until;
+        // The money of a mandatee's session is the mandate's, unless it spends the owner's.
+        let wallet = locked
+            .product
+            .mandate
+            .as_ref()
+            .filter(|m| m.own_balance)
+            .map(|m| m.id.0);
         let change = match decide(&locked, &current) {
             Decision::Proceed(c) => c,
             Decision::Refuse(verdict) => {
@@ -458,7 +520,7 @@ impl ParkingRepository for SeaParkingRepository {
             (!change.delete && sessions_until.is_none_or(|u| u < change.end)).then_some(change.end);
         book(
             &txn,
-            current.product.0,
+            (current.product.0, wallet),
             (kind, delta),
             Some(session.0),
             raised,

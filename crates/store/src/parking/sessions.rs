@@ -4,18 +4,18 @@
 use super::view::{owned_by, select_all_of, to_session};
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
-use crate::entities::{parking_sessions, products};
+use crate::entities::{mandates, parking_sessions, products};
 use chrono::{DateTime, Utc};
 use parkportal_domain::parking::{ParkingSession, Window};
 use parkportal_domain::{AccountId, ProductId, StoreError};
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Order, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect,
 };
 
 /// Whether `account` owns `product`.
-pub(super) async fn owns<C: ConnectionTrait>(
+pub(super) async fn is_owner<C: ConnectionTrait>(
     conn: &C,
     account: AccountId,
     product: ProductId,
@@ -26,6 +26,25 @@ pub(super) async fn owns<C: ConnectionTrait>(
         .await
         .map_err(StoreError::new)?
         .is_some())
+}
+
+/// Whether `account` reaches `product`: owns it, or has an accepted mandate on it.
+pub(super) async fn owns<C: ConnectionTrait>(
+    conn: &C,
+    account: AccountId,
+    product: ProductId,
+) -> Result<bool, StoreError> {
+    if is_owner(conn, account, product).await? {
+        return Ok(true);
+    }
+    Ok(!mandates::Entity::find()
+        .filter(mandates::Column::ProductId.eq(product.0))
+        .filter(mandates::Column::MandateeId.eq(account.0))
+        .filter(mandates::Column::Status.eq("accepted"))
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?
+        .is_empty())
 }
 
 /// The owned, active product `id` with its live sessions that overlap `window` after `now`, in
@@ -110,7 +129,7 @@ pub(super) async fn lock_with_overlapping(
 /// The live sessions of the products `which` selects that end after `now`, by start.
 async fn live_where<C: ConnectionTrait>(
     conn: &C,
-    which: SimpleExpr,
+    which: impl sea_orm::sea_query::IntoCondition,
     now: DateTime<Utc>,
 ) -> Result<Vec<ParkingSession>, StoreError> {
     parking_sessions::Entity::find()
@@ -148,10 +167,24 @@ pub(super) async fn live_of_account<C: ConnectionTrait>(
         .and_where(Expr::col(products::Column::OwnerId).eq(account.0))
         .and_where(Expr::col(products::Column::Status).eq("active"))
         .to_owned();
-    live_where(
+    // And the account's own sessions on products it reaches through a mandate.
+    let mandated = Query::select()
+        .column(mandates::Column::ProductId)
+        .from(mandates::Entity)
+        .and_where(Expr::col(mandates::Column::MandateeId).eq(account.0))
+        .and_where(Expr::col(mandates::Column::Status).eq("accepted"))
+        .to_owned();
+    // Two reads, each along the index of a product's sessions (an OR would read them all).
+    let mut sessions = live_where(
         conn,
         parking_sessions::Column::ProductId.in_subquery(owned),
         now,
     )
-    .await
+    .await?;
+    let own_mandated = Condition::all()
+        .add(parking_sessions::Column::ProductId.in_subquery(mandated))
+        .add(parking_sessions::Column::AccountId.eq(account.0));
+    sessions.extend(live_where(conn, own_mandated, now).await?);
+    sessions.sort_by_key(|s| (s.start, s.id));
+    Ok(sessions)
 }

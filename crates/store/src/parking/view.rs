@@ -1,15 +1,15 @@
 //! Products as their owners see them: one joined query for the product with its gemeente, type
 //! and zone, and how its rows and its sessions' rows become domain values.
 
-use crate::entities::{parking_sessions, product_plates, products};
+use crate::entities::{mandates, parking_sessions, product_plates, products};
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::parking::{ParkingSession, ProductView};
+use parkportal_domain::parking::{MandateAccess, ParkingSession, ProductView};
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{
-    AccountId, BalanceUnit, Code, PeriodicGrant, ProductId, ProductKind, SessionId, StoreError,
-    TenantId,
+    AccountId, BalanceUnit, Code, MandateId, PeriodicGrant, ProductId, ProductKind, SessionId,
+    StoreError, TenantId,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
     QueryOrder, QueryResult,
@@ -89,11 +89,47 @@ pub(super) fn view_query() -> SelectStatement {
         .to_owned()
 }
 
-/// Restricts a product query (its products aliased `p`) to the active products of `account`.
+/// Restricts a product query (its products aliased `p`) to the active products `account` owns
+/// or uses through an accepted mandate, with that mandate's columns (`m_*`, NULL for the owner).
 pub(super) fn owned_by(query: &mut SelectStatement, account: AccountId) {
-    let p = Alias::new("p");
+    let (p, m) = (Alias::new("p"), Alias::new("m"));
+    let owned = Query::select()
+        .column(products::Column::Id)
+        .from(products::Entity)
+        .and_where(Expr::col(products::Column::OwnerId).eq(account.0))
+        .to_owned();
+    let mandated = Query::select()
+        .column(mandates::Column::ProductId)
+        .from(mandates::Entity)
+        .and_where(Expr::col(mandates::Column::MandateeId).eq(account.0))
+        .and_where(Expr::col(mandates::Column::Status).eq("accepted"))
+        .to_owned();
+    for column in ["id", "balance", "imported", "plate", "country"] {
+        query.expr_as(
+            Expr::col((m.clone(), Alias::new(column))),
+            Alias::new(format!("m_{column}")),
+        );
+    }
     query
-        .and_where(Expr::col((p.clone(), Alias::new("owner_id"))).eq(account.0))
+        .join_as(
+            JoinType::LeftJoin,
+            Alias::new("mandates"),
+            m.clone(),
+            Condition::all()
+                .add(
+                    Expr::col((m.clone(), Alias::new("product_id")))
+                        .equals((p.clone(), Alias::new("id"))),
+                )
+                .add(Expr::col((m.clone(), Alias::new("mandatee_id"))).eq(account.0))
+                .add(Expr::col((m, Alias::new("status"))).eq("accepted")),
+        )
+        // Two sets of ids, each from an index: an OR over the join's columns would read every
+        // product.
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((p.clone(), Alias::new("id"))).in_subquery(owned))
+                .add(Expr::col((p.clone(), Alias::new("id"))).in_subquery(mandated)),
+        )
         .and_where(Expr::col((p, Alias::new("status"))).eq("active"));
 }
 
@@ -116,6 +152,7 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         _ => None,
     };
     let top_ups: Option<String> = r.try_get("", "top_ups").map_err(StoreError::new)?;
+    let mandate = mandate_of(conn, r, &row).await?;
     let top_ups = crate::top_up_options::decode(top_ups.as_deref(), unit)?;
     // Only permits carry plates that matter to a session; a visitor scheme needs no query.
     let mut plates = Vec::new();
@@ -155,7 +192,11 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         zone_name: get_s("zone_name")?,
         valid_from: row.valid_from,
         valid_until: row.valid_until,
-        balance: row.balance,
+        balance: match &mandate {
+            Some((_, Some(own))) => *own,
+            _ => row.balance,
+        },
+        mandate: mandate.map(|(access, _)| access),
         plates,
         active_plate,
         plate_retention_days: r
@@ -164,6 +205,47 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         revision: row.revision,
         sessions_until: row.sessions_until,
     })
+}
+
+/// The mandate a row of [`view_query`] (with [`owned_by`]) was reached through, with its own
+/// balance (`None` for a mandate that spends the owner's); `None` for the owner.
+async fn mandate_of<C: ConnectionTrait>(
+    conn: &C,
+    r: &QueryResult,
+    row: &products::Model,
+) -> Result<Option<(MandateAccess, Option<i64>)>, StoreError> {
+    // Queries without `owned_by` have no such columns: they are the owner's.
+    let Ok(Some(id)) = r.try_get::<Option<i64>>("", "m_id") else {
+        return Ok(None);
+    };
+    let balance: i64 = r.try_get("", "m_balance").map_err(StoreError::new)?;
+    let imported: bool = r.try_get("", "m_imported").map_err(StoreError::new)?;
+    let plate: Option<String> = r.try_get("", "m_plate").map_err(StoreError::new)?;
+    let country: Option<String> = r.try_get("", "m_country").map_err(StoreError::new)?;
+    let plate = match (plate, country) {
+        (Some(p), Some(c)) => {
+            Some(Plate::from_stored(&p, &c).map_err(|_| corrupt("plate", "not a plate"))?)
+        }
+        _ => None,
+    };
+    let owner_email = match row.owner_id {
+        Some(owner) => crate::entities::accounts::Entity::find_by_id(owner)
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .next()
+            .map(|a| a.email)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let access = MandateAccess {
+        id: MandateId(id),
+        owner_email,
+        plate,
+        own_balance: !imported,
+    };
+    Ok(Some((access, (!imported).then_some(balance))))
 }
 
 /// The active product `id` of `account` as its owner sees it.
@@ -183,7 +265,7 @@ pub(super) async fn owned_view<C: ConnectionTrait>(
     }
 }
 
-pub(super) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession, StoreError> {
+pub(crate) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession, StoreError> {
     Ok(ParkingSession {
         id: SessionId(row.id),
         product: ProductId(row.product_id),
@@ -197,6 +279,7 @@ pub(super) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession,
         tariff_version: row.tariff_version,
         breakdown: row.breakdown,
         deleted_at: row.deleted_at,
+        mandate: row.mandate_id.map(MandateId),
     })
 }
 

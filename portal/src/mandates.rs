@@ -1,0 +1,290 @@
+//! "Machtiging(en)" of the chosen own product: the list with whether each was accepted, a new
+//! mandate (e-mail address, optionally one plate, an amount of the balance, [Bewaar]) and
+//! [Intrekken] after confirmation.
+
+use crate::products::product_header;
+use minijinja::{Value, context};
+use parkportal_domain::mandates::{GiveOutcome, Mandate, MandateStatus, Refusal};
+use parkportal_domain::parking::ProductView;
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::{BalanceUnit, EmailAddress, MandateId, ProductId};
+use parkportal_web::format::amount;
+use parkportal_web::{AppError, PageContext};
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// An amount as typed: "10", "10,50", "€ 10.50".
+pub(crate) fn parse_amount(s: &str) -> Option<Decimal> {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '€')
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
+    if cleaned.is_empty() {
+        return Some(Decimal::ZERO);
+    }
+    cleaned.parse().ok()
+}
+
+/// A mandate's values on a page.
+fn mandate_values(page: &PageContext, product: &ProductView, m: &Mandate) -> Value {
+    let lang = page.prefs.language;
+    context! {
+        id => m.id.0,
+        email => m.email.as_str(),
+        plate => m.plate.as_ref().map(Plate::display),
+        country => m.plate.as_ref().and_then(Plate::foreign_country),
+        balance => (!m.imported).then(|| amount(product.unit, product.unit.from_smallest(m.balance), lang)),
+        accepted => m.status == MandateStatus::Accepted,
+        revoke_href => page.site.link(&format!(
+            "/producten/{}/machtigingen/{}/intrekken",
+            product.id.0, m.id.0
+        )),
+    }
+}
+
+/// The form of a new mandate.
+#[derive(Debug, Default, Deserialize)]
+pub struct MandateForm {
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    kenteken: String,
+    land: Option<String>,
+    #[serde(default)]
+    bedrag: String,
+}
+
+/// The query of the list: `bewaard` after [Bewaar], `ingetrokken` after [Intrekken].
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    bewaard: Option<String>,
+    ingetrokken: Option<String>,
+}
+
+async fn render(
+    page: &PageContext,
+    id: i64,
+    form: &MandateForm,
+    notice: Option<String>,
+    error: Option<(&str, String)>,
+) -> Result<Response, AppError> {
+    let account = page.account.clone().ok_or(AppError::NotFound)?;
+    let mandates = page.state.mandates();
+    let (product, given) = mandates
+        .list(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let available = mandates
+        .available(&product)
+        .await
+        .map_err(AppError::internal)?;
+    let items: Vec<Value> = given
+        .iter()
+        .map(|m| mandate_values(page, &product, m))
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (field, message) = match error {
+        Some((field, message)) => (Some(field), Some(message)),
+        None => (None, None),
+    };
+    let amount_label = match product.unit {
+        BalanceUnit::Money => "mandates.amount_money",
+        _ => "mandates.amount_minutes",
+    };
+    Ok(page
+        .render(
+            "mandates.html",
+            context! {
+                product => product_header(page, &product),
+                mandates => items,
+                unavailable => available.err().map(|r| page.t(&format!("mandates.refusal.{}", r.code()))),
+                action => page.site.link(&format!("/producten/{id}/machtigingen")),
+                email => form.email.clone(),
+                kenteken => form.kenteken.clone(),
+                land => form.land.clone().unwrap_or_else(|| "NL".into()),
+                bedrag => form.bedrag.clone(),
+                amount_label => page.t(amount_label),
+                balance => amount(product.unit, product.balance_amount(), page.prefs.language),
+                notice => notice,
+                error_field => field,
+                error => message,
+            },
+        )?
+        .with_status(status)
+        .into_response())
+}
+
+/// `GET /producten/{id}/machtigingen`.
+#[handler]
+pub async fn list(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    page.state
+        .parking()
+        .choose(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?;
+    let notice = if let Some(email) = q
+        .bewaard
+        .as_deref()
+        .and_then(|e| EmailAddress::parse(e).ok())
+    {
+        Some(page.state.catalogues().text(
+            page.prefs.language,
+            "mandates.saved",
+            &[("email", email.to_string())],
+        ))
+    } else {
+        q.ingetrokken.as_ref().map(|_| page.t("mandates.revoked"))
+    };
+    render(&page, id, &MandateForm::default(), notice, None).await
+}
+
+/// `POST /producten/{id}/machtigingen`: [Bewaar].
+#[handler]
+pub async fn give(
+    page: PageContext,
+    Path(id): Path<i64>,
+    Form(f): Form<MandateForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let Ok(email) = EmailAddress::parse(&f.email) else {
+        let message = page.t("mandates.email_invalid");
+        return render(&page, id, &f, None, Some(("email", message))).await;
+    };
+    let plate = if f.kenteken.trim().is_empty() {
+        None
+    } else {
+        let Ok(country) = Country::parse(f.land.as_deref().unwrap_or("NL")) else {
+            let message = page.t("parking.problem.country_invalid");
+            return render(&page, id, &f, None, Some(("land", message))).await;
+        };
+        let Ok(plate) = Plate::parse(&f.kenteken, country) else {
+            let message = page.t("parking.problem.plate_invalid");
+            return render(&page, id, &f, None, Some(("kenteken", message))).await;
+        };
+        Some(plate)
+    };
+    let Some(bedrag) = parse_amount(&f.bedrag) else {
+        let message = page.t("mandates.refusal.amount_invalid");
+        return render(&page, id, &f, None, Some(("bedrag", message))).await;
+    };
+    let outcome = page
+        .state
+        .mandates()
+        .give(&account, ProductId(id), &email, plate, bedrag)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    match outcome {
+        GiveOutcome::Given(m) => {
+            let to = format!(
+                "{}?bewaard={}",
+                page.site.link(&format!("/producten/{id}/machtigingen")),
+                parkportal_web::page::urlencode(m.email.as_str())
+            );
+            Ok(page.see_other(&to))
+        }
+        GiveOutcome::Refused(refusal) => {
+            let field = match refusal {
+                Refusal::InsufficientBalance | Refusal::AmountInvalid => "bedrag",
+                Refusal::OwnAddress | Refusal::Exists => "email",
+                _ => "",
+            };
+            let message = page.t(&format!("mandates.refusal.{}", refusal.code()));
+            render(&page, id, &f, None, Some((field, message))).await
+        }
+    }
+}
+
+/// The mandate `mid` of the account's own product `id`, or 404.
+async fn own_mandate(
+    page: &PageContext,
+    id: i64,
+    mid: i64,
+) -> Result<(ProductView, Mandate), AppError> {
+    let account = page.account.clone().ok_or(AppError::NotFound)?;
+    let (product, given) = page
+        .state
+        .mandates()
+        .list(&account, ProductId(id))
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let mandate = given
+        .into_iter()
+        .find(|m| m.id == MandateId(mid))
+        .ok_or(AppError::NotFound)?;
+    Ok((product, mandate))
+}
+
+/// `GET /producten/{id}/machtigingen/{mid}/intrekken`: [Intrekken] asks first.
+#[handler]
+pub async fn revoke_confirm(
+    page: PageContext,
+    Path((id, mid)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    if page.account.is_none() {
+        return Ok(page.login_redirect());
+    }
+    let (product, mandate) = own_mandate(&page, id, mid).await?;
+    Ok(page
+        .render(
+            "mandate_revoke.html",
+            context! {
+                product => product_header(&page, &product),
+                mandate => mandate_values(&page, &product, &mandate),
+                action => page.site.link(&format!("/producten/{id}/machtigingen/{mid}/intrekken")),
+                back_href => page.site.link(&format!("/producten/{id}/machtigingen")),
+            },
+        )?
+        .into_response())
+}
+
+/// The confirmation form: only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct RevokeForm {
+    csrf: String,
+}
+
+/// `POST /producten/{id}/machtigingen/{mid}/intrekken`: revokes the mandate.
+#[handler]
+pub async fn revoke(
+    page: PageContext,
+    Path((id, mid)): Path<(i64, i64)>,
+    Form(f): Form<RevokeForm>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    page.state
+        .mandates()
+        .revoke(&account, ProductId(id), MandateId(mid))
+        .await
+        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let to = format!(
+        "{}?ingetrokken=1",
+        page.site.link(&format!("/producten/{id}/machtigingen"))
+    );
+    Ok(page.see_other(&to))
+}

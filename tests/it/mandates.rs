@@ -1,0 +1,645 @@
+//! "Machtiging(en)": an owner gives part of a visitor scheme's balance to someone else, who
+//! couples it by mail and parks with it (one plate when set, counted towards the product's
+//! limits); revocation ends the mandatee's sessions and returns the rest. The clock stands on
+//! Monday 2 March 2026, 10:00; Dijkstad charges EUR 0.02 a minute.
+
+use crate::harness::{TestApp, api_token, call};
+use crate::parking::{Resident, at, ledger_holds, resident};
+use chrono::Duration;
+use serde_json::{Value, json};
+
+fn unescape(page: &str) -> String {
+    page.replace("&#x2f;", "/").replace("&amp;", "&")
+}
+
+async fn give(app: &TestApp, owner: &Resident, body: Value) -> (u16, Value) {
+    call(
+        app,
+        "POST",
+        &format!("/api/v1/products/{}/mandates", owner.product),
+        Some(body),
+        Some(&owner.token),
+    )
+    .await
+}
+
+/// The coupling token in the newest mail to `email`.
+async fn invitation(app: &TestApp, email: &str) -> String {
+    let mails = app
+        .app
+        .as_ref()
+        .unwrap()
+        .state()
+        .demo_outbox()
+        .unwrap()
+        .list(20)
+        .await
+        .unwrap();
+    let mail = mails.iter().find(|m| m.to == email).expect("an invitation");
+    mail.text.split("/koppel/").nth(1).unwrap()[..64].to_owned()
+}
+
+/// Accepts the invitation to `email`, creating the account; the mandatee's token and product.
+async fn accept(app: &TestApp, email: &str) -> Resident {
+    let token = invitation(app, email).await;
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/couplings/accept",
+        Some(
+            json!({"token": token, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"}),
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    Resident {
+        token: body["token"].as_str().unwrap().to_owned(),
+        product: body["product"]["id"].as_i64().unwrap(),
+    }
+}
+
+async fn product_of(app: &TestApp, r: &Resident) -> Value {
+    let (_, list) = call(app, "GET", "/api/v1/products", None, Some(&r.token)).await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == r.product)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_mandatee_parks_on_the_mandates_balance_with_its_plate_and_revocation_returns_the_rest() {
+    let mut app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    app.login("jan@example.nl", "fietsbel42xy").await;
+    let path = format!("/producten/{}/machtigingen", jan.product);
+    let page = app.page(&path).await;
+    assert!(page.contains("Machtigingen (0)") && page.contains("Bewaar"));
+    assert!(unescape(&app.page("/menu").await).contains(&path));
+
+    // [Bewaar]: the address, one plate, EUR 10.00 of the balance.
+    let saved = app
+        .post_form(
+            &path,
+            &[
+                ("email", "piet@example.nl"),
+                ("kenteken", "12-gbd-3"),
+                ("land", "NL"),
+                ("bedrag", "10,00"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    let list = app
+        .page(&unescape(saved.headers()["location"].to_str().unwrap()))
+        .await;
+    assert!(list.contains("De machtiging is opgeslagen. piet@example.nl krijgt een e-mail"));
+    assert!(list.contains("Uw saldo is nu € 15,00"));
+    assert!(list.contains("Nog niet geaccepteerd") && list.contains("Alleen kenteken 12-GBD-3"));
+    assert_eq!(jan.balance(&app).await, "15.00");
+    // The mail names the owner, the plate and the amount, and records the plate for the
+    // privacy job.
+    let mail = app
+        .sql_text("SELECT body_text FROM outbox WHERE recipient = 'piet@example.nl'")
+        .await
+        .unwrap();
+    assert!(mail.contains("jan@example.nl heeft u gemachtigd") && mail.contains("12-GBD-3"));
+    assert!(mail.contains("€ 10,00"));
+    assert_eq!(
+        app.sql_text("SELECT plates FROM outbox WHERE recipient = 'piet@example.nl'")
+            .await
+            .as_deref(),
+        Some("NL:12GBD3")
+    );
+
+    // The coupling page says who gives it; piet creates an account with the link.
+    let token = invitation(&app, "piet@example.nl").await;
+    app.new_browser();
+    let offer = app.page(&format!("/koppel/{token}")).await;
+    assert!(offer.contains("jan@example.nl heeft u gemachtigd"));
+    let piet = accept(&app, "piet@example.nl").await;
+    assert_eq!(piet.product, jan.product);
+    let seen = product_of(&app, &piet).await;
+    assert_eq!(seen["mandated_by"], "jan@example.nl");
+    assert_eq!(seen["balance"]["value"], "10.00");
+
+    // Only with the given plate, from the mandate's balance.
+    let (status, body) = piet
+        .start(
+            &app,
+            json!({"plate": "34-GBD-5", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("plate_not_on_mandate"))
+    );
+    let (status, running) = piet
+        .start(
+            &app,
+            json!({"plate": "12-GBD-3", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{running}");
+    let (status, _) = piet
+        .start(
+            &app,
+            json!({"plate": "12-GBD-3", "start": at(3, 10, 0).to_rfc3339(), "end": at(3, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(product_of(&app, &piet).await["balance"]["value"], "7.60");
+    assert_eq!(
+        jan.balance(&app).await,
+        "15.00",
+        "the owner's balance is untouched"
+    );
+    ledger_holds(&app).await;
+
+    // Not for a mandatee: favorites, top-ups, mandates, transactions; own sessions only.
+    for path in ["favorites", "top-ups", "mandates", "history/transactions"] {
+        let (status, _) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/products/{}/{path}", piet.product),
+            None,
+            Some(&piet.token),
+        )
+        .await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let (status, own) = jan
+        .start(
+            &app,
+            json!({"plate": "56-GBD-7", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{own}");
+    let (_, hist) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/history/sessions", piet.product),
+        None,
+        Some(&piet.token),
+    )
+    .await;
+    assert_eq!(hist["items"].as_array().unwrap().len(), 2, "{hist}");
+    // The owner's history shows them all; the owner's transactions only the owner's balance.
+    let (_, hist) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/history/sessions", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(hist["items"].as_array().unwrap().len(), 3);
+    let (_, tx) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/history/transactions", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    let kinds: Vec<&str> = tx["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["reservation", "mandate_grant", "opening"]);
+    // The owner sees piet's session without actions, and cannot stop it.
+    app.new_browser();
+    app.login("jan@example.nl", "fietsbel42xy").await;
+    let sessions = app
+        .page(&format!("/producten/{}/parkeeracties", jan.product))
+        .await;
+    assert!(sessions.contains("Gestart door een gemachtigde"));
+    assert_eq!(jan.end(&app, running["id"].as_i64().unwrap()).await.0, 404);
+
+    // Revocation after 30 minutes: piet's running session ends (EUR 0.60 used), the planned
+    // one goes, and the rest of the mandate (10.00 - 0.60) returns to jan.
+    // (Everyone logs in again after the half hour: sessions end after 15 idle minutes.)
+    app.clock.advance(Duration::minutes(30));
+    let jan = Resident {
+        token: api_token(&app, "jan@example.nl").await,
+        product: jan.product,
+    };
+    let piet = Resident {
+        token: api_token(&app, "piet@example.nl").await,
+        product: piet.product,
+    };
+    assert_eq!(
+        product_of(&app, &piet).await["mandated_by"],
+        "jan@example.nl"
+    );
+    app.login("jan@example.nl", "fietsbel42xy").await;
+    let (_, mandates) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/mandates", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(mandates["items"][0]["accepted"], true);
+    let mid = mandates["items"][0]["id"].as_i64().unwrap();
+    let confirm = app.page(&format!("{path}/{mid}/intrekken")).await;
+    assert!(confirm.contains("Weet u zeker") && confirm.contains("piet@example.nl"));
+    let revoked = app.post_form(&format!("{path}/{mid}/intrekken"), &[]).await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(
+        jan.balance(&app).await,
+        "23.20",
+        "15.00 + 9.40 - 1.20 of jan's own"
+    );
+    let ended = app
+        .sql_text(&format!(
+            "SELECT CAST(reserved AS TEXT) FROM parking_sessions WHERE id = {}",
+            running["id"]
+        ))
+        .await;
+    assert_eq!(ended.as_deref(), Some("60"));
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM parking_sessions WHERE mandate_id IS NOT NULL AND deleted_at IS NOT NULL").await,
+        1
+    );
+    assert_eq!(
+        product_of(&app, &piet).await,
+        Value::Null,
+        "piet's access ended"
+    );
+    let (status, _) = piet
+        .start(
+            &app,
+            json!({"plate": "12-GBD-3", "end": at(2, 12, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert!(app.page(&path).await.contains("Machtigingen (0)"));
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn mandatee_sessions_count_towards_the_products_maximum() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("100.00")).await;
+    let (status, _) = give(
+        &app,
+        &jan,
+        json!({"email": "piet@example.nl", "amount": "20.00"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let piet = accept(&app, "piet@example.nl").await;
+    let plates = [
+        "01-GBD-1", "02-GBD-2", "03-GBD-3", "04-GBD-4", "05-GBD-5", "06-GBD-6", "07-GBD-7",
+        "08-GBD-8", "09-GBD-9",
+    ];
+    for plate in plates {
+        let (status, body) = jan
+            .start(
+                &app,
+                json!({"plate": plate, "end": at(2, 11, 0).to_rfc3339()}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // Any plate (none was set): the tenth at once.
+    let (status, _) = piet
+        .start(
+            &app,
+            json!({"plate": "10-GBD-1", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    for who in [&jan, &piet] {
+        let (status, body) = who
+            .start(
+                &app,
+                json!({"plate": "11-GBD-1", "end": at(2, 11, 0).to_rfc3339()}),
+            )
+            .await;
+        assert_eq!(status, 409);
+        assert_eq!(body["error"]["code"], "max_concurrent_sessions");
+    }
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn mandates_are_refused_where_they_do_not_fit() {
+    let app = TestApp::spawn_with(|c| c.mandates.invitations_per_day = 3).await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    let code = |v: &Value| v["error"]["code"].as_str().map(str::to_owned);
+    for (body, expected) in [
+        (
+            json!({"email": "piet@example.nl", "amount": "25.01"}),
+            "insufficient_balance",
+        ),
+        (
+            json!({"email": "piet@example.nl", "amount": "-1"}),
+            "amount_invalid",
+        ),
+        (
+            json!({"email": "piet@example.nl", "amount": "0.001"}),
+            "amount_invalid",
+        ),
+        (
+            json!({"email": "jan@example.nl", "amount": "1"}),
+            "own_address",
+        ),
+        (
+            json!({"email": "geen adres", "amount": "1"}),
+            "email_invalid",
+        ),
+        (
+            json!({"email": "piet@example.nl", "plate": "X", "amount": "1"}),
+            "plate_invalid",
+        ),
+    ] {
+        let (status, answer) = give(&app, &jan, body).await;
+        assert_eq!((status, code(&answer).as_deref()), (422, Some(expected)));
+    }
+    assert_eq!(jan.balance(&app).await, "25.00", "nothing moved");
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 0);
+    // The same address twice, then the day's limit.
+    assert_eq!(
+        give(
+            &app,
+            &jan,
+            json!({"email": "piet@example.nl", "amount": "1"})
+        )
+        .await
+        .0,
+        201
+    );
+    let (status, answer) = give(
+        &app,
+        &jan,
+        json!({"email": "PIET@example.nl", "amount": "1"}),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&answer).as_deref()),
+        (422, Some("mandate_exists"))
+    );
+    assert_eq!(
+        give(
+            &app,
+            &jan,
+            json!({"email": "kees@example.nl", "amount": "1"})
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        give(
+            &app,
+            &jan,
+            json!({"email": "truus@example.nl", "amount": "1"})
+        )
+        .await
+        .0,
+        201
+    );
+    let (status, answer) = give(
+        &app,
+        &jan,
+        json!({"email": "anna@example.nl", "amount": "1"}),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&answer).as_deref()),
+        (422, Some("mandate_limit_reached"))
+    );
+    assert_eq!(jan.balance(&app).await, "22.00");
+
+    // Weidevelde gives no mandates (its rules): refused, and no menu entry.
+    let mut app = app;
+    let wim = resident(&app, "weidevelde", "wim@example.nl", Some("25.00")).await;
+    let (status, answer) = give(
+        &app,
+        &wim,
+        json!({"email": "piet@example.nl", "amount": "1"}),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&answer).as_deref()),
+        (422, Some("mandates_unavailable"))
+    );
+    app.new_browser();
+    app.login("wim@example.nl", "fietsbel42xy").await;
+    let page = app
+        .page(&format!("/producten/{}/machtigingen", wim.product))
+        .await;
+    assert!(page.contains("Voor dit product kunt u geen machtiging geven."));
+    assert!(!page.contains("Bewaar"));
+    assert!(!app.page("/menu").await.contains("Machtigingen"));
+    let refused = app
+        .post_form(
+            &format!("/producten/{}/machtigingen", wim.product),
+            &[("email", "piet@example.nl"), ("bedrag", "1")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+
+    // Another resident's product: 404 everywhere.
+    let (status, _) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/mandates", jan.product),
+        None,
+        Some(&wim.token),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        give(
+            &app,
+            &Resident {
+                token: wim.token.clone(),
+                product: jan.product
+            },
+            json!({"email": "x@example.nl", "amount": "1"})
+        )
+        .await
+        .0,
+        404
+    );
+    let mid = app.sql_i64("SELECT MIN(id) FROM mandates").await;
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/products/{}/mandates/{mid}", jan.product),
+        None,
+        Some(&wim.token),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        app.get(&format!(
+            "/producten/{}/machtigingen/{mid}/intrekken",
+            jan.product
+        ))
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        404
+    );
+    // Revoking a mandate nobody accepted returns all of it and kills its link.
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/products/{}/mandates/{mid}", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(jan.balance(&app).await, "23.00");
+    let token = invitation(&app, "piet@example.nl").await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/couplings/accept",
+        Some(
+            json!({"token": token, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"}),
+        ),
+        None,
+    )
+    .await;
+    assert_ne!(status, 201, "{body}");
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owners_balance() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    // piet has an account (of his own product); kees has none.
+    let piet_own = resident(&app, "havenmond", "piet@example.nl", None).await;
+    let code = app
+        .sql_text(&format!(
+            "SELECT code FROM products WHERE id = {}",
+            jan.product
+        ))
+        .await
+        .unwrap();
+    let run = |csv: String| {
+        let dir = app.dir.path().to_owned();
+        let url = app.config.database.url.clone().unwrap();
+        async move {
+            let file = dir.join("machtigingen.csv");
+            std::fs::write(&file, csv).unwrap();
+            tokio::task::spawn_blocking(move || {
+                crate::harness::parkportal_command(&dir)
+                    .args(["mandates", "import"])
+                    .arg(&file)
+                    .env("PARKPORTAL__DATABASE__URL", url)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    // A file with one bad row (line 4: no such product) imports nothing.
+    let header = "tenant,product_code,email,plate,accepted\n";
+    let out = run(format!(
+        "{header}dijkstad,{code},piet@example.nl,12-GBD-3,true\n\
+         dijkstad,{code},kees@example.nl,,false\n\
+         dijkstad,NIET-BEST-AAND,anna@example.nl,,true\n"
+    ))
+    .await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("machtigingen.csv:4:") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 0);
+    // Malformed rows are all named before anything is looked up.
+    let out = run(format!(
+        "{header}dijkstad,{code},geen-adres,,true\ndijkstad,{code},a@example.nl,,misschien\n"
+    ))
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(":2:") && err.contains(":3:"), "{err}");
+
+    let out = run(format!(
+        "{header}dijkstad,{code},piet@example.nl,12-GBD-3,true\ndijkstad,{code},kees@example.nl,,false\n"
+    ))
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("imported 2 mandates: 1 accepted, 1 invited")
+    );
+    // Importing the same again is refused (line 2), and still nothing half.
+    let out = run(format!("{header}dijkstad,{code},piet@example.nl,,true\n")).await;
+    assert!(!out.status.success());
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 2);
+
+    // piet sees jan's product at once and parks from jan's balance (the old conditions).
+    let piet = Resident {
+        token: piet_own.token.clone(),
+        product: jan.product,
+    };
+    assert_eq!(
+        product_of(&app, &piet).await["mandated_by"],
+        "jan@example.nl"
+    );
+    assert_eq!(product_of(&app, &piet).await["balance"]["value"], "25.00");
+    let (status, body) = piet
+        .start(
+            &app,
+            json!({"plate": "12-GBD-3", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(jan.balance(&app).await, "23.80");
+    // kees gets an invitation mail; jan's list shows both, without a balance of their own.
+    assert!(invitation(&app, "kees@example.nl").await.len() == 64);
+    let (_, list) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/mandates", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|m| m["balance"].is_null()));
+    // Revoking an imported mandate stops piet's session; the unused part returns to jan.
+    let mid = items
+        .iter()
+        .find(|m| m["email"] == "piet@example.nl")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/products/{}/mandates/{mid}", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        jan.balance(&app).await,
+        "25.00",
+        "a session stopped at its start costs nothing"
+    );
+    ledger_holds(&app).await;
+}
