@@ -159,7 +159,7 @@ pub async fn import(config: &Config, file: &Path) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Ok(Err(problem)) => report(file, &[problem]),
+        Ok(Err(problems)) => report(file, &problems),
         Err(e) => crate::cli::fail(&e),
     }
 }

@@ -6,7 +6,8 @@
 //!   that is not revoked (a partial unique index);
 //! - `parking_sessions.mandate_id`: the mandate a session was started through;
 //! - `ledger_entries.mandate_id`: an entry on the mandate's balance instead of the owner's, so
-//!   that each balance is the sum of its own entries;
+//!   that each balance is the sum of its own entries (a partial index keeps the owner's entries
+//!   countable from the index alone);
 //! - `email_links.mandate_id`: the invitation link that couples the mandate to an account.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -169,6 +170,14 @@ impl MigrationTrait for Migration {
                     .table(LedgerEntries::Table)
                     .col(LedgerEntries::MandateId)
                     .to_owned(),
+            )
+            .await?;
+        // The owner's entries of a product (history counts them from the index alone).
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ledger_entries_owner ON ledger_entries (product_id, id) \
+                 WHERE mandate_id IS NULL",
             )
             .await?;
         manager

@@ -99,7 +99,8 @@ async fn render(
     };
     let amount_label = match product.unit {
         BalanceUnit::Money => "mandates.amount_money",
-        _ => "mandates.amount_minutes",
+        BalanceUnit::Minutes => "mandates.amount_minutes",
+        _ => "mandates.amount_sessions",
     };
     Ok(page
         .render(
@@ -139,18 +140,25 @@ pub async fn list(
         .choose(&account, ProductId(id))
         .await
         .map_err(AppError::internal)?;
-    let notice = if let Some(email) = q
-        .bewaard
-        .as_deref()
-        .and_then(|e| EmailAddress::parse(e).ok())
-    {
-        Some(page.state.catalogues().text(
+    // After [Bewaar] the link names the new mandate (never its address: links end up in logs),
+    // and the list gives its address.
+    let saved = match q.bewaard.as_deref().and_then(|m| m.parse::<i64>().ok()) {
+        Some(mid) => page
+            .state
+            .mandates()
+            .list(&account, ProductId(id))
+            .await
+            .map_err(AppError::internal)?
+            .and_then(|(_, given)| given.into_iter().find(|m| m.id == MandateId(mid))),
+        None => None,
+    };
+    let notice = match saved {
+        Some(m) => Some(page.state.catalogues().text(
             page.prefs.language,
             "mandates.saved",
-            &[("email", email.to_string())],
-        ))
-    } else {
-        q.ingetrokken.as_ref().map(|_| page.t("mandates.revoked"))
+            &[("email", m.email.to_string())],
+        )),
+        None => q.ingetrokken.as_ref().map(|_| page.t("mandates.revoked")),
     };
     render(&page, id, &MandateForm::default(), notice, None).await
 }
@@ -199,7 +207,7 @@ pub async fn give(
             let to = format!(
                 "{}?bewaard={}",
                 page.site.link(&format!("/producten/{id}/machtigingen")),
-                parkportal_web::page::urlencode(m.email.as_str())
+                m.id.0
             );
             Ok(page.see_other(&to))
         }

@@ -109,13 +109,23 @@ pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<
             let href = |rest: &str| page.site.link(&format!("/producten/{}{rest}", id.0));
             // "Of deze optie beschikbaar is, is afhankelijk van uw gemeente en/of van het
             // geselecteerde product": the rules say.
-            let mandates = page
+            // Also while mandates given earlier live on (imported ones, or the gemeente turned
+            // them off since): [Intrekken] must stay within reach.
+            let available = page
                 .state
                 .mandates()
                 .available(&product)
                 .await
                 .map_err(AppError::internal)?
                 .is_ok();
+            let mandates = available
+                || page
+                    .state
+                    .mandates()
+                    .list(account, id)
+                    .await
+                    .map_err(AppError::internal)?
+                    .is_some_and(|(_, given)| !given.is_empty());
             let own = product.mandate.is_none();
             product_menu = Some(context! {
                 name => product.type_name.clone(),

@@ -514,13 +514,18 @@ async fn mandates_are_refused_where_they_do_not_fit() {
         None,
     )
     .await;
-    assert_ne!(status, 201, "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (410, Some("coupling_link_expired")),
+        "{body}"
+    );
     ledger_holds(&app).await;
 }
 
 #[tokio::test]
 async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owners_balance() {
-    let app = TestApp::spawn().await;
+    // One invitation a day: imported mandates are not invitations and leave it.
+    let app = TestApp::spawn_with(|c| c.mandates.invitations_per_day = 1).await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
     // piet has an account (of his own product); kees has none.
     let piet_own = resident(&app, "havenmond", "piet@example.nl", None).await;
@@ -549,20 +554,23 @@ async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owne
             .unwrap()
         }
     };
-    // A file with one bad row (line 4: no such product) imports nothing.
+    // A file with bad rows (line 4: no such product, line 5: the owner) imports nothing and
+    // names them all.
     let header = "tenant,product_code,email,plate,accepted\n";
     let out = run(format!(
         "{header}dijkstad,{code},piet@example.nl,12-GBD-3,true\n\
          dijkstad,{code},kees@example.nl,,false\n\
-         dijkstad,NIET-BEST-AAND,anna@example.nl,,true\n"
+         dijkstad,NIET-BEST-AAND,anna@example.nl,,true\n\
+         dijkstad,{code},jan@example.nl,,true\n"
     ))
     .await;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("machtigingen.csv:4:") && err.contains("nothing was imported"),
+        err.contains("machtigingen.csv:4:") && err.contains("machtigingen.csv:5:"),
         "{err}"
     );
+    assert!(err.contains("nothing was imported"), "{err}");
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 0);
     // Malformed rows are all named before anything is looked up.
     let out = run(format!(
@@ -587,6 +595,11 @@ async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owne
     // Importing the same again is refused (line 2), and still nothing half.
     let out = run(format!("{header}dijkstad,{code},piet@example.nl,,true\n")).await;
     assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("machtigingen.csv:2:") && err.contains("has a mandate"),
+        "{err}"
+    );
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 2);
 
     // piet sees jan's product at once and parks from jan's balance (the old conditions).
@@ -641,5 +654,75 @@ async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owne
         "25.00",
         "a session stopped at its start costs nothing"
     );
+    assert_eq!(
+        give(
+            &app,
+            &jan,
+            json!({"email": "anna@example.nl", "amount": "1"})
+        )
+        .await
+        .0,
+        201
+    );
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn revocation_racing_the_mandatees_starts_leaves_nothing_running_and_the_ledger_whole() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("50.00")).await;
+    assert_eq!(
+        give(
+            &app,
+            &jan,
+            json!({"email": "piet@example.nl", "amount": "20.00"})
+        )
+        .await
+        .0,
+        201
+    );
+    let piet = accept(&app, "piet@example.nl").await;
+    let mid = app.sql_i64("SELECT id FROM mandates").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (url, token, product) = (app.url.clone(), piet.token.clone(), piet.product);
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"plate": format!("0{i}-GBD-1"), "start": at(3, 10, 0).to_rfc3339(), "end": at(3, 11, 0).to_rfc3339()});
+            reqwest::Client::new()
+                .post(format!("{url}/api/v1/products/{product}/sessions"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let (url, token, product) = (app.url.clone(), jan.token.clone(), jan.product);
+    let revoke = tokio::spawn(async move {
+        reqwest::Client::new()
+            .delete(format!("{url}/api/v1/products/{product}/mandates/{mid}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    for t in tasks {
+        assert!(matches!(t.await.unwrap(), 201 | 404), "no 5xx");
+    }
+    assert_eq!(revoke.await.unwrap(), 204);
+    assert_eq!(
+        app.sql_i64(&format!(
+            "SELECT COUNT(*) FROM parking_sessions WHERE mandate_id = {mid} AND deleted_at IS NULL"
+        ))
+        .await,
+        0,
+        "every planned session of the mandate is gone"
+    );
+    assert_eq!(app.sql_i64("SELECT balance FROM mandates").await, 0);
+    assert_eq!(jan.balance(&app).await, "50.00");
     ledger_holds(&app).await;
 }

@@ -165,6 +165,27 @@ pub async fn ledger_holds(app: &TestApp) {
         )
         .await;
     assert_eq!(off, 0, "a mandate's balance differs from its ledger");
+    // Each session's entries are what it holds, on the balance it was paid from: its mandate's,
+    // unless it has none or that mandate spends the owner's.
+    let off = app
+        .sql_i64(
+            "SELECT COUNT(*) FROM parking_sessions s WHERE -s.reserved <> \
+             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.session_id = s.id)",
+        )
+        .await;
+    assert_eq!(off, 0, "a session's entries differ from what it holds");
+    let off = app
+        .sql_i64(
+            "SELECT COUNT(*) FROM ledger_entries l JOIN parking_sessions s ON s.id = l.session_id \
+             LEFT JOIN mandates m ON m.id = s.mandate_id \
+             WHERE COALESCE(l.mandate_id, -1) <> \
+             COALESCE(CASE WHEN m.imported THEN NULL ELSE s.mandate_id END, -1)",
+        )
+        .await;
+    assert_eq!(
+        off, 0,
+        "a session's entry is on another balance than it was paid from"
+    );
 }
 
 #[tokio::test]

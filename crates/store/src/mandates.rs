@@ -3,7 +3,7 @@
 //! mandate), the owner's of the others.
 
 use crate::by_key::OneByKey;
-use crate::database::Database;
+use crate::database::{Backend, Database};
 use crate::entities::{accounts, email_links, mandates, parking_sessions, product_types, products};
 use crate::outbox::enqueue_on;
 use crate::parking::ledger::{abandon, book};
@@ -25,7 +25,7 @@ use parkportal_domain::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 /// Mandates in the database.
@@ -147,9 +147,20 @@ impl MandateRepository for SeaMandateRepository {
             abandon(txn).await?;
             return Ok(Given::NotFound);
         };
+        // The owner's row too: two gives on two products of one owner count one after the other
+        // (SQLite's writer holds the whole database already).
+        if self.db.backend() == Backend::Postgres {
+            accounts::Entity::find_by_id(new.owner.0)
+                .lock_exclusive()
+                .all(&txn)
+                .await
+                .map_err(StoreError::new)?;
+        }
         let (since, most) = new.limit;
+        // Invitations the owner sent: mandates imported from the previous system are not.
         let sent = mandates::Entity::find()
             .filter(mandates::Column::OwnerId.eq(new.owner.0))
+            .filter(mandates::Column::Imported.eq(false))
             .filter(mandates::Column::CreatedAt.gte(since))
             .count(&txn)
             .await
@@ -317,12 +328,18 @@ impl MandateRepository for SeaMandateRepository {
             .await?;
             book(&txn, (product.0, None), (kind, rest), None, None, now).await?;
         }
+        // Its plate is no longer needed (privacy); the address stays, for the owner's history.
         mandates::Entity::update_many()
             .col_expr(
                 mandates::Column::Status,
                 Expr::value(MandateStatus::Revoked.as_str()),
             )
             .col_expr(mandates::Column::RevokedAt, Expr::value(now))
+            .col_expr(mandates::Column::Plate, Expr::value(Option::<String>::None))
+            .col_expr(
+                mandates::Column::Country,
+                Expr::value(Option::<String>::None),
+            )
             .filter(mandates::Column::Id.eq(mandate.0))
             .exec(&txn)
             .await

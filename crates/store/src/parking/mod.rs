@@ -473,7 +473,12 @@ impl ParkingRepository for SeaParkingRepository {
             active,
         };
         let sessions_until = locked.product.sessions_until;
-        // The money of a mandatee's session is the mandate's, unless it spends the owner's.
+        // The money of a session started through a mandate is that mandate's, unless it spends
+        // the owner's; the actor reaches the product through that same mandate.
+        if locked.product.mandate.as_ref().map(|m| m.id) != current.mandate {
+            abandon(txn).await?;
+            return Ok(Outcome::NotFound);
+        }
         let wallet = locked
             .product
             .mandate

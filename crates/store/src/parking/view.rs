@@ -9,7 +9,9 @@ use parkportal_domain::{
     AccountId, BalanceUnit, Code, MandateId, PeriodicGrant, ProductId, ProductKind, SessionId,
     StoreError, TenantId,
 };
-use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Condition, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter,
     QueryOrder, QueryResult,
@@ -93,16 +95,21 @@ pub(super) fn view_query() -> SelectStatement {
 /// or uses through an accepted mandate, with that mandate's columns (`m_*`, NULL for the owner).
 pub(super) fn owned_by(query: &mut SelectStatement, account: AccountId) {
     let (p, m) = (Alias::new("p"), Alias::new("m"));
-    let owned = Query::select()
+    // One set of ids from two index lookups: an OR (of the join's columns, or of two IN
+    // lists) makes PostgreSQL read every product.
+    let reached = Query::select()
         .column(products::Column::Id)
         .from(products::Entity)
         .and_where(Expr::col(products::Column::OwnerId).eq(account.0))
-        .to_owned();
-    let mandated = Query::select()
-        .column(mandates::Column::ProductId)
-        .from(mandates::Entity)
-        .and_where(Expr::col(mandates::Column::MandateeId).eq(account.0))
-        .and_where(Expr::col(mandates::Column::Status).eq("accepted"))
+        .union(
+            UnionType::All,
+            Query::select()
+                .column(mandates::Column::ProductId)
+                .from(mandates::Entity)
+                .and_where(Expr::col(mandates::Column::MandateeId).eq(account.0))
+                .and_where(Expr::col(mandates::Column::Status).eq("accepted"))
+                .to_owned(),
+        )
         .to_owned();
     for column in ["id", "balance", "imported", "plate", "country"] {
         query.expr_as(
@@ -123,13 +130,7 @@ pub(super) fn owned_by(query: &mut SelectStatement, account: AccountId) {
                 .add(Expr::col((m.clone(), Alias::new("mandatee_id"))).eq(account.0))
                 .add(Expr::col((m, Alias::new("status"))).eq("accepted")),
         )
-        // Two sets of ids, each from an index: an OR over the join's columns would read every
-        // product.
-        .cond_where(
-            Condition::any()
-                .add(Expr::col((p.clone(), Alias::new("id"))).in_subquery(owned))
-                .add(Expr::col((p.clone(), Alias::new("id"))).in_subquery(mandated)),
-        )
+        .and_where(Expr::col((p.clone(), Alias::new("id"))).in_subquery(reached))
         .and_where(Expr::col((p, Alias::new("status"))).eq("active"));
 }
 

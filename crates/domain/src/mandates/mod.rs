@@ -26,6 +26,10 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
+mod import;
+
+pub use import::*;
+
 /// Where a mandate stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MandateStatus {
@@ -140,72 +144,6 @@ pub enum Revoked {
     Changed,
     /// No such live mandate on the account's own product.
     NotFound,
-}
-
-/// One row of an import from the previous system.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportRow {
-    /// The line of the file.
-    pub line: usize,
-    /// The gemeente's slug.
-    pub tenant: String,
-    /// The product's code.
-    pub product_code: String,
-    /// The mandatee's address.
-    pub email: EmailAddress,
-    /// The one plate, if any.
-    pub plate: Option<Plate>,
-    /// Whether the mandatee had accepted it.
-    pub accepted: bool,
-}
-
-/// Why an import row does not fit, with its line.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {problem}")]
-pub struct ImportProblem {
-    /// The line of the file.
-    pub line: usize,
-    /// What is wrong.
-    pub problem: String,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Imported {
-    /// Mandates stored as accepted (the address has an account).
-    pub accepted: usize,
-    /// Mandates stored as invited (an invitation mail was queued).
-    pub invited: usize,
-}
-
-/// An import row ready to store.
-#[derive(Debug, Clone)]
-pub struct ImportEntry {
-    /// The row.
-    pub row: ImportRow,
-    /// Its product.
-    pub product: ProductId,
-    /// The product's owner.
-    pub owner: AccountId,
-    /// The mandatee's account, when the row was accepted and the address has one.
-    pub mandatee: Option<AccountId>,
-    /// The invitation's token hash, expiry and mail, for the other rows.
-    pub invite: Option<(TokenHash, DateTime<Utc>, OutgoingMail)>,
-}
-
-/// A product an import row names, as the import needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportTarget {
-    /// The product.
-    pub product: ProductId,
-    /// Its owner and the owner's address, once coupled.
-    pub owner: Option<(AccountId, EmailAddress)>,
-    /// Visitor scheme or permit.
-    pub kind: ProductKind,
-    /// The product type's name.
-    pub type_name: String,
-    /// The zone's name.
-    pub zone_name: String,
 }
 
 /// Where mandates are kept. Every write locks the product first.
@@ -331,6 +269,15 @@ pub struct Mandates {
     settings: MandateSettings,
 }
 
+/// What an invitation mail says besides its link.
+struct InviteText {
+    owner: String,
+    product: String,
+    zone: String,
+    plate: Option<Plate>,
+    amount: Option<(BalanceUnit, Decimal)>,
+}
+
 /// How many times revocation decides again when sessions change under it.
 const REVOKE_ATTEMPTS: usize = 5;
 
@@ -375,6 +322,39 @@ impl Mandates {
                     && v.kind == ProductKind::VisitorScheme
                     && v.unit != BalanceUnit::None
             }))
+    }
+
+    /// An invitation from gemeente `tenant` to `email`: the link's token hash, when it stops
+    /// working, and the mail in `language`.
+    fn invitation(
+        &self,
+        tenant: &crate::tenant::Tenant,
+        email: &EmailAddress,
+        language: crate::tenant::Language,
+        text: InviteText,
+    ) -> Result<(TokenHash, DateTime<Utc>, OutgoingMail), MandateError> {
+        let token = Token::generate()?;
+        let expires_at = self.clock.now() + self.settings.link_valid;
+        let base = tenant.public_url(&self.settings.platform_url);
+        let brand = MailBrand {
+            tenant: tenant.id,
+            name: tenant.name.clone(),
+            logo_url: format!("{base}/logo?v={}", tenant.version),
+            time_zone: tenant.time_zone,
+        };
+        let message = MailMessage::Mandate {
+            owner: text.owner,
+            product: text.product,
+            zone: text.zone,
+            plate: text.plate,
+            amount: text.amount,
+            link: format!("{base}/koppel/{}", token.expose()),
+            expires_at,
+        };
+        let mail = self
+            .composer
+            .compose(email, language, Some(&brand), &message)?;
+        Ok((token.hash(), expires_at, mail))
     }
 
     /// Whether the gemeente's rules give mandates on `product` (`mandates_available`).
@@ -441,45 +421,32 @@ impl Mandates {
             return Ok(Some(GiveOutcome::Refused(Refusal::InsufficientBalance)));
         }
         let now = self.clock.now();
-        let token = Token::generate()?;
-        let expires_at = now + self.settings.link_valid;
         let tenant = self
             .tenants
             .by_slug(&view.tenant_slug)
             .await?
             .ok_or_else(|| StoreError::new("a product's gemeente vanished"))?;
-        let base = tenant.public_url(&self.settings.platform_url);
         let language = self
             .accounts
             .credentials(email)
             .await?
             .and_then(|c| c.account.language)
             .unwrap_or(tenant.default_language);
-        let brand = MailBrand {
-            tenant: tenant.id,
-            name: tenant.name.clone(),
-            logo_url: format!("{base}/logo?v={}", tenant.version),
-            time_zone: tenant.time_zone,
-        };
-        let message = MailMessage::Mandate {
+        let text = InviteText {
             owner: account.email.to_string(),
             product: view.type_name.clone(),
             zone: view.zone_name.clone(),
             plate: plate.clone(),
             amount: Some((view.unit, amount)),
-            link: format!("{base}/koppel/{}", token.expose()),
-            expires_at,
         };
-        let mail = self
-            .composer
-            .compose(email, language, Some(&brand), &message)?;
+        let (token, expires_at, mail) = self.invitation(&tenant, email, language, text)?;
         let new = NewMandate {
             product,
             owner: account.id,
             email: email.clone(),
             plate,
             amount: smallest,
-            token: token.hash(),
+            token,
             link_expires_at: expires_at,
             mail,
             limit: (now - Duration::hours(24), self.settings.per_day),
@@ -581,101 +548,6 @@ impl Mandates {
             reserved: used.min(s.reserved),
             delete: false,
         })
-    }
-
-    /// Imports mandates of the previous system (all rows or none): no balance of their own;
-    /// a row whose address has an account and was accepted is accepted at once, the others get
-    /// an invitation mail.
-    pub async fn import(
-        &self,
-        rows: Vec<ImportRow>,
-    ) -> Result<Result<Imported, ImportProblem>, MandateError> {
-        let now = self.clock.now();
-        let mut entries: Vec<ImportEntry> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let problem = |p: String| {
-                Ok(Err(ImportProblem {
-                    line: row.line,
-                    problem: p,
-                }))
-            };
-            let Some(tenant) = self.tenants.by_slug(&row.tenant).await? else {
-                return problem(format!("no gemeente {:?}", row.tenant));
-            };
-            let Some(target) = self
-                .repo
-                .import_target(tenant.id, &row.product_code)
-                .await?
-            else {
-                return problem(format!(
-                    "gemeente {} has no product {:?}",
-                    row.tenant, row.product_code
-                ));
-            };
-            let Some((owner, owner_email)) = target.owner.clone() else {
-                return problem(format!(
-                    "product {} is not coupled to an account",
-                    row.product_code
-                ));
-            };
-            if target.kind != ProductKind::VisitorScheme {
-                return problem(format!(
-                    "product {} is not a visitor scheme",
-                    row.product_code
-                ));
-            }
-            if owner_email == row.email {
-                return problem("a mandate to the product's own owner".into());
-            }
-            if let Some(earlier) = entries
-                .iter()
-                .find(|e| e.product == target.product && e.row.email == row.email)
-            {
-                return problem(format!("the same mandate as line {}", earlier.row.line));
-            }
-            let credentials = self.accounts.credentials(&row.email).await?;
-            let mandatee = credentials
-                .as_ref()
-                .map(|c| c.account.id)
-                .filter(|_| row.accepted);
-            let invite = if mandatee.is_some() {
-                None
-            } else {
-                let token = Token::generate()?;
-                let expires_at = now + self.settings.link_valid;
-                let base = tenant.public_url(&self.settings.platform_url);
-                let brand = MailBrand {
-                    tenant: tenant.id,
-                    name: tenant.name.clone(),
-                    logo_url: format!("{base}/logo?v={}", tenant.version),
-                    time_zone: tenant.time_zone,
-                };
-                let message = MailMessage::Mandate {
-                    owner: owner_email.to_string(),
-                    product: target.type_name.clone(),
-                    zone: target.zone_name.clone(),
-                    plate: row.plate.clone(),
-                    amount: None,
-                    link: format!("{base}/koppel/{}", token.expose()),
-                    expires_at,
-                };
-                let language = credentials
-                    .and_then(|c| c.account.language)
-                    .unwrap_or(tenant.default_language);
-                let mail = self
-                    .composer
-                    .compose(&row.email, language, Some(&brand), &message)?;
-                Some((token.hash(), expires_at, mail))
-            };
-            entries.push(ImportEntry {
-                row,
-                product: target.product,
-                owner,
-                mandatee,
-                invite,
-            });
-        }
-        Ok(self.repo.import(&entries, now).await?)
     }
 }
 
