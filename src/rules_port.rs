@@ -45,7 +45,7 @@ fn request_with(req: &SessionCheck, top_ups_in_period: Decimal) -> SessionReques
         reserved: req.reserved,
         others: req.others.clone(),
         top_ups_in_period,
-        mandatee: false,
+        mandatee: req.mandatee,
     }
 }
 

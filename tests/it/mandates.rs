@@ -726,3 +726,53 @@ async fn revocation_racing_the_mandatees_starts_leaves_nothing_running_and_the_l
     assert_eq!(jan.balance(&app).await, "50.00");
     ledger_holds(&app).await;
 }
+
+#[tokio::test]
+async fn rule_scripts_see_whether_a_mandatee_asks() {
+    let app = TestApp::spawn().await;
+    // Dijkstad's script, changed: a mandatee may only park while nothing else runs.
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = tenants
+        .export(&"dijkstad".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    config.scripts.insert(
+        "bezoekers".parse().unwrap(),
+        "fn max_concurrent_sessions(ctx) { if ctx.mandatee { 1 } else { 10 } }".into(),
+    );
+    tenants.import(&config).await.unwrap();
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("50.00")).await;
+    assert_eq!(
+        give(
+            &app,
+            &jan,
+            json!({"email": "piet@example.nl", "amount": "10.00"})
+        )
+        .await
+        .0,
+        201
+    );
+    let piet = accept(&app, "piet@example.nl").await;
+    let end = at(2, 11, 0).to_rfc3339();
+    assert_eq!(
+        jan.start(&app, json!({"plate": "12-GBD-3", "end": end}))
+            .await
+            .0,
+        201
+    );
+    let (status, body) = piet
+        .start(&app, json!({"plate": "34-GBD-5", "end": end}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("max_concurrent_sessions"))
+    );
+    assert_eq!(
+        jan.start(&app, json!({"plate": "56-GBD-7", "end": end}))
+            .await
+            .0,
+        201
+    );
+    ledger_holds(&app).await;
+}

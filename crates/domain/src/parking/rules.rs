@@ -30,6 +30,8 @@ pub struct SessionCheck {
     pub reserved: Decimal,
     /// The other running and planned sessions of the product.
     pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Whether a mandatee asks (rule scripts see it as `ctx.mandatee`).
+    pub mandatee: bool,
 }
 
 impl SessionCheck {
@@ -45,6 +47,7 @@ impl SessionCheck {
             balance: product.balance_amount(),
             reserved: Decimal::ZERO,
             others: Vec::new(),
+            mandatee: product.mandate.is_some(),
         }
     }
 }

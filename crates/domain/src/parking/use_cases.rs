@@ -323,6 +323,7 @@ impl Parking {
             balance: p.view.unit.from_smallest(p.view.balance),
             reserved: Decimal::ZERO,
             others: active.iter().map(|s| (s.start, s.end)).collect(),
+            mandatee: p.view.mandate.is_some(),
         };
         let verdict = Box::new(p.pricing.check(&check, p.now));
         Ok(if verdict.allowed() {
@@ -377,6 +378,7 @@ impl Parking {
                 balance: unit.from_smallest(locked.product.balance),
                 reserved: Decimal::ZERO,
                 others: locked.active.iter().map(|s| (s.start, s.end)).collect(),
+                mandatee: locked.product.mandate.is_some(),
             };
             let verdict = pricing.check(&check, now);
             if !verdict.allowed() {
@@ -469,6 +471,7 @@ impl Parking {
                     .filter(|s| s.id != current.id)
                     .map(|s| (s.start, s.end))
                     .collect(),
+                mandatee: locked.product.mandate.is_some(),
             };
             let verdict = pricing.check(&check, now);
             if !verdict.allowed() {
@@ -529,6 +532,7 @@ impl Parking {
                     balance: unit.from_smallest(locked.product.balance),
                     reserved: unit.from_smallest(current.reserved),
                     others: Vec::new(),
+                    mandatee: locked.product.mandate.is_some(),
                 };
                 // The part used, at the session's own prices; never more than it holds.
                 let used = pricing
