@@ -172,11 +172,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The owner's entries of a product (history counts them from the index alone).
+        // The owner's entries of a product, which history counts from the index alone
+        // (`mandate_id` is a column too: SQLite does not take a partial index's condition as
+        // covered).
         manager
             .get_connection()
             .execute_unprepared(
-                "CREATE INDEX ledger_entries_owner ON ledger_entries (product_id, id) \
+                "CREATE INDEX ledger_entries_owner ON ledger_entries (product_id, id, mandate_id) \
                  WHERE mandate_id IS NULL",
             )
             .await?;
