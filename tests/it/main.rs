@@ -18,6 +18,7 @@ mod harness;
 mod history;
 mod housekeeping;
 mod login_protection;
+mod mandate_import;
 mod mandates;
 mod migrations;
 mod ops;
