@@ -77,9 +77,27 @@ pub async fn list(
     let (running, planned): (Vec<_>, Vec<_>) = sessions
         .iter()
         .partition(|s| s.state(now) == SessionState::Running);
+    // The owner sees who started a mandatee's session: the mandate's address.
+    let mandatees = if sessions.iter().any(|s| s.account != account.id) {
+        page.state
+            .mandates()
+            .list(&account, ProductId(id))
+            .await
+            .map_err(AppError::internal)?
+            .map(|(_, given)| given)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let shown: Vec<Value> = if planned_tab { &planned } else { &running }
         .iter()
-        .map(|s| session_values(&page, s, unit, tz))
+        .map(|s| {
+            let by = s
+                .mandate
+                .and_then(|m| mandatees.iter().find(|g| g.id == m))
+                .map(|g| g.email.to_string());
+            context! { ..session_values(&page, s, unit, tz), ..context! { by => by } }
+        })
         .collect();
     let base = page.site.link(&format!("/producten/{id}/parkeeracties"));
     Ok(page

@@ -218,7 +218,7 @@ async fn a_mandatee_parks_on_the_mandates_balance_with_its_plate_and_revocation_
     let sessions = app
         .page(&format!("/producten/{}/parkeeracties", jan.product))
         .await;
-    assert!(sessions.contains("Gestart door een gemachtigde"));
+    assert!(sessions.contains("Gestart door gemachtigde piet@example.nl"));
     assert_eq!(jan.end(&app, running["id"].as_i64().unwrap()).await.0, 404);
 
     // Revocation after 30 minutes: piet's running session ends (EUR 0.60 used), the planned
