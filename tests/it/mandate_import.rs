@@ -2,7 +2,7 @@
 //! through the binary on the test's database; imported mandates spend the owner's balance.
 
 use crate::harness::{TestApp, call};
-use crate::mandates::{give, invitation, product_of};
+use crate::mandates::{give, invitation, product_of, revoke};
 use crate::parking::{Resident, at, ledger_holds, resident};
 use serde_json::json;
 
@@ -124,15 +124,7 @@ async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owne
         .unwrap()["id"]
         .as_i64()
         .unwrap();
-    let (status, _) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/products/{}/mandates/{mid}", jan.product),
-        None,
-        Some(&jan.token),
-    )
-    .await;
-    assert_eq!(status, 204);
+    assert_eq!(revoke(&app, &jan, jan.product, mid).await, 204);
     assert_eq!(
         jan.balance(&app).await,
         "25.00",

@@ -23,6 +23,32 @@ pub(crate) async fn give(app: &TestApp, owner: &Resident, body: Value) -> (u16, 
     .await
 }
 
+/// `owner` gives `email` a mandate of `amount` (which must succeed) and `email` accepts it,
+/// creating an account: the mandatee.
+pub(crate) async fn mandatee(
+    app: &TestApp,
+    owner: &Resident,
+    email: &str,
+    amount: &str,
+) -> Resident {
+    let (status, body) = give(app, owner, json!({"email": email, "amount": amount})).await;
+    assert_eq!(status, 201, "{body}");
+    accept(app, email).await
+}
+
+/// `DELETE .../mandates/{mid}` by `as_whom`; the status.
+pub(crate) async fn revoke(app: &TestApp, as_whom: &Resident, product: i64, mid: i64) -> u16 {
+    call(
+        app,
+        "DELETE",
+        &format!("/api/v1/products/{product}/mandates/{mid}"),
+        None,
+        Some(&as_whom.token),
+    )
+    .await
+    .0
+}
+
 /// The coupling token in the newest mail to `email`.
 pub(crate) async fn invitation(app: &TestApp, email: &str) -> String {
     let mails = app
@@ -288,14 +314,7 @@ async fn a_mandatee_parks_on_the_mandates_balance_with_its_plate_and_revocation_
 async fn mandatee_sessions_count_towards_the_products_maximum() {
     let app = TestApp::spawn().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("100.00")).await;
-    let (status, _) = give(
-        &app,
-        &jan,
-        json!({"email": "piet@example.nl", "amount": "20.00"}),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let piet = accept(&app, "piet@example.nl").await;
+    let piet = mandatee(&app, &jan, "piet@example.nl", "20.00").await;
     let plates = [
         "01-GBD-1", "02-GBD-2", "03-GBD-3", "04-GBD-4", "05-GBD-5", "06-GBD-6", "07-GBD-7",
         "08-GBD-8", "09-GBD-9",
@@ -432,15 +451,7 @@ async fn mandates_are_refused_where_they_do_not_fit() {
         404
     );
     let mid = app.sql_i64("SELECT MIN(id) FROM mandates").await;
-    let (status, _) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/products/{}/mandates/{mid}", jan.product),
-        None,
-        Some(&wim.token),
-    )
-    .await;
-    assert_eq!(status, 404);
+    assert_eq!(revoke(&app, &wim, jan.product, mid).await, 404);
     assert_eq!(
         app.get(&format!(
             "/producten/{}/machtigingen/{mid}/intrekken",
@@ -453,15 +464,7 @@ async fn mandates_are_refused_where_they_do_not_fit() {
         404
     );
     // Revoking a mandate nobody accepted returns all of it and kills its link.
-    let (status, _) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/products/{}/mandates/{mid}", jan.product),
-        None,
-        Some(&jan.token),
-    )
-    .await;
-    assert_eq!(status, 204);
+    assert_eq!(revoke(&app, &jan, jan.product, mid).await, 204);
     assert_eq!(jan.balance(&app).await, "23.00");
     let token = invitation(&app, "piet@example.nl").await;
     let (status, body) = call(
@@ -486,17 +489,7 @@ async fn mandates_are_refused_where_they_do_not_fit() {
 async fn revocation_racing_the_mandatees_starts_leaves_nothing_running_and_the_ledger_whole() {
     let app = TestApp::spawn().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("50.00")).await;
-    assert_eq!(
-        give(
-            &app,
-            &jan,
-            json!({"email": "piet@example.nl", "amount": "20.00"})
-        )
-        .await
-        .0,
-        201
-    );
-    let piet = accept(&app, "piet@example.nl").await;
+    let piet = mandatee(&app, &jan, "piet@example.nl", "20.00").await;
     let mid = app.sql_i64("SELECT id FROM mandates").await;
     let mut tasks = Vec::new();
     for i in 0..8 {
@@ -558,17 +551,7 @@ async fn rule_scripts_see_whether_a_mandatee_asks() {
     );
     tenants.import(&config).await.unwrap();
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("50.00")).await;
-    assert_eq!(
-        give(
-            &app,
-            &jan,
-            json!({"email": "piet@example.nl", "amount": "10.00"})
-        )
-        .await
-        .0,
-        201
-    );
-    let piet = accept(&app, "piet@example.nl").await;
+    let piet = mandatee(&app, &jan, "piet@example.nl", "10.00").await;
     let end = at(2, 11, 0).to_rfc3339();
     assert_eq!(
         jan.start(&app, json!({"plate": "12-GBD-3", "end": end}))

@@ -634,3 +634,36 @@ async fn mollie_down_charges_nothing_and_keeps_the_room() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_payment_stays_readable_when_the_gemeente_stops_selling_top_ups() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", None).await;
+    let (status, created) = buy(&app, &jan, "25.00").await;
+    assert_eq!(status, 201);
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = tenants
+        .export(&"dijkstad".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for pt in &mut config.product_types {
+        pt.top_ups.clear();
+    }
+    tenants.import(&config).await.unwrap();
+    // No more top-ups to buy, but the payment made already is still the resident's to see.
+    assert_eq!(top_ups(&app, &jan).await.0, 404);
+    let (status, shown) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/top-ups/{}", jan.product, created["id"]),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(
+        (status, shown["status"].as_str()),
+        (200, Some("open")),
+        "{shown}"
+    );
+}

@@ -384,7 +384,14 @@ impl TopUps {
         if stored.product != product || stored.account != account.id {
             return Ok(None);
         }
-        if self.own(account, product).await?.is_none() {
+        // Still the account's own product; whether it still sells top-ups does not matter for a
+        // payment made already.
+        if self
+            .products
+            .product_of(account.id, product)
+            .await?
+            .is_none_or(|v| v.mandate.is_some())
+        {
             return Ok(None);
         }
         if !stored.status.is_final()
