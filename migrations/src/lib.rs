@@ -15,6 +15,7 @@ mod m20261126_000007_history_settings_privacy;
 mod m20261126_000008_create_favorites;
 mod m20261126_000009_create_payments;
 mod m20261126_000010_create_mandates;
+mod m20261202_000011_create_idempotency_keys;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_create_favorites::Migration),
             Box::new(m20261126_000009_create_payments::Migration),
             Box::new(m20261126_000010_create_mandates::Migration),
+            Box::new(m20261202_000011_create_idempotency_keys::Migration),
         ]
     }
 }

@@ -23,6 +23,8 @@ pub struct Cutoffs {
     pub mails_sent_before: DateTime<Utc>,
     /// Counters idle since before this, and not blocking, go.
     pub counters_idle_before: DateTime<Utc>,
+    /// Idempotency keys claimed before this go (with the answers kept for them).
+    pub idempotency_keys_before: DateTime<Utc>,
 }
 
 /// How many rows went, per kind.
@@ -40,6 +42,8 @@ pub struct Purged {
     pub mails: u64,
     /// Throttle counters.
     pub counters: u64,
+    /// Idempotency keys.
+    pub idempotency_keys: u64,
 }
 
 impl Purged {
@@ -63,6 +67,8 @@ pub struct Retention {
     pub idle_timeout: Duration,
     /// How long sent mails stay in the outbox.
     pub keep_sent: Duration,
+    /// How long idempotency keys are kept.
+    pub idempotency_keys: Duration,
 }
 
 /// The housekeeping use case; every instance may run it, deletes are idempotent.
@@ -98,6 +104,7 @@ impl Housekeeping {
                 links_expired_before: now - Duration::days(30),
                 mails_sent_before: now - self.retention.keep_sent,
                 counters_idle_before: now - Duration::days(1),
+                idempotency_keys_before: now - self.retention.idempotency_keys,
             })
             .await
     }

@@ -3,7 +3,9 @@
 
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
-use crate::entities::{auth_sessions, captchas, email_links, outbox, remember_tokens, throttles};
+use crate::entities::{
+    auth_sessions, captchas, email_links, idempotency_keys, outbox, remember_tokens, throttles,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::StoreError;
@@ -243,6 +245,12 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .await
             .map_err(StoreError::new)?
             .rows_affected;
+        let idempotency_keys = idempotency_keys::Entity::delete_many()
+            .filter(idempotency_keys::Column::CreatedAt.lt(c.idempotency_keys_before))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
         Ok(Purged {
             sessions,
             remember_tokens,
@@ -250,6 +258,7 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             links,
             mails,
             counters,
+            idempotency_keys,
         })
     }
 }

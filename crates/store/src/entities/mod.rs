@@ -5,6 +5,7 @@ pub mod auth_sessions;
 pub mod captchas;
 pub mod email_links;
 pub mod favorites;
+pub mod idempotency_keys;
 pub mod ledger_entries;
 pub mod mandates;
 pub mod outbox;
