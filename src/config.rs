@@ -32,6 +32,29 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// Mandates ("Machtigingen").
     pub mandates: MandatesConfig,
+    /// Parking sessions and the requests that create things.
+    pub parking: ParkingConfig,
+}
+
+/// `[parking]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ParkingConfig {
+    /// A typed start that has passed by less than this when the resident confirms is moved to
+    /// the moment of confirming (and the resident told); one further back is refused.
+    pub start_grace: ConfigDuration,
+    /// How long the API remembers an `Idempotency-Key` (and a confirm form its one-time token)
+    /// with the answer it got.
+    pub idempotency_keys: ConfigDuration,
+}
+
+impl Default for ParkingConfig {
+    fn default() -> Self {
+        Self {
+            start_grace: ConfigDuration::seconds(300),
+            idempotency_keys: ConfigDuration::seconds(24 * 3600),
+        }
+    }
 }
 
 /// `[mandates]`

@@ -55,9 +55,15 @@ impl Pricing for RuleSetPricing {
     }
 
     fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict {
-        let decision = self
-            .set
-            .check_session(&request(req), now, self.sink.as_ref());
+        let decision = match req.extends {
+            Some(current_end) => {
+                self.set
+                    .check_extension(&request(req), current_end, now, self.sink.as_ref())
+            }
+            None => self
+                .set
+                .check_session(&request(req), now, self.sink.as_ref()),
+        };
         Verdict {
             cost: decision.cost.amount,
             breakdown: serde_json::to_string(&decision.cost).unwrap_or_default(),

@@ -14,6 +14,7 @@ use parkportal_domain::captcha::Captchas;
 use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
+use parkportal_domain::idempotency::Idempotency;
 use parkportal_domain::mandates::{MandateSettings, Mandates};
 use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
@@ -30,9 +31,10 @@ use parkportal_rules::engine::RuleEngine;
 use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaFavoriteRepository,
-    SeaHistoryRepository, SeaHousekeepingRepository, SeaMandateRepository, SeaOutboxRepository,
-    SeaParkingRepository, SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository,
-    SeaSettingsRepository, SeaThrottleRepository, SimulatedProvider,
+    SeaHistoryRepository, SeaHousekeepingRepository, SeaIdempotencyRepository,
+    SeaMandateRepository, SeaOutboxRepository, SeaParkingRepository, SeaPaymentRepository,
+    SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository, SeaThrottleRepository,
+    SimulatedProvider,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -90,7 +92,12 @@ pub fn services(
     );
     let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
     let parking_repo: Arc<dyn ParkingRepository> = Arc::new(SeaParkingRepository::new(db.clone()));
-    let parking = Parking::new(parking_repo.clone(), rules.clone(), clock.clone());
+    let parking = Parking::new(
+        parking_repo.clone(),
+        rules.clone(),
+        clock.clone(),
+        config.parking.start_grace.to_chrono(),
+    );
     let history = History::new(
         parking_repo.clone(),
         Arc::new(SeaHistoryRepository::new(db.clone())),
@@ -133,7 +140,13 @@ pub fn services(
         Arc::new(SeaSettingsRepository::new(db.clone())),
         parking_repo,
     );
+    let idempotency = Idempotency::new(
+        Arc::new(SeaIdempotencyRepository::new(db.clone())),
+        clock.clone(),
+        config.parking.idempotency_keys.to_chrono(),
+    );
     Ok(Services {
+        idempotency,
         parking,
         history,
         favorites,
@@ -271,6 +284,7 @@ pub fn housekeeping(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> Ho
         Retention {
             idle_timeout: config.auth.idle_timeout.to_chrono(),
             keep_sent: config.outbox.keep_sent.to_chrono(),
+            idempotency_keys: config.parking.idempotency_keys.to_chrono(),
         },
     )
 }

@@ -13,6 +13,7 @@ mod favorites;
 mod history;
 mod login;
 mod mandates;
+mod once;
 mod pages;
 mod password_reset;
 mod plate_lookup;
@@ -201,7 +202,7 @@ fn table() -> Table {
         ("/logo", RouteKind::Asset, ep(get(assets::logo))),
         ("/api/openapi.json", RouteKind::Api, ep(spec)),
         ("/api/docs", RouteKind::Api, ep(docs)),
-        ("/api", RouteKind::Api, ep(api)),
+        ("/api", RouteKind::Api, ep(api.around(once::api))),
     ]
 }
 

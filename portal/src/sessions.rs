@@ -2,11 +2,13 @@
 //! with its cost before [Bevestigen], the checks with their alternatives, [Stop], [Verwijder] and
 //! [Verleng], and "Kenteken opzoeken".
 
+use crate::once;
 use crate::products::{header_values, own_card};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::calendar;
+use parkportal_domain::idempotency::{Begin, Fingerprint, IdempotencyKey, StoredAnswer};
 use parkportal_domain::parking::{
     Outcome, ParkingProblem, ParkingSession, SessionState, StartRequest, Verdict,
     needs_active_plate,
@@ -47,6 +49,8 @@ fn session_values(page: &PageContext, s: &ParkingSession, unit: BalanceUnit, tz:
 pub struct TabQuery {
     /// `gepland` shows the planned sessions; else the running ones.
     tab: Option<String>,
+    /// `nu`: the session just started now, its typed start having passed.
+    gestart: Option<String>,
 }
 
 /// `GET /producten/{id}/parkeeracties`: the tabs Lopend and Gepland with their counts.
@@ -112,6 +116,7 @@ pub async fn list(
                 running_href => base.clone(),
                 planned_href => format!("{base}?tab=gepland"),
                 new_href => format!("{base}/nieuw"),
+                notice => (q.gestart.as_deref() == Some("nu")).then(|| page.t("sessions.started_now")),
                 switch_href => needs_active_plate(&card.product)
                     .then(|| page.site.link(&format!("/producten/{id}/kentekenswitch"))),
             },
@@ -134,6 +139,7 @@ fn form_values(
     error: Option<String>,
 ) -> Value {
     context! {
+        start_now => fields.starts_now(),
         action => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
         lookup_href => page.site.link(&format!("/producten/{id}/kentekens")),
         back_href => page.site.link(&format!("/producten/{id}/parkeeracties")),
@@ -164,6 +170,9 @@ pub async fn new_form(
     let fields = SessionFields {
         kenteken: q.kenteken.unwrap_or_default(),
         land: q.land,
+        // "Nu" stays a choice: the moment of [Bevestigen] is the start, however long the
+        // resident looks at the cost. The date and time are there for a later start.
+        startmoment: Some("nu".into()),
         startdatum: now.format("%Y-%m-%d").to_string(),
         starttijd: now.format("%H:%M").to_string(),
         einddatum: now.format("%Y-%m-%d").to_string(),
@@ -190,6 +199,8 @@ pub struct SessionFields {
     #[serde(default)]
     kenteken: String,
     land: Option<String>,
+    /// `nu` (start at the moment of confirming) or `later` (the date and time below).
+    startmoment: Option<String>,
     #[serde(default)]
     startdatum: String,
     #[serde(default)]
@@ -198,10 +209,22 @@ pub struct SessionFields {
     einddatum: String,
     #[serde(default)]
     eindtijd: String,
-    /// On confirmation: the exact start and end (RFC 3339), or an alternative's "start|end".
+    /// On confirmation: the exact start (RFC 3339, or `nu`) and end, or an alternative's
+    /// "start|end".
     start: Option<String>,
     end: Option<String>,
     gekozen: Option<String>,
+    /// The confirm form's one-time token: a second [Bevestigen] (a double click) gets the first
+    /// one's answer and makes nothing.
+    eenmalig: Option<String>,
+}
+
+impl SessionFields {
+    /// Whether the resident chose "nu" (the form's default) rather than the typed start; a
+    /// form without the choice means the typed start.
+    fn starts_now(&self) -> bool {
+        self.startmoment.as_deref() == Some("nu")
+    }
 }
 
 /// A local date and time typed in the form, as UTC; 23:59:59 is the end of that day.
@@ -266,6 +289,18 @@ fn breakdown(page: &PageContext, unit: BalanceUnit, json: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// What the check page shows: a new session (with what the resident typed, carried along so
+/// that a refused confirmation gives the form back as it was) or an extension.
+enum Asked<'a> {
+    /// A new session; `start: None` is "nu".
+    Start {
+        fields: &'a SessionFields,
+        start: Option<DateTime<Utc>>,
+    },
+    /// A later end for `session`.
+    Extension { session: &'a ParkingSession },
+}
+
 /// The page after [Bekijk kosten] or a refused [Bevestigen]: the cost, or the reasons with the
 /// alternatives that fit.
 #[allow(clippy::too_many_arguments)]
@@ -274,7 +309,7 @@ fn check_page(
     id: i64,
     card: &parkportal_domain::parking::ProductCard,
     plate: &Plate,
-    start: DateTime<Utc>,
+    asked: Asked<'_>,
     end: DateTime<Utc>,
     verdict: &Verdict,
     action: String,
@@ -282,6 +317,29 @@ fn check_page(
 ) -> Result<Response, AppError> {
     let tz = card.product.time_zone;
     let unit = card.product.unit;
+    let now = page.state.parking().now();
+    let (start, start_value, fields, extension) = match asked {
+        Asked::Start { fields, start } => (
+            start.map_or(now, |s| s.max(now)),
+            start.map_or_else(|| "nu".to_owned(), |s| s.to_rfc3339()),
+            Some(fields),
+            None,
+        ),
+        Asked::Extension { session } => (
+            session.start,
+            session.start.to_rfc3339(),
+            None,
+            Some(session),
+        ),
+    };
+    // An extension reserves only the difference: its alternatives show what they add.
+    let held = extension.map_or(Decimal::ZERO, |s| unit.from_smallest(s.reserved));
+    // Texts of an extension speak of extending, not of starting.
+    let reason_section = if extension.is_some() {
+        "parking.extend_reason"
+    } else {
+        "parking.reason"
+    };
     let alternatives: Vec<Value> = verdict
         .alternatives
         .iter()
@@ -292,7 +350,7 @@ fn check_page(
                 kind => format!("parking.alternative.{}", a.kind.as_str()),
                 start => local_date_time(a.start, tz, page.prefs.language),
                 end => end_label(a.end, tz, page.prefs.language),
-                cost => amount(unit, a.cost, page.prefs.language),
+                cost => amount(unit, a.cost - held, page.prefs.language),
                 first => i == 0,
             }
         })
@@ -300,7 +358,7 @@ fn check_page(
     let reasons: Vec<String> = verdict
         .reasons
         .iter()
-        .map(|r| page.t(&format!("parking.reason.{}", r.as_str())))
+        .map(|r| page.t(&format!("{reason_section}.{}", r.as_str())))
         .collect();
     Ok(page
         .render(
@@ -311,12 +369,20 @@ fn check_page(
                 reasons => reasons,
                 alternatives => alternatives,
                 plate => plate.display(),
-                kenteken => plate.normalised(),
+                // As typed, so that a refused confirmation gives it back as it was.
+                kenteken => fields.map_or_else(|| plate.normalised().to_owned(), |f| f.kenteken.clone()),
                 land => plate.country().as_str(),
                 start => local_date_time(start, tz, page.prefs.language),
                 end => end_label(end, tz, page.prefs.language),
-                start_value => start.to_rfc3339(),
+                start_value => start_value,
                 end_value => end.to_rfc3339(),
+                extending => extension.is_some(),
+                eenmalig => parkportal_domain::Token::generate().map_err(AppError::internal)?.expose().to_owned(),
+                startmoment => fields.map(|f| if f.starts_now() { "nu" } else { "later" }),
+                startdatum => fields.map(|f| f.startdatum.clone()),
+                starttijd => fields.map(|f| f.starttijd.clone()),
+                einddatum => fields.map(|f| f.einddatum.clone()),
+                eindtijd => fields.map(|f| f.eindtijd.clone()),
                 cost => amount(unit, verdict.cost, page.prefs.language),
                 has_cost => unit != BalanceUnit::None,
                 breakdown => breakdown(page, unit, &verdict.breakdown),
@@ -345,16 +411,20 @@ pub async fn new_submit(
     };
     let card = own_card(&page, &account, ProductId(id)).await?;
     let tz = card.product.time_zone;
-    let form_error = |error: String| -> Result<Response, AppError> {
+    // A refused form comes back with everything the resident typed (the confirm page carries
+    // it along).
+    let form_page = |error: String, parked: Option<Value>, status: StatusCode| {
         let values = form_values(&page, id, tz, &f, Some(error));
-        Ok(page
-            .render(
+        Ok::<_, AppError>(
+            page.render(
                 "session_new.html",
-                context! { product => header_values(&page, &card), ..values },
+                context! { product => header_values(&page, &card), parked => parked, ..values },
             )?
-            .with_status(StatusCode::UNPROCESSABLE_ENTITY)
-            .into_response())
+            .with_status(status)
+            .into_response(),
+        )
     };
+    let form_error = |error: String| form_page(error, None, StatusCode::UNPROCESSABLE_ENTITY);
     let country = match Country::parse(f.land.as_deref().unwrap_or("NL")) {
         Ok(c) => c,
         Err(_) => return form_error(page.t("parking.problem.country_invalid")),
@@ -363,12 +433,16 @@ pub async fn new_submit(
         Ok(p) => p,
         Err(_) => return form_error(page.t("parking.problem.plate_invalid")),
     };
-    let (start, end) = if f.stap == "bevestig" {
+    let confirming = f.stap == "bevestig";
+    let (start, end) = if confirming {
         let chosen = f.gekozen.as_deref().and_then(|g| g.split_once('|'));
         let (s, e) = match chosen {
-            Some((s, e)) => (rfc3339(s), rfc3339(e)),
+            Some((s, e)) => (rfc3339(s).map(Some), rfc3339(e)),
             None => (
-                f.start.as_deref().and_then(rfc3339),
+                match f.start.as_deref() {
+                    Some("nu") => Some(None),
+                    other => other.and_then(rfc3339).map(Some),
+                },
                 f.end.as_deref().and_then(rfc3339),
             ),
         };
@@ -377,75 +451,135 @@ pub async fn new_submit(
             _ => return Err(AppError::BadRequest),
         }
     } else {
-        match (
-            local(tz, &f.startdatum, &f.starttijd),
-            local(tz, &f.einddatum, &f.eindtijd),
-        ) {
+        let start = if f.starts_now() {
+            Some(None)
+        } else {
+            local(tz, &f.startdatum, &f.starttijd).map(Some)
+        };
+        match (start, local(tz, &f.einddatum, &f.eindtijd)) {
             (Some(s), Some(e)) => (s, e),
             _ => return form_error(page.t("parking.problem.time_invalid")),
         }
     };
     let request = StartRequest {
         plate: plate.clone(),
-        start: Some(start),
+        start,
         end: Some(end),
     };
     let parking = page.state.parking();
     let action = page
         .site
         .link(&format!("/producten/{id}/parkeeracties/nieuw"));
-    if f.stap != "bevestig" {
+    let refused = |v: &Verdict, status: StatusCode| {
+        check_page(
+            &page,
+            id,
+            &card,
+            &plate,
+            Asked::Start { fields: &f, start },
+            end,
+            v,
+            action.clone(),
+            status,
+        )
+    };
+    let already_parked = |other: &ParkingSession| {
+        let parked = context! {
+            plate => other.plate.display(),
+            start => local_date_time(other.start, tz, page.prefs.language),
+            end => end_label(other.end, tz, page.prefs.language),
+            extend_href => page.site.link(&format!("/parkeeracties/{}/verlengen", other.id.0)),
+        };
+        form_page(
+            page.t("parking.reason.plate_already_parked"),
+            Some(parked),
+            StatusCode::CONFLICT,
+        )
+    };
+    if !confirming {
         return match parking
             .quote(&account, ProductId(id), request)
             .await
             .map_err(AppError::internal)?
         {
-            Outcome::Done(v) | Outcome::Refused(v) => check_page(
-                &page,
-                id,
-                &card,
-                &plate,
-                start.max(parking.now()),
-                end,
-                &v,
-                action,
-                StatusCode::OK,
-            ),
+            Outcome::Done(v) | Outcome::Refused(v) => refused(&v, StatusCode::OK),
+            Outcome::AlreadyParked(other) => already_parked(&other),
             Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
             Outcome::NotFound => Err(AppError::NotFound),
         };
     }
-    match parking
-        .start(&account, ProductId(id), request)
+    // [Bevestigen] once: a second submission of the same confirm form (a double click) gets the
+    // first one's answer.
+    let key = f
+        .eenmalig
+        .as_deref()
+        .and_then(IdempotencyKey::of_form)
+        .ok_or(AppError::BadRequest)?;
+    let fingerprint = Fingerprint::of(&[
+        page.path.as_bytes(),
+        plate.normalised().as_bytes(),
+        plate.country().as_str().as_bytes(),
+        f.start.as_deref().unwrap_or("").as_bytes(),
+        f.end.as_deref().unwrap_or("").as_bytes(),
+        f.gekozen.as_deref().unwrap_or("").as_bytes(),
+    ]);
+    match once::begin(&page.state, account.id, &key, &fingerprint)
         .await
         .map_err(AppError::internal)?
     {
-        Outcome::Done(s) => {
-            let tab = if s.state(parking.now()) == SessionState::Planned {
-                "?tab=gepland"
-            } else {
-                ""
-            };
-            Ok(page.see_other(
-                &page
-                    .site
-                    .link(&format!("/producten/{id}/parkeeracties{tab}")),
-            ))
-        }
-        Outcome::Refused(v) => check_page(
-            &page,
-            id,
-            &card,
-            &plate,
-            start,
-            end,
-            &v,
-            action,
-            StatusCode::CONFLICT,
-        ),
-        Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
-        Outcome::NotFound => Err(AppError::NotFound),
+        Begin::Proceed => {}
+        Begin::Replay(answer) => return Ok(once::replay(answer)),
+        Begin::InUse | Begin::Reused => return form_error(page.t("sessions.already_confirmed")),
     }
+    let outcome = parking
+        .start(&account, ProductId(id), request.clone())
+        .await;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = page.state.idempotency().release(account.id, &key).await;
+            return Err(AppError::internal(e));
+        }
+    };
+    let Outcome::Done(session) = outcome else {
+        // Nothing was made: the token may be used again, for this form as it comes back.
+        page.state
+            .idempotency()
+            .release(account.id, &key)
+            .await
+            .map_err(AppError::internal)?;
+        return match outcome {
+            Outcome::Refused(v) => refused(&v, StatusCode::CONFLICT),
+            Outcome::AlreadyParked(other) => already_parked(&other),
+            Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
+            Outcome::Done(_) | Outcome::NotFound => Err(AppError::NotFound),
+        };
+    };
+    let query = if session.state(parking.now()) == SessionState::Planned {
+        "?tab=gepland"
+    } else if request.moved_to_now(&session) {
+        "?gestart=nu"
+    } else {
+        ""
+    };
+    let to = page
+        .site
+        .link(&format!("/producten/{id}/parkeeracties{query}"));
+    page.state
+        .idempotency()
+        .complete(
+            account.id,
+            &key,
+            &StoredAnswer {
+                status: StatusCode::SEE_OTHER.as_u16(),
+                content_type: None,
+                location: Some(to.clone()),
+                body: String::new(),
+            },
+        )
+        .await
+        .map_err(AppError::internal)?;
+    Ok(page.see_other(&to))
 }
 
 /// A session of the resident with its product's card, or 404.
@@ -526,7 +660,9 @@ pub async fn finish(
                 session.product.0
             ))))
         }
-        Outcome::Refused(_) | Outcome::NotFound => Err(AppError::NotFound),
+        Outcome::Refused(_) | Outcome::AlreadyParked(_) | Outcome::NotFound => {
+            Err(AppError::NotFound)
+        }
     }
 }
 
@@ -637,12 +773,34 @@ pub async fn extend(
             session.product.0,
             &card,
             &session.plate,
-            session.start,
+            Asked::Extension { session: &session },
             end,
             &v,
             page.site.link(&format!("/parkeeracties/{id}/verlengen")),
             StatusCode::CONFLICT,
         ),
+        Outcome::AlreadyParked(other) => {
+            let text = page.state.catalogues().text(
+                page.prefs.language,
+                "sessions.extend_overlaps",
+                &[
+                    (
+                        "start",
+                        local_date_time(other.start, tz, page.prefs.language),
+                    ),
+                    ("end", end_label(other.end, tz, page.prefs.language)),
+                ],
+            );
+            extend_page(
+                &page,
+                &session,
+                &card,
+                f.einddatum,
+                f.eindtijd,
+                Some(text),
+                StatusCode::CONFLICT,
+            )
+        }
         Outcome::Invalid(problem) => extend_page(
             &page,
             &session,

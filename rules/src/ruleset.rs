@@ -284,12 +284,28 @@ impl RuleSet {
         sink: &dyn RuleErrorSink,
     ) -> SessionDecision {
         // Every hook call of this decision shares one wall-clock budget.
-        self.engine.within_budget(|| self.decide(req, now, sink))
+        self.engine
+            .within_budget(|| self.decide(req, None, now, sink))
+    }
+
+    /// Checks an extension of a session to `req.end` that now ends at `current_end`. Its
+    /// alternatives are extensions too: they keep the start and end after `current_end` (the
+    /// session as it stands is no proposal), and none starts later.
+    pub fn check_extension(
+        &self,
+        req: &SessionRequest,
+        current_end: DateTime<Utc>,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) -> SessionDecision {
+        self.engine
+            .within_budget(|| self.decide(req, Some(current_end), now, sink))
     }
 
     fn decide(
         &self,
         req: &SessionRequest,
+        extends: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> SessionDecision {
@@ -317,7 +333,7 @@ impl RuleSet {
                 alternatives: Vec::new(),
             };
         }
-        match self.alternatives(req, &reasons) {
+        match self.alternatives(req, &reasons, extends) {
             Ok(alternatives) => SessionDecision {
                 cost,
                 reasons,
@@ -338,6 +354,7 @@ impl RuleSet {
         &self,
         req: &SessionRequest,
         reasons: &[ReasonCode],
+        extends: Option<DateTime<Utc>>,
     ) -> Result<Vec<Alternative>, HookError> {
         let tz = req.time_zone;
         let (start, end) = (req.start, req.end);
@@ -394,11 +411,17 @@ impl RuleSet {
             if e <= s {
                 continue;
             }
+            // An extension keeps its start and must end later than it does now.
+            if let Some(current_end) = extends
+                && (s != start || e <= current_end)
+            {
+                continue;
+            }
             let (mut problems, mut cost) = self.violations(req, s, e)?;
             let (mut kind, mut e) = (kind, e);
             // A proposal the balance cannot pay is shortened to what it can.
             if problems == [ReasonCode::InsufficientBalance] {
-                match self.longest_paid_end(req, s, e)? {
+                match self.longest_paid_end(req, s, e, extends)? {
                     Some(shorter) => {
                         e = shorter;
                         kind = if kind == AlternativeKind::StartLater {
@@ -424,23 +447,26 @@ impl RuleSet {
         Ok(found)
     }
 
-    /// The latest end in (start, end] whose cost the balance pays, to the minute; costs never fall
-    /// when the end moves later, so a binary search finds it.
+    /// The latest end in (start, end], and after `after` when given (an extension's current
+    /// end), whose cost the balance pays, to the minute; costs never fall when the end moves
+    /// later, so a binary search finds it.
     fn longest_paid_end(
         &self,
         req: &SessionRequest,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
+        after: Option<DateTime<Utc>>,
     ) -> Result<Option<DateTime<Utc>>, HookError> {
         let fits = |minutes: i64| -> Result<bool, HookError> {
             let cost = self.cost(req, start, start + Duration::minutes(minutes))?;
             Ok(cost.amount - req.reserved <= req.balance)
         };
-        let (mut lo, mut hi) = (0i64, (end - start).num_minutes());
-        if hi <= 0 || !fits(1)? {
+        // The first whole minute from the start that lies after `after`.
+        let first = after.map_or(1, |a| (a - start).num_seconds().div_euclid(60) + 1);
+        let (mut lo, mut hi) = (first.max(1), (end - start).num_minutes());
+        if hi < lo || !fits(lo)? {
             return Ok(None);
         }
-        lo = lo.max(1);
         while lo < hi {
             let mid = lo + (hi - lo + 1) / 2;
             if fits(mid)? { lo = mid } else { hi = mid - 1 }

@@ -31,6 +31,8 @@ mod preferences;
 mod privacy;
 mod rules;
 mod serve;
+mod session_checks;
+mod session_races;
 mod settings;
 mod smtp;
 mod tenancy;

@@ -108,6 +108,7 @@ async fn a_resident_finds_products_chooses_one_and_starts_a_session_after_seeing
                 ("land", "NL"),
                 ("start", &hidden(&check, "start")),
                 ("end", &hidden(&check, "end")),
+                ("eenmalig", &hidden(&check, "eenmalig")),
             ],
         )
         .await;
@@ -186,6 +187,7 @@ async fn a_refused_session_shows_the_manuals_message_and_an_alternative_to_confi
                 ("kenteken", "AB1234"),
                 ("land", "NL"),
                 ("gekozen", &chosen),
+                ("eenmalig", &hidden(&check, "eenmalig")),
             ],
         )
         .await;
@@ -270,6 +272,7 @@ async fn stop_delete_and_extend_ask_first_and_move_the_balance() {
                     ("land", "NL"),
                     ("start", &hidden(&check, "start")),
                     ("end", &hidden(&check, "end")),
+                    ("eenmalig", &hidden(&check, "eenmalig")),
                 ],
             )
             .await;

@@ -20,10 +20,13 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still until it is moved: for tests and benchmarks.
+/// A clock that stands still until it is moved: for tests and benchmarks. Told to tick, every
+/// reading moves it on by a step, as time passes between two readings of a real clock (which is
+/// what races between requests depend on).
 #[derive(Debug)]
 pub struct FixedClock {
     now: Mutex<DateTime<Utc>>,
+    tick: Mutex<Duration>,
 }
 
 impl FixedClock {
@@ -31,7 +34,16 @@ impl FixedClock {
     pub fn new(now: DateTime<Utc>) -> Self {
         Self {
             now: Mutex::new(now),
+            tick: Mutex::new(Duration::zero()),
         }
+    }
+
+    /// Makes every later reading move the clock on by `step` (zero: stand still again).
+    pub fn tick(&self, step: Duration) {
+        *self
+            .tick
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = step;
     }
 
     /// Moves the clock forward (or back, with a negative duration).
@@ -55,10 +67,17 @@ impl FixedClock {
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        *self
+        let step = *self
+            .tick
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self
             .now
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let read = *now;
+        *now += step;
+        read
     }
 }
 
@@ -76,5 +95,11 @@ mod tests {
         assert_eq!(clock.now(), start + Duration::hours(2));
         clock.set(start);
         assert_eq!(clock.now(), start);
+        clock.tick(Duration::milliseconds(1));
+        assert_eq!(clock.now(), start);
+        assert_eq!(clock.now(), start + Duration::milliseconds(1));
+        clock.tick(Duration::zero());
+        assert_eq!(clock.now(), start + Duration::milliseconds(2));
+        assert_eq!(clock.now(), start + Duration::milliseconds(2));
     }
 }

@@ -14,6 +14,7 @@ pub mod email;
 pub mod favorites;
 pub mod history;
 pub mod housekeeping;
+pub mod idempotency;
 pub mod ids;
 pub mod logo;
 pub mod mail;

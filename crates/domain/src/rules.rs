@@ -19,6 +19,8 @@ pub enum ReasonCode {
     TopUpCapReached,
     /// The gemeente offers no mandates on this product.
     MandatesUnavailable,
+    /// The plate already parks on the product at that time (owner and mandatees share it).
+    PlateAlreadyParked,
     /// A rule script failed; the action is refused and the error recorded.
     RuleError,
 }
@@ -33,6 +35,7 @@ impl ReasonCode {
             ReasonCode::OutsideAllowedHours => "outside_allowed_hours",
             ReasonCode::TopUpCapReached => "top_up_cap_reached",
             ReasonCode::MandatesUnavailable => "mandates_unavailable",
+            ReasonCode::PlateAlreadyParked => "plate_already_parked",
             ReasonCode::RuleError => "rule_error",
         }
     }

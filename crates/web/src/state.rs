@@ -6,6 +6,7 @@ use crate::metrics::Metrics;
 use crate::templates::Templates;
 use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
+use parkportal_domain::idempotency::Idempotency;
 use parkportal_domain::mandates::Mandates;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
@@ -58,6 +59,8 @@ pub struct Services {
     pub top_ups: TopUps,
     /// "Machtiging(en)".
     pub mandates: Mandates,
+    /// Requests that create something made once: `Idempotency-Key` and confirm forms' tokens.
+    pub idempotency: Idempotency,
     /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
     pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
 }
@@ -114,6 +117,11 @@ impl AppState {
     /// Issuing and coupling products.
     pub fn desk(&self) -> &ProductDesk {
         &self.inner.services.desk
+    }
+
+    /// Requests made once: `Idempotency-Key` and the one-time tokens of confirm forms.
+    pub fn idempotency(&self) -> &Idempotency {
+        &self.inner.services.idempotency
     }
 
     /// Products, parking sessions and the ledger.

@@ -9,6 +9,7 @@ use parkportal_domain::parking::{
     Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState, StartRequest, Verdict,
 };
 use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::{BalanceUnit, ProductId, SessionId};
 use parkportal_web::ApiFailure;
 use poem::Request;
@@ -189,11 +190,17 @@ pub(super) fn product_item(card: &ProductCard) -> ProductItem {
 }
 
 impl Caller {
-    /// A refusal by the rules: 409 with the reasons, the manual's message for the first, and
-    /// every alternative that fits (post its start and end to accept it).
-    fn refused(&self, verdict: &Verdict, unit: BalanceUnit) -> poem::Error {
+    /// A refusal by the rules: 409 with the reasons, the manual's message for the first (in
+    /// words of extending for an extension), and every alternative that fits (post its start and
+    /// end to accept it; for an extension, patch its end).
+    fn refused(&self, verdict: &Verdict, unit: BalanceUnit, extension: bool) -> poem::Error {
         let first = verdict.reasons.first().map_or("rule_error", |r| r.as_str());
-        let message = self.page.t(&format!("parking.reason.{first}"));
+        let section = if extension {
+            "parking.extend_reason"
+        } else {
+            "parking.reason"
+        };
+        let message = self.page.t(&format!("{section}.{first}"));
         let mut extra = serde_json::Map::new();
         extra.insert(
             "reasons".into(),
@@ -237,16 +244,34 @@ impl Caller {
         self.fail(StatusCode::NOT_FOUND, "not_found", "error.not_found.text")
     }
 
-    /// The session outcome as a response.
+    /// `plate_already_parked`: 409 naming the session the plate parks in (`session_id`).
+    fn already_parked(&self, other: &ParkingSession) -> poem::Error {
+        let code = ReasonCode::PlateAlreadyParked.as_str();
+        let mut extra = serde_json::Map::new();
+        extra.insert("session_id".into(), other.id.0.into());
+        extra.insert("reasons".into(), vec![code].into());
+        extra.insert("alternatives".into(), serde_json::Value::Array(Vec::new()));
+        ApiFailure {
+            status: StatusCode::CONFLICT,
+            code,
+            message: self.page.t(&format!("parking.reason.{code}")),
+            extra: Some(extra),
+        }
+        .into()
+    }
+
+    /// The session outcome as a response; `extension` when it answers a new end.
     fn session_outcome(
         &self,
         outcome: Outcome<ParkingSession>,
         unit: BalanceUnit,
+        extension: bool,
     ) -> poem::Result<SessionItem> {
         let now = self.state.parking().now();
         match outcome {
             Outcome::Done(s) => Ok(session_item(&s, unit, now)),
-            Outcome::Refused(verdict) => Err(self.refused(&verdict, unit)),
+            Outcome::Refused(verdict) => Err(self.refused(&verdict, unit, extension)),
+            Outcome::AlreadyParked(other) => Err(self.already_parked(&other)),
             Outcome::Invalid(problem) => Err(self.invalid(problem)),
             Outcome::NotFound => Err(self.not_found()),
         }
@@ -423,7 +448,7 @@ impl ParkingApi {
             .await
             .map_err(failure::internal)?;
         Ok(Created::Created(Json(
-            caller.session_outcome(outcome, unit)?,
+            caller.session_outcome(outcome, unit, false)?,
         )))
     }
 
@@ -444,7 +469,7 @@ impl ParkingApi {
             .extend(&account, SessionId(id.0), body.end)
             .await
             .map_err(failure::internal)?;
-        Ok(Json(caller.session_outcome(outcome, unit)?))
+        Ok(Json(caller.session_outcome(outcome, unit, true)?))
     }
 
     /// [Stop] a running session (the unused part is refunded) or [Verwijder] a planned one (all
@@ -460,6 +485,6 @@ impl ParkingApi {
             .end(&account, SessionId(id.0))
             .await
             .map_err(failure::internal)?;
-        Ok(Json(caller.session_outcome(outcome, unit)?))
+        Ok(Json(caller.session_outcome(outcome, unit, false)?))
     }
 }

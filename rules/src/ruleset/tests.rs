@@ -110,6 +110,40 @@ fn an_extension_pays_only_the_difference() {
 }
 
 #[test]
+fn an_extension_the_balance_cannot_pay_proposes_a_shorter_extension_never_the_session_itself() {
+    // 10:00-12:00 holds EUR 2.40 (1.20 an hour); asked until 14:00 with EUR 0.60 left.
+    let extend = |balance: &str| {
+        let mut req = request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 14, 0), balance);
+        req.reserved = d("2.40");
+        demo("dijkstad").check_extension(
+            &req,
+            at(2026, 3, 2, 12, 0),
+            at(2026, 3, 2, 10, 30),
+            &Recorded::default(),
+        )
+    };
+    let decision = extend("0.60");
+    assert_eq!(decision.reasons, vec![ReasonCode::InsufficientBalance]);
+    assert_eq!(
+        decision.alternatives,
+        vec![Alternative {
+            kind: AlternativeKind::ShortenToBalance,
+            start: at(2026, 3, 2, 10, 0),
+            end: at(2026, 3, 2, 12, 30),
+            cost: d("3.00")
+        }]
+    );
+    // Not a cent more: the session as it is would be the only "alternative", and is none.
+    let decision = extend("0");
+    assert_eq!(decision.reasons, vec![ReasonCode::InsufficientBalance]);
+    assert_eq!(decision.alternatives, vec![]);
+    // As a new session the same request proposes what the balance pays from the start.
+    let mut req = request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 14, 0), "0");
+    req.reserved = d("2.40");
+    assert_eq!(check(&demo("dijkstad"), &req).alternatives.len(), 1);
+}
+
+#[test]
 fn havenmond_ends_sessions_at_the_end_of_the_day() {
     let decision = check(
         &demo("havenmond"),

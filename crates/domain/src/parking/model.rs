@@ -48,6 +48,8 @@ pub struct ParkingSession {
     pub breakdown: String,
     /// When it was deleted (planned sessions only).
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When it was stopped early ([Stop], or a revocation): it is over, whatever a clock says.
+    pub stopped_at: Option<DateTime<Utc>>,
     /// The mandate it was started through, if any: its refunds go to that mandate's balance.
     pub mandate: Option<MandateId>,
 }
@@ -57,6 +59,10 @@ impl ParkingSession {
     pub fn state(&self, now: DateTime<Utc>) -> SessionState {
         if self.deleted_at.is_some() {
             SessionState::Deleted
+        } else if self.stopped_at.is_some() {
+            // Its end is the moment of stopping; a clock that reads earlier (another instance's,
+            // a moment read before a lock) must not bring it back to life.
+            SessionState::Ended
         } else if now < self.start {
             SessionState::Planned
         } else if now < self.end {

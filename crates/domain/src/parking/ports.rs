@@ -3,6 +3,7 @@
 
 use super::model::{GrantDue, ParkingProblem, ParkingSession, ProductView, Window};
 use super::rules::Verdict;
+use crate::Clock;
 use crate::ids::{AccountId, ProductId, SessionId};
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -16,6 +17,10 @@ pub struct Locked {
     pub product: ProductView,
     /// Its running and planned sessions that overlap the decision's window.
     pub active: Vec<ParkingSession>,
+    /// The moment of the decision. A change reads it from the clock after the lock is taken:
+    /// a moment read before would judge a session as it was before the writes the lock waited
+    /// for (a stop it waited for would look like a session still running).
+    pub now: DateTime<Utc>,
 }
 
 /// A new reservation, as the decision made it.
@@ -42,6 +47,8 @@ pub enum Decision<T> {
     Refuse(Box<Verdict>),
     /// A wrong request that no rule judges (a start in the past, an end before the start, ...).
     Invalid(ParkingProblem),
+    /// The plate already parks on the product at that time, in this session.
+    AlreadyParked(Box<ParkingSession>),
     /// Go ahead.
     Proceed(T),
 }
@@ -53,7 +60,7 @@ pub type StartDecider = dyn Fn(&Locked) -> Decision<Reservation> + Send + Sync;
 pub type ChangeDecider = dyn Fn(&Locked, &ParkingSession) -> Decision<SessionChange> + Send + Sync;
 
 /// A change of an existing session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionChange {
     /// The new end.
     pub end: DateTime<Utc>,
@@ -61,6 +68,8 @@ pub struct SessionChange {
     pub reserved: i64,
     /// Whether it is a deletion (of a planned session).
     pub delete: bool,
+    /// The new breakdown of its cost (an extension), if it changes.
+    pub breakdown: Option<String>,
 }
 
 /// The outcome of a write.
@@ -72,6 +81,9 @@ pub enum Outcome<T> {
     Refused(Box<Verdict>),
     /// Wrong request.
     Invalid(ParkingProblem),
+    /// Refused (`plate_already_parked`): the plate already parks on the product at that time,
+    /// in this session (the owner's or a mandatee's).
+    AlreadyParked(Box<ParkingSession>),
     /// No such product or session for this resident.
     NotFound,
 }
@@ -147,15 +159,16 @@ pub trait ParkingRepository: Send + Sync {
         now: DateTime<Utc>,
         decide: &StartDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError>;
-    /// Locks the session's product, lets `decide` judge a new end (or a deletion) over the
-    /// sessions that overlap `window`, and stores it with the reservation or refund that makes
-    /// up the difference, in one transaction.
+    /// Locks the session's product, reads the session again and the time from `clock`, lets
+    /// `decide` judge a new end (or a deletion) over the sessions that overlap `window` and
+    /// are still live then, and stores it with the reservation or refund that makes up the
+    /// difference, in one transaction. `window` may be read earlier: it only bounds the read.
     async fn change(
         &self,
         account: AccountId,
         session: SessionId,
         window: Window,
-        now: DateTime<Utc>,
+        clock: &dyn Clock,
         decide: &ChangeDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError>;
 }

@@ -32,6 +32,9 @@ pub struct SessionCheck {
     pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
     /// Whether a mandatee asks (rule scripts see it as `ctx.mandatee`).
     pub mandatee: bool,
+    /// For an extension, the session's current end: every alternative then ends later, since
+    /// proposing the session as it is would change nothing.
+    pub extends: Option<DateTime<Utc>>,
 }
 
 impl SessionCheck {
@@ -48,6 +51,7 @@ impl SessionCheck {
             reserved: Decimal::ZERO,
             others: Vec::new(),
             mandatee: product.mandate.is_some(),
+            extends: None,
         }
     }
 }

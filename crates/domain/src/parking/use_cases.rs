@@ -14,18 +14,42 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// How far in the past a start may lie: the time a resident needs to fill in the form.
-const START_SLACK_SECONDS: i64 = 60;
-
 /// A new session as asked.
 #[derive(Debug, Clone)]
 pub struct StartRequest {
     /// The plate.
     pub plate: Plate,
-    /// Start; now when absent.
+    /// Start; now (the moment the request is decided) when absent.
     pub start: Option<DateTime<Utc>>,
     /// End; 00:00 of the next local day when absent (shown as 23:59:59).
     pub end: Option<DateTime<Utc>>,
+}
+
+impl StartRequest {
+    /// Whether `session` starts later than the start asked: a typed start that had just passed
+    /// was moved to the moment of confirming (the resident is told).
+    pub fn moved_to_now(&self, session: &ParkingSession) -> bool {
+        self.start.is_some_and(|asked| asked < session.start)
+    }
+}
+
+/// The live session among `active` in which `plate` parks at some moment of [start, end), other
+/// than `except`: a plate parks once per product at a time, whoever of owner and mandatees
+/// started it.
+fn parked<'a>(
+    active: &'a [ParkingSession],
+    plate: &Plate,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    except: Option<SessionId>,
+    now: DateTime<Utc>,
+) -> Option<&'a ParkingSession> {
+    active.iter().find(|s| {
+        Some(s.id) != except
+            && &s.plate == plate
+            && matches!(s.state(now), SessionState::Running | SessionState::Planned)
+            && s.start < end
+            && start < s.end
+    })
 }
 
 /// Why a parking use case failed inside.
@@ -65,15 +89,20 @@ pub struct Parking {
     pub(super) repo: Arc<dyn ParkingRepository>,
     rules: Arc<dyn RulesPort>,
     pub(super) clock: Arc<dyn Clock>,
+    start_grace: Duration,
 }
 
 /// The sessions of `view` that `account` sees: all of them for the owner (a mandatee's too),
-/// only their own for a mandatee. Every one of them counts towards the product's limits.
+/// only their own for a mandatee. Every one of them counts towards the product's limits. Only
+/// running and planned ones: a stopped session is over even when a clock reads a moment before
+/// its stop (another instance's, a little behind).
 fn shown_to(
     account: &Account,
     view: &ProductView,
     mut sessions: Vec<ParkingSession>,
+    now: DateTime<Utc>,
 ) -> Vec<ParkingSession> {
+    sessions.retain(|s| matches!(s.state(now), SessionState::Running | SessionState::Planned));
     if view.mandate.is_some() {
         sessions.retain(|s| s.account == account.id);
     }
@@ -86,13 +115,20 @@ fn to_smallest(unit: BalanceUnit, amount: Decimal) -> i64 {
 }
 
 impl Parking {
-    /// On their ports.
+    /// On their ports. A typed start that has passed by less than `start_grace` is moved to
+    /// now; one further back is refused.
     pub fn new(
         repo: Arc<dyn ParkingRepository>,
         rules: Arc<dyn RulesPort>,
         clock: Arc<dyn Clock>,
+        start_grace: Duration,
     ) -> Self {
-        Self { repo, rules, clock }
+        Self {
+            repo,
+            rules,
+            clock,
+            start_grace,
+        }
     }
 
     /// The clock.
@@ -144,7 +180,7 @@ impl Parking {
             .repo
             .active_sessions(account.id, product.id, now)
             .await?;
-        let active = shown_to(account, &product, active);
+        let active = shown_to(account, &product, active, now);
         let running = active
             .iter()
             .filter(|s| s.state(now) == SessionState::Running)
@@ -214,7 +250,7 @@ impl Parking {
         };
         let now = self.clock.now();
         let active = self.repo.active_sessions(account.id, product, now).await?;
-        Ok(Some(shown_to(account, &view, active)))
+        Ok(Some(shown_to(account, &view, active, now)))
     }
 
     /// "Alle parkeeracties": the running and planned sessions of all the resident's products,
@@ -231,6 +267,7 @@ impl Parking {
         let products = self.repo.products_of(account.id).await?;
         Ok(sessions
             .into_iter()
+            .filter(|s| matches!(s.state(now), SessionState::Running | SessionState::Planned))
             .filter_map(|s| {
                 // A product given up between the two reads is left out with its sessions.
                 let product = products.iter().find(|p| p.id == s.product)?.clone();
@@ -261,10 +298,10 @@ impl Parking {
         let now = self.clock.now();
         let tz = view.time_zone;
         let start = request.start.unwrap_or(now);
-        if start < now - Duration::seconds(START_SLACK_SECONDS) {
+        if start < now - self.start_grace {
             return Ok(Err(Outcome::Invalid(ParkingProblem::StartInPast)));
         }
-        // A start "now" that the form sent a moment ago counts from now.
+        // A start that passed while the resident looked at the cost counts from now.
         let start = start.max(now);
         let end = request
             .end
@@ -314,6 +351,9 @@ impl Parking {
             .repo
             .active_sessions(account.id, product, p.now)
             .await?;
+        if let Some(other) = parked(&active, &request.plate, (p.start, p.end), None, p.now) {
+            return Ok(Outcome::AlreadyParked(Box::new(other.clone())));
+        }
         let check = SessionCheck {
             time_zone: p.view.time_zone,
             zone: p.view.zone_code.to_string(),
@@ -324,6 +364,7 @@ impl Parking {
             reserved: Decimal::ZERO,
             others: active.iter().map(|s| (s.start, s.end)).collect(),
             mandatee: p.view.mandate.is_some(),
+            extends: None,
         };
         let verdict = Box::new(p.pricing.check(&check, p.now));
         Ok(if verdict.allowed() {
@@ -368,6 +409,9 @@ impl Parking {
         let tz = view.time_zone;
         let plate = request.plate.clone();
         let decide = move |locked: &Locked| {
+            if let Some(other) = parked(&locked.active, &plate, (start, end), None, locked.now) {
+                return Decision::AlreadyParked(Box::new(other.clone()));
+            }
             let unit = locked.product.unit;
             let check = SessionCheck {
                 time_zone: tz,
@@ -379,6 +423,7 @@ impl Parking {
                 reserved: Decimal::ZERO,
                 others: locked.active.iter().map(|s| (s.start, s.end)).collect(),
                 mandatee: locked.product.mandate.is_some(),
+                extends: None,
             };
             let verdict = pricing.check(&check, now);
             if !verdict.allowed() {
@@ -441,9 +486,11 @@ impl Parking {
         let Some((_, view, pricing)) = self.pinned(account, session).await? else {
             return Ok(Outcome::NotFound);
         };
-        let now = self.clock.now();
         let tz = view.time_zone;
+        // Every judgement is on the session and the moment read under the product's lock: a
+        // stop that the lock waited for leaves nothing to extend.
         let decide = move |locked: &Locked, current: &ParkingSession| {
+            let now = locked.now;
             if matches!(
                 current.state(now),
                 SessionState::Ended | SessionState::Deleted
@@ -455,6 +502,15 @@ impl Parking {
             }
             if new_end > locked.product.valid_until {
                 return Decision::Invalid(ParkingProblem::OutsideValidity);
+            }
+            if let Some(other) = parked(
+                &locked.active,
+                &current.plate,
+                (current.start, new_end),
+                Some(current.id),
+                now,
+            ) {
+                return Decision::AlreadyParked(Box::new(other.clone()));
             }
             let unit = locked.product.unit;
             let check = SessionCheck {
@@ -472,6 +528,7 @@ impl Parking {
                     .map(|s| (s.start, s.end))
                     .collect(),
                 mandatee: locked.product.mandate.is_some(),
+                extends: Some(current.end),
             };
             let verdict = pricing.check(&check, now);
             if !verdict.allowed() {
@@ -481,17 +538,13 @@ impl Parking {
                 end: new_end,
                 reserved: to_smallest(unit, verdict.cost).max(current.reserved),
                 delete: false,
+                breakdown: Some(verdict.breakdown),
             })
         };
+        let window = Window::around(self.clock.now(), new_end);
         Ok(self
             .repo
-            .change(
-                account.id,
-                session,
-                Window::around(now, new_end),
-                now,
-                &decide,
-            )
+            .change(account.id, session, window, self.clock.as_ref(), &decide)
             .await?)
     }
 
@@ -506,52 +559,61 @@ impl Parking {
         let Some((_, view, pricing)) = self.pinned(account, session).await? else {
             return Ok(Outcome::NotFound);
         };
-        let now = self.clock.now();
         let tz = view.time_zone;
-        let decide = move |locked: &Locked, current: &ParkingSession| match current.state(now) {
-            // A session stopped at the instant it began has not run: it goes like a planned
-            // one (an end equal to its start would be no session at all).
-            SessionState::Running if now == current.start => Decision::Proceed(SessionChange {
+        let decide = move |locked: &Locked, current: &ParkingSession| {
+            let now = locked.now;
+            let gone = SessionChange {
                 end: current.end,
                 reserved: 0,
                 delete: true,
-            }),
-            SessionState::Planned => Decision::Proceed(SessionChange {
-                end: current.end,
-                reserved: 0,
-                delete: true,
-            }),
-            SessionState::Running => {
-                let unit = locked.product.unit;
-                let check = SessionCheck {
-                    time_zone: tz,
-                    zone: locked.product.zone_code.to_string(),
-                    plate: current.plate.normalised().to_owned(),
-                    start: current.start,
-                    end: now,
-                    balance: unit.from_smallest(locked.product.balance),
-                    reserved: unit.from_smallest(current.reserved),
-                    others: Vec::new(),
-                    mandatee: locked.product.mandate.is_some(),
-                };
-                // The part used, at the session's own prices; never more than it holds.
-                let used = pricing
-                    .cost(&check, current.start, now)
-                    .map(|c| to_smallest(unit, c))
-                    .unwrap_or(current.reserved);
-                Decision::Proceed(SessionChange {
-                    end: now,
-                    reserved: used.min(current.reserved),
-                    delete: false,
-                })
-            }
-            SessionState::Ended | SessionState::Deleted => {
-                Decision::Invalid(ParkingProblem::SessionOver)
+                breakdown: None,
+            };
+            match current.state(now) {
+                // A session stopped at the instant it began has not run: it goes like a
+                // planned one (an end equal to its start would be no session at all).
+                SessionState::Running if now == current.start => Decision::Proceed(gone),
+                SessionState::Planned => Decision::Proceed(gone),
+                SessionState::Running => {
+                    let unit = locked.product.unit;
+                    let check = SessionCheck {
+                        time_zone: tz,
+                        zone: locked.product.zone_code.to_string(),
+                        plate: current.plate.normalised().to_owned(),
+                        start: current.start,
+                        end: now,
+                        balance: unit.from_smallest(locked.product.balance),
+                        reserved: unit.from_smallest(current.reserved),
+                        others: Vec::new(),
+                        mandatee: locked.product.mandate.is_some(),
+                        extends: None,
+                    };
+                    // The part used, at the session's own prices; never more than it holds.
+                    let used = pricing
+                        .cost(&check, current.start, now)
+                        .map(|c| to_smallest(unit, c))
+                        .unwrap_or(current.reserved);
+                    Decision::Proceed(SessionChange {
+                        end: now,
+                        reserved: used.min(current.reserved),
+                        delete: false,
+                        breakdown: None,
+                    })
+                }
+                SessionState::Ended | SessionState::Deleted => {
+                    Decision::Invalid(ParkingProblem::SessionOver)
+                }
             }
         };
+        let now = self.clock.now();
         Ok(self
             .repo
-            .change(account.id, session, Window::around(now, now), now, &decide)
+            .change(
+                account.id,
+                session,
+                Window::around(now, now),
+                self.clock.as_ref(),
+                &decide,
+            )
             .await?)
     }
 }

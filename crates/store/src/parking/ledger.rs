@@ -32,12 +32,18 @@ pub(super) fn as_read(view: &ProductView, row: &products::Model) -> ProductView 
 pub(super) fn decide_on(
     product: ProductView,
     active: Vec<ParkingSession>,
+    now: DateTime<Utc>,
     decide: &StartDecider,
 ) -> Result<Reservation, Box<Outcome<ParkingSession>>> {
-    match decide(&Locked { product, active }) {
+    match decide(&Locked {
+        product,
+        active,
+        now,
+    }) {
         Decision::Proceed(r) => Ok(r),
         Decision::Refuse(verdict) => Err(Box::new(Outcome::Refused(verdict))),
         Decision::Invalid(problem) => Err(Box::new(Outcome::Invalid(problem))),
+        Decision::AlreadyParked(session) => Err(Box::new(Outcome::AlreadyParked(session))),
     }
 }
 
@@ -175,6 +181,7 @@ pub(super) async fn reserve<C: ConnectionTrait>(
         tariff_version: r.versions.1,
         breakdown: r.breakdown.clone(),
         deleted_at: None,
+        stopped_at: None,
         mandate: None,
     }))
 }

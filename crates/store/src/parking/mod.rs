@@ -23,7 +23,7 @@ use parkportal_domain::parking::{
     ParkingSession, ProductView, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
-use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
+use parkportal_domain::{AccountId, Clock, ProductId, SessionId, StoreError};
 use sea_orm::sea_query::{Alias, Condition, Expr, Order};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
@@ -88,7 +88,7 @@ impl SeaParkingRepository {
             return Ok(Outcome::NotFound);
         };
         let sessions_until = locked.sessions_until;
-        let reservation = match decide_on(locked, active, decide) {
+        let reservation = match decide_on(locked, active, now, decide) {
             Ok(r) => r,
             Err(outcome) => {
                 abandon(txn).await?;
@@ -376,7 +376,7 @@ impl ParkingRepository for SeaParkingRepository {
                 (as_read(view, &row), active)
             };
             let revision = read.revision;
-            let reservation = match decide_on(read, active, decide) {
+            let reservation = match decide_on(read, active, now, decide) {
                 Ok(r) => r,
                 Err(outcome) => return Ok(*outcome),
             };
@@ -419,7 +419,7 @@ impl ParkingRepository for SeaParkingRepository {
                 .await?
                 .ok_or_else(|| StoreError::new("locked product vanished"))?;
         }
-        let reservation = match decide_on(as_read(view, &row), active, decide) {
+        let reservation = match decide_on(as_read(view, &row), active, now, decide) {
             Ok(r) => r,
             Err(outcome) => {
                 abandon(txn).await?;
@@ -438,9 +438,12 @@ impl ParkingRepository for SeaParkingRepository {
         account: AccountId,
         session: SessionId,
         window: Window,
-        now: DateTime<Utc>,
+        clock: &dyn Clock,
         decide: &ChangeDecider,
     ) -> Result<Outcome<ParkingSession>, StoreError> {
+        // Read before the lock, the moment only bounds which sessions are read: one read later
+        // sees no session that this one misses.
+        let early = clock.now();
         let (_gate, txn) = self.db.begin_write().await?;
         // Only who started a session changes it: an owner's sessions are the owner's, a
         // mandatee's the mandatee's (whose money it holds).
@@ -454,23 +457,26 @@ impl ParkingRepository for SeaParkingRepository {
             return Ok(Outcome::NotFound);
         };
         let Some((_, active)) =
-            lock_with_overlapping(&self.db, &txn, account, row.product_id, now, window).await?
+            lock_with_overlapping(&self.db, &txn, account, row.product_id, early, window).await?
         else {
             abandon(txn).await?;
             return Ok(Outcome::NotFound);
         };
-        // Read the session again under the product's lock: a parallel change may have won.
+        // Read the session again under the product's lock: a parallel change may have won. The
+        // decision's moment is read only now, after every write the lock waited for.
         let row = parking_sessions::Entity::find_by_id(session.0)
             .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?
             .ok_or_else(|| StoreError::new("session vanished under its product's lock"))?;
+        let now = clock.now();
         let current = to_session(row)?;
         let locked = Locked {
             product: owned_view(&txn, account, current.product.0)
                 .await?
                 .ok_or_else(|| StoreError::new("locked product vanished"))?,
-            active,
+            active: active.into_iter().filter(|s| s.end > now).collect(),
+            now,
         };
         let sessions_until = locked.product.sessions_until;
         // The money of a session started through a mandate is that mandate's, unless it spends
@@ -495,6 +501,10 @@ impl ParkingRepository for SeaParkingRepository {
                 abandon(txn).await?;
                 return Ok(Outcome::Invalid(problem));
             }
+            Decision::AlreadyParked(other) => {
+                abandon(txn).await?;
+                return Ok(Outcome::AlreadyParked(other));
+            }
         };
         let mut update = parking_sessions::Entity::update_many()
             .col_expr(
@@ -502,6 +512,12 @@ impl ParkingRepository for SeaParkingRepository {
                 Expr::value(change.reserved),
             )
             .filter(parking_sessions::Column::Id.eq(session.0));
+        if let Some(breakdown) = &change.breakdown {
+            update = update.col_expr(
+                parking_sessions::Column::Breakdown,
+                Expr::value(breakdown.clone()),
+            );
+        }
         if change.delete {
             update = update.col_expr(parking_sessions::Column::DeletedAt, Expr::value(now));
         } else {

@@ -280,6 +280,7 @@ pub(crate) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession,
         tariff_version: row.tariff_version,
         breakdown: row.breakdown,
         deleted_at: row.deleted_at,
+        stopped_at: row.stopped_at,
         mandate: row.mandate_id.map(MandateId),
     })
 }
