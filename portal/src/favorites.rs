@@ -88,11 +88,11 @@ async fn render(
 
 /// `GET /producten/{id}/favorieten`.
 #[handler]
-pub async fn list(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn list(mut page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     page.state
         .parking()
         .choose(&account, ProductId(id))
@@ -104,7 +104,7 @@ pub async fn list(page: PageContext, Path(id): Path<i64>) -> Result<Response, Ap
 /// `POST /producten/{id}/favorieten`: [Sla op].
 #[handler]
 pub async fn add(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<FavoriteForm>,
 ) -> Result<Response, AppError> {
@@ -112,7 +112,7 @@ pub async fn add(
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let Ok(country) = Country::parse(f.land.as_deref().unwrap_or("NL")) else {
         let message = page.t("parking.problem.country_invalid");
         return render(&page, &card, &f, Some(("land", message))).await;
@@ -145,7 +145,7 @@ pub async fn add(
 
 /// The favorite `fid` of the resident's own product `id`, or 404.
 async fn own_favorite(
-    page: &PageContext,
+    page: &mut PageContext,
     id: i64,
     fid: i64,
 ) -> Result<(ProductCard, Favorite), AppError> {
@@ -167,13 +167,13 @@ async fn own_favorite(
 /// `GET /producten/{id}/favorieten/{fid}/verwijderen`: [Verwijder] asks first.
 #[handler]
 pub async fn delete_confirm(
-    page: PageContext,
+    mut page: PageContext,
     Path((id, fid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     if page.account.is_none() {
         return Ok(page.login_redirect());
     }
-    let (card, favorite) = own_favorite(&page, id, fid).await?;
+    let (card, favorite) = own_favorite(&mut page, id, fid).await?;
     Ok(page
         .render(
             "favorite_delete.html",

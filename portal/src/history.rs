@@ -69,7 +69,7 @@ fn retention_text(page: &PageContext, days: i32) -> String {
 /// transactions, newest first, 10 at a time.
 #[handler]
 pub async fn show(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, AppError> {
@@ -77,7 +77,7 @@ pub async fn show(
         return Ok(page.login_redirect());
     };
     let product = ProductId(id);
-    let card = own_card(&page, &account, product).await?;
+    let card = own_card(&mut page, &account, product).await?;
     let (unit, tz) = (card.product.unit, card.product.time_zone);
     let history = page.state.history();
     let transactions_tab = q.tab.as_deref() == Some("transacties");

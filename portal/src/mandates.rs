@@ -67,20 +67,25 @@ pub struct ListQuery {
 }
 
 async fn render(
-    page: &PageContext,
+    page: &mut PageContext,
     id: i64,
     form: &MandateForm,
     notice: Option<String>,
     error: Option<(&str, String)>,
 ) -> Result<Response, AppError> {
     let account = page.account.clone().ok_or(AppError::NotFound)?;
-    let mandates = page.state.mandates();
-    let (product, given) = mandates
+    let (product, given) = page
+        .state
+        .mandates()
         .list(&account, ProductId(id))
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    let available = mandates
+    page.show_gemeente_of(&product).await?;
+    let page = &*page;
+    let available = page
+        .state
+        .mandates()
         .available(&product)
         .await
         .map_err(AppError::internal)?;
@@ -128,7 +133,7 @@ async fn render(
 /// `GET /producten/{id}/machtigingen`.
 #[handler]
 pub async fn list(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
@@ -160,13 +165,13 @@ pub async fn list(
         )),
         None => q.ingetrokken.as_ref().map(|_| page.t("mandates.revoked")),
     };
-    render(&page, id, &MandateForm::default(), notice, None).await
+    render(&mut page, id, &MandateForm::default(), notice, None).await
 }
 
 /// `POST /producten/{id}/machtigingen`: [Bewaar].
 #[handler]
 pub async fn give(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<MandateForm>,
 ) -> Result<Response, AppError> {
@@ -176,24 +181,24 @@ pub async fn give(
     };
     let Ok(email) = EmailAddress::parse(&f.email) else {
         let message = page.t("mandates.email_invalid");
-        return render(&page, id, &f, None, Some(("email", message))).await;
+        return render(&mut page, id, &f, None, Some(("email", message))).await;
     };
     let plate = if f.kenteken.trim().is_empty() {
         None
     } else {
         let Ok(country) = Country::parse(f.land.as_deref().unwrap_or("NL")) else {
             let message = page.t("parking.problem.country_invalid");
-            return render(&page, id, &f, None, Some(("land", message))).await;
+            return render(&mut page, id, &f, None, Some(("land", message))).await;
         };
         let Ok(plate) = Plate::parse(&f.kenteken, country) else {
             let message = page.t("parking.problem.plate_invalid");
-            return render(&page, id, &f, None, Some(("kenteken", message))).await;
+            return render(&mut page, id, &f, None, Some(("kenteken", message))).await;
         };
         Some(plate)
     };
     let Some(bedrag) = parse_amount(&f.bedrag) else {
         let message = page.t("mandates.refusal.amount_invalid");
-        return render(&page, id, &f, None, Some(("bedrag", message))).await;
+        return render(&mut page, id, &f, None, Some(("bedrag", message))).await;
     };
     let outcome = page
         .state
@@ -218,14 +223,14 @@ pub async fn give(
                 _ => "",
             };
             let message = page.t(&format!("mandates.refusal.{}", refusal.code()));
-            render(&page, id, &f, None, Some((field, message))).await
+            render(&mut page, id, &f, None, Some((field, message))).await
         }
     }
 }
 
 /// The mandate `mid` of the account's own product `id`, or 404.
 async fn own_mandate(
-    page: &PageContext,
+    page: &mut PageContext,
     id: i64,
     mid: i64,
 ) -> Result<(ProductView, Mandate), AppError> {
@@ -241,19 +246,20 @@ async fn own_mandate(
         .into_iter()
         .find(|m| m.id == MandateId(mid))
         .ok_or(AppError::NotFound)?;
+    page.show_gemeente_of(&product).await?;
     Ok((product, mandate))
 }
 
 /// `GET /producten/{id}/machtigingen/{mid}/intrekken`: [Intrekken] asks first.
 #[handler]
 pub async fn revoke_confirm(
-    page: PageContext,
+    mut page: PageContext,
     Path((id, mid)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     if page.account.is_none() {
         return Ok(page.login_redirect());
     }
-    let (product, mandate) = own_mandate(&page, id, mid).await?;
+    let (product, mandate) = own_mandate(&mut page, id, mid).await?;
     Ok(page
         .render(
             "mandate_revoke.html",

@@ -21,14 +21,14 @@ pub struct LookupQuery {
 /// plates recently parked that are not favorites.
 #[handler]
 pub async fn plates(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<LookupQuery>,
 ) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let new = page
         .site
         .link(&format!("/producten/{id}/parkeeracties/nieuw"));

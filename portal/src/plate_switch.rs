@@ -60,14 +60,14 @@ pub struct SwitchQuery {
 /// `GET /producten/{id}/kentekenswitch`.
 #[handler]
 pub async fn show(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<SwitchQuery>,
 ) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     if !has_plate_switch(&card.product) {
         return Err(AppError::NotFound);
     }
@@ -95,7 +95,7 @@ pub struct SwitchForm {
 /// `POST /producten/{id}/kentekenswitch`: [Selecteer].
 #[handler]
 pub async fn select(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<SwitchForm>,
 ) -> Result<Response, AppError> {
@@ -103,7 +103,7 @@ pub async fn select(
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let outcome = match parse_form_value(&f.kenteken) {
         Some(plate) => page
             .state

@@ -39,28 +39,33 @@ pub(crate) fn header_values(page: &PageContext, card: &ProductCard) -> Value {
     product_header(page, &card.product)
 }
 
-/// The product in the page header: name, zone and balance.
+/// The product in the page header: name, zone, its gemeente and balance.
 pub(crate) fn product_header(page: &PageContext, p: &ProductView) -> Value {
     context! {
         name => p.type_name.clone(),
         zone => p.zone_name.clone(),
+        gemeente => p.tenant_name.clone(),
         balance => (p.unit != parkportal_domain::BalanceUnit::None)
             .then(|| amount(p.unit, p.balance_amount(), page.prefs.language)),
     }
 }
 
-/// The resident's card of `product`, or 404.
+/// The resident's card of `product`, or 404; the page becomes one of the product's own
+/// gemeente (its theme, logo and name), whatever host or prefix it was reached through.
 pub(crate) async fn own_card(
-    page: &PageContext,
+    page: &mut PageContext,
     account: &Account,
     product: ProductId,
 ) -> Result<ProductCard, AppError> {
-    page.state
+    let card = page
+        .state
         .parking()
         .card(account, product)
         .await
         .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    page.show_gemeente_of(&card.product).await?;
+    Ok(card)
 }
 
 /// The query of "Alle producten".

@@ -56,14 +56,14 @@ pub struct TabQuery {
 /// `GET /producten/{id}/parkeeracties`: the tabs Lopend and Gepland with their counts.
 #[handler]
 pub async fn list(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<TabQuery>,
 ) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let parking = page.state.parking();
     parking
         .choose(&account, ProductId(id))
@@ -157,14 +157,14 @@ fn form_values(
 /// `GET /producten/{id}/parkeeracties/nieuw`: [+], with now and the end of the day filled in.
 #[handler]
 pub async fn new_form(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let tz = card.product.time_zone;
     let now = page.state.parking().now().with_timezone(&tz);
     let fields = SessionFields {
@@ -401,7 +401,7 @@ fn check_page(
 /// `POST /producten/{id}/parkeeracties/nieuw`: [Bekijk kosten], then [Bevestigen].
 #[handler]
 pub async fn new_submit(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<SessionFields>,
 ) -> Result<Response, AppError> {
@@ -409,7 +409,7 @@ pub async fn new_submit(
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let card = own_card(&page, &account, ProductId(id)).await?;
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let tz = card.product.time_zone;
     // A refused form comes back with everything the resident typed (the confirm page carries
     // it along).
@@ -584,7 +584,7 @@ pub async fn new_submit(
 
 /// A session of the resident with its product's card, or 404.
 async fn own_session(
-    page: &PageContext,
+    page: &mut PageContext,
     account: &Account,
     id: i64,
 ) -> Result<(ParkingSession, parkportal_domain::parking::ProductCard), AppError> {
@@ -601,11 +601,11 @@ async fn own_session(
 
 /// `GET /parkeeracties/{id}/beeindigen`: "Wilt u deze parkeeractie stoppen / verwijderen?"
 #[handler]
-pub async fn end_confirm(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn end_confirm(mut page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let (session, card) = own_session(&page, &account, id).await?;
+    let (session, card) = own_session(&mut page, &account, id).await?;
     let now = page.state.parking().now();
     let state = session.state(now);
     if matches!(state, SessionState::Ended | SessionState::Deleted) {
@@ -636,7 +636,7 @@ pub struct ConfirmForm {
 /// (all of it comes back).
 #[handler]
 pub async fn finish(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
@@ -644,7 +644,7 @@ pub async fn finish(
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let (session, _) = own_session(&page, &account, id).await?;
+    let (session, _) = own_session(&mut page, &account, id).await?;
     let planned = session.state(page.state.parking().now()) == SessionState::Planned;
     match page
         .state
@@ -668,11 +668,11 @@ pub async fn finish(
 
 /// `GET /parkeeracties/{id}/verlengen`: [Verleng], a later end.
 #[handler]
-pub async fn extend_form(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn extend_form(mut page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let (session, card) = own_session(&page, &account, id).await?;
+    let (session, card) = own_session(&mut page, &account, id).await?;
     let tz = card.product.time_zone;
     let proposal = session.end + Duration::hours(1);
     let local = proposal.with_timezone(&tz);
@@ -731,7 +731,7 @@ pub struct ExtendForm {
 /// alternatives that fit.
 #[handler]
 pub async fn extend(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<ExtendForm>,
 ) -> Result<Response, AppError> {
@@ -739,7 +739,7 @@ pub async fn extend(
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let (session, card) = own_session(&page, &account, id).await?;
+    let (session, card) = own_session(&mut page, &account, id).await?;
     let tz = card.product.time_zone;
     let end = match f.gekozen.as_deref().and_then(|g| g.split_once('|')) {
         Some((_, e)) => rfc3339(e),

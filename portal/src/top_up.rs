@@ -74,14 +74,19 @@ fn with_checkout_policy(page: &PageContext, mut response: Response) -> Response 
     response
 }
 
-async fn offer(page: &PageContext, id: i64) -> Result<Offer, AppError> {
+/// What the resident's own product `id` offers, or 404; the page becomes one of the product's
+/// gemeente.
+async fn offer(page: &mut PageContext, id: i64) -> Result<Offer, AppError> {
     let account = page.account.clone().ok_or(AppError::NotFound)?;
-    page.state
+    let offer = page
+        .state
         .top_ups()
         .offer(&account, ProductId(id))
         .await
         .map_err(AppError::internal)?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    page.show_gemeente_of(&offer.product).await?;
+    Ok(offer)
 }
 
 fn render(
@@ -124,11 +129,11 @@ fn render(
 
 /// `GET /producten/{id}/opwaarderen`.
 #[handler]
-pub async fn show(page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn show(mut page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let offer = offer(&page, id).await?;
+    let offer = offer(&mut page, id).await?;
     page.state
         .parking()
         .choose(&account, ProductId(id))
@@ -148,7 +153,7 @@ pub struct PayForm {
 /// provider's checkout.
 #[handler]
 pub async fn pay(
-    page: PageContext,
+    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<PayForm>,
 ) -> Result<Response, AppError> {
@@ -156,7 +161,7 @@ pub async fn pay(
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let current = offer(&page, id).await?;
+    let current = offer(&mut page, id).await?;
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let Some(option) = f.optie.as_deref().filter(|o| !o.is_empty()) else {
         return render(
@@ -192,7 +197,7 @@ pub async fn pay(
         ),
         Ok(Some(Bought::Refused(reason))) => {
             // Shown with what is still possible now.
-            let now = offer(&page, id).await?;
+            let now = offer(&mut page, id).await?;
             let message = page.t(&format!("parking.reason.{}", reason.as_str()));
             render(&page, &now, Some(option), Some(message), unprocessable)
         }
@@ -226,7 +231,7 @@ fn outcome_key(payment: &Payment) -> &'static str {
 /// `GET /producten/{id}/opwaarderen/{payment}`: where the payer returns from the checkout.
 #[handler]
 pub async fn result(
-    page: PageContext,
+    mut page: PageContext,
     Path((id, payment)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
@@ -239,6 +244,7 @@ pub async fn result(
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
+    page.show_gemeente_of(&product).await?;
     let lang = page.prefs.language;
     let going_on = !payment.status.is_final();
     let response = page

@@ -233,3 +233,305 @@ async fn a_gemeente_changed_elsewhere_shows_once_the_tenant_cache_has_passed() {
             .contains("Gemeente Dijkstad-Zuid")
     );
 }
+
+/// How a test reaches the portal: through Dijkstad's `/g/dijkstad/` prefix or Dijkstad's host.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    Prefix,
+    Host,
+}
+
+impl Via {
+    /// The path as the resident's browser asks for it.
+    fn path(self, path: &str) -> String {
+        match self {
+            Via::Prefix => format!("/g/dijkstad{path}"),
+            Via::Host => path.to_owned(),
+        }
+    }
+
+    /// Dijkstad's own link prefix on pages reached this way.
+    fn base(self) -> &'static str {
+        match self {
+            Via::Prefix => "/g/dijkstad",
+            Via::Host => "",
+        }
+    }
+
+    fn request(self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Via::Prefix => builder,
+            Via::Host => builder.header("host", "dijkstad.localhost"),
+        }
+    }
+
+    async fn get(self, app: &TestApp, path: &str) -> reqwest::Response {
+        self.request(app.get(&self.path(path)))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post(self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = app.csrf().await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let url = format!("{}{}", app.url, self.path(path));
+        self.request(app.client.post(url).form(&form))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+fn unescaped(html: &str) -> String {
+    html.replace("&#x2f;", "/").replace("&amp;", "&")
+}
+
+/// The `href` of the page's stylesheet that is not the static one.
+fn theme_href(html: &str) -> String {
+    html.split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no theme stylesheet: {html}"))
+        .to_owned()
+}
+
+/// A product page reached through Dijkstad shows the product's `gemeente` (`slug`): its
+/// stylesheet (with its `colour`), its logo and its name in the header, not Dijkstad's; its links
+/// stay on the way the resident came.
+async fn assert_shows(
+    app: &TestApp,
+    via: Via,
+    what: &str,
+    html: &str,
+    (slug, gemeente, colour): (&str, &str, &str),
+) {
+    let html = unescaped(html);
+    let theme = theme_href(&html);
+    assert!(
+        theme.starts_with(&format!("/g/{slug}/theme.css?v=")),
+        "{via:?} {what}: stylesheet {theme}"
+    );
+    let css = via.request(app.get(&theme)).send().await.unwrap();
+    assert_eq!(css.status(), 200, "{via:?} {what}: {theme}");
+    let css = css.text().await.unwrap();
+    assert!(
+        css.contains(&format!(
+            "--utrecht-page-header-background-color: {colour};"
+        )),
+        "{via:?} {what}: {css}"
+    );
+    assert!(
+        html.contains(&format!(
+            "class=\"pp-header__logo\" src=\"/g/{slug}/logo?v="
+        )),
+        "{via:?} {what}: logo: {html}"
+    );
+    let header = html
+        .split("<header class=\"pp-header\">")
+        .nth(1)
+        .and_then(|h| h.split("</header>").next())
+        .unwrap_or_else(|| panic!("{via:?} {what}: no header: {html}"));
+    assert!(
+        header.contains(gemeente),
+        "{via:?} {what}: the header does not name {gemeente}: {header}"
+    );
+    assert!(
+        html.contains(&format!(" · {gemeente}</title>")),
+        "{via:?} {what}: title: {html}"
+    );
+    assert!(
+        !html.contains("Gemeente Dijkstad")
+            && !html.contains("/g/dijkstad/theme.css")
+            && !html.contains("/g/dijkstad/logo")
+            && !html.contains("href=\"/theme.css")
+            && !html.contains("src=\"/logo"),
+        "{via:?} {what}: Dijkstad's look: {html}"
+    );
+    // Links stay on the prefix or host the resident used.
+    let menu = format!("href=\"{}/menu?terug=", via.base());
+    assert!(
+        html.contains(&menu),
+        "{via:?} {what}: {menu} missing: {html}"
+    );
+}
+
+#[tokio::test]
+async fn a_products_pages_show_its_own_gemeente_through_another_gemeentes_prefix_or_host() {
+    use crate::parking::{at, resident, resident_with};
+    use parkportal_domain::EmailAddress;
+    use parkportal_domain::coupling::IssueRequest;
+    use parkportal_domain::plate::{Country, Plate};
+    use serde_json::json;
+
+    const WEIDEVELDE: (&str, &str, &str) = ("weidevelde", "Gemeente Weidevelde", "#6a1b4d");
+    const HAVENMOND: (&str, &str, &str) = ("havenmond", "Gemeente Havenmond", "#00594f");
+
+    let mut app = TestApp::spawn().await;
+    let email = "wim@example.nl";
+    // A Weidevelde visitor scheme in euros (it sells top-ups, gives no mandates), a Havenmond
+    // one in minutes (it gives mandates) and a Havenmond permit for two plates.
+    let weide = resident(&app, "weidevelde", email, Some("25.00")).await;
+    let haven = resident(&app, "havenmond", email, Some("600")).await;
+    let permit = resident_with(
+        &app,
+        IssueRequest {
+            tenant: "havenmond".into(),
+            product_type: Some("bewoners".into()),
+            email: Some(EmailAddress::parse(email).unwrap()),
+            plates: ["12-GBD-3", "34-GBD-5"]
+                .iter()
+                .map(|p| Plate::parse(p, Country::NL).unwrap())
+                .collect(),
+            ..IssueRequest::default()
+        },
+    )
+    .await;
+    let (status, session) = weide
+        .start(
+            &app,
+            json!({"plate": "ab-12-34", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{session}");
+    let session = session["id"].as_i64().unwrap();
+    app.login(email, "fietsbel42xy").await;
+    let (w, h, p) = (weide.product, haven.product, permit.product);
+    let added = app
+        .post_form(
+            &format!("/producten/{w}/favorieten"),
+            &[("kenteken", "XX-99-XX"), ("naam", "Oma")],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let favorite = app.sql_i64("SELECT id FROM favorites").await;
+    let given = app
+        .post_form(
+            &format!("/producten/{h}/machtigingen"),
+            &[("email", "gast@example.nl"), ("bedrag", "60")],
+        )
+        .await;
+    let status = given.status();
+    assert_eq!(status, 303, "{}", given.text().await.unwrap());
+    let mandate = app.sql_i64("SELECT id FROM mandates").await;
+    let bought = app
+        .post_form(
+            &format!("/producten/{w}/opwaarderen"),
+            &[("optie", "10.00")],
+        )
+        .await;
+    assert_eq!(bought.status(), 303);
+    let payment = app.sql_i64("SELECT id FROM payments").await;
+
+    let pages = [
+        (format!("/producten/{w}/parkeeracties"), WEIDEVELDE),
+        (
+            format!("/producten/{w}/parkeeracties?tab=gepland"),
+            WEIDEVELDE,
+        ),
+        (format!("/producten/{w}/parkeeracties/nieuw"), WEIDEVELDE),
+        (format!("/producten/{w}/kentekens"), WEIDEVELDE),
+        (format!("/producten/{w}/historie"), WEIDEVELDE),
+        (
+            format!("/producten/{w}/historie?tab=transacties"),
+            WEIDEVELDE,
+        ),
+        (format!("/producten/{w}/opwaarderen"), WEIDEVELDE),
+        (format!("/producten/{w}/opwaarderen/{payment}"), WEIDEVELDE),
+        (format!("/producten/{w}/favorieten"), WEIDEVELDE),
+        (
+            format!("/producten/{w}/favorieten/{favorite}/verwijderen"),
+            WEIDEVELDE,
+        ),
+        (format!("/producten/{w}/machtigingen"), WEIDEVELDE),
+        (format!("/parkeeracties/{session}/beeindigen"), WEIDEVELDE),
+        (format!("/parkeeracties/{session}/verlengen"), WEIDEVELDE),
+        (format!("/producten/{h}/parkeeracties"), HAVENMOND),
+        (format!("/producten/{h}/machtigingen"), HAVENMOND),
+        (
+            format!("/producten/{h}/machtigingen/{mandate}/intrekken"),
+            HAVENMOND,
+        ),
+        (format!("/producten/{p}/kentekenswitch"), HAVENMOND),
+        (format!("/producten/{p}/historie"), HAVENMOND),
+    ];
+    for via in [Via::Prefix, Via::Host] {
+        for (path, gemeente) in &pages {
+            let resp = via.get(&app, path).await;
+            assert_eq!(resp.status(), 200, "{via:?} {path}");
+            assert_shows(&app, via, path, &resp.text().await.unwrap(), *gemeente).await;
+        }
+        // The forms' answers: [Bekijk kosten], and a refusal shown again on its form.
+        let new = format!("/producten/{w}/parkeeracties/nieuw");
+        let check = via
+            .post(
+                &app,
+                &new,
+                &[
+                    ("stap", "bekijk"),
+                    ("kenteken", "AB-12-34"),
+                    ("startdatum", "2026-03-02"),
+                    ("starttijd", "12:00"),
+                    ("einddatum", "2026-03-02"),
+                    ("eindtijd", "13:00"),
+                ],
+            )
+            .await;
+        assert_eq!(check.status(), 200, "{via:?} check");
+        let check = check.text().await.unwrap();
+        assert!(
+            check.contains("name=\"stap\" value=\"bevestig\""),
+            "{check}"
+        );
+        assert_shows(&app, via, "check", &check, WEIDEVELDE).await;
+        let refused = via
+            .post(
+                &app,
+                &format!("/producten/{p}/kentekenswitch"),
+                &[("kenteken", "NL:99XXX9")],
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{via:?} switch");
+        let refused = refused.text().await.unwrap();
+        assert_shows(&app, via, "switch refused", &refused, HAVENMOND).await;
+        // Dijkstad's own pages keep Dijkstad's look.
+        let menu = via.get(&app, "/menu").await.text().await.unwrap();
+        assert!(menu.contains("Gemeente Dijkstad"), "{via:?}: {menu}");
+    }
+    // Through the product's own gemeente, the same look.
+    let own = app
+        .page(&format!("/g/weidevelde/producten/{w}/favorieten"))
+        .await;
+    assert!(unescaped(&own).contains("href=\"/g/weidevelde/theme.css?v="));
+
+    // Another resident reaches none of them, through any gemeente or host, and learns nothing
+    // of their gemeente.
+    app.new_browser();
+    resident(&app, "dijkstad", "piet@example.nl", None).await;
+    app.login("piet@example.nl", "fietsbel42xy").await;
+    for (path, _) in &pages {
+        for (prefix, host, site) in [
+            ("/g/dijkstad", "127.0.0.1", "Gemeente Dijkstad"),
+            ("", "dijkstad.localhost", "Gemeente Dijkstad"),
+            ("", "weidevelde.localhost", "Gemeente Weidevelde"),
+            ("/g/havenmond", "127.0.0.1", "Gemeente Havenmond"),
+        ] {
+            let resp = app
+                .get(&format!("{prefix}{path}"))
+                .header("host", host)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 404, "{host} {prefix}{path}");
+            let body = resp.text().await.unwrap();
+            assert!(body.contains(site), "{host} {prefix}{path}: {body}");
+            for (_, name, _) in [WEIDEVELDE, HAVENMOND] {
+                assert!(
+                    name == site || !body.contains(name),
+                    "{host} {prefix}{path} names {name}"
+                );
+            }
+        }
+    }
+}

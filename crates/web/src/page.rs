@@ -1,5 +1,12 @@
 //! Rendering pages inside the frame the manual describes (header with menu icon, gemeente or
 //! product in the middle, balance on the right; footer with the accessibility statement).
+//!
+//! A page is drawn in the look (theme, logo, name) of the gemeente its host or `/g/{slug}/`
+//! prefix selected, except the pages of a product: they show the product's own gemeente,
+//! whatever the host (DESIGN §4; [`PageContext::show_gemeente_of`]). Their links stay on the
+//! prefix or host the resident came through, so that the menu, the way back and the login keep
+//! working as the resident started; only the stylesheet and the logo come from the product's
+//! gemeente's own `/g/{slug}/`.
 
 use crate::auth::{ClientAddress, CsrfToken, Visitor};
 use crate::error::AppError;
@@ -9,10 +16,12 @@ use crate::site::Site;
 use crate::state::AppState;
 use minijinja::Value;
 use minijinja::context;
-use parkportal_domain::Account;
+use parkportal_domain::parking::ProductView;
+use parkportal_domain::{Account, Tenant, ThemeName};
 use poem::http::{StatusCode, header};
 use poem::web::Html;
 use poem::{FromRequest, Request, RequestBody, Response};
+use std::sync::Arc;
 
 /// What every page needs to know about its request. Extract it in a handler and call
 /// [`PageContext::render`].
@@ -40,6 +49,9 @@ pub struct PageContext {
     pub bearer: bool,
     /// The network address the request came from.
     pub client: String,
+    /// The gemeente the page shows when it is not the site's: on a product's pages, the
+    /// product's own (set by [`PageContext::show_gemeente_of`]). Links keep to `site`.
+    pub shown: Option<Arc<Tenant>>,
 }
 
 impl PageContext {
@@ -71,6 +83,46 @@ impl PageContext {
             timed_out: visitor.timed_out,
             csrf,
             client,
+            shown: None,
+        }
+    }
+
+    /// The gemeente whose theme, logo and name the page shows: the product's own on a
+    /// product's pages, else the site's (`None` on the platform pages).
+    pub fn gemeente(&self) -> Option<&Arc<Tenant>> {
+        self.shown.as_ref().or(self.site.tenant.as_ref())
+    }
+
+    /// Makes this a page of `product`'s own gemeente: its theme, logo and name, whatever host
+    /// or `/g/{slug}/` prefix the request came through; links stay on that site. Call it once
+    /// the product is known to be the resident's, so that a refused request learns nothing of
+    /// another's product. A gemeente that cannot be found keeps the site's look (and is logged).
+    pub async fn show_gemeente_of(&mut self, product: &ProductView) -> Result<(), AppError> {
+        if self
+            .site
+            .tenant
+            .as_ref()
+            .is_some_and(|t| t.id == product.tenant)
+        {
+            self.shown = None;
+            return Ok(());
+        }
+        match self.state.tenants().by_slug(&product.tenant_slug).await? {
+            Some(tenant) if tenant.id == product.tenant => self.shown = Some(Arc::new(tenant)),
+            _ => tracing::warn!(
+                product = product.id.0,
+                "the product's gemeente was not found: the page keeps the site's look"
+            ),
+        }
+        Ok(())
+    }
+
+    /// Where the shown gemeente's stylesheet and logo are: under the site's prefix for the
+    /// site's own gemeente, else under the shown gemeente's own `/g/{slug}` on any host.
+    fn assets_base(&self) -> String {
+        match &self.shown {
+            Some(t) => format!("/g/{}", t.slug),
+            None => self.site.base.clone(),
         }
     }
 
@@ -113,14 +165,15 @@ impl PageContext {
 
     /// The values of the frame, shared by every page.
     pub fn frame(&self) -> Value {
-        let tenant = self.site.tenant.as_ref().map(|t| {
+        let assets = self.assets_base();
+        let tenant = self.gemeente().map(|t| {
             context! {
                 name => t.name.clone(),
                 slug => t.slug.as_str(),
-                logo_url => format!("{}/logo?v={}", self.site.base, t.version),
+                logo_url => format!("{assets}/logo?v={}", t.version),
             }
         });
-        let version = self.site.tenant.as_ref().map_or(0, |t| t.version);
+        let version = self.gemeente().map_or(0, |t| t.version);
         context! {
             lang => self.prefs.language.code(),
             contrast => self.prefs.contrast.as_str(),
@@ -128,7 +181,7 @@ impl PageContext {
             home => format!("{}/", self.site.base),
             path => self.path.clone(),
             tenant => tenant,
-            theme_css => format!("{}/theme.css?v={version}", self.site.base),
+            theme_css => format!("{assets}/theme.css?v={version}"),
             version => self.state.settings().version.clone(),
             platform_url => format!("{}/", self.state.settings().public_url),
             request_id => self.request_id.clone(),
@@ -139,13 +192,16 @@ impl PageContext {
         }
     }
 
-    /// Renders `template` of the site's theme with `page` values and the frame.
+    /// Renders `template` of the shown gemeente's theme with `page` values and the frame.
     pub fn render(&self, template: &str, page: Value) -> Result<Html<String>, AppError> {
         let frame = self.frame();
         let ctx = context! { ..page, ..frame };
+        let theme = self
+            .gemeente()
+            .map_or_else(ThemeName::default_theme, |t| t.theme.clone());
         self.state
             .templates()
-            .render(&self.site.theme(), template, ctx)
+            .render(&theme, template, ctx)
             .map(Html)
             .map_err(AppError::internal)
     }
