@@ -7,26 +7,26 @@ use minijinja::{Value, context};
 use parkportal_domain::mandates::{GiveOutcome, Mandate, MandateStatus, Refusal};
 use parkportal_domain::parking::ProductView;
 use parkportal_domain::plate::{Country, Plate};
-use parkportal_domain::{BalanceUnit, EmailAddress, MandateId, ProductId};
+use parkportal_domain::{BalanceUnit, DecimalText, EmailAddress, MandateId, ProductId};
 use parkportal_web::format::amount;
 use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
-/// An amount as typed: "10", "10,50", "€ 10.50".
-pub(crate) fn parse_amount(s: &str) -> Option<Decimal> {
+/// An amount as a resident types it: "10", "10,50", "€ 10.50". The euro sign, blanks and the
+/// Dutch decimal comma are a person's way of writing the plain decimal the domain parses; the
+/// rest (a sign, an exponent, a thousands point before three digits) is refused there.
+pub(crate) fn parse_amount(s: &str) -> Option<DecimalText> {
     let cleaned: String = s
+        .trim()
+        .trim_start_matches('€')
+        .trim()
         .chars()
-        .filter(|c| !c.is_whitespace() && *c != '€')
         .map(|c| if c == ',' { '.' } else { c })
         .collect();
-    if cleaned.is_empty() {
-        return Some(Decimal::ZERO);
-    }
-    cleaned.parse().ok()
+    DecimalText::parse(&cleaned).ok()
 }
 
 /// A mandate's values on a page.

@@ -236,14 +236,15 @@ fn local(tz: Tz, date: &str, time: &str) -> Option<DateTime<Utc>> {
     }
     let time = NaiveTime::parse_from_str(time, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M:%S"))
-        .ok()?;
+        .ok()
+        // chrono reads "10:00:60" as a leap second; no clock on a parking sign shows one.
+        .filter(|t| !calendar::is_leap_second(t))?;
     Some(calendar::local_instant(tz, date.and_time(time)))
 }
 
+/// The exact times of [Bevestigen], as the check page wrote them.
 fn rfc3339(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+    calendar::parse_rfc3339(s)
 }
 
 fn problem_text(page: &PageContext, problem: ParkingProblem) -> String {
@@ -827,5 +828,13 @@ mod tests {
         let end = local(tz, "2026-03-02", "23:59:59").unwrap();
         assert_eq!(end, Utc.with_ymd_and_hms(2026, 3, 2, 23, 0, 0).unwrap());
         assert!(local(tz, "2026-13-02", "10:00").is_none());
+        assert!(
+            local(tz, "2026-03-02", "10:00:60").is_none(),
+            "a leap second"
+        );
+        assert!(
+            rfc3339("2026-03-02T10:00:60+01:00").is_none(),
+            "a leap second"
+        );
     }
 }

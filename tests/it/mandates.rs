@@ -574,3 +574,114 @@ async fn rule_scripts_see_whether_a_mandatee_asks() {
     );
     ledger_holds(&app).await;
 }
+
+#[tokio::test]
+async fn a_mandate_amount_is_a_plain_decimal_string_of_more_than_zero() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    let mails = app.sql_i64("SELECT COUNT(*) FROM outbox").await;
+    // Zero in any spelling gives nothing; an exponent, a JSON number, a sign, blanks, thousands
+    // separators or more decimals than euros have are not the decimal string the schema names.
+    for amount in [
+        json!("0"),
+        json!("-0"),
+        json!("0.00"),
+        json!("1e-2"),
+        json!("1E2"),
+        json!("0.001"),
+        json!("1.000"),
+        json!(10),
+        json!(10.5),
+        json!(" 5"),
+        json!("5 "),
+        json!("+5"),
+        json!("-5"),
+        json!("1,000"),
+        json!("1_000"),
+        json!("5."),
+        json!(".5"),
+        json!(""),
+        json!(" "),
+        json!("NaN"),
+        json!(true),
+    ] {
+        let (status, answer) = give(
+            &app,
+            &jan,
+            json!({"email": "piet@example.nl", "amount": amount}),
+        )
+        .await;
+        assert_eq!(status, 422, "{amount}: {answer}");
+        assert_eq!(answer["error"]["code"], "amount_invalid", "{amount}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+    }
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 0);
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM outbox").await, mails);
+    assert_eq!(jan.balance(&app).await, "25.00", "nothing moved");
+    let (status, list) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/mandates", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(
+        (status, list["items"].as_array().map(Vec::len)),
+        (200, Some(0))
+    );
+
+    // The page refuses zero as well (a comma is still the Dutch decimal point there).
+    app.login("jan@example.nl", "fietsbel42xy").await;
+    let path = format!("/producten/{}/machtigingen", jan.product);
+    for bedrag in ["0", "0,00", "-0", "", "1e-2", "0,001"] {
+        let refused = app
+            .post_form(&path, &[("email", "piet@example.nl"), ("bedrag", bedrag)])
+            .await;
+        assert_eq!(refused.status(), 422, "{bedrag:?}");
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("Vul een bedrag in van meer dan nul"),
+            "{bedrag:?}"
+        );
+    }
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 0);
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM outbox").await, mails);
+
+    // Whole euros and cents are fine.
+    let (status, given) = give(
+        &app,
+        &jan,
+        json!({"email": "piet@example.nl", "amount": "5"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{given}");
+    assert_eq!(given["balance"], json!({"value": "5.00", "unit": "EUR"}));
+    let saved = app
+        .post_form(&path, &[("email", "kees@example.nl"), ("bedrag", "0,50")])
+        .await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(jan.balance(&app).await, "19.50");
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM outbox").await, mails + 2);
+    ledger_holds(&app).await;
+
+    // The document says what is read: a decimal string.
+    let spec: Value = app
+        .get("/api/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let amount = &spec["components"]["schemas"]["NewMandate"]["properties"]["amount"];
+    assert_eq!(amount["type"], "string", "{amount}");
+    assert_eq!(amount["format"], "decimal", "{amount}");
+}

@@ -416,3 +416,53 @@ async fn voeg_product_toe_with_a_letter_and_pages_of_others_are_404() {
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/inloggen?terug=/producten");
 }
+
+#[tokio::test]
+async fn the_session_form_refuses_a_leap_second() {
+    let app = TestApp::spawn().await;
+    let product = browser(&app, "sprong@example.nl", "25.00").await;
+    let new = format!("/producten/{product}/parkeeracties/nieuw");
+    for (from, to) in [("10:00:60", "11:00"), ("10:00", "10:59:60")] {
+        let refused = app
+            .post_form(
+                &new,
+                &[
+                    ("stap", "bekijk"),
+                    ("kenteken", "AB-12-34"),
+                    ("land", "NL"),
+                    ("startdatum", "2026-03-02"),
+                    ("starttijd", from),
+                    ("einddatum", "2026-03-02"),
+                    ("eindtijd", to),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{from}-{to}");
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("Vul een geldige datum en tijd in."),
+            "{from}-{to}"
+        );
+    }
+    // The exact times of [Bevestigen] are RFC 3339; one with a leap second is no request of ours.
+    let refused = app
+        .post_form(
+            &new,
+            &[
+                ("stap", "bevestig"),
+                ("kenteken", "AB1234"),
+                ("land", "NL"),
+                ("start", "2026-03-02T10:00:00+01:00"),
+                ("end", "2026-03-02T10:59:60+01:00"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM parking_sessions").await,
+        0
+    );
+}

@@ -667,3 +667,38 @@ async fn a_payment_stays_readable_when_the_gemeente_stops_selling_top_ups() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_top_up_names_one_of_the_options_and_zero_or_a_number_is_none() {
+    // [Betaal] takes the id of an option, never a free amount: zero, a spelling of an option
+    // other than its id, or a JSON number buys nothing (422 `option_invalid`).
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("5.00")).await;
+    for option in [
+        json!("0"),
+        json!("0.00"),
+        json!("-0"),
+        json!("10"),
+        json!("1e1"),
+        json!(" 10.00"),
+        json!(10),
+        json!(10.0),
+    ] {
+        let (status, body) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/products/{}/top-ups", jan.product),
+            Some(json!({ "option": option })),
+            Some(&jan.token),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (422, Some("option_invalid")),
+            "{option}"
+        );
+    }
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM payments").await, 0);
+    assert_eq!(jan.balance(&app).await, "5.00");
+    ledger_holds(&app).await;
+}

@@ -4,7 +4,7 @@
 
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime,
-    TimeZone, Utc,
+    TimeZone, Timelike, Utc,
 };
 use chrono_tz::Tz;
 
@@ -27,6 +27,34 @@ pub fn local_instant(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
             Utc.from_utc_datetime(&local)
         }
     }
+}
+
+/// Whether `at` is a leap second: chrono reads `10:00:60` as 10:00:59 with a nanosecond past
+/// 999 999 999, where PostgreSQL reads 10:01:00 and SQLite keeps the text; a time the databases
+/// disagree on is no time a resident can mean.
+pub fn is_leap_second(at: &impl Timelike) -> bool {
+    at.nanosecond() >= 1_000_000_000
+}
+
+/// An RFC 3339 time (`2026-03-02T10:00:00+01:00`) as UTC; `None` for anything else, a time that
+/// does not exist (30 February) and a leap second.
+pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .filter(|t| !is_leap_second(t))
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// `at` without a leap second, for writing times that every strict RFC 3339 parser reads: a
+/// leap second becomes the same part of the first second of the next minute (`09:00:60.5` is
+/// `09:01:00.5`), as PostgreSQL stores it. Times stored before leap seconds were refused can
+/// hold one.
+pub fn without_leap_second(at: DateTime<Utc>) -> DateTime<Utc> {
+    if !is_leap_second(&at) {
+        return at;
+    }
+    at.with_nanosecond(at.nanosecond() - 1_000_000_000)
+        .map_or(at, |t| t + Duration::seconds(1))
 }
 
 /// The local date of an instant.
@@ -124,6 +152,29 @@ mod tests {
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn a_leap_second_is_no_rfc_3339_time_of_ours_and_is_never_written() {
+        let ten = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        assert_eq!(parse_rfc3339("2026-03-02T10:00:00+01:00"), Some(ten));
+        for refused in [
+            "2026-03-02T10:00:60+01:00",
+            "2026-03-02T09:59:60Z",
+            "2026-03-02T09:59:60.5Z",
+            "2026-02-30T10:00:00+01:00",
+            "2026-03-02T10:00:61+01:00",
+            "2026-03-02",
+        ] {
+            assert_eq!(parse_rfc3339(refused), None, "{refused}");
+        }
+        let leap = DateTime::parse_from_rfc3339("2026-03-02T08:59:60.25Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(is_leap_second(&leap));
+        let strict = without_leap_second(leap);
+        assert_eq!(strict.to_rfc3339(), "2026-03-02T09:00:00.250+00:00");
+        assert_eq!(without_leap_second(ten), ten);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! implementations of the ports, so the domain can be tested without a database.
 
 pub mod accounts;
+pub mod amount;
 pub mod calendar;
 pub mod captcha;
 pub mod clock;
@@ -36,6 +37,7 @@ pub mod throttle;
 pub mod top_up;
 
 pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordHasher};
+pub use amount::{AmountError, DecimalText, PositiveAmount};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;

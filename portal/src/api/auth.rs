@@ -1,6 +1,7 @@
 //! The account part of the JSON API: login and logout with bearer tokens, the captcha, password
 //! reset, accepting a coupling link, and who is logged in. The same use cases as the pages.
 
+use super::values::Time;
 use super::{Caller, failure};
 use parkportal_domain::accounts::LoginError;
 use parkportal_domain::coupling::{CouplingError, ProductSummary};
@@ -88,7 +89,7 @@ pub struct CoupledProduct {
     /// The zone's name.
     pub zone: String,
     /// Valid until (exclusive), RFC 3339.
-    pub valid_until: chrono::DateTime<chrono::Utc>,
+    pub valid_until: Time,
 }
 
 impl From<ProductSummary> for CoupledProduct {
@@ -98,7 +99,7 @@ impl From<ProductSummary> for CoupledProduct {
             gemeente: p.tenant_name,
             name: p.type_name,
             zone: p.zone_name,
-            valid_until: p.valid_until,
+            valid_until: p.valid_until.into(),
         }
     }
 }

@@ -2,8 +2,8 @@
 //! that follow `next_cursor` until it is null.
 
 use super::parking::Amount;
+use super::values::Time;
 use super::{Caller, failure};
-use chrono::{DateTime, Utc};
 use parkportal_domain::ProductId;
 use parkportal_domain::history::{HistoryError, HistoryPage, Rows, Tab, page_size};
 use poem::Request;
@@ -26,9 +26,9 @@ pub struct PastSessionItem {
     /// The plate's country; null once anonymised.
     pub country: Option<String>,
     /// Start.
-    pub start: DateTime<Utc>,
+    pub start: Time,
     /// End (exclusive): the moment of stopping when stopped early.
-    pub end: DateTime<Utc>,
+    pub end: Time,
     /// What it cost, in the product's unit.
     pub cost: Amount,
 }
@@ -39,7 +39,7 @@ pub struct TransactionItem {
     /// Its id.
     pub id: i64,
     /// When it was booked.
-    pub at: DateTime<Utc>,
+    pub at: Time,
     /// `opening`, `grant`, `top_up`, `reservation`, `refund`, `mandate_grant`,
     /// `mandate_return` or `correction`.
     pub kind: String,
@@ -125,8 +125,8 @@ impl HistoryApi {
                     id: s.id.0,
                     plate: s.plate.as_ref().map(|p| p.display()),
                     country: s.plate.as_ref().map(|p| p.country().as_str().to_owned()),
-                    start: s.start,
-                    end: s.end,
+                    start: s.start.into(),
+                    end: s.end.into(),
                     cost: Amount::of(unit, unit.from_smallest(s.cost)),
                 })
                 .collect(),
@@ -157,7 +157,7 @@ impl HistoryApi {
                 .into_iter()
                 .map(|t| TransactionItem {
                     id: t.id.0,
-                    at: t.at,
+                    at: t.at.into(),
                     kind: t.kind.as_str().to_owned(),
                     amount: Amount::of(unit, unit.from_smallest(t.amount)),
                     session: t.session.map(|s| s.0),

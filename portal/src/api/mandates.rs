@@ -2,6 +2,7 @@
 //! `DELETE /v1/products/{id}/mandates/{mid}`, for own products only.
 
 use super::parking::Amount;
+use super::values::AmountText;
 use super::{Caller, failure};
 use parkportal_domain::mandates::{GiveOutcome, Mandate, MandateStatus, Refusal};
 use parkportal_domain::parking::ProductView;
@@ -49,8 +50,10 @@ pub struct NewMandate {
     pub plate: Option<String>,
     /// That plate's country (two letters); NL when left out.
     pub country: Option<String>,
-    /// The part of the owner's balance given, a decimal string in the product's unit.
-    pub amount: String,
+    /// The part of the owner's balance given: a decimal string in the product's unit, more than
+    /// zero, with at most its decimals ("10.50" euros, "60" minutes); anything else, a JSON
+    /// number too, is 422 `amount_invalid`.
+    pub amount: AmountText,
 }
 
 /// A mandate was given.
@@ -131,10 +134,10 @@ impl MandatesApi {
                 )
             }
         };
+        // The unit's decimals and zero are the use case's to refuse: only it knows the product.
         let amount = body
             .amount
-            .trim()
-            .parse()
+            .decimal()
             .map_err(|_| invalid("amount_invalid", "mandates.refusal.amount_invalid"))?;
         let mandates = caller.state.mandates();
         let outcome = mandates

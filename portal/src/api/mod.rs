@@ -9,6 +9,7 @@ mod parking;
 mod plate_switch;
 mod settings;
 mod top_ups;
+mod values;
 
 use parkportal_domain::{Account, Token};
 use parkportal_web::{ApiFailure, AppError, AppState, PageContext, Site};

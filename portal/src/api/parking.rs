@@ -2,6 +2,7 @@
 //! written as `{"value": "3.50", "unit": "EUR"}` and read as decimal strings in the product's
 //! unit; times are RFC 3339.
 
+use super::values::Time;
 use super::{Caller, failure};
 use chrono::{DateTime, Utc};
 use parkportal_domain::coupling::ClaimError;
@@ -59,7 +60,7 @@ pub struct ProductItem {
     /// The zone's name.
     pub zone: String,
     /// Valid until (exclusive).
-    pub valid_until: DateTime<Utc>,
+    pub valid_until: Time,
     /// The balance.
     pub balance: Amount,
     /// Running sessions now.
@@ -94,9 +95,9 @@ pub struct SessionItem {
     /// The plate's country.
     pub country: String,
     /// Start.
-    pub start: DateTime<Utc>,
+    pub start: Time,
     /// End (exclusive).
-    pub end: DateTime<Utc>,
+    pub end: Time,
     /// `planned`, `running`, `ended` or `deleted`.
     pub state: String,
     /// What it holds of the balance.
@@ -119,10 +120,10 @@ pub struct NewSession {
     pub plate: String,
     /// The plate's country (two letters); NL when left out.
     pub country: Option<String>,
-    /// Start; now when left out.
-    pub start: Option<DateTime<Utc>>,
-    /// End; 00:00 of the next local day when left out.
-    pub end: Option<DateTime<Utc>>,
+    /// Start (RFC 3339; a leap second is 400); now when left out.
+    pub start: Option<Time>,
+    /// End (RFC 3339; a leap second is 400); 00:00 of the next local day when left out.
+    pub end: Option<Time>,
 }
 
 /// The code and PIN of an allocation letter.
@@ -137,8 +138,8 @@ pub struct ClaimRequest {
 /// A new end.
 #[derive(Debug, Object)]
 pub struct SessionPatch {
-    /// The later end.
-    pub end: DateTime<Utc>,
+    /// The later end (RFC 3339; a leap second is 400).
+    pub end: Time,
 }
 
 /// A session was created.
@@ -164,8 +165,8 @@ fn session_item(s: &ParkingSession, unit: BalanceUnit, now: DateTime<Utc>) -> Se
         product: s.product.0,
         plate: s.plate.display(),
         country: s.plate.country().as_str().to_owned(),
-        start: s.start,
-        end: s.end,
+        start: s.start.into(),
+        end: s.end.into(),
         state: state_name(s.state(now)).to_owned(),
         cost: Amount::of(unit, unit.from_smallest(s.reserved)),
         breakdown: serde_json::from_str(&s.breakdown).unwrap_or(serde_json::Value::Null),
@@ -179,7 +180,7 @@ pub(super) fn product_item(card: &ProductCard) -> ProductItem {
         name: p.type_name.clone(),
         gemeente: p.tenant_name.clone(),
         zone: p.zone_name.clone(),
-        valid_until: p.valid_until,
+        valid_until: p.valid_until.into(),
         balance: Amount::of(p.unit, p.balance_amount()),
         running: u32::try_from(card.running).unwrap_or(u32::MAX),
         planned: u32::try_from(card.planned).unwrap_or(u32::MAX),
@@ -215,8 +216,8 @@ impl Caller {
                     let cost = Amount::of(unit, a.cost);
                     serde_json::json!({
                         "kind": a.kind.as_str(),
-                        "start": a.start.to_rfc3339(),
-                        "end": a.end.to_rfc3339(),
+                        "start": Time::text(a.start),
+                        "end": Time::text(a.end),
                         "cost": { "value": cost.value, "unit": cost.unit },
                     })
                 })
@@ -441,8 +442,8 @@ impl ParkingApi {
                 product,
                 StartRequest {
                     plate,
-                    start: body.start,
-                    end: body.end,
+                    start: body.start.map(|t| t.0),
+                    end: body.end.map(|t| t.0),
                 },
             )
             .await
@@ -466,7 +467,7 @@ impl ParkingApi {
         let outcome = caller
             .state
             .parking()
-            .extend(&account, SessionId(id.0), body.end)
+            .extend(&account, SessionId(id.0), body.end.0)
             .await
             .map_err(failure::internal)?;
         Ok(Json(caller.session_outcome(outcome, unit, true)?))

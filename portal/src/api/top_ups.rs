@@ -3,6 +3,7 @@
 //! `POST /v1/payments/webhook`.
 
 use super::parking::Amount;
+use super::values::Time;
 use super::{Caller, failure};
 use crate::top_up::{description, return_base};
 use parkportal_domain::top_up::{Bought, Notified, Payment, PaymentStatus, TopUpError};
@@ -57,7 +58,7 @@ pub struct PaymentItem {
     /// Where the payer pays, while it is open (absolute).
     pub checkout_url: Option<String>,
     /// When an unfinished payment expires.
-    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: Time,
     /// The product's balance now.
     pub balance: Amount,
 }
@@ -94,7 +95,7 @@ fn payment_item(p: &Payment, unit: BalanceUnit, balance: i64) -> PaymentItem {
         checkout_url: (p.status == PaymentStatus::Open)
             .then(|| p.checkout_url.clone())
             .flatten(),
-        expires_at: p.expires_at,
+        expires_at: p.expires_at.into(),
         balance: Amount::of(unit, unit.from_smallest(balance)),
     }
 }

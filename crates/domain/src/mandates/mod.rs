@@ -7,6 +7,7 @@
 //! no balance of their own, they spend the owner's.
 
 use crate::accounts::{Account, AccountRepository};
+use crate::amount::DecimalText;
 use crate::clock::Clock;
 use crate::email::EmailAddress;
 use crate::ids::{AccountId, MandateId, ProductId, SessionId};
@@ -211,7 +212,7 @@ pub enum Refusal {
     RuleError,
     /// More than the balance (`insufficient_balance`).
     InsufficientBalance,
-    /// Not an amount of the product's unit (`amount_invalid`).
+    /// Not an amount of the product's unit, or zero (`amount_invalid`).
     AmountInvalid,
     /// The owner's own address (`own_address`).
     OwnAddress,
@@ -395,15 +396,16 @@ impl Mandates {
     }
 
     /// [Bewaar]: gives `email` a mandate on the account's own `product`, optionally for
-    /// `plate` only, with `amount` (in the product's unit) of the owner's balance; the other
-    /// gets a mail with a coupling link. `None` when the product is not theirs.
+    /// `plate` only, with `amount` (in the product's unit, more than zero, at most its decimals)
+    /// of the owner's balance; the other gets a mail with a coupling link. `None` when the
+    /// product is not theirs.
     pub async fn give(
         &self,
         account: &Account,
         product: ProductId,
         email: &EmailAddress,
         plate: Option<Plate>,
-        amount: Decimal,
+        amount: DecimalText,
     ) -> Result<Option<GiveOutcome>, MandateError> {
         let Some(view) = self.own(account, product).await? else {
             return Ok(None);
@@ -414,9 +416,11 @@ impl Mandates {
         if email == &account.email {
             return Ok(Some(GiveOutcome::Refused(Refusal::OwnAddress)));
         }
-        let Some(smallest) = view.unit.to_smallest(amount).filter(|a| *a >= 0) else {
+        // A mandate of nothing would still mail an invitation: zero is refused as well.
+        let Ok(amount) = view.unit.positive(amount) else {
             return Ok(Some(GiveOutcome::Refused(Refusal::AmountInvalid)));
         };
+        let smallest = amount.smallest();
         if smallest > view.balance {
             return Ok(Some(GiveOutcome::Refused(Refusal::InsufficientBalance)));
         }
@@ -437,7 +441,7 @@ impl Mandates {
             product: view.type_name.clone(),
             zone: view.zone_name.clone(),
             plate: plate.clone(),
-            amount: Some((view.unit, amount)),
+            amount: Some((view.unit, amount.value())),
         };
         let (token, expires_at, mail) = self.invitation(&tenant, email, language, text)?;
         let new = NewMandate {
