@@ -109,6 +109,20 @@ impl Resident {
         .await
     }
 
+    /// `GET /api/v1/products/{id}/sessions`: the running and planned sessions.
+    pub async fn live(&self, app: &TestApp) -> Value {
+        let (status, list) = call(
+            app,
+            "GET",
+            &format!("/api/v1/products/{}/sessions", self.product),
+            None,
+            Some(&self.token),
+        )
+        .await;
+        assert_eq!(status, 200, "{list}");
+        list
+    }
+
     /// `PATCH /api/v1/sessions/{id}` to a new end.
     pub async fn extend(&self, app: &TestApp, id: i64, end: DateTime<Utc>) -> (u16, Value) {
         call(
@@ -235,14 +249,7 @@ async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger()
     assert_eq!(planned["state"], "planned");
     assert_eq!(planned["country"], "DE");
     assert_eq!(r.balance(&app).await, "21.40");
-    let (_, list) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/products/{}/sessions", r.product),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let list = r.live(&app).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     let (_, products) = call(&app, "GET", "/api/v1/products", None, Some(&r.token)).await;
     assert_eq!(products["items"][0]["running"], 1);

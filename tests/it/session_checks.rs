@@ -2,7 +2,7 @@
 //! plate twice, a double [Bevestigen] and repeated API requests (`Idempotency-Key`), "nu" that
 //! was a fixed minute, and an extension's alternative that was the session unchanged.
 
-use crate::harness::{TestApp, call};
+use crate::harness::TestApp;
 use crate::mandates::mandatee;
 use crate::parking::{Resident, at, ledger_holds, resident};
 use chrono::Duration;
@@ -294,6 +294,29 @@ async fn ten_simultaneous_requests_with_one_idempotency_key_make_one_session() {
     assert_eq!(status, 409, "{refused}");
     assert_eq!(post_with_key(&app, &poor, "k2", &body).await.1, refused);
 
+    // Every POST that creates something: a mandate given twice with one key is one mandate and
+    // one invitation.
+    let give = |key: &'static str| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/api/v1/products/{}/mandates",
+                app.url, r.product
+            ))
+            .bearer_auth(&r.token)
+            .header("Idempotency-Key", key)
+            .json(&json!({"email": "gast@example.nl", "amount": "5.00"}))
+            .send()
+    };
+    let first = give("m1").await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first = first.text().await.unwrap();
+    let again = give("m1").await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.text().await.unwrap(), first);
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 1);
+    assert_eq!(r.balance(&app).await, "18.80");
+
     // After the keys are kept (24 hours), housekeeping forgets them.
     app.clock.advance(Duration::hours(25));
     app.app
@@ -321,11 +344,25 @@ async fn nu_is_the_moment_of_confirming_and_a_just_passed_start_moves_to_it() {
         form.contains("name=\"startmoment\" value=\"nu\" checked"),
         "{form}"
     );
-    let confirm_after = |fields: Vec<(&'static str, &'static str)>, wait: Duration| {
+    // [Bekijk kosten] with `plate`, the start choice `moment` (and typed start), end `end` on 2
+    // March; then `wait`; then [Bevestigen] with every field of the confirm page.
+    let confirm_after = |plate: &'static str,
+                         (moment, start): (&'static str, &'static str),
+                         end: &'static str,
+                         wait: Duration| {
         let app = &app;
         let path = path.clone();
         async move {
-            let check = app.post_form(&path, &fields).await.text().await.unwrap();
+            let typed = [
+                ("stap", "bekijk"),
+                ("kenteken", plate),
+                ("startmoment", moment),
+                ("startdatum", "2026-03-02"),
+                ("starttijd", start),
+                ("einddatum", "2026-03-02"),
+                ("eindtijd", end),
+            ];
+            let check = app.post_form(&path, &typed).await.text().await.unwrap();
             app.clock.advance(wait);
             let names = [
                 "stap",
@@ -352,19 +389,7 @@ async fn nu_is_the_moment_of_confirming_and_a_just_passed_start_moves_to_it() {
         }
     };
     // "Nu", confirmed 70 seconds later: the session starts then.
-    let done = confirm_after(
-        vec![
-            ("stap", "bekijk"),
-            ("kenteken", "AB-12-34"),
-            ("startmoment", "nu"),
-            ("startdatum", "2026-03-02"),
-            ("starttijd", "10:00"),
-            ("einddatum", "2026-03-02"),
-            ("eindtijd", "12:00"),
-        ],
-        Duration::seconds(70),
-    )
-    .await;
+    let done = confirm_after("AB-12-34", ("nu", "10:00"), "12:00", Duration::seconds(70)).await;
     assert_eq!(done.status(), 303);
     let started = app
         .sql_text("SELECT CAST(start_at AS TEXT) FROM parking_sessions")
@@ -375,15 +400,9 @@ async fn nu_is_the_moment_of_confirming_and_a_just_passed_start_moves_to_it() {
     // A typed 10:05 confirmed at 10:07 (within the 5 minutes' grace): moved to now, and told.
     app.clock.set(at(2, 10, 5));
     let done = confirm_after(
-        vec![
-            ("stap", "bekijk"),
-            ("kenteken", "XX-99-XX"),
-            ("startmoment", "later"),
-            ("startdatum", "2026-03-02"),
-            ("starttijd", "10:05"),
-            ("einddatum", "2026-03-02"),
-            ("eindtijd", "12:00"),
-        ],
+        "XX-99-XX",
+        ("later", "10:05"),
+        "12:00",
         Duration::minutes(2),
     )
     .await;
@@ -400,15 +419,9 @@ async fn nu_is_the_moment_of_confirming_and_a_just_passed_start_moves_to_it() {
     // Further back than the grace: refused, with everything typed still in the form.
     app.clock.set(at(2, 10, 20));
     let refused = confirm_after(
-        vec![
-            ("stap", "bekijk"),
-            ("kenteken", "GB-01-XY"),
-            ("startmoment", "later"),
-            ("startdatum", "2026-03-02"),
-            ("starttijd", "10:20"),
-            ("einddatum", "2026-03-02"),
-            ("eindtijd", "12:34"),
-        ],
+        "GB-01-XY",
+        ("later", "10:20"),
+        "12:34",
         Duration::minutes(6),
     )
     .await;
@@ -481,14 +494,7 @@ async fn an_extension_the_balance_cannot_pay_offers_a_shorter_extension_or_none(
     );
     assert!(!page.contains("name=\"gekozen\""));
     assert!(!page.contains("een parkeeractie te starten"));
-    let (_, list) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/products/{}/sessions", r.product),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let list = r.live(&app).await;
     assert_eq!(list["items"][0]["end"], at(2, 11, 40).to_rfc3339());
     ledger_holds(&app).await;
 }

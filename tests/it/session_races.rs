@@ -2,25 +2,10 @@
 //! an extension racing a stop never brings the stopped session back, on one server and on two
 //! sharing a database, while the clock moves on between readings as a real one does.
 
-use crate::harness::{TestApp, call};
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::harness::TestApp;
+use crate::parking::{at, ledger_holds, resident};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
-
-/// The live sessions of the product, by id.
-async fn live(urls: &str, r: &Resident) -> Vec<Value> {
-    let resp = reqwest::Client::new()
-        .get(format!("{urls}/api/v1/products/{}/sessions", r.product))
-        .bearer_auth(&r.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json::<Value>().await.unwrap()["items"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
 
 async fn send(method: &str, url: String, token: &str, body: Option<Value>) -> (u16, Value) {
     let mut req = reqwest::Client::new()
@@ -77,15 +62,21 @@ async fn extend_and_stop_race(app: &TestApp, other: &str) {
         }
         // A stop that answered 200 holds: the session is over, ended when it was stopped.
         let stopped_at: DateTime<Utc> = s["end"].as_str().unwrap().parse().unwrap();
-        if let Some(still) = live(&app.url, &r).await.into_iter().find(|x| x["id"] == id) {
-            stopped_then_running.push((i, stopped_at, still));
+        let list = r.live(app).await;
+        if let Some(still) = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+        {
+            stopped_then_running.push((i, stopped_at, still.clone()));
         }
     }
     assert!(
         stopped_then_running.is_empty(),
         "stopped sessions running again: {stopped_then_running:?}"
     );
-    assert!(live(&app.url, &r).await.is_empty());
+    assert_eq!(r.live(app).await["items"], json!([]));
     // No stopped session runs into the extension's hour: none ends after it was stopped.
     let late = app
         .sql_i64(&format!(
@@ -134,14 +125,7 @@ async fn a_stopped_session_is_not_extended_even_by_a_clock_that_reads_earlier() 
     let (status, body) = r.extend(&app, id, at(2, 12, 0)).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "session_over");
-    let (_, list) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/products/{}/sessions", r.product),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let list = r.live(&app).await;
     assert_eq!(list["items"], json!([]));
     assert_eq!(r.balance(&app).await, "24.80");
     ledger_holds(&app).await;
