@@ -317,6 +317,17 @@ async fn ten_simultaneous_requests_with_one_idempotency_key_make_one_session() {
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 1);
     assert_eq!(r.balance(&app).await, "18.80");
 
+    // A request that died holding its key (no answer after a minute) does not block it: the
+    // repeat runs anew (and here finds the plate parked by the first).
+    let dead = json!({"plate": "GB-01-XY", "end": at(2, 11, 0).to_rfc3339()});
+    assert_eq!(post_with_key(&app, &r, "dead", &dead).await.0, 201);
+    app.sql_text("UPDATE idempotency_keys SET status = NULL WHERE key = 'dead' RETURNING key")
+        .await;
+    app.clock.advance(Duration::minutes(2));
+    let (status, text) = post_with_key(&app, &r, "dead", &dead).await;
+    assert_eq!(status, 409, "{text}");
+    assert!(text.contains("plate_already_parked"), "{text}");
+
     // After the keys are kept (24 hours), housekeeping forgets them.
     app.clock.advance(Duration::hours(25));
     app.app

@@ -17,6 +17,9 @@ use std::sync::Arc;
 
 /// The longest key a client may send, in bytes.
 pub const MAX_KEY_LENGTH: usize = 255;
+/// A claim without an answer this old belongs to a request that died (a crashed instance, a
+/// panic): a repeat may take it over. The writes behind a key take milliseconds.
+const ABANDONED_AFTER_SECONDS: i64 = 60;
 
 /// A key as a client sent it: 1 to 255 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,14 +101,15 @@ pub enum Claim {
 #[async_trait]
 pub trait IdempotencyRepository: Send + Sync {
     /// Claims `key` of `account` for a request with `fingerprint`, first dropping a use of it
-    /// older than `expired_before`. Atomic: of simultaneous claims, one wins.
+    /// claimed before `expired_before`, or one still without an answer claimed before
+    /// `abandoned_before`. Atomic: of simultaneous claims, one wins.
     async fn claim(
         &self,
         account: AccountId,
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
         now: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
+        (expired_before, abandoned_before): (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Claim, StoreError>;
     /// Keeps the answer of the request that claimed `key`.
     async fn complete(
@@ -161,7 +165,16 @@ impl Idempotency {
         Ok(
             match self
                 .repo
-                .claim(account, key, fingerprint, now, now - self.keep)
+                .claim(
+                    account,
+                    key,
+                    fingerprint,
+                    now,
+                    (
+                        now - self.keep,
+                        now - Duration::seconds(ABANDONED_AFTER_SECONDS),
+                    ),
+                )
                 .await?
             {
                 Claim::Claimed => Begin::Proceed,

@@ -10,7 +10,7 @@ use parkportal_domain::idempotency::{
     Claim, Fingerprint, IdempotencyKey, IdempotencyRepository, StoredAnswer,
 };
 use parkportal_domain::{AccountId, StoreError};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
 
 /// The idempotency keys on a database.
@@ -47,13 +47,24 @@ impl IdempotencyRepository for SeaIdempotencyRepository {
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
         now: DateTime<Utc>,
-        expired_before: DateTime<Utc>,
+        (expired_before, abandoned_before): (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Claim, StoreError> {
+        // What may be claimed anew: a use that expired, or a claim its request left without an
+        // answer (it died).
+        let gone = || {
+            Condition::any()
+                .add(Column::CreatedAt.lt(expired_before))
+                .add(
+                    Condition::all()
+                        .add(Column::Status.is_null())
+                        .add(Column::CreatedAt.lt(abandoned_before)),
+                )
+        };
         // A repeat finds the key with a read; only a first request writes.
         let existing = Entity::find()
             .filter(Column::AccountId.eq(account.0))
             .filter(Column::Key.eq(key.as_str()))
-            .filter(Column::CreatedAt.gte(expired_before))
+            .filter(gone().not())
             .one_by_key(self.db.connection())
             .await
             .map_err(StoreError::new)?;
@@ -64,7 +75,7 @@ impl IdempotencyRepository for SeaIdempotencyRepository {
         Entity::delete_many()
             .filter(Column::AccountId.eq(account.0))
             .filter(Column::Key.eq(key.as_str()))
-            .filter(Column::CreatedAt.lt(expired_before))
+            .filter(gone())
             .exec(&txn)
             .await
             .map_err(StoreError::new)?;
