@@ -51,7 +51,10 @@ fn refusal(page: &PageContext, status: StatusCode, code: &'static str) -> Respon
 /// first still runs waits for it, or gets 409 `idempotency_key_in_use`; the same key with another
 /// path or body gets 422 `idempotency_key_reused`; a malformed key 400
 /// `idempotency_key_invalid`. Server failures are not kept: a repeat tries again.
-pub(crate) async fn api<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Result<Response> {
+pub(crate) async fn api<E: Endpoint + 'static>(
+    next: Arc<E>,
+    mut req: Request,
+) -> poem::Result<Response> {
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
         return next.call(req).await.map(IntoResponse::into_response);
     }
@@ -101,13 +104,39 @@ pub(crate) async fn api<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Re
             ));
         }
     }
+    // Run to its end in a task of its own: a client that hangs up must not cancel the request
+    // between its write and keeping the answer, which would leave the key without one.
+    let request_id = page.request_id.clone();
+    let run = tokio::spawn({
+        let (state, key) = (state.clone(), key.clone());
+        async move { answer_once(next, req, &state, &request_id, account, &key).await }
+    });
+    match run.await {
+        Ok(answered) => answered,
+        Err(panicked) => {
+            release(&state, account, &key).await;
+            Err(parkportal_web::AppError::internal(panicked).into())
+        }
+    }
+}
+
+/// Calls the endpoint for the request that claimed `key` and keeps its answer, or releases the
+/// key when the answer is not final.
+async fn answer_once<E: Endpoint>(
+    next: Arc<E>,
+    req: Request,
+    state: &AppState,
+    request_id: &str,
+    account: AccountId,
+    key: &IdempotencyKey,
+) -> poem::Result<Response> {
     let answered = next.call(req).await.map(IntoResponse::into_response);
     let mut resp = match answered {
         Ok(resp) => resp,
         Err(err) => match err.downcast_ref::<ApiFailure>() {
             // The body the site layer would make of it, so that it can be kept.
             Some(failure) if kept(failure.status) => {
-                let mut resp = poem::web::Json(failure.body(&page.request_id))
+                let mut resp = poem::web::Json(failure.body(request_id))
                     .with_status(failure.status)
                     .into_response();
                 if let Some(pattern) = err.data::<PathPattern>() {
@@ -116,13 +145,13 @@ pub(crate) async fn api<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Re
                 resp
             }
             _ => {
-                release(&state, account, &key).await;
+                release(state, account, key).await;
                 return Err(err);
             }
         },
     };
     if !kept(resp.status()) {
-        release(&state, account, &key).await;
+        release(state, account, key).await;
         return Ok(resp);
     }
     let status = resp.status();
@@ -141,18 +170,19 @@ pub(crate) async fn api<E: Endpoint>(next: Arc<E>, mut req: Request) -> poem::Re
                 location,
                 body: text,
             };
-            if let Err(e) = state.idempotency().complete(account, &key, &answer).await {
-                // The work is done; only its repeat would not find the answer.
+            if let Err(e) = state.idempotency().complete(account, key, &answer).await {
+                // The work is done; only its repeat would not find the answer (until the claim
+                // counts as abandoned and a repeat runs anew).
                 tracing::error!(error = %e, "an idempotency key's answer was not kept");
             }
         }
-        Err(_) => release(&state, account, &key).await,
+        Err(_) => release(state, account, key).await,
     }
     resp.set_body(bytes);
     Ok(resp)
 }
 
-async fn release(state: &AppState, account: AccountId, key: &IdempotencyKey) {
+pub(crate) async fn release(state: &AppState, account: AccountId, key: &IdempotencyKey) {
     if let Err(e) = state.idempotency().release(account, key).await {
         tracing::error!(error = %e, "an idempotency key was not released");
     }

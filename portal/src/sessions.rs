@@ -484,16 +484,20 @@ pub async fn new_submit(
             status,
         )
     };
-    let already_parked = |other: &ParkingSession| {
-        let parked = context! {
-            plate => other.plate.display(),
-            start => local_date_time(other.start, tz, page.prefs.language),
-            end => end_label(other.end, tz, page.prefs.language),
-            extend_href => page.site.link(&format!("/parkeeracties/{}/verlengen", other.id.0)),
-        };
+    // The session the plate parks in, when the resident may see it; [Verleng] only on their own.
+    let already_parked = |other: Option<Box<ParkingSession>>| {
+        let parked = other.map(|other| {
+            context! {
+                start => local_date_time(other.start, tz, page.prefs.language),
+                end => end_label(other.end, tz, page.prefs.language),
+                extend_href => (other.account == account.id).then(|| {
+                    page.site.link(&format!("/parkeeracties/{}/verlengen", other.id.0))
+                }),
+            }
+        });
         form_page(
             page.t("parking.reason.plate_already_parked"),
-            Some(parked),
+            parked,
             StatusCode::CONFLICT,
         )
     };
@@ -504,7 +508,7 @@ pub async fn new_submit(
             .map_err(AppError::internal)?
         {
             Outcome::Done(v) | Outcome::Refused(v) => refused(&v, StatusCode::OK),
-            Outcome::AlreadyParked(other) => already_parked(&other),
+            Outcome::AlreadyParked(other) => already_parked(other),
             Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
             Outcome::NotFound => Err(AppError::NotFound),
         };
@@ -530,57 +534,68 @@ pub async fn new_submit(
     {
         Begin::Proceed => {}
         Begin::Replay(answer) => return Ok(once::replay(answer)),
-        Begin::InUse | Begin::Reused => return form_error(page.t("sessions.already_confirmed")),
+        Begin::InUse => return form_error(page.t("sessions.confirm_in_use")),
+        Begin::Reused => return form_error(page.t("sessions.already_confirmed")),
     }
-    let outcome = parking
-        .start(&account, ProductId(id), request.clone())
-        .await;
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = page.state.idempotency().release(account.id, &key).await;
-            return Err(AppError::internal(e));
-        }
-    };
-    let Outcome::Done(session) = outcome else {
-        // Nothing was made: the token may be used again, for this form as it comes back.
-        page.state
-            .idempotency()
-            .release(account.id, &key)
-            .await
-            .map_err(AppError::internal)?;
-        return match outcome {
-            Outcome::Refused(v) => refused(&v, StatusCode::CONFLICT),
-            Outcome::AlreadyParked(other) => already_parked(&other),
-            Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
-            Outcome::Done(_) | Outcome::NotFound => Err(AppError::NotFound),
-        };
-    };
-    let query = if session.state(parking.now()) == SessionState::Planned {
-        "?tab=gepland"
-    } else if request.moved_to_now(&session) {
-        "?gestart=nu"
-    } else {
-        ""
-    };
-    let to = page
-        .site
-        .link(&format!("/producten/{id}/parkeeracties{query}"));
-    page.state
-        .idempotency()
-        .complete(
-            account.id,
-            &key,
-            &StoredAnswer {
+    // The start and keeping its answer run to their end in a task of their own: a resident who
+    // leaves the page must not cancel the request between the two.
+    let started = tokio::spawn({
+        let (state, account, request, key) = (
+            page.state.clone(),
+            account.clone(),
+            request.clone(),
+            key.clone(),
+        );
+        let site = page.site.clone();
+        async move {
+            let outcome = state
+                .parking()
+                .start(&account, ProductId(id), request.clone())
+                .await;
+            let Ok(Outcome::Done(session)) = &outcome else {
+                // Nothing was made: the token may be used again, for this form as it comes back.
+                once::release(&state, account.id, &key).await;
+                return (outcome, None);
+            };
+            let query = if session.state(state.parking().now()) == SessionState::Planned {
+                "?tab=gepland"
+            } else if request.moved_to_now(session) {
+                "?gestart=nu"
+            } else {
+                ""
+            };
+            let to = site.link(&format!("/producten/{id}/parkeeracties{query}"));
+            let answer = StoredAnswer {
                 status: StatusCode::SEE_OTHER.as_u16(),
                 content_type: None,
                 location: Some(to.clone()),
                 body: String::new(),
-            },
-        )
-        .await
-        .map_err(AppError::internal)?;
-    Ok(page.see_other(&to))
+            };
+            if let Err(e) = state
+                .idempotency()
+                .complete(account.id, &key, &answer)
+                .await
+            {
+                // The session is made; only a repeat would not find the answer.
+                tracing::error!(error = %e, "a confirm form's answer was not kept");
+            }
+            (outcome, Some(to))
+        }
+    });
+    let (outcome, to) = match started.await {
+        Ok(done) => done,
+        Err(panicked) => {
+            once::release(&page.state, account.id, &key).await;
+            return Err(AppError::internal(panicked));
+        }
+    };
+    match (outcome.map_err(AppError::internal)?, to) {
+        (Outcome::Done(_), Some(to)) => Ok(page.see_other(&to)),
+        (Outcome::Refused(v), _) => refused(&v, StatusCode::CONFLICT),
+        (Outcome::AlreadyParked(other), _) => already_parked(other),
+        (Outcome::Invalid(problem), _) => form_error(problem_text(&page, problem)),
+        (Outcome::Done(_) | Outcome::NotFound, _) => Err(AppError::NotFound),
+    }
 }
 
 /// A session of the resident with its product's card, or 404.
@@ -781,17 +796,20 @@ pub async fn extend(
             StatusCode::CONFLICT,
         ),
         Outcome::AlreadyParked(other) => {
-            let text = page.state.catalogues().text(
-                page.prefs.language,
-                "sessions.extend_overlaps",
-                &[
-                    (
-                        "start",
-                        local_date_time(other.start, tz, page.prefs.language),
-                    ),
-                    ("end", end_label(other.end, tz, page.prefs.language)),
-                ],
-            );
+            let text = match other {
+                Some(other) => page.state.catalogues().text(
+                    page.prefs.language,
+                    "sessions.extend_overlaps",
+                    &[
+                        (
+                            "start",
+                            local_date_time(other.start, tz, page.prefs.language),
+                        ),
+                        ("end", end_label(other.end, tz, page.prefs.language)),
+                    ],
+                ),
+                None => page.t("parking.extend_reason.plate_already_parked"),
+            };
             extend_page(
                 &page,
                 &session,

@@ -3,7 +3,8 @@
 //! was a fixed minute, and an extension's alternative that was the session unchanged.
 
 use crate::harness::TestApp;
-use crate::mandates::mandatee;
+use crate::harness::call;
+use crate::mandates::{mandatee, revoke};
 use crate::parking::{Resident, at, ledger_holds, resident};
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -76,7 +77,9 @@ async fn the_same_plate_twice_on_a_product_is_refused_naming_the_session_it_park
     assert_eq!(body["error"]["code"], "plate_already_parked");
     assert_eq!(body["error"]["session_id"], later_id);
 
-    // Owner and mandatee share the product: the mandatee cannot park the owner's parked plate.
+    // Owner and mandatee share the product: the mandatee cannot park the owner's parked plate,
+    // and is not shown the owner's session; the owner, who sees every session of the product,
+    // is shown the mandatee's.
     let piet = mandatee(&app, &jan, "piet@example.nl", "10.00").await;
     let (status, body) = piet
         .start(
@@ -86,6 +89,22 @@ async fn the_same_plate_twice_on_a_product_is_refused_naming_the_session_it_park
         .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "plate_already_parked");
+    assert_eq!(body["error"]["session_id"], Value::Null);
+    let (status, by_piet) = piet
+        .start(
+            &app,
+            json!({"plate": "GB-01-XY", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{by_piet}");
+    let (status, body) = jan
+        .start(
+            &app,
+            json!({"plate": "GB-01-XY", "end": at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["session_id"], by_piet["id"]);
     // Another resident's product is another product: the same plate parks there.
     let kees = resident(&app, "dijkstad", "kees@example.nl", Some("10.00")).await;
     let (status, _) = kees
@@ -95,7 +114,51 @@ async fn the_same_plate_twice_on_a_product_is_refused_naming_the_session_it_park
         )
         .await;
     assert_eq!(status, 201);
-    assert_eq!(sessions(&app).await, 4);
+    assert_eq!(sessions(&app).await, 5);
+    ledger_holds(&app).await;
+}
+
+#[tokio::test]
+async fn revoking_a_mandate_leaves_a_stopped_session_as_it_was_stopped() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("50.00")).await;
+    let piet = mandatee(&app, &jan, "piet@example.nl", "10.00").await;
+    let (_, s) = piet
+        .start(
+            &app,
+            json!({"plate": "AB-12-34", "end": at(2, 12, 0).to_rfc3339()}),
+        )
+        .await;
+    let id = s["id"].as_i64().unwrap();
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(piet.end(&app, id).await.0, 200);
+    let used = app
+        .sql_i64(&format!(
+            "SELECT reserved FROM parking_sessions WHERE id = {id}"
+        ))
+        .await;
+    assert_eq!(used, 20, "10 minutes at EUR 0.02");
+    // The revocation, on an instance whose clock is a little behind: the stopped session stays
+    // stopped, with what it used; only the rest of the mandate returns.
+    app.clock.advance(Duration::minutes(-5));
+    let (_, list) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/products/{}/mandates", jan.product),
+        None,
+        Some(&jan.token),
+    )
+    .await;
+    let mid = list["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(revoke(&app, &jan, jan.product, mid).await, 204);
+    assert_eq!(
+        app.sql_i64(&format!(
+            "SELECT COUNT(*) FROM parking_sessions WHERE id = {id} AND deleted_at IS NULL AND reserved = 20"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(jan.balance(&app).await, "49.80");
     ledger_holds(&app).await;
 }
 

@@ -99,15 +99,21 @@ impl IdempotencyRepository for SeaIdempotencyRepository {
             }
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                 txn.rollback().await.map_err(StoreError::new)?;
-                // Another request claimed it between the read and the insert.
+                // Another request claimed it between the read and the insert. Released again
+                // since, it reads as still running: the caller asks again a moment later.
                 let row = Entity::find()
                     .filter(Column::AccountId.eq(account.0))
                     .filter(Column::Key.eq(key.as_str()))
                     .one_by_key(self.db.connection())
                     .await
-                    .map_err(StoreError::new)?
-                    .ok_or_else(|| StoreError::new("a claimed idempotency key vanished"))?;
-                Ok(held(row))
+                    .map_err(StoreError::new)?;
+                Ok(row.map_or_else(
+                    || Claim::Held {
+                        fingerprint: fingerprint.clone(),
+                        answer: None,
+                    },
+                    held,
+                ))
             }
             Err(e) => Err(StoreError::new(e)),
         }

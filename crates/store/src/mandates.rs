@@ -113,6 +113,9 @@ async fn live_of(
     parking_sessions::Entity::find()
         .filter(parking_sessions::Column::MandateId.eq(mandate))
         .filter(parking_sessions::Column::DeletedAt.is_null())
+        // A stopped session is over, even when `now` was read before its stop: deciding on it
+        // again would delete it and refund what it used.
+        .filter(parking_sessions::Column::StoppedAt.is_null())
         .filter(parking_sessions::Column::EndAt.gt(now))
         .order_by_asc(parking_sessions::Column::Id)
         .all(conn)

@@ -245,11 +245,12 @@ impl Caller {
         self.fail(StatusCode::NOT_FOUND, "not_found", "error.not_found.text")
     }
 
-    /// `plate_already_parked`: 409 naming the session the plate parks in (`session_id`).
-    fn already_parked(&self, other: &ParkingSession) -> poem::Error {
+    /// `plate_already_parked`: 409 naming the session the plate parks in (`session_id`; null
+    /// for a mandatee blocked by a session they may not see).
+    fn already_parked(&self, other: Option<&ParkingSession>) -> poem::Error {
         let code = ReasonCode::PlateAlreadyParked.as_str();
         let mut extra = serde_json::Map::new();
-        extra.insert("session_id".into(), other.id.0.into());
+        extra.insert("session_id".into(), other.map(|s| s.id.0).into());
         extra.insert("reasons".into(), vec![code].into());
         extra.insert("alternatives".into(), serde_json::Value::Array(Vec::new()));
         ApiFailure {
@@ -272,7 +273,7 @@ impl Caller {
         match outcome {
             Outcome::Done(s) => Ok(session_item(&s, unit, now)),
             Outcome::Refused(verdict) => Err(self.refused(&verdict, unit, extension)),
-            Outcome::AlreadyParked(other) => Err(self.already_parked(&other)),
+            Outcome::AlreadyParked(other) => Err(self.already_parked(other.as_deref())),
             Outcome::Invalid(problem) => Err(self.invalid(problem)),
             Outcome::NotFound => Err(self.not_found()),
         }

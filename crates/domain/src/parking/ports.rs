@@ -47,8 +47,9 @@ pub enum Decision<T> {
     Refuse(Box<Verdict>),
     /// A wrong request that no rule judges (a start in the past, an end before the start, ...).
     Invalid(ParkingProblem),
-    /// The plate already parks on the product at that time, in this session.
-    AlreadyParked(Box<ParkingSession>),
+    /// The plate already parks on the product at that time, in this session (`None` when the
+    /// one asking may not see it: a mandatee is not shown the owner's sessions).
+    AlreadyParked(Option<Box<ParkingSession>>),
     /// Go ahead.
     Proceed(T),
 }
@@ -82,8 +83,9 @@ pub enum Outcome<T> {
     /// Wrong request.
     Invalid(ParkingProblem),
     /// Refused (`plate_already_parked`): the plate already parks on the product at that time,
-    /// in this session (the owner's or a mandatee's).
-    AlreadyParked(Box<ParkingSession>),
+    /// in this session (the owner's or a mandatee's); `None` when the one asking may not see it
+    /// (a mandatee sees only their own sessions).
+    AlreadyParked(Option<Box<ParkingSession>>),
     /// No such product or session for this resident.
     NotFound,
 }

@@ -6,7 +6,7 @@ use super::rules::{Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
 use crate::Clock;
 use crate::accounts::Account;
 use crate::calendar::{self};
-use crate::ids::{ProductId, SessionId};
+use crate::ids::{AccountId, ProductId, SessionId};
 use crate::plate::Plate;
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, ProductKind};
@@ -31,6 +31,16 @@ impl StartRequest {
     pub fn moved_to_now(&self, session: &ParkingSession) -> bool {
         self.start.is_some_and(|asked| asked < session.start)
     }
+}
+
+/// `other` as `account` may see it: the owner sees every session of the product, a mandatee
+/// only their own.
+fn as_seen_by(
+    account: AccountId,
+    view: &ProductView,
+    other: &ParkingSession,
+) -> Option<Box<ParkingSession>> {
+    (view.mandate.is_none() || other.account == account).then(|| Box::new(other.clone()))
 }
 
 /// The live session among `active` in which `plate` parks at some moment of [start, end), other
@@ -352,7 +362,9 @@ impl Parking {
             .active_sessions(account.id, product, p.now)
             .await?;
         if let Some(other) = parked(&active, &request.plate, (p.start, p.end), None, p.now) {
-            return Ok(Outcome::AlreadyParked(Box::new(other.clone())));
+            return Ok(Outcome::AlreadyParked(as_seen_by(
+                account.id, &p.view, other,
+            )));
         }
         let check = SessionCheck {
             time_zone: p.view.time_zone,
@@ -408,9 +420,10 @@ impl Parking {
         };
         let tz = view.time_zone;
         let plate = request.plate.clone();
+        let asking = account.id;
         let decide = move |locked: &Locked| {
             if let Some(other) = parked(&locked.active, &plate, (start, end), None, locked.now) {
-                return Decision::AlreadyParked(Box::new(other.clone()));
+                return Decision::AlreadyParked(as_seen_by(asking, &locked.product, other));
             }
             let unit = locked.product.unit;
             let check = SessionCheck {
@@ -487,6 +500,7 @@ impl Parking {
             return Ok(Outcome::NotFound);
         };
         let tz = view.time_zone;
+        let asking = account.id;
         // Every judgement is on the session and the moment read under the product's lock: a
         // stop that the lock waited for leaves nothing to extend.
         let decide = move |locked: &Locked, current: &ParkingSession| {
@@ -503,14 +517,15 @@ impl Parking {
             if new_end > locked.product.valid_until {
                 return Decision::Invalid(ParkingProblem::OutsideValidity);
             }
+            // Only the added time can meet another session of the plate.
             if let Some(other) = parked(
                 &locked.active,
                 &current.plate,
-                (current.start, new_end),
+                (current.end, new_end),
                 Some(current.id),
                 now,
             ) {
-                return Decision::AlreadyParked(Box::new(other.clone()));
+                return Decision::AlreadyParked(as_seen_by(asking, &locked.product, other));
             }
             let unit = locked.product.unit;
             let check = SessionCheck {
