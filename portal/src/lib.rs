@@ -20,6 +20,9 @@ mod plate_lookup;
 mod plate_switch;
 mod preferences;
 mod products;
+mod session_check;
+mod session_extend;
+mod session_new;
 mod sessions;
 mod settings;
 mod top_up;
@@ -123,7 +126,7 @@ fn table() -> Table {
         (
             "/producten/:id/parkeeracties/nieuw",
             RouteKind::Page,
-            ep(get(sessions::new_form).post(sessions::new_submit)),
+            ep(get(session_new::new_form).post(session_new::new_submit)),
         ),
         (
             "/producten/:id/favorieten",
@@ -183,7 +186,7 @@ fn table() -> Table {
         (
             "/parkeeracties/:id/verlengen",
             RouteKind::Page,
-            ep(get(sessions::extend_form).post(sessions::extend)),
+            ep(get(session_extend::extend_form).post(session_extend::extend)),
         ),
         (
             "/instellingen",

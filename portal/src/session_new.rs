@@ -1,0 +1,319 @@
+//! [+] on "Parkeeracties": a new session with its cost before [Bevestigen], "nu" kept as a
+//! choice until the moment of confirming, and one session however often [Bevestigen] arrives.
+
+use crate::once;
+use crate::products::{header_values, own_card};
+use crate::session_check::{Asked, check_page, local, problem_text, rfc3339};
+use chrono_tz::Tz;
+use minijinja::{Value, context};
+use parkportal_domain::ProductId;
+use parkportal_domain::idempotency::{Begin, Fingerprint, IdempotencyKey, StoredAnswer};
+use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, StartRequest, Verdict};
+use parkportal_domain::plate::{Country, Plate};
+use parkportal_web::dates::{end_label, local_date_time};
+use parkportal_web::{AppError, PageContext};
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{IntoResponse, Response, handler};
+use serde::Deserialize;
+/// The query of the new-session form: a plate chosen in "Kenteken opzoeken".
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    kenteken: Option<String>,
+    land: Option<String>,
+}
+
+fn form_values(
+    page: &PageContext,
+    id: i64,
+    tz: Tz,
+    fields: &SessionFields,
+    error: Option<String>,
+) -> Value {
+    context! {
+        start_now => fields.starts_now(),
+        action => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
+        lookup_href => page.site.link(&format!("/producten/{id}/kentekens")),
+        back_href => page.site.link(&format!("/producten/{id}/parkeeracties")),
+        kenteken => fields.kenteken.clone(),
+        land => fields.land.clone().unwrap_or_else(|| "NL".into()),
+        startdatum => fields.startdatum.clone(),
+        starttijd => fields.starttijd.clone(),
+        einddatum => fields.einddatum.clone(),
+        eindtijd => fields.eindtijd.clone(),
+        error => error,
+        zone_name => tz.name(),
+    }
+}
+
+/// `GET /producten/{id}/parkeeracties/nieuw`: [+], with now and the end of the day filled in.
+#[handler]
+pub async fn new_form(
+    mut page: PageContext,
+    Path(id): Path<i64>,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
+    let tz = card.product.time_zone;
+    let now = page.state.parking().now().with_timezone(&tz);
+    let fields = SessionFields {
+        kenteken: q.kenteken.unwrap_or_default(),
+        land: q.land,
+        // "Nu" stays a choice: the moment of [Bevestigen] is the start, however long the
+        // resident looks at the cost. The date and time are there for a later start.
+        startmoment: Some("nu".into()),
+        startdatum: now.format("%Y-%m-%d").to_string(),
+        starttijd: now.format("%H:%M").to_string(),
+        einddatum: now.format("%Y-%m-%d").to_string(),
+        eindtijd: "23:59:59".into(),
+        ..SessionFields::default()
+    };
+    let values = form_values(&page, id, tz, &fields, None);
+    Ok(page
+        .render(
+            "session_new.html",
+            context! { product => header_values(&page, &card), ..values },
+        )?
+        .into_response())
+}
+
+/// The new-session form, and its confirmation.
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionFields {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    /// `bekijk` (show the cost) or `bevestig` ([Bevestigen]).
+    #[serde(default)]
+    pub(crate) stap: String,
+    #[serde(default)]
+    pub(crate) kenteken: String,
+    pub(crate) land: Option<String>,
+    /// `nu` (start at the moment of confirming) or `later` (the date and time below).
+    pub(crate) startmoment: Option<String>,
+    #[serde(default)]
+    pub(crate) startdatum: String,
+    #[serde(default)]
+    pub(crate) starttijd: String,
+    #[serde(default)]
+    pub(crate) einddatum: String,
+    #[serde(default)]
+    pub(crate) eindtijd: String,
+    /// On confirmation: the exact start (RFC 3339, or `nu`) and end, or an alternative's
+    /// "start|end".
+    pub(crate) start: Option<String>,
+    pub(crate) end: Option<String>,
+    pub(crate) gekozen: Option<String>,
+    /// The confirm form's one-time token: a second [Bevestigen] (a double click) gets the first
+    /// one's answer and makes nothing.
+    pub(crate) eenmalig: Option<String>,
+}
+
+impl SessionFields {
+    /// Whether the resident chose "nu" (the form's default) rather than the typed start; a
+    /// form without the choice means the typed start.
+    pub(crate) fn starts_now(&self) -> bool {
+        self.startmoment.as_deref() == Some("nu")
+    }
+}
+
+/// `POST /producten/{id}/parkeeracties/nieuw`: [Bekijk kosten], then [Bevestigen].
+#[handler]
+pub async fn new_submit(
+    mut page: PageContext,
+    Path(id): Path<i64>,
+    Form(f): Form<SessionFields>,
+) -> Result<Response, AppError> {
+    page.check_csrf(&f.csrf)?;
+    let Some(account) = page.account.clone() else {
+        return Ok(page.login_redirect());
+    };
+    let card = own_card(&mut page, &account, ProductId(id)).await?;
+    let tz = card.product.time_zone;
+    // A refused form comes back with everything the resident typed (the confirm page carries
+    // it along).
+    let form_page = |error: String, parked: Option<Value>, status: StatusCode| {
+        let values = form_values(&page, id, tz, &f, Some(error));
+        Ok::<_, AppError>(
+            page.render(
+                "session_new.html",
+                context! { product => header_values(&page, &card), parked => parked, ..values },
+            )?
+            .with_status(status)
+            .into_response(),
+        )
+    };
+    let form_error = |error: String| form_page(error, None, StatusCode::UNPROCESSABLE_ENTITY);
+    let country = match Country::parse(f.land.as_deref().unwrap_or("NL")) {
+        Ok(c) => c,
+        Err(_) => return form_error(page.t("parking.problem.country_invalid")),
+    };
+    let plate = match Plate::parse(&f.kenteken, country) {
+        Ok(p) => p,
+        Err(_) => return form_error(page.t("parking.problem.plate_invalid")),
+    };
+    let confirming = f.stap == "bevestig";
+    let (start, end) = if confirming {
+        let chosen = f.gekozen.as_deref().and_then(|g| g.split_once('|'));
+        let (s, e) = match chosen {
+            Some((s, e)) => (rfc3339(s).map(Some), rfc3339(e)),
+            None => (
+                match f.start.as_deref() {
+                    Some("nu") => Some(None),
+                    other => other.and_then(rfc3339).map(Some),
+                },
+                f.end.as_deref().and_then(rfc3339),
+            ),
+        };
+        match (s, e) {
+            (Some(s), Some(e)) => (s, e),
+            _ => return Err(AppError::BadRequest),
+        }
+    } else {
+        let start = if f.starts_now() {
+            Some(None)
+        } else {
+            local(tz, &f.startdatum, &f.starttijd).map(Some)
+        };
+        match (start, local(tz, &f.einddatum, &f.eindtijd)) {
+            (Some(s), Some(e)) => (s, e),
+            _ => return form_error(page.t("parking.problem.time_invalid")),
+        }
+    };
+    let request = StartRequest {
+        plate: plate.clone(),
+        start,
+        end: Some(end),
+    };
+    let parking = page.state.parking();
+    let action = page
+        .site
+        .link(&format!("/producten/{id}/parkeeracties/nieuw"));
+    let refused = |v: &Verdict, status: StatusCode| {
+        check_page(
+            &page,
+            id,
+            &card,
+            &plate,
+            Asked::Start { fields: &f, start },
+            end,
+            v,
+            action.clone(),
+            status,
+        )
+    };
+    // The session the plate parks in, when the resident may see it; [Verleng] only on their own.
+    let already_parked = |other: Option<Box<ParkingSession>>| {
+        let parked = other.map(|other| {
+            context! {
+                start => local_date_time(other.start, tz, page.prefs.language),
+                end => end_label(other.end, tz, page.prefs.language),
+                extend_href => (other.account == account.id).then(|| {
+                    page.site.link(&format!("/parkeeracties/{}/verlengen", other.id.0))
+                }),
+            }
+        });
+        form_page(
+            page.t("parking.reason.plate_already_parked"),
+            parked,
+            StatusCode::CONFLICT,
+        )
+    };
+    if !confirming {
+        return match parking
+            .quote(&account, ProductId(id), request)
+            .await
+            .map_err(AppError::internal)?
+        {
+            Outcome::Done(v) | Outcome::Refused(v) => refused(&v, StatusCode::OK),
+            Outcome::AlreadyParked(other) => already_parked(other),
+            Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
+            Outcome::NotFound => Err(AppError::NotFound),
+        };
+    }
+    // [Bevestigen] once: a second submission of the same confirm form (a double click) gets the
+    // first one's answer.
+    let key = f
+        .eenmalig
+        .as_deref()
+        .and_then(IdempotencyKey::of_form)
+        .ok_or(AppError::BadRequest)?;
+    let fingerprint = Fingerprint::of(&[
+        page.path.as_bytes(),
+        plate.normalised().as_bytes(),
+        plate.country().as_str().as_bytes(),
+        f.start.as_deref().unwrap_or("").as_bytes(),
+        f.end.as_deref().unwrap_or("").as_bytes(),
+        f.gekozen.as_deref().unwrap_or("").as_bytes(),
+    ]);
+    match once::begin(&page.state, account.id, &key, &fingerprint)
+        .await
+        .map_err(AppError::internal)?
+    {
+        Begin::Proceed => {}
+        Begin::Replay(answer) => return Ok(once::replay(answer)),
+        Begin::InUse => return form_error(page.t("sessions.confirm_in_use")),
+        Begin::Reused => return form_error(page.t("sessions.already_confirmed")),
+    }
+    // The start and keeping its answer run to their end in a task of their own: a resident who
+    // leaves the page must not cancel the request between the two.
+    let started = tokio::spawn({
+        let (state, account, request, key) = (
+            page.state.clone(),
+            account.clone(),
+            request.clone(),
+            key.clone(),
+        );
+        let site = page.site.clone();
+        async move {
+            let outcome = state
+                .parking()
+                .start(&account, ProductId(id), request.clone())
+                .await;
+            let Ok(Outcome::Done(session)) = &outcome else {
+                // Nothing was made: the token may be used again, for this form as it comes back.
+                once::release(&state, account.id, &key).await;
+                return (outcome, None);
+            };
+            let query = if session.state(state.parking().now()) == SessionState::Planned {
+                "?tab=gepland"
+            } else if request.moved_to_now(session) {
+                "?gestart=nu"
+            } else {
+                ""
+            };
+            let to = site.link(&format!("/producten/{id}/parkeeracties{query}"));
+            let answer = StoredAnswer {
+                status: StatusCode::SEE_OTHER.as_u16(),
+                content_type: None,
+                location: Some(to.clone()),
+                body: String::new(),
+            };
+            if let Err(e) = state
+                .idempotency()
+                .complete(account.id, &key, &answer)
+                .await
+            {
+                // The session is made; only a repeat would not find the answer.
+                tracing::error!(error = %e, "a confirm form's answer was not kept");
+            }
+            (outcome, Some(to))
+        }
+    });
+    let (outcome, to) = match started.await {
+        Ok(done) => done,
+        Err(panicked) => {
+            once::release(&page.state, account.id, &key).await;
+            return Err(AppError::internal(panicked));
+        }
+    };
+    match (outcome.map_err(AppError::internal)?, to) {
+        (Outcome::Done(_), Some(to)) => Ok(page.see_other(&to)),
+        (Outcome::Refused(v), _) => refused(&v, StatusCode::CONFLICT),
+        (Outcome::AlreadyParked(other), _) => already_parked(other),
+        (Outcome::Invalid(problem), _) => form_error(problem_text(&page, problem)),
+        (Outcome::Done(_) | Outcome::NotFound, _) => Err(AppError::NotFound),
+    }
+}
