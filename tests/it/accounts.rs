@@ -2,7 +2,7 @@
 //! without an account), login in two steps, logout and the idle time-out. Mails go through a real
 //! SMTP server inside the test.
 
-use crate::harness::{TestApp, with_smtp};
+use crate::harness::{TestApp, unescape, with_smtp};
 use crate::smtp::{Received, SmtpServer};
 use parkportal_domain::coupling::IssueRequest;
 
@@ -26,11 +26,6 @@ async fn smtp_app() -> (TestApp, SmtpServer) {
     })
     .await;
     (app, smtp)
-}
-
-/// HTML as a browser reads it: minijinja escapes `/` and `&` in attributes.
-fn unescape(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&amp;", "&")
 }
 
 #[tokio::test]

@@ -1,13 +1,9 @@
 //! "Favorieten": a plate with a name of at most 10 characters per own product, chosen in
 //! "Kenteken opzoeken"; never on another resident's product.
 
-use crate::harness::{TestApp, call};
+use crate::harness::{TestApp, call, unescape};
 use crate::parking::{at, resident};
 use serde_json::json;
-
-fn unescape(page: &str) -> String {
-    page.replace("&#x2f;", "/").replace("&amp;", "&")
-}
 
 #[tokio::test]
 async fn a_favorite_is_saved_chosen_in_the_lookup_and_deleted_after_confirmation() {

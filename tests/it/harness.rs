@@ -9,6 +9,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tempfile::TempDir;
 
+/// A page's HTML with the escapes minijinja writes undone, so that tests can look for links and
+/// texts as the resident reads them.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+        .replace("&#x27;", "'")
+}
+
+/// The value of hidden field `name` in `html` (the first one).
+pub fn hidden(html: &str, name: &str) -> String {
+    unescape(html)
+        .split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no field {name}"))
+        .to_owned()
+}
+
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -3,14 +3,10 @@
 //! limits); revocation ends the mandatee's sessions and returns the rest. The clock stands on
 //! Monday 2 March 2026, 10:00; Dijkstad charges EUR 0.02 a minute.
 
-use crate::harness::{TestApp, api_token, call};
+use crate::harness::{TestApp, api_token, call, unescape};
 use crate::parking::{Resident, at, ledger_holds, resident};
 use chrono::Duration;
 use serde_json::{Value, json};
-
-fn unescape(page: &str) -> String {
-    page.replace("&#x2f;", "/").replace("&amp;", "&")
-}
 
 pub(crate) async fn give(app: &TestApp, owner: &Resident, body: Value) -> (u16, Value) {
     call(

@@ -3,32 +3,16 @@
 //! checks with their alternatives, [Stop], [Verwijder], [Verleng], "Kenteken opzoeken" and
 //! "Voeg product toe".
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, hidden, unescape};
 use crate::parking::resident;
 
 const PASSWORD: &str = "fietsbel42xy";
-
-fn unescape(html: &str) -> String {
-    html.replace("&#x2f;", "/")
-        .replace("&amp;", "&")
-        .replace("&#x27;", "'")
-}
 
 /// A logged-in browser with a Dijkstad product holding `balance`; the product's id.
 async fn browser(app: &TestApp, email: &str, balance: &str) -> i64 {
     let r = resident(app, "dijkstad", email, Some(balance)).await;
     app.login(email, PASSWORD).await;
     r.product
-}
-
-/// The value of hidden field `name` in `html`.
-fn hidden(html: &str, name: &str) -> String {
-    let html = unescape(html);
-    html.split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_else(|| panic!("no field {name}"))
-        .to_owned()
 }
 
 #[tokio::test]

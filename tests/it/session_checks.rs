@@ -2,28 +2,11 @@
 //! plate twice, a double [Bevestigen] and repeated API requests (`Idempotency-Key`), "nu" that
 //! was a fixed minute, and an extension's alternative that was the session unchanged.
 
-use crate::harness::TestApp;
-use crate::harness::call;
+use crate::harness::{TestApp, call, hidden, unescape};
 use crate::mandates::{mandatee, revoke};
 use crate::parking::{Resident, at, ledger_holds, resident};
 use chrono::Duration;
 use serde_json::{Value, json};
-
-fn unescape(html: &str) -> String {
-    html.replace("&#x2f;", "/")
-        .replace("&amp;", "&")
-        .replace("&#x27;", "'")
-}
-
-/// The value of hidden field `name` in `html`.
-fn hidden(html: &str, name: &str) -> String {
-    unescape(html)
-        .split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_else(|| panic!("no field {name}"))
-        .to_owned()
-}
 
 async fn sessions(app: &TestApp) -> i64 {
     app.sql_i64("SELECT COUNT(*) FROM parking_sessions WHERE deleted_at IS NULL")
@@ -34,25 +17,27 @@ async fn sessions(app: &TestApp) -> i64 {
 async fn the_same_plate_twice_on_a_product_is_refused_naming_the_session_it_parks_in() {
     let app = TestApp::spawn().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("50.00")).await;
-    let (_, first) = jan
-        .start(
-            &app,
-            json!({"plate": "AB-12-34", "end": at(2, 12, 0).to_rfc3339()}),
-        )
-        .await;
-    let first_id = first["id"].as_i64().unwrap();
+    let first_id = jan.park(&app, "AB-12-34", at(2, 12, 0)).await;
+    // The error of a start refused because its plate parks already.
+    let parked = |r: &Resident, body: Value| {
+        let app = &app;
+        let r = r.clone();
+        async move {
+            let (status, body) = r.start(app, body).await;
+            assert_eq!(status, 409, "{body}");
+            assert_eq!(body["error"]["code"], "plate_already_parked");
+            body["error"].clone()
+        }
+    };
     // Overlapping, written another way: refused with the session it parks in.
-    let (status, body) = jan
-        .start(
-            &app,
-            json!({"plate": "ab1234", "start": at(2, 11, 0).to_rfc3339(), "end": at(2, 13, 0).to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(status, 409, "{body}");
-    assert_eq!(body["error"]["code"], "plate_already_parked");
-    assert_eq!(body["error"]["session_id"], first_id);
+    let error = parked(
+        &jan,
+        json!({"plate": "ab1234", "start": at(2, 11, 0).to_rfc3339(), "end": at(2, 13, 0).to_rfc3339()}),
+    )
+    .await;
+    assert_eq!(error["session_id"], first_id);
     assert_eq!(
-        body["error"]["message"],
+        error["message"],
         "Dit kenteken staat op dat moment al geparkeerd met dit product."
     );
     // After it ends the plate may park again; another plate may park now.
@@ -64,13 +49,7 @@ async fn the_same_plate_twice_on_a_product_is_refused_naming_the_session_it_park
         .await;
     assert_eq!(status, 201, "{body}");
     let later_id = body["id"].as_i64().unwrap();
-    let (status, _) = jan
-        .start(
-            &app,
-            json!({"plate": "XX-99-XX", "end": at(2, 12, 0).to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(status, 201);
+    jan.park(&app, "XX-99-XX", at(2, 12, 0)).await;
     // An extension into the plate's next session is refused too, naming it.
     let (status, body) = jan.extend(&app, first_id, at(2, 12, 30)).await;
     assert_eq!(status, 409, "{body}");
@@ -81,39 +60,15 @@ async fn the_same_plate_twice_on_a_product_is_refused_naming_the_session_it_park
     // and is not shown the owner's session; the owner, who sees every session of the product,
     // is shown the mandatee's.
     let piet = mandatee(&app, &jan, "piet@example.nl", "10.00").await;
-    let (status, body) = piet
-        .start(
-            &app,
-            json!({"plate": "XX-99-XX", "end": at(2, 11, 0).to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(status, 409, "{body}");
-    assert_eq!(body["error"]["code"], "plate_already_parked");
-    assert_eq!(body["error"]["session_id"], Value::Null);
-    let (status, by_piet) = piet
-        .start(
-            &app,
-            json!({"plate": "GB-01-XY", "end": at(2, 11, 0).to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(status, 201, "{by_piet}");
-    let (status, body) = jan
-        .start(
-            &app,
-            json!({"plate": "GB-01-XY", "end": at(2, 11, 0).to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(status, 409, "{body}");
-    assert_eq!(body["error"]["session_id"], by_piet["id"]);
+    let until_11 = |plate: &str| json!({"plate": plate, "end": at(2, 11, 0).to_rfc3339()});
+    let error = parked(&piet, until_11("XX-99-XX")).await;
+    assert_eq!(error["session_id"], Value::Null);
+    let by_piet = piet.park(&app, "GB-01-XY", at(2, 11, 0)).await;
+    let error = parked(&jan, until_11("GB-01-XY")).await;
+    assert_eq!(error["session_id"], by_piet);
     // Another resident's product is another product: the same plate parks there.
     let kees = resident(&app, "dijkstad", "kees@example.nl", Some("10.00")).await;
-    let (status, _) = kees
-        .start(
-            &app,
-            json!({"plate": "AB-12-34", "end": at(2, 11, 0).to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(status, 201);
+    kees.park(&app, "AB-12-34", at(2, 11, 0)).await;
     assert_eq!(sessions(&app).await, 5);
     ledger_holds(&app).await;
 }
@@ -123,13 +78,7 @@ async fn revoking_a_mandate_leaves_a_stopped_session_as_it_was_stopped() {
     let app = TestApp::spawn().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("50.00")).await;
     let piet = mandatee(&app, &jan, "piet@example.nl", "10.00").await;
-    let (_, s) = piet
-        .start(
-            &app,
-            json!({"plate": "AB-12-34", "end": at(2, 12, 0).to_rfc3339()}),
-        )
-        .await;
-    let id = s["id"].as_i64().unwrap();
+    let id = piet.park(&app, "AB-12-34", at(2, 12, 0)).await;
     app.clock.advance(Duration::minutes(10));
     assert_eq!(piet.end(&app, id).await.0, 200);
     let used = app
@@ -167,13 +116,7 @@ async fn the_new_session_page_names_the_session_the_plate_parks_in_and_links_to_
     let app = TestApp::spawn().await;
     let r = resident(&app, "dijkstad", "pagina@example.nl", Some("25.00")).await;
     app.login("pagina@example.nl", "fietsbel42xy").await;
-    let (_, first) = r
-        .start(
-            &app,
-            json!({"plate": "AB-12-34", "end": at(2, 12, 0).to_rfc3339()}),
-        )
-        .await;
-    let id = first["id"].as_i64().unwrap();
+    let id = r.park(&app, "AB-12-34", at(2, 12, 0)).await;
     let page = app
         .post_form(
             &format!("/producten/{}/parkeeracties/nieuw", r.product),
@@ -520,13 +463,7 @@ async fn an_extension_the_balance_cannot_pay_offers_a_shorter_extension_or_none(
     let app = TestApp::spawn().await;
     // EUR 2.00 pays 10:00-11:00 (1.20) and 40 minutes more.
     let r = resident(&app, "dijkstad", "verleng@example.nl", Some("2.00")).await;
-    let (_, s) = r
-        .start(
-            &app,
-            json!({"plate": "AB-12-34", "end": at(2, 11, 0).to_rfc3339()}),
-        )
-        .await;
-    let id = s["id"].as_i64().unwrap();
+    let id = r.park(&app, "AB-12-34", at(2, 11, 0)).await;
     let (status, body) = r.extend(&app, id, at(2, 13, 0)).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "insufficient_balance");

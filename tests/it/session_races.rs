@@ -110,13 +110,7 @@ async fn a_stop_is_never_undone_by_an_extension_over_two_instances() {
 async fn a_stopped_session_is_not_extended_even_by_a_clock_that_reads_earlier() {
     let app = TestApp::spawn().await;
     let r = resident(&app, "dijkstad", "scheef@example.nl", Some("25.00")).await;
-    let (_, s) = r
-        .start(
-            &app,
-            json!({"plate": "AB-12-34", "end": at(2, 11, 0).to_rfc3339()}),
-        )
-        .await;
-    let id = s["id"].as_i64().unwrap();
+    let id = r.park(&app, "AB-12-34", at(2, 11, 0)).await;
     app.clock.advance(Duration::minutes(10));
     let (status, stopped) = r.end(&app, id).await;
     assert_eq!(status, 200, "{stopped}");

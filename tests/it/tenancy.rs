@@ -1,6 +1,6 @@
 //! Tenant resolution by path and by Host, the platform pages, theming, unknown gemeenten, the API.
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, unescape};
 
 #[tokio::test]
 async fn the_platform_lists_every_demo_gemeente() {
@@ -284,10 +284,6 @@ impl Via {
     }
 }
 
-fn unescaped(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&amp;", "&")
-}
-
 /// The `href` of the page's stylesheet that is not the static one.
 fn theme_href(html: &str) -> String {
     html.split("<link rel=\"stylesheet\" href=\"")
@@ -307,7 +303,7 @@ async fn assert_shows(
     html: &str,
     (slug, gemeente, colour): (&str, &str, &str),
 ) {
-    let html = unescaped(html);
+    let html = unescape(html);
     let theme = theme_href(&html);
     assert!(
         theme.starts_with(&format!("/g/{slug}/theme.css?v=")),
@@ -503,7 +499,7 @@ async fn a_products_pages_show_its_own_gemeente_through_another_gemeentes_prefix
     let own = app
         .page(&format!("/g/weidevelde/producten/{w}/favorieten"))
         .await;
-    assert!(unescaped(&own).contains("href=\"/g/weidevelde/theme.css?v="));
+    assert!(unescape(&own).contains("href=\"/g/weidevelde/theme.css?v="));
 
     // Another resident reaches none of them, through any gemeente or host, and learns nothing
     // of their gemeente.

@@ -3,15 +3,11 @@
 //! credited exactly once whatever order and number of webhooks and returns.
 
 use crate::fake_mollie::{API_KEY, FakeMollie};
-use crate::harness::{TestApp, api_token, call};
+use crate::harness::{TestApp, api_token, call, unescape};
 use crate::parking::{Resident, ledger_holds, resident};
 use chrono::{Duration, TimeZone, Utc};
 use parkportal::config::ProviderChoice;
 use serde_json::{Value, json};
-
-fn unescape(page: &str) -> String {
-    page.replace("&#x2f;", "/").replace("&amp;", "&")
-}
 
 /// The `location` of a response that must be a 303.
 fn see_other(resp: &reqwest::Response) -> String {
