@@ -11,8 +11,10 @@ use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
 use parkportal_store::{Database, DatabaseSettings, SeaTenantRepository};
-use parkportal_web::auth::{Authenticate, Csrf};
+use parkportal_web::auth::Authenticate;
+use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
 use parkportal_web::i18n::Catalogues;
+use parkportal_web::inputs::InputGuard;
 use parkportal_web::observe::Observe;
 use parkportal_web::site::SiteResolver;
 use parkportal_web::templates::Templates;
@@ -186,11 +188,19 @@ impl Application {
             "/static",
             StaticFilesEndpoint::new(config.paths.themes.join("default").join("static")),
         );
+        // Outermost first: Observe, Compression (which undoes a request's Content-Encoding
+        // lazily, so the limit counts decompressed bytes), Authenticate, IssueCsrf (which needs
+        // the session), SiteResolver (which themes every error inside it), InputGuard (the only
+        // reader of bodies, within the limit), CheckCsrf (which reads the form it limited).
         let app = Route::new()
             .nest("/", routes)
+            .with(CheckCsrf)
+            .with(InputGuard::new(
+                config.server.body_limit_kib as usize * 1024,
+            ))
             .with(SiteResolver::new(state.clone()))
+            .with(IssueCsrf::new(&state))
             .with(Authenticate::new(state.clone()))
-            .with(Csrf::new(state.clone()))
             .with(Compression::new())
             .with(Observe::new(state.clone()));
         let state_for_app = state;

@@ -296,6 +296,9 @@ pub struct ServerConfig {
     /// How long the gemeente a host or `/g/{slug}/` selects is reused before it is read again
     /// (what another instance changes shows after this at the latest); "0s" reads every time.
     pub tenant_cache: ConfigDuration,
+    /// The largest request body (a form or JSON) in KiB; a larger one is refused with 413
+    /// `payload_too_large` before it is read. Uploads set their own limits.
+    pub body_limit_kib: u32,
 }
 
 impl Default for ServerConfig {
@@ -307,6 +310,7 @@ impl Default for ServerConfig {
             shutdown_timeout_seconds: 30,
             client_ip_header: None,
             tenant_cache: ConfigDuration::seconds(5),
+            body_limit_kib: 64,
         }
     }
 }
@@ -438,6 +442,13 @@ impl Config {
         if self.rules.wall_clock_ms == 0 || self.rules.max_operations == 0 {
             return Err(ConfigError(
                 "rules.wall_clock_ms and rules.max_operations must be at least 1".into(),
+            ));
+        }
+        if !(4..=10_240).contains(&self.server.body_limit_kib) {
+            // Below 4 KiB the login form would not fit; above 10 MiB one request could hold
+            // the memory the limit is there to protect.
+            return Err(ConfigError(
+                "server.body_limit_kib must be between 4 and 10240".into(),
             ));
         }
         if self.auth.hash_memory_kib < 8 || self.auth.hash_iterations == 0 {

@@ -64,7 +64,6 @@ pub async fn show(page: PageContext, Path(id): Path<String>) -> Result<Response,
 /// The payer's choice.
 #[derive(Debug, Deserialize)]
 pub struct OutcomeForm {
-    csrf: String,
     uitkomst: Option<String>,
 }
 
@@ -75,7 +74,6 @@ pub async fn choose(
     Path(id): Path<String>,
     Form(f): Form<OutcomeForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let outcome = f
         .uitkomst
         .as_deref()

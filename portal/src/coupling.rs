@@ -91,7 +91,6 @@ pub async fn show(page: PageContext, Path(token): Path<String>) -> Result<Respon
 /// The coupling form: the CSRF token, and the new password twice when there is no account.
 #[derive(Debug, Deserialize)]
 pub struct CouplingForm {
-    csrf: String,
     #[serde(default)]
     wachtwoord: String,
     #[serde(default)]
@@ -105,7 +104,6 @@ pub async fn accept(
     Path(token): Path<String>,
     Form(f): Form<CouplingForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(token) = Token::parse(&token) else {
         return problem(&page, CouplingError::Unknown);
     };

@@ -26,7 +26,6 @@ pub(crate) fn favorite_values(f: &Favorite) -> Value {
 /// The form of a new favorite.
 #[derive(Debug, Default, Deserialize)]
 pub struct FavoriteForm {
-    csrf: String,
     #[serde(default)]
     kenteken: String,
     land: Option<String>,
@@ -108,7 +107,6 @@ pub async fn add(
     Path(id): Path<i64>,
     Form(f): Form<FavoriteForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
@@ -187,20 +185,12 @@ pub async fn delete_confirm(
         .into_response())
 }
 
-/// The confirmation form: only the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct DeleteForm {
-    csrf: String,
-}
-
 /// `POST /producten/{id}/favorieten/{fid}/verwijderen`: removes the favorite.
 #[handler]
 pub async fn delete(
     page: PageContext,
     Path((id, fid)): Path<(i64, i64)>,
-    Form(f): Form<DeleteForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

@@ -6,6 +6,7 @@ use parkportal_domain::EmailAddress;
 use parkportal_domain::accounts::LoginError;
 use parkportal_web::auth::{self, SESSION_COOKIE};
 use parkportal_web::cookies;
+use parkportal_web::inputs::decode_component;
 use parkportal_web::page::urlencode;
 use parkportal_web::{AppError, PageContext};
 use poem::http::{StatusCode, header};
@@ -25,7 +26,6 @@ pub struct LoginQuery {
 /// The first step: the e-mail address.
 #[derive(Debug, Deserialize)]
 pub struct EmailForm {
-    csrf: String,
     email: String,
     #[serde(default)]
     terug: Option<String>,
@@ -34,7 +34,6 @@ pub struct EmailForm {
 /// The second step: the password.
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
-    csrf: String,
     #[serde(default)]
     wachtwoord: String,
     /// [Onthoud mij], present when ticked.
@@ -49,33 +48,13 @@ pub struct PasswordForm {
 const EMAIL_COOKIE: &str = "pp_login_email";
 
 fn email_cookie(email: &EmailAddress, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{EMAIL_COOKIE}={}; Path=/; Max-Age=1800; SameSite=Lax; HttpOnly{secure}",
-        urlencode(email.as_str())
-    )
+    let value = urlencode(email.as_str());
+    cookies::login_cookie(EMAIL_COOKIE, &value, Some(1800), secure)
 }
 
-fn remembered_email(req: &poem::Request) -> Option<EmailAddress> {
-    let raw = cookies::get(req, EMAIL_COOKIE)?;
-    EmailAddress::parse(&urldecode(&raw)?).ok()
-}
-
-fn urldecode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+fn remembered_email(req: &poem::Request, secure: bool) -> Option<EmailAddress> {
+    let raw = cookies::get_login(req, EMAIL_COOKIE, secure)?;
+    EmailAddress::parse(&decode_component(raw.as_bytes()).ok()?).ok()
 }
 
 fn render_step(
@@ -115,7 +94,6 @@ pub fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, 
 /// `POST /inloggen`: the address; the password step follows on a page of its own.
 #[handler]
 pub fn submit_email(page: PageContext, Form(f): Form<EmailForm>) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let terug = return_path(&page.site, f.terug.as_deref());
     let Ok(email) = EmailAddress::parse(&f.email) else {
         return render_step(
@@ -147,7 +125,7 @@ pub fn password_form(
     if page.account.is_some() {
         return Ok(page.see_other(&terug));
     }
-    let Some(email) = remembered_email(req) else {
+    let Some(email) = remembered_email(req, page.state.settings().secure_cookies()) else {
         return Ok(page.see_other(&format!(
             "{}?terug={}",
             page.site.link("/inloggen"),
@@ -169,9 +147,8 @@ pub async fn submit_password(
     req: &poem::Request,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let terug = return_path(&page.site, f.terug.as_deref());
-    let Some(email) = remembered_email(req) else {
+    let Some(email) = remembered_email(req, page.state.settings().secure_cookies()) else {
         return Ok(page.see_other(&page.site.link("/inloggen")));
     };
     let accounts = page.state.accounts();
@@ -234,31 +211,20 @@ pub async fn submit_password(
     }
 }
 
-/// The logout form: only the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct LogoutForm {
-    csrf: String,
-}
-
 /// `POST /uitloggen`: ends the session; the login page follows.
 #[handler]
-pub async fn logout(
-    page: PageContext,
-    req: &poem::Request,
-    Form(f): Form<LogoutForm>,
-) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
+pub async fn logout(page: PageContext, req: &poem::Request) -> Result<Response, AppError> {
     let accounts = page.state.accounts();
     if let Some(token) = &page.session {
         accounts.logout(token).await?;
     }
     // Logging out also makes this device forget the login.
-    if let Some(token) =
-        cookies::get(req, auth::REMEMBER_COOKIE).and_then(|v| parkportal_domain::Token::parse(&v))
+    let secure = page.state.settings().secure_cookies();
+    if let Some(token) = cookies::get_login(req, auth::REMEMBER_COOKIE, secure)
+        .and_then(|v| parkportal_domain::Token::parse(&v))
     {
         accounts.forget(&token).await?;
     }
-    let secure = page.state.settings().secure_cookies();
     let mut resp = page.see_other(&format!("{}?reden=uitgelogd", page.site.link("/inloggen")));
     auth::append_cookie(&mut resp, &auth::clear_cookie(SESSION_COOKIE, secure));
     auth::append_cookie(

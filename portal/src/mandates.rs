@@ -49,7 +49,6 @@ fn mandate_values(page: &PageContext, product: &ProductView, m: &Mandate) -> Val
 /// The form of a new mandate.
 #[derive(Debug, Default, Deserialize)]
 pub struct MandateForm {
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -175,7 +174,6 @@ pub async fn give(
     Path(id): Path<i64>,
     Form(f): Form<MandateForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
@@ -273,20 +271,12 @@ pub async fn revoke_confirm(
         .into_response())
 }
 
-/// The confirmation form: only the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct RevokeForm {
-    csrf: String,
-}
-
 /// `POST /producten/{id}/machtigingen/{mid}/intrekken`: revokes the mandate.
 #[handler]
 pub async fn revoke(
     page: PageContext,
     Path((id, mid)): Path<(i64, i64)>,
-    Form(f): Form<RevokeForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

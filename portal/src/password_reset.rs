@@ -74,7 +74,6 @@ pub async fn form(page: PageContext) -> Result<Response, AppError> {
 /// The request form.
 #[derive(Debug, Deserialize)]
 pub struct RequestForm {
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -87,7 +86,6 @@ pub struct RequestForm {
 /// an account.
 #[handler]
 pub async fn request(page: PageContext, Form(f): Form<RequestForm>) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let outcome = page
         .state
         .resets()
@@ -170,7 +168,6 @@ pub async fn new_password(
 /// The new-password form.
 #[derive(Debug, Deserialize)]
 pub struct NewPasswordForm {
-    csrf: String,
     #[serde(default)]
     wachtwoord: String,
     #[serde(default)]
@@ -188,7 +185,6 @@ pub async fn change(
     Path(token): Path<String>,
     Form(f): Form<NewPasswordForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(token) = Token::parse(&token) else {
         return link_problem(&page, ResetError::LinkUnknown);
     };

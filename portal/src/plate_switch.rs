@@ -87,7 +87,6 @@ pub async fn show(
 /// The form of [Selecteer].
 #[derive(Debug, Deserialize)]
 pub struct SwitchForm {
-    csrf: String,
     #[serde(default)]
     kenteken: String,
 }
@@ -99,7 +98,6 @@ pub async fn select(
     Path(id): Path<i64>,
     Form(f): Form<SwitchForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

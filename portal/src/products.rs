@@ -189,7 +189,6 @@ pub async fn claim_form(page: PageContext) -> Result<Response, AppError> {
 /// The claim form.
 #[derive(Debug, Deserialize)]
 pub struct ClaimForm {
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -199,7 +198,6 @@ pub struct ClaimForm {
 /// `POST /producten/toevoegen`: [Voeg product toe].
 #[handler]
 pub async fn claim(page: PageContext, Form(f): Form<ClaimForm>) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

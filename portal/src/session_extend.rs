@@ -66,7 +66,6 @@ fn extend_page(
 /// The extension form.
 #[derive(Debug, Deserialize)]
 pub struct ExtendForm {
-    csrf: String,
     #[serde(default)]
     einddatum: String,
     #[serde(default)]
@@ -83,7 +82,6 @@ pub async fn extend(
     Path(id): Path<i64>,
     Form(f): Form<ExtendForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

@@ -83,8 +83,6 @@ pub async fn new_form(
 /// The new-session form, and its confirmation.
 #[derive(Debug, Default, Deserialize)]
 pub struct SessionFields {
-    #[serde(default)]
-    pub(crate) csrf: String,
     /// `bekijk` (show the cost) or `bevestig` ([Bevestigen]).
     #[serde(default)]
     pub(crate) stap: String,
@@ -126,7 +124,6 @@ pub async fn new_submit(
     Path(id): Path<i64>,
     Form(f): Form<SessionFields>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

@@ -11,7 +11,7 @@ use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
 use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::format::amount;
 use parkportal_web::{AppError, PageContext};
-use poem::web::{Form, Path, Query};
+use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
@@ -162,21 +162,10 @@ pub async fn end_confirm(mut page: PageContext, Path(id): Path<i64>) -> Result<R
         .into_response())
 }
 
-/// A form with only the CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct ConfirmForm {
-    csrf: String,
-}
-
 /// `POST /parkeeracties/{id}/beeindigen`: [Stop] (the unused part comes back) or [Verwijder]
 /// (all of it comes back).
 #[handler]
-pub async fn finish(
-    mut page: PageContext,
-    Path(id): Path<i64>,
-    Form(f): Form<ConfirmForm>,
-) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
+pub async fn finish(mut page: PageContext, Path(id): Path<i64>) -> Result<Response, AppError> {
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

@@ -22,7 +22,6 @@ pub struct SettingsQuery {
 /// The settings form.
 #[derive(Debug, Deserialize)]
 pub struct SettingsForm {
-    csrf: String,
     #[serde(default)]
     taal: String,
     /// A product id, or empty for "the product last used".
@@ -98,7 +97,6 @@ pub async fn form(page: PageContext, Query(q): Query<SettingsQuery>) -> Result<R
 /// `POST /instellingen`: [Bewaar].
 #[handler]
 pub async fn save(page: PageContext, Form(f): Form<SettingsForm>) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

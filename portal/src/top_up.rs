@@ -145,7 +145,6 @@ pub async fn show(mut page: PageContext, Path(id): Path<i64>) -> Result<Response
 /// The form of [Betaal].
 #[derive(Debug, Deserialize)]
 pub struct PayForm {
-    csrf: String,
     optie: Option<String>,
 }
 
@@ -157,7 +156,6 @@ pub async fn pay(
     Path(id): Path<i64>,
     Form(f): Form<PayForm>,
 ) -> Result<Response, AppError> {
-    page.check_csrf(&f.csrf)?;
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };

@@ -17,6 +17,16 @@ pub fn unescape(html: &str) -> String {
         .replace("&#x27;", "'")
 }
 
+/// The CSRF token a page's forms carry (from its `csrf-token` meta).
+pub fn csrf_of(html: &str) -> String {
+    html.split("<meta name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .filter(|t| !t.is_empty())
+        .expect("the page carries a CSRF token")
+        .to_owned()
+}
+
 /// The value of hidden field `name` in `html` (the first one).
 pub fn hidden(html: &str, name: &str) -> String {
     unescape(html)
@@ -285,6 +295,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Another browser on the same application, with cookies of its own (it cannot reach the
+    /// database: `sql_*` are the first application's).
+    pub fn browser(&self) -> TestApp {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        TestApp {
+            app: None,
+            url: self.url.clone(),
+            client: client_with(jar.clone()),
+            jar,
+            clock: self.clock.clone(),
+            config: self.config.clone(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
     /// A browser of its own: another resident on another device.
     pub fn new_browser(&mut self) {
         self.jar = Arc::new(reqwest::cookie::Jar::default());
@@ -318,12 +343,10 @@ impl TestApp {
             .map(|(_, v)| v.to_owned())
     }
 
-    /// The CSRF token of this browser (fetched with a first page when it has none yet).
+    /// The CSRF token of this browser's forms as a page gives it now: bound to the visit, and
+    /// to the session once logged in.
     pub async fn csrf(&self) -> String {
-        if self.cookie("pp_csrf").is_none() {
-            self.get("/").send().await.unwrap();
-        }
-        self.cookie("pp_csrf").expect("the site sets a CSRF cookie")
+        csrf_of(&self.page("/over").await)
     }
 
     /// A form POST with this browser's CSRF token added.

@@ -1,9 +1,6 @@
 //! Who is visiting: the session cookie, resolved through the accounts use case (with its idle
-//! time-out), and the CSRF token every form carries.
-//!
-//! CSRF works as a double submit: a random `pp_csrf` cookie (HttpOnly, SameSite=Lax) is set on the
-//! first visit, every form repeats it in a hidden field, and a POST is accepted only when both
-//! match. Another site can make a browser send the cookie, but cannot read it to fill the field.
+//! time-out), or a remember-me cookie that starts a new session. The cookies of the login go by
+//! `__Host-` names over HTTPS ([`cookies::host_only`]); the CSRF token is in [`crate::csrf`].
 
 use crate::cookies;
 use crate::state::AppState;
@@ -14,18 +11,16 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
 /// The cookie that holds the login session's token.
 pub const SESSION_COOKIE: &str = "pp_session";
-/// The cookie that holds the CSRF token.
-pub const CSRF_COOKIE: &str = "pp_csrf";
 /// The cookie that holds the remember-me token ([Onthoud mij]).
 pub const REMEMBER_COOKIE: &str = "pp_remember";
 
 /// A `Set-Cookie` value for a remember-me token, kept for `max_age`.
 pub fn remember_cookie(token: &Token, max_age: chrono::Duration, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{REMEMBER_COOKIE}={}; Path=/; Max-Age={}; SameSite=Lax; HttpOnly{secure}",
+    cookies::login_cookie(
+        REMEMBER_COOKIE,
         token.expose(),
-        max_age.num_seconds()
+        Some(max_age.num_seconds()),
+        secure,
     )
 }
 
@@ -101,7 +96,8 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
         let accounts = self.state.accounts();
         let mut visitor = Visitor::default();
         let from_bearer = bearer(req);
-        let token = from_bearer.clone().or_else(|| session_token(req));
+        let secure = self.state.settings().secure_cookies();
+        let token = from_bearer.clone().or_else(|| session_token(req, secure));
         if let Some(token) = token {
             match accounts.resume(&token).await? {
                 SessionState::Active(account) => {
@@ -124,11 +120,11 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
         {
             return Ok((visitor, Vec::new()));
         }
-        let Some(remembered) = cookies::get(req, REMEMBER_COOKIE).and_then(|v| Token::parse(&v))
+        let Some(remembered) =
+            cookies::get_login(req, REMEMBER_COOKIE, secure).and_then(|v| Token::parse(&v))
         else {
             return Ok((visitor, Vec::new()));
         };
-        let secure = self.state.settings().secure_cookies();
         match accounts
             .resume_remembered(&remembered)
             .await
@@ -190,17 +186,13 @@ impl<E: Endpoint> Endpoint for AuthenticateEndpoint<E> {
 /// A `Set-Cookie` value for a session token: no `Max-Age`, so it ends with the browser; the
 /// server's idle time-out ends it sooner.
 pub fn session_cookie(token: &Token, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={}; Path=/; SameSite=Lax; HttpOnly{secure}",
-        token.expose()
-    )
+    cookies::login_cookie(SESSION_COOKIE, token.expose(), None, secure)
 }
 
-/// A `Set-Cookie` value that removes cookie `name`.
+/// A `Set-Cookie` value that removes the login cookie `name` (under its `__Host-` name over
+/// HTTPS).
 pub fn clear_cookie(name: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}=; Path=/; Max-Age=0; SameSite=Lax; HttpOnly{secure}")
+    cookies::login_cookie(name, "", Some(0), secure)
 }
 
 /// Adds a `Set-Cookie` header to `resp`. Every cookie value here is made of safe characters, so
@@ -211,84 +203,10 @@ pub fn append_cookie(resp: &mut Response, cookie: &str) {
     }
 }
 
-/// The session token the request carries, if it looks like one of ours.
-pub fn session_token(req: &Request) -> Option<Token> {
-    cookies::get(req, SESSION_COOKIE).and_then(|v| Token::parse(&v))
-}
-
-/// The request's CSRF token: from its cookie, or fresh (then the response sets the cookie).
-#[derive(Debug, Clone)]
-pub struct CsrfToken(pub String);
-
-impl CsrfToken {
-    /// Whether a submitted form field matches, compared in constant time.
-    pub fn matches(&self, submitted: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), submitted.as_bytes());
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
-}
-
-/// The middleware that gives every request a [`CsrfToken`].
-pub struct Csrf {
-    state: AppState,
-}
-
-impl Csrf {
-    /// The middleware; `state` says whether cookies must be `Secure`.
-    pub fn new(state: AppState) -> Self {
-        Self { state }
-    }
-}
-
-impl<E: Endpoint> Middleware<E> for Csrf {
-    type Output = CsrfEndpoint<E>;
-
-    fn transform(&self, ep: E) -> Self::Output {
-        CsrfEndpoint {
-            ep,
-            secure: self.state.settings().secure_cookies(),
-        }
-    }
-}
-
-/// The endpoint [`Csrf`] wraps around the routes.
-pub struct CsrfEndpoint<E> {
-    ep: E,
-    secure: bool,
-}
-
-impl<E: Endpoint> Endpoint for CsrfEndpoint<E> {
-    type Output = Response;
-
-    async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let path = req.uri().path();
-        if path.starts_with("/static/")
-            || path.starts_with("/api/")
-            || path.contains("/api/")
-            || matches!(path, "/healthz" | "/readyz" | "/metrics")
-        {
-            return Ok(self.ep.call(req).await?.into_response());
-        }
-        let existing = cookies::get(&req, CSRF_COOKIE).and_then(|v| Token::parse(&v));
-        let (token, fresh) = match existing {
-            Some(t) => (t, false),
-            None => match Token::generate() {
-                Ok(t) => (t, true),
-                Err(e) => return Err(crate::AppError::internal(e).into()),
-            },
-        };
-        req.set_data(CsrfToken(token.expose().to_owned()));
-        let mut resp = self.ep.call(req).await?.into_response();
-        if fresh {
-            let secure = if self.secure { "; Secure" } else { "" };
-            let cookie = format!(
-                "{CSRF_COOKIE}={}; Path=/; SameSite=Lax; HttpOnly{secure}",
-                token.expose()
-            );
-            append_cookie(&mut resp, &cookie);
-        }
-        Ok(resp)
-    }
+/// The session token the request's cookie carries, if it looks like one of ours. Over HTTPS
+/// only the `__Host-` cookie counts.
+pub fn session_token(req: &Request, secure: bool) -> Option<Token> {
+    cookies::get_login(req, SESSION_COOKIE, secure).and_then(|v| Token::parse(&v))
 }
 
 #[cfg(test)]
@@ -296,20 +214,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csrf_tokens_compare_exactly() {
-        let t = CsrfToken("abc".into());
-        assert!(t.matches("abc"));
-        assert!(!t.matches("abd"));
-        assert!(!t.matches("ab"));
-        assert!(!t.matches(""));
-    }
-
-    #[test]
     fn session_cookies_are_http_only_and_lax() {
         let token = Token::generate().unwrap();
         let c = session_cookie(&token, true);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.ends_with("Secure"));
+        assert!(c.starts_with("__Host-pp_session="));
         assert!(!session_cookie(&token, false).contains("Secure"));
         assert!(clear_cookie(SESSION_COOKIE, false).contains("Max-Age=0"));
+        assert!(clear_cookie(SESSION_COOKIE, true).starts_with("__Host-pp_session=;"));
     }
 }

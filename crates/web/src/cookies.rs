@@ -22,6 +22,35 @@ pub fn preference(name: &str, value: &str, secure: bool) -> String {
     format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}")
 }
 
+/// The name a cookie of the login goes by (session, remember-me, the visit the CSRF token is
+/// bound to): `__Host-{base}` when the platform is served over HTTPS, so that browsers take it
+/// only from this very host over a secure connection and a sibling host or a plain-http page
+/// cannot plant one; plain `base` otherwise.
+pub fn host_only(base: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// A `Set-Cookie` value for a cookie of the login: under [`host_only`]'s name, for the whole
+/// site, never readable by scripts, not sent along by other sites' forms, kept for `max_age`
+/// seconds or (without) until the browser closes.
+pub fn login_cookie(base: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
+    let name = host_only(base, secure);
+    let max_age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/{max_age}; SameSite=Lax; HttpOnly{secure}")
+}
+
+/// The value of the login cookie `base` (under [`host_only`]'s name), if present.
+pub fn get_login(req: &Request, base: &str, secure: bool) -> Option<String> {
+    get(req, &host_only(base, secure))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +64,27 @@ mod tests {
         assert_eq!(get(&req, "b").as_deref(), Some("2"));
         assert_eq!(get(&req, "c"), None);
         assert!(preference("pp_lang", "en", true).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn login_cookies_are_host_only_over_https() {
+        let c = login_cookie("pp_session", "abc", None, true);
+        assert_eq!(
+            c,
+            "__Host-pp_session=abc; Path=/; SameSite=Lax; HttpOnly; Secure"
+        );
+        let c = login_cookie("pp_remember", "abc", Some(60), false);
+        assert_eq!(
+            c,
+            "pp_remember=abc; Path=/; Max-Age=60; SameSite=Lax; HttpOnly"
+        );
+        let req = Request::builder()
+            .header("cookie", "pp_session=planted; __Host-pp_session=real")
+            .finish();
+        assert_eq!(get_login(&req, "pp_session", true).as_deref(), Some("real"));
+        assert_eq!(
+            get_login(&req, "pp_session", false).as_deref(),
+            Some("planted")
+        );
     }
 }

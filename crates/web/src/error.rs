@@ -13,6 +13,9 @@ pub enum AppError {
     /// The request is malformed in a way no form field explains.
     #[error("bad request")]
     BadRequest,
+    /// The body is larger than the limit; it was not read.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// Too many requests from this client; it has to wait.
     #[error("too many requests")]
     TooManyRequests,
@@ -36,6 +39,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::BadRequest => "bad_request",
             AppError::Forbidden => "forbidden",
+            AppError::PayloadTooLarge => "payload_too_large",
             AppError::TooManyRequests => "too_many_requests",
             AppError::Internal(_) => "internal_error",
         }
@@ -48,6 +52,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

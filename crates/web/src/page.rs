@@ -8,7 +8,8 @@
 //! working as the resident started; only the stylesheet and the logo come from the product's
 //! gemeente's own `/g/{slug}/`.
 
-use crate::auth::{ClientAddress, CsrfToken, Visitor};
+use crate::auth::{ClientAddress, Visitor};
+use crate::csrf::CsrfToken;
 use crate::error::AppError;
 use crate::observe::RequestId;
 use crate::prefs::Prefs;
@@ -124,15 +125,6 @@ impl PageContext {
             Some(t) => format!("/g/{}", t.slug),
             None => self.site.base.clone(),
         }
-    }
-
-    /// Refuses a form whose CSRF field does not match the cookie.
-    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
-        let token = CsrfToken(self.csrf.clone());
-        if self.csrf.is_empty() || !token.matches(submitted) {
-            return Err(AppError::Forbidden);
-        }
-        Ok(())
     }
 
     /// The way to the login page for a page that needs a login: it comes back to this page and

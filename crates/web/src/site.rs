@@ -149,9 +149,20 @@ impl<E: Endpoint> Endpoint for SiteEndpoint<E> {
         req.set_data(self.state.clone());
         if is_site_independent(req.uri().path()) {
             req.set_data(Site::platform());
-            return Ok(match self.ep.call(req).await {
-                Ok(resp) => labelled(resp.into_response(), ""),
-                Err(err) => {
+            let files = req.uri().path().starts_with("/static/").then(|| {
+                // The page's links lead home, not back to the file asked for.
+                let mut page = PageContext::from_parts(self.state.clone(), Site::platform(), &req);
+                page.path = "/".into();
+                page
+            });
+            return Ok(match (self.ep.call(req).await, files) {
+                (Ok(resp), _) => labelled(resp.into_response(), ""),
+                // Every refusal of a file (missing, a folder, a path out of the folder, a
+                // method) is the themed 404: it names no path and tells nothing of the disk.
+                (Err(_), Some(page)) => {
+                    error_response(&page, false, StatusCode::NOT_FOUND, None, "/static")
+                }
+                (Err(err), None) => {
                     let label = pattern_of_error(&err, "");
                     let mut resp = err.into_response();
                     resp.set_data(RouteLabel(label));

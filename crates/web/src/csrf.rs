@@ -1,0 +1,212 @@
+//! The CSRF token every form carries, bound to who is visiting, and the one check of it for
+//! every unsafe request to a page.
+//!
+//! The token is derived from a secret the browser holds in an HttpOnly cookie: the login
+//! session's token once the resident is logged in, before that the token of the anonymous visit
+//! (`pp_visit`, set on the first page). The derivation ([`Token::derive`]) is one-way, so a page
+//! that shows the token shows nothing of the session, and nobody without the session can make
+//! the token: a cookie planted by a sibling host or a plain-http page, with a field to match,
+//! does not pass, because the token is not compared with a cookie but derived from the session.
+//! Over HTTPS every cookie of the login goes by a `__Host-` name, which browsers accept only from
+//! this very host over a secure connection.
+//!
+//! [`IssueCsrf`] gives each request its [`CsrfToken`] (it runs after [`crate::auth::Authenticate`],
+//! which knows the session); [`CheckCsrf`] refuses, with 403 and before any handler runs, a POST,
+//! PUT, PATCH or DELETE to a page whose `csrf` form field (or `X-CSRF-Token` header) is not that
+//! token. The JSON API takes no cookies, only `Authorization: Bearer`, so it needs no token.
+
+use crate::auth::{self, Visitor, append_cookie};
+use crate::cookies;
+use crate::error::AppError;
+use crate::inputs::{form_pairs, is_form};
+use crate::state::AppState;
+use parkportal_domain::Token;
+use poem::http::Method;
+use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
+
+/// The cookie of the anonymous visit the token is bound to before a login.
+pub const VISIT_COOKIE: &str = "pp_visit";
+/// The form field that carries the token.
+pub const FIELD: &str = "csrf";
+/// The header that may carry the token instead, for scripts.
+pub const HEADER: &str = "x-csrf-token";
+/// What the token is derived for, so that it never equals another value derived from a session.
+const PURPOSE: &str = "csrf";
+
+/// The token the request's forms carry.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+impl CsrfToken {
+    /// The token bound to `secret` (a session's or a visit's token).
+    pub fn bound_to(secret: &Token) -> Self {
+        Self(secret.derive(PURPOSE))
+    }
+
+    /// Whether a submitted token matches, compared in constant time.
+    pub fn matches(&self, submitted: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), submitted.as_bytes());
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+/// Paths that are no pages: files, the operational endpoints and the JSON API.
+fn exempt(path: &str) -> bool {
+    path.starts_with("/static/")
+        || path.starts_with("/api/")
+        || path.contains("/api/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// The middleware that gives every page request its [`CsrfToken`].
+pub struct IssueCsrf {
+    secure: bool,
+}
+
+impl IssueCsrf {
+    /// The middleware; `state` says whether cookies go by `__Host-` names.
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            secure: state.settings().secure_cookies(),
+        }
+    }
+}
+
+impl<E: Endpoint> Middleware<E> for IssueCsrf {
+    type Output = IssueCsrfEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        IssueCsrfEndpoint {
+            ep,
+            secure: self.secure,
+        }
+    }
+}
+
+/// The endpoint [`IssueCsrf`] wraps around the routes.
+pub struct IssueCsrfEndpoint<E> {
+    ep: E,
+    secure: bool,
+}
+
+impl<E: Endpoint> Endpoint for IssueCsrfEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        if exempt(req.uri().path()) {
+            return Ok(self.ep.call(req).await?.into_response());
+        }
+        // The session the request resolved to (a remember-me login makes a new one), else the
+        // session cookie even when it has timed out, so that a form sent after the time-out
+        // reaches its handler and leads to the login page; else the visit.
+        let session = req
+            .data::<Visitor>()
+            .and_then(|v| v.session.clone())
+            .or_else(|| auth::session_token(&req, self.secure));
+        let visit =
+            cookies::get_login(&req, VISIT_COOKIE, self.secure).and_then(|v| Token::parse(&v));
+        let (secret, fresh_visit) = match (session, visit) {
+            (Some(session), _) => (session, false),
+            (None, Some(visit)) => (visit, false),
+            (None, None) => (Token::generate().map_err(AppError::internal)?, true),
+        };
+        req.set_data(CsrfToken::bound_to(&secret));
+        let mut resp = self.ep.call(req).await?.into_response();
+        if fresh_visit {
+            let cookie = cookies::login_cookie(VISIT_COOKIE, secret.expose(), None, self.secure);
+            append_cookie(&mut resp, &cookie);
+        }
+        Ok(resp)
+    }
+}
+
+/// The middleware that refuses an unsafe request to a page without the right token. It reads a
+/// form body, so it belongs behind [`crate::inputs::InputGuard`], which limits it.
+pub struct CheckCsrf;
+
+impl<E: Endpoint> Middleware<E> for CheckCsrf {
+    type Output = CheckCsrfEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        CheckCsrfEndpoint { ep }
+    }
+}
+
+/// The endpoint [`CheckCsrf`] wraps around the routes.
+pub struct CheckCsrfEndpoint<E> {
+    ep: E,
+}
+
+/// The token a request submits: its header, or the `csrf` field of its form body (which is put
+/// back for the handler).
+async fn submitted(req: &mut Request) -> Result<Option<String>, AppError> {
+    if let Some(value) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
+        return Ok(Some(value.to_owned()));
+    }
+    if !is_form(req) {
+        return Ok(None);
+    }
+    let body = req
+        .take_body()
+        .into_bytes()
+        .await
+        .map_err(|_| AppError::BadRequest)?;
+    let field = form_pairs(&body)
+        .map_err(|_| AppError::BadRequest)?
+        .into_iter()
+        .find(|(name, _)| name == FIELD)
+        .map(|(_, value)| value);
+    req.set_body(Body::from(body));
+    Ok(field)
+}
+
+impl<E: Endpoint> Endpoint for CheckCsrfEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let safe = matches!(
+            *req.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+        );
+        if !safe && !exempt(req.uri().path()) {
+            let expected = req.data::<CsrfToken>().cloned();
+            let submitted = submitted(&mut req).await?;
+            let valid = match (expected, submitted) {
+                (Some(expected), Some(submitted)) => expected.matches(&submitted),
+                _ => false,
+            };
+            if !valid {
+                tracing::info!(
+                    path = req.uri().path(),
+                    "refused a form without its CSRF token"
+                );
+                return Err(AppError::Forbidden.into());
+            }
+        }
+        Ok(self.ep.call(req).await?.into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_exactly() {
+        let t = CsrfToken("abc".into());
+        assert!(t.matches("abc"));
+        assert!(!t.matches("abd"));
+        assert!(!t.matches("ab"));
+        assert!(!t.matches(""));
+    }
+
+    #[test]
+    fn a_token_is_bound_to_its_secret() {
+        let a = Token::generate().unwrap();
+        let b = Token::generate().unwrap();
+        let token = CsrfToken::bound_to(&a);
+        assert!(token.matches(&CsrfToken::bound_to(&a).0));
+        assert!(!token.matches(&CsrfToken::bound_to(&b).0));
+        assert!(!token.matches(a.expose()), "the token is not the secret");
+    }
+}
