@@ -284,3 +284,62 @@ async fn a_token_is_bound_to_the_visit_before_login_and_follows_the_gemeente_pre
         .await;
     assert_eq!(resp.status(), 303, "the visit's own token passes");
 }
+
+#[tokio::test]
+async fn over_https_the_login_cookies_are_host_only_and_plain_ones_count_for_nothing() {
+    let app =
+        TestApp::spawn_with(|c| c.server.public_url = Some("https://parkeren.test".into())).await;
+    let first = app.get("/inloggen").send().await.unwrap();
+    let cookies: Vec<String> = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let visit = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-pp_visit="))
+        .unwrap_or_else(|| panic!("a __Host- visit cookie: {cookies:?}"));
+    assert!(
+        visit.contains("; Path=/") && visit.ends_with("; Secure"),
+        "{visit}"
+    );
+    assert!(!visit.contains("Domain"), "{visit}");
+
+    // A session token, from a coupling accepted through the API.
+    app.issue_to("dijkstad", "jan@example.nl").await;
+    let mail = app
+        .sql_text("SELECT body_text FROM outbox WHERE body_text LIKE '%/koppel/%'")
+        .await
+        .unwrap();
+    let link = mail.split("/koppel/").nth(1).unwrap()[..64].to_owned();
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/couplings/accept",
+        Some(json!({"token": link, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let session = body["token"].as_str().unwrap();
+    let with_cookie = |cookie: String| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}/producten", app.url))
+            .header("cookie", cookie)
+            .send()
+    };
+    let host_only = with_cookie(format!("__Host-pp_session={session}"))
+        .await
+        .unwrap();
+    assert_eq!(host_only.status(), 200, "the __Host- cookie logs in");
+    let planted = with_cookie(format!("pp_session={session}")).await.unwrap();
+    assert_eq!(
+        planted.status(),
+        303,
+        "a plain cookie is no login over https"
+    );
+}
