@@ -12,6 +12,8 @@ pub struct Model {
     pub account_id: i64,
     pub created_at: ChronoDateTimeUtc,
     pub last_seen_at: ChronoDateTimeUtc,
+    /// The remember-me family whose login or exchange opened the session, if any.
+    pub remember_family: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

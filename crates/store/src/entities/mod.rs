@@ -11,6 +11,7 @@ pub mod mandates;
 pub mod outbox;
 pub mod parking_sessions;
 pub mod payments;
+pub mod platform_facts;
 pub mod product_plates;
 pub mod product_types;
 pub mod products;

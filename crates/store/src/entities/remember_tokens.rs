@@ -13,6 +13,10 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub expires_at: ChronoDateTimeUtc,
     pub replaced_at: Option<ChronoDateTimeUtc>,
+    /// The id of the first token of the [Onthoud mij] login this one descends from.
+    pub family: i64,
+    /// Once replaced: the session and token the exchange made, sealed under this token.
+    pub successor: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
