@@ -3,14 +3,16 @@
 
 use crate::bundle;
 use crate::config::Config;
+use crate::demo_mode::DemoMode;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::wiring;
 use parkportal_domain::housekeeping::Housekeeping;
+use parkportal_domain::platform::PlatformFacts;
 use parkportal_domain::privacy::Privacy;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
-use parkportal_store::{Database, DatabaseSettings, SeaTenantRepository};
+use parkportal_store::{Database, DatabaseSettings, SeaFactRepository, SeaTenantRepository};
 use parkportal_web::auth::Authenticate;
 use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
 use parkportal_web::i18n::Catalogues;
@@ -114,6 +116,7 @@ impl Application {
         let db = open_database(config).await?;
         let tenants = tenant_directory(config, &db)?;
         let (rule_book, rule_errors, rules) = wiring::rules_port(config, &db);
+        let facts = PlatformFacts::new(Arc::new(SeaFactRepository::new(db.clone())), clock.clone());
         let mut demo_resident = false;
         if config.is_embedded() && tenants.is_empty().await.map_err(StartError::Database)? {
             // Only an empty database needs the folder: a later start works without it.
@@ -125,7 +128,21 @@ impl Application {
                 .map_err(|e| StartError::Demo(e.to_string()))?;
             tracing::info!(count = imported, "imported the demo gemeenten");
             demo_resident = imported > 0;
+            // Recorded once the demo gemeenten are in: an import that failed half-way leaves
+            // no demo behind, and every later start of this database knows it is the demo.
+            if demo_resident {
+                facts
+                    .record_demo(
+                        "serve imported the demo gemeenten into the empty embedded database",
+                    )
+                    .await
+                    .map_err(StartError::Database)?;
+            }
         }
+        let demo_mode = DemoMode::decide(config, &facts)
+            .await
+            .map_err(StartError::Database)?;
+        demo_mode.log();
         let addr = format!("{}:{}", config.server.host, config.server.port);
         let acceptor = TcpListener::bind(addr.clone())
             .into_acceptor()
@@ -161,13 +178,20 @@ impl Application {
             catalogues.clone(),
             public.clone(),
             rules,
+            demo_mode,
         )?;
         if demo_resident {
             crate::demo::create_resident(&services).await?;
         }
         let top_ups = services.top_ups.clone();
         let (stop_worker, worker_stop) = watch::channel(false);
-        let worker = wiring::spawn_outbox_worker(config, &db, clock.clone(), worker_stop.clone())?;
+        let worker = wiring::spawn_outbox_worker(
+            config,
+            &db,
+            clock.clone(),
+            demo_mode,
+            worker_stop.clone(),
+        )?;
         let housekeeping = wiring::housekeeping(config, &db, clock.clone());
         let privacy = wiring::privacy(&db, clock.clone());
         let sweeper =

@@ -24,7 +24,7 @@ pub struct Config {
     pub rules: RulesConfig,
     /// Logins, sessions and links.
     pub auth: AuthConfig,
-    /// The mail server; without a host, mails stay in the outbox (demo mode).
+    /// The mail server; without a host, mails stay in the outbox.
     pub smtp: SmtpConfig,
     /// The outbox worker.
     pub outbox: OutboxConfig,
@@ -182,7 +182,7 @@ pub enum SmtpTls {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmtpConfig {
-    /// The mail server; unset means demo mode.
+    /// The mail server; unset, mails stay in the outbox (and a host turns demo mode off).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// Its port.
@@ -466,7 +466,7 @@ impl Config {
             && host.trim().is_empty()
         {
             return Err(ConfigError(
-                "smtp.host is empty: leave it out for demo mode".into(),
+                "smtp.host is empty: leave it out to keep mails in the outbox".into(),
             ));
         }
         if self.payments.provider == ProviderChoice::Mollie
@@ -513,13 +513,6 @@ impl Config {
             Some(url) => url.clone(),
             None => format!("http://{}:{}", self.server.host, self.server.port),
         }
-    }
-
-    /// Whether mails stay in the outbox for the demo page: no SMTP server is configured and the
-    /// platform is not served over https. The page shows every mail, password-reset links
-    /// included, so a real (https) deployment never has it, even when its mail is misconfigured.
-    pub fn is_demo_mail(&self) -> bool {
-        self.smtp.host.is_none() && !self.public_url().starts_with("https://")
     }
 
     /// Whether the embedded SQLite database is used (no `database.url`).

@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_mode;
 pub mod duration;
 pub mod logging;
 pub mod mandates_cli;

@@ -3,6 +3,7 @@
 
 use crate::app::{self, StartError};
 use crate::config::Config;
+use crate::demo_mode::DemoMode;
 use crate::wiring;
 use chrono::NaiveDate;
 use parkportal_domain::coupling::IssueRequest;
@@ -142,8 +143,10 @@ pub async fn open_services(config: &Config) -> Result<parkportal_web::Services, 
         .map_err(|e| StartError::Config(format!("server.public_url: {e}")))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (_, _, rules) = wiring::rules_port(config, &db);
+    // Commands serve no pages: the demo page is none of their business.
+    let demo = DemoMode::Off("a command, not the server");
     wiring::services(
-        config, &db, tenants, clock, templates, catalogues, public, rules,
+        config, &db, tenants, clock, templates, catalogues, public, rules, demo,
     )
 }
 

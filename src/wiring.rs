@@ -4,6 +4,7 @@
 use crate::app::StartError;
 use crate::config::Config;
 use crate::config::ProviderChoice;
+use crate::demo_mode::DemoMode;
 use crate::mollie::MollieProvider;
 use crate::passwords::Argon2Hasher;
 use crate::rule_errors::DbRuleErrorSink;
@@ -44,7 +45,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// The use cases on `db`, with links built from `public_url` and sessions checked by `rules`.
+/// The use cases on `db`, with links built from `public_url` and sessions checked by `rules`;
+/// `demo` says whether the pages may show the outbox (see [`DemoMode`]).
 #[allow(clippy::too_many_arguments)]
 pub fn services(
     config: &Config,
@@ -55,6 +57,7 @@ pub fn services(
     catalogues: Catalogues,
     public_url: PublicUrl,
     rules: Arc<dyn RulesPort>,
+    demo: DemoMode,
 ) -> Result<Services, StartError> {
     let hasher = Argon2Hasher::new(config.auth.hash_memory_kib, config.auth.hash_iterations)
         .map_err(|e| StartError::Config(format!("auth: {e}")))?;
@@ -157,7 +160,8 @@ pub fn services(
         accounts,
         desk,
         resets,
-        demo_outbox: config.is_demo_mail().then_some(outbox),
+        outbox,
+        demo_mode: demo.is_on(),
     })
 }
 
@@ -231,21 +235,23 @@ fn payment_provider(
 }
 
 /// The outbox worker of this instance, polling every `outbox.poll_interval` until `stop` turns
-/// true. `None` in demo mode: then mails stay in the outbox for the demo page.
+/// true. `None` without `smtp.host`: then mails stay in the outbox (for the demo page in `demo`
+/// mode, for `parkportal outbox` always).
 pub fn spawn_outbox_worker(
     config: &Config,
     db: &Database,
     clock: Arc<dyn Clock>,
+    demo: DemoMode,
     mut stop: watch::Receiver<bool>,
 ) -> Result<Option<JoinHandle<()>>, StartError> {
     let Some(transport) = SmtpTransport::from_config(&config.smtp).map_err(StartError::Config)?
     else {
-        if config.is_demo_mail() {
+        if demo.is_on() {
             tracing::info!("no smtp.host: mails stay in the outbox (demo mode, see /demo/outbox)");
         } else {
             tracing::warn!(
                 "no smtp.host: mails are queued but not sent until smtp.host is set; \
-                 the demo outbox page is off because server.public_url is https"
+                 `parkportal outbox list` shows them"
             );
         }
         return Ok(None);

@@ -1,5 +1,6 @@
-//! `/demo/outbox`: in demo mode (no SMTP server configured) the mails the portal would have sent,
-//! so that a coupling link can be followed without a mail server. Absent (404) otherwise.
+//! `/demo/outbox`: in demo mode (the embedded demo database without a real part) the mails the
+//! portal would have sent, so that a coupling link can be followed without a mail server. Absent
+//! (404) everywhere else: the page shows every mail, password-reset links included.
 
 use minijinja::context;
 use parkportal_domain::MailId;

@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod csrf;
 mod demo_import;
+mod demo_mode;
 mod fake_mollie;
 mod favorites;
 mod harness;

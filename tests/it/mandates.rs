@@ -52,8 +52,7 @@ pub(crate) async fn invitation(app: &TestApp, email: &str) -> String {
         .as_ref()
         .unwrap()
         .state()
-        .demo_outbox()
-        .unwrap()
+        .outbox()
         .list(20)
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! The outbox: every mail is queued in the database and sent by the worker of any running
 //! instance, with retries while the SMTP server is down, and exactly once with several instances.
-//! Without SMTP (demo mode) the mails stay readable on `/demo/outbox` and through the CLI.
+//! Without SMTP the mails stay readable through the CLI (and in demo mode on `/demo/outbox`,
+//! see `demo_mode.rs`).
 
 use crate::harness::{TestApp, parkportal_command, repo, with_smtp};
 use crate::smtp::SmtpServer;
@@ -247,45 +248,4 @@ fn products_issue_refuses_bad_input_with_its_reason() {
     assert!(text.contains("/g/dijkstad/koppel/"), "{text}");
     let missing = run(&["outbox", "show", "99"]);
     assert_eq!(missing.status.code(), Some(2));
-}
-
-#[tokio::test]
-async fn the_demo_outbox_page_shows_mails_only_in_demo_mode() {
-    let app = TestApp::spawn().await;
-    app.issue_to("dijkstad", "demo@example.nl").await;
-    let list = app.page("/demo/outbox").await;
-    assert!(
-        list.contains("Koppel uw parkeerproduct van Gemeente Dijkstad"),
-        "{list}"
-    );
-    assert!(
-        app.page("/menu").await.contains("/demo/outbox"),
-        "the menu links it"
-    );
-    let mail = app.page("/demo/outbox/1").await.replace("&#x2f;", "/");
-    let start = mail.find("/g/dijkstad/koppel/").unwrap();
-    let path: String = mail[start..]
-        .chars()
-        .take_while(|c| *c != '"' && *c != '<')
-        .collect();
-    assert!(app.page(&path).await.contains("Account aanmaken"));
-    assert_eq!(
-        app.get("/demo/outbox/99").send().await.unwrap().status(),
-        404
-    );
-
-    let smtp = SmtpServer::start().await;
-    let port = smtp.port;
-    let real = TestApp::spawn_with(|c| with_smtp(c, port)).await;
-    assert_eq!(real.get("/demo/outbox").send().await.unwrap().status(), 404);
-    assert!(!real.page("/menu").await.contains("/demo/outbox"));
-
-    // Served over https without a mail server is a broken production, not a demo: the page,
-    // which would show every reset link, stays off.
-    let https =
-        TestApp::spawn_with(|c| c.server.public_url = Some("https://parkeren.test".into())).await;
-    assert_eq!(
-        https.get("/demo/outbox").send().await.unwrap().status(),
-        404
-    );
 }

@@ -46,14 +46,7 @@ pub async fn resident_with(app: &TestApp, request: IssueRequest) -> Resident {
     let email = email.as_str();
     let state = app.app.as_ref().unwrap().state();
     state.desk().issue(request).await.unwrap();
-    let mail = state
-        .demo_outbox()
-        .unwrap()
-        .list(1)
-        .await
-        .unwrap()
-        .pop()
-        .unwrap();
+    let mail = state.outbox().list(1).await.unwrap().pop().unwrap();
     let token = mail.text.split("/koppel/").nth(1).unwrap()[..64].to_owned();
     let (status, body) = call(
         app,

@@ -32,8 +32,7 @@ async fn mail_naming(app: &TestApp, tenant: i64, plate: &str) {
         .as_ref()
         .unwrap()
         .state()
-        .demo_outbox()
-        .unwrap()
+        .outbox()
         .enqueue(
             &OutgoingMail {
                 to: EmailAddress::parse("jan@example.nl").unwrap(),

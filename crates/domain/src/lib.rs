@@ -24,6 +24,7 @@ pub mod parking;
 pub mod password;
 pub mod password_reset;
 pub mod plate;
+pub mod platform;
 pub mod ports;
 pub mod privacy;
 pub mod product_type;

@@ -61,8 +61,11 @@ pub struct Services {
     pub mandates: Mandates,
     /// Requests that create something made once: `Idempotency-Key` and confirm forms' tokens.
     pub idempotency: Idempotency,
-    /// The outbox, readable on `/demo/outbox` only in demo mode (no SMTP server configured).
-    pub demo_outbox: Option<Arc<dyn OutboxRepository>>,
+    /// The outbox: every mail queued, sent or waiting.
+    pub outbox: Arc<dyn OutboxRepository>,
+    /// Whether this is the demo (the embedded demo database without a real part), the only
+    /// place where the pages may show the outbox.
+    pub demo_mode: bool,
 }
 
 /// Everything a request handler may use. Cheap to clone.
@@ -159,9 +162,17 @@ impl AppState {
         &self.inner.services.resets
     }
 
-    /// The outbox for the demo page, when there is no SMTP server.
+    /// The outbox for `/demo/outbox`: `None` unless this is the demo. Pages read mail only
+    /// through this.
     pub fn demo_outbox(&self) -> Option<&dyn OutboxRepository> {
-        self.inner.services.demo_outbox.as_deref()
+        let services = &self.inner.services;
+        services.demo_mode.then_some(services.outbox.as_ref())
+    }
+
+    /// The outbox whatever the mode, for the composition root, commands and tests (pages use
+    /// [`Self::demo_outbox`]): the mails queued, sent or waiting.
+    pub fn outbox(&self) -> &dyn OutboxRepository {
+        self.inner.services.outbox.as_ref()
     }
 
     /// Database readiness.

@@ -149,6 +149,12 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
             return ExitCode::FAILURE;
         }
     };
+    // The list has /demo/outbox: the checks need the genuine demo, the embedded database this
+    // start created (see `DemoMode`).
+    if app.state().demo_outbox().is_none() {
+        eprintln!("Parkportal did not start in demo mode: /demo/outbox would be missing");
+        return ExitCode::FAILURE;
+    }
     let origin = app.url();
     let slugs: Vec<String> = match app.tenants().list().await {
         Ok(t) => t.iter().map(|t| t.slug.to_string()).collect(),
