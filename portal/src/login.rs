@@ -184,7 +184,7 @@ pub async fn submit_password(
             }
             if f.onthoud.is_some() {
                 let token = accounts
-                    .remember(signed_in.account.id)
+                    .remember(&signed_in)
                     .await
                     .map_err(AppError::internal)?;
                 let max_age = accounts.settings().remember_me;

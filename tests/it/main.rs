@@ -33,6 +33,7 @@ mod parking_pages;
 mod plate_switch;
 mod preferences;
 mod privacy;
+mod remember_me;
 mod rules;
 mod serve;
 mod session_checks;

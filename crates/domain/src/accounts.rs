@@ -13,6 +13,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
+mod remember;
+
+pub use remember::{REMEMBER_GRACE_SECONDS, RememberExchange, RememberUse};
+
 /// A resident's account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -60,27 +64,29 @@ pub trait AccountRepository: Send + Sync {
     async fn touch_session(&self, token: &TokenHash, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// Ends a session.
     async fn end_session(&self, token: &TokenHash) -> Result<(), StoreError>;
-    /// Stores a remember-me token.
+    /// Stores a remember-me token that starts a family of its own ([Onthoud mij] at a login) and
+    /// links the login's session `session` to that family, in one transaction.
     async fn create_remember(
         &self,
         account: AccountId,
         token: &TokenHash,
+        session: &TokenHash,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Replaces the unexpired remember-me token `old` by `new` in one transaction and returns
-    /// its account with `true`. A token replaced less than `grace` ago still returns its account,
-    /// with `false` (no new token: a parallel request set it). `None` when `old` is unknown,
-    /// expired or replaced longer ago.
+    /// Uses the unexpired remember-me token `old`, in one transaction: unreplaced, it is replaced
+    /// by `exchange` (its session and next token are stored in its family); replaced less than
+    /// `grace` ago, what that exchange sealed comes back and nothing is created; replaced longer
+    /// ago, every token of its family is revoked and every session of the family ends.
     async fn rotate_remember(
         &self,
         old: &TokenHash,
-        new: &TokenHash,
+        exchange: &RememberExchange,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
         grace: Duration,
-    ) -> Result<Option<(Account, bool)>, StoreError>;
-    /// Revokes a remember-me token.
+    ) -> Result<RememberUse, StoreError>;
+    /// Revokes the family of a remember-me token: its tokens go and its sessions end, in one
+    /// transaction.
     async fn revoke_remember(&self, token: &TokenHash) -> Result<(), StoreError>;
     /// Stores a password-reset link for an existing account and queues its mail, in one
     /// transaction.
@@ -169,9 +175,6 @@ pub struct SignedIn {
     /// Who logged in.
     pub account: Account,
 }
-
-/// How long a replaced remember-me token still opens a session.
-const REMEMBER_GRACE_SECONDS: i64 = 60;
 
 /// Sessions are touched at most this often, so that browsing does not write on every page.
 const TOUCH_EVERY_SECONDS: i64 = 30;
@@ -282,48 +285,6 @@ impl Accounts {
             // The failure was counted when the attempt was reserved.
             _ => Err(LoginError::InvalidCredentials),
         }
-    }
-
-    /// [Onthoud mij]: a token that lets this device start a new session after the time-out.
-    pub async fn remember(&self, account: AccountId) -> Result<Token, LoginError> {
-        let token = Token::generate()?;
-        let now = self.clock.now();
-        self.repo
-            .create_remember(account, &token.hash(), now, now + self.settings.remember_me)
-            .await?;
-        Ok(token)
-    }
-
-    /// Starts a new session from a remember-me token and replaces the token, so that a stolen,
-    /// used token is worthless after a minute (the minute lets two tabs of one device resume at
-    /// once). The new token is `None` when a parallel request already replaced it. `None` when
-    /// the token is unknown, expired or replaced.
-    pub async fn resume_remembered(
-        &self,
-        token: &Token,
-    ) -> Result<Option<(SignedIn, Option<Token>)>, LoginError> {
-        let next = Token::generate()?;
-        let now = self.clock.now();
-        let Some((account, replaced)) = self
-            .repo
-            .rotate_remember(
-                &token.hash(),
-                &next.hash(),
-                now,
-                now + self.settings.remember_me,
-                Duration::seconds(REMEMBER_GRACE_SECONDS),
-            )
-            .await?
-        else {
-            return Ok(None);
-        };
-        let signed_in = self.start_session(account).await?;
-        Ok(Some((signed_in, replaced.then_some(next))))
-    }
-
-    /// Forgets a remember-me token ([Uitloggen]).
-    pub async fn forget(&self, token: &Token) -> Result<(), StoreError> {
-        self.repo.revoke_remember(&token.hash()).await
     }
 
     /// Starts a session for an account that just proved itself (login, or a new account).

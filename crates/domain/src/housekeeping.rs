@@ -12,7 +12,8 @@ use std::sync::Arc;
 pub struct Cutoffs {
     /// Now: what expired before it goes (remember-me tokens, captchas).
     pub now: DateTime<Utc>,
-    /// Remember-me tokens replaced before this no longer open anything.
+    /// Remember-me tokens replaced before this are past their grace: what their exchange
+    /// sealed is erased (the tokens stay until they expire, to recognise a stolen copy).
     pub replaced_before: DateTime<Utc>,
     /// Sessions last seen before this have timed out.
     pub sessions_seen_before: DateTime<Utc>,
@@ -99,7 +100,7 @@ impl Housekeeping {
         self.repo
             .purge(&Cutoffs {
                 now,
-                replaced_before: now - Duration::minutes(5),
+                replaced_before: now - Duration::seconds(crate::accounts::REMEMBER_GRACE_SECONDS),
                 sessions_seen_before: now - self.retention.idle_timeout,
                 links_expired_before: now - Duration::days(30),
                 mails_sent_before: now - self.retention.keep_sent,

@@ -29,6 +29,7 @@ pub mod ports;
 pub mod privacy;
 pub mod product_type;
 pub mod rules;
+pub mod sealed;
 pub mod secret;
 pub mod settings;
 pub mod tenancy;

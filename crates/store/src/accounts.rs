@@ -6,7 +6,7 @@ use crate::entities::{accounts, auth_sessions, email_links, remember_tokens};
 use crate::outbox::enqueue_on;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parkportal_domain::accounts::{Credentials, StoredSession};
+use parkportal_domain::accounts::{Credentials, RememberExchange, RememberUse, StoredSession};
 use parkportal_domain::coupling::NewLink;
 use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::secret::TokenHash;
@@ -14,9 +14,7 @@ use parkportal_domain::{
     Account, AccountId, AccountRepository, EmailAddress, Language, StoreError,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 const PASSWORD_RESET: &str = "password_reset";
 
@@ -93,6 +91,7 @@ impl AccountRepository for SeaAccountRepository {
             account_id: Set(account.0),
             created_at: Set(now),
             last_seen_at: Set(now),
+            remember_family: Set(None),
             ..Default::default()
         }
         .insert(self.db.connection())
@@ -176,105 +175,25 @@ impl AccountRepository for SeaAccountRepository {
         &self,
         account: AccountId,
         token: &TokenHash,
+        session: &TokenHash,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        remember_tokens::ActiveModel {
-            token_hash: Set(token.as_str().to_owned()),
-            account_id: Set(account.0),
-            created_at: Set(now),
-            expires_at: Set(expires_at),
-            replaced_at: Set(None),
-            ..Default::default()
-        }
-        .insert(self.db.connection())
-        .await
-        .map_err(StoreError::new)?;
-        Ok(())
+        crate::remember::create(&self.db, account, token, session, now, expires_at).await
     }
 
     async fn rotate_remember(
         &self,
         old: &TokenHash,
-        new: &TokenHash,
+        exchange: &RememberExchange,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
         grace: chrono::Duration,
-    ) -> Result<Option<(Account, bool)>, StoreError> {
-        let (_gate, txn) = self.db.begin_write().await?;
-        let Some(row) = remember_tokens::Entity::find()
-            .filter(remember_tokens::Column::TokenHash.eq(old.as_str()))
-            .filter(remember_tokens::Column::ExpiresAt.gt(now))
-            .one_by_key(&txn)
-            .await
-            .map_err(StoreError::new)?
-        else {
-            return Ok(None);
-        };
-        let Some(account) = accounts::Entity::find_by_id(row.account_id)
-            .one_by_key(&txn)
-            .await
-            .map_err(StoreError::new)?
-        else {
-            return Ok(None);
-        };
-        let account = to_account(&account)?;
-        match row.replaced_at {
-            // Replaced a moment ago by a parallel request of the same device: a session, but the
-            // cookie stays with the new token that request set.
-            Some(at) if now - at < grace => return Ok(Some((account, false))),
-            Some(_) => return Ok(None),
-            None => {}
-        }
-        // The conditional update makes two racing uses of one token replace it once.
-        let replaced = remember_tokens::Entity::update_many()
-            .col_expr(remember_tokens::Column::ReplacedAt, Expr::value(now))
-            .filter(remember_tokens::Column::Id.eq(row.id))
-            .filter(remember_tokens::Column::ReplacedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        if replaced.rows_affected != 1 {
-            return Ok(Some((account, false)));
-        }
-        remember_tokens::ActiveModel {
-            token_hash: Set(new.as_str().to_owned()),
-            account_id: Set(row.account_id),
-            created_at: Set(now),
-            expires_at: Set(expires_at),
-            replaced_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(StoreError::new)?;
-        txn.commit().await.map_err(StoreError::new)?;
-        Ok(Some((account, true)))
+    ) -> Result<RememberUse, StoreError> {
+        crate::remember::rotate(&self.db, old, exchange, now, grace).await
     }
 
     async fn revoke_remember(&self, token: &TokenHash) -> Result<(), StoreError> {
-        let conn = self.db.connection();
-        let Some(row) = remember_tokens::Entity::find()
-            .filter(remember_tokens::Column::TokenHash.eq(token.as_str()))
-            .one_by_key(conn)
-            .await
-            .map_err(StoreError::new)?
-        else {
-            return Ok(());
-        };
-        // The token, and the replaced ones of the same account still in their grace minute (one
-        // of them could be this device's previous token).
-        remember_tokens::Entity::delete_many()
-            .filter(remember_tokens::Column::AccountId.eq(row.account_id))
-            .filter(
-                Condition::any()
-                    .add(remember_tokens::Column::Id.eq(row.id))
-                    .add(remember_tokens::Column::ReplacedAt.is_not_null()),
-            )
-            .exec(conn)
-            .await
-            .map_err(StoreError::new)?;
-        Ok(())
+        crate::remember::revoke(&self.db, token).await
     }
 
     async fn create_reset_link(

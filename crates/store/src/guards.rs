@@ -206,12 +206,11 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .await
             .map_err(StoreError::new)?
             .rows_affected;
+        // Replaced tokens stay until they expire: a copy used later must still be recognised
+        // as the family's, to revoke it. What their exchange sealed goes after the grace.
+        crate::remember::erase_successors(conn, c.replaced_before).await?;
         let remember_tokens = remember_tokens::Entity::delete_many()
-            .filter(
-                Condition::any()
-                    .add(remember_tokens::Column::ExpiresAt.lt(c.now))
-                    .add(remember_tokens::Column::ReplacedAt.lt(c.replaced_before)),
-            )
+            .filter(remember_tokens::Column::ExpiresAt.lt(c.now))
             .exec(conn)
             .await
             .map_err(StoreError::new)?

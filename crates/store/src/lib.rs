@@ -16,6 +16,7 @@ mod payments;
 mod platform;
 mod privacy;
 mod products;
+mod remember;
 mod rules;
 mod settings;
 mod tenants;

@@ -131,14 +131,12 @@ impl<E: Endpoint> AuthenticateEndpoint<E> {
             .map_err(crate::AppError::internal)?
         {
             Some((signed_in, next)) => {
-                let mut cookies = vec![session_cookie(&signed_in.token, secure)];
-                if let Some(next) = next {
-                    cookies.push(remember_cookie(
-                        &next,
-                        accounts.settings().remember_me,
-                        secure,
-                    ));
-                }
+                // A replay within the grace gets the very cookies the exchange set, so whichever
+                // of a page's parallel answers arrives last leaves the device the same login.
+                let mut cookies = vec![
+                    session_cookie(&signed_in.token, secure),
+                    remember_cookie(&next, accounts.settings().remember_me, secure),
+                ];
                 // An automatic login applies the saved language and contrast like a typed one.
                 let saved = self
                     .state
