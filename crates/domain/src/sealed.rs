@@ -2,16 +2,13 @@
 //! read them: only a client that presents the key token again can.
 //!
 //! The database keeps only the SHA-256 of a token ([`Token::hash`]). Sealing XORs each token
-//! with its own keystream, HMAC-SHA256 keyed with the key token over a label and the token's
-//! position: a function of the key token that its stored hash does not give. The key tokens
-//! are 256-bit random and each seals one set of tokens once, so the keystream is never reused.
-//! There is no integrity tag: whoever can change the stored value can change any row anyway,
-//! and a changed value opens to a token that matches nothing.
+//! with its own keystream, [`Token::derive`] of the key token for a label and the token's
+//! position: a value the stored hash does not give. The key tokens are 256-bit random and each
+//! seals one set of tokens once, so no keystream is used twice. There is no integrity tag:
+//! whoever can change the stored value can change any row anyway, and a changed value opens to
+//! a token that matches nothing.
 
-use crate::secret::Token;
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use crate::secret::{Token, hex};
 
 /// Bytes in a token.
 const TOKEN_BYTES: usize = 32;
@@ -32,34 +29,26 @@ impl Sealed {
     }
 }
 
-/// SHA-256's block: a token's 64 hex digits are one HMAC key block exactly.
-const BLOCK: usize = 64;
-
 fn keystream(key: &Token, label: &str, index: usize) -> [u8; TOKEN_BYTES] {
-    // Copied into a block (which a token fills), so that making the MAC cannot fail.
-    let mut block = [0u8; BLOCK];
-    for (to, from) in block.iter_mut().zip(key.expose().as_bytes()) {
-        *to = *from;
-    }
-    let mut mac = <Hmac<Sha256> as KeyInit>::new(&block.into());
-    mac.update(label.as_bytes());
-    mac.update(&[0]);
-    mac.update(&u64::try_from(index).unwrap_or(u64::MAX).to_be_bytes());
-    mac.finalize().into_bytes().into()
+    // A derived value is 64 hex digits by construction, so it always has its bytes.
+    hex_bytes(&key.derive(&format!("{label}/{index}"))).unwrap_or([0; TOKEN_BYTES])
 }
 
 fn token_bytes(token: &Token) -> Option<[u8; TOKEN_BYTES]> {
-    let hex = token.expose().as_bytes();
+    hex_bytes(token.expose())
+}
+
+fn hex_bytes(text: &str) -> Option<[u8; TOKEN_BYTES]> {
+    let hex = text.as_bytes();
+    if hex.len() != TOKEN_BYTES * 2 {
+        return None;
+    }
     let mut out = [0u8; TOKEN_BYTES];
     for (i, pair) in hex.chunks(2).enumerate() {
         let text = std::str::from_utf8(pair).ok()?;
         *out.get_mut(i)? = u8::from_str_radix(text, 16).ok()?;
     }
     Some(out)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn xor(a: [u8; TOKEN_BYTES], b: [u8; TOKEN_BYTES]) -> [u8; TOKEN_BYTES] {

@@ -26,7 +26,8 @@ fn random_below(n: u8) -> Result<u8, RandomError> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` as lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
