@@ -30,6 +30,41 @@ enum AuthSessions {
     RememberFamily,
 }
 
+/// Adds `column` to `table`: one statement per column, as SQLite wants.
+async fn add_column(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden,
+    column: ColumnDef,
+) -> Result<(), DbErr> {
+    let mut column = column;
+    manager
+        .alter_table(
+            Table::alter()
+                .table(table)
+                .add_column(&mut column)
+                .to_owned(),
+        )
+        .await
+}
+
+/// An index `name` on `column` of `table`.
+async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    column: impl IntoIden,
+) -> Result<(), DbErr> {
+    manager
+        .create_index(
+            Index::create()
+                .name(name)
+                .table(table)
+                .col(column)
+                .to_owned(),
+        )
+        .await
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -45,14 +80,12 @@ impl MigrationTrait for Migration {
             .await?;
         // The id of the family's first token. Every token that exists now starts a family of
         // its own: which replaced token led to which was not recorded before.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(RememberTokens::Table)
-                    .add_column(big_integer(RememberTokens::Family).default(0))
-                    .to_owned(),
-            )
-            .await?;
+        add_column(
+            manager,
+            RememberTokens::Table,
+            big_integer(RememberTokens::Family).default(0).to_owned(),
+        )
+        .await?;
         manager
             .exec_stmt(
                 Query::update()
@@ -63,76 +96,64 @@ impl MigrationTrait for Migration {
             .await?;
         // Set when the token is exchanged: the new session and token, sealed under this token
         // (64 bytes as hex), so that a parallel request of the same device gets the same ones.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(RememberTokens::Table)
-                    .add_column(string_len_null(RememberTokens::Successor, 128))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("remember_tokens_family")
-                    .table(RememberTokens::Table)
-                    .col(RememberTokens::Family)
-                    .to_owned(),
-            )
-            .await?;
+        add_column(
+            manager,
+            RememberTokens::Table,
+            string_len_null(RememberTokens::Successor, 128),
+        )
+        .await?;
+        index(
+            manager,
+            "remember_tokens_family",
+            RememberTokens::Table,
+            RememberTokens::Family,
+        )
+        .await?;
         // The family whose login or exchange opened the session, if any.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(AuthSessions::Table)
-                    .add_column(big_integer_null(AuthSessions::RememberFamily))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("auth_sessions_remember_family")
-                    .table(AuthSessions::Table)
-                    .col(AuthSessions::RememberFamily)
-                    .to_owned(),
-            )
-            .await
+        add_column(
+            manager,
+            AuthSessions::Table,
+            big_integer_null(AuthSessions::RememberFamily),
+        )
+        .await?;
+        index(
+            manager,
+            "auth_sessions_remember_family",
+            AuthSessions::Table,
+            AuthSessions::RememberFamily,
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("auth_sessions_remember_family")
-                    .table(AuthSessions::Table)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(AuthSessions::Table)
-                    .drop_column(AuthSessions::RememberFamily)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .drop_index(
-                Index::drop()
-                    .name("remember_tokens_family")
-                    .table(RememberTokens::Table)
-                    .to_owned(),
-            )
-            .await?;
-        for column in [RememberTokens::Successor, RememberTokens::Family] {
+        for (name, table) in [
+            (
+                "auth_sessions_remember_family",
+                AuthSessions::Table.into_iden(),
+            ),
+            ("remember_tokens_family", RememberTokens::Table.into_iden()),
+        ] {
             manager
-                .alter_table(
-                    Table::alter()
-                        .table(RememberTokens::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
+                .drop_index(Index::drop().name(name).table(table).to_owned())
+                .await?;
+        }
+        let columns = [
+            (
+                AuthSessions::Table.into_iden(),
+                AuthSessions::RememberFamily.into_iden(),
+            ),
+            (
+                RememberTokens::Table.into_iden(),
+                RememberTokens::Successor.into_iden(),
+            ),
+            (
+                RememberTokens::Table.into_iden(),
+                RememberTokens::Family.into_iden(),
+            ),
+        ];
+        for (table, column) in columns {
+            manager
+                .alter_table(Table::alter().table(table).drop_column(column).to_owned())
                 .await?;
         }
         manager

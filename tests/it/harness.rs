@@ -430,6 +430,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Runs housekeeping once, as every instance does every ten minutes.
+    pub async fn housekeep(&self) {
+        let app = self.app.as_ref().unwrap();
+        app.housekeeping().run_once().await.unwrap();
+    }
+
     /// Stops the application gracefully (the database stays).
     pub async fn stop(&mut self) {
         if let Some(app) = self.app.take() {

@@ -188,13 +188,7 @@ async fn a_replay_after_the_grace_revokes_the_family_and_ends_its_sessions() {
 
     // Housekeeping keeps replaced tokens (to recognise them) but erases what they sealed.
     app.clock.advance(Duration::minutes(10));
-    app.app
-        .as_ref()
-        .unwrap()
-        .housekeeping()
-        .run_once()
-        .await
-        .unwrap();
+    app.housekeep().await;
     assert_eq!(
         app.sql_i64("SELECT COUNT(*) FROM remember_tokens WHERE successor IS NOT NULL")
             .await,

@@ -336,13 +336,7 @@ async fn ten_simultaneous_requests_with_one_idempotency_key_make_one_session() {
 
     // After the keys are kept (24 hours), housekeeping forgets them.
     app.clock.advance(Duration::hours(25));
-    app.app
-        .as_ref()
-        .unwrap()
-        .housekeeping()
-        .run_once()
-        .await
-        .unwrap();
+    app.housekeep().await;
     assert_eq!(
         app.sql_i64("SELECT COUNT(*) FROM idempotency_keys").await,
         0

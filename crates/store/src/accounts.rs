@@ -63,6 +63,29 @@ async fn void_reset_links(
     Ok(())
 }
 
+/// Stores a login session, of remember-me `family` when that family's login or exchange opened
+/// it.
+pub(crate) async fn insert_session(
+    conn: &impl ConnectionTrait,
+    account: AccountId,
+    token: &TokenHash,
+    now: DateTime<Utc>,
+    family: Option<i64>,
+) -> Result<(), StoreError> {
+    auth_sessions::ActiveModel {
+        token_hash: Set(token.as_str().to_owned()),
+        account_id: Set(account.0),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        remember_family: Set(family),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(StoreError::new)?;
+    Ok(())
+}
+
 #[async_trait]
 impl AccountRepository for SeaAccountRepository {
     async fn credentials(&self, email: &EmailAddress) -> Result<Option<Credentials>, StoreError> {
@@ -86,18 +109,7 @@ impl AccountRepository for SeaAccountRepository {
         token: &TokenHash,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        auth_sessions::ActiveModel {
-            token_hash: Set(token.as_str().to_owned()),
-            account_id: Set(account.0),
-            created_at: Set(now),
-            last_seen_at: Set(now),
-            remember_family: Set(None),
-            ..Default::default()
-        }
-        .insert(self.db.connection())
-        .await
-        .map_err(StoreError::new)?;
-        Ok(())
+        insert_session(self.db.connection(), account, token, now, None).await
     }
 
     async fn session(&self, token: &TokenHash) -> Result<Option<StoredSession>, StoreError> {

@@ -1,7 +1,7 @@
 //! Remember-me tokens in the database: families, exchanges and revocation (see the domain's
 //! `accounts::remember` for the rules). Each function is one transaction.
 
-use crate::accounts::to_account;
+use crate::accounts::{insert_session, to_account};
 use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{accounts, auth_sessions, remember_tokens};
@@ -13,6 +13,30 @@ use parkportal_domain::{AccountId, StoreError};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
+/// Stores an unreplaced token of `family`.
+async fn insert_token(
+    conn: &impl ConnectionTrait,
+    account: i64,
+    token: &TokenHash,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    family: i64,
+) -> Result<remember_tokens::Model, StoreError> {
+    remember_tokens::ActiveModel {
+        token_hash: Set(token.as_str().to_owned()),
+        account_id: Set(account),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        replaced_at: Set(None),
+        family: Set(family),
+        successor: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(StoreError::new)
+}
+
 /// Stores the first token of a new family (its id names the family) and links `session`.
 pub(crate) async fn create(
     db: &Database,
@@ -23,19 +47,8 @@ pub(crate) async fn create(
     expires_at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let (_gate, txn) = db.begin_write().await?;
-    let row = remember_tokens::ActiveModel {
-        token_hash: Set(token.as_str().to_owned()),
-        account_id: Set(account.0),
-        created_at: Set(now),
-        expires_at: Set(expires_at),
-        replaced_at: Set(None),
-        family: Set(0),
-        successor: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::new)?;
+    // A family is named after its first token, whose id is known once it is stored.
+    let row = insert_token(&txn, account.0, token, now, expires_at, 0).await?;
     remember_tokens::Entity::update_many()
         .col_expr(remember_tokens::Column::Family, Expr::value(row.id))
         .filter(remember_tokens::Column::Id.eq(row.id))
@@ -128,30 +141,17 @@ pub(crate) async fn rotate(
         let again = find().one_by_key(&txn).await.map_err(StoreError::new)?;
         return Ok(again.map_or(RememberUse::Unknown, |row| replayed(row, account)));
     }
-    remember_tokens::ActiveModel {
-        token_hash: Set(exchange.next.as_str().to_owned()),
-        account_id: Set(row.account_id),
-        created_at: Set(now),
-        expires_at: Set(exchange.expires_at),
-        replaced_at: Set(None),
-        family: Set(row.family),
-        successor: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::new)?;
-    auth_sessions::ActiveModel {
-        token_hash: Set(exchange.session.as_str().to_owned()),
-        account_id: Set(row.account_id),
-        created_at: Set(now),
-        last_seen_at: Set(now),
-        remember_family: Set(Some(row.family)),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(StoreError::new)?;
+    let next = &exchange.next;
+    insert_token(
+        &txn,
+        row.account_id,
+        next,
+        now,
+        exchange.expires_at,
+        row.family,
+    )
+    .await?;
+    insert_session(&txn, account.id, &exchange.session, now, Some(row.family)).await?;
     txn.commit().await.map_err(StoreError::new)?;
     Ok(RememberUse::Exchanged(account))
 }
