@@ -129,8 +129,9 @@ impl Application {
             tracing::info!(count = imported, "imported the demo gemeenten");
             demo_resident = imported > 0;
             // Recorded once the demo gemeenten are in: an import that failed half-way leaves
-            // no demo behind, and every later start of this database knows it is the demo.
-            if demo_resident {
+            // no demo behind, and every later start of this database knows it is the demo. A
+            // first start with a real part configured imports them too but makes no demo.
+            if demo_resident && crate::demo_mode::real_part(config).is_none() {
                 facts
                     .record_demo(
                         "serve imported the demo gemeenten into the empty embedded database",

@@ -3,9 +3,10 @@
 //! The page `/demo/outbox` shows every mail, links to reset a password included, so it must never
 //! exist where real people's mail is queued. Demo mode therefore needs the database itself to say
 //! that `serve` created it as the embedded demo (a fact recorded when the demo gemeenten were
-//! imported into the empty embedded database, so it holds on every later start), and each real
-//! part turns it off: a `database.url` (PostgreSQL, or any database shared or moved on purpose),
-//! an SMTP server, an https public URL, or a real payment provider.
+//! imported into the empty embedded database by a start without any real part, so it holds on
+//! every later start), and each real part turns it off: a `database.url` (PostgreSQL, or any
+//! database shared or moved on purpose), an SMTP server, an https public URL, or a real payment
+//! provider.
 
 use crate::config::{Config, ProviderChoice};
 use parkportal_domain::StoreError;
@@ -21,7 +22,7 @@ pub enum DemoMode {
 }
 
 /// The first real part `config` has, as the reason why this is not the demo.
-fn real_part(config: &Config) -> Option<&'static str> {
+pub fn real_part(config: &Config) -> Option<&'static str> {
     if !config.is_embedded() {
         Some("database.url is set: not the embedded demo database")
     } else if config.smtp.host.is_some() {

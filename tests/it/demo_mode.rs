@@ -139,3 +139,17 @@ async fn an_embedded_database_not_created_as_the_demo_has_no_demo_outbox() {
         "nothing records a demo"
     );
 }
+
+#[tokio::test]
+async fn a_first_start_with_a_real_part_imports_the_demo_gemeenten_but_makes_no_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = test_config(dir.path());
+    let mut https = plain.clone();
+    https.server.public_url = Some("https://parkeren.test".into());
+    let app = TestApp::start(https, dir).await;
+    assert!(app.app.as_ref().unwrap().created_demo_resident());
+    // Without the real part later on, the database still was not created as the demo.
+    let app = restart(app, plain).await;
+    assert!(app.page("/").await.contains("Gemeente Dijkstad"));
+    no_demo_outbox(&app).await;
+}
