@@ -216,3 +216,46 @@ async fn the_owner_is_told_which_mandatee_started_a_session_as_the_page_says() {
     assert_eq!(items[0]["mine"], true);
     assert_eq!(items[0]["started_by"], Value::Null);
 }
+
+#[tokio::test]
+async fn the_recent_plates_of_kenteken_opzoeken_are_in_the_api_too() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("30")).await;
+    let first = jan.park(&app, "12-GBD-3", at(2, 11, 0)).await;
+    jan.end(&app, first).await;
+    jan.park(&app, "34-XYZ-5", at(2, 11, 0)).await;
+    let favorites = format!("/api/v1/products/{}/favorites", jan.product);
+    let (status, _) = call(
+        &app,
+        "POST",
+        &favorites,
+        Some(json!({"plate": "34-XYZ-5", "name": "Oma"})),
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let recent = format!("/api/v1/products/{}/recent-plates", jan.product);
+    let (status, body) = call(&app, "GET", &recent, None, Some(&jan.token)).await;
+    assert_eq!(status, 200, "{body}");
+    let plates: Vec<&str> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["plate"].as_str().unwrap())
+        .collect();
+    assert_eq!(plates, ["12-GBD-3"], "the favorite is left out: {body}");
+    // The page shows the same.
+    app.login("jan@example.nl", "fietsbel42xy").await;
+    let page = app
+        .page(&format!("/producten/{}/kentekens?tab=recent", jan.product))
+        .await;
+    assert!(
+        page.contains("12-GBD-3") && !page.contains("34-XYZ-5"),
+        "{page}"
+    );
+    // Another resident's product is not found, in another gemeente too.
+    let els = resident(&app, "havenmond", "els@example.nl", Some("10")).await;
+    let (status, body) = call(&app, "GET", &recent, None, Some(&els.token)).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+}

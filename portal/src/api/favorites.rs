@@ -80,6 +80,23 @@ declare!(AddRefusals [bearer, body, once] {
     422 => [CountryInvalid, PlateInvalid, NameInvalid, FavoriteExists],
 });
 declare!(RemoveRefusals [bearer] { 404 => [NotFound] });
+declare!(RecentRefusals [bearer] { 404 => [NotFound] });
+
+/// A plate parked with the product lately.
+#[derive(Debug, Object)]
+pub struct RecentPlate {
+    /// The plate as written.
+    pub plate: String,
+    /// The plate's country.
+    pub country: String,
+}
+
+/// "Recent geparkeerde kentekens (niet zijnde favorieten)".
+#[derive(Debug, Object)]
+pub struct RecentPlates {
+    /// The latest first.
+    pub items: Vec<RecentPlate>,
+}
 
 #[OpenApi]
 impl FavoritesApi {
@@ -136,6 +153,42 @@ impl FavoritesApi {
             Added::Exists => Err(invalid(ErrorCode::FavoriteExists).into()),
             Added::NotFound => Err(caller.not_found().into()),
         }
+    }
+
+    /// "Kenteken opzoeken", its second tab: the plates parked with an own product lately that
+    /// are not favorites (the first tab is the favorites).
+    #[oai(path = "/v1/products/:id/recent-plates", method = "get")]
+    async fn recent(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+    ) -> Result<Json<RecentPlates>, Failure<RecentRefusals>> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let favorites = caller
+            .state
+            .favorites()
+            .of(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?
+            .ok_or_else(|| caller.not_found())?;
+        let recent = caller
+            .state
+            .parking()
+            .recent_plates(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?;
+        Ok(Json(RecentPlates {
+            items: recent
+                .iter()
+                .filter(|p| !favorites.iter().any(|f| &f.plate == *p))
+                .map(|p| RecentPlate {
+                    plate: p.display(),
+                    country: p.country().as_str().to_owned(),
+                })
+                .collect(),
+        }))
     }
 
     /// [Verwijder]: removes a favorite of an own product.
