@@ -58,6 +58,7 @@ fn table() -> Table {
     }
     let api = api::service();
     let spec = api.spec_endpoint();
+    let allowed = std::sync::Arc::new(api::AllowedMethods::of_spec(&api.spec()));
     // Swagger UI is one self-contained page (its script and styles inline, nothing fetched from
     // elsewhere), so it gets a policy of its own that allows inline code on this path only.
     let docs = api
@@ -205,7 +206,13 @@ fn table() -> Table {
         ("/logo", RouteKind::Asset, ep(get(assets::logo))),
         ("/api/openapi.json", RouteKind::Api, ep(spec)),
         ("/api/docs", RouteKind::Api, ep(docs)),
-        ("/api", RouteKind::Api, ep(api.around(once::api))),
+        (
+            "/api",
+            RouteKind::Api,
+            ep(api
+                .around(once::api)
+                .around(move |next, req| api::allow_methods(allowed.clone(), next, req))),
+        ),
     ]
 }
 

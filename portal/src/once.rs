@@ -3,7 +3,7 @@
 
 use parkportal_domain::idempotency::{Begin, Fingerprint, IdempotencyKey, StoredAnswer};
 use parkportal_domain::{AccountId, StoreError};
-use parkportal_web::{ApiFailure, AppState, PageContext, Site};
+use parkportal_web::{ApiFailure, AppState, ErrorCode, PageContext, Site};
 use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, PathPattern, Request, Response};
 use std::sync::Arc;
@@ -39,8 +39,9 @@ fn kept(status: StatusCode) -> bool {
     !status.is_server_error() && status != StatusCode::TOO_MANY_REQUESTS
 }
 
-fn refusal(page: &PageContext, status: StatusCode, code: &'static str) -> Response {
-    let failure = ApiFailure::new(status, code, page.t(&format!("api.{code}")));
+/// A refusal of the API as the site layer would write it (the JSON error body).
+pub(crate) fn refusal(page: &PageContext, status: StatusCode, code: ErrorCode) -> Response {
+    let failure = ApiFailure::new(status, code, page.t(code.message_key()));
     poem::web::Json(failure.body(&page.request_id))
         .with_status(status)
         .into_response()
@@ -76,7 +77,7 @@ pub(crate) async fn api<E: Endpoint + 'static>(
         return Ok(refusal(
             &page,
             StatusCode::BAD_REQUEST,
-            "idempotency_key_invalid",
+            ErrorCode::IdempotencyKeyInvalid,
         ));
     };
     let body = req.take_body().into_bytes().await?;
@@ -93,14 +94,14 @@ pub(crate) async fn api<E: Endpoint + 'static>(
             return Ok(refusal(
                 &page,
                 StatusCode::CONFLICT,
-                "idempotency_key_in_use",
+                ErrorCode::IdempotencyKeyInUse,
             ));
         }
         Begin::Reused => {
             return Ok(refusal(
                 &page,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
             ));
         }
     }

@@ -5,6 +5,7 @@
 use crate::products::{header_values, own_card};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
+use parkportal_domain::mandates::Mandate;
 use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, needs_active_plate};
 use parkportal_domain::plate::Country;
 use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
@@ -36,6 +37,34 @@ pub(crate) fn session_values(
         // Who started a session acts on it: the owner sees a mandatee's without actions.
         mine => page.account.as_ref().is_some_and(|a| a.id == s.account),
     }
+}
+
+/// The mandates given on `product` when a mandatee started one of `sessions`, so that the owner
+/// sees who did (on the page and in the API alike); none otherwise.
+pub(crate) async fn mandatees_of(
+    state: &parkportal_web::AppState,
+    account: &Account,
+    product: ProductId,
+    sessions: &[ParkingSession],
+) -> Result<Vec<Mandate>, AppError> {
+    if sessions.iter().all(|s| s.account == account.id) {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .mandates()
+        .list(account, product)
+        .await
+        .map_err(AppError::internal)?
+        .map(|(_, given)| given)
+        .unwrap_or_default())
+}
+
+/// The address of the mandatee who started `session`, among the owner's `mandatees`.
+pub(crate) fn started_by(session: &ParkingSession, mandatees: &[Mandate]) -> Option<String> {
+    session
+        .mandate
+        .and_then(|m| mandatees.iter().find(|g| g.id == m))
+        .map(|g| g.email.to_string())
 }
 
 /// The query of the sessions page.
@@ -75,25 +104,11 @@ pub async fn list(
     let (running, planned): (Vec<_>, Vec<_>) = sessions
         .iter()
         .partition(|s| s.state(now) == SessionState::Running);
-    // The owner sees who started a mandatee's session: the mandate's address.
-    let mandatees = if sessions.iter().any(|s| s.account != account.id) {
-        page.state
-            .mandates()
-            .list(&account, ProductId(id))
-            .await
-            .map_err(AppError::internal)?
-            .map(|(_, given)| given)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let mandatees = mandatees_of(&page.state, &account, ProductId(id), &sessions).await?;
     let shown: Vec<Value> = if planned_tab { &planned } else { &running }
         .iter()
         .map(|s| {
-            let by = s
-                .mandate
-                .and_then(|m| mandatees.iter().find(|g| g.id == m))
-                .map(|g| g.email.to_string());
+            let by = started_by(s, &mandatees);
             context! { ..session_values(&page, s, unit, tz), ..context! { by => by } }
         })
         .collect();

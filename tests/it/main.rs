@@ -8,6 +8,7 @@
 mod accounts;
 mod all_sessions;
 mod api_auth;
+mod api_contract;
 mod api_times;
 mod captcha;
 mod cli;

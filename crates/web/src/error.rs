@@ -1,6 +1,7 @@
 //! Errors with two audiences: a stable code and a translated message for the user, the cause
 //! chain for the log. Nothing internal ever reaches a response body.
 
+use crate::codes::ErrorCode;
 use poem::error::ResponseError;
 use poem::http::StatusCode;
 
@@ -35,14 +36,7 @@ impl AppError {
 
     /// The stable code the user and API clients see.
     pub fn code(&self) -> &'static str {
-        match self {
-            AppError::NotFound => "not_found",
-            AppError::BadRequest => "bad_request",
-            AppError::Forbidden => "forbidden",
-            AppError::PayloadTooLarge => "payload_too_large",
-            AppError::TooManyRequests => "too_many_requests",
-            AppError::Internal(_) => "internal_error",
-        }
+        ErrorCode::of_status(self.status()).as_str()
     }
 }
 
@@ -67,18 +61,7 @@ impl From<parkportal_domain::StoreError> for AppError {
 
 /// The stable code of an HTTP status, for error pages and JSON error bodies.
 pub fn code_of(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        429 => "too_many_requests",
-        s if s >= 500 => "internal_error",
-        _ => "bad_request",
-    }
+    ErrorCode::of_status(status).as_str()
 }
 
 /// The whole cause chain of an error, for the log.
@@ -96,12 +79,12 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 /// A refusal of the JSON API: a status, a stable code and a message in the caller's language,
 /// answered as `{"error": {"code": ..., "message": ...}}`. The site layer passes it through as is.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{code}")]
+#[error("{}", code.as_str())]
 pub struct ApiFailure {
     /// The HTTP status.
     pub status: StatusCode,
     /// The stable code.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// The translated message.
     pub message: String,
     /// More fields of the error object (the alternatives of a refused session, say).
@@ -110,7 +93,7 @@ pub struct ApiFailure {
 
 impl ApiFailure {
     /// A failure with a code and message only.
-    pub fn new(status: StatusCode, code: &'static str, message: String) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: String) -> Self {
         Self {
             status,
             code,
@@ -122,7 +105,7 @@ impl ApiFailure {
     /// The JSON body.
     pub fn body(&self, request_id: &str) -> serde_json::Value {
         let mut error = serde_json::Map::new();
-        error.insert("code".into(), self.code.into());
+        error.insert("code".into(), self.code.as_str().into());
         error.insert("message".into(), self.message.clone().into());
         error.insert("request_id".into(), request_id.into());
         if let Some(extra) = &self.extra {

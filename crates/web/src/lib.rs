@@ -5,6 +5,7 @@
 //! It reaches data only through the domain's use cases and ports.
 
 pub mod auth;
+pub mod codes;
 pub mod cookies;
 pub mod csrf;
 pub mod dates;
@@ -22,6 +23,7 @@ pub mod site;
 pub mod state;
 pub mod templates;
 
+pub use codes::ErrorCode;
 pub use error::{ApiFailure, AppError};
 pub use page::PageContext;
 pub use prefs::{Contrast, Prefs};

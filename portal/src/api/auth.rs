@@ -1,12 +1,15 @@
 //! The account part of the JSON API: login and logout with bearer tokens, the captcha, password
 //! reset, accepting a coupling link, and who is logged in. The same use cases as the pages.
 
+use super::BearerToken;
+use super::refusals::{Failure, declare};
 use super::values::Time;
 use super::{Caller, failure};
 use parkportal_domain::accounts::LoginError;
 use parkportal_domain::coupling::{CouplingError, ProductSummary};
 use parkportal_domain::password_reset::ResetError;
 use parkportal_domain::{NewPassword, Token};
+use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
@@ -72,8 +75,10 @@ pub struct CouplingAccept {
     /// The token from the link in the mail.
     pub token: String,
     /// A password for the new account, when the address has none.
+    #[oai(nullable)]
     pub password: Option<String>,
     /// Its repetition.
+    #[oai(nullable)]
     pub password_repeat: Option<String>,
 }
 
@@ -110,6 +115,7 @@ pub struct CouplingResult {
     /// The coupled product.
     pub product: CoupledProduct,
     /// A bearer token, when the account was created just now.
+    #[oai(nullable)]
     pub token: Option<String>,
 }
 
@@ -121,6 +127,7 @@ pub struct Me {
     /// The address it logs in with.
     pub email: String,
     /// Its language, when chosen (`nl` or `en`).
+    #[oai(nullable)]
     pub language: Option<String>,
 }
 
@@ -153,35 +160,21 @@ pub enum Accepted {
 
 fn coupling_failure(caller: &Caller, e: CouplingError) -> poem::Error {
     match e {
-        CouplingError::Unknown => caller.fail(
-            StatusCode::NOT_FOUND,
-            "coupling_link_unknown",
-            "coupling.unknown",
-        ),
-        CouplingError::Used => caller.fail(StatusCode::GONE, "coupling_link_used", "coupling.used"),
-        CouplingError::Expired => caller.fail(
-            StatusCode::GONE,
-            "coupling_link_expired",
-            "coupling.expired",
-        ),
-        CouplingError::Foreign => caller.fail(
-            StatusCode::FORBIDDEN,
-            "coupling_link_foreign",
-            "coupling.foreign",
-        ),
-        CouplingError::OwnedByOther => caller.fail(
-            StatusCode::CONFLICT,
-            "product_owned_by_other",
-            "coupling.owned",
-        ),
-        CouplingError::AccountExists => caller.fail(
-            StatusCode::CONFLICT,
-            "account_exists",
-            "coupling.account_exists",
-        ),
-        CouplingError::Blocked(_) => caller.fail(
+        CouplingError::Unknown => {
+            caller.fail(StatusCode::NOT_FOUND, ErrorCode::CouplingLinkUnknown)
+        }
+        CouplingError::Used => caller.fail(StatusCode::GONE, ErrorCode::CouplingLinkUsed),
+        CouplingError::Expired => caller.fail(StatusCode::GONE, ErrorCode::CouplingLinkExpired),
+        CouplingError::Foreign => {
+            caller.fail(StatusCode::FORBIDDEN, ErrorCode::CouplingLinkForeign)
+        }
+        CouplingError::OwnedByOther => {
+            caller.fail(StatusCode::CONFLICT, ErrorCode::ProductOwnedByOther)
+        }
+        CouplingError::AccountExists => caller.fail(StatusCode::CONFLICT, ErrorCode::AccountExists),
+        CouplingError::Blocked(_) => caller.fail_with(
             StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
+            ErrorCode::TooManyAttempts,
             "coupling.blocked",
         ),
         other => failure::internal(other),
@@ -190,41 +183,55 @@ fn coupling_failure(caller: &Caller, e: CouplingError) -> poem::Error {
 
 fn reset_failure(caller: &Caller, e: ResetError) -> poem::Error {
     match e {
-        ResetError::CaptchaWrong => caller.fail(
+        ResetError::CaptchaWrong => {
+            caller.fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CaptchaWrong)
+        }
+        ResetError::EmailInvalid => caller.fail_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "captcha_wrong",
-            "captcha.wrong",
-        ),
-        ResetError::EmailInvalid => caller.fail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "email_invalid",
+            ErrorCode::EmailInvalid,
             "login.email_invalid",
         ),
         ResetError::Blocked(b) => caller.blocked(b.until, "reset.blocked"),
-        ResetError::LinkUnknown => {
-            caller.fail(StatusCode::NOT_FOUND, "reset_link_unknown", "reset.unknown")
-        }
-        ResetError::LinkUsed => caller.fail(StatusCode::GONE, "reset_link_used", "reset.used"),
-        ResetError::LinkExpired => {
-            caller.fail(StatusCode::GONE, "reset_link_expired", "reset.expired")
-        }
+        ResetError::LinkUnknown => caller.fail(StatusCode::NOT_FOUND, ErrorCode::ResetLinkUnknown),
+        ResetError::LinkUsed => caller.fail(StatusCode::GONE, ErrorCode::ResetLinkUsed),
+        ResetError::LinkExpired => caller.fail(StatusCode::GONE, ErrorCode::ResetLinkExpired),
         other => failure::internal(other),
     }
 }
 
 fn new_password(caller: &Caller, password: &str, repeat: &str) -> poem::Result<NewPassword> {
-    NewPassword::parse(password, repeat).map_err(|p| {
-        caller.fail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            p.code(),
-            &format!("password.{}", p.code()),
-        )
-    })
+    NewPassword::parse(password, repeat)
+        .map_err(|p| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::from(p)))
 }
 
-fn link_token(caller: &Caller, token: &str, unknown: (&'static str, &str)) -> poem::Result<Token> {
-    Token::parse(token).ok_or_else(|| caller.fail(StatusCode::NOT_FOUND, unknown.0, unknown.1))
+fn link_token(caller: &Caller, token: &str, unknown: ErrorCode) -> poem::Result<Token> {
+    Token::parse(token).ok_or_else(|| caller.fail(StatusCode::NOT_FOUND, unknown))
 }
+
+declare!(LoginRefusals [body, once] { 401 => [InvalidCredentials], 429 => [TooManyAttempts] });
+declare!(LogoutRefusals [bearer, once] {});
+declare!(CaptchaRefusals [] { 429 => [TooManyAttempts] });
+declare!(PasswordResetRefusals [body, once] {
+    404 => [ResetLinkUnknown],
+    410 => [ResetLinkUsed, ResetLinkExpired],
+    422 => [CaptchaWrong, EmailInvalid],
+    429 => [TooManyAttempts],
+});
+declare!(PasswordResetConfirmRefusals [body, once] {
+    404 => [ResetLinkUnknown],
+    410 => [ResetLinkUsed, ResetLinkExpired],
+    422 => [CaptchaWrong, EmailInvalid, PasswordTooShort, PasswordNeedsLettersAndDigits, PasswordTooLong, PasswordTooCommon, PasswordMismatch],
+    429 => [TooManyAttempts],
+});
+declare!(AcceptRefusals [body, once] {
+    403 => [CouplingLinkForeign],
+    404 => [CouplingLinkUnknown],
+    409 => [ProductOwnedByOther, AccountExists],
+    410 => [CouplingLinkUsed, CouplingLinkExpired],
+    422 => [PasswordTooShort, PasswordNeedsLettersAndDigits, PasswordTooLong, PasswordTooCommon, PasswordMismatch],
+    429 => [TooManyAttempts],
+});
+declare!(MeRefusals [bearer] {});
 
 #[OpenApi]
 impl AuthApi {
@@ -235,7 +242,7 @@ impl AuthApi {
         &self,
         req: &Request,
         body: Json<LoginRequest>,
-    ) -> poem::Result<Json<TokenResponse>> {
+    ) -> Result<Json<TokenResponse>, Failure<LoginRefusals>> {
         let caller = Caller::of(req)?;
         match caller
             .state
@@ -246,19 +253,21 @@ impl AuthApi {
             Ok(signed_in) => Ok(Json(TokenResponse {
                 token: signed_in.token.expose().to_owned(),
             })),
-            Err(LoginError::InvalidCredentials) => Err(caller.fail(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "login.invalid",
-            )),
-            Err(LoginError::Blocked(b)) => Err(caller.blocked(b.until, "login.blocked")),
-            Err(other) => Err(failure::internal(other)),
+            Err(LoginError::InvalidCredentials) => Err(caller
+                .fail(StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials)
+                .into()),
+            Err(LoginError::Blocked(b)) => Err(caller.blocked(b.until, "login.blocked").into()),
+            Err(other) => Err(failure::internal(other).into()),
         }
     }
 
     /// Logs out: the bearer token stops working.
     #[oai(path = "/v1/auth/logout", method = "post")]
-    async fn logout(&self, req: &Request) -> poem::Result<Done> {
+    async fn logout(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+    ) -> Result<Done, Failure<LogoutRefusals>> {
         let caller = Caller::of(req)?;
         let (_, token) = caller.bearer()?;
         caller
@@ -272,7 +281,10 @@ impl AuthApi {
 
     /// A captcha challenge for the password reset: a question in words.
     #[oai(path = "/v1/captcha", method = "get")]
-    async fn captcha(&self, req: &Request) -> poem::Result<Json<CaptchaResponse>> {
+    async fn captcha(
+        &self,
+        req: &Request,
+    ) -> Result<Json<CaptchaResponse>, Failure<CaptchaRefusals>> {
         let caller = Caller::of(req)?;
         let c = caller
             .state
@@ -293,7 +305,7 @@ impl AuthApi {
         &self,
         req: &Request,
         body: Json<ResetRequest>,
-    ) -> poem::Result<Accepted> {
+    ) -> Result<Accepted, Failure<PasswordResetRefusals>> {
         let caller = Caller::of(req)?;
         let delivery = caller
             .state
@@ -318,13 +330,9 @@ impl AuthApi {
         &self,
         req: &Request,
         body: Json<ResetConfirm>,
-    ) -> poem::Result<Done> {
+    ) -> Result<Done, Failure<PasswordResetConfirmRefusals>> {
         let caller = Caller::of(req)?;
-        let token = link_token(
-            &caller,
-            &body.token,
-            ("reset_link_unknown", "reset.unknown"),
-        )?;
+        let token = link_token(&caller, &body.token, ErrorCode::ResetLinkUnknown)?;
         let password = new_password(&caller, &body.password, &body.password_repeat)?;
         caller
             .state
@@ -348,13 +356,9 @@ impl AuthApi {
         &self,
         req: &Request,
         body: Json<CouplingAccept>,
-    ) -> poem::Result<AcceptResponse> {
+    ) -> Result<AcceptResponse, Failure<AcceptRefusals>> {
         let caller = Caller::of(req)?;
-        let token = link_token(
-            &caller,
-            &body.token,
-            ("coupling_link_unknown", "coupling.unknown"),
-        )?;
+        let token = link_token(&caller, &body.token, ErrorCode::CouplingLinkUnknown)?;
         let desk = caller.state.desk();
         if caller.page.bearer
             && let Some(account) = &caller.page.account
@@ -373,7 +377,7 @@ impl AuthApi {
             .await
             .map_err(|e| coupling_failure(&caller, e))?;
         if offer.account_exists {
-            return Err(coupling_failure(&caller, CouplingError::AccountExists));
+            return Err(coupling_failure(&caller, CouplingError::AccountExists).into());
         }
         let password = new_password(
             &caller,
@@ -397,7 +401,7 @@ impl AuthApi {
 
     /// The logged-in resident.
     #[oai(path = "/v1/me", method = "get")]
-    async fn me(&self, req: &Request) -> poem::Result<Json<Me>> {
+    async fn me(&self, req: &Request, _auth: BearerToken) -> Result<Json<Me>, Failure<MeRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         Ok(Json(Me {

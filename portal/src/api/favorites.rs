@@ -1,10 +1,13 @@
 //! "Favorieten" in the JSON API: `GET|POST /v1/products/{id}/favorites` and
 //! `DELETE /v1/products/{id}/favorites/{fid}`, for own products only.
 
+use super::BearerToken;
+use super::refusals::{Failure, declare};
 use super::{Caller, failure};
 use parkportal_domain::favorites::{Added, Favorite, FavoriteName};
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{FavoriteId, ProductId};
+use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -40,6 +43,7 @@ pub struct NewFavorite {
     /// The plate.
     pub plate: String,
     /// The plate's country (two letters); NL when left out.
+    #[oai(nullable)]
     pub country: Option<String>,
     /// The name: 1 to 10 characters.
     pub name: String,
@@ -70,11 +74,40 @@ fn item(f: &Favorite) -> FavoriteItem {
     }
 }
 
+declare!(ListRefusals [bearer] { 404 => [NotFound] });
+declare!(AddRefusals [bearer, body, once] {
+    404 => [NotFound],
+    422 => [CountryInvalid, PlateInvalid, NameInvalid, FavoriteExists],
+});
+declare!(RemoveRefusals [bearer] { 404 => [NotFound] });
+declare!(RecentRefusals [bearer] { 404 => [NotFound] });
+
+/// A plate parked with the product lately.
+#[derive(Debug, Object)]
+pub struct RecentPlate {
+    /// The plate as written.
+    pub plate: String,
+    /// The plate's country.
+    pub country: String,
+}
+
+/// "Recent geparkeerde kentekens (niet zijnde favorieten)".
+#[derive(Debug, Object)]
+pub struct RecentPlates {
+    /// The latest first.
+    pub items: Vec<RecentPlate>,
+}
+
 #[OpenApi]
 impl FavoritesApi {
     /// The favorites of an own product.
     #[oai(path = "/v1/products/:id/favorites", method = "get")]
-    async fn list(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<FavoriteList>> {
+    async fn list(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+    ) -> Result<Json<FavoriteList>, Failure<ListRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let favorites = caller
@@ -95,21 +128,20 @@ impl FavoritesApi {
     async fn add(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         body: Json<NewFavorite>,
-    ) -> poem::Result<FavoriteCreated> {
+    ) -> Result<FavoriteCreated, Failure<AddRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
-        let invalid = |code, key: &str| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, code, key);
+        let invalid = |code| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, code);
         let country = match body.country.as_deref() {
             None => Country::NL,
-            Some(c) => Country::parse(c)
-                .map_err(|_| invalid("country_invalid", "parking.problem.country_invalid"))?,
+            Some(c) => Country::parse(c).map_err(|_| invalid(ErrorCode::CountryInvalid))?,
         };
-        let plate = Plate::parse(&body.plate, country)
-            .map_err(|_| invalid("plate_invalid", "parking.problem.plate_invalid"))?;
-        let name = FavoriteName::parse(&body.name)
-            .map_err(|_| invalid("name_invalid", "favorites.name_invalid"))?;
+        let plate =
+            Plate::parse(&body.plate, country).map_err(|_| invalid(ErrorCode::PlateInvalid))?;
+        let name = FavoriteName::parse(&body.name).map_err(|_| invalid(ErrorCode::NameInvalid))?;
         match caller
             .state
             .favorites()
@@ -118,14 +150,56 @@ impl FavoritesApi {
             .map_err(failure::internal)?
         {
             Added::Added(f) => Ok(FavoriteCreated::Created(Json(item(&f)))),
-            Added::Exists => Err(invalid("favorite_exists", "favorites.exists")),
-            Added::NotFound => Err(caller.not_found()),
+            Added::Exists => Err(invalid(ErrorCode::FavoriteExists).into()),
+            Added::NotFound => Err(caller.not_found().into()),
         }
+    }
+
+    /// "Kenteken opzoeken", its second tab: the plates parked with an own product lately that
+    /// are not favorites (the first tab is the favorites).
+    #[oai(path = "/v1/products/:id/recent-plates", method = "get")]
+    async fn recent(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+    ) -> Result<Json<RecentPlates>, Failure<RecentRefusals>> {
+        let caller = Caller::of(req)?;
+        let (account, _) = caller.bearer()?;
+        let favorites = caller
+            .state
+            .favorites()
+            .of(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?
+            .ok_or_else(|| caller.not_found())?;
+        let recent = caller
+            .state
+            .parking()
+            .recent_plates(&account, ProductId(id.0))
+            .await
+            .map_err(failure::internal)?;
+        Ok(Json(RecentPlates {
+            items: recent
+                .iter()
+                .filter(|p| !favorites.iter().any(|f| &f.plate == *p))
+                .map(|p| RecentPlate {
+                    plate: p.display(),
+                    country: p.country().as_str().to_owned(),
+                })
+                .collect(),
+        }))
     }
 
     /// [Verwijder]: removes a favorite of an own product.
     #[oai(path = "/v1/products/:id/favorites/:fid", method = "delete")]
-    async fn remove(&self, req: &Request, id: Path<i64>, fid: Path<i64>) -> poem::Result<Removed> {
+    async fn remove(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+        fid: Path<i64>,
+    ) -> Result<Removed, Failure<RemoveRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         if caller
@@ -137,7 +211,7 @@ impl FavoritesApi {
         {
             Ok(Removed::NoContent)
         } else {
-            Err(caller.not_found())
+            Err(caller.not_found().into())
         }
     }
 }

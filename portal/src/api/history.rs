@@ -1,11 +1,14 @@
 //! "Historie" in the JSON API: a product's sessions and transactions, newest first, in pages
 //! that follow `next_cursor` until it is null.
 
+use super::BearerToken;
 use super::parking::Amount;
+use super::refusals::{Failure, declare};
 use super::values::Time;
 use super::{Caller, failure};
 use parkportal_domain::ProductId;
 use parkportal_domain::history::{HistoryError, HistoryPage, Rows, Tab, page_size};
+use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
@@ -22,8 +25,10 @@ pub struct PastSessionItem {
     pub id: i64,
     /// The plate as written; null once anonymised (after the gemeente's retention, at most 13
     /// weeks after the session ended).
+    #[oai(nullable)]
     pub plate: Option<String>,
     /// The plate's country; null once anonymised.
+    #[oai(nullable)]
     pub country: Option<String>,
     /// Start.
     pub start: Time,
@@ -46,8 +51,10 @@ pub struct TransactionItem {
     /// The change: positive for credits, negative for charges. All entries sum to the balance.
     pub amount: Amount,
     /// The session a reservation or refund belongs to.
+    #[oai(nullable)]
     pub session: Option<i64>,
     /// The reason given with a correction.
+    #[oai(nullable)]
     pub note: Option<String>,
 }
 
@@ -57,6 +64,7 @@ pub struct PastSessionPage {
     /// The latest end first.
     pub items: Vec<PastSessionItem>,
     /// Pass as `cursor` for the next page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -66,6 +74,7 @@ pub struct TransactionPage {
     /// Newest first.
     pub items: Vec<TransactionItem>,
     /// Pass as `cursor` for the next page; null on the last page.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 
@@ -88,15 +97,16 @@ impl Caller {
         {
             Ok(Some(page)) => Ok(page),
             Ok(None) => Err(self.not_found()),
-            Err(HistoryError::BadCursor(_)) => Err(self.fail(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "cursor_invalid",
-                "history.cursor_invalid",
-            )),
+            Err(HistoryError::BadCursor(_)) => {
+                Err(self.fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CursorInvalid))
+            }
             Err(HistoryError::Store(e)) => Err(failure::internal(e)),
         }
     }
 }
+
+declare!(SessionsRefusals [bearer] { 404 => [NotFound], 422 => [CursorInvalid] });
+declare!(TransactionsRefusals [bearer] { 404 => [NotFound], 422 => [CursorInvalid] });
 
 #[OpenApi]
 impl HistoryApi {
@@ -106,17 +116,18 @@ impl HistoryApi {
     async fn sessions(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
-    ) -> poem::Result<Json<PastSessionPage>> {
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u32>>,
+    ) -> Result<Json<PastSessionPage>, Failure<SessionsRefusals>> {
         let caller = Caller::of(req)?;
         let page = caller
             .history_page(id.0, Tab::Sessions, cursor.0.as_deref(), limit.0)
             .await?;
         let unit = page.product.unit;
         let Rows::Sessions(rows) = page.rows else {
-            return Err(failure::internal(std::io::Error::other("not sessions")));
+            return Err(failure::internal(std::io::Error::other("not sessions")).into());
         };
         Ok(Json(PastSessionPage {
             items: rows
@@ -140,17 +151,18 @@ impl HistoryApi {
     async fn transactions(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         cursor: Query<Option<String>>,
-        limit: Query<Option<u32>>,
-    ) -> poem::Result<Json<TransactionPage>> {
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u32>>,
+    ) -> Result<Json<TransactionPage>, Failure<TransactionsRefusals>> {
         let caller = Caller::of(req)?;
         let page = caller
             .history_page(id.0, Tab::Transactions, cursor.0.as_deref(), limit.0)
             .await?;
         let unit = page.product.unit;
         let Rows::Transactions(rows) = page.rows else {
-            return Err(failure::internal(std::io::Error::other("not transactions")));
+            return Err(failure::internal(std::io::Error::other("not transactions")).into());
         };
         Ok(Json(TransactionPage {
             items: rows

@@ -1,13 +1,16 @@
 //! "Machtiging(en)" in the JSON API: `GET|POST /v1/products/{id}/mandates` and
 //! `DELETE /v1/products/{id}/mandates/{mid}`, for own products only.
 
+use super::BearerToken;
 use super::parking::Amount;
+use super::refusals::{Failure, declare};
 use super::values::AmountText;
 use super::{Caller, failure};
 use parkportal_domain::mandates::{GiveOutcome, Mandate, MandateStatus, Refusal};
 use parkportal_domain::parking::ProductView;
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{EmailAddress, MandateId, ProductId};
+use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -25,10 +28,13 @@ pub struct MandateItem {
     /// The address it was given to.
     pub email: String,
     /// The one plate it is for (`null`: any plate).
+    #[oai(nullable)]
     pub plate: Option<String>,
     /// That plate's country.
+    #[oai(nullable)]
     pub country: Option<String>,
     /// Its own balance (`null` for a mandate of the previous system, which spends the owner's).
+    #[oai(nullable)]
     pub balance: Option<Amount>,
     /// Whether the other coupled it to an account.
     pub accepted: bool,
@@ -47,8 +53,10 @@ pub struct NewMandate {
     /// The other's e-mail address: the invitation goes there.
     pub email: String,
     /// One plate the other may park with (any plate when left out).
+    #[oai(nullable)]
     pub plate: Option<String>,
     /// That plate's country (two letters); NL when left out.
+    #[oai(nullable)]
     pub country: Option<String>,
     /// The part of the owner's balance given: a decimal string in the product's unit, more than
     /// zero, with at most its decimals ("10.50" euros, "60" minutes); anything else, a JSON
@@ -84,11 +92,27 @@ fn item(product: &ProductView, m: &Mandate) -> MandateItem {
     }
 }
 
+declare!(ListRefusals [bearer] { 404 => [NotFound] });
+declare!(CreateRefusals [bearer, body, once] {
+    404 => [NotFound],
+    422 => [
+        EmailInvalid, CountryInvalid, PlateInvalid, AmountInvalid, MandatesUnavailable,
+        InsufficientBalance, OwnAddress, MandateExists, MandateLimitReached,
+    ],
+    503 => [RuleError],
+});
+declare!(RevokeRefusals [bearer] { 404 => [NotFound] });
+
 #[OpenApi]
 impl MandatesApi {
     /// The mandates of an own product, with whether each was accepted.
     #[oai(path = "/v1/products/:id/mandates", method = "get")]
-    async fn list(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<MandateList>> {
+    async fn list(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+    ) -> Result<Json<MandateList>, Failure<ListRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let (product, mandates) = caller
@@ -111,34 +135,30 @@ impl MandatesApi {
     async fn create(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         body: Json<NewMandate>,
-    ) -> poem::Result<MandateCreated> {
+    ) -> Result<MandateCreated, Failure<CreateRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
-        let invalid = |code, key: &str| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, code, key);
-        let email = EmailAddress::parse(&body.email)
-            .map_err(|_| invalid("email_invalid", "mandates.email_invalid"))?;
+        let invalid = |code| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, code);
+        let email =
+            EmailAddress::parse(&body.email).map_err(|_| invalid(ErrorCode::EmailInvalid))?;
         let plate = match body.plate.as_deref().filter(|p| !p.trim().is_empty()) {
             None => None,
             Some(p) => {
                 let country = match body.country.as_deref() {
                     None => Country::NL,
-                    Some(c) => Country::parse(c).map_err(|_| {
-                        invalid("country_invalid", "parking.problem.country_invalid")
-                    })?,
+                    Some(c) => Country::parse(c).map_err(|_| invalid(ErrorCode::CountryInvalid))?,
                 };
-                Some(
-                    Plate::parse(p, country)
-                        .map_err(|_| invalid("plate_invalid", "parking.problem.plate_invalid"))?,
-                )
+                Some(Plate::parse(p, country).map_err(|_| invalid(ErrorCode::PlateInvalid))?)
             }
         };
         // The unit's decimals and zero are the use case's to refuse: only it knows the product.
         let amount = body
             .amount
             .decimal()
-            .map_err(|_| invalid("amount_invalid", "mandates.refusal.amount_invalid"))?;
+            .map_err(|_| invalid(ErrorCode::AmountInvalid))?;
         let mandates = caller.state.mandates();
         let outcome = mandates
             .give(&account, ProductId(id.0), &email, plate, amount)
@@ -155,14 +175,14 @@ impl MandatesApi {
                 Ok(MandateCreated::Created(Json(item(&product, &m))))
             }
             GiveOutcome::Refused(refusal) => {
-                let code = refusal.code();
-                let key = format!("mandates.refusal.{code}");
+                // The mandates page's own words for each refusal.
+                let key = format!("mandates.refusal.{}", refusal.code());
                 let status = if refusal == Refusal::RuleError {
                     StatusCode::SERVICE_UNAVAILABLE
                 } else {
                     StatusCode::UNPROCESSABLE_ENTITY
                 };
-                Err(caller.fail(status, code, &key))
+                Err(caller.fail_with(status, refusal.into(), &key).into())
             }
         }
     }
@@ -173,9 +193,10 @@ impl MandatesApi {
     async fn revoke(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         mid: Path<i64>,
-    ) -> poem::Result<MandateRevoked> {
+    ) -> Result<MandateRevoked, Failure<RevokeRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         caller

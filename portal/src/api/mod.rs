@@ -1,23 +1,27 @@
 //! The resident JSON API under `/api/v1`, described by `/api/openapi.json`. Errors answer
 //! `{"error": {"code", "message"}}` with a stable code and a message in the caller's language.
 
+mod allow;
 mod auth;
 mod favorites;
 mod history;
 mod mandates;
 mod parking;
 mod plate_switch;
+mod refusals;
 mod settings;
 mod top_ups;
 mod values;
 
+pub(crate) use allow::{AllowedMethods, answer as allow_methods};
 use parkportal_domain::{Account, Token};
-use parkportal_web::{ApiFailure, AppError, AppState, PageContext, Site};
+use parkportal_web::{ApiFailure, AppError, AppState, ErrorCode, PageContext, Site};
 use poem::Request;
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi, OpenApiService};
+use poem_openapi::{Object, OpenApi, OpenApiService, SecurityScheme};
+use refusals::{Failure, declare};
 
 /// Who calls, with the request's language, client address and session.
 pub(crate) struct Caller {
@@ -37,8 +41,13 @@ impl Caller {
         Ok(Self { state, page })
     }
 
-    /// A refusal with `code`, its message taken from catalogue key `key`.
-    fn fail(&self, status: StatusCode, code: &'static str, key: &str) -> poem::Error {
+    /// A refusal with `code` and its message.
+    fn fail(&self, status: StatusCode, code: ErrorCode) -> poem::Error {
+        self.fail_with(status, code, code.message_key())
+    }
+
+    /// A refusal with `code` and the message of the context, at catalogue key `key`.
+    fn fail_with(&self, status: StatusCode, code: ErrorCode, key: &str) -> poem::Error {
         ApiFailure::new(status, code, self.page.t(key)).into()
     }
 
@@ -55,14 +64,19 @@ impl Caller {
             self.state
                 .catalogues()
                 .text(self.page.prefs.language, key, &[("time", time)]);
-        ApiFailure::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message).into()
+        ApiFailure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyAttempts,
+            message,
+        )
+        .into()
     }
 
     /// The account of the bearer token, or 401.
     fn bearer(&self) -> poem::Result<(Account, Token)> {
         match (&self.page.account, &self.page.session, self.page.bearer) {
             (Some(account), Some(token), true) => Ok((account.clone(), token.clone())),
-            _ => Err(self.fail(StatusCode::UNAUTHORIZED, "unauthorized", "api.unauthorized")),
+            _ => Err(self.fail(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized)),
         }
     }
 }
@@ -76,6 +90,18 @@ pub(crate) mod failure {
         AppError::internal(e).into()
     }
 }
+
+/// The bearer token of `POST /v1/auth/login` (or of a coupling that created the account), sent
+/// as `Authorization: Bearer`. Operations that need it say so; without it they answer 401.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer")]
+pub(crate) struct BearerToken(
+    #[expect(
+        dead_code,
+        reason = "the Authenticate middleware resolved the token already"
+    )]
+    poem_openapi::auth::Bearer,
+);
 
 /// The API.
 pub struct Api;
@@ -102,15 +128,20 @@ pub struct TenantList {
     pub items: Vec<TenantItem>,
 }
 
+declare!(TenantsRefusals [] {});
+
 #[OpenApi]
 impl Api {
     /// The gemeenten of this platform.
     #[oai(path = "/v1/tenants", method = "get")]
-    async fn tenants(&self, state: Data<&AppState>) -> poem::Result<Json<TenantList>> {
+    async fn tenants(
+        &self,
+        state: Data<&AppState>,
+    ) -> Result<Json<TenantList>, Failure<TenantsRefusals>> {
         let platform = &state.settings().public_url;
         // A failure becomes AppError, which the site layer answers with a translated JSON body
         // `{code, message, request_id}` and logs with its cause.
-        let tenants = state.tenants().list().await.map_err(AppError::from)?;
+        let tenants = state.tenants().list().await.map_err(failure::internal)?;
         let items = tenants
             .iter()
             .map(|t| TenantItem {

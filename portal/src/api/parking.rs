@@ -2,23 +2,27 @@
 //! written as `{"value": "3.50", "unit": "EUR"}` and read as decimal strings in the product's
 //! unit; times are RFC 3339.
 
+use super::BearerToken;
+use super::refusals::{Failure, declare};
 use super::values::Time;
 use super::{Caller, failure};
+use crate::sessions::{mandatees_of, started_by};
 use chrono::{DateTime, Utc};
 use parkportal_domain::coupling::ClaimError;
+use parkportal_domain::mandates::Mandate;
 use parkportal_domain::parking::{
     Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState, StartRequest, Verdict,
 };
 use parkportal_domain::plate::{Country, Plate};
-use parkportal_domain::rules::ReasonCode;
-use parkportal_domain::{BalanceUnit, ProductId, SessionId};
-use parkportal_web::ApiFailure;
+use parkportal_domain::{AccountId, BalanceUnit, ProductId, SessionId};
+use parkportal_web::{ApiFailure, ErrorCode};
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// The parking endpoints.
 pub struct ParkingApi;
@@ -68,11 +72,13 @@ pub struct ProductItem {
     /// Planned sessions.
     pub planned: u32,
     /// The owner's address when the product is used through a mandate; null for own products.
+    #[oai(nullable)]
     pub mandated_by: Option<String>,
     /// The plates of a permit, as written.
     pub plates: Vec<String>,
     /// The active plate of a permit for several plates ("kentekenswitch"); null while none is
     /// (the resident risks a fine) and for other products.
+    #[oai(nullable)]
     pub active_plate: Option<String>,
 }
 
@@ -104,6 +110,12 @@ pub struct SessionItem {
     pub cost: Amount,
     /// How the cost is made up (per local day: paid minutes and amount).
     pub breakdown: serde_json::Value,
+    /// Whether the caller started it, and so may stop or extend it.
+    pub mine: bool,
+    /// For the owner, the address of the mandatee who started it; null for the caller's own
+    /// sessions and for a mandatee.
+    #[oai(nullable)]
+    pub started_by: Option<String>,
 }
 
 /// A list of sessions.
@@ -119,10 +131,13 @@ pub struct NewSession {
     /// The plate.
     pub plate: String,
     /// The plate's country (two letters); NL when left out.
+    #[oai(nullable)]
     pub country: Option<String>,
     /// Start (RFC 3339; a leap second is 400); now when left out.
+    #[oai(nullable)]
     pub start: Option<Time>,
     /// End (RFC 3339; a leap second is 400); 00:00 of the next local day when left out.
+    #[oai(nullable)]
     pub end: Option<Time>,
 }
 
@@ -159,8 +174,17 @@ fn state_name(s: SessionState) -> &'static str {
     }
 }
 
-fn session_item(s: &ParkingSession, unit: BalanceUnit, now: DateTime<Utc>) -> SessionItem {
+/// `s` as the API shows it to `caller`, who started it or is told who did (`started_by`).
+fn session_item(
+    s: &ParkingSession,
+    unit: BalanceUnit,
+    now: DateTime<Utc>,
+    caller: AccountId,
+    started_by: Option<String>,
+) -> SessionItem {
     SessionItem {
+        mine: s.account == caller,
+        started_by,
         id: s.id.0,
         product: s.product.0,
         plate: s.plate.display(),
@@ -225,7 +249,10 @@ impl Caller {
         );
         ApiFailure {
             status: StatusCode::CONFLICT,
-            code: verdict.reasons.first().map_or("rule_error", |r| r.as_str()),
+            code: verdict
+                .reasons
+                .first()
+                .map_or(ErrorCode::RuleError, |r| (*r).into()),
             message,
             extra: Some(extra),
         }
@@ -233,30 +260,25 @@ impl Caller {
     }
 
     pub(super) fn invalid(&self, problem: ParkingProblem) -> poem::Error {
-        let code = problem.code();
-        self.fail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code,
-            &format!("parking.problem.{code}"),
-        )
+        self.fail(StatusCode::UNPROCESSABLE_ENTITY, problem.into())
     }
 
     pub(super) fn not_found(&self) -> poem::Error {
-        self.fail(StatusCode::NOT_FOUND, "not_found", "error.not_found.text")
+        self.fail(StatusCode::NOT_FOUND, ErrorCode::NotFound)
     }
 
     /// `plate_already_parked`: 409 naming the session the plate parks in (`session_id`; null
     /// for a mandatee blocked by a session they may not see).
     fn already_parked(&self, other: Option<&ParkingSession>) -> poem::Error {
-        let code = ReasonCode::PlateAlreadyParked.as_str();
+        let code = ErrorCode::PlateAlreadyParked;
         let mut extra = serde_json::Map::new();
         extra.insert("session_id".into(), other.map(|s| s.id.0).into());
-        extra.insert("reasons".into(), vec![code].into());
+        extra.insert("reasons".into(), vec![code.as_str()].into());
         extra.insert("alternatives".into(), serde_json::Value::Array(Vec::new()));
         ApiFailure {
             status: StatusCode::CONFLICT,
             code,
-            message: self.page.t(&format!("parking.reason.{code}")),
+            message: self.page.t(code.message_key()),
             extra: Some(extra),
         }
         .into()
@@ -271,7 +293,8 @@ impl Caller {
     ) -> poem::Result<SessionItem> {
         let now = self.state.parking().now();
         match outcome {
-            Outcome::Done(s) => Ok(session_item(&s, unit, now)),
+            // The caller acted on it, so it is theirs to see without a "started by".
+            Outcome::Done(s) => Ok(session_item(&s, unit, now, s.account, None)),
             Outcome::Refused(verdict) => Err(self.refused(&verdict, unit, extension)),
             Outcome::AlreadyParked(other) => Err(self.already_parked(other.as_deref())),
             Outcome::Invalid(problem) => Err(self.invalid(problem)),
@@ -299,11 +322,39 @@ impl Caller {
     }
 }
 
+declare!(ProductsRefusals [bearer] {});
+declare!(ClaimRefusals [bearer, body, once] {
+    404 => [NotFound],
+    422 => [ClaimUnknown],
+    429 => [TooManyAttempts],
+});
+declare!(AllSessionsRefusals [bearer] {});
+declare!(SessionsRefusals [bearer] { 404 => [NotFound] });
+declare!(StartRefusals [bearer, body, once] {
+    404 => [NotFound],
+    409 => [InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError],
+    422 => [CountryInvalid, PlateInvalid, StartInPast, EndBeforeStart, OutsideValidity, SessionOver, NotLater, PlateNotOnPermit, PlateNotOnMandate],
+});
+declare!(ExtendRefusals [bearer, body] {
+    404 => [NotFound],
+    409 => [InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError],
+    422 => [StartInPast, EndBeforeStart, OutsideValidity, SessionOver, NotLater, PlateNotOnPermit, PlateNotOnMandate],
+});
+declare!(EndRefusals [bearer] {
+    404 => [NotFound],
+    409 => [InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError],
+    422 => [StartInPast, EndBeforeStart, OutsideValidity, SessionOver, NotLater, PlateNotOnPermit, PlateNotOnMandate],
+});
+
 #[OpenApi]
 impl ParkingApi {
     /// The resident's products with balance and numbers of running and planned sessions.
     #[oai(path = "/v1/products", method = "get")]
-    async fn products(&self, req: &Request) -> poem::Result<Json<ProductList>> {
+    async fn products(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+    ) -> Result<Json<ProductList>, Failure<ProductsRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let cards = caller
@@ -323,8 +374,9 @@ impl ParkingApi {
     async fn claim(
         &self,
         req: &Request,
+        _auth: BearerToken,
         body: Json<ClaimRequest>,
-    ) -> poem::Result<Json<ProductItem>> {
+    ) -> Result<Json<ProductItem>, Failure<ClaimRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let product = match caller
@@ -335,14 +387,14 @@ impl ParkingApi {
         {
             Ok(p) => p,
             Err(ClaimError::Unknown) => {
-                return Err(caller.fail(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "claim_unknown",
-                    "claim.unknown",
-                ));
+                return Err(caller
+                    .fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ClaimUnknown)
+                    .into());
             }
-            Err(ClaimError::Blocked(b)) => return Err(caller.blocked(b.until, "claim.blocked")),
-            Err(ClaimError::Store(e)) => return Err(failure::internal(e)),
+            Err(ClaimError::Blocked(b)) => {
+                return Err(caller.blocked(b.until, "claim.blocked").into());
+            }
+            Err(ClaimError::Store(e)) => return Err(failure::internal(e).into()),
         };
         let cards = caller
             .state
@@ -360,7 +412,11 @@ impl ParkingApi {
     /// "Alle parkeeracties": the running and planned sessions of all the resident's products,
     /// by start.
     #[oai(path = "/v1/sessions", method = "get")]
-    async fn all_sessions(&self, req: &Request) -> poem::Result<Json<SessionList>> {
+    async fn all_sessions(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+    ) -> Result<Json<SessionList>, Failure<AllSessionsRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let parking = caller.state.parking();
@@ -369,17 +425,34 @@ impl ParkingApi {
             .all_sessions(&account)
             .await
             .map_err(failure::internal)?;
+        let mut mandatees: HashMap<ProductId, Vec<Mandate>> = HashMap::new();
+        for (s, p) in &all {
+            if s.account != account.id && !mandatees.contains_key(&p.id) {
+                let given = mandatees_of(&caller.state, &account, p.id, std::slice::from_ref(s))
+                    .await
+                    .map_err(poem::Error::from)?;
+                mandatees.insert(p.id, given);
+            }
+        }
         Ok(Json(SessionList {
             items: all
                 .iter()
-                .map(|(s, p)| session_item(s, p.unit, now))
+                .map(|(s, p)| {
+                    let by = mandatees.get(&p.id).and_then(|m| started_by(s, m));
+                    session_item(s, p.unit, now, account.id, by)
+                })
                 .collect(),
         }))
     }
 
     /// The running and planned sessions of a product.
     #[oai(path = "/v1/products/:id/sessions", method = "get")]
-    async fn sessions(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<SessionList>> {
+    async fn sessions(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+    ) -> Result<Json<SessionList>, Failure<SessionsRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let parking = caller.state.parking();
@@ -394,10 +467,13 @@ impl ParkingApi {
             .map_err(failure::internal)?
             .ok_or_else(|| caller.not_found())?;
         let now = parking.now();
+        let mandatees = mandatees_of(&caller.state, &account, ProductId(id.0), &sessions)
+            .await
+            .map_err(poem::Error::from)?;
         Ok(Json(SessionList {
             items: sessions
                 .iter()
-                .map(|s| session_item(s, product.unit, now))
+                .map(|s| session_item(s, product.unit, now, account.id, started_by(s, &mandatees)))
                 .collect(),
         }))
     }
@@ -408,9 +484,10 @@ impl ParkingApi {
     async fn start(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         body: Json<NewSession>,
-    ) -> poem::Result<Created> {
+    ) -> Result<Created, Failure<StartRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let parking = caller.state.parking();
@@ -422,20 +499,11 @@ impl ParkingApi {
         let country = match body.country.as_deref() {
             None => Country::NL,
             Some(c) => Country::parse(c).map_err(|_| {
-                caller.fail(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "country_invalid",
-                    "parking.problem.country_invalid",
-                )
+                caller.fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CountryInvalid)
             })?,
         };
-        let plate = Plate::parse(&body.plate, country).map_err(|_| {
-            caller.fail(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "plate_invalid",
-                "parking.problem.plate_invalid",
-            )
-        })?;
+        let plate = Plate::parse(&body.plate, country)
+            .map_err(|_| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PlateInvalid))?;
         let unit = product.unit;
         let outcome = parking
             .start_on(
@@ -459,9 +527,10 @@ impl ParkingApi {
     async fn extend(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         body: Json<SessionPatch>,
-    ) -> poem::Result<Json<SessionItem>> {
+    ) -> Result<Json<SessionItem>, Failure<ExtendRefusals>> {
         let caller = Caller::of(req)?;
         let unit = caller.unit_of_session(SessionId(id.0)).await?;
         let (account, _) = caller.bearer()?;
@@ -477,7 +546,12 @@ impl ParkingApi {
     /// [Stop] a running session (the unused part is refunded) or [Verwijder] a planned one (all
     /// of it is refunded).
     #[oai(path = "/v1/sessions/:id", method = "delete")]
-    async fn end(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<SessionItem>> {
+    async fn end(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+    ) -> Result<Json<SessionItem>, Failure<EndRefusals>> {
         let caller = Caller::of(req)?;
         let unit = caller.unit_of_session(SessionId(id.0)).await?;
         let (account, _) = caller.bearer()?;

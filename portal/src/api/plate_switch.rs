@@ -1,10 +1,13 @@
 //! "De kentekenswitch" in the JSON API: `PUT /v1/products/{id}/active-plate`.
 
+use super::BearerToken;
 use super::parking::{ProductItem, product_item};
+use super::refusals::{Failure, declare};
 use super::{Caller, failure};
 use parkportal_domain::ProductId;
 use parkportal_domain::parking::{ParkingProblem, SwitchOutcome};
 use parkportal_domain::plate::{Country, Plate};
+use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -20,8 +23,14 @@ pub struct ActivePlate {
     /// One of the permit's plates (with or without dashes).
     pub plate: String,
     /// Its country (two letters); NL when left out.
+    #[oai(nullable)]
     pub country: Option<String>,
 }
+
+declare!(PutRefusals [bearer, body] {
+    404 => [NotFound],
+    422 => [PlateSwitchUnavailable, PlateNotOnPermit],
+});
 
 #[OpenApi]
 impl PlateSwitchApi {
@@ -32,9 +41,10 @@ impl PlateSwitchApi {
     async fn put(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         body: Json<ActivePlate>,
-    ) -> poem::Result<Json<ProductItem>> {
+    ) -> Result<Json<ProductItem>, Failure<PutRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let country = match body.country.as_deref() {
@@ -59,13 +69,16 @@ impl PlateSwitchApi {
                     .ok_or_else(|| caller.not_found())?;
                 Ok(Json(product_item(&card)))
             }
-            SwitchOutcome::NotFound => Err(caller.not_found()),
-            SwitchOutcome::NoSwitch => Err(caller.fail(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "plate_switch_unavailable",
-                "plate_switch.unavailable",
-            )),
-            SwitchOutcome::NotOnPermit => Err(caller.invalid(ParkingProblem::PlateNotOnPermit)),
+            SwitchOutcome::NotFound => Err(caller.not_found().into()),
+            SwitchOutcome::NoSwitch => Err(caller
+                .fail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::PlateSwitchUnavailable,
+                )
+                .into()),
+            SwitchOutcome::NotOnPermit => {
+                Err(caller.invalid(ParkingProblem::PlateNotOnPermit).into())
+            }
         }
     }
 }

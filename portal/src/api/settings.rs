@@ -1,8 +1,11 @@
 //! "Instellingen" in the JSON API: `GET|PUT /v1/me/settings`.
 
+use super::BearerToken;
+use super::refusals::{Failure, declare};
 use super::{Caller, failure};
 use parkportal_domain::settings::{AccountSettings, Contrast, SettingsChange, SettingsError};
 use parkportal_domain::{Language, ProductId};
+use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
@@ -38,21 +41,27 @@ pub enum ContrastScheme {
 #[derive(Debug, Object)]
 pub struct SettingsBody {
     /// The language (null: the browser's or the gemeente's).
+    #[oai(nullable)]
     pub language: Option<LanguageCode>,
     /// The product that opens after login (null: the product used last).
+    #[oai(nullable)]
     pub start_product: Option<i64>,
     /// The contrast scheme (null: the gemeente's colours).
+    #[oai(nullable)]
     pub contrast: Option<ContrastScheme>,
 }
 
 /// A change of settings: any subset; `"start_product": null` returns to "the product used last".
 #[derive(Debug, Object)]
 pub struct SettingsPatch {
-    /// A new language.
+    /// A new language (null or left out: unchanged).
+    #[oai(nullable)]
     pub language: Option<LanguageCode>,
     /// A new start product (one of the resident's own), or null.
+    #[oai(nullable)]
     pub start_product: MaybeUndefined<i64>,
-    /// A new contrast scheme.
+    /// A new contrast scheme (null or left out: unchanged).
+    #[oai(nullable)]
     pub contrast: Option<ContrastScheme>,
 }
 
@@ -71,11 +80,18 @@ fn body(s: &AccountSettings) -> SettingsBody {
     }
 }
 
+declare!(GetRefusals [bearer] {});
+declare!(PutRefusals [bearer, body] { 422 => [StartProductInvalid] });
+
 #[OpenApi]
 impl SettingsApi {
     /// The resident's settings: language, start product and contrast.
     #[oai(path = "/v1/me/settings", method = "get")]
-    async fn get(&self, req: &Request) -> poem::Result<Json<SettingsBody>> {
+    async fn get(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+    ) -> Result<Json<SettingsBody>, Failure<GetRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let saved = caller
@@ -93,8 +109,9 @@ impl SettingsApi {
     async fn put(
         &self,
         req: &Request,
+        _auth: BearerToken,
         patch: Json<SettingsPatch>,
-    ) -> poem::Result<Json<SettingsBody>> {
+    ) -> Result<Json<SettingsBody>, Failure<PutRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let change = SettingsChange {
@@ -120,12 +137,13 @@ impl SettingsApi {
             .await
         {
             Ok(saved) => Ok(Json(body(&saved))),
-            Err(SettingsError::NotYourProduct) => Err(caller.fail(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "start_product_invalid",
-                "settings.not_your_product",
-            )),
-            Err(SettingsError::Store(e)) => Err(failure::internal(e)),
+            Err(SettingsError::NotYourProduct) => Err(caller
+                .fail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::StartProductInvalid,
+                )
+                .into()),
+            Err(SettingsError::Store(e)) => Err(failure::internal(e).into()),
         }
     }
 }

@@ -2,12 +2,15 @@
 //! `GET /v1/products/{id}/top-ups/{payment}`, and the provider's webhook at
 //! `POST /v1/payments/webhook`.
 
+use super::BearerToken;
 use super::parking::Amount;
+use super::refusals::{Failure, declare};
 use super::values::Time;
 use super::{Caller, failure};
 use crate::top_up::{description, return_base};
 use parkportal_domain::top_up::{Bought, Notified, Payment, PaymentStatus, TopUpError};
 use parkportal_domain::{BalanceUnit, PaymentId, ProductId};
+use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -34,6 +37,7 @@ pub struct TopUpList {
     /// In the gemeente's order; empty when none is possible.
     pub items: Vec<TopUpItem>,
     /// Why none is possible (`top_up_cap_reached`, `rule_error`), when none is.
+    #[oai(nullable)]
     pub reason: Option<String>,
 }
 
@@ -56,6 +60,7 @@ pub struct PaymentItem {
     /// What it costs (EUR).
     pub price: Amount,
     /// Where the payer pays, while it is open (absolute).
+    #[oai(nullable)]
     pub checkout_url: Option<String>,
     /// When an unfinished payment expires.
     pub expires_at: Time,
@@ -100,12 +105,26 @@ fn payment_item(p: &Payment, unit: BalanceUnit, balance: i64) -> PaymentItem {
     }
 }
 
+declare!(ListRefusals [bearer] { 404 => [NotFound] });
+declare!(CreateRefusals [bearer, body, once] {
+    404 => [NotFound],
+    422 => [OptionInvalid, InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError],
+    503 => [PaymentProviderUnavailable],
+});
+declare!(PaymentRefusals [bearer] { 404 => [NotFound] });
+declare!(WebhookRefusals [body, once] { 503 => [PaymentProviderUnavailable] });
+
 #[OpenApi]
 impl TopUpsApi {
     /// The top-up options of an own visitor scheme that are still possible under the period's
     /// cap (the cap counts open and pending payments too).
     #[oai(path = "/v1/products/:id/top-ups", method = "get")]
-    async fn list(&self, req: &Request, id: Path<i64>) -> poem::Result<Json<TopUpList>> {
+    async fn list(
+        &self,
+        req: &Request,
+        _auth: BearerToken,
+        id: Path<i64>,
+    ) -> Result<Json<TopUpList>, Failure<ListRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let offer = caller
@@ -137,9 +156,10 @@ impl TopUpsApi {
     async fn create(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         body: Json<NewTopUp>,
-    ) -> poem::Result<PaymentCreated> {
+    ) -> Result<PaymentCreated, Failure<CreateRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let top_ups = caller.state.top_ups();
@@ -165,23 +185,22 @@ impl TopUpsApi {
                 offer.product.balance,
             )))),
             Ok(Some(Bought::UnknownOption)) => {
-                Err(caller.fail(unprocessable, "option_invalid", "top_up.choose"))
+                Err(caller.fail(unprocessable, ErrorCode::OptionInvalid).into())
             }
-            Ok(Some(Bought::Refused(reason))) => Err(caller.fail(
-                unprocessable,
-                reason.as_str(),
-                &format!("parking.reason.{}", reason.as_str()),
-            )),
-            Ok(None) => Err(caller.not_found()),
+            Ok(Some(Bought::Refused(reason))) => {
+                Err(caller.fail(unprocessable, reason.into()).into())
+            }
+            Ok(None) => Err(caller.not_found().into()),
             Err(TopUpError::Provider(e)) => {
                 tracing::warn!(error = %e, "payment not created");
-                Err(caller.fail(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "payment_provider_unavailable",
-                    "top_up.provider_down",
-                ))
+                Err(caller
+                    .fail(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::PaymentProviderUnavailable,
+                    )
+                    .into())
             }
-            Err(e) => Err(failure::internal(e)),
+            Err(e) => Err(failure::internal(e).into()),
         }
     }
 
@@ -191,9 +210,10 @@ impl TopUpsApi {
     async fn payment(
         &self,
         req: &Request,
+        _auth: BearerToken,
         id: Path<i64>,
         payment: Path<i64>,
-    ) -> poem::Result<Json<PaymentItem>> {
+    ) -> Result<Json<PaymentItem>, Failure<PaymentRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let (payment, product) = caller
@@ -210,7 +230,11 @@ impl TopUpsApi {
     /// fetched from the provider and what it says is settled. A provider that cannot be reached
     /// is 503, and the provider tries again.
     #[oai(path = "/v1/payments/webhook", method = "post")]
-    async fn webhook(&self, req: &Request, body: Form<WebhookForm>) -> poem::Result<WebhookTaken> {
+    async fn webhook(
+        &self,
+        req: &Request,
+        body: Form<WebhookForm>,
+    ) -> Result<WebhookTaken, Failure<WebhookRefusals>> {
         let caller = Caller::of(req)?;
         match caller.state.top_ups().notify(body.id.trim()).await {
             Ok(Notified::Settled(settled)) => {
@@ -223,13 +247,14 @@ impl TopUpsApi {
             }
             Err(TopUpError::Provider(e)) => {
                 tracing::warn!(error = %e, "payment webhook: provider not reached");
-                Err(caller.fail(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "payment_provider_unavailable",
-                    "top_up.provider_down",
-                ))
+                Err(caller
+                    .fail(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::PaymentProviderUnavailable,
+                    )
+                    .into())
             }
-            Err(e) => Err(failure::internal(e)),
+            Err(e) => Err(failure::internal(e).into()),
         }
     }
 }
