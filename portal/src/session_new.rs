@@ -207,7 +207,7 @@ pub async fn new_submit(
             context! {
                 start => local_date_time(other.start, tz, page.prefs.language),
                 end => end_label(other.end, tz, page.prefs.language),
-                extend_href => (other.account == account.id).then(|| {
+                extend_href => (other.account == Some(account.id)).then(|| {
                     page.site.link(&format!("/parkeeracties/{}/verlengen", other.id.0))
                 }),
             }

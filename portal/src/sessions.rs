@@ -35,7 +35,7 @@ pub(crate) fn session_values(
         end_href => page.site.link(&format!("/parkeeracties/{}/beeindigen", s.id.0)),
         extend_href => page.site.link(&format!("/parkeeracties/{}/verlengen", s.id.0)),
         // Who started a session acts on it: the owner sees a mandatee's without actions.
-        mine => page.account.as_ref().is_some_and(|a| a.id == s.account),
+        mine => page.account.as_ref().is_some_and(|a| Some(a.id) == s.account),
     }
 }
 
@@ -47,7 +47,7 @@ pub(crate) async fn mandatees_of(
     product: ProductId,
     sessions: &[ParkingSession],
 ) -> Result<Vec<Mandate>, AppError> {
-    if sessions.iter().all(|s| s.account == account.id) {
+    if sessions.iter().all(|s| s.account == Some(account.id)) {
         return Ok(Vec::new());
     }
     Ok(state

@@ -24,8 +24,8 @@ pub const MAX_PAGE: u32 = 100;
 pub struct PastSession {
     /// Its id.
     pub id: SessionId,
-    /// Who started it (the owner, or later a mandatee).
-    pub account: AccountId,
+    /// Who started it (the owner, or later a mandatee); `None` once that account was deleted.
+    pub account: Option<AccountId>,
     /// The plate; `None` once the privacy job has anonymised it.
     pub plate: Option<Plate>,
     /// Start.

@@ -44,7 +44,7 @@ fn past_session(row: parking_sessions::Model) -> Result<PastSession, StoreError>
     };
     Ok(PastSession {
         id: SessionId(row.id),
-        account: AccountId(row.account_id),
+        account: row.account_id.map(AccountId),
         plate,
         start: row.start_at,
         end: row.end_at,

@@ -185,7 +185,7 @@ impl MandateRepository for SeaMandateRepository {
         }
         let row = mandates::ActiveModel {
             product_id: Set(product.id),
-            owner_id: Set(new.owner.0),
+            owner_id: Set(Some(new.owner.0)),
             email: Set(new.email.as_str().to_owned()),
             mandatee_id: Set(None),
             plate: Set(new.plate.as_ref().map(|p| p.normalised().to_owned())),
@@ -435,7 +435,7 @@ impl MandateRepository for SeaMandateRepository {
             };
             let row = mandates::ActiveModel {
                 product_id: Set(e.product.0),
-                owner_id: Set(e.owner.0),
+                owner_id: Set(Some(e.owner.0)),
                 email: Set(e.row.email.as_str().to_owned()),
                 mandatee_id: Set(e.mandatee.map(|a| a.0)),
                 plate: Set(e.row.plate.as_ref().map(|p| p.normalised().to_owned())),

@@ -38,7 +38,7 @@ fn to_payment(row: payments::Model) -> Result<Payment, StoreError> {
     Ok(Payment {
         id: PaymentId(row.id),
         product: ProductId(row.product_id),
-        account: AccountId(row.account_id),
+        account: row.account_id.map(AccountId),
         amount: row.amount,
         price_cents: row.price_cents,
         status: PaymentStatus::parse(&row.status)
@@ -117,7 +117,7 @@ impl PaymentRepository for SeaPaymentRepository {
         }
         let row = payments::ActiveModel {
             product_id: Set(new.product.0),
-            account_id: Set(new.account.0),
+            account_id: Set(Some(new.account.0)),
             amount: Set(new.amount),
             price_cents: Set(new.price_cents),
             status: Set(PaymentStatus::Open.as_str().to_owned()),

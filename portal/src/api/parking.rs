@@ -14,7 +14,7 @@ use parkportal_domain::parking::{
     Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState, StartRequest, Verdict,
 };
 use parkportal_domain::plate::{Country, Plate};
-use parkportal_domain::{AccountId, BalanceUnit, ProductId, SessionId};
+use parkportal_domain::{BalanceUnit, ProductId, SessionId};
 use parkportal_web::{ApiFailure, ErrorCode};
 use poem::Request;
 use poem::http::StatusCode;
@@ -174,16 +174,17 @@ fn state_name(s: SessionState) -> &'static str {
     }
 }
 
-/// `s` as the API shows it to `caller`, who started it or is told who did (`started_by`).
+/// `s` as the API shows it to its caller, who started it (`mine`) or is told who did
+/// (`started_by`).
 fn session_item(
     s: &ParkingSession,
     unit: BalanceUnit,
     now: DateTime<Utc>,
-    caller: AccountId,
+    mine: bool,
     started_by: Option<String>,
 ) -> SessionItem {
     SessionItem {
-        mine: s.account == caller,
+        mine,
         started_by,
         id: s.id.0,
         product: s.product.0,
@@ -294,7 +295,7 @@ impl Caller {
         let now = self.state.parking().now();
         match outcome {
             // The caller acted on it, so it is theirs to see without a "started by".
-            Outcome::Done(s) => Ok(session_item(&s, unit, now, s.account, None)),
+            Outcome::Done(s) => Ok(session_item(&s, unit, now, true, None)),
             Outcome::Refused(verdict) => Err(self.refused(&verdict, unit, extension)),
             Outcome::AlreadyParked(other) => Err(self.already_parked(other.as_deref())),
             Outcome::Invalid(problem) => Err(self.invalid(problem)),
@@ -427,7 +428,7 @@ impl ParkingApi {
             .map_err(failure::internal)?;
         let mut mandatees: HashMap<ProductId, Vec<Mandate>> = HashMap::new();
         for (s, p) in &all {
-            if s.account != account.id && !mandatees.contains_key(&p.id) {
+            if s.account != Some(account.id) && !mandatees.contains_key(&p.id) {
                 let given = mandatees_of(&caller.state, &account, p.id, std::slice::from_ref(s))
                     .await
                     .map_err(poem::Error::from)?;
@@ -439,7 +440,7 @@ impl ParkingApi {
                 .iter()
                 .map(|(s, p)| {
                     let by = mandatees.get(&p.id).and_then(|m| started_by(s, m));
-                    session_item(s, p.unit, now, account.id, by)
+                    session_item(s, p.unit, now, s.account == Some(account.id), by)
                 })
                 .collect(),
         }))
@@ -473,7 +474,10 @@ impl ParkingApi {
         Ok(Json(SessionList {
             items: sessions
                 .iter()
-                .map(|s| session_item(s, product.unit, now, account.id, started_by(s, &mandatees)))
+                .map(|s| {
+                    let mine = s.account == Some(account.id);
+                    session_item(s, product.unit, now, mine, started_by(s, &mandatees))
+                })
                 .collect(),
         }))
     }

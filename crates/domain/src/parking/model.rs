@@ -30,8 +30,8 @@ pub struct ParkingSession {
     pub id: SessionId,
     /// Its product.
     pub product: ProductId,
-    /// Who started it.
-    pub account: AccountId,
+    /// Who started it; `None` once that account was deleted (which ended the session first).
+    pub account: Option<AccountId>,
     /// The plate.
     pub plate: Plate,
     /// Start.

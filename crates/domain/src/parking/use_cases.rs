@@ -40,7 +40,7 @@ fn as_seen_by(
     view: &ProductView,
     other: &ParkingSession,
 ) -> Option<Box<ParkingSession>> {
-    (view.mandate.is_none() || other.account == account).then(|| Box::new(other.clone()))
+    (view.mandate.is_none() || other.account == Some(account)).then(|| Box::new(other.clone()))
 }
 
 /// The live session among `active` in which `plate` parks at some moment of [start, end), other
@@ -114,7 +114,7 @@ fn shown_to(
 ) -> Vec<ParkingSession> {
     sessions.retain(|s| matches!(s.state(now), SessionState::Running | SessionState::Planned));
     if view.mandate.is_some() {
-        sessions.retain(|s| s.account == account.id);
+        sessions.retain(|s| s.account == Some(account.id));
     }
     sessions
 }

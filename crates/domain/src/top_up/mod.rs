@@ -381,7 +381,7 @@ impl TopUps {
         let Some(stored) = self.repo.payment(payment).await? else {
             return Ok(None);
         };
-        if stored.product != product || stored.account != account.id {
+        if stored.product != product || stored.account != Some(account.id) {
             return Ok(None);
         }
         // Still the account's own product; whether it still sells top-ups does not matter for a

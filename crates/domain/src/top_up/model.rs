@@ -62,8 +62,8 @@ pub struct Payment {
     pub id: PaymentId,
     /// The product it tops up.
     pub product: ProductId,
-    /// Who pays.
-    pub account: AccountId,
+    /// Who pays; `None` once that account was deleted (the payment still credits the product).
+    pub account: Option<AccountId>,
     /// What it adds to the balance, in the balance's smallest unit (fixed when it was created).
     pub amount: i64,
     /// What it costs, in cents.
@@ -124,7 +124,7 @@ mod tests {
         let mut p = Payment {
             id: PaymentId(1),
             product: ProductId(1),
-            account: AccountId(1),
+            account: Some(AccountId(1)),
             amount: 2500,
             price_cents: 2500,
             status: PaymentStatus::Open,

@@ -9,7 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub product_id: i64,
-    pub owner_id: i64,
+    /// Who gave it; NULL once that account was deleted.
+    pub owner_id: Option<i64>,
     pub email: String,
     pub mandatee_id: Option<i64>,
     pub plate: Option<String>,

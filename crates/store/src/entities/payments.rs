@@ -9,7 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub product_id: i64,
-    pub account_id: i64,
+    /// Who paid; NULL once that account was deleted.
+    pub account_id: Option<i64>,
     pub amount: i64,
     pub price_cents: i64,
     pub status: String,

@@ -172,7 +172,7 @@ pub(super) async fn reserve<C: ConnectionTrait>(
     Ok(Some(ParkingSession {
         id: SessionId(row.try_get("", "id").map_err(StoreError::new)?),
         product,
-        account,
+        account: Some(account),
         plate: r.plate.clone(),
         start: r.start,
         end: r.end,
@@ -267,7 +267,7 @@ pub(super) async fn reserve_mandated(
 ) -> Result<ParkingSession, StoreError> {
     let row = parking_sessions::ActiveModel {
         product_id: Set(product.0),
-        account_id: Set(account.0),
+        account_id: Set(Some(account.0)),
         plate: Set(r.plate.normalised().to_owned()),
         country: Set(r.plate.country().as_str().to_owned()),
         start_at: Set(r.start),

@@ -187,7 +187,9 @@ impl ParkingRepository for SeaParkingRepository {
         };
         // The session's own account, while it still reaches the product (a revoked mandate
         // does not).
-        if row.account_id != account.0 || !owns(conn, account, ProductId(row.product_id)).await? {
+        if row.account_id != Some(account.0)
+            || !owns(conn, account, ProductId(row.product_id)).await?
+        {
             return Ok(None);
         }
         to_session(row).map(Some)

@@ -270,7 +270,7 @@ pub(crate) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession,
     Ok(ParkingSession {
         id: SessionId(row.id),
         product: ProductId(row.product_id),
-        account: AccountId(row.account_id),
+        account: row.account_id.map(AccountId),
         plate: Plate::from_stored(&row.plate, &row.country)
             .map_err(|_| corrupt("plate", "not a plate"))?,
         start: row.start_at,
