@@ -67,6 +67,8 @@ pub enum MandatesCommand {
 pub enum ProductsCommand {
     /// Issue a product and print its code and PIN; with --email, mail a coupling link.
     Issue(crate::products_cli::IssueArgs),
+    /// Mail a new coupling link for a product nobody holds (its resident deleted their account).
+    Link(crate::products_cli::LinkArgs),
 }
 
 /// `parkportal outbox ...`
@@ -163,6 +165,9 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Tenants(cmd) => tenants(&config, cmd).await,
         Command::Products(ProductsCommand::Issue(args)) => {
             crate::products_cli::issue(&config, args).await
+        }
+        Command::Products(ProductsCommand::Link(args)) => {
+            crate::products_cli::link(&config, args).await
         }
         Command::Mandates(MandatesCommand::Import { file }) => {
             crate::mandates_cli::import(&config, &file).await

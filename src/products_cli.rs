@@ -1,4 +1,4 @@
-//! `parkportal products issue` and `parkportal outbox list|show`: staff's tools until the admin
+//! `parkportal products issue|link` and `parkportal outbox list|show`: staff's tools until the admin
 //! console exists, using the same use cases as the pages.
 
 use crate::app::{self, StartError};
@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::demo_mode::DemoMode;
 use crate::wiring;
 use chrono::NaiveDate;
-use parkportal_domain::coupling::IssueRequest;
+use parkportal_domain::coupling::{IssueRequest, LinkRequest};
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{Clock, EmailAddress, MailId, OutboxRepository, PublicUrl, SystemClock};
 use parkportal_store::SeaOutboxRepository;
@@ -40,6 +40,20 @@ pub struct IssueArgs {
     /// The opening balance in the product type's unit: 25.00 (euros), 600 (minutes).
     #[arg(long)]
     pub balance: Option<String>,
+}
+
+/// What `products link` is given on the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LinkArgs {
+    /// The gemeente's slug.
+    #[arg(long)]
+    pub tenant: String,
+    /// The product's code, as on its allocation letter.
+    #[arg(long)]
+    pub code: String,
+    /// Where the new coupling link goes.
+    #[arg(long)]
+    pub email: String,
 }
 
 fn usage(message: String) -> ExitCode {
@@ -122,6 +136,34 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
                     println!("no e-mail address: print the code and PIN on an allocation letter")
                 }
             }
+            ExitCode::SUCCESS
+        }
+        Err(e) => crate::cli::fail(&e),
+    }
+}
+
+/// `parkportal products link ...`: the same use case as every new coupling link.
+pub async fn link(config: &Config, args: LinkArgs) -> ExitCode {
+    let email = match EmailAddress::parse(&args.email) {
+        Ok(e) => e,
+        Err(e) => return usage(format!("--email: {e}")),
+    };
+    let desk = match open_desk(config).await {
+        Ok(d) => d,
+        Err(e) => return crate::cli::fail(&e),
+    };
+    let request = LinkRequest {
+        tenant: args.tenant,
+        code: args.code,
+        email,
+    };
+    match desk.link(request).await {
+        Ok(linked) => {
+            println!("product:     {}", linked.product);
+            println!(
+                "coupling link queued in the outbox for {}",
+                linked.mailed_to
+            );
             ExitCode::SUCCESS
         }
         Err(e) => crate::cli::fail(&e),

@@ -17,6 +17,7 @@ use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
 use parkportal_domain::idempotency::Idempotency;
 use parkportal_domain::mandates::{MandateSettings, Mandates};
+use parkportal_domain::own_data::OwnData;
 use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::privacy::Privacy;
@@ -33,9 +34,9 @@ use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaFavoriteRepository,
     SeaHistoryRepository, SeaHousekeepingRepository, SeaIdempotencyRepository,
-    SeaMandateRepository, SeaOutboxRepository, SeaParkingRepository, SeaPaymentRepository,
-    SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository, SeaThrottleRepository,
-    SimulatedProvider,
+    SeaMandateRepository, SeaOutboxRepository, SeaOwnDataRepository, SeaParkingRepository,
+    SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository,
+    SeaThrottleRepository, SimulatedProvider,
 };
 use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
@@ -143,6 +144,11 @@ pub fn services(
         Arc::new(SeaSettingsRepository::new(db.clone())),
         parking_repo,
     );
+    let own_data = OwnData::new(
+        Arc::new(SeaOwnDataRepository::new(db.clone())),
+        rules.clone(),
+        accounts.clone(),
+    );
     let idempotency = Idempotency::new(
         Arc::new(SeaIdempotencyRepository::new(db.clone())),
         clock.clone(),
@@ -150,6 +156,7 @@ pub fn services(
     );
     Ok(Services {
         idempotency,
+        own_data,
         parking,
         history,
         favorites,

@@ -287,6 +287,38 @@ impl Accounts {
         }
     }
 
+    /// Checks the password of a logged-in resident before a step that cannot be undone (deleting
+    /// the account). It counts on the login's own counters: a stolen session gets no second
+    /// budget of guesses here, and after ten failures in a row both wait.
+    pub async fn confirm_password(
+        &self,
+        account: &Account,
+        password: &str,
+        client: &str,
+    ) -> Result<(), LoginError> {
+        let keys = login_keys(account.email.as_str(), client);
+        let now = self.clock.now();
+        self.throttle.attempt(&keys, now).await??;
+        let credentials = self
+            .repo
+            .credentials(&account.email)
+            .await?
+            .filter(|c| c.account.id == account.id);
+        let ok = self
+            .hasher
+            .verify(
+                password,
+                credentials.as_ref().map(|c| c.password_hash.as_str()),
+            )
+            .await;
+        if !ok || credentials.is_none() {
+            // The failure was counted when the attempt was reserved.
+            return Err(LoginError::InvalidCredentials);
+        }
+        self.throttle.forgive(&keys, now).await?;
+        Ok(())
+    }
+
     /// Starts a session for an account that just proved itself (login, or a new account).
     pub async fn start_session(&self, account: Account) -> Result<SignedIn, LoginError> {
         let token = Token::generate()?;

@@ -139,6 +139,21 @@ pub trait ProductRepository: Send + Sync {
     ) -> Result<Option<(ProductId, String, Option<AccountId>)>, StoreError>;
     /// Couples a product without owner to `account`; `false` when another owns it.
     async fn claim(&self, product: ProductId, account: AccountId) -> Result<bool, StoreError>;
+    /// The product with this code, as the coupling page shows it (with its owner).
+    async fn summary_by_code(
+        &self,
+        code: &ProductCode,
+    ) -> Result<Option<ProductSummary>, StoreError>;
+    /// Stores a new coupling link of a product nobody holds, with its mail, in one transaction
+    /// under the product's lock; the product's older unused links stop working. `false` when
+    /// the product has an owner (meanwhile).
+    async fn add_link(
+        &self,
+        product: ProductId,
+        link: &NewLink,
+        mail: &OutgoingMail,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// Creates the account of the link's address, uses the link and couples its product, in one
     /// transaction.
     async fn couple_new_account(
@@ -167,6 +182,29 @@ pub struct IssueRequest {
     pub valid_until: Option<NaiveDate>,
     /// The opening balance in the product type's unit (`25.00` euros, `600` minutes).
     pub balance: Option<rust_decimal::Decimal>,
+}
+
+/// What `parkportal products link` asks for: a new coupling link for a product nobody holds
+/// (its resident deleted their account), mailed to `email`.
+#[derive(Debug, Clone)]
+pub struct LinkRequest {
+    /// The gemeente's slug: staff link only their own gemeente's products.
+    pub tenant: String,
+    /// The product's code (from its letter).
+    pub code: String,
+    /// Where the new link goes.
+    pub email: EmailAddress,
+}
+
+/// A new coupling link, mailed.
+#[derive(Debug, Clone)]
+pub struct Linked {
+    /// The product.
+    pub product: ProductId,
+    /// The address the link was mailed to.
+    pub mailed_to: EmailAddress,
+    /// The link's token (also in the mail), for callers that couple at once. Never printed.
+    pub coupling_token: Token,
 }
 
 /// A product just issued: print the code and PIN on the letter, once.
@@ -221,6 +259,17 @@ pub enum IssueError {
     /// The last valid day lies in the past.
     #[error("the last valid day {0} has passed")]
     ValidUntilPassed(NaiveDate),
+    /// The gemeente has no product with this code.
+    #[error("gemeente {tenant} has no product {code}")]
+    UnknownProduct {
+        /// The gemeente.
+        tenant: String,
+        /// The code asked for.
+        code: String,
+    },
+    /// The product is coupled to an account: it needs no new link.
+    #[error("product {0} is coupled to an account")]
+    ProductCoupled(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -398,41 +447,12 @@ impl ProductDesk {
 
         let pin = Pin::generate()?;
         let pin_hash = self.accounts.hasher().hash(pin.expose()).await?;
-        let base = tenant.public_url(&self.platform_url);
         let invite = match &request.email {
             None => None,
-            Some(email) => {
-                let token = Token::generate()?;
-                let expires_at = now + self.accounts.settings().coupling_link;
-                let language = self
-                    .accounts
-                    .repository()
-                    .credentials(email)
-                    .await?
-                    .and_then(|c| c.account.language)
-                    .unwrap_or(tenant.default_language);
-                let brand = MailBrand {
-                    tenant: tenant.id,
-                    name: tenant.name.clone(),
-                    logo_url: format!("{base}/logo?v={}", tenant.version),
-                    time_zone: tz,
-                };
-                let message = MailMessage::Coupling {
-                    product: product_type.name.clone(),
-                    zone: zone.name.clone(),
-                    link: format!("{base}/koppel/{}", token.expose()),
-                    expires_at,
-                };
-                let mail = self
-                    .composer
-                    .compose(email, language, Some(&brand), &message)?;
-                let link = NewLink {
-                    token: token.hash(),
-                    email: email.clone(),
-                    expires_at,
-                };
-                Some((link, mail, token))
-            }
+            Some(email) => Some(
+                self.invite(&tenant, (&product_type.name, &zone.name), email)
+                    .await?,
+            ),
         };
         for _ in 0..CODE_ATTEMPTS {
             let code = ProductCode::generate()?;
@@ -465,6 +485,92 @@ impl ProductDesk {
         Err(IssueError::Store(StoreError::new(
             "no free product code after several draws",
         )))
+    }
+
+    /// A coupling link of a product of `tenant` (its type and zone named in the mail) to
+    /// `email`, with its mail in the language of the address's account (or the gemeente's).
+    async fn invite(
+        &self,
+        tenant: &crate::tenant::Tenant,
+        (product, zone): (&str, &str),
+        email: &EmailAddress,
+    ) -> Result<(NewLink, OutgoingMail, Token), IssueError> {
+        let token = Token::generate()?;
+        let expires_at = self.clock.now() + self.accounts.settings().coupling_link;
+        let language = self
+            .accounts
+            .repository()
+            .credentials(email)
+            .await?
+            .and_then(|c| c.account.language)
+            .unwrap_or(tenant.default_language);
+        let base = tenant.public_url(&self.platform_url);
+        let brand = MailBrand {
+            tenant: tenant.id,
+            name: tenant.name.clone(),
+            logo_url: format!("{base}/logo?v={}", tenant.version),
+            time_zone: tenant.time_zone,
+        };
+        let message = MailMessage::Coupling {
+            product: product.to_owned(),
+            zone: zone.to_owned(),
+            link: format!("{base}/koppel/{}", token.expose()),
+            expires_at,
+        };
+        let mail = self
+            .composer
+            .compose(email, language, Some(&brand), &message)?;
+        let link = NewLink {
+            token: token.hash(),
+            email: email.clone(),
+            expires_at,
+        };
+        Ok((link, mail, token))
+    }
+
+    /// A new coupling link for a product of the gemeente that nobody holds (its resident
+    /// deleted their account; it kept its balance), mailed to `email` like an issued product's.
+    /// The product's older links stop working.
+    pub async fn link(&self, request: LinkRequest) -> Result<Linked, IssueError> {
+        let unknown = || IssueError::UnknownProduct {
+            tenant: request.tenant.clone(),
+            code: request.code.clone(),
+        };
+        let tenant = self
+            .tenants
+            .by_slug(&request.tenant)
+            .await?
+            .ok_or_else(|| IssueError::UnknownTenant(request.tenant.clone()))?;
+        let code = ProductCode::parse(&request.code).map_err(|_| unknown())?;
+        let product = self
+            .products
+            .summary_by_code(&code)
+            .await?
+            .filter(|p| p.tenant == tenant.id)
+            .ok_or_else(unknown)?;
+        let coupled = || IssueError::ProductCoupled(code.to_string());
+        if product.owner.is_some() {
+            return Err(coupled());
+        }
+        let (link, mail, token) = self
+            .invite(
+                &tenant,
+                (&product.type_name, &product.zone_name),
+                &request.email,
+            )
+            .await?;
+        if !self
+            .products
+            .add_link(product.id, &link, &mail, self.clock.now())
+            .await?
+        {
+            return Err(coupled());
+        }
+        Ok(Linked {
+            product: product.id,
+            mailed_to: request.email,
+            coupling_token: token,
+        })
     }
 
     /// The link, unless it is used or expired. A client that keeps trying links that do not

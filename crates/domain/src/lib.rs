@@ -20,6 +20,7 @@ pub mod ids;
 pub mod logo;
 pub mod mail;
 pub mod mandates;
+pub mod own_data;
 pub mod parking;
 pub mod password;
 pub mod password_reset;

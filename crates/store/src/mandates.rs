@@ -126,6 +126,94 @@ async fn live_of(
         .collect()
 }
 
+/// Ends a live session as `end` says, in `txn` under its product's lock: a running one stops,
+/// a planned one is deleted, and what it no longer holds goes back to `wallet` (the product's
+/// own balance, or with a mandate that mandate's).
+pub(crate) async fn end_session(
+    txn: &DatabaseTransaction,
+    (product, wallet): (i64, Option<i64>),
+    end: &SessionEnd,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut update = parking_sessions::Entity::update_many()
+        .col_expr(
+            parking_sessions::Column::Reserved,
+            Expr::value(end.reserved),
+        )
+        .filter(parking_sessions::Column::Id.eq(end.session.0));
+    if end.delete {
+        update = update.col_expr(parking_sessions::Column::DeletedAt, Expr::value(now));
+    } else {
+        update = update
+            .col_expr(parking_sessions::Column::EndAt, Expr::value(end.end))
+            .col_expr(parking_sessions::Column::StoppedAt, Expr::value(now));
+    }
+    update.exec(txn).await.map_err(StoreError::new)?;
+    let refund = end.was.1 - end.reserved;
+    book(
+        txn,
+        (product, wallet),
+        (EntryKind::Refund.as_str(), refund),
+        Some(end.session.0),
+        None,
+        now,
+    )
+    .await
+}
+
+/// Closes a live mandate of `product` whose sessions have ended, in `txn` under the product's
+/// lock: what it holds goes back to the owner (`mandate_return`), it is revoked, its plate goes
+/// (privacy) and an invitation not used yet stops working. What went back.
+pub(crate) async fn close(
+    txn: &DatabaseTransaction,
+    product: i64,
+    mandate: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let rest = mandates::Entity::find_by_id(mandate)
+        .one_by_key(txn)
+        .await
+        .map_err(StoreError::new)?
+        .map_or(0, |m| m.balance);
+    if rest > 0 {
+        let kind = EntryKind::MandateReturn.as_str();
+        book(
+            txn,
+            (product, Some(mandate)),
+            (kind, -rest),
+            None,
+            None,
+            now,
+        )
+        .await?;
+        book(txn, (product, None), (kind, rest), None, None, now).await?;
+    }
+    // Its plate is no longer needed (privacy); the address stays, for the owner's history.
+    mandates::Entity::update_many()
+        .col_expr(
+            mandates::Column::Status,
+            Expr::value(MandateStatus::Revoked.as_str()),
+        )
+        .col_expr(mandates::Column::RevokedAt, Expr::value(now))
+        .col_expr(mandates::Column::Plate, Expr::value(Option::<String>::None))
+        .col_expr(
+            mandates::Column::Country,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(mandates::Column::Id.eq(mandate))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    email_links::Entity::update_many()
+        .col_expr(email_links::Column::ExpiresAt, Expr::value(now))
+        .filter(email_links::Column::MandateId.eq(mandate))
+        .filter(email_links::Column::UsedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(rest)
+}
+
 #[async_trait]
 impl MandateRepository for SeaMandateRepository {
     async fn mandates(&self, product: ProductId) -> Result<Vec<Mandate>, StoreError> {
@@ -287,74 +375,9 @@ impl MandateRepository for SeaMandateRepository {
         }
         let wallet = (!row.imported).then_some(row.id);
         for end in ends {
-            let mut update = parking_sessions::Entity::update_many()
-                .col_expr(
-                    parking_sessions::Column::Reserved,
-                    Expr::value(end.reserved),
-                )
-                .filter(parking_sessions::Column::Id.eq(end.session.0));
-            if end.delete {
-                update = update.col_expr(parking_sessions::Column::DeletedAt, Expr::value(now));
-            } else {
-                update = update
-                    .col_expr(parking_sessions::Column::EndAt, Expr::value(end.end))
-                    .col_expr(parking_sessions::Column::StoppedAt, Expr::value(now));
-            }
-            update.exec(&txn).await.map_err(StoreError::new)?;
-            let refund = end.was.1 - end.reserved;
-            book(
-                &txn,
-                (product.0, wallet),
-                (EntryKind::Refund.as_str(), refund),
-                Some(end.session.0),
-                None,
-                now,
-            )
-            .await?;
+            end_session(&txn, (product.0, wallet), end, now).await?;
         }
-        // What the mandate holds now goes back to the owner.
-        let rest = mandates::Entity::find_by_id(mandate.0)
-            .one_by_key(&txn)
-            .await
-            .map_err(StoreError::new)?
-            .map_or(0, |m| m.balance);
-        if rest > 0 {
-            let kind = EntryKind::MandateReturn.as_str();
-            book(
-                &txn,
-                (product.0, Some(mandate.0)),
-                (kind, -rest),
-                None,
-                None,
-                now,
-            )
-            .await?;
-            book(&txn, (product.0, None), (kind, rest), None, None, now).await?;
-        }
-        // Its plate is no longer needed (privacy); the address stays, for the owner's history.
-        mandates::Entity::update_many()
-            .col_expr(
-                mandates::Column::Status,
-                Expr::value(MandateStatus::Revoked.as_str()),
-            )
-            .col_expr(mandates::Column::RevokedAt, Expr::value(now))
-            .col_expr(mandates::Column::Plate, Expr::value(Option::<String>::None))
-            .col_expr(
-                mandates::Column::Country,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(mandates::Column::Id.eq(mandate.0))
-            .exec(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        // An invitation not used yet stops working.
-        email_links::Entity::update_many()
-            .col_expr(email_links::Column::ExpiresAt, Expr::value(now))
-            .filter(email_links::Column::MandateId.eq(mandate.0))
-            .filter(email_links::Column::UsedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(StoreError::new)?;
+        let rest = close(&txn, product.0, mandate.0, now).await?;
         txn.commit().await.map_err(StoreError::new)?;
         Ok(Revoked::Revoked(rest))
     }

@@ -99,6 +99,29 @@ async fn summary<C: ConnectionTrait>(
     })
 }
 
+/// Stores the coupling link of `product`.
+async fn insert_link(
+    txn: &DatabaseTransaction,
+    product: i64,
+    link: &NewLink,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    email_links::ActiveModel {
+        purpose: Set(COUPLING.to_owned()),
+        token_hash: Set(link.token.as_str().to_owned()),
+        email: Set(link.email.as_str().to_owned()),
+        product_id: Set(Some(product)),
+        created_at: Set(now),
+        expires_at: Set(link.expires_at),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(StoreError::new)?;
+    Ok(())
+}
+
 /// Uses the unused, unexpired link `token` (one conditional update: of two racing requests only
 /// one succeeds) and couples its product to `account` unless another account owns it.
 async fn use_link_and_couple(
@@ -236,19 +259,7 @@ impl ProductRepository for SeaProductRepository {
             .map_err(StoreError::new)?;
         }
         if let Some((link, mail)) = invite {
-            email_links::ActiveModel {
-                purpose: Set(COUPLING.to_owned()),
-                token_hash: Set(link.token.as_str().to_owned()),
-                email: Set(link.email.as_str().to_owned()),
-                product_id: Set(Some(row.id)),
-                created_at: Set(now),
-                expires_at: Set(link.expires_at),
-                used_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(StoreError::new)?;
+            insert_link(&txn, row.id, link, now).await?;
             enqueue_on(&txn, mail, now).await?;
         }
         txn.commit().await.map_err(StoreError::new)?;
@@ -334,6 +345,56 @@ impl ProductRepository for SeaProductRepository {
             .await
             .map_err(StoreError::new)?;
         Ok(done.rows_affected == 1)
+    }
+
+    async fn summary_by_code(
+        &self,
+        code: &ProductCode,
+    ) -> Result<Option<ProductSummary>, StoreError> {
+        let conn = self.db.connection();
+        let Some(product) = products::Entity::find()
+            .filter(products::Column::Code.eq(code.as_str()))
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        summary(conn, &product).await.map(Some)
+    }
+
+    async fn add_link(
+        &self,
+        product: ProductId,
+        link: &NewLink,
+        mail: &OutgoingMail,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        // Under the product's lock: a coupling that wins the race makes the link needless.
+        if crate::parking::lock_product_row(&self.db, &txn, product)
+            .await?
+            .is_none_or(|p| p.owner_id.is_some())
+        {
+            crate::parking::ledger::abandon(txn).await?;
+            return Ok(false);
+        }
+        // Only the newest link of the product works: an older one may sit in a mailbox that is
+        // no longer the resident's.
+        email_links::Entity::update_many()
+            .col_expr(email_links::Column::ExpiresAt, Expr::value(now))
+            .filter(email_links::Column::ProductId.eq(product.0))
+            .filter(email_links::Column::Purpose.eq(COUPLING))
+            .filter(email_links::Column::MandateId.is_null())
+            .filter(email_links::Column::UsedAt.is_null())
+            .filter(email_links::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        insert_link(&txn, product.0, link, now).await?;
+        enqueue_on(&txn, mail, now).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(true)
     }
 
     async fn couple_new_account(

@@ -8,6 +8,7 @@ use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::idempotency::Idempotency;
 use parkportal_domain::mandates::Mandates;
+use parkportal_domain::own_data::OwnData;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::settings::Settings;
@@ -66,6 +67,8 @@ pub struct Services {
     /// Whether this is the demo (the embedded demo database without a real part), the only
     /// place where the pages may show the outbox.
     pub demo_mode: bool,
+    /// The resident's own data: its download and the deletion of the account.
+    pub own_data: OwnData,
 }
 
 /// Everything a request handler may use. Cheap to clone.
@@ -140,6 +143,11 @@ impl AppState {
     /// "Machtiging(en)": mandates on own products.
     pub fn mandates(&self) -> &Mandates {
         &self.inner.services.mandates
+    }
+
+    /// The resident's own data: "Download mijn gegevens" and "Account verwijderen".
+    pub fn own_data(&self) -> &OwnData {
+        &self.inner.services.own_data
     }
 
     /// "Opwaarderen": top-ups paid with iDEAL.

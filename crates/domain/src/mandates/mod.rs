@@ -505,54 +505,66 @@ impl Mandates {
         Err(StoreError::new("the mandate's sessions kept changing during revocation").into())
     }
 
-    /// How a live session ends at revocation: a running one now, at its own prices; a planned
-    /// one is deleted.
+    /// How a live session ends at revocation: see [`session_end`].
     async fn end_of(
         &self,
         view: &ProductView,
         s: &ParkingSession,
         now: DateTime<Utc>,
     ) -> Result<SessionEnd, MandateError> {
-        let running = s.state(now) == SessionState::Running && now > s.start;
-        if !running {
-            return Ok(SessionEnd {
-                session: s.id,
-                was: (s.end, s.reserved),
-                end: s.end,
-                reserved: 0,
-                delete: true,
-            });
-        }
-        let pricing = self
-            .rules
-            .pinned(
-                &RulesOf::of(view),
-                &view.type_code,
-                s.script_version,
-                s.tariff_version,
-            )
+        session_end(self.rules.as_ref(), view, s, now)
             .await
-            .map_err(MandateError::Rules)?;
-        let check = SessionCheck {
-            plate: s.plate.normalised().to_owned(),
-            start: s.start,
-            end: now,
-            ..SessionCheck::of_product(view, now)
-        };
-        // The part used, at the session's own prices; never more than it holds.
-        let used = pricing
-            .cost(&check, s.start, now)
-            .ok()
-            .and_then(|c| view.unit.to_smallest(c))
-            .unwrap_or(s.reserved);
-        Ok(SessionEnd {
+            .map_err(MandateError::Rules)
+    }
+}
+
+/// How a live session ends when the access it was started through goes (a revocation, or the
+/// deletion of an account): a running one now, its unused part refunded at its own prices; a
+/// planned one is deleted and refunded whole. `view` is the product as its owner sees it. The
+/// error is the rules' when they cannot be loaded.
+pub async fn session_end(
+    rules: &dyn RulesPort,
+    view: &ProductView,
+    s: &ParkingSession,
+    now: DateTime<Utc>,
+) -> Result<SessionEnd, String> {
+    let running = s.state(now) == SessionState::Running && now > s.start;
+    if !running {
+        return Ok(SessionEnd {
             session: s.id,
             was: (s.end, s.reserved),
-            end: now,
-            reserved: used.min(s.reserved),
-            delete: false,
-        })
+            end: s.end,
+            reserved: 0,
+            delete: true,
+        });
     }
+    let pricing = rules
+        .pinned(
+            &RulesOf::of(view),
+            &view.type_code,
+            s.script_version,
+            s.tariff_version,
+        )
+        .await?;
+    let check = SessionCheck {
+        plate: s.plate.normalised().to_owned(),
+        start: s.start,
+        end: now,
+        ..SessionCheck::of_product(view, now)
+    };
+    // The part used, at the session's own prices; never more than it holds.
+    let used = pricing
+        .cost(&check, s.start, now)
+        .ok()
+        .and_then(|c| view.unit.to_smallest(c))
+        .unwrap_or(s.reserved);
+    Ok(SessionEnd {
+        session: s.id,
+        was: (s.end, s.reserved),
+        end: now,
+        reserved: used.min(s.reserved),
+        delete: false,
+    })
 }
 
 #[cfg(test)]

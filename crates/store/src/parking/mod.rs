@@ -31,7 +31,7 @@ use sea_orm::{
 };
 use sessions::{active_of, is_owner, lock_with_overlapping, owns, with_overlapping};
 use view::{corrupt, owned_by, owned_view, view_from, view_query};
-pub(crate) use view::{has_plate, to_session};
+pub(crate) use view::{has_plate, product_view, to_session};
 
 /// Products, sessions and the ledger in the database.
 #[derive(Clone, Debug)]

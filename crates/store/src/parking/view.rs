@@ -266,6 +266,20 @@ pub(super) async fn owned_view<C: ConnectionTrait>(
     }
 }
 
+/// Product `id` as its owner sees it, whoever that is (or nobody): the view that prices its
+/// sessions.
+pub(crate) async fn product_view<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<ProductView>, StoreError> {
+    let mut query = view_query();
+    query.and_where(Expr::col((Alias::new("p"), Alias::new("id"))).eq(id));
+    match conn.query_one(&query).await.map_err(StoreError::new)? {
+        Some(row) => view_from(conn, &row).await.map(Some),
+        None => Ok(None),
+    }
+}
+
 pub(crate) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession, StoreError> {
     Ok(ParkingSession {
         id: SessionId(row.id),
