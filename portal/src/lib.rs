@@ -14,6 +14,7 @@ mod history;
 mod login;
 mod mandates;
 mod once;
+mod own_data;
 mod pages;
 mod password_reset;
 mod plate_lookup;
@@ -37,7 +38,7 @@ pub enum RouteKind {
     Page,
     /// A link that sets a preference and redirects back.
     Redirect,
-    /// A stylesheet, image or other file.
+    /// A stylesheet, image or other file (the resident's data to save, too).
     Asset,
     /// JSON for programs.
     Api,
@@ -193,6 +194,21 @@ fn table() -> Table {
             "/instellingen",
             RouteKind::Page,
             ep(get(settings::form).post(settings::save)),
+        ),
+        (
+            "/instellingen/mijn-gegevens",
+            RouteKind::Asset,
+            ep(get(own_data::download)),
+        ),
+        (
+            "/instellingen/account-verwijderen",
+            RouteKind::Page,
+            ep(get(own_data::delete_confirm).post(own_data::delete)),
+        ),
+        (
+            "/account-verwijderd",
+            RouteKind::Page,
+            ep(get(own_data::deleted)),
         ),
         ("/demo/outbox", RouteKind::Page, ep(get(demo::outbox))),
         ("/demo/outbox/:id", RouteKind::Page, ep(get(demo::mail))),

@@ -1,6 +1,7 @@
 //! "Instellingen": the address the resident is logged in with, the language, "Start met
 //! product" and the contrast scheme, kept with the account and applied on this device at once
-//! (and on every device after its next login).
+//! (and on every device after its next login). Below the form, "Uw gegevens" leads to the
+//! download of the resident's data and to deleting the account (`own_data.rs`).
 
 use minijinja::{Value, context};
 use parkportal_domain::settings::{Contrast, SettingsChange, SettingsError};
@@ -63,6 +64,8 @@ async fn form_values(
         startproduct => start_product,
         contrast_choice => contrast,
         action => page.site.link("/instellingen"),
+        download_href => page.site.link("/instellingen/mijn-gegevens"),
+        delete_href => page.site.link("/instellingen/account-verwijderen"),
     })
 }
 

@@ -77,6 +77,8 @@ codes! {
     CaptchaWrong = "captcha_wrong" => "captcha.wrong",
     /// The password is too short.
     PasswordTooShort = "password_too_short" => "password.password_too_short",
+    /// The password given to confirm is not the account's.
+    PasswordIncorrect = "password_incorrect" => "own_data.password_incorrect",
     /// The password needs letters and digits.
     PasswordNeedsLettersAndDigits =
         "password_needs_letters_and_digits" => "password.password_needs_letters_and_digits",

@@ -6,6 +6,7 @@ mod auth;
 mod favorites;
 mod history;
 mod mandates;
+pub(crate) mod own_data;
 mod parking;
 mod plate_switch;
 mod refusals;
@@ -167,6 +168,7 @@ type Apis = (
     favorites::FavoritesApi,
     top_ups::TopUpsApi,
     mandates::MandatesApi,
+    own_data::OwnDataApi,
 );
 
 /// The OpenAPI service, to be nested at `/api`.
@@ -182,6 +184,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             favorites::FavoritesApi,
             top_ups::TopUpsApi,
             mandates::MandatesApi,
+            own_data::OwnDataApi,
         ),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),

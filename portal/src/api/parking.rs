@@ -28,7 +28,8 @@ use std::collections::HashMap;
 pub struct ParkingApi;
 
 /// An amount in a unit.
-#[derive(Debug, Clone, Object)]
+// serde writes it too: in the download of the resident's data (`own_data`).
+#[derive(Debug, Clone, Object, serde::Serialize)]
 pub struct Amount {
     /// The value as a decimal string: two decimals for euros, whole minutes or sessions.
     pub value: String,

@@ -141,6 +141,13 @@ impl ParseFromParameter for Time {
     }
 }
 
+/// The same text as [`ToJSON`], for documents written by serde (the resident's data download).
+impl serde::Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&Self::text(self.0))
+    }
+}
+
 impl ToJSON for Time {
     fn to_json(&self) -> Option<Value> {
         Some(Value::String(Self::text(self.0)))

@@ -117,6 +117,10 @@ impl OwnData {
         password: &str,
         client: &str,
     ) -> Result<(), EraseError> {
+        // No password is never the right one, and not a guess worth counting.
+        if password.is_empty() {
+            return Err(EraseError::PasswordIncorrect);
+        }
         self.accounts
             .confirm_password(account, password, client)
             .await
