@@ -28,6 +28,7 @@ mod mandates;
 mod migrations;
 mod ops;
 mod outbox;
+mod own_data;
 mod parking;
 mod parking_concurrency;
 mod parking_pages;
