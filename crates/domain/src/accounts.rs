@@ -263,6 +263,36 @@ impl Accounts {
         password: &str,
         client: &str,
     ) -> Result<SignedIn, LoginError> {
+        let credentials = self.verified(email, password, client).await?;
+        self.start_session(credentials.account).await
+    }
+
+    /// Checks the password of a logged-in resident before a step that cannot be undone (deleting
+    /// the account). It counts on the login's own counters: a stolen session gets no second
+    /// budget of guesses here, and after ten failures in a row both wait.
+    pub async fn confirm_password(
+        &self,
+        account: &Account,
+        password: &str,
+        client: &str,
+    ) -> Result<(), LoginError> {
+        let credentials = self
+            .verified(account.email.as_str(), password, client)
+            .await?;
+        if credentials.account.id != account.id {
+            return Err(LoginError::InvalidCredentials);
+        }
+        Ok(())
+    }
+
+    /// The account of `email` when `password` is its password, counted on the counters of the
+    /// address and the client (see [`Accounts::login`]).
+    async fn verified(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<Credentials, LoginError> {
         let keys = login_keys(email, client);
         let now = self.clock.now();
         self.throttle.attempt(&keys, now).await??;
@@ -280,43 +310,11 @@ impl Accounts {
         match credentials {
             Some(c) if ok => {
                 self.throttle.forgive(&keys, now).await?;
-                self.start_session(c.account).await
+                Ok(c)
             }
             // The failure was counted when the attempt was reserved.
             _ => Err(LoginError::InvalidCredentials),
         }
-    }
-
-    /// Checks the password of a logged-in resident before a step that cannot be undone (deleting
-    /// the account). It counts on the login's own counters: a stolen session gets no second
-    /// budget of guesses here, and after ten failures in a row both wait.
-    pub async fn confirm_password(
-        &self,
-        account: &Account,
-        password: &str,
-        client: &str,
-    ) -> Result<(), LoginError> {
-        let keys = login_keys(account.email.as_str(), client);
-        let now = self.clock.now();
-        self.throttle.attempt(&keys, now).await??;
-        let credentials = self
-            .repo
-            .credentials(&account.email)
-            .await?
-            .filter(|c| c.account.id == account.id);
-        let ok = self
-            .hasher
-            .verify(
-                password,
-                credentials.as_ref().map(|c| c.password_hash.as_str()),
-            )
-            .await;
-        if !ok || credentials.is_none() {
-            // The failure was counted when the attempt was reserved.
-            return Err(LoginError::InvalidCredentials);
-        }
-        self.throttle.forgive(&keys, now).await?;
-        Ok(())
     }
 
     /// Starts a session for an account that just proved itself (login, or a new account).

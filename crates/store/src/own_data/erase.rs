@@ -17,6 +17,7 @@ use parkportal_domain::mandates::{MandateStatus, SessionEnd};
 use parkportal_domain::own_data::Erased;
 use parkportal_domain::parking::{ParkingSession, ProductView};
 use parkportal_domain::{Account, AccountId, ProductId, StoreError};
+use sea_orm::sea_query::IntoCondition;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -164,6 +165,19 @@ async fn end_all(
     Ok(())
 }
 
+/// Deletes the rows of `E` that `condition` selects.
+async fn delete<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    condition: impl IntoCondition,
+) -> Result<(), StoreError> {
+    E::delete_many()
+        .filter(condition)
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(())
+}
+
 /// Takes out what is personal of `account` (its sessions and mandates have ended): plates,
 /// addresses, links, mails, login state and the account itself.
 async fn forget(
@@ -214,11 +228,8 @@ async fn forget(
         .exec(txn)
         .await
         .map_err(fail)?;
-    favorites::Entity::delete_many()
-        .filter(favorites::Column::ProductId.is_in(own.iter().copied()))
-        .exec(txn)
-        .await
-        .map_err(fail)?;
+    delete::<favorites::Entity>(txn, favorites::Column::ProductId.is_in(own.iter().copied()))
+        .await?;
     // Uncoupled: the products stay the gemeente's, with their balance, for a new link. The
     // revision counts up, so that a start decided on the old view does not write.
     products::Entity::update_many()
@@ -240,35 +251,12 @@ async fn forget(
         .exec(txn)
         .await
         .map_err(fail)?;
-    email_links::Entity::delete_many()
-        .filter(email_links::Column::Email.eq(email))
-        .exec(txn)
-        .await
-        .map_err(fail)?;
-    outbox::Entity::delete_many()
-        .filter(outbox::Column::Recipient.eq(email))
-        .exec(txn)
-        .await
-        .map_err(fail)?;
-    idempotency_keys::Entity::delete_many()
-        .filter(idempotency_keys::Column::AccountId.eq(id))
-        .exec(txn)
-        .await
-        .map_err(fail)?;
-    auth_sessions::Entity::delete_many()
-        .filter(auth_sessions::Column::AccountId.eq(id))
-        .exec(txn)
-        .await
-        .map_err(fail)?;
-    remember_tokens::Entity::delete_many()
-        .filter(remember_tokens::Column::AccountId.eq(id))
-        .exec(txn)
-        .await
-        .map_err(fail)?;
-    accounts::Entity::delete_by_id(id)
-        .exec(txn)
-        .await
-        .map_err(fail)?;
+    delete::<email_links::Entity>(txn, email_links::Column::Email.eq(email)).await?;
+    delete::<outbox::Entity>(txn, outbox::Column::Recipient.eq(email)).await?;
+    delete::<idempotency_keys::Entity>(txn, idempotency_keys::Column::AccountId.eq(id)).await?;
+    delete::<auth_sessions::Entity>(txn, auth_sessions::Column::AccountId.eq(id)).await?;
+    delete::<remember_tokens::Entity>(txn, remember_tokens::Column::AccountId.eq(id)).await?;
+    delete::<accounts::Entity>(txn, accounts::Column::Id.eq(id)).await?;
     Ok(())
 }
 

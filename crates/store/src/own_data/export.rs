@@ -4,8 +4,9 @@
 use crate::by_key::OneByKey;
 use crate::entities::{
     accounts, favorites, ledger_entries, mandates, outbox, parking_sessions, payments,
-    product_plates, product_types, products, tenants, zones,
+    product_plates, products,
 };
+use crate::parking::view_query;
 use parkportal_domain::history::EntryKind;
 use parkportal_domain::mandates::MandateStatus;
 use parkportal_domain::own_data::{
@@ -19,6 +20,7 @@ use parkportal_domain::{
     AccountId, BalanceUnit, EmailAddress, EntryId, FavoriteId, Language, MailId, MandateId,
     PaymentId, ProductId, ProductKind, SessionId, StoreError,
 };
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{BTreeSet, HashMap};
 
@@ -47,59 +49,27 @@ fn email_of(email: &str) -> Result<Option<EmailAddress>, StoreError> {
         .map_err(|_| corrupt("address"))
 }
 
-/// The gemeente, type, zone and unit of each product in `ids`.
+/// The gemeente, type, zone and unit of each product in `ids`, read the way a product's pages
+/// read them.
 async fn facts<C: ConnectionTrait>(
     conn: &C,
     ids: BTreeSet<i64>,
 ) -> Result<HashMap<i64, ProductFacts>, StoreError> {
-    let rows = products::Entity::find()
-        .filter(products::Column::Id.is_in(ids))
-        .all(conn)
-        .await
-        .map_err(StoreError::new)?;
-    let of = |column: fn(&products::Model) -> i64| rows.iter().map(column).collect::<Vec<_>>();
-    let tenants: HashMap<i64, tenants::Model> = tenants::Entity::find()
-        .filter(tenants::Column::Id.is_in(of(|p| p.tenant_id)))
-        .all(conn)
-        .await
-        .map_err(StoreError::new)?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let types: HashMap<i64, product_types::Model> = product_types::Entity::find()
-        .filter(product_types::Column::Id.is_in(of(|p| p.product_type_id)))
-        .all(conn)
-        .await
-        .map_err(StoreError::new)?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
-    let zones: HashMap<i64, zones::Model> = zones::Entity::find()
-        .filter(zones::Column::Id.is_in(of(|p| p.zone_id)))
-        .all(conn)
-        .await
-        .map_err(StoreError::new)?
-        .into_iter()
-        .map(|z| (z.id, z))
-        .collect();
+    let mut query = view_query();
+    query.and_where(Expr::col((Alias::new("p"), Alias::new("id"))).is_in(ids));
     let mut out = HashMap::new();
-    for p in &rows {
-        let (Some(t), Some(pt), Some(z)) = (
-            tenants.get(&p.tenant_id),
-            types.get(&p.product_type_id),
-            zones.get(&p.zone_id),
-        ) else {
-            return Err(StoreError::new("a product without gemeente, type or zone"));
-        };
+    for r in conn.query_all(&query).await.map_err(StoreError::new)? {
+        let text = |column: &str| r.try_get::<String>("", column).map_err(StoreError::new);
+        let id: i64 = r.try_get("", "p_id").map_err(StoreError::new)?;
         let facts = ProductFacts {
-            id: ProductId(p.id),
-            gemeente: t.name.clone(),
-            type_name: pt.name.clone(),
-            kind: ProductKind::parse(&pt.kind).map_err(|_| corrupt("product kind"))?,
-            zone: z.name.clone(),
-            unit: BalanceUnit::parse(&pt.unit).map_err(|_| corrupt("unit"))?,
+            id: ProductId(id),
+            gemeente: text("tenant_name")?,
+            type_name: text("type_name")?,
+            kind: ProductKind::parse(&text("kind")?).map_err(|_| corrupt("product kind"))?,
+            zone: text("zone_name")?,
+            unit: BalanceUnit::parse(&text("unit")?).map_err(|_| corrupt("unit"))?,
         };
-        out.insert(p.id, facts);
+        out.insert(id, facts);
     }
     Ok(out)
 }

@@ -30,8 +30,8 @@ use sea_orm::{
     QuerySelect,
 };
 use sessions::{active_of, is_owner, lock_with_overlapping, owns, with_overlapping};
-use view::{corrupt, owned_by, owned_view, view_from, view_query};
-pub(crate) use view::{has_plate, product_view, to_session};
+use view::{corrupt, owned_by, owned_view, view_from};
+pub(crate) use view::{has_plate, product_view, to_session, view_query};
 
 /// Products, sessions and the ledger in the database.
 #[derive(Clone, Debug)]

@@ -38,7 +38,7 @@ pub(super) fn select_all_of<E: EntityTrait>(
 
 /// Products as their owners see them (`p_*` columns, then the gemeente, type and zone they
 /// belong to), in one query: the caller adds which products.
-pub(super) fn view_query() -> SelectStatement {
+pub(crate) fn view_query() -> SelectStatement {
     let (p, t, pt, z) = (
         Alias::new("p"),
         Alias::new("t"),
