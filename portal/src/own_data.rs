@@ -73,7 +73,7 @@ async fn confirmation(
                 label => format!("{}, {} ({})", p.type_name, p.zone_name, p.tenant_name),
                 live => (live > 0).then(|| page.state.catalogues().text(
                     page.prefs.language,
-                    "own_data.live_sessions",
+                    if live == 1 { "own_data.live_session" } else { "own_data.live_sessions" },
                     &[("count", live.to_string())],
                 )),
             }
