@@ -134,6 +134,15 @@ async fn rebuild(
     .into_iter()
     .map(|row| row.get(0))
     .collect();
+    // A run that rebuilt the tables and stopped before the migration was recorded left them in
+    // their new form: nothing to edit, and the edits would not find what they replace.
+    let edits = r.edits(direction);
+    if edits
+        .iter()
+        .all(|(from, to)| !definition.contains(from.as_str()) && definition.contains(to.as_str()))
+    {
+        return Ok(());
+    }
     let counter: Option<i64> = sqlx::query("SELECT seq FROM sqlite_sequence WHERE name = ?")
         .bind(table)
         .fetch_optional(&mut *conn)
@@ -144,11 +153,7 @@ async fn rebuild(
         format!("CREATE TABLE \"{table}\" "),
         format!("CREATE TABLE \"{table}_new\" "),
     )];
-    let new = edited(
-        table,
-        &edited(table, &definition, &renamed)?,
-        &r.edits(direction),
-    )?;
+    let new = edited(table, &edited(table, &definition, &renamed)?, &edits)?;
     exec(conn, &new).await?;
     // The same columns in the same order: only constraints changed.
     exec(
@@ -165,14 +170,23 @@ async fn rebuild(
     for index in &indexes {
         exec(conn, index).await?;
     }
-    // Ids are never handed out twice, also those of rows deleted before.
+    // Ids are never handed out twice, also those of rows deleted before: the counter goes
+    // back, and is made anew when the copy left none (an empty table has none after the copy).
     if let Some(seq) = counter {
-        sqlx::query("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?")
+        let updated = sqlx::query("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?")
             .bind(seq)
             .bind(table)
             .execute(&mut *conn)
             .await
             .map_err(|e| failed(format!("{table}: {e}")))?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)")
+                .bind(table)
+                .bind(seq)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| failed(format!("{table}: {e}")))?;
+        }
     }
     Ok(())
 }

@@ -66,7 +66,7 @@ async fn every_operation_declares_its_refusals_and_its_token() {
     assert!(ops.len() >= 29, "{} operations", ops.len());
     for (path, method, op) in &ops {
         let responses = op["responses"].as_object().unwrap();
-        for status in ["400", "500"] {
+        for status in ["400", "413", "500"] {
             assert!(
                 responses.contains_key(status),
                 "{method} {path} lacks {status}"
@@ -93,7 +93,7 @@ async fn every_operation_declares_its_refusals_and_its_token() {
             assert_eq!(declared_codes(&doc, path, method, 401), ["unauthorized"]);
         }
         if op.get("requestBody").is_some() {
-            assert!(responses.contains_key("413"), "{method} {path} lacks 413");
+            assert!(responses.contains_key("415"), "{method} {path} lacks 415");
         }
     }
     let start = declared_codes(&doc, "/v1/products/{id}/sessions", "post", 409);

@@ -343,3 +343,57 @@ async fn over_https_the_login_cookies_are_host_only_and_plain_ones_count_for_not
         "a plain cookie is no login over https"
     );
 }
+
+#[tokio::test]
+async fn a_form_sent_after_the_time_out_on_a_remembered_device_is_not_refused() {
+    let app = TestApp::spawn().await;
+    resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    let step = app
+        .post_form("/inloggen", &[("email", "jan@example.nl")])
+        .await;
+    assert_eq!(step.status(), 303);
+    let login = app
+        .post_form(
+            "/inloggen/wachtwoord",
+            &[("wachtwoord", "fietsbel42xy"), ("onthoud", "ja")],
+        )
+        .await;
+    assert_eq!(login.status(), 303);
+    // The settings form is opened, and sent after the session timed out: the remember-me
+    // token logs the device in again on that very POST, and the form's token (of the session
+    // that ended) still counts.
+    let form = app.page("/instellingen").await;
+    let token = csrf_of(&form);
+    app.clock.advance(chrono::Duration::hours(1));
+    let saved = app
+        .client
+        .post(format!("{}/instellingen", app.url))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("taal", "en"),
+            ("startproduct", ""),
+            ("contrast", "dark"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 303, "{}", saved.text().await.unwrap());
+    assert_eq!(
+        app.sql_text("SELECT contrast FROM accounts")
+            .await
+            .as_deref(),
+        Some("dark")
+    );
+    // A page path that merely contains /api/ is a page like any other.
+    let resp = app
+        .client
+        .post(format!(
+            "{}/g/dijkstad/parkeeracties/api/beeindigen",
+            app.url
+        ))
+        .form(&[("naam", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+}

@@ -37,6 +37,12 @@ const PURPOSE: &str = "csrf";
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
 
+/// A token the check also accepts: that of the session the request's cookie names, when the
+/// request resolved to another (a remember-me login after the idle time-out replaces it while
+/// the form, made before, still carries the old one). Only the cookie's holder can know it.
+#[derive(Debug, Clone)]
+struct CookieSessionToken(CsrfToken);
+
 impl CsrfToken {
     /// The token bound to `secret` (a session's or a visit's token).
     pub fn bound_to(secret: &Token) -> Self {
@@ -50,11 +56,12 @@ impl CsrfToken {
     }
 }
 
-/// Paths that are no pages: files, the operational endpoints and the JSON API.
+/// Paths that are no pages: files, the operational endpoints and the JSON API. [`CheckCsrf`]
+/// sees paths with their `/g/{slug}` prefix taken off, so a prefix match is exact: a page whose
+/// path merely contains `/api/` is checked like every page.
 fn exempt(path: &str) -> bool {
     path.starts_with("/static/")
         || path.starts_with("/api/")
-        || path.contains("/api/")
         || matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
@@ -99,10 +106,16 @@ impl<E: Endpoint> Endpoint for IssueCsrfEndpoint<E> {
         // The session the request resolved to (a remember-me login makes a new one), else the
         // session cookie even when it has timed out, so that a form sent after the time-out
         // reaches its handler and leads to the login page; else the visit.
+        let cookie_session = auth::session_token(&req, self.secure);
         let session = req
             .data::<Visitor>()
             .and_then(|v| v.session.clone())
-            .or_else(|| auth::session_token(&req, self.secure));
+            .or_else(|| cookie_session.clone());
+        if let Some(cookie_session) = cookie_session
+            && Some(&cookie_session) != session.as_ref()
+        {
+            req.set_data(CookieSessionToken(CsrfToken::bound_to(&cookie_session)));
+        }
         let visit =
             cookies::get_login(&req, VISIT_COOKIE, self.secure).and_then(|v| Token::parse(&v));
         let (secret, fresh_visit) = match (session, visit) {
@@ -170,16 +183,17 @@ impl<E: Endpoint> Endpoint for CheckCsrfEndpoint<E> {
         );
         if !safe && !exempt(req.uri().path()) {
             let expected = req.data::<CsrfToken>().cloned();
+            let previous = req.data::<CookieSessionToken>().map(|t| t.0.clone());
             let submitted = submitted(&mut req).await?;
-            let valid = match (expected, submitted) {
-                (Some(expected), Some(submitted)) => expected.matches(&submitted),
-                _ => false,
-            };
+            let valid = submitted.is_some_and(|submitted| {
+                [expected, previous]
+                    .iter()
+                    .flatten()
+                    .any(|token| token.matches(&submitted))
+            });
             if !valid {
-                tracing::info!(
-                    path = req.uri().path(),
-                    "refused a form without its CSRF token"
-                );
+                // The method only: a path can hold a reset or coupling link's token.
+                tracing::info!(method = %req.method(), "refused a form without its CSRF token");
                 return Err(AppError::Forbidden.into());
             }
         }

@@ -1,11 +1,11 @@
 //! What an operation answers when it does not succeed, declared so that the OpenAPI document
 //! lists every status it can give, with the error body and the codes each status can carry.
 //!
-//! Each operation returns `Result<Success, Refused<Its>>`, where `Its` is declared with
+//! Each operation returns `Result<Success, Failure<Its>>`, where `Its` is declared with
 //! [`declare!`]: the statuses and codes of its own refusals, and flags for what every such
-//! operation can meet (`bearer`: 401 without a valid token; `body`: 413 over the limit, 415 not JSON; `once`: the
-//! `Idempotency-Key` refusals of a POST). 400 `bad_request` and 500 `internal_error` are declared
-//! for every operation. A refusal of a status or code its operation does not declare is a
+//! operation can meet (`bearer`: 401 without a valid token; `body`: 415 not JSON; `once`: the
+//! `Idempotency-Key` refusals of a POST). 400 `bad_request`, 413 `payload_too_large` (any request
+//! may carry a body) and 500 `internal_error` are declared for every operation. A refusal of a status or code its operation does not declare is a
 //! programming error: debug builds (and so the tests) panic on it.
 
 use parkportal_web::{ApiFailure, ErrorCode};
@@ -23,7 +23,7 @@ pub(crate) trait Declared: Send + Sync + 'static {
     const OWN: &'static [(u16, &'static [ErrorCode])];
     /// Whether it needs the bearer token (401 `unauthorized`).
     const BEARER: bool;
-    /// Whether it reads a body (413 `payload_too_large`).
+    /// Whether it reads a body (415 `unsupported_media_type`).
     const BODY: bool;
     /// Whether it is a POST that honours `Idempotency-Key`.
     const ONCE: bool;
@@ -41,8 +41,9 @@ pub(crate) trait Declared: Send + Sync + 'static {
         if Self::BEARER {
             add(401, ErrorCode::Unauthorized);
         }
+        // Any request may come with a body, and one over the limit is refused before routing.
+        add(413, ErrorCode::PayloadTooLarge);
         if Self::BODY {
-            add(413, ErrorCode::PayloadTooLarge);
             add(415, ErrorCode::UnsupportedMediaType);
         }
         if Self::ONCE {

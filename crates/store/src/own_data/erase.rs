@@ -270,10 +270,12 @@ pub(super) async fn erase(
     let (_gate, txn) = db.begin_write().await?;
     let id = account.id.0;
     // The account's row first: a second deletion of it waits here (PostgreSQL; SQLite's writer
-    // holds the whole database already).
+    // holds the whole database already). FOR NO KEY UPDATE, not FOR UPDATE: a session being
+    // started under a product's lock checks its foreign key with a KEY SHARE lock on this row,
+    // which FOR UPDATE would block while this deletion waits for that product: a deadlock.
     let mut row = accounts::Entity::find_by_id(id);
     if db.backend() == Backend::Postgres {
-        row = row.lock_exclusive();
+        row = row.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
     }
     if row
         .one_by_key(&txn)
