@@ -348,17 +348,7 @@ async fn over_https_the_login_cookies_are_host_only_and_plain_ones_count_for_not
 async fn a_form_sent_after_the_time_out_on_a_remembered_device_is_not_refused() {
     let app = TestApp::spawn().await;
     resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
-    let step = app
-        .post_form("/inloggen", &[("email", "jan@example.nl")])
-        .await;
-    assert_eq!(step.status(), 303);
-    let login = app
-        .post_form(
-            "/inloggen/wachtwoord",
-            &[("wachtwoord", "fietsbel42xy"), ("onthoud", "ja")],
-        )
-        .await;
-    assert_eq!(login.status(), 303);
+    app.login_remembered("jan@example.nl", "fietsbel42xy").await;
     // The settings form is opened, and sent after the session timed out: the remember-me
     // token logs the device in again on that very POST, and the form's token (of the session
     // that ended) still counts.

@@ -376,6 +376,21 @@ impl TestApp {
         step2.headers()["location"].to_str().unwrap().to_owned()
     }
 
+    /// Logs in like [`TestApp::login`] with [Onthoud mij] ticked, so that the device is
+    /// remembered; panics unless it succeeds.
+    pub async fn login_remembered(&self, email: &str, password: &str) {
+        let step1 = self.post_form("/inloggen", &[("email", email)]).await;
+        assert_eq!(step1.status(), 303);
+        let step2 = self
+            .post_form(
+                "/inloggen/wachtwoord",
+                &[("wachtwoord", password), ("onthoud", "ja")],
+            )
+            .await;
+        assert_eq!(step2.status(), 303, "login of {email} failed");
+        assert!(self.cookie("pp_remember").is_some(), "a remember-me cookie");
+    }
+
     /// The first row of `sql`.
     async fn sql_row(&self, sql: &str) -> Option<sea_orm::QueryResult> {
         let db = self.app.as_ref().unwrap().database().connection();

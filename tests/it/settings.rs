@@ -176,19 +176,7 @@ async fn the_settings_page_saves_and_refuses_another_residents_product() {
 async fn an_automatic_login_by_remember_me_applies_the_saved_settings_too() {
     let app = TestApp::spawn().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
-    assert_eq!(
-        app.post_form("/inloggen", &[("email", "jan@example.nl")])
-            .await
-            .status(),
-        303
-    );
-    let login = app
-        .post_form(
-            "/inloggen/wachtwoord",
-            &[("wachtwoord", "fietsbel42xy"), ("onthoud", "ja")],
-        )
-        .await;
-    assert_eq!(login.status(), 303);
+    app.login_remembered("jan@example.nl", "fietsbel42xy").await;
     assert_eq!(
         app.cookie("pp_lang").as_deref(),
         Some("nl"),
