@@ -39,22 +39,16 @@ pub async fn plates(
             p.country().as_str()
         )
     };
-    let favorites = page
+    let lookup = page
         .state
         .favorites()
-        .of(&account, ProductId(id))
+        .lookup(&account, ProductId(id))
         .await
         .map_err(AppError::internal)?
-        .unwrap_or_default();
-    // "Recent geparkeerde kentekens (niet zijnde favorieten)".
-    let recent: Vec<Value> = page
-        .state
-        .parking()
-        .recent_plates(&account, ProductId(id))
-        .await
-        .map_err(AppError::internal)?
+        .ok_or(AppError::NotFound)?;
+    let recent: Vec<Value> = lookup
+        .recent
         .iter()
-        .filter(|p| !favorites.iter().any(|f| &f.plate == *p))
         .map(|p| {
             context! {
                 plate => p.display(),
@@ -63,7 +57,8 @@ pub async fn plates(
             }
         })
         .collect();
-    let favorites: Vec<Value> = favorites
+    let favorites: Vec<Value> = lookup
+        .favorites
         .iter()
         .map(|f| context! { ..crate::favorites::favorite_values(f), ..context! { href => pick(&f.plate) } })
         .collect();

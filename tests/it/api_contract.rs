@@ -253,6 +253,12 @@ async fn the_recent_plates_of_kenteken_opzoeken_are_in_the_api_too() {
         page.contains("12-GBD-3") && !page.contains("34-XYZ-5"),
         "{page}"
     );
+    // A mandatee, who has no favorites, gets the plates parked with the product too.
+    let piet = mandatee(&app, &jan, "piet@example.nl", "5.00").await;
+    piet.park(&app, "12-GBD-3", at(2, 11, 0)).await;
+    let (status, body) = call(&app, "GET", &recent, None, Some(&piet.token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["items"][0]["plate"], "12-GBD-3", "{body}");
     // Another resident's product is not found, in another gemeente too.
     let els = resident(&app, "havenmond", "els@example.nl", Some("10")).await;
     let (status, body) = call(&app, "GET", &recent, None, Some(&els.token)).await;

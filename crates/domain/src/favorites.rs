@@ -79,6 +79,18 @@ pub trait FavoriteRepository: Send + Sync {
     -> Result<bool, StoreError>;
 }
 
+/// How many recent plates "Kenteken opzoeken" offers.
+const RECENT_PLATES: u64 = 20;
+
+/// The two tabs of "Kenteken opzoeken".
+#[derive(Debug, Clone)]
+pub struct PlateLookup {
+    /// Favorieten.
+    pub favorites: Vec<Favorite>,
+    /// Recent geparkeerde kentekens (niet zijnde favorieten), newest first.
+    pub recent: Vec<Plate>,
+}
+
 /// The favorites use cases.
 #[derive(Clone)]
 pub struct Favorites {
@@ -120,6 +132,31 @@ impl Favorites {
             return Ok(None);
         }
         self.repo.favorites(product).await.map(Some)
+    }
+
+    /// "Kenteken opzoeken": the favorites of `product` (none on a product used through a
+    /// mandate: favorites are the owner's) and the plates parked with it lately that are not
+    /// favorites, newest first; `None` when the product is not the resident's.
+    pub async fn lookup(
+        &self,
+        account: &Account,
+        product: ProductId,
+    ) -> Result<Option<PlateLookup>, StoreError> {
+        let Some(view) = self.products.product_of(account.id, product).await? else {
+            return Ok(None);
+        };
+        let favorites = match view.mandate {
+            None => self.repo.favorites(product).await?,
+            Some(_) => Vec::new(),
+        };
+        let recent = self
+            .products
+            .recent_plates(account.id, product, RECENT_PLATES)
+            .await?
+            .into_iter()
+            .filter(|p| !favorites.iter().any(|f| &f.plate == p))
+            .collect();
+        Ok(Some(PlateLookup { favorites, recent }))
     }
 
     /// [Sla op]: adds a favorite to the resident's own `product`.

@@ -155,8 +155,9 @@ impl FavoritesApi {
         }
     }
 
-    /// "Kenteken opzoeken", its second tab: the plates parked with an own product lately that
-    /// are not favorites (the first tab is the favorites).
+    /// "Kenteken opzoeken", its second tab: the plates parked with the product lately that are
+    /// not favorites (the first tab is the favorites). Also for a product used through a
+    /// mandate, which has no favorites.
     #[oai(path = "/v1/products/:id/recent-plates", method = "get")]
     async fn recent(
         &self,
@@ -166,23 +167,17 @@ impl FavoritesApi {
     ) -> Result<Json<RecentPlates>, Failure<RecentRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
-        let favorites = caller
+        let lookup = caller
             .state
             .favorites()
-            .of(&account, ProductId(id.0))
+            .lookup(&account, ProductId(id.0))
             .await
             .map_err(failure::internal)?
             .ok_or_else(|| caller.not_found())?;
-        let recent = caller
-            .state
-            .parking()
-            .recent_plates(&account, ProductId(id.0))
-            .await
-            .map_err(failure::internal)?;
         Ok(Json(RecentPlates {
-            items: recent
+            items: lookup
+                .recent
                 .iter()
-                .filter(|p| !favorites.iter().any(|f| &f.plate == *p))
                 .map(|p| RecentPlate {
                     plate: p.display(),
                     country: p.country().as_str().to_owned(),

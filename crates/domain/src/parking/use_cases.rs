@@ -230,15 +230,6 @@ impl Parking {
         Ok(self.repo.last_product(account.id).await?)
     }
 
-    /// "Kenteken opzoeken": the plates recently parked on the product.
-    pub async fn recent_plates(
-        &self,
-        account: &Account,
-        product: ProductId,
-    ) -> Result<Vec<Plate>, ParkingError> {
-        Ok(self.repo.recent_plates(account.id, product, 20).await?)
-    }
-
     /// One session of a product of the resident.
     pub async fn session(
         &self,
