@@ -1,0 +1,159 @@
+//! What the coupling use cases keep and the port they keep it through: products with their
+//! code and PIN hash, coupling links, and what the store did with them.
+
+use crate::accounts::Account;
+use crate::email::EmailAddress;
+use crate::ids::{AccountId, ProductId, TenantId};
+use crate::mail::OutgoingMail;
+use crate::plate::Plate;
+use crate::ports::StoreError;
+use crate::secret::{ProductCode, TokenHash};
+use crate::tenant::{Code, Language};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// A product to store.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    /// Its gemeente.
+    pub tenant: TenantId,
+    /// The code of its product type.
+    pub product_type: Code,
+    /// The code of its zone.
+    pub zone: Code,
+    /// The code on the letter.
+    pub code: ProductCode,
+    /// The argon2id hash of the PIN.
+    pub pin_hash: String,
+    /// Valid from (inclusive).
+    pub valid_from: DateTime<Utc>,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// Its plates (a permit's; a visitor scheme usually has none).
+    pub plates: Vec<Plate>,
+    /// The opening balance, in the smallest unit (an `opening` ledger entry).
+    pub opening: i64,
+}
+
+/// A coupling link to store with its product.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    /// The hash of the link's token.
+    pub token: TokenHash,
+    /// The address it was sent to.
+    pub email: EmailAddress,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What the store did with a new product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// Stored, with its mail queued in the same transaction.
+    Issued(ProductId),
+    /// The random code exists already; draw another.
+    CodeTaken,
+}
+
+/// A product as the coupling page shows it.
+#[derive(Debug, Clone)]
+pub struct ProductSummary {
+    /// Its id.
+    pub id: ProductId,
+    /// Its gemeente.
+    pub tenant: TenantId,
+    /// The gemeente's name.
+    pub tenant_name: String,
+    /// The gemeente's time zone, for its dates.
+    pub time_zone: chrono_tz::Tz,
+    /// The product type's name.
+    pub type_name: String,
+    /// The zone's name.
+    pub zone_name: String,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// Its owner, once coupled.
+    pub owner: Option<AccountId>,
+}
+
+/// A coupling link as stored.
+#[derive(Debug, Clone)]
+pub struct LinkRecord {
+    /// The address it was sent to.
+    pub email: EmailAddress,
+    /// The product it couples.
+    pub product: ProductSummary,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// When it was used, if it was.
+    pub used_at: Option<DateTime<Utc>>,
+    /// For a mandate's invitation: the owner who gives it.
+    pub mandated_by: Option<EmailAddress>,
+}
+
+/// What the store did when asked to couple.
+#[derive(Debug, Clone)]
+pub enum CoupleOutcome {
+    /// Coupled (now or already to this account), the link used up.
+    Coupled,
+    /// Someone used the link first.
+    LinkUsed,
+    /// The product belongs to another account.
+    OwnedByOther,
+    /// The account was created (coupling without an account).
+    Created(Account),
+    /// An account with the address appeared meanwhile: log in instead.
+    AccountExists,
+}
+
+/// Products, their coupling links and the mails about them.
+#[async_trait]
+pub trait ProductRepository: Send + Sync {
+    /// Stores a product and, when it goes to an address, its link and mail, in one transaction.
+    async fn issue(
+        &self,
+        product: &NewProduct,
+        invite: Option<(&NewLink, &OutgoingMail)>,
+        now: DateTime<Utc>,
+    ) -> Result<IssueOutcome, StoreError>;
+    /// The coupling link with this token hash.
+    async fn coupling_link(&self, token: &TokenHash) -> Result<Option<LinkRecord>, StoreError>;
+    /// Uses the link and couples its product to `account`, in one transaction.
+    async fn couple(
+        &self,
+        token: &TokenHash,
+        account: AccountId,
+        now: DateTime<Utc>,
+    ) -> Result<CoupleOutcome, StoreError>;
+    /// The product with this code: its id, PIN hash and owner.
+    async fn by_code(
+        &self,
+        code: &ProductCode,
+    ) -> Result<Option<(ProductId, String, Option<AccountId>)>, StoreError>;
+    /// Couples a product without owner to `account`; `false` when another owns it.
+    async fn claim(&self, product: ProductId, account: AccountId) -> Result<bool, StoreError>;
+    /// The product with this code, as the coupling page shows it (with its owner).
+    async fn summary_by_code(
+        &self,
+        code: &ProductCode,
+    ) -> Result<Option<ProductSummary>, StoreError>;
+    /// Stores a new coupling link of a product nobody holds, with its mail, in one transaction
+    /// under the product's lock; the product's older unused links stop working. `false` when
+    /// the product has an owner (meanwhile).
+    async fn add_link(
+        &self,
+        product: ProductId,
+        link: &NewLink,
+        mail: &OutgoingMail,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Creates the account of the link's address, uses the link and couples its product, in one
+    /// transaction.
+    async fn couple_new_account(
+        &self,
+        token: &TokenHash,
+        password_hash: &str,
+        language: Language,
+        now: DateTime<Utc>,
+    ) -> Result<CoupleOutcome, StoreError>;
+}
