@@ -10,21 +10,19 @@ use parkportal_domain::housekeeping::Housekeeping;
 use parkportal_domain::platform::PlatformFacts;
 use parkportal_domain::privacy::Privacy;
 use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
+use parkportal_portal::Portal;
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
 use parkportal_store::{Database, DatabaseSettings, SeaFactRepository, SeaTenantRepository};
-use parkportal_web::auth::Authenticate;
-use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
 use parkportal_web::i18n::Catalogues;
-use parkportal_web::inputs::InputGuard;
+use parkportal_web::kind::Serve;
 use parkportal_web::observe::Observe;
-use parkportal_web::site::SiteResolver;
 use parkportal_web::templates::Templates;
-use parkportal_web::{AppState, WebSettings};
+use parkportal_web::{AppError, RouteKind, WebSettings, WebState};
 use poem::endpoint::StaticFilesEndpoint;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::middleware::Compression;
-use poem::{EndpointExt, Route, Server};
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,7 +98,7 @@ pub struct Application {
     tenants: TenantDirectory,
     rule_book: Arc<RuleBook>,
     rule_errors: DbRuleErrorSink,
-    state: AppState,
+    state: Portal,
     stop_worker: watch::Sender<bool>,
     worker: Option<JoinHandle<()>>,
     housekeeping: Housekeeping,
@@ -197,8 +195,8 @@ impl Application {
         let privacy = wiring::privacy(&db, clock.clone());
         let sweeper =
             wiring::spawn_housekeeping(housekeeping.clone(), privacy.clone(), top_ups, worker_stop);
-        let state = AppState::new(
-            services,
+        let web = WebState::new(
+            tenants.clone(),
             Arc::new(db.clone()),
             clock,
             templates,
@@ -207,27 +205,30 @@ impl Application {
                 public_url: public,
                 version: VERSION.to_owned(),
                 client_ip_header: config.server.client_ip_header.clone(),
+                body_limit: config.server.body_limit_kib as usize * 1024,
             },
         );
-        let routes = parkportal_web::ops::attach(parkportal_portal::routes()).nest(
-            "/static",
-            StaticFilesEndpoint::new(config.paths.themes.join("default").join("static")),
-        );
-        // Outermost first: Observe, Compression (which undoes a request's Content-Encoding
-        // lazily, so the limit counts decompressed bytes), Authenticate, IssueCsrf (which needs
-        // the session), SiteResolver (which themes every error inside it), InputGuard (the only
-        // reader of bodies, within the limit), CheckCsrf (which reads the form it limited).
-        let app = Route::new()
-            .nest("/", routes)
-            .with(CheckCsrf)
-            .with(InputGuard::new(
-                config.server.body_limit_kib as usize * 1024,
-            ))
-            .with(SiteResolver::new(state.clone()))
-            .with(IssueCsrf::new(&state))
-            .with(Authenticate::new(state.clone()))
-            .with(Compression::new())
-            .with(Observe::new(state.clone()));
+        let state = Portal::new(web.clone(), services);
+        // Every refusal of a file (missing, a folder, a path out of the folder, a method) is the
+        // themed 404: it names no path and tells nothing of the disk.
+        let files = StaticFilesEndpoint::new(config.paths.themes.join("default").join("static"))
+            .around(|files, req| async move {
+                match files.call(req).await {
+                    Ok(resp) => Ok(resp.into_response()),
+                    Err(_) => Err(poem::Error::from(AppError::NotFound)),
+                }
+            })
+            .with(Serve(RouteKind::Asset));
+        // Files and the operational endpoints depend on no gemeente and work without the
+        // database; every other path is the portal's (the console will nest beside it).
+        let routes = parkportal_web::ops::attach(Route::new())
+            .nest("/static", files)
+            .nest("/", parkportal_portal::routes(state.clone()));
+        // Outermost first: Observe (request id, client address, the shared state), Compression
+        // (which undoes a request's Content-Encoding lazily, so the body limit counts
+        // decompressed bytes); each front end then resolves its gemeente and login, and each
+        // route its CSRF token, the limits on its input and its error answers.
+        let app = routes.with(Compression::new()).with(Observe::new(web));
         let state_for_app = state;
         let (tx, rx) = oneshot::channel::<()>();
         let grace = Duration::from_secs(config.server.shutdown_timeout_seconds);
@@ -311,8 +312,8 @@ impl Application {
         &self.privacy
     }
 
-    /// The use cases as the pages see them.
-    pub fn state(&self) -> &AppState {
+    /// The use cases as the portal's pages see them.
+    pub fn state(&self) -> &Portal {
         &self.state
     }
 

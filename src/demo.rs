@@ -7,7 +7,7 @@ use parkportal_domain::coupling::IssueRequest;
 use parkportal_domain::parking::{Outcome, StartRequest};
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{EmailAddress, Language, NewPassword};
-use parkportal_web::Services;
+use parkportal_portal::Services;
 
 /// The demo resident's login, printed at the first start.
 pub const DEMO_EMAIL: &str = "bewoner@demo.parkportal.nl";

@@ -175,7 +175,7 @@ async fn open_desk(config: &Config) -> Result<parkportal_domain::ProductDesk, St
 }
 
 /// The use cases on the configured database, for commands that act as the server would.
-pub async fn open_services(config: &Config) -> Result<parkportal_web::Services, StartError> {
+pub async fn open_services(config: &Config) -> Result<parkportal_portal::Services, StartError> {
     let db = app::open_database(config).await?;
     let tenants = app::tenant_directory(config, &db)?;
     let catalogues = Catalogues::embedded().map_err(StartError::Config)?;

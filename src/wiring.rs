@@ -28,6 +28,7 @@ use parkportal_domain::{
     Accounts, AuthSettings, Clock, MailComposer, OutboxRepository, OutboxWorker, ProductDesk,
     PublicUrl, TenantDirectory,
 };
+use parkportal_portal::Services;
 use parkportal_rules::RuleBook;
 use parkportal_rules::engine::RuleEngine;
 use parkportal_store::SeaRuleRepository;
@@ -38,7 +39,6 @@ use parkportal_store::{
     SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository,
     SeaThrottleRepository, SimulatedProvider,
 };
-use parkportal_web::Services;
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::mail::TemplateMailComposer;
 use parkportal_web::templates::Templates;

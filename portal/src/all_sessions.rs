@@ -1,10 +1,11 @@
 //! "Alle parkeeracties": the running and planned sessions of all the resident's products, each
 //! on a card; choosing a card selects its product and shows that product's sessions.
 
+use crate::page::PageContext;
 use minijinja::{Value, context};
 use parkportal_domain::parking::SessionState;
+use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
-use parkportal_web::{AppError, PageContext};
 use poem::{IntoResponse, Response, handler};
 
 /// `GET /parkeeracties`.

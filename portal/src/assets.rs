@@ -1,6 +1,7 @@
 //! Per-gemeente assets: the theme's design tokens as CSS custom properties, and the logo.
 
-use parkportal_web::{AppError, AppState, Site};
+use crate::state::Portal;
+use parkportal_web::{AppError, Site};
 use poem::http::header;
 use poem::web::{Data, Query};
 use poem::{IntoResponse, Response, handler};
@@ -27,7 +28,7 @@ fn cache_control(site: &Site, asked: Option<i64>) -> &'static str {
 /// override these.
 #[handler]
 pub fn theme_css(
-    Data(state): Data<&AppState>,
+    Data(state): Data<&Portal>,
     Data(site): Data<&Site>,
     Query(q): Query<Versioned>,
 ) -> Response {
@@ -46,7 +47,7 @@ pub fn theme_css(
 /// file ever slipped past the import check.
 #[handler]
 pub async fn logo(
-    Data(state): Data<&AppState>,
+    Data(state): Data<&Portal>,
     Data(site): Data<&Site>,
     Query(q): Query<Versioned>,
 ) -> Result<Response, AppError> {

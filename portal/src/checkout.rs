@@ -3,11 +3,12 @@
 //! says that no money moves. The choice is reported as a webhook would report it, and the payer
 //! returns to Parkportal's result page.
 
+use crate::page::PageContext;
 use minijinja::context;
 use parkportal_domain::BalanceUnit;
 use parkportal_domain::top_up::PaymentStatus;
+use parkportal_web::AppError;
 use parkportal_web::format::amount;
-use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};

@@ -2,12 +2,13 @@
 //! logged-in resident it was sent to; log in first when the address has an account; otherwise
 //! create the account with a password and its repetition, and the product is coupled.
 
+use crate::auth;
+use crate::page::PageContext;
 use minijinja::{Value, context};
 use parkportal_domain::coupling::{CouplingError, ProductSummary};
 use parkportal_domain::{NewPassword, Token};
-use parkportal_web::auth;
+use parkportal_web::AppError;
 use parkportal_web::dates::last_local_day;
-use parkportal_web::{AppError, PageContext};
 use poem::http::{StatusCode, header};
 use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};

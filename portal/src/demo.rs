@@ -2,10 +2,11 @@
 //! portal would have sent, so that a coupling link can be followed without a mail server. Absent
 //! (404) everywhere else: the page shows every mail, password-reset links included.
 
+use crate::page::PageContext;
 use minijinja::context;
 use parkportal_domain::MailId;
+use parkportal_web::AppError;
 use parkportal_web::dates::local_date_time;
-use parkportal_web::{AppError, PageContext};
 use poem::handler;
 use poem::web::{Html, Path};
 

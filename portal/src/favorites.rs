@@ -1,13 +1,14 @@
 //! "Favorieten" of the chosen own product: the list with its count, [Sla op] for a new one
 //! (plate and a name of at most 10 characters) and [Verwijder] after confirmation.
 
+use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::favorites::{Added, Favorite, FavoriteName};
 use parkportal_domain::parking::ProductCard;
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{FavoriteId, ProductId};
-use parkportal_web::{AppError, PageContext};
+use parkportal_web::AppError;
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};

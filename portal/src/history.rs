@@ -3,15 +3,16 @@
 //! with it the rows are appended in place (and load by themselves on a phone as the list's end
 //! scrolls into view), from the same URL with `deel=1`.
 
+use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::history::{DEFAULT_PAGE, HistoryError, PastSession, Rows, Tab, Transaction};
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{BalanceUnit, ProductId};
+use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::format::amount;
-use parkportal_web::{AppError, PageContext};
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;

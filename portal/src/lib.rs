@@ -1,11 +1,14 @@
 //! The resident side of Parkportal: the pages residents see (in Dutch and English, in their
 //! gemeente's theme) and the resident JSON API under `/api/v1`, described by `/api/openapi.json`.
 //!
-//! Handlers are thin: they extract, call a domain use case through the web kit's state, and render.
+//! Handlers are thin: they extract, call a domain use case through the portal's state, and
+//! render. The portal mounts its own state, resident login and page frame on its own route tree
+//! ([`routes`]); the web kit gives it what every front end shares.
 
 mod all_sessions;
 mod api;
 mod assets;
+mod auth;
 mod checkout;
 mod coupling;
 mod demo;
@@ -15,6 +18,7 @@ mod login;
 mod mandates;
 mod once;
 mod own_data;
+mod page;
 mod pages;
 mod password_reset;
 mod plate_lookup;
@@ -26,29 +30,21 @@ mod session_extend;
 mod session_new;
 mod sessions;
 mod settings;
+mod state;
 mod top_up;
 
-use poem::{EndpointExt, IntoEndpoint, Response, Route, get, post};
+pub use auth::{REMEMBER_COOKIE, SESSION_COOKIE};
+pub use parkportal_web::RouteKind;
+pub use state::{Portal, Services};
 
-/// What a portal route serves; the browser checks visit every `Page` and must list or exclude each
-/// route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RouteKind {
-    /// An HTML page.
-    Page,
-    /// A link that sets a preference and redirects back.
-    Redirect,
-    /// A stylesheet, image or other file (the resident's data to save, too).
-    Asset,
-    /// JSON for programs.
-    Api,
-}
+use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
+use parkportal_web::inputs::InputGuard;
+use parkportal_web::kind::{Serve, UNMATCHED, not_found};
+use parkportal_web::site::SiteResolver;
+use poem::endpoint::BoxEndpoint;
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Response, Route, get, post};
 
-type Table = Vec<(
-    &'static str,
-    RouteKind,
-    poem::endpoint::BoxEndpoint<'static, Response>,
-)>;
+type Table = Vec<(&'static str, RouteKind, BoxEndpoint<'static, Response>)>;
 
 fn table() -> Table {
     fn ep<E: IntoEndpoint>(e: E) -> poem::endpoint::BoxEndpoint<'static, Response>
@@ -197,7 +193,7 @@ fn table() -> Table {
         ),
         (
             "/instellingen/mijn-gegevens",
-            RouteKind::Asset,
+            RouteKind::Download,
             ep(get(own_data::download)),
         ),
         (
@@ -232,14 +228,45 @@ fn table() -> Table {
     ]
 }
 
-/// The portal's routes, to be nested at `/` by the composition root.
-pub fn routes() -> Route {
+/// `ep` as a route of `kind`: its input limited and its errors answered in that kind; a route
+/// that takes forms also resumes a remembered login and issues and checks the CSRF token (after
+/// the limit: the check reads the form).
+fn mount(kind: RouteKind, ep: BoxEndpoint<'static, Response>) -> BoxEndpoint<'static, Response> {
+    if kind.takes_forms() {
+        ep.with(CheckCsrf)
+            .with(InputGuard)
+            .with(Serve(kind))
+            .with(IssueCsrf)
+            .with(auth::Remembered)
+            .boxed()
+    } else {
+        ep.with(InputGuard).with(Serve(kind)).boxed()
+    }
+}
+
+/// The portal's route tree on `portal`, to be nested at `/` by the composition root: the
+/// gemeente of each request resolved, the resident's login, and every route mounted in its kind
+/// (a path no route matches is a page: the themed 404).
+pub fn routes(portal: Portal) -> impl Endpoint<Output = Response> {
+    // Two patterns, since a catch-all right after `/` would also take `/` itself.
+    let unmatched = UNMATCHED
+        .iter()
+        .map(|path| (*path, RouteKind::Page, not_found().boxed()));
     table()
         .into_iter()
-        .fold(Route::new(), |route, (path, kind, endpoint)| match kind {
-            RouteKind::Api if matches!(path, "/api" | "/api/docs") => route.nest(path, endpoint),
-            _ => route.at(path, endpoint),
+        .chain(unmatched)
+        .fold(Route::new(), |route, (path, kind, endpoint)| {
+            let endpoint = mount(kind, endpoint);
+            match kind {
+                RouteKind::Api if matches!(path, "/api" | "/api/docs") => {
+                    route.nest(path, endpoint)
+                }
+                _ => route.at(path, endpoint),
+            }
         })
+        .with(auth::Authenticate::new(portal.clone()))
+        .data(portal.clone())
+        .with(SiteResolver::new(portal.web().clone()))
 }
 
 /// Every route of the portal with what it serves, for the browser checks' coverage rule.

@@ -1,14 +1,15 @@
 //! "Inloggen in 2Park": login in two steps (e-mail address, then password) and [Uitloggen].
 
+use crate::auth::{self, SESSION_COOKIE};
+use crate::page::PageContext;
 use crate::preferences::return_path;
 use minijinja::context;
 use parkportal_domain::EmailAddress;
 use parkportal_domain::accounts::LoginError;
-use parkportal_web::auth::{self, SESSION_COOKIE};
+use parkportal_web::AppError;
 use parkportal_web::cookies;
 use parkportal_web::inputs::decode_component;
 use parkportal_web::page::urlencode;
-use parkportal_web::{AppError, PageContext};
 use poem::http::{StatusCode, header};
 use poem::web::{Form, Query};
 use poem::{IntoResponse, Response, handler};

@@ -2,14 +2,15 @@
 //! mandate (e-mail address, optionally one plate, an amount of the balance, [Bewaar]) and
 //! [Intrekken] after confirmation.
 
+use crate::page::PageContext;
 use crate::products::product_header;
 use minijinja::{Value, context};
 use parkportal_domain::mandates::{GiveOutcome, Mandate, MandateStatus, Refusal};
 use parkportal_domain::parking::ProductView;
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{BalanceUnit, DecimalText, EmailAddress, MandateId, ProductId};
+use parkportal_web::AppError;
 use parkportal_web::format::amount;
-use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};

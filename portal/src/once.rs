@@ -1,9 +1,11 @@
 //! Requests that create something, made once however often they arrive: the API's
 //! `Idempotency-Key` header on a POST, and the one-time token of a confirm form.
 
+use crate::page::PageContext;
+use crate::state::Portal;
 use parkportal_domain::idempotency::{Begin, Fingerprint, IdempotencyKey, StoredAnswer};
 use parkportal_domain::{AccountId, StoreError};
-use parkportal_web::{ApiFailure, AppState, ErrorCode, PageContext, Site};
+use parkportal_web::{ApiFailure, ErrorCode};
 use poem::http::{Method, StatusCode, header};
 use poem::{Body, Endpoint, IntoResponse, PathPattern, Request, Response};
 use std::sync::Arc;
@@ -19,7 +21,7 @@ const POLL: std::time::Duration = std::time::Duration::from_millis(20);
 /// [`parkportal_domain::idempotency::Idempotency::begin`], waiting while the first request with
 /// the key still runs (at most [`WAIT`]).
 pub(crate) async fn begin(
-    state: &AppState,
+    state: &Portal,
     account: AccountId,
     key: &IdempotencyKey,
     fingerprint: &Fingerprint,
@@ -59,11 +61,10 @@ pub(crate) async fn api<E: Endpoint + 'static>(
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
         return next.call(req).await.map(IntoResponse::into_response);
     }
-    let Some(state) = req.data::<AppState>().cloned() else {
+    let Ok(page) = PageContext::of(&req) else {
         return next.call(req).await.map(IntoResponse::into_response);
     };
-    let site = req.data::<Site>().cloned().unwrap_or_else(Site::platform);
-    let page = PageContext::from_parts(state.clone(), site, &req);
+    let state = page.state.clone();
     // Keys are per account; without a resident's token the endpoint answers for itself (401).
     let Some(account) = page.account.as_ref().filter(|_| page.bearer).map(|a| a.id) else {
         return next.call(req).await.map(IntoResponse::into_response);
@@ -126,7 +127,7 @@ pub(crate) async fn api<E: Endpoint + 'static>(
 async fn answer_once<E: Endpoint>(
     next: Arc<E>,
     req: Request,
-    state: &AppState,
+    state: &Portal,
     request_id: &str,
     account: AccountId,
     key: &IdempotencyKey,
@@ -183,7 +184,7 @@ async fn answer_once<E: Endpoint>(
     Ok(resp)
 }
 
-pub(crate) async fn release(state: &AppState, account: AccountId, key: &IdempotencyKey) {
+pub(crate) async fn release(state: &Portal, account: AccountId, key: &IdempotencyKey) {
     if let Err(e) = state.idempotency().release(account, key).await {
         tracing::error!(error = %e, "an idempotency key was not released");
     }

@@ -4,11 +4,12 @@
 //! page that says what happens, confirmed with the password.
 
 use crate::api::own_data::DataExport;
+use crate::auth::{self, SESSION_COOKIE};
+use crate::page::PageContext;
 use minijinja::context;
 use parkportal_domain::calendar;
 use parkportal_domain::own_data::EraseError;
-use parkportal_web::auth::{self, SESSION_COOKIE};
-use parkportal_web::{AppError, PageContext};
+use parkportal_web::AppError;
 use poem::http::{StatusCode, header};
 use poem::web::Form;
 use poem::{IntoResponse, Response, handler};

@@ -1,13 +1,14 @@
 //! The general pages: home (the platform's list of gemeenten, or a gemeente's start page), the
 //! menu, "Over Parkportal" and the accessibility statement.
 
+use crate::page::PageContext;
 use crate::preferences::return_path;
 use chrono::Locale;
 use minijinja::context;
 use parkportal_domain::parking::has_plate_switch;
 use parkportal_domain::top_up::TopUps;
 use parkportal_domain::{BalanceUnit, Language, ProductKind};
-use parkportal_web::{AppError, PageContext};
+use parkportal_web::AppError;
 use poem::web::{Html, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;

@@ -1,10 +1,11 @@
 //! "Wachtwoord vergeten?": the address and a captcha, [Verzenden]; the link from the mail, a new
 //! password, its repetition and a captcha, [Wijzigen].
 
+use crate::page::PageContext;
 use minijinja::{Value, context};
 use parkportal_domain::password_reset::{ResetDelivery, ResetError};
 use parkportal_domain::{NewPassword, Token};
-use parkportal_web::{AppError, PageContext};
+use parkportal_web::AppError;
 use poem::http::{StatusCode, header};
 use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};

@@ -1,11 +1,12 @@
 //! "Kenteken opzoeken" of the new-session form: the tabs Favorieten and Recent geparkeerde
 //! kentekens (not being favorites); choosing one fills the plate field.
 
+use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::plate::Plate;
-use parkportal_web::{AppError, PageContext};
+use parkportal_web::AppError;
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;

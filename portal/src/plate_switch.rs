@@ -1,12 +1,13 @@
 //! "De kentekenswitch": the plates of a permit for several plates; [Selecteer] makes one
 //! active. While none is, a warning says the resident risks a fine.
 
+use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::parking::{ProductCard, ProductView, SwitchOutcome, has_plate_switch};
 use parkportal_domain::plate::{Country, Plate};
-use parkportal_web::{AppError, PageContext};
+use parkportal_web::AppError;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};

@@ -1,10 +1,11 @@
 //! Choosing the language and the contrast scheme: links (no JavaScript needed) that keep the
 //! choice in a cookie and return to the page the visitor came from.
 
+use crate::state::Portal;
 use parkportal_domain::Language;
 use parkportal_web::cookies;
 use parkportal_web::prefs::{CONTRAST_COOKIE, LANGUAGE_COOKIE};
-use parkportal_web::{AppError, AppState, Contrast, Site};
+use parkportal_web::{AppError, Contrast, Site};
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Query};
 use poem::{IntoResponse, Response, handler};
@@ -50,7 +51,7 @@ fn back_with_cookie(site: &Site, terug: Option<&str>, cookie: String) -> Respons
 /// `GET /taal?lang=en&terug=/over`: switches the language.
 #[handler]
 pub fn language(
-    Data(state): Data<&AppState>,
+    Data(state): Data<&Portal>,
     Data(site): Data<&Site>,
     Query(q): Query<Switch>,
 ) -> Result<Response, AppError> {
@@ -70,7 +71,7 @@ pub fn language(
 /// `GET /contrast?scheme=dark&terug=/over`: switches the contrast scheme.
 #[handler]
 pub fn contrast(
-    Data(state): Data<&AppState>,
+    Data(state): Data<&Portal>,
     Data(site): Data<&Site>,
     Query(q): Query<Switch>,
 ) -> Result<Response, AppError> {

@@ -1,14 +1,15 @@
 //! "Alle producten" (one card per gemeente, then its products), choosing a product, and "Voeg
 //! product toe" with the code and PIN of an allocation letter.
 
+use crate::page::PageContext;
 use crate::preferences::return_path;
 use minijinja::{Value, context};
 use parkportal_domain::coupling::ClaimError;
 use parkportal_domain::parking::{ProductCard, ProductView};
 use parkportal_domain::{Account, ProductId};
+use parkportal_web::AppError;
 use parkportal_web::dates::last_local_day;
 use parkportal_web::format::amount;
-use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};

@@ -1,6 +1,7 @@
 //! The page after [Bekijk kosten] or a refused [Bevestigen] or [Verleng]: the cost with its
 //! breakdown, or the reasons with the alternatives that fit; and the times the forms carry.
 
+use crate::page::PageContext;
 use crate::products::header_values;
 use crate::session_new::SessionFields;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -12,9 +13,9 @@ use parkportal_domain::parking::{ParkingProblem, ParkingSession, Verdict};
 use parkportal_domain::plate::Plate;
 use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::top_up::TopUps;
+use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::format::amount;
-use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
 use poem::{IntoResponse, Response};
 use rust_decimal::Decimal;

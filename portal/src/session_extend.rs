@@ -1,6 +1,7 @@
 //! [Verleng]: a later end of a session, checked like a start; refused, the reasons with the
 //! extensions that fit.
 
+use crate::page::PageContext;
 use crate::products::header_values;
 use crate::session_check::{Asked, check_page, local, problem_text, rfc3339};
 use crate::sessions::{own_session, session_values};
@@ -8,8 +9,8 @@ use chrono::Duration;
 use minijinja::context;
 use parkportal_domain::SessionId;
 use parkportal_domain::parking::{Outcome, ParkingSession};
+use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
-use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};

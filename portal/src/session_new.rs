@@ -2,6 +2,7 @@
 //! choice until the moment of confirming, and one session however often [Bevestigen] arrives.
 
 use crate::once;
+use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use crate::session_check::{Asked, check_page, local, problem_text, rfc3339};
 use chrono_tz::Tz;
@@ -10,8 +11,8 @@ use parkportal_domain::ProductId;
 use parkportal_domain::idempotency::{Begin, Fingerprint, IdempotencyKey, StoredAnswer};
 use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, StartRequest, Verdict};
 use parkportal_domain::plate::{Country, Plate};
+use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
-use parkportal_web::{AppError, PageContext};
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};

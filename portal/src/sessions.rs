@@ -2,6 +2,7 @@
 //! [Verwijder]. [+] is in `session_new`, [Verleng] in `session_extend`, the check page both share
 //! in `session_check`.
 
+use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
@@ -9,9 +10,9 @@ use parkportal_domain::mandates::Mandate;
 use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, needs_active_plate};
 use parkportal_domain::plate::Country;
 use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
+use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
 use parkportal_web::format::amount;
-use parkportal_web::{AppError, PageContext};
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -42,7 +43,7 @@ pub(crate) fn session_values(
 /// The mandates given on `product` when a mandatee started one of `sessions`, so that the owner
 /// sees who did (on the page and in the API alike); none otherwise.
 pub(crate) async fn mandatees_of(
-    state: &parkportal_web::AppState,
+    state: &crate::Portal,
     account: &Account,
     product: ProductId,
     sessions: &[ParkingSession],

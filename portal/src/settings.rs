@@ -3,11 +3,13 @@
 //! (and on every device after its next login). Below the form, "Uw gegevens" leads to the
 //! download of the resident's data and to deleting the account (`own_data.rs`).
 
+use crate::auth;
+use crate::page::PageContext;
 use minijinja::{Value, context};
 use parkportal_domain::settings::{Contrast, SettingsChange, SettingsError};
 use parkportal_domain::{Account, Language, ProductId};
+use parkportal_web::AppError;
 use parkportal_web::prefs::saved_cookies;
-use parkportal_web::{AppError, PageContext, auth};
 use poem::http::StatusCode;
 use poem::web::{Form, Query};
 use poem::{IntoResponse, Response, handler};

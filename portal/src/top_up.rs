@@ -2,14 +2,15 @@
 //! cap, [Betaal] to the provider's checkout, and the result when the payer returns (the new
 //! balance after a successful payment).
 
+use crate::page::PageContext;
 use crate::products::product_header;
 use minijinja::{Value, context};
 use parkportal_domain::parking::ProductView;
 use parkportal_domain::product_type::TopUpOption;
 use parkportal_domain::top_up::{Bought, Offer, Payment, PaymentStatus, TopUpError};
 use parkportal_domain::{BalanceUnit, PaymentId, ProductId};
+use parkportal_web::AppError;
 use parkportal_web::format::amount;
-use parkportal_web::{AppError, PageContext};
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};

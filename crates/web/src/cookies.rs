@@ -51,6 +51,21 @@ pub fn get_login(req: &Request, base: &str, secure: bool) -> Option<String> {
     get(req, &host_only(base, secure))
 }
 
+/// A `Set-Cookie` value that removes the login cookie `name` (under its `__Host-` name over
+/// HTTPS).
+pub fn clear_login(name: &str, secure: bool) -> String {
+    login_cookie(name, "", Some(0), secure)
+}
+
+/// Adds a `Set-Cookie` header to `resp`. Every cookie value here is made of safe characters, so
+/// a value that is no valid header cannot occur; it would be dropped rather than sent broken.
+pub fn append_cookie(resp: &mut poem::Response, cookie: &str) {
+    if let Ok(value) = cookie.parse() {
+        resp.headers_mut()
+            .append(poem::http::header::SET_COOKIE, value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

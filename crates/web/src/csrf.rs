@@ -10,16 +10,16 @@
 //! Over HTTPS every cookie of the login goes by a `__Host-` name, which browsers accept only from
 //! this very host over a secure connection.
 //!
-//! [`IssueCsrf`] gives each request its [`CsrfToken`] (it runs after [`crate::auth::Authenticate`],
-//! which knows the session); [`CheckCsrf`] refuses, with 403 and before any handler runs, a POST,
-//! PUT, PATCH or DELETE to a page whose `csrf` form field (or `X-CSRF-Token` header) is not that
-//! token. The JSON API takes no cookies, only `Authorization: Bearer`, so it needs no token.
+//! A front end mounts both on every route that takes forms ([`crate::kind::RouteKind::takes_forms`]):
+//! [`IssueCsrf`] gives each request its [`CsrfToken`] (after the front end's login has put its
+//! [`SessionSecrets`] on the request); [`CheckCsrf`] refuses, with 403 and before any handler
+//! runs, a POST, PUT, PATCH or DELETE whose `csrf` form field (or `X-CSRF-Token` header) is not
+//! that token. The JSON API takes no cookies, only `Authorization: Bearer`, so it needs no token.
 
-use crate::auth::{self, Visitor, append_cookie};
-use crate::cookies;
+use crate::cookies::{self, append_cookie};
 use crate::error::AppError;
 use crate::inputs::{form_pairs, is_form};
-use crate::state::AppState;
+use crate::state::WebState;
 use parkportal_domain::Token;
 use poem::http::Method;
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
@@ -36,6 +36,18 @@ const PURPOSE: &str = "csrf";
 /// The token the request's forms carry.
 #[derive(Debug, Clone)]
 pub struct CsrfToken(pub String);
+
+/// The secrets of a front end's login that tokens are bound to, put on the request by its
+/// authentication: the session the request resolved to, and the one its cookie names even when
+/// that has timed out (so that a form sent after the time-out reaches its handler, which leads
+/// to the login page).
+#[derive(Debug, Clone, Default)]
+pub struct SessionSecrets {
+    /// The live session the request resolved to (a remember-me login makes a new one).
+    pub resolved: Option<Token>,
+    /// The session the request's cookie names.
+    pub cookie: Option<Token>,
+}
 
 /// A token the check also accepts: that of the session the request's cookie names, when the
 /// request resolved to another (a remember-me login after the idle time-out replaces it while
@@ -56,68 +68,41 @@ impl CsrfToken {
     }
 }
 
-/// Paths that are no pages: files, the operational endpoints and the JSON API. [`CheckCsrf`]
-/// sees paths with their `/g/{slug}` prefix taken off, so a prefix match is exact: a page whose
-/// path merely contains `/api/` is checked like every page.
-fn exempt(path: &str) -> bool {
-    path.starts_with("/static/")
-        || path.starts_with("/api/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics")
-}
-
-/// The middleware that gives every page request its [`CsrfToken`].
-pub struct IssueCsrf {
-    secure: bool,
-}
-
-impl IssueCsrf {
-    /// The middleware; `state` says whether cookies go by `__Host-` names.
-    pub fn new(state: &AppState) -> Self {
-        Self {
-            secure: state.settings().secure_cookies(),
-        }
-    }
-}
+/// The middleware that gives every request to a route that takes forms its [`CsrfToken`].
+pub struct IssueCsrf;
 
 impl<E: Endpoint> Middleware<E> for IssueCsrf {
     type Output = IssueCsrfEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        IssueCsrfEndpoint {
-            ep,
-            secure: self.secure,
-        }
+        IssueCsrfEndpoint { ep }
     }
 }
 
-/// The endpoint [`IssueCsrf`] wraps around the routes.
+/// The endpoint [`IssueCsrf`] wraps around a route.
 pub struct IssueCsrfEndpoint<E> {
     ep: E,
-    secure: bool,
 }
 
 impl<E: Endpoint> Endpoint for IssueCsrfEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        if exempt(req.uri().path()) {
-            return Ok(self.ep.call(req).await?.into_response());
-        }
         // The session the request resolved to (a remember-me login makes a new one), else the
         // session cookie even when it has timed out, so that a form sent after the time-out
         // reaches its handler and leads to the login page; else the visit.
-        let cookie_session = auth::session_token(&req, self.secure);
-        let session = req
-            .data::<Visitor>()
-            .and_then(|v| v.session.clone())
-            .or_else(|| cookie_session.clone());
+        let secure = req
+            .data::<WebState>()
+            .is_some_and(|web| web.settings().secure_cookies());
+        let secrets = req.data::<SessionSecrets>().cloned().unwrap_or_default();
+        let cookie_session = secrets.cookie;
+        let session = secrets.resolved.or_else(|| cookie_session.clone());
         if let Some(cookie_session) = cookie_session
             && Some(&cookie_session) != session.as_ref()
         {
             req.set_data(CookieSessionToken(CsrfToken::bound_to(&cookie_session)));
         }
-        let visit =
-            cookies::get_login(&req, VISIT_COOKIE, self.secure).and_then(|v| Token::parse(&v));
+        let visit = cookies::get_login(&req, VISIT_COOKIE, secure).and_then(|v| Token::parse(&v));
         let (secret, fresh_visit) = match (session, visit) {
             (Some(session), _) => (session, false),
             (None, Some(visit)) => (visit, false),
@@ -126,14 +111,15 @@ impl<E: Endpoint> Endpoint for IssueCsrfEndpoint<E> {
         req.set_data(CsrfToken::bound_to(&secret));
         let mut resp = self.ep.call(req).await?.into_response();
         if fresh_visit {
-            let cookie = cookies::login_cookie(VISIT_COOKIE, secret.expose(), None, self.secure);
+            let cookie = cookies::login_cookie(VISIT_COOKIE, secret.expose(), None, secure);
             append_cookie(&mut resp, &cookie);
         }
         Ok(resp)
     }
 }
 
-/// The middleware that refuses an unsafe request to a page without the right token. It reads a
+/// The middleware that refuses an unsafe request to a route that takes forms without the right
+/// token. It reads a
 /// form body, so it belongs behind [`crate::inputs::InputGuard`], which limits it.
 pub struct CheckCsrf;
 
@@ -181,7 +167,7 @@ impl<E: Endpoint> Endpoint for CheckCsrfEndpoint<E> {
             *req.method(),
             Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
         );
-        if !safe && !exempt(req.uri().path()) {
+        if !safe {
             let expected = req.data::<CsrfToken>().cloned();
             let previous = req.data::<CookieSessionToken>().map(|t| t.0.clone());
             let submitted = submitted(&mut req).await?;

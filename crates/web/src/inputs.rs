@@ -6,37 +6,27 @@
 //! this layer (a form, JSON, the idempotency layer) can read more than the limit allows.
 
 use crate::error::AppError;
+use crate::state::WebState;
 use poem::http::{Method, header};
 use poem::{Body, Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tokio::io::AsyncReadExt;
 
-/// The middleware that limits bodies and refuses lossy forms and queries.
-pub struct InputGuard {
-    limit: usize,
-}
-
-impl InputGuard {
-    /// Bodies of at most `limit` bytes (after any `Content-Encoding` is undone).
-    pub fn new(limit: usize) -> Self {
-        Self { limit }
-    }
-}
+/// The middleware that limits bodies (to [`crate::WebSettings::body_limit`]) and refuses lossy
+/// forms and queries. A front end puts it on each route, inside the layer that answers the
+/// route's errors in its kind.
+pub struct InputGuard;
 
 impl<E: Endpoint> Middleware<E> for InputGuard {
     type Output = InputGuardEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        InputGuardEndpoint {
-            ep,
-            limit: self.limit,
-        }
+        InputGuardEndpoint { ep }
     }
 }
 
-/// The endpoint [`InputGuard`] wraps around the routes.
+/// The endpoint [`InputGuard`] wraps around a route.
 pub struct InputGuardEndpoint<E> {
     ep: E,
-    limit: usize,
 }
 
 /// A form or query that does not decode to text.
@@ -122,32 +112,30 @@ pub fn is_form(req: &Request) -> bool {
         })
 }
 
-impl<E: Endpoint> InputGuardEndpoint<E> {
-    /// The body, read to at most the limit.
-    async fn read(&self, req: &mut Request) -> Result<Vec<u8>, AppError> {
-        let announced = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        // An announced size over the limit is refused before a byte of the body is read.
-        if announced.is_some_and(|n| n > self.limit as u64) {
-            return Err(AppError::PayloadTooLarge);
-        }
-        let mut buf = Vec::with_capacity(announced.map_or(0, |n| n as usize));
-        let allowed = self.limit as u64 + 1;
-        req.take_body()
-            .into_async_read()
-            .take(allowed)
-            .read_to_end(&mut buf)
-            .await
-            // A body that breaks off or does not decompress is no request to act on.
-            .map_err(|_| AppError::BadRequest)?;
-        if buf.len() > self.limit {
-            return Err(AppError::PayloadTooLarge);
-        }
-        Ok(buf)
+/// The body, read to at most `limit` bytes.
+async fn read(req: &mut Request, limit: usize) -> Result<Vec<u8>, AppError> {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    // An announced size over the limit is refused before a byte of the body is read.
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(AppError::PayloadTooLarge);
     }
+    let mut buf = Vec::with_capacity(announced.map_or(0, |n| n as usize));
+    let allowed = limit as u64 + 1;
+    req.take_body()
+        .into_async_read()
+        .take(allowed)
+        .read_to_end(&mut buf)
+        .await
+        // A body that breaks off or does not decompress is no request to act on.
+        .map_err(|_| AppError::BadRequest)?;
+    if buf.len() > limit {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(buf)
 }
 
 impl<E: Endpoint> Endpoint for InputGuardEndpoint<E> {
@@ -160,7 +148,10 @@ impl<E: Endpoint> Endpoint for InputGuardEndpoint<E> {
             return Err(AppError::BadRequest.into());
         }
         if has_body(&req) {
-            let body = self.read(&mut req).await?;
+            let limit = req
+                .data::<WebState>()
+                .map_or(0, |web| web.settings().body_limit);
+            let body = read(&mut req, limit).await?;
             if is_form(&req) && form_pairs(&body).is_err() {
                 return Err(AppError::BadRequest.into());
             }

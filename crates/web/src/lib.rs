@@ -1,10 +1,14 @@
-//! The shared web kit of the portal and the admin console: application state, tenant resolution,
-//! preferences (language, contrast), login sessions, CSRF and the limits on what a request may carry, mail templates, the translation catalogues, the minijinja environments with
-//! theme overrides, error pages, request ids, metrics and the operational endpoints.
+//! The shared web kit of the front ends (the resident portal, the staff console): what every one
+//! of them needs and none of them owns. The gemeente directory and tenant resolution, preferences
+//! (language, contrast), cookies, CSRF and the limits on what a request may carry, route kinds and
+//! the error answers that follow from them, mail templates, the translation catalogues, the
+//! minijinja environments with theme overrides, request ids, client addresses, metrics and the
+//! operational endpoints. A front end mounts its own use cases, login and page frame on its own
+//! route tree.
 //!
 //! It reaches data only through the domain's use cases and ports.
 
-pub mod auth;
+pub mod client;
 pub mod codes;
 pub mod cookies;
 pub mod csrf;
@@ -13,6 +17,7 @@ pub mod error;
 pub mod format;
 pub mod i18n;
 pub mod inputs;
+pub mod kind;
 pub mod mail;
 pub mod metrics;
 pub mod observe;
@@ -25,7 +30,8 @@ pub mod templates;
 
 pub use codes::ErrorCode;
 pub use error::{ApiFailure, AppError};
-pub use page::PageContext;
+pub use kind::RouteKind;
+pub use page::{FrameExtras, Page};
 pub use prefs::{Contrast, Prefs};
 pub use site::{Site, SiteEndpoint};
-pub use state::{AppState, Services, WebSettings};
+pub use state::{WebSettings, WebState};

@@ -1,7 +1,8 @@
-//! The outermost layer of every request: a request id, a tracing span, the access log line,
-//! metrics and the security headers.
+//! The outermost layer of every request: a request id, the client's address, the shared state, a
+//! tracing span, the access log line, metrics and the security headers.
 
-use crate::state::AppState;
+use crate::client::ClientAddress;
+use crate::state::WebState;
 use poem::http::{HeaderValue, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use std::time::Instant;
@@ -27,12 +28,12 @@ pub struct RouteLabel(pub String);
 
 /// The observation middleware.
 pub struct Observe {
-    state: AppState,
+    state: WebState,
 }
 
 impl Observe {
     /// Observes requests into the metrics of `state`.
-    pub fn new(state: AppState) -> Self {
+    pub fn new(state: WebState) -> Self {
         Self { state }
     }
 }
@@ -51,7 +52,7 @@ impl<E: Endpoint> Middleware<E> for Observe {
 /// The endpoint [`Observe`] wraps around the application.
 pub struct ObserveEndpoint<E> {
     ep: E,
-    state: AppState,
+    state: WebState,
 }
 
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
@@ -72,6 +73,9 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let id = RequestId::generate();
         req.set_data(id.clone());
+        let proxy = self.state.settings().client_ip_header.as_deref();
+        req.set_data(ClientAddress::of(&req, proxy));
+        req.set_data(self.state.clone());
         // Only the standard methods become labels: a made-up method must not grow the metrics.
         let method = match req.method().as_str() {
             m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),

@@ -1,7 +1,7 @@
 //! Operational endpoints: `/healthz` (the process is up), `/readyz` (the database answers) and
 //! `/metrics` (Prometheus).
 
-use crate::state::AppState;
+use crate::state::WebState;
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{IntoResponse, Response, Route, get, handler};
@@ -12,7 +12,7 @@ fn healthz() -> &'static str {
 }
 
 #[handler]
-async fn readyz(Data(state): Data<&AppState>) -> Response {
+async fn readyz(Data(state): Data<&WebState>) -> Response {
     match state.readiness().ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
@@ -25,7 +25,7 @@ async fn readyz(Data(state): Data<&AppState>) -> Response {
 }
 
 #[handler]
-fn metrics(Data(state): Data<&AppState>) -> Response {
+fn metrics(Data(state): Data<&WebState>) -> Response {
     state
         .metrics()
         .render()

@@ -1,21 +1,12 @@
-//! Application state shared by every request: the use cases, the clock, templates, catalogues,
-//! metrics and settings. Configuration travels here, never in globals.
+//! What every front end shares (the portal today, the staff console next): the gemeente
+//! directory, the clock, templates, catalogues, metrics, readiness and settings. A front end's
+//! own use cases live in its own state, never here. Configuration travels here, never in
+//! globals.
 
 use crate::i18n::Catalogues;
 use crate::metrics::Metrics;
 use crate::templates::Templates;
-use parkportal_domain::favorites::Favorites;
-use parkportal_domain::history::History;
-use parkportal_domain::idempotency::Idempotency;
-use parkportal_domain::mandates::Mandates;
-use parkportal_domain::own_data::OwnData;
-use parkportal_domain::parking::Parking;
-use parkportal_domain::password_reset::PasswordResets;
-use parkportal_domain::settings::Settings;
-use parkportal_domain::top_up::TopUps;
-use parkportal_domain::{
-    Accounts, Clock, OutboxRepository, ProductDesk, PublicUrl, Readiness, TenantDirectory,
-};
+use parkportal_domain::{Clock, PublicUrl, Readiness, TenantDirectory};
 use std::sync::Arc;
 
 /// Settings the web layer needs.
@@ -28,6 +19,8 @@ pub struct WebSettings {
     /// The header a trusted reverse proxy puts the client's address in (`X-Forwarded-For`);
     /// without one the peer address counts.
     pub client_ip_header: Option<String>,
+    /// The most bytes a request body may have (after any `Content-Encoding` is undone).
+    pub body_limit: usize,
 }
 
 impl WebSettings {
@@ -37,48 +30,14 @@ impl WebSettings {
     }
 }
 
-/// The use cases the pages and the API call.
+/// What every request of every front end may use. Cheap to clone.
 #[derive(Clone)]
-pub struct Services {
-    /// Gemeenten.
-    pub tenants: TenantDirectory,
-    /// Accounts and login sessions.
-    pub accounts: Accounts,
-    /// Issuing and coupling products.
-    pub desk: ProductDesk,
-    /// "Wachtwoord vergeten?" and the captcha.
-    pub resets: PasswordResets,
-    /// Products, parking sessions and the ledger.
-    pub parking: Parking,
-    /// "Historie": a product's sessions and transactions.
-    pub history: History,
-    /// "Favorieten".
-    pub favorites: Favorites,
-    /// "Instellingen".
-    pub settings: Settings,
-    /// "Opwaarderen" and its payments.
-    pub top_ups: TopUps,
-    /// "Machtiging(en)".
-    pub mandates: Mandates,
-    /// Requests that create something made once: `Idempotency-Key` and confirm forms' tokens.
-    pub idempotency: Idempotency,
-    /// The outbox: every mail queued, sent or waiting.
-    pub outbox: Arc<dyn OutboxRepository>,
-    /// Whether this is the demo (the embedded demo database without a real part), the only
-    /// place where the pages may show the outbox.
-    pub demo_mode: bool,
-    /// The resident's own data: its download and the deletion of the account.
-    pub own_data: OwnData,
-}
-
-/// Everything a request handler may use. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
+pub struct WebState {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    services: Services,
+    tenants: TenantDirectory,
     readiness: Arc<dyn Readiness>,
     clock: Arc<dyn Clock>,
     templates: Arc<Templates>,
@@ -87,10 +46,10 @@ struct Inner {
     settings: WebSettings,
 }
 
-impl AppState {
+impl WebState {
     /// Builds the state from its parts (the composition root does this).
     pub fn new(
-        services: Services,
+        tenants: TenantDirectory,
         readiness: Arc<dyn Readiness>,
         clock: Arc<dyn Clock>,
         templates: Arc<Templates>,
@@ -99,7 +58,7 @@ impl AppState {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                services,
+                tenants,
                 readiness,
                 clock,
                 templates,
@@ -110,77 +69,9 @@ impl AppState {
         }
     }
 
-    /// Gemeenten.
+    /// Gemeenten: which one a host or `/g/{slug}/` prefix selects, and their look.
     pub fn tenants(&self) -> &TenantDirectory {
-        &self.inner.services.tenants
-    }
-
-    /// Accounts and login sessions.
-    pub fn accounts(&self) -> &Accounts {
-        &self.inner.services.accounts
-    }
-
-    /// Issuing and coupling products.
-    pub fn desk(&self) -> &ProductDesk {
-        &self.inner.services.desk
-    }
-
-    /// Requests made once: `Idempotency-Key` and the one-time tokens of confirm forms.
-    pub fn idempotency(&self) -> &Idempotency {
-        &self.inner.services.idempotency
-    }
-
-    /// Products, parking sessions and the ledger.
-    pub fn parking(&self) -> &Parking {
-        &self.inner.services.parking
-    }
-
-    /// "Instellingen": language, start product and contrast of an account.
-    pub fn account_settings(&self) -> &Settings {
-        &self.inner.services.settings
-    }
-
-    /// "Machtiging(en)": mandates on own products.
-    pub fn mandates(&self) -> &Mandates {
-        &self.inner.services.mandates
-    }
-
-    /// The resident's own data: "Download mijn gegevens" and "Account verwijderen".
-    pub fn own_data(&self) -> &OwnData {
-        &self.inner.services.own_data
-    }
-
-    /// "Opwaarderen": top-ups paid with iDEAL.
-    pub fn top_ups(&self) -> &TopUps {
-        &self.inner.services.top_ups
-    }
-
-    /// "Favorieten": plates with a name, per own product.
-    pub fn favorites(&self) -> &Favorites {
-        &self.inner.services.favorites
-    }
-
-    /// "Historie": a product's sessions and transactions.
-    pub fn history(&self) -> &History {
-        &self.inner.services.history
-    }
-
-    /// "Wachtwoord vergeten?" and the captcha.
-    pub fn resets(&self) -> &PasswordResets {
-        &self.inner.services.resets
-    }
-
-    /// The outbox for `/demo/outbox`: `None` unless this is the demo. Pages read mail only
-    /// through this.
-    pub fn demo_outbox(&self) -> Option<&dyn OutboxRepository> {
-        let services = &self.inner.services;
-        services.demo_mode.then_some(services.outbox.as_ref())
-    }
-
-    /// The outbox whatever the mode, for the composition root, commands and tests (pages use
-    /// [`Self::demo_outbox`]): the mails queued, sent or waiting.
-    pub fn outbox(&self) -> &dyn OutboxRepository {
-        self.inner.services.outbox.as_ref()
+        &self.inner.tenants
     }
 
     /// Database readiness.

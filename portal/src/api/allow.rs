@@ -1,7 +1,8 @@
 //! The `Allow` header of a 405: the methods a path of the API takes, read once from its own
 //! OpenAPI document, so that the header and the document cannot disagree.
 
-use parkportal_web::{AppState, ErrorCode, PageContext, Site};
+use crate::page::PageContext;
+use parkportal_web::ErrorCode;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, PathPattern, Request, Response};
 use std::sync::Arc;
@@ -58,9 +59,7 @@ pub(crate) async fn answer<E: Endpoint + 'static>(
     req: Request,
 ) -> poem::Result<Response> {
     let path = req.uri().path().to_owned();
-    let site = req.data::<Site>().cloned().unwrap_or_else(Site::platform);
-    let state = req.data::<AppState>().cloned();
-    let page = state.map(|state| PageContext::from_parts(state, site, &req));
+    let page = PageContext::of(&req).ok();
     let err = match next.call(req).await {
         Ok(resp) => return Ok(resp.into_response()),
         Err(err) if err.status() == StatusCode::METHOD_NOT_ALLOWED => err,

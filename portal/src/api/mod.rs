@@ -14,9 +14,11 @@ mod settings;
 mod top_ups;
 mod values;
 
+use crate::page::PageContext;
+use crate::state::Portal;
 pub(crate) use allow::{AllowedMethods, answer as allow_methods};
 use parkportal_domain::{Account, Token};
-use parkportal_web::{ApiFailure, AppError, AppState, ErrorCode, PageContext, Site};
+use parkportal_web::{ApiFailure, ErrorCode};
 use poem::Request;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -26,20 +28,18 @@ use refusals::{Failure, declare};
 
 /// Who calls, with the request's language, client address and session.
 pub(crate) struct Caller {
-    state: AppState,
+    state: Portal,
     page: PageContext,
 }
 
 impl Caller {
     /// The caller of `req`.
     fn of(req: &Request) -> poem::Result<Self> {
-        let state = req
-            .data::<AppState>()
-            .cloned()
-            .ok_or_else(|| AppError::internal("no application state"))?;
-        let site = req.data::<Site>().cloned().unwrap_or_else(Site::platform);
-        let page = PageContext::from_parts(state.clone(), site, req);
-        Ok(Self { state, page })
+        let page = PageContext::of(req)?;
+        Ok(Self {
+            state: page.state.clone(),
+            page,
+        })
     }
 
     /// A refusal with `code` and its message.
@@ -137,7 +137,7 @@ impl Api {
     #[oai(path = "/v1/tenants", method = "get")]
     async fn tenants(
         &self,
-        state: Data<&AppState>,
+        state: Data<&Portal>,
     ) -> Result<Json<TenantList>, Failure<TenantsRefusals>> {
         let platform = &state.settings().public_url;
         // A failure becomes AppError, which the site layer answers with a translated JSON body

@@ -16,6 +16,7 @@ use parkportal_domain::parking::{
 use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{BalanceUnit, ProductId, SessionId};
 use parkportal_web::{ApiFailure, ErrorCode};
+
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;

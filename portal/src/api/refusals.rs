@@ -9,6 +9,7 @@
 //! programming error: debug builds (and so the tests) panic on it.
 
 use parkportal_web::{ApiFailure, ErrorCode};
+
 use poem_openapi::ApiResponse;
 use poem_openapi::registry::{
     MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,

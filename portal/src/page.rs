@@ -1,0 +1,107 @@
+//! A resident page: the web kit's [`Page`] (site, language, frame, rendering) with the portal's
+//! state and the visitor. Handlers extract it and reach the kit's part through `Deref`.
+
+use crate::auth::Visitor;
+use crate::state::Portal;
+use parkportal_domain::parking::ProductView;
+use parkportal_domain::{Account, Token};
+use parkportal_web::page::urlencode;
+use parkportal_web::{AppError, Page};
+use poem::{FromRequest, Request, RequestBody, Response};
+use std::ops::{Deref, DerefMut};
+
+/// What every portal page needs to know about its request. Extract it in a handler and call
+/// [`Page::render`].
+#[derive(Clone)]
+pub struct PageContext {
+    /// What every front end's page knows: site, language, CSRF token, frame.
+    pub page: Page,
+    /// The portal's use cases.
+    pub state: Portal,
+    /// The logged-in resident, if any.
+    pub account: Option<Account>,
+    /// Whether the request's session just ended through the idle time-out.
+    pub timed_out: bool,
+    /// The session token of the logged-in resident.
+    pub session: Option<Token>,
+    /// Whether that session came as `Authorization: Bearer`.
+    pub bearer: bool,
+}
+
+impl Deref for PageContext {
+    type Target = Page;
+
+    fn deref(&self) -> &Page {
+        &self.page
+    }
+}
+
+impl DerefMut for PageContext {
+    fn deref_mut(&mut self) -> &mut Page {
+        &mut self.page
+    }
+}
+
+impl PageContext {
+    /// The context of `req`, which the portal's route tree has given its state and visitor.
+    pub fn of(req: &Request) -> Result<Self, AppError> {
+        let state = req
+            .data::<Portal>()
+            .cloned()
+            .ok_or_else(|| AppError::internal("no portal state"))?;
+        let page = Page::of(req)?;
+        let visitor = req.data::<Visitor>().cloned().unwrap_or_default();
+        Ok(Self {
+            page,
+            state,
+            account: visitor.account,
+            session: visitor.session,
+            bearer: visitor.bearer,
+            timed_out: visitor.timed_out,
+        })
+    }
+
+    /// Makes this a page of `product`'s own gemeente: its theme, logo and name, whatever host
+    /// or `/g/{slug}/` prefix the request came through; links stay on that site. Call it once
+    /// the product is known to be the resident's, so that a refused request learns nothing of
+    /// another's product. A gemeente that cannot be found keeps the site's look (and is logged).
+    pub async fn show_gemeente_of(&mut self, product: &ProductView) -> Result<(), AppError> {
+        if self
+            .site
+            .tenant
+            .as_ref()
+            .is_some_and(|t| t.id == product.tenant)
+        {
+            self.page.show_gemeente(None);
+            return Ok(());
+        }
+        match self.state.tenants().by_slug(&product.tenant_slug).await? {
+            Some(tenant) if tenant.id == product.tenant => self.page.show_gemeente(Some(tenant)),
+            _ => tracing::warn!(
+                product = product.id.0,
+                "the product's gemeente was not found: the page keeps the site's look"
+            ),
+        }
+        Ok(())
+    }
+
+    /// The way to the login page for a page that needs a login: it comes back to this page and
+    /// says so when the session timed out.
+    pub fn login_redirect(&self) -> Response {
+        let mut url = format!(
+            "{}?terug={}",
+            self.site.link("/inloggen"),
+            urlencode(&self.path)
+        );
+        if self.timed_out {
+            url.push_str("&reden=time-out");
+        }
+        self.see_other(&url)
+    }
+}
+
+impl<'a> FromRequest<'a> for PageContext {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Ok(Self::of(req)?)
+    }
+}
