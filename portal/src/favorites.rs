@@ -1,12 +1,12 @@
 //! "Favorieten" of the chosen own product: the list with its count, [Sla op] for a new one
 //! (plate and a name of at most 10 characters) and [Verwijder] after confirmation.
 
+use crate::input::AddFavorite;
 use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::favorites::{Added, Favorite, FavoriteName};
 use parkportal_domain::parking::ProductCard;
-use parkportal_domain::plate::{Country, Plate};
 use parkportal_domain::{FavoriteId, ProductId};
 use parkportal_web::AppError;
 use poem::http::StatusCode;
@@ -112,18 +112,14 @@ pub async fn add(
         return Ok(page.login_redirect());
     };
     let card = own_card(&mut page, &account, ProductId(id)).await?;
-    let Ok(country) = Country::parse(f.land.as_deref().unwrap_or("NL")) else {
-        let message = page.t("parking.problem.country_invalid");
-        return render(&page, &card, &f, Some(("land", message))).await;
-    };
-    let Ok(plate) = Plate::parse(&f.kenteken, country) else {
-        let message = page.t("parking.problem.plate_invalid");
-        return render(&page, &card, &f, Some(("kenteken", message))).await;
-    };
-    let Ok(name) = FavoriteName::parse(&f.naam) else {
-        let message = page.t("favorites.name_invalid");
-        return render(&page, &card, &f, Some(("naam", message))).await;
-    };
+    let AddFavorite { plate, name } =
+        match AddFavorite::parse(&f.kenteken, f.land.as_deref(), &f.naam) {
+            Ok(favorite) => favorite,
+            Err(e) => {
+                let message = page.t(e.code.message_key());
+                return render(&page, &card, &f, Some((e.field, message))).await;
+            }
+        };
     match page
         .state
         .favorites()

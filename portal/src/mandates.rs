@@ -2,33 +2,21 @@
 //! mandate (e-mail address, optionally one plate, an amount of the balance, [Bewaar]) and
 //! [Intrekken] after confirmation.
 
+use crate::input::{GiveMandate, typed_amount};
 use crate::page::PageContext;
 use crate::products::product_header;
+use crate::refusal_texts;
 use minijinja::{Value, context};
 use parkportal_domain::mandates::{GiveOutcome, Mandate, MandateStatus, Refusal};
 use parkportal_domain::parking::ProductView;
-use parkportal_domain::plate::{Country, Plate};
-use parkportal_domain::{BalanceUnit, DecimalText, EmailAddress, MandateId, ProductId};
+use parkportal_domain::plate::Plate;
+use parkportal_domain::{BalanceUnit, MandateId, ProductId};
 use parkportal_web::AppError;
 use parkportal_web::format::amount;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
-
-/// An amount as a resident types it: "10", "10,50", "€ 10.50". The euro sign, blanks and the
-/// Dutch decimal comma are a person's way of writing the plain decimal the domain parses; the
-/// rest (a sign, an exponent, a thousands point before three digits) is refused there.
-pub(crate) fn parse_amount(s: &str) -> Option<DecimalText> {
-    let cleaned: String = s
-        .trim()
-        .trim_start_matches('€')
-        .trim()
-        .chars()
-        .map(|c| if c == ',' { '.' } else { c })
-        .collect();
-    DecimalText::parse(&cleaned).ok()
-}
 
 /// A mandate's values on a page.
 fn mandate_values(page: &PageContext, product: &ProductView, m: &Mandate) -> Value {
@@ -113,7 +101,7 @@ async fn render(
             context! {
                 product => product_header(page, &product),
                 mandates => items,
-                unavailable => available.err().map(|r| page.t(&format!("mandates.refusal.{}", r.code()))),
+                unavailable => available.err().map(|r| page.t(&refusal_texts::mandate(r))),
                 action => page.site.link(&format!("/producten/{id}/machtigingen")),
                 email => form.email.clone(),
                 kenteken => form.kenteken.clone(),
@@ -178,26 +166,22 @@ pub async fn give(
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let Ok(email) = EmailAddress::parse(&f.email) else {
-        let message = page.t("mandates.email_invalid");
-        return render(&mut page, id, &f, None, Some(("email", message))).await;
-    };
-    let plate = if f.kenteken.trim().is_empty() {
-        None
-    } else {
-        let Ok(country) = Country::parse(f.land.as_deref().unwrap_or("NL")) else {
-            let message = page.t("parking.problem.country_invalid");
-            return render(&mut page, id, &f, None, Some(("land", message))).await;
-        };
-        let Ok(plate) = Plate::parse(&f.kenteken, country) else {
-            let message = page.t("parking.problem.plate_invalid");
-            return render(&mut page, id, &f, None, Some(("kenteken", message))).await;
-        };
-        Some(plate)
-    };
-    let Some(bedrag) = parse_amount(&f.bedrag) else {
-        let message = page.t("mandates.refusal.amount_invalid");
-        return render(&mut page, id, &f, None, Some(("bedrag", message))).await;
+    let typed = GiveMandate::parse(
+        &f.email,
+        Some(&f.kenteken),
+        f.land.as_deref(),
+        typed_amount(&f.bedrag),
+    );
+    let GiveMandate {
+        email,
+        plate,
+        amount: bedrag,
+    } = match typed {
+        Ok(given) => given,
+        Err(e) => {
+            let message = page.t(e.code.message_key());
+            return render(&mut page, id, &f, None, Some((e.field, message))).await;
+        }
     };
     let outcome = page
         .state
@@ -221,7 +205,7 @@ pub async fn give(
                 Refusal::OwnAddress | Refusal::Exists => "email",
                 _ => "",
             };
-            let message = page.t(&format!("mandates.refusal.{}", refusal.code()));
+            let message = page.t(&refusal_texts::mandate(refusal));
             render(&mut page, id, &f, None, Some((field, message))).await
         }
     }

@@ -1,12 +1,13 @@
 //! "De kentekenswitch": the plates of a permit for several plates; [Selecteer] makes one
 //! active. While none is, a warning says the resident risks a fine.
 
+use crate::input::vehicle;
 use crate::page::PageContext;
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::parking::{ProductCard, ProductView, SwitchOutcome, has_plate_switch};
-use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::plate::Plate;
 use parkportal_web::AppError;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
@@ -20,7 +21,7 @@ fn form_value(plate: &Plate) -> String {
 
 fn parse_form_value(value: &str) -> Option<Plate> {
     let (country, plate) = value.split_once(':')?;
-    Plate::parse(plate, Country::parse(country).ok()?).ok()
+    vehicle(plate, Some(country)).ok()
 }
 
 fn plates(product: &ProductView) -> Vec<Value> {

@@ -3,6 +3,7 @@
 
 use crate::page::PageContext;
 use crate::products::header_values;
+use crate::refusal_texts;
 use crate::session_new::SessionFields;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -127,12 +128,6 @@ pub(crate) fn check_page(
     };
     // An extension reserves only the difference: its alternatives show what they add.
     let held = extension.map_or(Decimal::ZERO, |s| unit.from_smallest(s.reserved));
-    // Texts of an extension speak of extending, not of starting.
-    let reason_section = if extension.is_some() {
-        "parking.extend_reason"
-    } else {
-        "parking.reason"
-    };
     let alternatives: Vec<Value> = verdict
         .alternatives
         .iter()
@@ -151,7 +146,8 @@ pub(crate) fn check_page(
     let reasons: Vec<String> = verdict
         .reasons
         .iter()
-        .map(|r| page.t(&format!("{reason_section}.{}", r.as_str())))
+        // Texts of an extension speak of extending, not of starting.
+        .map(|r| page.t(&refusal_texts::reason(*r, extension.is_some())))
         .collect();
     Ok(page
         .render(

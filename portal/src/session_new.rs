@@ -1,16 +1,18 @@
 //! [+] on "Parkeeracties": a new session with its cost before [Bevestigen], "nu" kept as a
 //! choice until the moment of confirming, and one session however often [Bevestigen] arrives.
 
+use crate::input::vehicle;
 use crate::once;
 use crate::page::PageContext;
 use crate::products::{header_values, own_card};
+use crate::refusal_texts;
 use crate::session_check::{Asked, check_page, local, problem_text, rfc3339};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::idempotency::{Begin, Fingerprint, IdempotencyKey, StoredAnswer};
 use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, StartRequest, Verdict};
-use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::rules::ReasonCode;
 use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
 use poem::http::StatusCode;
@@ -144,13 +146,9 @@ pub async fn new_submit(
         )
     };
     let form_error = |error: String| form_page(error, None, StatusCode::UNPROCESSABLE_ENTITY);
-    let country = match Country::parse(f.land.as_deref().unwrap_or("NL")) {
-        Ok(c) => c,
-        Err(_) => return form_error(page.t("parking.problem.country_invalid")),
-    };
-    let plate = match Plate::parse(&f.kenteken, country) {
+    let plate = match vehicle(&f.kenteken, f.land.as_deref()) {
         Ok(p) => p,
-        Err(_) => return form_error(page.t("parking.problem.plate_invalid")),
+        Err(e) => return form_error(page.t(e.code.message_key())),
     };
     let confirming = f.stap == "bevestig";
     let (start, end) = if confirming {
@@ -214,7 +212,10 @@ pub async fn new_submit(
             }
         });
         form_page(
-            page.t("parking.reason.plate_already_parked"),
+            page.t(&refusal_texts::reason(
+                ReasonCode::PlateAlreadyParked,
+                false,
+            )),
             parked,
             StatusCode::CONFLICT,
         )

@@ -4,6 +4,7 @@
 
 use crate::page::PageContext;
 use crate::products::product_header;
+use crate::refusal_texts;
 use minijinja::{Value, context};
 use parkportal_domain::parking::ProductView;
 use parkportal_domain::product_type::TopUpOption;
@@ -116,7 +117,7 @@ fn render(
             context! {
                 product => product_header(page, &offer.product),
                 options => options,
-                refusal => offer.refusal.map(|r| page.t(&format!("parking.reason.{}", r.as_str()))),
+                refusal => offer.refusal.map(|r| page.t(&refusal_texts::reason(r, false))),
                 action => page.site.link(&format!("/producten/{id}/opwaarderen", id = offer.product.id.0)),
                 error => error,
                 simulated => page.state.top_ups().simulated(),
@@ -197,7 +198,7 @@ pub async fn pay(
         Ok(Some(Bought::Refused(reason))) => {
             // Shown with what is still possible now.
             let now = offer(&mut page, id).await?;
-            let message = page.t(&format!("parking.reason.{}", reason.as_str()));
+            let message = page.t(&refusal_texts::reason(reason, false));
             render(&page, &now, Some(option), Some(message), unprocessable)
         }
         Ok(None) => Err(AppError::NotFound),

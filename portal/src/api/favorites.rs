@@ -4,8 +4,8 @@
 use super::BearerToken;
 use super::refusals::{Failure, declare};
 use super::{Caller, failure};
-use parkportal_domain::favorites::{Added, Favorite, FavoriteName};
-use parkportal_domain::plate::{Country, Plate};
+use crate::input::AddFavorite;
+use parkportal_domain::favorites::{Added, Favorite};
 use parkportal_domain::{FavoriteId, ProductId};
 use parkportal_web::ErrorCode;
 use poem::Request;
@@ -135,13 +135,9 @@ impl FavoritesApi {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let invalid = |code| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, code);
-        let country = match body.country.as_deref() {
-            None => Country::NL,
-            Some(c) => Country::parse(c).map_err(|_| invalid(ErrorCode::CountryInvalid))?,
-        };
-        let plate =
-            Plate::parse(&body.plate, country).map_err(|_| invalid(ErrorCode::PlateInvalid))?;
-        let name = FavoriteName::parse(&body.name).map_err(|_| invalid(ErrorCode::NameInvalid))?;
+        let AddFavorite { plate, name } =
+            AddFavorite::parse(&body.plate, body.country.as_deref(), &body.name)
+                .map_err(|e| invalid(e.code))?;
         match caller
             .state
             .favorites()

@@ -6,11 +6,12 @@ use super::parking::Amount;
 use super::refusals::{Failure, declare};
 use super::values::AmountText;
 use super::{Caller, failure};
+use crate::input::GiveMandate;
+use crate::refusal_texts;
 use parkportal_domain::mandates::{GiveOutcome, Mandate, MandateStatus, Refusal};
 use parkportal_domain::parking::ProductView;
-use parkportal_domain::plate::{Country, Plate};
-use parkportal_domain::{EmailAddress, MandateId, ProductId};
-use parkportal_web::ErrorCode;
+use parkportal_domain::plate::Plate;
+use parkportal_domain::{MandateId, ProductId};
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -142,23 +143,18 @@ impl MandatesApi {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
         let invalid = |code| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, code);
-        let email =
-            EmailAddress::parse(&body.email).map_err(|_| invalid(ErrorCode::EmailInvalid))?;
-        let plate = match body.plate.as_deref().filter(|p| !p.trim().is_empty()) {
-            None => None,
-            Some(p) => {
-                let country = match body.country.as_deref() {
-                    None => Country::NL,
-                    Some(c) => Country::parse(c).map_err(|_| invalid(ErrorCode::CountryInvalid))?,
-                };
-                Some(Plate::parse(p, country).map_err(|_| invalid(ErrorCode::PlateInvalid))?)
-            }
-        };
         // The unit's decimals and zero are the use case's to refuse: only it knows the product.
-        let amount = body
-            .amount
-            .decimal()
-            .map_err(|_| invalid(ErrorCode::AmountInvalid))?;
+        let GiveMandate {
+            email,
+            plate,
+            amount,
+        } = GiveMandate::parse(
+            &body.email,
+            body.plate.as_deref(),
+            body.country.as_deref(),
+            body.amount.decimal().ok(),
+        )
+        .map_err(|e| invalid(e.code))?;
         let mandates = caller.state.mandates();
         let outcome = mandates
             .give(&account, ProductId(id.0), &email, plate, amount)
@@ -176,7 +172,7 @@ impl MandatesApi {
             }
             GiveOutcome::Refused(refusal) => {
                 // The mandates page's own words for each refusal.
-                let key = format!("mandates.refusal.{}", refusal.code());
+                let key = refusal_texts::mandate(refusal);
                 let status = if refusal == Refusal::RuleError {
                     StatusCode::SERVICE_UNAVAILABLE
                 } else {

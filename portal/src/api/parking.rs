@@ -6,6 +6,8 @@ use super::BearerToken;
 use super::refusals::{Failure, declare};
 use super::values::Time;
 use super::{Caller, failure};
+use crate::input::vehicle;
+use crate::refusal_texts;
 use crate::sessions::{mandatees_of, started_by};
 use chrono::{DateTime, Utc};
 use parkportal_domain::coupling::ClaimError;
@@ -13,7 +15,7 @@ use parkportal_domain::mandates::Mandate;
 use parkportal_domain::parking::{
     Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState, StartRequest, Verdict,
 };
-use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::{BalanceUnit, ProductId, SessionId};
 use parkportal_web::{ApiFailure, ErrorCode};
 
@@ -222,13 +224,12 @@ impl Caller {
     /// words of extending for an extension), and every alternative that fits (post its start and
     /// end to accept it; for an extension, patch its end).
     fn refused(&self, verdict: &Verdict, unit: BalanceUnit, extension: bool) -> poem::Error {
-        let first = verdict.reasons.first().map_or("rule_error", |r| r.as_str());
-        let section = if extension {
-            "parking.extend_reason"
-        } else {
-            "parking.reason"
-        };
-        let message = self.page.t(&format!("{section}.{first}"));
+        let first = verdict
+            .reasons
+            .first()
+            .copied()
+            .unwrap_or(ReasonCode::RuleError);
+        let message = self.page.t(&refusal_texts::reason(first, extension));
         let mut extra = serde_json::Map::new();
         extra.insert(
             "reasons".into(),
@@ -502,14 +503,8 @@ impl ParkingApi {
             .await
             .map_err(failure::internal)?
             .ok_or_else(|| caller.not_found())?;
-        let country = match body.country.as_deref() {
-            None => Country::NL,
-            Some(c) => Country::parse(c).map_err(|_| {
-                caller.fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::CountryInvalid)
-            })?,
-        };
-        let plate = Plate::parse(&body.plate, country)
-            .map_err(|_| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::PlateInvalid))?;
+        let plate = vehicle(&body.plate, body.country.as_deref())
+            .map_err(|e| caller.fail(StatusCode::UNPROCESSABLE_ENTITY, e.code))?;
         let unit = product.unit;
         let outcome = parking
             .start_on(

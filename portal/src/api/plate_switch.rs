@@ -4,9 +4,9 @@ use super::BearerToken;
 use super::parking::{ProductItem, product_item};
 use super::refusals::{Failure, declare};
 use super::{Caller, failure};
+use crate::input::vehicle;
 use parkportal_domain::ProductId;
 use parkportal_domain::parking::{ParkingProblem, SwitchOutcome};
-use parkportal_domain::plate::{Country, Plate};
 use parkportal_web::ErrorCode;
 use poem::Request;
 use poem::http::StatusCode;
@@ -47,11 +47,7 @@ impl PlateSwitchApi {
     ) -> Result<Json<ProductItem>, Failure<PutRefusals>> {
         let caller = Caller::of(req)?;
         let (account, _) = caller.bearer()?;
-        let country = match body.country.as_deref() {
-            None => Some(Country::NL),
-            Some(c) => Country::parse(c).ok(),
-        };
-        let plate = country.and_then(|c| Plate::parse(&body.plate, c).ok());
+        let plate = vehicle(&body.plate, body.country.as_deref()).ok();
         let parking = caller.state.parking();
         let outcome = match plate {
             Some(plate) => parking
