@@ -48,7 +48,10 @@ use tokio::task::JoinHandle;
 
 /// The use cases on `db`, with links built from `public_url` and sessions checked by `rules`;
 /// `demo` says whether the pages may show the outbox (see [`DemoMode`]).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the composition root hands each part over by name; a struct of them would only be unpacked again here"
+)]
 pub fn services(
     config: &Config,
     db: &Database,

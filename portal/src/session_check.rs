@@ -97,7 +97,10 @@ pub(crate) enum Asked<'a> {
 
 /// The page after [Bekijk kosten] or a refused [Bevestigen]: the cost, or the reasons with the
 /// alternatives that fit.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the check page takes what the start and extend handlers already hold, each by reference"
+)]
 pub(crate) fn check_page(
     page: &PageContext,
     id: i64,

@@ -36,7 +36,6 @@ pub async fn extend_form(mut page: PageContext, Path(id): Path<i64>) -> Result<R
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 fn extend_page(
     page: &PageContext,
     session: &ParkingSession,
