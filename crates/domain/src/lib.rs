@@ -17,6 +17,7 @@ pub mod history;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod ids;
+pub mod ledger;
 pub mod logo;
 pub mod mail;
 pub mod mandates;

@@ -11,6 +11,7 @@ use crate::amount::DecimalText;
 use crate::clock::Clock;
 use crate::email::EmailAddress;
 use crate::ids::{AccountId, MandateId, ProductId, SessionId};
+use crate::ledger::{LedgerPosting, Wallet};
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
 use crate::parking::{
     ParkingRepository, ParkingSession, ProductView, RulesOf, RulesPort, SessionCheck, SessionState,
@@ -134,6 +135,13 @@ pub struct SessionEnd {
     pub reserved: i64,
     /// Whether it is deleted (a planned session).
     pub delete: bool,
+}
+
+impl SessionEnd {
+    /// What goes back to `wallet` (the balance that paid for the session) of `product`.
+    pub fn refund(&self, product: ProductId, wallet: Wallet) -> LedgerPosting {
+        LedgerPosting::session((product, wallet), self.session, self.was.1, self.reserved)
+    }
 }
 
 /// What revoking came to.
