@@ -40,6 +40,9 @@ pub mod theme;
 pub mod throttle;
 pub mod top_up;
 
+#[cfg(test)]
+mod testing;
+
 pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordHasher};
 pub use amount::{AmountError, DecimalText, PositiveAmount};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -14,7 +14,7 @@ use crate::ids::{AccountId, MandateId, ProductId, SessionId};
 use crate::ledger::{LedgerPosting, Wallet};
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
 use crate::parking::{
-    ParkingRepository, ParkingSession, ProductView, RulesOf, RulesPort, SessionCheck, SessionState,
+    ParkingSession, ProductAccess, ProductView, RulesOf, RulesPort, SessionCheck, SessionState,
 };
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -269,7 +269,7 @@ pub struct MandateSettings {
 #[derive(Clone)]
 pub struct Mandates {
     repo: Arc<dyn MandateRepository>,
-    products: Arc<dyn ParkingRepository>,
+    products: Arc<dyn ProductAccess>,
     accounts: Arc<dyn AccountRepository>,
     rules: Arc<dyn RulesPort>,
     tenants: TenantDirectory,
@@ -295,7 +295,7 @@ impl Mandates {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         repo: Arc<dyn MandateRepository>,
-        products: Arc<dyn ParkingRepository>,
+        products: Arc<dyn ProductAccess>,
         accounts: Arc<dyn AccountRepository>,
         rules: Arc<dyn RulesPort>,
         tenants: TenantDirectory,
@@ -593,3 +593,6 @@ mod tests {
         assert_eq!(Refusal::InsufficientBalance.code(), "insufficient_balance");
     }
 }
+
+#[cfg(test)]
+mod revocation_tests;

@@ -110,17 +110,23 @@ pub enum Outcome<T> {
     NotFound,
 }
 
-/// Products, sessions and the ledger.
+/// One product as a resident reaches it: all that the use cases around parking (top-ups,
+/// mandates, history, favorites, settings) need of the parking store.
 #[async_trait]
-pub trait ParkingRepository: Send + Sync {
-    /// The products `account` owns.
-    async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError>;
-    /// One product, if `account` owns it.
+pub trait ProductAccess: Send + Sync {
+    /// One product, if `account` owns it or reaches it through a mandate.
     async fn product_of(
         &self,
         account: AccountId,
         product: ProductId,
     ) -> Result<Option<ProductView>, StoreError>;
+}
+
+/// Products, sessions and the ledger.
+#[async_trait]
+pub trait ParkingRepository: ProductAccess {
+    /// The products `account` owns.
+    async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError>;
     /// The running and planned sessions of a product `account` owns (none when it does not).
     async fn active_sessions(
         &self,

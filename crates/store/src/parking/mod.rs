@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use ledger::{abandon, as_read, changed, credit, credited, decide_on, reserve, reserve_mandated};
 use parkportal_domain::parking::{
     ChangeDecider, Decision, GrantDue, Locked, MandateAccess, Outcome, ParkingRepository,
-    ParkingSession, ProductView, StartDecider, Window,
+    ParkingSession, ProductAccess, ProductView, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{AccountId, Clock, ProductId, SessionId, StoreError};
@@ -123,6 +123,17 @@ pub(crate) async fn lock_product_row(
 }
 
 #[async_trait]
+impl ProductAccess for SeaParkingRepository {
+    async fn product_of(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<Option<ProductView>, StoreError> {
+        owned_view(self.db.connection(), account, product.0).await
+    }
+}
+
+#[async_trait]
 impl ParkingRepository for SeaParkingRepository {
     async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError> {
         let conn = self.db.connection();
@@ -138,14 +149,6 @@ impl ParkingRepository for SeaParkingRepository {
             views.push(view_from(conn, row).await?);
         }
         Ok(views)
-    }
-
-    async fn product_of(
-        &self,
-        account: AccountId,
-        product: ProductId,
-    ) -> Result<Option<ProductView>, StoreError> {
-        owned_view(self.db.connection(), account, product.0).await
     }
 
     async fn active_sessions(
