@@ -18,7 +18,7 @@ use parkportal_domain::housekeeping::{Housekeeping, Retention};
 use parkportal_domain::idempotency::Idempotency;
 use parkportal_domain::mandates::{MandateSettings, Mandates};
 use parkportal_domain::own_data::OwnData;
-use parkportal_domain::parking::{Parking, ParkingRepository, RulesPort};
+use parkportal_domain::parking::{Parking, ParkingRepository, ProductAccess, RulesPort};
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::privacy::Privacy;
 use parkportal_domain::settings::Settings;
@@ -98,7 +98,10 @@ pub fn services(
         public_url.clone(),
     );
     let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
-    let parking_repo: Arc<dyn ParkingRepository> = Arc::new(SeaParkingRepository::new(db.clone()));
+    let parking_store = Arc::new(SeaParkingRepository::new(db.clone()));
+    let parking_repo: Arc<dyn ParkingRepository> = parking_store.clone();
+    // The use cases around parking only read a resident's product (favorites also its plates).
+    let product_access: Arc<dyn ProductAccess> = parking_store;
     let parking = Parking::new(
         parking_repo.clone(),
         rules.clone(),
@@ -106,7 +109,7 @@ pub fn services(
         config.parking.start_grace.to_chrono(),
     );
     let history = History::new(
-        parking_repo.clone(),
+        product_access.clone(),
         Arc::new(SeaHistoryRepository::new(db.clone())),
     );
     let favorites = Favorites::new(
@@ -116,7 +119,7 @@ pub fn services(
     );
     let top_ups = TopUps::new(
         Arc::new(SeaPaymentRepository::new(db.clone())),
-        parking_repo.clone(),
+        product_access.clone(),
         rules.clone(),
         payment_provider(config, db, &public_url, clock.clone())?,
         clock.clone(),
@@ -131,7 +134,7 @@ pub fn services(
     );
     let mandates = Mandates::new(
         Arc::new(SeaMandateRepository::new(db.clone())),
-        parking_repo.clone(),
+        product_access.clone(),
         accounts_repo.clone(),
         rules.clone(),
         tenants.clone(),
@@ -145,7 +148,7 @@ pub fn services(
     );
     let settings = Settings::new(
         Arc::new(SeaSettingsRepository::new(db.clone())),
-        parking_repo,
+        product_access,
     );
     let own_data = OwnData::new(
         Arc::new(SeaOwnDataRepository::new(db.clone())),

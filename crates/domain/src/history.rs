@@ -6,7 +6,7 @@
 use crate::ParseError;
 use crate::accounts::Account;
 use crate::ids::{AccountId, EntryId, ProductId, SessionId};
-use crate::parking::{ParkingRepository, ProductView};
+use crate::parking::{ProductAccess, ProductView};
 use crate::plate::Plate;
 use crate::ports::StoreError;
 use async_trait::async_trait;
@@ -254,7 +254,7 @@ pub enum HistoryError {
 /// The history use cases.
 #[derive(Clone)]
 pub struct History {
-    products: Arc<dyn ParkingRepository>,
+    products: Arc<dyn ProductAccess>,
     repo: Arc<dyn HistoryRepository>,
 }
 
@@ -273,7 +273,7 @@ fn paged<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T
 
 impl History {
     /// On its ports: the products (whose they are) and the history store.
-    pub fn new(products: Arc<dyn ParkingRepository>, repo: Arc<dyn HistoryRepository>) -> Self {
+    pub fn new(products: Arc<dyn ProductAccess>, repo: Arc<dyn HistoryRepository>) -> Self {
         Self { products, repo }
     }
 

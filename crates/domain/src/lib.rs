@@ -17,6 +17,7 @@ pub mod history;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod ids;
+pub mod ledger;
 pub mod logo;
 pub mod mail;
 pub mod mandates;
@@ -38,6 +39,9 @@ pub mod tenant;
 pub mod theme;
 pub mod throttle;
 pub mod top_up;
+
+#[cfg(test)]
+mod testing;
 
 pub use accounts::{Account, AccountRepository, Accounts, AuthSettings, PasswordHasher};
 pub use amount::{AmountError, DecimalText, PositiveAmount};

@@ -4,7 +4,7 @@
 
 use crate::accounts::Account;
 use crate::ids::{AccountId, ProductId};
-use crate::parking::ParkingRepository;
+use crate::parking::ProductAccess;
 use crate::ports::StoreError;
 use crate::tenant::Language;
 use async_trait::async_trait;
@@ -95,12 +95,12 @@ pub trait SettingsRepository: Send + Sync {
 #[derive(Clone)]
 pub struct Settings {
     repo: Arc<dyn SettingsRepository>,
-    products: Arc<dyn ParkingRepository>,
+    products: Arc<dyn ProductAccess>,
 }
 
 impl Settings {
     /// On their ports: where settings are kept, and the products (whose they are).
-    pub fn new(repo: Arc<dyn SettingsRepository>, products: Arc<dyn ParkingRepository>) -> Self {
+    pub fn new(repo: Arc<dyn SettingsRepository>, products: Arc<dyn ProductAccess>) -> Self {
         Self { repo, products }
     }
 

@@ -9,6 +9,7 @@ mod favorites;
 mod guards;
 mod history;
 mod idempotency;
+mod ledger;
 mod mandates;
 mod outbox;
 mod own_data;

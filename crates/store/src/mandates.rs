@@ -5,14 +5,15 @@
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
 use crate::entities::{accounts, email_links, mandates, parking_sessions, product_types, products};
+use crate::ledger::post;
 use crate::outbox::enqueue_on;
-use crate::parking::ledger::{abandon, book};
+use crate::parking::ledger::{abandon, changed};
 use crate::parking::lock_product_row;
 use crate::parking::to_session;
 use crate::products::COUPLING;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parkportal_domain::history::EntryKind;
+use parkportal_domain::ledger::{LedgerPosting, Wallet};
 use parkportal_domain::mandates::{
     Given, ImportEntry, ImportProblem, ImportTarget, Imported, Mandate, MandateRepository,
     MandateStatus, NewMandate, Revoked, SessionEnd,
@@ -127,11 +128,11 @@ async fn live_of(
 }
 
 /// Ends a live session as `end` says, in `txn` under its product's lock: a running one stops,
-/// a planned one is deleted, and what it no longer holds goes back to `wallet` (the product's
-/// own balance, or with a mandate that mandate's).
+/// a planned one is deleted, and what it no longer holds goes back to `wallet`, the balance
+/// that paid for it.
 pub(crate) async fn end_session(
     txn: &DatabaseTransaction,
-    (product, wallet): (i64, Option<i64>),
+    (product, wallet): (i64, Wallet),
     end: &SessionEnd,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -149,16 +150,8 @@ pub(crate) async fn end_session(
             .col_expr(parking_sessions::Column::StoppedAt, Expr::value(now));
     }
     update.exec(txn).await.map_err(StoreError::new)?;
-    let refund = end.was.1 - end.reserved;
-    book(
-        txn,
-        (product, wallet),
-        (EntryKind::Refund.as_str(), refund),
-        Some(end.session.0),
-        None,
-        now,
-    )
-    .await
+    let refund = end.refund(ProductId(product), wallet);
+    changed(txn, product, &refund, None, now).await
 }
 
 /// Closes a live mandate of `product` whose sessions have ended, in `txn` under the product's
@@ -176,17 +169,9 @@ pub(crate) async fn close(
         .map_err(StoreError::new)?
         .map_or(0, |m| m.balance);
     if rest > 0 {
-        let kind = EntryKind::MandateReturn.as_str();
-        book(
-            txn,
-            (product, Some(mandate)),
-            (kind, -rest),
-            None,
-            None,
-            now,
-        )
-        .await?;
-        book(txn, (product, None), (kind, rest), None, None, now).await?;
+        for posting in LedgerPosting::mandate_return(ProductId(product), MandateId(mandate), rest) {
+            post(txn, &posting, now).await?;
+        }
     }
     // Its plate is no longer needed (privacy); the address stays, for the owner's history.
     mandates::Entity::update_many()
@@ -290,25 +275,9 @@ impl MandateRepository for SeaMandateRepository {
         .await
         .map_err(StoreError::new)?;
         // From the owner's balance to the mandate's: two entries, one on each.
-        let kind = EntryKind::MandateGrant.as_str();
-        book(
-            &txn,
-            (product.id, None),
-            (kind, -new.amount),
-            None,
-            None,
-            now,
-        )
-        .await?;
-        book(
-            &txn,
-            (product.id, Some(row.id)),
-            (kind, new.amount),
-            None,
-            None,
-            now,
-        )
-        .await?;
+        for posting in LedgerPosting::mandate_grant(new.product, MandateId(row.id), new.amount) {
+            post(&txn, &posting, now).await?;
+        }
         invite(
             &txn,
             (product.id, row.id),
@@ -373,7 +342,7 @@ impl MandateRepository for SeaMandateRepository {
             abandon(txn).await?;
             return Ok(Revoked::Changed);
         }
-        let wallet = (!row.imported).then_some(row.id);
+        let wallet = Wallet::of_mandate(mandate, !row.imported);
         for end in ends {
             end_session(&txn, (product.0, wallet), end, now).await?;
         }

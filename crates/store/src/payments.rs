@@ -3,21 +3,21 @@
 
 use crate::by_key::OneByKey;
 use crate::database::Database;
-use crate::entities::{ledger_entries, payments, products, simulated_payments};
+use crate::entities::{payments, simulated_payments};
+use crate::ledger::post;
 use crate::parking::ledger::abandon;
 use crate::parking::lock_product_row;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parkportal_domain::history::EntryKind;
+use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::top_up::{
     CapWindow, NewPayment, Opened, Payment, PaymentProvider, PaymentRepository, PaymentRequest,
     PaymentStatus, ProviderError, ProviderPayment, Settled, SimulatedCheckout, SimulatedPayment,
 };
 use parkportal_domain::{AccountId, Clock, PaymentId, ProductId, PublicUrl, StoreError, Token};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
-    TryInsertResult,
 };
 use std::sync::Arc;
 
@@ -234,36 +234,8 @@ impl PaymentRepository for SeaPaymentRepository {
                 .clone()
                 .ok_or_else(|| StoreError::new("a paid payment without provider id"))?;
             // The provider's id is unique in the ledger: a second credit is a no-op.
-            let entry = ledger_entries::ActiveModel {
-                product_id: Set(current.product.0),
-                kind: Set(EntryKind::TopUp.as_str().to_owned()),
-                amount: Set(current.amount),
-                session_id: Set(None),
-                grant_key: Set(None),
-                reference: Set(Some(reference)),
-                note: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            };
-            let inserted = ledger_entries::Entity::insert(entry)
-                .on_conflict_do_nothing_on([ledger_entries::Column::Reference])
-                .exec(&txn)
-                .await
-                .map_err(StoreError::new)?;
-            if matches!(inserted, TryInsertResult::Inserted(_)) {
-                products::Entity::update_many()
-                    .col_expr(
-                        products::Column::Balance,
-                        Expr::col(products::Column::Balance).add(current.amount),
-                    )
-                    .col_expr(
-                        products::Column::Revision,
-                        Expr::col(products::Column::Revision).add(1),
-                    )
-                    .filter(products::Column::Id.eq(current.product.0))
-                    .exec(&txn)
-                    .await
-                    .map_err(StoreError::new)?;
+            let top_up = LedgerPosting::top_up(current.product, current.amount, reference);
+            if post(&txn, &top_up, now).await? {
                 settled = Settled::Credited;
             }
         }

@@ -4,16 +4,16 @@ use crate::accounts::to_account;
 use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{
-    accounts, email_links, ledger_entries, mandates, product_plates, product_types, products,
-    tenants, zones,
+    accounts, email_links, mandates, product_plates, product_types, products, tenants, zones,
 };
+use crate::ledger::post;
 use crate::outbox::enqueue_on;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::coupling::{
     CoupleOutcome, IssueOutcome, LinkRecord, NewLink, NewProduct, ProductSummary,
 };
-use parkportal_domain::history::EntryKind;
+use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::secret::TokenHash;
 use parkportal_domain::{
@@ -224,28 +224,15 @@ impl ProductRepository for SeaProductRepository {
             status: Set("active".to_owned()),
             owner_id: Set(None),
             issued_at: Set(now),
-            balance: Set(product.opening),
+            // The opening balance comes with its entry, below.
+            balance: Set(0),
             ..Default::default()
         }
         .insert(&txn)
         .await
         .map_err(StoreError::new)?;
-        if product.opening != 0 {
-            ledger_entries::ActiveModel {
-                product_id: Set(row.id),
-                kind: Set(EntryKind::Opening.as_str().to_owned()),
-                amount: Set(product.opening),
-                session_id: Set(None),
-                grant_key: Set(None),
-                reference: Set(None),
-                note: Set(None),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        }
+        let opening = LedgerPosting::opening(ProductId(row.id), product.opening);
+        post(&txn, &opening, now).await?;
         for (position, plate) in product.plates.iter().enumerate() {
             product_plates::ActiveModel {
                 product_id: Set(row.id),

@@ -11,9 +11,10 @@ use crate::amount::DecimalText;
 use crate::clock::Clock;
 use crate::email::EmailAddress;
 use crate::ids::{AccountId, MandateId, ProductId, SessionId};
+use crate::ledger::{LedgerPosting, Wallet};
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
 use crate::parking::{
-    ParkingRepository, ParkingSession, ProductView, RulesOf, RulesPort, SessionCheck, SessionState,
+    ParkingSession, ProductAccess, ProductView, RulesOf, RulesPort, SessionCheck, SessionState,
 };
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -134,6 +135,13 @@ pub struct SessionEnd {
     pub reserved: i64,
     /// Whether it is deleted (a planned session).
     pub delete: bool,
+}
+
+impl SessionEnd {
+    /// What goes back to `wallet` (the balance that paid for the session) of `product`.
+    pub fn refund(&self, product: ProductId, wallet: Wallet) -> LedgerPosting {
+        LedgerPosting::session((product, wallet), self.session, self.was.1, self.reserved)
+    }
 }
 
 /// What revoking came to.
@@ -261,7 +269,7 @@ pub struct MandateSettings {
 #[derive(Clone)]
 pub struct Mandates {
     repo: Arc<dyn MandateRepository>,
-    products: Arc<dyn ParkingRepository>,
+    products: Arc<dyn ProductAccess>,
     accounts: Arc<dyn AccountRepository>,
     rules: Arc<dyn RulesPort>,
     tenants: TenantDirectory,
@@ -287,7 +295,7 @@ impl Mandates {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         repo: Arc<dyn MandateRepository>,
-        products: Arc<dyn ParkingRepository>,
+        products: Arc<dyn ProductAccess>,
         accounts: Arc<dyn AccountRepository>,
         rules: Arc<dyn RulesPort>,
         tenants: TenantDirectory,
@@ -585,3 +593,6 @@ mod tests {
         assert_eq!(Refusal::InsufficientBalance.code(), "insufficient_balance");
     }
 }
+
+#[cfg(test)]
+mod revocation_tests;

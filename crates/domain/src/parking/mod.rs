@@ -18,3 +18,6 @@ pub use plate_switch::*;
 pub use ports::*;
 pub use rules::*;
 pub use use_cases::*;
+
+#[cfg(test)]
+mod tests;

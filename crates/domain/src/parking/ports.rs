@@ -5,6 +5,7 @@ use super::model::{GrantDue, ParkingProblem, ParkingSession, ProductView, Window
 use super::rules::Verdict;
 use crate::Clock;
 use crate::ids::{AccountId, ProductId, SessionId};
+use crate::ledger::{LedgerPosting, Wallet};
 use crate::plate::Plate;
 use crate::ports::StoreError;
 use async_trait::async_trait;
@@ -38,6 +39,15 @@ pub struct Reservation {
     pub versions: (i64, i64),
     /// The breakdown.
     pub breakdown: String,
+    /// The balance that pays for it.
+    pub wallet: Wallet,
+}
+
+impl Reservation {
+    /// Its charge, once stored as `session` of `product`.
+    pub fn posting(&self, product: ProductId, session: SessionId) -> LedgerPosting {
+        LedgerPosting::session((product, self.wallet), session, 0, self.reserved)
+    }
 }
 
 /// What a decision over a locked product says.
@@ -71,6 +81,16 @@ pub struct SessionChange {
     pub delete: bool,
     /// The new breakdown of its cost (an extension), if it changes.
     pub breakdown: Option<String>,
+    /// The balance that paid for the session, which takes the difference.
+    pub wallet: Wallet,
+}
+
+impl SessionChange {
+    /// The reservation or refund that makes up the difference to what `current` holds.
+    pub fn posting(&self, current: &ParkingSession) -> LedgerPosting {
+        let wallet = (current.product, self.wallet);
+        LedgerPosting::session(wallet, current.id, current.reserved, self.reserved)
+    }
 }
 
 /// The outcome of a write.
@@ -90,17 +110,23 @@ pub enum Outcome<T> {
     NotFound,
 }
 
-/// Products, sessions and the ledger.
+/// One product as a resident reaches it: all that the use cases around parking (top-ups,
+/// mandates, history, favorites, settings) need of the parking store.
 #[async_trait]
-pub trait ParkingRepository: Send + Sync {
-    /// The products `account` owns.
-    async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError>;
-    /// One product, if `account` owns it.
+pub trait ProductAccess: Send + Sync {
+    /// One product, if `account` owns it or reaches it through a mandate.
     async fn product_of(
         &self,
         account: AccountId,
         product: ProductId,
     ) -> Result<Option<ProductView>, StoreError>;
+}
+
+/// Products, sessions and the ledger.
+#[async_trait]
+pub trait ParkingRepository: ProductAccess {
+    /// The products `account` owns.
+    async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError>;
     /// The running and planned sessions of a product `account` owns (none when it does not).
     async fn active_sessions(
         &self,

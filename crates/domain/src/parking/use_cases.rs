@@ -7,6 +7,7 @@ use crate::Clock;
 use crate::accounts::Account;
 use crate::calendar::{self};
 use crate::ids::{AccountId, ProductId, SessionId};
+use crate::ledger::Wallet;
 use crate::plate::Plate;
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, ProductKind};
@@ -440,6 +441,7 @@ impl Parking {
                 reserved: to_smallest(unit, verdict.cost),
                 versions: pricing.versions(),
                 breakdown: verdict.breakdown,
+                wallet: Wallet::of_view(&locked.product),
             })
         };
         Ok(self
@@ -545,6 +547,7 @@ impl Parking {
                 reserved: to_smallest(unit, verdict.cost).max(current.reserved),
                 delete: false,
                 breakdown: Some(verdict.breakdown),
+                wallet: Wallet::of_view(&locked.product),
             })
         };
         let window = Window::around(self.clock.now(), new_end);
@@ -573,6 +576,7 @@ impl Parking {
                 reserved: 0,
                 delete: true,
                 breakdown: None,
+                wallet: Wallet::of_view(&locked.product),
             };
             match current.state(now) {
                 // A session stopped at the instant it began has not run: it goes like a
@@ -603,6 +607,7 @@ impl Parking {
                         reserved: used.min(current.reserved),
                         delete: false,
                         breakdown: None,
+                        wallet: gone.wallet,
                     })
                 }
                 SessionState::Ended | SessionState::Deleted => {

@@ -17,7 +17,7 @@ use crate::accounts::Account;
 use crate::calendar::CapPeriod;
 use crate::clock::Clock;
 use crate::ids::{PaymentId, ProductId};
-use crate::parking::{ParkingRepository, ProductView, RulesOf, RulesPort, SessionCheck};
+use crate::parking::{ProductAccess, ProductView, RulesOf, RulesPort, SessionCheck};
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, ProductKind, TopUpOption};
 use crate::rules::ReasonCode;
@@ -95,7 +95,7 @@ pub struct TopUpSettings {
 #[derive(Clone)]
 pub struct TopUps {
     repo: Arc<dyn PaymentRepository>,
-    products: Arc<dyn ParkingRepository>,
+    products: Arc<dyn ProductAccess>,
     rules: Arc<dyn RulesPort>,
     provider: Arc<dyn PaymentProvider>,
     simulator: Option<Arc<dyn SimulatedCheckout>>,
@@ -108,7 +108,7 @@ impl TopUps {
     /// the provider.
     pub fn new(
         repo: Arc<dyn PaymentRepository>,
-        products: Arc<dyn ParkingRepository>,
+        products: Arc<dyn ProductAccess>,
         rules: Arc<dyn RulesPort>,
         (provider, simulator): ProviderWithCheckout,
         clock: Arc<dyn Clock>,
@@ -494,3 +494,6 @@ impl TopUps {
         Ok(settled)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,10 +13,11 @@ use crate::mandates::{close, end_session};
 use crate::parking::ledger::abandon;
 use crate::parking::{has_plate, lock_product_row, product_view, to_session};
 use chrono::{DateTime, Utc};
+use parkportal_domain::ledger::Wallet;
 use parkportal_domain::mandates::{MandateStatus, SessionEnd};
 use parkportal_domain::own_data::Erased;
 use parkportal_domain::parking::{ParkingSession, ProductView};
-use parkportal_domain::{Account, AccountId, ProductId, StoreError};
+use parkportal_domain::{Account, AccountId, MandateId, ProductId, StoreError};
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -156,9 +157,9 @@ async fn end_all(
                         .map_err(StoreError::new)?
                         .is_some_and(|m| m.imported),
                 };
-                (!imported).then_some(id)
+                Wallet::of_mandate(MandateId(id), !imported)
             }
-            None => None,
+            None => Wallet::Product,
         };
         end_session(txn, (s.product_id, wallet), end, now).await?;
     }

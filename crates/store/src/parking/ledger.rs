@@ -1,10 +1,11 @@
-//! Writing sessions and the ledger: the decision over what was read, the reservation written
-//! in one round trip under a revision check, bookings, grants, and leaving a transaction.
+//! Writing sessions and what they move in the ledger: the decision over what was read, a new
+//! session written under a revision check, grants, and leaving a transaction.
 
 use crate::by_key::OneByKey;
-use crate::entities::{ledger_entries, mandates, parking_sessions, products};
+use crate::entities::{ledger_entries, parking_sessions, products};
+use crate::ledger::post;
 use chrono::{DateTime, Utc};
-use parkportal_domain::history::EntryKind;
+use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::parking::{
     Decision, GrantDue, Locked, Outcome, ParkingSession, ProductView, Reservation, StartDecider,
 };
@@ -12,7 +13,7 @@ use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, Set, Statement, TryInsertResult, Value,
+    QueryFilter, Set, Statement, Value,
 };
 
 /// The view read before, with what a write may have changed since, as `row` has it.
@@ -47,53 +48,22 @@ pub(super) fn decide_on(
     }
 }
 
-/// Adds `delta` (signed, smallest unit) to a balance and records it, in `txn`: the product's
-/// own, or with `mandate` that mandate's (its entry carries the mandate, so that each balance
-/// is the sum of its own entries). Counts the product's revision up also when nothing moves,
-/// since the caller changed a session, and sets the product's `sessions_until` when the caller
-/// gives a new one.
-pub(crate) async fn book(
+/// Records in `txn` that a session of `product` changed: posts what it moved (which counts the
+/// product's revision up) or else counts the revision up itself, since the session is part of
+/// what the revision covers; and sets the product's `sessions_until` when the caller gives a
+/// new one.
+pub(crate) async fn changed(
     txn: &DatabaseTransaction,
-    (product, mandate): (i64, Option<i64>),
-    (kind, delta): (&str, i64),
-    session: Option<i64>,
+    product: i64,
+    posting: &LedgerPosting,
     sessions_until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if delta != 0 {
-        ledger_entries::ActiveModel {
-            product_id: Set(product),
-            kind: Set(kind.to_owned()),
-            amount: Set(delta),
-            session_id: Set(session),
-            grant_key: Set(None),
-            reference: Set(None),
-            note: Set(None),
-            created_at: Set(now),
-            mandate_id: Set(mandate),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(StoreError::new)?;
-        if let Some(mandate) = mandate {
-            mandates::Entity::update_many()
-                .col_expr(
-                    mandates::Column::Balance,
-                    Expr::col(mandates::Column::Balance).add(delta),
-                )
-                .filter(mandates::Column::Id.eq(mandate))
-                .exec(txn)
-                .await
-                .map_err(StoreError::new)?;
-        }
+    let posted = post(txn, posting, now).await?;
+    if posted && sessions_until.is_none() {
+        return Ok(());
     }
-    let own = if mandate.is_some() { 0 } else { delta };
     let mut update = products::Entity::update_many()
-        .col_expr(
-            products::Column::Balance,
-            Expr::col(products::Column::Balance).add(own),
-        )
         .col_expr(
             products::Column::Revision,
             Expr::col(products::Column::Revision).add(1),
@@ -106,15 +76,13 @@ pub(crate) async fn book(
     Ok(())
 }
 
-/// Writes a new session, its reservation in the ledger and the balance it leaves, if the
-/// product is still at `revision` and still the account's, active; `None` when it is not (a
-/// write came in between). One round
-/// trip: PostgreSQL chains the writes in one statement (atomic without a transaction around
-/// it); SQLite runs the three statements of the text in one call, inside the caller's
-/// transaction. Parameters are numbered (`$n`), which both understand, so each value is sent
-/// once.
-pub(super) async fn reserve<C: ConnectionTrait>(
-    conn: &C,
+/// Writes a new session and its reservation (through the ledger writer), if the product is
+/// still at `revision` and still the account's, active; `None` when it is not (a write came in
+/// between). The check and the session are one round trip: PostgreSQL chains them in one
+/// statement; SQLite runs the two statements of the text in one call. Parameters are numbered
+/// (`$n`), which both understand, so each value is sent once.
+pub(super) async fn reserve(
+    txn: &DatabaseTransaction,
     account: AccountId,
     product: ProductId,
     revision: i64,
@@ -122,26 +90,21 @@ pub(super) async fn reserve<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Option<ParkingSession>, StoreError> {
     const POSTGRES: &str = "WITH b AS (\
-        UPDATE products SET balance = balance - $7, revision = revision + 1, \
+        UPDATE products SET revision = revision + 1, \
         sessions_until = GREATEST(COALESCE(sessions_until, $6), $6) \
-        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active' RETURNING id), \
-        s AS (INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, \
+        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active' RETURNING id) \
+        INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, \
         end_at, reserved, script_version, tariff_version, breakdown, created_at) \
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM b RETURNING id), \
-        l AS (INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
-        SELECT $1, 'reservation', -$7, id, $11 FROM s WHERE $7 <> 0) \
-        SELECT id FROM s";
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM b RETURNING id";
     // changes() tells whether the statement before wrote its row.
     const SQLITE: &str = "\
-        UPDATE products SET balance = balance - $7, revision = revision + 1, \
+        UPDATE products SET revision = revision + 1, \
         sessions_until = MAX(COALESCE(sessions_until, $6), $6) \
         WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active'; \
         INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
         reserved, script_version, tariff_version, breakdown, created_at) \
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE changes() = 1 RETURNING id; \
-        INSERT INTO ledger_entries (product_id, kind, amount, session_id, created_at) \
-        SELECT $1, 'reservation', -$7, last_insert_rowid(), $11 WHERE changes() = 1 AND $7 <> 0";
-    let backend = conn.get_database_backend();
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE changes() = 1 RETURNING id";
+    let backend = txn.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => POSTGRES,
         _ => SQLITE,
@@ -160,17 +123,18 @@ pub(super) async fn reserve<C: ConnectionTrait>(
         now.into(),
         revision.into(),
     ];
-    // All rows, never just the first: reading one would stop SQLite before the statements
-    // after the RETURNING one, and PostgreSQL's portal after its first row.
-    let rows = conn
+    // All rows, never just the first: PostgreSQL's portal would stop after its first row.
+    let rows = txn
         .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await
         .map_err(StoreError::new)?;
     let Some(row) = rows.first() else {
         return Ok(None);
     };
+    let id = SessionId(row.try_get("", "id").map_err(StoreError::new)?);
+    post(txn, &r.posting(product, id), now).await?;
     Ok(Some(ParkingSession {
-        id: SessionId(row.try_get("", "id").map_err(StoreError::new)?),
+        id,
         product,
         account: Some(account),
         plate: r.plate.clone(),
@@ -208,59 +172,23 @@ pub(super) async fn credited<C: ConnectionTrait>(
         .is_some())
 }
 
-/// Credits `grant` once: the unique (product, grant key) index makes a second credit of the same
-/// period a no-op, also when two transactions race for it. Whether it credited now.
+/// Credits `grant` once: its key is unique in the ledger, which makes a second credit of the
+/// same period a no-op, also when two transactions race for it. Whether it credited now.
 pub(super) async fn credit(
     txn: &DatabaseTransaction,
-    product: i64,
+    product: ProductId,
     grant: &GrantDue,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let entry = ledger_entries::ActiveModel {
-        product_id: Set(product),
-        kind: Set(EntryKind::Grant.as_str().to_owned()),
-        amount: Set(grant.amount),
-        session_id: Set(None),
-        grant_key: Set(Some(grant.key.clone())),
-        reference: Set(None),
-        note: Set(None),
-        created_at: Set(now),
-        ..Default::default()
-    };
-    let inserted = ledger_entries::Entity::insert(entry)
-        .on_conflict_do_nothing_on([
-            ledger_entries::Column::ProductId,
-            ledger_entries::Column::GrantKey,
-        ])
-        .exec(txn)
-        .await
-        .map_err(StoreError::new)?;
-    if !matches!(inserted, TryInsertResult::Inserted(_)) {
-        return Ok(false);
-    }
-    products::Entity::update_many()
-        .col_expr(
-            products::Column::Balance,
-            Expr::col(products::Column::Balance).add(grant.amount),
-        )
-        .col_expr(
-            products::Column::Revision,
-            Expr::col(products::Column::Revision).add(1),
-        )
-        .filter(products::Column::Id.eq(product))
-        .exec(txn)
-        .await
-        .map_err(StoreError::new)?;
-    Ok(true)
+    post(txn, &LedgerPosting::grant(product, grant), now).await
 }
 
 /// Writes a new session started through `mandate` by its mandatee, with its reservation taken
-/// from the mandate's balance (or the owner's, for a mandate without one), in the caller's
-/// transaction over the locked product.
+/// from the balance the decision chose, in the caller's transaction over the locked product.
 pub(super) async fn reserve_mandated(
     txn: &DatabaseTransaction,
     account: AccountId,
-    (product, mandate, own_balance): (ProductId, i64, bool),
+    (product, mandate): (ProductId, i64),
     sessions_until: Option<DateTime<Utc>>,
     r: &Reservation,
     now: DateTime<Utc>,
@@ -286,14 +214,7 @@ pub(super) async fn reserve_mandated(
     .await
     .map_err(StoreError::new)?;
     let raised = sessions_until.is_none_or(|u| u < r.end).then_some(r.end);
-    book(
-        txn,
-        (product.0, own_balance.then_some(mandate)),
-        (EntryKind::Reservation.as_str(), -r.reserved),
-        Some(row.id),
-        raised,
-        now,
-    )
-    .await?;
+    let posting = r.posting(product, SessionId(row.id));
+    changed(txn, product.0, &posting, raised, now).await?;
     super::view::to_session(row)
 }

@@ -16,11 +16,10 @@ use crate::database::{Backend, Database};
 use crate::entities::{accounts, parking_sessions, products};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ledger::{abandon, as_read, book, credit, credited, decide_on, reserve, reserve_mandated};
-use parkportal_domain::history::EntryKind;
+use ledger::{abandon, as_read, changed, credit, credited, decide_on, reserve, reserve_mandated};
 use parkportal_domain::parking::{
     ChangeDecider, Decision, GrantDue, Locked, MandateAccess, Outcome, ParkingRepository,
-    ParkingSession, ProductView, StartDecider, Window,
+    ParkingSession, ProductAccess, ProductView, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{AccountId, Clock, ProductId, SessionId, StoreError};
@@ -77,7 +76,7 @@ impl SeaParkingRepository {
             return Ok(Outcome::NotFound);
         };
         if let Some(grant) = &grant {
-            credit(&txn, view.id.0, grant, now).await?;
+            credit(&txn, view.id, grant, now).await?;
         }
         // Read under the lock: the mandate may have been revoked or spent meanwhile.
         let Some(locked) = owned_view(&txn, account, view.id.0)
@@ -98,7 +97,7 @@ impl SeaParkingRepository {
         let session = reserve_mandated(
             &txn,
             account,
-            (view.id, mandate.id.0, mandate.own_balance),
+            (view.id, mandate.id.0),
             sessions_until,
             &reservation,
             now,
@@ -124,6 +123,17 @@ pub(crate) async fn lock_product_row(
 }
 
 #[async_trait]
+impl ProductAccess for SeaParkingRepository {
+    async fn product_of(
+        &self,
+        account: AccountId,
+        product: ProductId,
+    ) -> Result<Option<ProductView>, StoreError> {
+        owned_view(self.db.connection(), account, product.0).await
+    }
+}
+
+#[async_trait]
 impl ParkingRepository for SeaParkingRepository {
     async fn products_of(&self, account: AccountId) -> Result<Vec<ProductView>, StoreError> {
         let conn = self.db.connection();
@@ -139,14 +149,6 @@ impl ParkingRepository for SeaParkingRepository {
             views.push(view_from(conn, row).await?);
         }
         Ok(views)
-    }
-
-    async fn product_of(
-        &self,
-        account: AccountId,
-        product: ProductId,
-    ) -> Result<Option<ProductView>, StoreError> {
-        owned_view(self.db.connection(), account, product.0).await
     }
 
     async fn active_sessions(
@@ -332,7 +334,7 @@ impl ParkingRepository for SeaParkingRepository {
             abandon(txn).await?;
             return Ok(false);
         }
-        let credited = credit(&txn, product.0, grant, now).await?;
+        let credited = credit(&txn, product, grant, now).await?;
         txn.commit().await.map_err(StoreError::new)?;
         Ok(credited)
     }
@@ -349,8 +351,8 @@ impl ParkingRepository for SeaParkingRepository {
         let view = product;
         let product = view.id;
         // First decided on what was read and written only if the product's revision is still
-        // the one read: no lock is held while reading and deciding, and PostgreSQL needs no
-        // transaction around the one writing statement. When no session of the product ends
+        // the one read: no lock is held while reading and deciding, and the write's first
+        // statement locks the row only if it is still at that revision. When no session of the product ends
         // after the start, the view the caller read suffices; else the product is read again
         // with the sessions that overlap. A refusal writes nothing, so the read suffices for
         // it. A grant still to credit, or a write in between, goes the locked way.
@@ -382,26 +384,13 @@ impl ParkingRepository for SeaParkingRepository {
                 Ok(r) => r,
                 Err(outcome) => return Ok(*outcome),
             };
-            let written = if self.db.backend() == Backend::Postgres {
-                reserve(
-                    self.db.connection(),
-                    account,
-                    product,
-                    revision,
-                    &reservation,
-                    now,
-                )
-                .await?
+            let (_gate, txn) = self.db.begin_write().await?;
+            let written = reserve(&txn, account, product, revision, &reservation, now).await?;
+            if written.is_some() {
+                txn.commit().await.map_err(StoreError::new)?;
             } else {
-                let (_gate, txn) = self.db.begin_write().await?;
-                let written = reserve(&txn, account, product, revision, &reservation, now).await?;
-                if written.is_some() {
-                    txn.commit().await.map_err(StoreError::new)?;
-                } else {
-                    abandon(txn).await?;
-                }
-                written
-            };
+                abandon(txn).await?;
+            }
             if let Some(session) = written {
                 return Ok(Outcome::Done(session));
             }
@@ -414,7 +403,7 @@ impl ParkingRepository for SeaParkingRepository {
             return Ok(Outcome::NotFound);
         };
         if let Some(grant) = &grant
-            && credit(&txn, product.0, grant, now).await?
+            && credit(&txn, product, grant, now).await?
         {
             // Read again after the grant: the decision sees the balance as it is.
             (row, active) = with_overlapping(&txn, account, product.0, now, window)
@@ -487,12 +476,6 @@ impl ParkingRepository for SeaParkingRepository {
             abandon(txn).await?;
             return Ok(Outcome::NotFound);
         }
-        let wallet = locked
-            .product
-            .mandate
-            .as_ref()
-            .filter(|m| m.own_balance)
-            .map(|m| m.id.0);
         let change = match decide(&locked, &current) {
             Decision::Proceed(c) => c,
             Decision::Refuse(verdict) => {
@@ -529,27 +512,12 @@ impl ParkingRepository for SeaParkingRepository {
             }
         }
         update.exec(&txn).await.map_err(StoreError::new)?;
-        // What the session gives back (positive) or takes more (negative).
-        let delta = current.reserved - change.reserved;
-        let kind = if delta > 0 {
-            EntryKind::Refund
-        } else {
-            EntryKind::Reservation
-        }
-        .as_str();
         // An extension may move the product's bound of session ends; a stop or a delete
         // leaves it, since a bound that is too late only costs a read.
         let raised =
             (!change.delete && sessions_until.is_none_or(|u| u < change.end)).then_some(change.end);
-        book(
-            &txn,
-            (current.product.0, wallet),
-            (kind, delta),
-            Some(session.0),
-            raised,
-            now,
-        )
-        .await?;
+        let posting = change.posting(&current);
+        changed(&txn, current.product.0, &posting, raised, now).await?;
         let row = parking_sessions::Entity::find_by_id(session.0)
             .one_by_key(&txn)
             .await

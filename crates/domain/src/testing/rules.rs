@@ -1,0 +1,101 @@
+//! Rules that price every minute alike, with a settable top-up cap and mandate switch.
+
+use crate::calendar::CapPeriod;
+use crate::parking::{Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
+use crate::rules::ReasonCode;
+use crate::tenant::Code;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// Cents per minute, a cap and whether mandates are available; the same at every version.
+#[derive(Debug, Clone)]
+pub(crate) struct FakeRules {
+    /// The price of a minute, in the balance's unit.
+    pub per_minute: Decimal,
+    /// The top-up cap the rules name.
+    pub cap: Option<(CapPeriod, Decimal)>,
+    /// What `mandates_available` answers.
+    pub mandates: bool,
+}
+
+impl FakeRules {
+    /// One cent a minute, no cap, mandates available.
+    pub(crate) fn cent_a_minute() -> Self {
+        Self {
+            per_minute: Decimal::new(1, 2),
+            cap: None,
+            mandates: true,
+        }
+    }
+}
+
+impl Pricing for FakeRules {
+    fn versions(&self) -> (i64, i64) {
+        (1, 1)
+    }
+
+    fn check(&self, req: &SessionCheck, _now: DateTime<Utc>) -> Verdict {
+        let cost = self.cost(req, req.start, req.end).unwrap_or(Decimal::MAX);
+        // What the session holds already counts towards its cost (an extension).
+        let reasons = if cost - req.reserved > req.balance {
+            vec![ReasonCode::InsufficientBalance]
+        } else {
+            Vec::new()
+        };
+        Verdict {
+            cost,
+            breakdown: format!("{cost}"),
+            reasons,
+            alternatives: Vec::new(),
+        }
+    }
+
+    fn cost(
+        &self,
+        _req: &SessionCheck,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Decimal, String> {
+        Ok(self.per_minute * Decimal::from((end - start).num_minutes()))
+    }
+
+    fn top_up_cap(
+        &self,
+        _req: &SessionCheck,
+        _top_ups: Decimal,
+        _now: DateTime<Utc>,
+    ) -> Result<Option<(CapPeriod, Decimal)>, ReasonCode> {
+        Ok(self.cap)
+    }
+
+    fn mandates_available(
+        &self,
+        _req: &SessionCheck,
+        _now: DateTime<Utc>,
+    ) -> Result<bool, ReasonCode> {
+        Ok(self.mandates)
+    }
+}
+
+#[async_trait]
+impl RulesPort for FakeRules {
+    async fn current(
+        &self,
+        _tenant: &RulesOf,
+        _product_type: &Code,
+    ) -> Result<Arc<dyn Pricing>, String> {
+        Ok(Arc::new(self.clone()))
+    }
+
+    async fn pinned(
+        &self,
+        _tenant: &RulesOf,
+        _product_type: &Code,
+        _script_version: i64,
+        _tariff_version: i64,
+    ) -> Result<Arc<dyn Pricing>, String> {
+        Ok(Arc::new(self.clone()))
+    }
+}
