@@ -1,8 +1,8 @@
 //! CSRF: every page route refuses an unsafe request that does not carry the token bound to the
 //! visitor's own session, with 403 and nothing changed, whatever cookie an attacker planted.
 
-use crate::harness::{TestApp, call, csrf_of};
-use crate::parking::{Resident, at, resident};
+use crate::support::{Resident, at, resident};
+use crate::support::{TestApp, call, csrf_of};
 use parkportal_portal::{RouteKind, route_list};
 use serde_json::json;
 

@@ -3,8 +3,8 @@
 //! is configured: never on PostgreSQL or another `database.url`, never with an SMTP server, an
 //! https public URL or Mollie.
 
-use crate::harness::{TestApp, repo, test_config, unescape, with_smtp};
-use crate::smtp::SmtpServer;
+use crate::support::smtp::SmtpServer;
+use crate::support::{TestApp, repo, test_config, unescape, with_smtp};
 use parkportal::Config;
 use parkportal_domain::platform::PlatformFacts;
 use parkportal_store::SeaFactRepository;

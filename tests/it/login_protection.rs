@@ -3,8 +3,8 @@
 //! captcha, its single-use expiring link, and the end of every session.
 
 use crate::captcha;
-use crate::harness::{TestApp, with_smtp};
-use crate::smtp::SmtpServer;
+use crate::support::smtp::SmtpServer;
+use crate::support::{TestApp, with_smtp};
 
 const PASSWORD: &str = "fietsbel42xy";
 const NEW_PASSWORD: &str = "nieuwe fiets met bel 2026";

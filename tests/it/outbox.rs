@@ -3,8 +3,8 @@
 //! Without SMTP the mails stay readable through the CLI (and in demo mode on `/demo/outbox`,
 //! see `demo_mode.rs`).
 
-use crate::harness::{TestApp, parkportal_command, repo, with_smtp};
-use crate::smtp::SmtpServer;
+use crate::support::smtp::SmtpServer;
+use crate::support::{TestApp, parkportal_command, repo, with_smtp};
 use parkportal::Application;
 use parkportal::smtp::SmtpTransport;
 use parkportal_domain::{FixedClock, OutboxWorker};
@@ -89,7 +89,7 @@ async fn two_instances_on_one_database_send_every_mail_exactly_once() {
     let mut first = TestApp::spawn_with(|c| with_smtp(c, port)).await;
     let second = Application::start(
         &first.config,
-        Arc::new(FixedClock::new(crate::harness::monday_morning())),
+        Arc::new(FixedClock::new(crate::support::monday_morning())),
     )
     .await
     .unwrap();

@@ -1,6 +1,6 @@
 //! Tenant resolution by path and by Host, the platform pages, theming, unknown gemeenten, the API.
 
-use crate::harness::{TestApp, unescape};
+use crate::support::{TestApp, unescape};
 
 #[tokio::test]
 async fn the_platform_lists_every_demo_gemeente() {
@@ -360,7 +360,7 @@ async fn assert_shows(
 
 #[tokio::test]
 async fn a_products_pages_show_its_own_gemeente_through_another_gemeentes_prefix_or_host() {
-    use crate::parking::{at, resident, resident_with};
+    use crate::support::{at, resident, resident_with};
     use parkportal_domain::EmailAddress;
     use parkportal_domain::coupling::IssueRequest;
     use parkportal_domain::plate::{Country, Plate};
