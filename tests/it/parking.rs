@@ -3,7 +3,7 @@
 //! residents (the balance under concurrent requests is in `parking_concurrency`). The clock stands on Monday 2 March 2026, 10:00 in
 //! Amsterdam; Dijkstad charges EUR 0.02 a minute from 09:00 to 22:00.
 
-use crate::support::{TestApp, at, call, ledger_holds, resident};
+use crate::support::{TestApp, api_token, at, call, ledger_holds, resident};
 use chrono::{Duration, TimeZone, Utc};
 use parkportal_domain::coupling::IssueRequest;
 use serde_json::json;
@@ -57,7 +57,7 @@ async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger()
     assert_eq!(r.balance(&app).await, "21.40");
     let list = r.live(&app).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
-    let (_, products) = call(&app, "GET", "/api/v1/products", None, Some(&r.token)).await;
+    let products = r.products(&app).await;
     assert_eq!(products["items"][0]["running"], 1);
     assert_eq!(products["items"][0]["planned"], 1);
     assert_eq!(products["items"][0]["gemeente"], "Gemeente Dijkstad");
@@ -74,26 +74,12 @@ async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger()
         app.clock.advance(Duration::minutes(10));
         assert_eq!(r.balance(&app).await, "22.60");
     }
-    let (status, stopped) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sessions/{id}"),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let (status, stopped) = r.end(&app, id).await;
     assert_eq!(status, 200, "{stopped}");
     assert_eq!(stopped["state"], "ended");
     assert_eq!(stopped["cost"]["value"], "0.60");
     assert_eq!(r.balance(&app).await, "24.40");
-    let (status, again) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sessions/{id}"),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let (status, again) = r.end(&app, id).await;
     assert_eq!(status, 422);
     assert_eq!(again["error"]["code"], "session_over");
     ledger_holds(&app).await;
@@ -332,28 +318,10 @@ async fn the_eleventh_car_at_once_is_refused_with_a_later_start_and_havenmond_en
             .unwrap()
             .with_timezone(&Utc),
     );
-    let (status, _) = call(&app, "GET", "/api/v1/products", None, Some(&h.token)).await;
-    assert_eq!(status, 401);
-    let (_, login) = call(
-        &app,
-        "POST",
-        "/api/v1/auth/login",
-        Some(json!({"email": "kees@example.nl", "password": "fietsbel42xy"})),
-        None,
-    )
-    .await;
-    let token = login["token"].as_str().unwrap();
-    let (_, products) = call(&app, "GET", "/api/v1/products", None, Some(token)).await;
-    let minutes: i64 = products["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == h.product)
-        .unwrap()["balance"]["value"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let old = h.api(&app, "GET", "/api/v1/products", None).await;
+    assert_eq!(old.status(), 401);
+    let h = h.with_token(api_token(&app, "kees@example.nl").await);
+    let minutes: i64 = h.balance(&app).await.parse().unwrap();
     assert!(minutes > 30000, "{minutes}");
     assert_eq!(
         app.sql_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'grant'")
@@ -390,11 +358,11 @@ async fn another_residents_product_and_sessions_are_404_everywhere() {
         ),
         ("DELETE", format!("/api/v1/sessions/{session}"), None),
     ] {
-        let (status, resp) = call(&app, method, &path, body, Some(&other.token)).await;
-        assert_eq!(status, 404, "{method} {path}: {resp}");
-        assert_eq!(resp["error"]["code"], "not_found");
+        let resp = other.api(&app, method, &path, body).await;
+        assert_eq!(resp.status(), 404, "{method} {path}: {}", resp.text());
+        assert_eq!(resp.json()["error"]["code"], "not_found");
     }
-    let (_, list) = call(&app, "GET", "/api/v1/products", None, Some(&other.token)).await;
+    let list = other.products(&app).await;
     assert!(
         list["items"]
             .as_array()
@@ -402,8 +370,8 @@ async fn another_residents_product_and_sessions_are_404_everywhere() {
             .iter()
             .all(|p| p["id"] != product)
     );
-    let (status, _) = call(&app, "GET", "/api/v1/products", None, None).await;
-    assert_eq!(status, 401);
+    let anonymous = app.anonymous().api("GET", "/api/v1/products", None).await;
+    assert_eq!(anonymous.status(), 401);
     assert_eq!(
         owner.balance(&app).await,
         "23.80",
@@ -464,15 +432,7 @@ async fn a_letters_code_and_pin_add_the_product_and_guessing_the_pin_waits() {
 
     app.clock.advance(Duration::minutes(2));
     // Stay logged in: the token's session is older than the idle time-out otherwise.
-    let (_, login) = call(
-        &app,
-        "POST",
-        "/api/v1/auth/login",
-        Some(json!({"email": "brief@example.nl", "password": "fietsbel42xy"})),
-        None,
-    )
-    .await;
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = api_token(&app, "brief@example.nl").await;
     let (status, body) = claim(
         code.to_lowercase().replace('-', " "),
         pin.clone(),
@@ -482,7 +442,7 @@ async fn a_letters_code_and_pin_add_the_product_and_guessing_the_pin_waits() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["gemeente"], "Gemeente Weidevelde");
     assert_eq!(body["balance"], json!({"value": "10.00", "unit": "EUR"}));
-    let (_, list) = call(&app, "GET", "/api/v1/products", None, Some(&token)).await;
+    let list = r.with_token(token.clone()).products(&app).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 
     // Another resident with the right code and PIN gets the same answer as for a wrong one.

@@ -296,21 +296,6 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Another browser on the same application, with cookies of its own (it cannot reach the
-    /// database: `sql_*` are the first application's).
-    pub fn browser(&self) -> TestApp {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        TestApp {
-            app: None,
-            url: self.url.clone(),
-            client: client_with(jar.clone()),
-            jar,
-            clock: self.clock.clone(),
-            config: self.config.clone(),
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
     /// A visitor's browser of its own on this application.
     pub fn anonymous(&self) -> super::Anonymous {
         super::Anonymous::new(self)

@@ -168,6 +168,14 @@ impl Html {
             .map(|i| text_of(self.content(i)))
     }
 
+    /// The `content` of `<meta name="{name}">`, if the page has one.
+    pub fn meta(&self, name: &str) -> Option<String> {
+        self.starts("meta")
+            .find(|&i| attr_of(&self.tokens[i], "name") == Some(name))
+            .and_then(|i| attr_of(&self.tokens[i], "content"))
+            .map(str::to_owned)
+    }
+
     /// Every link: its text and its `href`, entities decoded.
     pub fn links(&self) -> Vec<(String, String)> {
         self.starts("a")
@@ -527,6 +535,11 @@ fn the_reader_finds_forms_links_rows_and_text() {
          <p id=\"p\">Oma: <b>12</b>-GBD</p><p>€ 2,00</p></body></html>",
     );
     assert_eq!(page.first("title").as_deref(), Some("T & U"));
+    assert_eq!(page.meta("csrf-token"), None);
+    let head = Html::parse(
+        "<head><meta charset=\"utf-8\"><meta name=\"csrf-token\" content=\"abc\"></head>",
+    );
+    assert_eq!(head.meta("csrf-token").as_deref(), Some("abc"));
     assert_eq!(page.first("h1").as_deref(), Some("Favorieten (1)"));
     assert_eq!(page.link("Menu"), "/menu");
     assert!(page.links_to("/menu"));

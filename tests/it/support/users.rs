@@ -2,7 +2,7 @@
 //! and a [`Resident`] with an API token, a product and a browser that logs in on first use. Their
 //! requests answer a [`Response`]; their pages an [`Html`] to read forms, links and rows from.
 
-use super::app::{TestApp, call, client_with, cookie_in, csrf_of};
+use super::app::{TestApp, call, client_with, cookie_in};
 use super::html::{Form, Html};
 use super::response::Response;
 use chrono::{DateTime, TimeZone, Utc};
@@ -56,6 +56,17 @@ impl Anonymous {
         .await
     }
 
+    /// An API request from this browser (no bearer token: only its cookies, if any).
+    pub async fn api(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+        let mut req = self
+            .client
+            .request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Response::read(req.send().await.unwrap()).await
+    }
+
     /// The page at `path`, which must answer 200.
     pub async fn page(&self, path: &str) -> Html {
         let resp = self.get(path).await;
@@ -63,10 +74,20 @@ impl Anonymous {
         resp.html()
     }
 
+    /// The CSRF token of this browser's forms as a page gives it now (its `csrf-token` meta):
+    /// bound to the visit, and to the session once logged in.
+    pub async fn csrf(&self) -> String {
+        self.page("/over")
+            .await
+            .meta("csrf-token")
+            .filter(|t| !t.is_empty())
+            .expect("the page carries a CSRF token")
+    }
+
     /// A form POST of `fields` with this browser's CSRF token added, as
     /// [`TestApp::post_form`] sends it.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let csrf = csrf_of(self.get("/over").await.text());
+        let csrf = self.csrf().await;
         let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
         self.send_form(path, &form).await
@@ -332,10 +353,16 @@ impl Resident {
         .await
     }
 
+    /// `GET /api/v1/products`: this resident's products, which must answer 200.
+    pub async fn products(&self, app: &TestApp) -> Value {
+        let resp = self.api(app, "GET", "/api/v1/products", None).await;
+        assert_eq!(resp.status(), 200, "{}", resp.text());
+        resp.json()
+    }
+
     /// The balance of this resident's product, as the API states it.
     pub async fn balance(&self, app: &TestApp) -> String {
-        let (_, list) = call(app, "GET", "/api/v1/products", None, Some(&self.token)).await;
-        list["items"]
+        self.products(app).await["items"]
             .as_array()
             .unwrap()
             .iter()
