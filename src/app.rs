@@ -75,8 +75,13 @@ pub async fn open_database(config: &Config) -> Result<Database, StartError> {
     Ok(db)
 }
 
-/// The gemeenten use cases on `db`, validating rule scripts with the configured sandbox.
-pub fn tenant_directory(config: &Config, db: &Database) -> Result<TenantDirectory, StartError> {
+/// The gemeenten use cases on `db`, validating rule scripts with the configured sandbox and
+/// remembering what a host or slug selected for `server.tenant_cache`, as measured on `clock`.
+pub fn tenant_directory(
+    config: &Config,
+    db: &Database,
+    clock: Arc<dyn Clock>,
+) -> Result<TenantDirectory, StartError> {
     let base =
         bundle::base_tokens(&config.paths.themes).map_err(|e| StartError::Config(e.to_string()))?;
     let validator = Validator::new(Arc::new(RuleEngine::new(config.rules.limits())));
@@ -85,7 +90,7 @@ pub fn tenant_directory(config: &Config, db: &Database) -> Result<TenantDirector
         base,
         Arc::new(validator),
     )
-    .remembering(config.server.tenant_cache.0))
+    .remembering(config.server.tenant_cache.0, clock))
 }
 
 /// A running server.
@@ -112,7 +117,7 @@ impl Application {
     /// database, binds the listening socket and starts serving.
     pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let db = open_database(config).await?;
-        let tenants = tenant_directory(config, &db)?;
+        let tenants = tenant_directory(config, &db, clock.clone())?;
         let (rule_book, rule_errors, rules) = wiring::rules_port(config, &db);
         let facts = PlatformFacts::new(Arc::new(SeaFactRepository::new(db.clone())), clock.clone());
         let mut demo_resident = false;

@@ -343,5 +343,5 @@ async fn tenants(config: &Config, cmd: TenantsCommand) -> ExitCode {
 
 async fn open(config: &Config) -> Result<parkportal_domain::TenantDirectory, StartError> {
     let db = app::open_database(config).await?;
-    app::tenant_directory(config, &db)
+    app::tenant_directory(config, &db, Arc::new(SystemClock))
 }

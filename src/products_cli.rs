@@ -177,13 +177,13 @@ async fn open_desk(config: &Config) -> Result<parkportal_domain::ProductDesk, St
 /// The use cases on the configured database, for commands that act as the server would.
 pub async fn open_services(config: &Config) -> Result<parkportal_portal::Services, StartError> {
     let db = app::open_database(config).await?;
-    let tenants = app::tenant_directory(config, &db)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let tenants = app::tenant_directory(config, &db, clock.clone())?;
     let catalogues = Catalogues::embedded().map_err(StartError::Config)?;
     let templates =
         Arc::new(Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?);
     let public = PublicUrl::parse(&config.public_url())
         .map_err(|e| StartError::Config(format!("server.public_url: {e}")))?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let (_, _, rules) = wiring::rules_port(config, &db);
     // Commands serve no pages: the demo page is none of their business.
     let demo = DemoMode::Off("a command, not the server");

@@ -2,8 +2,8 @@
 //! without an account), login in two steps, logout and the idle time-out. Mails go through a real
 //! SMTP server inside the test.
 
-use crate::harness::{TestApp, unescape, with_smtp};
-use crate::smtp::{Received, SmtpServer};
+use crate::support::smtp::{Received, SmtpServer};
+use crate::support::{TestApp, unescape, with_smtp};
 use parkportal_domain::coupling::IssueRequest;
 
 const PASSWORD: &str = "fietsbel42xy";

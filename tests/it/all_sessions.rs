@@ -1,8 +1,8 @@
 //! "Alle parkeeracties": the running and planned sessions of all the resident's products, and
 //! none of anyone else's. The clock stands on Monday 2 March 2026, 10:00 in Amsterdam.
 
-use crate::harness::{TestApp, call};
-use crate::parking::{Resident, at, resident};
+use crate::support::{Resident, at, resident};
+use crate::support::{TestApp, call};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 

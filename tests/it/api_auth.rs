@@ -2,8 +2,8 @@
 //! reset and coupling links, with `{"error": {"code", "message"}}` refusals.
 
 use crate::captcha;
-use crate::harness::{TestApp, call, with_smtp};
-use crate::smtp::SmtpServer;
+use crate::support::smtp::SmtpServer;
+use crate::support::{TestApp, call, with_smtp};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "fietsbel42xy";

@@ -3,9 +3,9 @@
 //! a 405 says what the path takes; the document itself is kept as a snapshot, so that a change to
 //! it shows in review.
 
-use crate::harness::{TestApp, call, repo};
 use crate::mandates::mandatee;
-use crate::parking::{at, resident};
+use crate::support::{TestApp, call, repo};
+use crate::support::{at, resident};
 use serde_json::{Value, json};
 
 async fn document(app: &TestApp) -> Value {

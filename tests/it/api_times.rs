@@ -1,8 +1,8 @@
 //! Times in the JSON API are strict RFC 3339 both ways: a leap second is refused like a time
 //! that does not exist, and no time the API writes carries one.
 
-use crate::harness::{TestApp, call};
-use crate::parking::{at, ledger_holds, resident};
+use crate::support::{TestApp, call};
+use crate::support::{at, ledger_holds, resident};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 

@@ -1,6 +1,6 @@
 //! `tenants import`, `export` and `check`, and `migrate`, through the binary.
 
-use crate::harness::{parkportal_command as parkportal, repo};
+use crate::support::{parkportal_command as parkportal, repo};
 
 #[test]
 fn tenants_check_accepts_the_demo_and_names_what_is_wrong() {

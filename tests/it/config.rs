@@ -1,6 +1,6 @@
 //! Configuration precedence (defaults, file, environment) and unknown keys, through the binary.
 
-use crate::harness::parkportal_command as parkportal;
+use crate::support::parkportal_command as parkportal;
 
 #[test]
 fn the_file_beats_the_defaults_and_the_environment_beats_the_file() {

@@ -1,8 +1,8 @@
 //! CSRF: every page route refuses an unsafe request that does not carry the token bound to the
 //! visitor's own session, with 403 and nothing changed, whatever cookie an attacker planted.
 
-use crate::harness::{TestApp, call, csrf_of};
-use crate::parking::{Resident, at, resident};
+use crate::support::{Resident, at, resident};
+use crate::support::{TestApp, call, csrf_of};
 use parkportal_portal::{RouteKind, route_list};
 use serde_json::json;
 
@@ -159,7 +159,7 @@ async fn every_page_route_refuses_a_form_without_the_sessions_own_token() {
     );
 
     // Another resident, logged in on a browser of their own.
-    let other = app.browser();
+    let other = app.anonymous();
     resident(&app, "havenmond", "els@example.nl", Some("10")).await;
     other.login("els@example.nl", "fietsbel42xy").await;
     let others = other.csrf().await;
@@ -167,9 +167,13 @@ async fn every_page_route_refuses_a_form_without_the_sessions_own_token() {
 
     // An attacker's own visit: a cookie and the token that goes with it, as an attacker on a
     // sibling host or a plain-http page would plant them.
-    let attacker = app.browser();
-    let attacker_page = attacker.page("/inloggen").await;
-    let attacker_token = csrf_of(&attacker_page);
+    let attacker = app.anonymous();
+    let attacker_token = attacker
+        .page("/inloggen")
+        .await
+        .meta("csrf-token")
+        .filter(|t| !t.is_empty())
+        .expect("the login page carries a CSRF token");
     let attacker_visit = attacker.cookie("pp_visit").expect("a visit cookie");
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -268,8 +272,7 @@ async fn a_token_is_bound_to_the_visit_before_login_and_follows_the_gemeente_pre
     assert_eq!(csrf_of(&prefixed), token, "one token whatever the gemeente");
     // A planted visit cookie replaces nothing: the browser's own visit keeps its token, and the
     // token of the planted one does not pass with the browser's cookie.
-    let other = app.browser();
-    let foreign = other.csrf().await;
+    let foreign = app.anonymous().csrf().await;
     assert_ne!(foreign, token);
     let resp = app
         .client

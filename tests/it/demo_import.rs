@@ -1,6 +1,6 @@
 //! The embedded default: an empty embedded database gets the demo gemeenten once, never twice.
 
-use crate::harness::{TestApp, test_config};
+use crate::support::{TestApp, test_config};
 
 #[tokio::test]
 async fn the_demo_gemeenten_are_imported_only_once() {
@@ -17,7 +17,7 @@ async fn the_demo_gemeenten_are_imported_only_once() {
     assert!(tenants.iter().all(|t| t.version == 1));
     assert!(first.app.as_ref().unwrap().created_demo_resident());
     // The demo resident logs in and finds products in two gemeenten, one with a running session.
-    let (status, login) = crate::harness::call(
+    let (status, login) = crate::support::call(
         &first,
         "POST",
         "/api/v1/auth/login",
@@ -31,7 +31,7 @@ async fn the_demo_gemeenten_are_imported_only_once() {
     assert_eq!(status, 200, "{login}");
     let token = login["token"].as_str().unwrap();
     let (_, products) =
-        crate::harness::call(&first, "GET", "/api/v1/products", None, Some(token)).await;
+        crate::support::call(&first, "GET", "/api/v1/products", None, Some(token)).await;
     let items = products["items"].as_array().unwrap();
     let gemeenten: Vec<&str> = items
         .iter()

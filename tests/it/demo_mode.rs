@@ -3,8 +3,8 @@
 //! is configured: never on PostgreSQL or another `database.url`, never with an SMTP server, an
 //! https public URL or Mollie.
 
-use crate::harness::{TestApp, repo, test_config, unescape, with_smtp};
-use crate::smtp::SmtpServer;
+use crate::support::smtp::SmtpServer;
+use crate::support::{TestApp, repo, test_config, unescape, with_smtp};
 use parkportal::Config;
 use parkportal_domain::platform::PlatformFacts;
 use parkportal_store::SeaFactRepository;
@@ -123,7 +123,12 @@ async fn an_embedded_database_not_created_as_the_demo_has_no_demo_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(dir.path());
     let db = parkportal::app::open_database(&config).await.unwrap();
-    let tenants = parkportal::app::tenant_directory(&config, &db).unwrap();
+    let tenants = parkportal::app::tenant_directory(
+        &config,
+        &db,
+        std::sync::Arc::new(parkportal_domain::SystemClock),
+    )
+    .unwrap();
     for bundle in parkportal::bundle::read_all(&repo().join("tenants")).unwrap() {
         tenants.import(&bundle).await.unwrap();
     }

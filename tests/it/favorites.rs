@@ -1,8 +1,8 @@
 //! "Favorieten": a plate with a name of at most 10 characters per own product, chosen in
 //! "Kenteken opzoeken"; never on another resident's product.
 
-use crate::harness::{TestApp, call, unescape};
-use crate::parking::{at, resident};
+use crate::support::{TestApp, call};
+use crate::support::{at, resident};
 use serde_json::json;
 
 #[tokio::test]
@@ -11,75 +11,84 @@ async fn a_favorite_is_saved_chosen_in_the_lookup_and_deleted_after_confirmation
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
     // A plate parked before, which then becomes a favorite, and one that stays only recent.
     for plate in ["12-GBD-3", "34-GBD-5"] {
-        let (status, _) = jan
-            .start(
-                &app,
-                json!({"plate": plate, "end": at(2, 10, 30).to_rfc3339()}),
-            )
-            .await;
-        assert_eq!(status, 201);
+        jan.park(&app, plate, at(2, 10, 30)).await;
     }
-    app.login("jan@example.nl", "fietsbel42xy").await;
     let path = format!("/producten/{}/favorieten", jan.product);
-    assert!(app.page(&path).await.contains("Favorieten (0)"));
+    let page = jan.page(&app, &path).await;
+    assert!(page.contains_text("Favorieten (0)"));
 
-    let resp = app
-        .post_form(
-            &path,
+    let resp = jan
+        .submit(
+            &app,
+            &page.form(&path),
             &[("kenteken", "12-gbd-3"), ("land", "NL"), ("naam", " Oma ")],
         )
         .await;
     assert_eq!(resp.status(), 303);
-    let page = app.page(&path).await;
-    assert!(page.contains("Favorieten (1)"));
-    assert!(page.contains("12-GBD-3") && page.contains("Oma"));
-    assert!(unescape(&app.page("/menu").await).contains(&path));
+    let page = jan.page(&app, &path).await;
+    assert!(page.contains_text("Favorieten (1)"));
+    assert!(page.contains_text("12-GBD-3") && page.contains_text("Oma"));
+    assert!(jan.page(&app, "/menu").await.links_to(&path));
 
     // Kenteken opzoeken: the favorite under Favorieten, the other plate only under Recent.
-    let lookup = unescape(
-        &app.page(&format!("/producten/{}/kentekens", jan.product))
-            .await,
-    );
-    assert!(lookup.contains("Favorieten (1)") && lookup.contains("Oma: 12-GBD-3"));
-    assert!(lookup.contains("parkeeracties/nieuw?kenteken=12GBD3&land=NL"));
-    let recent = app
-        .page(&format!("/producten/{}/kentekens?tab=recent", jan.product))
+    let lookup = jan
+        .page(&app, &format!("/producten/{}/kentekens", jan.product))
         .await;
-    assert!(recent.contains("34-GBD-5"));
+    assert!(lookup.contains_text("Favorieten (1)") && lookup.contains_text("Oma: 12-GBD-3"));
+    let chosen = lookup
+        .links()
+        .into_iter()
+        .find(|(text, _)| text.starts_with("Oma: 12-GBD-3"));
     assert!(
-        !recent.contains("12-GBD-3"),
+        chosen
+            .is_some_and(|(_, href)| href.ends_with("parkeeracties/nieuw?kenteken=12GBD3&land=NL")),
+        "choosing the favorite starts parking it"
+    );
+    let recent = jan
+        .get(
+            &app,
+            &format!("/producten/{}/kentekens?tab=recent", jan.product),
+        )
+        .await;
+    assert_eq!(recent.status(), 200);
+    assert!(recent.html().contains_text("34-GBD-5"));
+    assert!(
+        !recent.text().contains("12-GBD-3"),
         "favorites are not listed as recent"
     );
-    let form = app
-        .page(&format!(
-            "/producten/{}/parkeeracties/nieuw?kenteken=12GBD3&land=NL",
-            jan.product
-        ))
+    let new = format!("/producten/{}/parkeeracties", jan.product);
+    let form = jan
+        .page(&app, &format!("{new}/nieuw?kenteken=12GBD3&land=NL"))
         .await;
-    assert!(
-        form.contains("value=\"12GBD3\""),
+    assert_eq!(
+        form.forms()
+            .iter()
+            .find_map(|f| f.value("kenteken").map(str::to_owned))
+            .as_deref(),
+        Some("12GBD3"),
         "the plate field is filled"
     );
 
     // [Verwijder] asks first; [Annuleren] keeps it, confirming removes it.
-    let (_, list) = call(
-        &app,
-        "GET",
-        &format!("/api/v1/products/{}/favorites", jan.product),
-        None,
-        Some(&jan.token),
-    )
-    .await;
+    let list = jan
+        .api(
+            &app,
+            "GET",
+            &format!("/api/v1/products/{}/favorites", jan.product),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(list["items"][0]["name"], "Oma");
     let fid = list["items"][0]["id"].as_i64().unwrap();
-    let confirm = app.page(&format!("{path}/{fid}/verwijderen")).await;
-    assert!(confirm.contains("Weet u zeker") && confirm.contains("12-GBD-3"));
-    assert!(app.page(&path).await.contains("Favorieten (1)"));
-    let resp = app
-        .post_form(&format!("{path}/{fid}/verwijderen"), &[])
-        .await;
+    let delete = format!("{path}/{fid}/verwijderen");
+    assert_eq!(page.link("Verwijder Oma"), delete);
+    let confirm = jan.page(&app, &delete).await;
+    assert!(confirm.contains_text("Weet u zeker") && confirm.contains_text("12-GBD-3"));
+    assert!(jan.page(&app, &path).await.contains_text("Favorieten (1)"));
+    let resp = jan.submit(&app, &confirm.form(&delete), &[]).await;
     assert_eq!(resp.status(), 303);
-    assert!(app.page(&path).await.contains("Favorieten (0)"));
+    assert!(jan.page(&app, &path).await.contains_text("Favorieten (0)"));
 }
 
 #[tokio::test]
@@ -150,37 +159,25 @@ async fn a_long_name_a_double_plate_and_another_residents_product_are_refused() 
     );
     assert_eq!(call(&app, "GET", &api, None, None).await.0, 401);
 
-    app.login("piet@example.nl", "fietsbel42xy").await;
     let jans = format!("/producten/{}/favorieten", jan.product);
-    assert_eq!(app.get(&jans).send().await.unwrap().status(), 404);
-    assert_eq!(
-        app.post_form(&format!("{jans}/{fid}/verwijderen"), &[])
-            .await
-            .status(),
-        404
-    );
-    assert_eq!(
-        app.get(&format!(
-            "/producten/{}/favorieten/{fid}/verwijderen",
-            piet.product
-        ))
-        .send()
-        .await
-        .unwrap()
-        .status(),
-        404
-    );
+    assert_eq!(piet.get(&app, &jans).await.status(), 404);
+    let delete = format!("{jans}/{fid}/verwijderen");
+    assert_eq!(piet.post_form(&app, &delete, &[]).await.status(), 404);
+    let own = format!("/producten/{}/favorieten/{fid}/verwijderen", piet.product);
+    assert_eq!(piet.get(&app, &own).await.status(), 404);
     // The page keeps what was typed and says what is wrong.
     let mine = format!("/producten/{}/favorieten", piet.product);
-    let resp = app
+    let resp = piet
         .post_form(
+            &app,
             &mine,
             &[("kenteken", "56-GBD-7"), ("naam", "Heel lange naam")],
         )
         .await;
     assert_eq!(resp.status(), 422);
-    let body = resp.text().await.unwrap();
-    assert!(body.contains("hoogstens 10 tekens") && body.contains("value=\"56-GBD-7\""));
+    let page = resp.html();
+    assert!(page.contains_text("hoogstens 10 tekens"));
+    assert_eq!(page.form(&mine).value("kenteken"), Some("56-GBD-7"));
     let (_, left) = call(&app, "GET", &api, None, Some(&jan.token)).await;
     assert_eq!(
         left["items"].as_array().unwrap().len(),

@@ -2,8 +2,8 @@
 //! in the API, for own products only. The clock stands on Monday 2 March 2026, 10:00 in
 //! Amsterdam; Dijkstad charges EUR 0.02 a minute from 09:00 to 22:00.
 
-use crate::harness::{TestApp, call};
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::support::{Resident, at, ledger_holds, resident};
+use crate::support::{TestApp, call};
 use chrono::Duration;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};

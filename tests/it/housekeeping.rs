@@ -1,7 +1,7 @@
 //! Housekeeping deletes what has served its purpose, and nothing before its time.
 
-use crate::harness::{TestApp, with_smtp};
-use crate::smtp::SmtpServer;
+use crate::support::smtp::SmtpServer;
+use crate::support::{TestApp, with_smtp};
 use chrono::Duration;
 
 #[tokio::test]

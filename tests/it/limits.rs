@@ -2,8 +2,8 @@
 //! read), forms and queries that are text (400, never replacement characters), and files that
 //! refuse with the themed 404, naming nothing.
 
-use crate::harness::{TestApp, call};
-use crate::parking::resident;
+use crate::support::resident;
+use crate::support::{TestApp, call};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

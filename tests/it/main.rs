@@ -3,7 +3,11 @@
 //! temporary SQLite file, or, when `TEST_DATABASE_URL` is set, a PostgreSQL database cloned from a
 //! migrated template; the databases of finished test processes are dropped by the next test.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: a panic is a failure
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests may panic: a panic is a failure"
+)]
 
 mod accounts;
 mod all_sessions;
@@ -16,9 +20,7 @@ mod config;
 mod csrf;
 mod demo_import;
 mod demo_mode;
-mod fake_mollie;
 mod favorites;
-mod harness;
 mod history;
 mod housekeeping;
 mod limits;
@@ -41,6 +43,6 @@ mod serve;
 mod session_checks;
 mod session_races;
 mod settings;
-mod smtp;
+mod support;
 mod tenancy;
 mod top_ups;

@@ -1,9 +1,9 @@
 //! `parkportal mandates import FILE.csv`: the mandates of the previous system, every row or none,
 //! through the binary on the test's database; imported mandates spend the owner's balance.
 
-use crate::harness::{TestApp, call};
 use crate::mandates::{give, invitation, product_of, revoke};
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::support::{TestApp, call};
+use crate::support::{at, ledger_holds, resident};
 use serde_json::json;
 
 #[tokio::test]
@@ -27,7 +27,7 @@ async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owne
             let file = dir.join("machtigingen.csv");
             std::fs::write(&file, csv).unwrap();
             tokio::task::spawn_blocking(move || {
-                crate::harness::parkportal_command(&dir)
+                crate::support::parkportal_command(&dir)
                     .args(["mandates", "import"])
                     .arg(&file)
                     .env("PARKPORTAL__DATABASE__URL", url)
@@ -87,10 +87,7 @@ async fn the_import_takes_every_row_or_none_and_imported_mandates_spend_the_owne
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM mandates").await, 2);
 
     // piet sees jan's product at once and parks from jan's balance (the old conditions).
-    let piet = Resident {
-        token: piet_own.token.clone(),
-        product: jan.product,
-    };
+    let piet = piet_own.on_product(jan.product);
     assert_eq!(
         product_of(&app, &piet).await["mandated_by"],
         "jan@example.nl"

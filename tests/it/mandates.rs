@@ -3,8 +3,8 @@
 //! limits); revocation ends the mandatee's sessions and returns the rest. The clock stands on
 //! Monday 2 March 2026, 10:00; Dijkstad charges EUR 0.02 a minute.
 
-use crate::harness::{TestApp, api_token, call, unescape};
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::support::{Resident, at, ledger_holds, resident};
+use crate::support::{TestApp, api_token, call, unescape};
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -74,10 +74,11 @@ pub(crate) async fn accept(app: &TestApp, email: &str) -> Resident {
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    Resident {
-        token: body["token"].as_str().unwrap().to_owned(),
-        product: body["product"]["id"].as_i64().unwrap(),
-    }
+    Resident::new(
+        body["token"].as_str().unwrap().to_owned(),
+        body["product"]["id"].as_i64().unwrap(),
+        email,
+    )
 }
 
 pub(crate) async fn product_of(app: &TestApp, r: &Resident) -> Value {
@@ -246,14 +247,8 @@ async fn a_mandatee_parks_on_the_mandates_balance_with_its_plate_and_revocation_
     // one goes, and the rest of the mandate (10.00 - 0.60) returns to jan.
     // (Everyone logs in again after the half hour: sessions end after 15 idle minutes.)
     app.clock.advance(Duration::minutes(30));
-    let jan = Resident {
-        token: api_token(&app, "jan@example.nl").await,
-        product: jan.product,
-    };
-    let piet = Resident {
-        token: api_token(&app, "piet@example.nl").await,
-        product: piet.product,
-    };
+    let jan = jan.with_token(api_token(&app, "jan@example.nl").await);
+    let piet = piet.with_token(api_token(&app, "piet@example.nl").await);
     assert_eq!(
         product_of(&app, &piet).await["mandated_by"],
         "jan@example.nl"
@@ -435,10 +430,7 @@ async fn mandates_are_refused_where_they_do_not_fit() {
     assert_eq!(
         give(
             &app,
-            &Resident {
-                token: wim.token.clone(),
-                product: jan.product
-            },
+            &wim.on_product(jan.product),
             json!({"email": "x@example.nl", "amount": "1"})
         )
         .await

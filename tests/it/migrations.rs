@@ -1,6 +1,6 @@
 //! The one migration set runs up from empty on the database under test.
 
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 #[tokio::test]
 async fn every_migration_is_applied_from_empty() {

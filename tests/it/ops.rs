@@ -1,6 +1,6 @@
 //! Health, readiness, metrics, request ids and security headers.
 
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 #[tokio::test]
 async fn health_and_readiness_answer() {

@@ -3,10 +3,12 @@
 //! Without SMTP the mails stay readable through the CLI (and in demo mode on `/demo/outbox`,
 //! see `demo_mode.rs`).
 
-use crate::harness::{TestApp, parkportal_command, repo, with_smtp};
-use crate::smtp::SmtpServer;
+use crate::support::smtp::SmtpServer;
+use crate::support::{TestApp, parkportal_command, repo, with_smtp};
 use parkportal::Application;
-use parkportal_domain::FixedClock;
+use parkportal::smtp::SmtpTransport;
+use parkportal_domain::{FixedClock, OutboxWorker};
+use parkportal_store::SeaOutboxRepository;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ async fn eventually(app: &TestApp, sql: &str, n: i64) {
 async fn a_mail_waits_while_smtp_is_down_and_arrives_once_when_it_is_back() {
     let smtp = SmtpServer::down().await;
     let port = smtp.port;
-    let app = TestApp::spawn_with(|c| with_smtp(c, port)).await;
+    let mut app = TestApp::spawn_with(|c| with_smtp(c, port)).await;
     app.issue_to("dijkstad", "wacht@example.nl").await;
 
     eventually(
@@ -36,8 +38,27 @@ async fn a_mail_waits_while_smtp_is_down_and_arrives_once_when_it_is_back() {
     .await;
     let error = app.sql_text("SELECT last_error FROM outbox").await.unwrap();
     assert!(!error.is_empty());
-    // The next attempt waits for the back-off, measured by the clock.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The next attempt waits for the back-off, measured by the clock: a pass of the worker on
+    // the same clock finds nothing due.
+    let pass = OutboxWorker::new(
+        Arc::new(SeaOutboxRepository::new(
+            app.app.as_ref().unwrap().database().clone(),
+        )),
+        Arc::new(
+            SmtpTransport::from_config(&app.config.smtp)
+                .unwrap()
+                .unwrap(),
+        ),
+        app.clock.clone(),
+    )
+    .run_once()
+    .await
+    .unwrap();
+    assert_eq!(
+        (pass.sent, pass.failed),
+        (0, 0),
+        "nothing due before the back-off"
+    );
     assert_eq!(
         app.sql_i64("SELECT COUNT(*) FROM outbox WHERE attempts = 1")
             .await,
@@ -56,7 +77,8 @@ async fn a_mail_waits_while_smtp_is_down_and_arrives_once_when_it_is_back() {
         1,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once the worker has stopped, nothing more can come.
+    app.stop().await;
     assert_eq!(smtp.received().len(), 1, "sent once");
 }
 
@@ -64,10 +86,10 @@ async fn a_mail_waits_while_smtp_is_down_and_arrives_once_when_it_is_back() {
 async fn two_instances_on_one_database_send_every_mail_exactly_once() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let first = TestApp::spawn_with(|c| with_smtp(c, port)).await;
+    let mut first = TestApp::spawn_with(|c| with_smtp(c, port)).await;
     let second = Application::start(
         &first.config,
-        Arc::new(FixedClock::new(crate::harness::monday_morning())),
+        Arc::new(FixedClock::new(crate::support::monday_morning())),
     )
     .await
     .unwrap();
@@ -84,14 +106,15 @@ async fn two_instances_on_one_database_send_every_mail_exactly_once() {
         count as i64,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once both workers have stopped, nothing more can come.
+    second.stop().await.unwrap();
+    first.stop().await;
     let mut to: Vec<String> = smtp.received().iter().map(|m| m.to[0].clone()).collect();
     to.sort();
     to.dedup();
     assert_eq!(to.len(), count, "every recipient once");
     assert_eq!(smtp.received().len(), count, "no mail twice");
     assert_eq!(mails.len(), count);
-    second.stop().await.unwrap();
 }
 
 #[tokio::test]

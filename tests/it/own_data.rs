@@ -7,9 +7,9 @@
 
 mod deletion;
 
-use crate::harness::{TestApp, call, unescape};
 use crate::mandates::{accept, give};
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::support::{Resident, at, ledger_holds, resident};
+use crate::support::{TestApp, call, unescape};
 use serde_json::{Value, json};
 
 pub(super) const PASSWORD: &str = "fietsbel42xy";
@@ -121,10 +121,7 @@ pub(super) async fn world(app: &TestApp) -> World {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    let jan_on_kees = Resident {
-        token: jan.token.clone(),
-        product: body["product"]["id"].as_i64().unwrap(),
-    };
+    let jan_on_kees = jan.on_product(body["product"]["id"].as_i64().unwrap());
     jan_on_kees.park(app, "56-PRS-7", at(2, 11, 0)).await;
     World {
         jan,

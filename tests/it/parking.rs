@@ -3,207 +3,10 @@
 //! residents (the balance under concurrent requests is in `parking_concurrency`). The clock stands on Monday 2 March 2026, 10:00 in
 //! Amsterdam; Dijkstad charges EUR 0.02 a minute from 09:00 to 22:00.
 
-use crate::harness::{TestApp, call};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use parkportal_domain::EmailAddress;
+use crate::support::{TestApp, api_token, at, call, ledger_holds, resident};
+use chrono::{Duration, TimeZone, Utc};
 use parkportal_domain::coupling::IssueRequest;
-use serde_json::{Value, json};
-
-/// A resident with a bearer token and one product.
-#[derive(Clone)]
-pub struct Resident {
-    pub token: String,
-    pub product: i64,
-}
-
-/// Local time in Amsterdam on a March 2026 day, as UTC.
-pub fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
-    chrono_tz::Europe::Amsterdam
-        .with_ymd_and_hms(2026, 3, day, hour, minute, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-/// Issues a product of `tenant` with `balance` to `email` and couples it through the API,
-/// creating the account.
-pub async fn resident(app: &TestApp, tenant: &str, email: &str, balance: Option<&str>) -> Resident {
-    resident_with(
-        app,
-        IssueRequest {
-            tenant: tenant.into(),
-            email: Some(EmailAddress::parse(email).unwrap()),
-            balance: balance.map(|b| b.parse().unwrap()),
-            ..IssueRequest::default()
-        },
-    )
-    .await
-}
-
-/// Issues the product `request` describes (with an address) and couples it through the API,
-/// creating the account when needed.
-pub async fn resident_with(app: &TestApp, request: IssueRequest) -> Resident {
-    let email = request.email.clone().unwrap().to_string();
-    let email = email.as_str();
-    let state = app.app.as_ref().unwrap().state();
-    state.desk().issue(request).await.unwrap();
-    let mail = state.outbox().list(1).await.unwrap().pop().unwrap();
-    let token = mail.text.split("/koppel/").nth(1).unwrap()[..64].to_owned();
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/couplings/accept",
-        Some(
-            json!({"token": token, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"}),
-        ),
-        None,
-    )
-    .await;
-    if status == 409 {
-        // The address has an account already: log in and accept with it.
-        let (_, login) = call(
-            app,
-            "POST",
-            "/api/v1/auth/login",
-            Some(json!({"email": email, "password": "fietsbel42xy"})),
-            None,
-        )
-        .await;
-        let bearer = login["token"].as_str().unwrap().to_owned();
-        let (status, body) = call(
-            app,
-            "POST",
-            "/api/v1/couplings/accept",
-            Some(json!({"token": token})),
-            Some(&bearer),
-        )
-        .await;
-        assert_eq!(status, 200, "{body}");
-        return Resident {
-            token: bearer,
-            product: body["product"]["id"].as_i64().unwrap(),
-        };
-    }
-    assert_eq!(status, 201, "{body}");
-    Resident {
-        token: body["token"].as_str().unwrap().to_owned(),
-        product: body["product"]["id"].as_i64().unwrap(),
-    }
-}
-
-impl Resident {
-    /// `POST /api/v1/products/{id}/sessions`.
-    pub async fn start(&self, app: &TestApp, body: Value) -> (u16, Value) {
-        call(
-            app,
-            "POST",
-            &format!("/api/v1/products/{}/sessions", self.product),
-            Some(body),
-            Some(&self.token),
-        )
-        .await
-    }
-
-    /// Starts `plate` now until `end`, which must succeed; the session's id.
-    pub async fn park(&self, app: &TestApp, plate: &str, end: DateTime<Utc>) -> i64 {
-        let (status, s) = self
-            .start(app, json!({"plate": plate, "end": end.to_rfc3339()}))
-            .await;
-        assert_eq!(status, 201, "{s}");
-        s["id"].as_i64().unwrap()
-    }
-
-    /// `GET /api/v1/products/{id}/sessions`: the running and planned sessions.
-    pub async fn live(&self, app: &TestApp) -> Value {
-        let (status, list) = call(
-            app,
-            "GET",
-            &format!("/api/v1/products/{}/sessions", self.product),
-            None,
-            Some(&self.token),
-        )
-        .await;
-        assert_eq!(status, 200, "{list}");
-        list
-    }
-
-    /// `PATCH /api/v1/sessions/{id}` to a new end.
-    pub async fn extend(&self, app: &TestApp, id: i64, end: DateTime<Utc>) -> (u16, Value) {
-        call(
-            app,
-            "PATCH",
-            &format!("/api/v1/sessions/{id}"),
-            Some(json!({"end": end.to_rfc3339()})),
-            Some(&self.token),
-        )
-        .await
-    }
-
-    /// `DELETE /api/v1/sessions/{id}`: stop or delete.
-    pub async fn end(&self, app: &TestApp, id: i64) -> (u16, Value) {
-        call(
-            app,
-            "DELETE",
-            &format!("/api/v1/sessions/{id}"),
-            None,
-            Some(&self.token),
-        )
-        .await
-    }
-
-    pub async fn balance(&self, app: &TestApp) -> String {
-        let (_, list) = call(app, "GET", "/api/v1/products", None, Some(&self.token)).await;
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["id"] == self.product)
-            .unwrap()["balance"]["value"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-/// The ledger of every balance sums to it, and no balance is negative: a product's own (the
-/// entries without a mandate) and each mandate's (the entries that carry it).
-pub async fn ledger_holds(app: &TestApp) {
-    let off = app
-        .sql_i64(
-            "SELECT COUNT(*) FROM products p WHERE p.balance < 0 OR p.balance <> \
-             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l \
-              WHERE l.product_id = p.id AND l.mandate_id IS NULL)",
-        )
-        .await;
-    assert_eq!(off, 0, "a balance differs from its ledger");
-    let off = app
-        .sql_i64(
-            "SELECT COUNT(*) FROM mandates m WHERE m.balance < 0 OR m.balance <> \
-             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.mandate_id = m.id)",
-        )
-        .await;
-    assert_eq!(off, 0, "a mandate's balance differs from its ledger");
-    // Each session's entries are what it holds, on the balance it was paid from: its mandate's,
-    // unless it has none or that mandate spends the owner's.
-    let off = app
-        .sql_i64(
-            "SELECT COUNT(*) FROM parking_sessions s WHERE -s.reserved <> \
-             (SELECT COALESCE(SUM(l.amount), 0) FROM ledger_entries l WHERE l.session_id = s.id)",
-        )
-        .await;
-    assert_eq!(off, 0, "a session's entries differ from what it holds");
-    let off = app
-        .sql_i64(
-            "SELECT COUNT(*) FROM ledger_entries l JOIN parking_sessions s ON s.id = l.session_id \
-             LEFT JOIN mandates m ON m.id = s.mandate_id \
-             WHERE COALESCE(l.mandate_id, -1) <> \
-             COALESCE(CASE WHEN m.imported THEN NULL ELSE s.mandate_id END, -1)",
-        )
-        .await;
-    assert_eq!(
-        off, 0,
-        "a session's entry is on another balance than it was paid from"
-    );
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger() {
@@ -254,7 +57,7 @@ async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger()
     assert_eq!(r.balance(&app).await, "21.40");
     let list = r.live(&app).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
-    let (_, products) = call(&app, "GET", "/api/v1/products", None, Some(&r.token)).await;
+    let products = r.products(&app).await;
     assert_eq!(products["items"][0]["running"], 1);
     assert_eq!(products["items"][0]["planned"], 1);
     assert_eq!(products["items"][0]["gemeente"], "Gemeente Dijkstad");
@@ -271,26 +74,12 @@ async fn start_extend_plan_delete_and_stop_move_the_balance_through_the_ledger()
         app.clock.advance(Duration::minutes(10));
         assert_eq!(r.balance(&app).await, "22.60");
     }
-    let (status, stopped) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sessions/{id}"),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let (status, stopped) = r.end(&app, id).await;
     assert_eq!(status, 200, "{stopped}");
     assert_eq!(stopped["state"], "ended");
     assert_eq!(stopped["cost"]["value"], "0.60");
     assert_eq!(r.balance(&app).await, "24.40");
-    let (status, again) = call(
-        &app,
-        "DELETE",
-        &format!("/api/v1/sessions/{id}"),
-        None,
-        Some(&r.token),
-    )
-    .await;
+    let (status, again) = r.end(&app, id).await;
     assert_eq!(status, 422);
     assert_eq!(again["error"]["code"], "session_over");
     ledger_holds(&app).await;
@@ -529,28 +318,10 @@ async fn the_eleventh_car_at_once_is_refused_with_a_later_start_and_havenmond_en
             .unwrap()
             .with_timezone(&Utc),
     );
-    let (status, _) = call(&app, "GET", "/api/v1/products", None, Some(&h.token)).await;
-    assert_eq!(status, 401);
-    let (_, login) = call(
-        &app,
-        "POST",
-        "/api/v1/auth/login",
-        Some(json!({"email": "kees@example.nl", "password": "fietsbel42xy"})),
-        None,
-    )
-    .await;
-    let token = login["token"].as_str().unwrap();
-    let (_, products) = call(&app, "GET", "/api/v1/products", None, Some(token)).await;
-    let minutes: i64 = products["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == h.product)
-        .unwrap()["balance"]["value"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let old = h.api(&app, "GET", "/api/v1/products", None).await;
+    assert_eq!(old.status(), 401);
+    let h = h.with_token(api_token(&app, "kees@example.nl").await);
+    let minutes: i64 = h.balance(&app).await.parse().unwrap();
     assert!(minutes > 30000, "{minutes}");
     assert_eq!(
         app.sql_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'grant'")
@@ -587,11 +358,11 @@ async fn another_residents_product_and_sessions_are_404_everywhere() {
         ),
         ("DELETE", format!("/api/v1/sessions/{session}"), None),
     ] {
-        let (status, resp) = call(&app, method, &path, body, Some(&other.token)).await;
-        assert_eq!(status, 404, "{method} {path}: {resp}");
-        assert_eq!(resp["error"]["code"], "not_found");
+        let resp = other.api(&app, method, &path, body).await;
+        assert_eq!(resp.status(), 404, "{method} {path}: {}", resp.text());
+        assert_eq!(resp.json()["error"]["code"], "not_found");
     }
-    let (_, list) = call(&app, "GET", "/api/v1/products", None, Some(&other.token)).await;
+    let list = other.products(&app).await;
     assert!(
         list["items"]
             .as_array()
@@ -599,8 +370,8 @@ async fn another_residents_product_and_sessions_are_404_everywhere() {
             .iter()
             .all(|p| p["id"] != product)
     );
-    let (status, _) = call(&app, "GET", "/api/v1/products", None, None).await;
-    assert_eq!(status, 401);
+    let anonymous = app.anonymous().api("GET", "/api/v1/products", None).await;
+    assert_eq!(anonymous.status(), 401);
     assert_eq!(
         owner.balance(&app).await,
         "23.80",
@@ -661,15 +432,7 @@ async fn a_letters_code_and_pin_add_the_product_and_guessing_the_pin_waits() {
 
     app.clock.advance(Duration::minutes(2));
     // Stay logged in: the token's session is older than the idle time-out otherwise.
-    let (_, login) = call(
-        &app,
-        "POST",
-        "/api/v1/auth/login",
-        Some(json!({"email": "brief@example.nl", "password": "fietsbel42xy"})),
-        None,
-    )
-    .await;
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = api_token(&app, "brief@example.nl").await;
     let (status, body) = claim(
         code.to_lowercase().replace('-', " "),
         pin.clone(),
@@ -679,7 +442,7 @@ async fn a_letters_code_and_pin_add_the_product_and_guessing_the_pin_waits() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["gemeente"], "Gemeente Weidevelde");
     assert_eq!(body["balance"], json!({"value": "10.00", "unit": "EUR"}));
-    let (_, list) = call(&app, "GET", "/api/v1/products", None, Some(&token)).await;
+    let list = r.with_token(token.clone()).products(&app).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 
     // Another resident with the right code and PIN gets the same answer as for a wrong one.

@@ -2,8 +2,8 @@
 //! server and on two sharing a database: no 5xx, never below zero, the ledger summing to the
 //! balance.
 
-use crate::harness::TestApp;
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::support::TestApp;
+use crate::support::{Resident, at, ledger_holds, resident};
 use chrono::Duration;
 use serde_json::{Value, json};
 

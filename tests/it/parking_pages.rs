@@ -3,8 +3,8 @@
 //! checks with their alternatives, [Stop], [Verwijder], [Verleng], "Kenteken opzoeken" and
 //! "Voeg product toe".
 
-use crate::harness::{TestApp, hidden, unescape};
-use crate::parking::resident;
+use crate::support::resident;
+use crate::support::{TestApp, hidden, unescape};
 
 const PASSWORD: &str = "fietsbel42xy";
 

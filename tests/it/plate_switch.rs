@@ -1,14 +1,14 @@
 //! "De kentekenswitch": a permit for several plates has one active plate; until one is chosen
 //! the resident is warned of a fine.
 
-use crate::harness::{TestApp, call};
-use crate::parking::{resident, resident_with};
+use crate::support::{TestApp, call};
+use crate::support::{resident, resident_with};
 use parkportal_domain::EmailAddress;
 use parkportal_domain::coupling::IssueRequest;
 use parkportal_domain::plate::{Country, Plate};
 use serde_json::json;
 
-async fn permit(app: &TestApp, email: &str, plates: &[&str]) -> crate::parking::Resident {
+async fn permit(app: &TestApp, email: &str, plates: &[&str]) -> crate::support::Resident {
     resident_with(
         app,
         IssueRequest {

@@ -1,6 +1,6 @@
 //! Language (account later, then cookie, then Accept-Language) and contrast schemes.
 
-use crate::harness::TestApp;
+use crate::support::TestApp;
 
 #[tokio::test]
 async fn accept_language_picks_english_and_dutch_is_the_default() {
@@ -16,40 +16,40 @@ async fn accept_language_picks_english_and_dutch_is_the_default() {
 #[tokio::test]
 async fn the_language_switch_keeps_the_choice_and_returns() {
     let app = TestApp::spawn().await;
-    let resp = app
+    let visitor = app.anonymous();
+    let resp = visitor
         .get("/g/dijkstad/taal?lang=en&terug=/g/dijkstad/over")
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], "/g/dijkstad/over");
-    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert_eq!(resp.location(), "/g/dijkstad/over");
+    let cookie = resp.header("set-cookie").unwrap();
     assert!(
         cookie.starts_with("pp_lang=en;")
             && cookie.contains("HttpOnly")
             && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
+    assert_eq!(visitor.cookie("pp_lang").as_deref(), Some("en"));
     // The cookie beats the browser's preference.
-    let body = app
-        .text_with("/g/dijkstad/over", "accept-language", "nl")
+    let body = visitor
+        .get_with("/g/dijkstad/over", "accept-language", "nl")
         .await;
-    assert!(body.contains("About Parkportal"), "{body}");
+    assert!(body.text().contains("About Parkportal"), "{}", body.text());
+    assert_eq!(body.html().first("h1").as_deref(), Some("About Parkportal"));
 }
 
 #[tokio::test]
 async fn a_bad_switch_gets_a_translated_error_and_never_leaves_the_site() {
     let app = TestApp::spawn().await;
-    let resp = app.get("/taal?lang=klingon").send().await.unwrap();
+    let visitor = app.anonymous();
+    let resp = visitor.get("/taal?lang=klingon").await;
     assert_eq!(resp.status(), 400);
-    assert!(resp.text().await.unwrap().contains("Verzoek niet begrepen"));
-    let resp = app
+    assert!(resp.html().contains_text("Verzoek niet begrepen"));
+    let resp = visitor
         .get("/contrast?scheme=dark&terug=//evil.example/")
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(resp.status(), 303);
-    assert_eq!(resp.headers()["location"], "/");
+    assert_eq!(resp.location(), "/");
 }
 
 #[tokio::test]

@@ -3,8 +3,8 @@
 //! still in the outbox; not a moment before, and safely with several instances at once. Time is
 //! moved on the test clock. The clock stands on Monday 2 March 2026, 10:00 in Amsterdam.
 
-use crate::harness::{TestApp, api_token, call};
-use crate::parking::{Resident, at, resident};
+use crate::support::{Resident, at, resident};
+use crate::support::{TestApp, api_token, call};
 use chrono::{DateTime, Duration, Utc};
 use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::plate::{Country, Plate};

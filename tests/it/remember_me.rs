@@ -2,7 +2,7 @@
 //! exchange made and creates nothing; after the grace it revokes its whole family and ends the
 //! family's sessions (a copy is in other hands), leaving other devices and accounts alone.
 
-use crate::harness::TestApp;
+use crate::support::TestApp;
 use chrono::Duration;
 use parkportal_domain::{EmailAddress, Language, NewPassword};
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Rule scripts and tariffs travel with a gemeente's folder, are stored versioned, and failures of
 //! rule scripts are recorded for administrators.
 
-use crate::harness::{TestApp, parkportal_command, repo};
+use crate::support::{TestApp, parkportal_command, repo};
 use parkportal_domain::{RuleErrorEntry, RuleRepository, TenantConfig};
 use parkportal_store::SeaRuleRepository;
 
@@ -134,7 +134,7 @@ async fn rule_errors_are_recorded_per_gemeente_newest_first() {
             script_version: 3,
             function: "max_concurrent_sessions".into(),
             message: (*message).into(),
-            at: crate::harness::monday_morning() + chrono::Duration::minutes(i as i64),
+            at: crate::support::monday_morning() + chrono::Duration::minutes(i as i64),
         })
         .await
         .unwrap();
@@ -329,7 +329,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
         .find(|t| t.slug.as_str() == "weidevelde")
         .unwrap();
     let bezoekers: parkportal_domain::Code = "bezoekers".parse().unwrap();
-    let start = crate::harness::monday_morning(); // 10:00 in Amsterdam
+    let start = crate::support::monday_morning(); // 10:00 in Amsterdam
     let request = SessionRequest {
         time_zone: dijkstad.time_zone,
         zone: "binnenstad".into(),

@@ -1,7 +1,7 @@
 //! The binary as an operator runs it: `parkportal` with no arguments serves the embedded demo and
 //! stops gracefully on SIGTERM.
 
-use crate::harness::{parkportal_command, repo};
+use crate::support::{parkportal_command, repo};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,9 +2,9 @@
 //! plate twice, a double [Bevestigen] and repeated API requests (`Idempotency-Key`), "nu" that
 //! was a fixed minute, and an extension's alternative that was the session unchanged.
 
-use crate::harness::{TestApp, call, hidden, unescape};
 use crate::mandates::{mandatee, revoke};
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::support::{Resident, at, ledger_holds, resident};
+use crate::support::{TestApp, call, hidden, unescape};
 use chrono::Duration;
 use serde_json::{Value, json};
 

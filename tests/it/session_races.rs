@@ -2,8 +2,8 @@
 //! an extension racing a stop never brings the stopped session back, on one server and on two
 //! sharing a database, while the clock moves on between readings as a real one does.
 
-use crate::harness::TestApp;
-use crate::parking::{at, ledger_holds, resident};
+use crate::support::TestApp;
+use crate::support::{at, ledger_holds, resident};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 

@@ -1,8 +1,8 @@
 //! "Instellingen": language, start product and contrast are kept with the account, change what
 //! the next login shows, and accept only the resident's own products.
 
-use crate::harness::{TestApp, call};
-use crate::parking::resident;
+use crate::support::resident;
+use crate::support::{TestApp, call};
 use serde_json::json;
 
 #[tokio::test]

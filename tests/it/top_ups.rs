@@ -2,9 +2,9 @@
 //! simulated checkout and through Mollie's API (a fake on 127.0.0.1), and a paid payment
 //! credited exactly once whatever order and number of webhooks and returns.
 
-use crate::fake_mollie::{API_KEY, FakeMollie};
-use crate::harness::{TestApp, api_token, call, unescape};
-use crate::parking::{Resident, ledger_holds, resident};
+use crate::support::fake_mollie::{API_KEY, FakeMollie};
+use crate::support::{Resident, ledger_holds, resident};
+use crate::support::{TestApp, api_token, call, unescape};
 use chrono::{Duration, TimeZone, Utc};
 use parkportal::config::ProviderChoice;
 use serde_json::{Value, json};
@@ -271,10 +271,7 @@ async fn the_cap_counts_paid_and_open_payments_until_they_expire_and_a_new_year_
             .unwrap()
             .with_timezone(&Utc),
     );
-    let jan = Resident {
-        token: api_token(&app, "jan@example.nl").await,
-        product: jan.product,
-    };
+    let jan = jan.with_token(api_token(&app, "jan@example.nl").await);
     assert_eq!(
         ids(&top_ups(&app, &jan).await.1),
         ["10.00", "25.00", "50.00", "100.00"]
@@ -337,10 +334,7 @@ async fn only_own_visitor_schemes_with_options_are_topped_up() {
     let jans_payment = app.sql_i64("SELECT id FROM payments").await;
 
     // Another resident's product and payment: 404 on the pages and in the API.
-    let other = Resident {
-        token: piet.token.clone(),
-        product: jan.product,
-    };
+    let other = piet.on_product(jan.product);
     assert_eq!(top_ups(&app, &other).await.0, 404);
     assert_eq!(buy(&app, &other, "10.00").await.0, 404);
     // Through jan's product, or through piet's own: a payment belongs to its own product.

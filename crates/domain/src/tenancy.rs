@@ -1,13 +1,16 @@
 //! Use cases around gemeenten: which gemeente a request is for, listing them, and bringing them in
 //! and out as files.
 
+use crate::clock::Clock;
 use crate::ports::{RuleValidator, SaveTenantError, Saved, StoreError, TenantRepository};
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
 use crate::theme::ThemeTokens;
 use crate::{ParseError, TenantId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Why a gemeente could not be imported.
 #[derive(Debug, thiserror::Error)]
@@ -40,25 +43,27 @@ pub struct TenantDirectory {
     repo: Arc<dyn TenantRepository>,
     base_tokens: ThemeTokens,
     validator: Arc<dyn RuleValidator>,
-    recent: Arc<Recent>,
 }
 
-/// What a request's host or `/g/{slug}/` selected lately. Every request asks, and a gemeente
-/// on its own host costs three queries, so an answer is reused for `keep`. An import through
-/// this directory forgets them all at once; a change made by another instance or the command
-/// line shows after `keep` at the latest. Measured on the monotonic clock: this is a cache, not
-/// a rule of the domain, so the domain's clock (which tests fix) does not drive it.
-struct Recent {
+/// A tenant repository that reuses what a host or slug selected lately. Every request asks, and a
+/// gemeente on its own host costs three queries, so an answer is reused for `keep`, measured on
+/// the [`Clock`] port (tests move it; nothing here sleeps on wall time). A save through this
+/// repository forgets every answer at once; a change made by another instance or the command line
+/// shows after `keep` at the latest. It sits around the store's repository, outside the use cases:
+/// they neither know nor care that answers are remembered.
+struct RememberingTenants {
+    inner: Arc<dyn TenantRepository>,
+    clock: Arc<dyn Clock>,
     keep: Duration,
     answers: Mutex<Answers>,
 }
 
-/// The remembered answers, and how many times they were forgotten: an answer read before an
-/// import is not kept after it.
+/// The remembered answers, and how many times they were forgotten: an answer read before a save
+/// is not kept after it.
 #[derive(Default)]
 struct Answers {
     generation: u64,
-    by: HashMap<Selector, (Instant, Option<Tenant>)>,
+    by: HashMap<Selector, (DateTime<Utc>, Option<Tenant>)>,
 }
 
 /// How a request selects its gemeente.
@@ -71,39 +76,37 @@ enum Selector {
 /// At most this many answers are kept: Host headers are the client's to choose.
 const RECENT_MAX: usize = 1024;
 
-impl Recent {
-    fn new(keep: Duration) -> Self {
-        Self {
-            keep,
-            answers: Mutex::new(Answers::default()),
-        }
-    }
-
-    /// A fresh answer, or the generation to hand to [`Recent::put`] with the one read now.
+impl RememberingTenants {
+    /// A fresh answer, or the generation to hand to [`RememberingTenants::put`] with the one read
+    /// now.
     fn get(&self, selector: &Selector) -> Result<Option<Tenant>, u64> {
         let Ok(answers) = self.answers.lock() else {
             return Err(u64::MAX);
         };
         match answers.by.get(selector) {
-            Some((at, tenant)) if at.elapsed() < self.keep => Ok(tenant.clone()),
+            Some((at, tenant)) if self.fresh(*at) => Ok(tenant.clone()),
             _ => Err(answers.generation),
         }
     }
 
+    /// Whether an answer read `at` is younger than `keep`. A clock that went back cannot tell how
+    /// old it is: read again.
+    fn fresh(&self, at: DateTime<Utc>) -> bool {
+        (self.clock.now() - at)
+            .to_std()
+            .is_ok_and(|age| age < self.keep)
+    }
+
     /// Keeps `tenant`, read in `generation`, unless the answers were forgotten since.
     fn put(&self, generation: u64, selector: Selector, tenant: &Option<Tenant>) {
-        if self.keep.is_zero() {
-            return;
-        }
+        let now = self.clock.now();
         if let Ok(mut answers) = self.answers.lock()
             && answers.generation == generation
         {
             if answers.by.len() >= RECENT_MAX {
                 answers.by.clear();
             }
-            answers
-                .by
-                .insert(selector, (Instant::now(), tenant.clone()));
+            answers.by.insert(selector, (now, tenant.clone()));
         }
     }
 
@@ -112,6 +115,58 @@ impl Recent {
             answers.generation += 1;
             answers.by.clear();
         }
+    }
+
+    /// The gemeente `selector` selects, as remembered or read.
+    async fn select(&self, selector: Selector) -> Result<Option<Tenant>, StoreError> {
+        let generation = match self.get(&selector) {
+            Ok(known) => return Ok(known),
+            Err(generation) => generation,
+        };
+        let tenant = match &selector {
+            Selector::Host(host) => self.inner.by_host(host).await?,
+            Selector::Slug(slug) => self.inner.by_slug(slug).await?,
+        };
+        self.put(generation, selector, &tenant);
+        Ok(tenant)
+    }
+}
+
+#[async_trait]
+impl TenantRepository for RememberingTenants {
+    async fn list(&self) -> Result<Vec<Tenant>, StoreError> {
+        self.inner.list().await
+    }
+
+    async fn count(&self) -> Result<u64, StoreError> {
+        self.inner.count().await
+    }
+
+    async fn by_slug(&self, slug: &TenantSlug) -> Result<Option<Tenant>, StoreError> {
+        self.select(Selector::Slug(slug.clone())).await
+    }
+
+    async fn by_host(&self, host: &Hostname) -> Result<Option<Tenant>, StoreError> {
+        self.select(Selector::Host(host.clone())).await
+    }
+
+    async fn overview(&self, id: TenantId) -> Result<Option<TenantOverview>, StoreError> {
+        self.inner.overview(id).await
+    }
+
+    async fn logo(&self, id: TenantId) -> Result<Option<Logo>, StoreError> {
+        self.inner.logo(id).await
+    }
+
+    async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
+        self.inner.config(slug).await
+    }
+
+    async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError> {
+        let saved = self.inner.save(config).await;
+        // Forgotten also when saving failed half-way: what was remembered may be stale.
+        self.forget();
+        saved
     }
 }
 
@@ -127,28 +182,21 @@ impl TenantDirectory {
             repo,
             base_tokens,
             validator,
-            recent: Arc::new(Recent::new(Duration::ZERO)),
         }
     }
 
-    /// The same directory, reusing what a host or slug selected for `keep` (zero: never).
-    pub fn remembering(mut self, keep: Duration) -> Self {
-        self.recent = Arc::new(Recent::new(keep));
+    /// The same directory, reusing what a host or slug selected for `keep` as measured on
+    /// `clock` (zero: never). A save through this directory forgets what it remembered.
+    pub fn remembering(mut self, keep: Duration, clock: Arc<dyn Clock>) -> Self {
+        if !keep.is_zero() {
+            self.repo = Arc::new(RememberingTenants {
+                inner: self.repo,
+                clock,
+                keep,
+                answers: Mutex::new(Answers::default()),
+            });
+        }
         self
-    }
-
-    /// The gemeente `selector` selects, as remembered or read.
-    async fn select(&self, selector: Selector) -> Result<Option<Tenant>, StoreError> {
-        let generation = match self.recent.get(&selector) {
-            Ok(known) => return Ok(known),
-            Err(generation) => generation,
-        };
-        let tenant = match &selector {
-            Selector::Host(host) => self.repo.by_host(host).await?,
-            Selector::Slug(slug) => self.repo.by_slug(slug).await?,
-        };
-        self.recent.put(generation, selector, &tenant);
-        Ok(tenant)
     }
 
     /// The default theme's tokens.
@@ -159,7 +207,7 @@ impl TenantDirectory {
     /// The gemeente a request's Host header selects, if any.
     pub async fn by_host(&self, host: &str) -> Result<Option<Tenant>, StoreError> {
         match Hostname::parse(host) {
-            Ok(host) => self.select(Selector::Host(host)).await,
+            Ok(host) => self.repo.by_host(&host).await,
             Err(_) => Ok(None),
         }
     }
@@ -167,7 +215,7 @@ impl TenantDirectory {
     /// The gemeente a `/g/{slug}/` path selects, if any.
     pub async fn by_slug(&self, slug: &str) -> Result<Option<Tenant>, StoreError> {
         match TenantSlug::parse(slug) {
-            Ok(slug) => self.select(Selector::Slug(slug)).await,
+            Ok(slug) => self.repo.by_slug(&slug).await,
             Err(_) => Ok(None),
         }
     }
@@ -190,10 +238,7 @@ impl TenantDirectory {
     /// Validates and saves a gemeente's configuration (creating or updating it).
     pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
         self.check(config)?;
-        let saved = self.repo.save(config).await;
-        // Forgotten also when saving failed half-way: what was remembered may be stale.
-        self.recent.forget();
-        Ok(match saved? {
+        Ok(match self.repo.save(config).await? {
             Saved::Created(id) => ImportOutcome::Created(id),
             Saved::Updated(id) => ImportOutcome::Updated(id),
         })

@@ -3,9 +3,9 @@
 //! link that couples a product again.
 
 use super::{PASSWORD, api_delete, api_export, world};
-use crate::harness::{TestApp, api_token, call};
 use crate::mandates::accept;
-use crate::parking::{Resident, at, ledger_holds, resident};
+use crate::support::{TestApp, api_token, call};
+use crate::support::{at, ledger_holds, resident};
 use parkportal_domain::EmailAddress;
 use parkportal_domain::coupling::LinkRequest;
 use serde_json::{Value, json};
@@ -178,15 +178,9 @@ async fn deleting_stops_and_refunds_revokes_uncouples_and_forgets_while_the_ledg
     );
     // Mandates revoked: Piet no longer reaches Jan's product; Kees got the rest of his back
     // (120 minutes given, Jan held 60 and used 30: 90). Their tokens timed out meanwhile.
-    let piet = Resident {
-        token: api_token(&app, "piet@example.nl").await,
-        ..w.piet.clone()
-    };
+    let piet = w.piet.with_token(api_token(&app, "piet@example.nl").await);
     assert_eq!(crate::mandates::product_of(&app, &piet).await, Value::Null);
-    let kees = Resident {
-        token: api_token(&app, "kees@example.nl").await,
-        ..w.kees.clone()
-    };
+    let kees = w.kees.with_token(api_token(&app, "kees@example.nl").await);
     assert_eq!(
         kees.balance(&app).await.parse::<i64>().unwrap(),
         kees_before + 90
@@ -421,7 +415,7 @@ fn products_link_mails_a_new_link_for_a_product_of_the_gemeente_only() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}?mode=rwc", dir.path().join("cli.db").display());
     let run = |args: &[&str]| {
-        crate::harness::parkportal_command(dir.path())
+        crate::support::parkportal_command(dir.path())
             .env("PARKPORTAL__DATABASE__URL", &db)
             .env("PARKPORTAL__AUTH__HASH_MEMORY_KIB", "64")
             .env("PARKPORTAL__AUTH__HASH_ITERATIONS", "1")
@@ -429,7 +423,7 @@ fn products_link_mails_a_new_link_for_a_product_of_the_gemeente_only() {
             .output()
             .unwrap()
     };
-    let tenants = crate::harness::repo().join("tenants");
+    let tenants = crate::support::repo().join("tenants");
     assert!(
         run(&["tenants", "import", tenants.to_str().unwrap()])
             .status

@@ -1,4 +1,5 @@
-//! Starting the application for a test, on SQLite or PostgreSQL.
+//! Starting the application for a test, on SQLite or PostgreSQL, and the plain requests older
+//! tests send through it (new tests use the typed users of `super::users`).
 
 use chrono::{TimeZone, Utc};
 use parkportal::{Application, Config};
@@ -295,19 +296,9 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Another browser on the same application, with cookies of its own (it cannot reach the
-    /// database: `sql_*` are the first application's).
-    pub fn browser(&self) -> TestApp {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        TestApp {
-            app: None,
-            url: self.url.clone(),
-            client: client_with(jar.clone()),
-            jar,
-            clock: self.clock.clone(),
-            config: self.config.clone(),
-            dir: tempfile::tempdir().unwrap(),
-        }
+    /// A visitor's browser of its own on this application.
+    pub fn anonymous(&self) -> super::Anonymous {
+        super::Anonymous::new(self)
     }
 
     /// A browser of its own: another resident on another device.
@@ -332,15 +323,7 @@ impl TestApp {
 
     /// The value of cookie `name` in the browser, if set.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        use reqwest::cookie::CookieStore;
-        let header = self.jar.cookies(&self.url.parse().unwrap())?;
-        header
-            .to_str()
-            .unwrap()
-            .split(';')
-            .filter_map(|p| p.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_owned())
+        cookie_in(&self.jar, &self.url, name)
     }
 
     /// The CSRF token of this browser's forms as a page gives it now: bound to the visit, and
@@ -459,7 +442,20 @@ impl TestApp {
     }
 }
 
-fn client_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+/// The value of cookie `name` that `jar` sends to `url`, if set.
+pub(super) fn cookie_in(jar: &reqwest::cookie::Jar, url: &str, name: &str) -> Option<String> {
+    use reqwest::cookie::CookieStore;
+    let header = jar.cookies(&url.parse().unwrap())?;
+    header
+        .to_str()
+        .unwrap()
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+pub(super) fn client_with(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
