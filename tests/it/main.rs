@@ -38,6 +38,7 @@ mod plate_switch;
 mod preferences;
 mod privacy;
 mod remember_me;
+mod route_kinds;
 mod rules;
 mod serve;
 mod session_checks;
