@@ -3,7 +3,7 @@
 
 use crate::by_key::OneByKey;
 use crate::entities::{ledger_entries, parking_sessions, products};
-use crate::ledger::post;
+use crate::ledger::{NewSession, post, post_with_session};
 use chrono::{DateTime, Utc};
 use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::parking::{
@@ -12,8 +12,8 @@ use parkportal_domain::parking::{
 use parkportal_domain::{AccountId, ProductId, SessionId, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, Set, Statement, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
 };
 
 /// The view read before, with what a write may have changed since, as `row` has it.
@@ -78,61 +78,23 @@ pub(crate) async fn changed(
 
 /// Writes a new session and its reservation (through the ledger writer), if the product is
 /// still at `revision` and still the account's, active; `None` when it is not (a write came in
-/// between). The check and the session are one round trip: PostgreSQL chains them in one
-/// statement; SQLite runs the two statements of the text in one call. Parameters are numbered
-/// (`$n`), which both understand, so each value is sent once.
-pub(super) async fn reserve(
-    txn: &DatabaseTransaction,
+/// between). One round trip on `conn`: a transaction, or on PostgreSQL the pool.
+pub(super) async fn reserve<C: ConnectionTrait>(
+    conn: &C,
     account: AccountId,
     product: ProductId,
     revision: i64,
     r: &Reservation,
     now: DateTime<Utc>,
 ) -> Result<Option<ParkingSession>, StoreError> {
-    const POSTGRES: &str = "WITH b AS (\
-        UPDATE products SET revision = revision + 1, \
-        sessions_until = GREATEST(COALESCE(sessions_until, $6), $6) \
-        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active' RETURNING id) \
-        INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, \
-        end_at, reserved, script_version, tariff_version, breakdown, created_at) \
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM b RETURNING id";
-    // changes() tells whether the statement before wrote its row.
-    const SQLITE: &str = "\
-        UPDATE products SET revision = revision + 1, \
-        sessions_until = MAX(COALESCE(sessions_until, $6), $6) \
-        WHERE id = $1 AND revision = $12 AND owner_id = $2 AND status = 'active'; \
-        INSERT INTO parking_sessions (product_id, account_id, plate, country, start_at, end_at, \
-        reserved, script_version, tariff_version, breakdown, created_at) \
-        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE changes() = 1 RETURNING id";
-    let backend = txn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => POSTGRES,
-        _ => SQLITE,
+    let new = NewSession {
+        account,
+        revision,
+        reservation: r,
     };
-    let values: [Value; 12] = [
-        product.0.into(),
-        account.0.into(),
-        r.plate.normalised().into(),
-        r.plate.country().as_str().into(),
-        r.start.into(),
-        r.end.into(),
-        r.reserved.into(),
-        r.versions.0.into(),
-        r.versions.1.into(),
-        r.breakdown.as_str().into(),
-        now.into(),
-        revision.into(),
-    ];
-    // All rows, never just the first: PostgreSQL's portal would stop after its first row.
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await
-        .map_err(StoreError::new)?;
-    let Some(row) = rows.first() else {
+    let Some(id) = post_with_session(conn, product, &new, now).await? else {
         return Ok(None);
     };
-    let id = SessionId(row.try_get("", "id").map_err(StoreError::new)?);
-    post(txn, &r.posting(product, id), now).await?;
     Ok(Some(ParkingSession {
         id,
         product,

@@ -384,13 +384,28 @@ impl ParkingRepository for SeaParkingRepository {
                 Ok(r) => r,
                 Err(outcome) => return Ok(*outcome),
             };
-            let (_gate, txn) = self.db.begin_write().await?;
-            let written = reserve(&txn, account, product, revision, &reservation, now).await?;
-            if written.is_some() {
-                txn.commit().await.map_err(StoreError::new)?;
+            // PostgreSQL runs the one statement atomically by itself; SQLite's statements run
+            // in a transaction behind the write gate.
+            let written = if self.db.backend() == Backend::Postgres {
+                reserve(
+                    self.db.connection(),
+                    account,
+                    product,
+                    revision,
+                    &reservation,
+                    now,
+                )
+                .await?
             } else {
-                abandon(txn).await?;
-            }
+                let (_gate, txn) = self.db.begin_write().await?;
+                let written = reserve(&txn, account, product, revision, &reservation, now).await?;
+                if written.is_some() {
+                    txn.commit().await.map_err(StoreError::new)?;
+                } else {
+                    abandon(txn).await?;
+                }
+                written
+            };
             if let Some(session) = written {
                 return Ok(Outcome::Done(session));
             }
