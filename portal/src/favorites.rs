@@ -2,7 +2,7 @@
 //! (plate and a name of at most 10 characters) and [Verwijder] after confirmation.
 
 use crate::input::AddFavorite;
-use crate::page::PageContext;
+use crate::page::{PageContext, ProductPage, ResidentPage};
 use crate::products::{header_values, own_card};
 use minijinja::{Value, context};
 use parkportal_domain::favorites::{Added, Favorite, FavoriteName};
@@ -104,14 +104,14 @@ pub async fn list(mut page: PageContext, Path(id): Path<i64>) -> Result<Response
 /// `POST /producten/{id}/favorieten`: [Sla op].
 #[handler]
 pub async fn add(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<FavoriteForm>,
+    ProductPage {
+        mut page,
+        account,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let AddFavorite { plate, name } =
         match AddFavorite::parse(&f.kenteken, f.land.as_deref(), &f.naam) {
             Ok(favorite) => favorite,
@@ -162,12 +162,9 @@ async fn own_favorite(
 /// `GET /producten/{id}/favorieten/{fid}/verwijderen`: [Verwijder] asks first.
 #[handler]
 pub async fn delete_confirm(
-    mut page: PageContext,
     Path((id, fid)): Path<(i64, i64)>,
+    ResidentPage { mut page, .. }: ResidentPage,
 ) -> Result<Response, AppError> {
-    if page.account.is_none() {
-        return Ok(page.login_redirect());
-    }
     let (card, favorite) = own_favorite(&mut page, id, fid).await?;
     Ok(page
         .render(
@@ -185,12 +182,9 @@ pub async fn delete_confirm(
 /// `POST /producten/{id}/favorieten/{fid}/verwijderen`: removes the favorite.
 #[handler]
 pub async fn delete(
-    page: PageContext,
     Path((id, fid)): Path<(i64, i64)>,
+    ResidentPage { page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     if !page
         .state
         .favorites()

@@ -3,8 +3,8 @@
 //! with it the rows are appended in place (and load by themselves on a phone as the list's end
 //! scrolls into view), from the same URL with `deel=1`.
 
-use crate::page::PageContext;
-use crate::products::{header_values, own_card};
+use crate::page::{PageContext, ProductPage};
+use crate::products::header_values;
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::history::{DEFAULT_PAGE, HistoryError, PastSession, Rows, Tab, Transaction};
@@ -70,15 +70,15 @@ fn retention_text(page: &PageContext, days: i32) -> String {
 /// transactions, newest first, 10 at a time.
 #[handler]
 pub async fn show(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<HistoryQuery>,
+    ProductPage {
+        page,
+        account,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     let product = ProductId(id);
-    let card = own_card(&mut page, &account, product).await?;
     let (unit, tz) = (card.product.unit, card.product.time_zone);
     let history = page.state.history();
     let transactions_tab = q.tab.as_deref() == Some("transacties");

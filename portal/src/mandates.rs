@@ -3,7 +3,7 @@
 //! [Intrekken] after confirmation.
 
 use crate::input::{GiveMandate, typed_amount};
-use crate::page::PageContext;
+use crate::page::{PageContext, ResidentPage};
 use crate::products::product_header;
 use crate::refusal_texts;
 use minijinja::{Value, context};
@@ -121,13 +121,10 @@ async fn render(
 /// `GET /producten/{id}/machtigingen`.
 #[handler]
 pub async fn list(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
+    ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     page.state
         .parking()
         .choose(&account, ProductId(id))
@@ -159,13 +156,10 @@ pub async fn list(
 /// `POST /producten/{id}/machtigingen`: [Bewaar].
 #[handler]
 pub async fn give(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<MandateForm>,
+    ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     let typed = GiveMandate::parse(
         &f.email,
         Some(&f.kenteken),
@@ -236,12 +230,9 @@ async fn own_mandate(
 /// `GET /producten/{id}/machtigingen/{mid}/intrekken`: [Intrekken] asks first.
 #[handler]
 pub async fn revoke_confirm(
-    mut page: PageContext,
     Path((id, mid)): Path<(i64, i64)>,
+    ResidentPage { mut page, .. }: ResidentPage,
 ) -> Result<Response, AppError> {
-    if page.account.is_none() {
-        return Ok(page.login_redirect());
-    }
     let (product, mandate) = own_mandate(&mut page, id, mid).await?;
     Ok(page
         .render(
@@ -259,12 +250,9 @@ pub async fn revoke_confirm(
 /// `POST /producten/{id}/machtigingen/{mid}/intrekken`: revokes the mandate.
 #[handler]
 pub async fn revoke(
-    page: PageContext,
     Path((id, mid)): Path<(i64, i64)>,
+    ResidentPage { page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     page.state
         .mandates()
         .revoke(&account, ProductId(id), MandateId(mid))

@@ -3,8 +3,8 @@
 
 use crate::auth::Visitor;
 use crate::state::Portal;
-use parkportal_domain::parking::ProductView;
-use parkportal_domain::{Account, Token};
+use parkportal_domain::parking::{ProductCard, ProductView};
+use parkportal_domain::{Account, ProductId, Token};
 use parkportal_web::page::urlencode;
 use parkportal_web::{AppError, Page};
 use poem::{FromRequest, Request, RequestBody, Response};
@@ -103,5 +103,58 @@ impl PageContext {
 impl<'a> FromRequest<'a> for PageContext {
     async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
         Ok(Self::of(req)?)
+    }
+}
+
+/// A page for a logged-in resident. A visitor without a login is sent to the login page, which
+/// leads back here (saying so when the session timed out).
+pub struct ResidentPage {
+    /// The page.
+    pub page: PageContext,
+    /// The resident.
+    pub account: Account,
+}
+
+impl ResidentPage {
+    fn of(req: &Request) -> poem::Result<Self> {
+        let page = PageContext::of(req)?;
+        match page.account.clone() {
+            Some(account) => Ok(Self { page, account }),
+            None => Err(poem::Error::from_response(page.login_redirect())),
+        }
+    }
+}
+
+impl<'a> FromRequest<'a> for ResidentPage {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        Self::of(req)
+    }
+}
+
+/// A page of one of the logged-in resident's own products, the path's `id`: drawn in the
+/// product's own gemeente's look. Another's product, or none, is 404, which tells nothing of it.
+pub struct ProductPage {
+    /// The page.
+    pub page: PageContext,
+    /// The resident.
+    pub account: Account,
+    /// The product, as its card shows it.
+    pub card: ProductCard,
+}
+
+impl<'a> FromRequest<'a> for ProductPage {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        let ResidentPage { mut page, account } = ResidentPage::of(req)?;
+        let id = req
+            .raw_path_param("id")
+            .and_then(|id| id.parse().ok())
+            .map(ProductId)
+            .ok_or(AppError::NotFound)?;
+        let card = crate::products::own_card(&mut page, &account, id).await?;
+        Ok(Self {
+            page,
+            account,
+            card,
+        })
     }
 }

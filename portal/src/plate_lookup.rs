@@ -1,8 +1,8 @@
 //! "Kenteken opzoeken" of the new-session form: the tabs Favorieten and Recent geparkeerde
 //! kentekens (not being favorites); choosing one fills the plate field.
 
-use crate::page::PageContext;
-use crate::products::{header_values, own_card};
+use crate::page::ProductPage;
+use crate::products::header_values;
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::plate::Plate;
@@ -22,14 +22,14 @@ pub struct LookupQuery {
 /// plates recently parked that are not favorites.
 #[handler]
 pub async fn plates(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<LookupQuery>,
+    ProductPage {
+        mut page,
+        account,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let new = page
         .site
         .link(&format!("/producten/{id}/parkeeracties/nieuw"));

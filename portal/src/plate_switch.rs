@@ -2,8 +2,8 @@
 //! active. While none is, a warning says the resident risks a fine.
 
 use crate::input::vehicle;
-use crate::page::PageContext;
-use crate::products::{header_values, own_card};
+use crate::page::{PageContext, ProductPage};
+use crate::products::header_values;
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::parking::{ProductCard, ProductView, SwitchOutcome, has_plate_switch};
@@ -62,14 +62,14 @@ pub struct SwitchQuery {
 /// `GET /producten/{id}/kentekenswitch`.
 #[handler]
 pub async fn show(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<SwitchQuery>,
+    ProductPage {
+        mut page,
+        account: _,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&mut page, &account, ProductId(id)).await?;
     if !has_plate_switch(&card.product) {
         return Err(AppError::NotFound);
     }
@@ -96,14 +96,14 @@ pub struct SwitchForm {
 /// `POST /producten/{id}/kentekenswitch`: [Selecteer].
 #[handler]
 pub async fn select(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<SwitchForm>,
+    ProductPage {
+        mut page,
+        account,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let outcome = match parse_form_value(&f.kenteken) {
         Some(plate) => page
             .state

@@ -1,7 +1,7 @@
 //! "Alle producten" (one card per gemeente, then its products), choosing a product, and "Voeg
 //! product toe" with the code and PIN of an allocation letter.
 
-use crate::page::PageContext;
+use crate::page::{PageContext, ResidentPage};
 use crate::preferences::return_path;
 use minijinja::{Value, context};
 use parkportal_domain::coupling::ClaimError;
@@ -146,13 +146,10 @@ pub struct ChooseQuery {
 /// `GET /producten/{id}`: chooses the product and shows its sessions.
 #[handler]
 pub async fn choose(
-    page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<ChooseQuery>,
+    ResidentPage { page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     let parking = page.state.parking();
     if parking
         .product(&account, ProductId(id))
@@ -180,10 +177,7 @@ pub async fn choose(
 
 /// `GET /producten/toevoegen`: "Voeg product toe".
 #[handler]
-pub async fn claim_form(page: PageContext) -> Result<Response, AppError> {
-    if page.account.is_none() {
-        return Ok(page.login_redirect());
-    }
+pub async fn claim_form(ResidentPage { page, .. }: ResidentPage) -> Result<Response, AppError> {
     Ok(page.render("claim.html", context! {})?.into_response())
 }
 

@@ -1,7 +1,7 @@
 //! [Verleng]: a later end of a session, checked like a start; refused, the reasons with the
 //! extensions that fit.
 
-use crate::page::PageContext;
+use crate::page::{PageContext, ResidentPage};
 use crate::products::header_values;
 use crate::session_check::{Asked, check_page, local, problem_text, rfc3339};
 use crate::sessions::{own_session, session_values};
@@ -78,13 +78,10 @@ pub struct ExtendForm {
 /// alternatives that fit.
 #[handler]
 pub async fn extend(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<ExtendForm>,
+    ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     let (session, card) = own_session(&mut page, &account, id).await?;
     let tz = card.product.time_zone;
     let end = match f.gekozen.as_deref().and_then(|g| g.split_once('|')) {

@@ -3,8 +3,8 @@
 
 use crate::input::vehicle;
 use crate::once;
-use crate::page::PageContext;
-use crate::products::{header_values, own_card};
+use crate::page::{PageContext, ProductPage};
+use crate::products::header_values;
 use crate::refusal_texts;
 use crate::session_check::{Asked, check_page, local, problem_text, rfc3339};
 use chrono_tz::Tz;
@@ -52,14 +52,14 @@ fn form_values(
 /// `GET /producten/{id}/parkeeracties/nieuw`: [+], with now and the end of the day filled in.
 #[handler]
 pub async fn new_form(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<NewQuery>,
+    ProductPage {
+        mut page,
+        account: _,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let tz = card.product.time_zone;
     let now = page.state.parking().now().with_timezone(&tz);
     let fields = SessionFields {
@@ -123,14 +123,14 @@ impl SessionFields {
 /// `POST /producten/{id}/parkeeracties/nieuw`: [Bekijk kosten], then [Bevestigen].
 #[handler]
 pub async fn new_submit(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<SessionFields>,
+    ProductPage {
+        mut page,
+        account,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let tz = card.product.time_zone;
     // A refused form comes back with everything the resident typed (the confirm page carries
     // it along).

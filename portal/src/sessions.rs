@@ -2,7 +2,7 @@
 //! [Verwijder]. [+] is in `session_new`, [Verleng] in `session_extend`, the check page both share
 //! in `session_check`.
 
-use crate::page::PageContext;
+use crate::page::{PageContext, ProductPage};
 use crate::products::{header_values, own_card};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
@@ -80,14 +80,14 @@ pub struct TabQuery {
 /// `GET /producten/{id}/parkeeracties`: the tabs Lopend and Gepland with their counts.
 #[handler]
 pub async fn list(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Query(q): Query<TabQuery>,
+    ProductPage {
+        mut page,
+        account,
+        card,
+    }: ProductPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
-    let card = own_card(&mut page, &account, ProductId(id)).await?;
     let parking = page.state.parking();
     parking
         .choose(&account, ProductId(id))

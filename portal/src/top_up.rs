@@ -2,7 +2,7 @@
 //! cap, [Betaal] to the provider's checkout, and the result when the payer returns (the new
 //! balance after a successful payment).
 
-use crate::page::PageContext;
+use crate::page::{PageContext, ResidentPage};
 use crate::products::product_header;
 use crate::refusal_texts;
 use minijinja::{Value, context};
@@ -154,13 +154,10 @@ pub struct PayForm {
 /// provider's checkout.
 #[handler]
 pub async fn pay(
-    mut page: PageContext,
     Path(id): Path<i64>,
     Form(f): Form<PayForm>,
+    ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     let current = offer(&mut page, id).await?;
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let Some(option) = f.optie.as_deref().filter(|o| !o.is_empty()) else {
@@ -231,12 +228,9 @@ fn outcome_key(payment: &Payment) -> &'static str {
 /// `GET /producten/{id}/opwaarderen/{payment}`: where the payer returns from the checkout.
 #[handler]
 pub async fn result(
-    mut page: PageContext,
     Path((id, payment)): Path<(i64, i64)>,
+    ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    let Some(account) = page.account.clone() else {
-        return Ok(page.login_redirect());
-    };
     let (payment, product) = page
         .state
         .top_ups()

@@ -122,9 +122,14 @@ impl<E: Endpoint> Endpoint for ServeEndpoint<E> {
     }
 }
 
-/// The answer to `err` on `page` in `kind`: an API refusal as it is, anything else by its status
+/// The answer to `err` on `page` in `kind`: an API refusal as it is, an error made of a response
+/// that response, anything else by its status
 /// (a server failure logged with its cause chain).
 pub fn answer(page: &Page, kind: RouteKind, err: poem::Error) -> Response {
+    // An error that carries its own answer (a page's way to the login) is that answer.
+    if err.is_from_response() {
+        return err.into_response();
+    }
     if let Some(failure) = err.downcast_ref::<ApiFailure>() {
         return Json(failure.body(&page.request_id))
             .with_status(failure.status)
