@@ -19,11 +19,11 @@
 //! The bulk rows are written with SQL for speed; the resident and the product through the use
 //! cases. Never part of CI.
 
-#![allow(
+#![expect(
     clippy::print_stdout,
     clippy::unwrap_used,
     clippy::expect_used,
-    missing_docs
+    reason = "a benchmark reports on standard output and stops at the first failure, like a test"
 )]
 
 use chrono::{TimeZone, Utc};

@@ -15,11 +15,11 @@
 //! moves all three alike. It prints every round and the medians: throughput, p50, p99 and the
 //! ratios. Never part of CI.
 
-#![allow(
+#![expect(
     clippy::print_stdout,
     clippy::unwrap_used,
     clippy::expect_used,
-    missing_docs
+    reason = "a benchmark reports on standard output and stops at the first failure, like a test"
 )]
 
 use chrono::{Duration as Span, TimeZone, Utc};

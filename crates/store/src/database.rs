@@ -69,7 +69,10 @@ pub struct Database {
 
 /// A place in the queue of writers; the next writer starts when it is dropped.
 #[must_use = "the gate must be held until the transaction ends"]
-pub struct WriteGate(#[allow(dead_code)] Option<tokio::sync::OwnedMutexGuard<()>>);
+pub struct WriteGate(
+    #[expect(dead_code, reason = "held for its drop, which lets the next writer in")]
+    Option<tokio::sync::OwnedMutexGuard<()>>,
+);
 
 impl Database {
     /// Opens a pool. SQLite gets WAL, `synchronous=FULL` (money survives a power cut), a busy
