@@ -4,11 +4,12 @@
 
 use crate::engine::{CompiledScript, HookError, RuleEngine};
 use crate::hooks::{HookContext, Hooks, TopUpCap};
-use crate::tariff::{Cost, Tariff, TariffUnit};
+use crate::tariff::{CostBreakdown, Tariff, TariffUnit};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::TenantId;
 use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
+use parkportal_domain::parking::{Alternative, SessionCheck, Verdict};
 use parkportal_domain::rules::{AlternativeKind, ReasonCode};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -49,62 +50,6 @@ pub struct RuleSet {
     script: Option<CompiledScript>,
     script_version: i64,
     tariff: Option<Tariff>,
-}
-
-/// A session to be checked: a new one, or an extension of one that already reserved `reserved`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionRequest {
-    /// The gemeente's time zone.
-    pub time_zone: Tz,
-    /// The zone's code.
-    pub zone: String,
-    /// The plate, normalised.
-    pub plate: String,
-    /// Start.
-    pub start: DateTime<Utc>,
-    /// End (exclusive).
-    pub end: DateTime<Utc>,
-    /// The balance available to this session (the mandate's, for a mandatee).
-    pub balance: Decimal,
-    /// What this session has reserved already (an extension pays only the difference).
-    pub reserved: Decimal,
-    /// The other running and planned sessions of the product, as [start, end).
-    pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-    /// Top-ups in the current cap period.
-    pub top_ups_in_period: Decimal,
-    /// Whether the actor is a mandatee.
-    pub mandatee: bool,
-}
-
-/// A proposal instead of a refused session; it passes every check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alternative {
-    /// What kind of proposal.
-    pub kind: AlternativeKind,
-    /// Its start.
-    pub start: DateTime<Utc>,
-    /// Its end.
-    pub end: DateTime<Utc>,
-    /// What it costs (the full session; an extension reserves the difference).
-    pub cost: Decimal,
-}
-
-/// The outcome of checking a session.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionDecision {
-    /// The cost of the session as asked, with its breakdown.
-    pub cost: Cost,
-    /// Why it is refused; empty when allowed.
-    pub reasons: Vec<ReasonCode>,
-    /// What fits instead.
-    pub alternatives: Vec<Alternative>,
-}
-
-impl SessionDecision {
-    /// Whether the session may go ahead as asked.
-    pub fn allowed(&self) -> bool {
-        self.reasons.is_empty()
-    }
 }
 
 impl RuleSet {
@@ -158,7 +103,7 @@ impl RuleSet {
         self.tariff.as_ref().map_or(TariffUnit::Money, |t| t.unit)
     }
 
-    fn context(&self, req: &SessionRequest, start: DateTime<Utc>, end: DateTime<Utc>) -> rhai::Map {
+    fn context(&self, req: &SessionCheck, start: DateTime<Utc>, end: DateTime<Utc>) -> rhai::Map {
         HookContext {
             gemeente: self.gemeente.clone(),
             product_type: self.product_type.clone(),
@@ -210,45 +155,36 @@ impl RuleSet {
     /// tariff, else nothing.
     pub fn cost(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Cost, HookError> {
+    ) -> Result<CostBreakdown, HookError> {
         if let Some(result) = self.hooks().cost(&self.context(req, start, end)) {
             let (amount, breakdown) = result?;
             // Amounts finer than the unit (a tenth of a cent, half a minute) are rounded up.
-            let decimals = if self.unit() == TariffUnit::Money {
-                2
-            } else {
-                0
-            };
-            let amount = amount
-                .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::AwayFromZero);
-            return Ok(Cost {
-                unit: self.unit(),
+            let amount = amount.round_dp_with_strategy(
+                self.unit().decimals(),
+                rust_decimal::RoundingStrategy::AwayFromZero,
+            );
+            return Ok(CostBreakdown {
                 amount,
-                days: Vec::new(),
                 note: Some(breakdown),
+                ..CostBreakdown::nothing(self.unit())
             });
         }
         Ok(match &self.tariff {
             Some(t) => t.cost(req.time_zone, &req.zone, start, end),
-            None => Cost {
-                unit: self.unit(),
-                amount: Decimal::ZERO,
-                days: Vec::new(),
-                note: None,
-            },
+            None => CostBreakdown::nothing(self.unit()),
         })
     }
 
     /// The reasons [start, end) would be refused, and its cost.
     fn violations(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<(Vec<ReasonCode>, Cost), HookError> {
+    ) -> Result<(Vec<ReasonCode>, CostBreakdown), HookError> {
         let ctx = self.context(req, start, end);
         let hooks = self.hooks();
         let tz = req.time_zone;
@@ -275,74 +211,50 @@ impl RuleSet {
         Ok((reasons, cost))
     }
 
-    /// Checks a session (or an extension) and, when refused, finds every alternative that fits.
-    /// A script failure refuses with `rule_error`, is recorded, and offers nothing.
+    /// Checks a session and, when refused, finds every alternative that fits. A script failure
+    /// refuses with `rule_error`, is recorded, and offers nothing. For an extension
+    /// (`req.extends`, the session's current end) the alternatives are extensions too: they keep
+    /// the start and end after the current end (the session as it stands is no proposal), and
+    /// none starts later.
     pub fn check_session(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
-    ) -> SessionDecision {
+    ) -> Verdict {
         // Every hook call of this decision shares one wall-clock budget.
-        self.engine
-            .within_budget(|| self.decide(req, None, now, sink))
+        self.engine.within_budget(|| self.decide(req, now, sink))
     }
 
-    /// Checks an extension of a session to `req.end` that now ends at `current_end`. Its
-    /// alternatives are extensions too: they keep the start and end after `current_end` (the
-    /// session as it stands is no proposal), and none starts later.
-    pub fn check_extension(
-        &self,
-        req: &SessionRequest,
-        current_end: DateTime<Utc>,
-        now: DateTime<Utc>,
-        sink: &dyn RuleErrorSink,
-    ) -> SessionDecision {
-        self.engine
-            .within_budget(|| self.decide(req, Some(current_end), now, sink))
-    }
-
-    fn decide(
-        &self,
-        req: &SessionRequest,
-        extends: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-        sink: &dyn RuleErrorSink,
-    ) -> SessionDecision {
-        let empty = Cost {
-            unit: self.unit(),
-            amount: Decimal::ZERO,
-            days: Vec::new(),
-            note: None,
-        };
+    fn decide(&self, req: &SessionCheck, now: DateTime<Utc>, sink: &dyn RuleErrorSink) -> Verdict {
         let (reasons, cost) = match self.violations(req, req.start, req.end) {
             Ok(found) => found,
             Err(e) => {
                 self.record(&e, &req.plate, now, sink);
-                return SessionDecision {
-                    cost: empty,
+                return Verdict {
+                    breakdown: CostBreakdown::nothing(self.unit()),
                     reasons: vec![ReasonCode::RuleError],
                     alternatives: Vec::new(),
                 };
             }
         };
         if reasons.is_empty() {
-            return SessionDecision {
-                cost,
+            return Verdict {
+                breakdown: cost,
                 reasons,
                 alternatives: Vec::new(),
             };
         }
-        match self.alternatives(req, &reasons, extends) {
-            Ok(alternatives) => SessionDecision {
-                cost,
+        match self.alternatives(req, &reasons) {
+            Ok(alternatives) => Verdict {
+                breakdown: cost,
                 reasons,
                 alternatives,
             },
             Err(e) => {
                 self.record(&e, &req.plate, now, sink);
-                SessionDecision {
-                    cost,
+                Verdict {
+                    breakdown: cost,
                     reasons: vec![ReasonCode::RuleError],
                     alternatives: Vec::new(),
                 }
@@ -352,10 +264,10 @@ impl RuleSet {
 
     fn alternatives(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         reasons: &[ReasonCode],
-        extends: Option<DateTime<Utc>>,
     ) -> Result<Vec<Alternative>, HookError> {
+        let extends = req.extends;
         let tz = req.time_zone;
         let (start, end) = (req.start, req.end);
         let duration = end - start;
@@ -452,7 +364,7 @@ impl RuleSet {
     /// later, so a binary search finds it.
     fn longest_paid_end(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         after: Option<DateTime<Utc>>,
@@ -478,7 +390,7 @@ impl RuleSet {
     /// `Ok(Some(room))` how much may still be topped up.
     pub fn top_up_room(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> Result<Option<Decimal>, ReasonCode> {
@@ -490,7 +402,7 @@ impl RuleSet {
     /// The period's top-up cap (`Ok(None)`: none), with `req.top_ups_in_period` in its context.
     pub fn top_up_cap(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> Result<Option<TopUpCap>, ReasonCode> {
@@ -505,7 +417,7 @@ impl RuleSet {
     /// Whether the owner may give mandates on this product.
     pub fn mandates_available(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> Result<(), ReasonCode> {

@@ -17,7 +17,7 @@ fn session(start: DateTime<Utc>, minutes: i64, reserved: i64) -> ParkingSession 
         reserved,
         script_version: 1,
         tariff_version: 1,
-        breakdown: String::new(),
+        breakdown: None,
         deleted_at: None,
         stopped_at: None,
         mandate: Some(MandateId(9)),

@@ -1,6 +1,7 @@
 //! Sessions and products as the parking use cases see them, the problems a request can have
 //! before any rule, and the periodic grant that is due.
 
+use super::breakdown::CostBreakdown;
 use crate::calendar::{self, CapPeriod};
 use crate::ids::{AccountId, MandateId, ProductId, SessionId, TenantId};
 use crate::plate::Plate;
@@ -44,8 +45,8 @@ pub struct ParkingSession {
     pub script_version: i64,
     /// The tariff version it was priced with.
     pub tariff_version: i64,
-    /// How its cost was made up, in words.
-    pub breakdown: String,
+    /// How its cost was made up; `None` when what is stored cannot be read as one.
+    pub breakdown: Option<CostBreakdown>,
     /// When it was deleted (planned sessions only).
     pub deleted_at: Option<DateTime<Utc>>,
     /// When it was stopped early ([Stop], or a revocation): it is over, whatever a clock says.

@@ -1,6 +1,7 @@
 //! The parking repository port and the decisions it lets the use cases make over a locked
 //! product.
 
+use super::breakdown::CostBreakdown;
 use super::model::{GrantDue, ParkingProblem, ParkingSession, ProductView, Window};
 use super::rules::Verdict;
 use crate::Clock;
@@ -37,8 +38,8 @@ pub struct Reservation {
     pub reserved: i64,
     /// The rule versions.
     pub versions: (i64, i64),
-    /// The breakdown.
-    pub breakdown: String,
+    /// How its cost is made up.
+    pub breakdown: CostBreakdown,
     /// The balance that pays for it.
     pub wallet: Wallet,
 }
@@ -80,7 +81,7 @@ pub struct SessionChange {
     /// Whether it is a deletion (of a planned session).
     pub delete: bool,
     /// The new breakdown of its cost (an extension), if it changes.
-    pub breakdown: Option<String>,
+    pub breakdown: Option<CostBreakdown>,
     /// The balance that paid for the session, which takes the difference.
     pub wallet: Wallet,
 }

@@ -1,5 +1,6 @@
 //! The rules port: what the rules engine is asked about a session and what it answers.
 
+use super::breakdown::CostBreakdown;
 use super::model::ProductView;
 use crate::calendar::CapPeriod;
 use crate::ids::TenantId;
@@ -11,7 +12,8 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// What the rules are asked about a session.
+/// What the rules are asked about a session (or, with an empty one at `now`, about the product):
+/// the one request the domain asks and the rules engine reads as it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionCheck {
     /// The gemeente's time zone.
@@ -30,6 +32,9 @@ pub struct SessionCheck {
     pub reserved: Decimal,
     /// The other running and planned sessions of the product.
     pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// What was topped up in the current cap period, in the balance's unit (only the top-up cap
+    /// is asked with it; scripts see it as `ctx.top_ups_in_period`).
+    pub top_ups_in_period: Decimal,
     /// Whether a mandatee asks (rule scripts see it as `ctx.mandatee`).
     pub mandatee: bool,
     /// For an extension, the session's current end: every alternative then ends later, since
@@ -50,13 +55,14 @@ impl SessionCheck {
             balance: product.balance_amount(),
             reserved: Decimal::ZERO,
             others: Vec::new(),
+            top_ups_in_period: Decimal::ZERO,
             mandatee: product.mandate.is_some(),
             extends: None,
         }
     }
 }
 
-/// A proposal instead of a refused session.
+/// A proposal instead of a refused session; it passes every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alternative {
     /// Its kind.
@@ -65,17 +71,16 @@ pub struct Alternative {
     pub start: DateTime<Utc>,
     /// Its end.
     pub end: DateTime<Utc>,
-    /// What the whole session costs, in the balance's unit.
+    /// What the whole session costs, in the balance's unit (an extension reserves the
+    /// difference).
     pub cost: Decimal,
 }
 
-/// What the rules answer.
+/// What the rules answer about a session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
-    /// The cost of the session as asked, in the balance's unit.
-    pub cost: Decimal,
-    /// How the cost is made up.
-    pub breakdown: String,
+    /// The cost of the session as asked, with how it is made up.
+    pub breakdown: CostBreakdown,
     /// Why it is refused; empty when allowed.
     pub reasons: Vec<ReasonCode>,
     /// What fits instead.
@@ -86,6 +91,11 @@ impl Verdict {
     /// Whether the session may go ahead.
     pub fn allowed(&self) -> bool {
         self.reasons.is_empty()
+    }
+
+    /// The cost of the session as asked, in the balance's unit.
+    pub fn cost(&self) -> Decimal {
+        self.breakdown.amount
     }
 }
 
@@ -102,12 +112,11 @@ pub trait Pricing: Send + Sync {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Decimal, String>;
-    /// The top-up cap (`None`: no cap), asked with `top_ups` (in the balance's unit) in the
-    /// script's context; a failing script is `Err(ReasonCode::RuleError)`.
+    /// The top-up cap (`None`: no cap), asked with `req.top_ups_in_period` in the script's
+    /// context; a failing script is `Err(ReasonCode::RuleError)`.
     fn top_up_cap(
         &self,
         req: &SessionCheck,
-        top_ups: Decimal,
         now: DateTime<Utc>,
     ) -> Result<Option<(CapPeriod, Decimal)>, ReasonCode>;
     /// Whether the owner may give mandates (`mandates_available`); a failing script is

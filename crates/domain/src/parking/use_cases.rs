@@ -367,6 +367,7 @@ impl Parking {
             balance: p.view.unit.from_smallest(p.view.balance),
             reserved: Decimal::ZERO,
             others: active.iter().map(|s| (s.start, s.end)).collect(),
+            top_ups_in_period: Decimal::ZERO,
             mandatee: p.view.mandate.is_some(),
             extends: None,
         };
@@ -427,6 +428,7 @@ impl Parking {
                 balance: unit.from_smallest(locked.product.balance),
                 reserved: Decimal::ZERO,
                 others: locked.active.iter().map(|s| (s.start, s.end)).collect(),
+                top_ups_in_period: Decimal::ZERO,
                 mandatee: locked.product.mandate.is_some(),
                 extends: None,
             };
@@ -438,7 +440,7 @@ impl Parking {
                 plate: plate.clone(),
                 start,
                 end,
-                reserved: to_smallest(unit, verdict.cost),
+                reserved: to_smallest(unit, verdict.cost()),
                 versions: pricing.versions(),
                 breakdown: verdict.breakdown,
                 wallet: Wallet::of_view(&locked.product),
@@ -535,6 +537,7 @@ impl Parking {
                     .filter(|s| s.id != current.id)
                     .map(|s| (s.start, s.end))
                     .collect(),
+                top_ups_in_period: Decimal::ZERO,
                 mandatee: locked.product.mandate.is_some(),
                 extends: Some(current.end),
             };
@@ -544,7 +547,7 @@ impl Parking {
             }
             Decision::Proceed(SessionChange {
                 end: new_end,
-                reserved: to_smallest(unit, verdict.cost).max(current.reserved),
+                reserved: to_smallest(unit, verdict.cost()).max(current.reserved),
                 delete: false,
                 breakdown: Some(verdict.breakdown),
                 wallet: Wallet::of_view(&locked.product),
@@ -594,6 +597,7 @@ impl Parking {
                         balance: unit.from_smallest(locked.product.balance),
                         reserved: unit.from_smallest(current.reserved),
                         others: Vec::new(),
+                        top_ups_in_period: Decimal::ZERO,
                         mandatee: locked.product.mandate.is_some(),
                         extends: None,
                     };

@@ -219,7 +219,7 @@ impl ParkingRepository for FakeParking {
             reserved: r.reserved,
             script_version: r.versions.0,
             tariff_version: r.versions.1,
-            breakdown: r.breakdown.clone(),
+            breakdown: Some(r.breakdown.clone()),
             deleted_at: None,
             stopped_at: None,
             mandate: view.mandate.as_ref().map(|m| m.id),

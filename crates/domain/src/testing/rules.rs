@@ -1,7 +1,9 @@
 //! Rules that price every minute alike, with a settable top-up cap and mandate switch.
 
 use crate::calendar::CapPeriod;
-use crate::parking::{Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
+use crate::parking::{
+    CostBreakdown, Pricing, RulesOf, RulesPort, SessionCheck, TariffUnit, Verdict,
+};
 use crate::rules::ReasonCode;
 use crate::tenant::Code;
 use async_trait::async_trait;
@@ -45,8 +47,10 @@ impl Pricing for FakeRules {
             Vec::new()
         };
         Verdict {
-            cost,
-            breakdown: format!("{cost}"),
+            breakdown: CostBreakdown {
+                amount: cost,
+                ..CostBreakdown::nothing(TariffUnit::Money)
+            },
             reasons,
             alternatives: Vec::new(),
         }
@@ -64,7 +68,6 @@ impl Pricing for FakeRules {
     fn top_up_cap(
         &self,
         _req: &SessionCheck,
-        _top_ups: Decimal,
         _now: DateTime<Utc>,
     ) -> Result<Option<(CapPeriod, Decimal)>, ReasonCode> {
         Ok(self.cap)

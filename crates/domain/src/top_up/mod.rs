@@ -202,13 +202,13 @@ impl TopUps {
             .current(&RulesOf::of(product), &product.type_code)
             .await
             .map_err(TopUpError::Rules)?;
-        let check = SessionCheck::of_product(product, now);
+        let mut check = SessionCheck::of_product(product, now);
         let mut period = CapPeriod::CalendarYear;
         for _ in 0..2 {
             let (since, _) = period.bounds(product.time_zone, now);
             let counted = self.repo.counted_since(product.id, since, now).await?;
-            let top_ups = product.unit.from_smallest(counted);
-            let cap = match pricing.top_up_cap(&check, top_ups, now) {
+            check.top_ups_in_period = product.unit.from_smallest(counted);
+            let cap = match pricing.top_up_cap(&check, now) {
                 Ok(cap) => cap,
                 Err(reason) => return Ok(Err(reason)),
             };

@@ -1,14 +1,15 @@
-//! The rules engine as the domain's [`RulesPort`]: a [`RuleSet`] prices and checks sessions;
-//! failures of scripts go to the rule-error table.
+//! The rule book as the domain's [`RulesPort`]: a [`RuleSet`] prices and checks sessions on the
+//! domain's own request and answers in its own verdict; failures of scripts go to the rule-error
+//! sink.
 
+use crate::book::RuleBook;
+use crate::ruleset::{RuleErrorSink, RuleSet};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::Code;
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::parking::{Alternative, Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
+use parkportal_domain::parking::{Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
 use parkportal_domain::rules::ReasonCode;
-use parkportal_rules::RuleBook;
-use parkportal_rules::ruleset::{RuleErrorSink, RuleSet, SessionRequest};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -23,30 +24,19 @@ impl RuleBookPort {
     pub fn new(book: Arc<RuleBook>, sink: Arc<dyn RuleErrorSink>) -> Self {
         Self { book, sink }
     }
+
+    fn pricing(&self, set: RuleSet) -> Arc<dyn Pricing> {
+        Arc::new(RuleSetPricing {
+            set,
+            sink: self.sink.clone(),
+        })
+    }
 }
 
+/// A rule set with the sink its failures go to: what one session check needs.
 struct RuleSetPricing {
     set: RuleSet,
     sink: Arc<dyn RuleErrorSink>,
-}
-
-fn request(req: &SessionCheck) -> SessionRequest {
-    request_with(req, Decimal::ZERO)
-}
-
-fn request_with(req: &SessionCheck, top_ups_in_period: Decimal) -> SessionRequest {
-    SessionRequest {
-        time_zone: req.time_zone,
-        zone: req.zone.clone(),
-        plate: req.plate.clone(),
-        start: req.start,
-        end: req.end,
-        balance: req.balance,
-        reserved: req.reserved,
-        others: req.others.clone(),
-        top_ups_in_period,
-        mandatee: req.mandatee,
-    }
 }
 
 impl Pricing for RuleSetPricing {
@@ -55,30 +45,7 @@ impl Pricing for RuleSetPricing {
     }
 
     fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict {
-        let decision = match req.extends {
-            Some(current_end) => {
-                self.set
-                    .check_extension(&request(req), current_end, now, self.sink.as_ref())
-            }
-            None => self
-                .set
-                .check_session(&request(req), now, self.sink.as_ref()),
-        };
-        Verdict {
-            cost: decision.cost.amount,
-            breakdown: serde_json::to_string(&decision.cost).unwrap_or_default(),
-            reasons: decision.reasons,
-            alternatives: decision
-                .alternatives
-                .into_iter()
-                .map(|a| Alternative {
-                    kind: a.kind,
-                    start: a.start,
-                    end: a.end,
-                    cost: a.cost,
-                })
-                .collect(),
-        }
+        self.set.check_session(req, now, self.sink.as_ref())
     }
 
     fn cost(
@@ -88,7 +55,7 @@ impl Pricing for RuleSetPricing {
         end: DateTime<Utc>,
     ) -> Result<Decimal, String> {
         self.set
-            .cost(&request(req), start, end)
+            .cost(req, start, end)
             .map(|c| c.amount)
             .map_err(|e| e.to_string())
     }
@@ -96,12 +63,11 @@ impl Pricing for RuleSetPricing {
     fn top_up_cap(
         &self,
         req: &SessionCheck,
-        top_ups: Decimal,
         now: DateTime<Utc>,
     ) -> Result<Option<(CapPeriod, Decimal)>, ReasonCode> {
         Ok(self
             .set
-            .top_up_cap(&request_with(req, top_ups), now, self.sink.as_ref())?
+            .top_up_cap(req, now, self.sink.as_ref())?
             .map(|cap| (cap.period, cap.limit)))
     }
 
@@ -110,10 +76,7 @@ impl Pricing for RuleSetPricing {
         req: &SessionCheck,
         now: DateTime<Utc>,
     ) -> Result<bool, ReasonCode> {
-        match self
-            .set
-            .mandates_available(&request(req), now, self.sink.as_ref())
-        {
+        match self.set.mandates_available(req, now, self.sink.as_ref()) {
             Ok(()) => Ok(true),
             Err(ReasonCode::MandatesUnavailable) => Ok(false),
             Err(other) => Err(other),
@@ -133,10 +96,7 @@ impl RulesPort for RuleBookPort {
             .rule_set_of(tenant.tenant, &tenant.slug, tenant.version, product_type)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Arc::new(RuleSetPricing {
-            set,
-            sink: self.sink.clone(),
-        }))
+        Ok(self.pricing(set))
     }
 
     async fn pinned(
@@ -157,9 +117,6 @@ impl RulesPort for RuleBookPort {
             )
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Arc::new(RuleSetPricing {
-            set,
-            sink: self.sink.clone(),
-        }))
+        Ok(self.pricing(set))
     }
 }
