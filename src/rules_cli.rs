@@ -236,7 +236,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
     }
     .to_map();
     let hooks = Hooks::new(&engine, script.as_ref().map(|(s, _)| s));
-    let show = |r: Result<Value, parkportal_rules::engine::HookError>| {
+    let show = |r: Result<Value, parkportal_domain::parking::RuleError>| {
         r.unwrap_or_else(|e| json!({ "rule_error": e.to_string() }))
     };
     let hook_values = json!({

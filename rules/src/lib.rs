@@ -12,7 +12,7 @@ pub mod ruleset;
 pub mod tariff;
 pub mod validator;
 
-pub use book::{RuleBook, RuleBookError};
+pub use book::RuleBook;
 pub use port::RuleBookPort;
 pub use tariff::{CostBreakdown, Tariff, TariffError, TariffUnit};
 pub use validator::Validator;

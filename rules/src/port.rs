@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::Code;
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::parking::{Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
+use parkportal_domain::parking::{Pricing, RuleError, RulesOf, RulesPort, SessionCheck, Verdict};
 use parkportal_domain::rules::ReasonCode;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -44,6 +44,10 @@ impl Pricing for RuleSetPricing {
         (self.set.script_version(), self.set.tariff_version())
     }
 
+    fn record(&self, error: &RuleError, now: DateTime<Utc>) {
+        self.set.record(error, "", now, self.sink.as_ref());
+    }
+
     fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict {
         self.set.check_session(req, now, self.sink.as_ref())
     }
@@ -53,11 +57,8 @@ impl Pricing for RuleSetPricing {
         req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Decimal, String> {
-        self.set
-            .cost(req, start, end)
-            .map(|c| c.amount)
-            .map_err(|e| e.to_string())
+    ) -> Result<Decimal, RuleError> {
+        self.set.cost(req, start, end).map(|c| c.amount)
     }
 
     fn top_up_cap(
@@ -90,12 +91,11 @@ impl RulesPort for RuleBookPort {
         &self,
         tenant: &RulesOf,
         product_type: &Code,
-    ) -> Result<Arc<dyn Pricing>, String> {
+    ) -> Result<Arc<dyn Pricing>, RuleError> {
         let set = self
             .book
             .rule_set_of(tenant.tenant, &tenant.slug, tenant.version, product_type)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok(self.pricing(set))
     }
 
@@ -105,7 +105,7 @@ impl RulesPort for RuleBookPort {
         product_type: &Code,
         script_version: i64,
         tariff_version: i64,
-    ) -> Result<Arc<dyn Pricing>, String> {
+    ) -> Result<Arc<dyn Pricing>, RuleError> {
         let set = self
             .book
             .rule_set_at(
@@ -115,8 +115,7 @@ impl RulesPort for RuleBookPort {
                 script_version,
                 tariff_version,
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok(self.pricing(set))
     }
 }

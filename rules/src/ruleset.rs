@@ -2,14 +2,14 @@
 //! and the decisions made from them. The engine, not the script, turns hook values into reasons and
 //! alternatives, so every gemeente gets the same wording and the same kinds of proposal.
 
-use crate::engine::{CompiledScript, HookError, RuleEngine};
+use crate::engine::{CompiledScript, RuleEngine};
 use crate::hooks::{HookContext, Hooks, TopUpCap};
 use crate::tariff::{CostBreakdown, Tariff, TariffUnit};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::TenantId;
 use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
-use parkportal_domain::parking::{Alternative, SessionCheck, Verdict};
+use parkportal_domain::parking::{Alternative, RuleError, SessionCheck, Verdict};
 use parkportal_domain::rules::{AlternativeKind, ReasonCode};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -127,15 +127,23 @@ impl RuleSet {
         .to_map()
     }
 
-    fn record(&self, error: &HookError, plate: &str, now: DateTime<Utc>, sink: &dyn RuleErrorSink) {
+    /// Records `error` of these rules in `sink`.
+    pub fn record(
+        &self,
+        error: &RuleError,
+        plate: &str,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) {
         // A script's error message may quote any value it saw, the plate included; plates never
         // reach a log or the rule-error table.
         let message = if plate.is_empty() {
-            error.message.clone()
+            error.message()
         } else {
-            error.message.replace(plate, "[kenteken]")
+            error.message().replace(plate, "[kenteken]")
         };
-        tracing::warn!(gemeente = %self.gemeente, function = %error.function, error = %message, "rule script failed");
+        let function = error.function();
+        tracing::warn!(gemeente = %self.gemeente, function = %function, error = %message, "rule script failed");
         sink.record(RuleErrorRecord {
             tenant: self.tenant,
             gemeente: self.gemeente.clone(),
@@ -145,7 +153,7 @@ impl RuleSet {
                 .map(|s| s.name().to_owned())
                 .unwrap_or_default(),
             script_version: self.script_version,
-            function: error.function.clone(),
+            function: function.to_owned(),
             message,
             at: now,
         });
@@ -158,7 +166,7 @@ impl RuleSet {
         req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<CostBreakdown, HookError> {
+    ) -> Result<CostBreakdown, RuleError> {
         if let Some(result) = self.hooks().cost(&self.context(req, start, end)) {
             let (amount, breakdown) = result?;
             // Amounts finer than the unit (a tenth of a cent, half a minute) are rounded up.
@@ -184,7 +192,7 @@ impl RuleSet {
         req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<(Vec<ReasonCode>, CostBreakdown), HookError> {
+    ) -> Result<(Vec<ReasonCode>, CostBreakdown), RuleError> {
         let ctx = self.context(req, start, end);
         let hooks = self.hooks();
         let tz = req.time_zone;
@@ -266,7 +274,7 @@ impl RuleSet {
         &self,
         req: &SessionCheck,
         reasons: &[ReasonCode],
-    ) -> Result<Vec<Alternative>, HookError> {
+    ) -> Result<Vec<Alternative>, RuleError> {
         let extends = req.extends;
         let tz = req.time_zone;
         let (start, end) = (req.start, req.end);
@@ -368,8 +376,8 @@ impl RuleSet {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         after: Option<DateTime<Utc>>,
-    ) -> Result<Option<DateTime<Utc>>, HookError> {
-        let fits = |minutes: i64| -> Result<bool, HookError> {
+    ) -> Result<Option<DateTime<Utc>>, RuleError> {
+        let fits = |minutes: i64| -> Result<bool, RuleError> {
             let cost = self.cost(req, start, start + Duration::minutes(minutes))?;
             Ok(cost.amount - req.reserved <= req.balance)
         };

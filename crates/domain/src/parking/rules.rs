@@ -4,6 +4,7 @@ use super::breakdown::CostBreakdown;
 use super::model::ProductView;
 use crate::calendar::CapPeriod;
 use crate::ids::TenantId;
+use crate::ports::StoreError;
 use crate::rules::{AlternativeKind, ReasonCode};
 use crate::tenant::Code;
 use async_trait::async_trait;
@@ -99,10 +100,87 @@ impl Verdict {
     }
 }
 
+/// Why the rules could not answer. Every one of them refuses the action (reason `rule_error`);
+/// those of a script or a cost are recorded where administrators read them.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// The rules could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored script or tariff no longer compiles or parses (they are checked when stored;
+    /// only an engine change can cause this).
+    #[error("stored rules of {gemeente} do not load: {message}")]
+    Compile {
+        /// The gemeente.
+        gemeente: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A hook failed while it ran: an error in the script, an unknown function or variable.
+    #[error("{function}: {message}")]
+    Runtime {
+        /// The hook.
+        function: String,
+        /// What went wrong, with the position in the script when known.
+        message: String,
+    },
+    /// A hook hit a limit of the sandbox: operations, call depth, data size, wall clock.
+    #[error("{function}: {message}")]
+    LimitExceeded {
+        /// The hook.
+        function: String,
+        /// Which limit, with the position in the script when known.
+        message: String,
+    },
+    /// A hook returned a value of the wrong shape.
+    #[error("{function}: {message}")]
+    WrongShape {
+        /// The hook.
+        function: String,
+        /// What it returned and what was expected.
+        message: String,
+    },
+    /// A cost the product's balance unit cannot hold (finer than its smallest unit, or too
+    /// large): nothing can be charged for it.
+    #[error("cost: {message}")]
+    CostOutsideUnit {
+        /// The cost and the unit.
+        message: String,
+    },
+}
+
+impl RuleError {
+    /// The hook that failed, as the rule-error table names it (empty when no hook did).
+    pub fn function(&self) -> &str {
+        match self {
+            RuleError::Runtime { function, .. }
+            | RuleError::LimitExceeded { function, .. }
+            | RuleError::WrongShape { function, .. } => function,
+            RuleError::CostOutsideUnit { .. } => "cost",
+            RuleError::Store(_) | RuleError::Compile { .. } => "",
+        }
+    }
+
+    /// What went wrong, as the rule-error table keeps it (without the hook's name).
+    pub fn message(&self) -> String {
+        match self {
+            RuleError::Runtime { message, .. }
+            | RuleError::LimitExceeded { message, .. }
+            | RuleError::WrongShape { message, .. }
+            | RuleError::CostOutsideUnit { message }
+            | RuleError::Compile { message, .. } => message.clone(),
+            RuleError::Store(e) => e.to_string(),
+        }
+    }
+}
+
 /// The rules of one product type at one version (the rules engine implements it).
 pub trait Pricing: Send + Sync {
     /// (script version, tariff version).
     fn versions(&self) -> (i64, i64);
+    /// Records a failure the caller found in what these rules answered (a cost the product's
+    /// unit cannot hold) where script failures are recorded.
+    fn record(&self, error: &RuleError, now: DateTime<Utc>);
     /// Checks a session and finds the alternatives.
     fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict;
     /// The cost of [start, end), in the balance's unit.
@@ -111,7 +189,7 @@ pub trait Pricing: Send + Sync {
         req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Decimal, String>;
+    ) -> Result<Decimal, RuleError>;
     /// The top-up cap (`None`: no cap), asked with `req.top_ups_in_period` in the script's
     /// context; a failing script is `Err(ReasonCode::RuleError)`.
     fn top_up_cap(
@@ -158,7 +236,7 @@ pub trait RulesPort: Send + Sync {
         &self,
         tenant: &RulesOf,
         product_type: &Code,
-    ) -> Result<Arc<dyn Pricing>, String>;
+    ) -> Result<Arc<dyn Pricing>, RuleError>;
     /// The rules at the versions a session was priced with.
     async fn pinned(
         &self,
@@ -166,5 +244,5 @@ pub trait RulesPort: Send + Sync {
         product_type: &Code,
         script_version: i64,
         tariff_version: i64,
-    ) -> Result<Arc<dyn Pricing>, String>;
+    ) -> Result<Arc<dyn Pricing>, RuleError>;
 }

@@ -2,14 +2,14 @@
 
 use crate::calendar::CapPeriod;
 use crate::parking::{
-    CostBreakdown, Pricing, RulesOf, RulesPort, SessionCheck, TariffUnit, Verdict,
+    CostBreakdown, Pricing, RuleError, RulesOf, RulesPort, SessionCheck, TariffUnit, Verdict,
 };
 use crate::rules::ReasonCode;
 use crate::tenant::Code;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Cents per minute, a cap and whether mandates are available; the same at every version.
 #[derive(Debug, Clone)]
@@ -20,6 +20,15 @@ pub(crate) struct FakeRules {
     pub cap: Option<(CapPeriod, Decimal)>,
     /// What `mandates_available` answers.
     pub mandates: bool,
+    /// The failures recorded through these rules (shared by every version handed out).
+    pub recorded: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeRules {
+    /// The failures recorded, as the rule-error table would name them.
+    pub(crate) fn recorded(&self) -> Vec<String> {
+        self.recorded.lock().map(|r| r.clone()).unwrap_or_default()
+    }
 }
 
 impl FakeRules {
@@ -29,6 +38,7 @@ impl FakeRules {
             per_minute: Decimal::new(1, 2),
             cap: None,
             mandates: true,
+            recorded: Arc::default(),
         }
     }
 }
@@ -36,6 +46,12 @@ impl FakeRules {
 impl Pricing for FakeRules {
     fn versions(&self) -> (i64, i64) {
         (1, 1)
+    }
+
+    fn record(&self, error: &RuleError, _now: DateTime<Utc>) {
+        if let Ok(mut recorded) = self.recorded.lock() {
+            recorded.push(format!("{}: {}", error.function(), error.message()));
+        }
     }
 
     fn check(&self, req: &SessionCheck, _now: DateTime<Utc>) -> Verdict {
@@ -61,7 +77,7 @@ impl Pricing for FakeRules {
         _req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Decimal, String> {
+    ) -> Result<Decimal, RuleError> {
         Ok(self.per_minute * Decimal::from((end - start).num_minutes()))
     }
 
@@ -88,7 +104,7 @@ impl RulesPort for FakeRules {
         &self,
         _tenant: &RulesOf,
         _product_type: &Code,
-    ) -> Result<Arc<dyn Pricing>, String> {
+    ) -> Result<Arc<dyn Pricing>, RuleError> {
         Ok(Arc::new(self.clone()))
     }
 
@@ -98,7 +114,7 @@ impl RulesPort for FakeRules {
         _product_type: &Code,
         _script_version: i64,
         _tariff_version: i64,
-    ) -> Result<Arc<dyn Pricing>, String> {
+    ) -> Result<Arc<dyn Pricing>, RuleError> {
         Ok(Arc::new(self.clone()))
     }
 }

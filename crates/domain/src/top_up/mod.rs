@@ -17,7 +17,7 @@ use crate::accounts::Account;
 use crate::calendar::CapPeriod;
 use crate::clock::Clock;
 use crate::ids::{PaymentId, ProductId};
-use crate::parking::{ProductAccess, ProductView, RulesOf, RulesPort, SessionCheck};
+use crate::parking::{ProductAccess, ProductView, RuleError, RulesOf, RulesPort, SessionCheck};
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, ProductKind, TopUpOption};
 use crate::rules::ReasonCode;
@@ -36,7 +36,7 @@ pub enum TopUpError {
     Provider(#[from] ProviderError),
     /// The gemeente's rules could not be loaded.
     #[error("rules: {0}")]
-    Rules(String),
+    Rules(RuleError),
     /// The provider reports another amount than the payment was created with: not credited.
     #[error("payment {payment} is for {reported} euros at the provider, {stored} stored")]
     AmountMismatch {
@@ -230,9 +230,10 @@ impl TopUps {
             }
             period = asked;
         }
-        Err(TopUpError::Rules(
-            "top_up_cap names another period at every call".into(),
-        ))
+        Err(TopUpError::Rules(RuleError::WrongShape {
+            function: "top_up_cap".into(),
+            message: "names another period at every call".into(),
+        }))
     }
 
     /// The top-up page of the resident's own `product`; `None` when it is not theirs or sells
