@@ -4,7 +4,7 @@
 use crate::engine::{CompiledScript, RuleEngine};
 use crate::ruleset::RuleSet;
 use crate::tariff::Tariff;
-use parkportal_domain::parking::RuleError;
+use parkportal_domain::parking::{RuleError, RuleVersions};
 use parkportal_domain::{Code, RuleRepository, RuleSources, Tenant, TenantId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -141,9 +141,9 @@ impl RuleBook {
         tenant_id: TenantId,
         slug: &str,
         product_type: &Code,
-        script_version: i64,
-        tariff_version: i64,
+        versions: RuleVersions,
     ) -> Result<RuleSet, RuleError> {
+        let (script_version, tariff_version) = (versions.script.0, versions.tariff.0);
         let invalid = |message: String| RuleError::Compile {
             gemeente: slug.to_owned(),
             message,

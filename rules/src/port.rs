@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::Code;
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::parking::{Pricing, RuleError, RulesOf, RulesPort, SessionCheck, Verdict};
+use parkportal_domain::parking::{
+    Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck, Verdict,
+};
 use parkportal_domain::rules::ReasonCode;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -40,8 +42,8 @@ struct RuleSetPricing {
 }
 
 impl Pricing for RuleSetPricing {
-    fn versions(&self) -> (i64, i64) {
-        (self.set.script_version(), self.set.tariff_version())
+    fn versions(&self) -> RuleVersions {
+        self.set.versions()
     }
 
     fn record(&self, error: &RuleError, now: DateTime<Utc>) {
@@ -103,18 +105,11 @@ impl RulesPort for RuleBookPort {
         &self,
         tenant: &RulesOf,
         product_type: &Code,
-        script_version: i64,
-        tariff_version: i64,
+        versions: RuleVersions,
     ) -> Result<Arc<dyn Pricing>, RuleError> {
         let set = self
             .book
-            .rule_set_at(
-                tenant.tenant,
-                &tenant.slug,
-                product_type,
-                script_version,
-                tariff_version,
-            )
+            .rule_set_at(tenant.tenant, &tenant.slug, product_type, versions)
             .await?;
         Ok(self.pricing(set))
     }

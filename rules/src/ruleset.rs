@@ -9,7 +9,9 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::TenantId;
 use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
-use parkportal_domain::parking::{Alternative, RuleError, SessionCheck, Verdict};
+use parkportal_domain::parking::{
+    Alternative, RuleError, RuleVersions, ScriptVersion, SessionCheck, Verdict,
+};
 use parkportal_domain::rules::{AlternativeKind, ReasonCode};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -24,7 +26,7 @@ pub struct RuleErrorRecord {
     /// The script's name.
     pub script: String,
     /// The script's version.
-    pub script_version: i64,
+    pub script_version: ScriptVersion,
     /// The hook.
     pub function: String,
     /// What went wrong.
@@ -85,14 +87,9 @@ impl RuleSet {
         self
     }
 
-    /// The version of the rule script (0 without one); a session records it.
-    pub fn script_version(&self) -> i64 {
-        self.script_version
-    }
-
-    /// The version of the tariff (0 without one); a session records it.
-    pub fn tariff_version(&self) -> i64 {
-        self.tariff_version
+    /// The versions of the rule script and the tariff (0 without one); a session records them.
+    pub fn versions(&self) -> RuleVersions {
+        RuleVersions::new(self.script_version, self.tariff_version)
     }
 
     fn hooks(&self) -> Hooks<'_> {
@@ -152,7 +149,7 @@ impl RuleSet {
                 .as_ref()
                 .map(|s| s.name().to_owned())
                 .unwrap_or_default(),
-            script_version: self.script_version,
+            script_version: ScriptVersion(self.script_version),
             function: function.to_owned(),
             message,
             at: now,

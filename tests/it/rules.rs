@@ -349,8 +349,8 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
         .await
         .unwrap();
     assert_eq!(
-        (rule_set.script_version(), rule_set.tariff_version()),
-        (1, 1)
+        rule_set.versions(),
+        parkportal_domain::parking::RuleVersions::new(1, 1)
     );
     let decision = rule_set.check_session(&request, start, application.rule_errors());
     assert!(decision.allowed());
@@ -378,7 +378,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
         .rule_set(&dijkstad, &bezoekers)
         .await
         .unwrap();
-    assert_eq!(rule_set.script_version(), 2);
+    assert_eq!(rule_set.versions().script.0, 2);
     let decision = rule_set.check_session(&request, start, application.rule_errors());
     assert_eq!(
         decision.reasons,

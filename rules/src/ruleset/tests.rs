@@ -306,7 +306,7 @@ fn every_hostile_script_is_refused_with_rule_error_and_recorded_while_others_go_
         assert_eq!(recorded.len(), 1, "{name}");
         assert_eq!(
             (recorded[0].script.as_str(), recorded[0].script_version),
-            (name, 7)
+            (name, ScriptVersion(7))
         );
         assert!(!recorded[0].message.is_empty());
     }

@@ -548,12 +548,7 @@ pub async fn session_end(
         });
     }
     let pricing = rules
-        .pinned(
-            &RulesOf::of(view),
-            &view.type_code,
-            s.script_version,
-            s.tariff_version,
-        )
+        .pinned(&RulesOf::of(view), &view.type_code, s.versions)
         .await?;
     let check = SessionCheck {
         plate: s.plate.normalised().to_owned(),

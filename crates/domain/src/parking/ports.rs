@@ -3,7 +3,7 @@
 
 use super::breakdown::CostBreakdown;
 use super::model::{GrantDue, ParkingProblem, ParkingSession, ProductView, Window};
-use super::rules::Verdict;
+use super::rules::{RuleVersions, Verdict};
 use crate::Clock;
 use crate::ids::{AccountId, ProductId, SessionId};
 use crate::ledger::{LedgerPosting, Wallet};
@@ -36,8 +36,8 @@ pub struct Reservation {
     pub end: DateTime<Utc>,
     /// The cost, in the smallest unit.
     pub reserved: i64,
-    /// The rule versions.
-    pub versions: (i64, i64),
+    /// The versions of the rules that priced it.
+    pub versions: RuleVersions,
     /// How its cost is made up.
     pub breakdown: CostBreakdown,
     /// The balance that pays for it.

@@ -100,6 +100,34 @@ impl Verdict {
     }
 }
 
+/// The version of a product type's rule script (0: none, the built-in defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScriptVersion(pub i64);
+
+/// The version of a product type's tariff (0: none, nothing is charged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TariffVersion(pub i64);
+
+/// The versions of the rules a session was priced with; its extension and its refund use them
+/// again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RuleVersions {
+    /// The rule script's.
+    pub script: ScriptVersion,
+    /// The tariff's.
+    pub tariff: TariffVersion,
+}
+
+impl RuleVersions {
+    /// Script version `script` with tariff version `tariff`.
+    pub fn new(script: i64, tariff: i64) -> Self {
+        Self {
+            script: ScriptVersion(script),
+            tariff: TariffVersion(tariff),
+        }
+    }
+}
+
 /// Why the rules could not answer. Every one of them refuses the action (reason `rule_error`);
 /// those of a script or a cost are recorded where administrators read them.
 #[derive(Debug, thiserror::Error)]
@@ -176,8 +204,8 @@ impl RuleError {
 
 /// The rules of one product type at one version (the rules engine implements it).
 pub trait Pricing: Send + Sync {
-    /// (script version, tariff version).
-    fn versions(&self) -> (i64, i64);
+    /// The versions these rules are.
+    fn versions(&self) -> RuleVersions;
     /// Records a failure the caller found in what these rules answered (a cost the product's
     /// unit cannot hold) where script failures are recorded.
     fn record(&self, error: &RuleError, now: DateTime<Utc>);
@@ -242,7 +270,6 @@ pub trait RulesPort: Send + Sync {
         &self,
         tenant: &RulesOf,
         product_type: &Code,
-        script_version: i64,
-        tariff_version: i64,
+        versions: RuleVersions,
     ) -> Result<Arc<dyn Pricing>, RuleError>;
 }

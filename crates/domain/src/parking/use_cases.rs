@@ -511,12 +511,7 @@ impl Parking {
         };
         let pricing = self
             .rules
-            .pinned(
-                &RulesOf::of(&view),
-                &view.type_code,
-                current.script_version,
-                current.tariff_version,
-            )
+            .pinned(&RulesOf::of(&view), &view.type_code, current.versions)
             .await
             .map_err(ParkingError::Rules)?;
         Ok(Some((current, view, pricing)))

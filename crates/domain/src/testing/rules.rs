@@ -2,7 +2,8 @@
 
 use crate::calendar::CapPeriod;
 use crate::parking::{
-    CostBreakdown, Pricing, RuleError, RulesOf, RulesPort, SessionCheck, TariffUnit, Verdict,
+    CostBreakdown, Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck, TariffUnit,
+    Verdict,
 };
 use crate::rules::ReasonCode;
 use crate::tenant::Code;
@@ -44,8 +45,8 @@ impl FakeRules {
 }
 
 impl Pricing for FakeRules {
-    fn versions(&self) -> (i64, i64) {
-        (1, 1)
+    fn versions(&self) -> RuleVersions {
+        RuleVersions::new(1, 1)
     }
 
     fn record(&self, error: &RuleError, _now: DateTime<Utc>) {
@@ -112,8 +113,7 @@ impl RulesPort for FakeRules {
         &self,
         _tenant: &RulesOf,
         _product_type: &Code,
-        _script_version: i64,
-        _tariff_version: i64,
+        _versions: RuleVersions,
     ) -> Result<Arc<dyn Pricing>, RuleError> {
         Ok(Arc::new(self.clone()))
     }
