@@ -18,7 +18,6 @@ pub mod passwords;
 pub mod products_cli;
 pub mod rule_errors;
 pub mod rules_cli;
-pub mod rules_port;
 pub mod smtp;
 pub mod wiring;
 

@@ -27,7 +27,7 @@ impl DbRuleErrorSink {
                 let entry = RuleErrorEntry {
                     tenant,
                     script: record.script,
-                    script_version: record.script_version,
+                    script_version: record.script_version.0,
                     function: record.function,
                     message: record.message,
                     at: record.at,

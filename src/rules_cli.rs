@@ -6,10 +6,11 @@ use crate::config::Config;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::calendar::local_instant;
+use parkportal_domain::parking::SessionCheck;
 use parkportal_domain::{ProductKind, TenantConfig};
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::hooks::{HookContext, Hooks};
-use parkportal_rules::ruleset::{RuleErrorRecord, RuleErrorSink, RuleSet, SessionRequest};
+use parkportal_rules::ruleset::{RuleErrorRecord, RuleErrorSink, RuleSet};
 use parkportal_rules::{Tariff, TariffUnit};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -205,7 +206,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
         Some(b) => b.parse().map_err(|_| format!("{b:?} is not an amount"))?,
         None => Decimal::from(1_000_000),
     };
-    let request = SessionRequest {
+    let request = SessionCheck {
         time_zone: tz,
         zone: zone.clone(),
         plate: String::new(),
@@ -216,6 +217,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
         others: Vec::new(),
         top_ups_in_period: Decimal::ZERO,
         mandatee: false,
+        extends: None,
     };
     let ctx = HookContext {
         gemeente: tenant.slug.to_string(),
@@ -234,7 +236,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
     }
     .to_map();
     let hooks = Hooks::new(&engine, script.as_ref().map(|(s, _)| s));
-    let show = |r: Result<Value, parkportal_rules::engine::HookError>| {
+    let show = |r: Result<Value, parkportal_domain::parking::RuleError>| {
         r.unwrap_or_else(|e| json!({ "rule_error": e.to_string() }))
     };
     let hook_values = json!({
@@ -260,8 +262,8 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
         "zone": zone,
         "start": local(start),
         "end": local(end),
-        "cost": amount_json(unit, decision.cost.amount),
-        "breakdown": serde_json::to_value(&decision.cost).unwrap_or(Value::Null),
+        "cost": amount_json(unit, decision.cost()),
+        "breakdown": serde_json::to_value(&decision.breakdown).unwrap_or(Value::Null),
         "hooks": hook_values,
         "decision": {
             "allowed": decision.allowed(),

@@ -8,7 +8,6 @@ use crate::demo_mode::DemoMode;
 use crate::mollie::MollieProvider;
 use crate::passwords::Argon2Hasher;
 use crate::rule_errors::DbRuleErrorSink;
-use crate::rules_port::RuleBookPort;
 use crate::smtp::SmtpTransport;
 use parkportal_domain::RuleRepository;
 use parkportal_domain::captcha::Captchas;
@@ -29,8 +28,8 @@ use parkportal_domain::{
     PublicUrl, TenantDirectory,
 };
 use parkportal_portal::Services;
-use parkportal_rules::RuleBook;
 use parkportal_rules::engine::RuleEngine;
+use parkportal_rules::{RuleBook, RuleBookPort};
 use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaCaptchaRepository, SeaFavoriteRepository,

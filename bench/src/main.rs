@@ -10,10 +10,11 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
+use parkportal_domain::parking::SessionCheck;
 use parkportal_rules::Tariff;
 use parkportal_rules::engine::{Limits, RuleEngine};
 use parkportal_rules::hooks::{HookContext, Hooks};
-use parkportal_rules::ruleset::{RuleErrorRecord, RuleErrorSink, RuleSet, SessionRequest};
+use parkportal_rules::ruleset::{RuleErrorRecord, RuleErrorSink, RuleSet};
 use rust_decimal::Decimal;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -111,7 +112,7 @@ fn main() {
         Some((script.clone(), 1)),
         Some(tariff.clone()),
     );
-    let request = SessionRequest {
+    let request = SessionCheck {
         time_zone: Amsterdam,
         zone: "binnenstad".into(),
         plate: "AB12CD".into(),
@@ -124,6 +125,7 @@ fn main() {
             .collect(),
         top_ups_in_period: Decimal::ZERO,
         mandatee: false,
+        extends: None,
     };
     let check = measure(2_000, 7, || {
         black_box(rules.check_session(black_box(&request), request.start, &Discard));

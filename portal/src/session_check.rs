@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::BalanceUnit;
 use parkportal_domain::calendar;
-use parkportal_domain::parking::{ParkingProblem, ParkingSession, Verdict};
+use parkportal_domain::parking::{CostBreakdown, ParkingProblem, ParkingSession, Verdict};
 use parkportal_domain::plate::Plate;
 use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::top_up::TopUps;
@@ -44,43 +44,24 @@ pub(crate) fn problem_text(page: &PageContext, problem: ParkingProblem) -> Strin
     page.t(&format!("parking.problem.{}", problem.code()))
 }
 
-/// The cost's breakdown per local day, from the stored JSON.
-fn breakdown(page: &PageContext, unit: BalanceUnit, json: &str) -> Vec<Value> {
-    let parsed: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-    parsed["days"]
-        .as_array()
-        .map(|days| {
-            days.iter()
-                .map(|d| {
-                    let minutes = d["paid_seconds"].as_i64().unwrap_or(0) / 60;
-                    let cost = d["amount"]
-                        .as_str()
-                        .and_then(|a| a.parse::<Decimal>().ok())
-                        .unwrap_or_default();
-                    let date = d["date"]
-                        .as_str()
-                        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-                        .map(|date| {
-                            date.format_localized(
-                                "%A %-d %B",
-                                match page.prefs.language {
-                                    parkportal_domain::Language::Nl => chrono::Locale::nl_NL,
-                                    parkportal_domain::Language::En => chrono::Locale::en_GB,
-                                },
-                            )
-                            .to_string()
-                        })
-                        .unwrap_or_default();
-                    context! {
-                        date => date,
-                        minutes => minutes,
-                        cost => amount(unit, cost, page.prefs.language),
-                        capped => d["capped"].as_bool().unwrap_or(false),
-                    }
-                })
-                .collect()
+/// The cost's breakdown per local day.
+fn breakdown(page: &PageContext, unit: BalanceUnit, breakdown: &CostBreakdown) -> Vec<Value> {
+    let locale = match page.prefs.language {
+        parkportal_domain::Language::Nl => chrono::Locale::nl_NL,
+        parkportal_domain::Language::En => chrono::Locale::en_GB,
+    };
+    breakdown
+        .days
+        .iter()
+        .map(|d| {
+            context! {
+                date => d.date.format_localized("%A %-d %B", locale).to_string(),
+                minutes => d.paid_seconds / 60,
+                cost => amount(unit, d.amount, page.prefs.language),
+                capped => d.capped,
+            }
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// What the check page shows: a new session (with what the resident typed, carried along so
@@ -175,7 +156,7 @@ pub(crate) fn check_page(
                 starttijd => fields.map(|f| f.starttijd.clone()),
                 einddatum => fields.map(|f| f.einddatum.clone()),
                 eindtijd => fields.map(|f| f.eindtijd.clone()),
-                cost => amount(unit, verdict.cost, page.prefs.language),
+                cost => amount(unit, verdict.cost(), page.prefs.language),
                 has_cost => unit != BalanceUnit::None,
                 breakdown => breakdown(page, unit, &verdict.breakdown),
                 action => action,

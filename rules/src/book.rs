@@ -4,26 +4,10 @@
 use crate::engine::{CompiledScript, RuleEngine};
 use crate::ruleset::RuleSet;
 use crate::tariff::Tariff;
-use parkportal_domain::{Code, RuleRepository, RuleSources, StoreError, Tenant, TenantId};
+use parkportal_domain::parking::{RuleError, RuleVersions};
+use parkportal_domain::{Code, RuleRepository, RuleSources, Tenant, TenantId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-/// Why a gemeente's rules could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum RuleBookError {
-    /// Storage failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A stored script or tariff no longer compiles (checked at import; only an engine change can
-    /// cause this). The action is refused with `rule_error`.
-    #[error("stored rules of {gemeente} do not load: {message}")]
-    Invalid {
-        /// The gemeente.
-        gemeente: String,
-        /// What is wrong.
-        message: String,
-    },
-}
 
 type Key = (TenantId, String, i64);
 
@@ -60,7 +44,7 @@ impl RuleBook {
         &self,
         tenant: &Tenant,
         product_type: &Code,
-    ) -> Result<RuleSet, RuleBookError> {
+    ) -> Result<RuleSet, RuleError> {
         let sources = Arc::new(self.repo.sources(tenant.id).await?);
         self.build(tenant.id, tenant.slug.as_str(), &sources, product_type)
     }
@@ -74,7 +58,7 @@ impl RuleBook {
         slug: &str,
         version: i64,
         product_type: &Code,
-    ) -> Result<RuleSet, RuleBookError> {
+    ) -> Result<RuleSet, RuleError> {
         let known = self.sources.lock().ok().and_then(|c| {
             c.get(&tenant)
                 .filter(|(v, _)| *v == version)
@@ -99,8 +83,8 @@ impl RuleBook {
         slug: &str,
         sources: &RuleSources,
         product_type: &Code,
-    ) -> Result<RuleSet, RuleBookError> {
-        let invalid = |message: String| RuleBookError::Invalid {
+    ) -> Result<RuleSet, RuleError> {
+        let invalid = |message: String| RuleError::Compile {
             gemeente: slug.to_owned(),
             message,
         };
@@ -157,10 +141,10 @@ impl RuleBook {
         tenant_id: TenantId,
         slug: &str,
         product_type: &Code,
-        script_version: i64,
-        tariff_version: i64,
-    ) -> Result<RuleSet, RuleBookError> {
-        let invalid = |message: String| RuleBookError::Invalid {
+        versions: RuleVersions,
+    ) -> Result<RuleSet, RuleError> {
+        let (script_version, tariff_version) = (versions.script.0, versions.tariff.0);
+        let invalid = |message: String| RuleError::Compile {
             gemeente: slug.to_owned(),
             message,
         };
@@ -209,8 +193,8 @@ impl RuleBook {
 fn cached<T: Clone>(
     cache: &Mutex<HashMap<Key, T>>,
     key: Key,
-    make: impl FnOnce() -> Result<T, RuleBookError>,
-) -> Result<T, RuleBookError> {
+    make: impl FnOnce() -> Result<T, RuleError>,
+) -> Result<T, RuleError> {
     if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(hit);
     }

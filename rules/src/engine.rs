@@ -4,9 +4,10 @@
 //! the server: every run is bounded in operations, call depth, expression depth, string, array and
 //! map sizes and wall-clock time; there are no modules, no `eval`, no output and no file or
 //! network access. A script compiles once per version and the compiled form is shared by every
-//! request and thread. Any error, limit hit or wrong return type is a [`HookError`], which the
+//! request and thread. Any error, limit hit or wrong return type is a [`RuleError`], which the
 //! decision layer turns into a denial with reason `rule_error`, never an allow.
 
+use parkportal_domain::parking::RuleError;
 use rhai::{
     AST, CallFnOptions, Dynamic, Engine, EvalAltResult, Map, OptimizationLevel, Position, Scope,
 };
@@ -67,16 +68,6 @@ pub struct CompileError {
     /// Column, from 1 (0 when unknown).
     pub column: usize,
     /// What is wrong.
-    pub message: String,
-}
-
-/// A hook call that failed: a runtime error, a limit hit or a wrong return type.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{function}: {message}")]
-pub struct HookError {
-    /// The hook.
-    pub function: String,
-    /// What went wrong, with the position in the script when known.
     pub message: String,
 }
 
@@ -170,7 +161,7 @@ impl RuleEngine {
         script: &CompiledScript,
         function: &str,
         ctx: &Map,
-    ) -> Option<Result<Dynamic, HookError>> {
+    ) -> Option<Result<Dynamic, RuleError>> {
         if !script.defines(function) {
             return None;
         }
@@ -189,15 +180,33 @@ impl RuleEngine {
             (Dynamic::from_map(ctx.clone()),),
         );
         DEADLINE.with(|d| d.set(previous));
-        Some(result.map_err(|e| HookError {
-            function: function.to_owned(),
-            message: describe(&e),
+        Some(result.map_err(|e| {
+            let (function, message) = (function.to_owned(), describe(&e));
+            if hit_a_limit(&e) {
+                RuleError::LimitExceeded { function, message }
+            } else {
+                RuleError::Runtime { function, message }
+            }
         }))
     }
 }
 
 fn position(p: Position) -> (usize, usize) {
     (p.line().unwrap_or(0), p.position().unwrap_or(0))
+}
+
+/// Whether `e` is the sandbox stopping a script (rather than the script failing on its own),
+/// also when it happened in a function the hook called.
+fn hit_a_limit(e: &EvalAltResult) -> bool {
+    match e {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => hit_a_limit(inner),
+        EvalAltResult::ErrorTooManyOperations(_)
+        | EvalAltResult::ErrorTooManyVariables(_)
+        | EvalAltResult::ErrorStackOverflow(_)
+        | EvalAltResult::ErrorDataTooLarge(..)
+        | EvalAltResult::ErrorTerminated(..) => true,
+        _ => false,
+    }
 }
 
 fn describe(e: &EvalAltResult) -> String {
@@ -261,7 +270,7 @@ mod tests {
         })
     }
 
-    fn run(source: &str, function: &str) -> Result<Dynamic, HookError> {
+    fn run(source: &str, function: &str) -> Result<Dynamic, RuleError> {
         let e = engine();
         let script = e.compile("test.rhai", source).unwrap();
         e.call(&script, function, &Map::new()).unwrap()
@@ -319,21 +328,32 @@ mod tests {
             ..Limits::default()
         });
         let cases = [
-            ("fn h(ctx) { h(ctx) }", "Stack overflow"),
+            ("fn h(ctx) { h(ctx) }", "Stack overflow", true),
             (
                 "fn h(ctx) { let s = \"x\"; loop { s += s; } }",
                 "Length of string",
+                true,
             ),
             (
                 "fn h(ctx) { let a = []; loop { a.push(1); } }",
                 "Size of array",
+                true,
             ),
-            ("fn h(ctx) { no_such_function(1) }", "Function not found"),
+            (
+                "fn h(ctx) { no_such_function(1) }",
+                "Function not found",
+                false,
+            ),
         ];
-        for (source, expected) in cases {
+        for (source, expected, limit) in cases {
             let script = e.compile("hostile.rhai", source).unwrap();
             let err = e.call(&script, "h", &Map::new()).unwrap().unwrap_err();
-            assert!(err.message.contains(expected), "{source}: {err}");
+            assert!(err.message().contains(expected), "{source}: {err}");
+            assert_eq!(
+                matches!(err, RuleError::LimitExceeded { .. }),
+                limit,
+                "{source}: {err:?}"
+            );
         }
         // rhai does not size-check a map grown by indexing; the operation limit and the
         // wall-clock guard stop that one (and bound the memory it can take).
@@ -353,9 +373,10 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert!(
-            err.message.contains("Too many operations") || err.message.contains("wall-clock"),
+            err.message().contains("Too many operations") || err.message().contains("wall-clock"),
             "{err}"
         );
+        assert!(matches!(err, RuleError::LimitExceeded { .. }), "{err:?}");
     }
 
     #[test]
@@ -401,7 +422,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(60));
             e.call(&script, "h", &Map::new()).unwrap()
         });
-        assert!(late.unwrap_err().message.contains("wall-clock guard"));
+        assert!(late.unwrap_err().message().contains("wall-clock guard"));
         // The budget ends with the decision.
         assert_eq!(
             e.call(&script, "h", &Map::new()).unwrap().unwrap().as_int(),
@@ -420,7 +441,7 @@ mod tests {
             .compile("slow.rhai", "fn h(ctx) { let i = 0; loop { i += 1; } }")
             .unwrap();
         let err = e.call(&script, "h", &Map::new()).unwrap().unwrap_err();
-        assert!(err.message.contains("wall-clock guard"), "{err}");
+        assert!(err.message().contains("wall-clock guard"), "{err}");
     }
 
     #[test]

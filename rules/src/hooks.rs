@@ -1,10 +1,11 @@
 //! The rule hooks of DESIGN §5, their built-in defaults, and the read-only context scripts get.
 //! Scripts return values; this module checks their types and turns them into typed answers.
 
-use crate::engine::{CompiledScript, HookError, RuleEngine};
+use crate::engine::{CompiledScript, RuleEngine};
 use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::calendar::CapPeriod;
+use parkportal_domain::parking::RuleError;
 use rhai::{Dynamic, Map};
 use rust_decimal::Decimal;
 
@@ -136,8 +137,8 @@ pub struct Hooks<'a> {
     script: Option<&'a CompiledScript>,
 }
 
-fn wrong_type(function: &str, expected: &str, got: &Dynamic) -> HookError {
-    HookError {
+fn wrong_type(function: &str, expected: &str, got: &Dynamic) -> RuleError {
+    RuleError::WrongShape {
         function: function.to_owned(),
         message: format!("returned {}, expected {expected}", got.type_name()),
     }
@@ -155,12 +156,12 @@ impl<'a> Hooks<'a> {
         Self { engine, script }
     }
 
-    fn call(&self, function: &str, ctx: &Map) -> Option<Result<Dynamic, HookError>> {
+    fn call(&self, function: &str, ctx: &Map) -> Option<Result<Dynamic, RuleError>> {
         self.script.and_then(|s| self.engine.call(s, function, ctx))
     }
 
     /// `max_concurrent_sessions(ctx)`: an integer of at least 0; default 10.
-    pub fn max_concurrent_sessions(&self, ctx: &Map) -> Result<i64, HookError> {
+    pub fn max_concurrent_sessions(&self, ctx: &Map) -> Result<i64, RuleError> {
         const F: &str = "max_concurrent_sessions";
         match self.call(F, ctx) {
             None => Ok(DEFAULT_MAX_CONCURRENT_SESSIONS),
@@ -175,16 +176,16 @@ impl<'a> Hooks<'a> {
     }
 
     /// `end_of_day_deactivation(ctx)`: a bool; default false.
-    pub fn end_of_day_deactivation(&self, ctx: &Map) -> Result<bool, HookError> {
+    pub fn end_of_day_deactivation(&self, ctx: &Map) -> Result<bool, RuleError> {
         self.boolean("end_of_day_deactivation", ctx, false)
     }
 
     /// `mandates_available(ctx)`: a bool; default true.
-    pub fn mandates_available(&self, ctx: &Map) -> Result<bool, HookError> {
+    pub fn mandates_available(&self, ctx: &Map) -> Result<bool, RuleError> {
         self.boolean("mandates_available", ctx, true)
     }
 
-    fn boolean(&self, function: &str, ctx: &Map, default: bool) -> Result<bool, HookError> {
+    fn boolean(&self, function: &str, ctx: &Map, default: bool) -> Result<bool, RuleError> {
         match self.call(function, ctx) {
             None => Ok(default),
             Some(v) => {
@@ -196,7 +197,7 @@ impl<'a> Hooks<'a> {
     }
 
     /// `allowed_hours(ctx)`: `#{from: "09:00", to: "21:00"}` or `()`; default `()`.
-    pub fn allowed_hours(&self, ctx: &Map) -> Result<Option<AllowedHours>, HookError> {
+    pub fn allowed_hours(&self, ctx: &Map) -> Result<Option<AllowedHours>, RuleError> {
         const F: &str = "allowed_hours";
         let Some(v) = self.call(F, ctx) else {
             return Ok(None);
@@ -226,7 +227,7 @@ impl<'a> Hooks<'a> {
         let (from, to) = (time("from", false)?, time("to", true)?);
         if to != NaiveTime::MIN && to <= from {
             // Hours across midnight (22:00-07:00) are two windows; a single window must not wrap.
-            return Err(HookError {
+            return Err(RuleError::WrongShape {
                 function: F.into(),
                 message: "allowed_hours must end after it starts on the same day (to may be 24:00)"
                     .into(),
@@ -236,7 +237,7 @@ impl<'a> Hooks<'a> {
     }
 
     /// `top_up_cap(ctx)`: `#{period, limit}` or `()`; default `()`.
-    pub fn top_up_cap(&self, ctx: &Map) -> Result<Option<TopUpCap>, HookError> {
+    pub fn top_up_cap(&self, ctx: &Map) -> Result<Option<TopUpCap>, RuleError> {
         const F: &str = "top_up_cap";
         let Some(v) = self.call(F, ctx) else {
             return Ok(None);
@@ -265,7 +266,7 @@ impl<'a> Hooks<'a> {
 
     /// `cost(ctx)`: `#{amount, breakdown}` overriding the tariff plugin, or `None` when the
     /// script leaves cost to the tariff.
-    pub fn cost(&self, ctx: &Map) -> Option<Result<(Decimal, String), HookError>> {
+    pub fn cost(&self, ctx: &Map) -> Option<Result<(Decimal, String), RuleError>> {
         const F: &str = "cost";
         let v = match self.call(F, ctx)? {
             Ok(v) => v,
@@ -323,11 +324,11 @@ mod tests {
         let engine = RuleEngine::new(Limits::default());
         let hooks = Hooks::new(&engine, None);
         let c = ctx();
-        assert_eq!(hooks.max_concurrent_sessions(&c), Ok(10));
-        assert_eq!(hooks.end_of_day_deactivation(&c), Ok(false));
-        assert_eq!(hooks.mandates_available(&c), Ok(true));
-        assert_eq!(hooks.allowed_hours(&c), Ok(None));
-        assert_eq!(hooks.top_up_cap(&c), Ok(None));
+        assert_eq!(hooks.max_concurrent_sessions(&c).ok(), Some(10));
+        assert_eq!(hooks.end_of_day_deactivation(&c).ok(), Some(false));
+        assert_eq!(hooks.mandates_available(&c).ok(), Some(true));
+        assert_eq!(hooks.allowed_hours(&c).ok(), Some(None));
+        assert_eq!(hooks.top_up_cap(&c).ok(), Some(None));
         assert!(hooks.cost(&c).is_none());
     }
 
@@ -344,11 +345,11 @@ mod tests {
             |h| {
                 let c = ctx();
                 assert_eq!(
-                    h.end_of_day_deactivation(&c),
-                    Ok(true),
+                    h.end_of_day_deactivation(&c).ok(),
+                    Some(true),
                     "10:00 local on a Monday"
                 );
-                assert_eq!(h.max_concurrent_sessions(&c), Ok(5));
+                assert_eq!(h.max_concurrent_sessions(&c).ok(), Some(5));
                 let hours = h.allowed_hours(&c).unwrap().unwrap();
                 assert_eq!(
                     (hours.from.to_string(), hours.to.to_string()),
@@ -380,7 +381,7 @@ mod tests {
                 assert!(
                     h.max_concurrent_sessions(&c)
                         .unwrap_err()
-                        .message
+                        .message()
                         .contains("expected an integer")
                 );
                 assert!(h.end_of_day_deactivation(&c).is_err());

@@ -7,10 +7,12 @@
 pub mod book;
 pub mod engine;
 pub mod hooks;
+pub mod port;
 pub mod ruleset;
 pub mod tariff;
 pub mod validator;
 
-pub use book::{RuleBook, RuleBookError};
-pub use tariff::{Cost, Tariff, TariffError, TariffUnit};
+pub use book::RuleBook;
+pub use port::RuleBookPort;
+pub use tariff::{CostBreakdown, Tariff, TariffError, TariffUnit};
 pub use validator::Validator;

@@ -2,13 +2,16 @@
 //! and the decisions made from them. The engine, not the script, turns hook values into reasons and
 //! alternatives, so every gemeente gets the same wording and the same kinds of proposal.
 
-use crate::engine::{CompiledScript, HookError, RuleEngine};
+use crate::engine::{CompiledScript, RuleEngine};
 use crate::hooks::{HookContext, Hooks, TopUpCap};
-use crate::tariff::{Cost, Tariff, TariffUnit};
+use crate::tariff::{CostBreakdown, Tariff, TariffUnit};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::TenantId;
 use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
+use parkportal_domain::parking::{
+    Alternative, RuleError, RuleVersions, ScriptVersion, SessionCheck, Verdict,
+};
 use parkportal_domain::rules::{AlternativeKind, ReasonCode};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -23,7 +26,7 @@ pub struct RuleErrorRecord {
     /// The script's name.
     pub script: String,
     /// The script's version.
-    pub script_version: i64,
+    pub script_version: ScriptVersion,
     /// The hook.
     pub function: String,
     /// What went wrong.
@@ -49,62 +52,6 @@ pub struct RuleSet {
     script: Option<CompiledScript>,
     script_version: i64,
     tariff: Option<Tariff>,
-}
-
-/// A session to be checked: a new one, or an extension of one that already reserved `reserved`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionRequest {
-    /// The gemeente's time zone.
-    pub time_zone: Tz,
-    /// The zone's code.
-    pub zone: String,
-    /// The plate, normalised.
-    pub plate: String,
-    /// Start.
-    pub start: DateTime<Utc>,
-    /// End (exclusive).
-    pub end: DateTime<Utc>,
-    /// The balance available to this session (the mandate's, for a mandatee).
-    pub balance: Decimal,
-    /// What this session has reserved already (an extension pays only the difference).
-    pub reserved: Decimal,
-    /// The other running and planned sessions of the product, as [start, end).
-    pub others: Vec<(DateTime<Utc>, DateTime<Utc>)>,
-    /// Top-ups in the current cap period.
-    pub top_ups_in_period: Decimal,
-    /// Whether the actor is a mandatee.
-    pub mandatee: bool,
-}
-
-/// A proposal instead of a refused session; it passes every check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alternative {
-    /// What kind of proposal.
-    pub kind: AlternativeKind,
-    /// Its start.
-    pub start: DateTime<Utc>,
-    /// Its end.
-    pub end: DateTime<Utc>,
-    /// What it costs (the full session; an extension reserves the difference).
-    pub cost: Decimal,
-}
-
-/// The outcome of checking a session.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SessionDecision {
-    /// The cost of the session as asked, with its breakdown.
-    pub cost: Cost,
-    /// Why it is refused; empty when allowed.
-    pub reasons: Vec<ReasonCode>,
-    /// What fits instead.
-    pub alternatives: Vec<Alternative>,
-}
-
-impl SessionDecision {
-    /// Whether the session may go ahead as asked.
-    pub fn allowed(&self) -> bool {
-        self.reasons.is_empty()
-    }
 }
 
 impl RuleSet {
@@ -140,14 +87,9 @@ impl RuleSet {
         self
     }
 
-    /// The version of the rule script (0 without one); a session records it.
-    pub fn script_version(&self) -> i64 {
-        self.script_version
-    }
-
-    /// The version of the tariff (0 without one); a session records it.
-    pub fn tariff_version(&self) -> i64 {
-        self.tariff_version
+    /// The versions of the rule script and the tariff (0 without one); a session records them.
+    pub fn versions(&self) -> RuleVersions {
+        RuleVersions::new(self.script_version, self.tariff_version)
     }
 
     fn hooks(&self) -> Hooks<'_> {
@@ -158,7 +100,7 @@ impl RuleSet {
         self.tariff.as_ref().map_or(TariffUnit::Money, |t| t.unit)
     }
 
-    fn context(&self, req: &SessionRequest, start: DateTime<Utc>, end: DateTime<Utc>) -> rhai::Map {
+    fn context(&self, req: &SessionCheck, start: DateTime<Utc>, end: DateTime<Utc>) -> rhai::Map {
         HookContext {
             gemeente: self.gemeente.clone(),
             product_type: self.product_type.clone(),
@@ -182,15 +124,23 @@ impl RuleSet {
         .to_map()
     }
 
-    fn record(&self, error: &HookError, plate: &str, now: DateTime<Utc>, sink: &dyn RuleErrorSink) {
+    /// Records `error` of these rules in `sink`.
+    pub fn record(
+        &self,
+        error: &RuleError,
+        plate: &str,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) {
         // A script's error message may quote any value it saw, the plate included; plates never
         // reach a log or the rule-error table.
         let message = if plate.is_empty() {
-            error.message.clone()
+            error.message()
         } else {
-            error.message.replace(plate, "[kenteken]")
+            error.message().replace(plate, "[kenteken]")
         };
-        tracing::warn!(gemeente = %self.gemeente, function = %error.function, error = %message, "rule script failed");
+        let function = error.function();
+        tracing::warn!(gemeente = %self.gemeente, function = %function, error = %message, "rule script failed");
         sink.record(RuleErrorRecord {
             tenant: self.tenant,
             gemeente: self.gemeente.clone(),
@@ -199,8 +149,8 @@ impl RuleSet {
                 .as_ref()
                 .map(|s| s.name().to_owned())
                 .unwrap_or_default(),
-            script_version: self.script_version,
-            function: error.function.clone(),
+            script_version: ScriptVersion(self.script_version),
+            function: function.to_owned(),
             message,
             at: now,
         });
@@ -210,45 +160,36 @@ impl RuleSet {
     /// tariff, else nothing.
     pub fn cost(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Cost, HookError> {
+    ) -> Result<CostBreakdown, RuleError> {
         if let Some(result) = self.hooks().cost(&self.context(req, start, end)) {
             let (amount, breakdown) = result?;
             // Amounts finer than the unit (a tenth of a cent, half a minute) are rounded up.
-            let decimals = if self.unit() == TariffUnit::Money {
-                2
-            } else {
-                0
-            };
-            let amount = amount
-                .round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::AwayFromZero);
-            return Ok(Cost {
-                unit: self.unit(),
+            let amount = amount.round_dp_with_strategy(
+                self.unit().decimals(),
+                rust_decimal::RoundingStrategy::AwayFromZero,
+            );
+            return Ok(CostBreakdown {
                 amount,
-                days: Vec::new(),
                 note: Some(breakdown),
+                ..CostBreakdown::nothing(self.unit())
             });
         }
         Ok(match &self.tariff {
             Some(t) => t.cost(req.time_zone, &req.zone, start, end),
-            None => Cost {
-                unit: self.unit(),
-                amount: Decimal::ZERO,
-                days: Vec::new(),
-                note: None,
-            },
+            None => CostBreakdown::nothing(self.unit()),
         })
     }
 
     /// The reasons [start, end) would be refused, and its cost.
     fn violations(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<(Vec<ReasonCode>, Cost), HookError> {
+    ) -> Result<(Vec<ReasonCode>, CostBreakdown), RuleError> {
         let ctx = self.context(req, start, end);
         let hooks = self.hooks();
         let tz = req.time_zone;
@@ -275,74 +216,50 @@ impl RuleSet {
         Ok((reasons, cost))
     }
 
-    /// Checks a session (or an extension) and, when refused, finds every alternative that fits.
-    /// A script failure refuses with `rule_error`, is recorded, and offers nothing.
+    /// Checks a session and, when refused, finds every alternative that fits. A script failure
+    /// refuses with `rule_error`, is recorded, and offers nothing. For an extension
+    /// (`req.extends`, the session's current end) the alternatives are extensions too: they keep
+    /// the start and end after the current end (the session as it stands is no proposal), and
+    /// none starts later.
     pub fn check_session(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
-    ) -> SessionDecision {
+    ) -> Verdict {
         // Every hook call of this decision shares one wall-clock budget.
-        self.engine
-            .within_budget(|| self.decide(req, None, now, sink))
+        self.engine.within_budget(|| self.decide(req, now, sink))
     }
 
-    /// Checks an extension of a session to `req.end` that now ends at `current_end`. Its
-    /// alternatives are extensions too: they keep the start and end after `current_end` (the
-    /// session as it stands is no proposal), and none starts later.
-    pub fn check_extension(
-        &self,
-        req: &SessionRequest,
-        current_end: DateTime<Utc>,
-        now: DateTime<Utc>,
-        sink: &dyn RuleErrorSink,
-    ) -> SessionDecision {
-        self.engine
-            .within_budget(|| self.decide(req, Some(current_end), now, sink))
-    }
-
-    fn decide(
-        &self,
-        req: &SessionRequest,
-        extends: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-        sink: &dyn RuleErrorSink,
-    ) -> SessionDecision {
-        let empty = Cost {
-            unit: self.unit(),
-            amount: Decimal::ZERO,
-            days: Vec::new(),
-            note: None,
-        };
+    fn decide(&self, req: &SessionCheck, now: DateTime<Utc>, sink: &dyn RuleErrorSink) -> Verdict {
         let (reasons, cost) = match self.violations(req, req.start, req.end) {
             Ok(found) => found,
             Err(e) => {
                 self.record(&e, &req.plate, now, sink);
-                return SessionDecision {
-                    cost: empty,
+                return Verdict {
+                    breakdown: CostBreakdown::nothing(self.unit()),
                     reasons: vec![ReasonCode::RuleError],
                     alternatives: Vec::new(),
                 };
             }
         };
         if reasons.is_empty() {
-            return SessionDecision {
-                cost,
+            return Verdict {
+                breakdown: cost,
                 reasons,
                 alternatives: Vec::new(),
             };
         }
-        match self.alternatives(req, &reasons, extends) {
-            Ok(alternatives) => SessionDecision {
-                cost,
+        match self.alternatives(req, &reasons) {
+            Ok(alternatives) => Verdict {
+                breakdown: cost,
                 reasons,
                 alternatives,
             },
             Err(e) => {
                 self.record(&e, &req.plate, now, sink);
-                SessionDecision {
-                    cost,
+                Verdict {
+                    breakdown: cost,
                     reasons: vec![ReasonCode::RuleError],
                     alternatives: Vec::new(),
                 }
@@ -352,10 +269,10 @@ impl RuleSet {
 
     fn alternatives(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         reasons: &[ReasonCode],
-        extends: Option<DateTime<Utc>>,
-    ) -> Result<Vec<Alternative>, HookError> {
+    ) -> Result<Vec<Alternative>, RuleError> {
+        let extends = req.extends;
         let tz = req.time_zone;
         let (start, end) = (req.start, req.end);
         let duration = end - start;
@@ -452,12 +369,12 @@ impl RuleSet {
     /// later, so a binary search finds it.
     fn longest_paid_end(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         after: Option<DateTime<Utc>>,
-    ) -> Result<Option<DateTime<Utc>>, HookError> {
-        let fits = |minutes: i64| -> Result<bool, HookError> {
+    ) -> Result<Option<DateTime<Utc>>, RuleError> {
+        let fits = |minutes: i64| -> Result<bool, RuleError> {
             let cost = self.cost(req, start, start + Duration::minutes(minutes))?;
             Ok(cost.amount - req.reserved <= req.balance)
         };
@@ -478,7 +395,7 @@ impl RuleSet {
     /// `Ok(Some(room))` how much may still be topped up.
     pub fn top_up_room(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> Result<Option<Decimal>, ReasonCode> {
@@ -490,7 +407,7 @@ impl RuleSet {
     /// The period's top-up cap (`Ok(None)`: none), with `req.top_ups_in_period` in its context.
     pub fn top_up_cap(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> Result<Option<TopUpCap>, ReasonCode> {
@@ -505,7 +422,7 @@ impl RuleSet {
     /// Whether the owner may give mandates on this product.
     pub fn mandates_available(
         &self,
-        req: &SessionRequest,
+        req: &SessionCheck,
         now: DateTime<Utc>,
         sink: &dyn RuleErrorSink,
     ) -> Result<(), ReasonCode> {

@@ -30,56 +30,12 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
-use parkportal_domain::BalanceUnit;
 use parkportal_domain::calendar::{day_bounds, local_date, local_instant};
+pub use parkportal_domain::parking::{
+    CostBreakdown, DayCharge, PaidWindow, StepCharge, TariffUnit,
+};
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
-
-/// The unit a tariff charges in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TariffUnit {
-    /// Euros, to the cent.
-    Money,
-    /// Minutes of a time budget.
-    Minutes,
-    /// A number of sessions.
-    Sessions,
-}
-
-impl TariffUnit {
-    /// The unit as the API writes it: `EUR`, `minutes`, `sessions`.
-    pub fn api_name(self) -> &'static str {
-        match self {
-            TariffUnit::Money => "EUR",
-            TariffUnit::Minutes => "minutes",
-            TariffUnit::Sessions => "sessions",
-        }
-    }
-
-    /// The balance unit this tariff charges from.
-    pub fn balance_unit(self) -> BalanceUnit {
-        match self {
-            TariffUnit::Money => BalanceUnit::Money,
-            TariffUnit::Minutes => BalanceUnit::Minutes,
-            TariffUnit::Sessions => BalanceUnit::Sessions,
-        }
-    }
-
-    /// The unit a product type's balance is charged in (products without a balance pay nothing,
-    /// shown in euros).
-    pub fn of_balance(unit: BalanceUnit) -> Self {
-        match unit {
-            BalanceUnit::Minutes => TariffUnit::Minutes,
-            BalanceUnit::Sessions => TariffUnit::Sessions,
-            BalanceUnit::Money | BalanceUnit::None => TariffUnit::Money,
-        }
-    }
-
-    fn decimals(self) -> u32 {
-        if self == TariffUnit::Money { 2 } else { 0 }
-    }
-}
+use serde::Deserialize;
 
 /// The days a time frame applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,7 +333,13 @@ impl Tariff {
     }
 
     /// What parking in `zone` from `start` to `end` costs, with its breakdown per local day.
-    pub fn cost(&self, tz: Tz, zone: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Cost {
+    pub fn cost(
+        &self,
+        tz: Tz,
+        zone: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> CostBreakdown {
         let mut days = Vec::new();
         if end > start {
             let last = local_date(tz, end - Duration::nanoseconds(1));
@@ -391,7 +353,7 @@ impl Tariff {
             }
         }
         let amount = days.iter().map(|d| d.amount).sum();
-        Cost {
+        CostBreakdown {
             unit: self.unit,
             amount,
             days,
@@ -427,7 +389,7 @@ impl Tariff {
             };
             let (w_from, w_to) = (from.max(at(frame.start)), to.min(at(frame.end)));
             if w_to > w_from {
-                windows.push(Window {
+                windows.push(PaidWindow {
                     from: w_from,
                     to: w_to,
                 });
@@ -488,61 +450,6 @@ fn clock(start: u32, end: u32) -> String {
         end / 60,
         end % 60
     )
-}
-
-/// A paid window of a session on one day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Window {
-    /// Start.
-    pub from: DateTime<Utc>,
-    /// End (exclusive).
-    pub to: DateTime<Utc>,
-}
-
-/// The steps of one fare part on one day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepCharge {
-    /// Step size in minutes.
-    pub step_minutes: u32,
-    /// Started steps.
-    pub steps: i64,
-    /// Amount per step.
-    pub amount_per_step: Decimal,
-    /// `steps × amount_per_step`.
-    pub amount: Decimal,
-}
-
-/// What one local day of a session costs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DayCharge {
-    /// The local date.
-    pub date: NaiveDate,
-    /// The paid windows.
-    pub windows: Vec<Window>,
-    /// Paid time in seconds.
-    pub paid_seconds: i64,
-    /// Steps per fare part.
-    pub steps: Vec<StepCharge>,
-    /// The day's amount before the day maximum.
-    pub uncapped: Decimal,
-    /// The day's amount.
-    pub amount: Decimal,
-    /// Whether the day maximum applied.
-    pub capped: bool,
-}
-
-/// The cost of a session with its breakdown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Cost {
-    /// The unit.
-    pub unit: TariffUnit,
-    /// The total.
-    pub amount: Decimal,
-    /// Per local day (empty when a script's `cost` hook priced the session).
-    pub days: Vec<DayCharge>,
-    /// The breakdown a script's `cost` hook gave, if one priced the session.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 #[cfg(test)]

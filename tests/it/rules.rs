@@ -309,7 +309,7 @@ fn rules_try_prints_every_hook_the_cost_and_the_alternatives() {
 
 #[tokio::test]
 async fn the_server_reads_rules_from_the_database_and_records_script_failures() {
-    use parkportal_rules::ruleset::SessionRequest;
+    use parkportal_domain::parking::SessionCheck;
     use rust_decimal::Decimal;
     let app = TestApp::spawn().await;
     let application = app.app.as_ref().unwrap();
@@ -330,7 +330,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
         .unwrap();
     let bezoekers: parkportal_domain::Code = "bezoekers".parse().unwrap();
     let start = crate::support::monday_morning(); // 10:00 in Amsterdam
-    let request = SessionRequest {
+    let request = SessionCheck {
         time_zone: dijkstad.time_zone,
         zone: "binnenstad".into(),
         plate: "AB12CD".into(),
@@ -341,6 +341,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
         others: Vec::new(),
         top_ups_in_period: Decimal::ZERO,
         mandatee: false,
+        extends: None,
     };
     let rule_set = application
         .rule_book()
@@ -348,12 +349,12 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
         .await
         .unwrap();
     assert_eq!(
-        (rule_set.script_version(), rule_set.tariff_version()),
-        (1, 1)
+        rule_set.versions(),
+        parkportal_domain::parking::RuleVersions::new(1, 1)
     );
     let decision = rule_set.check_session(&request, start, application.rule_errors());
     assert!(decision.allowed());
-    assert_eq!(decision.cost.amount.to_string(), "2.40");
+    assert_eq!(decision.cost().to_string(), "2.40");
     application
         .rule_book()
         .rule_set(&dijkstad, &bezoekers)
@@ -377,7 +378,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
         .rule_set(&dijkstad, &bezoekers)
         .await
         .unwrap();
-    assert_eq!(rule_set.script_version(), 2);
+    assert_eq!(rule_set.versions().script.0, 2);
     let decision = rule_set.check_session(&request, start, application.rule_errors());
     assert_eq!(
         decision.reasons,
@@ -392,7 +393,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
     assert!(
         other
             .check_session(
-                &SessionRequest {
+                &SessionCheck {
                     time_zone: weidevelde.time_zone,
                     ..request.clone()
                 },

@@ -198,7 +198,7 @@ fn session_item(
         end: s.end.into(),
         state: state_name(s.state(now)).to_owned(),
         cost: Amount::of(unit, unit.from_smallest(s.reserved)),
-        breakdown: serde_json::from_str(&s.breakdown).unwrap_or(serde_json::Value::Null),
+        breakdown: serde_json::to_value(&s.breakdown).unwrap_or(serde_json::Value::Null),
     }
 }
 

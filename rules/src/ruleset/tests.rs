@@ -40,8 +40,8 @@ fn demo(slug: &str) -> RuleSet {
     RuleSet::new(engine, slug, "bezoekers", Some((script, 1)), Some(tariff))
 }
 
-fn request(start: DateTime<Utc>, end: DateTime<Utc>, balance: &str) -> SessionRequest {
-    SessionRequest {
+fn request(start: DateTime<Utc>, end: DateTime<Utc>, balance: &str) -> SessionCheck {
+    SessionCheck {
         time_zone: Amsterdam,
         zone: "centrum".into(),
         plate: "AB12CD".into(),
@@ -52,10 +52,11 @@ fn request(start: DateTime<Utc>, end: DateTime<Utc>, balance: &str) -> SessionRe
         others: Vec::new(),
         top_ups_in_period: Decimal::ZERO,
         mandatee: false,
+        extends: None,
     }
 }
 
-fn check(rules: &RuleSet, req: &SessionRequest) -> SessionDecision {
+fn check(rules: &RuleSet, req: &SessionCheck) -> Verdict {
     rules.check_session(req, req.start, &Recorded::default())
 }
 
@@ -66,8 +67,8 @@ fn a_session_the_balance_pays_is_allowed_with_its_cost() {
         &request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 12, 0), "25.00"),
     );
     assert!(decision.allowed(), "{decision:?}");
-    assert_eq!(decision.cost.amount, d("2.40"));
-    assert_eq!(decision.cost.days[0].paid_seconds, 7200);
+    assert_eq!(decision.cost(), d("2.40"));
+    assert_eq!(decision.breakdown.days[0].paid_seconds, 7200);
 }
 
 #[test]
@@ -115,12 +116,8 @@ fn an_extension_the_balance_cannot_pay_proposes_a_shorter_extension_never_the_se
     let extend = |balance: &str| {
         let mut req = request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 14, 0), balance);
         req.reserved = d("2.40");
-        demo("dijkstad").check_extension(
-            &req,
-            at(2026, 3, 2, 12, 0),
-            at(2026, 3, 2, 10, 30),
-            &Recorded::default(),
-        )
+        req.extends = Some(at(2026, 3, 2, 12, 0));
+        demo("dijkstad").check_session(&req, at(2026, 3, 2, 10, 30), &Recorded::default())
     };
     let decision = extend("0.60");
     assert_eq!(decision.reasons, vec![ReasonCode::InsufficientBalance]);
@@ -286,7 +283,7 @@ fn every_hostile_script_is_refused_with_rule_error_and_recorded_while_others_go_
             let mut checks = 0;
             while !done.load(std::sync::atomic::Ordering::Relaxed) || checks == 0 {
                 let decision = ordinary.check_session(&req, req.start, &Recorded::default());
-                assert!(decision.allowed() && decision.cost.amount == d("2.40"));
+                assert!(decision.allowed() && decision.cost() == d("2.40"));
                 checks += 1;
             }
             checks
@@ -309,7 +306,7 @@ fn every_hostile_script_is_refused_with_rule_error_and_recorded_while_others_go_
         assert_eq!(recorded.len(), 1, "{name}");
         assert_eq!(
             (recorded[0].script.as_str(), recorded[0].script_version),
-            (name, 7)
+            (name, ScriptVersion(7))
         );
         assert!(!recorded[0].message.is_empty());
     }
@@ -399,7 +396,7 @@ fn a_script_that_prices_sessions_is_held_to_the_balance() {
         &request(at(2026, 3, 2, 10, 0), at(2026, 3, 2, 10, 3), "1.00"),
     );
     assert_eq!(
-        decision.cost.amount,
+        decision.cost(),
         d("0.05"),
         "0.045 rounds up to a whole cent"
     );

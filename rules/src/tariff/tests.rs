@@ -26,7 +26,7 @@ fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn cost(t: &Tariff, from: DateTime<Utc>, to: DateTime<Utc>) -> Cost {
+fn cost(t: &Tariff, from: DateTime<Utc>, to: DateTime<Utc>) -> CostBreakdown {
     t.cost(Amsterdam, "centrum", from, to)
 }
 

@@ -14,7 +14,8 @@ use crate::ids::{AccountId, MandateId, ProductId, SessionId};
 use crate::ledger::{LedgerPosting, Wallet};
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
 use crate::parking::{
-    ParkingSession, ProductAccess, ProductView, RulesOf, RulesPort, SessionCheck, SessionState,
+    ParkingSession, ProductAccess, ProductView, RuleError, RulesOf, RulesPort, SessionCheck,
+    SessionState,
 };
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -202,7 +203,7 @@ pub enum MandateError {
     Store(#[from] StoreError),
     /// The rules could not be loaded.
     #[error("rules: {0}")]
-    Rules(String),
+    Rules(RuleError),
     /// No token could be drawn.
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -535,7 +536,7 @@ pub async fn session_end(
     view: &ProductView,
     s: &ParkingSession,
     now: DateTime<Utc>,
-) -> Result<SessionEnd, String> {
+) -> Result<SessionEnd, RuleError> {
     let running = s.state(now) == SessionState::Running && now > s.start;
     if !running {
         return Ok(SessionEnd {
@@ -547,12 +548,7 @@ pub async fn session_end(
         });
     }
     let pricing = rules
-        .pinned(
-            &RulesOf::of(view),
-            &view.type_code,
-            s.script_version,
-            s.tariff_version,
-        )
+        .pinned(&RulesOf::of(view), &view.type_code, s.versions)
         .await?;
     let check = SessionCheck {
         plate: s.plate.normalised().to_owned(),

@@ -17,7 +17,7 @@ pub use model::*;
 use crate::accounts::{Account, Accounts, LoginError};
 use crate::ids::AccountId;
 use crate::mandates::{SessionEnd, session_end};
-use crate::parking::{ParkingSession, ProductView, RulesPort};
+use crate::parking::{ParkingSession, ProductView, RuleError, RulesPort};
 use crate::ports::StoreError;
 use crate::throttle::Blocked;
 use async_trait::async_trait;
@@ -71,7 +71,7 @@ pub enum EraseError {
     Blocked(#[from] Blocked),
     /// The rules that price a session's refund could not be loaded.
     #[error("rules: {0}")]
-    Rules(String),
+    Rules(RuleError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -7,12 +7,14 @@
 //! product row first and is one transaction, so the limits hold across instances and the balance
 //! never goes below zero.
 
+mod breakdown;
 mod model;
 mod plate_switch;
 mod ports;
 mod rules;
 mod use_cases;
 
+pub use breakdown::*;
 pub use model::*;
 pub use plate_switch::*;
 pub use ports::*;

@@ -1,6 +1,8 @@
 //! Sessions and products as the parking use cases see them, the problems a request can have
 //! before any rule, and the periodic grant that is due.
 
+use super::breakdown::CostBreakdown;
+use super::rules::RuleVersions;
 use crate::calendar::{self, CapPeriod};
 use crate::ids::{AccountId, MandateId, ProductId, SessionId, TenantId};
 use crate::plate::Plate;
@@ -40,12 +42,10 @@ pub struct ParkingSession {
     pub end: DateTime<Utc>,
     /// What it holds of the balance, in the balance's smallest unit.
     pub reserved: i64,
-    /// The rule script version it was priced with.
-    pub script_version: i64,
-    /// The tariff version it was priced with.
-    pub tariff_version: i64,
-    /// How its cost was made up, in words.
-    pub breakdown: String,
+    /// The versions of the rules it was priced with.
+    pub versions: RuleVersions,
+    /// How its cost was made up; `None` when what is stored cannot be read as one.
+    pub breakdown: Option<CostBreakdown>,
     /// When it was deleted (planned sessions only).
     pub deleted_at: Option<DateTime<Utc>>,
     /// When it was stopped early ([Stop], or a revocation): it is over, whatever a clock says.

@@ -1,8 +1,9 @@
 //! The parking repository port and the decisions it lets the use cases make over a locked
 //! product.
 
+use super::breakdown::CostBreakdown;
 use super::model::{GrantDue, ParkingProblem, ParkingSession, ProductView, Window};
-use super::rules::Verdict;
+use super::rules::{RuleVersions, Verdict};
 use crate::Clock;
 use crate::ids::{AccountId, ProductId, SessionId};
 use crate::ledger::{LedgerPosting, Wallet};
@@ -35,10 +36,10 @@ pub struct Reservation {
     pub end: DateTime<Utc>,
     /// The cost, in the smallest unit.
     pub reserved: i64,
-    /// The rule versions.
-    pub versions: (i64, i64),
-    /// The breakdown.
-    pub breakdown: String,
+    /// The versions of the rules that priced it.
+    pub versions: RuleVersions,
+    /// How its cost is made up.
+    pub breakdown: CostBreakdown,
     /// The balance that pays for it.
     pub wallet: Wallet,
 }
@@ -80,7 +81,7 @@ pub struct SessionChange {
     /// Whether it is a deletion (of a planned session).
     pub delete: bool,
     /// The new breakdown of its cost (an extension), if it changes.
-    pub breakdown: Option<String>,
+    pub breakdown: Option<CostBreakdown>,
     /// The balance that paid for the session, which takes the difference.
     pub wallet: Wallet,
 }

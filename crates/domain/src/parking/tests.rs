@@ -11,6 +11,7 @@ use crate::testing::{
 };
 use crate::{AccountId, FixedClock};
 use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
 use std::sync::Arc;
 
 const P: ProductId = ProductId(5);
@@ -197,4 +198,38 @@ async fn an_extension_reserves_only_the_difference_and_is_refused_beyond_the_bal
         .await;
     assert!(matches!(refused, Ok(Outcome::Refused(_))));
     assert_eq!(store.balance(OWNER, P), Some(10));
+}
+
+#[tokio::test]
+async fn a_cost_the_balance_cannot_hold_is_a_recorded_rule_error_and_charges_nothing() {
+    // Half a cent a minute: an hour and a minute costs EUR 0.305, which no balance in cents holds.
+    let rules = Arc::new(FakeRules {
+        per_minute: Decimal::new(5, 3),
+        ..FakeRules::cent_a_minute()
+    });
+    let (store, clock) = setup(vec![(OWNER, product(P.0, 500))]);
+    let parking = Parking::new(store.clone(), rules.clone(), clock, Duration::minutes(1));
+    let quoted = parking
+        .quote(&account(OWNER), P, request(noon(), 61))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = start(&parking, OWNER, noon(), 61).await;
+    for verdict in [
+        match quoted {
+            Outcome::Refused(verdict) => verdict,
+            other => panic!("quote not refused: {other:?}"),
+        },
+        match refused {
+            Err(Outcome::Refused(verdict)) => verdict,
+            other => panic!("start not refused: {other:?}"),
+        },
+    ] {
+        assert_eq!(verdict.reasons, vec![ReasonCode::RuleError]);
+        assert!(verdict.alternatives.is_empty());
+    }
+    assert!(store.postings().is_empty());
+    assert_eq!(store.balance(OWNER, P), Some(500));
+    let recorded = rules.recorded();
+    assert_eq!(recorded.len(), 2, "{recorded:?}");
+    assert!(recorded[1].starts_with("cost: 0.305"), "{recorded:?}");
 }

@@ -2,7 +2,7 @@
 
 use super::model::{ParkingProblem, ParkingSession, ProductView, SessionState, Window, grant_due};
 use super::ports::{Decision, Locked, Outcome, ParkingRepository, Reservation, SessionChange};
-use super::rules::{Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
+use super::rules::{Pricing, RuleError, RulesOf, RulesPort, SessionCheck, Verdict};
 use crate::Clock;
 use crate::accounts::Account;
 use crate::calendar::{self};
@@ -11,6 +11,7 @@ use crate::ledger::Wallet;
 use crate::plate::Plate;
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, ProductKind};
+use crate::rules::ReasonCode;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -71,7 +72,7 @@ pub enum ParkingError {
     Store(#[from] StoreError),
     /// The rules could not be loaded.
     #[error("rules: {0}")]
-    Rules(String),
+    Rules(RuleError),
 }
 
 /// A product with the numbers its card shows.
@@ -120,9 +121,38 @@ fn shown_to(
     sessions
 }
 
-fn to_smallest(unit: BalanceUnit, amount: Decimal) -> i64 {
-    // Costs are rounded to the unit by the rules; a unit without balance charges nothing.
-    unit.to_smallest(amount).unwrap_or(0)
+/// `cost` in the smallest unit of the product's balance. The rules round a cost to their own
+/// unit, which need not be the product's (a tariff in euros on a balance of minutes): a cost the
+/// balance cannot hold is a rule error, never a charge of nothing.
+fn to_smallest(unit: BalanceUnit, cost: Decimal) -> Result<i64, RuleError> {
+    unit.to_smallest(cost)
+        .ok_or_else(|| RuleError::CostOutsideUnit {
+            message: format!(
+                "{cost} cannot be charged from a balance in {}",
+                unit.as_str()
+            ),
+        })
+}
+
+/// What an allowed `verdict` reserves from a balance in `unit`; a cost the balance cannot hold
+/// is recorded like a failing script and refuses with `rule_error`, charging nothing.
+fn held(
+    unit: BalanceUnit,
+    verdict: Verdict,
+    pricing: &dyn Pricing,
+    now: DateTime<Utc>,
+) -> Result<(i64, Verdict), Box<Verdict>> {
+    match to_smallest(unit, verdict.cost()) {
+        Ok(reserved) => Ok((reserved, verdict)),
+        Err(e) => {
+            pricing.record(&e, now);
+            Err(Box::new(Verdict {
+                reasons: vec![ReasonCode::RuleError],
+                alternatives: Vec::new(),
+                ..verdict
+            }))
+        }
+    }
 }
 
 impl Parking {
@@ -367,15 +397,21 @@ impl Parking {
             balance: p.view.unit.from_smallest(p.view.balance),
             reserved: Decimal::ZERO,
             others: active.iter().map(|s| (s.start, s.end)).collect(),
+            top_ups_in_period: Decimal::ZERO,
             mandatee: p.view.mandate.is_some(),
             extends: None,
         };
-        let verdict = Box::new(p.pricing.check(&check, p.now));
-        Ok(if verdict.allowed() {
-            Outcome::Done(verdict)
-        } else {
-            Outcome::Refused(verdict)
-        })
+        let verdict = p.pricing.check(&check, p.now);
+        if !verdict.allowed() {
+            return Ok(Outcome::Refused(Box::new(verdict)));
+        }
+        // The quote refuses what confirming would: a cost the balance cannot hold.
+        Ok(
+            match held(p.view.unit, verdict, p.pricing.as_ref(), p.now) {
+                Ok((_, verdict)) => Outcome::Done(Box::new(verdict)),
+                Err(refused) => Outcome::Refused(refused),
+            },
+        )
     }
 
     /// Starts or plans a session: checked by the rules over the product as it stands, its cost
@@ -427,6 +463,7 @@ impl Parking {
                 balance: unit.from_smallest(locked.product.balance),
                 reserved: Decimal::ZERO,
                 others: locked.active.iter().map(|s| (s.start, s.end)).collect(),
+                top_ups_in_period: Decimal::ZERO,
                 mandatee: locked.product.mandate.is_some(),
                 extends: None,
             };
@@ -434,11 +471,15 @@ impl Parking {
             if !verdict.allowed() {
                 return Decision::Refuse(Box::new(verdict));
             }
+            let (reserved, verdict) = match held(unit, verdict, pricing.as_ref(), now) {
+                Ok(held) => held,
+                Err(refused) => return Decision::Refuse(refused),
+            };
             Decision::Proceed(Reservation {
                 plate: plate.clone(),
                 start,
                 end,
-                reserved: to_smallest(unit, verdict.cost),
+                reserved,
                 versions: pricing.versions(),
                 breakdown: verdict.breakdown,
                 wallet: Wallet::of_view(&locked.product),
@@ -470,12 +511,7 @@ impl Parking {
         };
         let pricing = self
             .rules
-            .pinned(
-                &RulesOf::of(&view),
-                &view.type_code,
-                current.script_version,
-                current.tariff_version,
-            )
+            .pinned(&RulesOf::of(&view), &view.type_code, current.versions)
             .await
             .map_err(ParkingError::Rules)?;
         Ok(Some((current, view, pricing)))
@@ -535,6 +571,7 @@ impl Parking {
                     .filter(|s| s.id != current.id)
                     .map(|s| (s.start, s.end))
                     .collect(),
+                top_ups_in_period: Decimal::ZERO,
                 mandatee: locked.product.mandate.is_some(),
                 extends: Some(current.end),
             };
@@ -542,9 +579,13 @@ impl Parking {
             if !verdict.allowed() {
                 return Decision::Refuse(Box::new(verdict));
             }
+            let (reserved, verdict) = match held(unit, verdict, pricing.as_ref(), now) {
+                Ok(held) => held,
+                Err(refused) => return Decision::Refuse(refused),
+            };
             Decision::Proceed(SessionChange {
                 end: new_end,
-                reserved: to_smallest(unit, verdict.cost).max(current.reserved),
+                reserved: reserved.max(current.reserved),
                 delete: false,
                 breakdown: Some(verdict.breakdown),
                 wallet: Wallet::of_view(&locked.product),
@@ -594,14 +635,25 @@ impl Parking {
                         balance: unit.from_smallest(locked.product.balance),
                         reserved: unit.from_smallest(current.reserved),
                         others: Vec::new(),
+                        top_ups_in_period: Decimal::ZERO,
                         mandatee: locked.product.mandate.is_some(),
                         extends: None,
                     };
-                    // The part used, at the session's own prices; never more than it holds.
-                    let used = pricing
+                    // The part used, at the session's own prices; never more than it holds. When
+                    // the rules cannot price it (or price it finer than the balance holds),
+                    // nothing is refunded: a stop is never refused.
+                    let used = match pricing
                         .cost(&check, current.start, now)
-                        .map(|c| to_smallest(unit, c))
-                        .unwrap_or(current.reserved);
+                        .and_then(|c| to_smallest(unit, c))
+                    {
+                        Ok(used) => used,
+                        Err(e) => {
+                            if matches!(e, RuleError::CostOutsideUnit { .. }) {
+                                pricing.record(&e, now);
+                            }
+                            current.reserved
+                        }
+                    };
                     Decision::Proceed(SessionChange {
                         end: now,
                         reserved: used.min(current.reserved),

@@ -1,13 +1,16 @@
 //! Rules that price every minute alike, with a settable top-up cap and mandate switch.
 
 use crate::calendar::CapPeriod;
-use crate::parking::{Pricing, RulesOf, RulesPort, SessionCheck, Verdict};
+use crate::parking::{
+    CostBreakdown, Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck, TariffUnit,
+    Verdict,
+};
 use crate::rules::ReasonCode;
 use crate::tenant::Code;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Cents per minute, a cap and whether mandates are available; the same at every version.
 #[derive(Debug, Clone)]
@@ -18,6 +21,15 @@ pub(crate) struct FakeRules {
     pub cap: Option<(CapPeriod, Decimal)>,
     /// What `mandates_available` answers.
     pub mandates: bool,
+    /// The failures recorded through these rules (shared by every version handed out).
+    pub recorded: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeRules {
+    /// The failures recorded, as the rule-error table would name them.
+    pub(crate) fn recorded(&self) -> Vec<String> {
+        self.recorded.lock().map(|r| r.clone()).unwrap_or_default()
+    }
 }
 
 impl FakeRules {
@@ -27,13 +39,20 @@ impl FakeRules {
             per_minute: Decimal::new(1, 2),
             cap: None,
             mandates: true,
+            recorded: Arc::default(),
         }
     }
 }
 
 impl Pricing for FakeRules {
-    fn versions(&self) -> (i64, i64) {
-        (1, 1)
+    fn versions(&self) -> RuleVersions {
+        RuleVersions::new(1, 1)
+    }
+
+    fn record(&self, error: &RuleError, _now: DateTime<Utc>) {
+        if let Ok(mut recorded) = self.recorded.lock() {
+            recorded.push(format!("{}: {}", error.function(), error.message()));
+        }
     }
 
     fn check(&self, req: &SessionCheck, _now: DateTime<Utc>) -> Verdict {
@@ -45,8 +64,10 @@ impl Pricing for FakeRules {
             Vec::new()
         };
         Verdict {
-            cost,
-            breakdown: format!("{cost}"),
+            breakdown: CostBreakdown {
+                amount: cost,
+                ..CostBreakdown::nothing(TariffUnit::Money)
+            },
             reasons,
             alternatives: Vec::new(),
         }
@@ -57,14 +78,13 @@ impl Pricing for FakeRules {
         _req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Decimal, String> {
+    ) -> Result<Decimal, RuleError> {
         Ok(self.per_minute * Decimal::from((end - start).num_minutes()))
     }
 
     fn top_up_cap(
         &self,
         _req: &SessionCheck,
-        _top_ups: Decimal,
         _now: DateTime<Utc>,
     ) -> Result<Option<(CapPeriod, Decimal)>, ReasonCode> {
         Ok(self.cap)
@@ -85,7 +105,7 @@ impl RulesPort for FakeRules {
         &self,
         _tenant: &RulesOf,
         _product_type: &Code,
-    ) -> Result<Arc<dyn Pricing>, String> {
+    ) -> Result<Arc<dyn Pricing>, RuleError> {
         Ok(Arc::new(self.clone()))
     }
 
@@ -93,9 +113,8 @@ impl RulesPort for FakeRules {
         &self,
         _tenant: &RulesOf,
         _product_type: &Code,
-        _script_version: i64,
-        _tariff_version: i64,
-    ) -> Result<Arc<dyn Pricing>, String> {
+        _versions: RuleVersions,
+    ) -> Result<Arc<dyn Pricing>, RuleError> {
         Ok(Arc::new(self.clone()))
     }
 }

@@ -17,7 +17,7 @@ use crate::accounts::Account;
 use crate::calendar::CapPeriod;
 use crate::clock::Clock;
 use crate::ids::{PaymentId, ProductId};
-use crate::parking::{ProductAccess, ProductView, RulesOf, RulesPort, SessionCheck};
+use crate::parking::{ProductAccess, ProductView, RuleError, RulesOf, RulesPort, SessionCheck};
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, ProductKind, TopUpOption};
 use crate::rules::ReasonCode;
@@ -36,7 +36,7 @@ pub enum TopUpError {
     Provider(#[from] ProviderError),
     /// The gemeente's rules could not be loaded.
     #[error("rules: {0}")]
-    Rules(String),
+    Rules(RuleError),
     /// The provider reports another amount than the payment was created with: not credited.
     #[error("payment {payment} is for {reported} euros at the provider, {stored} stored")]
     AmountMismatch {
@@ -202,13 +202,13 @@ impl TopUps {
             .current(&RulesOf::of(product), &product.type_code)
             .await
             .map_err(TopUpError::Rules)?;
-        let check = SessionCheck::of_product(product, now);
+        let mut check = SessionCheck::of_product(product, now);
         let mut period = CapPeriod::CalendarYear;
         for _ in 0..2 {
             let (since, _) = period.bounds(product.time_zone, now);
             let counted = self.repo.counted_since(product.id, since, now).await?;
-            let top_ups = product.unit.from_smallest(counted);
-            let cap = match pricing.top_up_cap(&check, top_ups, now) {
+            check.top_ups_in_period = product.unit.from_smallest(counted);
+            let cap = match pricing.top_up_cap(&check, now) {
                 Ok(cap) => cap,
                 Err(reason) => return Ok(Err(reason)),
             };
@@ -230,9 +230,10 @@ impl TopUps {
             }
             period = asked;
         }
-        Err(TopUpError::Rules(
-            "top_up_cap names another period at every call".into(),
-        ))
+        Err(TopUpError::Rules(RuleError::WrongShape {
+            function: "top_up_cap".into(),
+            message: "names another period at every call".into(),
+        }))
     }
 
     /// The top-up page of the resident's own `product`; `None` when it is not theirs or sells

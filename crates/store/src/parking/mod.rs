@@ -515,7 +515,7 @@ impl ParkingRepository for SeaParkingRepository {
         if let Some(breakdown) = &change.breakdown {
             update = update.col_expr(
                 parking_sessions::Column::Breakdown,
-                Expr::value(breakdown.clone()),
+                Expr::value(breakdown.to_stored()),
             );
         }
         if change.delete {

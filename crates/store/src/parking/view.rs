@@ -3,7 +3,7 @@
 
 use crate::entities::{mandates, parking_sessions, product_plates, products};
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::parking::{MandateAccess, ParkingSession, ProductView};
+use parkportal_domain::parking::{MandateAccess, ParkingSession, ProductView, RuleVersions};
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{
     AccountId, BalanceUnit, Code, MandateId, PeriodicGrant, ProductId, ProductKind, SessionId,
@@ -290,9 +290,8 @@ pub(crate) fn to_session(row: parking_sessions::Model) -> Result<ParkingSession,
         start: row.start_at,
         end: row.end_at,
         reserved: row.reserved,
-        script_version: row.script_version,
-        tariff_version: row.tariff_version,
-        breakdown: row.breakdown,
+        versions: RuleVersions::new(row.script_version, row.tariff_version),
+        breakdown: parkportal_domain::parking::CostBreakdown::from_stored(&row.breakdown),
         deleted_at: row.deleted_at,
         stopped_at: row.stopped_at,
         mandate: row.mandate_id.map(MandateId),
