@@ -21,7 +21,8 @@ pub async fn list(page: PageContext) -> Result<Response, AppError> {
         .await
         .map_err(AppError::internal)?
         .iter()
-        .map(|(s, p)| {
+        .map(|(listed, p)| {
+            let s = &listed.session;
             let running = s.state(now) == SessionState::Running;
             let tab = if running { "" } else { "?tab=gepland" };
             context! {

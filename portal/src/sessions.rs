@@ -6,7 +6,6 @@ use crate::page::{PageContext, ProductPage};
 use crate::products::{header_values, own_card};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
-use parkportal_domain::mandates::Mandate;
 use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, needs_active_plate};
 use parkportal_domain::plate::Country;
 use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
@@ -38,34 +37,6 @@ pub(crate) fn session_values(
         // Who started a session acts on it: the owner sees a mandatee's without actions.
         mine => page.account.as_ref().is_some_and(|a| Some(a.id) == s.account),
     }
-}
-
-/// The mandates given on `product` when a mandatee started one of `sessions`, so that the owner
-/// sees who did (on the page and in the API alike); none otherwise.
-pub(crate) async fn mandatees_of(
-    state: &crate::Portal,
-    account: &Account,
-    product: ProductId,
-    sessions: &[ParkingSession],
-) -> Result<Vec<Mandate>, AppError> {
-    if sessions.iter().all(|s| s.account == Some(account.id)) {
-        return Ok(Vec::new());
-    }
-    Ok(state
-        .mandates()
-        .list(account, product)
-        .await
-        .map_err(AppError::internal)?
-        .map(|(_, given)| given)
-        .unwrap_or_default())
-}
-
-/// The address of the mandatee who started `session`, among the owner's `mandatees`.
-pub(crate) fn started_by(session: &ParkingSession, mandatees: &[Mandate]) -> Option<String> {
-    session
-        .mandate
-        .and_then(|m| mandatees.iter().find(|g| g.id == m))
-        .map(|g| g.email.to_string())
 }
 
 /// The query of the sessions page.
@@ -104,13 +75,12 @@ pub async fn list(
     let planned_tab = q.tab.as_deref() == Some("gepland");
     let (running, planned): (Vec<_>, Vec<_>) = sessions
         .iter()
-        .partition(|s| s.state(now) == SessionState::Running);
-    let mandatees = mandatees_of(&page.state, &account, ProductId(id), &sessions).await?;
+        .partition(|l| l.session.state(now) == SessionState::Running);
     let shown: Vec<Value> = if planned_tab { &planned } else { &running }
         .iter()
-        .map(|s| {
-            let by = started_by(s, &mandatees);
-            context! { ..session_values(&page, s, unit, tz), ..context! { by => by } }
+        .map(|l| {
+            let by = l.started_by.as_ref().map(ToString::to_string);
+            context! { ..session_values(&page, &l.session, unit, tz), ..context! { by => by } }
         })
         .collect();
     let base = page.site.link(&format!("/producten/{id}/parkeeracties"));

@@ -8,12 +8,11 @@ use super::values::Time;
 use super::{Caller, failure};
 use crate::input::vehicle;
 use crate::refusal_texts;
-use crate::sessions::{mandatees_of, started_by};
 use chrono::{DateTime, Utc};
 use parkportal_domain::coupling::ClaimError;
-use parkportal_domain::mandates::Mandate;
 use parkportal_domain::parking::{
-    Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState, StartRequest, Verdict,
+    ListedSession, Outcome, ParkingProblem, ParkingSession, ProductCard, SessionState,
+    StartRequest, Verdict,
 };
 use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::{BalanceUnit, ProductId, SessionId};
@@ -25,7 +24,6 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 
 /// The parking endpoints.
 pub struct ParkingApi;
@@ -180,16 +178,11 @@ fn state_name(s: SessionState) -> &'static str {
 
 /// `s` as the API shows it to its caller, who started it (`mine`) or is told who did
 /// (`started_by`).
-fn session_item(
-    s: &ParkingSession,
-    unit: BalanceUnit,
-    now: DateTime<Utc>,
-    mine: bool,
-    started_by: Option<String>,
-) -> SessionItem {
+fn session_item(listed: &ListedSession, unit: BalanceUnit, now: DateTime<Utc>) -> SessionItem {
+    let s = &listed.session;
     SessionItem {
-        mine,
-        started_by,
+        mine: listed.mine,
+        started_by: listed.started_by.as_ref().map(ToString::to_string),
         id: s.id.0,
         product: s.product.0,
         plate: s.plate.display(),
@@ -298,7 +291,15 @@ impl Caller {
         let now = self.state.parking().now();
         match outcome {
             // The caller acted on it, so it is theirs to see without a "started by".
-            Outcome::Done(s) => Ok(session_item(&s, unit, now, true, None)),
+            Outcome::Done(session) => {
+                // The session the caller just started or extended: theirs.
+                let listed = ListedSession {
+                    session,
+                    mine: true,
+                    started_by: None,
+                };
+                Ok(session_item(&listed, unit, now))
+            }
             Outcome::Refused(verdict) => Err(self.refused(&verdict, unit, extension)),
             Outcome::AlreadyParked(other) => Err(self.already_parked(other.as_deref())),
             Outcome::Invalid(problem) => Err(self.invalid(problem)),
@@ -429,22 +430,10 @@ impl ParkingApi {
             .all_sessions(&account)
             .await
             .map_err(failure::internal)?;
-        let mut mandatees: HashMap<ProductId, Vec<Mandate>> = HashMap::new();
-        for (s, p) in &all {
-            if s.account != Some(account.id) && !mandatees.contains_key(&p.id) {
-                let given = mandatees_of(&caller.state, &account, p.id, std::slice::from_ref(s))
-                    .await
-                    .map_err(poem::Error::from)?;
-                mandatees.insert(p.id, given);
-            }
-        }
         Ok(Json(SessionList {
             items: all
                 .iter()
-                .map(|(s, p)| {
-                    let by = mandatees.get(&p.id).and_then(|m| started_by(s, m));
-                    session_item(s, p.unit, now, s.account == Some(account.id), by)
-                })
+                .map(|(listed, p)| session_item(listed, p.unit, now))
                 .collect(),
         }))
     }
@@ -471,16 +460,10 @@ impl ParkingApi {
             .map_err(failure::internal)?
             .ok_or_else(|| caller.not_found())?;
         let now = parking.now();
-        let mandatees = mandatees_of(&caller.state, &account, ProductId(id.0), &sessions)
-            .await
-            .map_err(poem::Error::from)?;
         Ok(Json(SessionList {
             items: sessions
                 .iter()
-                .map(|s| {
-                    let mine = s.account == Some(account.id);
-                    session_item(s, product.unit, now, mine, started_by(s, &mandatees))
-                })
+                .map(|listed| session_item(listed, product.unit, now))
                 .collect(),
         }))
     }

@@ -4,6 +4,7 @@
 use super::breakdown::CostBreakdown;
 use super::rules::RuleVersions;
 use crate::calendar::{self, CapPeriod};
+use crate::email::EmailAddress;
 use crate::ids::{AccountId, MandateId, ProductId, SessionId, TenantId};
 use crate::plate::Plate;
 use crate::product_type::{BalanceUnit, PeriodicGrant, ProductKind, TopUpOption};
@@ -52,6 +53,18 @@ pub struct ParkingSession {
     pub stopped_at: Option<DateTime<Utc>>,
     /// The mandate it was started through, if any: its refunds go to that mandate's balance.
     pub mandate: Option<MandateId>,
+}
+
+/// A running or planned session as the lists of its product show it to one resident.
+#[derive(Debug, Clone)]
+pub struct ListedSession {
+    /// The session.
+    pub session: ParkingSession,
+    /// Whether the resident started it, and so may stop or extend it.
+    pub mine: bool,
+    /// For the product's owner, the address of the mandatee who started it; `None` for the
+    /// resident's own sessions (and so always for a mandatee, who sees only their own).
+    pub started_by: Option<EmailAddress>,
 }
 
 impl ParkingSession {

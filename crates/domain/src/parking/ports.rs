@@ -5,7 +5,8 @@ use super::breakdown::CostBreakdown;
 use super::model::{GrantDue, ParkingProblem, ParkingSession, ProductView, Window};
 use super::rules::{RuleVersions, Verdict};
 use crate::Clock;
-use crate::ids::{AccountId, ProductId, SessionId};
+use crate::email::EmailAddress;
+use crate::ids::{AccountId, MandateId, ProductId, SessionId};
 use crate::ledger::{LedgerPosting, Wallet};
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -135,6 +136,13 @@ pub trait ParkingRepository: ProductAccess {
         product: ProductId,
         now: DateTime<Utc>,
     ) -> Result<Vec<ParkingSession>, StoreError>;
+    /// The addresses of the mandatees of `mandates` given on `product` (those of another
+    /// product are not among them).
+    async fn mandatee_addresses(
+        &self,
+        product: ProductId,
+        mandates: &[MandateId],
+    ) -> Result<Vec<(MandateId, EmailAddress)>, StoreError>;
     /// The running and planned sessions of every product `account` owns, by start.
     async fn live_sessions_of(
         &self,

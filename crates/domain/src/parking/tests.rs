@@ -233,3 +233,45 @@ async fn a_cost_the_balance_cannot_hold_is_a_recorded_rule_error_and_charges_not
     assert_eq!(recorded.len(), 2, "{recorded:?}");
     assert!(recorded[1].starts_with("cost: 0.305"), "{recorded:?}");
 }
+
+#[tokio::test]
+async fn the_owner_sees_who_of_the_mandatees_started_a_session_and_a_mandatee_only_their_own() {
+    let owner = product(P.0, 500);
+    let mandated = through_mandate(owner.clone(), 9, Some(100));
+    let store = FakeParking::default()
+        .with(OWNER, owner)
+        .with(MANDATEE, mandated)
+        .with_mandatee(P, MandateId(9), "gast@example.nl")
+        .with_mandatee(ProductId(6), MandateId(10), "ander@example.nl");
+    let (store, clock) = (Arc::new(store), Arc::new(FixedClock::new(noon())));
+    let parking = parking(&store, &clock);
+    let theirs = start(&parking, MANDATEE, noon(), 30).await;
+    let theirs = theirs.unwrap_or_else(|o| panic!("not started: {o:?}"));
+    let own = start(&parking, OWNER, noon() + Duration::hours(2), 30).await;
+    let own = own.unwrap_or_else(|o| panic!("not started: {o:?}"));
+    let listed = |who| {
+        let parking = &parking;
+        async move {
+            parking
+                .sessions(&account(who), P)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("not the resident's product"))
+        }
+    };
+    let seen = listed(OWNER).await;
+    assert_eq!(seen.len(), 2);
+    let by_mandatee = seen.iter().find(|l| l.session.id == theirs.id).unwrap();
+    assert!(!by_mandatee.mine);
+    assert_eq!(
+        by_mandatee.started_by.as_ref().map(|e| e.as_str()),
+        Some("gast@example.nl")
+    );
+    let by_owner = seen.iter().find(|l| l.session.id == own.id).unwrap();
+    assert!(by_owner.mine);
+    assert_eq!(by_owner.started_by, None);
+    let seen = listed(MANDATEE).await;
+    assert_eq!(seen.len(), 1, "a mandatee sees only their own");
+    assert!(seen[0].mine);
+    assert_eq!(seen[0].started_by, None);
+}

@@ -1,12 +1,14 @@
 //! The parking use cases: products, starting (with a quote first), extending and ending sessions.
 
-use super::model::{ParkingProblem, ParkingSession, ProductView, SessionState, Window, grant_due};
+use super::model::{
+    ListedSession, ParkingProblem, ParkingSession, ProductView, SessionState, Window, grant_due,
+};
 use super::ports::{Decision, Locked, Outcome, ParkingRepository, Reservation, SessionChange};
 use super::rules::{Pricing, RuleError, RulesOf, RulesPort, SessionCheck, Verdict};
 use crate::Clock;
 use crate::accounts::Account;
 use crate::calendar::{self};
-use crate::ids::{AccountId, ProductId, SessionId};
+use crate::ids::{AccountId, MandateId, ProductId, SessionId};
 use crate::ledger::Wallet;
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -14,6 +16,7 @@ use crate::product_type::{BalanceUnit, ProductKind};
 use crate::rules::ReasonCode;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A new session as asked.
@@ -276,13 +279,48 @@ impl Parking {
         &self,
         account: &Account,
         product: ProductId,
-    ) -> Result<Option<Vec<ParkingSession>>, ParkingError> {
+    ) -> Result<Option<Vec<ListedSession>>, ParkingError> {
         let Some(view) = self.repo.product_of(account.id, product).await? else {
             return Ok(None);
         };
         let now = self.clock.now();
         let active = self.repo.active_sessions(account.id, product, now).await?;
-        Ok(Some(shown_to(account, &view, active, now)))
+        let shown = shown_to(account, &view, active, now);
+        Ok(Some(self.listed(account, shown).await?))
+    }
+
+    /// `sessions` as `account` sees them in a list: which are theirs, and for an owner who of
+    /// the mandatees started the others.
+    async fn listed(
+        &self,
+        account: &Account,
+        sessions: Vec<ParkingSession>,
+    ) -> Result<Vec<ListedSession>, ParkingError> {
+        let mut by_product: BTreeMap<ProductId, Vec<MandateId>> = BTreeMap::new();
+        for s in sessions.iter().filter(|s| s.account != Some(account.id)) {
+            if let Some(mandate) = s.mandate {
+                by_product.entry(s.product).or_default().push(mandate);
+            }
+        }
+        let mut addresses = BTreeMap::new();
+        for (product, mandates) in by_product {
+            addresses.extend(self.repo.mandatee_addresses(product, &mandates).await?);
+        }
+        Ok(sessions
+            .into_iter()
+            .map(|session| {
+                let mine = session.account == Some(account.id);
+                let started_by = session
+                    .mandate
+                    .filter(|_| !mine)
+                    .and_then(|m| addresses.get(&m).cloned());
+                ListedSession {
+                    session,
+                    mine,
+                    started_by,
+                }
+            })
+            .collect())
     }
 
     /// "Alle parkeeracties": the running and planned sessions of all the resident's products,
@@ -290,20 +328,26 @@ impl Parking {
     pub async fn all_sessions(
         &self,
         account: &Account,
-    ) -> Result<Vec<(ParkingSession, ProductView)>, ParkingError> {
+    ) -> Result<Vec<(ListedSession, ProductView)>, ParkingError> {
         let now = self.clock.now();
         let sessions = self.repo.live_sessions_of(account.id, now).await?;
         if sessions.is_empty() {
             return Ok(Vec::new());
         }
         let products = self.repo.products_of(account.id).await?;
-        Ok(sessions
+        // A product given up between the two reads is left out with its sessions.
+        let live = sessions
             .into_iter()
             .filter(|s| matches!(s.state(now), SessionState::Running | SessionState::Planned))
-            .filter_map(|s| {
-                // A product given up between the two reads is left out with its sessions.
-                let product = products.iter().find(|p| p.id == s.product)?.clone();
-                Some((s, product))
+            .filter(|s| products.iter().any(|p| p.id == s.product))
+            .collect();
+        Ok(self
+            .listed(account, live)
+            .await?
+            .into_iter()
+            .filter_map(|listed| {
+                let product = products.iter().find(|p| p.id == listed.session.product)?;
+                Some((listed, product.clone()))
             })
             .collect())
     }

@@ -3,7 +3,8 @@
 //! zero), without SQL.
 
 use crate::Clock;
-use crate::ids::{AccountId, ProductId, SessionId};
+use crate::email::EmailAddress;
+use crate::ids::{AccountId, MandateId, ProductId, SessionId};
 use crate::ledger::{LedgerPosting, Wallet};
 use crate::parking::{
     ChangeDecider, Decision, GrantDue, Locked, Outcome, ParkingRepository, ParkingSession,
@@ -21,6 +22,8 @@ struct State {
     views: Vec<(AccountId, ProductView)>,
     sessions: Vec<ParkingSession>,
     postings: Vec<LedgerPosting>,
+    /// The mandates given, with their mandatee's address.
+    mandatees: Vec<(ProductId, MandateId, EmailAddress)>,
 }
 
 /// The parking store in memory.
@@ -37,6 +40,13 @@ impl FakeParking {
     /// Lets `account` reach `view`.
     pub(crate) fn with(self, account: AccountId, view: ProductView) -> Self {
         self.state().views.push((account, view));
+        self
+    }
+
+    /// Records that `mandate` on `product` went to `email`.
+    pub(crate) fn with_mandatee(self, product: ProductId, mandate: MandateId, email: &str) -> Self {
+        let email = EmailAddress::parse(email).unwrap_or_else(|e| panic!("{e}"));
+        self.state().mandatees.push((product, mandate, email));
         self
     }
 
@@ -128,6 +138,20 @@ impl ParkingRepository for FakeParking {
         now: DateTime<Utc>,
     ) -> Result<Vec<ParkingSession>, StoreError> {
         Ok(live(&self.state(), product, now))
+    }
+
+    async fn mandatee_addresses(
+        &self,
+        product: ProductId,
+        mandates: &[MandateId],
+    ) -> Result<Vec<(MandateId, EmailAddress)>, StoreError> {
+        Ok(self
+            .state()
+            .mandatees
+            .iter()
+            .filter(|(p, m, _)| *p == product && mandates.contains(m))
+            .map(|(_, m, email)| (*m, email.clone()))
+            .collect())
     }
 
     async fn live_sessions_of(

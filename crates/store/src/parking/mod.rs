@@ -13,7 +13,7 @@ mod view;
 
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
-use crate::entities::{accounts, parking_sessions, products};
+use crate::entities::{accounts, mandates, parking_sessions, products};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ledger::{abandon, as_read, changed, credit, credited, decide_on, reserve, reserve_mandated};
@@ -22,7 +22,9 @@ use parkportal_domain::parking::{
     ParkingSession, ProductAccess, ProductView, StartDecider, Window,
 };
 use parkportal_domain::plate::Plate;
-use parkportal_domain::{AccountId, Clock, ProductId, SessionId, StoreError};
+use parkportal_domain::{
+    AccountId, Clock, EmailAddress, MandateId, ProductId, SessionId, StoreError,
+};
 use sea_orm::sea_query::{Alias, Condition, Expr, Order};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
@@ -162,6 +164,27 @@ impl ParkingRepository for SeaParkingRepository {
             return Ok(Vec::new());
         }
         active_of(conn, product.0, now).await
+    }
+
+    async fn mandatee_addresses(
+        &self,
+        product: ProductId,
+        given: &[MandateId],
+    ) -> Result<Vec<(MandateId, EmailAddress)>, StoreError> {
+        let ids: Vec<i64> = given.iter().map(|m| m.0).collect();
+        mandates::Entity::find()
+            .filter(mandates::Column::ProductId.eq(product.0))
+            .filter(mandates::Column::Id.is_in(ids))
+            .all(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .map(|m| {
+                let email = EmailAddress::parse(&m.email)
+                    .map_err(|_| StoreError::new("a mandate's stored address is no address"))?;
+                Ok((MandateId(m.id), email))
+            })
+            .collect()
     }
 
     async fn live_sessions_of(
