@@ -293,7 +293,10 @@ const REVOKE_ATTEMPTS: usize = 5;
 
 impl Mandates {
     /// On their ports.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the composition root hands each port over by name"
+    )]
     pub fn new(
         repo: Arc<dyn MandateRepository>,
         products: Arc<dyn ProductAccess>,

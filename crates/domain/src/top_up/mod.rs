@@ -222,10 +222,20 @@ impl TopUps {
                 } else {
                     0
                 };
-                let limit = product
-                    .unit
-                    .to_smallest(limit.trunc_with_scale(decimals))
-                    .unwrap_or(0);
+                let counted_down = limit.trunc_with_scale(decimals);
+                let Some(limit) = product.unit.to_smallest(counted_down) else {
+                    // A cap no balance can hold is the script's mistake: recorded, and nothing
+                    // is sold until it is mended (never a cap of nothing or of everything).
+                    let error = RuleError::WrongShape {
+                        function: "top_up_cap".into(),
+                        message: format!(
+                            "{limit} is more than a balance in {} can hold",
+                            product.unit.as_str()
+                        ),
+                    };
+                    pricing.record(&error, now);
+                    return Ok(Err(ReasonCode::RuleError));
+                };
                 return Ok(Ok(Some(CapWindow { since, limit })));
             }
             period = asked;

@@ -119,3 +119,32 @@ async fn a_mandatee_is_sold_no_top_ups() {
     assert!(matches!(bought, Ok(None)));
     assert!(payments.opened().is_empty());
 }
+
+#[tokio::test]
+async fn a_cap_no_balance_can_hold_is_a_recorded_rule_error_and_sells_nothing() {
+    let owner = product(P.0, 0);
+    let rules = FakeRules {
+        cap: Some((CapPeriod::CalendarYear, Decimal::MAX)),
+        ..FakeRules::cent_a_minute()
+    };
+    let recorded = rules.recorded.clone();
+    let top_ups = TopUps::new(
+        Arc::new(FakePayments::counting(0)),
+        Arc::new(FakeParking::default().with(OWNER, owner)),
+        Arc::new(rules),
+        (Arc::new(NoProvider), None),
+        Arc::new(FixedClock::new(noon())),
+        TopUpSettings {
+            expiry: Duration::minutes(15),
+            webhook_url: "https://example.nl/api/v1/payments/webhook".to_owned(),
+            provider_name: "simulated",
+        },
+    );
+    let offer = offered(&top_ups, OWNER).await;
+    let offer = offer.unwrap_or_else(|| panic!("no offer"));
+    assert!(offer.options.is_empty(), "sold under a cap it cannot read");
+    assert_eq!(offer.refusal, Some(ReasonCode::RuleError));
+    let recorded = recorded.lock().map(|r| r.clone()).unwrap_or_default();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert!(recorded[0].starts_with("top_up_cap: "), "{recorded:?}");
+}
