@@ -196,7 +196,10 @@ impl<E: Endpoint> Endpoint for RememberedEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let live = req.data::<Visitor>().is_some_and(|v| v.account.is_some());
+        // A request already failed (an unknown gemeente, a session that could not be read)
+        // changes nothing: its route answers the failure.
+        let failed = req.data::<Deferred>().is_some();
+        let live = failed || req.data::<Visitor>().is_some_and(|v| v.account.is_some());
         let portal = req.data::<Portal>().cloned();
         let (Some(portal), false, None) = (portal, live, bearer(&req)) else {
             return Ok(self.ep.call(req).await?.into_response());

@@ -31,6 +31,30 @@ async fn metrics_count_requests_by_route_pattern_not_path() {
 }
 
 #[tokio::test]
+async fn files_and_health_checks_keep_their_own_labels_beside_the_portal() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.page("/healthz").await, "ok");
+    let css = app.get("/static/parkportal.css").send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    let missing = app.get("/static/geheim-bestand.css").send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let metrics = app.page("/metrics").await;
+    assert!(
+        metrics.contains("route=\"/healthz\",method=\"GET\",status=\"200\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("route=\"/static\",method=\"GET\",status=\"200\""),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("route=\"/static\",method=\"GET\",status=\"404\""),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("geheim-bestand"), "{metrics}");
+}
+
+#[tokio::test]
 async fn every_response_has_a_request_id_and_security_headers() {
     let app = TestApp::spawn().await;
     let resp = app.get("/g/dijkstad/").send().await.unwrap();

@@ -247,3 +247,35 @@ async fn a_thief_who_used_the_token_first_loses_the_session_when_the_device_retu
     assert!(!logged_in, "and the thief's token opens nothing");
     assert_eq!(count(&app, "remember_tokens").await, 0);
 }
+
+#[tokio::test]
+async fn a_request_that_failed_before_its_route_spends_no_remember_me_token() {
+    let mut app = TestApp::spawn().await;
+    account(&app, "lotte@example.nl").await;
+    let device = token_only(&login_remembered(&mut app, "lotte@example.nl").await);
+    // An unknown gemeente: the 404 sets no cookie of the login, and the token stays good.
+    let resp = reqwest::Client::new()
+        .get(format!("{}/g/nergenshuizen/menu", app.url))
+        .header(
+            "cookie",
+            format!("pp_remember={}", device.remember.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let set: Vec<String> = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    assert!(
+        !set.iter()
+            .any(|c| c.starts_with("pp_remember") || c.starts_with("pp_session")),
+        "{set:?}"
+    );
+    let (logged_in, set) = visit(&app, &device).await;
+    assert!(logged_in, "the token was spent by the failed request");
+    assert!(set.contains_key("pp_remember"), "{set:?}");
+}

@@ -88,9 +88,13 @@ impl<E: Endpoint> Endpoint for ObserveEndpoint<E> {
             Ok(resp) => resp.into_response(),
             Err(err) => err.into_response(),
         };
-        let route = resp
-            .data::<RouteLabel>()
-            .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+        // A front end labels its own routes; the routes beside them (files, health) go by
+        // the pattern that matched them.
+        let route = match (resp.data::<RouteLabel>(), resp.data::<poem::PathPattern>()) {
+            (Some(label), _) => label.0.clone(),
+            (None, Some(pattern)) => pattern.0.to_string(),
+            (None, None) => "unmatched".to_owned(),
+        };
         let status = resp.status().as_u16();
         let elapsed = started.elapsed();
         self.state
