@@ -8,6 +8,7 @@
 //! never goes below zero.
 
 mod breakdown;
+mod lists;
 mod model;
 mod plate_switch;
 mod ports;

@@ -1,14 +1,12 @@
 //! The parking use cases: products, starting (with a quote first), extending and ending sessions.
 
-use super::model::{
-    ListedSession, ParkingProblem, ParkingSession, ProductView, SessionState, Window, grant_due,
-};
+use super::model::{ParkingProblem, ParkingSession, ProductView, SessionState, Window, grant_due};
 use super::ports::{Decision, Locked, Outcome, ParkingRepository, Reservation, SessionChange};
 use super::rules::{Pricing, RuleError, RulesOf, RulesPort, SessionCheck, Verdict};
 use crate::Clock;
 use crate::accounts::Account;
 use crate::calendar::{self};
-use crate::ids::{AccountId, MandateId, ProductId, SessionId};
+use crate::ids::{AccountId, ProductId, SessionId};
 use crate::ledger::Wallet;
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -16,7 +14,6 @@ use crate::product_type::{BalanceUnit, ProductKind};
 use crate::rules::ReasonCode;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A new session as asked.
@@ -111,7 +108,7 @@ pub struct Parking {
 /// only their own for a mandatee. Every one of them counts towards the product's limits. Only
 /// running and planned ones: a stopped session is over even when a clock reads a moment before
 /// its stop (another instance's, a little behind).
-fn shown_to(
+pub(super) fn shown_to(
     account: &Account,
     view: &ProductView,
     mut sessions: Vec<ParkingSession>,
@@ -271,85 +268,6 @@ impl Parking {
         session: SessionId,
     ) -> Result<Option<ParkingSession>, ParkingError> {
         Ok(self.repo.session_of(account.id, session).await?)
-    }
-
-    /// The running and planned sessions of a product of the resident; `None` when it is not
-    /// theirs.
-    pub async fn sessions(
-        &self,
-        account: &Account,
-        product: ProductId,
-    ) -> Result<Option<Vec<ListedSession>>, ParkingError> {
-        let Some(view) = self.repo.product_of(account.id, product).await? else {
-            return Ok(None);
-        };
-        let now = self.clock.now();
-        let active = self.repo.active_sessions(account.id, product, now).await?;
-        let shown = shown_to(account, &view, active, now);
-        Ok(Some(self.listed(account, shown).await?))
-    }
-
-    /// `sessions` as `account` sees them in a list: which are theirs, and for an owner who of
-    /// the mandatees started the others.
-    async fn listed(
-        &self,
-        account: &Account,
-        sessions: Vec<ParkingSession>,
-    ) -> Result<Vec<ListedSession>, ParkingError> {
-        let mut by_product: BTreeMap<ProductId, Vec<MandateId>> = BTreeMap::new();
-        for s in sessions.iter().filter(|s| s.account != Some(account.id)) {
-            if let Some(mandate) = s.mandate {
-                by_product.entry(s.product).or_default().push(mandate);
-            }
-        }
-        let mut addresses = BTreeMap::new();
-        for (product, mandates) in by_product {
-            addresses.extend(self.repo.mandatee_addresses(product, &mandates).await?);
-        }
-        Ok(sessions
-            .into_iter()
-            .map(|session| {
-                let mine = session.account == Some(account.id);
-                let started_by = session
-                    .mandate
-                    .filter(|_| !mine)
-                    .and_then(|m| addresses.get(&m).cloned());
-                ListedSession {
-                    session,
-                    mine,
-                    started_by,
-                }
-            })
-            .collect())
-    }
-
-    /// "Alle parkeeracties": the running and planned sessions of all the resident's products,
-    /// by start, each with its product.
-    pub async fn all_sessions(
-        &self,
-        account: &Account,
-    ) -> Result<Vec<(ListedSession, ProductView)>, ParkingError> {
-        let now = self.clock.now();
-        let sessions = self.repo.live_sessions_of(account.id, now).await?;
-        if sessions.is_empty() {
-            return Ok(Vec::new());
-        }
-        let products = self.repo.products_of(account.id).await?;
-        // A product given up between the two reads is left out with its sessions.
-        let live = sessions
-            .into_iter()
-            .filter(|s| matches!(s.state(now), SessionState::Running | SessionState::Planned))
-            .filter(|s| products.iter().any(|p| p.id == s.product))
-            .collect();
-        Ok(self
-            .listed(account, live)
-            .await?
-            .into_iter()
-            .filter_map(|listed| {
-                let product = products.iter().find(|p| p.id == listed.session.product)?;
-                Some((listed, product.clone()))
-            })
-            .collect())
     }
 
     /// Checks a request before any rule and loads the rules it is judged by.
