@@ -3,7 +3,7 @@
 //! limits); revocation ends the mandatee's sessions and returns the rest. The clock stands on
 //! Monday 2 March 2026, 10:00; Dijkstad charges EUR 0.02 a minute.
 
-use crate::support::{Resident, at, ledger_holds, resident};
+use crate::support::{Resident, accept_creating_account, at, ledger_holds, resident};
 use crate::support::{TestApp, api_token, call, unescape};
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -63,16 +63,7 @@ pub(crate) async fn invitation(app: &TestApp, email: &str) -> String {
 /// Accepts the invitation to `email`, creating the account; the mandatee's token and product.
 pub(crate) async fn accept(app: &TestApp, email: &str) -> Resident {
     let token = invitation(app, email).await;
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/couplings/accept",
-        Some(
-            json!({"token": token, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"}),
-        ),
-        None,
-    )
-    .await;
+    let (status, body) = accept_creating_account(app, &token).await;
     assert_eq!(status, 201, "{body}");
     Resident::new(
         body["token"].as_str().unwrap().to_owned(),

@@ -22,4 +22,6 @@ pub mod smtp;
 mod users;
 
 pub use app::*;
-pub use users::{Anonymous, Resident, at, ledger_holds, resident, resident_with};
+pub use users::{
+    Anonymous, Resident, accept_creating_account, at, ledger_holds, resident, resident_with,
+};

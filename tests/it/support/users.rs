@@ -175,6 +175,21 @@ pub async fn resident(app: &TestApp, tenant: &str, email: &str, balance: Option<
     .await
 }
 
+/// Follows the coupling link `token` through the API, creating an account with the test
+/// password: the status and body of the answer.
+pub async fn accept_creating_account(app: &TestApp, token: &str) -> (u16, Value) {
+    call(
+        app,
+        "POST",
+        "/api/v1/couplings/accept",
+        Some(
+            json!({"token": token, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"}),
+        ),
+        None,
+    )
+    .await
+}
+
 /// Issues the product `request` describes (with an address) and couples it through the API,
 /// creating the account when needed.
 pub async fn resident_with(app: &TestApp, request: IssueRequest) -> Resident {
@@ -184,16 +199,7 @@ pub async fn resident_with(app: &TestApp, request: IssueRequest) -> Resident {
     state.desk().issue(request).await.unwrap();
     let mail = state.outbox().list(1).await.unwrap().pop().unwrap();
     let token = mail.text.split("/koppel/").nth(1).unwrap()[..64].to_owned();
-    let (status, body) = call(
-        app,
-        "POST",
-        "/api/v1/couplings/accept",
-        Some(
-            json!({"token": token, "password": "fietsbel42xy", "password_repeat": "fietsbel42xy"}),
-        ),
-        None,
-    )
-    .await;
+    let (status, body) = accept_creating_account(app, &token).await;
     if status == 409 {
         // The address has an account already: log in and accept with it.
         let (_, login) = call(
