@@ -15,7 +15,7 @@ use crate::ledger::{LedgerPosting, Wallet};
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
 use crate::parking::{
     ParkingSession, ProductAccess, ProductView, RuleError, RulesOf, RulesPort, SessionCheck,
-    SessionState,
+    SessionState, used_part,
 };
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -559,17 +559,11 @@ pub async fn session_end(
         end: now,
         ..SessionCheck::of_product(view, now)
     };
-    // The part used, at the session's own prices; never more than it holds.
-    let used = pricing
-        .cost(&check, s.start, now)
-        .ok()
-        .and_then(|c| view.unit.to_smallest(c))
-        .unwrap_or(s.reserved);
     Ok(SessionEnd {
         session: s.id,
         was: (s.end, s.reserved),
         end: now,
-        reserved: used.min(s.reserved),
+        reserved: used_part(pricing.as_ref(), &check, view.unit, s.reserved, now),
         delete: false,
     })
 }

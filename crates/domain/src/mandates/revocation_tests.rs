@@ -58,3 +58,20 @@ async fn a_running_session_never_keeps_more_than_it_holds() {
     let refund = end.refund(ProductId(5), Wallet::Product);
     assert!(refund.is_empty());
 }
+
+#[tokio::test]
+async fn a_running_session_the_rules_price_finer_than_the_balance_keeps_all_and_is_recorded() {
+    // Half a cent a minute: the 15 minutes used cost EUR 0.075, which no balance in cents holds.
+    let rules = FakeRules {
+        per_minute: Decimal::new(5, 3),
+        ..FakeRules::cent_a_minute()
+    };
+    let running = session(noon() - Duration::minutes(15), 60, 30);
+    let end = session_end(&rules, &product(5, 0), &running, noon()).await;
+    let end = end.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((end.end, end.reserved, end.delete), (noon(), 30, false));
+    assert!(end.refund(ProductId(5), Wallet::Product).is_empty());
+    let recorded = rules.recorded();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert!(recorded[0].starts_with("cost: 0.075"), "{recorded:?}");
+}

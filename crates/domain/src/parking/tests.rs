@@ -235,6 +235,42 @@ async fn a_cost_the_balance_cannot_hold_is_a_recorded_rule_error_and_charges_not
 }
 
 #[tokio::test]
+async fn a_stop_the_rules_price_finer_than_the_balance_keeps_its_reservation_and_records_why() {
+    // Half a cent a minute: an hour is EUR 0.30, but 21 minutes used are EUR 0.105.
+    let rules = Arc::new(FakeRules {
+        per_minute: Decimal::new(5, 3),
+        ..FakeRules::cent_a_minute()
+    });
+    let (store, clock) = setup(vec![(OWNER, product(P.0, 500))]);
+    let parking = Parking::new(
+        store.clone(),
+        rules.clone(),
+        clock.clone(),
+        Duration::minutes(1),
+    );
+    let session = start(&parking, OWNER, noon(), 60).await;
+    let session = session.unwrap_or_else(|o| panic!("not started: {o:?}"));
+    assert_eq!(store.balance(OWNER, P), Some(470));
+    clock.advance(Duration::minutes(21));
+    let ended = parking.end(&account(OWNER), session.id).await;
+    assert!(matches!(ended, Ok(Outcome::Done(_))), "{ended:?}");
+    let stored = store.stored(session.id).unwrap_or_else(|| panic!("gone"));
+    assert_eq!(
+        (stored.reserved, stored.end),
+        (30, noon() + Duration::minutes(21))
+    );
+    assert!(
+        store.postings().iter().all(|p| p.kind != EntryKind::Refund),
+        "{:?}",
+        store.postings()
+    );
+    assert_eq!(store.balance(OWNER, P), Some(470));
+    let recorded = rules.recorded();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert!(recorded[0].starts_with("cost: 0.105"), "{recorded:?}");
+}
+
+#[tokio::test]
 async fn the_owner_sees_who_of_the_mandatees_started_a_session_and_a_mandatee_only_their_own() {
     let owner = product(P.0, 500);
     let mandated = through_mandate(owner.clone(), 9, Some(100));

@@ -134,6 +134,35 @@ fn to_smallest(unit: BalanceUnit, cost: Decimal) -> Result<i64, RuleError> {
         })
 }
 
+/// The part of a running session used by `now`, in the balance's smallest unit, at the
+/// session's own prices (`pricing` pinned to its versions) and never more than `reserved`.
+///
+/// A stop is never refused, so when the rules cannot price the used part, or price it finer
+/// than the balance holds, the session keeps what it reserved (the price the resident agreed
+/// to at its start) and refunds nothing; a cost the unit cannot hold is recorded as a rule
+/// error so the gemeente sees its tariff needs mending (script failures are recorded by the
+/// rules themselves).
+pub fn used_part(
+    pricing: &dyn Pricing,
+    check: &SessionCheck,
+    unit: BalanceUnit,
+    reserved: i64,
+    now: DateTime<Utc>,
+) -> i64 {
+    let used = pricing
+        .cost(check, check.start, now)
+        .and_then(|c| to_smallest(unit, c));
+    match used {
+        Ok(used) => used.min(reserved),
+        Err(e) => {
+            if matches!(e, RuleError::CostOutsideUnit { .. }) {
+                pricing.record(&e, now);
+            }
+            reserved
+        }
+    }
+}
+
 /// What an allowed `verdict` reserves from a balance in `unit`; a cost the balance cannot hold
 /// is recorded like a failing script and refuses with `rule_error`, charging nothing.
 fn held(
@@ -601,24 +630,9 @@ impl Parking {
                         mandatee: locked.product.mandate.is_some(),
                         extends: None,
                     };
-                    // The part used, at the session's own prices; never more than it holds. When
-                    // the rules cannot price it (or price it finer than the balance holds),
-                    // nothing is refunded: a stop is never refused.
-                    let used = match pricing
-                        .cost(&check, current.start, now)
-                        .and_then(|c| to_smallest(unit, c))
-                    {
-                        Ok(used) => used,
-                        Err(e) => {
-                            if matches!(e, RuleError::CostOutsideUnit { .. }) {
-                                pricing.record(&e, now);
-                            }
-                            current.reserved
-                        }
-                    };
                     Decision::Proceed(SessionChange {
                         end: now,
-                        reserved: used.min(current.reserved),
+                        reserved: used_part(pricing.as_ref(), &check, unit, current.reserved, now),
                         delete: false,
                         breakdown: None,
                         wallet: gone.wallet,
