@@ -63,12 +63,14 @@ pub(crate) async fn changed(
     if posted && sessions_until.is_none() {
         return Ok(());
     }
-    let mut update = products::Entity::update_many()
-        .col_expr(
+    let mut update = products::Entity::update_many().filter(products::Column::Id.eq(product));
+    // A posting counted the revision up already; once per write is what the revision promises.
+    if !posted {
+        update = update.col_expr(
             products::Column::Revision,
             Expr::col(products::Column::Revision).add(1),
-        )
-        .filter(products::Column::Id.eq(product));
+        );
+    }
     if let Some(until) = sessions_until {
         update = update.col_expr(products::Column::SessionsUntil, Expr::value(until));
     }
