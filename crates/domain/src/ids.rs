@@ -59,3 +59,11 @@ typed_id!(
     /// The database id of a mandate (machtiging).
     MandateId
 );
+typed_id!(
+    /// The database id of a staff member's account (apart from residents' accounts).
+    StaffId
+);
+typed_id!(
+    /// The database id of an entry of the audit trail.
+    AuditId
+);

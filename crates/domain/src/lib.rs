@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod amount;
+pub mod audit;
 pub mod calendar;
 pub mod captcha;
 pub mod clock;
@@ -34,6 +35,7 @@ pub mod rules;
 pub mod sealed;
 pub mod secret;
 pub mod settings;
+pub mod staff;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;
@@ -50,7 +52,7 @@ pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
 pub use ids::{
     AccountId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId, ProductTypeId,
-    SessionId, TenantId, ZoneId,
+    SessionId, StaffId, TenantId, ZoneId,
 };
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;

@@ -30,6 +30,9 @@ pub enum PasswordProblem {
     /// Shorter than 8 characters.
     #[error("password_too_short")]
     TooShort,
+    /// A staff member's: shorter than 12 characters.
+    #[error("password_too_short_for_staff")]
+    TooShortForStaff,
     /// Between 8 and 20 characters without both letters and digits.
     #[error("password_needs_letters_and_digits")]
     NeedsLettersAndDigits,
@@ -49,6 +52,7 @@ impl PasswordProblem {
     pub fn code(self) -> &'static str {
         match self {
             Self::TooShort => "password_too_short",
+            Self::TooShortForStaff => "password_too_short_for_staff",
             Self::NeedsLettersAndDigits => "password_needs_letters_and_digits",
             Self::TooLong => "password_too_long",
             Self::TooCommon => "password_too_common",

@@ -15,6 +15,11 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
     Ok(buf)
 }
 
+/// Fills `buf` from the system's random source.
+pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), RandomError> {
+    getrandom::fill(buf).map_err(|e| RandomError(e.to_string()))
+}
+
 /// A uniformly drawn index below `n` (rejection sampling: no modulo bias).
 fn random_below(n: u8) -> Result<u8, RandomError> {
     let limit = u8::MAX - (u8::MAX % n);
@@ -100,6 +105,21 @@ const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
 /// Characters in a product code: 25^10 ≈ 10^14 codes, far beyond guessing.
 const CODE_LENGTH: usize = 10;
 
+/// `length` characters drawn uniformly from the code alphabet.
+pub(crate) fn random_code(length: usize) -> Result<String, RandomError> {
+    let n = u8::try_from(CODE_ALPHABET.len()).unwrap_or(u8::MAX);
+    let mut code = String::with_capacity(length);
+    for _ in 0..length {
+        code.push(char::from(CODE_ALPHABET[usize::from(random_below(n)?)]));
+    }
+    Ok(code)
+}
+
+/// Whether every character of `s` is of the code alphabet.
+pub(crate) fn in_code_alphabet(s: &str) -> bool {
+    s.bytes().all(|b| CODE_ALPHABET.contains(&b))
+}
+
 /// The code on an allocation letter that, with its PIN, identifies a product. Shown in two groups
 /// of five (`ACDEF-GHJKM`); typed in any case, with or without the dash or spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -108,12 +128,7 @@ pub struct ProductCode(String);
 impl ProductCode {
     /// A fresh random code.
     pub fn generate() -> Result<Self, RandomError> {
-        let n = u8::try_from(CODE_ALPHABET.len()).unwrap_or(u8::MAX);
-        let mut code = String::with_capacity(CODE_LENGTH);
-        for _ in 0..CODE_LENGTH {
-            code.push(char::from(CODE_ALPHABET[usize::from(random_below(n)?)]));
-        }
-        Ok(Self(code))
+        Ok(Self(random_code(CODE_LENGTH)?))
     }
 
     /// Parses what a resident typed.
@@ -123,7 +138,7 @@ impl ProductCode {
             .filter(|c| !c.is_whitespace() && *c != '-')
             .map(|c| c.to_ascii_uppercase())
             .collect();
-        if s.len() != CODE_LENGTH || !s.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        if s.len() != CODE_LENGTH || !in_code_alphabet(&s) {
             return Err(ParseError::new(
                 "product code",
                 format!("not {CODE_LENGTH} characters of the code alphabet"),

@@ -57,9 +57,29 @@ string_value!(
     TenantSlug
 );
 
+/// Words the staff console's routes use where a gemeente's slug stands
+/// (`/beheer/{gemeente}/...`): no gemeente may be called so.
+pub const RESERVED_SLUGS: &[&str] = &[
+    "platform",
+    "inloggen",
+    "uitloggen",
+    "inschrijven",
+    "account",
+    "static",
+    "taal",
+    "api",
+];
+
 impl TenantSlug {
-    /// Parses a slug: 2 to 40 of `a-z`, `0-9`, `-`, not starting or ending with a dash.
+    /// Parses a slug: 2 to 40 of `a-z`, `0-9`, `-`, not starting or ending with a dash, and
+    /// none of the [`RESERVED_SLUGS`].
     pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if RESERVED_SLUGS.contains(&s) {
+            return Err(ParseError::new(
+                "slug",
+                format!("{s:?} is a word of the console's paths"),
+            ));
+        }
         if s.len() >= 2 && is_slug_like(s, 40) && !s.contains('_') {
             Ok(Self(s.to_owned()))
         } else {

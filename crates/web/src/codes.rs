@@ -213,7 +213,8 @@ impl From<ParkingProblem> for ErrorCode {
 impl From<PasswordProblem> for ErrorCode {
     fn from(problem: PasswordProblem) -> Self {
         match problem {
-            PasswordProblem::TooShort => Self::PasswordTooShort,
+            // The staff console's own rule never reaches the resident API; too short is too short.
+            PasswordProblem::TooShort | PasswordProblem::TooShortForStaff => Self::PasswordTooShort,
             PasswordProblem::NeedsLettersAndDigits => Self::PasswordNeedsLettersAndDigits,
             PasswordProblem::TooLong => Self::PasswordTooLong,
             PasswordProblem::TooCommon => Self::PasswordTooCommon,

@@ -1,0 +1,306 @@
+//! Making staff accounts and enrolling them: a one-time link (24 hours by default) opens a page to
+//! choose the password, then the authenticator is set up from a QR code and confirmed with a
+//! code, and ten recovery codes are shown once. A lost authenticator is reset by the operator
+//! (`parkportal staff reset-2fa`), which makes a new link.
+
+use super::totp::{RECOVERY_CODES, RecoveryCode, TotpSecret};
+use super::{
+    EmailTaken, NewStaff, StaffMember, StaffPassword, StaffRepository, StaffSession, StaffSettings,
+};
+use crate::Clock;
+use crate::accounts::{HashError, PasswordHasher};
+use crate::audit::{Actor, AuditEntry, AuditRepository};
+use crate::email::EmailAddress;
+use crate::ids::StaffId;
+use crate::ports::StoreError;
+use crate::secret::{RandomError, Token};
+use crate::throttle::{Blocked, FailurePolicy, Throttle};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Where an enrolment link leads, under the public URL.
+pub const ENROLMENT_PATH: &str = "/beheer/inschrijven/";
+
+/// A new enrolment link: handed out once.
+#[derive(Debug)]
+pub struct NewLink {
+    /// For whom.
+    pub staff: StaffId,
+    /// The token in the link.
+    pub token: Token,
+    /// Until when it works.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl NewLink {
+    /// The link under `public_url` (without a trailing slash).
+    pub fn url(&self, public_url: &str) -> String {
+        format!(
+            "{}{ENROLMENT_PATH}{}",
+            public_url.trim_end_matches('/'),
+            self.token.expose()
+        )
+    }
+}
+
+/// What an enrolment link is, when opened.
+#[derive(Debug, Clone)]
+pub enum OpenLink {
+    /// It works, for this staff member.
+    Valid(StaffMember),
+    /// It was used.
+    Used,
+    /// It expired.
+    Expired,
+    /// No such link.
+    Unknown,
+}
+
+/// The password was chosen: the enrolment goes on in this session.
+#[derive(Debug)]
+pub struct ChosenPassword {
+    /// The session's token (at the enrolment stage).
+    pub session: Token,
+    /// Whose.
+    pub member: StaffMember,
+}
+
+/// The second factor was confirmed: logged in, with the recovery codes to show once.
+#[derive(Debug)]
+pub struct Enrolled {
+    /// The logged-in session's token.
+    pub session: Token,
+    /// The recovery codes, never shown again.
+    pub recovery: Vec<RecoveryCode>,
+}
+
+/// Why an enrolment step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolError {
+    /// The address already has an account.
+    #[error(transparent)]
+    EmailTaken(#[from] EmailTaken),
+    /// No staff account has this address.
+    #[error("unknown_staff")]
+    UnknownStaff,
+    /// The link was used or expired meanwhile.
+    #[error("link_unusable")]
+    LinkUnusable,
+    /// The confirmation code is not the app's current one.
+    #[error("wrong_code")]
+    WrongCode,
+    /// Too many wrong codes in a row: wait.
+    #[error(transparent)]
+    Blocked(#[from] Blocked),
+    /// Hashing failed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No token or secret could be made.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// Making accounts and enrolling them.
+#[derive(Clone)]
+pub struct Enrolment {
+    repo: Arc<dyn StaffRepository>,
+    audit: Arc<dyn AuditRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    throttle: Throttle,
+    settings: StaffSettings,
+}
+
+impl Enrolment {
+    /// The use cases on their ports.
+    pub fn new(
+        repo: Arc<dyn StaffRepository>,
+        audit: Arc<dyn AuditRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        throttle: Throttle,
+        settings: StaffSettings,
+    ) -> Self {
+        Self {
+            repo,
+            audit,
+            hasher,
+            clock,
+            throttle,
+            settings,
+        }
+    }
+
+    /// Creates an account with its first role and an enrolment link, by `actor` from `origin`.
+    pub async fn create(
+        &self,
+        new: &NewStaff,
+        actor: Actor,
+        origin: &str,
+    ) -> Result<NewLink, EnrolError> {
+        let now = self.clock.now();
+        let token = Token::generate()?;
+        let expires_at = now + self.settings.enrolment_link;
+        let entry = AuditEntry::new(actor, "staff.created", origin, now).within(
+            new.role.map(|a| a.tenant),
+            new.role
+                .map(|a| a.role)
+                .or(new.platform_admin.then_some(super::Role::PlatformAdmin)),
+        );
+        let staff = self
+            .repo
+            .create(new, &token.hash(), expires_at, &entry)
+            .await??;
+        Ok(NewLink {
+            staff,
+            token,
+            expires_at,
+        })
+    }
+
+    /// Forgets the second factor of the account of `email`, ends its sessions and makes a new
+    /// enrolment link (break glass, by `actor` from `origin`).
+    pub async fn reset_second_factor(
+        &self,
+        email: &EmailAddress,
+        actor: Actor,
+        origin: &str,
+    ) -> Result<NewLink, EnrolError> {
+        let now = self.clock.now();
+        let member = self
+            .repo
+            .credentials(email)
+            .await?
+            .ok_or(EnrolError::UnknownStaff)?
+            .member;
+        let token = Token::generate()?;
+        let expires_at = now + self.settings.enrolment_link;
+        let entry = AuditEntry::new(actor, "staff.second_factor_reset", origin, now)
+            .about("staff", member.id);
+        self.repo
+            .reset_second_factor(member.id, &token.hash(), expires_at, &entry)
+            .await?;
+        Ok(NewLink {
+            staff: member.id,
+            token,
+            expires_at,
+        })
+    }
+
+    /// What the link of `token` is now.
+    pub async fn open(&self, token: &Token) -> Result<OpenLink, StoreError> {
+        let Some(link) = self.repo.link(&token.hash()).await? else {
+            return Ok(OpenLink::Unknown);
+        };
+        Ok(if link.used_at.is_some() {
+            OpenLink::Used
+        } else if link.expires_at <= self.clock.now() || !link.member.active {
+            OpenLink::Expired
+        } else {
+            OpenLink::Valid(link.member)
+        })
+    }
+
+    /// Uses the link: sets `password` and goes on to the authenticator in a new session.
+    pub async fn choose_password(
+        &self,
+        token: &Token,
+        password: &StaffPassword,
+        client: &str,
+    ) -> Result<ChosenPassword, EnrolError> {
+        let OpenLink::Valid(member) = self.open(token).await? else {
+            return Err(EnrolError::LinkUnusable);
+        };
+        let hash = self.hasher.hash(password.expose()).await?;
+        let session = Token::generate()?;
+        let now = self.clock.now();
+        let entry = AuditEntry::new(Actor::of(&member), "staff.enrolment.password", client, now)
+            .about("staff", member.id);
+        let member = self
+            .repo
+            .use_link(&token.hash(), &hash, &session.hash(), now, &entry)
+            .await?
+            .ok_or(EnrolError::LinkUnusable)?;
+        Ok(ChosenPassword { session, member })
+    }
+
+    /// The secret being set up for the enrolment session's staff member (made at the first ask,
+    /// then the same until confirmed, so a reload shows the same QR code).
+    pub async fn secret(&self, session: &StaffSession) -> Result<TotpSecret, EnrolError> {
+        let id = session.member.id;
+        if let Some(secret) = self
+            .repo
+            .pending_secret(id)
+            .await?
+            .and_then(|s| TotpSecret::from_base32(&s))
+        {
+            return Ok(secret);
+        }
+        let secret = TotpSecret::generate()?;
+        self.repo
+            .set_pending_secret(id, &secret.to_base32())
+            .await?;
+        Ok(secret)
+    }
+
+    /// Confirms the authenticator with a code of the secret being set up: the second factor
+    /// is on, ten recovery codes are made, and the enrolment session becomes a logged-in one.
+    pub async fn confirm(
+        &self,
+        token: &Token,
+        session: &StaffSession,
+        code: &str,
+        client: &str,
+    ) -> Result<Enrolled, EnrolError> {
+        let member = &session.member;
+        let now = self.clock.now();
+        let keys = vec![(
+            format!("staff-code:account:{}", member.id),
+            FailurePolicy::LOGIN_ACCOUNT,
+        )];
+        let entry = AuditEntry::new(
+            Actor::of(member),
+            "staff.enrolment.second_factor",
+            client,
+            now,
+        )
+        .about("staff", member.id);
+        if let Err(blocked) = self.throttle.attempt(&keys, now).await? {
+            self.audit.record(&entry.refused("blocked")).await?;
+            return Err(blocked.into());
+        }
+        let secret = self.secret(session).await?;
+        let Some(step) = secret.matching_step(code, now) else {
+            self.audit.record(&entry.refused("wrong_code")).await?;
+            return Err(EnrolError::WrongCode);
+        };
+        let recovery = (0..RECOVERY_CODES)
+            .map(|_| RecoveryCode::generate())
+            .collect::<Result<Vec<_>, _>>()?;
+        let hashes: Vec<String> = recovery.iter().map(RecoveryCode::hash).collect();
+        let new = Token::generate()?;
+        let confirmed = self
+            .repo
+            .confirm_second_factor(
+                member.id,
+                step,
+                &hashes,
+                &token.hash(),
+                &new.hash(),
+                now,
+                &entry,
+            )
+            .await?;
+        if !confirmed {
+            return Err(EnrolError::LinkUnusable);
+        }
+        self.throttle.forgive(&keys, now).await?;
+        Ok(Enrolled {
+            session: new,
+            recovery,
+        })
+    }
+}

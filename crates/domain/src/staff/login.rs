@@ -1,0 +1,317 @@
+//! The console's login: the password first, then a code from the authenticator app (or a
+//! recovery code), each step on its own throttles; sessions with an idle time-out and a longest
+//! life; every event in the audit trail.
+
+use super::totp::{RecoveryCode, TotpSecret};
+use super::{StaffMember, StaffRepository, StaffSession, StaffSettings, Stage};
+use crate::Clock;
+use crate::accounts::PasswordHasher;
+use crate::audit::{Actor, AuditEntry, AuditRepository};
+use crate::email::EmailAddress;
+use crate::ports::StoreError;
+use crate::secret::{RandomError, Token};
+use crate::throttle::{Blocked, FailurePolicy, Throttle, hashed_key};
+use chrono::Duration;
+use std::sync::Arc;
+
+/// Why the password step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StaffLoginError {
+    /// Unknown address, wrong password or a deactivated account: deliberately one case.
+    #[error("invalid_credentials")]
+    InvalidCredentials,
+    /// Too many failures in a row for the address or from the client: wait.
+    #[error(transparent)]
+    Blocked(#[from] Blocked),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No token could be made.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// What the right password leads to.
+#[derive(Debug)]
+pub enum PasswordStep {
+    /// The code is asked next, in the session of this token.
+    Code(Token),
+    /// The account has no second factor (it was reset): only its enrolment link leads in.
+    NotEnrolled,
+}
+
+/// Why the code step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    /// Neither a current code nor an unused recovery code.
+    #[error("wrong_code")]
+    Wrong,
+    /// A code of a step already accepted (a replay).
+    #[error("code_used")]
+    Replayed,
+    /// Too many wrong codes in a row: wait.
+    #[error(transparent)]
+    Blocked(#[from] Blocked),
+    /// The session is not waiting for a code (timed out, or already in).
+    #[error("no_login")]
+    NoLogin,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No token could be made.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// What a console cookie stands for.
+#[derive(Debug, Clone)]
+pub enum StaffState {
+    /// Logged in.
+    Active(StaffSession),
+    /// Half-way: the code is asked, or the authenticator is being set up.
+    Pending(StaffSession),
+    /// The session ended through the idle time-out or its longest life: the login says so.
+    TimedOut,
+    /// No such session.
+    Unknown,
+}
+
+/// Sessions are touched at most this often.
+const TOUCH_EVERY_SECONDS: i64 = 30;
+
+/// The failures of the password step count apart from the residents' logins and from the code
+/// step, with the same policy.
+fn password_keys(email: &str, client: &str) -> Vec<(String, FailurePolicy)> {
+    vec![
+        (
+            hashed_key("staff-login:account", &email.trim().to_lowercase()),
+            FailurePolicy::LOGIN_ACCOUNT,
+        ),
+        (
+            hashed_key("staff-login:client", client),
+            FailurePolicy::LOGIN_CLIENT,
+        ),
+    ]
+}
+
+fn code_keys(member: &StaffMember, client: &str) -> Vec<(String, FailurePolicy)> {
+    vec![
+        (
+            format!("staff-code:account:{}", member.id),
+            FailurePolicy::LOGIN_ACCOUNT,
+        ),
+        (
+            hashed_key("staff-code:client", client),
+            FailurePolicy::LOGIN_CLIENT,
+        ),
+    ]
+}
+
+/// The console's login use cases.
+#[derive(Clone)]
+pub struct StaffAuth {
+    repo: Arc<dyn StaffRepository>,
+    audit: Arc<dyn AuditRepository>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    throttle: Throttle,
+    settings: StaffSettings,
+}
+
+impl StaffAuth {
+    /// The use cases on their ports.
+    pub fn new(
+        repo: Arc<dyn StaffRepository>,
+        audit: Arc<dyn AuditRepository>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        throttle: Throttle,
+        settings: StaffSettings,
+    ) -> Self {
+        Self {
+            repo,
+            audit,
+            hasher,
+            clock,
+            throttle,
+            settings,
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> StaffSettings {
+        self.settings
+    }
+
+    /// The audit trail (the console records its reads and refusals through it).
+    pub fn audit(&self) -> &Arc<dyn AuditRepository> {
+        &self.audit
+    }
+
+    /// Checks address and password; on success the code is asked next in a new session. An
+    /// unknown address costs the same argon2 work as a wrong password and gets the same answer.
+    pub async fn password(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<PasswordStep, StaffLoginError> {
+        let keys = password_keys(email, client);
+        let now = self.clock.now();
+        let credentials = match EmailAddress::parse(email) {
+            Ok(email) => self.repo.credentials(&email).await?,
+            Err(_) => None,
+        };
+        let actor = credentials.as_ref().map_or_else(
+            || Actor::Unknown(email.trim().to_owned()),
+            |c| Actor::of(&c.member),
+        );
+        let entry = AuditEntry::new(actor, "staff.login.password", client, now);
+        if let Err(blocked) = self.throttle.attempt(&keys, now).await? {
+            self.audit.record(&entry.refused("blocked")).await?;
+            return Err(blocked.into());
+        }
+        let hash = credentials
+            .as_ref()
+            .and_then(|c| c.password_hash.as_deref());
+        let ok = self.hasher.verify(password, hash).await;
+        let Some(credentials) = credentials.filter(|c| ok && c.member.active) else {
+            self.audit
+                .record(&entry.refused("invalid_credentials"))
+                .await?;
+            return Err(StaffLoginError::InvalidCredentials);
+        };
+        self.throttle.forgive(&keys, now).await?;
+        let entry = entry.about("staff", credentials.member.id);
+        if credentials.totp_secret.is_none() {
+            self.audit.record(&entry.refused("not_enrolled")).await?;
+            return Ok(PasswordStep::NotEnrolled);
+        }
+        let token = Token::generate()?;
+        self.repo
+            .create_session(credentials.member.id, &token.hash(), Stage::Code, now)
+            .await?;
+        self.audit.record(&entry).await?;
+        Ok(PasswordStep::Code(token))
+    }
+
+    /// Checks the code of a session waiting for one: a TOTP code of the current step or one
+    /// either side, never one already accepted; or an unused recovery code, which is then used
+    /// up. On success the waiting session is replaced by a logged-in one, whose token comes back.
+    pub async fn code(
+        &self,
+        session: &Token,
+        code: &str,
+        client: &str,
+    ) -> Result<(Token, StaffMember), CodeError> {
+        let now = self.clock.now();
+        let Some(pending) = self
+            .repo
+            .session(&session.hash())
+            .await?
+            .filter(|s| s.stage == Stage::Code && self.live(s, now))
+        else {
+            return Err(CodeError::NoLogin);
+        };
+        let member = pending.member;
+        let keys = code_keys(&member, client);
+        let entry = AuditEntry::new(Actor::of(&member), "staff.login.code", client, now)
+            .about("staff", member.id);
+        if let Err(blocked) = self.throttle.attempt(&keys, now).await? {
+            self.audit.record(&entry.refused("blocked")).await?;
+            return Err(blocked.into());
+        }
+        let credentials = self.repo.credentials_of(member.id).await?;
+        let secret = credentials
+            .as_ref()
+            .and_then(|c| c.totp_secret.as_deref())
+            .and_then(TotpSecret::from_base32);
+        let new = Token::generate()?;
+        if let Some(step) = secret.and_then(|s| s.matching_step(code, now)) {
+            let accepted = self
+                .repo
+                .accept_code(member.id, step, &session.hash(), &new.hash(), now, &entry)
+                .await?;
+            if !accepted {
+                self.audit.record(&entry.refused("code_used")).await?;
+                return Err(CodeError::Replayed);
+            }
+        } else if let Some(recovery) = RecoveryCode::parse(code) {
+            let entry = AuditEntry {
+                action: "staff.login.recovery_code",
+                ..entry
+            };
+            let used = self
+                .repo
+                .use_recovery_code(
+                    member.id,
+                    &recovery.hash(),
+                    &session.hash(),
+                    &new.hash(),
+                    now,
+                    &entry,
+                )
+                .await?;
+            if !used {
+                self.audit.record(&entry.refused("wrong_code")).await?;
+                return Err(CodeError::Wrong);
+            }
+        } else {
+            self.audit.record(&entry.refused("wrong_code")).await?;
+            return Err(CodeError::Wrong);
+        }
+        self.throttle.forgive(&keys, now).await?;
+        Ok((new, member))
+    }
+
+    /// Whether a session is within its idle time-out and its longest life at `now`.
+    fn live(&self, s: &StaffSession, now: chrono::DateTime<chrono::Utc>) -> bool {
+        now - s.last_seen_at < self.settings.idle_timeout
+            && now - s.started_at < self.settings.max_session
+    }
+
+    /// What a console cookie stands for now; a session past its idle time-out or its longest
+    /// life, or of a deactivated account, ends (and the time-out is in the audit trail).
+    pub async fn resume(&self, token: &Token, client: &str) -> Result<StaffState, StoreError> {
+        let hash = token.hash();
+        let Some(session) = self.repo.session(&hash).await? else {
+            return Ok(StaffState::Unknown);
+        };
+        let now = self.clock.now();
+        if !self.live(&session, now) || !session.member.active {
+            let reason = if session.member.active {
+                "staff.timeout"
+            } else {
+                "staff.deactivated"
+            };
+            let entry = AuditEntry::new(Actor::of(&session.member), reason, client, now)
+                .about("staff", session.member.id);
+            self.repo.end_session(&hash, &entry).await?;
+            return Ok(StaffState::TimedOut);
+        }
+        if now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
+            self.repo.touch_session(&hash, now).await?;
+        }
+        Ok(match session.stage {
+            Stage::Active => StaffState::Active(session),
+            Stage::Code | Stage::Enrol => StaffState::Pending(session),
+        })
+    }
+
+    /// Ends the session ([Uitloggen]).
+    pub async fn logout(
+        &self,
+        token: &Token,
+        member: &StaffMember,
+        client: &str,
+    ) -> Result<(), StoreError> {
+        let entry = AuditEntry::new(Actor::of(member), "staff.logout", client, self.clock.now())
+            .about("staff", member.id);
+        self.repo.end_session(&token.hash(), &entry).await
+    }
+
+    /// How many recovery codes `member` has left.
+    pub async fn recovery_codes_left(&self, member: &StaffMember) -> Result<u32, StoreError> {
+        self.repo.recovery_codes_left(member.id).await
+    }
+}
