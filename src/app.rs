@@ -1,11 +1,12 @@
 //! The composition root: builds the store, hands it to the domain's use cases as ports, and serves
-//! the portal (and, later, the admin console) with the web kit's middleware around it.
+//! the portal and the staff console with the web kit's middleware around it.
 
 use crate::bundle;
 use crate::config::Config;
 use crate::demo_mode::DemoMode;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::wiring;
+use parkportal_admin::{Console, ConsoleServices};
 use parkportal_domain::housekeeping::Housekeeping;
 use parkportal_domain::platform::PlatformFacts;
 use parkportal_domain::privacy::Privacy;
@@ -104,6 +105,8 @@ pub struct Application {
     rule_book: Arc<RuleBook>,
     rule_errors: DbRuleErrorSink,
     state: Portal,
+    console: Console,
+    demo_staff: Vec<crate::demo_staff::DemoStaff>,
     stop_worker: watch::Sender<bool>,
     worker: Option<JoinHandle<()>>,
     housekeeping: Housekeeping,
@@ -200,6 +203,7 @@ impl Application {
         let privacy = wiring::privacy(&db, clock.clone());
         let sweeper =
             wiring::spawn_housekeeping(housekeeping.clone(), privacy.clone(), top_ups, worker_stop);
+        let clock_for_console = clock.clone();
         let web = WebState::new(
             tenants.clone(),
             Arc::new(db.clone()),
@@ -213,6 +217,25 @@ impl Application {
                 body_limit: config.server.body_limit_kib as usize * 1024,
             },
         );
+        let (staff_auth, enrolment, _audit) = wiring::staff(config, &db, clock_for_console.clone())?;
+        let console_services = ConsoleServices {
+            auth: staff_auth,
+            enrolment,
+        };
+        let mut demo_staff = Vec::new();
+        // Demo staff only where the demo is: never beside a real part (an https public URL,
+        // a mail server, a real payment provider), so never where the public URL is https.
+        if demo_resident && demo_mode.is_on() {
+            let demo_tenants = tenants.list().await.map_err(StartError::Database)?;
+            demo_staff = crate::demo_staff::create(
+                &console_services,
+                &demo_tenants,
+                clock_for_console.as_ref(),
+            )
+            .await?;
+        }
+        let console = Console::new(web.clone(), console_services, &config.paths.themes)
+            .map_err(StartError::Config)?;
         let state = Portal::new(web.clone(), services);
         // Every refusal of a file (missing, a folder, a path out of the folder, a method) is the
         // themed 404: it names no path and tells nothing of the disk.
@@ -225,9 +248,10 @@ impl Application {
             })
             .with(Serve(RouteKind::Asset));
         // Files and the operational endpoints depend on no gemeente and work without the
-        // database; every other path is the portal's (the console will nest beside it).
+        // database; `/beheer` is the staff console's and every other path the portal's.
         let routes = parkportal_web::ops::attach(Route::new())
             .nest("/static", files)
+            .nest("/beheer", parkportal_admin::routes(console.clone()))
             .nest("/", parkportal_portal::routes(state.clone()));
         // Outermost first: Observe (request id, client address, the shared state), Compression
         // (which undoes a request's Content-Encoding lazily, so the body limit counts
@@ -258,6 +282,8 @@ impl Application {
             rule_book,
             rule_errors,
             state: state_for_app,
+            console,
+            demo_staff,
             stop_worker,
             worker,
             housekeeping,
@@ -320,6 +346,16 @@ impl Application {
     /// The use cases as the portal's pages see them.
     pub fn state(&self) -> &Portal {
         &self.state
+    }
+
+    /// The console's state: its login, enrolment and audit trail, for tests and the CLI.
+    pub fn console(&self) -> &Console {
+        &self.console
+    }
+
+    /// The demo staff this start created (on a fresh embedded demo database), to print.
+    pub fn demo_staff(&self) -> &[crate::demo_staff::DemoStaff] {
+        &self.demo_staff
     }
 
     /// Stops accepting connections, lets running requests finish, lets the outbox worker finish

@@ -242,6 +242,17 @@ async fn serve(config: &Config) -> ExitCode {
                     crate::demo::DEMO_PASSWORD
                 );
             }
+            if !app.demo_staff().is_empty() {
+                println!(
+                    "Demo staff: log in at {}/beheer with password {} and a code of the TOTP \
+                     secret (an authenticator app, or oathtool --totp -b SECRET):",
+                    app.public_url(),
+                    crate::demo_staff::DEMO_STAFF_PASSWORD
+                );
+                for staff in app.demo_staff() {
+                    println!("  {} ({}): {}", staff.email, staff.what, staff.secret);
+                }
+            }
             if app.state().top_ups().simulated() {
                 println!(
                     "iDEAL payments are simulated: no real money moves (payments.provider = \"simulated\")"

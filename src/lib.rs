@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_mode;
+pub mod demo_staff;
 pub mod duration;
 pub mod logging;
 pub mod mandates_cli;

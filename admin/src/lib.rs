@@ -1,5 +1,171 @@
-//! The admin console of Parkportal: the pages and API with which gemeente administrators configure
-//! logo, theme, zones, tariffs and rule scripts, and staff issue products and allocation letters.
+//! The staff console of Parkportal under `/beheer`: the pages with which gemeente staff and
+//! administrators work and platform administrators run the platform.
 //!
-//! Its routes arrive with the issues that build them; until then the console has no pages and no
-//! menu entry points at it.
+//! It mounts its own route tree with its own state ([`Console`]), its own login
+//! ([`auth::StaffAuthenticate`]: password and a second factor, its own cookie), its own look
+//! (`themes/admin/`, never a gemeente's theme) and texts, and shares the web kit with the
+//! portal; the two never import each other. Every route declares what it needs where it is
+//! mounted ([`access::Need`]); the route table cannot hold a route without one.
+
+pub mod access;
+pub mod auth;
+mod enrol;
+mod home;
+mod login;
+mod look;
+mod page;
+mod prefs;
+mod qr;
+mod state;
+
+pub use access::{Need, StaffContext};
+pub use parkportal_web::RouteKind;
+pub use state::{Console, ConsoleServices};
+
+use access::Require;
+use parkportal_domain::staff::Role;
+use parkportal_web::AppError;
+use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
+use parkportal_web::inputs::InputGuard;
+use parkportal_web::kind::{Serve, not_found};
+use poem::endpoint::{BoxEndpoint, StaticFilesEndpoint};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, get, post};
+use std::path::Path;
+
+/// One route of the console: its path under `/beheer`, what it serves, what it needs.
+struct Mounted {
+    path: &'static str,
+    kind: RouteKind,
+    need: Need,
+    endpoint: BoxEndpoint<'static, Response>,
+}
+
+fn ep<E: IntoEndpoint>(e: E) -> BoxEndpoint<'static, Response>
+where
+    E::Endpoint: 'static,
+{
+    e.into_endpoint().map_to_response().boxed()
+}
+
+/// A route: nothing is mounted without its [`Need`].
+fn route(
+    path: &'static str,
+    kind: RouteKind,
+    need: Need,
+    endpoint: BoxEndpoint<'static, Response>,
+) -> Mounted {
+    Mounted {
+        path,
+        kind,
+        need,
+        endpoint,
+    }
+}
+
+fn table(static_dir: &Path) -> Vec<Mounted> {
+    // Every refusal of a file is the console's 404: it names no path and tells nothing of the
+    // disk.
+    let files = StaticFilesEndpoint::new(static_dir).around(|files, req| async move {
+        match files.call(req).await {
+            Ok(resp) => Ok(resp.into_response()),
+            Err(_) => Err(poem::Error::from(AppError::NotFound)),
+        }
+    });
+    vec![
+        route("/", RouteKind::Page, Need::Signed, ep(get(home::choose))),
+        route(
+            "/inloggen",
+            RouteKind::Page,
+            Need::Anyone,
+            ep(get(login::form).post(login::submit_password)),
+        ),
+        route(
+            "/inloggen/code",
+            RouteKind::Page,
+            Need::Anyone,
+            ep(get(login::code_form).post(login::submit_code)),
+        ),
+        route(
+            "/uitloggen",
+            RouteKind::Redirect,
+            Need::Anyone,
+            ep(post(login::logout)),
+        ),
+        route(
+            "/inschrijven/:token",
+            RouteKind::Page,
+            Need::Anyone,
+            ep(get(enrol::password_form).post(enrol::choose_password)),
+        ),
+        route(
+            "/tweede-factor",
+            RouteKind::Page,
+            Need::Anyone,
+            ep(get(enrol::app_form).post(enrol::confirm)),
+        ),
+        route(
+            "/taal",
+            RouteKind::Redirect,
+            Need::Anyone,
+            ep(get(prefs::language)),
+        ),
+        route(
+            "/platform",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(home::platform)),
+        ),
+        route(
+            "/:gemeente",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(home::gemeente)),
+        ),
+        route("/static/*path", RouteKind::Asset, Need::Anyone, ep(files)),
+        // Any other path below a gemeente is the console's 404, for the same visitors its home
+        // is open to.
+        route(
+            "/:gemeente/*rest",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(not_found()),
+        ),
+    ]
+}
+
+/// `endpoint` as a route of `kind` that needs `need`: its input limited, its errors answered in
+/// that kind, and a route that takes forms issues and checks the CSRF token.
+fn mount(console: &Console, m: Mounted) -> BoxEndpoint<'static, Response> {
+    let guarded = m.endpoint.with(Require::new(m.need, console.clone()));
+    if m.kind.takes_forms() {
+        guarded
+            .with(CheckCsrf)
+            .with(InputGuard)
+            .with(Serve(m.kind))
+            .with(IssueCsrf)
+            .boxed()
+    } else {
+        guarded.with(InputGuard).with(Serve(m.kind)).boxed()
+    }
+}
+
+/// The console's route tree on `console`, to be nested at `/beheer` by the composition root.
+pub fn routes(console: Console) -> impl Endpoint<Output = Response> {
+    table(console.static_dir())
+        .into_iter()
+        .fold(Route::new(), |route, m| {
+            let path = m.path;
+            route.at(path, mount(&console, m))
+        })
+        .with(auth::StaffAuthenticate::new(console.clone()))
+        .data(console)
+}
+
+/// Every route of the console with what it serves and what it needs, for the role matrix and
+/// the browser checks.
+pub fn route_list() -> Vec<(&'static str, RouteKind, Need)> {
+    table(Path::new(""))
+        .into_iter()
+        .map(|m| (m.path, m.kind, m.need))
+        .collect()
+}

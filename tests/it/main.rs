@@ -17,6 +17,7 @@ mod api_times;
 mod captcha;
 mod cli;
 mod config;
+mod console;
 mod csrf;
 mod demo_import;
 mod demo_mode;

@@ -118,8 +118,15 @@ string_value!(
 );
 
 impl ThemeName {
-    /// Parses a theme name (same alphabet as a code).
+    /// Parses a theme name (same alphabet as a code); `admin` is the staff console's own
+    /// templates and never a gemeente's theme.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
+        if s == "admin" {
+            return Err(ParseError::new(
+                "theme",
+                "\"admin\" is the console's own look, not a gemeente's theme",
+            ));
+        }
         if is_slug_like(s, 40) {
             Ok(Self(s.to_owned()))
         } else {

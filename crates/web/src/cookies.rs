@@ -57,6 +57,27 @@ pub fn clear_login(name: &str, secure: bool) -> String {
     login_cookie(name, "", Some(0), secure)
 }
 
+/// The name a cookie kept under a path goes by: `__Secure-{base}` over HTTPS (a `__Host-`
+/// cookie must be for the whole site), plain `base` otherwise.
+pub fn secure_only(base: &str, secure: bool) -> String {
+    if secure {
+        format!("__Secure-{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// A `Set-Cookie` value for a login cookie of one part of the site (the staff console's, under
+/// `/beheer`): under [`secure_only`]'s name, sent only below `path`, never along with a request
+/// another site started (`SameSite=Strict`), never readable by scripts, until the browser closes
+/// (or gone, with `clear`).
+pub fn scoped_cookie(base: &str, value: &str, path: &str, clear: bool, secure: bool) -> String {
+    let name = secure_only(base, secure);
+    let max_age = if clear { "; Max-Age=0" } else { "" };
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}{max_age}; SameSite=Strict; HttpOnly{secure}")
+}
+
 /// Adds a `Set-Cookie` header to `resp`. Every cookie value here is made of safe characters, so
 /// a value that is no valid header cannot occur; it would be dropped rather than sent broken.
 pub fn append_cookie(resp: &mut poem::Response, cookie: &str) {
@@ -79,6 +100,18 @@ mod tests {
         assert_eq!(get(&req, "b").as_deref(), Some("2"));
         assert_eq!(get(&req, "c"), None);
         assert!(preference("pp_lang", "en", true).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn scoped_cookies_are_strict_and_secure_prefixed_over_https() {
+        assert_eq!(
+            scoped_cookie("pp_staff", "abc", "/beheer", false, true),
+            "__Secure-pp_staff=abc; Path=/beheer; SameSite=Strict; HttpOnly; Secure"
+        );
+        assert_eq!(
+            scoped_cookie("pp_staff", "", "/beheer", true, false),
+            "pp_staff=; Path=/beheer; Max-Age=0; SameSite=Strict; HttpOnly"
+        );
     }
 
     #[test]

@@ -29,6 +29,20 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default)]
 pub struct FrameExtras(pub Value);
 
+/// How a front end draws its pages when it does not use the gemeenten's themes (the staff
+/// console draws every page, its error pages too, in its own look, whatever a gemeente's theme
+/// says). A front end puts it on the request as [`PageLook`] before its routes.
+pub trait Look: Send + Sync {
+    /// Renders `template` with `ctx` (the page's values and the frame).
+    fn render(&self, page: &Page, template: &str, ctx: Value) -> Result<Html<String>, AppError>;
+    /// Translates `key` in `language`.
+    fn text(&self, language: parkportal_domain::Language, key: &str) -> String;
+}
+
+/// The [`Look`] of the request's front end.
+#[derive(Clone)]
+pub struct PageLook(pub Arc<dyn Look>);
+
 /// What every page of every front end needs to know about its request. A front end's handlers
 /// extract their own context, which holds this one.
 #[derive(Clone)]
@@ -52,6 +66,8 @@ pub struct Page {
     pub shown: Option<Arc<Tenant>>,
     /// What the front end adds to the frame.
     pub extras: Value,
+    /// The front end's own look, if it has one.
+    pub look: Option<Arc<dyn Look>>,
 }
 
 impl Page {
@@ -74,6 +90,7 @@ impl Page {
             .data::<FrameExtras>()
             .map(|e| e.0.clone())
             .unwrap_or_default();
+        let look = req.data::<PageLook>().map(|l| l.0.clone());
         Self {
             web,
             site,
@@ -84,6 +101,7 @@ impl Page {
             client,
             shown: None,
             extras,
+            look,
         }
     }
 
@@ -131,6 +149,9 @@ impl Page {
 
     /// Translates `key` in the page's language.
     pub fn t(&self, key: &str) -> String {
+        if let Some(look) = &self.look {
+            return look.text(self.prefs.language, key);
+        }
         self.web.catalogues().text(self.prefs.language, key, &[])
     }
 
@@ -166,6 +187,9 @@ impl Page {
     pub fn render(&self, template: &str, page: Value) -> Result<Html<String>, AppError> {
         let frame = self.frame();
         let ctx = context! { ..page, ..frame };
+        if let Some(look) = &self.look {
+            return look.render(self, template, ctx);
+        }
         let theme = self
             .gemeente()
             .map_or_else(ThemeName::default_theme, |t| t.theme.clone());

@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The folder of the staff console's own templates under `themes/`.
+pub const CONSOLE: &str = "admin";
+
 /// The templates of all themes.
 pub struct Templates {
     envs: HashMap<String, Environment<'static>>,
@@ -31,13 +34,31 @@ impl Templates {
             .map_err(|e| format!("cannot read {}: {e}", themes_dir.display()))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !entry.path().is_dir() || ThemeName::parse(&name).is_err() {
+            // The console's own templates are never a gemeente's theme (see `Templates::console`).
+            if !entry.path().is_dir() || ThemeName::parse(&name).is_err() || name == CONSOLE {
                 continue;
             }
             let dirs = vec![entry.path().join("templates"), default_dir.clone()];
             envs.insert(name, environment(dirs, catalogues.clone()));
         }
         Ok(Self { envs })
+    }
+
+    /// The staff console's templates: `themes/admin/templates` alone, with nothing of any
+    /// gemeente's theme or the default one (a beheerder who breaks a theme still sees the page
+    /// that repairs it), translating with `catalogues`.
+    pub fn console(themes_dir: &Path, catalogues: &Catalogues) -> Result<Self, String> {
+        let dir = themes_dir.join(CONSOLE).join("templates");
+        if !dir.is_dir() {
+            return Err(format!(
+                "the console's templates are missing: {} is not a folder",
+                dir.display()
+            ));
+        }
+        let env = environment(vec![dir], Arc::new(catalogues.clone()));
+        Ok(Self {
+            envs: HashMap::from([(CONSOLE.to_owned(), env)]),
+        })
     }
 
     /// Renders template `name` of `theme` (the default theme when the gemeente's is unknown).
@@ -47,6 +68,15 @@ impl Templates {
             .get(theme.as_str())
             .or_else(|| self.envs.get("default"))
             .ok_or_else(|| Error::new(ErrorKind::TemplateNotFound, "no default theme"))?;
+        env.get_template(name)?.render(ctx)
+    }
+
+    /// Renders template `name` of the console's templates (see [`Templates::console`]).
+    pub fn render_console(&self, name: &str, ctx: Value) -> Result<String, Error> {
+        let env = self
+            .envs
+            .get(CONSOLE)
+            .ok_or_else(|| Error::new(ErrorKind::TemplateNotFound, "no console templates"))?;
         env.get_template(name)?.render(ctx)
     }
 

@@ -19,6 +19,8 @@ pub struct Fixtures {
     pub values: HashMap<&'static str, String>,
     /// The session token of the logged-in resident.
     pub resident_session: String,
+    /// The console's session tokens by login (`staff`, `platform`, `code`, `enrolling`).
+    pub console_sessions: HashMap<&'static str, String>,
 }
 
 impl Fixtures {
@@ -334,8 +336,105 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("running_session", sessions[0].to_string()),
         ("planned_session", sessions[1].to_string()),
     ]);
+    let (console_sessions, console_values) = console(app).await?;
+    values.extend(console_values);
     Ok(Fixtures {
         values,
         resident_session: signed_in.token.expose().to_owned(),
+        console_sessions,
     })
+}
+
+/// The console's sessions, made through its use cases with the demo staff's secrets: a
+/// medewerker of Dijkstad and the platformbeheerder logged in, a beheerder half-way (the code
+/// asked), a new account half-way through its enrolment; and an unused and a used enrolment link.
+async fn console(
+    app: &Application,
+) -> Result<(HashMap<&'static str, String>, Vec<(&'static str, String)>), String> {
+    use parkportal_domain::staff::totp::{TotpSecret, step_of};
+    use parkportal_domain::staff::{PasswordStep, StaffPassword};
+    let console = app.console();
+    let demo = app.demo_staff();
+    let now = app.state().clock().now();
+    let password = parkportal::demo_staff::DEMO_STAFF_PASSWORD;
+    let login = |email: String| async move {
+        let step = console
+            .auth()
+            .password(&email, password, "fixtures")
+            .await
+            .map_err(|e| e.to_string())?;
+        let PasswordStep::Code(token) = step else {
+            return Err(format!("{email} is not enrolled"));
+        };
+        Ok::<_, String>(token)
+    };
+    let logged_in = |email: &'static str| {
+        let login = login.clone();
+        async move {
+            let secret = demo
+                .iter()
+                .find(|d| d.email == email)
+                .and_then(|d| TotpSecret::from_base32(&d.secret))
+                .ok_or(format!("no demo staff {email}"))?;
+            let pending = login(email.to_owned()).await?;
+            // The step after the one the demo's enrolment used (within the accepted skew).
+            let code = secret.code_at(step_of(now) + 1);
+            let (token, _) = console
+                .auth()
+                .code(&pending, &code, "fixtures")
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(token.expose().to_owned())
+        }
+    };
+    let mut sessions = HashMap::new();
+    sessions.insert(
+        "staff",
+        logged_in("medewerker.dijkstad@demo.parkportal.nl").await?,
+    );
+    sessions.insert("platform", logged_in("platform@demo.parkportal.nl").await?);
+    sessions.insert(
+        "code",
+        login("beheerder.dijkstad@demo.parkportal.nl".to_owned())
+            .await?
+            .expose()
+            .to_owned(),
+    );
+    let fresh = new_link(console, "nieuw@example.nl").await?;
+    let used = new_link(console, "halfweg@example.nl").await?;
+    let chosen = console
+        .enrolment()
+        .choose_password(
+            &used.token,
+            &StaffPassword::parse(password, password).map_err(|e| e.to_string())?,
+            "fixtures",
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    sessions.insert("enrolling", chosen.session.expose().to_owned());
+    Ok((
+        sessions,
+        vec![
+            ("staff_link", fresh.token.expose().to_owned()),
+            ("used_staff_link", used.token.expose().to_owned()),
+        ],
+    ))
+}
+
+/// An enrolment link for a new platformbeheerder at `email`.
+async fn new_link(
+    console: &parkportal_admin::Console,
+    email: &str,
+) -> Result<parkportal_domain::staff::NewLink, String> {
+    let new = parkportal_domain::staff::NewStaff {
+        email: EmailAddress::parse(email).map_err(|e| e.to_string())?,
+        name: "Nieuwe collega".to_owned(),
+        platform_admin: true,
+        role: None,
+    };
+    console
+        .enrolment()
+        .create(&new, parkportal_domain::audit::Actor::Operator, "fixtures")
+        .await
+        .map_err(|e| e.to_string())
 }

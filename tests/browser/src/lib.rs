@@ -64,13 +64,37 @@ pub struct Exclude {
     pub reason: String,
 }
 
-/// Who can be logged in for a page: nobody, or the demo resident of the fixtures.
-pub const LOGINS: &[&str] = &["none", "resident"];
+/// Who can be logged in for a page: nobody, the demo resident of the fixtures, or in the
+/// console a medewerker of Dijkstad (`staff`), the platformbeheerder (`platform`), a login
+/// waiting for its code (`code`) or an account half-way through its enrolment (`enrolling`).
+pub const LOGINS: &[&str] = &["none", "resident", "staff", "platform", "code", "enrolling"];
 /// The data a page can need: the demo gemeenten; with coupling links, a resident and a mail
 /// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}`, `{reset_link}`, `{product_id}`,
 /// `{poor_product_id}`, `{permit_id}`, `{favorite_id}`, `{running_session}`, `{planned_session}` in `visit`); or the address of
 /// the first login step in its cookie.
-pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step"];
+/// `console`: the console's sessions and an unused and a used enrolment link (`{staff_link}`,
+/// `{used_staff_link}`).
+pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step", "console"];
+
+/// Every route of the portal and of the console (under `/beheer`), as `pages.toml` names them.
+pub fn all_routes() -> Vec<String> {
+    let portal = parkportal_portal::route_list()
+        .into_iter()
+        .map(|(p, _)| p.to_owned());
+    let console = parkportal_admin::route_list()
+        .into_iter()
+        .map(|(p, _, _)| format!("/beheer{p}").trim_end_matches('/').to_owned());
+    portal.chain(console).collect()
+}
+
+/// Whether a console route is a page (checked in the browser, never excluded).
+pub fn console_pages() -> Vec<String> {
+    parkportal_admin::route_list()
+        .into_iter()
+        .filter(|(_, kind, _)| *kind == parkportal_admin::RouteKind::Page)
+        .map(|(p, _, _)| format!("/beheer{p}").trim_end_matches('/').to_owned())
+        .collect()
+}
 
 /// Reads `pages.toml`.
 pub fn load(text: &str) -> Result<PageList, String> {
@@ -90,7 +114,7 @@ pub fn coverage_problems(list: &PageList, routes: &[&str]) -> Vec<String> {
             .any(|e| e.path == *route && !e.reason.trim().is_empty());
         if !listed && !excluded {
             problems.push(format!(
-                "portal route {route} is neither listed in pages.toml nor excluded with a reason"
+                "route {route} is neither listed in pages.toml nor excluded with a reason"
             ));
         }
     }
@@ -135,10 +159,8 @@ mod tests {
 
     #[test]
     fn every_portal_route_is_listed_or_excluded() {
-        let routes: Vec<&str> = parkportal_portal::route_list()
-            .iter()
-            .map(|(p, _)| *p)
-            .collect();
+        let routes = all_routes();
+        let routes: Vec<&str> = routes.iter().map(String::as_str).collect();
         let problems = coverage_problems(&list(), &routes);
         assert!(problems.is_empty(), "{problems:#?}");
     }
@@ -165,6 +187,12 @@ mod tests {
                     "page {path} must be checked, not excluded"
                 );
             }
+        }
+        for path in console_pages() {
+            assert!(
+                list.pages.iter().any(|p| p.path == path),
+                "console page {path} must be checked, not excluded"
+            );
         }
         for width in [320, 375, 1280] {
             assert!(list.widths.contains(&width), "{width} px is not checked");

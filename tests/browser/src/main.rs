@@ -95,10 +95,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let routes: Vec<&str> = parkportal_portal::route_list()
-        .iter()
-        .map(|(p, _)| *p)
-        .collect();
+    let routes = parkportal_browser_tests::all_routes();
+    let routes: Vec<&str> = routes.iter().map(String::as_str).collect();
     let problems = coverage_problems(&list, &routes);
     if !problems.is_empty() {
         for p in problems {
@@ -217,6 +215,12 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
             extra.push(Cookie {
                 name: "pp_session".into(),
                 value: made.resident_session.clone(),
+            });
+        }
+        if let Some(token) = made.console_sessions.get(page.login.as_str()) {
+            extra.push(Cookie {
+                name: "pp_staff".into(),
+                value: token.clone(),
             });
         }
         if page.fixture == "login-step" {

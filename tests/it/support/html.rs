@@ -99,6 +99,8 @@ pub struct Field {
     pub value: String,
     /// Whether a checkbox or radio button is ticked.
     pub checked: bool,
+    /// Its `autocomplete` attribute, if it has one.
+    pub autocomplete: Option<String>,
 }
 
 impl Form {
@@ -286,6 +288,7 @@ impl Html {
                             kind,
                             value,
                             checked,
+                            autocomplete: attr_of(token, "autocomplete").map(str::to_owned),
                         });
                     }
                 }
@@ -303,6 +306,7 @@ impl Html {
                             kind: "textarea".into(),
                             value,
                             checked: false,
+                            autocomplete: attr_of(token, "autocomplete").map(str::to_owned),
                         });
                     }
                 }
@@ -325,6 +329,7 @@ impl Html {
                             kind: "select".into(),
                             value,
                             checked: false,
+                            autocomplete: attr_of(token, "autocomplete").map(str::to_owned),
                         });
                     }
                 }
@@ -336,6 +341,7 @@ impl Html {
                             kind: "submit".into(),
                             value: attr_of(token, "value").unwrap_or_default().to_owned(),
                             checked: false,
+                            autocomplete: attr_of(token, "autocomplete").map(str::to_owned),
                         });
                     }
                 }

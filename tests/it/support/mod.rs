@@ -19,9 +19,11 @@ pub mod fake_mollie;
 pub mod html;
 pub mod response;
 pub mod smtp;
+mod staff;
 mod users;
 
 pub use app::*;
+pub use staff::{STAFF_PASSWORD, Staff, audit_entries, platform_admin, staff, staff_link};
 pub use users::{
     Anonymous, Resident, accept_creating_account, at, ledger_holds, resident, resident_with,
 };

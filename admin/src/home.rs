@@ -1,0 +1,79 @@
+//! The console's landing pages: the list of gemeenten a staff member works for, a gemeente's
+//! console home, and the platform's page of every gemeente.
+
+use crate::page::{ConsolePage, context_of};
+use minijinja::context;
+use parkportal_web::AppError;
+use poem::http::StatusCode;
+use poem::{Response, handler};
+
+/// `GET /beheer`: the gemeenten the staff member works for (every one for a
+/// platformbeheerder), each with the role they have there.
+#[handler]
+pub async fn choose(page: ConsolePage) -> Result<Response, AppError> {
+    let member = page
+        .visitor
+        .member
+        .clone()
+        .ok_or_else(|| AppError::internal("a signed page without its staff member"))?;
+    let tenants = page.console.web().tenants().list().await?;
+    let gemeenten: Vec<_> = tenants
+        .iter()
+        .filter_map(|t| {
+            member.role_in(t.id).map(|role| {
+                context! {
+                    slug => t.slug.as_str(),
+                    name => t.name.clone(),
+                    role => role.as_str(),
+                }
+            })
+        })
+        .collect();
+    page.render(
+        "choose.html",
+        StatusCode::OK,
+        context! { gemeenten => gemeenten, platform_admin => member.platform_admin },
+    )
+    .await
+}
+
+/// `GET /beheer/{gemeente}`: the console home of a gemeente: who works here in which role, and
+/// how many recovery codes are left.
+#[handler]
+pub async fn gemeente(page: ConsolePage) -> Result<Response, AppError> {
+    let ctx = context_of(&page)?;
+    let left = page.console.auth().recovery_codes_left(&ctx.staff).await?;
+    page.render(
+        "gemeente_home.html",
+        StatusCode::OK,
+        context! {
+            role => ctx.role.as_str(),
+            name => ctx.staff.name.clone(),
+            recovery_left => left,
+            recovery_low => left < 3,
+        },
+    )
+    .await
+}
+
+/// `GET /beheer/platform`: every gemeente on the platform, each with a link to its console.
+#[handler]
+pub async fn platform(page: ConsolePage) -> Result<Response, AppError> {
+    let tenants = page.console.web().tenants().list().await?;
+    let gemeenten: Vec<_> = tenants
+        .iter()
+        .map(|t| {
+            context! {
+                slug => t.slug.as_str(),
+                name => t.name.clone(),
+                hosts => t.hosts.iter().map(|h| h.as_str().to_owned()).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    page.render(
+        "platform_home.html",
+        StatusCode::OK,
+        context! { gemeenten => gemeenten },
+    )
+    .await
+}

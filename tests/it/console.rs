@@ -1,0 +1,518 @@
+//! The staff console's ground: its own app under `/beheer`, enrolment by a one-time link, the
+//! login with a second factor (wrong, replayed and recovery codes, the lock-out, the time-outs),
+//! authorisation declared per route (the role matrix is generated from the route table) and the
+//! audit trail every console POST and refusal leaves.
+
+use crate::support::{
+    Anonymous, STAFF_PASSWORD, Staff, TestApp, audit_entries, platform_admin, resident, staff,
+    staff_link,
+};
+use chrono::Duration;
+use parkportal_admin::{Need, RouteKind};
+use parkportal_domain::staff::Role;
+
+#[tokio::test]
+async fn enrolment_by_the_link_sets_password_and_authenticator_and_the_link_works_once() {
+    let app = TestApp::spawn().await;
+    let link = staff_link(&app, "an@dijkstad.nl", Some(("dijkstad", Role::Staff))).await;
+    let browser = Staff::browser(&app, "an@dijkstad.nl");
+    let page = browser.page(&link).await;
+    let form = page.form(&link);
+    assert!(page.text().contains("an@dijkstad.nl"));
+    assert_eq!(
+        form.fields
+            .iter()
+            .filter(|f| f.autocomplete.as_deref() == Some("new-password"))
+            .count(),
+        2,
+        "two new-password inputs"
+    );
+    // The console's rule: at least 12 characters (the resident's 8 are not enough).
+    let before = audit_entries(&app).await.len();
+    let resp = browser
+        .submit(
+            &form,
+            &[("wachtwoord", "fietsbel42"), ("herhaling", "fietsbel42")],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.html().contains_text("minstens 12 tekens"),
+        "{}",
+        resp.text()
+    );
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries.len(), before + 1, "a refused step leaves one entry");
+    assert_eq!(
+        (entries[0].action.as_str(), entries[0].result.as_str()),
+        ("staff.enrolment.password", "refused")
+    );
+    // The whole enrolment through the pages, then the console.
+    let an = Staff::enrol_with_link(&app, "an@dijkstad.nl", &link).await;
+    assert_eq!(an.recovery.len(), 10);
+    let distinct: std::collections::HashSet<_> = an.recovery.iter().collect();
+    assert_eq!(distinct.len(), 10);
+    let home = an.page("/beheer/dijkstad").await;
+    assert!(home.contains_text("Medewerker"), "{}", home.text());
+    // The link worked once.
+    let again = Anonymous::new(&app).get(&link).await;
+    assert_eq!(again.status(), 410);
+    assert!(again.html().contains_text("al gebruikt"));
+    let unknown = Anonymous::new(&app)
+        .get(&format!("/beheer/inschrijven/{}", "ab".repeat(32)))
+        .await;
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn an_enrolment_link_expires_after_a_day() {
+    let app = TestApp::spawn().await;
+    let link = staff_link(&app, "bo@dijkstad.nl", Some(("dijkstad", Role::Staff))).await;
+    app.clock.advance(Duration::hours(24));
+    let resp = Anonymous::new(&app).get(&link).await;
+    assert_eq!(resp.status(), 410);
+    assert!(resp.html().contains_text("verlopen"));
+}
+
+#[tokio::test]
+async fn the_login_asks_a_code_after_the_password_and_refuses_wrong_and_replayed_codes() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let out = an.post_form("/beheer/uitloggen", &[]).await;
+    assert_eq!(out.status(), 303);
+    assert_eq!(
+        an.get("/beheer/dijkstad").await.location(),
+        "/beheer/inloggen"
+    );
+
+    let page = an.page("/beheer/inloggen").await;
+    let form = page.form("/beheer/inloggen");
+    let autocomplete: Vec<_> = form
+        .fields
+        .iter()
+        .filter_map(|f| f.autocomplete.clone())
+        .collect();
+    assert_eq!(autocomplete, ["username", "current-password"]);
+    // A wrong password: one message, one refused entry.
+    let before = audit_entries(&app).await.len();
+    let resp = an
+        .submit(
+            &form,
+            &[
+                ("email", "an@dijkstad.nl"),
+                ("wachtwoord", "verkeerd-wachtwoord-1"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.html().contains_text("klopt niet"));
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries.len(), before + 1);
+    assert_eq!(entries[0].reason.as_deref(), Some("invalid_credentials"));
+
+    app.clock.advance(Duration::seconds(30));
+    let resp = an
+        .submit(
+            &form,
+            &[("email", "an@dijkstad.nl"), ("wachtwoord", STAFF_PASSWORD)],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.location(), "/beheer/inloggen/code");
+    // Half-way is not logged in.
+    assert_eq!(
+        an.get("/beheer/dijkstad").await.location(),
+        "/beheer/inloggen"
+    );
+    let page = an.page("/beheer/inloggen/code").await;
+    let code_form = page.form("/beheer/inloggen/code");
+    assert_eq!(
+        code_form
+            .fields
+            .iter()
+            .find(|f| f.name == "code")
+            .and_then(|f| f.autocomplete.clone()),
+        Some("one-time-code".to_owned())
+    );
+    let wrong = if an.code(&app) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let resp = an.submit(&code_form, &[("code", wrong)]).await;
+    assert_eq!(resp.status(), 422);
+    let again = resp.html();
+    assert!(again.contains_text("klopt niet"));
+    assert!(
+        again
+            .forms()
+            .iter()
+            .any(|f| f.action == "/beheer/inloggen/code"),
+        "the code form again"
+    );
+    let resp = an.submit(&code_form, &[("code", &an.code(&app))]).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert_eq!(resp.location(), "/beheer/dijkstad");
+    an.page("/beheer/dijkstad").await;
+
+    // The same code, replayed within its step on another login: refused.
+    let other = Staff::browser(&app, "an@dijkstad.nl");
+    let page = other.page("/beheer/inloggen").await;
+    other
+        .submit(
+            &page.form("/beheer/inloggen"),
+            &[("email", "an@dijkstad.nl"), ("wachtwoord", STAFF_PASSWORD)],
+        )
+        .await;
+    let page = other.page("/beheer/inloggen/code").await;
+    let resp = other
+        .submit(
+            &page.form("/beheer/inloggen/code"),
+            &[("code", &an.code(&app))],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.html().contains_text("al gebruikt"));
+    let entries = audit_entries(&app).await;
+    assert_eq!(
+        (entries[0].action.as_str(), entries[0].reason.as_deref()),
+        ("staff.login.code", Some("code_used"))
+    );
+    // The next step's code works.
+    app.clock.advance(Duration::seconds(30));
+    let resp = other
+        .submit(
+            &page.form("/beheer/inloggen/code"),
+            &[("code", &an.code(&app))],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+}
+
+#[tokio::test]
+async fn a_recovery_code_logs_in_once() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let code = an.recovery[3].clone();
+    for (attempt, expected) in [(1, 303), (2, 422)] {
+        let browser = Staff::browser(&app, "an@dijkstad.nl");
+        let page = browser.page("/beheer/inloggen").await;
+        browser
+            .submit(
+                &page.form("/beheer/inloggen"),
+                &[("email", "an@dijkstad.nl"), ("wachtwoord", STAFF_PASSWORD)],
+            )
+            .await;
+        let page = browser.page("/beheer/inloggen/code").await;
+        let typed = code.to_lowercase().replace('-', " ");
+        let resp = browser
+            .submit(&page.form("/beheer/inloggen/code"), &[("code", &typed)])
+            .await;
+        assert_eq!(resp.status(), expected, "attempt {attempt}");
+    }
+    let home = an.page("/beheer/dijkstad").await;
+    assert!(home.contains_text("nog 9 herstelcodes"), "{}", home.text());
+    let entries = audit_entries(&app).await;
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "staff.login.recovery_code" && e.result == "ok")
+    );
+}
+
+#[tokio::test]
+async fn ten_wrong_codes_in_a_row_make_the_code_step_wait_and_the_lockout_is_recorded() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let browser = Staff::browser(&app, "an@dijkstad.nl");
+    let page = browser.page("/beheer/inloggen").await;
+    browser
+        .submit(
+            &page.form("/beheer/inloggen"),
+            &[("email", "an@dijkstad.nl"), ("wachtwoord", STAFF_PASSWORD)],
+        )
+        .await;
+    let page = browser.page("/beheer/inloggen/code").await;
+    let form = page.form("/beheer/inloggen/code");
+    let right = an.code(&app);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..10 {
+        assert_eq!(
+            browser.submit(&form, &[("code", wrong)]).await.status(),
+            422
+        );
+    }
+    // Now even the right code waits.
+    let resp = browser.submit(&form, &[("code", &right)]).await;
+    assert_eq!(resp.status(), 429);
+    assert!(resp.html().contains_text("Te veel mislukte pogingen"));
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries[0].reason.as_deref(), Some("blocked"));
+    // The password step counts apart: it still answers.
+    let other = Staff::browser(&app, "an@dijkstad.nl");
+    let page = other.page("/beheer/inloggen").await;
+    let resp = other
+        .submit(
+            &page.form("/beheer/inloggen"),
+            &[("email", "an@dijkstad.nl"), ("wachtwoord", STAFF_PASSWORD)],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    // After the wait the right code works.
+    app.clock.advance(Duration::minutes(2));
+    let resp = browser.submit(&form, &[("code", &an.code(&app))]).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+}
+
+#[tokio::test]
+async fn the_console_cookie_is_its_own_strict_and_sessions_end_idle_or_after_a_working_day() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let resp = an.login(&app).await;
+    let cookie = resp.header("set-cookie").unwrap_or_default().to_owned();
+    assert!(cookie.starts_with("pp_staff="), "{cookie}");
+    for part in ["Path=/beheer", "SameSite=Strict", "HttpOnly"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert!(!cookie.contains("Max-Age"), "no remember-me: {cookie}");
+    // Idle for 15 minutes: out, and the login says why.
+    app.clock.advance(Duration::minutes(15));
+    let resp = an.get("/beheer/dijkstad").await;
+    assert_eq!(resp.location(), "/beheer/inloggen?reden=time-out");
+    assert!(
+        an.page("/beheer/inloggen?reden=time-out")
+            .await
+            .contains_text("uitgelogd")
+    );
+    assert_eq!(audit_entries(&app).await[0].action, "staff.timeout");
+    // Active all day: out after ten hours all the same.
+    an.login(&app).await;
+    let mut minutes = 0;
+    let resp = loop {
+        app.clock.advance(Duration::minutes(10));
+        minutes += 10;
+        let resp = an.get("/beheer/dijkstad").await;
+        if resp.status() != 200 || minutes > 700 {
+            break resp;
+        }
+    };
+    assert_eq!(minutes, 600, "out after ten hours, not before");
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.location(), "/beheer/inloggen?reden=time-out");
+}
+
+#[tokio::test]
+async fn another_gemeentes_console_does_not_exist_and_a_platform_visit_is_recorded() {
+    let app = TestApp::spawn().await;
+    let haven = staff(&app, "piet@havenmond.nl", "havenmond", Role::TenantAdmin).await;
+    let resp = haven.get("/beheer/dijkstad").await;
+    assert_eq!(resp.status(), 404);
+    assert!(resp.html().contains_text("Pagina niet gevonden"));
+    let entries = audit_entries(&app).await;
+    assert_eq!(
+        (
+            entries[0].action.as_str(),
+            entries[0].result.as_str(),
+            entries[0].reason.as_deref()
+        ),
+        ("console.access", "refused", Some("not_found"))
+    );
+    assert_eq!(entries[0].actor, "piet@havenmond.nl");
+    // The header names the gemeente and the page is in the console's own look.
+    let home = haven.get("/beheer/havenmond").await;
+    assert_eq!(home.status(), 200);
+    assert!(home.text().contains("/beheer/static/console.css"));
+    assert!(!home.text().contains("theme.css"));
+    assert!(home.html().contains_text("Havenmond"));
+
+    let root = platform_admin(&app, "root@parkportal.nl").await;
+    root.page("/beheer/dijkstad").await;
+    let entries = audit_entries(&app).await;
+    let dijkstad = app
+        .app
+        .as_ref()
+        .unwrap()
+        .tenants()
+        .by_slug("dijkstad")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entries[0].action, "console.visit");
+    assert_eq!(entries[0].tenant, Some(dijkstad.id));
+    assert_eq!(entries[0].role.as_deref(), Some("platform_admin"));
+}
+
+/// What a GET of a route's path answers each kind of visitor, from what the route needs.
+fn expected(need: Need, path: &str, who: &str) -> Option<u16> {
+    let signed = matches!(who, "staff" | "admin" | "other" | "platform");
+    // The answer of a route to someone it lets in: a path below a gemeente that no page has
+    // is the console's 404.
+    let ok = if path.ends_with("*rest") { 404 } else { 200 };
+    Some(match need {
+        Need::Anyone => return None,
+        _ if !signed => 303,
+        Need::Signed => ok,
+        Need::Platform => {
+            if who == "platform" {
+                ok
+            } else {
+                403
+            }
+        }
+        Need::Gemeente(role) => match who {
+            "other" => 404,
+            "platform" => ok,
+            "admin" => ok,
+            _ if Role::Staff.allows(role) => ok,
+            _ => 403,
+        },
+    })
+}
+
+#[tokio::test]
+async fn every_console_route_answers_each_role_as_it_declares() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("5.00")).await;
+    let anon = Staff::browser(&app, "nobody@example.nl");
+    let users = [
+        (
+            "staff",
+            staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await,
+        ),
+        (
+            "admin",
+            staff(&app, "bo@dijkstad.nl", "dijkstad", Role::TenantAdmin).await,
+        ),
+        (
+            "other",
+            staff(&app, "cor@havenmond.nl", "havenmond", Role::TenantAdmin).await,
+        ),
+        ("platform", platform_admin(&app, "root@parkportal.nl").await),
+    ];
+    let routes = parkportal_admin::route_list();
+    assert!(routes.len() >= 10, "{routes:?}");
+    let mut checked = 0;
+    for (pattern, kind, need) in routes {
+        if kind == RouteKind::Redirect && pattern == "/uitloggen" {
+            continue; // POST only: the audit tests send it
+        }
+        let path = format!(
+            "/beheer{}",
+            pattern
+                .replace(":gemeente", "dijkstad")
+                .replace(":token", &"ab".repeat(32))
+                .replace("*path", "console.css")
+                .replace("*rest", "onbekend")
+        );
+        let path = path.trim_end_matches('/').to_owned();
+        let mut answers = vec![("anonymous", anon.get(&path).await)];
+        answers.push(("resident", jan.get(&app, &path).await));
+        for (who, user) in &users {
+            answers.push((who, user.get(&path).await));
+        }
+        for (who, resp) in answers {
+            match expected(need, pattern, who) {
+                Some(303) => {
+                    assert_eq!(resp.status(), 303, "{who} GET {path}");
+                    assert!(
+                        resp.location().starts_with("/beheer/inloggen"),
+                        "{who} GET {path}"
+                    );
+                }
+                Some(status) => assert_eq!(resp.status(), status, "{who} GET {path}"),
+                None => assert!(
+                    resp.status() < 500 && resp.status() != 403,
+                    "{who} GET {path}: {}",
+                    resp.status()
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "{checked}");
+}
+
+#[tokio::test]
+async fn every_step_of_enrolment_and_login_leaves_exactly_one_entry_with_its_actor() {
+    let app = TestApp::spawn().await;
+    let count = || async { audit_entries(&app).await.len() };
+    let start = count().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    // Created, password chosen, second factor confirmed.
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries.len(), start + 3);
+    let actions: Vec<_> = entries[..3]
+        .iter()
+        .rev()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "staff.created",
+            "staff.enrolment.password",
+            "staff.enrolment.second_factor"
+        ]
+    );
+    let dijkstad = app
+        .app
+        .as_ref()
+        .unwrap()
+        .tenants()
+        .by_slug("dijkstad")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entries[2].tenant, Some(dijkstad.id));
+    assert_eq!(entries[2].actor, "command line");
+    assert!(
+        entries[..2]
+            .iter()
+            .all(|e| e.actor == "an@dijkstad.nl" && e.actor_id.is_some())
+    );
+    // Logout, password, code: one each.
+    for (step, action) in [("logout", "staff.logout")] {
+        let before = count().await;
+        an.post_form("/beheer/uitloggen", &[]).await;
+        assert_eq!(count().await, before + 1, "{step}");
+        assert_eq!(audit_entries(&app).await[0].action, action);
+    }
+    let before = count().await;
+    an.login(&app).await;
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries.len(), before + 2);
+    assert_eq!(entries[1].action, "staff.login.password");
+    assert_eq!(entries[0].action, "staff.login.code");
+    assert!(
+        entries[..2]
+            .iter()
+            .all(|e| e.result == "ok" && e.origin == "127.0.0.1")
+    );
+    // A wrong confirmation code at enrolment leaves its refusal.
+    let link = staff_link(&app, "cor@dijkstad.nl", Some(("dijkstad", Role::Staff))).await;
+    let cor = Staff::browser(&app, "cor@dijkstad.nl");
+    let page = cor.page(&link).await;
+    cor.submit(
+        &page.form(&link),
+        &[
+            ("wachtwoord", STAFF_PASSWORD),
+            ("herhaling", STAFF_PASSWORD),
+        ],
+    )
+    .await;
+    let page = cor.page("/beheer/tweede-factor").await;
+    let before = count().await;
+    let resp = cor
+        .submit(&page.form("/beheer/tweede-factor"), &[("code", "12345")])
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert_eq!(count().await, before + 1);
+    assert_eq!(
+        audit_entries(&app).await[0].action,
+        "staff.enrolment.second_factor"
+    );
+}

@@ -1,0 +1,224 @@
+//! Staff, the console's typed users: an account made through the enrolment use case (as
+//! `parkportal staff create` makes it), enrolled through the pages (the link, the password, the
+//! authenticator from the secret on the page, the recovery codes) and logged in, with a browser
+//! of its own. Codes come from the secret the page showed, at the test's fixed clock.
+
+use super::app::{TestApp, client_with, cookie_in};
+use super::html::{Form, Html};
+use super::response::Response;
+use chrono::Duration;
+use parkportal_domain::EmailAddress;
+use parkportal_domain::audit::{Actor, AuditFilter, StoredAuditEntry};
+use parkportal_domain::staff::totp::{TotpSecret, step_of};
+use parkportal_domain::staff::{Assignment, NewStaff, Role};
+use std::sync::Arc;
+
+/// The password every test staff member chooses.
+pub const STAFF_PASSWORD: &str = "console-test-2026";
+
+/// A staff member's browser, logged in once enrolled.
+pub struct Staff {
+    /// The login.
+    pub email: String,
+    /// The TOTP secret the enrolment page showed.
+    pub secret: TotpSecret,
+    /// The recovery codes the enrolment showed once.
+    pub recovery: Vec<String>,
+    url: String,
+    client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
+}
+
+/// The one-time enrolment link of a new account of `email` in `role` (`None`: a
+/// platformbeheerder) at gemeente `slug`, made as `parkportal staff create` makes it; the path
+/// of the link.
+pub async fn staff_link(app: &TestApp, email: &str, role: Option<(&str, Role)>) -> String {
+    let application = app.app.as_ref().unwrap();
+    let assignment = match role {
+        Some((slug, role)) => {
+            let tenant = application.tenants().by_slug(slug).await.unwrap().unwrap();
+            Some(Assignment {
+                tenant: tenant.id,
+                role,
+            })
+        }
+        None => None,
+    };
+    let new = NewStaff {
+        email: EmailAddress::parse(email).unwrap(),
+        name: format!("Test {email}"),
+        platform_admin: assignment.is_none(),
+        role: assignment,
+    };
+    let link = application
+        .console()
+        .enrolment()
+        .create(&new, Actor::Operator, "cli")
+        .await
+        .unwrap();
+    link.url("")
+}
+
+/// A staff member of `slug` in `role`, enrolled through the pages and logged in.
+pub async fn staff(app: &TestApp, email: &str, slug: &str, role: Role) -> Staff {
+    Staff::enrol(app, email, Some((slug, role))).await
+}
+
+/// A platformbeheerder, enrolled and logged in.
+pub async fn platform_admin(app: &TestApp, email: &str) -> Staff {
+    Staff::enrol(app, email, None).await
+}
+
+/// The audit entries of the whole platform, newest first.
+pub async fn audit_entries(app: &TestApp) -> Vec<StoredAuditEntry> {
+    app.app
+        .as_ref()
+        .unwrap()
+        .console()
+        .auth()
+        .audit()
+        .entries(&AuditFilter::default(), 10_000)
+        .await
+        .unwrap()
+}
+
+impl Staff {
+    /// A fresh browser for `email` that has not enrolled yet.
+    pub fn browser(app: &TestApp, email: &str) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        Self {
+            email: email.to_owned(),
+            secret: TotpSecret::from_base32("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap(),
+            recovery: Vec::new(),
+            url: app.url.clone(),
+            client: client_with(jar.clone()),
+            jar,
+        }
+    }
+
+    /// Creates the account and enrols it through the pages; logged in afterwards.
+    pub async fn enrol(app: &TestApp, email: &str, role: Option<(&str, Role)>) -> Self {
+        let link = staff_link(app, email, role).await;
+        Self::enrol_with_link(app, email, &link).await
+    }
+
+    /// Enrols through the pages of `link`; logged in afterwards.
+    pub async fn enrol_with_link(app: &TestApp, email: &str, link: &str) -> Self {
+        let link = link.to_owned();
+        let mut me = Self::browser(app, email);
+        let page = me.page(&link).await;
+        let resp = me
+            .submit(
+                &page.form(&link),
+                &[
+                    ("wachtwoord", STAFF_PASSWORD),
+                    ("herhaling", STAFF_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(resp.status(), 303, "{}", resp.text());
+        assert_eq!(resp.location(), "/beheer/tweede-factor");
+        let page = me.page("/beheer/tweede-factor").await;
+        let shown = page.first("code").expect("the secret is shown");
+        me.secret = TotpSecret::from_base32(&shown).expect("the shown secret is base32");
+        let code = me.code(app);
+        let resp = me
+            .submit(&page.form("/beheer/tweede-factor"), &[("code", &code)])
+            .await;
+        assert_eq!(resp.status(), 200, "{}", resp.text());
+        me.recovery = resp
+            .html()
+            .text()
+            .split_whitespace()
+            .filter(|w| w.len() == 19 && w.matches('-').count() == 3)
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(me.recovery.len(), 10, "{}", resp.text());
+        // The code just used cannot log in again: later logins wait for the next step.
+        app.clock.advance(Duration::seconds(30));
+        me
+    }
+
+    /// The code the authenticator shows now.
+    pub fn code(&self, app: &TestApp) -> String {
+        self.secret.code_at(step_of(app.clock.now()))
+    }
+
+    /// Logs in through both steps, 30 seconds after the last code so it is a new one.
+    pub async fn login(&self, app: &TestApp) -> Response {
+        app.clock.advance(Duration::seconds(30));
+        let page = self.page("/beheer/inloggen").await;
+        let resp = self
+            .submit(
+                &page.form("/beheer/inloggen"),
+                &[("email", &self.email), ("wachtwoord", STAFF_PASSWORD)],
+            )
+            .await;
+        assert_eq!(resp.status(), 303, "{}", resp.text());
+        let page = self.page("/beheer/inloggen/code").await;
+        self.submit(
+            &page.form("/beheer/inloggen/code"),
+            &[("code", &self.code(app))],
+        )
+        .await
+    }
+
+    /// A GET of `path`, whatever its status.
+    pub async fn get(&self, path: &str) -> Response {
+        Response::read(
+            self.client
+                .get(format!("{}{path}", self.url))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The page at `path`, which must answer 200.
+    pub async fn page(&self, path: &str) -> Html {
+        let resp = self.get(path).await;
+        assert_eq!(resp.status(), 200, "GET {path}: {}", resp.text());
+        resp.html()
+    }
+
+    /// Sends `form` as a browser would, with `overrides`.
+    pub async fn submit(&self, form: &Form, overrides: &[(&str, &str)]) -> Response {
+        let fields = form.submission(overrides);
+        Response::read(
+            self.client
+                .post(format!("{}{}", self.url, form.action))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A form POST of `fields` to `path` with the CSRF token of a console page.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        // Logged in, the list of gemeenten; else the login page (which sends a login away).
+        let mut page = self.get("/beheer").await;
+        if page.status() != 200 {
+            page = self.get("/beheer/inloggen").await;
+        }
+        let csrf = page.html().meta("csrf-token").unwrap_or_default();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        Response::read(
+            self.client
+                .post(format!("{}{path}", self.url))
+                .form(&form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The value of cookie `name` in this browser, if set.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        cookie_in(&self.jar, &format!("{}/beheer/", self.url), name)
+    }
+}
