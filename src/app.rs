@@ -217,7 +217,8 @@ impl Application {
                 body_limit: config.server.body_limit_kib as usize * 1024,
             },
         );
-        let (staff_auth, enrolment, _audit) = wiring::staff(config, &db, clock_for_console.clone())?;
+        let (staff_auth, enrolment, _audit) =
+            wiring::staff(config, &db, clock_for_console.clone())?;
         let console_services = ConsoleServices {
             auth: staff_auth,
             enrolment,

@@ -1,5 +1,6 @@
 //! The command line: `serve` (the default), `migrate`, `config`, `tenants import|export|check`,
-//! `rules check|try`, `products issue`, `mandates import` and `outbox list|show`.
+//! `rules check|try`, `products issue|link`, `mandates import`, `outbox list|show` and
+//! `staff create|reset-2fa`.
 
 use crate::app::{self, Application, StartError};
 use crate::bundle;
@@ -49,6 +50,21 @@ pub enum Command {
     /// Mandates ("machtigingen").
     #[command(subcommand)]
     Mandates(MandatesCommand),
+    /// Staff accounts of the console.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+/// `parkportal staff ...`
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff account (a platformbeheerder, or a role in one gemeente) and print its
+    /// one-time enrolment link.
+    Create(crate::staff_cli::CreateArgs),
+    /// Forget a staff member's authenticator and recovery codes, end their sessions, and print a
+    /// new enrolment link.
+    #[command(name = "reset-2fa")]
+    ResetSecondFactor(crate::staff_cli::ResetArgs),
 }
 
 /// `parkportal mandates ...`
@@ -168,6 +184,10 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         }
         Command::Products(ProductsCommand::Link(args)) => {
             crate::products_cli::link(&config, args).await
+        }
+        Command::Staff(StaffCommand::Create(args)) => crate::staff_cli::create(&config, args).await,
+        Command::Staff(StaffCommand::ResetSecondFactor(args)) => {
+            crate::staff_cli::reset_second_factor(&config, args).await
         }
         Command::Mandates(MandatesCommand::Import { file }) => {
             crate::mandates_cli::import(&config, &file).await

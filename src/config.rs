@@ -34,6 +34,48 @@ pub struct Config {
     pub mandates: MandatesConfig,
     /// Parking sessions and the requests that create things.
     pub parking: ParkingConfig,
+    /// The console's logins and enrolment links.
+    pub staff: StaffConfig,
+    /// The audit trail of the staff side.
+    pub audit: AuditConfig,
+}
+
+/// `[staff]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffConfig {
+    /// A console session without activity for this long ends.
+    pub idle_timeout: ConfigDuration,
+    /// The longest a console login lasts, however active.
+    pub max_session: ConfigDuration,
+    /// How long an enrolment link (a new account's, or after a reset) works.
+    pub enrolment_link: ConfigDuration,
+}
+
+impl Default for StaffConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout: ConfigDuration::seconds(15 * 60),
+            max_session: ConfigDuration::seconds(10 * 3600),
+            enrolment_link: ConfigDuration::seconds(24 * 3600),
+        }
+    }
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// How long entries of the audit trail are kept before housekeeping removes them.
+    pub retention: ConfigDuration,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            retention: ConfigDuration::seconds(730 * 86_400),
+        }
+    }
 }
 
 /// `[parking]`
@@ -492,6 +534,21 @@ impl Config {
         {
             return Err(ConfigError(
                 "payments.mollie.base_url must be an https:// URL".into(),
+            ));
+        }
+        if [
+            self.staff.idle_timeout,
+            self.staff.max_session,
+            self.staff.enrolment_link,
+            self.audit.retention,
+        ]
+        .iter()
+        .any(|d| d.0.is_zero())
+        {
+            return Err(ConfigError(
+                "staff.idle_timeout, staff.max_session, staff.enrolment_link and audit.retention \
+                 must be longer than zero"
+                    .into(),
             ));
         }
         if self.payments.expiry.0.is_zero() {

@@ -20,6 +20,7 @@ pub mod products_cli;
 pub mod rule_errors;
 pub mod rules_cli;
 pub mod smtp;
+pub mod staff_cli;
 pub mod wiring;
 
 pub use app::{Application, StartError};

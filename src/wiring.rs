@@ -10,6 +10,7 @@ use crate::passwords::Argon2Hasher;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::smtp::SmtpTransport;
 use parkportal_domain::RuleRepository;
+use parkportal_domain::audit::AuditRepository;
 use parkportal_domain::captcha::Captchas;
 use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
@@ -21,6 +22,7 @@ use parkportal_domain::parking::{Parking, ParkingRepository, ProductAccess, Rule
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::privacy::Privacy;
 use parkportal_domain::settings::Settings;
+use parkportal_domain::staff::{Enrolment, StaffAuth, StaffRepository, StaffSettings};
 use parkportal_domain::throttle::Throttle;
 use parkportal_domain::top_up::{ProviderWithCheckout, TopUpSettings, TopUps};
 use parkportal_domain::{
@@ -32,11 +34,11 @@ use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, RuleBookPort};
 use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
-    Database, SeaAccountRepository, SeaCaptchaRepository, SeaFavoriteRepository,
-    SeaHistoryRepository, SeaHousekeepingRepository, SeaIdempotencyRepository,
-    SeaMandateRepository, SeaOutboxRepository, SeaOwnDataRepository, SeaParkingRepository,
-    SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository, SeaSettingsRepository,
-    SeaThrottleRepository, SimulatedProvider,
+    Database, SeaAccountRepository, SeaAuditRepository, SeaCaptchaRepository,
+    SeaFavoriteRepository, SeaHistoryRepository, SeaHousekeepingRepository,
+    SeaIdempotencyRepository, SeaMandateRepository, SeaOutboxRepository, SeaOwnDataRepository,
+    SeaParkingRepository, SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository,
+    SeaSettingsRepository, SeaStaffRepository, SeaThrottleRepository, SimulatedProvider,
 };
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::mail::TemplateMailComposer;
@@ -294,7 +296,38 @@ pub fn spawn_outbox_worker(
 /// How often each instance deletes what has served its purpose.
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// The housekeeping of `db` (sessions, tokens, captchas, links, sent mails, counters).
+/// The staff side's login and enrolment on `db`, and its audit trail: the password hasher and
+/// the throttles as the residents' login has them (the throttles count under keys of their own).
+pub fn staff(
+    config: &Config,
+    db: &Database,
+    clock: Arc<dyn Clock>,
+) -> Result<(StaffAuth, Enrolment, Arc<dyn AuditRepository>), StartError> {
+    let hasher = Argon2Hasher::new(config.auth.hash_memory_kib, config.auth.hash_iterations)
+        .map_err(|e| StartError::Config(format!("auth: {e}")))?;
+    let hasher = Arc::new(hasher);
+    let repo: Arc<dyn StaffRepository> = Arc::new(SeaStaffRepository::new(db.clone()));
+    let audit: Arc<dyn AuditRepository> = Arc::new(SeaAuditRepository::new(db.clone()));
+    let throttle = Throttle::new(Arc::new(SeaThrottleRepository::new(db.clone())));
+    let settings = StaffSettings {
+        idle_timeout: config.staff.idle_timeout.to_chrono(),
+        max_session: config.staff.max_session.to_chrono(),
+        enrolment_link: config.staff.enrolment_link.to_chrono(),
+    };
+    let auth = StaffAuth::new(
+        repo.clone(),
+        audit.clone(),
+        hasher.clone(),
+        clock.clone(),
+        throttle.clone(),
+        settings,
+    );
+    let enrolment = Enrolment::new(repo, audit.clone(), hasher, clock, throttle, settings);
+    Ok((auth, enrolment, audit))
+}
+
+/// The housekeeping of `db` (sessions, tokens, captchas, links, sent mails, counters, and audit
+/// entries past their retention).
 pub fn housekeeping(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> Housekeeping {
     Housekeeping::new(
         Arc::new(SeaHousekeepingRepository::new(db.clone())),
@@ -303,6 +336,7 @@ pub fn housekeeping(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> Ho
             idle_timeout: config.auth.idle_timeout.to_chrono(),
             keep_sent: config.outbox.keep_sent.to_chrono(),
             idempotency_keys: config.parking.idempotency_keys.to_chrono(),
+            audit: config.audit.retention.to_chrono(),
         },
     )
 }

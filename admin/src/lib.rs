@@ -121,7 +121,8 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             Need::Gemeente(Role::Staff),
             ep(get(home::gemeente)),
         ),
-        route("/static/*path", RouteKind::Asset, Need::Anyone, ep(files)),
+        // A prefix: the files below it (see `routes`).
+        route("/static", RouteKind::Asset, Need::Anyone, ep(files)),
         // Any other path below a gemeente is the console's 404, for the same visitors its home
         // is open to.
         route(
@@ -155,7 +156,14 @@ pub fn routes(console: Console) -> impl Endpoint<Output = Response> {
         .into_iter()
         .fold(Route::new(), |route, m| {
             let path = m.path;
-            route.at(path, mount(&console, m))
+            let kind = m.kind;
+            let endpoint = mount(&console, m);
+            // Files are served below their prefix, which the endpoint strips.
+            if kind == RouteKind::Asset {
+                route.nest(path, endpoint)
+            } else {
+                route.at(path, endpoint)
+            }
         })
         .with(auth::StaffAuthenticate::new(console.clone()))
         .data(console)

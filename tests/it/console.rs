@@ -53,7 +53,11 @@ async fn enrolment_by_the_link_sets_password_and_authenticator_and_the_link_work
     let distinct: std::collections::HashSet<_> = an.recovery.iter().collect();
     assert_eq!(distinct.len(), 10);
     let home = an.page("/beheer/dijkstad").await;
-    assert!(home.contains_text("Medewerker"), "{}", home.text());
+    assert!(
+        home.contains_text("werkt hier als medewerker"),
+        "{}",
+        home.text()
+    );
     // The link worked once.
     let again = Anonymous::new(&app).get(&link).await;
     assert_eq!(again.status(), 410);
@@ -326,6 +330,17 @@ async fn another_gemeentes_console_does_not_exist_and_a_platform_visit_is_record
     let home = haven.get("/beheer/havenmond").await;
     assert_eq!(home.status(), 200);
     assert!(home.text().contains("/beheer/static/console.css"));
+    let css = Anonymous::new(&app).get("/beheer/static/console.css").await;
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/css")
+    );
+    let missing = Anonymous::new(&app)
+        .get("/beheer/static/bestaat-niet.css")
+        .await;
+    assert_eq!(missing.status(), 404);
     assert!(!home.text().contains("theme.css"));
     assert!(home.html().contains_text("Havenmond"));
 
@@ -405,7 +420,6 @@ async fn every_console_route_answers_each_role_as_it_declares() {
             pattern
                 .replace(":gemeente", "dijkstad")
                 .replace(":token", &"ab".repeat(32))
-                .replace("*path", "console.css")
                 .replace("*rest", "onbekend")
         );
         let path = path.trim_end_matches('/').to_owned();

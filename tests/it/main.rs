@@ -45,6 +45,7 @@ mod serve;
 mod session_checks;
 mod session_races;
 mod settings;
+mod staff_store;
 mod support;
 mod tenancy;
 mod top_ups;

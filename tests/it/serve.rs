@@ -37,11 +37,24 @@ fn serve_prints_the_url_imports_the_demo_and_stops_on_sigterm() {
         "{listed:?}"
     );
     assert!(dir.path().join("data/parkportal.db").is_file());
-    // The demo resident, then the warning that payments are a simulation.
-    let next: Vec<String> = lines.by_ref().take(2).map(|l| l.unwrap()).collect();
+    // The demo resident, the demo staff with their TOTP secrets (a platformbeheerder, and a
+    // medewerker and a beheerder per gemeente), then the warning that payments are a simulation.
+    let next: Vec<String> = lines.by_ref().take(10).map(|l| l.unwrap()).collect();
+    assert!(next[0].contains("Demo resident"), "{next:?}");
     assert!(
-        next.iter()
-            .any(|l| l.contains("iDEAL payments are simulated: no real money moves")),
+        next[1].contains("/beheer") && next[1].contains("demo-beheer-2026"),
+        "{next:?}"
+    );
+    assert!(next[2].contains("platform@demo.parkportal.nl"), "{next:?}");
+    for (line, who) in next[3..9]
+        .iter()
+        .zip(["medewerker.", "beheerder."].iter().cycle())
+    {
+        let secret = line.rsplit(": ").next().unwrap();
+        assert!(line.contains(who) && secret.len() == 32, "{line}");
+    }
+    assert!(
+        next[9].contains("iDEAL payments are simulated: no real money moves"),
         "{next:?}"
     );
 

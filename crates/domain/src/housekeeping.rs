@@ -1,6 +1,7 @@
 //! Housekeeping: what has served its purpose leaves the database. Idle sessions, expired
 //! remember-me tokens, captchas and links, counters nobody trips over any more, and sent mails
-//! after `outbox.keep_sent` (privacy: an address and a link are personal data).
+//! after `outbox.keep_sent` (privacy: an address and a link are personal data), and entries of the
+//! audit trail after `audit.retention`.
 
 use crate::ports::StoreError;
 use async_trait::async_trait;
@@ -26,6 +27,8 @@ pub struct Cutoffs {
     pub counters_idle_before: DateTime<Utc>,
     /// Idempotency keys claimed before this go (with the answers kept for them).
     pub idempotency_keys_before: DateTime<Utc>,
+    /// Entries of the audit trail written before this go.
+    pub audit_before: DateTime<Utc>,
 }
 
 /// How many rows went, per kind.
@@ -45,6 +48,8 @@ pub struct Purged {
     pub counters: u64,
     /// Idempotency keys.
     pub idempotency_keys: u64,
+    /// Entries of the audit trail.
+    pub audit_entries: u64,
 }
 
 impl Purged {
@@ -70,6 +75,8 @@ pub struct Retention {
     pub keep_sent: Duration,
     /// How long idempotency keys are kept.
     pub idempotency_keys: Duration,
+    /// How long entries of the audit trail are kept.
+    pub audit: Duration,
 }
 
 /// The housekeeping use case; every instance may run it, deletes are idempotent.
@@ -106,6 +113,7 @@ impl Housekeeping {
                 mails_sent_before: now - self.retention.keep_sent,
                 counters_idle_before: now - Duration::days(1),
                 idempotency_keys_before: now - self.retention.idempotency_keys,
+                audit_before: now - self.retention.audit,
             })
             .await
     }

@@ -250,6 +250,8 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .await
             .map_err(StoreError::new)?
             .rows_affected;
+        // The audit trail's own function: the one code that deletes entries.
+        let audit_entries = crate::audit::remove_older_than(&self.db, c.audit_before).await?;
         Ok(Purged {
             sessions,
             remember_tokens,
@@ -258,6 +260,7 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             mails,
             counters,
             idempotency_keys,
+            audit_entries,
         })
     }
 }

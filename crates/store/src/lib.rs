@@ -2,6 +2,7 @@
 //! (the embedded default) and PostgreSQL alike. Only the composition root (`src/`) knows this crate.
 
 mod accounts;
+mod audit;
 mod by_key;
 mod database;
 mod entities;
@@ -21,10 +22,12 @@ mod products;
 mod remember;
 mod rules;
 mod settings;
+mod staff;
 mod tenants;
 mod top_up_options;
 
 pub use accounts::SeaAccountRepository;
+pub use audit::SeaAuditRepository;
 pub use database::{Backend, Database, DatabaseSettings, WriteGate, redact_url};
 pub use favorites::SeaFavoriteRepository;
 pub use guards::{SeaCaptchaRepository, SeaHousekeepingRepository, SeaThrottleRepository};
@@ -40,4 +43,5 @@ pub use privacy::SeaPrivacyRepository;
 pub use products::SeaProductRepository;
 pub use rules::SeaRuleRepository;
 pub use settings::SeaSettingsRepository;
+pub use staff::SeaStaffRepository;
 pub use tenants::SeaTenantRepository;

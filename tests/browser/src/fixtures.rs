@@ -318,7 +318,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .map_err(|e| e.to_string())?;
     let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
-    let values = HashMap::from([
+    let mut values = HashMap::from([
         ("new_link", new_link.expose().to_owned()),
         ("used_link", used_link.expose().to_owned()),
         ("resident_link", resident_link.expose().to_owned()),
@@ -369,7 +369,6 @@ async fn console(
         Ok::<_, String>(token)
     };
     let logged_in = |email: &'static str| {
-        let login = login.clone();
         async move {
             let secret = demo
                 .iter()

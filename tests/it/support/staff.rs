@@ -3,14 +3,14 @@
 //! authenticator from the secret on the page, the recovery codes) and logged in, with a browser
 //! of its own. Codes come from the secret the page showed, at the test's fixed clock.
 
-use super::app::{TestApp, client_with, cookie_in};
+use super::app::{TestApp, client_with};
 use super::html::{Form, Html};
 use super::response::Response;
 use chrono::Duration;
-use parkportal_domain::EmailAddress;
 use parkportal_domain::audit::{Actor, AuditFilter, StoredAuditEntry};
 use parkportal_domain::staff::totp::{TotpSecret, step_of};
 use parkportal_domain::staff::{Assignment, NewStaff, Role};
+use parkportal_domain::{Clock, EmailAddress};
 use std::sync::Arc;
 
 /// The password every test staff member chooses.
@@ -26,7 +26,6 @@ pub struct Staff {
     pub recovery: Vec<String>,
     url: String,
     client: reqwest::Client,
-    jar: Arc<reqwest::cookie::Jar>,
 }
 
 /// The one-time enrolment link of a new account of `email` in `role` (`None`: a
@@ -91,8 +90,7 @@ impl Staff {
             secret: TotpSecret::from_base32("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap(),
             recovery: Vec::new(),
             url: app.url.clone(),
-            client: client_with(jar.clone()),
-            jar,
+            client: client_with(jar),
         }
     }
 
@@ -144,8 +142,12 @@ impl Staff {
         self.secret.code_at(step_of(app.clock.now()))
     }
 
-    /// Logs in through both steps, 30 seconds after the last code so it is a new one.
+    /// Logs in through both steps (logging out first when logged in), 30 seconds after the last
+    /// code so it is a new one.
     pub async fn login(&self, app: &TestApp) -> Response {
+        if self.get("/beheer").await.status() == 200 {
+            self.post_form("/beheer/uitloggen", &[]).await;
+        }
         app.clock.advance(Duration::seconds(30));
         let page = self.page("/beheer/inloggen").await;
         let resp = self
@@ -215,10 +217,5 @@ impl Staff {
                 .unwrap(),
         )
         .await
-    }
-
-    /// The value of cookie `name` in this browser, if set.
-    pub fn cookie(&self, name: &str) -> Option<String> {
-        cookie_in(&self.jar, &format!("{}/beheer/", self.url), name)
     }
 }

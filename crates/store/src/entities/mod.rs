@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, mirroring the migrations.
 
 pub mod accounts;
+pub mod audit_log;
 pub mod auth_sessions;
 pub mod captchas;
 pub mod email_links;
@@ -18,6 +19,11 @@ pub mod products;
 pub mod remember_tokens;
 pub mod rule_errors;
 pub mod simulated_payments;
+pub mod staff_enrolments;
+pub mod staff_members;
+pub mod staff_recovery_codes;
+pub mod staff_roles;
+pub mod staff_sessions;
 pub mod tenant_hosts;
 pub mod tenants;
 pub mod throttles;

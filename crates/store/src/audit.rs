@@ -1,0 +1,130 @@
+//! The audit trail in the database: entries written on their own or inside the transaction of
+//! the change they record, read back newest first, and removed only by housekeeping.
+
+use crate::database::{Backend, Database};
+use crate::entities::audit_log;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parkportal_domain::StoreError;
+use parkportal_domain::audit::{AuditEntry, AuditFilter, AuditRepository, StoredAuditEntry};
+use parkportal_domain::ids::{AuditId, StaffId, TenantId};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+/// The audit trail in the database.
+#[derive(Clone, Debug)]
+pub struct SeaAuditRepository {
+    db: Database,
+}
+
+impl SeaAuditRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// Writes `entry` on `conn`: the transaction of the change it records, so that the change and
+/// its entry commit or roll back together.
+pub(crate) async fn write(
+    conn: &impl ConnectionTrait,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    audit_log::ActiveModel {
+        at: Set(entry.at),
+        actor_id: Set(entry.actor.staff_id().map(|id| id.0)),
+        actor: Set(entry.actor.label()),
+        role: Set(entry.role.map(|r| r.as_str().to_owned())),
+        tenant_id: Set(entry.tenant.map(|t| t.0)),
+        action: Set(entry.action.to_owned()),
+        object_kind: Set(entry.object.as_ref().map(|o| o.kind.to_owned())),
+        object_id: Set(entry.object.as_ref().map(|o| o.id.clone())),
+        result: Set(entry.result.as_str().to_owned()),
+        reason: Set(entry.reason.clone()),
+        origin: Set(entry.origin.clone()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(StoreError::new)?;
+    Ok(())
+}
+
+/// Removes the entries older than `before`: the only code that deletes from the audit trail.
+/// On PostgreSQL the table's trigger lets a DELETE through only while the transaction-local
+/// `parkportal.audit_housekeeping` is on, which this sets for its own transaction alone.
+pub(crate) async fn remove_older_than(
+    db: &Database,
+    before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let (_gate, txn) = db.begin_write().await?;
+    if db.backend() == Backend::Postgres {
+        txn.execute_unprepared("SET LOCAL parkportal.audit_housekeeping = 'on'")
+            .await
+            .map_err(StoreError::new)?;
+    }
+    let removed = audit_log::Entity::delete_many()
+        .filter(audit_log::Column::At.lt(before))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?
+        .rows_affected;
+    txn.commit().await.map_err(StoreError::new)?;
+    Ok(removed)
+}
+
+fn to_stored(row: audit_log::Model) -> StoredAuditEntry {
+    StoredAuditEntry {
+        id: AuditId(row.id),
+        actor_id: row.actor_id.map(StaffId),
+        actor: row.actor,
+        role: row.role,
+        tenant: row.tenant_id.map(TenantId),
+        action: row.action,
+        object_kind: row.object_kind,
+        object_id: row.object_id,
+        result: row.result,
+        reason: row.reason,
+        origin: row.origin,
+        at: row.at,
+    }
+}
+
+#[async_trait]
+impl AuditRepository for SeaAuditRepository {
+    async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        write(self.db.connection(), entry).await
+    }
+
+    async fn entries(
+        &self,
+        filter: &AuditFilter,
+        limit: u64,
+    ) -> Result<Vec<StoredAuditEntry>, StoreError> {
+        let mut select = audit_log::Entity::find();
+        if let Some(tenant) = filter.tenant {
+            select = select.filter(audit_log::Column::TenantId.eq(tenant.0));
+        }
+        if let Some(actor) = filter.actor {
+            select = select.filter(audit_log::Column::ActorId.eq(actor.0));
+        }
+        if let Some(action) = &filter.action {
+            select = select.filter(audit_log::Column::Action.eq(action.as_str()));
+        }
+        // The id breaks ties: entries of one moment keep the order they were written in.
+        let rows = select
+            .order_by_desc(audit_log::Column::At)
+            .order_by_desc(audit_log::Column::Id)
+            .limit(limit)
+            .all(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(rows.into_iter().map(to_stored).collect())
+    }
+
+    async fn remove_older_than(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        remove_older_than(&self.db, before).await
+    }
+}

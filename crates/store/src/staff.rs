@@ -1,0 +1,689 @@
+//! Staff accounts in the database: their roles, enrolment links, login sessions, second factors
+//! and recovery codes. Every change writes its audit entry in its own transaction, so that a
+//! change that rolls back leaves no entry, and no change is without one.
+
+use crate::audit;
+use crate::by_key::OneByKey;
+use crate::database::Database;
+use crate::entities::{
+    staff_enrolments, staff_members, staff_recovery_codes, staff_roles, staff_sessions,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parkportal_domain::audit::AuditEntry;
+use parkportal_domain::ids::{StaffId, TenantId};
+use parkportal_domain::secret::TokenHash;
+use parkportal_domain::staff::{
+    Assignment, EmailTaken, NewStaff, Role, StaffCredentials, StaffMember, StaffRepository,
+    StaffSession, Stage, StoredLink,
+};
+use parkportal_domain::{EmailAddress, StoreError};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, SqlErr,
+};
+
+/// Staff accounts in the database.
+#[derive(Clone, Debug)]
+pub struct SeaStaffRepository {
+    db: Database,
+}
+
+impl SeaStaffRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// The domain member of a row and its roles.
+fn to_member(
+    row: &staff_members::Model,
+    roles: Vec<Assignment>,
+) -> Result<StaffMember, StoreError> {
+    Ok(StaffMember {
+        id: StaffId(row.id),
+        email: EmailAddress::parse(&row.email)
+            .map_err(|e| StoreError::new(format!("stored staff e-mail address: {e}")))?,
+        name: row.name.clone(),
+        platform_admin: row.platform_admin,
+        active: row.active,
+        roles,
+    })
+}
+
+/// A stored role name as a role.
+fn to_role(name: &str) -> Result<Role, StoreError> {
+    Role::parse(name).ok_or_else(|| StoreError::new(format!("stored staff role: {name}")))
+}
+
+/// The roles of `staff` per gemeente.
+async fn roles_of(conn: &impl ConnectionTrait, staff: i64) -> Result<Vec<Assignment>, StoreError> {
+    staff_roles::Entity::find()
+        .filter(staff_roles::Column::StaffId.eq(staff))
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?
+        .iter()
+        .map(|r| {
+            Ok(Assignment {
+                tenant: TenantId(r.tenant_id),
+                role: to_role(&r.role)?,
+            })
+        })
+        .collect()
+}
+
+/// The member of `row`, with their roles read.
+async fn member_of(
+    conn: &impl ConnectionTrait,
+    row: &staff_members::Model,
+) -> Result<StaffMember, StoreError> {
+    to_member(row, roles_of(conn, row.id).await?)
+}
+
+/// The member of id `staff`, if there is one.
+async fn find_member(
+    conn: &impl ConnectionTrait,
+    staff: i64,
+) -> Result<Option<StaffMember>, StoreError> {
+    let row = staff_members::Entity::find_by_id(staff)
+        .one_by_key(conn)
+        .await
+        .map_err(StoreError::new)?;
+    match row {
+        Some(row) => Ok(Some(member_of(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The credentials of `row`.
+async fn credentials_of_row(
+    conn: &impl ConnectionTrait,
+    row: Option<staff_members::Model>,
+) -> Result<Option<StaffCredentials>, StoreError> {
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let member = member_of(conn, &row).await?;
+    Ok(Some(StaffCredentials {
+        member,
+        password_hash: row.password_hash,
+        totp_secret: row.totp_secret,
+        last_step: row.totp_last_step,
+    }))
+}
+
+/// Stores a login session of `staff` at `stage`, begun `now`.
+async fn insert_session(
+    conn: &impl ConnectionTrait,
+    staff: i64,
+    token: &TokenHash,
+    stage: Stage,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    staff_sessions::ActiveModel {
+        token_hash: Set(token.as_str().to_owned()),
+        staff_id: Set(staff),
+        stage: Set(stage.as_str().to_owned()),
+        started_at: Set(now),
+        last_seen_at: Set(now),
+    }
+    .insert(conn)
+    .await
+    .map_err(StoreError::new)?;
+    Ok(())
+}
+
+/// Replaces `staff`'s session `old`, which must be at stage `from`, by the active session `new`;
+/// `false` when there is no such session (it ended, or a parallel request replaced it first:
+/// the delete makes only one of them succeed).
+async fn replace_session(
+    txn: &DatabaseTransaction,
+    staff: i64,
+    old: &TokenHash,
+    from: Stage,
+    new: &TokenHash,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let ended = staff_sessions::Entity::delete_many()
+        .filter(staff_sessions::Column::TokenHash.eq(old.as_str()))
+        .filter(staff_sessions::Column::StaffId.eq(staff))
+        .filter(staff_sessions::Column::Stage.eq(from.as_str()))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    if ended.rows_affected != 1 {
+        return Ok(false);
+    }
+    insert_session(txn, staff, new, Stage::Active, now).await?;
+    Ok(true)
+}
+
+/// Ends every session of `staff`.
+async fn end_sessions(txn: &DatabaseTransaction, staff: i64) -> Result<(), StoreError> {
+    staff_sessions::Entity::delete_many()
+        .filter(staff_sessions::Column::StaffId.eq(staff))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(())
+}
+
+/// Forgets `staff`'s recovery codes.
+async fn forget_recovery_codes(txn: &DatabaseTransaction, staff: i64) -> Result<(), StoreError> {
+    staff_recovery_codes::Entity::delete_many()
+        .filter(staff_recovery_codes::Column::StaffId.eq(staff))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(())
+}
+
+/// Forgets `staff`'s second factor: the confirmed secret, the one being set up and the last
+/// step accepted (a new secret's steps start afresh).
+async fn forget_second_factor(txn: &DatabaseTransaction, staff: i64) -> Result<(), StoreError> {
+    staff_members::Entity::update_many()
+        .col_expr(
+            staff_members::Column::TotpSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            staff_members::Column::TotpPending,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            staff_members::Column::TotpLastStep,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(staff_members::Column::Id.eq(staff))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    forget_recovery_codes(txn, staff).await
+}
+
+/// Stores an unused enrolment link of `staff`.
+async fn insert_link(
+    txn: &DatabaseTransaction,
+    staff: i64,
+    link: &TokenHash,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    staff_enrolments::ActiveModel {
+        token_hash: Set(link.as_str().to_owned()),
+        staff_id: Set(staff),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    }
+    .insert(txn)
+    .await
+    .map_err(StoreError::new)?;
+    Ok(())
+}
+
+/// Rolls back a transaction that changed nothing worth keeping (explicitly, so that SQLite's
+/// write lock is free before the next writer of this process starts).
+async fn undo(txn: DatabaseTransaction) -> Result<(), StoreError> {
+    txn.rollback().await.map_err(StoreError::new)
+}
+
+/// Inserts the account, its first role and its link; `Err(EmailTaken)` when the address has an
+/// account (found first, or raced in by a parallel create: the unique index tells).
+async fn insert_member(
+    txn: &DatabaseTransaction,
+    new: &NewStaff,
+    link: &TokenHash,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Result<i64, EmailTaken>, StoreError> {
+    let taken = staff_members::Entity::find()
+        .filter(staff_members::Column::Email.eq(new.email.as_str()))
+        .count(txn)
+        .await
+        .map_err(StoreError::new)?;
+    if taken > 0 {
+        return Ok(Err(EmailTaken));
+    }
+    let inserted = staff_members::ActiveModel {
+        email: Set(new.email.as_str().to_owned()),
+        name: Set(new.name.clone()),
+        password_hash: Set(None),
+        totp_secret: Set(None),
+        totp_pending: Set(None),
+        totp_last_step: Set(None),
+        platform_admin: Set(new.platform_admin),
+        active: Set(true),
+        created_at: Set(now),
+        deactivated_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await;
+    let row = match inserted {
+        Ok(row) => row,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Ok(Err(EmailTaken));
+        }
+        Err(e) => return Err(StoreError::new(e)),
+    };
+    if let Some(assignment) = new.role {
+        staff_roles::ActiveModel {
+            staff_id: Set(row.id),
+            tenant_id: Set(assignment.tenant.0),
+            role: Set(assignment.role.as_str().to_owned()),
+        }
+        .insert(txn)
+        .await
+        .map_err(StoreError::new)?;
+    }
+    insert_link(txn, row.id, link, now, expires_at).await?;
+    Ok(Ok(row.id))
+}
+
+#[async_trait]
+impl StaffRepository for SeaStaffRepository {
+    async fn create(
+        &self,
+        new: &NewStaff,
+        link: &TokenHash,
+        expires_at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Result<StaffId, EmailTaken>, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let id = match insert_member(&txn, new, link, expires_at, audit.at).await? {
+            Ok(id) => id,
+            Err(taken) => {
+                undo(txn).await?;
+                return Ok(Err(taken));
+            }
+        };
+        // The use case cannot name the account before it exists: the entry is about it now.
+        let entry = match audit.object {
+            Some(_) => audit.clone(),
+            None => audit.clone().about("staff", id),
+        };
+        audit::write(&txn, &entry).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(Ok(StaffId(id)))
+    }
+
+    async fn credentials(
+        &self,
+        email: &EmailAddress,
+    ) -> Result<Option<StaffCredentials>, StoreError> {
+        let conn = self.db.connection();
+        let row = staff_members::Entity::find()
+            .filter(staff_members::Column::Email.eq(email.as_str()))
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?;
+        credentials_of_row(conn, row).await
+    }
+
+    async fn credentials_of(&self, id: StaffId) -> Result<Option<StaffCredentials>, StoreError> {
+        let conn = self.db.connection();
+        let row = staff_members::Entity::find_by_id(id.0)
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?;
+        credentials_of_row(conn, row).await
+    }
+
+    async fn link(&self, link: &TokenHash) -> Result<Option<StoredLink>, StoreError> {
+        let conn = self.db.connection();
+        let Some(row) = staff_enrolments::Entity::find_by_id(link.as_str().to_owned())
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        let Some(member) = find_member(conn, row.staff_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(StoredLink {
+            member,
+            expires_at: row.expires_at,
+            used_at: row.used_at,
+        }))
+    }
+
+    async fn use_link(
+        &self,
+        link: &TokenHash,
+        password_hash: &str,
+        session: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<StaffMember>, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        // The conditional update lets one of two parallel uses of the link have it.
+        let used = staff_enrolments::Entity::update_many()
+            .col_expr(staff_enrolments::Column::UsedAt, Expr::value(now))
+            .filter(staff_enrolments::Column::TokenHash.eq(link.as_str()))
+            .filter(staff_enrolments::Column::UsedAt.is_null())
+            .filter(staff_enrolments::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        let row = if used.rows_affected == 1 {
+            staff_enrolments::Entity::find_by_id(link.as_str().to_owned())
+                .one_by_key(&txn)
+                .await
+                .map_err(StoreError::new)?
+        } else {
+            None
+        };
+        let member = match row {
+            Some(row) => find_member(&txn, row.staff_id).await?,
+            None => None,
+        };
+        // A deactivated account's link leads nowhere, however fresh.
+        let Some(member) = member.filter(|m| m.active) else {
+            undo(txn).await?;
+            return Ok(None);
+        };
+        let staff = member.id.0;
+        staff_members::Entity::update_many()
+            .col_expr(
+                staff_members::Column::PasswordHash,
+                Expr::value(password_hash),
+            )
+            .filter(staff_members::Column::Id.eq(staff))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        forget_second_factor(&txn, staff).await?;
+        end_sessions(&txn, staff).await?;
+        insert_session(&txn, staff, session, Stage::Enrol, now).await?;
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(Some(member))
+    }
+
+    async fn pending_secret(&self, staff: StaffId) -> Result<Option<String>, StoreError> {
+        Ok(staff_members::Entity::find_by_id(staff.0)
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(StoreError::new)?
+            .and_then(|row| row.totp_pending))
+    }
+
+    async fn set_pending_secret(&self, staff: StaffId, secret: &str) -> Result<(), StoreError> {
+        staff_members::Entity::update_many()
+            .col_expr(staff_members::Column::TotpPending, Expr::value(secret))
+            .filter(staff_members::Column::Id.eq(staff.0))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn confirm_second_factor(
+        &self,
+        staff: StaffId,
+        step: i64,
+        recovery: &[String],
+        old: &TokenHash,
+        new: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        if !replace_session(&txn, staff.0, old, Stage::Enrol, new, now).await? {
+            undo(txn).await?;
+            return Ok(false);
+        }
+        // The pending secret becomes the second factor in one statement, with the step the
+        // confirmation used already spent.
+        let confirmed = staff_members::Entity::update_many()
+            .col_expr(
+                staff_members::Column::TotpSecret,
+                Expr::col(staff_members::Column::TotpPending),
+            )
+            .col_expr(
+                staff_members::Column::TotpPending,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(staff_members::Column::TotpLastStep, Expr::value(step))
+            .filter(staff_members::Column::Id.eq(staff.0))
+            .filter(staff_members::Column::TotpPending.is_not_null())
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if confirmed.rows_affected != 1 {
+            undo(txn).await?;
+            return Ok(false);
+        }
+        forget_recovery_codes(&txn, staff.0).await?;
+        for hash in recovery {
+            staff_recovery_codes::ActiveModel {
+                staff_id: Set(staff.0),
+                code_hash: Set(hash.clone()),
+                used_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        }
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(true)
+    }
+
+    async fn create_session(
+        &self,
+        staff: StaffId,
+        token: &TokenHash,
+        stage: Stage,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        insert_session(self.db.connection(), staff.0, token, stage, now).await
+    }
+
+    async fn session(&self, token: &TokenHash) -> Result<Option<StaffSession>, StoreError> {
+        // One query for the session, its member and their roles (a row per role, or one row
+        // without): every console request asks it.
+        let (s, m, r) = (Alias::new("s"), Alias::new("m"), Alias::new("r"));
+        let col = |table: &Alias, name: &str| Expr::col((table.clone(), Alias::new(name)));
+        let mut query = Query::select();
+        for (table, name, alias) in [
+            (&s, "stage", "stage"),
+            (&s, "started_at", "started_at"),
+            (&s, "last_seen_at", "last_seen_at"),
+            (&m, "id", "id"),
+            (&m, "email", "email"),
+            (&m, "name", "name"),
+            (&m, "platform_admin", "platform_admin"),
+            (&m, "active", "active"),
+            (&r, "tenant_id", "tenant_id"),
+            (&r, "role", "role"),
+        ] {
+            query.expr_as(col(table, name), Alias::new(alias));
+        }
+        query
+            .from_as(Alias::new("staff_sessions"), s.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Alias::new("staff_members"),
+                m.clone(),
+                col(&m, "id").equals((s.clone(), Alias::new("staff_id"))),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                Alias::new("staff_roles"),
+                r.clone(),
+                col(&r, "staff_id").equals((m.clone(), Alias::new("id"))),
+            )
+            .and_where(col(&s, "token_hash").eq(token.as_str()));
+        let rows = self
+            .db
+            .connection()
+            .query_all(&query)
+            .await
+            .map_err(StoreError::new)?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let get_err = StoreError::new;
+        let mut roles = Vec::new();
+        for row in &rows {
+            let tenant: Option<i64> = row.try_get("", "tenant_id").map_err(get_err)?;
+            let role: Option<String> = row.try_get("", "role").map_err(get_err)?;
+            if let (Some(tenant), Some(role)) = (tenant, role) {
+                roles.push(Assignment {
+                    tenant: TenantId(tenant),
+                    role: to_role(&role)?,
+                });
+            }
+        }
+        let stage: String = first.try_get("", "stage").map_err(get_err)?;
+        let email: String = first.try_get("", "email").map_err(get_err)?;
+        Ok(Some(StaffSession {
+            member: StaffMember {
+                id: StaffId(first.try_get("", "id").map_err(get_err)?),
+                email: EmailAddress::parse(&email)
+                    .map_err(|e| StoreError::new(format!("stored staff e-mail address: {e}")))?,
+                name: first.try_get("", "name").map_err(get_err)?,
+                platform_admin: first.try_get("", "platform_admin").map_err(get_err)?,
+                active: first.try_get("", "active").map_err(get_err)?,
+                roles,
+            },
+            stage: Stage::parse(&stage)
+                .ok_or_else(|| StoreError::new(format!("stored staff session stage: {stage}")))?,
+            started_at: first.try_get("", "started_at").map_err(get_err)?,
+            last_seen_at: first.try_get("", "last_seen_at").map_err(get_err)?,
+        }))
+    }
+
+    async fn touch_session(&self, token: &TokenHash, now: DateTime<Utc>) -> Result<(), StoreError> {
+        staff_sessions::Entity::update_many()
+            .col_expr(staff_sessions::Column::LastSeenAt, Expr::value(now))
+            .filter(staff_sessions::Column::TokenHash.eq(token.as_str()))
+            .exec(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(())
+    }
+
+    async fn end_session(&self, token: &TokenHash, audit: &AuditEntry) -> Result<(), StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let ended = staff_sessions::Entity::delete_many()
+            .filter(staff_sessions::Column::TokenHash.eq(token.as_str()))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        // Two requests that both find a session timed out end it once, with one entry.
+        if ended.rows_affected == 0 {
+            return undo(txn).await;
+        }
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)
+    }
+
+    async fn accept_code(
+        &self,
+        staff: StaffId,
+        step: i64,
+        old: &TokenHash,
+        new: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        // One conditional update: of two uses of a code (or of codes of the same step) only one
+        // raises the last accepted step; the other waits for its row lock, then finds the
+        // condition false and changes nothing.
+        let accepted = staff_members::Entity::update_many()
+            .col_expr(staff_members::Column::TotpLastStep, Expr::value(step))
+            .filter(staff_members::Column::Id.eq(staff.0))
+            .filter(
+                Condition::any()
+                    .add(staff_members::Column::TotpLastStep.is_null())
+                    .add(staff_members::Column::TotpLastStep.lt(step)),
+            )
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if accepted.rows_affected != 1
+            || !replace_session(&txn, staff.0, old, Stage::Code, new, now).await?
+        {
+            undo(txn).await?;
+            return Ok(false);
+        }
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(true)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        staff: StaffId,
+        hash: &str,
+        old: &TokenHash,
+        new: &TokenHash,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        // Conditional, like a TOTP step: a code is used up once, however many try it at once.
+        let used = staff_recovery_codes::Entity::update_many()
+            .col_expr(staff_recovery_codes::Column::UsedAt, Expr::value(now))
+            .filter(staff_recovery_codes::Column::StaffId.eq(staff.0))
+            .filter(staff_recovery_codes::Column::CodeHash.eq(hash))
+            .filter(staff_recovery_codes::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if used.rows_affected == 0
+            || !replace_session(&txn, staff.0, old, Stage::Code, new, now).await?
+        {
+            undo(txn).await?;
+            return Ok(false);
+        }
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(true)
+    }
+
+    async fn recovery_codes_left(&self, staff: StaffId) -> Result<u32, StoreError> {
+        let left = staff_recovery_codes::Entity::find()
+            .filter(staff_recovery_codes::Column::StaffId.eq(staff.0))
+            .filter(staff_recovery_codes::Column::UsedAt.is_null())
+            .count(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(u32::try_from(left).unwrap_or(u32::MAX))
+    }
+
+    async fn reset_second_factor(
+        &self,
+        staff: StaffId,
+        link: &TokenHash,
+        expires_at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<(), StoreError> {
+        let now = audit.at;
+        let (_gate, txn) = self.db.begin_write().await?;
+        forget_second_factor(&txn, staff.0).await?;
+        end_sessions(&txn, staff.0).await?;
+        // The new link is the only way in: links handed out before stop working (they show
+        // as expired).
+        staff_enrolments::Entity::update_many()
+            .col_expr(staff_enrolments::Column::ExpiresAt, Expr::value(now))
+            .filter(staff_enrolments::Column::StaffId.eq(staff.0))
+            .filter(staff_enrolments::Column::UsedAt.is_null())
+            .filter(staff_enrolments::Column::ExpiresAt.gt(now))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        insert_link(&txn, staff.0, link, now, expires_at).await?;
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)
+    }
+}
