@@ -10,7 +10,7 @@ use parkportal_admin::{Console, ConsoleServices};
 use parkportal_domain::housekeeping::Housekeeping;
 use parkportal_domain::platform::PlatformFacts;
 use parkportal_domain::privacy::Privacy;
-use parkportal_domain::{Clock, PublicUrl, TenantDirectory};
+use parkportal_domain::{Clock, Hostname, PublicUrl, TenantDirectory};
 use parkportal_portal::Portal;
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, Validator};
@@ -92,6 +92,48 @@ pub fn tenant_directory(
         Arc::new(validator),
     )
     .remembering(config.server.tenant_cache.0, clock))
+}
+
+/// The host names of `staff.hosts`, which serve only the console.
+#[derive(Clone)]
+struct ConsoleHosts(Arc<Vec<Hostname>>);
+
+fn console_hosts(config: &Config) -> Result<ConsoleHosts, StartError> {
+    let hosts = config
+        .staff
+        .hosts
+        .iter()
+        .map(|h| Hostname::parse(h).map_err(|e| StartError::Config(format!("staff.hosts: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ConsoleHosts(Arc::new(hosts)))
+}
+
+impl ConsoleHosts {
+    /// `portal`, except that on a console host every request is sent to `/beheer`: no
+    /// gemeente's pages on the console's own host name.
+    fn only_console(
+        self,
+        portal: impl Endpoint<Output = poem::Response> + 'static,
+    ) -> impl Endpoint<Output = poem::Response> {
+        portal.around(move |ep, req| {
+            let hosts = self.0.clone();
+            async move {
+                let host = req
+                    .headers()
+                    .get(poem::http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(|h| Hostname::parse(h).ok());
+                if host.is_some_and(|h| hosts.contains(&h)) {
+                    return Ok(poem::Response::builder()
+                        .status(poem::http::StatusCode::SEE_OTHER)
+                        .header(poem::http::header::LOCATION, "/beheer")
+                        .header(poem::http::header::CACHE_CONTROL, "no-store")
+                        .finish());
+                }
+                ep.call(req).await
+            }
+        })
+    }
 }
 
 /// A running server.
@@ -253,7 +295,10 @@ impl Application {
         let routes = parkportal_web::ops::attach(Route::new())
             .nest("/static", files)
             .nest("/beheer", parkportal_admin::routes(console.clone()))
-            .nest("/", parkportal_portal::routes(state.clone()));
+            .nest(
+                "/",
+                console_hosts(config)?.only_console(parkportal_portal::routes(state.clone())),
+            );
         // Outermost first: Observe (request id, client address, the shared state), Compression
         // (which undoes a request's Content-Encoding lazily, so the body limit counts
         // decompressed bytes); each front end then resolves its gemeente and login, and each

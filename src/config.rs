@@ -50,6 +50,9 @@ pub struct StaffConfig {
     pub max_session: ConfigDuration,
     /// How long an enrolment link (a new account's, or after a reset) works.
     pub enrolment_link: ConfigDuration,
+    /// Host names that serve only the console: every path outside `/beheer` (and the files and
+    /// health checks) leads there, and no gemeente's portal is served on them.
+    pub hosts: Vec<String>,
 }
 
 impl Default for StaffConfig {
@@ -58,6 +61,7 @@ impl Default for StaffConfig {
             idle_timeout: ConfigDuration::seconds(15 * 60),
             max_session: ConfigDuration::seconds(10 * 3600),
             enrolment_link: ConfigDuration::seconds(24 * 3600),
+            hosts: Vec::new(),
         }
     }
 }

@@ -530,3 +530,25 @@ async fn every_step_of_enrolment_and_login_leaves_exactly_one_entry_with_its_act
         "staff.enrolment.second_factor"
     );
 }
+
+#[tokio::test]
+async fn a_console_host_serves_the_console_and_no_gemeentes_pages() {
+    let app = TestApp::spawn_with(|c| c.staff.hosts = vec!["beheer.localhost".into()]).await;
+    let visitor = Anonymous::new(&app);
+    for path in ["/", "/producten", "/g/dijkstad/"] {
+        let resp = visitor
+            .get_with(path, "host", "beheer.localhost:8080")
+            .await;
+        assert_eq!(resp.status(), 303, "{path}");
+        assert_eq!(resp.location(), "/beheer", "{path}");
+    }
+    let login = visitor
+        .get_with("/beheer/inloggen", "host", "beheer.localhost")
+        .await;
+    assert_eq!(login.status(), 200);
+    assert!(login.html().contains_text("Inloggen op de beheerconsole"));
+    // Elsewhere the portal is as it was.
+    let home = visitor.get_with("/", "host", "dijkstad.localhost").await;
+    assert_eq!(home.status(), 200);
+    assert!(home.html().contains_text("Dijkstad"));
+}
