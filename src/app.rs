@@ -260,7 +260,7 @@ impl Application {
             },
         );
         let (staff_auth, enrolment, _audit) =
-            wiring::staff(config, &db, clock_for_console.clone())?;
+            wiring::staff(config, &db, clock_for_console.clone(), demo_mode.is_on())?;
         let console_services = ConsoleServices {
             auth: staff_auth,
             enrolment,

@@ -52,7 +52,8 @@ fn usage(message: &str) -> ExitCode {
 async fn open(config: &Config) -> Result<(Enrolment, String, Database), StartError> {
     let db = app::open_database(config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let (_, enrolment, _) = wiring::staff(config, &db, clock)?;
+    // The operator's commands make and reset real accounts; the demo's need no command.
+    let (_, enrolment, _) = wiring::staff(config, &db, clock, false)?;
     Ok((enrolment, config.public_url(), db))
 }
 

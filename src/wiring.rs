@@ -302,6 +302,7 @@ pub fn staff(
     config: &Config,
     db: &Database,
     clock: Arc<dyn Clock>,
+    demo: bool,
 ) -> Result<(StaffAuth, Enrolment, Arc<dyn AuditRepository>), StartError> {
     let hasher = Argon2Hasher::new(config.auth.hash_memory_kib, config.auth.hash_iterations)
         .map_err(|e| StartError::Config(format!("auth: {e}")))?;
@@ -313,6 +314,7 @@ pub fn staff(
         idle_timeout: config.staff.idle_timeout.to_chrono(),
         max_session: config.staff.max_session.to_chrono(),
         enrolment_link: config.staff.enrolment_link.to_chrono(),
+        demo_accounts: demo,
     };
     let auth = StaffAuth::new(
         repo.clone(),
@@ -337,6 +339,7 @@ pub fn housekeeping(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> Ho
             keep_sent: config.outbox.keep_sent.to_chrono(),
             idempotency_keys: config.parking.idempotency_keys.to_chrono(),
             audit: config.audit.retention.to_chrono(),
+            staff_idle_timeout: config.staff.idle_timeout.to_chrono(),
         },
     )
 }

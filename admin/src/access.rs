@@ -126,6 +126,11 @@ impl<E: Endpoint> Endpoint for RequireEndpoint<E> {
         }
         let visitor = req.data::<StaffVisitor>().cloned().unwrap_or_default();
         let Some(member) = visitor.member else {
+            // A form sent without a login is on the record; a page asked for is not.
+            if *req.method() != Method::GET && *req.method() != Method::HEAD {
+                crate::refusals::record(&self.console, &req, "console.access", "login_required")
+                    .await?;
+            }
             return Ok(to_login(visitor.timed_out));
         };
         match self.need {
@@ -158,7 +163,9 @@ impl<E: Endpoint> Endpoint for RequireEndpoint<E> {
                         .refuse(&req, &member, Some(&tenant), AppError::Forbidden)
                         .await;
                 }
-                if role == Role::PlatformAdmin && req.method() == Method::GET {
+                if role == Role::PlatformAdmin
+                    && matches!(*req.method(), Method::GET | Method::HEAD)
+                {
                     // A platformbeheerder's visit to a gemeente's console is on its record; a
                     // change they make there is audited by the change itself.
                     let entry = AuditEntry::new(

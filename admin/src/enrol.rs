@@ -78,6 +78,13 @@ pub async fn choose_password(
         None => OpenLink::Unknown,
     };
     let (Some(parsed), OpenLink::Valid(member)) = (parsed, &link) else {
+        crate::refusals::record(
+            &page.console,
+            req,
+            "staff.enrolment.password",
+            "link_unusable",
+        )
+        .await?;
         return problem(&page, &link).await;
     };
     let client = client_of(req);
@@ -125,7 +132,16 @@ pub async fn choose_password(
             append_cookie(&mut resp, &cookie);
             Ok(resp)
         }
-        Err(EnrolError::LinkUnusable) => problem(&page, &OpenLink::Used).await,
+        Err(EnrolError::LinkUnusable) => {
+            crate::refusals::record(
+                &page.console,
+                req,
+                "staff.enrolment.password",
+                "link_unusable",
+            )
+            .await?;
+            problem(&page, &OpenLink::Used).await
+        }
         Err(e) => Err(AppError::internal(e)),
     }
 }
@@ -177,6 +193,13 @@ pub async fn confirm(
     Form(f): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some((token, session)) = enrolling(&page) else {
+        crate::refusals::record(
+            &page.console,
+            req,
+            "staff.enrolment.second_factor",
+            "no_enrolment",
+        )
+        .await?;
         return Ok(see_other("/beheer/inloggen"));
     };
     let result = page
@@ -212,7 +235,16 @@ pub async fn confirm(
                 page.text("console.login.blocked", &[("minutes", minutes.to_string())]),
             )
         }
-        Err(EnrolError::LinkUnusable) => return Ok(see_other("/beheer/inloggen")),
+        Err(EnrolError::LinkUnusable) => {
+            crate::refusals::record(
+                &page.console,
+                req,
+                "staff.enrolment.second_factor",
+                "no_enrolment",
+            )
+            .await?;
+            return Ok(see_other("/beheer/inloggen"));
+        }
         Err(e) => return Err(AppError::internal(e)),
     };
     let values = app_values(&page, &session).await?;

@@ -16,6 +16,7 @@ mod look;
 mod page;
 mod prefs;
 mod qr;
+mod refusals;
 mod state;
 
 pub use access::{Need, StaffContext};
@@ -28,6 +29,7 @@ use parkportal_web::AppError;
 use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
 use parkportal_web::inputs::InputGuard;
 use parkportal_web::kind::{Serve, not_found};
+use parkportal_web::page::PageLook;
 use poem::endpoint::{BoxEndpoint, StaticFilesEndpoint};
 use poem::{Endpoint, EndpointExt, IntoEndpoint, IntoResponse, Response, Route, get, post};
 use std::path::Path;
@@ -129,7 +131,7 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             "/:gemeente/*rest",
             RouteKind::Page,
             Need::Gemeente(Role::Staff),
-            ep(not_found()),
+            ep(get(not_found())),
         ),
     ]
 }
@@ -139,9 +141,13 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
 fn mount(console: &Console, m: Mounted) -> BoxEndpoint<'static, Response> {
     let guarded = m.endpoint.with(Require::new(m.need, console.clone()));
     if m.kind.takes_forms() {
+        // A POST refused before its route's check (the CSRF token, the input's limits) is
+        // recorded by `AuditUnreached`; from `Require` on, the check or the use case records.
         guarded
+            .with(refusals::MarkReached)
             .with(CheckCsrf)
             .with(InputGuard)
+            .with(refusals::AuditUnreached::new(console.clone()))
             .with(Serve(m.kind))
             .with(IssueCsrf)
             .boxed()
@@ -152,20 +158,26 @@ fn mount(console: &Console, m: Mounted) -> BoxEndpoint<'static, Response> {
 
 /// The console's route tree on `console`, to be nested at `/beheer` by the composition root.
 pub fn routes(console: Console) -> impl Endpoint<Output = Response> {
-    table(console.static_dir())
+    let (files, pages): (Vec<Mounted>, Vec<Mounted>) = table(console.static_dir())
+        .into_iter()
+        .partition(|m| m.kind == RouteKind::Asset);
+    let pages = pages
         .into_iter()
         .fold(Route::new(), |route, m| {
             let path = m.path;
-            let kind = m.kind;
-            let endpoint = mount(&console, m);
-            // Files are served below their prefix, which the endpoint strips.
-            if kind == RouteKind::Asset {
-                route.nest(path, endpoint)
-            } else {
-                route.at(path, endpoint)
-            }
+            route.at(path, mount(&console, m))
         })
-        .with(auth::StaffAuthenticate::new(console.clone()))
+        .with(auth::StaffAuthenticate::new(console.clone()));
+    // Files are served below their prefix (which the endpoint strips), without a look at the
+    // session: a stylesheet is no activity of a login.
+    files
+        .into_iter()
+        .fold(Route::new(), |route, m| {
+            let path = m.path;
+            route.nest(path, mount(&console, m))
+        })
+        .nest("/", pages)
+        .data(PageLook(console.look().clone()))
         .data(console)
 }
 
@@ -176,4 +188,40 @@ pub fn route_list() -> Vec<(&'static str, RouteKind, Need)> {
         .into_iter()
         .map(|m| (m.path, m.kind, m.need))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_of_the_console_paths_is_reserved_as_a_gemeente_slug() {
+        for (path, _, _) in route_list() {
+            let first = path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            if first.is_empty() || first.starts_with(':') {
+                continue;
+            }
+            assert!(
+                parkportal_domain::tenant::RESERVED_SLUGS.contains(&first),
+                "{first} (of {path}) could be a gemeente's slug"
+            );
+            assert!(parkportal_domain::TenantSlug::parse(first).is_err());
+        }
+    }
+
+    #[test]
+    fn every_route_declares_its_need_and_gemeente_routes_take_the_gemeente_from_the_path() {
+        for (path, _, need) in route_list() {
+            if let Need::Gemeente(_) = need {
+                assert!(path.starts_with("/:gemeente"), "{path}");
+            }
+            if path.starts_with("/:gemeente") {
+                assert!(matches!(need, Need::Gemeente(_)), "{path}");
+            }
+        }
+    }
 }

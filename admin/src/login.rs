@@ -65,6 +65,11 @@ pub async fn submit_password(
     req: &Request,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
+    if page.visitor.member.is_some() {
+        // Logged in already: a second login would leave the first behind, out of reach.
+        crate::refusals::record(&page.console, req, "staff.login.password", "logged_in").await?;
+        return Ok(see_other("/beheer"));
+    }
     let step = page
         .console
         .auth()
@@ -137,6 +142,7 @@ pub async fn submit_code(
         .clone()
         .filter(|_| waiting_for_code(&page))
     else {
+        crate::refusals::record(&page.console, req, "staff.login.code", "no_login").await?;
         return Ok(see_other("/beheer/inloggen"));
     };
     let result = page
@@ -168,7 +174,10 @@ pub async fn submit_code(
                 &[("minutes", minutes_until(&page, b.until).to_string())],
             ),
         ),
-        Err(CodeError::NoLogin) => return Ok(see_other("/beheer/inloggen")),
+        Err(CodeError::NoLogin) => {
+            crate::refusals::record(&page.console, req, "staff.login.code", "no_login").await?;
+            return Ok(see_other("/beheer/inloggen"));
+        }
         Err(e) => return Err(AppError::internal(e)),
     };
     page.render("login_code.html", status, context! { error => error })
@@ -190,11 +199,20 @@ pub async fn landing_path(page: &ConsolePage, member: &StaffMember) -> Result<St
 /// `POST /beheer/uitloggen`.
 #[handler]
 pub async fn logout(page: ConsolePage, req: &Request) -> Result<Response, AppError> {
-    if let (Some(member), Some(token)) = (&page.visitor.member, &page.visitor.session) {
-        page.console
-            .auth()
-            .logout(token, member, &client_of(req))
-            .await?;
+    let member = page
+        .visitor
+        .member
+        .as_ref()
+        .or(page.visitor.pending.as_ref().map(|s| &s.member));
+    match (member, &page.visitor.session) {
+        // Logged in or half-way: the session ends, with its entry.
+        (Some(member), Some(token)) => {
+            page.console
+                .auth()
+                .logout(token, member, &client_of(req))
+                .await?;
+        }
+        _ => crate::refusals::record(&page.console, req, "staff.logout", "no_login").await?,
     }
     let mut resp = see_other("/beheer/inloggen?reden=uitgelogd");
     append_cookie(&mut resp, &auth::clear_cookie(page.console.secure()));

@@ -5,11 +5,12 @@
 
 use crate::support::{
     Anonymous, STAFF_PASSWORD, Staff, TestApp, audit_entries, platform_admin, resident, staff,
-    staff_link,
+    staff_link, test_config,
 };
 use chrono::Duration;
 use parkportal_admin::{Need, RouteKind};
 use parkportal_domain::staff::Role;
+use parkportal_domain::staff::totp::TotpSecret;
 
 #[tokio::test]
 async fn enrolment_by_the_link_sets_password_and_authenticator_and_the_link_works_once() {
@@ -250,6 +251,10 @@ async fn ten_wrong_codes_in_a_row_make_the_code_step_wait_and_the_lockout_is_rec
             422
         );
     }
+    // The tenth failure starts the wait: the lock-out is on the record as such.
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries[0].reason.as_deref(), Some("locked_out"));
+    assert_eq!(entries[1].reason.as_deref(), Some("wrong_code"));
     // Now even the right code waits.
     let resp = browser.submit(&form, &[("code", &right)]).await;
     assert_eq!(resp.status(), 429);
@@ -381,8 +386,8 @@ fn expected(need: Need, path: &str, who: &str) -> Option<u16> {
         Need::Gemeente(role) => match who {
             "other" => 404,
             "platform" => ok,
-            "admin" => ok,
-            _ if Role::Staff.allows(role) => ok,
+            "admin" if Role::TenantAdmin.allows(role) => ok,
+            "staff" if Role::Staff.allows(role) => ok,
             _ => 403,
         },
     })
@@ -404,7 +409,7 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         ),
         (
             "other",
-            staff(&app, "cor@havenmond.nl", "havenmond", Role::TenantAdmin).await,
+            staff(&app, "cor@havenmond.nl", "havenmond", Role::Staff).await,
         ),
         ("platform", platform_admin(&app, "root@parkportal.nl").await),
     ];
@@ -551,4 +556,149 @@ async fn a_console_host_serves_the_console_and_no_gemeentes_pages() {
     let home = visitor.get_with("/", "host", "dijkstad.localhost").await;
     assert_eq!(home.status(), 200);
     assert!(home.html().contains_text("Dijkstad"));
+}
+
+#[tokio::test]
+async fn the_demo_staff_log_in_only_while_the_server_is_the_demo() {
+    // The embedded database as the demo's first start makes it.
+    let dir = tempfile::tempdir().unwrap();
+    let demo = test_config(dir.path());
+    let app = TestApp::start(demo.clone(), dir).await;
+    let printed = app.app.as_ref().unwrap().demo_staff().to_vec();
+    assert_eq!(printed.len(), 7, "{printed:?}");
+    let medewerker = printed
+        .iter()
+        .find(|d| d.email == "medewerker.dijkstad@demo.parkportal.nl")
+        .unwrap();
+    let mut browser = Staff::browser(&app, &medewerker.email);
+    browser.secret = TotpSecret::from_base32(&medewerker.secret).unwrap();
+    let resp = browser.login_with(&app, "demo-beheer-2026").await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert_eq!(resp.location(), "/beheer/dijkstad");
+
+    // The same database behind an https public URL is no demo: its staff cannot log in.
+    let mut app = app;
+    app.stop().await;
+    let dir = std::mem::replace(&mut app.dir, tempfile::tempdir().unwrap());
+    let mut real = demo;
+    real.server.public_url = Some("https://parkeren.example.nl".into());
+    let app = TestApp::start(real, dir).await;
+    assert!(app.app.as_ref().unwrap().demo_staff().is_empty());
+    let browser = Staff::browser(&app, &medewerker.email);
+    let page = browser.page("/beheer/inloggen").await;
+    let resp = browser
+        .submit(
+            &page.form("/beheer/inloggen"),
+            &[
+                ("email", &medewerker.email),
+                ("wachtwoord", "demo-beheer-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.html().contains_text("klopt niet"));
+}
+
+#[tokio::test]
+async fn over_https_the_console_cookie_goes_by_its_secure_prefixed_name() {
+    let app = TestApp::spawn_with(|c| {
+        c.server.public_url = Some("https://parkeren.example.nl".into());
+    })
+    .await;
+    let link = staff_link(&app, "an@dijkstad.nl", Some(("dijkstad", Role::Staff))).await;
+    let browser = Staff::browser(&app, "an@dijkstad.nl");
+    let page = browser.page(&link).await;
+    let resp = browser
+        .submit(
+            &page.form(&link),
+            &[
+                ("wachtwoord", STAFF_PASSWORD),
+                ("herhaling", STAFF_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    let cookie = resp.header("set-cookie").unwrap_or_default();
+    assert!(cookie.starts_with("__Secure-pp_staff="), "{cookie}");
+    for part in ["Path=/beheer", "SameSite=Strict", "HttpOnly", "Secure"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn every_post_to_every_console_route_leaves_exactly_one_entry() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let anon = Staff::browser(&app, "nobody@example.nl");
+    let mut checked = 0;
+    for (pattern, kind, _) in parkportal_admin::route_list() {
+        if !kind.takes_forms() {
+            continue;
+        }
+        let path = format!(
+            "/beheer{}",
+            pattern
+                .replace(":gemeente", "dijkstad")
+                .replace(":token", &"ab".repeat(32))
+                .replace("*rest", "onbekend")
+        );
+        let path = path.trim_end_matches('/').to_owned();
+        for (who, user) in [("anonymous", &anon), ("medewerker", &an)] {
+            if who == "medewerker" && an.get("/beheer").await.status() != 200 {
+                an.login(&app).await; // a POST to /uitloggen logged out
+            }
+            // Forged (no CSRF token): refused before the route, on the record.
+            let before = audit_entries(&app).await.len();
+            let resp = user.post_without_csrf(&path, &[]).await;
+            assert_eq!(resp.status(), 403, "{who} POST {path}");
+            let entries = audit_entries(&app).await;
+            assert_eq!(entries.len(), before + 1, "{who} forged POST {path}");
+            assert_eq!(entries[0].result, "refused");
+            // With the token and an empty form: one entry, whatever the route answers, unless
+            // the route takes no POST at all.
+            let before = audit_entries(&app).await.len();
+            let resp = user.post_form(&path, &[]).await;
+            let after = audit_entries(&app).await.len();
+            if resp.status() == 405 {
+                assert_eq!(after, before, "{who} POST {path}: no route, no entry");
+            } else {
+                assert_eq!(after, before + 1, "{who} POST {path}: {}", resp.status());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 10, "{checked}");
+}
+
+#[tokio::test]
+async fn housekeeping_removes_idle_console_sessions_and_old_enrolment_links() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let link = staff_link(&app, "bo@dijkstad.nl", Some(("dijkstad", Role::Staff))).await;
+    let housekeeping = || async {
+        app.app
+            .as_ref()
+            .unwrap()
+            .housekeeping()
+            .run_once()
+            .await
+            .unwrap()
+    };
+    let purged = housekeeping().await;
+    assert_eq!((purged.staff_sessions, purged.staff_links), (0, 0));
+    an.page("/beheer/dijkstad").await;
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(housekeeping().await.staff_sessions, 1);
+    assert_eq!(
+        an.get("/beheer/dijkstad").await.location(),
+        "/beheer/inloggen"
+    );
+    // An expired link stays a while to say it expired, then goes.
+    app.clock.advance(Duration::hours(24));
+    assert_eq!(housekeeping().await.staff_links, 0);
+    assert_eq!(Anonymous::new(&app).get(&link).await.status(), 410);
+    app.clock.advance(Duration::days(31));
+    let purged = housekeeping().await;
+    assert!(purged.staff_links >= 2, "{purged:?}"); // bo's, and an's used one
+    assert_eq!(Anonymous::new(&app).get(&link).await.status(), 404);
 }

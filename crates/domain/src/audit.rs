@@ -50,7 +50,8 @@ pub enum Actor {
         /// Its address at the time.
         email: String,
     },
-    /// Someone whose account is not known (a login with an unknown address): the address typed.
+    /// Someone whose account is not known: the address typed at a login (only when it is one:
+    /// a password pasted in the wrong field never lands in the log), or nothing.
     Unknown(String),
     /// The operator on the server's command line.
     Operator,
@@ -77,6 +78,7 @@ impl Actor {
     pub fn label(&self) -> String {
         match self {
             Self::Staff { email, .. } => email.clone(),
+            Self::Unknown(typed) if typed.is_empty() => "(unknown)".to_owned(),
             Self::Unknown(typed) => typed.chars().take(200).collect(),
             Self::Operator => "command line".to_owned(),
         }
@@ -195,7 +197,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
 }
 
-/// The audit trail's storage.
+/// The audit trail's storage: writing and reading, never deleting (only housekeeping removes
+/// entries past the retention, through its own port).
 #[async_trait]
 pub trait AuditRepository: Send + Sync {
     /// Writes an entry on its own (an event that changes nothing else).
@@ -206,7 +209,4 @@ pub trait AuditRepository: Send + Sync {
         filter: &AuditFilter,
         limit: u64,
     ) -> Result<Vec<StoredAuditEntry>, StoreError>;
-    /// Housekeeping, the one way an entry goes: removes the entries older than `before`;
-    /// returns how many.
-    async fn remove_older_than(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }

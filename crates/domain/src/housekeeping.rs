@@ -29,6 +29,8 @@ pub struct Cutoffs {
     pub idempotency_keys_before: DateTime<Utc>,
     /// Entries of the audit trail written before this go.
     pub audit_before: DateTime<Utc>,
+    /// Console sessions last seen before this have timed out.
+    pub staff_sessions_seen_before: DateTime<Utc>,
 }
 
 /// How many rows went, per kind.
@@ -50,6 +52,11 @@ pub struct Purged {
     pub idempotency_keys: u64,
     /// Entries of the audit trail.
     pub audit_entries: u64,
+    /// Console sessions timed out (their time-out was recorded when the cookie came back, if it
+    /// did).
+    pub staff_sessions: u64,
+    /// Enrolment links used or expired before the links' cutoff.
+    pub staff_links: u64,
 }
 
 impl Purged {
@@ -77,6 +84,8 @@ pub struct Retention {
     pub idempotency_keys: Duration,
     /// How long entries of the audit trail are kept.
     pub audit: Duration,
+    /// The idle time-out of console sessions.
+    pub staff_idle_timeout: Duration,
 }
 
 /// The housekeeping use case; every instance may run it, deletes are idempotent.
@@ -114,6 +123,7 @@ impl Housekeeping {
                 counters_idle_before: now - Duration::days(1),
                 idempotency_keys_before: now - self.retention.idempotency_keys,
                 audit_before: now - self.retention.audit,
+                staff_sessions_seen_before: now - self.retention.staff_idle_timeout,
             })
             .await
     }

@@ -64,6 +64,7 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "inloggen",
     "uitloggen",
     "inschrijven",
+    "tweede-factor",
     "account",
     "static",
     "taal",

@@ -123,8 +123,4 @@ impl AuditRepository for SeaAuditRepository {
             .map_err(StoreError::new)?;
         Ok(rows.into_iter().map(to_stored).collect())
     }
-
-    async fn remove_older_than(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        remove_older_than(&self.db, before).await
-    }
 }

@@ -4,7 +4,8 @@
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
 use crate::entities::{
-    auth_sessions, captchas, email_links, idempotency_keys, outbox, remember_tokens, throttles,
+    auth_sessions, captchas, email_links, idempotency_keys, outbox, remember_tokens,
+    staff_enrolments, staff_sessions, throttles,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -250,6 +251,22 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .await
             .map_err(StoreError::new)?
             .rows_affected;
+        let staff_sessions = staff_sessions::Entity::delete_many()
+            .filter(staff_sessions::Column::LastSeenAt.lt(c.staff_sessions_seen_before))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
+        let staff_links = staff_enrolments::Entity::delete_many()
+            .filter(
+                Condition::any()
+                    .add(staff_enrolments::Column::ExpiresAt.lt(c.links_expired_before))
+                    .add(staff_enrolments::Column::UsedAt.lt(c.links_expired_before)),
+            )
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
         // The audit trail's own function: the one code that deletes entries.
         let audit_entries = crate::audit::remove_older_than(&self.db, c.audit_before).await?;
         Ok(Purged {
@@ -261,6 +278,8 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             counters,
             idempotency_keys,
             audit_entries,
+            staff_sessions,
+            staff_links,
         })
     }
 }

@@ -413,14 +413,18 @@ impl StaffRepository for SeaStaffRepository {
             .and_then(|row| row.totp_pending))
     }
 
-    async fn set_pending_secret(&self, staff: StaffId, secret: &str) -> Result<(), StoreError> {
+    async fn set_pending_secret(&self, staff: StaffId, secret: &str) -> Result<String, StoreError> {
+        // Only where none is kept: of two pages asking at once, the first secret stays.
         staff_members::Entity::update_many()
             .col_expr(staff_members::Column::TotpPending, Expr::value(secret))
             .filter(staff_members::Column::Id.eq(staff.0))
+            .filter(staff_members::Column::TotpPending.is_null())
             .exec(self.db.connection())
             .await
             .map_err(StoreError::new)?;
-        Ok(())
+        self.pending_secret(staff)
+            .await?
+            .ok_or_else(|| StoreError::new("the secret being set up is gone"))
     }
 
     async fn confirm_second_factor(
@@ -482,8 +486,12 @@ impl StaffRepository for SeaStaffRepository {
         token: &TokenHash,
         stage: Stage,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError> {
-        insert_session(self.db.connection(), staff.0, token, stage, now).await
+        let (_gate, txn) = self.db.begin_write().await?;
+        insert_session(&txn, staff.0, token, stage, now).await?;
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)
     }
 
     async fn session(&self, token: &TokenHash) -> Result<Option<StaffSession>, StoreError> {

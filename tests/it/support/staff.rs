@@ -145,6 +145,11 @@ impl Staff {
     /// Logs in through both steps (logging out first when logged in), 30 seconds after the last
     /// code so it is a new one.
     pub async fn login(&self, app: &TestApp) -> Response {
+        self.login_with(app, STAFF_PASSWORD).await
+    }
+
+    /// [`Staff::login`] with `password`.
+    pub async fn login_with(&self, app: &TestApp, password: &str) -> Response {
         if self.get("/beheer").await.status() == 200 {
             self.post_form("/beheer/uitloggen", &[]).await;
         }
@@ -153,7 +158,7 @@ impl Staff {
         let resp = self
             .submit(
                 &page.form("/beheer/inloggen"),
-                &[("email", &self.email), ("wachtwoord", STAFF_PASSWORD)],
+                &[("email", &self.email), ("wachtwoord", password)],
             )
             .await;
         assert_eq!(resp.status(), 303, "{}", resp.text());
@@ -191,6 +196,19 @@ impl Staff {
             self.client
                 .post(format!("{}{}", self.url, form.action))
                 .form(&fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A form POST of `fields` to `path` without a CSRF token, as a forged form sends it.
+    pub async fn post_without_csrf(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        Response::read(
+            self.client
+                .post(format!("{}{path}", self.url))
+                .form(fields)
                 .send()
                 .await
                 .unwrap(),

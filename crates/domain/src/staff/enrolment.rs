@@ -14,7 +14,7 @@ use crate::email::EmailAddress;
 use crate::ids::StaffId;
 use crate::ports::StoreError;
 use crate::secret::{RandomError, Token};
-use crate::throttle::{Blocked, FailurePolicy, Throttle};
+use crate::throttle::{Blocked, Throttle};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -197,7 +197,10 @@ impl Enrolment {
         };
         Ok(if link.used_at.is_some() {
             OpenLink::Used
-        } else if link.expires_at <= self.clock.now() || !link.member.active {
+        } else if link.expires_at <= self.clock.now()
+            || !link.member.active
+            || (link.member.is_demo() && !self.settings.demo_accounts)
+        {
             OpenLink::Expired
         } else {
             OpenLink::Valid(link.member)
@@ -239,11 +242,10 @@ impl Enrolment {
         {
             return Ok(secret);
         }
-        let secret = TotpSecret::generate()?;
-        self.repo
-            .set_pending_secret(id, &secret.to_base32())
-            .await?;
-        Ok(secret)
+        let fresh = TotpSecret::generate()?;
+        let kept = self.repo.set_pending_secret(id, &fresh.to_base32()).await?;
+        TotpSecret::from_base32(&kept)
+            .ok_or_else(|| StoreError::new("the secret being set up is not base32").into())
     }
 
     /// Confirms the authenticator with a code of the secret being set up: the second factor
@@ -257,10 +259,8 @@ impl Enrolment {
     ) -> Result<Enrolled, EnrolError> {
         let member = &session.member;
         let now = self.clock.now();
-        let keys = vec![(
-            format!("staff-code:account:{}", member.id),
-            FailurePolicy::LOGIN_ACCOUNT,
-        )];
+        // The login's code step's counters: a guess here is a guess there.
+        let keys = super::login::code_keys(member, client);
         let entry = AuditEntry::new(
             Actor::of(member),
             "staff.enrolment.second_factor",

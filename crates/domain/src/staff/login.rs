@@ -94,7 +94,9 @@ fn password_keys(email: &str, client: &str) -> Vec<(String, FailurePolicy)> {
     ]
 }
 
-fn code_keys(member: &StaffMember, client: &str) -> Vec<(String, FailurePolicy)> {
+/// The counters of the code step (and of the enrolment's confirmation): per account and per
+/// client.
+pub(super) fn code_keys(member: &StaffMember, client: &str) -> Vec<(String, FailurePolicy)> {
     vec![
         (
             format!("staff-code:account:{}", member.id),
@@ -162,10 +164,10 @@ impl StaffAuth {
             Ok(email) => self.repo.credentials(&email).await?,
             Err(_) => None,
         };
-        let actor = credentials.as_ref().map_or_else(
-            || Actor::Unknown(email.trim().to_owned()),
-            |c| Actor::of(&c.member),
-        );
+        let typed = EmailAddress::parse(email).map_or_else(|_| String::new(), |e| e.to_string());
+        let actor = credentials
+            .as_ref()
+            .map_or_else(|| Actor::Unknown(typed), |c| Actor::of(&c.member));
         let entry = AuditEntry::new(actor, "staff.login.password", client, now);
         if let Err(blocked) = self.throttle.attempt(&keys, now).await? {
             self.audit.record(&entry.refused("blocked")).await?;
@@ -175,10 +177,12 @@ impl StaffAuth {
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
         let ok = self.hasher.verify(password, hash).await;
-        let Some(credentials) = credentials.filter(|c| ok && c.member.active) else {
-            self.audit
-                .record(&entry.refused("invalid_credentials"))
-                .await?;
+        let usable = |c: &super::StaffCredentials| {
+            ok && c.member.active && (self.settings.demo_accounts || !c.member.is_demo())
+        };
+        let Some(credentials) = credentials.filter(usable) else {
+            let reason = self.failure(&keys, "invalid_credentials", now).await?;
+            self.audit.record(&entry.refused(reason)).await?;
             return Err(StaffLoginError::InvalidCredentials);
         };
         self.throttle.forgive(&keys, now).await?;
@@ -189,9 +193,14 @@ impl StaffAuth {
         }
         let token = Token::generate()?;
         self.repo
-            .create_session(credentials.member.id, &token.hash(), Stage::Code, now)
+            .create_session(
+                credentials.member.id,
+                &token.hash(),
+                Stage::Code,
+                now,
+                &entry,
+            )
             .await?;
-        self.audit.record(&entry).await?;
         Ok(PasswordStep::Code(token))
     }
 
@@ -221,7 +230,10 @@ impl StaffAuth {
             self.audit.record(&entry.refused("blocked")).await?;
             return Err(blocked.into());
         }
-        let credentials = self.repo.credentials_of(member.id).await?;
+        let credentials =
+            self.repo.credentials_of(member.id).await?.filter(|c| {
+                c.member.active && (self.settings.demo_accounts || !c.member.is_demo())
+            });
         let secret = credentials
             .as_ref()
             .and_then(|c| c.totp_secret.as_deref())
@@ -233,7 +245,8 @@ impl StaffAuth {
                 .accept_code(member.id, step, &session.hash(), &new.hash(), now, &entry)
                 .await?;
             if !accepted {
-                self.audit.record(&entry.refused("code_used")).await?;
+                let reason = self.failure(&keys, "code_used", now).await?;
+                self.audit.record(&entry.refused(reason)).await?;
                 return Err(CodeError::Replayed);
             }
         } else if let Some(recovery) = RecoveryCode::parse(code) {
@@ -253,15 +266,32 @@ impl StaffAuth {
                 )
                 .await?;
             if !used {
-                self.audit.record(&entry.refused("wrong_code")).await?;
+                let reason = self.failure(&keys, "wrong_code", now).await?;
+                self.audit.record(&entry.refused(reason)).await?;
                 return Err(CodeError::Wrong);
             }
         } else {
-            self.audit.record(&entry.refused("wrong_code")).await?;
+            let reason = self.failure(&keys, "wrong_code", now).await?;
+            self.audit.record(&entry.refused(reason)).await?;
             return Err(CodeError::Wrong);
         }
         self.throttle.forgive(&keys, now).await?;
         Ok((new, member))
+    }
+
+    /// The reason a failure is recorded with: `reason`, or `locked_out` when this failure
+    /// started a wait (the lock-out is an event of its own in the audit trail).
+    async fn failure(
+        &self,
+        keys: &[(String, FailurePolicy)],
+        reason: &'static str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<&'static str, StoreError> {
+        let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
+        Ok(match self.throttle.check(&names, now).await? {
+            Err(_) => "locked_out",
+            Ok(()) => reason,
+        })
     }
 
     /// Whether a session is within its idle time-out and its longest life at `now`.
@@ -278,8 +308,10 @@ impl StaffAuth {
             return Ok(StaffState::Unknown);
         };
         let now = self.clock.now();
-        if !self.live(&session, now) || !session.member.active {
-            let reason = if session.member.active {
+        let allowed =
+            session.member.active && (self.settings.demo_accounts || !session.member.is_demo());
+        if !self.live(&session, now) || !allowed {
+            let reason = if allowed {
                 "staff.timeout"
             } else {
                 "staff.deactivated"

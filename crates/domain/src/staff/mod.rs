@@ -84,7 +84,18 @@ pub struct StaffMember {
     pub roles: Vec<Assignment>,
 }
 
+/// The address domain of the demo's staff accounts.
+pub const DEMO_STAFF_DOMAIN: &str = "demo.parkportal.nl";
+
 impl StaffMember {
+    /// Whether this is one of the demo's accounts, which work only in the demo.
+    pub fn is_demo(&self) -> bool {
+        self.email
+            .as_str()
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain == DEMO_STAFF_DOMAIN)
+    }
+
     /// Their role in `tenant`: a platformbeheerder has one everywhere; `None` where they have
     /// none (the console answers 404 there).
     pub fn role_in(&self, tenant: TenantId) -> Option<Role> {
@@ -220,8 +231,9 @@ pub trait StaffRepository: Send + Sync {
     ) -> Result<Option<StaffMember>, StoreError>;
     /// The secret being set up at enrolment, if one was made.
     async fn pending_secret(&self, staff: StaffId) -> Result<Option<String>, StoreError>;
-    /// Keeps `secret` as the one being set up.
-    async fn set_pending_secret(&self, staff: StaffId, secret: &str) -> Result<(), StoreError>;
+    /// Keeps `secret` as the one being set up, unless one is already (two tabs of the
+    /// enrolment page show the same QR code); the secret kept comes back.
+    async fn set_pending_secret(&self, staff: StaffId, secret: &str) -> Result<String, StoreError>;
     /// Makes the pending secret the account's second factor with `step` accepted, stores the
     /// recovery codes' hashes (replacing any), and replaces the enrolment session `old` by the
     /// active session `new`. `false` when `old` is no longer an enrolment session.
@@ -236,13 +248,14 @@ pub trait StaffRepository: Send + Sync {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
-    /// Stores a new login session at `stage`.
+    /// Stores a new login session at `stage`, with the entry of the step that made it.
     async fn create_session(
         &self,
         staff: StaffId,
         token: &TokenHash,
         stage: Stage,
         now: DateTime<Utc>,
+        audit: &AuditEntry,
     ) -> Result<(), StoreError>;
     /// The session with this hash.
     async fn session(&self, token: &TokenHash) -> Result<Option<StaffSession>, StoreError>;
@@ -294,6 +307,9 @@ pub struct StaffSettings {
     pub max_session: Duration,
     /// How long an enrolment link works (24 hours by default).
     pub enrolment_link: Duration,
+    /// Whether the demo's staff accounts (at [`DEMO_STAFF_DOMAIN`]) may log in: only while the
+    /// server runs as the demo, so never where the public URL is https.
+    pub demo_accounts: bool,
 }
 
 impl Default for StaffSettings {
@@ -302,6 +318,7 @@ impl Default for StaffSettings {
             idle_timeout: Duration::minutes(15),
             max_session: Duration::hours(10),
             enrolment_link: Duration::hours(24),
+            demo_accounts: false,
         }
     }
 }
