@@ -259,8 +259,13 @@ impl Application {
                 body_limit: config.server.body_limit_kib as usize * 1024,
             },
         );
-        let (staff_auth, enrolment, _audit) =
-            wiring::staff(config, &db, clock_for_console.clone(), demo_mode.is_on())?;
+        let (staff_auth, enrolment, _audit) = wiring::staff(
+            config,
+            &db,
+            clock_for_console.clone(),
+            demo_mode.is_on(),
+            &public_url,
+        )?;
         let console_services = ConsoleServices {
             auth: staff_auth,
             enrolment,

@@ -1,6 +1,7 @@
 //! `parkportal staff create|reset-2fa`: the operator's way to make staff accounts and to let a
 //! staff member back in after a lost authenticator, until the console can. Each prints a one-time
-//! enrolment link (mailing it comes later); the audit trail names the command line as the actor.
+//! enrolment link (and, with a mail server configured, mails it through the outbox); the audit
+//! trail names the command line as the actor.
 
 use crate::app::{self, StartError};
 use crate::config::Config;
@@ -53,7 +54,7 @@ async fn open(config: &Config) -> Result<(Enrolment, String, Database), StartErr
     let db = app::open_database(config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // The operator's commands make and reset real accounts; the demo's need no command.
-    let (_, enrolment, _) = wiring::staff(config, &db, clock, false)?;
+    let (_, enrolment, _) = wiring::staff(config, &db, clock, false, &config.public_url())?;
     Ok((enrolment, config.public_url(), db))
 }
 

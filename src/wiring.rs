@@ -297,12 +297,14 @@ pub fn spawn_outbox_worker(
 const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The staff side's login and enrolment on `db`, and its audit trail: the password hasher and
-/// the throttles as the residents' login has them (the throttles count under keys of their own).
+/// the throttles as the residents' login has them (the throttles count under keys of their own);
+/// `demo` lets the demo's staff log in; enrolment links are under `public_url`.
 pub fn staff(
     config: &Config,
     db: &Database,
     clock: Arc<dyn Clock>,
     demo: bool,
+    public_url: &str,
 ) -> Result<(StaffAuth, Enrolment, Arc<dyn AuditRepository>), StartError> {
     let hasher = Argon2Hasher::new(config.auth.hash_memory_kib, config.auth.hash_iterations)
         .map_err(|e| StartError::Config(format!("auth: {e}")))?;
@@ -324,7 +326,18 @@ pub fn staff(
         throttle.clone(),
         settings,
     );
-    let enrolment = Enrolment::new(repo, audit.clone(), hasher, clock, throttle, settings);
+    let mut enrolment = Enrolment::new(repo, audit.clone(), hasher, clock, throttle, settings);
+    // With a mail server, every enrolment link is mailed too (through the outbox, in the
+    // transaction that makes it); the command line prints it either way.
+    if config.smtp.host.is_some() {
+        let catalogues = Catalogues::embedded().map_err(StartError::Config)?;
+        let templates = Arc::new(
+            Templates::load(&config.paths.themes, &catalogues).map_err(StartError::Config)?,
+        );
+        let composer: Arc<dyn MailComposer> =
+            Arc::new(TemplateMailComposer::new(templates, catalogues));
+        enrolment = enrolment.mailing(composer, public_url);
+    }
     Ok((auth, enrolment, audit))
 }
 

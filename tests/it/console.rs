@@ -702,3 +702,27 @@ async fn housekeeping_removes_idle_console_sessions_and_old_enrolment_links() {
     assert!(purged.staff_links >= 2, "{purged:?}"); // bo's, and an's used one
     assert_eq!(Anonymous::new(&app).get(&link).await.status(), 404);
 }
+
+#[tokio::test]
+async fn with_a_mail_server_the_enrolment_link_is_mailed_as_well() {
+    let smtp = crate::support::smtp::SmtpServer::start().await;
+    let port = smtp.port;
+    let app = TestApp::spawn_with(|c| {
+        crate::support::with_smtp(c, port);
+        c.server.public_url = Some("http://parkeren.test".into());
+    })
+    .await;
+    let printed = staff_link(&app, "an@dijkstad.nl", Some(("dijkstad", Role::Staff))).await;
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails[0].to, vec!["an@dijkstad.nl".to_owned()]);
+    assert!(
+        mails[0].text().contains("Beste Test an@dijkstad.nl"),
+        "{}",
+        mails[0].text()
+    );
+    let link = mails[0].link("/beheer/inschrijven/");
+    assert_eq!(link, format!("http://parkeren.test{printed}"));
+    // The mailed link is the printed one: it opens the enrolment.
+    let page = Staff::browser(&app, "an@dijkstad.nl").page(&printed).await;
+    assert!(page.contains_text("Kies uw wachtwoord"));
+}

@@ -27,7 +27,7 @@ struct Staff {
 fn staff(app: &TestApp) -> Staff {
     let db = app.app.as_ref().unwrap().database();
     let (auth, enrolment, audit) =
-        parkportal::wiring::staff(&app.config, db, app.clock.clone(), false).unwrap();
+        parkportal::wiring::staff(&app.config, db, app.clock.clone(), false, &app.url).unwrap();
     Staff {
         auth,
         enrolment,

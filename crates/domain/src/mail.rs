@@ -56,6 +56,16 @@ pub enum MailMessage {
         /// When the link stops working.
         expires_at: DateTime<Utc>,
     },
+    /// The one-time link with which a new staff member enrols in the console (or one whose
+    /// second factor was reset enrols again).
+    StaffEnrolment {
+        /// The staff member's name.
+        name: String,
+        /// The single-use link.
+        link: String,
+        /// When the link stops working.
+        expires_at: DateTime<Utc>,
+    },
     /// A link to set a new password ("Wachtwoord vergeten?").
     PasswordReset {
         /// The single-use link.

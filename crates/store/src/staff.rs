@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::ids::{StaffId, TenantId};
+use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::secret::TokenHash;
 use parkportal_domain::staff::{
     Assignment, EmailTaken, NewStaff, Role, StaffCredentials, StaffMember, StaffRepository,
@@ -292,6 +293,7 @@ impl StaffRepository for SeaStaffRepository {
         link: &TokenHash,
         expires_at: DateTime<Utc>,
         audit: &AuditEntry,
+        mail: Option<&OutgoingMail>,
     ) -> Result<Result<StaffId, EmailTaken>, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
         let id = match insert_member(&txn, new, link, expires_at, audit.at).await? {
@@ -307,6 +309,9 @@ impl StaffRepository for SeaStaffRepository {
             None => audit.clone().about("staff", id),
         };
         audit::write(&txn, &entry).await?;
+        if let Some(mail) = mail {
+            crate::outbox::enqueue_on(&txn, mail, audit.at).await?;
+        }
         txn.commit().await.map_err(StoreError::new)?;
         Ok(Ok(StaffId(id)))
     }
@@ -675,6 +680,7 @@ impl StaffRepository for SeaStaffRepository {
         link: &TokenHash,
         expires_at: DateTime<Utc>,
         audit: &AuditEntry,
+        mail: Option<&OutgoingMail>,
     ) -> Result<(), StoreError> {
         let now = audit.at;
         let (_gate, txn) = self.db.begin_write().await?;
@@ -692,6 +698,9 @@ impl StaffRepository for SeaStaffRepository {
             .map_err(StoreError::new)?;
         insert_link(&txn, staff.0, link, now, expires_at).await?;
         audit::write(&txn, audit).await?;
+        if let Some(mail) = mail {
+            crate::outbox::enqueue_on(&txn, mail, now).await?;
+        }
         txn.commit().await.map_err(StoreError::new)
     }
 }

@@ -70,6 +70,18 @@ impl MailComposer for TemplateMailComposer {
                     expires => local_date_time(*expires_at, tz, language),
                 },
             ),
+            MailMessage::StaffEnrolment {
+                name,
+                link,
+                expires_at,
+            } => (
+                "staff_enrolment",
+                context! {
+                    name => name,
+                    link => link,
+                    expires => local_date_time(*expires_at, tz, language),
+                },
+            ),
             MailMessage::PasswordReset { link, expires_at } => (
                 "password_reset",
                 context! {

@@ -12,8 +12,10 @@ use crate::accounts::{HashError, PasswordHasher};
 use crate::audit::{Actor, AuditEntry, AuditRepository};
 use crate::email::EmailAddress;
 use crate::ids::StaffId;
+use crate::mail::{MailComposer, MailMessage, OutgoingMail};
 use crate::ports::StoreError;
 use crate::secret::{RandomError, Token};
+use crate::tenant::Language;
 use crate::throttle::{Blocked, Throttle};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -95,6 +97,9 @@ pub enum EnrolError {
     /// Hashing failed.
     #[error(transparent)]
     Hash(#[from] HashError),
+    /// The mail of the link could not be composed.
+    #[error("the enrolment mail: {0}")]
+    Mail(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -103,9 +108,17 @@ pub enum EnrolError {
     Random(#[from] RandomError),
 }
 
+/// How enrolment links are mailed: the composer and the public URL the links are under.
+#[derive(Clone)]
+struct Mailing {
+    composer: Arc<dyn MailComposer>,
+    public_url: String,
+}
+
 /// Making accounts and enrolling them.
 #[derive(Clone)]
 pub struct Enrolment {
+    mailing: Option<Mailing>,
     repo: Arc<dyn StaffRepository>,
     audit: Arc<dyn AuditRepository>,
     hasher: Arc<dyn PasswordHasher>,
@@ -125,6 +138,7 @@ impl Enrolment {
         settings: StaffSettings,
     ) -> Self {
         Self {
+            mailing: None,
             repo,
             audit,
             hasher,
@@ -132,6 +146,44 @@ impl Enrolment {
             throttle,
             settings,
         }
+    }
+
+    /// These use cases, mailing every new enrolment link (under `public_url`) with `composer`
+    /// through the outbox, in the transaction that makes the link.
+    pub fn mailing(mut self, composer: Arc<dyn MailComposer>, public_url: &str) -> Self {
+        self.mailing = Some(Mailing {
+            composer,
+            public_url: public_url.to_owned(),
+        });
+        self
+    }
+
+    /// The mail of `link` for `name` at `to`, when links are mailed.
+    fn mail(
+        &self,
+        to: &EmailAddress,
+        name: &str,
+        token: &Token,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<OutgoingMail>, EnrolError> {
+        let Some(mailing) = &self.mailing else {
+            return Ok(None);
+        };
+        let link = NewLink {
+            staff: StaffId(0),
+            token: token.clone(),
+            expires_at,
+        };
+        let message = MailMessage::StaffEnrolment {
+            name: name.to_owned(),
+            link: link.url(&mailing.public_url),
+            expires_at,
+        };
+        let mail = mailing
+            .composer
+            .compose(to, Language::Nl, None, &message)
+            .map_err(|e| EnrolError::Mail(e.to_string()))?;
+        Ok(Some(mail))
     }
 
     /// Creates an account with its first role and an enrolment link, by `actor` from `origin`.
@@ -150,9 +202,10 @@ impl Enrolment {
                 .map(|a| a.role)
                 .or(new.platform_admin.then_some(super::Role::PlatformAdmin)),
         );
+        let mail = self.mail(&new.email, &new.name, &token, expires_at)?;
         let staff = self
             .repo
-            .create(new, &token.hash(), expires_at, &entry)
+            .create(new, &token.hash(), expires_at, &entry, mail.as_ref())
             .await??;
         Ok(NewLink {
             staff,
@@ -180,8 +233,9 @@ impl Enrolment {
         let expires_at = now + self.settings.enrolment_link;
         let entry = AuditEntry::new(actor, "staff.second_factor_reset", origin, now)
             .about("staff", member.id);
+        let mail = self.mail(&member.email, &member.name, &token, expires_at)?;
         self.repo
-            .reset_second_factor(member.id, &token.hash(), expires_at, &entry)
+            .reset_second_factor(member.id, &token.hash(), expires_at, &entry, mail.as_ref())
             .await?;
         Ok(NewLink {
             staff: member.id,

@@ -14,6 +14,7 @@ pub use login::{CodeError, PasswordStep, StaffAuth, StaffLoginError, StaffState}
 use crate::audit::AuditEntry;
 use crate::email::EmailAddress;
 use crate::ids::{StaffId, TenantId};
+use crate::mail::OutgoingMail;
 use crate::password::{NewPassword, PasswordProblem};
 use crate::ports::StoreError;
 use crate::secret::TokenHash;
@@ -201,13 +202,15 @@ pub struct EmailTaken;
 /// its audit entry and writes it in its own transaction.
 #[async_trait]
 pub trait StaffRepository: Send + Sync {
-    /// Creates an account with its first role and its enrolment link.
+    /// Creates an account with its first role and its enrolment link, and queues `mail` (the
+    /// link) in the outbox, in one transaction.
     async fn create(
         &self,
         new: &NewStaff,
         link: &TokenHash,
         expires_at: DateTime<Utc>,
         audit: &AuditEntry,
+        mail: Option<&OutgoingMail>,
     ) -> Result<Result<StaffId, EmailTaken>, StoreError>;
     /// The account with this address, with what proves it.
     async fn credentials(
@@ -295,6 +298,7 @@ pub trait StaffRepository: Send + Sync {
         link: &TokenHash,
         expires_at: DateTime<Utc>,
         audit: &AuditEntry,
+        mail: Option<&OutgoingMail>,
     ) -> Result<(), StoreError>;
 }
 
