@@ -64,7 +64,11 @@ pub enum StaffCommand {
     /// Forget a staff member's authenticator and recovery codes, end their sessions, and print a
     /// new enrolment link.
     #[command(name = "reset-2fa")]
-    ResetSecondFactor(crate::staff_cli::ResetArgs),
+    ResetSecondFactor(crate::staff_cli::EmailArgs),
+    /// Deactivate an account: its sessions end at once and it can no longer log in.
+    Deactivate(crate::staff_cli::EmailArgs),
+    /// Reactivate a deactivated account.
+    Reactivate(crate::staff_cli::EmailArgs),
 }
 
 /// `parkportal mandates ...`
@@ -186,6 +190,12 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
             crate::products_cli::link(&config, args).await
         }
         Command::Staff(StaffCommand::Create(args)) => crate::staff_cli::create(&config, args).await,
+        Command::Staff(StaffCommand::Deactivate(args)) => {
+            crate::staff_cli::set_active(&config, args, false).await
+        }
+        Command::Staff(StaffCommand::Reactivate(args)) => {
+            crate::staff_cli::set_active(&config, args, true).await
+        }
         Command::Staff(StaffCommand::ResetSecondFactor(args)) => {
             crate::staff_cli::reset_second_factor(&config, args).await
         }

@@ -1,5 +1,6 @@
-//! `parkportal staff create|reset-2fa`: the operator's way to make staff accounts and to let a
-//! staff member back in after a lost authenticator, until the console can. Each prints a one-time
+//! `parkportal staff create|reset-2fa|deactivate|reactivate`: the operator's way to make staff
+//! accounts, to let a staff member back in after a lost authenticator, and to shut one out, until
+//! the console can. Each prints a one-time
 //! enrolment link (and, with a mail server configured, mails it through the outbox); the audit
 //! trail names the command line as the actor.
 
@@ -36,9 +37,9 @@ pub struct CreateArgs {
     pub role: Option<String>,
 }
 
-/// What `staff reset-2fa` is given on the command line.
+/// What `staff reset-2fa`, `deactivate` and `reactivate` are given on the command line.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ResetArgs {
+pub struct EmailArgs {
     /// The staff member's address.
     #[arg(long)]
     pub email: String,
@@ -146,7 +147,7 @@ pub async fn create(config: &Config, args: CreateArgs) -> ExitCode {
 }
 
 /// `parkportal staff reset-2fa --email E`
-pub async fn reset_second_factor(config: &Config, args: ResetArgs) -> ExitCode {
+pub async fn reset_second_factor(config: &Config, args: EmailArgs) -> ExitCode {
     let email = match EmailAddress::parse(&args.email) {
         Ok(e) => e,
         Err(e) => return usage(&format!("--email: {e}")),
@@ -162,6 +163,37 @@ pub async fn reset_second_factor(config: &Config, args: ResetArgs) -> ExitCode {
         Ok(link) => {
             println!("second factor and recovery codes forgotten, sessions ended");
             print_link(&link, &public_url);
+            ExitCode::SUCCESS
+        }
+        Err(e) => refused(&e, email.as_str()),
+    }
+}
+
+/// `parkportal staff deactivate|reactivate --email E`
+pub async fn set_active(config: &Config, args: EmailArgs, active: bool) -> ExitCode {
+    let email = match EmailAddress::parse(&args.email) {
+        Ok(e) => e,
+        Err(e) => return usage(&format!("--email: {e}")),
+    };
+    let (enrolment, _, _db) = match open(config).await {
+        Ok(o) => o,
+        Err(e) => return crate::cli::fail(&e),
+    };
+    match enrolment
+        .set_active(&email, active, Actor::Operator, ORIGIN)
+        .await
+    {
+        Ok(true) if active => {
+            println!("{email} is active again");
+            ExitCode::SUCCESS
+        }
+        Ok(true) => {
+            println!("{email} is deactivated: its sessions have ended");
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            let state = if active { "active" } else { "deactivated" };
+            println!("{email} already was {state}");
             ExitCode::SUCCESS
         }
         Err(e) => refused(&e, email.as_str()),

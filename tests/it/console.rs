@@ -726,3 +726,60 @@ async fn with_a_mail_server_the_enrolment_link_is_mailed_as_well() {
     let page = Staff::browser(&app, "an@dijkstad.nl").page(&printed).await;
     assert!(page.contains_text("Kies uw wachtwoord"));
 }
+
+#[tokio::test]
+async fn deactivating_an_account_ends_its_sessions_at_once_and_shuts_it_out_until_reactivated() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    an.page("/beheer/dijkstad").await;
+    let enrolment = app.app.as_ref().unwrap().console().enrolment();
+    let email = parkportal_domain::EmailAddress::parse("an@dijkstad.nl").unwrap();
+    let deactivated = enrolment
+        .set_active(
+            &email,
+            false,
+            parkportal_domain::audit::Actor::Operator,
+            "cli",
+        )
+        .await
+        .unwrap();
+    assert!(deactivated);
+    assert_eq!(audit_entries(&app).await[0].action, "staff.deactivated");
+    // The open session is gone at once, and the password no longer leads anywhere.
+    assert_eq!(
+        an.get("/beheer/dijkstad").await.location(),
+        "/beheer/inloggen"
+    );
+    let page = an.page("/beheer/inloggen").await;
+    let resp = an
+        .submit(
+            &page.form("/beheer/inloggen"),
+            &[("email", "an@dijkstad.nl"), ("wachtwoord", STAFF_PASSWORD)],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    // Twice is once.
+    assert!(
+        !enrolment
+            .set_active(
+                &email,
+                false,
+                parkportal_domain::audit::Actor::Operator,
+                "cli"
+            )
+            .await
+            .unwrap()
+    );
+    enrolment
+        .set_active(
+            &email,
+            true,
+            parkportal_domain::audit::Actor::Operator,
+            "cli",
+        )
+        .await
+        .unwrap();
+    let resp = an.login(&app).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.location(), "/beheer/dijkstad");
+}

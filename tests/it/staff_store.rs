@@ -570,6 +570,33 @@ async fn staff_create_and_reset_2fa_print_working_links_and_refuse_bad_input() {
     };
     enrol(&app, &s, &link).await;
     assert_eq!(count_entries(&s, "staff.second_factor_reset").await, 1);
+
+    // Shut out and let back in from the command line.
+    let out = staff_command(&app, &["deactivate", "--email", email]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("deactivated"));
+    assert!(matches!(
+        s.auth.password(email, PASSWORD, CLIENT).await,
+        Err(parkportal_domain::staff::StaffLoginError::InvalidCredentials)
+    ));
+    assert_eq!(count_entries(&s, "staff.deactivated").await, 1);
+    let out = staff_command(&app, &["reactivate", "--email", email]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count_entries(&s, "staff.reactivated").await, 1);
+    fails(
+        &app,
+        &["deactivate", "--email", "niemand@dijkstad.nl"],
+        "no staff account",
+    )
+    .await;
 }
 
 #[tokio::test]

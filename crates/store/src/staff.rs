@@ -674,6 +674,38 @@ impl StaffRepository for SeaStaffRepository {
         Ok(u32::try_from(left).unwrap_or(u32::MAX))
     }
 
+    async fn set_active(
+        &self,
+        staff: StaffId,
+        active: bool,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let deactivated_at = (!active).then_some(audit.at);
+        let changed = staff_members::Entity::update_many()
+            .col_expr(staff_members::Column::Active, Expr::value(active))
+            .col_expr(
+                staff_members::Column::DeactivatedAt,
+                Expr::value(deactivated_at),
+            )
+            .filter(staff_members::Column::Id.eq(staff.0))
+            .filter(staff_members::Column::Active.eq(!active))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if changed.rows_affected == 0 {
+            undo(txn).await?;
+            return Ok(false);
+        }
+        if !active {
+            // At once: no session of a deactivated account outlives the change.
+            end_sessions(&txn, staff.0).await?;
+        }
+        audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(true)
+    }
+
     async fn reset_second_factor(
         &self,
         staff: StaffId,

@@ -115,7 +115,7 @@ struct Mailing {
     public_url: String,
 }
 
-/// Making accounts and enrolling them.
+/// Making accounts, enrolling them, and deactivating them.
 #[derive(Clone)]
 pub struct Enrolment {
     mailing: Option<Mailing>,
@@ -242,6 +242,32 @@ impl Enrolment {
             token,
             expires_at,
         })
+    }
+
+    /// Deactivates the account of `email` (its sessions end at once and it can no longer log
+    /// in or enrol) or, with `active`, reactivates it, by `actor` from `origin`. `false` when it
+    /// already was so.
+    pub async fn set_active(
+        &self,
+        email: &EmailAddress,
+        active: bool,
+        actor: Actor,
+        origin: &str,
+    ) -> Result<bool, EnrolError> {
+        let member = self
+            .repo
+            .credentials(email)
+            .await?
+            .ok_or(EnrolError::UnknownStaff)?
+            .member;
+        let action = if active {
+            "staff.reactivated"
+        } else {
+            "staff.deactivated"
+        };
+        let entry =
+            AuditEntry::new(actor, action, origin, self.clock.now()).about("staff", member.id);
+        Ok(self.repo.set_active(member.id, active, &entry).await?)
     }
 
     /// What the link of `token` is now.

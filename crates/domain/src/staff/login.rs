@@ -314,7 +314,7 @@ impl StaffAuth {
             let reason = if allowed {
                 "staff.timeout"
             } else {
-                "staff.deactivated"
+                "staff.session_refused"
             };
             let entry = AuditEntry::new(Actor::of(&session.member), reason, client, now)
                 .about("staff", session.member.id);

@@ -290,6 +290,14 @@ pub trait StaffRepository: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// How many recovery codes are left unused.
     async fn recovery_codes_left(&self, staff: StaffId) -> Result<u32, StoreError>;
+    /// Deactivates the account (`active` false: every session of it ends in the same
+    /// transaction) or reactivates it; `false` when it already was so.
+    async fn set_active(
+        &self,
+        staff: StaffId,
+        active: bool,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
     /// Forgets the second factor and the recovery codes, ends every session and stores a new
     /// enrolment link (the way back in after a lost authenticator).
     async fn reset_second_factor(
