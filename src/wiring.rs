@@ -22,7 +22,7 @@ use parkportal_domain::parking::{Parking, ParkingRepository, ProductAccess, Rule
 use parkportal_domain::password_reset::PasswordResets;
 use parkportal_domain::privacy::Privacy;
 use parkportal_domain::settings::Settings;
-use parkportal_domain::staff::{Enrolment, StaffAuth, StaffRepository, StaffSettings};
+use parkportal_domain::staff::{Enrolment, StaffAuth, StaffPorts, StaffRepository, StaffSettings};
 use parkportal_domain::throttle::Throttle;
 use parkportal_domain::top_up::{ProviderWithCheckout, TopUpSettings, TopUps};
 use parkportal_domain::{
@@ -318,15 +318,16 @@ pub fn staff(
         enrolment_link: config.staff.enrolment_link.to_chrono(),
         demo_accounts: demo,
     };
-    let auth = StaffAuth::new(
-        repo.clone(),
-        audit.clone(),
-        hasher.clone(),
-        clock.clone(),
-        throttle.clone(),
+    let ports = StaffPorts {
+        repo,
+        audit: audit.clone(),
+        hasher,
+        clock,
+        throttle,
         settings,
-    );
-    let mut enrolment = Enrolment::new(repo, audit.clone(), hasher, clock, throttle, settings);
+    };
+    let auth = StaffAuth::new(ports.clone());
+    let mut enrolment = Enrolment::new(ports);
     // With a mail server, every enrolment link is mailed too (through the outbox, in the
     // transaction that makes it); the command line prints it either way.
     if config.smtp.host.is_some() {

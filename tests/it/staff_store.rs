@@ -377,10 +377,14 @@ async fn the_audit_trail_is_append_only_and_only_housekeeping_removes_old_entrie
             .unwrap()
             .audit_entries
     };
+    // Counted by what is left: the housekeeping every start runs in the background may be the
+    // one that removes an entry, when it runs late.
     app.clock.advance(Duration::days(620));
-    assert_eq!(housekeeping().await, 0);
+    housekeeping().await;
+    assert_eq!(count_entries(&s, "test.old").await, 1);
+    assert_eq!(count_entries(&s, "test.recent").await, 1);
     app.clock.advance(Duration::days(20));
-    assert_eq!(housekeeping().await, 1);
+    housekeeping().await;
     assert_eq!(count_entries(&s, "test.old").await, 0);
     assert_eq!(count_entries(&s, "test.recent").await, 1);
     if postgres_url().is_some() {
@@ -392,7 +396,7 @@ async fn the_audit_trail_is_append_only_and_only_housekeeping_removes_old_entrie
         );
     }
     app.clock.advance(Duration::days(90));
-    assert_eq!(housekeeping().await, 1);
+    housekeeping().await;
     assert_eq!(count_entries(&s, "test.recent").await, 0);
 }
 

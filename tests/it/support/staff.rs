@@ -142,6 +142,16 @@ impl Staff {
         self.secret.code_at(step_of(app.clock.now()))
     }
 
+    /// The first step of the login: opens the login page and sends the address with `password`.
+    pub async fn password_step(&self, password: &str) -> Response {
+        let page = self.page("/beheer/inloggen").await;
+        self.submit(
+            &page.form("/beheer/inloggen"),
+            &[("email", &self.email), ("wachtwoord", password)],
+        )
+        .await
+    }
+
     /// Logs in through both steps (logging out first when logged in), 30 seconds after the last
     /// code so it is a new one.
     pub async fn login(&self, app: &TestApp) -> Response {
@@ -154,13 +164,7 @@ impl Staff {
             self.post_form("/beheer/uitloggen", &[]).await;
         }
         app.clock.advance(Duration::seconds(30));
-        let page = self.page("/beheer/inloggen").await;
-        let resp = self
-            .submit(
-                &page.form("/beheer/inloggen"),
-                &[("email", &self.email), ("wachtwoord", password)],
-            )
-            .await;
+        let resp = self.password_step(password).await;
         assert_eq!(resp.status(), 303, "{}", resp.text());
         let page = self.page("/beheer/inloggen/code").await;
         self.submit(

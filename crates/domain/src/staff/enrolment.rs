@@ -4,19 +4,16 @@
 //! (`parkportal staff reset-2fa`), which makes a new link.
 
 use super::totp::{RECOVERY_CODES, RecoveryCode, TotpSecret};
-use super::{
-    EmailTaken, NewStaff, StaffMember, StaffPassword, StaffRepository, StaffSession, StaffSettings,
-};
-use crate::Clock;
-use crate::accounts::{HashError, PasswordHasher};
-use crate::audit::{Actor, AuditEntry, AuditRepository};
+use super::{EmailTaken, NewStaff, StaffMember, StaffPassword, StaffPorts, StaffSession};
+use crate::accounts::HashError;
+use crate::audit::{Actor, AuditEntry};
 use crate::email::EmailAddress;
 use crate::ids::StaffId;
 use crate::mail::{MailComposer, MailMessage, OutgoingMail};
 use crate::ports::StoreError;
 use crate::secret::{RandomError, Token};
 use crate::tenant::Language;
-use crate::throttle::{Blocked, Throttle};
+use crate::throttle::Blocked;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -119,32 +116,15 @@ struct Mailing {
 #[derive(Clone)]
 pub struct Enrolment {
     mailing: Option<Mailing>,
-    repo: Arc<dyn StaffRepository>,
-    audit: Arc<dyn AuditRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    clock: Arc<dyn Clock>,
-    throttle: Throttle,
-    settings: StaffSettings,
+    ports: StaffPorts,
 }
 
 impl Enrolment {
     /// The use cases on their ports.
-    pub fn new(
-        repo: Arc<dyn StaffRepository>,
-        audit: Arc<dyn AuditRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        clock: Arc<dyn Clock>,
-        throttle: Throttle,
-        settings: StaffSettings,
-    ) -> Self {
+    pub fn new(ports: StaffPorts) -> Self {
         Self {
             mailing: None,
-            repo,
-            audit,
-            hasher,
-            clock,
-            throttle,
-            settings,
+            ports,
         }
     }
 
@@ -193,9 +173,9 @@ impl Enrolment {
         actor: Actor,
         origin: &str,
     ) -> Result<NewLink, EnrolError> {
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let token = Token::generate()?;
-        let expires_at = now + self.settings.enrolment_link;
+        let expires_at = now + self.ports.settings.enrolment_link;
         let entry = AuditEntry::new(actor, "staff.created", origin, now).within(
             new.role.map(|a| a.tenant),
             new.role
@@ -204,6 +184,7 @@ impl Enrolment {
         );
         let mail = self.mail(&new.email, &new.name, &token, expires_at)?;
         let staff = self
+            .ports
             .repo
             .create(new, &token.hash(), expires_at, &entry, mail.as_ref())
             .await??;
@@ -222,19 +203,21 @@ impl Enrolment {
         actor: Actor,
         origin: &str,
     ) -> Result<NewLink, EnrolError> {
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let member = self
+            .ports
             .repo
             .credentials(email)
             .await?
             .ok_or(EnrolError::UnknownStaff)?
             .member;
         let token = Token::generate()?;
-        let expires_at = now + self.settings.enrolment_link;
+        let expires_at = now + self.ports.settings.enrolment_link;
         let entry = AuditEntry::new(actor, "staff.second_factor_reset", origin, now)
             .about("staff", member.id);
         let mail = self.mail(&member.email, &member.name, &token, expires_at)?;
-        self.repo
+        self.ports
+            .repo
             .reset_second_factor(member.id, &token.hash(), expires_at, &entry, mail.as_ref())
             .await?;
         Ok(NewLink {
@@ -255,6 +238,7 @@ impl Enrolment {
         origin: &str,
     ) -> Result<bool, EnrolError> {
         let member = self
+            .ports
             .repo
             .credentials(email)
             .await?
@@ -265,21 +249,25 @@ impl Enrolment {
         } else {
             "staff.deactivated"
         };
-        let entry =
-            AuditEntry::new(actor, action, origin, self.clock.now()).about("staff", member.id);
-        Ok(self.repo.set_active(member.id, active, &entry).await?)
+        let entry = AuditEntry::new(actor, action, origin, self.ports.clock.now())
+            .about("staff", member.id);
+        Ok(self
+            .ports
+            .repo
+            .set_active(member.id, active, &entry)
+            .await?)
     }
 
     /// What the link of `token` is now.
     pub async fn open(&self, token: &Token) -> Result<OpenLink, StoreError> {
-        let Some(link) = self.repo.link(&token.hash()).await? else {
+        let Some(link) = self.ports.repo.link(&token.hash()).await? else {
             return Ok(OpenLink::Unknown);
         };
         Ok(if link.used_at.is_some() {
             OpenLink::Used
-        } else if link.expires_at <= self.clock.now()
+        } else if link.expires_at <= self.ports.clock.now()
             || !link.member.active
-            || (link.member.is_demo() && !self.settings.demo_accounts)
+            || (link.member.is_demo() && !self.ports.settings.demo_accounts)
         {
             OpenLink::Expired
         } else {
@@ -297,12 +285,13 @@ impl Enrolment {
         let OpenLink::Valid(member) = self.open(token).await? else {
             return Err(EnrolError::LinkUnusable);
         };
-        let hash = self.hasher.hash(password.expose()).await?;
+        let hash = self.ports.hasher.hash(password.expose()).await?;
         let session = Token::generate()?;
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let entry = AuditEntry::new(Actor::of(&member), "staff.enrolment.password", client, now)
             .about("staff", member.id);
         let member = self
+            .ports
             .repo
             .use_link(&token.hash(), &hash, &session.hash(), now, &entry)
             .await?
@@ -315,6 +304,7 @@ impl Enrolment {
     pub async fn secret(&self, session: &StaffSession) -> Result<TotpSecret, EnrolError> {
         let id = session.member.id;
         if let Some(secret) = self
+            .ports
             .repo
             .pending_secret(id)
             .await?
@@ -323,7 +313,11 @@ impl Enrolment {
             return Ok(secret);
         }
         let fresh = TotpSecret::generate()?;
-        let kept = self.repo.set_pending_secret(id, &fresh.to_base32()).await?;
+        let kept = self
+            .ports
+            .repo
+            .set_pending_secret(id, &fresh.to_base32())
+            .await?;
         TotpSecret::from_base32(&kept)
             .ok_or_else(|| StoreError::new("the secret being set up is not base32").into())
     }
@@ -338,7 +332,7 @@ impl Enrolment {
         client: &str,
     ) -> Result<Enrolled, EnrolError> {
         let member = &session.member;
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         // The login's code step's counters: a guess here is a guess there.
         let keys = super::login::code_keys(member, client);
         let entry = AuditEntry::new(
@@ -348,13 +342,16 @@ impl Enrolment {
             now,
         )
         .about("staff", member.id);
-        if let Err(blocked) = self.throttle.attempt(&keys, now).await? {
-            self.audit.record(&entry.refused("blocked")).await?;
+        if let Err(blocked) = self.ports.throttle.attempt(&keys, now).await? {
+            self.ports.audit.record(&entry.refused("blocked")).await?;
             return Err(blocked.into());
         }
         let secret = self.secret(session).await?;
         let Some(step) = secret.matching_step(code, now) else {
-            self.audit.record(&entry.refused("wrong_code")).await?;
+            self.ports
+                .audit
+                .record(&entry.refused("wrong_code"))
+                .await?;
             return Err(EnrolError::WrongCode);
         };
         let recovery = (0..RECOVERY_CODES)
@@ -363,6 +360,7 @@ impl Enrolment {
         let hashes: Vec<String> = recovery.iter().map(RecoveryCode::hash).collect();
         let new = Token::generate()?;
         let confirmed = self
+            .ports
             .repo
             .confirm_second_factor(
                 member.id,
@@ -377,7 +375,7 @@ impl Enrolment {
         if !confirmed {
             return Err(EnrolError::LinkUnusable);
         }
-        self.throttle.forgive(&keys, now).await?;
+        self.ports.throttle.forgive(&keys, now).await?;
         Ok(Enrolled {
             session: new,
             recovery,

@@ -3,14 +3,12 @@
 //! life; every event in the audit trail.
 
 use super::totp::{RecoveryCode, TotpSecret};
-use super::{StaffMember, StaffRepository, StaffSession, StaffSettings, Stage};
-use crate::Clock;
-use crate::accounts::PasswordHasher;
+use super::{StaffMember, StaffPorts, StaffSession, StaffSettings, Stage};
 use crate::audit::{Actor, AuditEntry, AuditRepository};
 use crate::email::EmailAddress;
 use crate::ports::StoreError;
 use crate::secret::{RandomError, Token};
-use crate::throttle::{Blocked, FailurePolicy, Throttle, hashed_key};
+use crate::throttle::{Blocked, FailurePolicy, hashed_key};
 use chrono::Duration;
 use std::sync::Arc;
 
@@ -112,42 +110,23 @@ pub(super) fn code_keys(member: &StaffMember, client: &str) -> Vec<(String, Fail
 /// The console's login use cases.
 #[derive(Clone)]
 pub struct StaffAuth {
-    repo: Arc<dyn StaffRepository>,
-    audit: Arc<dyn AuditRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    clock: Arc<dyn Clock>,
-    throttle: Throttle,
-    settings: StaffSettings,
+    ports: StaffPorts,
 }
 
 impl StaffAuth {
     /// The use cases on their ports.
-    pub fn new(
-        repo: Arc<dyn StaffRepository>,
-        audit: Arc<dyn AuditRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        clock: Arc<dyn Clock>,
-        throttle: Throttle,
-        settings: StaffSettings,
-    ) -> Self {
-        Self {
-            repo,
-            audit,
-            hasher,
-            clock,
-            throttle,
-            settings,
-        }
+    pub fn new(ports: StaffPorts) -> Self {
+        Self { ports }
     }
 
     /// The settings.
     pub fn settings(&self) -> StaffSettings {
-        self.settings
+        self.ports.settings
     }
 
     /// The audit trail (the console records its reads and refusals through it).
     pub fn audit(&self) -> &Arc<dyn AuditRepository> {
-        &self.audit
+        &self.ports.audit
     }
 
     /// Checks address and password; on success the code is asked next in a new session. An
@@ -159,9 +138,9 @@ impl StaffAuth {
         client: &str,
     ) -> Result<PasswordStep, StaffLoginError> {
         let keys = password_keys(email, client);
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let credentials = match EmailAddress::parse(email) {
-            Ok(email) => self.repo.credentials(&email).await?,
+            Ok(email) => self.ports.repo.credentials(&email).await?,
             Err(_) => None,
         };
         let typed = EmailAddress::parse(email).map_or_else(|_| String::new(), |e| e.to_string());
@@ -169,30 +148,34 @@ impl StaffAuth {
             .as_ref()
             .map_or_else(|| Actor::Unknown(typed), |c| Actor::of(&c.member));
         let entry = AuditEntry::new(actor, "staff.login.password", client, now);
-        if let Err(blocked) = self.throttle.attempt(&keys, now).await? {
-            self.audit.record(&entry.refused("blocked")).await?;
+        if let Err(blocked) = self.ports.throttle.attempt(&keys, now).await? {
+            self.ports.audit.record(&entry.refused("blocked")).await?;
             return Err(blocked.into());
         }
         let hash = credentials
             .as_ref()
             .and_then(|c| c.password_hash.as_deref());
-        let ok = self.hasher.verify(password, hash).await;
+        let ok = self.ports.hasher.verify(password, hash).await;
         let usable = |c: &super::StaffCredentials| {
-            ok && c.member.active && (self.settings.demo_accounts || !c.member.is_demo())
+            ok && c.member.active && (self.ports.settings.demo_accounts || !c.member.is_demo())
         };
         let Some(credentials) = credentials.filter(usable) else {
             let reason = self.failure(&keys, "invalid_credentials", now).await?;
-            self.audit.record(&entry.refused(reason)).await?;
+            self.ports.audit.record(&entry.refused(reason)).await?;
             return Err(StaffLoginError::InvalidCredentials);
         };
-        self.throttle.forgive(&keys, now).await?;
+        self.ports.throttle.forgive(&keys, now).await?;
         let entry = entry.about("staff", credentials.member.id);
         if credentials.totp_secret.is_none() {
-            self.audit.record(&entry.refused("not_enrolled")).await?;
+            self.ports
+                .audit
+                .record(&entry.refused("not_enrolled"))
+                .await?;
             return Ok(PasswordStep::NotEnrolled);
         }
         let token = Token::generate()?;
-        self.repo
+        self.ports
+            .repo
             .create_session(
                 credentials.member.id,
                 &token.hash(),
@@ -213,8 +196,9 @@ impl StaffAuth {
         code: &str,
         client: &str,
     ) -> Result<(Token, StaffMember), CodeError> {
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let Some(pending) = self
+            .ports
             .repo
             .session(&session.hash())
             .await?
@@ -226,13 +210,17 @@ impl StaffAuth {
         let keys = code_keys(&member, client);
         let entry = AuditEntry::new(Actor::of(&member), "staff.login.code", client, now)
             .about("staff", member.id);
-        if let Err(blocked) = self.throttle.attempt(&keys, now).await? {
-            self.audit.record(&entry.refused("blocked")).await?;
+        if let Err(blocked) = self.ports.throttle.attempt(&keys, now).await? {
+            self.ports.audit.record(&entry.refused("blocked")).await?;
             return Err(blocked.into());
         }
-        let credentials =
-            self.repo.credentials_of(member.id).await?.filter(|c| {
-                c.member.active && (self.settings.demo_accounts || !c.member.is_demo())
+        let credentials = self
+            .ports
+            .repo
+            .credentials_of(member.id)
+            .await?
+            .filter(|c| {
+                c.member.active && (self.ports.settings.demo_accounts || !c.member.is_demo())
             });
         let secret = credentials
             .as_ref()
@@ -241,12 +229,13 @@ impl StaffAuth {
         let new = Token::generate()?;
         if let Some(step) = secret.and_then(|s| s.matching_step(code, now)) {
             let accepted = self
+                .ports
                 .repo
                 .accept_code(member.id, step, &session.hash(), &new.hash(), now, &entry)
                 .await?;
             if !accepted {
                 let reason = self.failure(&keys, "code_used", now).await?;
-                self.audit.record(&entry.refused(reason)).await?;
+                self.ports.audit.record(&entry.refused(reason)).await?;
                 return Err(CodeError::Replayed);
             }
         } else if let Some(recovery) = RecoveryCode::parse(code) {
@@ -255,6 +244,7 @@ impl StaffAuth {
                 ..entry
             };
             let used = self
+                .ports
                 .repo
                 .use_recovery_code(
                     member.id,
@@ -267,15 +257,15 @@ impl StaffAuth {
                 .await?;
             if !used {
                 let reason = self.failure(&keys, "wrong_code", now).await?;
-                self.audit.record(&entry.refused(reason)).await?;
+                self.ports.audit.record(&entry.refused(reason)).await?;
                 return Err(CodeError::Wrong);
             }
         } else {
             let reason = self.failure(&keys, "wrong_code", now).await?;
-            self.audit.record(&entry.refused(reason)).await?;
+            self.ports.audit.record(&entry.refused(reason)).await?;
             return Err(CodeError::Wrong);
         }
-        self.throttle.forgive(&keys, now).await?;
+        self.ports.throttle.forgive(&keys, now).await?;
         Ok((new, member))
     }
 
@@ -288,7 +278,7 @@ impl StaffAuth {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<&'static str, StoreError> {
         let names: Vec<String> = keys.iter().map(|(k, _)| k.clone()).collect();
-        Ok(match self.throttle.check(&names, now).await? {
+        Ok(match self.ports.throttle.check(&names, now).await? {
             Err(_) => "locked_out",
             Ok(()) => reason,
         })
@@ -296,20 +286,20 @@ impl StaffAuth {
 
     /// Whether a session is within its idle time-out and its longest life at `now`.
     fn live(&self, s: &StaffSession, now: chrono::DateTime<chrono::Utc>) -> bool {
-        now - s.last_seen_at < self.settings.idle_timeout
-            && now - s.started_at < self.settings.max_session
+        now - s.last_seen_at < self.ports.settings.idle_timeout
+            && now - s.started_at < self.ports.settings.max_session
     }
 
     /// What a console cookie stands for now; a session past its idle time-out or its longest
     /// life, or of a deactivated account, ends (and the time-out is in the audit trail).
     pub async fn resume(&self, token: &Token, client: &str) -> Result<StaffState, StoreError> {
         let hash = token.hash();
-        let Some(session) = self.repo.session(&hash).await? else {
+        let Some(session) = self.ports.repo.session(&hash).await? else {
             return Ok(StaffState::Unknown);
         };
-        let now = self.clock.now();
-        let allowed =
-            session.member.active && (self.settings.demo_accounts || !session.member.is_demo());
+        let now = self.ports.clock.now();
+        let allowed = session.member.active
+            && (self.ports.settings.demo_accounts || !session.member.is_demo());
         if !self.live(&session, now) || !allowed {
             let reason = if allowed {
                 "staff.timeout"
@@ -318,11 +308,11 @@ impl StaffAuth {
             };
             let entry = AuditEntry::new(Actor::of(&session.member), reason, client, now)
                 .about("staff", session.member.id);
-            self.repo.end_session(&hash, &entry).await?;
+            self.ports.repo.end_session(&hash, &entry).await?;
             return Ok(StaffState::TimedOut);
         }
         if now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
-            self.repo.touch_session(&hash, now).await?;
+            self.ports.repo.touch_session(&hash, now).await?;
         }
         Ok(match session.stage {
             Stage::Active => StaffState::Active(session),
@@ -337,13 +327,18 @@ impl StaffAuth {
         member: &StaffMember,
         client: &str,
     ) -> Result<(), StoreError> {
-        let entry = AuditEntry::new(Actor::of(member), "staff.logout", client, self.clock.now())
-            .about("staff", member.id);
-        self.repo.end_session(&token.hash(), &entry).await
+        let entry = AuditEntry::new(
+            Actor::of(member),
+            "staff.logout",
+            client,
+            self.ports.clock.now(),
+        )
+        .about("staff", member.id);
+        self.ports.repo.end_session(&token.hash(), &entry).await
     }
 
     /// How many recovery codes `member` has left.
     pub async fn recovery_codes_left(&self, member: &StaffMember) -> Result<u32, StoreError> {
-        self.repo.recovery_codes_left(member.id).await
+        self.ports.repo.recovery_codes_left(member.id).await
     }
 }

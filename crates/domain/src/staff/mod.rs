@@ -310,6 +310,24 @@ pub trait StaffRepository: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// What the staff use cases stand on: the accounts, the audit trail, the password hasher, the
+/// clock, the counters of failures and the settings.
+#[derive(Clone)]
+pub struct StaffPorts {
+    /// Staff accounts, sessions, links and second factors.
+    pub repo: std::sync::Arc<dyn StaffRepository>,
+    /// The audit trail.
+    pub audit: std::sync::Arc<dyn crate::audit::AuditRepository>,
+    /// Passwords (argon2id).
+    pub hasher: std::sync::Arc<dyn crate::accounts::PasswordHasher>,
+    /// The clock.
+    pub clock: std::sync::Arc<dyn crate::Clock>,
+    /// The counters of failures.
+    pub throttle: crate::throttle::Throttle,
+    /// Time-outs and lifetimes.
+    pub settings: StaffSettings,
+}
+
 /// Time-outs and lifetimes of the console's login.
 #[derive(Debug, Clone, Copy)]
 pub struct StaffSettings {
