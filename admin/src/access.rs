@@ -101,7 +101,7 @@ impl<E: Endpoint> RequireEndpoint<E> {
             &client_of(req),
             self.console.web().clock().now(),
         )
-        .about("path", req.uri().path())
+        .about("path", req.original_uri().path())
         .within(
             tenant.map(|t| t.id),
             tenant.and_then(|t| member.role_in(t.id)),
@@ -174,7 +174,7 @@ impl<E: Endpoint> Endpoint for RequireEndpoint<E> {
                         &client_of(&req),
                         self.console.web().clock().now(),
                     )
-                    .about("path", req.uri().path())
+                    .about("path", req.original_uri().path())
                     .within(Some(tenant.id), Some(role));
                     self.console
                         .auth()

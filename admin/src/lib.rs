@@ -8,6 +8,7 @@
 //! mounted ([`access::Need`]); the route table cannot hold a route without one.
 
 pub mod access;
+mod audit_log;
 pub mod auth;
 mod enrol;
 mod home;
@@ -118,10 +119,34 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             ep(get(home::platform)),
         ),
         route(
+            "/platform/auditlog",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(audit_log::platform_page)),
+        ),
+        route(
+            "/platform/auditlog.csv",
+            RouteKind::Download,
+            Need::Platform,
+            ep(get(audit_log::platform_csv)),
+        ),
+        route(
             "/:gemeente",
             RouteKind::Page,
             Need::Gemeente(Role::Staff),
             ep(get(home::gemeente)),
+        ),
+        route(
+            "/:gemeente/auditlog",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(audit_log::gemeente_page)),
+        ),
+        route(
+            "/:gemeente/auditlog.csv",
+            RouteKind::Download,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(audit_log::gemeente_csv)),
         ),
         // A prefix: the files below it (see `routes`).
         route("/static", RouteKind::Asset, Need::Anyone, ep(files)),

@@ -32,7 +32,7 @@ pub async fn record(
         &client_of(req),
         console.web().clock().now(),
     )
-    .about("path", req.uri().path())
+    .about("path", req.original_uri().path())
     .refused(reason);
     console.auth().audit().record(&entry).await?;
     Ok(())

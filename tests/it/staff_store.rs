@@ -79,7 +79,7 @@ async fn count_entries(s: &Staff, action: &str) -> usize {
         action: Some(action.to_owned()),
         ..AuditFilter::default()
     };
-    s.audit.entries(&filter, 1000).await.unwrap().len()
+    s.audit.entries(&filter, 1000, 0).await.unwrap().len()
 }
 
 #[tokio::test]
@@ -318,6 +318,7 @@ async fn a_change_that_rolls_back_leaves_no_audit_entry() {
                 ..AuditFilter::default()
             },
             10,
+            0,
         )
         .await
         .unwrap();

@@ -186,15 +186,60 @@ pub struct StoredAuditEntry {
     pub at: DateTime<Utc>,
 }
 
-/// Which entries to read.
-#[derive(Debug, Clone, Default)]
+/// Which entries to read: every condition given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {
     /// Only this gemeente's entries (`None`: every entry, for the platform).
     pub tenant: Option<TenantId>,
-    /// Only this staff member's.
-    pub actor: Option<StaffId>,
-    /// Only this action.
+    /// Only entries whose actor reads like this (a part of the address, any case).
+    pub actor: Option<String>,
+    /// Only actions starting with this (`staff.login` takes the password and the code step).
     pub action: Option<String>,
+    /// Only entries about objects of this kind (`staff`, `path`, ...).
+    pub object_kind: Option<String>,
+    /// Only entries about the object with this id.
+    pub object_id: Option<String>,
+    /// Only entries that ended so.
+    pub result: Option<AuditResult>,
+    /// Only entries written at or after this.
+    pub from: Option<DateTime<Utc>>,
+    /// Only entries written before this.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Entries shown on a page of the audit log.
+pub const AUDIT_PAGE_SIZE: u64 = 50;
+/// The most entries one export holds.
+pub const AUDIT_EXPORT_MAX: u64 = 100_000;
+
+/// One page of the log, newest first.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    /// Its entries.
+    pub entries: Vec<StoredAuditEntry>,
+    /// Which page, from 1.
+    pub page: u64,
+    /// Whether an older page follows.
+    pub has_next: bool,
+}
+
+/// Page `page` (from 1) of the entries matching `filter`, newest first.
+pub async fn page_of(
+    repo: &dyn AuditRepository,
+    filter: &AuditFilter,
+    page: u64,
+) -> Result<AuditPage, StoreError> {
+    let page = page.max(1);
+    let mut entries = repo
+        .entries(filter, AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE)
+        .await?;
+    let has_next = entries.len() as u64 > AUDIT_PAGE_SIZE;
+    entries.truncate(AUDIT_PAGE_SIZE as usize);
+    Ok(AuditPage {
+        entries,
+        page,
+        has_next,
+    })
 }
 
 /// The audit trail's storage: writing and reading, never deleting (only housekeeping removes
@@ -203,10 +248,11 @@ pub struct AuditFilter {
 pub trait AuditRepository: Send + Sync {
     /// Writes an entry on its own (an event that changes nothing else).
     async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError>;
-    /// The newest entries matching `filter`, newest first, at most `limit`.
+    /// The entries matching `filter`, newest first: at most `limit`, after skipping `offset`.
     async fn entries(
         &self,
         filter: &AuditFilter,
         limit: u64,
+        offset: u64,
     ) -> Result<Vec<StoredAuditEntry>, StoreError>;
 }

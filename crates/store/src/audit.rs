@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use parkportal_domain::StoreError;
 use parkportal_domain::audit::{AuditEntry, AuditFilter, AuditRepository, StoredAuditEntry};
 use parkportal_domain::ids::{AuditId, StaffId, TenantId};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -102,25 +103,60 @@ impl AuditRepository for SeaAuditRepository {
         &self,
         filter: &AuditFilter,
         limit: u64,
+        offset: u64,
     ) -> Result<Vec<StoredAuditEntry>, StoreError> {
         let mut select = audit_log::Entity::find();
         if let Some(tenant) = filter.tenant {
             select = select.filter(audit_log::Column::TenantId.eq(tenant.0));
         }
-        if let Some(actor) = filter.actor {
-            select = select.filter(audit_log::Column::ActorId.eq(actor.0));
+        if let Some(actor) = &filter.actor {
+            let pattern = format!("%{}%", like_escaped(&actor.to_lowercase()));
+            select = select.filter(
+                Expr::expr(Func::lower(Expr::col(audit_log::Column::Actor)))
+                    .like(LikeExpr::new(pattern).escape('\\')),
+            );
         }
         if let Some(action) = &filter.action {
-            select = select.filter(audit_log::Column::Action.eq(action.as_str()));
+            let pattern = format!("{}%", like_escaped(action));
+            select = select.filter(
+                Expr::col(audit_log::Column::Action).like(LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        if let Some(kind) = &filter.object_kind {
+            select = select.filter(audit_log::Column::ObjectKind.eq(kind.as_str()));
+        }
+        if let Some(id) = &filter.object_id {
+            select = select.filter(audit_log::Column::ObjectId.eq(id.as_str()));
+        }
+        if let Some(result) = filter.result {
+            select = select.filter(audit_log::Column::Result.eq(result.as_str()));
+        }
+        if let Some(from) = filter.from {
+            select = select.filter(audit_log::Column::At.gte(from));
+        }
+        if let Some(until) = filter.until {
+            select = select.filter(audit_log::Column::At.lt(until));
         }
         // The id breaks ties: entries of one moment keep the order they were written in.
         let rows = select
             .order_by_desc(audit_log::Column::At)
             .order_by_desc(audit_log::Column::Id)
             .limit(limit)
+            .offset(offset)
             .all(self.db.connection())
             .await
             .map_err(StoreError::new)?;
         Ok(rows.into_iter().map(to_stored).collect())
     }
+}
+
+/// `text` with the wildcards of LIKE (and the escape itself) escaped by a backslash, so that
+/// what someone typed is matched as typed.
+fn like_escaped(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            _ => vec![c],
+        })
+        .collect()
 }

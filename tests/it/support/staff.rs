@@ -76,7 +76,7 @@ pub async fn audit_entries(app: &TestApp) -> Vec<StoredAuditEntry> {
         .console()
         .auth()
         .audit()
-        .entries(&AuditFilter::default(), 10_000)
+        .entries(&AuditFilter::default(), 10_000, 0)
         .await
         .unwrap()
 }
