@@ -226,15 +226,16 @@ pub async fn confirm(
             StatusCode::UNPROCESSABLE_ENTITY,
             page.text("console.code.wrong", &[]),
         ),
-        Err(EnrolError::Blocked(b)) => {
-            let minutes = ((b.until - page.web.clock().now()).num_seconds() + 59)
-                .div_euclid(60)
-                .max(1);
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                page.text("console.login.blocked", &[("minutes", minutes.to_string())]),
-            )
-        }
+        Err(EnrolError::Blocked(b)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            page.text(
+                "console.login.blocked",
+                &[(
+                    "minutes",
+                    crate::login::minutes_until(&page, b.until).to_string(),
+                )],
+            ),
+        ),
         Err(EnrolError::LinkUnusable) => {
             crate::refusals::record(
                 &page.console,

@@ -36,7 +36,7 @@ pub struct CodeForm {
 }
 
 /// Minutes until `until`, at least one.
-fn minutes_until(page: &ConsolePage, until: chrono::DateTime<chrono::Utc>) -> i64 {
+pub(crate) fn minutes_until(page: &ConsolePage, until: chrono::DateTime<chrono::Utc>) -> i64 {
     ((until - page.web.clock().now()).num_seconds() + 59)
         .div_euclid(60)
         .max(1)
