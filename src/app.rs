@@ -10,6 +10,7 @@ use parkportal_admin::{Console, ConsoleServices};
 use parkportal_domain::housekeeping::Housekeeping;
 use parkportal_domain::platform::PlatformFacts;
 use parkportal_domain::privacy::Privacy;
+use parkportal_domain::staff::StaffManagement;
 use parkportal_domain::{Clock, Hostname, PublicUrl, TenantDirectory};
 use parkportal_portal::Portal;
 use parkportal_rules::engine::RuleEngine;
@@ -268,6 +269,7 @@ impl Application {
         )?;
         let console_services = ConsoleServices {
             auth: staff_auth,
+            staff: StaffManagement::new(enrolment.clone()),
             enrolment,
         };
         let mut demo_staff = Vec::new();

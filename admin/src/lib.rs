@@ -18,6 +18,7 @@ mod page;
 mod prefs;
 mod qr;
 mod refusals;
+mod staff_pages;
 mod state;
 
 pub use access::{Need, StaffContext};
@@ -147,6 +148,31 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(audit_log::gemeente_csv)),
+        ),
+        // Staff management: a gemeente's beheerders (and platformbeheerders) manage its staff.
+        route(
+            "/:gemeente/medewerkers",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(staff_pages::list)),
+        ),
+        route(
+            "/:gemeente/medewerkers/uitnodigen",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(staff_pages::invite_form).post(staff_pages::invite)),
+        ),
+        route(
+            "/:gemeente/medewerkers/:id",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(staff_pages::member).post(staff_pages::change_role)),
+        ),
+        route(
+            "/:gemeente/medewerkers/:id/:actie",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(staff_pages::account_form).post(staff_pages::account)),
         ),
         // A prefix: the files below it (see `routes`).
         route("/static", RouteKind::Asset, Need::Anyone, ep(files)),

@@ -2,7 +2,7 @@
 //! every front end shares ([`WebState`]). The portal has its own and never reaches these.
 
 use crate::look::ConsoleLook;
-use parkportal_domain::staff::{Enrolment, StaffAuth};
+use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_web::WebState;
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::templates::Templates;
@@ -20,6 +20,8 @@ pub struct ConsoleServices {
     pub auth: StaffAuth,
     /// Making accounts and enrolling them.
     pub enrolment: Enrolment,
+    /// A gemeente's staff managed by its beheerders.
+    pub staff: StaffManagement,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -68,6 +70,11 @@ impl Console {
     /// Making accounts and enrolling them.
     pub fn enrolment(&self) -> &Enrolment {
         &self.inner.services.enrolment
+    }
+
+    /// A gemeente's staff managed by its beheerders.
+    pub fn staff(&self) -> &StaffManagement {
+        &self.inner.services.staff
     }
 
     /// The console's look.

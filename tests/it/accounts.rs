@@ -373,15 +373,7 @@ async fn forms_without_the_csrf_token_are_refused() {
 async fn products_are_issued_only_with_the_gemeentes_own_types_and_zones() {
     let app = TestApp::spawn().await;
     let desk = app.app.as_ref().unwrap().state().desk().clone();
-    let havenmond = app
-        .app
-        .as_ref()
-        .unwrap()
-        .tenants()
-        .by_slug("havenmond")
-        .await
-        .unwrap()
-        .unwrap();
+    let havenmond = app.tenant("havenmond").await;
     let overview = app
         .app
         .as_ref()
@@ -393,15 +385,7 @@ async fn products_are_issued_only_with_the_gemeentes_own_types_and_zones() {
         .unwrap();
     let foreign_zone = overview.zones[0].code.to_string();
     let dijkstad_zones: Vec<String> = {
-        let d = app
-            .app
-            .as_ref()
-            .unwrap()
-            .tenants()
-            .by_slug("dijkstad")
-            .await
-            .unwrap()
-            .unwrap();
+        let d = app.tenant("dijkstad").await;
         app.app
             .as_ref()
             .unwrap()

@@ -476,15 +476,7 @@ async fn staff_create_and_reset_2fa_print_working_links_and_refuse_bad_input() {
     let OpenLink::Valid(member) = s.enrolment.open(&token).await.unwrap() else {
         panic!("the printed link does not work");
     };
-    let dijkstad = app
-        .app
-        .as_ref()
-        .unwrap()
-        .tenants()
-        .by_slug("dijkstad")
-        .await
-        .unwrap()
-        .unwrap();
+    let dijkstad = app.tenant("dijkstad").await;
     assert_eq!(member.email.as_str(), "beheer@dijkstad.nl");
     assert_eq!(member.role_in(dijkstad.id), Some(Role::TenantAdmin));
     let link = NewLink {

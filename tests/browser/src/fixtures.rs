@@ -411,11 +411,28 @@ async fn console(
         .await
         .map_err(|e| e.to_string())?;
     sessions.insert("enrolling", chosen.session.expose().to_owned());
+    // The staff pages show Dijkstad's demo medewerker.
+    let dijkstad = console
+        .web()
+        .tenants()
+        .by_slug("dijkstad")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no demo gemeente dijkstad")?;
+    let medewerker = console
+        .staff()
+        .members(dijkstad.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|l| l.member.email.as_str() == "medewerker.dijkstad@demo.parkportal.nl")
+        .ok_or("no demo medewerker of dijkstad")?;
     Ok((
         sessions,
         vec![
             ("staff_link", fresh.token.expose().to_owned()),
             ("used_staff_link", used.token.expose().to_owned()),
+            ("staff_id", medewerker.member.id.0.to_string()),
         ],
     ))
 }

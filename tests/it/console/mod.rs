@@ -7,6 +7,7 @@ mod access;
 mod audit_log;
 mod enrolment;
 mod login;
+mod staff_management;
 
 use crate::support::{
     Anonymous, STAFF_PASSWORD, Staff, TestApp, audit_entries, platform_admin, resident, staff,
@@ -18,13 +19,15 @@ use parkportal_domain::staff::Role;
 use parkportal_domain::staff::totp::TotpSecret;
 
 /// A console route's pattern as a path to request: in Dijkstad, with an enrolment token no link
-/// has, below a gemeente a page that does not exist.
-fn sample_path(pattern: &str) -> String {
+/// has, staff member `staff` (to be deactivated), below a gemeente a page that does not exist.
+fn sample_path(pattern: &str, staff: i64) -> String {
     let path = format!(
         "/beheer{}",
         pattern
             .replace(":gemeente", "dijkstad")
             .replace(":token", &"ab".repeat(32))
+            .replace(":id", &staff.to_string())
+            .replace(":actie", "deactiveren")
             .replace("*rest", "onbekend")
     );
     path.trim_end_matches('/').to_owned()

@@ -205,6 +205,16 @@ pub fn with_smtp(config: &mut Config, port: u16) {
 }
 
 impl TestApp {
+    /// The gemeente of `slug`, which must exist.
+    pub async fn tenant(&self, slug: &str) -> parkportal_domain::Tenant {
+        let app = self.app.as_ref().expect("a running application");
+        app.tenants()
+            .by_slug(slug)
+            .await
+            .expect("the tenant directory")
+            .expect("the gemeente")
+    }
+
     /// The application with the demo gemeenten, imported through the same use case as
     /// `parkportal tenants import`.
     pub async fn spawn() -> Self {

@@ -35,7 +35,7 @@ pub async fn staff_link(app: &TestApp, email: &str, role: Option<(&str, Role)>) 
     let application = app.app.as_ref().unwrap();
     let assignment = match role {
         Some((slug, role)) => {
-            let tenant = application.tenants().by_slug(slug).await.unwrap().unwrap();
+            let tenant = app.tenant(slug).await;
             Some(Assignment {
                 tenant: tenant.id,
                 role,

@@ -116,7 +116,7 @@ struct Mailing {
 #[derive(Clone)]
 pub struct Enrolment {
     mailing: Option<Mailing>,
-    ports: StaffPorts,
+    pub(super) ports: StaffPorts,
 }
 
 impl Enrolment {
@@ -139,7 +139,7 @@ impl Enrolment {
     }
 
     /// The mail of `link` for `name` at `to`, when links are mailed.
-    fn mail(
+    pub(super) fn mail(
         &self,
         to: &EmailAddress,
         name: &str,

@@ -4,12 +4,14 @@
 
 mod enrolment;
 mod login;
+mod management;
 pub mod totp;
 
 pub use enrolment::{
     ChosenPassword, ENROLMENT_PATH, EnrolError, Enrolled, Enrolment, NewLink, OpenLink,
 };
 pub use login::{CodeError, PasswordStep, StaffAuth, StaffLoginError, StaffState};
+pub use management::{Invited, ManageError, StaffAct, StaffManagement};
 
 use crate::audit::AuditEntry;
 use crate::email::EmailAddress;
@@ -193,6 +195,42 @@ pub struct StoredLink {
     pub used_at: Option<DateTime<Utc>>,
 }
 
+/// A staff member as a gemeente's console lists them: their role there and how far their
+/// enrolment is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffListing {
+    /// The member, with every role they have.
+    pub member: StaffMember,
+    /// Their role in the gemeente listed.
+    pub role: Role,
+    /// Whether they confirmed a second factor (and so can log in).
+    pub enrolled: bool,
+    /// Until when their newest unused enrolment link works, if one does.
+    pub link_expires_at: Option<DateTime<Utc>>,
+}
+
+/// A beheerder of a gemeente, as the platform's list of gemeenten names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Beheerder {
+    /// The gemeente.
+    pub tenant: TenantId,
+    /// The account.
+    pub id: StaffId,
+    /// Their name.
+    pub name: String,
+    /// Their address.
+    pub email: EmailAddress,
+    /// Whether the account is active.
+    pub active: bool,
+}
+
+/// A role changed: what it was before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleChange {
+    /// The role before (`None`: they had none in the gemeente).
+    pub before: Option<Role>,
+}
+
 /// The address already has a staff account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("staff_email_taken")]
@@ -298,6 +336,25 @@ pub trait StaffRepository: Send + Sync {
         active: bool,
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
+    /// The staff with a role in `tenant`, by name.
+    async fn members_in(&self, tenant: TenantId) -> Result<Vec<StaffListing>, StoreError>;
+    /// The beheerders of every gemeente, by gemeente and name.
+    async fn beheerders(&self) -> Result<Vec<Beheerder>, StoreError>;
+    /// The staff member `staff` if they have a role in `tenant`.
+    async fn member_in(
+        &self,
+        tenant: TenantId,
+        staff: StaffId,
+    ) -> Result<Option<StaffListing>, StoreError>;
+    /// Gives `staff` `role` in `tenant` (`None`: takes their role there away); `None` when it
+    /// already was so (and nothing is written).
+    async fn set_role(
+        &self,
+        tenant: TenantId,
+        staff: StaffId,
+        role: Option<Role>,
+        audit: &AuditEntry,
+    ) -> Result<Option<RoleChange>, StoreError>;
     /// Forgets the second factor and the recovery codes, ends every session and stores a new
     /// enrolment link (the way back in after a lost authenticator).
     async fn reset_second_factor(

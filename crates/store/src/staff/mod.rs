@@ -13,8 +13,8 @@ use parkportal_domain::ids::{StaffId, TenantId};
 use parkportal_domain::mail::OutgoingMail;
 use parkportal_domain::secret::TokenHash;
 use parkportal_domain::staff::{
-    Assignment, EmailTaken, NewStaff, StaffCredentials, StaffMember, StaffRepository, StaffSession,
-    Stage, StoredLink,
+    Assignment, Beheerder, EmailTaken, NewStaff, Role, RoleChange, StaffCredentials, StaffListing,
+    StaffMember, StaffRepository, StaffSession, Stage, StoredLink,
 };
 use parkportal_domain::{EmailAddress, StoreError};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
@@ -23,6 +23,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
+mod listing;
 mod rows;
 
 use rows::*;
@@ -459,6 +460,34 @@ impl StaffRepository for SeaStaffRepository {
         audit::write(&txn, audit).await?;
         txn.commit().await.map_err(StoreError::new)?;
         Ok(true)
+    }
+
+    async fn members_in(&self, tenant: TenantId) -> Result<Vec<StaffListing>, StoreError> {
+        listing::listings(self.db.connection(), tenant, None).await
+    }
+
+    async fn beheerders(&self) -> Result<Vec<Beheerder>, StoreError> {
+        listing::beheerders(self.db.connection()).await
+    }
+
+    async fn member_in(
+        &self,
+        tenant: TenantId,
+        staff: StaffId,
+    ) -> Result<Option<StaffListing>, StoreError> {
+        Ok(listing::listings(self.db.connection(), tenant, Some(staff))
+            .await?
+            .pop())
+    }
+
+    async fn set_role(
+        &self,
+        tenant: TenantId,
+        staff: StaffId,
+        role: Option<Role>,
+        audit: &AuditEntry,
+    ) -> Result<Option<RoleChange>, StoreError> {
+        listing::set_role(&self.db, tenant, staff, role, audit).await
     }
 
     async fn reset_second_factor(
