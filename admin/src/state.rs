@@ -2,6 +2,7 @@
 //! every front end shares ([`WebState`]). The portal has its own and never reaches these.
 
 use crate::look::ConsoleLook;
+use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::staff::{Enrolment, StaffAuth};
 use parkportal_web::WebState;
 use parkportal_web::i18n::Catalogues;
@@ -20,6 +21,8 @@ pub struct ConsoleServices {
     pub auth: StaffAuth,
     /// Making accounts and enrolling them.
     pub enrolment: Enrolment,
+    /// A gemeente's figures and its rule errors.
+    pub dashboard: Dashboard,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -68,6 +71,11 @@ impl Console {
     /// Making accounts and enrolling them.
     pub fn enrolment(&self) -> &Enrolment {
         &self.inner.services.enrolment
+    }
+
+    /// A gemeente's figures and its rule errors.
+    pub fn dashboard(&self) -> &Dashboard {
+        &self.inner.services.dashboard
     }
 
     /// The console's look.
