@@ -27,7 +27,9 @@ pub async fn figures(page: &ConsolePage, ctx: &StaffContext) -> Result<Value, Ap
         residents => f.residents,
         sessions_today => f.sessions_today,
         top_ups_today => f.top_ups_today,
-        top_ups_total => amount(BalanceUnit::Money, f.top_ups_total, page.prefs.language),
+        // "€ 35,00" never breaks between the sign and the number on a narrow screen.
+        top_ups_total => amount(BalanceUnit::Money, f.top_ups_total, page.prefs.language)
+            .replace(' ', "\u{a0}"),
         rule_errors => f.rule_errors,
         errors_link => errors_link,
     })

@@ -126,6 +126,13 @@ async fn the_dashboard_counts_this_gemeentes_figures_of_its_local_day() {
         ["4", "2", "2", "2", "Vandaag betaald: samen € 35,00.", "1"].map(String::from)
     );
     assert!(home.contains_text("Stand van 02-03-2026 10:00"));
+    assert!(
+        an.get("/beheer/dijkstad")
+            .await
+            .text()
+            .contains("€\u{a0}35,00"),
+        "the amount never breaks after its sign"
+    );
     // The role and recovery notice stay; a medewerker sees the number of rule errors without
     // the link to a page only beheerders may open.
     assert!(home.contains_text("werkt hier als medewerker"));
