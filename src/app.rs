@@ -271,6 +271,7 @@ impl Application {
             auth: staff_auth,
             staff: StaffManagement::new(enrolment.clone()),
             enrolment,
+            dashboard: wiring::dashboard(&db, clock_for_console.clone()),
         };
         let mut demo_staff = Vec::new();
         // Demo staff only where the demo is: never beside a real part (an https public URL,

@@ -12,6 +12,7 @@ use crate::smtp::SmtpTransport;
 use parkportal_domain::RuleRepository;
 use parkportal_domain::audit::AuditRepository;
 use parkportal_domain::captcha::Captchas;
+use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
@@ -32,7 +33,6 @@ use parkportal_domain::{
 use parkportal_portal::Services;
 use parkportal_rules::engine::RuleEngine;
 use parkportal_rules::{RuleBook, RuleBookPort};
-use parkportal_store::SeaRuleRepository;
 use parkportal_store::{
     Database, SeaAccountRepository, SeaAuditRepository, SeaCaptchaRepository,
     SeaFavoriteRepository, SeaHistoryRepository, SeaHousekeepingRepository,
@@ -40,6 +40,7 @@ use parkportal_store::{
     SeaParkingRepository, SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository,
     SeaSettingsRepository, SeaStaffRepository, SeaThrottleRepository, SimulatedProvider,
 };
+use parkportal_store::{SeaDashboardRepository, SeaRuleRepository};
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::mail::TemplateMailComposer;
 use parkportal_web::templates::Templates;
@@ -337,6 +338,11 @@ pub fn staff(
         Arc::new(TemplateMailComposer::new(templates, catalogues));
     let enrolment = Enrolment::new(ports).mailing(composer, public_url);
     Ok((auth, enrolment, audit))
+}
+
+/// The console's dashboard of a gemeente on `db`.
+pub fn dashboard(db: &Database, clock: Arc<dyn Clock>) -> Dashboard {
+    Dashboard::new(Arc::new(SeaDashboardRepository::new(db.clone())), clock)
 }
 
 /// The housekeeping of `db` (sessions, tokens, captchas, links, sent mails, counters, and audit

@@ -1,5 +1,5 @@
 //! The console's landing pages: the list of gemeenten a staff member works for, a gemeente's
-//! console home, and the platform's page of every gemeente.
+//! console home (its dashboard), and the platform's page of every gemeente.
 
 use crate::page::{ConsolePage, context_of};
 use minijinja::context;
@@ -37,12 +37,13 @@ pub async fn choose(page: ConsolePage) -> Result<Response, AppError> {
     .await
 }
 
-/// `GET /beheer/{gemeente}`: the console home of a gemeente: who works here in which role, and
-/// how many recovery codes are left.
+/// `GET /beheer/{gemeente}`: the console home of a gemeente: its dashboard, who works here in
+/// which role, and how many recovery codes are left.
 #[handler]
 pub async fn gemeente(page: ConsolePage) -> Result<Response, AppError> {
     let ctx = context_of(&page)?;
     let left = page.console.auth().recovery_codes_left(&ctx.staff).await?;
+    let figures = crate::dashboard::figures(&page, ctx).await?;
     page.render(
         "gemeente_home.html",
         StatusCode::OK,
@@ -51,6 +52,7 @@ pub async fn gemeente(page: ConsolePage) -> Result<Response, AppError> {
             name => ctx.staff.name.clone(),
             recovery_left => left,
             recovery_low => left < 3,
+            figures => figures,
         },
     )
     .await

@@ -10,6 +10,7 @@
 pub mod access;
 mod audit_log;
 pub mod auth;
+mod dashboard;
 mod enrol;
 mod home;
 mod login;
@@ -18,6 +19,7 @@ mod page;
 mod prefs;
 mod qr;
 mod refusals;
+mod rule_errors;
 mod staff_pages;
 mod state;
 
@@ -173,6 +175,13 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(staff_pages::account_form).post(staff_pages::account)),
+        ),
+        // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
+        route(
+            "/:gemeente/regelfouten",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rule_errors::list)),
         ),
         // A prefix: the files below it (see `routes`).
         route("/static", RouteKind::Asset, Need::Anyone, ep(files)),

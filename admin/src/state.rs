@@ -2,6 +2,7 @@
 //! every front end shares ([`WebState`]). The portal has its own and never reaches these.
 
 use crate::look::ConsoleLook;
+use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_web::WebState;
 use parkportal_web::i18n::Catalogues;
@@ -22,6 +23,8 @@ pub struct ConsoleServices {
     pub enrolment: Enrolment,
     /// A gemeente's staff managed by its beheerders.
     pub staff: StaffManagement,
+    /// A gemeente's figures and its rule errors.
+    pub dashboard: Dashboard,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -75,6 +78,11 @@ impl Console {
     /// A gemeente's staff managed by its beheerders.
     pub fn staff(&self) -> &StaffManagement {
         &self.inner.services.staff
+    }
+
+    /// A gemeente's figures and its rule errors.
+    pub fn dashboard(&self) -> &Dashboard {
+        &self.inner.services.dashboard
     }
 
     /// The console's look.

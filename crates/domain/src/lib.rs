@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod captcha;
 pub mod clock;
 pub mod coupling;
+pub mod dashboard;
 pub mod email;
 pub mod favorites;
 pub mod history;

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod by_key;
+mod dashboard;
 mod database;
 mod entities;
 mod favorites;
@@ -28,6 +29,7 @@ mod top_up_options;
 
 pub use accounts::SeaAccountRepository;
 pub use audit::SeaAuditRepository;
+pub use dashboard::SeaDashboardRepository;
 pub use database::{Backend, Database, DatabaseSettings, WriteGate, redact_url};
 pub use favorites::SeaFavoriteRepository;
 pub use guards::{SeaCaptchaRepository, SeaHousekeepingRepository, SeaThrottleRepository};

@@ -5,6 +5,7 @@
 
 mod access;
 mod audit_log;
+mod dashboard;
 mod enrolment;
 mod login;
 mod staff_management;
