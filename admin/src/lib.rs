@@ -19,6 +19,7 @@ mod prefs;
 mod qr;
 mod refusals;
 mod state;
+mod suspension;
 
 pub use access::{Need, StaffContext};
 pub use parkportal_web::RouteKind;
@@ -129,6 +130,19 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Platform,
             ep(get(audit_log::platform_csv)),
+        ),
+        // Suspending and resuming a gemeente (the platform's list links to both).
+        route(
+            "/platform/gemeenten/:slug/schorsen",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(suspension::suspend_form).post(suspension::suspend)),
+        ),
+        route(
+            "/platform/gemeenten/:slug/hervatten",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(suspension::resume_form).post(suspension::resume)),
         ),
         route(
             "/:gemeente",

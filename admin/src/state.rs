@@ -3,6 +3,7 @@
 
 use crate::look::ConsoleLook;
 use parkportal_domain::staff::{Enrolment, StaffAuth};
+use parkportal_domain::suspension::Suspensions;
 use parkportal_web::WebState;
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::templates::Templates;
@@ -20,6 +21,8 @@ pub struct ConsoleServices {
     pub auth: StaffAuth,
     /// Making accounts and enrolling them.
     pub enrolment: Enrolment,
+    /// Suspending and resuming gemeenten.
+    pub suspensions: Suspensions,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -68,6 +71,11 @@ impl Console {
     /// Making accounts and enrolling them.
     pub fn enrolment(&self) -> &Enrolment {
         &self.inner.services.enrolment
+    }
+
+    /// Suspending and resuming gemeenten.
+    pub fn suspensions(&self) -> &Suspensions {
+        &self.inner.services.suspensions
     }
 
     /// The console's look.
