@@ -11,6 +11,7 @@ use parkportal_domain::housekeeping::Housekeeping;
 use parkportal_domain::platform::PlatformFacts;
 use parkportal_domain::privacy::Privacy;
 use parkportal_domain::staff::StaffManagement;
+use parkportal_domain::suspension::Suspensions;
 use parkportal_domain::{Clock, Hostname, PublicUrl, TenantDirectory};
 use parkportal_portal::Portal;
 use parkportal_rules::engine::RuleEngine;
@@ -260,7 +261,7 @@ impl Application {
                 body_limit: config.server.body_limit_kib as usize * 1024,
             },
         );
-        let (staff_auth, enrolment, _audit) = wiring::staff(
+        let (staff_auth, enrolment, audit) = wiring::staff(
             config,
             &db,
             clock_for_console.clone(),
@@ -272,6 +273,8 @@ impl Application {
             staff: StaffManagement::new(enrolment.clone()),
             enrolment,
             dashboard: wiring::dashboard(&db, clock_for_console.clone()),
+            // The directory the pages read, so that a change is shown on this instance at once.
+            suspensions: Suspensions::new(tenants.clone(), audit, clock_for_console.clone()),
         };
         let mut demo_staff = Vec::new();
         // Demo staff only where the demo is: never beside a real part (an https public URL,

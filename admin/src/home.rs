@@ -2,10 +2,13 @@
 //! console home (its dashboard), and the platform's page of every gemeente.
 
 use crate::page::{ConsolePage, context_of};
+use crate::suspension::gemeente_values;
 use minijinja::context;
 use parkportal_web::AppError;
 use poem::http::StatusCode;
+use poem::web::Query;
 use poem::{Response, handler};
+use serde::Deserialize;
 
 /// `GET /beheer`: the gemeenten the staff member works for (every one for a
 /// platformbeheerder), each with the role they have there.
@@ -53,29 +56,51 @@ pub async fn gemeente(page: ConsolePage) -> Result<Response, AppError> {
             recovery_left => left,
             recovery_low => left < 3,
             figures => figures,
+            // Its staff still work here; the page says that residents cannot start anything.
+            g => gemeente_values(&ctx.tenant),
         },
     )
     .await
 }
 
-/// `GET /beheer/platform`: every gemeente on the platform, each with a link to its console.
+/// After a suspension or resumption: `?geschorst={slug}` or `?hervat={slug}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PlatformQuery {
+    geschorst: Option<String>,
+    hervat: Option<String>,
+}
+
+/// `GET /beheer/platform`: every gemeente on the platform, each with a link to its console,
+/// whether it is active or suspended (since when, why) and the way to suspend or resume it.
 #[handler]
-pub async fn platform(page: ConsolePage) -> Result<Response, AppError> {
+pub async fn platform(
+    Query(q): Query<PlatformQuery>,
+    page: ConsolePage,
+) -> Result<Response, AppError> {
     let tenants = page.console.web().tenants().list().await?;
-    let gemeenten: Vec<_> = tenants
-        .iter()
-        .map(|t| {
-            context! {
-                slug => t.slug.as_str(),
-                name => t.name.clone(),
-                hosts => t.hosts.iter().map(|h| h.as_str().to_owned()).collect::<Vec<_>>(),
-            }
-        })
-        .collect();
+    let gemeenten: Vec<_> = tenants.iter().map(gemeente_values).collect();
+    // The message after a change, only while the gemeente is as it says (a link that is
+    // passed on does not claim what no longer holds).
+    let done = tenants.iter().find_map(|t| {
+        let suspended = t.suspension.is_some();
+        if q.geschorst.as_deref() == Some(t.slug.as_str()) && suspended {
+            Some(page.text(
+                "console.suspension.done_suspended",
+                &[("name", t.name.clone())],
+            ))
+        } else if q.hervat.as_deref() == Some(t.slug.as_str()) && !suspended {
+            Some(page.text(
+                "console.suspension.done_resumed",
+                &[("name", t.name.clone())],
+            ))
+        } else {
+            None
+        }
+    });
     page.render(
         "platform_home.html",
         StatusCode::OK,
-        context! { gemeenten => gemeenten },
+        context! { gemeenten => gemeenten, done => done },
     )
     .await
 }

@@ -22,6 +22,7 @@ mod refusals;
 mod rule_errors;
 mod staff_pages;
 mod state;
+mod suspension;
 
 pub use access::{Need, StaffContext};
 pub use parkportal_web::RouteKind;
@@ -132,6 +133,19 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Platform,
             ep(get(audit_log::platform_csv)),
+        ),
+        // Suspending and resuming a gemeente (the platform's list links to both).
+        route(
+            "/platform/gemeenten/:slug/schorsen",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(suspension::suspend_form).post(suspension::suspend)),
+        ),
+        route(
+            "/platform/gemeenten/:slug/hervatten",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(suspension::resume_form).post(suspension::resume)),
         ),
         route(
             "/:gemeente",

@@ -4,6 +4,7 @@
 use crate::look::ConsoleLook;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
+use parkportal_domain::suspension::Suspensions;
 use parkportal_web::WebState;
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::templates::Templates;
@@ -25,6 +26,8 @@ pub struct ConsoleServices {
     pub staff: StaffManagement,
     /// A gemeente's figures and its rule errors.
     pub dashboard: Dashboard,
+    /// Suspending and resuming gemeenten.
+    pub suspensions: Suspensions,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -83,6 +86,11 @@ impl Console {
     /// A gemeente's figures and its rule errors.
     pub fn dashboard(&self) -> &Dashboard {
         &self.inner.services.dashboard
+    }
+
+    /// Suspending and resuming gemeenten.
+    pub fn suspensions(&self) -> &Suspensions {
+        &self.inner.services.suspensions
     }
 
     /// The console's look.

@@ -19,6 +19,7 @@ mod m20261202_000011_create_idempotency_keys;
 mod m20261203_000012_demo_mode_and_remember_families;
 mod m20261203_000013_erasable_accounts;
 mod m20261203_000014_create_staff_and_audit;
+mod m20261203_000015_tenant_suspension;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_demo_mode_and_remember_families::Migration),
             Box::new(m20261203_000013_erasable_accounts::Migration),
             Box::new(m20261203_000014_create_staff_and_audit::Migration),
+            Box::new(m20261203_000015_tenant_suspension::Migration),
         ]
     }
 }

@@ -104,6 +104,8 @@ pub async fn all(page: PageContext, Query(q): Query<ProductsQuery>) -> Result<Re
             slug => slug,
             name => c.product.tenant_name.clone(),
             count => count,
+            // "Alle producten" spans gemeenten: each says whether it is closed for now.
+            suspended => c.product.tenant_suspended,
             logo_url => format!("/g/{slug}/logo"),
             href => format!("{}?gemeente={slug}", page.site.link("/producten")),
         });

@@ -8,6 +8,7 @@ use crate::refusal_texts;
 use minijinja::{Value, context};
 use parkportal_domain::parking::ProductView;
 use parkportal_domain::product_type::TopUpOption;
+use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::top_up::{Bought, Offer, Payment, PaymentStatus, TopUpError};
 use parkportal_domain::{BalanceUnit, PaymentId, ProductId};
 use parkportal_web::AppError;
@@ -117,9 +118,13 @@ fn render(
             context! {
                 product => product_header(page, &offer.product),
                 options => options,
-                refusal => offer.refusal.map(|r| page.t(&refusal_texts::reason(r, false))),
+                // Said once: a refused [Betaal] names the same reason as its error.
+                refusal => offer
+                    .refusal
+                    .map(|r| page.t(&refusal_texts::reason(r, false)))
+                    .filter(|r| error.as_ref() != Some(r)),
                 action => page.site.link(&format!("/producten/{id}/opwaarderen", id = offer.product.id.0)),
-                error => error,
+                error => error.clone(),
                 simulated => page.state.top_ups().simulated(),
                 sessions_href => page.site.link(&format!("/producten/{id}/parkeeracties", id = offer.product.id.0)),
             },
@@ -196,7 +201,13 @@ pub async fn pay(
             // Shown with what is still possible now.
             let now = offer(&mut page, id).await?;
             let message = page.t(&refusal_texts::reason(reason, false));
-            render(&page, &now, Some(option), Some(message), unprocessable)
+            // A suspended gemeente is in the way, not the request: as for a start.
+            let status = if reason == ReasonCode::TenantSuspended {
+                StatusCode::CONFLICT
+            } else {
+                unprocessable
+            };
+            render(&page, &now, Some(option), Some(message), status)
         }
         Ok(None) => Err(AppError::NotFound),
         Err(TopUpError::Provider(e)) => {

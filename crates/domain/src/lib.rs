@@ -37,6 +37,7 @@ pub mod sealed;
 pub mod secret;
 pub mod settings;
 pub mod staff;
+pub mod suspension;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;

@@ -1,7 +1,9 @@
 //! Ports: what the domain needs from the outside world, as traits. `crates/store` implements them
 //! on a database; tests may implement them in memory.
 
+use crate::audit::AuditEntry;
 use crate::ids::TenantId;
+use crate::suspension::{SuspensionChange, SuspensionOutcome};
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
 use async_trait::async_trait;
 
@@ -68,6 +70,15 @@ pub trait TenantRepository: Send + Sync {
     /// are matched by code: new ones are added, known ones renamed, none removed (products will
     /// refer to them).
     async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError>;
+    /// Suspends or resumes gemeente `tenant` as `change` says and writes `audit` in the same
+    /// transaction; when it is in that state already, changes and writes nothing
+    /// ([`SuspensionOutcome::Already`]). A save of its configuration never touches this state.
+    async fn change_suspension(
+        &self,
+        tenant: TenantId,
+        change: &SuspensionChange,
+        audit: &AuditEntry,
+    ) -> Result<SuspensionOutcome, StoreError>;
 }
 
 /// The latest version of a gemeente's rule script or tariff for one product type.

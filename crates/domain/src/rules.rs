@@ -23,6 +23,9 @@ pub enum ReasonCode {
     PlateAlreadyParked,
     /// A rule script failed; the action is refused and the error recorded.
     RuleError,
+    /// The gemeente is suspended: nothing new can be started or bought (running sessions run
+    /// out).
+    TenantSuspended,
 }
 
 impl ReasonCode {
@@ -37,6 +40,7 @@ impl ReasonCode {
             ReasonCode::MandatesUnavailable => "mandates_unavailable",
             ReasonCode::PlateAlreadyParked => "plate_already_parked",
             ReasonCode::RuleError => "rule_error",
+            ReasonCode::TenantSuspended => "tenant_suspended",
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Use cases around gemeenten: which gemeente a request is for, listing them, and bringing them in
 //! and out as files.
 
+use crate::audit::AuditEntry;
 use crate::clock::Clock;
 use crate::ports::{RuleValidator, SaveTenantError, Saved, StoreError, TenantRepository};
+use crate::suspension::{SuspensionChange, SuspensionOutcome};
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
 use crate::theme::ThemeTokens;
 use crate::{ParseError, TenantId};
@@ -168,6 +170,18 @@ impl TenantRepository for RememberingTenants {
         self.forget();
         saved
     }
+
+    async fn change_suspension(
+        &self,
+        tenant: TenantId,
+        change: &SuspensionChange,
+        audit: &AuditEntry,
+    ) -> Result<SuspensionOutcome, StoreError> {
+        let changed = self.inner.change_suspension(tenant, change, audit).await;
+        // A suspension holds on this instance from the next request on.
+        self.forget();
+        changed
+    }
 }
 
 impl TenantDirectory {
@@ -280,6 +294,16 @@ impl TenantDirectory {
                 problems,
             })
         }
+    }
+
+    /// Suspends or resumes a gemeente with its audit entry (see [`crate::suspension`]).
+    pub(crate) async fn change_suspension(
+        &self,
+        tenant: TenantId,
+        change: &SuspensionChange,
+        audit: &AuditEntry,
+    ) -> Result<SuspensionOutcome, StoreError> {
+        self.repo.change_suspension(tenant, change, audit).await
     }
 
     /// The whole configuration of a gemeente, for `tenants export`.

@@ -428,6 +428,9 @@ pub struct Tenant {
     pub tokens: ThemeTokens,
     /// Grows with every change of the configuration; used to bust caches of theme and logo.
     pub version: i64,
+    /// Set while a platformbeheerder has suspended the gemeente: nothing new can be started or
+    /// bought (see [`crate::suspension`]). Operational state, never part of a bundle.
+    pub suspension: Option<crate::suspension::Suspension>,
 }
 
 impl Tenant {

@@ -6,9 +6,11 @@ use crate::entities::{product_types, tenant_hosts, tenants, zones};
 use crate::rules::SourceTable;
 use async_trait::async_trait;
 use parkportal_domain::PeriodicGrant;
+use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::ports::{SaveTenantError, Saved};
 use parkportal_domain::privacy::PlateRetention;
+use parkportal_domain::suspension::{Suspension, SuspensionChange, SuspensionOutcome};
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl,
     StoreError, Tenant, TenantConfig, TenantId, TenantOverview, TenantRepository, TenantSlug,
@@ -57,6 +59,11 @@ fn to_tenant(row: tenants::Model, hosts: Vec<tenant_hosts::Model>) -> Result<Ten
         theme: ThemeName::parse(&row.theme).map_err(|e| corrupt("theme", e))?,
         tokens: ThemeTokens::from_json(&row.tokens).map_err(|e| corrupt("tokens", e))?,
         version: row.version,
+        suspension: row.suspended_at.map(|since| Suspension {
+            since,
+            by: row.suspended_by.unwrap_or_default(),
+            reason: row.suspension_reason.unwrap_or_default(),
+        }),
     })
 }
 
@@ -409,6 +416,51 @@ impl TenantRepository for SeaTenantRepository {
         .await?;
         txn.commit().await.map_err(StoreError::new)?;
         Ok(saved)
+    }
+
+    async fn change_suspension(
+        &self,
+        tenant: TenantId,
+        change: &SuspensionChange,
+        audit: &AuditEntry,
+    ) -> Result<SuspensionOutcome, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let Some(row) = tenants::Entity::find_by_id(tenant.0)
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            txn.rollback().await.map_err(StoreError::new)?;
+            return Ok(SuspensionOutcome::NotFound);
+        };
+        let suspended = row.suspended_at.is_some();
+        let wanted = matches!(change, SuspensionChange::Suspend(_));
+        if suspended == wanted {
+            // Asked for the state it is in: nothing to change, nothing to record.
+            txn.rollback().await.map_err(StoreError::new)?;
+            let hosts = hosts_of(self.db.connection(), row.id).await?;
+            return to_tenant(row, hosts).map(SuspensionOutcome::Already);
+        }
+        let suspension = match change {
+            SuspensionChange::Suspend(s) => Some(s),
+            SuspensionChange::Resume => None,
+        };
+        // Only these columns: the configuration (and its version, which busts the caches of
+        // theme and logo) stays as it is.
+        let row = tenants::ActiveModel {
+            id: Set(row.id),
+            suspended_at: Set(suspension.map(|s| s.since)),
+            suspended_by: Set(suspension.map(|s| s.by.clone())),
+            suspension_reason: Set(suspension.map(|s| s.reason.clone())),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await
+        .map_err(StoreError::new)?;
+        crate::audit::write(&txn, audit).await?;
+        let hosts = hosts_of(&txn, row.id).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        to_tenant(row, hosts).map(SuspensionOutcome::Changed)
     }
 }
 

@@ -140,6 +140,9 @@ codes! {
     PlateAlreadyParked = "plate_already_parked" => "parking.reason.plate_already_parked",
     /// A rule script failed; try again later.
     RuleError = "rule_error" => "parking.reason.rule_error",
+    /// The gemeente is suspended: nothing new can be started, extended or bought (running
+    /// sessions run out and can be stopped).
+    TenantSuspended = "tenant_suspended" => "parking.reason.tenant_suspended",
     /// A favorite's name is empty or too long.
     NameInvalid = "name_invalid" => "favorites.name_invalid",
     /// The plate is a favorite already.
@@ -192,6 +195,7 @@ impl From<ReasonCode> for ErrorCode {
             ReasonCode::MandatesUnavailable => Self::MandatesUnavailable,
             ReasonCode::PlateAlreadyParked => Self::PlateAlreadyParked,
             ReasonCode::RuleError => Self::RuleError,
+            ReasonCode::TenantSuspended => Self::TenantSuspended,
         }
     }
 }
@@ -274,6 +278,7 @@ mod tests {
             ReasonCode::MandatesUnavailable,
             ReasonCode::PlateAlreadyParked,
             ReasonCode::RuleError,
+            ReasonCode::TenantSuspended,
         ] {
             assert_eq!(ErrorCode::from(reason).as_str(), reason.as_str());
         }

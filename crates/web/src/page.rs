@@ -163,6 +163,8 @@ impl Page {
                 name => t.name.clone(),
                 slug => t.slug.as_str(),
                 logo_url => format!("{assets}/logo?v={}", t.version),
+                // Every page of a suspended gemeente says so (`base.html`).
+                suspended => t.suspension.is_some(),
             }
         });
         let version = self.gemeente().map_or(0, |t| t.version);

@@ -337,12 +337,12 @@ declare!(AllSessionsRefusals [bearer] {});
 declare!(SessionsRefusals [bearer] { 404 => [NotFound] });
 declare!(StartRefusals [bearer, body, once] {
     404 => [NotFound],
-    409 => [InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError],
+    409 => [InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError, TenantSuspended],
     422 => [CountryInvalid, PlateInvalid, StartInPast, EndBeforeStart, OutsideValidity, SessionOver, NotLater, PlateNotOnPermit, PlateNotOnMandate],
 });
 declare!(ExtendRefusals [bearer, body] {
     404 => [NotFound],
-    409 => [InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError],
+    409 => [InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError, TenantSuspended],
     422 => [StartInPast, EndBeforeStart, OutsideValidity, SessionOver, NotLater, PlateNotOnPermit, PlateNotOnMandate],
 });
 declare!(EndRefusals [bearer] {
@@ -469,7 +469,8 @@ impl ParkingApi {
     }
 
     /// Starts or plans a session. Refused: 409 with the reason and the alternatives; accept one
-    /// by posting its start and end.
+    /// by posting its start and end. While the gemeente is suspended: 409 `tenant_suspended`,
+    /// without alternatives.
     #[oai(path = "/v1/products/:id/sessions", method = "post")]
     async fn start(
         &self,
@@ -506,7 +507,8 @@ impl ParkingApi {
         )))
     }
 
-    /// [Verleng]: a later end, checked like a start; only the difference is reserved.
+    /// [Verleng]: a later end, checked like a start; only the difference is reserved. While the
+    /// gemeente is suspended: 409 `tenant_suspended` (the session runs out; it can be stopped).
     #[oai(path = "/v1/sessions/:id", method = "patch")]
     async fn extend(
         &self,

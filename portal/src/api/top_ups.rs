@@ -8,6 +8,7 @@ use super::refusals::{Failure, declare};
 use super::values::Time;
 use super::{Caller, failure};
 use crate::top_up::{description, return_base};
+use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::top_up::{Bought, Notified, Payment, PaymentStatus, TopUpError};
 use parkportal_domain::{BalanceUnit, PaymentId, ProductId};
 use parkportal_web::ErrorCode;
@@ -36,7 +37,7 @@ pub struct TopUpItem {
 pub struct TopUpList {
     /// In the gemeente's order; empty when none is possible.
     pub items: Vec<TopUpItem>,
-    /// Why none is possible (`top_up_cap_reached`, `rule_error`), when none is.
+    /// Why none is possible: `top_up_cap_reached`, `rule_error` or `tenant_suspended`.
     #[oai(nullable)]
     pub reason: Option<String>,
 }
@@ -108,6 +109,7 @@ fn payment_item(p: &Payment, unit: BalanceUnit, balance: i64) -> PaymentItem {
 declare!(ListRefusals [bearer] { 404 => [NotFound] });
 declare!(CreateRefusals [bearer, body, once] {
     404 => [NotFound],
+    409 => [TenantSuspended],
     422 => [OptionInvalid, InsufficientBalance, MaxConcurrentSessions, EndOfDay, OutsideAllowedHours, TopUpCapReached, MandatesUnavailable, PlateAlreadyParked, RuleError],
     503 => [PaymentProviderUnavailable],
 });
@@ -151,7 +153,8 @@ impl TopUpsApi {
 
     /// [Betaal]: opens a payment of one option; 201 with the `checkout_url` to send the payer
     /// to. Over the cap is 422 `top_up_cap_reached`; an id that is not an option 422
-    /// `option_invalid`; an unreachable provider 503 `payment_provider_unavailable`.
+    /// `option_invalid`; an unreachable provider 503 `payment_provider_unavailable`; a
+    /// suspended gemeente 409 `tenant_suspended` (as for a start).
     #[oai(path = "/v1/products/:id/top-ups", method = "post")]
     async fn create(
         &self,
@@ -187,6 +190,10 @@ impl TopUpsApi {
             Ok(Some(Bought::UnknownOption)) => {
                 Err(caller.fail(unprocessable, ErrorCode::OptionInvalid).into())
             }
+            // The gemeente's state, not the request, is in the way: the same status as a start.
+            Ok(Some(Bought::Refused(ReasonCode::TenantSuspended))) => Err(caller
+                .fail(StatusCode::CONFLICT, ErrorCode::TenantSuspended)
+                .into()),
             Ok(Some(Bought::Refused(reason))) => {
                 Err(caller.fail(unprocessable, reason.into()).into())
             }

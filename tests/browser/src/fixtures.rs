@@ -338,6 +338,17 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
     ]);
     let (console_sessions, console_values) = console(app).await?;
     values.extend(console_values);
+    // Last, when everything of Weidevelde is made: its pages show the notice of a suspension.
+    app.console()
+        .suspensions()
+        .suspend(
+            "weidevelde",
+            "Browsercontrole",
+            parkportal_domain::audit::Actor::Operator,
+            "fixtures",
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Fixtures {
         values,
         resident_session: signed_in.token.expose().to_owned(),

@@ -9,23 +9,26 @@ mod dashboard;
 mod enrolment;
 mod login;
 mod staff_management;
+mod suspension;
 
 use crate::support::{
-    Anonymous, STAFF_PASSWORD, Staff, TestApp, audit_entries, platform_admin, resident, staff,
-    staff_link, test_config,
+    Anonymous, STAFF_PASSWORD, Staff, TestApp, audit_entries, ledger_holds, platform_admin,
+    resident, staff, staff_link, test_config,
 };
 use chrono::Duration;
 use parkportal_admin::{Need, RouteKind};
 use parkportal_domain::staff::Role;
 use parkportal_domain::staff::totp::TotpSecret;
 
-/// A console route's pattern as a path to request: in Dijkstad, with an enrolment token no link
-/// has, staff member `staff` (to be deactivated), below a gemeente a page that does not exist.
+/// A console route's pattern as a path to request: in Dijkstad (also where the platform's pages
+/// name a gemeente), with an enrolment token no link has, staff member `staff` (to be
+/// deactivated), below a gemeente a page that does not exist.
 fn sample_path(pattern: &str, staff: i64) -> String {
     let path = format!(
         "/beheer{}",
         pattern
             .replace(":gemeente", "dijkstad")
+            .replace(":slug", "dijkstad")
             .replace(":token", &"ab".repeat(32))
             .replace(":id", &staff.to_string())
             .replace(":actie", "deactiveren")

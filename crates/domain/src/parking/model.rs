@@ -101,6 +101,9 @@ pub struct ProductView {
     pub tenant_version: i64,
     /// The gemeente's time zone.
     pub time_zone: Tz,
+    /// Whether the gemeente is suspended, as read with the product: nothing new can be started
+    /// or bought on it (see [`crate::suspension`]).
+    pub tenant_suspended: bool,
     /// The product type's code.
     pub type_code: Code,
     /// The product type's name.

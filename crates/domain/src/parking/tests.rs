@@ -311,3 +311,44 @@ async fn the_owner_sees_who_of_the_mandatees_started_a_session_and_a_mandatee_on
     assert!(seen[0].mine);
     assert_eq!(seen[0].started_by, None);
 }
+
+#[tokio::test]
+async fn a_suspended_gemeente_starts_and_extends_nothing_but_its_sessions_stop() {
+    let (store, clock) = setup(vec![(OWNER, product(P.0, 500))]);
+    let p = parking(&store, &clock);
+    let running = start(&p, OWNER, noon(), 60).await;
+    let running = running.unwrap_or_else(|o| panic!("not started: {o:?}"));
+    store.suspend();
+    let quote = p.quote(&account(OWNER), P, request(noon(), 30)).await;
+    match quote.unwrap_or_else(|e| panic!("{e}")) {
+        Outcome::Refused(v) => assert_eq!(v.reasons, vec![ReasonCode::TenantSuspended]),
+        other => panic!("quoted: {other:?}"),
+    }
+    match start(&p, OWNER, noon() + Duration::hours(2), 30).await {
+        Err(Outcome::Refused(v)) => {
+            assert_eq!(v.reasons, vec![ReasonCode::TenantSuspended]);
+            assert!(v.alternatives.is_empty());
+        }
+        other => panic!("started: {other:?}"),
+    }
+    assert_eq!(store.postings().len(), 1, "only the first start reserved");
+    // The session started before runs on: an extension is refused, a stop refunds.
+    let extended = p
+        .extend(
+            &account(OWNER),
+            running.id,
+            running.end + Duration::hours(1),
+        )
+        .await;
+    match extended.unwrap_or_else(|e| panic!("{e}")) {
+        Outcome::Refused(v) => assert_eq!(v.reasons, vec![ReasonCode::TenantSuspended]),
+        other => panic!("extended: {other:?}"),
+    }
+    clock.advance(Duration::minutes(20));
+    let stopped = p.end(&account(OWNER), running.id).await;
+    match stopped.unwrap_or_else(|e| panic!("{e}")) {
+        Outcome::Done(s) => assert_eq!(s.reserved, 20),
+        other => panic!("not stopped: {other:?}"),
+    }
+    assert_eq!(store.balance(OWNER, P), Some(480));
+}

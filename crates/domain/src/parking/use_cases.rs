@@ -1,5 +1,6 @@
 //! The parking use cases: products, starting (with a quote first), extending and ending sessions.
 
+use super::breakdown::{CostBreakdown, TariffUnit};
 use super::model::{ParkingProblem, ParkingSession, ProductView, SessionState, Window, grant_due};
 use super::ports::{Decision, Locked, Outcome, ParkingRepository, Reservation, SessionChange};
 use super::rules::{Pricing, RuleError, RulesOf, RulesPort, SessionCheck, Verdict};
@@ -184,6 +185,16 @@ fn held(
     }
 }
 
+/// The refusal of anything new on a product of a suspended gemeente: no cost, no alternative
+/// (no other time would be allowed either).
+fn suspended(unit: BalanceUnit) -> Box<Verdict> {
+    Box::new(Verdict {
+        breakdown: CostBreakdown::nothing(TariffUnit::of_balance(unit)),
+        reasons: vec![ReasonCode::TenantSuspended],
+        alternatives: Vec::new(),
+    })
+}
+
 impl Parking {
     /// On their ports. A typed start that has passed by less than `start_grace` is moved to
     /// now; one further back is refused.
@@ -318,6 +329,11 @@ impl Parking {
         view: ProductView,
         request: &StartRequest,
     ) -> Result<Result<Prepared, Outcome<ParkingSession>>, ParkingError> {
+        // Nothing new on a suspended gemeente, whatever the request (checked again under the
+        // product's lock, on the gemeente's state read with the product).
+        if view.tenant_suspended {
+            return Ok(Err(Outcome::Refused(suspended(view.unit))));
+        }
         let now = self.clock.now();
         let tz = view.time_zone;
         let start = request.start.unwrap_or(now);
@@ -368,6 +384,7 @@ impl Parking {
         let p = match self.prepare(account, product, &request).await? {
             Ok(p) => p,
             Err(Outcome::Invalid(problem)) => return Ok(Outcome::Invalid(problem)),
+            Err(Outcome::Refused(verdict)) => return Ok(Outcome::Refused(verdict)),
             Err(_) => return Ok(Outcome::NotFound),
         };
         let active = self
@@ -441,6 +458,9 @@ impl Parking {
         let plate = request.plate.clone();
         let asking = account.id;
         let decide = move |locked: &Locked| {
+            if locked.product.tenant_suspended {
+                return Decision::Refuse(suspended(locked.product.unit));
+            }
             if let Some(other) = parked(&locked.active, &plate, (start, end), None, locked.now) {
                 return Decision::AlreadyParked(as_seen_by(asking, &locked.product, other));
             }
@@ -533,6 +553,10 @@ impl Parking {
             }
             if new_end <= current.end {
                 return Decision::Invalid(ParkingProblem::NotLater);
+            }
+            // A running session of a suspended gemeente runs out at its end; it gets no more.
+            if locked.product.tenant_suspended {
+                return Decision::Refuse(suspended(locked.product.unit));
             }
             if new_end > locked.product.valid_until {
                 return Decision::Invalid(ParkingProblem::OutsideValidity);

@@ -41,6 +41,7 @@ pub(crate) fn product(id: i64, balance: i64) -> ProductView {
         tenant_name: "Testdorp".to_owned(),
         tenant_version: 1,
         time_zone: chrono_tz::Europe::Amsterdam,
+        tenant_suspended: false,
         type_code: code("bezoek"),
         type_name: "Bezoekersregeling".to_owned(),
         kind: ProductKind::VisitorScheme,

@@ -50,6 +50,13 @@ impl FakeParking {
         self
     }
 
+    /// Suspends the gemeente of every product (they all have one).
+    pub(crate) fn suspend(&self) {
+        for (_, view) in &mut self.state().views {
+            view.tenant_suspended = true;
+        }
+    }
+
     /// Every posting so far, in order.
     pub(crate) fn postings(&self) -> Vec<LedgerPosting> {
         self.state().postings.clone()

@@ -257,6 +257,14 @@ impl TopUps {
             return Ok(None);
         };
         self.settle_overdue(Some(product)).await?;
+        // Nothing is sold while the gemeente is suspended.
+        if view.tenant_suspended {
+            return Ok(Some(Offer {
+                product: view,
+                options: Vec::new(),
+                refusal: Some(ReasonCode::TenantSuspended),
+            }));
+        }
         let now = self.clock.now();
         let options = view.top_ups.clone();
         let offer = match self.cap(&view).await? {
@@ -303,6 +311,9 @@ impl TopUps {
         let Some(view) = self.own(account, product).await? else {
             return Ok(None);
         };
+        if view.tenant_suspended {
+            return Ok(Some(Bought::Refused(ReasonCode::TenantSuspended)));
+        }
         let unit = view.unit;
         let Some(chosen) = view.top_ups.iter().find(|o| o.id(unit) == option).copied() else {
             return Ok(Some(Bought::UnknownOption));

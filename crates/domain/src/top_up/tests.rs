@@ -148,3 +148,37 @@ async fn a_cap_no_balance_can_hold_is_a_recorded_rule_error_and_sells_nothing() 
     assert_eq!(recorded.len(), 1, "{recorded:?}");
     assert!(recorded[0].starts_with("top_up_cap: "), "{recorded:?}");
 }
+
+#[tokio::test]
+async fn a_suspended_gemeente_sells_nothing() {
+    let owner = ProductView {
+        tenant_suspended: true,
+        ..product(P.0, 0)
+    };
+    let payments = Arc::new(FakePayments::counting(0));
+    let top_ups = TopUps::new(
+        payments.clone(),
+        Arc::new(FakeParking::default().with(OWNER, owner)),
+        Arc::new(FakeRules::cent_a_minute()),
+        (Arc::new(NoProvider), None),
+        Arc::new(FixedClock::new(noon())),
+        TopUpSettings {
+            expiry: Duration::minutes(15),
+            webhook_url: "https://example.nl/api/v1/payments/webhook".to_owned(),
+            provider_name: "simulated",
+        },
+    );
+    let offer = offered(&top_ups, OWNER).await;
+    let offer = offer.unwrap_or_else(|| panic!("no offer"));
+    assert!(offer.options.is_empty());
+    assert_eq!(offer.refusal, Some(ReasonCode::TenantSuspended));
+    let bought = top_ups
+        .buy(&account(OWNER), P, "10.00", "https://example.nl", "test")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        bought,
+        Some(Bought::Refused(ReasonCode::TenantSuspended))
+    ));
+    assert!(payments.opened().is_empty(), "no payment was opened");
+}

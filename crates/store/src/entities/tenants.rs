@@ -19,6 +19,9 @@ pub struct Model {
     pub logo_content_type: String,
     pub version: i64,
     pub plate_retention_days: i32,
+    pub suspended_at: Option<ChronoDateTimeUtc>,
+    pub suspended_by: Option<String>,
+    pub suspension_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

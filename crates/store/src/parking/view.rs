@@ -53,6 +53,7 @@ pub(crate) fn view_query() -> SelectStatement {
         (&t, "time_zone", "time_zone"),
         (&t, "version", "tenant_version"),
         (&t, "plate_retention_days", "plate_retention_days"),
+        (&t, "suspended_at", "tenant_suspended_at"),
         (&pt, "code", "type_code"),
         (&pt, "name", "type_name"),
         (&pt, "kind", "kind"),
@@ -183,6 +184,10 @@ pub(super) async fn view_from<C: ConnectionTrait>(
         time_zone: get_s("time_zone")?
             .parse()
             .map_err(|e| corrupt("time zone", e))?,
+        tenant_suspended: r
+            .try_get::<Option<chrono::DateTime<chrono::Utc>>>("", "tenant_suspended_at")
+            .map_err(StoreError::new)?
+            .is_some(),
         type_code: Code::parse(&get_s("type_code")?).map_err(|e| corrupt("product type", e))?,
         type_name: get_s("type_name")?,
         kind,
