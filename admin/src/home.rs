@@ -78,7 +78,23 @@ pub async fn platform(
     page: ConsolePage,
 ) -> Result<Response, AppError> {
     let tenants = page.console.web().tenants().list().await?;
-    let gemeenten: Vec<_> = tenants.iter().map(gemeente_values).collect();
+    let beheerders = page
+        .console
+        .staff()
+        .beheerders()
+        .await
+        .map_err(AppError::internal)?;
+    let gemeenten: Vec<_> = tenants
+        .iter()
+        .map(|t| {
+            let admins: Vec<_> = beheerders
+                .iter()
+                .filter(|b| b.tenant == t.id)
+                .map(|b| context! { name => b.name.clone(), email => b.email.to_string(), active => b.active })
+                .collect();
+            context! { beheerders => admins, ..gemeente_values(t) }
+        })
+        .collect();
     // The message after a change, only while the gemeente is as it says (a link that is
     // passed on does not claim what no longer holds).
     let done = tenants.iter().find_map(|t| {

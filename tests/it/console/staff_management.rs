@@ -408,3 +408,43 @@ async fn a_bad_invitation_is_refused_field_by_field_and_keeps_what_was_typed() {
         Some("staff_already_here")
     );
 }
+
+#[tokio::test]
+async fn the_platform_lists_each_gemeentes_beheerders_with_a_way_to_its_staff() {
+    let app = TestApp::spawn().await;
+    let _bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let _an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let root = platform_admin(&app, "root@parkportal.nl").await;
+    let page = root.page("/beheer/platform").await;
+    let dijkstad = page.row("Gemeente Dijkstad");
+    assert!(
+        dijkstad[3].contains("Test bo@dijkstad.nl (bo@dijkstad.nl)"),
+        "{dijkstad:?}"
+    );
+    assert!(!dijkstad[3].contains("an@dijkstad.nl"), "{dijkstad:?}");
+    let havenmond = page.row("Gemeente Havenmond");
+    assert!(
+        havenmond[3].contains("Nog geen beheerder."),
+        "{havenmond:?}"
+    );
+    assert!(page.links_to("/beheer/havenmond/medewerkers"));
+    // Through it, a platformbeheerder invites Havenmond's first beheerder.
+    let resp = invite(
+        &root,
+        "havenmond",
+        "Dirk",
+        "dirk@havenmond.nl",
+        "tenant_admin",
+    )
+    .await;
+    assert_eq!(resp.status(), 303);
+    let page = root.page("/beheer/platform").await;
+    assert!(page.row("Gemeente Havenmond")[3].contains("Dirk (dirk@havenmond.nl)"));
+    let entry = audit_entries(&app)
+        .await
+        .into_iter()
+        .find(|e| e.action == "staff.invited")
+        .unwrap();
+    assert_eq!(entry.role.as_deref(), Some("platform_admin"));
+    assert_eq!(entry.tenant, Some(app.tenant("havenmond").await.id));
+}
