@@ -72,12 +72,12 @@ async fn a_suspended_gemeente_starts_and_sells_nothing_but_running_sessions_run_
         list.text()
     );
     let row = list.row("Gemeente Dijkstad");
-    assert!(row[3].starts_with("Geschorst sinds"), "{row:?}");
+    assert!(row[4].starts_with("Geschorst sinds"), "{row:?}");
     assert!(
-        row[3].contains("Onderhoud van de parkeerautomaten"),
+        row[4].contains("Onderhoud van de parkeerautomaten"),
         "{row:?}"
     );
-    assert!(row[4].contains("Hervat"), "{row:?}");
+    assert!(row[5].contains("Hervat"), "{row:?}");
     assert!(list.row("Gemeente Havenmond")[3].contains("Actief"));
 
     // In the API: a start, an extension and a top-up are refused with the code; nothing new.
