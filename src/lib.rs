@@ -5,6 +5,7 @@
 //! Only this crate knows `parkportal-store` and `parkportal-rules`.
 
 pub mod app;
+pub mod archive;
 pub mod bundle;
 pub mod cli;
 pub mod config;
