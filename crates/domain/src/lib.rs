@@ -14,6 +14,7 @@ pub mod clock;
 pub mod coupling;
 pub mod email;
 pub mod favorites;
+pub mod founding;
 pub mod history;
 pub mod housekeeping;
 pub mod idempotency;
