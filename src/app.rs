@@ -269,6 +269,7 @@ impl Application {
         let console_services = ConsoleServices {
             auth: staff_auth,
             enrolment,
+            bundles: Arc::new(crate::bundle_archives::ArchiveBundles::new(tenants.clone())),
         };
         let mut demo_staff = Vec::new();
         // Demo staff only where the demo is: never beside a real part (an https public URL,

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod archive;
 pub mod bundle;
+pub mod bundle_archives;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -11,6 +11,7 @@ pub mod access;
 mod audit_log;
 pub mod auth;
 mod enrol;
+pub mod gemeenten;
 mod home;
 mod login;
 mod look;
@@ -21,6 +22,7 @@ mod refusals;
 mod state;
 
 pub use access::{Need, StaffContext};
+pub use gemeenten::{BundleArchives, BundleProblem};
 pub use parkportal_web::RouteKind;
 pub use state::{Console, ConsoleServices};
 
@@ -28,7 +30,7 @@ use access::Require;
 use parkportal_domain::staff::Role;
 use parkportal_web::AppError;
 use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
-use parkportal_web::inputs::InputGuard;
+use parkportal_web::inputs::{BodyLimit, InputGuard};
 use parkportal_web::kind::{Serve, not_found};
 use parkportal_web::page::PageLook;
 use poem::endpoint::{BoxEndpoint, StaticFilesEndpoint};
@@ -41,6 +43,16 @@ struct Mounted {
     kind: RouteKind,
     need: Need,
     endpoint: BoxEndpoint<'static, Response>,
+    /// A body limit of its own (an upload), instead of `server.body_limit_kib`.
+    body_limit: Option<usize>,
+}
+
+impl Mounted {
+    /// The same route, taking bodies of up to `bytes`.
+    fn accepting(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
 }
 
 fn ep<E: IntoEndpoint>(e: E) -> BoxEndpoint<'static, Response>
@@ -62,6 +74,7 @@ fn route(
         kind,
         need,
         endpoint,
+        body_limit: None,
     }
 }
 
@@ -130,6 +143,26 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             Need::Platform,
             ep(get(audit_log::platform_csv)),
         ),
+        // Gemeenten made, uploaded and downloaded as a whole (the platform's bundles).
+        route(
+            "/platform/gemeenten/nieuw",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(gemeenten::new::form).post(gemeenten::new::submit)),
+        ),
+        route(
+            "/platform/gemeenten/uploaden",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(gemeenten::upload::form).post(gemeenten::upload::submit)),
+        )
+        .accepting(gemeenten::UPLOAD_LIMIT),
+        route(
+            "/platform/gemeenten/:slug/bundel.tar.gz",
+            RouteKind::Download,
+            Need::Platform,
+            ep(get(gemeenten::download::bundle)),
+        ),
         route(
             "/:gemeente",
             RouteKind::Page,
@@ -168,11 +201,15 @@ fn mount(console: &Console, m: Mounted) -> BoxEndpoint<'static, Response> {
     if m.kind.takes_forms() {
         // A POST refused before its route's check (the CSRF token, the input's limits) is
         // recorded by `AuditUnreached`; from `Require` on, the check or the use case records.
-        guarded
+        let read = guarded
             .with(refusals::MarkReached)
             .with(CheckCsrf)
-            .with(InputGuard)
-            .with(refusals::AuditUnreached::new(console.clone()))
+            .with(InputGuard);
+        let read = match m.body_limit {
+            Some(limit) => read.with(BodyLimit(limit)).boxed(),
+            None => read.boxed(),
+        };
+        read.with(refusals::AuditUnreached::new(console.clone()))
             .with(Serve(m.kind))
             .with(IssueCsrf)
             .boxed()

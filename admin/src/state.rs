@@ -1,6 +1,7 @@
 //! The console's own state: the staff use cases its pages call and its own look, beside what
 //! every front end shares ([`WebState`]). The portal has its own and never reaches these.
 
+use crate::gemeenten::BundleArchives;
 use crate::look::ConsoleLook;
 use parkportal_domain::staff::{Enrolment, StaffAuth};
 use parkportal_web::WebState;
@@ -20,6 +21,8 @@ pub struct ConsoleServices {
     pub auth: StaffAuth,
     /// Making accounts and enrolling them.
     pub enrolment: Enrolment,
+    /// Gemeente bundles as archives: uploads read, downloads written.
+    pub bundles: Arc<dyn BundleArchives>,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -68,6 +71,11 @@ impl Console {
     /// Making accounts and enrolling them.
     pub fn enrolment(&self) -> &Enrolment {
         &self.inner.services.enrolment
+    }
+
+    /// Gemeente bundles as archives.
+    pub fn bundles(&self) -> &dyn BundleArchives {
+        self.inner.services.bundles.as_ref()
     }
 
     /// The console's look.

@@ -5,6 +5,7 @@
 
 mod access;
 mod audit_log;
+mod bundles;
 mod enrolment;
 mod login;
 
@@ -24,6 +25,7 @@ fn sample_path(pattern: &str) -> String {
         "/beheer{}",
         pattern
             .replace(":gemeente", "dijkstad")
+            .replace(":slug", "dijkstad")
             .replace(":token", &"ab".repeat(32))
             .replace("*rest", "onbekend")
     );
