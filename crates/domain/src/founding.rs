@@ -14,6 +14,7 @@ use crate::staff::{Assignment, EnrolError, Enrolment, NewLink, NewStaff, Role};
 use crate::tenancy::{ImportError, ImportOutcome, TenantDirectory};
 use crate::tenant::{Code, Language, Logo, TenantConfig, TenantSlug, ThemeName, ZoneSpec};
 use crate::theme::ThemeTokens;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -62,6 +63,38 @@ pub enum FoundError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The staff side a new gemeente needs: whether an address has an account, and its first
+/// beheerder made with an enrolment link. [`Enrolment`] is it; a test may put a failing one in
+/// its place to see the gemeente taken back.
+#[async_trait]
+pub trait FirstBeheerder: Send + Sync {
+    /// Whether `email` already has a staff account.
+    async fn has_account(&self, email: &EmailAddress) -> Result<bool, StoreError>;
+    /// Makes the account with its role and enrolment link.
+    async fn create(
+        &self,
+        new: &NewStaff,
+        actor: Actor,
+        origin: &str,
+    ) -> Result<NewLink, EnrolError>;
+}
+
+#[async_trait]
+impl FirstBeheerder for Enrolment {
+    async fn has_account(&self, email: &EmailAddress) -> Result<bool, StoreError> {
+        Enrolment::has_account(self, email).await
+    }
+
+    async fn create(
+        &self,
+        new: &NewStaff,
+        actor: Actor,
+        origin: &str,
+    ) -> Result<NewLink, EnrolError> {
+        Enrolment::create(self, new, actor, origin).await
+    }
 }
 
 /// The code of the one zone a new gemeente starts with.
@@ -116,7 +149,7 @@ fn config_of(new: &NewGemeente) -> Result<TenantConfig, ParseError> {
 /// `tenant.created` in the gemeente's transaction, `staff.created` in the beheerder's.
 pub async fn found(
     directory: &TenantDirectory,
-    enrolment: &Enrolment,
+    enrolment: &dyn FirstBeheerder,
     new: &NewGemeente,
     actor: Actor,
     origin: &str,

@@ -6,6 +6,10 @@
 use super::*;
 use crate::support::zips::{ZipEntry, tar_gz, zip, zip_bomb};
 use parkportal::archive::read_archive;
+use parkportal_domain::audit::Actor;
+use parkportal_domain::founding::{FirstBeheerder, FoundError, NewGemeente, found};
+use parkportal_domain::staff::{EmailTaken, EnrolError, NewLink, NewStaff};
+use parkportal_domain::{Clock, EmailAddress, StoreError};
 
 const UPLOAD: &str = "/beheer/platform/gemeenten/uploaden";
 const NEW: &str = "/beheer/platform/gemeenten/nieuw";
@@ -441,4 +445,72 @@ async fn only_platformbeheerders_reach_the_gemeenten_pages() {
         .download("/beheer/platform/gemeenten/nergens/bundel.tar.gz")
         .await;
     assert_eq!(status, 404);
+}
+
+/// A beheerder whose address is free when asked and taken when the account is made: another
+/// request that took it in between.
+struct TakenMeanwhile;
+
+#[async_trait::async_trait]
+impl FirstBeheerder for TakenMeanwhile {
+    async fn has_account(&self, _: &EmailAddress) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    async fn create(&self, _: &NewStaff, _: Actor, _: &str) -> Result<NewLink, EnrolError> {
+        Err(EnrolError::EmailTaken(EmailTaken))
+    }
+}
+
+#[tokio::test]
+async fn a_gemeente_whose_beheerder_cannot_be_made_is_taken_back() {
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let before = gemeente_count(&app).await;
+    let new = NewGemeente {
+        slug: "laatkomer".parse().unwrap(),
+        name: "Gemeente Laatkomer".into(),
+        time_zone: chrono_tz::Europe::Amsterdam,
+        admin_name: "Lot".into(),
+        admin_email: EmailAddress::parse("lot@laatkomer.nl").unwrap(),
+    };
+    let refused = found(
+        tenants,
+        &TakenMeanwhile,
+        &new,
+        Actor::Operator,
+        "cli",
+        app.clock.now(),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(FoundError::EmailTaken)),
+        "{refused:?}"
+    );
+    assert!(tenants.by_slug("laatkomer").await.unwrap().is_none());
+    assert_eq!(gemeente_count(&app).await, before);
+    let entries = audit_entries(&app).await;
+    let created = entries
+        .iter()
+        .find(|e| e.action == "tenant.created")
+        .unwrap();
+    let removed = entries
+        .iter()
+        .find(|e| e.action == "tenant.removed")
+        .unwrap();
+    assert_eq!(created.tenant, removed.tenant);
+    assert_eq!(removed.reason.as_deref(), Some("staff_email_taken"));
+    assert_eq!(removed.object_id.as_deref(), Some("laatkomer"));
+    // The slug is free again: made properly, it exists.
+    let made = found(
+        tenants,
+        app.app.as_ref().unwrap().console().enrolment(),
+        &new,
+        Actor::Operator,
+        "cli",
+        app.clock.now(),
+    )
+    .await;
+    assert!(made.is_ok(), "{made:?}");
+    assert!(tenants.by_slug("laatkomer").await.unwrap().is_some());
 }
