@@ -27,25 +27,159 @@ pub enum BundleError {
         /// Why.
         source: std::io::Error,
     },
-    /// `tenant.toml` is not valid.
-    #[error("{path}: {message}")]
+    /// `tenant.toml` (or another file) is not valid.
+    #[error("{}: {message}", located(path, *line))]
     Manifest {
         /// The file.
         path: PathBuf,
+        /// The line, when the reader of the file said.
+        line: Option<usize>,
         /// Why.
         message: String,
     },
     /// A value does not parse.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", located(path, *line))]
     Value {
         /// The file.
         path: PathBuf,
+        /// The line that sets it, when it is a key of `tenant.toml`'s top level.
+        line: Option<usize>,
         /// Why.
         source: ParseError,
     },
     /// The folder has no gemeente bundles.
     #[error("{0}: no {MANIFEST} here or in its sub-folders")]
     Empty(PathBuf),
+}
+
+/// `path:line`, or the path alone.
+fn located(path: &Path, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+impl BundleError {
+    /// The file the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Io { path, .. } | Self::Manifest { path, .. } | Self::Value { path, .. } => path,
+            Self::Empty(path) => path,
+        }
+    }
+
+    /// The line it is on, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Manifest { line, .. } | Self::Value { line, .. } => *line,
+            _ => None,
+        }
+    }
+
+    /// Why, without the file and line.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Io { source, .. } => source.to_string(),
+            Self::Manifest { message, .. } => message.clone(),
+            Self::Value { source, .. } => source.to_string(),
+            Self::Empty(_) => format!("no {MANIFEST} here or in its sub-folders"),
+        }
+    }
+}
+
+/// Where a bundle's files are read from: a folder on disk, or the files of an uploaded archive
+/// in memory. Names are relative to the bundle and `/`-separated.
+pub trait BundleFiles {
+    /// How the file `name` is called in messages.
+    fn shown(&self, name: &str) -> PathBuf;
+    /// The file's content.
+    fn read(&self, name: &str) -> Result<Vec<u8>, BundleError>;
+    /// The names of the files directly in the folder `dir`.
+    fn list(&self, dir: &str) -> Result<Vec<String>, BundleError>;
+}
+
+/// A bundle folder on disk.
+struct Folder<'a>(&'a Path);
+
+impl BundleFiles for Folder<'_> {
+    fn shown(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn read(&self, name: &str) -> Result<Vec<u8>, BundleError> {
+        read(&self.0.join(name))
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, BundleError> {
+        let path = self.0.join(dir);
+        if !path.is_dir() {
+            return Ok(Vec::new());
+        }
+        let entries = std::fs::read_dir(&path).map_err(|source| BundleError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| format!("{dir}/{}", e.file_name().to_string_lossy()))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// A bundle's files in memory (read from an archive), shown under `folder` in messages.
+pub struct InMemory<'a> {
+    /// The folder the files were in (`tenants/<slug>/`, or empty).
+    pub folder: &'a str,
+    /// The files by their path in the bundle.
+    pub files: &'a BTreeMap<String, Vec<u8>>,
+}
+
+impl BundleFiles for InMemory<'_> {
+    fn shown(&self, name: &str) -> PathBuf {
+        PathBuf::from(format!("{}{name}", self.folder))
+    }
+
+    fn read(&self, name: &str) -> Result<Vec<u8>, BundleError> {
+        // A name the manifest gives may start with `./`; nothing else leads out of the map.
+        let key = name.trim_start_matches("./");
+        self.files.get(key).cloned().ok_or_else(|| BundleError::Io {
+            path: self.shown(key),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "not in the archive"),
+        })
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, BundleError> {
+        let prefix = format!("{dir}/");
+        Ok(self
+            .files
+            .keys()
+            .filter(|k| {
+                k.strip_prefix(&prefix)
+                    .is_some_and(|rest| !rest.contains('/'))
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+/// The line of `tenant.toml`'s `text` that sets the top-level key `key`, if one does.
+pub(crate) fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+/// The line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text.get(..offset).map_or(0, |t| t.matches('\n').count()) + 1
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -145,54 +279,33 @@ fn top_up_option(t: &TopUpEntry, unit: BalanceUnit) -> Result<TopUpOption, Parse
 }
 
 /// Reads `dir/<code>.<extension>` files into a map by product type code.
-fn read_sources(dir: &Path, extension: &str) -> Result<BTreeMap<Code, String>, BundleError> {
+fn read_sources(
+    files: &dyn BundleFiles,
+    dir: &str,
+    extension: &str,
+) -> Result<BTreeMap<Code, String>, BundleError> {
     let mut sources = BTreeMap::new();
-    if !dir.is_dir() {
-        return Ok(sources);
-    }
-    let entries = std::fs::read_dir(dir).map_err(|source| BundleError::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != extension) {
+    for name in files.list(dir)? {
+        let Some(stem) = name
+            .rsplit('/')
+            .next()
+            .and_then(|file| file.strip_suffix(&format!(".{extension}")))
+        else {
             continue;
-        }
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let code = Code::parse(&stem).map_err(|source| BundleError::Value {
-            path: path.clone(),
+        };
+        let code = Code::parse(stem).map_err(|source| BundleError::Value {
+            path: files.shown(&name),
+            line: None,
             source,
         })?;
-        let text = String::from_utf8(read(&path)?).map_err(|_| BundleError::Manifest {
-            path: path.clone(),
+        let text = String::from_utf8(files.read(&name)?).map_err(|_| BundleError::Manifest {
+            path: files.shown(&name),
+            line: None,
             message: "not UTF-8".into(),
         })?;
         sources.insert(code, text);
     }
     Ok(sources)
-}
-
-fn write_sources(
-    dir: &Path,
-    extension: &str,
-    sources: &BTreeMap<Code, String>,
-) -> Result<(), BundleError> {
-    if sources.is_empty() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir).map_err(|source| BundleError::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
-    for (code, text) in sources {
-        let path = dir.join(format!("{code}.{extension}"));
-        std::fs::write(&path, text).map_err(|source| BundleError::Io { path, source })?;
-    }
-    Ok(())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, BundleError> {
@@ -231,29 +344,51 @@ pub fn read_all(dir: &Path) -> Result<Vec<TenantConfig>, BundleError> {
 
 /// Reads one bundle folder.
 pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
-    let manifest_path = dir.join(MANIFEST);
-    let text = String::from_utf8(read(&manifest_path)?).map_err(|_| BundleError::Manifest {
+    read_from(&Folder(dir))
+}
+
+/// Reads a bundle from `files` (a folder, or an archive's files in memory). The first problem
+/// found is the answer, named by its file and, where known, its line.
+pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
+    let manifest_path = files.shown(MANIFEST);
+    let text = String::from_utf8(files.read(MANIFEST)?).map_err(|_| BundleError::Manifest {
         path: manifest_path.clone(),
+        line: None,
         message: "not UTF-8".into(),
     })?;
     let m: Manifest = toml::from_str(&text).map_err(|e| BundleError::Manifest {
         path: manifest_path.clone(),
-        message: e.to_string(),
+        line: e.span().map(|span| line_at(&text, span.start)),
+        message: e.message().trim().to_owned(),
     })?;
     let value = |source: ParseError| BundleError::Value {
         path: manifest_path.clone(),
+        line: line_of_key(&text, source.what)
+            .or_else(|| line_of_key(&text, &format!("{}s", source.what))),
         source,
     };
-    let logo_path = dir.join(&m.logo);
-    let logo = Logo::parse(&m.logo, read(&logo_path)?).map_err(|source| BundleError::Value {
-        path: logo_path.clone(),
+    let logo = Logo::parse(&m.logo, files.read(&m.logo)?).map_err(|source| BundleError::Value {
+        path: files.shown(&m.logo),
+        line: None,
         source,
     })?;
     let tokens = match &m.tokens {
         Some(file) => {
-            let path = dir.join(file);
-            let text = String::from_utf8_lossy(&read(&path)?).into_owned();
-            ThemeTokens::from_json(&text).map_err(|source| BundleError::Value { path, source })?
+            let path = files.shown(file);
+            let text = String::from_utf8_lossy(&files.read(file)?).into_owned();
+            // A syntax error is named by its line; what the tokens say is checked after.
+            if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
+                return Err(BundleError::Manifest {
+                    path,
+                    line: Some(e.line()),
+                    message: format!("not JSON: {e}"),
+                });
+            }
+            ThemeTokens::from_json(&text).map_err(|source| BundleError::Value {
+                path,
+                line: None,
+                source,
+            })?
         }
         None => ThemeTokens::default(),
     };
@@ -327,18 +462,29 @@ pub fn read_bundle(dir: &Path) -> Result<TenantConfig, BundleError> {
             })
             .collect::<Result<_, ParseError>>()
             .map_err(value)?,
-        scripts: read_sources(&dir.join("rules"), "rhai")?,
-        tariffs: read_sources(&dir.join("tariffs"), "toml")?,
+        scripts: read_sources(files, "rules", "rhai")?,
+        tariffs: read_sources(files, "tariffs", "toml")?,
     })
 }
 
 /// Writes `config` as a bundle into `dir` (created when missing).
 pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| BundleError::Io { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    for (name, bytes) in bundle_files(config)? {
+        let path = dir.join(&name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| BundleError::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        std::fs::write(&path, bytes).map_err(|source| BundleError::Io { path, source })?;
+    }
+    Ok(())
+}
+
+/// The files of `config`'s bundle by their path in it: `tenant.toml`, the logo, `tokens.json`,
+/// and the rule scripts and tariffs in their folders.
+pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, BundleError> {
     let logo_name = format!("logo.{}", config.logo.extension());
     let manifest = Manifest {
         slug: config.slug.to_string(),
@@ -383,25 +529,40 @@ pub fn write_bundle(config: &TenantConfig, dir: &Path) -> Result<(), BundleError
             .collect(),
     };
     let text = toml::to_string_pretty(&manifest).map_err(|e| BundleError::Manifest {
-        path: dir.join(MANIFEST),
+        path: PathBuf::from(MANIFEST),
+        line: None,
         message: e.to_string(),
     })?;
-    let manifest_path = dir.join(MANIFEST);
-    std::fs::write(&manifest_path, text).map_err(io(&manifest_path))?;
-    let logo_path = dir.join(&logo_name);
-    std::fs::write(&logo_path, &config.logo.bytes).map_err(io(&logo_path))?;
-    let tokens_path = dir.join("tokens.json");
-    std::fs::write(&tokens_path, config.tokens.to_json() + "\n").map_err(io(&tokens_path))?;
-    write_sources(&dir.join("rules"), "rhai", &config.scripts)?;
-    write_sources(&dir.join("tariffs"), "toml", &config.tariffs)?;
-    Ok(())
+    let mut files = BTreeMap::new();
+    files.insert(MANIFEST.to_owned(), text.into_bytes());
+    files.insert(logo_name, config.logo.bytes.clone());
+    files.insert(
+        "tokens.json".to_owned(),
+        (config.tokens.to_json() + "\n").into_bytes(),
+    );
+    for (dir, extension, sources) in [
+        ("rules", "rhai", &config.scripts),
+        ("tariffs", "toml", &config.tariffs),
+    ] {
+        for (code, text) in sources {
+            files.insert(
+                format!("{dir}/{code}.{extension}"),
+                text.clone().into_bytes(),
+            );
+        }
+    }
+    Ok(files)
 }
 
 /// The default theme's tokens, which every gemeente's tokens are laid over.
 pub fn base_tokens(themes_dir: &Path) -> Result<ThemeTokens, BundleError> {
     let path = themes_dir.join("default").join("tokens.json");
     let text = String::from_utf8_lossy(&read(&path)?).into_owned();
-    ThemeTokens::from_json(&text).map_err(|source| BundleError::Value { path, source })
+    ThemeTokens::from_json(&text).map_err(|source| BundleError::Value {
+        path,
+        line: None,
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! Only this crate knows `parkportal-store` and `parkportal-rules`.
 
 pub mod app;
+pub mod archive;
 pub mod bundle;
+pub mod bundle_archives;
 pub mod cli;
 pub mod config;
 pub mod demo;

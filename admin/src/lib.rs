@@ -12,6 +12,7 @@ mod audit_log;
 pub mod auth;
 mod dashboard;
 mod enrol;
+pub mod gemeenten;
 mod home;
 mod login;
 mod look;
@@ -25,6 +26,7 @@ mod state;
 mod suspension;
 
 pub use access::{Need, StaffContext};
+pub use gemeenten::{BundleArchives, BundleProblem};
 pub use parkportal_web::RouteKind;
 pub use state::{Console, ConsoleServices};
 
@@ -32,7 +34,7 @@ use access::Require;
 use parkportal_domain::staff::Role;
 use parkportal_web::AppError;
 use parkportal_web::csrf::{CheckCsrf, IssueCsrf};
-use parkportal_web::inputs::InputGuard;
+use parkportal_web::inputs::{BodyLimit, InputGuard};
 use parkportal_web::kind::{Serve, not_found};
 use parkportal_web::page::PageLook;
 use poem::endpoint::{BoxEndpoint, StaticFilesEndpoint};
@@ -45,6 +47,16 @@ struct Mounted {
     kind: RouteKind,
     need: Need,
     endpoint: BoxEndpoint<'static, Response>,
+    /// A body limit of its own (an upload), instead of `server.body_limit_kib`.
+    body_limit: Option<usize>,
+}
+
+impl Mounted {
+    /// The same route, taking bodies of up to `bytes`.
+    fn accepting(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
 }
 
 fn ep<E: IntoEndpoint>(e: E) -> BoxEndpoint<'static, Response>
@@ -66,6 +78,7 @@ fn route(
         kind,
         need,
         endpoint,
+        body_limit: None,
     }
 }
 
@@ -147,6 +160,26 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             Need::Platform,
             ep(get(suspension::resume_form).post(suspension::resume)),
         ),
+        // Gemeenten made, uploaded and downloaded as a whole (the platform's bundles).
+        route(
+            "/platform/gemeenten/nieuw",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(gemeenten::new::form).post(gemeenten::new::submit)),
+        ),
+        route(
+            "/platform/gemeenten/uploaden",
+            RouteKind::Page,
+            Need::Platform,
+            ep(get(gemeenten::upload::form).post(gemeenten::upload::submit)),
+        )
+        .accepting(gemeenten::UPLOAD_LIMIT),
+        route(
+            "/platform/gemeenten/:slug/bundel.tar.gz",
+            RouteKind::Download,
+            Need::Platform,
+            ep(get(gemeenten::download::bundle)),
+        ),
         route(
             "/:gemeente",
             RouteKind::Page,
@@ -217,11 +250,15 @@ fn mount(console: &Console, m: Mounted) -> BoxEndpoint<'static, Response> {
     if m.kind.takes_forms() {
         // A POST refused before its route's check (the CSRF token, the input's limits) is
         // recorded by `AuditUnreached`; from `Require` on, the check or the use case records.
-        guarded
+        let read = guarded
             .with(refusals::MarkReached)
             .with(CheckCsrf)
-            .with(InputGuard)
-            .with(refusals::AuditUnreached::new(console.clone()))
+            .with(InputGuard);
+        let read = match m.body_limit {
+            Some(limit) => read.with(BodyLimit(limit)).boxed(),
+            None => read.boxed(),
+        };
+        read.with(refusals::AuditUnreached::new(console.clone()))
             .with(Serve(m.kind))
             .with(IssueCsrf)
             .boxed()

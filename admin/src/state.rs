@@ -1,6 +1,7 @@
 //! The console's own state: the staff use cases its pages call and its own look, beside what
 //! every front end shares ([`WebState`]). The portal has its own and never reaches these.
 
+use crate::gemeenten::BundleArchives;
 use crate::look::ConsoleLook;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
@@ -28,6 +29,8 @@ pub struct ConsoleServices {
     pub dashboard: Dashboard,
     /// Suspending and resuming gemeenten.
     pub suspensions: Suspensions,
+    /// Gemeente bundles as archives: uploads read, downloads written.
+    pub bundles: Arc<dyn BundleArchives>,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -91,6 +94,11 @@ impl Console {
     /// Suspending and resuming gemeenten.
     pub fn suspensions(&self) -> &Suspensions {
         &self.inner.services.suspensions
+    }
+
+    /// Gemeente bundles as archives.
+    pub fn bundles(&self) -> &dyn BundleArchives {
+        self.inner.services.bundles.as_ref()
     }
 
     /// The console's look.

@@ -15,6 +15,7 @@ pub mod coupling;
 pub mod dashboard;
 pub mod email;
 pub mod favorites;
+pub mod founding;
 pub mod history;
 pub mod housekeeping;
 pub mod idempotency;

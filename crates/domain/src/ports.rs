@@ -68,8 +68,14 @@ pub trait TenantRepository: Send + Sync {
     async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError>;
     /// Creates or replaces a gemeente's configuration in one transaction. Zones and product types
     /// are matched by code: new ones are added, known ones renamed, none removed (products will
-    /// refer to them).
-    async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError>;
+    /// refer to them). `audit`, when given, is written in the same transaction, within the
+    /// gemeente, about it (`tenant`, its slug) unless it names an object, with `created` or
+    /// `updated` as its reason.
+    async fn save(
+        &self,
+        config: &TenantConfig,
+        audit: Option<&crate::audit::AuditEntry>,
+    ) -> Result<Saved, SaveTenantError>;
     /// Suspends or resumes gemeente `tenant` as `change` says and writes `audit` in the same
     /// transaction; when it is in that state already, changes and writes nothing
     /// ([`SuspensionOutcome::Already`]). A save of its configuration never touches this state.
@@ -79,6 +85,14 @@ pub trait TenantRepository: Send + Sync {
         change: &SuspensionChange,
         audit: &AuditEntry,
     ) -> Result<SuspensionOutcome, StoreError>;
+    /// Removes a gemeente that holds nothing but its configuration (just created, when what
+    /// had to come with it could not be made), writing `audit` in the same transaction. `false`
+    /// when there is no such gemeente.
+    async fn remove_unused(
+        &self,
+        id: TenantId,
+        audit: &crate::audit::AuditEntry,
+    ) -> Result<bool, StoreError>;
 }
 
 /// The latest version of a gemeente's rule script or tariff for one product type.

@@ -164,8 +164,12 @@ impl TenantRepository for RememberingTenants {
         self.inner.config(slug).await
     }
 
-    async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError> {
-        let saved = self.inner.save(config).await;
+    async fn save(
+        &self,
+        config: &TenantConfig,
+        audit: Option<&AuditEntry>,
+    ) -> Result<Saved, SaveTenantError> {
+        let saved = self.inner.save(config, audit).await;
         // Forgotten also when saving failed half-way: what was remembered may be stale.
         self.forget();
         saved
@@ -181,6 +185,12 @@ impl TenantRepository for RememberingTenants {
         // A suspension holds on this instance from the next request on.
         self.forget();
         changed
+    }
+
+    async fn remove_unused(&self, id: TenantId, audit: &AuditEntry) -> Result<bool, StoreError> {
+        let removed = self.inner.remove_unused(id, audit).await;
+        self.forget();
+        removed
     }
 }
 
@@ -251,11 +261,38 @@ impl TenantDirectory {
 
     /// Validates and saves a gemeente's configuration (creating or updating it).
     pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
+        self.import_as(config, None).await
+    }
+
+    /// [`TenantDirectory::import`], with `audit` written in the same transaction (about the
+    /// gemeente, with `created` or `updated` as its reason).
+    pub async fn import_audited(
+        &self,
+        config: &TenantConfig,
+        audit: &AuditEntry,
+    ) -> Result<ImportOutcome, ImportError> {
+        self.import_as(config, Some(audit)).await
+    }
+
+    async fn import_as(
+        &self,
+        config: &TenantConfig,
+        audit: Option<&AuditEntry>,
+    ) -> Result<ImportOutcome, ImportError> {
         self.check(config)?;
-        Ok(match self.repo.save(config).await? {
+        Ok(match self.repo.save(config, audit).await? {
             Saved::Created(id) => ImportOutcome::Created(id),
             Saved::Updated(id) => ImportOutcome::Updated(id),
         })
+    }
+
+    /// Removes a gemeente just created that holds nothing but its configuration, with `audit`.
+    pub async fn remove_unused(
+        &self,
+        id: TenantId,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError> {
+        self.repo.remove_unused(id, audit).await
     }
 
     /// Imports the demo gemeenten only when there are no gemeenten at all, so that a second start

@@ -264,7 +264,11 @@ impl TenantRepository for SeaTenantRepository {
         }))
     }
 
-    async fn save(&self, config: &TenantConfig) -> Result<Saved, SaveTenantError> {
+    async fn save(
+        &self,
+        config: &TenantConfig,
+        audit: Option<&AuditEntry>,
+    ) -> Result<Saved, SaveTenantError> {
         let (_gate, txn) = self.db.begin_write().await?;
         let existing = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(config.slug.as_str()))
@@ -414,6 +418,21 @@ impl TenantRepository for SeaTenantRepository {
             &config.product_types,
         )
         .await?;
+        if let Some(entry) = audit {
+            let mut entry = match entry.object {
+                Some(_) => entry.clone(),
+                None => entry.clone().about("tenant", config.slug.as_str()),
+            };
+            entry.tenant = Some(TenantId(id));
+            entry.reason = Some(
+                match saved {
+                    Saved::Created(_) => "created",
+                    Saved::Updated(_) => "updated",
+                }
+                .to_owned(),
+            );
+            crate::audit::write(&txn, &entry).await?;
+        }
         txn.commit().await.map_err(StoreError::new)?;
         Ok(saved)
     }
@@ -461,6 +480,43 @@ impl TenantRepository for SeaTenantRepository {
         let hosts = hosts_of(&txn, row.id).await?;
         txn.commit().await.map_err(StoreError::new)?;
         to_tenant(row, hosts).map(SuspensionOutcome::Changed)
+    }
+
+    async fn remove_unused(&self, id: TenantId, audit: &AuditEntry) -> Result<bool, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let exists = tenants::Entity::find_by_id(id.0)
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .is_some();
+        if !exists {
+            return Ok(false);
+        }
+        // Its hosts, zones and product types only: anything else that refers to it (a rule
+        // script, a product, a role) makes the last delete fail on its foreign key, and
+        // nothing is removed.
+        tenant_hosts::Entity::delete_many()
+            .filter(tenant_hosts::Column::TenantId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        zones::Entity::delete_many()
+            .filter(zones::Column::TenantId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        product_types::Entity::delete_many()
+            .filter(product_types::Column::TenantId.eq(id.0))
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        tenants::Entity::delete_by_id(id.0)
+            .exec(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        crate::audit::write(&txn, audit).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(true)
     }
 }
 

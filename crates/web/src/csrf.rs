@@ -142,7 +142,8 @@ async fn submitted(req: &mut Request) -> Result<Option<String>, AppError> {
     if let Some(value) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         return Ok(Some(value.to_owned()));
     }
-    if !is_form(req) {
+    let multipart = crate::multipart::boundary(req);
+    if !is_form(req) && multipart.is_none() {
         return Ok(None);
     }
     let body = req
@@ -150,11 +151,21 @@ async fn submitted(req: &mut Request) -> Result<Option<String>, AppError> {
         .into_bytes()
         .await
         .map_err(|_| AppError::BadRequest)?;
-    let field = form_pairs(&body)
-        .map_err(|_| AppError::BadRequest)?
-        .into_iter()
-        .find(|(name, _)| name == FIELD)
-        .map(|(_, value)| value);
+    // A form with a file input comes as multipart: its `csrf` part is the field.
+    let field = match &multipart {
+        Some(boundary) => crate::multipart::parts(&body, boundary)
+            .map_err(|_| AppError::BadRequest)?
+            .into_iter()
+            .find(|p| p.name == FIELD && p.filename.is_none())
+            .map(|p| p.text())
+            .transpose()
+            .map_err(|_| AppError::BadRequest)?,
+        None => form_pairs(&body)
+            .map_err(|_| AppError::BadRequest)?
+            .into_iter()
+            .find(|(name, _)| name == FIELD)
+            .map(|(_, value)| value),
+    };
     req.set_body(Body::from(body));
     Ok(field)
 }

@@ -24,6 +24,34 @@ impl<E: Endpoint> Middleware<E> for InputGuard {
     }
 }
 
+/// A body limit of one route other than the configured one (an upload), put on the request
+/// outside [`InputGuard`], which then reads at most this many bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl<E: Endpoint> Middleware<E> for BodyLimit {
+    type Output = BodyLimitEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        BodyLimitEndpoint { ep, limit: *self }
+    }
+}
+
+/// The endpoint [`BodyLimit`] wraps around a route.
+pub struct BodyLimitEndpoint<E> {
+    ep: E,
+    limit: BodyLimit,
+}
+
+impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
+    type Output = E::Output;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        req.set_data(self.limit);
+        self.ep.call(req).await
+    }
+}
+
 /// The endpoint [`InputGuard`] wraps around a route.
 pub struct InputGuardEndpoint<E> {
     ep: E,
@@ -148,9 +176,12 @@ impl<E: Endpoint> Endpoint for InputGuardEndpoint<E> {
             return Err(AppError::BadRequest.into());
         }
         if has_body(&req) {
-            let limit = req
-                .data::<WebState>()
-                .map_or(0, |web| web.settings().body_limit);
+            let limit = match req.data::<BodyLimit>() {
+                Some(own) => own.0,
+                None => req
+                    .data::<WebState>()
+                    .map_or(0, |web| web.settings().body_limit),
+            };
             let body = read(&mut req, limit).await?;
             if is_form(&req) && form_pairs(&body).is_err() {
                 return Err(AppError::BadRequest.into());

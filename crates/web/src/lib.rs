@@ -20,6 +20,7 @@ pub mod inputs;
 pub mod kind;
 pub mod mail;
 pub mod metrics;
+pub mod multipart;
 pub mod observe;
 pub mod ops;
 pub mod page;

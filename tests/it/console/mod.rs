@@ -5,6 +5,7 @@
 
 mod access;
 mod audit_log;
+mod bundles;
 mod dashboard;
 mod enrolment;
 mod login;

@@ -78,7 +78,7 @@ async fn a_suspended_gemeente_starts_and_sells_nothing_but_running_sessions_run_
         "{row:?}"
     );
     assert!(row[5].contains("Hervat"), "{row:?}");
-    assert!(list.row("Gemeente Havenmond")[3].contains("Actief"));
+    assert!(list.row("Gemeente Havenmond")[4].contains("Actief"));
 
     // In the API: a start, an extension and a top-up are refused with the code; nothing new.
     let (status, body) = jan

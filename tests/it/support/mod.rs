@@ -21,6 +21,7 @@ pub mod response;
 pub mod smtp;
 mod staff;
 mod users;
+pub mod zips;
 
 pub use app::*;
 pub use staff::{STAFF_PASSWORD, Staff, audit_entries, platform_admin, staff, staff_link};

@@ -220,6 +220,64 @@ impl Staff {
         .await
     }
 
+    /// A multipart POST of the form at `path` (its CSRF token read from that page): `fields`
+    /// and a file input `file` named `filename` with `bytes`, as a browser sends a form with a
+    /// file.
+    pub async fn upload(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Response {
+        let csrf = self.page(path).await.meta("csrf-token").unwrap_or_default();
+        let boundary = "----parkportal-test-7f3a9c";
+        let mut body = Vec::new();
+        for (name, value) in [("csrf", csrf.as_str())].iter().chain(fields) {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{file}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Response::read(
+            self.client
+                .post(format!("{}{path}", self.url))
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A GET of `path` read as bytes: the status, the headers and the body.
+    pub async fn download(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, headers, resp.bytes().await.unwrap().to_vec())
+    }
+
     /// A form POST of `fields` to `path` with the CSRF token of a console page.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         // Logged in, the list of gemeenten; else the login page (which sends a login away).

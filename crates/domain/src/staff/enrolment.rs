@@ -195,6 +195,12 @@ impl Enrolment {
         })
     }
 
+    /// Whether `email` already has a staff account (asked before a new gemeente is made for
+    /// its first beheerder).
+    pub async fn has_account(&self, email: &EmailAddress) -> Result<bool, StoreError> {
+        Ok(self.ports.repo.credentials(email).await?.is_some())
+    }
+
     /// Forgets the second factor of the account of `email`, ends its sessions and makes a new
     /// enrolment link (break glass, by `actor` from `origin`).
     pub async fn reset_second_factor(
