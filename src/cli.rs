@@ -8,7 +8,7 @@ use crate::config::Config;
 use clap::{Parser, Subcommand};
 use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_domain::tenancy::problems;
-use parkportal_domain::{Clock, ImportOutcome, SystemClock, TenantSlug};
+use parkportal_domain::{Clock, ImportOutcome, SaveMode, SystemClock, TenantSlug};
 use parkportal_rules::Validator;
 use parkportal_rules::engine::RuleEngine;
 use std::path::PathBuf;
@@ -351,7 +351,7 @@ async fn tenants(config: &Config, cmd: TenantsCommand) -> ExitCode {
                 // On the record as the operator's, like `staff create`.
                 let entry =
                     AuditEntry::new(Actor::Operator, "tenant.imported", "cli", SystemClock.now());
-                match directory.import_audited(c, &entry).await {
+                match directory.import_audited(c, &entry, SaveMode::Upsert).await {
                     Ok(ImportOutcome::Created(_)) => println!("created {} ({})", c.slug, c.name),
                     Ok(ImportOutcome::Updated(_)) => println!("updated {} ({})", c.slug, c.name),
                     Err(e) => return fail(&e),

@@ -244,6 +244,10 @@ pub async fn invite(
             errors.push(("email", page.t("console.staff.error_already_here")));
             "staff_already_here"
         }
+        Some(Err(ManageError::AccountElsewhere)) => {
+            errors.push(("email", page.t("console.staff.error_account_elsewhere")));
+            "account_elsewhere"
+        }
         Some(Err(e)) => return Err(AppError::internal(e)),
         None => "invalid_input",
     };
@@ -264,7 +268,10 @@ async fn member_values(
     act: &StaffAct,
     l: &StaffListing,
 ) -> Result<Value, AppError> {
-    let names: Vec<String> = {
+    // Where else they work, by name, only for a platformbeheerder: a beheerder sees how many.
+    let names: Vec<String> = if !act.by.platform_admin {
+        Vec::new()
+    } else {
         let tenants = page.console.web().tenants().list().await?;
         l.member
             .roles
@@ -289,6 +296,7 @@ async fn member_values(
         active => l.member.active,
         enrolled => l.enrolled,
         elsewhere => names,
+        elsewhere_count => l.member.roles.iter().filter(|a| a.tenant != act.tenant).count(),
         own => own,
         may_change_account => !own && StaffManagement::may_change_account(act, &l.member),
     })
@@ -370,6 +378,11 @@ pub async fn change_role(
             )
             .await?;
             member_refused(page, &act, staff, "console.staff.error_own").await
+        }
+        Err(ManageError::AccountElsewhere) => {
+            let reason = "account_elsewhere";
+            refuse(&page, &act, "staff.role_changed", Some(staff), reason).await?;
+            member_refused(page, &act, staff, "console.staff.error_elsewhere").await
         }
         Err(ManageError::NotHere) => {
             refuse(&page, &act, "staff.role_changed", Some(staff), "not_found").await?;
@@ -470,7 +483,10 @@ async fn confirmed(
     action: AccountAction,
 ) -> Result<Response, AppError> {
     let act = act_of(&page, req)?;
-    let staff = staff_id(id)?;
+    let Ok(staff) = staff_id(id) else {
+        refuse(&page, &act, action.audit_action(), None, "not_found").await?;
+        return Err(AppError::NotFound);
+    };
     let m = management(&page);
     let result = match action {
         AccountAction::Deactivate => m.set_active(&act, staff, false).await.map(|_| ()),

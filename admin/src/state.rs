@@ -97,8 +97,8 @@ impl Console {
     }
 
     /// Gemeente bundles as archives.
-    pub fn bundles(&self) -> &dyn BundleArchives {
-        self.inner.services.bundles.as_ref()
+    pub fn bundles(&self) -> Arc<dyn BundleArchives> {
+        self.inner.services.bundles.clone()
     }
 
     /// The console's look.

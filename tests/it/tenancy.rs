@@ -536,3 +536,33 @@ async fn a_products_pages_show_its_own_gemeente_through_another_gemeentes_prefix
         }
     }
 }
+
+#[tokio::test]
+async fn a_create_only_save_never_replaces_a_gemeente_made_meanwhile() {
+    use parkportal_domain::audit::{Actor, AuditEntry};
+    use parkportal_domain::{Clock, ImportError, SaveMode, SaveTenantError, TenantSlug};
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let slug = TenantSlug::parse("dijkstad").unwrap();
+    let mut config = tenants.export(&slug).await.unwrap().unwrap();
+    let before = config.name.clone();
+    config.name = "Gemeente Dijkstad (nieuw)".into();
+    let entry = AuditEntry::new(Actor::Operator, "tenant.created", "test", app.clock.now());
+    let refused = tenants
+        .import_audited(&config, &entry, SaveMode::CreateOnly)
+        .await;
+    assert!(
+        matches!(refused, Err(ImportError::Save(SaveTenantError::Exists))),
+        "{refused:?}"
+    );
+    assert_eq!(tenants.export(&slug).await.unwrap().unwrap().name, before);
+    // An upsert, as `tenants import` and a bundle with "vervang" do, replaces it.
+    tenants
+        .import_audited(&config, &entry, SaveMode::Upsert)
+        .await
+        .unwrap();
+    assert_eq!(
+        tenants.export(&slug).await.unwrap().unwrap().name,
+        "Gemeente Dijkstad (nieuw)"
+    );
+}

@@ -139,12 +139,17 @@ fn read(f: &NewForm) -> Result<NewGemeente, Vec<(&'static str, &'static str)>> {
     }
 }
 
-/// The form again with `errors` (field, key) in its summary and at their fields.
+/// The form again with `errors` (field, key) in its summary and at their fields; the refusal
+/// is in the audit trail with the fields it names.
 async fn refuse(
     page: &ConsolePage,
+    req: &Request,
     sent: &NewForm,
     errors: &[(&str, &str)],
 ) -> Result<Response, AppError> {
+    let fields: Vec<&str> = errors.iter().map(|(field, _)| *field).collect();
+    let reason = format!("invalid:{}", fields.join(","));
+    crate::refusals::record(&page.console, req, "tenant.created", &reason).await?;
     let errors: Vec<(&str, String)> = errors
         .iter()
         .map(|(field, key)| (*field, page.t(key)))
@@ -161,7 +166,7 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let new = match read(&f) {
         Ok(new) => new,
-        Err(errors) => return refuse(&page, &f, &errors).await,
+        Err(errors) => return refuse(&page, req, &f, &errors).await,
     };
     let member = page
         .visitor
@@ -180,11 +185,17 @@ pub async fn submit(
     let founded = match founded {
         Ok(founded) => founded,
         Err(FoundError::SlugTaken) => {
-            return refuse(&page, &f, &[("slug", "console.gemeente_new.slug_taken")]).await;
+            return refuse(
+                &page,
+                req,
+                &f,
+                &[("slug", "console.gemeente_new.slug_taken")],
+            )
+            .await;
         }
         Err(FoundError::EmailTaken) => {
             let error = ("beheerder_email", "console.gemeente_new.email_taken");
-            return refuse(&page, &f, &[error]).await;
+            return refuse(&page, req, &f, &[error]).await;
         }
         Err(FoundError::Invalid(problems)) => {
             tracing::warn!(?problems, "a new gemeente's defaults did not validate");

@@ -9,7 +9,7 @@ use crate::auth::client_of;
 use crate::page::{ConsolePage, see_other};
 use minijinja::{Value, context};
 use parkportal_domain::audit::{Actor, AuditEntry};
-use parkportal_domain::ports::SaveTenantError;
+use parkportal_domain::ports::{SaveMode, SaveTenantError};
 use parkportal_domain::staff::Role;
 use parkportal_domain::tenancy::{ImportError, ImportOutcome};
 use parkportal_domain::{TenantConfig, TenantSlug};
@@ -65,10 +65,18 @@ async fn show(page: &ConsolePage, status: StatusCode, values: Value) -> Result<R
 /// The form again, with `problems` in its error summary (and `field` marked).
 async fn refuse(
     page: &ConsolePage,
+    req: &Request,
     field: &str,
     problems: &[BundleProblem],
     replace: bool,
 ) -> Result<Response, AppError> {
+    // On the record: a refused upload names why (an invalid bundle, or one that exists).
+    let reason = if field == "vervang" {
+        "exists"
+    } else {
+        "invalid_bundle"
+    };
+    crate::refusals::record(&page.console, req, "tenant.imported", reason).await?;
     let problems: Vec<Value> = problems
         .iter()
         .map(|p| context! { file => p.file.clone(), line => p.line, message => p.message.clone() })
@@ -100,11 +108,17 @@ pub async fn submit(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
         .find(|p| p.name == "bundel" && p.filename.is_some() && !p.data.is_empty());
     let Some(file) = file else {
         let missing = problem("", page.t("console.bundles.no_file"));
-        return refuse(&page, "bundel", &[missing], replace).await;
+        return refuse(&page, req, "bundel", &[missing], replace).await;
     };
-    let config = match page.console.bundles().read(&file.data) {
+    // Inflating and checking take a while: off the threads that serve requests.
+    let archives = page.console.bundles();
+    let bytes = file.data.to_vec();
+    let read = tokio::task::spawn_blocking(move || archives.read(&bytes))
+        .await
+        .map_err(AppError::internal)?;
+    let config = match read {
         Ok(config) => config,
-        Err(problems) => return refuse(&page, "bundel", &problems, replace).await,
+        Err(problems) => return refuse(&page, req, "bundel", &problems, replace).await,
     };
     let tenants = page.console.web().tenants();
     if !replace && let Some(existing) = tenants.export(&config.slug).await? {
@@ -118,7 +132,7 @@ pub async fn submit(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
                 ],
             ),
         );
-        return refuse(&page, "vervang", &[taken], replace).await;
+        return refuse(&page, req, "vervang", &[taken], replace).await;
     }
     import(&page, req, &config, replace).await
 }
@@ -141,12 +155,17 @@ async fn import(
         page.web.clock().now(),
     )
     .within(None, Some(Role::PlatformAdmin));
+    let mode = if replace {
+        SaveMode::Upsert
+    } else {
+        SaveMode::CreateOnly
+    };
     let manifest = "tenant.toml";
     let problems = match page
         .console
         .web()
         .tenants()
-        .import_audited(config, &entry)
+        .import_audited(config, &entry, mode)
         .await
     {
         Ok(outcome) => {
@@ -172,7 +191,21 @@ async fn import(
                 ),
             )]
         }
+        // Made meanwhile, perhaps on another instance: replaced only when asked.
+        Err(ImportError::Save(SaveTenantError::Exists)) => {
+            let taken = problem(
+                "",
+                page.text(
+                    "console.bundles.exists",
+                    &[
+                        ("slug", config.slug.to_string()),
+                        ("name", config.name.clone()),
+                    ],
+                ),
+            );
+            return refuse(page, req, "vervang", &[taken], replace).await;
+        }
         Err(ImportError::Save(SaveTenantError::Store(e))) => return Err(e.into()),
     };
-    refuse(page, "bundel", &problems, replace).await
+    refuse(page, req, "bundel", &problems, replace).await
 }

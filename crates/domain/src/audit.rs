@@ -223,13 +223,17 @@ pub struct AuditPage {
     pub has_next: bool,
 }
 
+/// The last page a paged list of the console shows: a page number beyond it reads as it, so
+/// that no typed number makes an offset the database refuses (or an overflow).
+pub const MAX_PAGE: u64 = 100_000;
+
 /// Page `page` (from 1) of the entries matching `filter`, newest first.
 pub async fn page_of(
     repo: &dyn AuditRepository,
     filter: &AuditFilter,
     page: u64,
 ) -> Result<AuditPage, StoreError> {
-    let page = page.max(1);
+    let page = page.clamp(1, MAX_PAGE);
     let mut entries = repo
         .entries(filter, AUDIT_PAGE_SIZE + 1, (page - 1) * AUDIT_PAGE_SIZE)
         .await?;

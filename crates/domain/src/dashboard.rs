@@ -154,8 +154,8 @@ impl Dashboard {
         period: ErrorPeriod,
         page: u64,
     ) -> Result<RuleErrorPage, StoreError> {
-        let page = page.max(1);
-        let offset = (page - 1).saturating_mul(RULE_ERROR_PAGE_SIZE);
+        let page = page.clamp(1, crate::audit::MAX_PAGE);
+        let offset = (page - 1) * RULE_ERROR_PAGE_SIZE;
         let mut errors = self
             .repo
             .rule_errors(tenant, &period, RULE_ERROR_PAGE_SIZE + 1, offset)

@@ -8,7 +8,7 @@ use crate::ParseError;
 use crate::audit::{Actor, AuditEntry};
 use crate::email::EmailAddress;
 use crate::ids::TenantId;
-use crate::ports::{SaveTenantError, StoreError};
+use crate::ports::{SaveMode, SaveTenantError, StoreError};
 use crate::privacy::PlateRetention;
 use crate::staff::{Assignment, EnrolError, Enrolment, NewLink, NewStaff, Role};
 use crate::tenancy::{ImportError, ImportOutcome, TenantDirectory};
@@ -166,10 +166,15 @@ pub async fn found(
     let config = config_of(new).map_err(|e| FoundError::Invalid(vec![e]))?;
     let role = actor_role(&actor);
     let entry = AuditEntry::new(actor.clone(), "tenant.created", origin, now).within(None, role);
-    let tenant = match directory.import_audited(&config, &entry).await {
+    let tenant = match directory
+        .import_audited(&config, &entry, SaveMode::CreateOnly)
+        .await
+    {
         Ok(ImportOutcome::Created(id)) => id,
-        // Made meanwhile by someone else: theirs is kept as they saved it.
-        Ok(ImportOutcome::Updated(_)) => return Err(FoundError::SlugTaken),
+        // Made meanwhile by someone else: a create-only save leaves theirs as they saved it.
+        Ok(ImportOutcome::Updated(_)) | Err(ImportError::Save(SaveTenantError::Exists)) => {
+            return Err(FoundError::SlugTaken);
+        }
         Err(ImportError::Invalid { problems, .. }) => return Err(FoundError::Invalid(problems)),
         Err(ImportError::Save(e)) => return Err(FoundError::Save(e)),
     };

@@ -61,7 +61,7 @@ pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;
 pub use ports::{
     Readiness, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources, RuleValidator,
-    SaveTenantError, Saved, StoreError, TariffFacts, TenantRepository,
+    SaveMode, SaveTenantError, Saved, StoreError, TariffFacts, TenantRepository,
 };
 pub use secret::{Pin, ProductCode, Token};
 pub use tenancy::{ImportError, ImportOutcome, TenantDirectory};

@@ -35,9 +35,23 @@ pub enum SaveTenantError {
         /// The slug of the gemeente that has it.
         owner: TenantSlug,
     },
+    /// A create-only save found a gemeente with this slug (made meanwhile, perhaps on another
+    /// instance): nothing was written.
+    #[error("a gemeente with this slug exists")]
+    Exists,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Whether a save may replace a gemeente with the same slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveMode {
+    /// Create it or replace its configuration (`tenants import`, a bundle with "vervang").
+    Upsert,
+    /// Create it only: a gemeente with the slug is [`SaveTenantError::Exists`], decided in the
+    /// save's own transaction, so two simultaneous creations never overwrite each other.
+    CreateOnly,
 }
 
 /// Whether a save created a gemeente or updated one.
@@ -75,6 +89,7 @@ pub trait TenantRepository: Send + Sync {
         &self,
         config: &TenantConfig,
         audit: Option<&crate::audit::AuditEntry>,
+        mode: SaveMode,
     ) -> Result<Saved, SaveTenantError>;
     /// Suspends or resumes gemeente `tenant` as `change` says and writes `audit` in the same
     /// transaction; when it is in that state already, changes and writes nothing

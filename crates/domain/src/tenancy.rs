@@ -3,7 +3,7 @@
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
-use crate::ports::{RuleValidator, SaveTenantError, Saved, StoreError, TenantRepository};
+use crate::ports::{RuleValidator, SaveMode, SaveTenantError, Saved, StoreError, TenantRepository};
 use crate::suspension::{SuspensionChange, SuspensionOutcome};
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
 use crate::theme::ThemeTokens;
@@ -168,8 +168,9 @@ impl TenantRepository for RememberingTenants {
         &self,
         config: &TenantConfig,
         audit: Option<&AuditEntry>,
+        mode: SaveMode,
     ) -> Result<Saved, SaveTenantError> {
-        let saved = self.inner.save(config, audit).await;
+        let saved = self.inner.save(config, audit, mode).await;
         // Forgotten also when saving failed half-way: what was remembered may be stale.
         self.forget();
         saved
@@ -261,26 +262,28 @@ impl TenantDirectory {
 
     /// Validates and saves a gemeente's configuration (creating or updating it).
     pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
-        self.import_as(config, None).await
+        self.import_as(config, None, SaveMode::Upsert).await
     }
 
-    /// [`TenantDirectory::import`], with `audit` written in the same transaction (about the
-    /// gemeente, with `created` or `updated` as its reason).
+    /// [`TenantDirectory::import`] in `mode`, with `audit` written in the same transaction
+    /// (about the gemeente, with `created` or `updated` as its reason).
     pub async fn import_audited(
         &self,
         config: &TenantConfig,
         audit: &AuditEntry,
+        mode: SaveMode,
     ) -> Result<ImportOutcome, ImportError> {
-        self.import_as(config, Some(audit)).await
+        self.import_as(config, Some(audit), mode).await
     }
 
     async fn import_as(
         &self,
         config: &TenantConfig,
         audit: Option<&AuditEntry>,
+        mode: SaveMode,
     ) -> Result<ImportOutcome, ImportError> {
         self.check(config)?;
-        Ok(match self.repo.save(config, audit).await? {
+        Ok(match self.repo.save(config, audit, mode).await? {
             Saved::Created(id) => ImportOutcome::Created(id),
             Saved::Updated(id) => ImportOutcome::Updated(id),
         })

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use parkportal_domain::PeriodicGrant;
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::ports::{SaveTenantError, Saved};
+use parkportal_domain::ports::{SaveMode, SaveTenantError, Saved};
 use parkportal_domain::privacy::PlateRetention;
 use parkportal_domain::suspension::{Suspension, SuspensionChange, SuspensionOutcome};
 use parkportal_domain::{
@@ -268,6 +268,7 @@ impl TenantRepository for SeaTenantRepository {
         &self,
         config: &TenantConfig,
         audit: Option<&AuditEntry>,
+        mode: SaveMode,
     ) -> Result<Saved, SaveTenantError> {
         let (_gate, txn) = self.db.begin_write().await?;
         let existing = tenants::Entity::find()
@@ -275,6 +276,10 @@ impl TenantRepository for SeaTenantRepository {
             .one_by_key(&txn)
             .await
             .map_err(StoreError::new)?;
+        if existing.is_some() && mode == SaveMode::CreateOnly {
+            txn.rollback().await.map_err(StoreError::new)?;
+            return Err(SaveTenantError::Exists);
+        }
         for host in &config.hosts {
             let taken = tenant_hosts::Entity::find()
                 .filter(tenant_hosts::Column::Host.eq(host.as_str()))

@@ -131,3 +131,21 @@ fn first_page_link(page_two: &str) -> String {
 fn log_rows(page: &crate::support::html::Html) -> Vec<Vec<String>> {
     page.rows().into_iter().skip(1).collect()
 }
+
+#[tokio::test]
+async fn a_page_number_beyond_any_list_is_an_empty_last_page() {
+    let app = TestApp::spawn().await;
+    let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    for path in [
+        "/beheer/dijkstad/auditlog?pagina=18446744073709551615",
+        "/beheer/dijkstad/regelfouten?pagina=18446744073709551615",
+    ] {
+        let resp = bo.get(path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        // The list's own page (its filter), not an error page.
+        assert!(
+            resp.html().contains_text("Tot en met") || resp.html().contains_text("Filter"),
+            "{path}"
+        );
+    }
+}

@@ -210,12 +210,16 @@ async fn hostile_archives_are_refused_by_name_nothing_is_stored_and_the_server_s
     assert!(problems(&resp).contains("neither a .tar.gz nor a .zip"));
 
     assert_eq!(gemeente_count(&app).await, 0);
-    assert!(
-        !audit_entries(&app)
-            .await
-            .iter()
-            .any(|e| e.action == "tenant.imported")
-    );
+    // Nothing imported, and every refusal on the record.
+    let entries = audit_entries(&app).await;
+    let imports: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "tenant.imported")
+        .collect();
+    assert!(!imports.is_empty());
+    assert!(imports.iter().all(|e| e.result == "refused"
+        && e.reason.as_deref() == Some("invalid_bundle")
+        && e.actor == "anna@platform.nl"));
     assert_eq!(anna.get(UPLOAD).await.status(), 200, "the server serves on");
     assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
 }
@@ -379,11 +383,16 @@ async fn reserved_taken_and_malformed_slugs_and_a_known_address_are_refused_with
             .contains("heeft al een account")
     );
     assert_eq!(gemeente_count(&app).await, before, "nothing half-made");
-    assert!(
-        !audit_entries(&app)
-            .await
-            .iter()
-            .any(|e| e.action == "tenant.created")
+    // Each refusal on the record, naming its fields; none made anything.
+    let entries = audit_entries(&app).await;
+    let created: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "tenant.created")
+        .collect();
+    assert!(created.iter().all(|e| e.result == "refused"));
+    assert_eq!(
+        created[0].reason.as_deref(),
+        Some("invalid:beheerder_email")
     );
 }
 
@@ -418,7 +427,7 @@ async fn two_gemeenten_for_one_new_address_at_once_leave_exactly_one() {
     let entries = audit_entries(&app).await;
     let created = entries
         .iter()
-        .filter(|e| e.action == "tenant.created")
+        .filter(|e| e.action == "tenant.created" && e.result == "ok")
         .count();
     let removed = entries
         .iter()
@@ -502,7 +511,7 @@ async fn a_gemeente_whose_beheerder_cannot_be_made_is_taken_back() {
     let entries = audit_entries(&app).await;
     let created = entries
         .iter()
-        .find(|e| e.action == "tenant.created")
+        .find(|e| e.action == "tenant.created" && e.result == "ok")
         .unwrap();
     let removed = entries
         .iter()

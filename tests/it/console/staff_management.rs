@@ -297,18 +297,38 @@ async fn a_beheerder_changes_no_account_that_works_where_they_are_not_beheerder(
     let app = TestApp::spawn().await;
     let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
     let dirk = staff(&app, "dirk@havenmond.nl", "havenmond", Role::TenantAdmin).await;
-    // Dirk invites his own address's colleague in Dijkstad too, through Bo.
+    // Bo cannot pull Havenmond's beheerder into Dijkstad: only a platformbeheerder can.
     let resp = invite(&bo, "dijkstad", "Dirk", "dirk@havenmond.nl", "staff").await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.html().contains_text(
+        "Dit e-mailadres heeft al een account voor een andere gemeente. Alleen een platformbeheerder kan het hier een rol geven."
+    ));
+    let entry = &audit_entries(&app).await[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.reason.as_deref()),
+        ("staff.invited", Some("account_elsewhere"))
+    );
+    assert_eq!(dirk.get("/beheer/dijkstad").await.status(), 404);
+    let root = platform_admin(&app, "root@parkportal.nl").await;
+    let resp = invite(&root, "dijkstad", "Dirk", "dirk@havenmond.nl", "staff").await;
     assert_eq!(resp.status(), 303);
     assert!(
-        bo.page(resp.location())
+        root.page(resp.location())
             .await
             .contains_text("had al een account en werkt nu ook hier, als medewerker")
     );
     assert_eq!(dirk.get("/beheer/dijkstad").await.status(), 200);
     let id = member_id(&app, "dijkstad", "dirk@havenmond.nl").await;
-    let page = bo.page(&format!("/beheer/dijkstad/medewerkers/{id}")).await;
-    assert!(page.contains_text("Havenmond (beheerder)"));
+    let path = format!("/beheer/dijkstad/medewerkers/{id}");
+    // The platformbeheerder sees where else Dirk works; Bo only that he does.
+    assert!(
+        root.page(&path)
+            .await
+            .contains_text("Havenmond (beheerder)")
+    );
+    let page = bo.page(&path).await;
+    assert!(!page.contains_text("Havenmond"));
+    assert!(page.contains_text("ook in 1 andere gemeente(n)"));
     assert!(page.contains_text(
         "Uitschakelen of een nieuwe inschrijflink sturen kan alleen een platformbeheerder"
     ));
@@ -325,12 +345,10 @@ async fn a_beheerder_changes_no_account_that_works_where_they_are_not_beheerder(
     assert_eq!(entry.reason.as_deref(), Some("account_elsewhere"));
     assert_eq!(dirk.get("/beheer/havenmond").await.status(), 200);
     // Taking his role in Dijkstad away is Bo's to do.
-    let path = format!("/beheer/dijkstad/medewerkers/{id}");
     let resp = bo.submit(&page.form(&path), &[("rol", "geen")]).await;
     assert_eq!(resp.status(), 303);
     assert_eq!(dirk.get("/beheer/dijkstad").await.status(), 404);
     // A platformbeheerder may change the account as a whole.
-    let root = platform_admin(&app, "root@parkportal.nl").await;
     let dirk_id = member_id(&app, "havenmond", "dirk@havenmond.nl").await;
     let resp = confirm(&root, "havenmond", dirk_id, "deactiveren").await;
     assert_eq!(resp.status(), 303);

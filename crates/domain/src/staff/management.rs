@@ -7,7 +7,9 @@
 //! reaches every gemeente it works for. A beheerder may do that only to accounts that work
 //! nowhere they are not beheerder; elsewhere they can take the role in their own gemeente away.
 //! Nobody changes their own account here (a slip would lock them out): another beheerder or
-//! the operator's command line does.
+//! the operator's command line does. Only a platformbeheerder gives an existing account (of
+//! another gemeente) a role here: a beheerder could otherwise pull in, and look into, another
+//! gemeente's staff, and keep that gemeente's beheerder from deactivating them.
 
 use super::{
     EnrolError, Enrolment, NewLink, NewStaff, Role, RoleChange, StaffListing, StaffMember,
@@ -128,6 +130,9 @@ impl StaffManagement {
             if member.role_in(act.tenant).is_some() {
                 return Err(ManageError::AlreadyHere);
             }
+            if !act.by.platform_admin {
+                return Err(ManageError::AccountElsewhere);
+            }
             let entry = act
                 .entry("staff.role_changed", now)
                 .about("staff", member.id);
@@ -152,11 +157,12 @@ impl StaffManagement {
         let entry = act.entry("staff.invited", now);
         let entry = with_change(entry, None, Some(role));
         let mail = self.enrolment.mail(email, name, &token, expires_at)?;
+        // A simultaneous invitation of the same address made the account first.
         let staff = ports
             .repo
             .create(&new, &token.hash(), expires_at, &entry, mail.as_ref())
             .await?
-            .map_err(EnrolError::from)?;
+            .map_err(|_| ManageError::AlreadyHere)?;
         Ok(Invited::Account(NewLink {
             staff,
             token,
@@ -175,6 +181,9 @@ impl StaffManagement {
         let target = self.member(act.tenant, staff).await?;
         if target.member.id == act.by.id {
             return Err(ManageError::OwnAccount);
+        }
+        if target.member.platform_admin && !act.by.platform_admin {
+            return Err(ManageError::AccountElsewhere);
         }
         let now = self.enrolment.ports.clock.now();
         let entry = act.entry("staff.role_changed", now).about("staff", staff);
