@@ -38,16 +38,27 @@ pub(super) fn entries(bytes: &[u8], budget: &mut Budget) -> Result<Vec<Entry>, A
     let mut found = Vec::new();
     for entry in archive.entries().map_err(|e| unreadable(&e))? {
         let entry = entry.map_err(|e| unreadable(&e))?;
+        // Every entry counts, the skipped ones too: a crowd of them is no way past the limit.
+        budget.entry()?;
         let Some(kind) = kind_of(entry.header().entry_type()) else {
             continue;
         };
-        budget.entry()?;
         let path = entry.path_bytes().into_owned();
         let data = match kind {
             Kind::File => budget.read(&path, entry)?,
             _ => Vec::new(),
         };
         found.push(Entry { path, kind, data });
+    }
+    // To the end of the gzip stream, within the limit: its checksum is checked there, and a
+    // stream the limit cut (which tar may read as an early end) is refused, never shortened.
+    let mut rest = archive.into_inner();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| unreadable(&e))?;
+    if rest.limit() == 0 {
+        return Err(ArchiveProblem::new(
+            "",
+            format!("is larger than {} MiB unpacked", STREAM_MAX / (1024 * 1024)),
+        ));
     }
     Ok(found)
 }

@@ -137,3 +137,48 @@ fn litter_of_other_systems_is_left_out() {
     let (_, files) = read_archive(&bytes).unwrap();
     assert_eq!(files.keys().collect::<Vec<_>>(), ["tenant.toml"]);
 }
+
+#[test]
+fn a_tar_gz_that_outgrows_the_limit_in_skipped_headers_is_refused_not_shortened() {
+    // A global header (which the reader skips) that ends exactly where the inflated stream is
+    // cut, before the files: the cut must not read as an archive that ends there.
+    let stream_max = MAX_TOTAL + 1024 * 1024;
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    let mut header = tar::Header::new_ustar();
+    header.set_entry_type(tar::EntryType::XGlobalHeader);
+    let padding = vec![b'a'; usize::try_from(stream_max - 512).unwrap()];
+    header.set_size(padding.len() as u64);
+    builder
+        .append_data(&mut header, "pax_global_header", padding.as_slice())
+        .unwrap();
+    let mut header = tar::Header::new_ustar();
+    header.set_size(11);
+    builder
+        .append_data(&mut header, "tenants/x1/tenant.toml", &b"slug = 'x1'"[..])
+        .unwrap();
+    let bytes = builder.into_inner().unwrap().finish().unwrap();
+    let problems = read_archive(&bytes).unwrap_err();
+    assert!(messages(&problems).contains("larger than"), "{problems:?}");
+}
+
+#[test]
+fn a_tar_gz_of_more_skipped_headers_than_entries_allowed_is_refused() {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for i in 0..=MAX_ENTRIES {
+        let mut header = tar::Header::new_ustar();
+        header.set_entry_type(tar::EntryType::XGlobalHeader);
+        header.set_size(1);
+        builder
+            .append_data(&mut header, format!("g{i}"), &b"x"[..])
+            .unwrap();
+    }
+    let bytes = builder.into_inner().unwrap().finish().unwrap();
+    let problems = read_archive(&bytes).unwrap_err();
+    assert!(messages(&problems).contains("more than"), "{problems:?}");
+}

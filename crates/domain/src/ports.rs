@@ -102,7 +102,8 @@ pub trait TenantRepository: Send + Sync {
     ) -> Result<SuspensionOutcome, StoreError>;
     /// Removes a gemeente that holds nothing but its configuration (just created, when what
     /// had to come with it could not be made), writing `audit` in the same transaction. `false`
-    /// when there is no such gemeente.
+    /// (nothing removed) when there is no such gemeente or it is in use: someone has a role in
+    /// it, or a product refers to it.
     async fn remove_unused(
         &self,
         id: TenantId,

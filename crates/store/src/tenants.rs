@@ -2,7 +2,7 @@
 
 use crate::by_key::OneByKey;
 use crate::database::Database;
-use crate::entities::{product_types, tenant_hosts, tenants, zones};
+use crate::entities::{product_types, staff_roles, tenant_hosts, tenants, zones};
 use crate::rules::SourceTable;
 use async_trait::async_trait;
 use parkportal_domain::PeriodicGrant;
@@ -494,12 +494,19 @@ impl TenantRepository for SeaTenantRepository {
             .await
             .map_err(StoreError::new)?
             .is_some();
-        if !exists {
+        // Staff roles would go with it by their cascade: a gemeente someone was given a role
+        // in meanwhile is in use, and stays.
+        let roles = staff_roles::Entity::find()
+            .filter(staff_roles::Column::TenantId.eq(id.0))
+            .count(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if !exists || roles > 0 {
+            txn.rollback().await.map_err(StoreError::new)?;
             return Ok(false);
         }
-        // Its hosts, zones and product types only: anything else that refers to it (a rule
-        // script, a product, a role) makes the last delete fail on its foreign key, and
-        // nothing is removed.
+        // Its hosts, zones and product types only: a product refers to a product type without
+        // a cascade, so a gemeente with one makes a delete fail and nothing is removed.
         tenant_hosts::Entity::delete_many()
             .filter(tenant_hosts::Column::TenantId.eq(id.0))
             .exec(&txn)
