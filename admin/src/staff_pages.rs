@@ -363,7 +363,10 @@ pub async fn change_role(
     };
     let back = format!("{}/{}", base(&page)?, staff.0);
     match management(&page).change_role(&act, staff, role).await {
-        Ok(None) => Ok(see_other(&format!("{back}?gedaan=ongewijzigd"))),
+        Ok(None) => {
+            refuse(&page, &act, "staff.role_changed", Some(staff), "unchanged").await?;
+            Ok(see_other(&format!("{back}?gedaan=ongewijzigd")))
+        }
         Ok(Some(_)) if role.is_none() => {
             Ok(see_other(&format!("{}?gedaan=verwijderd", base(&page)?)))
         }
@@ -489,12 +492,16 @@ async fn confirmed(
     };
     let m = management(&page);
     let result = match action {
-        AccountAction::Deactivate => m.set_active(&act, staff, false).await.map(|_| ()),
-        AccountAction::Reactivate => m.set_active(&act, staff, true).await.map(|_| ()),
-        AccountAction::NewLink => m.reset_second_factor(&act, staff).await.map(|_| ()),
+        AccountAction::Deactivate => m.set_active(&act, staff, false).await,
+        AccountAction::Reactivate => m.set_active(&act, staff, true).await,
+        AccountAction::NewLink => m.reset_second_factor(&act, staff).await.map(|_| true),
     };
     let (reason, key) = match result {
-        Ok(()) => {
+        Ok(changed) => {
+            if !changed {
+                // It already was so (a second click): nothing changed, and that is recorded.
+                refuse(&page, &act, action.audit_action(), Some(staff), "unchanged").await?;
+            }
             let to = format!("{}/{}?gedaan={}", base(&page)?, staff.0, action.done());
             return Ok(see_other(&to));
         }

@@ -12,7 +12,7 @@ use parkportal_domain::suspension::{REASON_MAX, ReasonProblem, SuspensionOutcome
 use parkportal_web::AppError;
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
-use poem::{Response, handler};
+use poem::{Request, Response, handler};
 use serde::Deserialize;
 
 /// The form of a suspension.
@@ -104,8 +104,9 @@ pub async fn suspend(
     Path(slug): Path<String>,
     Form(form): Form<SuspendForm>,
     page: ConsolePage,
+    req: &Request,
 ) -> Result<Response, AppError> {
-    let tenant = gemeente(&page, &slug).await?;
+    let tenant = posted_to(&page, req, &slug, "tenant.suspended").await?;
     let outcome = page
         .console
         .suspensions()
@@ -118,7 +119,7 @@ pub async fn suspend(
         .await?;
     let problem = match outcome {
         SuspensionOutcome::Refused(problem) => problem,
-        other => return done(other, "geschorst"),
+        other => return done(&page, req, other, "tenant.suspended", "geschorst").await,
     };
     let message = match problem {
         ReasonProblem::Empty => page.t("console.suspension.reason_empty"),
@@ -143,24 +144,59 @@ pub async fn resume_form(
 /// `POST /beheer/platform/gemeenten/{slug}/hervatten`: makes the gemeente active again and
 /// leads back to the list.
 #[handler]
-pub async fn resume(Path(slug): Path<String>, page: ConsolePage) -> Result<Response, AppError> {
-    let tenant = gemeente(&page, &slug).await?;
+pub async fn resume(
+    Path(slug): Path<String>,
+    page: ConsolePage,
+    req: &Request,
+) -> Result<Response, AppError> {
+    let tenant = posted_to(&page, req, &slug, "tenant.resumed").await?;
     let outcome = page
         .console
         .suspensions()
         .resume(tenant.slug.as_str(), actor(&page)?, &page.client)
         .await?;
-    done(outcome, "hervat")
+    done(&page, req, outcome, "tenant.resumed", "hervat").await
+}
+
+/// The gemeente a POST names; an unknown one is the console's 404, on the record as `action`
+/// refused.
+async fn posted_to(
+    page: &ConsolePage,
+    req: &Request,
+    slug: &str,
+    action: &'static str,
+) -> Result<Tenant, AppError> {
+    match gemeente(page, slug).await {
+        Err(AppError::NotFound) => {
+            crate::refusals::record(&page.console, req, action, "not_found").await?;
+            Err(AppError::NotFound)
+        }
+        other => other,
+    }
 }
 
 /// Back to the list, which says what happened (also when the gemeente was in that state
-/// already: a second click changes nothing and the list says how it stands).
-fn done(outcome: SuspensionOutcome, what: &str) -> Result<Response, AppError> {
+/// already: a second click changes nothing, is on the record as `action` refused as
+/// `unchanged`, and the list says how it stands).
+async fn done(
+    page: &ConsolePage,
+    req: &Request,
+    outcome: SuspensionOutcome,
+    action: &'static str,
+    what: &str,
+) -> Result<Response, AppError> {
     match outcome {
-        SuspensionOutcome::Changed(t) | SuspensionOutcome::Already(t) => {
+        SuspensionOutcome::Changed(t) => {
             Ok(see_other(&format!("/beheer/platform?{what}={}", t.slug)))
         }
-        SuspensionOutcome::NotFound => Err(AppError::NotFound),
+        SuspensionOutcome::Already(t) => {
+            crate::refusals::record(&page.console, req, action, "unchanged").await?;
+            Ok(see_other(&format!("/beheer/platform?{what}={}", t.slug)))
+        }
+        SuspensionOutcome::NotFound => {
+            crate::refusals::record(&page.console, req, action, "not_found").await?;
+            Err(AppError::NotFound)
+        }
         // The caller shows the form again with the problem.
         SuspensionOutcome::Refused(_) => Err(AppError::internal("a refused suspension as done")),
     }

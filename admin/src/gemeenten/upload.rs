@@ -100,8 +100,12 @@ fn problem(file: &str, message: String) -> BundleProblem {
 /// `POST`: reads the uploaded archive, checks it, and imports it.
 #[handler]
 pub async fn submit(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<Response, AppError> {
-    let boundary = multipart::boundary(req).ok_or(AppError::BadRequest)?;
-    let parts = multipart::parts(&body, &boundary).map_err(|_| AppError::BadRequest)?;
+    // A body that is no file upload at all (no form of ours sends one): 400, on the record.
+    let parts = multipart::boundary(req).and_then(|b| multipart::parts(&body, &b).ok());
+    let Some(parts) = parts else {
+        crate::refusals::record(&page.console, req, "tenant.imported", "not_multipart").await?;
+        return Err(AppError::BadRequest);
+    };
     let replace = parts.iter().any(|p| p.name == "vervang" && p.data == b"ja");
     let file = parts
         .iter()

@@ -277,3 +277,44 @@ async fn every_post_to_every_console_route_leaves_exactly_one_entry() {
     }
     assert!(checked >= 10, "{checked}");
 }
+
+#[tokio::test]
+async fn every_post_a_beheerder_or_platformbeheerder_may_send_leaves_exactly_one_entry() {
+    let app = TestApp::spawn().await;
+    let _an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let an_id = app
+        .app
+        .as_ref()
+        .unwrap()
+        .console()
+        .staff()
+        .members(app.tenant("dijkstad").await.id)
+        .await
+        .unwrap()
+        .iter()
+        .find(|l| l.member.email.as_str() == "an@dijkstad.nl")
+        .map(|l| l.member.id.0)
+        .unwrap();
+    let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let root = platform_admin(&app, "root@parkportal.nl").await;
+    let mut checked = 0;
+    for (pattern, kind, need) in parkportal_admin::route_list() {
+        if !kind.takes_forms() || pattern == "/uitloggen" || need == Need::Anyone {
+            continue;
+        }
+        let path = sample_path(pattern, an_id);
+        for (who, user) in [("beheerder", &bo), ("platformbeheerder", &root)] {
+            // An empty form, or whatever the route makes of it: one entry, done or refused.
+            let before = audit_entries(&app).await.len();
+            let resp = user.post_form(&path, &[]).await;
+            let after = audit_entries(&app).await.len();
+            if resp.status() == 405 {
+                assert_eq!(after, before, "{who} POST {path}: no route, no entry");
+                continue;
+            }
+            assert_eq!(after, before + 1, "{who} POST {path}: {}", resp.status());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{checked}");
+}

@@ -162,13 +162,18 @@ async fn a_role_change_takes_effect_on_the_next_request() {
     );
     // The same session, its next request: a beheerder now.
     assert_eq!(an.get("/beheer/dijkstad/auditlog").await.status(), 200);
-    // The same again changes nothing and writes nothing.
+    // The same again changes nothing, and says so on the record.
     let before = audit_entries(&app).await.len();
     let resp = bo
         .submit(&page.form(&path), &[("rol", "tenant_admin")])
         .await;
     assert_eq!(resp.location(), format!("{path}?gedaan=ongewijzigd"));
-    assert_eq!(audit_entries(&app).await.len(), before);
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries.len(), before + 1);
+    assert_eq!(
+        (entries[0].result.as_str(), entries[0].reason.as_deref()),
+        ("refused", Some("unchanged"))
+    );
     // No role any more: out of the gemeente at once, the account kept.
     let resp = bo.submit(&page.form(&path), &[("rol", "geen")]).await;
     assert_eq!(
@@ -181,7 +186,7 @@ async fn a_role_change_takes_effect_on_the_next_request() {
     let changes: Vec<_> = audit_entries(&app)
         .await
         .into_iter()
-        .filter(|e| e.action == "staff.role_changed")
+        .filter(|e| e.action == "staff.role_changed" && e.result == "ok")
         .map(|e| e.reason.unwrap_or_default())
         .collect();
     assert_eq!(changes, ["tenant_admin→none", "staff→tenant_admin"]);
