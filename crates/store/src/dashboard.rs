@@ -169,14 +169,7 @@ impl DashboardRepository for SeaDashboardRepository {
             .map_err(StoreError::new)?;
         Ok(rows
             .into_iter()
-            .map(|r| RuleErrorEntry {
-                tenant,
-                script: r.script,
-                script_version: r.script_version,
-                function: r.function,
-                message: r.message,
-                at: r.occurred_at,
-            })
+            .map(|r| crate::rules::rule_error_of(tenant, r))
             .collect())
     }
 }

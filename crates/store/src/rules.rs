@@ -249,16 +249,18 @@ impl RuleRepository for SeaRuleRepository {
             .all(self.db.connection())
             .await
             .map_err(StoreError::new)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| RuleErrorEntry {
-                tenant,
-                script: r.script,
-                script_version: r.script_version,
-                function: r.function,
-                message: r.message,
-                at: r.occurred_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| rule_error_of(tenant, r)).collect())
+    }
+}
+
+/// A stored rule error of `tenant` as the domain's entry.
+pub(crate) fn rule_error_of(tenant: TenantId, r: rule_errors::Model) -> RuleErrorEntry {
+    RuleErrorEntry {
+        tenant,
+        script: r.script,
+        script_version: r.script_version,
+        function: r.function,
+        message: r.message,
+        at: r.occurred_at,
     }
 }
