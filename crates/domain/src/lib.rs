@@ -21,6 +21,7 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod ids;
 pub mod ledger;
+pub mod letters;
 pub mod logo;
 pub mod mail;
 pub mod mandates;
@@ -56,6 +57,9 @@ pub use email::EmailAddress;
 pub use ids::{
     AccountId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId, ProductTypeId,
     SessionId, StaffId, TenantId, ZoneId,
+};
+pub use letters::{
+    Letter, LetterError, LetterRenderer, LetterTexts, LogoKind, Postcode, Recipient, Sender,
 };
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;

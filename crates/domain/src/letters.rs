@@ -1,0 +1,252 @@
+//! The allocation letter (toewijzingsbrief) as typed content, and the port that renders it.
+//!
+//! A letter carries a product's code and PIN to its holder by post. The PIN exists in memory only
+//! while a product is issued, so the letter is rendered then; the renderer (`crates/letters`)
+//! receives everything already decided here, texts included, and knows no language itself.
+
+use chrono::NaiveDate;
+
+use crate::{Language, ParseError, Pin, ProductCode};
+
+/// A Dutch postcode, normalised to `1234 AB`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Postcode(String);
+
+impl Postcode {
+    /// Parses `1234AB`, `1234 ab` and the like; the first digit is never 0.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let s: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let b = s.as_bytes();
+        let valid = b.len() == 6
+            && b[0] != b'0'
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4..].iter().all(u8::is_ascii_uppercase);
+        if !valid {
+            return Err(ParseError::new(
+                "postcode",
+                "not four digits and two letters",
+            ));
+        }
+        Ok(Self(format!("{} {}", &s[..4], &s[4..])))
+    }
+
+    /// `1234 AB`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who the letter goes to, as a Dutch postal address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// The name on the first line, e.g. `J. de Vries`.
+    pub name: String,
+    /// The street.
+    pub street: String,
+    /// The house number with its addition, e.g. `12` or `12 A-bis`.
+    pub house_number: String,
+    /// The postcode.
+    pub postcode: Postcode,
+    /// The place, printed in capitals.
+    pub city: String,
+}
+
+impl Recipient {
+    /// The address lines for a window envelope: name, street and number, and
+    /// `1234 AB  PLAATS` (one space inside the postcode, two before the place, as PostNL asks).
+    pub fn address_lines(&self) -> Vec<String> {
+        vec![
+            self.name.trim().to_owned(),
+            format!("{} {}", self.street.trim(), self.house_number.trim()),
+            format!(
+                "{}  {}",
+                self.postcode.as_str(),
+                self.city.trim().to_uppercase()
+            ),
+        ]
+    }
+}
+
+/// The kind of a logo image, as the renderer must know it to decode the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoKind {
+    /// An SVG document.
+    Svg,
+    /// A PNG image.
+    Png,
+}
+
+/// The sending gemeente.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    /// The gemeente's name, e.g. `Gemeente Dijkstad`.
+    pub name: String,
+    /// The logo's bytes and kind, if the gemeente has one.
+    pub logo: Option<(Vec<u8>, LogoKind)>,
+    /// The return address, one line each (the first usually the gemeente's name); printed small
+    /// above the recipient's address in the envelope window.
+    pub return_address: Vec<String>,
+    /// The contact line of the footer: telephone, web site, opening hours.
+    pub contact: String,
+}
+
+impl Sender {
+    /// The logo of a tenant (`image/svg+xml` or `image/png`), if it is of a kind letters draw.
+    pub fn logo_of(logo: &crate::Logo) -> Option<(Vec<u8>, LogoKind)> {
+        match logo.content_type.as_str() {
+            "image/svg+xml" => Some((logo.bytes.clone(), LogoKind::Svg)),
+            "image/png" => Some((logo.bytes.clone(), LogoKind::Png)),
+            _ => None,
+        }
+    }
+}
+
+/// The texts of a letter in its language, placeholders already filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LetterTexts {
+    /// The document's title (PDF metadata), e.g. `Toewijzingsbrief`.
+    pub title: String,
+    /// The label before the subject, `Betreft` or `Subject`.
+    pub subject_label: String,
+    /// The subject itself.
+    pub subject: String,
+    /// The salutation, e.g. `Geachte J. de Vries,`.
+    pub salutation: String,
+    /// The explanation, one paragraph each.
+    pub paragraphs: Vec<String>,
+    /// The label of the product code.
+    pub code_label: String,
+    /// The label of the PIN.
+    pub pin_label: String,
+    /// The label of the product type.
+    pub type_label: String,
+    /// The label of the zone.
+    pub zone_label: String,
+    /// The label of the validity.
+    pub valid_label: String,
+    /// The caption under the QR code.
+    pub qr_caption: String,
+    /// The closing, e.g. `Met vriendelijke groet,`.
+    pub closing: String,
+    /// Place and date as printed, e.g. `Dijkstad, 3 december 2026`.
+    pub place_and_date: String,
+    /// The validity as printed, e.g. `tot en met 31 december 2027`.
+    pub valid_until: String,
+}
+
+/// Everything on one allocation letter.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    /// Who it goes to.
+    pub recipient: Recipient,
+    /// Who sends it.
+    pub sender: Sender,
+    /// The letter's language (its texts are already in it; the PDF's metadata says it).
+    pub language: Language,
+    /// The place the letter is dated in.
+    pub place: String,
+    /// The date of the letter.
+    pub date: NaiveDate,
+    /// The product type's name, e.g. `Bezoekersvergunning`.
+    pub product_type: String,
+    /// The zone's name.
+    pub zone: String,
+    /// The last day of validity, if the product ends.
+    pub valid_until: Option<NaiveDate>,
+    /// The product code, printed as the API returns it (`ACDEF-GHJKM`).
+    pub code: ProductCode,
+    /// The PIN, printed once and never put in the link.
+    pub pin: Pin,
+    /// The link to "Voeg product toe" with the code filled in (see [`claim_link`]).
+    pub claim_url: String,
+    /// The texts, filled in for this letter.
+    pub texts: LetterTexts,
+}
+
+/// The link on a letter: the resident's "Voeg product toe" page at `portal_base` (the gemeente's
+/// public URL with its path, no trailing slash) with the code filled in; never the PIN.
+pub fn claim_link(portal_base: &str, code: &ProductCode) -> String {
+    // The code's alphabet and dash need no escaping in a query.
+    format!(
+        "{}/producten/toevoegen?code={code}",
+        portal_base.trim_end_matches('/')
+    )
+}
+
+/// Why a letter could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LetterError {
+    /// The logo could not be read; the detail says why.
+    #[error("letter.logo: {0}")]
+    Logo(String),
+    /// The PDF library refused the document (e.g. PDF/A validation); the detail says why.
+    #[error("letter.pdf: {0}")]
+    Pdf(String),
+    /// The letter template is missing or malformed.
+    #[error("letter.template: {0}")]
+    Template(String),
+    /// The claim link is too long for a QR code.
+    #[error("letter.qr: {0}")]
+    Qr(String),
+}
+
+impl LetterError {
+    /// The stable code of the error, for logs and API answers.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LetterError::Logo(_) => "letter.logo",
+            LetterError::Pdf(_) => "letter.pdf",
+            LetterError::Template(_) => "letter.template",
+            LetterError::Qr(_) => "letter.qr",
+        }
+    }
+}
+
+/// The port: renders a letter to the bytes of a PDF.
+pub trait LetterRenderer: Send + Sync {
+    /// One A4 PDF for `letter`.
+    fn render(&self, letter: &Letter) -> Result<Vec<u8>, LetterError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postcodes_are_normalised() {
+        assert_eq!(Postcode::parse("1234ab").unwrap().as_str(), "1234 AB");
+        assert_eq!(Postcode::parse(" 1234 AB ").unwrap().as_str(), "1234 AB");
+        assert!(Postcode::parse("0234AB").is_err());
+        assert!(Postcode::parse("123AB").is_err());
+        assert!(Postcode::parse("1234A1").is_err());
+        assert!(Postcode::parse("1234ÄB").is_err());
+    }
+
+    #[test]
+    fn address_lines_follow_postnl() {
+        let r = Recipient {
+            name: "J. de Vries".into(),
+            street: "Kerkstraat".into(),
+            house_number: "12 A".into(),
+            postcode: Postcode::parse("1234ab").unwrap(),
+            city: "Dijkstad".into(),
+        };
+        assert_eq!(
+            r.address_lines(),
+            ["J. de Vries", "Kerkstraat 12 A", "1234 AB  DIJKSTAD"]
+        );
+    }
+
+    #[test]
+    fn the_claim_link_has_the_code_and_no_pin() {
+        let code = ProductCode::parse("ACDEFGHJKM").unwrap();
+        assert_eq!(
+            claim_link("https://dijkstad.example/", &code),
+            "https://dijkstad.example/producten/toevoegen?code=ACDEF-GHJKM"
+        );
+    }
+}
