@@ -6,7 +6,7 @@ use crate::preferences::return_path;
 use minijinja::{Value, context};
 use parkportal_domain::coupling::ClaimError;
 use parkportal_domain::parking::{ProductCard, ProductView};
-use parkportal_domain::{Account, ProductId};
+use parkportal_domain::{Account, ProductCode, ProductId};
 use parkportal_web::AppError;
 use parkportal_web::dates::last_local_day;
 use parkportal_web::format::amount;
@@ -177,10 +177,35 @@ pub async fn choose(
     ))
 }
 
-/// `GET /producten/toevoegen`: "Voeg product toe".
+/// The query of "Voeg product toe": the link on an allocation letter fills in the code.
+#[derive(Debug, Deserialize)]
+pub struct ClaimQuery {
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// `GET /producten/toevoegen?code=ACDEF-GHJKM`: "Voeg product toe", the code of a letter's link
+/// filled in. A visitor without a login comes back here with the code after logging in.
 #[handler]
-pub async fn claim_form(ResidentPage { page, .. }: ResidentPage) -> Result<Response, AppError> {
-    Ok(page.render("claim.html", context! {})?.into_response())
+pub async fn claim_form(
+    mut page: PageContext,
+    Query(q): Query<ClaimQuery>,
+) -> Result<Response, AppError> {
+    // Only a well-formed code is carried: it goes into the page and the login's return path.
+    let code = q
+        .code
+        .as_deref()
+        .and_then(|c| ProductCode::parse(c).ok())
+        .map(|c| c.to_string());
+    if page.account.is_none() {
+        if let Some(code) = &code {
+            page.path = format!("{}?code={code}", page.path);
+        }
+        return Ok(page.login_redirect());
+    }
+    Ok(page
+        .render("claim.html", context! { code => code.unwrap_or_default() })?
+        .into_response())
 }
 
 /// The claim form.

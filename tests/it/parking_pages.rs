@@ -352,6 +352,21 @@ async fn voeg_product_toe_with_a_letter_and_pages_of_others_are_404() {
         .unwrap();
     let form = app.page("/producten/toevoegen").await;
     assert!(form.contains("Productcode") && form.contains("Pincode"));
+    // The letter's link fills in the code (normalised); anything else in its place is dropped.
+    let linked = app
+        .page(&format!(
+            "/producten/toevoegen?code={}",
+            letter.code.as_str().to_lowercase()
+        ))
+        .await;
+    assert!(
+        linked.contains(&format!("value=\"{}\"", letter.code)),
+        "{linked}"
+    );
+    let junk = app
+        .page("/producten/toevoegen?code=%22%3E%3Cscript%3E")
+        .await;
+    assert!(junk.contains("value=\"\""));
     let wrong = app
         .post_form(
             "/producten/toevoegen",
@@ -399,6 +414,21 @@ async fn voeg_product_toe_with_a_letter_and_pages_of_others_are_404() {
     let resp = app.get("/producten").send().await.unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/inloggen?terug=/producten");
+    // From a letter's link: the login leads back to the form with the code.
+    let resp = app
+        .get(&format!("/producten/toevoegen?code={}", letter.code))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        format!(
+            "/inloggen?terug=/producten/toevoegen%3Fcode%3D{}",
+            letter.code
+        )
+        .as_str()
+    );
 }
 
 #[tokio::test]
