@@ -202,6 +202,12 @@ struct Manifest {
     logo: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tokens: Option<String>,
+    /// The return address on allocation letters, a line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    letter_return_address: Vec<String>,
+    /// The contact line in the footer of allocation letters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    letter_contact: Option<String>,
     #[serde(default)]
     zones: Vec<ZoneEntry>,
     #[serde(default)]
@@ -464,6 +470,8 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
             .map_err(value)?,
         scripts: read_sources(files, "rules", "rhai")?,
         tariffs: read_sources(files, "tariffs", "toml")?,
+        letter_return_address: m.letter_return_address,
+        letter_contact: m.letter_contact,
     })
 }
 
@@ -497,6 +505,8 @@ pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, 
         theme: config.theme.to_string(),
         logo: logo_name.clone(),
         tokens: Some("tokens.json".into()),
+        letter_return_address: config.letter_return_address.clone(),
+        letter_contact: config.letter_contact.clone(),
         zones: config
             .zones
             .iter()
@@ -631,6 +641,37 @@ mod tests {
         }
         let err = read_bundle(dir.path()).unwrap_err().to_string();
         assert!(err.contains("plate_retention_days"), "{err}");
+    }
+
+    #[test]
+    fn a_bundle_names_the_sender_of_its_letters() {
+        let dijkstad = read_bundle(&repo("tenants/dijkstad")).unwrap();
+        assert_eq!(
+            dijkstad.letter_return_address,
+            ["Gemeente Dijkstad", "Postbus 100", "1230 AA  DIJKSTAD"]
+        );
+        assert!(
+            dijkstad
+                .letter_contact
+                .as_deref()
+                .unwrap()
+                .contains("14 0123")
+        );
+        let sender = parkportal_domain::Sender::of(&dijkstad);
+        assert_eq!(sender.return_address, dijkstad.letter_return_address);
+        assert_eq!(sender.logo.unwrap().1, parkportal_domain::LogoKind::Svg);
+        let base = base_tokens(&repo("themes")).unwrap();
+        let mut config = dijkstad.clone();
+        config.letter_return_address = vec!["a".into(); 5];
+        config.letter_contact = Some("twee\nregels".into());
+        let problems = config.validate(&base).unwrap_err();
+        assert!(problems.iter().any(|p| p.what == "letter_return_address"));
+        assert!(problems.iter().any(|p| p.what == "letter_contact"));
+        let weidevelde = read_bundle(&repo("tenants/weidevelde")).unwrap();
+        assert!(weidevelde.letter_return_address.is_empty() && weidevelde.letter_contact.is_none());
+        let sender = parkportal_domain::Sender::of(&weidevelde);
+        assert_eq!(sender.return_address, [weidevelde.name.clone()]);
+        assert_eq!(sender.contact, "");
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod m20261203_000012_demo_mode_and_remember_families;
 mod m20261203_000013_erasable_accounts;
 mod m20261203_000014_create_staff_and_audit;
 mod m20261203_000015_tenant_suspension;
+mod m20261203_000016_letter_sender;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_erasable_accounts::Migration),
             Box::new(m20261203_000014_create_staff_and_audit::Migration),
             Box::new(m20261203_000015_tenant_suspension::Migration),
+            Box::new(m20261203_000016_letter_sender::Migration),
         ]
     }
 }

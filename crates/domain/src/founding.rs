@@ -142,6 +142,8 @@ fn config_of(new: &NewGemeente) -> Result<TenantConfig, ParseError> {
         product_types: Vec::new(),
         scripts: Default::default(),
         tariffs: Default::default(),
+        letter_return_address: Vec::new(),
+        letter_contact: None,
     })
 }
 

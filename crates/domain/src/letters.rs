@@ -95,6 +95,22 @@ pub struct Sender {
 }
 
 impl Sender {
+    /// The sender as a gemeente's bundle describes it: its return address (or its name alone
+    /// when the bundle gives none), contact line and logo.
+    pub fn of(config: &crate::TenantConfig) -> Self {
+        let return_address = if config.letter_return_address.is_empty() {
+            vec![config.name.clone()]
+        } else {
+            config.letter_return_address.clone()
+        };
+        Self {
+            name: config.name.clone(),
+            logo: Self::logo_of(&config.logo),
+            return_address,
+            contact: config.letter_contact.clone().unwrap_or_default(),
+        }
+    }
+
     /// The logo of a tenant (`image/svg+xml` or `image/png`), if it is of a kind letters draw.
     pub fn logo_of(logo: &crate::Logo) -> Option<(Vec<u8>, LogoKind)> {
         match logo.content_type.as_str() {

@@ -299,6 +299,18 @@ pub struct TenantConfig {
     pub scripts: std::collections::BTreeMap<Code, String>,
     /// Tariffs (TOML source) by product type code.
     pub tariffs: std::collections::BTreeMap<Code, String>,
+    /// The return address on allocation letters, a line each; the gemeente's name when empty.
+    pub letter_return_address: Vec<String>,
+    /// The contact line in the footer of allocation letters (telephone, web site, hours).
+    pub letter_contact: Option<String>,
+}
+
+/// Lines of a letter's return address: the window's top 17.7 mm hold one small line of them.
+pub const LETTER_RETURN_LINES: usize = 4;
+
+/// Whether `line` may be printed on a letter: 1 to `max` characters, no control characters.
+fn printable_line(line: &str, max: usize) -> bool {
+    !line.trim().is_empty() && line.chars().count() <= max && !line.chars().any(char::is_control)
 }
 
 impl TenantConfig {
@@ -393,6 +405,27 @@ impl TenantConfig {
             if !seen.insert(host.as_str()) {
                 problems.push(ParseError::new("hosts", format!("{host} appears twice")));
             }
+        }
+        if self.letter_return_address.len() > LETTER_RETURN_LINES
+            || !self
+                .letter_return_address
+                .iter()
+                .all(|l| printable_line(l, 60))
+        {
+            problems.push(ParseError::new(
+                "letter_return_address",
+                format!("at most {LETTER_RETURN_LINES} lines of 1 to 60 characters"),
+            ));
+        }
+        if self
+            .letter_contact
+            .as_deref()
+            .is_some_and(|c| !printable_line(c, 150))
+        {
+            problems.push(ParseError::new(
+                "letter_contact",
+                "must be one line of 1 to 150 characters",
+            ));
         }
         for problem in base.overlaid_with(&self.tokens).contrast_problems() {
             problems.push(ParseError::new("tokens", problem.to_string()));

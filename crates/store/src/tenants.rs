@@ -238,6 +238,12 @@ impl TenantRepository for SeaTenantRepository {
             bytes: row.logo.clone(),
         };
         let id = row.id;
+        let letter_return_address = row
+            .letter_return_address
+            .as_deref()
+            .map(|a| a.lines().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let letter_contact = row.letter_contact.clone();
         let plate_retention = PlateRetention::days(i64::from(row.plate_retention_days))
             .map_err(|e| corrupt("plate retention", e))?;
         let Some(tenant) = self.load(Some(row)).await? else {
@@ -261,6 +267,8 @@ impl TenantRepository for SeaTenantRepository {
                 .await?,
             tariffs: crate::rules::current_sources(self.db.connection(), id, SourceTable::Tariffs)
                 .await?,
+            letter_return_address,
+            letter_contact,
         }))
     }
 
@@ -311,6 +319,10 @@ impl TenantRepository for SeaTenantRepository {
             tokens: Set(config.tokens.to_json()),
             logo: Set(config.logo.bytes.clone()),
             logo_content_type: Set(config.logo.content_type.clone()),
+            // Validation keeps newlines out of the lines, so joining by them is lossless.
+            letter_return_address: Set((!config.letter_return_address.is_empty())
+                .then(|| config.letter_return_address.join("\n"))),
+            letter_contact: Set(config.letter_contact.clone()),
             ..Default::default()
         };
         let (id, saved) = match &existing {

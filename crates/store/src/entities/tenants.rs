@@ -22,6 +22,9 @@ pub struct Model {
     pub suspended_at: Option<ChronoDateTimeUtc>,
     pub suspended_by: Option<String>,
     pub suspension_reason: Option<String>,
+    /// The return address on letters, its lines joined by newlines (a line holds none).
+    pub letter_return_address: Option<String>,
+    pub letter_contact: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
