@@ -670,7 +670,7 @@ mod tests {
         let weidevelde = read_bundle(&repo("tenants/weidevelde")).unwrap();
         assert!(weidevelde.letter_return_address.is_empty() && weidevelde.letter_contact.is_none());
         let sender = parkportal_domain::Sender::of(&weidevelde);
-        assert_eq!(sender.return_address, [weidevelde.name.clone()]);
+        assert_eq!(sender.return_address, [weidevelde.name.as_str()]);
         assert_eq!(sender.contact, "");
     }
 
