@@ -179,7 +179,8 @@ pub struct Letter {
     pub pin: Pin,
     /// The link to "Voeg product toe" with the code filled in (see [`claim_link`]).
     pub claim_url: String,
-    /// The texts, filled in for this letter.
+    /// The texts, filled in for this letter: `LetterTemplate::texts` of `crates/letters` makes
+    /// them from the rest of the letter and the gemeente's theme.
     pub texts: LetterTexts,
 }
 
