@@ -5,12 +5,13 @@
 
 use crate::auth::client_of;
 use crate::page::{ConsolePage, context_of};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::period::{PeriodMessages, Problem, days};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::audit::{
     AUDIT_EXPORT_MAX, Actor, AuditEntry, AuditFilter, AuditResult, StoredAuditEntry, page_of,
 };
+use parkportal_domain::calendar::{day_bounds, start_of_day};
 use parkportal_domain::{TenantId, TenantSlug};
 use parkportal_web::AppError;
 use poem::http::{StatusCode, header};
@@ -39,47 +40,28 @@ pub struct LogQuery {
     pagina: Option<u64>,
 }
 
-/// A filter field that did not parse: the field and the catalogue key of its message.
-type Problem = (&'static str, &'static str);
+/// The audit log's messages about its period.
+const PERIOD: PeriodMessages = PeriodMessages {
+    bad_date: "console.audit.bad_date",
+    bad_period: "console.audit.bad_period",
+};
 
 fn text(value: &str) -> Option<String> {
     let value = value.trim();
     (!value.is_empty()).then(|| value.chars().take(200).collect())
 }
 
-/// Midnight at the start of `day` in `tz`, in UTC.
-fn start_of(day: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
-    day.and_hms_opt(0, 0, 0)?
-        .and_local_timezone(tz)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl LogQuery {
     /// The filter this query asks for within `tenant` (`None`: the platform's whole log), its
     /// dates read in `tz`; or the first field that does not parse.
     fn filter(&self, tenant: Option<TenantId>, tz: Tz) -> Result<AuditFilter, Problem> {
-        let date = |field: &'static str, value: &str| -> Result<Option<NaiveDate>, Problem> {
-            match text(value) {
-                None => Ok(None),
-                Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-                    .map(Some)
-                    .map_err(|_| (field, "console.audit.bad_date")),
-            }
-        };
         let result = match self.resultaat.trim() {
             "" => None,
             other => {
                 Some(AuditResult::parse(other).ok_or(("resultaat", "console.audit.bad_result"))?)
             }
         };
-        let from = date("van", &self.van)?;
-        let to = date("tot", &self.tot)?;
-        if let (Some(f), Some(t)) = (from, to)
-            && t < f
-        {
-            return Err(("tot", "console.audit.bad_period"));
-        }
+        let (from, to) = days(&self.van, &self.tot, &PERIOD)?;
         Ok(AuditFilter {
             tenant,
             actor: text(&self.wie),
@@ -87,9 +69,10 @@ impl LogQuery {
             object_kind: text(&self.objectsoort),
             object_id: text(&self.object),
             result,
-            from: from.and_then(|d| start_of(d, tz)),
-            // "Tot en met": the whole last day.
-            until: to.and_then(|d| d.succ_opt()).and_then(|d| start_of(d, tz)),
+            from: from.map(|d| start_of_day(tz, d)),
+            // "Tot en met": the whole last day (a day that begins in a DST gap begins when the
+            // clock does, never nowhere).
+            until: to.map(|d| day_bounds(tz, d).1),
         })
     }
 

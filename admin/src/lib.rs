@@ -17,6 +17,7 @@ mod home;
 mod login;
 mod look;
 mod page;
+mod period;
 mod prefs;
 mod qr;
 mod refusals;

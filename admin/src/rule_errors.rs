@@ -7,6 +7,7 @@
 //! personal data.
 
 use crate::page::{ConsolePage, context_of};
+use crate::period::{PeriodMessages, Problem};
 use chrono::NaiveDate;
 use minijinja::{Value, context};
 use parkportal_domain::RuleErrorEntry;
@@ -26,26 +27,16 @@ pub struct ErrorQuery {
     pagina: Option<u64>,
 }
 
-/// A filter field that did not parse: the field and the catalogue key of its message.
-type Problem = (&'static str, &'static str);
+/// The rule errors' messages about their period.
+const PERIOD: PeriodMessages = PeriodMessages {
+    bad_date: "console.rule_errors.bad_date",
+    bad_period: "console.rule_errors.bad_period",
+};
 
 impl ErrorQuery {
     /// The days asked for, or the first field that does not parse.
     fn days(&self) -> Result<(Option<NaiveDate>, Option<NaiveDate>), Problem> {
-        let date = |field: &'static str, value: &str| match value.trim() {
-            "" => Ok(None),
-            v => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| (field, "console.rule_errors.bad_date")),
-        };
-        let from = date("van", &self.van)?;
-        let to = date("tot", &self.tot)?;
-        if let (Some(f), Some(t)) = (from, to)
-            && t < f
-        {
-            return Err(("tot", "console.rule_errors.bad_period"));
-        }
-        Ok((from, to))
+        crate::period::days(&self.van, &self.tot, &PERIOD)
     }
 
     /// The query string of this filter on page `page`, for the paging links.
