@@ -276,6 +276,7 @@ impl Application {
             // The directory the pages read, so that a change is shown on this instance at once.
             suspensions: Suspensions::new(tenants.clone(), audit, clock_for_console.clone()),
             bundles: Arc::new(crate::bundle_archives::ArchiveBundles::new(tenants.clone())),
+            desk: services.desk.clone(),
         };
         let mut demo_staff = Vec::new();
         // Demo staff only where the demo is: never beside a real part (an https public URL,

@@ -86,8 +86,9 @@ pub enum MandatesCommand {
 /// `parkportal products ...`
 #[derive(Debug, Subcommand)]
 pub enum ProductsCommand {
-    /// Issue a product and print its code and PIN; with --email, mail a coupling link.
-    Issue(crate::products_cli::IssueArgs),
+    /// Issue a product and print its code and PIN; with --email, mail a coupling link; with
+    /// --letter, write the allocation letter.
+    Issue(Box<crate::products_cli::IssueArgs>),
     /// Mail a new coupling link for a product nobody holds (its resident deleted their account).
     Link(crate::products_cli::LinkArgs),
 }
@@ -185,7 +186,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         }
         Command::Tenants(cmd) => tenants(&config, cmd).await,
         Command::Products(ProductsCommand::Issue(args)) => {
-            crate::products_cli::issue(&config, args).await
+            crate::products_cli::issue(&config, *args).await
         }
         Command::Products(ProductsCommand::Link(args)) => {
             crate::products_cli::link(&config, args).await

@@ -38,6 +38,25 @@ pub struct Config {
     pub staff: StaffConfig,
     /// The audit trail of the staff side.
     pub audit: AuditConfig,
+    /// Allocation letters.
+    pub letters: LettersConfig,
+}
+
+/// `[letters]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LettersConfig {
+    /// How long an allocation letter's PDF (with its PIN) is kept for reprinting before
+    /// housekeeping deletes it; a later reprint needs a new PIN.
+    pub keep: ConfigDuration,
+}
+
+impl Default for LettersConfig {
+    fn default() -> Self {
+        Self {
+            keep: ConfigDuration::seconds(7 * 86_400),
+        }
+    }
 }
 
 /// `[staff]`

@@ -6,9 +6,11 @@ use crate::config::Config;
 use crate::demo_mode::DemoMode;
 use crate::wiring;
 use chrono::NaiveDate;
-use parkportal_domain::coupling::{IssueRequest, LinkRequest};
-use parkportal_domain::plate::{Country, Plate};
+use parkportal_domain::audit::Actor;
+use parkportal_domain::coupling::{IssueRequest, Issuer, LinkRequest};
+use parkportal_domain::plate::Plate;
 use parkportal_domain::{Clock, EmailAddress, MailId, OutboxRepository, PublicUrl, SystemClock};
+use parkportal_domain::{Language, Recipient, RecipientField, RecipientInput};
 use parkportal_store::SeaOutboxRepository;
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::templates::Templates;
@@ -40,6 +42,71 @@ pub struct IssueArgs {
     /// The opening balance in the product type's unit: 25.00 (euros), 600 (minutes).
     #[arg(long)]
     pub balance: Option<String>,
+    /// The recipient's name, for the allocation letter (with --street, --house-number,
+    /// --postcode and --city).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The recipient's street.
+    #[arg(long)]
+    pub street: Option<String>,
+    /// The recipient's house number with its addition, e.g. "12 A".
+    #[arg(long)]
+    pub house_number: Option<String>,
+    /// The recipient's postcode, e.g. 1234AB.
+    #[arg(long)]
+    pub postcode: Option<String>,
+    /// The recipient's place.
+    #[arg(long)]
+    pub city: Option<String>,
+    /// The letter's language, nl or en (default: the gemeente's).
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Make the allocation letter and write its PDF to this file (needs the recipient).
+    #[arg(long)]
+    pub letter: Option<std::path::PathBuf>,
+}
+
+/// The recipient of `args`, when any of its fields is given: all of them then.
+fn recipient_of(args: &IssueArgs) -> Result<Option<Recipient>, String> {
+    let fields = [
+        &args.name,
+        &args.street,
+        &args.house_number,
+        &args.postcode,
+        &args.city,
+    ];
+    if fields.iter().all(|f| f.is_none()) {
+        return Ok(None);
+    }
+    let field = |f: &Option<String>| f.clone().unwrap_or_default();
+    let (name, street, house_number, postcode, city) = (
+        field(&args.name),
+        field(&args.street),
+        field(&args.house_number),
+        field(&args.postcode),
+        field(&args.city),
+    );
+    Recipient::parse(&RecipientInput {
+        name: &name,
+        street: &street,
+        house_number: &house_number,
+        postcode: &postcode,
+        city: &city,
+    })
+    .map(Some)
+    .map_err(|wrong| {
+        let names: Vec<&str> = wrong
+            .iter()
+            .map(|f| match f {
+                RecipientField::Name => "--name",
+                RecipientField::Street => "--street",
+                RecipientField::HouseNumber => "--house-number (starting with a digit)",
+                RecipientField::Postcode => "--postcode (1234AB)",
+                RecipientField::City => "--city",
+            })
+            .collect();
+        format!("missing or invalid: {}", names.join(", "))
+    })
 }
 
 /// What `products link` is given on the command line.
@@ -61,28 +128,13 @@ fn usage(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Parses `--plates`: Dutch plates by default, `CC:PLATE` for a foreign one.
-pub fn parse_plates(list: &str) -> Result<Vec<Plate>, String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (country, plate) = match p.split_once(':') {
-                Some((c, plate)) => (Country::parse(c).map_err(|e| e.to_string())?, plate),
-                None => (Country::NL, p),
-            };
-            Plate::parse(plate, country).map_err(|e| format!("plate {p}: {e}"))
-        })
-        .collect()
-}
-
 /// `parkportal products issue ...`
 pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
     let email = match args.email.as_deref().map(EmailAddress::parse).transpose() {
         Ok(e) => e,
         Err(e) => return usage(format!("--email: {e}")),
     };
-    let plates = match args.plates.as_deref().map(parse_plates).transpose() {
+    let plates = match args.plates.as_deref().map(Plate::parse_list).transpose() {
         Ok(p) => p.unwrap_or_default(),
         Err(e) => return usage(format!("--plates: {e}")),
     };
@@ -108,10 +160,24 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
             ));
         }
     };
+    let recipient = match recipient_of(&args) {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
+    if args.letter.is_some() && recipient.is_none() {
+        return usage(
+            "--letter needs --name, --street, --house-number, --postcode and --city".into(),
+        );
+    }
+    let letter_language = match args.language.as_deref().map(Language::parse).transpose() {
+        Ok(l) => l,
+        Err(_) => return usage("--language must be nl or en".into()),
+    };
     let desk = match open_desk(config).await {
         Ok(d) => d,
         Err(e) => return crate::cli::fail(&e),
     };
+    let letter_file = args.letter.clone();
     let request = IssueRequest {
         tenant: args.tenant,
         product_type: args.product_type,
@@ -120,9 +186,32 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
         plates,
         valid_until,
         balance,
+        recipient,
+        letter: letter_file.is_some(),
+        letter_language,
+        issuer: Some(Issuer {
+            actor: Actor::Operator,
+            role: None,
+            origin: "cli".into(),
+        }),
     };
     match desk.issue(request).await {
         Ok(issued) => {
+            if let (Some(path), Some((pdf, kept_until))) = (&letter_file, &issued.letter) {
+                if let Err(e) = std::fs::write(path, pdf) {
+                    // The product exists: say so, with its code and PIN, before failing.
+                    eprintln!(
+                        "error: the letter could not be written to {}: {e}",
+                        path.display()
+                    );
+                } else {
+                    println!(
+                        "letter:      {} (kept for reprinting until {} UTC)",
+                        path.display(),
+                        kept_until.format("%Y-%m-%d %H:%M")
+                    );
+                }
+            }
             println!("product:     {}", issued.id);
             println!("code:        {}", issued.code);
             println!("pin:         {}", issued.pin.expose());

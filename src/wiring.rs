@@ -98,6 +98,13 @@ pub fn services(
         composer.clone(),
         clock.clone(),
         public_url.clone(),
+    )
+    .with_letters(
+        Arc::new(
+            parkportal_letters::PdfLetters::with_themes(&config.paths.themes)
+                .map_err(|e| StartError::Config(format!("letters: {e}")))?,
+        ),
+        config.letters.keep.to_chrono(),
     );
     let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
     let parking_store = Arc::new(SeaParkingRepository::new(db.clone()));

@@ -14,6 +14,7 @@ mod dashboard;
 mod enrol;
 pub mod gemeenten;
 mod home;
+mod issue;
 mod login;
 mod look;
 mod page;
@@ -223,6 +224,19 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(staff_pages::account_form).post(staff_pages::account)),
+        ),
+        // Issuing a product with its allocation letter: every medewerker.
+        route(
+            "/:gemeente/producten/uitgeven",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(issue::issue_form).post(issue::issue)),
+        ),
+        route(
+            "/:gemeente/producten/:code/brief.pdf",
+            RouteKind::Download,
+            Need::Gemeente(Role::Staff),
+            ep(get(issue::kept_letter)),
         ),
         // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
         route(

@@ -3,6 +3,7 @@
 
 use crate::gemeenten::BundleArchives;
 use crate::look::ConsoleLook;
+use parkportal_domain::ProductDesk;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
@@ -31,6 +32,8 @@ pub struct ConsoleServices {
     pub suspensions: Suspensions,
     /// Gemeente bundles as archives: uploads read, downloads written.
     pub bundles: Arc<dyn BundleArchives>,
+    /// Issuing products with their allocation letters.
+    pub desk: ProductDesk,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -99,6 +102,11 @@ impl Console {
     /// Gemeente bundles as archives.
     pub fn bundles(&self) -> Arc<dyn BundleArchives> {
         self.inner.services.bundles.clone()
+    }
+
+    /// Issuing products with their allocation letters.
+    pub fn desk(&self) -> &ProductDesk {
+        &self.inner.services.desk
     }
 
     /// The console's look.

@@ -271,4 +271,86 @@ fn products_issue_refuses_bad_input_with_its_reason() {
     assert!(text.contains("/g/dijkstad/koppel/"), "{text}");
     let missing = run(&["outbox", "show", "99"]);
     assert_eq!(missing.status.code(), Some(2));
+
+    // --letter writes the allocation letter; it needs the whole address, and names what is
+    // missing or wrong before anything is issued.
+    let pdf = dir.path().join("brief.pdf");
+    let pdf_arg = pdf.to_str().unwrap();
+    let no_address = run(&[
+        "products", "issue", "--tenant", "dijkstad", "--letter", pdf_arg,
+    ]);
+    assert_eq!(no_address.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_address.stderr).contains("--letter needs --name"));
+    let bad_postcode = run(&[
+        "products",
+        "issue",
+        "--tenant",
+        "dijkstad",
+        "--letter",
+        pdf_arg,
+        "--name",
+        "J. de Vries",
+        "--street",
+        "Kerkstraat",
+        "--house-number",
+        "12",
+        "--postcode",
+        "12AB",
+        "--city",
+        "Dijkstad",
+    ]);
+    assert_eq!(bad_postcode.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_postcode.stderr).contains("--postcode (1234AB)"));
+    assert!(!pdf.exists());
+    let lettered = run(&[
+        "products",
+        "issue",
+        "--tenant",
+        "dijkstad",
+        "--letter",
+        pdf_arg,
+        "--name",
+        "J. de Vries",
+        "--street",
+        "Kerkstraat",
+        "--house-number",
+        "12",
+        "--postcode",
+        "1234ab",
+        "--city",
+        "Dijkstad",
+        "--language",
+        "en",
+    ]);
+    let stdout = String::from_utf8_lossy(&lettered.stdout);
+    assert!(
+        lettered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lettered.stderr)
+    );
+    assert!(stdout.contains("letter:"), "{stdout}");
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    // Kept in the database for reprinting, in English, with the holder's address.
+    let code = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("code:"))
+        .unwrap()
+        .trim()
+        .replace('-', "");
+    let sql = format!(
+        "SELECT l.language || '|' || p.holder_postcode FROM product_letters l \
+         JOIN products p ON p.id = l.product_id WHERE p.code = '{code}'"
+    );
+    let stored = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sea_orm::{ConnectionTrait, Statement};
+        let conn = sea_orm::Database::connect(&db).await.unwrap();
+        let row = conn
+            .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<String>(0).unwrap()
+    });
+    assert_eq!(stored, "en|1234 AB");
 }

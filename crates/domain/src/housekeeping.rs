@@ -1,7 +1,8 @@
 //! Housekeeping: what has served its purpose leaves the database. Idle sessions, expired
 //! remember-me tokens, captchas and links, counters nobody trips over any more, and sent mails
 //! after `outbox.keep_sent` (privacy: an address and a link are personal data), and entries of the
-//! audit trail after `audit.retention`.
+//! audit trail after `audit.retention`; and the PDF of an allocation letter (it holds the PIN)
+//! after `letters.keep`.
 
 use crate::ports::StoreError;
 use async_trait::async_trait;
@@ -57,6 +58,8 @@ pub struct Purged {
     pub staff_sessions: u64,
     /// Enrolment links used or expired before the links' cutoff.
     pub staff_links: u64,
+    /// Allocation letters whose PDF (with its PIN) was deleted at the end of their keeping.
+    pub letters: u64,
 }
 
 impl Purged {

@@ -55,7 +55,105 @@ pub struct Recipient {
     pub city: String,
 }
 
+/// A field of a postal address, for an error tied to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecipientField {
+    /// The name.
+    Name,
+    /// The street.
+    Street,
+    /// The house number with its addition.
+    HouseNumber,
+    /// The postcode.
+    Postcode,
+    /// The place.
+    City,
+}
+
+impl RecipientField {
+    /// The stable code of the field's error, e.g. `recipient_postcode_invalid`.
+    pub fn error_code(self) -> &'static str {
+        match self {
+            Self::Name => "recipient_name_invalid",
+            Self::Street => "recipient_street_invalid",
+            Self::HouseNumber => "recipient_house_number_invalid",
+            Self::Postcode => "recipient_postcode_invalid",
+            Self::City => "recipient_city_invalid",
+        }
+    }
+}
+
+/// A postal address as typed: every field is checked by [`Recipient::parse`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecipientInput<'a> {
+    /// The name.
+    pub name: &'a str,
+    /// The street.
+    pub street: &'a str,
+    /// The house number with its addition.
+    pub house_number: &'a str,
+    /// The postcode, with or without its space.
+    pub postcode: &'a str,
+    /// The place.
+    pub city: &'a str,
+}
+
+/// Whether `s` (trimmed) has 1 to `max` characters and none that a letter cannot print.
+fn printable(s: &str, max: usize) -> bool {
+    let n = s.chars().count();
+    (1..=max).contains(&n) && !s.chars().any(char::is_control)
+}
+
 impl Recipient {
+    /// The longest name (the window holds about 40 characters a line at 10 pt; a longer
+    /// name still prints, smaller).
+    pub const NAME_MAX: usize = 100;
+    /// The longest street.
+    pub const STREET_MAX: usize = 100;
+    /// The longest house number with its addition.
+    pub const HOUSE_NUMBER_MAX: usize = 20;
+    /// The longest place name.
+    pub const CITY_MAX: usize = 60;
+
+    /// Checks a typed address: every field trimmed and present, within its length and without
+    /// control characters; a house number starting with a digit; a Dutch postcode. Every field
+    /// that fails is named.
+    pub fn parse(input: &RecipientInput<'_>) -> Result<Self, Vec<RecipientField>> {
+        let name = input.name.trim();
+        let street = input.street.trim();
+        let house_number = input.house_number.trim();
+        let city = input.city.trim();
+        let postcode = Postcode::parse(input.postcode);
+        let mut wrong = Vec::new();
+        if !printable(name, Self::NAME_MAX) {
+            wrong.push(RecipientField::Name);
+        }
+        if !printable(street, Self::STREET_MAX) {
+            wrong.push(RecipientField::Street);
+        }
+        if !printable(house_number, Self::HOUSE_NUMBER_MAX)
+            || !house_number.starts_with(|c: char| c.is_ascii_digit())
+        {
+            wrong.push(RecipientField::HouseNumber);
+        }
+        if postcode.is_err() {
+            wrong.push(RecipientField::Postcode);
+        }
+        if !printable(city, Self::CITY_MAX) {
+            wrong.push(RecipientField::City);
+        }
+        match postcode {
+            Ok(postcode) if wrong.is_empty() => Ok(Self {
+                name: name.to_owned(),
+                street: street.to_owned(),
+                house_number: house_number.to_owned(),
+                postcode,
+                city: city.to_owned(),
+            }),
+            _ => Err(wrong),
+        }
+    }
+
     /// The address lines for a window envelope: name, street and number, and
     /// `1234 AB  PLAATS` (one space inside the postcode, two before the place, as PostNL asks).
     pub fn address_lines(&self) -> Vec<String> {
@@ -223,8 +321,14 @@ impl LetterError {
     }
 }
 
-/// The port: renders a letter to the bytes of a PDF.
+/// The port: fills a letter's texts from its gemeente's template and renders it to the bytes
+/// of a PDF.
 pub trait LetterRenderer: Send + Sync {
+    /// The texts of `letter` (everything but its texts decided) from the letter template of the
+    /// theme `theme`, or of the default theme when that has none; `portal` is the portal's
+    /// address as a person reads it.
+    fn texts(&self, letter: &Letter, theme: &str, portal: &str)
+    -> Result<LetterTexts, LetterError>;
     /// One A4 PDF for `letter`.
     fn render(&self, letter: &Letter) -> Result<Vec<u8>, LetterError>;
 }
@@ -255,6 +359,39 @@ mod tests {
         assert_eq!(
             r.address_lines(),
             ["J. de Vries", "Kerkstraat 12 A", "1234 AB  DIJKSTAD"]
+        );
+    }
+
+    #[test]
+    fn a_typed_address_is_checked_field_by_field() {
+        let ok = Recipient::parse(&RecipientInput {
+            name: " J. de Vries ",
+            street: "Kerkstraat",
+            house_number: "12 A",
+            postcode: "1234ab",
+            city: "Dijkstad",
+        })
+        .unwrap();
+        assert_eq!(ok.name, "J. de Vries");
+        assert_eq!(ok.postcode.as_str(), "1234 AB");
+        let long = "x".repeat(Recipient::NAME_MAX + 1);
+        let wrong = Recipient::parse(&RecipientInput {
+            name: &long,
+            street: " ",
+            house_number: "A12",
+            postcode: "12345",
+            city: "Dijk\nstad",
+        })
+        .unwrap_err();
+        assert_eq!(
+            wrong,
+            [
+                RecipientField::Name,
+                RecipientField::Street,
+                RecipientField::HouseNumber,
+                RecipientField::Postcode,
+                RecipientField::City
+            ]
         );
     }
 

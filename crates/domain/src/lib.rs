@@ -59,7 +59,8 @@ pub use ids::{
     SessionId, StaffId, TenantId, ZoneId,
 };
 pub use letters::{
-    Letter, LetterError, LetterRenderer, LetterTexts, LogoKind, Postcode, Recipient, Sender,
+    Letter, LetterError, LetterRenderer, LetterTexts, LogoKind, Postcode, Recipient,
+    RecipientField, RecipientInput, Sender,
 };
 pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;

@@ -74,6 +74,27 @@ fn shape(plate: &str) -> String {
 }
 
 impl Plate {
+    /// Parses a plate in the command line's and the admin API's form: a Dutch plate as typed
+    /// (`AB-12-34`), a foreign one after its country code (`DE:B-XY123`).
+    pub fn parse_tagged(input: &str) -> Result<Self, ParseError> {
+        let input = input.trim();
+        match input.split_once(':') {
+            Some((country, plate)) => Self::parse(plate, Country::parse(country)?),
+            None => Self::parse(input, Country::NL),
+        }
+    }
+
+    /// Parses a comma-separated list of [`Plate::parse_tagged`] plates; empty items are skipped.
+    pub fn parse_list(list: &str) -> Result<Vec<Self>, ParseError> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                Self::parse_tagged(p).map_err(|e| ParseError::new("plate", format!("{p}: {e}")))
+            })
+            .collect()
+    }
+
     /// Parses a plate of `country`. A Dutch plate must fit one of the fourteen sidecodes and the
     /// letter rules of the newer series; a foreign one may be 1 to 12 letters and digits.
     pub fn parse(input: &str, country: Country) -> Result<Self, ParseError> {

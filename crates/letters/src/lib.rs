@@ -15,24 +15,53 @@ mod template;
 
 pub use template::LetterTemplate;
 
-use parkportal_domain::{Letter, LetterError, LetterRenderer};
+use std::path::PathBuf;
+
+use parkportal_domain::{Letter, LetterError, LetterRenderer, LetterTexts};
 
 /// The letter renderer: holds the parsed fonts so each letter only lays out and serialises.
 #[derive(Clone)]
 pub struct PdfLetters {
     fonts: fonts::Fonts,
+    /// The folder of themes whose `letters/allocation.toml` give the texts.
+    themes: Option<PathBuf>,
 }
 
 impl PdfLetters {
-    /// A renderer with the shipped fonts.
+    /// A renderer with the shipped fonts, for letters whose texts are filled in already.
     pub fn new() -> Result<Self, LetterError> {
         let fonts = fonts::Fonts::load()
             .ok_or_else(|| LetterError::Pdf("the shipped font could not be read".into()))?;
-        Ok(Self { fonts })
+        Ok(Self {
+            fonts,
+            themes: None,
+        })
+    }
+
+    /// A renderer that also fills in texts from the templates of the themes under `themes`.
+    pub fn with_themes(themes: impl Into<PathBuf>) -> Result<Self, LetterError> {
+        Ok(Self {
+            themes: Some(themes.into()),
+            ..Self::new()?
+        })
     }
 }
 
 impl LetterRenderer for PdfLetters {
+    fn texts(
+        &self,
+        letter: &Letter,
+        theme: &str,
+        portal: &str,
+    ) -> Result<LetterTexts, LetterError> {
+        let themes = self.themes.as_deref().ok_or_else(|| {
+            LetterError::Template("no themes folder to read templates from".into())
+        })?;
+        // Read at every letter: a bundle import may change a theme's template, and the file is
+        // small next to the rendering.
+        LetterTemplate::load(themes, theme)?.texts(letter, portal)
+    }
+
     fn render(&self, letter: &Letter) -> Result<Vec<u8>, LetterError> {
         render::render(&self.fonts, letter)
     }

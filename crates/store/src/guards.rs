@@ -4,8 +4,8 @@
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
 use crate::entities::{
-    auth_sessions, captchas, email_links, idempotency_keys, outbox, remember_tokens,
-    staff_enrolments, staff_sessions, throttles,
+    auth_sessions, captchas, email_links, idempotency_keys, outbox, product_letters,
+    remember_tokens, staff_enrolments, staff_sessions, throttles,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -267,6 +267,19 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .await
             .map_err(StoreError::new)?
             .rows_affected;
+        // A letter's PDF holds its PIN: it goes when its time for reprinting is over; the row
+        // stays as the record that a letter was made.
+        let letters = product_letters::Entity::update_many()
+            .col_expr(
+                product_letters::Column::Pdf,
+                Expr::value(sea_orm::Value::Bytes(None)),
+            )
+            .filter(product_letters::Column::ExpiresAt.lte(c.now))
+            .filter(product_letters::Column::Pdf.is_not_null())
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
         // The audit trail's own function: the one code that deletes entries.
         let audit_entries = crate::audit::remove_older_than(&self.db, c.audit_before).await?;
         Ok(Purged {
@@ -280,6 +293,7 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             audit_entries,
             staff_sessions,
             staff_links,
+            letters,
         })
     }
 }

@@ -1,17 +1,21 @@
 //! The product repository: products, their plates and coupling links, and the mails about them.
 
 use crate::accounts::to_account;
+use crate::audit;
 use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{
-    accounts, email_links, mandates, product_plates, product_types, products, tenants, zones,
+    accounts, email_links, mandates, product_letters, product_plates, product_types, products,
+    tenants, zones,
 };
 use crate::ledger::post;
 use crate::outbox::enqueue_on;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::coupling::{
-    CoupleOutcome, IssueOutcome, LinkRecord, NewLink, NewProduct, ProductSummary,
+    CoupleOutcome, IssueOutcome, IssueWith, KeptLetter, LinkRecord, NewLink, NewProduct,
+    ProductSummary,
 };
 use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::mail::OutgoingMail;
@@ -24,7 +28,7 @@ use sea_orm::SqlErr;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set,
+    QueryOrder, Set,
 };
 
 /// Products in the database.
@@ -194,7 +198,7 @@ impl ProductRepository for SeaProductRepository {
     async fn issue(
         &self,
         product: &NewProduct,
-        invite: Option<(&NewLink, &OutgoingMail)>,
+        with: IssueWith<'_>,
         now: DateTime<Utc>,
     ) -> Result<IssueOutcome, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
@@ -226,6 +230,14 @@ impl ProductRepository for SeaProductRepository {
             issued_at: Set(now),
             // The opening balance comes with its entry, below.
             balance: Set(0),
+            holder_name: Set(product.holder.as_ref().map(|h| h.name.clone())),
+            holder_street: Set(product.holder.as_ref().map(|h| h.street.clone())),
+            holder_house_number: Set(product.holder.as_ref().map(|h| h.house_number.clone())),
+            holder_postcode: Set(product
+                .holder
+                .as_ref()
+                .map(|h| h.postcode.as_str().to_owned())),
+            holder_city: Set(product.holder.as_ref().map(|h| h.city.clone())),
             ..Default::default()
         }
         .insert(&txn)
@@ -245,12 +257,74 @@ impl ProductRepository for SeaProductRepository {
             .await
             .map_err(StoreError::new)?;
         }
-        if let Some((link, mail)) = invite {
+        if let Some((link, mail)) = with.invite {
             insert_link(&txn, row.id, link, now).await?;
             enqueue_on(&txn, mail, now).await?;
         }
+        if let Some(letter) = with.letter {
+            product_letters::ActiveModel {
+                tenant_id: Set(product.tenant.0),
+                product_id: Set(row.id),
+                language: Set(letter.language.code().to_owned()),
+                pdf: Set(Some(letter.pdf.clone())),
+                created_at: Set(now),
+                expires_at: Set(letter.expires_at),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        }
+        if let Some(entry) = with.audit {
+            audit::write(&txn, &entry.clone().about("product", row.id)).await?;
+        }
         txn.commit().await.map_err(StoreError::new)?;
         Ok(IssueOutcome::Issued(ProductId(row.id)))
+    }
+
+    async fn kept_letter(
+        &self,
+        tenant: TenantId,
+        code: &ProductCode,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<KeptLetter>, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let product = products::Entity::find()
+            .filter(products::Column::TenantId.eq(tenant.0))
+            .filter(products::Column::Code.eq(code.as_str()))
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        let Some(product) = product else {
+            audit::write(&txn, &audit.clone().refused("not_found")).await?;
+            txn.commit().await.map_err(StoreError::new)?;
+            return Ok(None);
+        };
+        let letter = product_letters::Entity::find()
+            .filter(product_letters::Column::TenantId.eq(tenant.0))
+            .filter(product_letters::Column::ProductId.eq(product.id))
+            .filter(product_letters::Column::ExpiresAt.gt(now))
+            .filter(product_letters::Column::Pdf.is_not_null())
+            .order_by_desc(product_letters::Column::Id)
+            .one(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        let entry = audit.clone().about("product", product.id);
+        let kept = letter.and_then(|l| {
+            l.pdf.map(|pdf| KeptLetter {
+                code: code.clone(),
+                product: ProductId(product.id),
+                pdf,
+                expires_at: l.expires_at,
+            })
+        });
+        match kept {
+            Some(_) => audit::write(&txn, &entry).await?,
+            None => audit::write(&txn, &entry.refused("letter_not_kept")).await?,
+        }
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(kept)
     }
 
     async fn coupling_link(&self, token: &TokenHash) -> Result<Option<LinkRecord>, StoreError> {

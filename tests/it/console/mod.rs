@@ -8,6 +8,7 @@ mod audit_log;
 mod bundles;
 mod dashboard;
 mod enrolment;
+mod issue;
 mod login;
 mod staff_management;
 mod suspension;
@@ -21,6 +22,21 @@ use parkportal_admin::{Need, RouteKind};
 use parkportal_domain::staff::Role;
 use parkportal_domain::staff::totp::TotpSecret;
 
+/// The product code of sample paths: no product has it.
+const SAMPLE_CODE: &str = "ACDEF-GHJKM";
+
+/// A postal address for letters.
+fn a_recipient() -> parkportal_domain::Recipient {
+    parkportal_domain::Recipient::parse(&parkportal_domain::RecipientInput {
+        name: "J. de Vries",
+        street: "Kerkstraat",
+        house_number: "12",
+        postcode: "1234 AB",
+        city: "Dijkstad",
+    })
+    .unwrap()
+}
+
 /// A console route's pattern as a path to request: in Dijkstad (also where the platform's pages
 /// name a gemeente), with an enrolment token no link has, staff member `staff` (to be
 /// deactivated), below a gemeente a page that does not exist.
@@ -33,6 +49,7 @@ fn sample_path(pattern: &str, staff: i64) -> String {
             .replace(":token", &"ab".repeat(32))
             .replace(":id", &staff.to_string())
             .replace(":actie", "deactiveren")
+            .replace(":code", SAMPLE_CODE)
             .replace("*rest", "onbekend")
     );
     path.trim_end_matches('/').to_owned()

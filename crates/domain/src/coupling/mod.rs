@@ -3,14 +3,17 @@
 //! to the account of that address, creating the account when there is none.
 
 use crate::accounts::{Account, Accounts, LoginError, SignedIn};
+use crate::audit::{Actor, AuditEntry};
 use crate::calendar;
 use crate::email::EmailAddress;
 use crate::ids::ProductId;
+use crate::letters::{Letter, LetterError, LetterRenderer, Recipient, Sender, claim_link};
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
 use crate::password::NewPassword;
 use crate::plate::Plate;
 use crate::ports::StoreError;
 use crate::secret::{Pin, ProductCode, RandomError, Token};
+use crate::staff::Role;
 use crate::tenancy::TenantDirectory;
 use crate::tenant::{Language, PublicUrl};
 use crate::throttle::{FailurePolicy, hashed_key};
@@ -20,7 +23,8 @@ use std::sync::Arc;
 
 mod ports;
 pub use ports::{
-    CoupleOutcome, IssueOutcome, LinkRecord, NewLink, NewProduct, ProductRepository, ProductSummary,
+    CoupleOutcome, IssueOutcome, IssueWith, KeptLetter, LinkRecord, NewLetter, NewLink, NewProduct,
+    ProductRepository, ProductSummary,
 };
 
 /// What `parkportal products issue` asks for.
@@ -40,6 +44,26 @@ pub struct IssueRequest {
     pub valid_until: Option<NaiveDate>,
     /// The opening balance in the product type's unit (`25.00` euros, `600` minutes).
     pub balance: Option<rust_decimal::Decimal>,
+    /// The person it goes to by post: kept with the product, and the letter's address.
+    pub recipient: Option<Recipient>,
+    /// Make the allocation letter (needs `recipient`).
+    pub letter: bool,
+    /// The letter's language; default the gemeente's.
+    pub letter_language: Option<Language>,
+    /// Who issues, for the audit trail (`None` only where no person acts: the demo's set-up
+    /// and tests).
+    pub issuer: Option<Issuer>,
+}
+
+/// Who issues a product, for its audit entry.
+#[derive(Debug, Clone)]
+pub struct Issuer {
+    /// A staff member, an API key or the command line.
+    pub actor: Actor,
+    /// The role in play, if any.
+    pub role: Option<Role>,
+    /// The client's address, or `cli`.
+    pub origin: String,
 }
 
 /// What `parkportal products link` asks for: a new coupling link for a product nobody holds
@@ -81,6 +105,8 @@ pub struct Issued {
     /// The coupling link's token (also in the mail), for callers that couple at once: the demo
     /// set-up. Never printed.
     pub coupling_token: Option<Token>,
+    /// The allocation letter's PDF and until when it is kept for reprinting, when one was made.
+    pub letter: Option<(Vec<u8>, DateTime<Utc>)>,
 }
 
 /// Why issuing failed; each names what to fix.
@@ -128,6 +154,15 @@ pub enum IssueError {
     /// The product is coupled to an account: it needs no new link.
     #[error("product {0} is coupled to an account")]
     ProductCoupled(String),
+    /// A letter was asked for without an address to send it to.
+    #[error("a letter needs the recipient's name and address")]
+    RecipientMissing,
+    /// This server was started without a letter renderer.
+    #[error("letters cannot be made here")]
+    LettersUnavailable,
+    /// The letter could not be made.
+    #[error(transparent)]
+    Letter(#[from] LetterError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -213,6 +248,14 @@ pub struct ProductDesk {
     composer: Arc<dyn MailComposer>,
     clock: Arc<dyn Clock>,
     platform_url: PublicUrl,
+    letters: Option<LetterDesk>,
+}
+
+/// What making letters takes: the renderer and how long a letter is kept for reprinting.
+#[derive(Clone)]
+struct LetterDesk {
+    renderer: Arc<dyn LetterRenderer>,
+    keep: chrono::Duration,
 }
 
 /// Attempts at drawing a free product code before giving up (a clash is already one in 10^14).
@@ -235,7 +278,33 @@ impl ProductDesk {
             composer,
             clock,
             platform_url,
+            letters: None,
         }
+    }
+
+    /// The desk that also makes allocation letters with `renderer`, keeping each for reprinting
+    /// for `keep` (then housekeeping deletes it, with the PIN in it).
+    pub fn with_letters(
+        mut self,
+        renderer: Arc<dyn LetterRenderer>,
+        keep: chrono::Duration,
+    ) -> Self {
+        self.letters = Some(LetterDesk { renderer, keep });
+        self
+    }
+
+    /// The kept letter of the product of `tenant` with `code`, its reading in the audit trail
+    /// (`audit`, about the product). `None`: no such product of this gemeente, or its letter is
+    /// no longer kept.
+    pub async fn kept_letter(
+        &self,
+        tenant: crate::ids::TenantId,
+        code: &ProductCode,
+        audit: &AuditEntry,
+    ) -> Result<Option<KeptLetter>, StoreError> {
+        self.products
+            .kept_letter(tenant, code, self.clock.now(), audit)
+            .await
     }
 
     /// Issues a product; with an address, queues the coupling mail in the same transaction.
@@ -303,6 +372,26 @@ impl ProductDesk {
         };
         let valid_until = calendar::day_bounds(tz, last_day).1;
 
+        if request.letter && request.recipient.is_none() {
+            return Err(IssueError::RecipientMissing);
+        }
+        let letters = match (&self.letters, request.letter) {
+            (Some(desk), true) => Some(desk),
+            (None, true) => return Err(IssueError::LettersUnavailable),
+            (_, false) => None,
+        };
+        // The sender comes from the gemeente's whole configuration (logo, return address).
+        let sender = match letters {
+            Some(_) => Some(Sender::of(
+                &self
+                    .tenants
+                    .export(&tenant.slug)
+                    .await?
+                    .ok_or_else(|| IssueError::UnknownTenant(request.tenant.clone()))?,
+            )),
+            None => None,
+        };
+
         let pin = Pin::generate()?;
         let pin_hash = self.accounts.hasher().hash(pin.expose()).await?;
         let invite = match &request.email {
@@ -312,8 +401,36 @@ impl ProductDesk {
                     .await?,
             ),
         };
+        let audit = request.issuer.as_ref().map(|issuer| {
+            AuditEntry::new(issuer.actor.clone(), "product.issue", &issuer.origin, now)
+                .within(Some(tenant.id), issuer.role)
+        });
         for _ in 0..CODE_ATTEMPTS {
             let code = ProductCode::generate()?;
+            let letter = match (letters, &sender, &request.recipient) {
+                (Some(desk), Some(sender), Some(recipient)) => {
+                    let letter = Letter {
+                        recipient: recipient.clone(),
+                        sender: sender.clone(),
+                        language: request.letter_language.unwrap_or(tenant.default_language),
+                        place: place_of(&tenant.name),
+                        date: today,
+                        product_type: product_type.name.clone(),
+                        zone: zone.name.clone(),
+                        valid_until: Some(last_day),
+                        claim_url: claim_link(&tenant.public_url(&self.platform_url), &code),
+                        code: code.clone(),
+                        pin: pin.clone(),
+                        texts: Default::default(),
+                    };
+                    Some(NewLetter {
+                        language: letter.language,
+                        pdf: render(desk, letter, &tenant, &self.platform_url)?,
+                        expires_at: now + desk.keep,
+                    })
+                }
+                _ => None,
+            };
             let product = NewProduct {
                 tenant: tenant.id,
                 product_type: product_type.code.clone(),
@@ -324,11 +441,14 @@ impl ProductDesk {
                 valid_until,
                 plates: request.plates.clone(),
                 opening,
+                holder: request.recipient.clone(),
             };
-            let outcome = self
-                .products
-                .issue(&product, invite.as_ref().map(|(l, m, _)| (l, m)), now)
-                .await?;
+            let with = IssueWith {
+                invite: invite.as_ref().map(|(l, m, _)| (l, m)),
+                letter: letter.as_ref(),
+                audit: audit.as_ref(),
+            };
+            let outcome = self.products.issue(&product, with, now).await?;
             if let IssueOutcome::Issued(id) = outcome {
                 return Ok(Issued {
                     id,
@@ -337,6 +457,7 @@ impl ProductDesk {
                     valid_until,
                     mailed_to: request.email.clone(),
                     coupling_token: invite.as_ref().map(|(_, _, t)| t.clone()),
+                    letter: letter.map(|l| (l.pdf, l.expires_at)),
                 });
             }
         }
@@ -584,4 +705,33 @@ impl ProductDesk {
             CoupleOutcome::AccountExists => Err(CouplingError::AccountExists),
         }
     }
+}
+
+/// The place a gemeente's letters are dated in: its name without "Gemeente".
+fn place_of(name: &str) -> String {
+    name.strip_prefix("Gemeente ")
+        .unwrap_or(name)
+        .trim()
+        .to_owned()
+}
+
+/// Fills in `letter`'s texts from its gemeente's template and renders it. It runs on the calling
+/// task: one letter is a few milliseconds of CPU, below what moving it to a blocking thread is
+/// worth; a batch of thousands runs in its own job.
+fn render(
+    desk: &LetterDesk,
+    mut letter: Letter,
+    tenant: &crate::tenant::Tenant,
+    platform: &PublicUrl,
+) -> Result<Vec<u8>, IssueError> {
+    let base = tenant.public_url(platform);
+    // The address as a person reads it and types it: no scheme, no trailing slash.
+    let portal = base
+        .split_once("://")
+        .map_or(base.as_str(), |(_, rest)| rest)
+        .trim_end_matches('/');
+    letter.texts = desk
+        .renderer
+        .texts(&letter, tenant.theme.as_str(), portal)?;
+    Ok(desk.renderer.render(&letter)?)
 }

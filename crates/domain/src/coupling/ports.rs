@@ -2,8 +2,10 @@
 //! code and PIN hash, coupling links, and what the store did with them.
 
 use crate::accounts::Account;
+use crate::audit::AuditEntry;
 use crate::email::EmailAddress;
 use crate::ids::{AccountId, ProductId, TenantId};
+use crate::letters::Recipient;
 use crate::mail::OutgoingMail;
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -33,6 +35,43 @@ pub struct NewProduct {
     pub plates: Vec<Plate>,
     /// The opening balance, in the smallest unit (an `opening` ledger entry).
     pub opening: i64,
+    /// The person it was issued to by post, if it was.
+    pub holder: Option<Recipient>,
+}
+
+/// An allocation letter to keep with its product for reprinting until `expires_at`.
+#[derive(Debug, Clone)]
+pub struct NewLetter {
+    /// The letter's language.
+    pub language: Language,
+    /// The PDF (it holds the PIN).
+    pub pdf: Vec<u8>,
+    /// When the PDF is deleted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What is stored in the transaction of a new product besides the product itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IssueWith<'a> {
+    /// The coupling link and its mail, when it goes to an address.
+    pub invite: Option<(&'a NewLink, &'a OutgoingMail)>,
+    /// The letter, when one was made.
+    pub letter: Option<&'a NewLetter>,
+    /// The audit entry of the issue; the store names the new product as its object.
+    pub audit: Option<&'a AuditEntry>,
+}
+
+/// A kept letter, for reprinting.
+#[derive(Debug, Clone)]
+pub struct KeptLetter {
+    /// The product's code.
+    pub code: ProductCode,
+    /// The product.
+    pub product: ProductId,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// When the PDF is deleted.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A coupling link to store with its product.
@@ -109,13 +148,24 @@ pub enum CoupleOutcome {
 /// Products, their coupling links and the mails about them.
 #[async_trait]
 pub trait ProductRepository: Send + Sync {
-    /// Stores a product and, when it goes to an address, its link and mail, in one transaction.
+    /// Stores a product with what comes `with` it (its link and mail, its letter, its audit
+    /// entry), in one transaction.
     async fn issue(
         &self,
         product: &NewProduct,
-        invite: Option<(&NewLink, &OutgoingMail)>,
+        with: IssueWith<'_>,
         now: DateTime<Utc>,
     ) -> Result<IssueOutcome, StoreError>;
+    /// The newest letter of the product of `tenant` with `code` whose PDF is still kept at `now`,
+    /// writing `audit` in the same transaction: about the product when there is one (refused
+    /// `letter_not_kept` when its letter is gone), refused `not_found` when there is none.
+    async fn kept_letter(
+        &self,
+        tenant: TenantId,
+        code: &ProductCode,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<KeptLetter>, StoreError>;
     /// The coupling link with this token hash.
     async fn coupling_link(&self, token: &TokenHash) -> Result<Option<LinkRecord>, StoreError>;
     /// Uses the link and couples its product to `account`, in one transaction.

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod parking_sessions;
 pub mod payments;
 pub mod platform_facts;
+pub mod product_letters;
 pub mod product_plates;
 pub mod product_types;
 pub mod products;

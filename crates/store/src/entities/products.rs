@@ -23,6 +23,13 @@ pub struct Model {
     pub revision: i64,
     /// No live session of the product ends after this (NULL: none at all).
     pub sessions_until: Option<ChronoDateTimeUtc>,
+    /// The person a letter went to, for products issued by post (NULL otherwise).
+    pub holder_name: Option<String>,
+    pub holder_street: Option<String>,
+    pub holder_house_number: Option<String>,
+    /// Normalised, `1234 AB`.
+    pub holder_postcode: Option<String>,
+    pub holder_city: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
