@@ -15,15 +15,18 @@ use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::coupling::{
     CoupleOutcome, IssueOutcome, IssueWith, KeptLetter, LinkRecord, NewLink, NewProduct,
-    ProductSummary,
+    ProductSummary, StaffProductView,
 };
 use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::mail::OutgoingMail;
+use parkportal_domain::plate::Plate;
 use parkportal_domain::secret::TokenHash;
+use parkportal_domain::tenant::Code;
 use parkportal_domain::{
     AccountId, EmailAddress, Language, ProductCode, ProductId, ProductRepository, StoreError,
     TenantId,
 };
+use parkportal_domain::{BalanceUnit, ProductKind, Recipient, RecipientInput};
 use sea_orm::SqlErr;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -282,6 +285,45 @@ impl ProductRepository for SeaProductRepository {
         Ok(IssueOutcome::Issued(ProductId(row.id)))
     }
 
+    async fn id_in(
+        &self,
+        tenant: TenantId,
+        code: &ProductCode,
+    ) -> Result<Option<ProductId>, StoreError> {
+        let row = products::Entity::find()
+            .filter(products::Column::TenantId.eq(tenant.0))
+            .filter(products::Column::Code.eq(code.as_str()))
+            .one_by_key(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(row.map(|r| ProductId(r.id)))
+    }
+
+    async fn staff_view(
+        &self,
+        tenant: TenantId,
+        code: &ProductCode,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<StaffProductView>, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let row = products::Entity::find()
+            .filter(products::Column::TenantId.eq(tenant.0))
+            .filter(products::Column::Code.eq(code.as_str()))
+            .one_by_key(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        let Some(row) = row else {
+            audit::write(&txn, &audit.clone().refused("not_found")).await?;
+            txn.commit().await.map_err(StoreError::new)?;
+            return Ok(None);
+        };
+        let view = staff_view_of(&txn, row, code, now).await?;
+        audit::write(&txn, &audit.clone().about("product", view.id.0)).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(Some(view))
+    }
+
     async fn kept_letter(
         &self,
         tenant: TenantId,
@@ -509,4 +551,86 @@ impl ProductRepository for SeaProductRepository {
             other => Ok(other),
         }
     }
+}
+
+/// The staff's view of product `row` (of its gemeente, checked by the caller's query).
+async fn staff_view_of(
+    conn: &impl ConnectionTrait,
+    row: products::Model,
+    code: &ProductCode,
+    now: DateTime<Utc>,
+) -> Result<StaffProductView, StoreError> {
+    let corrupt = |what: &str| StoreError::new(format!("product {}: {what}", row.id));
+    let pt = product_types::Entity::find_by_id(row.product_type_id)
+        .filter(product_types::Column::TenantId.eq(row.tenant_id))
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .ok_or_else(|| corrupt("no product type"))?;
+    let zone = zones::Entity::find_by_id(row.zone_id)
+        .filter(zones::Column::TenantId.eq(row.tenant_id))
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .ok_or_else(|| corrupt("no zone"))?;
+    let plates = product_plates::Entity::find()
+        .filter(product_plates::Column::ProductId.eq(row.id))
+        .order_by_asc(product_plates::Column::Position)
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?
+        .into_iter()
+        .map(|p| Plate::from_stored(&p.plate, &p.country).map_err(|_| corrupt("plate")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let letter = product_letters::Entity::find()
+        .filter(product_letters::Column::TenantId.eq(row.tenant_id))
+        .filter(product_letters::Column::ProductId.eq(row.id))
+        .filter(product_letters::Column::ExpiresAt.gt(now))
+        .filter(product_letters::Column::Pdf.is_not_null())
+        .order_by_desc(product_letters::Column::Id)
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?;
+    let holder = match (
+        &row.holder_name,
+        &row.holder_street,
+        &row.holder_house_number,
+        &row.holder_postcode,
+        &row.holder_city,
+    ) {
+        (Some(name), Some(street), Some(house_number), Some(postcode), Some(city)) => Some(
+            Recipient::parse(&RecipientInput {
+                name,
+                street,
+                house_number,
+                postcode,
+                city,
+            })
+            .map_err(|_| corrupt("holder address"))?,
+        ),
+        _ => None,
+    };
+    Ok(StaffProductView {
+        id: ProductId(row.id),
+        code: code.clone(),
+        product_type: (
+            Code::parse(&pt.code).map_err(|_| corrupt("type code"))?,
+            pt.name,
+        ),
+        kind: ProductKind::parse(&pt.kind).map_err(|_| corrupt("kind"))?,
+        unit: BalanceUnit::parse(&pt.unit).map_err(|_| corrupt("unit"))?,
+        zone: (
+            Code::parse(&zone.code).map_err(|_| corrupt("zone code"))?,
+            zone.name,
+        ),
+        status: row.status,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        issued_at: row.issued_at,
+        holder,
+        coupled: row.owner_id.is_some(),
+        plates,
+        balance: row.balance,
+        letter_kept_until: letter.map(|l| l.expires_at),
+    })
 }

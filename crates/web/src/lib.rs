@@ -8,6 +8,7 @@
 //!
 //! It reaches data only through the domain's use cases and ports.
 
+pub mod allow;
 pub mod client;
 pub mod codes;
 pub mod cookies;
@@ -25,6 +26,7 @@ pub mod observe;
 pub mod ops;
 pub mod page;
 pub mod prefs;
+pub mod refusals;
 pub mod site;
 pub mod state;
 pub mod templates;

@@ -24,7 +24,7 @@ use std::sync::Arc;
 mod ports;
 pub use ports::{
     CoupleOutcome, IssueOutcome, IssueWith, KeptLetter, LinkRecord, NewLetter, NewLink, NewProduct,
-    ProductRepository, ProductSummary,
+    ProductRepository, ProductSummary, StaffProductView,
 };
 
 /// What `parkportal products issue` asks for.
@@ -291,6 +291,28 @@ impl ProductDesk {
     ) -> Self {
         self.letters = Some(LetterDesk { renderer, keep });
         self
+    }
+
+    /// The id of the product of `tenant` with `code`, if there is one (no personal data read).
+    pub async fn product_in(
+        &self,
+        tenant: crate::ids::TenantId,
+        code: &ProductCode,
+    ) -> Result<Option<ProductId>, StoreError> {
+        self.products.id_in(tenant, code).await
+    }
+
+    /// The product of `tenant` with `code` as staff see it, its reading in the audit trail
+    /// (`audit`, about the product).
+    pub async fn staff_view(
+        &self,
+        tenant: crate::ids::TenantId,
+        code: &ProductCode,
+        audit: &AuditEntry,
+    ) -> Result<Option<StaffProductView>, StoreError> {
+        self.products
+            .staff_view(tenant, code, self.clock.now(), audit)
+            .await
     }
 
     /// The kept letter of the product of `tenant` with `code`, its reading in the audit trail

@@ -61,6 +61,41 @@ pub struct IssueWith<'a> {
     pub audit: Option<&'a AuditEntry>,
 }
 
+/// A product as staff (and the admin API) see it.
+#[derive(Debug, Clone)]
+pub struct StaffProductView {
+    /// Its id.
+    pub id: ProductId,
+    /// The code on its letter.
+    pub code: ProductCode,
+    /// Its product type's code and name.
+    pub product_type: (Code, String),
+    /// Visitor scheme or permit.
+    pub kind: crate::ProductKind,
+    /// The unit of its balance.
+    pub unit: crate::BalanceUnit,
+    /// Its zone's code and name.
+    pub zone: (Code, String),
+    /// `active`, or what ended it.
+    pub status: String,
+    /// Valid from (inclusive).
+    pub valid_from: DateTime<Utc>,
+    /// Valid until (exclusive).
+    pub valid_until: DateTime<Utc>,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// The person it was issued to by post, if it was.
+    pub holder: Option<Recipient>,
+    /// Whether a resident's account holds it.
+    pub coupled: bool,
+    /// Its plates, in order.
+    pub plates: Vec<Plate>,
+    /// Its balance in the smallest unit.
+    pub balance: i64,
+    /// Until when its newest letter is kept for reprinting, if one is.
+    pub letter_kept_until: Option<DateTime<Utc>>,
+}
+
 /// A kept letter, for reprinting.
 #[derive(Debug, Clone)]
 pub struct KeptLetter {
@@ -156,6 +191,22 @@ pub trait ProductRepository: Send + Sync {
         with: IssueWith<'_>,
         now: DateTime<Utc>,
     ) -> Result<IssueOutcome, StoreError>;
+    /// The id of the product of `tenant` with `code`, if it has one: no personal data, so no
+    /// audit entry (the admin API answers 404 for another gemeente's code before anything else).
+    async fn id_in(
+        &self,
+        tenant: TenantId,
+        code: &ProductCode,
+    ) -> Result<Option<ProductId>, StoreError>;
+    /// The product of `tenant` with `code` as staff see it, writing `audit` in the same
+    /// transaction: about the product, or refused `not_found`.
+    async fn staff_view(
+        &self,
+        tenant: TenantId,
+        code: &ProductCode,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<Option<StaffProductView>, StoreError>;
     /// The newest letter of the product of `tenant` with `code` whose PDF is still kept at `now`,
     /// writing `audit` in the same transaction: about the product when there is one (refused
     /// `letter_not_kept` when its letter is gone), refused `not_found` when there is none.
