@@ -5,6 +5,7 @@
 
 use crate::auth::client_of;
 use crate::page::{ConsolePage, context_of, see_other};
+use crate::staff_pages::Done;
 use chrono::{DateTime, NaiveDate, Utc};
 use minijinja::{Value, context};
 use parkportal_domain::api_keys::{
@@ -17,17 +18,7 @@ use parkportal_web::AppError;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{Request, Response, handler};
-use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// What the list says happened (`?gedaan=`).
-#[derive(Debug, Default, Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    gedaan: String,
-    #[serde(default)]
-    id: Option<i64>,
-}
 
 /// The form that makes a key, as typed: its scopes are checkboxes of one name, so the body is
 /// read as pairs.

@@ -130,23 +130,25 @@ async fn api_keys_cli(app: &crate::support::TestApp, args: &[&str]) -> std::proc
     .unwrap()
 }
 
+/// `parkportal api-keys create` of a key of Dijkstad named `name` with `scopes`, and `extra`.
+async fn create_key(
+    app: &crate::support::TestApp,
+    name: &str,
+    scopes: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "create", "--tenant", "dijkstad", "--name", name, "--scopes", scopes,
+    ];
+    args.extend_from_slice(extra);
+    api_keys_cli(app, &args).await
+}
+
 #[tokio::test]
 async fn api_keys_create_prints_the_key_alone_on_the_last_line_and_revoke_ends_it() {
     let app = crate::support::TestApp::spawn().await;
     let keys = app.app.as_ref().unwrap().api_keys();
-    let out = api_keys_cli(
-        &app,
-        &[
-            "create",
-            "--tenant",
-            "dijkstad",
-            "--name",
-            "Zaaksysteem",
-            "--scopes",
-            "products:issue,letters:read",
-        ],
-    )
-    .await;
+    let out = create_key(&app, "Zaaksysteem", "products:issue,letters:read", &[]).await;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -266,21 +268,9 @@ async fn api_keys_create_refuses_bad_input_with_exit_code_2_and_an_expiry_ends_t
 
     // A key valid through tomorrow works until the day after begins, not after.
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
-    let out = api_keys_cli(
-        &app,
-        &[
-            "create",
-            "--tenant",
-            "dijkstad",
-            "--name",
-            "tijdelijk",
-            "--scopes",
-            "products:read",
-            "--expires",
-            &tomorrow.to_string(),
-        ],
-    )
-    .await;
+    let tomorrow_text = tomorrow.to_string();
+    let expires = ["--expires", tomorrow_text.as_str()];
+    let out = create_key(&app, "tijdelijk", "products:read", &expires).await;
     assert!(
         out.status.success(),
         "{}",
@@ -300,19 +290,7 @@ async fn api_keys_create_refuses_bad_input_with_exit_code_2_and_an_expiry_ends_t
     );
     assert!(keys.authenticate(key, until).await.unwrap().is_none());
     // The same name again is refused while the key is not revoked.
-    let out = api_keys_cli(
-        &app,
-        &[
-            "create",
-            "--tenant",
-            "dijkstad",
-            "--name",
-            "tijdelijk",
-            "--scopes",
-            "letters:read",
-        ],
-    )
-    .await;
+    let out = create_key(&app, "tijdelijk", "letters:read", &[]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already has a key named tijdelijk"));
 }
