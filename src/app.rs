@@ -274,7 +274,12 @@ impl Application {
             enrolment,
             dashboard: wiring::dashboard(&db, clock_for_console.clone()),
             // The directory the pages read, so that a change is shown on this instance at once.
-            suspensions: Suspensions::new(tenants.clone(), audit, clock_for_console.clone()),
+            suspensions: Suspensions::new(
+                tenants.clone(),
+                audit.clone(),
+                clock_for_console.clone(),
+            ),
+            api_keys: wiring::api_keys(&db, audit, clock_for_console.clone()),
             bundles: Arc::new(crate::bundle_archives::ArchiveBundles::new(tenants.clone())),
             desk: services.desk.clone(),
         };
@@ -405,6 +410,11 @@ impl Application {
     /// The use cases as the portal's pages see them.
     pub fn state(&self) -> &Portal {
         &self.state
+    }
+
+    /// A gemeente's API keys: the authentication of the admin API's bearer keys.
+    pub fn api_keys(&self) -> &parkportal_domain::api_keys::ApiKeys {
+        self.console.api_keys()
     }
 
     /// The console's state: its login, enrolment and audit trail, for tests and the CLI.

@@ -1,6 +1,6 @@
 //! The command line: `serve` (the default), `migrate`, `config`, `tenants import|export|check`,
 //! `rules check|try`, `products issue|link`, `mandates import`, `outbox list|show` and
-//! `staff create|reset-2fa`.
+//! `staff create|reset-2fa` and `api-keys create|list|revoke`.
 
 use crate::app::{self, Application, StartError};
 use crate::bundle;
@@ -54,6 +54,20 @@ pub enum Command {
     /// Staff accounts of the console.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// A gemeente's keys for the admin API.
+    #[command(subcommand)]
+    ApiKeys(ApiKeysCommand),
+}
+
+/// `parkportal api-keys ...`
+#[derive(Debug, Subcommand)]
+pub enum ApiKeysCommand {
+    /// Make a key and print it, alone on the last line; it is shown this once.
+    Create(crate::api_keys_cli::CreateArgs),
+    /// List a gemeente's keys (never their secrets): name, scopes, made, last use, status.
+    List(crate::api_keys_cli::ListArgs),
+    /// Revoke a key at once, by name or id.
+    Revoke(crate::api_keys_cli::RevokeArgs),
 }
 
 /// `parkportal staff ...`
@@ -200,6 +214,15 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         }
         Command::Staff(StaffCommand::ResetSecondFactor(args)) => {
             crate::staff_cli::reset_second_factor(&config, args).await
+        }
+        Command::ApiKeys(ApiKeysCommand::Create(args)) => {
+            crate::api_keys_cli::create(&config, args).await
+        }
+        Command::ApiKeys(ApiKeysCommand::List(args)) => {
+            crate::api_keys_cli::list(&config, args).await
+        }
+        Command::ApiKeys(ApiKeysCommand::Revoke(args)) => {
+            crate::api_keys_cli::revoke(&config, args).await
         }
         Command::Mandates(MandatesCommand::Import { file }) => {
             crate::mandates_cli::import(&config, &file).await

@@ -4,6 +4,7 @@
 //! store (database) into the domain's ports and of those into the portal and admin web layers.
 //! Only this crate knows `parkportal-store` and `parkportal-rules`.
 
+pub mod api_keys_cli;
 pub mod app;
 pub mod archive;
 pub mod bundle;

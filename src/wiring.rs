@@ -10,6 +10,7 @@ use crate::passwords::Argon2Hasher;
 use crate::rule_errors::DbRuleErrorSink;
 use crate::smtp::SmtpTransport;
 use parkportal_domain::RuleRepository;
+use parkportal_domain::api_keys::ApiKeys;
 use parkportal_domain::audit::AuditRepository;
 use parkportal_domain::captcha::Captchas;
 use parkportal_domain::dashboard::Dashboard;
@@ -40,7 +41,7 @@ use parkportal_store::{
     SeaParkingRepository, SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository,
     SeaSettingsRepository, SeaStaffRepository, SeaThrottleRepository, SimulatedProvider,
 };
-use parkportal_store::{SeaDashboardRepository, SeaRuleRepository};
+use parkportal_store::{SeaApiKeyRepository, SeaDashboardRepository, SeaRuleRepository};
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::mail::TemplateMailComposer;
 use parkportal_web::templates::Templates;
@@ -345,6 +346,11 @@ pub fn staff(
         Arc::new(TemplateMailComposer::new(templates, catalogues));
     let enrolment = Enrolment::new(ports).mailing(composer, public_url);
     Ok((auth, enrolment, audit))
+}
+
+/// A gemeente's API keys on `db`, their refusals recorded in `audit`.
+pub fn api_keys(db: &Database, audit: Arc<dyn AuditRepository>, clock: Arc<dyn Clock>) -> ApiKeys {
+    ApiKeys::new(Arc::new(SeaApiKeyRepository::new(db.clone())), audit, clock)
 }
 
 /// The console's dashboard of a gemeente on `db`.

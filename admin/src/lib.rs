@@ -8,6 +8,7 @@
 //! mounted ([`access::Need`]); the route table cannot hold a route without one.
 
 pub mod access;
+mod api_keys;
 mod audit_log;
 pub mod auth;
 mod dashboard;
@@ -237,6 +238,19 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Gemeente(Role::Staff),
             ep(get(issue::kept_letter)),
+        ),
+        // The gemeente's keys for the admin API: made, listed and revoked by its beheerders.
+        route(
+            "/:gemeente/api-sleutels",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(api_keys::list).post(api_keys::create)),
+        ),
+        route(
+            "/:gemeente/api-sleutels/:sleutel/intrekken",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(api_keys::revoke_form).post(api_keys::revoke)),
         ),
         // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
         route(

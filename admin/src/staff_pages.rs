@@ -21,13 +21,13 @@ use serde::Deserialize;
 /// The longest name a staff member may be given.
 const NAME_MAX: usize = 100;
 
-/// What the pages after an action say happened (`?gedaan=`).
+/// What the pages after an action say happened (`?gedaan=`), and about which object (`&id=`).
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
     #[serde(default)]
-    gedaan: String,
+    pub(crate) gedaan: String,
     #[serde(default)]
-    id: Option<i64>,
+    pub(crate) id: Option<i64>,
 }
 
 /// The invitation form.

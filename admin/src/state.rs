@@ -4,6 +4,7 @@
 use crate::gemeenten::BundleArchives;
 use crate::look::ConsoleLook;
 use parkportal_domain::ProductDesk;
+use parkportal_domain::api_keys::ApiKeys;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
@@ -34,6 +35,9 @@ pub struct ConsoleServices {
     pub bundles: Arc<dyn BundleArchives>,
     /// Issuing products with their allocation letters.
     pub desk: ProductDesk,
+    /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
+    /// and the authentication of a presented key.
+    pub api_keys: ApiKeys,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -97,6 +101,11 @@ impl Console {
     /// Suspending and resuming gemeenten.
     pub fn suspensions(&self) -> &Suspensions {
         &self.inner.services.suspensions
+    }
+
+    /// A gemeente's API keys, and the authentication of a presented key.
+    pub fn api_keys(&self) -> &ApiKeys {
+        &self.inner.services.api_keys
     }
 
     /// Gemeente bundles as archives.

@@ -21,6 +21,7 @@ mod m20261203_000013_erasable_accounts;
 mod m20261203_000014_create_staff_and_audit;
 mod m20261203_000015_tenant_suspension;
 mod m20261203_000016_letter_sender;
+mod m20261203_000017_api_keys;
 mod m20261203_000018_product_letters;
 
 /// Applies every migration in order.
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_create_staff_and_audit::Migration),
             Box::new(m20261203_000015_tenant_suspension::Migration),
             Box::new(m20261203_000016_letter_sender::Migration),
+            Box::new(m20261203_000017_api_keys::Migration),
             Box::new(m20261203_000018_product_letters::Migration),
         ]
     }

@@ -40,7 +40,8 @@ impl AuditResult {
 }
 
 /// Who acted: a staff member (by id, with the address they had then, so the entry still reads
-/// after the account changes), or the command line of the server's operator.
+/// after the account changes), an API key of the admin API (by id and name), or the command
+/// line of the server's operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// A staff member in the console.
@@ -55,6 +56,13 @@ pub enum Actor {
     Unknown(String),
     /// The operator on the server's command line.
     Operator,
+    /// A call of the admin API, made with an API key of the gemeente.
+    ApiKey {
+        /// The key.
+        id: crate::ids::ApiKeyId,
+        /// Its name at the time.
+        name: String,
+    },
 }
 
 impl Actor {
@@ -81,6 +89,7 @@ impl Actor {
             Self::Unknown(typed) if typed.is_empty() => "(unknown)".to_owned(),
             Self::Unknown(typed) => typed.chars().take(200).collect(),
             Self::Operator => "command line".to_owned(),
+            Self::ApiKey { name, .. } => format!("api-sleutel {name}"),
         }
     }
 }

@@ -67,3 +67,7 @@ typed_id!(
     /// The database id of an entry of the audit trail.
     AuditId
 );
+typed_id!(
+    /// The database id of an API key of a gemeente (for the admin API).
+    ApiKeyId
+);

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod amount;
+pub mod api_keys;
 pub mod audit;
 pub mod calendar;
 pub mod captcha;
@@ -55,8 +56,8 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId, ProductTypeId,
-    SessionId, StaffId, TenantId, ZoneId,
+    AccountId, ApiKeyId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId,
+    ProductTypeId, SessionId, StaffId, TenantId, ZoneId,
 };
 pub use letters::{
     Letter, LetterError, LetterRenderer, LetterTexts, LogoKind, Postcode, Recipient,

@@ -2,6 +2,7 @@
 //! (the embedded default) and PostgreSQL alike. Only the composition root (`src/`) knows this crate.
 
 mod accounts;
+mod api_keys;
 mod audit;
 mod by_key;
 mod dashboard;
@@ -28,6 +29,7 @@ mod tenants;
 mod top_up_options;
 
 pub use accounts::SeaAccountRepository;
+pub use api_keys::SeaApiKeyRepository;
 pub use audit::SeaAuditRepository;
 pub use dashboard::SeaDashboardRepository;
 pub use database::{Backend, Database, DatabaseSettings, WriteGate, redact_url};

@@ -2,6 +2,8 @@
 //! coupling links (new, for a resident, used), a resident's session and a mail in the outbox.
 
 use parkportal::Application;
+use parkportal_domain::api_keys::Scopes;
+use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_domain::coupling::IssueRequest;
 use parkportal_domain::mandates::GiveOutcome;
 use parkportal_domain::parking::{Outcome, StartRequest};
@@ -438,14 +440,42 @@ async fn console(
         .into_iter()
         .find(|l| l.member.email.as_str() == "medewerker.dijkstad@demo.parkportal.nl")
         .ok_or("no demo medewerker of dijkstad")?;
+    // The API key pages show a key of Dijkstad in use and one revoked.
+    let key = |name: &'static str| api_key(console, dijkstad.id, name);
+    let in_use = key("Zaaksysteem").await?;
+    let revoked = key("Oude koppeling").await?;
+    let entry = AuditEntry::new(Actor::Operator, "api_key.revoked", "fixtures", now);
+    console
+        .api_keys()
+        .revoke(dijkstad.id, revoked, entry)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok((
         sessions,
         vec![
             ("staff_link", fresh.token.expose().to_owned()),
             ("used_staff_link", used.token.expose().to_owned()),
             ("staff_id", medewerker.member.id.0.to_string()),
+            ("api_key_id", in_use.0.to_string()),
+            ("revoked_api_key_id", revoked.0.to_string()),
         ],
     ))
+}
+
+/// A key of gemeente `tenant` named `name`, as `parkportal api-keys create` makes it.
+async fn api_key(
+    console: &parkportal_admin::Console,
+    tenant: parkportal_domain::TenantId,
+    name: &str,
+) -> Result<parkportal_domain::ApiKeyId, String> {
+    let keys = console.api_keys();
+    let entry = AuditEntry::new(Actor::Operator, "api_key.created", "fixtures", keys.now());
+    let scopes = Scopes::parse("products:read,letters:read").map_err(|e| e.to_string())?;
+    let (key, _) = keys
+        .create(tenant, name, scopes, None, entry)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(key.id)
 }
 
 /// An enrolment link for a new platformbeheerder at `email`.

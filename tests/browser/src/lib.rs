@@ -73,7 +73,8 @@ pub const LOGINS: &[&str] = &["none", "resident", "staff", "platform", "code", "
 /// `{poor_product_id}`, `{permit_id}`, `{favorite_id}`, `{running_session}`, `{planned_session}` in `visit`); or the address of
 /// the first login step in its cookie.
 /// `console`: the console's sessions and an unused and a used enrolment link (`{staff_link}`,
-/// `{used_staff_link}`) and the id of Dijkstad's demo medewerker (`{staff_id}`).
+/// `{used_staff_link}`), the id of Dijkstad's demo medewerker (`{staff_id}`), and the ids of an
+/// API key of Dijkstad in use and of one revoked (`{api_key_id}`, `{revoked_api_key_id}`).
 pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step", "console"];
 
 /// Every route of the portal and of the console (under `/beheer`), as `pages.toml` names them.

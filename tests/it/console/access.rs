@@ -124,6 +124,8 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         })
         .await
         .unwrap();
+    // The pages of a key show one of Dijkstad.
+    let (key, _) = api_key(&app, "dijkstad", "koppeling").await;
     let routes = parkportal_admin::route_list();
     assert!(routes.len() >= 10, "{routes:?}");
     let mut checked = 0;
@@ -131,7 +133,7 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         if kind == RouteKind::Redirect && pattern == "/uitloggen" {
             continue; // POST only: the audit tests send it
         }
-        let path = sample_path(pattern, an_id).replace(SAMPLE_CODE, &letter.code.to_string());
+        let path = sample_path(pattern, an_id, key).replace(SAMPLE_CODE, &letter.code.to_string());
         let mut answers = vec![("anonymous", anon.get(&path).await)];
         answers.push(("resident", jan.get(&app, &path).await));
         for (who, user) in &users {
@@ -264,8 +266,8 @@ async fn every_post_to_every_console_route_leaves_exactly_one_entry() {
         if !kind.takes_forms() {
             continue;
         }
-        // No staff member has id 0: these visitors are refused before any lookup.
-        let path = sample_path(pattern, 0);
+        // No staff member nor key has id 0: these visitors are refused before any lookup.
+        let path = sample_path(pattern, 0, 0);
         for (who, user) in [("anonymous", &anon), ("medewerker", &an)] {
             if who == "medewerker" && an.get("/beheer").await.status() != 200 {
                 an.login(&app).await; // a POST to /uitloggen logged out
@@ -312,12 +314,14 @@ async fn every_post_a_beheerder_or_platformbeheerder_may_send_leaves_exactly_one
         .unwrap();
     let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
     let root = platform_admin(&app, "root@parkportal.nl").await;
+    // The beheerder revokes it, the platformbeheerder finds it revoked: one entry each.
+    let (key, _) = api_key(&app, "dijkstad", "koppeling").await;
     let mut checked = 0;
     for (pattern, kind, need) in parkportal_admin::route_list() {
         if !kind.takes_forms() || pattern == "/uitloggen" || need == Need::Anyone {
             continue;
         }
-        let path = sample_path(pattern, an_id);
+        let path = sample_path(pattern, an_id, key);
         for (who, user) in [("beheerder", &bo), ("platformbeheerder", &root)] {
             // An empty form, or whatever the route makes of it: one entry, done or refused.
             let before = audit_entries(&app).await.len();

@@ -4,6 +4,7 @@
 //! audit trail every console POST and refusal leaves.
 
 mod access;
+mod api_keys;
 mod audit_log;
 mod bundles;
 mod dashboard;
@@ -39,8 +40,8 @@ fn a_recipient() -> parkportal_domain::Recipient {
 
 /// A console route's pattern as a path to request: in Dijkstad (also where the platform's pages
 /// name a gemeente), with an enrolment token no link has, staff member `staff` (to be
-/// deactivated), below a gemeente a page that does not exist.
-fn sample_path(pattern: &str, staff: i64) -> String {
+/// deactivated), API key `key`, below a gemeente a page that does not exist.
+fn sample_path(pattern: &str, staff: i64, key: i64) -> String {
     let path = format!(
         "/beheer{}",
         pattern
@@ -48,9 +49,26 @@ fn sample_path(pattern: &str, staff: i64) -> String {
             .replace(":slug", "dijkstad")
             .replace(":token", &"ab".repeat(32))
             .replace(":id", &staff.to_string())
+            .replace(":sleutel", &key.to_string())
             .replace(":actie", "deactiveren")
             .replace(":code", SAMPLE_CODE)
             .replace("*rest", "onbekend")
     );
     path.trim_end_matches('/').to_owned()
+}
+
+/// A key of gemeente `slug` named `name` with every scope, made as `parkportal api-keys create`
+/// makes it: its id and the key.
+async fn api_key(app: &TestApp, slug: &str, name: &str) -> (i64, String) {
+    use parkportal_domain::api_keys::Scopes;
+    use parkportal_domain::audit::{Actor, AuditEntry};
+    let tenant = app.tenant(slug).await;
+    let keys = app.app.as_ref().unwrap().api_keys();
+    let entry = AuditEntry::new(Actor::Operator, "api_key.created", "cli", keys.now());
+    let all = "products:issue,products:read,letters:read,config:write,applications:decide";
+    let (key, secret) = keys
+        .create(tenant.id, name, Scopes::parse(all).unwrap(), None, entry)
+        .await
+        .unwrap();
+    (key.id.0, secret.expose())
 }

@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table, mirroring the migrations.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit_log;
 pub mod auth_sessions;
 pub mod captchas;
