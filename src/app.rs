@@ -313,6 +313,7 @@ impl Application {
         let routes = parkportal_web::ops::attach(Route::new())
             .nest("/static", files)
             .nest("/beheer", parkportal_admin::routes(console.clone()))
+            .nest("/api/admin", parkportal_admin::api::routes(console.clone()))
             .nest(
                 "/",
                 console_hosts(config)?.only_console(parkportal_portal::routes(state.clone())),

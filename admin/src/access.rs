@@ -107,12 +107,7 @@ impl<E: Endpoint> RequireEndpoint<E> {
             tenant.and_then(|t| member.role_in(t.id)),
         )
         .refused(reason);
-        self.console
-            .auth()
-            .audit()
-            .record(&entry)
-            .await
-            .map_err(AppError::from)?;
+        self.console.record(&entry).await?;
         Err(error.into())
     }
 }

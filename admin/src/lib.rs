@@ -8,6 +8,7 @@
 //! mounted ([`access::Need`]); the route table cannot hold a route without one.
 
 pub mod access;
+pub mod api;
 mod api_keys;
 mod audit_log;
 pub mod auth;

@@ -113,6 +113,16 @@ impl Console {
         self.inner.services.bundles.clone()
     }
 
+    /// Writes `entry` to the audit trail on its own: for what no use case records in its own
+    /// transaction (refusals before one ran, reads of the console itself).
+    pub async fn record(
+        &self,
+        entry: &parkportal_domain::audit::AuditEntry,
+    ) -> Result<(), parkportal_web::AppError> {
+        self.auth().audit().record(entry).await?;
+        Ok(())
+    }
+
     /// Issuing products with their allocation letters.
     pub fn desk(&self) -> &ProductDesk {
         &self.inner.services.desk

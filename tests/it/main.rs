@@ -10,6 +10,7 @@
 )]
 
 mod accounts;
+mod admin_api;
 mod all_sessions;
 mod api_auth;
 mod api_contract;

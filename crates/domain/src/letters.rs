@@ -98,10 +98,31 @@ pub struct RecipientInput<'a> {
     pub city: &'a str,
 }
 
-/// Whether `s` (trimmed) has 1 to `max` characters and none that a letter cannot print.
+/// Whether a letter's font prints `c`: the Latin, Greek and Cyrillic scripts with their
+/// combining accents and the usual punctuation. A postal address in the Netherlands is written
+/// in Latin letters; the rest is room for names. Anything else (private use, unassigned code
+/// points, other scripts, emoji) would print as a blank box, and PDF/A forbids that.
+fn prints(c: char) -> bool {
+    matches!(c,
+        ' '..='~'
+        | '\u{00A0}'..='\u{024F}'   // Latin-1 Supplement, Latin Extended-A and -B
+        | '\u{0300}'..='\u{036F}'   // combining accents
+        | '\u{0370}'..='\u{03FF}'   // Greek
+        | '\u{0400}'..='\u{04FF}'   // Cyrillic
+        | '\u{1E00}'..='\u{1EFF}'   // Latin Extended Additional
+        | '\u{2010}'..='\u{2015}'   // dashes
+        | '\u{2018}'..='\u{201E}'   // quotation marks
+        | '\u{2026}'                // ellipsis
+    ) && !matches!(
+        c,
+        '\u{0378}' | '\u{0379}' | '\u{0380}'..='\u{0383}' | '\u{038B}' | '\u{038D}' | '\u{03A2}'
+    )
+}
+
+/// Whether `s` (trimmed) has 1 to `max` characters, each one a letter prints.
 fn printable(s: &str, max: usize) -> bool {
     let n = s.chars().count();
-    (1..=max).contains(&n) && !s.chars().any(char::is_control)
+    (1..=max).contains(&n) && s.chars().all(prints)
 }
 
 impl Recipient {
@@ -393,6 +414,40 @@ mod tests {
                 RecipientField::City
             ]
         );
+    }
+
+    #[test]
+    fn only_what_a_letter_prints_is_an_address() {
+        let with_name = |name: &str| {
+            Recipient::parse(&RecipientInput {
+                name,
+                street: "Kerkstraat",
+                house_number: "1",
+                postcode: "1234 AB",
+                city: "Dijkstad",
+            })
+        };
+        for name in [
+            "Zoë Çelik-d'Hondt",
+            "Ελένη Παπαδοπούλου",
+            "Ольга Смирнова",
+            "José Martínez",
+        ] {
+            assert!(with_name(name).is_ok(), "{name}");
+        }
+        for name in [
+            "Jan \u{1F600}",
+            "\u{E000}",
+            "\u{d6217}x",
+            "王小明",
+            "Jan\u{200B}",
+        ] {
+            assert_eq!(
+                with_name(name).unwrap_err(),
+                [RecipientField::Name],
+                "{name:?}"
+            );
+        }
     }
 
     #[test]

@@ -206,6 +206,14 @@ impl Plate {
             None => format!("{} ({})", self.normalised, self.country),
         }
     }
+
+    /// The plate in the form [`Plate::parse_tagged`] reads back: `AB-12-CD`, or `DE:BXY123`.
+    pub fn tagged(&self) -> String {
+        match self.foreign_country() {
+            Some(country) => format!("{country}:{}", self.normalised),
+            None => self.display(),
+        }
+    }
 }
 
 impl fmt::Display for Plate {

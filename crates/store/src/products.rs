@@ -304,7 +304,7 @@ impl ProductRepository for SeaProductRepository {
         tenant: TenantId,
         code: &ProductCode,
         now: DateTime<Utc>,
-        audit: &AuditEntry,
+        audit: Option<&AuditEntry>,
     ) -> Result<Option<StaffProductView>, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
         let row = products::Entity::find()
@@ -314,12 +314,16 @@ impl ProductRepository for SeaProductRepository {
             .await
             .map_err(StoreError::new)?;
         let Some(row) = row else {
-            audit::write(&txn, &audit.clone().refused("not_found")).await?;
+            if let Some(audit) = audit {
+                audit::write(&txn, &audit.clone().refused("not_found")).await?;
+            }
             txn.commit().await.map_err(StoreError::new)?;
             return Ok(None);
         };
         let view = staff_view_of(&txn, row, code, now).await?;
-        audit::write(&txn, &audit.clone().about("product", view.id.0)).await?;
+        if let Some(audit) = audit {
+            audit::write(&txn, &audit.clone().about("product", view.id.0)).await?;
+        }
         txn.commit().await.map_err(StoreError::new)?;
         Ok(Some(view))
     }

@@ -165,6 +165,18 @@ codes! {
     MandateExists = "mandate_exists" => "mandates.refusal.mandate_exists",
     /// The owner gave the day's maximum of mandates.
     MandateLimitReached = "mandate_limit_reached" => "mandates.refusal.mandate_limit_reached",
+    /// The recipient's postal address is incomplete or wrong (the fields are named in `fields`).
+    RecipientInvalid = "recipient_invalid" => "api.recipient_invalid",
+    /// Not a language of the platform (`nl` or `en`).
+    LanguageInvalid = "language_invalid" => "api.language_invalid",
+    /// The gemeente has no such product type.
+    ProductTypeUnknown = "product_type_unknown" => "api.product_type_unknown",
+    /// The gemeente has no such zone.
+    ZoneUnknown = "zone_unknown" => "api.zone_unknown",
+    /// The opening balance is not a decimal that fits the product type's unit.
+    BalanceInvalid = "balance_invalid" => "api.balance_invalid",
+    /// The last valid day has passed.
+    ValidUntilPassed = "valid_until_passed" => "api.valid_until_passed",
 }
 
 impl ErrorCode {

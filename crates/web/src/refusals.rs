@@ -124,6 +124,12 @@ impl<D: Declared> From<ApiFailure> for Failure<D> {
     }
 }
 
+impl<D: Declared> From<crate::AppError> for Failure<D> {
+    fn from(error: crate::AppError) -> Self {
+        poem::Error::from(error).into()
+    }
+}
+
 impl<D: Declared> From<Failure<D>> for poem::Error {
     fn from(failure: Failure<D>) -> Self {
         failure.error

@@ -311,7 +311,19 @@ impl ProductDesk {
         audit: &AuditEntry,
     ) -> Result<Option<StaffProductView>, StoreError> {
         self.products
-            .staff_view(tenant, code, self.clock.now(), audit)
+            .staff_view(tenant, code, self.clock.now(), Some(audit))
+            .await
+    }
+
+    /// The product just `issued` in `tenant` as staff see it. Its issue is its audit entry: only
+    /// the caller that issued it holds an [`Issued`], so this read is not recorded again.
+    pub async fn issued_view(
+        &self,
+        tenant: crate::ids::TenantId,
+        issued: &Issued,
+    ) -> Result<Option<StaffProductView>, StoreError> {
+        self.products
+            .staff_view(tenant, &issued.code, self.clock.now(), None)
             .await
     }
 

@@ -198,14 +198,14 @@ pub trait ProductRepository: Send + Sync {
         tenant: TenantId,
         code: &ProductCode,
     ) -> Result<Option<ProductId>, StoreError>;
-    /// The product of `tenant` with `code` as staff see it, writing `audit` in the same
-    /// transaction: about the product, or refused `not_found`.
+    /// The product of `tenant` with `code` as staff see it, writing `audit` (when given) in the
+    /// same transaction: about the product, or refused `not_found`.
     async fn staff_view(
         &self,
         tenant: TenantId,
         code: &ProductCode,
         now: DateTime<Utc>,
-        audit: &AuditEntry,
+        audit: Option<&AuditEntry>,
     ) -> Result<Option<StaffProductView>, StoreError>;
     /// The newest letter of the product of `tenant` with `code` whose PDF is still kept at `now`,
     /// writing `audit` in the same transaction: about the product when there is one (refused
