@@ -178,6 +178,15 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
         Err(e) => return crate::cli::fail(&e),
     };
     let letter_file = args.letter.clone();
+    // The file is made before anything is issued, new and readable by its owner only (it will
+    // hold the PIN): an existing file or a folder that cannot be written stops here.
+    let mut letter_out = match &letter_file {
+        Some(path) => match new_private_file(path) {
+            Ok(file) => Some(file),
+            Err(e) => return usage(format!("--letter {}: {e}", path.display())),
+        },
+        None => None,
+    };
     let request = IssueRequest {
         tenant: args.tenant,
         product_type: args.product_type,
@@ -197,19 +206,26 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
     };
     match desk.issue(request).await {
         Ok(issued) => {
-            if let (Some(path), Some((pdf, kept_until))) = (&letter_file, &issued.letter) {
-                if let Err(e) = std::fs::write(path, pdf) {
-                    // The product exists: say so, with its code and PIN, before failing.
-                    eprintln!(
-                        "error: the letter could not be written to {}: {e}",
-                        path.display()
-                    );
-                } else {
-                    println!(
+            let mut written = true;
+            if let (Some(path), Some(file), Some((pdf, kept_until))) =
+                (&letter_file, letter_out.as_mut(), &issued.letter)
+            {
+                use std::io::Write;
+                match file.write_all(pdf).and_then(|()| file.sync_all()) {
+                    Ok(()) => println!(
                         "letter:      {} (kept for reprinting until {} UTC)",
                         path.display(),
                         kept_until.format("%Y-%m-%d %H:%M")
-                    );
+                    ),
+                    Err(e) => {
+                        // The product exists (its code and PIN follow); the exit code says
+                        // the letter is missing, and it can be fetched while it is kept.
+                        eprintln!(
+                            "error: the letter could not be written to {}: {e}",
+                            path.display()
+                        );
+                        written = false;
+                    }
                 }
             }
             println!("product:     {}", issued.id);
@@ -225,10 +241,32 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
                     println!("no e-mail address: print the code and PIN on an allocation letter")
                 }
             }
-            ExitCode::SUCCESS
+            if written {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
-        Err(e) => crate::cli::fail(&e),
+        Err(e) => {
+            // Nothing was issued: the empty letter file goes again.
+            if let Some(path) = &letter_file {
+                let _ = std::fs::remove_file(path);
+            }
+            crate::cli::fail(&e)
+        }
     }
+}
+
+/// A new file at `path` that only its owner may read (on Unix; elsewhere the default).
+fn new_private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// `parkportal products link ...`: the same use case as every new coupling link.

@@ -87,6 +87,15 @@ fn scope_choices() -> Vec<Value> {
         .collect()
 }
 
+/// The last day a key works that works until `until` (exclusive, the end of a local day).
+fn last_day(page: &ConsolePage, until: DateTime<Utc>) -> Result<String, AppError> {
+    let tz = context_of(page)?.tenant.time_zone;
+    Ok((until - chrono::Duration::seconds(1))
+        .with_timezone(&tz)
+        .format("%d-%m-%Y")
+        .to_string())
+}
+
 /// An instant in the gemeente's time, for the list.
 fn local(page: &ConsolePage, at: DateTime<Utc>) -> Result<String, AppError> {
     let tz = context_of(page)?.tenant.time_zone;
@@ -100,7 +109,7 @@ fn row(page: &ConsolePage, key: &ApiKeyRecord, now: DateTime<Utc>) -> Result<Val
         None => page.t("console.api_keys.never"),
     };
     let expires = match key.expires_at {
-        Some(at) => local(page, at)?,
+        Some(at) => last_day(page, at)?,
         None => page.t("console.api_keys.no_expiry"),
     };
     Ok(context! {
@@ -197,7 +206,10 @@ pub async fn create(
         .ok();
     let expires_at = match typed.verloopt.as_str() {
         "" => None,
-        text => match text.parse::<NaiveDate>() {
+        // A date field sends 2026-12-31; where it is a text field, people type 31-12-2026.
+        text => match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d-%m-%Y"))
+        {
             Ok(day) => Some(expiry_after(tz, day)),
             Err(_) => {
                 bad_date = true;
@@ -216,7 +228,7 @@ pub async fn create(
                 .await
             {
                 Ok((key, secret)) => {
-                    let expires = key.expires_at.map(|at| local(&page, at)).transpose()?;
+                    let expires = key.expires_at.map(|at| last_day(&page, at)).transpose()?;
                     return page
                         .render(
                             "api_key_created.html",

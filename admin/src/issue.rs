@@ -235,22 +235,19 @@ fn parse(
     })
 }
 
-/// The field and message of a refusal of the use case, and its stable reason for the trail.
+/// The field and message of a refusal of the use case, and its stable code for the trail.
 fn refusal(page: &ConsolePage, e: &IssueError) -> Option<(&'static str, String, &'static str)> {
-    let (field, key, reason) = match e {
-        IssueError::UnknownProductType { .. } => {
-            ("producttype", "error_type", "unknown_product_type")
-        }
-        IssueError::UnknownZone { .. } => ("zone", "error_zone", "unknown_zone"),
-        IssueError::BalanceUnfit { .. } => ("saldo", "error_balance_unfit", "balance_unfit"),
-        IssueError::ValidUntilPassed(_) => (
-            "geldig_tot",
-            "error_valid_until_passed",
-            "valid_until_passed",
-        ),
+    let code = e.code()?;
+    let (field, key) = match code {
+        "product_type_unknown" => ("producttype", "error_type"),
+        "zone_unknown" => ("zone", "error_zone"),
+        "balance_invalid" => ("saldo", "error_balance_unfit"),
+        "valid_until_passed" => ("geldig_tot", "error_valid_until_passed"),
+        "valid_until_too_far" => ("geldig_tot", "error_valid_until_too_far"),
+        "tenant_suspended" => ("algemeen", "error_suspended"),
         _ => return None,
     };
-    Some((field, page.t(&format!("console.issue.{key}")), reason))
+    Some((field, page.t(&format!("console.issue.{key}")), code))
 }
 
 /// `POST /beheer/{gemeente}/producten/uitgeven`: issues the product and shows its code and PIN

@@ -30,25 +30,6 @@ fn jan() -> Value {
                          "postcode": "1234ab", "city": "Dijkstad"}})
 }
 
-/// A GET of `path` with `key`: status, content type and body bytes.
-async fn get_bytes(app: &TestApp, path: &str, key: Option<&str>) -> (u16, String, Vec<u8>) {
-    let mut req = reqwest::Client::new().get(format!("{}{path}", app.url));
-    if let Some(k) = key {
-        req = req.bearer_auth(k);
-    }
-    let resp = req.send().await.unwrap();
-    let kind = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (
-        resp.status().as_u16(),
-        kind,
-        resp.bytes().await.unwrap().to_vec(),
-    )
-}
-
 /// Runs `program` with `args`; its standard output.
 fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
@@ -75,7 +56,8 @@ async fn a_key_issues_a_product_whose_letter_reads_back_and_the_resident_claims_
     let mut body = jan();
     body["email"] = json!("bewoner@example.nl");
     body["language"] = json!("en");
-    body["plates"] = json!(["ab-12-34", "DE:B-XY123"]);
+    // The same plate twice is one plate.
+    body["plates"] = json!(["ab-12-34", "DE:B-XY123", "AB1234"]);
     body["balance"] = json!("25.00");
     body["valid_until"] = json!("2026-12-31");
     let resp = reqwest::Client::new()
@@ -113,8 +95,20 @@ async fn a_key_issues_a_product_whose_letter_reads_back_and_the_resident_claims_
         letter_url.starts_with("http")
             && letter_url.ends_with(&format!("/api/admin/v1/products/{code}/letter.pdf"))
     );
-    let (status, kind, pdf) = get_bytes(&app, path_of(letter_url), Some(&k)).await;
-    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    let resp = reqwest::Client::new()
+        .get(format!("{}{}", app.url, path_of(letter_url)))
+        .bearer_auth(&k)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        resp.headers()["cache-control"],
+        "no-store",
+        "it holds the PIN"
+    );
+    let pdf = resp.bytes().await.unwrap().to_vec();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("letter.pdf");
     std::fs::write(&file, &pdf).unwrap();
@@ -225,14 +219,17 @@ async fn the_scope_table_holds_for_every_operation() {
     for (method, path, scope, ok) in &table {
         let body = (*method == "POST").then(jan);
         let status = |(s, _): (u16, Value)| s;
-        // No key, an unknown key, a revoked one: 401.
-        assert_eq!(
-            status(call(&app, method, path, body.clone(), None).await),
-            401,
-            "{method} {path}"
-        );
+        // No key, a malformed key, a well-formed key nobody has: 401 (a revoked one below).
+        let (s, answer) = call(&app, method, path, body.clone(), None).await;
+        assert_eq!(s, 401, "{method} {path}");
+        assert_eq!(answer["error"]["code"], "unauthorized");
         assert_eq!(
             status(call(&app, method, path, body.clone(), Some("ppk_0000")).await),
+            401
+        );
+        let unknown = format!("ppk_{}", "ab".repeat(32));
+        assert_eq!(
+            status(call(&app, method, path, body.clone(), Some(&unknown)).await),
             401
         );
         // Another gemeente's key: the product is not there for it (404), before any scope; a
@@ -297,7 +294,7 @@ async fn the_scope_table_holds_for_every_operation() {
         .iter()
         .filter(|e| e.reason.as_deref() == Some("unauthorized"))
         .count();
-    assert_eq!(unauthorized, 7);
+    assert_eq!(unauthorized, 10);
     let scope_missing: Vec<&str> = entries
         .iter()
         .filter(|e| e.reason.as_deref() == Some("scope_missing"))
@@ -343,6 +340,14 @@ async fn bad_bodies_are_refused_with_their_code_and_store_nothing() {
         (
             with("valid_until", json!("2020-01-01")),
             "valid_until_passed",
+        ),
+        (
+            with("valid_until", json!("2040-01-01")),
+            "valid_until_too_far",
+        ),
+        (
+            with("valid_until", json!("+200000-01-01")),
+            "valid_until_too_far",
         ),
     ];
     for (body, code) in cases {
@@ -396,7 +401,7 @@ async fn bad_bodies_are_refused_with_their_code_and_store_nothing() {
         .iter()
         .filter(|e| e.actor == "api-sleutel koppeling")
         .collect();
-    assert_eq!(refused.len(), 12, "{refused:?}");
+    assert_eq!(refused.len(), 14, "{refused:?}");
     assert!(refused.iter().all(|e| e.result == "refused"));
 
     // A suspended gemeente issues nothing.
@@ -416,6 +421,41 @@ async fn bad_bodies_are_refused_with_their_code_and_store_nothing() {
     assert_eq!(status, 409);
     assert_eq!(answer["error"]["code"], "tenant_suspended");
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM products").await, 0);
+}
+
+#[tokio::test]
+async fn a_call_without_a_key_is_told_how_to_authenticate() {
+    let app = TestApp::spawn().await;
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/admin/v1/products/ACDEF-GHJKM", app.url))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["www-authenticate"], "Bearer");
+    let body: Value = resp.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("API key"),
+        "{body}"
+    );
+    assert!(
+        body["error"]["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    let entry = &audit_entries(&app).await[0];
+    assert_eq!(
+        (
+            entry.action.as_str(),
+            entry.result.as_str(),
+            entry.reason.as_deref()
+        ),
+        ("product.read", "refused", Some("unauthorized"))
+    );
 }
 
 #[tokio::test]

@@ -281,47 +281,34 @@ fn products_issue_refuses_bad_input_with_its_reason() {
     ]);
     assert_eq!(no_address.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_address.stderr).contains("--letter needs --name"));
-    let bad_postcode = run(&[
-        "products",
-        "issue",
-        "--tenant",
-        "dijkstad",
-        "--letter",
-        pdf_arg,
-        "--name",
-        "J. de Vries",
-        "--street",
-        "Kerkstraat",
-        "--house-number",
-        "12",
-        "--postcode",
-        "12AB",
-        "--city",
-        "Dijkstad",
-    ]);
+    // `products issue --letter FILE` for J. de Vries at `postcode`, with `more` flags.
+    let lettered_with = |postcode: &str, more: &[&str]| {
+        let mut args = vec![
+            "products",
+            "issue",
+            "--tenant",
+            "dijkstad",
+            "--letter",
+            pdf_arg,
+            "--name",
+            "J. de Vries",
+            "--street",
+            "Kerkstraat",
+            "--house-number",
+            "12",
+            "--city",
+            "Dijkstad",
+            "--postcode",
+        ];
+        args.push(postcode);
+        args.extend_from_slice(more);
+        run(&args)
+    };
+    let bad_postcode = lettered_with("12AB", &[]);
     assert_eq!(bad_postcode.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_postcode.stderr).contains("--postcode (1234AB)"));
     assert!(!pdf.exists());
-    let lettered = run(&[
-        "products",
-        "issue",
-        "--tenant",
-        "dijkstad",
-        "--letter",
-        pdf_arg,
-        "--name",
-        "J. de Vries",
-        "--street",
-        "Kerkstraat",
-        "--house-number",
-        "12",
-        "--postcode",
-        "1234ab",
-        "--city",
-        "Dijkstad",
-        "--language",
-        "en",
-    ]);
+    let lettered = lettered_with("1234ab", &["--language", "en"]);
     let stdout = String::from_utf8_lossy(&lettered.stdout);
     assert!(
         lettered.status.success(),
@@ -331,6 +318,16 @@ fn products_issue_refuses_bad_input_with_its_reason() {
     assert!(stdout.contains("letter:"), "{stdout}");
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF"));
+    // It holds the PIN: readable by its owner only, and never written over.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&pdf).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let again = lettered_with("1234ab", &[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--letter"));
+    assert_eq!(std::fs::read(&pdf).unwrap(), bytes);
     // Kept in the database for reprinting, in English, with the holder's address.
     let code = stdout
         .lines()

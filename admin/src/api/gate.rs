@@ -1,6 +1,6 @@
 //! The admin API's gate: every call shows an API key before anything else, and every call that
 //! ends before its operation ran (no key, a body the framework refuses, a method the path does
-//! not take) is still put in the audit trail.
+//! not take) or fails inside it is still put in the audit trail.
 
 use crate::auth::client_of;
 use crate::state::Console;
@@ -153,17 +153,22 @@ impl<E: Endpoint> Endpoint for GateEndpoint<E> {
         req.set_data(key.clone());
         req.set_data(reached.clone());
         let result = self.inner.call(req).await.map(IntoResponse::into_response);
-        if !reached.get() {
-            let status = match &result {
-                Ok(resp) => resp.status(),
-                Err(e) => e.status(),
-            };
-            if status.is_client_error() || status.is_server_error() {
-                let reason = status.canonical_reason().unwrap_or("refused");
-                let reason = reason.to_ascii_lowercase().replace(' ', "_");
-                self.record(&origin, action, key.actor(), Some(&key), &reason)
-                    .await?;
-            }
+        let status = match &result {
+            Ok(resp) => resp.status(),
+            Err(e) => e.status(),
+        };
+        // Before the operation ran, the framework refused (a body, a method); after, only a
+        // failure inside is left unrecorded by the operation (its transaction rolled back).
+        let unrecorded = if reached.get() {
+            status.is_server_error()
+        } else {
+            status.is_client_error() || status.is_server_error()
+        };
+        if unrecorded {
+            let reason = status.canonical_reason().unwrap_or("refused");
+            let reason = reason.to_ascii_lowercase().replace(' ', "_");
+            self.record(&origin, action, key.actor(), Some(&key), &reason)
+                .await?;
         }
         result
     }

@@ -148,6 +148,19 @@ enum IssueAnswer {
     ),
 }
 
+/// The answer of `GET /v1/products/{code}`.
+#[derive(ApiResponse)]
+enum ReadAnswer {
+    /// The product. It holds the holder's name and address: no cache keeps it.
+    #[oai(status = 200)]
+    Ok(
+        Json<ProductItem>,
+        /// `no-store`.
+        #[oai(header = "Cache-Control")]
+        String,
+    ),
+}
+
 /// The answer of `GET /v1/products/{code}/letter.pdf`.
 #[derive(ApiResponse)]
 enum LetterAnswer {
@@ -165,7 +178,7 @@ declare_refusals!(IssueRefusals [bearer, body] {
     403 => [Forbidden],
     409 => [TenantSuspended],
     422 => [RecipientInvalid, EmailInvalid, LanguageInvalid, ProductTypeUnknown, ZoneUnknown,
-            BalanceInvalid, ValidUntilPassed, PlateInvalid],
+            BalanceInvalid, ValidUntilPassed, ValidUntilTooFar, PlateInvalid],
 });
 declare_refusals!(ReadRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 declare_refusals!(LetterRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
@@ -372,13 +385,16 @@ fn request_of(body: &IssueBody) -> Result<IssueRequest, (ErrorCode, Vec<Recipien
     })
 }
 
-/// The code of a refusal of the use case, if it is the caller's to fix.
-fn code_of(e: &IssueError) -> Option<ErrorCode> {
-    Some(match e {
-        IssueError::UnknownProductType { .. } => ErrorCode::ProductTypeUnknown,
-        IssueError::UnknownZone { .. } => ErrorCode::ZoneUnknown,
-        IssueError::BalanceUnfit { .. } => ErrorCode::BalanceInvalid,
-        IssueError::ValidUntilPassed(_) => ErrorCode::ValidUntilPassed,
+/// The status and code of a refusal of the use case, if it is the caller's to fix.
+fn refusal_of(e: &IssueError) -> Option<(StatusCode, ErrorCode)> {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    Some(match e.code()? {
+        "product_type_unknown" => (unprocessable, ErrorCode::ProductTypeUnknown),
+        "zone_unknown" => (unprocessable, ErrorCode::ZoneUnknown),
+        "balance_invalid" => (unprocessable, ErrorCode::BalanceInvalid),
+        "valid_until_passed" => (unprocessable, ErrorCode::ValidUntilPassed),
+        "valid_until_too_far" => (unprocessable, ErrorCode::ValidUntilTooFar),
+        "tenant_suspended" => (StatusCode::CONFLICT, ErrorCode::TenantSuspended),
         _ => return None,
     })
 }
@@ -406,12 +422,6 @@ impl ProductsApi {
             .into_iter()
             .find(|t| t.id == caller.key.tenant)
             .ok_or_else(|| AppError::internal("an API key of a gemeente that is not there"))?;
-        if tenant.suspension.is_some() {
-            return Err(caller
-                .refuse(StatusCode::CONFLICT, ErrorCode::TenantSuspended, None)
-                .await?
-                .into());
-        }
         let request = match request_of(&body.0) {
             Ok(request) => request,
             Err((code, fields)) => {
@@ -453,11 +463,8 @@ impl ProductsApi {
         let issued = match caller.console.desk().issue(request).await {
             Ok(issued) => issued,
             Err(e) => {
-                return Err(match code_of(&e) {
-                    Some(code) => caller
-                        .refuse(StatusCode::UNPROCESSABLE_ENTITY, code, None)
-                        .await?
-                        .into(),
+                return Err(match refusal_of(&e) {
+                    Some((status, code)) => caller.refuse(status, code, None).await?.into(),
                     None => poem::Error::from(AppError::internal(e)).into(),
                 });
             }
@@ -489,7 +496,7 @@ impl ProductsApi {
         _auth: ApiKey,
         /// The product's code, with or without its dash.
         code: Path<String>,
-    ) -> Result<Json<ProductItem>, Failure<ReadRefusals>> {
+    ) -> Result<ReadAnswer, Failure<ReadRefusals>> {
         let caller = Caller::of(req)?;
         let (code, id) = caller.product(&code.0).await?;
         caller.require(Scope::ProductsRead, Some(id)).await?;
@@ -500,7 +507,10 @@ impl ProductsApi {
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound)?;
-        Ok(Json(ProductItem::of(view)))
+        Ok(ReadAnswer::Ok(
+            Json(ProductItem::of(view)),
+            "no-store".to_owned(),
+        ))
     }
 
     /// The product's allocation letter while it is kept (scope `letters:read`); 404 once it

@@ -98,25 +98,36 @@ pub struct RecipientInput<'a> {
     pub city: &'a str,
 }
 
-/// Whether a letter's font prints `c`: the Latin, Greek and Cyrillic scripts with their
-/// combining accents and the usual punctuation. A postal address in the Netherlands is written
-/// in Latin letters; the rest is room for names. Anything else (private use, unassigned code
-/// points, other scripts, emoji) would print as a blank box, and PDF/A forbids that.
-fn prints(c: char) -> bool {
+/// Whether a letter's font prints `c`, in lower case and in capitals (the place is printed in
+/// capitals): the Latin, Greek and Cyrillic letters of the shipped Noto Sans with their combining
+/// accents and the usual punctuation. A postal address in the Netherlands is written in Latin
+/// letters; the rest is room for names. Anything else (private use, unassigned code points, other
+/// scripts, emoji) would print as a blank box, and PDF/A forbids that. `crates/letters` renders
+/// every character this accepts, in both cases, in its tests.
+pub fn prints(c: char) -> bool {
     matches!(c,
         ' '..='~'
         | '\u{00A0}'..='\u{024F}'   // Latin-1 Supplement, Latin Extended-A and -B
         | '\u{0300}'..='\u{036F}'   // combining accents
-        | '\u{0370}'..='\u{03FF}'   // Greek
+        | '\u{0374}'..='\u{03FF}'   // Greek
         | '\u{0400}'..='\u{04FF}'   // Cyrillic
-        | '\u{1E00}'..='\u{1EFF}'   // Latin Extended Additional
-        | '\u{2010}'..='\u{2015}'   // dashes
+        | '\u{1E00}'..='\u{1EF9}'   // Latin Extended Additional
+        | '\u{2012}'..='\u{2015}'   // dashes
         | '\u{2018}'..='\u{201E}'   // quotation marks
         | '\u{2026}'                // ellipsis
-    ) && !matches!(
-        c,
-        '\u{0378}' | '\u{0379}' | '\u{0380}'..='\u{0383}' | '\u{038B}' | '\u{038D}' | '\u{03A2}'
+    ) && !matches!(c,
+        // Code points the font lacks, or whose capital it lacks.
+        '\u{019B}' | '\u{023F}' | '\u{0240}'
+        | '\u{0376}' | '\u{0377}' | '\u{0378}'..='\u{0379}' | '\u{037F}'..='\u{0383}'
+        | '\u{038B}' | '\u{038D}' | '\u{03A2}' | '\u{03CF}' | '\u{03D7}' | '\u{03F3}'
+        | '\u{1E9C}' | '\u{1E9D}' | '\u{1E9F}'
     )
+}
+
+/// `s` trimmed, with the hyphens that word processors put in names (U+2010, U+2011) written as
+/// the plain hyphen a letter prints and a person types when searching.
+fn plain(s: &str) -> String {
+    s.trim().replace(['\u{2010}', '\u{2011}'], "-")
 }
 
 /// Whether `s` (trimmed) has 1 to `max` characters, each one a letter prints.
@@ -140,10 +151,18 @@ impl Recipient {
     /// control characters; a house number starting with a digit; a Dutch postcode. Every field
     /// that fails is named.
     pub fn parse(input: &RecipientInput<'_>) -> Result<Self, Vec<RecipientField>> {
-        let name = input.name.trim();
-        let street = input.street.trim();
-        let house_number = input.house_number.trim();
-        let city = input.city.trim();
+        let (name, street, house_number, city) = (
+            plain(input.name),
+            plain(input.street),
+            plain(input.house_number),
+            plain(input.city),
+        );
+        let (name, street, house_number, city) = (
+            name.as_str(),
+            street.as_str(),
+            house_number.as_str(),
+            city.as_str(),
+        );
         let postcode = Postcode::parse(input.postcode);
         let mut wrong = Vec::new();
         if !printable(name, Self::NAME_MAX) {
@@ -172,6 +191,24 @@ impl Recipient {
                 city: city.to_owned(),
             }),
             _ => Err(wrong),
+        }
+    }
+
+    /// An address as stored after [`Recipient::parse`] accepted it: not checked again, so that a
+    /// stricter check later never makes a stored product unreadable.
+    pub fn from_stored(
+        name: String,
+        street: String,
+        house_number: String,
+        postcode: Postcode,
+        city: String,
+    ) -> Self {
+        Self {
+            name,
+            street,
+            house_number,
+            postcode,
+            city,
         }
     }
 

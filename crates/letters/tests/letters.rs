@@ -329,3 +329,31 @@ fn a_theme_overrides_the_template_and_the_default_stays() {
 
     assert!(LetterTemplate::parse("[nl]\ntitle = \"x\"").is_err());
 }
+
+#[test]
+fn every_character_an_address_may_hold_prints_in_lower_case_and_in_capitals() {
+    // What `Recipient::parse` lets through must render: PDF/A refuses a character the font
+    // lacks, and the place is printed in capitals.
+    let accepted: Vec<char> = (0x20..=0x2026)
+        .filter_map(char::from_u32)
+        .filter(|c| parkportal_domain::letters::prints(*c))
+        .collect();
+    assert!(accepted.len() > 900, "{}", accepted.len());
+    let renderer = PdfLetters::new().unwrap();
+    for chunk in accepted.chunks(40) {
+        // A combining accent goes after a letter, as it does in a name.
+        let text: String = chunk
+            .iter()
+            .flat_map(|c| match *c as u32 {
+                0x0300..=0x036F => vec!['a', *c],
+                _ => vec![*c],
+            })
+            .collect();
+        let mut letter = letter(Language::Nl, None);
+        letter.recipient.name = text.clone();
+        letter.recipient.street = text.to_uppercase();
+        letter.recipient.city = text.clone();
+        let rendered = renderer.render(&letter);
+        assert!(rendered.is_ok(), "{text:?}: {rendered:?}");
+    }
+}

@@ -26,7 +26,7 @@ use parkportal_domain::{
     AccountId, EmailAddress, Language, ProductCode, ProductId, ProductRepository, StoreError,
     TenantId,
 };
-use parkportal_domain::{BalanceUnit, ProductKind, Recipient, RecipientInput};
+use parkportal_domain::{BalanceUnit, Postcode, ProductKind, Recipient};
 use sea_orm::SqlErr;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -602,16 +602,15 @@ async fn staff_view_of(
         &row.holder_postcode,
         &row.holder_city,
     ) {
-        (Some(name), Some(street), Some(house_number), Some(postcode), Some(city)) => Some(
-            Recipient::parse(&RecipientInput {
-                name,
-                street,
-                house_number,
-                postcode,
-                city,
-            })
-            .map_err(|_| corrupt("holder address"))?,
-        ),
+        (Some(name), Some(street), Some(house_number), Some(postcode), Some(city)) => {
+            Some(Recipient::from_stored(
+                name.clone(),
+                street.clone(),
+                house_number.clone(),
+                Postcode::parse(postcode).map_err(|_| corrupt("holder postcode"))?,
+                city.clone(),
+            ))
+        }
         _ => None,
     };
     Ok(StaffProductView {

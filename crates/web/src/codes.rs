@@ -177,6 +177,8 @@ codes! {
     BalanceInvalid = "balance_invalid" => "api.balance_invalid",
     /// The last valid day has passed.
     ValidUntilPassed = "valid_until_passed" => "api.valid_until_passed",
+    /// The last valid day lies more than ten years ahead.
+    ValidUntilTooFar = "valid_until_too_far" => "api.valid_until_too_far",
 }
 
 impl ErrorCode {

@@ -43,7 +43,7 @@ async fn a_beheerder_makes_a_key_sees_it_once_and_listed_without_it_and_revokes_
         &bo,
         "Zaaksysteem",
         &["letters:read", "products:read"],
-        "2099-12-31",
+        "31-12-2099",
     )
     .await;
     assert_eq!(resp.status(), 200, "{}", resp.text());
@@ -79,7 +79,10 @@ async fn a_beheerder_makes_a_key_sees_it_once_and_listed_without_it_and_revokes_
     assert_eq!(row[1], "products:read, letters:read");
     assert!(row[2].ends_with("door bo@dijkstad.nl"), "{row:?}");
     assert_eq!(row[3], "nooit");
-    assert_eq!(row[4], "01-01-2100 00:00");
+    assert_eq!(
+        row[4], "31-12-2099",
+        "the last valid day, as typed (day-month-year)"
+    );
     assert_eq!(row[5], "Actief");
 
     // The key authenticates for Dijkstad with its scopes, and its use shows.

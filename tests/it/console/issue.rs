@@ -93,6 +93,11 @@ async fn a_medewerker_issues_a_product_whose_letter_the_resident_claims_with() {
     );
     let (status, kind, pdf) = els.get_bytes(&letter_url).await;
     assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert_eq!(
+        els.get(&letter_url).await.header("cache-control"),
+        Some("no-store"),
+        "it holds the PIN"
+    );
     let text = pdf_text(&pdf);
     for expected in ["J. de Vries", "Kerkstraat 12 A", &code, &pin] {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
@@ -228,6 +233,14 @@ async fn a_form_with_mistakes_names_each_keeps_what_was_typed_and_stores_nothing
     )
     .await;
     assert_eq!(unfit.status(), 422, "{}", unfit.text());
+    assert!(
+        unfit
+            .html()
+            .contains_text("Dit beginsaldo past niet bij het producttype")
+    );
+    let far = issue(&els, &[&JAN[..], &[("geldig_tot", "31-12-2050")]].concat()).await;
+    assert_eq!(far.status(), 422);
+    assert!(far.html().contains_text("Deze datum ligt te ver weg"));
     let other_type = issue(
         &els,
         &[&JAN[..], &[("producttype", "bestaat-niet")]].concat(),
@@ -252,8 +265,9 @@ async fn a_form_with_mistakes_names_each_keeps_what_was_typed_and_stores_nothing
     assert_eq!(
         refusals,
         [
-            ("refused", Some("unknown_product_type")),
-            ("refused", Some("balance_unfit")),
+            ("refused", Some("product_type_unknown")),
+            ("refused", Some("valid_until_too_far")),
+            ("refused", Some("balance_invalid")),
             ("refused", Some("valid_until_passed")),
             ("refused", Some("invalid_input")),
         ]
@@ -316,5 +330,25 @@ async fn another_gemeentes_staff_never_reach_the_letter_and_it_goes_after_its_ti
         app.sql_i64("SELECT COUNT(*) FROM product_letters WHERE pdf IS NULL")
             .await,
         1
+    );
+}
+
+#[tokio::test]
+async fn a_suspended_gemeente_issues_nothing_from_the_console() {
+    let app = TestApp::spawn().await;
+    let els = staff(&app, "els@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let root = platform_admin(&app, "root@parkportal.nl").await;
+    let path = "/beheer/platform/gemeenten/dijkstad/schorsen";
+    let page = root.page(path).await;
+    let done = root.submit(&page.form(path), &[("reden", "Test")]).await;
+    assert_eq!(done.status(), 303, "{}", done.text());
+    let resp = issue(&els, &JAN).await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.html().contains_text("Deze gemeente is geschorst"));
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM products").await, 0);
+    let entry = &audit_entries(&app).await[0];
+    assert_eq!(
+        (entry.action.as_str(), entry.reason.as_deref()),
+        ("product.issue", Some("tenant_suspended"))
     );
 }

@@ -154,6 +154,12 @@ pub enum IssueError {
     /// The product is coupled to an account: it needs no new link.
     #[error("product {0} is coupled to an account")]
     ProductCoupled(String),
+    /// The gemeente is suspended: nothing new is issued.
+    #[error("gemeente {0} is suspended")]
+    TenantSuspended(String),
+    /// The last valid day lies further ahead than [`MAX_VALIDITY_YEARS`] years.
+    #[error("the last valid day {0} is too far ahead")]
+    ValidUntilTooFar(NaiveDate),
     /// A letter was asked for without an address to send it to.
     #[error("a letter needs the recipient's name and address")]
     RecipientMissing,
@@ -176,6 +182,29 @@ pub enum IssueError {
     #[error(transparent)]
     Compose(#[from] ComposeError),
 }
+
+impl IssueError {
+    /// The stable code of a refusal that is the caller's to fix (the same in the console, the
+    /// admin API and the audit trail); `None` for a failure inside.
+    pub fn code(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::UnknownTenant(_) => "tenant_unknown",
+            Self::UnknownProductType { .. } => "product_type_unknown",
+            Self::UnknownZone { .. } => "zone_unknown",
+            Self::BalanceUnfit { .. } => "balance_invalid",
+            Self::ValidUntilPassed(_) => "valid_until_passed",
+            Self::ValidUntilTooFar(_) => "valid_until_too_far",
+            Self::TenantSuspended(_) => "tenant_suspended",
+            Self::UnknownProduct { .. } => "not_found",
+            Self::ProductCoupled(_) => "product_coupled",
+            Self::RecipientMissing => "recipient_invalid",
+            _ => return None,
+        })
+    }
+}
+
+/// The furthest a product's validity reaches: a permit is renewed long before.
+pub const MAX_VALIDITY_YEARS: u32 = 10;
 
 /// Why a coupling link cannot be used. Each gets its own clear page.
 #[derive(Debug, thiserror::Error)]
@@ -396,8 +425,12 @@ impl ProductDesk {
         let now = self.clock.now();
         let tz = tenant.time_zone;
         let today = calendar::local_date(tz, now);
+        let furthest = today
+            .checked_add_months(Months::new(12 * MAX_VALIDITY_YEARS))
+            .unwrap_or(today);
         let last_day = match request.valid_until {
             Some(day) if day < today => return Err(IssueError::ValidUntilPassed(day)),
+            Some(day) if day > furthest => return Err(IssueError::ValidUntilTooFar(day)),
             Some(day) => day,
             None => today
                 .checked_add_months(Months::new(12))
@@ -406,8 +439,18 @@ impl ProductDesk {
         };
         let valid_until = calendar::day_bounds(tz, last_day).1;
 
+        if tenant.suspension.is_some() {
+            return Err(IssueError::TenantSuspended(request.tenant.clone()));
+        }
         if request.letter && request.recipient.is_none() {
             return Err(IssueError::RecipientMissing);
+        }
+        // The same plate typed twice (`AB-12-34, ab1234`) is one plate.
+        let mut plates: Vec<Plate> = Vec::with_capacity(request.plates.len());
+        for plate in &request.plates {
+            if !plates.contains(plate) {
+                plates.push(plate.clone());
+            }
         }
         let letters = match (&self.letters, request.letter) {
             (Some(desk), true) => Some(desk),
@@ -473,7 +516,7 @@ impl ProductDesk {
                 pin_hash: pin_hash.clone(),
                 valid_from: now,
                 valid_until,
-                plates: request.plates.clone(),
+                plates: plates.clone(),
                 opening,
                 holder: request.recipient.clone(),
             };
