@@ -287,6 +287,21 @@ async fn the_scope_table_holds_for_every_operation() {
     .await
     .unwrap();
     assert_eq!(call(&app, "GET", &product, None, Some(&right)).await.0, 401);
+    // ... and its use is on the record in its gemeente, under its name: it may have leaked.
+    let spent: Vec<_> = audit_entries(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("api_key_revoked"))
+        .map(|e| (e.actor, e.tenant, e.action))
+        .collect();
+    assert_eq!(
+        spent,
+        [(
+            "api-sleutel alles".to_owned(),
+            Some(tenant.id),
+            "product.read".to_owned()
+        )]
+    );
 
     // Every call is in the trail: the refusals before a key too, and the scope refusals by name.
     let entries = audit_entries(&app).await;
@@ -294,7 +309,10 @@ async fn the_scope_table_holds_for_every_operation() {
         .iter()
         .filter(|e| e.reason.as_deref() == Some("unauthorized"))
         .count();
-    assert_eq!(unauthorized, 10);
+    assert_eq!(
+        unauthorized, 9,
+        "no key, a malformed one and an unknown one, for each operation"
+    );
     let scope_missing: Vec<&str> = entries
         .iter()
         .filter(|e| e.reason.as_deref() == Some("scope_missing"))

@@ -121,24 +121,27 @@ impl<E: Endpoint> Endpoint for GateEndpoint<E> {
         let action = action_of(req.method(), &api_path(&req));
         let origin = client_of(&req);
         let now = self.console.web().clock().now();
-        let key = match presented(&req) {
-            Some(k) => self
-                .console
-                .api_keys()
-                .authenticate(&k, now)
-                .await
-                .map_err(AppError::from)?,
+        let presented = presented(&req);
+        let keys = self.console.api_keys();
+        let key = match &presented {
+            Some(k) => keys.authenticate(k, now).await.map_err(AppError::from)?,
             None => None,
         };
         let Some(key) = key else {
-            self.record(
-                &origin,
-                action,
-                Actor::Unknown(String::new()),
-                None,
-                "unauthorized",
-            )
-            .await?;
+            // A revoked or expired key of a gemeente may have leaked: its use is recorded in
+            // that gemeente, under its name.
+            let spent = match &presented {
+                Some(k) => keys.spent(k, now).await.map_err(AppError::from)?,
+                None => None,
+            };
+            let entry = match spent {
+                Some((record, status)) => AuditEntry::new(record.actor(), action, &origin, now)
+                    .within(Some(record.tenant), None)
+                    .refused(&format!("api_key_{}", status.as_str())),
+                None => AuditEntry::new(Actor::Unknown(String::new()), action, &origin, now)
+                    .refused("unauthorized"),
+            };
+            self.console.record(&entry).await?;
             let mut resp = refusal(
                 &req,
                 StatusCode::UNAUTHORIZED,

@@ -222,6 +222,14 @@ impl ApiKeyStatus {
 }
 
 impl ApiKeyRecord {
+    /// The key as the actor of an audit entry.
+    pub fn actor(&self) -> Actor {
+        Actor::ApiKey {
+            id: self.id,
+            name: self.name.clone(),
+        }
+    }
+
     /// Whether the key works at `now`.
     pub fn status(&self, now: DateTime<Utc>) -> ApiKeyStatus {
         if self.revoked_at.is_some() {
@@ -537,6 +545,28 @@ impl ApiKeys {
         }
         key.revoked_at = Some(now);
         Ok(key)
+    }
+
+    /// A presented key that no longer authenticates but was one of a gemeente's (revoked or
+    /// expired), with its status: its use is recorded where that gemeente's beheerder reads,
+    /// since it may have leaked. `None` for anything else.
+    pub async fn spent(
+        &self,
+        presented: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(ApiKeyRecord, ApiKeyStatus)>, StoreError> {
+        let Some(secret) = ApiKeySecret::parse(presented) else {
+            return Ok(None);
+        };
+        Ok(self
+            .repo
+            .by_hash(&secret.hash())
+            .await?
+            .map(|key| {
+                let status = key.status(now);
+                (key, status)
+            })
+            .filter(|(_, status)| *status != ApiKeyStatus::Active))
     }
 
     /// The key `presented` (the admin API's bearer token) at `now`: its id, gemeente, name and
