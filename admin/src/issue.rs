@@ -55,6 +55,24 @@ pub struct IssueForm {
     mail: String,
 }
 
+/// The fields in the order the form shows them; `algemeen` is the form as a whole.
+const FORM_ORDER: [&str; 14] = [
+    "algemeen",
+    "naam",
+    "straat",
+    "huisnummer",
+    "postcode",
+    "plaats",
+    "email",
+    "taal",
+    "producttype",
+    "zone",
+    "geldig_tot",
+    "kentekens",
+    "saldo",
+    "verzending",
+];
+
 /// The form's field of an address field.
 fn field_of(f: RecipientField) -> &'static str {
     match f {
@@ -114,6 +132,15 @@ async fn render_form(
     errors: BTreeMap<&'static str, String>,
 ) -> Result<Response, AppError> {
     let overview = overview(page).await?;
+    // The summary names the mistakes in the order of the form.
+    let summary: Vec<Value> = FORM_ORDER
+        .iter()
+        .filter_map(|field| {
+            errors
+                .get(field)
+                .map(|message| context! { field => *field, message => message })
+        })
+        .collect();
     page.render(
         "product_issue.html",
         status,
@@ -122,6 +149,7 @@ async fn render_form(
             choices => choices(page, &overview),
             base => base(page)?,
             errors => errors,
+            summary => summary,
         },
     )
     .await

@@ -219,6 +219,30 @@ async fn a_form_with_mistakes_names_each_keeps_what_was_typed_and_stores_nothing
     ] {
         assert!(page.contains_text(message), "{message:?} missing");
     }
+    // The summary (focusable, to be moved to) names them in the order of the form.
+    let html = resp.text();
+    let summary = &html[html
+        .find(r#"id="fouten" role="alert" tabindex="-1""#)
+        .unwrap()..];
+    let summary = &summary[..summary.find("</div>").unwrap()];
+    let order: Vec<usize> = [
+        "#straat",
+        "#huisnummer",
+        "#postcode",
+        "#email",
+        "#geldig_tot",
+        "#kentekens",
+        "#saldo",
+        "#verzending",
+    ]
+    .iter()
+    .map(|anchor| {
+        summary
+            .find(&format!("href=\"{anchor}\""))
+            .unwrap_or_else(|| panic!("{anchor}"))
+    })
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     // Each error is tied to its field, and what was typed is still there.
     assert!(resp.text().contains(r#"id="postcode" name="postcode" type="text" autocomplete="off" maxlength="7" value="0123 AB" aria-invalid="true" aria-describedby="postcode-fout postcode-hint""#), "{}", resp.text());
     assert!(resp.text().contains(r#"value="AB-12-34, !!""#));
