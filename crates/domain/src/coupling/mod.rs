@@ -474,8 +474,13 @@ impl ProductDesk {
         let invite = match &request.email {
             None => None,
             Some(email) => Some(
-                self.invite(&tenant, (&product_type.name, &zone.name), email)
-                    .await?,
+                self.invite(
+                    &tenant,
+                    (&product_type.name, &zone.name),
+                    email,
+                    request.letter_language,
+                )
+                .await?,
             ),
         };
         let audit = request.issuer.as_ref().map(|issuer| {
@@ -544,12 +549,14 @@ impl ProductDesk {
     }
 
     /// A coupling link of a product of `tenant` (its type and zone named in the mail) to
-    /// `email`, with its mail in the language of the address's account (or the gemeente's).
+    /// `email`, with its mail in the language of the address's account, else in `chosen` (the
+    /// letter's, picked by staff for this resident), else in the gemeente's.
     async fn invite(
         &self,
         tenant: &crate::tenant::Tenant,
         (product, zone): (&str, &str),
         email: &EmailAddress,
+        chosen: Option<Language>,
     ) -> Result<(NewLink, OutgoingMail, Token), IssueError> {
         let token = Token::generate()?;
         let expires_at = self.clock.now() + self.accounts.settings().coupling_link;
@@ -559,6 +566,7 @@ impl ProductDesk {
             .credentials(email)
             .await?
             .and_then(|c| c.account.language)
+            .or(chosen)
             .unwrap_or(tenant.default_language);
         let base = tenant.public_url(&self.platform_url);
         let brand = MailBrand {
@@ -613,6 +621,7 @@ impl ProductDesk {
                 &tenant,
                 (&product.type_name, &product.zone_name),
                 &request.email,
+                None,
             )
             .await?;
         if !self
