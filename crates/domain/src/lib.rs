@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod amount;
 pub mod api_keys;
 pub mod audit;
+pub mod batches;
 pub mod calendar;
 pub mod captcha;
 pub mod clock;
