@@ -153,6 +153,7 @@ pub struct Application {
     demo_staff: Vec<crate::demo_staff::DemoStaff>,
     stop_worker: watch::Sender<bool>,
     worker: Option<JoinHandle<()>>,
+    batch_worker: Option<JoinHandle<()>>,
     housekeeping: Housekeeping,
     privacy: Privacy,
     sweeper: Option<JoinHandle<()>>,
@@ -245,6 +246,7 @@ impl Application {
         )?;
         let housekeeping = wiring::housekeeping(config, &db, clock.clone());
         let privacy = wiring::privacy(&db, clock.clone());
+        let worker_stop_batches = worker_stop.clone();
         let sweeper =
             wiring::spawn_housekeeping(housekeeping.clone(), privacy.clone(), top_ups, worker_stop);
         let clock_for_console = clock.clone();
@@ -281,8 +283,16 @@ impl Application {
             ),
             api_keys: wiring::api_keys(&db, audit, clock_for_console.clone()),
             bundles: Arc::new(crate::bundle_archives::ArchiveBundles::new(tenants.clone())),
+            batches: wiring::batches(
+                config,
+                &db,
+                services.desk.clone(),
+                clock_for_console.clone(),
+            ),
             desk: services.desk.clone(),
         };
+        let batch_worker =
+            wiring::spawn_batch_worker(config, &console_services.batches, worker_stop_batches)?;
         let mut demo_staff = Vec::new();
         // Demo staff only where the demo is: never beside a real part (an https public URL,
         // a mail server, a real payment provider), so never where the public URL is https.
@@ -351,6 +361,7 @@ impl Application {
             demo_staff,
             stop_worker,
             worker,
+            batch_worker,
             housekeeping,
             privacy,
             sweeper: Some(sweeper),
@@ -418,6 +429,12 @@ impl Application {
         self.console.api_keys()
     }
 
+    /// The letter batches: uploads, their progress, and a worker of their own for tests that
+    /// stop a batch halfway (with `batches.worker = false`).
+    pub fn batches(&self) -> &parkportal_domain::batches::LetterBatches {
+        self.console.batches()
+    }
+
     /// The console's state: its login, enrolment and audit trail, for tests and the CLI.
     pub fn console(&self) -> &Console {
         &self.console
@@ -436,9 +453,13 @@ impl Application {
         }
         let result = self.task.await.map_err(std::io::Error::other)?;
         let _ = self.stop_worker.send(true);
-        for task in [self.worker.take(), self.sweeper.take()]
-            .into_iter()
-            .flatten()
+        for task in [
+            self.worker.take(),
+            self.batch_worker.take(),
+            self.sweeper.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             let _ = task.await;
         }

@@ -40,6 +40,45 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Allocation letters.
     pub letters: LettersConfig,
+    /// Letter batches: the worker that issues them.
+    pub batches: BatchesConfig,
+}
+
+/// `[batches]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchesConfig {
+    /// Whether this instance works on letter batches (any instance may; each batch is taken by
+    /// one at a time).
+    pub worker: bool,
+    /// How often the worker looks for a batch to work on.
+    pub poll_interval: ConfigDuration,
+    /// How long an instance holds a batch without a sign of life; after that another resumes
+    /// it where it stopped.
+    pub lease: ConfigDuration,
+    /// Rows issued at once; 0: one per core of the machine.
+    pub parallel: usize,
+}
+
+impl Default for BatchesConfig {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            poll_interval: ConfigDuration::seconds(2),
+            lease: ConfigDuration::seconds(60),
+            parallel: 0,
+        }
+    }
+}
+
+impl BatchesConfig {
+    /// Rows issued at once on this machine.
+    pub fn parallel(&self) -> usize {
+        match self.parallel {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            n => n,
+        }
+    }
 }
 
 /// `[letters]`
@@ -520,6 +559,11 @@ impl Config {
             return Err(ConfigError(
                 "auth.hash_memory_kib must be at least 8 and auth.hash_iterations at least 1"
                     .into(),
+            ));
+        }
+        if self.batches.poll_interval.0.is_zero() || self.batches.lease.0.is_zero() {
+            return Err(ConfigError(
+                "batches.poll_interval and batches.lease must be longer than zero".into(),
             ));
         }
         if self.outbox.poll_interval.0.is_zero() || self.auth.idle_timeout.0.is_zero() {

@@ -12,6 +12,7 @@ use crate::smtp::SmtpTransport;
 use parkportal_domain::RuleRepository;
 use parkportal_domain::api_keys::ApiKeys;
 use parkportal_domain::audit::AuditRepository;
+use parkportal_domain::batches::{BatchSettings, LetterBatches};
 use parkportal_domain::captcha::Captchas;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::favorites::Favorites;
@@ -41,7 +42,9 @@ use parkportal_store::{
     SeaParkingRepository, SeaPaymentRepository, SeaPrivacyRepository, SeaProductRepository,
     SeaSettingsRepository, SeaStaffRepository, SeaThrottleRepository, SimulatedProvider,
 };
-use parkportal_store::{SeaApiKeyRepository, SeaDashboardRepository, SeaRuleRepository};
+use parkportal_store::{
+    SeaApiKeyRepository, SeaBatchRepository, SeaDashboardRepository, SeaRuleRepository,
+};
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::mail::TemplateMailComposer;
 use parkportal_web::templates::Templates;
@@ -297,6 +300,73 @@ pub fn spawn_outbox_worker(
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.changed() => break,
+            }
+        }
+    })))
+}
+
+/// The letter batches on `db`, their rows issued by `desk`.
+pub fn batches(
+    config: &Config,
+    db: &Database,
+    desk: ProductDesk,
+    clock: Arc<dyn Clock>,
+) -> LetterBatches {
+    LetterBatches::new(
+        Arc::new(SeaBatchRepository::new(db.clone())),
+        desk,
+        clock,
+        BatchSettings {
+            lease: config.batches.lease.to_chrono(),
+            parallel: config.batches.parallel(),
+            keep: config.letters.keep.to_chrono(),
+        },
+    )
+}
+
+/// The batch worker of this instance: takes one batch after another, looking every
+/// `batches.poll_interval` while none waits, until `stop` turns true. `None` with
+/// `batches.worker = false`.
+pub fn spawn_batch_worker(
+    config: &Config,
+    batches: &LetterBatches,
+    mut stop: watch::Receiver<bool>,
+) -> Result<Option<JoinHandle<()>>, StartError> {
+    if !config.batches.worker {
+        return Ok(None);
+    }
+    // Unique among the instances that share the database: the process and a random part.
+    let token = parkportal_domain::Token::generate()
+        .map_err(|e| StartError::Config(format!("batches: {e}")))?;
+    let owner = format!(
+        "{}-{}",
+        std::process::id(),
+        token.expose().chars().take(12).collect::<String>()
+    );
+    let runner = batches.runner(owner);
+    let interval = config.batches.poll_interval.0;
+    Ok(Some(tokio::spawn(async move {
+        loop {
+            let worked = tokio::select! {
+                run = runner.run_once(None) => run,
+                _ = stop.changed() => break,
+            };
+            let idle = match worked {
+                Ok(Some(run)) => {
+                    tracing::info!(batch = %run.batch, issued = run.issued, refused = run.refused, finished = run.finished, "letter batch");
+                    false
+                }
+                Ok(None) => true,
+                Err(e) => {
+                    tracing::warn!(error = %parkportal_web::error::chain(&e), "letter batch");
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = stop.changed() => break,
+                }
             }
         }
     })))

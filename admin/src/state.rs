@@ -5,6 +5,7 @@ use crate::gemeenten::BundleArchives;
 use crate::look::ConsoleLook;
 use parkportal_domain::ProductDesk;
 use parkportal_domain::api_keys::ApiKeys;
+use parkportal_domain::batches::LetterBatches;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
@@ -35,6 +36,8 @@ pub struct ConsoleServices {
     pub bundles: Arc<dyn BundleArchives>,
     /// Issuing products with their allocation letters.
     pub desk: ProductDesk,
+    /// Letter batches: uploaded sheets, their progress, report and PDF.
+    pub batches: LetterBatches,
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
@@ -126,6 +129,11 @@ impl Console {
     /// Issuing products with their allocation letters.
     pub fn desk(&self) -> &ProductDesk {
         &self.inner.services.desk
+    }
+
+    /// The letter batches.
+    pub fn batches(&self) -> &LetterBatches {
+        &self.inner.services.batches
     }
 
     /// The console's look.

@@ -23,6 +23,7 @@ mod m20261203_000015_tenant_suspension;
 mod m20261203_000016_letter_sender;
 mod m20261203_000017_api_keys;
 mod m20261203_000018_product_letters;
+mod m20261203_000019_letter_batches;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_letter_sender::Migration),
             Box::new(m20261203_000017_api_keys::Migration),
             Box::new(m20261203_000018_product_letters::Migration),
+            Box::new(m20261203_000019_letter_batches::Migration),
         ]
     }
 }

@@ -60,6 +60,8 @@ pub struct Purged {
     pub staff_links: u64,
     /// Allocation letters whose PDF (with its PIN) was deleted at the end of their keeping.
     pub letters: u64,
+    /// Batch PDFs (with the PINs of the batch) deleted at the end of their keeping.
+    pub batch_letters: u64,
 }
 
 impl Purged {

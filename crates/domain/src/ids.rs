@@ -71,3 +71,7 @@ typed_id!(
     /// The database id of an API key of a gemeente (for the admin API).
     ApiKeyId
 );
+typed_id!(
+    /// The database id of a batch of allocation letters.
+    BatchId
+);

@@ -389,6 +389,9 @@ pub trait LetterRenderer: Send + Sync {
     -> Result<LetterTexts, LetterError>;
     /// One A4 PDF for `letter`.
     fn render(&self, letter: &Letter) -> Result<Vec<u8>, LetterError>;
+    /// One PDF with every letter of `letters` on a page of its own, in their order (a batch
+    /// for the printer).
+    fn render_all(&self, letters: &[Letter]) -> Result<Vec<u8>, LetterError>;
 }
 
 #[cfg(test)]

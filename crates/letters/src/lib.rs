@@ -65,4 +65,8 @@ impl LetterRenderer for PdfLetters {
     fn render(&self, letter: &Letter) -> Result<Vec<u8>, LetterError> {
         render::render(&self.fonts, letter)
     }
+
+    fn render_all(&self, letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
+        render::render_all(&self.fonts, letters)
+    }
 }

@@ -31,6 +31,15 @@ const GREY: (u8, u8, u8) = (85, 85, 85);
 
 /// Renders `letter` to the bytes of a PDF/A-2b document.
 pub(crate) fn render(fonts: &Fonts, letter: &Letter) -> Result<Vec<u8>, LetterError> {
+    render_all(fonts, std::slice::from_ref(letter))
+}
+
+/// Renders `letters` to one PDF/A-2b document, a page each in their order. The font subset and
+/// the logo are embedded once for all of them, so a batch of a thousand stays small.
+pub(crate) fn render_all(fonts: &Fonts, letters: &[Letter]) -> Result<Vec<u8>, LetterError> {
+    let first = letters
+        .first()
+        .ok_or_else(|| LetterError::Pdf("no letters to render".into()))?;
     // PDF/A-2b: archivable, without the tagging PDF/A-2a would demand.
     let configuration = ConfigurationBuilder::new()
         .with_archival_validator(Archival::A2_B)
@@ -43,21 +52,23 @@ pub(crate) fn render(fonts: &Fonts, letter: &Letter) -> Result<Vec<u8>, LetterEr
     let mut document = Document::new_with(settings);
     document.set_metadata(
         Metadata::new()
-            .title(letter.texts.title.clone())
-            .language(letter.language.code().to_owned())
-            .authors(vec![letter.sender.name.clone()])
+            .title(first.texts.title.clone())
+            .language(first.language.code().to_owned())
+            .authors(vec![first.sender.name.clone()])
             .creator("Parkportal".to_owned())
             // PDF/A needs a date; the letter's own keeps one letter's bytes the same on reprint.
-            .creation_date(letter_date(letter.date)),
+            .creation_date(letter_date(first.date)),
     );
     let page_settings = PageSettings::from_wh(pt(PAGE_WIDTH), pt(PAGE_HEIGHT))
         .ok_or_else(|| LetterError::Pdf("page size".into()))?;
-    let mut page = document.start_page_with(page_settings);
-    let mut surface = page.surface();
-    let result = draw_page(&mut surface, fonts, letter);
-    surface.finish();
-    page.finish();
-    result?;
+    for letter in letters {
+        let mut page = document.start_page_with(page_settings.clone());
+        let mut surface = page.surface();
+        let result = draw_page(&mut surface, fonts, letter);
+        surface.finish();
+        page.finish();
+        result?;
+    }
     document
         .finish()
         .map_err(|e| LetterError::Pdf(format!("{e:?}")))

@@ -4,8 +4,8 @@
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
 use crate::entities::{
-    auth_sessions, captchas, email_links, idempotency_keys, outbox, product_letters,
-    remember_tokens, staff_enrolments, staff_sessions, throttles,
+    auth_sessions, captchas, email_links, idempotency_keys, letter_batches, outbox,
+    product_letters, remember_tokens, staff_enrolments, staff_sessions, throttles,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -280,6 +280,19 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .await
             .map_err(StoreError::new)?
             .rows_affected;
+        // A batch's PDF holds every PIN of the batch: the same (the batch stays, with its
+        // report).
+        let batch_letters = letter_batches::Entity::update_many()
+            .col_expr(
+                letter_batches::Column::Pdf,
+                Expr::value(sea_orm::Value::Bytes(None)),
+            )
+            .filter(letter_batches::Column::PdfExpiresAt.lte(c.now))
+            .filter(letter_batches::Column::Pdf.is_not_null())
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
         // The audit trail's own function: the one code that deletes entries.
         let audit_entries = crate::audit::remove_older_than(&self.db, c.audit_before).await?;
         Ok(Purged {
@@ -294,6 +307,7 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             staff_sessions,
             staff_links,
             letters,
+            batch_letters,
         })
     }
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod api_keys;
 mod audit;
+mod batches;
 mod by_key;
 mod dashboard;
 mod database;
@@ -31,6 +32,7 @@ mod top_up_options;
 pub use accounts::SeaAccountRepository;
 pub use api_keys::SeaApiKeyRepository;
 pub use audit::SeaAuditRepository;
+pub use batches::SeaBatchRepository;
 pub use dashboard::SeaDashboardRepository;
 pub use database::{Backend, Database, DatabaseSettings, WriteGate, redact_url};
 pub use favorites::SeaFavoriteRepository;

@@ -205,6 +205,14 @@ impl ProductRepository for SeaProductRepository {
         now: DateTime<Utc>,
     ) -> Result<IssueOutcome, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
+        // A batch row first: the mark is the guard against issuing it twice (an instance that
+        // took the batch over may have issued it already; then this transaction rolls back).
+        if let Some(row) = with.batch_row
+            && !crate::batches::mark_issued(&txn, row.batch, row.line, &product.code, &row.page)
+                .await?
+        {
+            return Ok(IssueOutcome::RowDone);
+        }
         let taken = products::Entity::find()
             .filter(products::Column::Code.eq(product.code.as_str()))
             .one_by_key(&txn)
@@ -277,6 +285,9 @@ impl ProductRepository for SeaProductRepository {
             .insert(&txn)
             .await
             .map_err(StoreError::new)?;
+        }
+        if let Some(batch_row) = with.batch_row {
+            crate::batches::name_product(&txn, batch_row.batch, batch_row.line, row.id).await?;
         }
         if let Some(entry) = with.audit {
             audit::write(&txn, &entry.clone().about("product", row.id)).await?;

@@ -4,10 +4,12 @@
 
 use crate::accounts::{Account, Accounts, SignedIn};
 use crate::audit::AuditEntry;
+use crate::batches::{BatchPage, BatchRowIssue};
 use crate::calendar;
 use crate::email::EmailAddress;
+use crate::ids::BatchId;
 use crate::ids::ProductId;
-use crate::letters::{Letter, LetterRenderer, Sender, claim_link};
+use crate::letters::{Letter, LetterRenderer, Recipient, Sender, claim_link};
 use crate::mail::{MailBrand, MailComposer, MailMessage, OutgoingMail};
 use crate::password::NewPassword;
 use crate::plate::Plate;
@@ -27,8 +29,8 @@ pub use ports::{
     ProductRepository, ProductSummary, StaffProductView,
 };
 pub use requests::{
-    ClaimError, CouplingError, CouplingOffer, IssueError, IssueRequest, Issued, Issuer,
-    LinkRequest, Linked, MAX_VALIDITY_YEARS,
+    Checked, ClaimError, CouplingError, CouplingOffer, IssueContext, IssueError, IssueRequest,
+    Issued, Issuer, LinkRequest, Linked, MAX_VALIDITY_YEARS,
 };
 
 /// Issuing products and coupling them.
@@ -133,18 +135,44 @@ impl ProductDesk {
             .await
     }
 
-    /// Issues a product; with an address, queues the coupling mail in the same transaction.
-    pub async fn issue(&self, request: IssueRequest) -> Result<Issued, IssueError> {
-        let tenant = self
-            .tenants
-            .by_slug(&request.tenant)
-            .await?
-            .ok_or_else(|| IssueError::UnknownTenant(request.tenant.clone()))?;
+    /// What issuing in the gemeente `slug` looks up once (`letters`: also its sender block for
+    /// letters): for one product, or for every row of a batch.
+    pub async fn context(&self, slug: &str, letters: bool) -> Result<IssueContext, IssueError> {
+        let unknown = || IssueError::UnknownTenant(slug.to_owned());
+        let tenant = self.tenants.by_slug(slug).await?.ok_or_else(unknown)?;
         let overview = self
             .tenants
             .overview(tenant.id)
             .await?
-            .ok_or_else(|| IssueError::UnknownTenant(request.tenant.clone()))?;
+            .ok_or_else(unknown)?;
+        // The sender comes from the gemeente's whole configuration (logo, return address).
+        let sender = match letters {
+            true => Some(Sender::of(
+                &self
+                    .tenants
+                    .export(&tenant.slug)
+                    .await?
+                    .ok_or_else(unknown)?,
+            )),
+            false => None,
+        };
+        Ok(IssueContext {
+            tenant,
+            overview,
+            sender,
+        })
+    }
+
+    /// Checks `request` against its gemeente without storing anything: what issuing it would
+    /// refuse, or everything decided but the code and PIN. A batch checks every row so.
+    pub fn check<'c>(
+        &self,
+        context: &'c IssueContext,
+        request: &IssueRequest,
+    ) -> Result<Checked<'c>, IssueError> {
+        let IssueContext {
+            tenant, overview, ..
+        } = context;
         let product_type = match &request.product_type {
             Some(code) => overview
                 .product_types
@@ -200,13 +228,14 @@ impl ProductDesk {
                 .and_then(|d| d.pred_opt())
                 .unwrap_or(today),
         };
-        let valid_until = calendar::day_bounds(tz, last_day).1;
-
         if tenant.suspension.is_some() {
             return Err(IssueError::TenantSuspended(request.tenant.clone()));
         }
         if request.letter && request.recipient.is_none() {
             return Err(IssueError::RecipientMissing);
+        }
+        if request.letter && (self.letters.is_none() || context.sender.is_none()) {
+            return Err(IssueError::LettersUnavailable);
         }
         // The same plate typed twice (`AB-12-34, ab1234`) is one plate.
         let mut plates: Vec<Plate> = Vec::with_capacity(request.plates.len());
@@ -215,31 +244,47 @@ impl ProductDesk {
                 plates.push(plate.clone());
             }
         }
-        let letters = match (&self.letters, request.letter) {
-            (Some(desk), true) => Some(desk),
-            (None, true) => return Err(IssueError::LettersUnavailable),
-            (_, false) => None,
-        };
-        // The sender comes from the gemeente's whole configuration (logo, return address).
-        let sender = match letters {
-            Some(_) => Some(Sender::of(
-                &self
-                    .tenants
-                    .export(&tenant.slug)
-                    .await?
-                    .ok_or_else(|| IssueError::UnknownTenant(request.tenant.clone()))?,
-            )),
-            None => None,
-        };
+        Ok(Checked {
+            product_type,
+            zone,
+            opening,
+            today,
+            last_day,
+            valid_until: calendar::day_bounds(tz, last_day).1,
+            plates,
+        })
+    }
 
+    /// Issues a product; with an address, queues the coupling mail in the same transaction.
+    pub async fn issue(&self, request: IssueRequest) -> Result<Issued, IssueError> {
+        let context = self.context(&request.tenant, request.letter).await?;
+        self.issue_in(&context, &request, None)
+            .await?
+            .ok_or_else(|| IssueError::Store(StoreError::new("a product issued twice")))
+    }
+
+    /// Issues `request` in the gemeente of `context`; for the row of a batch (`row`: the batch
+    /// and the line), marks that row issued in the same transaction and keeps its page there.
+    /// `None`: that row was issued already (by another instance that took the batch over).
+    pub(crate) async fn issue_in(
+        &self,
+        context: &IssueContext,
+        request: &IssueRequest,
+        row: Option<(BatchId, usize)>,
+    ) -> Result<Option<Issued>, IssueError> {
+        let checked = self.check(context, request)?;
+        let IssueContext { tenant, sender, .. } = context;
+        let now = self.clock.now();
+        let letters = self.letters.as_ref().filter(|_| request.letter);
         let pin = Pin::generate()?;
         let pin_hash = self.accounts.hasher().hash(pin.expose()).await?;
+        let language = request.letter_language.unwrap_or(tenant.default_language);
         let invite = match &request.email {
             None => None,
             Some(email) => Some(
                 self.invite(
-                    &tenant,
-                    (&product_type.name, &zone.name),
+                    tenant,
+                    (&checked.product_type.name, &checked.zone.name),
                     email,
                     request.letter_language,
                 )
@@ -252,25 +297,25 @@ impl ProductDesk {
         });
         for _ in 0..CODE_ATTEMPTS {
             let code = ProductCode::generate()?;
-            let letter = match (letters, &sender, &request.recipient) {
+            let letter = match (letters, sender, &request.recipient) {
                 (Some(desk), Some(sender), Some(recipient)) => {
                     let letter = Letter {
                         recipient: recipient.clone(),
                         sender: sender.clone(),
-                        language: request.letter_language.unwrap_or(tenant.default_language),
+                        language,
                         place: place_of(&tenant.name),
-                        date: today,
-                        product_type: product_type.name.clone(),
-                        zone: zone.name.clone(),
-                        valid_until: Some(last_day),
+                        date: checked.today,
+                        product_type: checked.product_type.name.clone(),
+                        zone: checked.zone.name.clone(),
+                        valid_until: Some(checked.last_day),
                         claim_url: claim_link(&tenant.public_url(&self.platform_url), &code),
                         code: code.clone(),
                         pin: pin.clone(),
                         texts: Default::default(),
                     };
                     Some(NewLetter {
-                        language: letter.language,
-                        pdf: render(desk, letter, &tenant, &self.platform_url)?,
+                        language,
+                        pdf: render(desk, letter, tenant, &self.platform_url).await?,
                         expires_at: now + desk.keep,
                     })
                 }
@@ -278,37 +323,92 @@ impl ProductDesk {
             };
             let product = NewProduct {
                 tenant: tenant.id,
-                product_type: product_type.code.clone(),
-                zone: zone.code.clone(),
+                product_type: checked.product_type.code.clone(),
+                zone: checked.zone.code.clone(),
                 code: code.clone(),
                 pin_hash: pin_hash.clone(),
                 valid_from: now,
-                valid_until,
-                plates: plates.clone(),
-                opening,
+                valid_until: checked.valid_until,
+                plates: checked.plates.clone(),
+                opening: checked.opening,
                 holder: request.recipient.clone(),
             };
+            let page = row.map(|(batch, line)| BatchRowIssue {
+                batch,
+                line,
+                page: BatchPage {
+                    language,
+                    date: checked.today,
+                    product_type: checked.product_type.name.clone(),
+                    zone: checked.zone.name.clone(),
+                    last_day: checked.last_day,
+                    code: code.clone(),
+                    pin: pin.clone(),
+                },
+            });
             let with = IssueWith {
                 invite: invite.as_ref().map(|(l, m, _)| (l, m)),
                 letter: letter.as_ref(),
                 audit: audit.as_ref(),
+                batch_row: page.as_ref(),
             };
-            let outcome = self.products.issue(&product, with, now).await?;
-            if let IssueOutcome::Issued(id) = outcome {
-                return Ok(Issued {
-                    id,
-                    code,
-                    pin,
-                    valid_until,
-                    mailed_to: request.email.clone(),
-                    coupling_token: invite.as_ref().map(|(_, _, t)| t.clone()),
-                    letter: letter.map(|l| (l.pdf, l.expires_at)),
-                });
+            match self.products.issue(&product, with, now).await? {
+                IssueOutcome::CodeTaken => continue,
+                IssueOutcome::RowDone => return Ok(None),
+                IssueOutcome::Issued(id) => {
+                    return Ok(Some(Issued {
+                        id,
+                        code,
+                        pin,
+                        valid_until: checked.valid_until,
+                        mailed_to: request.email.clone(),
+                        coupling_token: invite.as_ref().map(|(_, _, t)| t.clone()),
+                        letter: letter.map(|l| (l.pdf, l.expires_at)),
+                    }));
+                }
             }
         }
         Err(IssueError::Store(StoreError::new(
             "no free product code after several draws",
         )))
+    }
+
+    /// The letters of a batch's `pages` (in their order, each on its own page) as one PDF, its
+    /// texts from the gemeente's template as at issue.
+    pub(crate) async fn render_pages(
+        &self,
+        context: &IssueContext,
+        pages: Vec<(Recipient, BatchPage)>,
+    ) -> Result<Vec<u8>, IssueError> {
+        let (Some(desk), Some(sender)) = (&self.letters, &context.sender) else {
+            return Err(IssueError::LettersUnavailable);
+        };
+        let tenant = &context.tenant;
+        let base = tenant.public_url(&self.platform_url);
+        let portal = portal_of(&base).to_owned();
+        let mut letters = Vec::with_capacity(pages.len());
+        for (recipient, page) in pages {
+            let mut letter = Letter {
+                recipient,
+                sender: sender.clone(),
+                language: page.language,
+                place: place_of(&tenant.name),
+                date: page.date,
+                product_type: page.product_type,
+                zone: page.zone,
+                valid_until: Some(page.last_day),
+                claim_url: claim_link(&base, &page.code),
+                code: page.code,
+                pin: page.pin,
+                texts: Default::default(),
+            };
+            letter.texts = desk
+                .renderer
+                .texts(&letter, tenant.theme.as_str(), &portal)?;
+            letters.push(letter);
+        }
+        let renderer = desk.renderer.clone();
+        blocking(move || renderer.render_all(&letters)).await
     }
 
     /// A coupling link of a product of `tenant` (its type and zone named in the mail) to
@@ -567,20 +667,35 @@ fn place_of(name: &str) -> String {
 /// Fills in `letter`'s texts from its gemeente's template and renders it. It runs on the calling
 /// task: one letter is a few milliseconds of CPU, below what moving it to a blocking thread is
 /// worth; a batch of thousands runs in its own job.
-fn render(
+/// The portal's address as a person reads it and types it: no scheme, no trailing slash.
+fn portal_of(base: &str) -> &str {
+    base.split_once("://")
+        .map_or(base, |(_, rest)| rest)
+        .trim_end_matches('/')
+}
+
+/// Runs `work` (rendering: milliseconds of CPU) on a blocking thread, so that letters render in
+/// parallel and never stall request handling.
+async fn blocking(
+    work: impl FnOnce() -> Result<Vec<u8>, crate::letters::LetterError> + Send + 'static,
+) -> Result<Vec<u8>, IssueError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| IssueError::Store(StoreError::new(e)))?
+        .map_err(IssueError::from)
+}
+
+/// Fills in `letter`'s texts from its gemeente's template and renders it.
+async fn render(
     desk: &LetterDesk,
     mut letter: Letter,
     tenant: &crate::tenant::Tenant,
     platform: &PublicUrl,
 ) -> Result<Vec<u8>, IssueError> {
     let base = tenant.public_url(platform);
-    // The address as a person reads it and types it: no scheme, no trailing slash.
-    let portal = base
-        .split_once("://")
-        .map_or(base.as_str(), |(_, rest)| rest)
-        .trim_end_matches('/');
     letter.texts = desk
         .renderer
-        .texts(&letter, tenant.theme.as_str(), portal)?;
-    Ok(desk.renderer.render(&letter)?)
+        .texts(&letter, tenant.theme.as_str(), portal_of(&base))?;
+    let renderer = desk.renderer.clone();
+    blocking(move || renderer.render(&letter)).await
 }

@@ -59,6 +59,9 @@ pub struct IssueWith<'a> {
     pub letter: Option<&'a NewLetter>,
     /// The audit entry of the issue; the store names the new product as its object.
     pub audit: Option<&'a AuditEntry>,
+    /// The batch row this product is issued for: the store marks it issued, with its page,
+    /// in the same transaction, and issues nothing when it is no longer pending.
+    pub batch_row: Option<&'a crate::batches::BatchRowIssue>,
 }
 
 /// A product as staff (and the admin API) see it.
@@ -127,6 +130,9 @@ pub enum IssueOutcome {
     Issued(ProductId),
     /// The random code exists already; draw another.
     CodeTaken,
+    /// The batch row was issued (or refused) already, by an instance that took the batch
+    /// over: nothing was stored.
+    RowDone,
 }
 
 /// A product as the coupling page shows it.

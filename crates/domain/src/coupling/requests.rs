@@ -255,3 +255,32 @@ pub struct CouplingOffer {
     /// For a mandate's invitation: the owner who gives it.
     pub mandated_by: Option<EmailAddress>,
 }
+
+/// What issuing in one gemeente looks up once: the gemeente, its types and zones, and for
+/// letters its sender block ([`super::ProductDesk::context`]).
+#[derive(Debug, Clone)]
+pub struct IssueContext {
+    pub(super) tenant: crate::tenant::Tenant,
+    pub(super) overview: crate::tenant::TenantOverview,
+    pub(super) sender: Option<crate::letters::Sender>,
+}
+
+impl IssueContext {
+    /// The gemeente.
+    pub fn tenant(&self) -> &crate::tenant::Tenant {
+        &self.tenant
+    }
+}
+
+/// A request checked against its gemeente ([`super::ProductDesk::check`]): all that is decided
+/// before a code and PIN are drawn.
+#[derive(Debug, Clone)]
+pub struct Checked<'c> {
+    pub(super) product_type: &'c crate::tenant::ProductTypeSpec,
+    pub(super) zone: &'c crate::tenant::ZoneSpec,
+    pub(super) opening: i64,
+    pub(super) today: NaiveDate,
+    pub(super) last_day: NaiveDate,
+    pub(super) valid_until: DateTime<Utc>,
+    pub(super) plates: Vec<Plate>,
+}

@@ -9,6 +9,8 @@ pub mod email_links;
 pub mod favorites;
 pub mod idempotency_keys;
 pub mod ledger_entries;
+pub mod letter_batch_rows;
+pub mod letter_batches;
 pub mod mandates;
 pub mod outbox;
 pub mod parking_sessions;

@@ -1,4 +1,4 @@
-//! Letter batches: a spreadsheet of recipients read into rows to issue, every row checked
+//! The spreadsheet of a letter batch: its recipients read into rows to issue, every row checked
 //! before anything is issued and every problem named with its line.
 //!
 //! The sheet is CSV as spreadsheet programs write it: UTF-8 with or without a byte-order mark,
