@@ -15,6 +15,7 @@ mod all_sessions;
 mod api_auth;
 mod api_contract;
 mod api_times;
+mod batches;
 mod captcha;
 mod cli;
 mod config;

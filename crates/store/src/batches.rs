@@ -243,22 +243,12 @@ pub(crate) async fn mark_issued(
         .exec(txn)
         .await
         .map_err(StoreError::new)?;
-    if marked.rows_affected != 1 {
-        return Ok(false);
-    }
-    batches::Entity::update_many()
-        .col_expr(
-            batches::Column::RowsIssued,
-            Expr::col(batches::Column::RowsIssued).add(1),
-        )
-        .filter(batches::Column::Id.eq(batch.0))
-        .exec(txn)
-        .await
-        .map_err(StoreError::new)?;
-    Ok(true)
+    Ok(marked.rows_affected == 1)
 }
 
-/// Names the product `product` on the issued row of `batch` at `line`.
+/// Names the product `product` on the issued row of `batch` at `line` and counts it issued.
+/// Late in the product's transaction: the count locks the batch's row until the commit, and
+/// rows issued at once should wait for each other no longer than that.
 pub(crate) async fn name_product(
     txn: &impl ConnectionTrait,
     batch: BatchId,
@@ -269,6 +259,15 @@ pub(crate) async fn name_product(
         .col_expr(rows::Column::ProductId, Expr::value(product))
         .filter(rows::Column::BatchId.eq(batch.0))
         .filter(rows::Column::Line.eq(line_of(line)))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    batches::Entity::update_many()
+        .col_expr(
+            batches::Column::RowsIssued,
+            Expr::col(batches::Column::RowsIssued).add(1),
+        )
+        .filter(batches::Column::Id.eq(batch.0))
         .exec(txn)
         .await
         .map_err(StoreError::new)?;
@@ -594,7 +593,10 @@ impl BatchRepository for SeaBatchRepository {
             let stored: StoredRow = serde_json::from_str(&r.request).map_err(StoreError::new)?;
             lines.push(ReportLine {
                 line: count(r.line),
-                code: r.code,
+                // As the letter prints it (`ACDEF-GHJKM`).
+                code: r
+                    .code
+                    .map(|c| ProductCode::parse(&c).map_or(c, |code| code.to_string())),
                 recipient: stored.name,
                 result: match r.state.as_str() {
                     "refused" => r.result.unwrap_or_else(|| "refused".to_owned()),

@@ -286,11 +286,11 @@ impl ProductRepository for SeaProductRepository {
             .await
             .map_err(StoreError::new)?;
         }
-        if let Some(batch_row) = with.batch_row {
-            crate::batches::name_product(&txn, batch_row.batch, batch_row.line, row.id).await?;
-        }
         if let Some(entry) = with.audit {
             audit::write(&txn, &entry.clone().about("product", row.id)).await?;
+        }
+        if let Some(batch_row) = with.batch_row {
+            crate::batches::name_product(&txn, batch_row.batch, batch_row.line, row.id).await?;
         }
         txn.commit().await.map_err(StoreError::new)?;
         Ok(IssueOutcome::Issued(ProductId(row.id)))

@@ -146,7 +146,7 @@ impl BatchSummary {
 pub struct ReportLine {
     /// The row's line in the sheet.
     pub line: usize,
-    /// The product's code, when issued.
+    /// The product's code as its letter prints it (`ACDEF-GHJKM`), when issued.
     pub code: Option<String>,
     /// The recipient's name.
     pub recipient: String,
