@@ -312,10 +312,14 @@ async fn a_sheet_with_one_bad_row_issues_nothing_and_names_its_line() {
         })
         .collect::<Vec<_>>()
         .join("\r\n");
-    // The sheet's own mistakes come first: a gemeente's zones are checked on a sheet that reads.
+    // Every problem at once, in the order of the lines: the sheet's own mistakes and, for the
+    // rows that read well, those against the gemeente.
     assert_eq!(
         problems(&app, &bad).await,
-        vec![(251, "postcode_invalid".to_owned())]
+        vec![
+            (251, "postcode_invalid".to_owned()),
+            (400, "zone_unknown".to_owned())
+        ]
     );
     let only_zone = bad.replace("0234 AB", "1234 AB");
     assert_eq!(

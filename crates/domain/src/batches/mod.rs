@@ -12,7 +12,7 @@ pub use ports::{
     BatchPage, BatchRepository, BatchRowIssue, BatchState, BatchSummary, ClaimedBatch, NewBatch,
     PendingRow, ReportLine,
 };
-pub use sheet::{Column, MAX_ROWS, Problem, Row, read, sample};
+pub use sheet::{Column, MAX_ROWS, Problem, Row, read, read_rows, sample};
 
 use crate::Clock;
 use crate::audit::AuditEntry;
@@ -115,8 +115,9 @@ impl LetterBatches {
         if context.tenant().suspension.is_some() {
             return Err(IssueError::TenantSuspended(upload.tenant.to_owned()).into());
         }
-        let rows = read(upload.bytes).map_err(UploadError::Problems)?;
-        let mut problems = Vec::new();
+        // Every problem at once: those of the sheet's fields and, for the rows that read well,
+        // those against the gemeente, in the order of their lines.
+        let (rows, mut problems) = read_rows(upload.bytes).map_err(UploadError::Problems)?;
         for row in &rows {
             let request = request_of(upload.tenant, row, None);
             if let Err(e) = self.desk.check(&context, &request) {
@@ -131,6 +132,7 @@ impl LetterBatches {
             }
         }
         if !problems.is_empty() {
+            problems.sort_by_key(|p| p.line);
             return Err(UploadError::Problems(problems));
         }
         let now = self.clock.now();

@@ -95,7 +95,7 @@ impl Column {
     }
 
     /// The English name, for systems that write English headers.
-    fn english(self) -> &'static str {
+    pub fn english(self) -> &'static str {
         match self {
             Self::Name => "name",
             Self::Street => "street",
@@ -113,7 +113,7 @@ impl Column {
     }
 
     /// Whether every row must fill it.
-    fn required(self) -> bool {
+    pub fn required(self) -> bool {
         matches!(
             self,
             Self::Name | Self::Street | Self::HouseNumber | Self::Postcode | Self::City
@@ -256,6 +256,18 @@ fn decimal(s: &str) -> Option<rust_decimal::Decimal> {
 
 /// Reads and checks a whole sheet: its rows, or every problem in it.
 pub fn read(bytes: &[u8]) -> Result<Vec<Row>, Vec<Problem>> {
+    let (rows, problems) = read_rows(bytes)?;
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads a sheet row by row: the rows that read well and the problems of those that do not,
+/// so that a caller checking the good rows further can name every problem at once; `Err` when
+/// the sheet as a whole cannot be read (its encoding, its header, its size).
+pub fn read_rows(bytes: &[u8]) -> Result<(Vec<Row>, Vec<Problem>), Vec<Problem>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         // The line of the first byte that is not UTF-8.
@@ -322,11 +334,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Row>, Vec<Problem>> {
             Err(mut p) => problems.append(&mut p),
         }
     }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    Ok((out, problems))
 }
 
 /// One row from its cells, or the problem of each field that is wrong.
