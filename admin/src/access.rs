@@ -43,12 +43,25 @@ pub struct StaffContext {
 pub struct Require {
     need: Need,
     console: Console,
+    quiet: bool,
 }
 
 impl Require {
     /// `need`, judged with `console`'s gemeenten and audit trail.
     pub fn new(need: Need, console: Console) -> Self {
-        Self { need, console }
+        Self {
+            need,
+            console,
+            quiet: false,
+        }
+    }
+
+    /// When `quiet`, a platformbeheerder's reading here leaves no `console.visit` entry: for
+    /// figures without personal data that a page's script polls (the page's own visit is on
+    /// the record).
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
     }
 }
 
@@ -60,6 +73,7 @@ impl<E: Endpoint> Middleware<E> for Require {
             ep,
             need: self.need,
             console: self.console.clone(),
+            quiet: self.quiet,
         }
     }
 }
@@ -69,6 +83,7 @@ pub struct RequireEndpoint<E> {
     ep: E,
     need: Need,
     console: Console,
+    quiet: bool,
 }
 
 /// Where an anonymous visitor of a page that needs a login goes.
@@ -159,6 +174,7 @@ impl<E: Endpoint> Endpoint for RequireEndpoint<E> {
                         .await;
                 }
                 if role == Role::PlatformAdmin
+                    && !self.quiet
                     && matches!(*req.method(), Method::GET | Method::HEAD)
                 {
                     // A platformbeheerder's visit to a gemeente's console is on its record; a

@@ -12,6 +12,8 @@ pub mod api;
 mod api_keys;
 mod audit_log;
 pub mod auth;
+mod batches;
+mod csv;
 mod dashboard;
 mod enrol;
 pub mod gemeenten;
@@ -240,6 +242,45 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             Need::Gemeente(Role::Staff),
             ep(get(issue::kept_letter)),
         ),
+        // Letter batches: a spreadsheet of recipients issued as one job, its progress, report
+        // and PDF (every medewerker, as issuing one product is).
+        route(
+            "/:gemeente/brieven",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(batches::list).post(batches::upload)),
+        )
+        .accepting(batches::UPLOAD_LIMIT),
+        route(
+            "/:gemeente/brieven/voorbeeld.csv",
+            RouteKind::Download,
+            Need::Gemeente(Role::Staff),
+            ep(get(batches::sample)),
+        ),
+        route(
+            "/:gemeente/brieven/:batch",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(batches::batch::show)),
+        ),
+        route(
+            "/:gemeente/brieven/:batch/voortgang",
+            RouteKind::Api,
+            Need::Gemeente(Role::Staff),
+            ep(get(batches::batch::progress)),
+        ),
+        route(
+            "/:gemeente/brieven/:batch/rapport.csv",
+            RouteKind::Download,
+            Need::Gemeente(Role::Staff),
+            ep(get(batches::batch::report)),
+        ),
+        route(
+            "/:gemeente/brieven/:batch/brieven.pdf",
+            RouteKind::Download,
+            Need::Gemeente(Role::Staff),
+            ep(get(batches::batch::letters)),
+        ),
         // The gemeente's keys for the admin API: made, listed and revoked by its beheerders.
         route(
             "/:gemeente/api-sleutels",
@@ -276,7 +317,10 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
 /// `endpoint` as a route of `kind` that needs `need`: its input limited, its errors answered in
 /// that kind, and a route that takes forms issues and checks the CSRF token.
 fn mount(console: &Console, m: Mounted) -> BoxEndpoint<'static, Response> {
-    let guarded = m.endpoint.with(Require::new(m.need, console.clone()));
+    // A script's poll of a page's figures is no visit of its own: the page's visit is recorded.
+    let guarded = m
+        .endpoint
+        .with(Require::new(m.need, console.clone()).quiet(m.kind == RouteKind::Api));
     if m.kind.takes_forms() {
         // A POST refused before its route's check (the CSRF token, the input's limits) is
         // recorded by `AuditUnreached`; from `Require` on, the check or the use case records.

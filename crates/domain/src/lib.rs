@@ -57,7 +57,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, ApiKeyId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId,
+    AccountId, ApiKeyId, BatchId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId,
     ProductTypeId, SessionId, StaffId, TenantId, ZoneId,
 };
 pub use letters::{

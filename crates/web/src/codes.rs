@@ -179,6 +179,9 @@ codes! {
     ValidUntilPassed = "valid_until_passed" => "api.valid_until_passed",
     /// The last valid day lies more than ten years ahead.
     ValidUntilTooFar = "valid_until_too_far" => "api.valid_until_too_far",
+    /// A letter batch's sheet has problems, each with its line in `problems`; nothing was
+    /// stored.
+    SheetInvalid = "sheet_invalid" => "api.sheet_invalid",
 }
 
 impl ErrorCode {

@@ -75,7 +75,7 @@ fn expected(need: Need, path: &str, who: &str) -> Option<u16> {
 
 #[tokio::test]
 async fn every_console_route_answers_each_role_as_it_declares() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.batches.worker = false).await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("5.00")).await;
     let anon = Staff::browser(&app, "nobody@example.nl");
     let users = [
@@ -126,6 +126,23 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         .unwrap();
     // The pages of a key show one of Dijkstad.
     let (key, _) = api_key(&app, "dijkstad", "koppeling").await;
+    // The pages of a batch show a finished one of Dijkstad (its PDF kept).
+    let batches = app.app.as_ref().unwrap().batches();
+    let batch = batches
+        .upload(parkportal_domain::batches::Upload {
+            tenant: "dijkstad",
+            file_name: "matrix.csv",
+            bytes: b"naam;straat;huisnummer;postcode;plaats\nA;Kerkstraat;1;1234 AB;Dijkstad\n",
+            issuer: parkportal_domain::coupling::Issuer {
+                actor: parkportal_domain::audit::Actor::Operator,
+                role: None,
+                origin: "cli".into(),
+            },
+        })
+        .await
+        .unwrap();
+    let report = batches.runner("matrix").run_once(None).await.unwrap();
+    assert!(report.is_some_and(|r| r.finished && r.batch == batch));
     let routes = parkportal_admin::route_list();
     assert!(routes.len() >= 10, "{routes:?}");
     let mut checked = 0;
@@ -133,7 +150,9 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         if kind == RouteKind::Redirect && pattern == "/uitloggen" {
             continue; // POST only: the audit tests send it
         }
-        let path = sample_path(pattern, an_id, key).replace(SAMPLE_CODE, &letter.code.to_string());
+        let path = sample_path(pattern, an_id, key)
+            .replace(SAMPLE_CODE, &letter.code.to_string())
+            .replace(":batch", &batch.0.to_string());
         let mut answers = vec![("anonymous", anon.get(&path).await)];
         answers.push(("resident", jan.get(&app, &path).await));
         for (who, user) in &users {

@@ -6,6 +6,7 @@
 mod access;
 mod api_keys;
 mod audit_log;
+mod batches;
 mod bundles;
 mod dashboard;
 mod enrolment;

@@ -502,6 +502,17 @@ pub async fn api_token(app: &TestApp, email: &str) -> String {
     login["token"].as_str().unwrap().to_owned()
 }
 
+/// A response read whole: its status, its content type and its bytes (a PDF, a CSV).
+pub async fn bytes_of(resp: reqwest::Response) -> (u16, String, Vec<u8>) {
+    let status = resp.status().as_u16();
+    let kind = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, kind, resp.bytes().await.unwrap().to_vec())
+}
+
 /// A JSON call; the status and the body.
 pub async fn call(
     app: &TestApp,

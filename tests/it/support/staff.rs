@@ -188,19 +188,8 @@ impl Staff {
 
     /// A GET of `path` read as bytes (a PDF): the status, the content type and the body.
     pub async fn get_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.url))
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let kind = resp
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (status, kind, resp.bytes().await.unwrap().to_vec())
+        let resp = self.client.get(format!("{}{path}", self.url)).send();
+        super::app::bytes_of(resp.await.unwrap()).await
     }
 
     /// The page at `path`, which must answer 200.

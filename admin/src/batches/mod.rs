@@ -1,0 +1,192 @@
+//! Letter batches in a gemeente's console (medewerkers and up): a spreadsheet of recipients
+//! uploaded, checked whole (every problem named with its line, nothing issued while one row
+//! fails) and stored as a job the instances' workers issue; its page follows the progress and
+//! offers the report and the PDF of every letter.
+
+pub mod batch;
+
+use crate::auth::client_of;
+use crate::page::{ConsolePage, context_of, see_other};
+use minijinja::{Value, context};
+use parkportal_domain::audit::Actor;
+use parkportal_domain::batches::{BatchState, BatchSummary, Column, Problem, Upload, UploadError};
+use parkportal_domain::coupling::Issuer;
+use parkportal_web::AppError;
+use parkportal_web::multipart;
+use poem::http::{StatusCode, header};
+use poem::{Request, Response, handler};
+
+/// The largest sheet the upload takes (the body limit of its route): 4 MiB holds 5,000 rows
+/// with room to spare.
+pub const UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
+
+/// The problems a refused sheet lists on the page; the count names the rest.
+const SHOWN: usize = 200;
+
+/// `/beheer/{gemeente}/brieven`.
+fn base(page: &ConsolePage) -> Result<String, AppError> {
+    Ok(format!("/beheer/{}/brieven", context_of(page)?.tenant.slug))
+}
+
+/// A moment in the gemeente's time zone, as the console writes it.
+fn local(page: &ConsolePage, at: chrono::DateTime<chrono::Utc>) -> Result<String, AppError> {
+    let tz = context_of(page)?.tenant.time_zone;
+    Ok(at.with_timezone(&tz).format("%d-%m-%Y %H:%M").to_string())
+}
+
+/// A batch as the list and its page show it.
+fn summary_of(page: &ConsolePage, b: &BatchSummary) -> Result<Value, AppError> {
+    let percent = match b.total {
+        0 => 100,
+        total => b.handled() * 100 / total,
+    };
+    Ok(context! {
+        id => b.id.0,
+        file_name => b.file_name.clone(),
+        state => b.state.as_str(),
+        state_text => page.t(&format!("console.batches.state.{}", b.state.as_str())),
+        done => b.state == BatchState::Done,
+        total => b.total,
+        issued => b.issued,
+        refused => b.refused,
+        handled => b.handled(),
+        percent => percent,
+        created_at => local(page, b.created_at)?,
+        created_by => b.created_by.clone(),
+        finished_at => b.finished_at.map(|at| local(page, at)).transpose()?,
+        pdf_until => b.pdf_until.map(|at| local(page, at)).transpose()?,
+    })
+}
+
+/// The text of a sheet's problem, with its line.
+fn problem_text(page: &ConsolePage, p: &Problem) -> String {
+    let key = format!("console.batches.problem.{}", p.code);
+    let column = p.column.map(Column::name).unwrap_or_default().to_owned();
+    let message = if page.console.look().catalogues().has(&key) {
+        page.text(&key, &[("column", column)])
+    } else {
+        page.text("console.batches.problem.other", &[("code", p.code.clone())])
+    };
+    page.text(
+        "console.batches.line",
+        &[("line", p.line.to_string()), ("message", message)],
+    )
+}
+
+/// The list of batches with the upload form; `problems` of a refused sheet above it.
+async fn show(
+    page: &ConsolePage,
+    status: StatusCode,
+    problems: Vec<String>,
+    more: usize,
+) -> Result<Response, AppError> {
+    let tenant = context_of(page)?.tenant.id;
+    let batches = page.console.batches().list(tenant).await?;
+    let listed: Vec<Value> = batches
+        .iter()
+        .map(|b| summary_of(page, b))
+        .collect::<Result<_, _>>()?;
+    let columns: Vec<Value> = Column::ALL
+        .iter()
+        .map(|c| {
+            context! {
+                name => c.name(),
+                english => c.english(),
+                required => c.required(),
+                text => page.t(&format!("console.batches.column.{}", c.name())),
+            }
+        })
+        .collect();
+    page.render(
+        "batches.html",
+        status,
+        context! {
+            base => base(page)?,
+            batches => listed,
+            columns => columns,
+            problems => problems,
+            more => more,
+            limit_mib => UPLOAD_LIMIT / (1024 * 1024),
+            max_rows => parkportal_domain::batches::MAX_ROWS,
+        },
+    )
+    .await
+}
+
+/// `GET /beheer/{gemeente}/brieven`: the gemeente's batches, newest first, and the upload.
+#[handler]
+pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
+    show(&page, StatusCode::OK, Vec::new(), 0).await
+}
+
+/// The form again with one problem of the upload as a whole, on the record as `reason`.
+async fn refuse(
+    page: &ConsolePage,
+    req: &Request,
+    reason: &str,
+    problems: Vec<String>,
+    more: usize,
+) -> Result<Response, AppError> {
+    crate::refusals::record(&page.console, req, "batch.upload", reason).await?;
+    show(page, StatusCode::UNPROCESSABLE_ENTITY, problems, more).await
+}
+
+/// `POST /beheer/{gemeente}/brieven`: checks the uploaded sheet (field `bestand`) and stores
+/// it as a batch, then shows the batch; a sheet with problems comes back with each named by
+/// its line and nothing stored.
+#[handler]
+pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<Response, AppError> {
+    let ctx = context_of(&page)?;
+    let parts = multipart::boundary(req).and_then(|b| multipart::parts(&body, &b).ok());
+    let Some(parts) = parts else {
+        crate::refusals::record(&page.console, req, "batch.upload", "not_multipart").await?;
+        return Err(AppError::BadRequest);
+    };
+    let file = parts
+        .iter()
+        .find(|p| p.name == "bestand" && p.filename.is_some() && !p.data.is_empty());
+    let Some(file) = file else {
+        let missing = page.t("console.batches.no_file");
+        return refuse(&page, req, "no_file", vec![missing], 0).await;
+    };
+    let file_name = file.filename.clone().unwrap_or_default();
+    let upload = Upload {
+        tenant: ctx.tenant.slug.as_str(),
+        file_name: file_name.trim(),
+        bytes: &file.data,
+        issuer: Issuer {
+            actor: Actor::of(&ctx.staff),
+            role: Some(ctx.role),
+            origin: client_of(req),
+        },
+    };
+    match page.console.batches().upload(upload).await {
+        Ok(batch) => Ok(see_other(&format!("{}/{}", base(&page)?, batch.0))),
+        Err(UploadError::Problems(problems)) => {
+            let shown = problems
+                .iter()
+                .take(SHOWN)
+                .map(|p| problem_text(&page, p))
+                .collect();
+            let more = problems.len().saturating_sub(SHOWN);
+            refuse(&page, req, "sheet_invalid", shown, more).await
+        }
+        Err(UploadError::Issue(e)) if e.code() == Some("tenant_suspended") => {
+            let suspended = page.t("console.issue.error_suspended");
+            refuse(&page, req, "tenant_suspended", vec![suspended], 0).await
+        }
+        Err(UploadError::Issue(e)) => Err(AppError::internal(e)),
+    }
+}
+
+/// `GET /beheer/{gemeente}/brieven/voorbeeld.csv`: the sample sheet, with every column.
+#[handler]
+pub async fn sample() -> Response {
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/csv; charset=utf-8")
+        .header(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"voorbeeld-brieven.csv\"",
+        )
+        .body(parkportal_domain::batches::sample())
+}
