@@ -11,6 +11,7 @@
 
 mod accounts;
 mod admin_api;
+mod admin_api_batches;
 mod all_sessions;
 mod api_auth;
 mod api_contract;

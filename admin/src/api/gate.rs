@@ -41,6 +41,10 @@ pub(crate) fn action_of(method: &Method, path: &str) -> &'static str {
         (&Method::POST, ["v1", "products"]) => "product.issue",
         (&Method::GET, ["v1", "products", _]) => "product.read",
         (&Method::GET, ["v1", "products", _, "letter.pdf"]) => "letter.read",
+        (&Method::POST, ["v1", "batches"]) => "batch.upload",
+        (&Method::GET, ["v1", "batches", _]) => "batch.read",
+        (&Method::GET, ["v1", "batches", _, "report.csv"]) => "batch.report",
+        (&Method::GET, ["v1", "batches", _, "letters.pdf"]) => "batch.letters",
         _ => "api.call",
     }
 }

@@ -9,6 +9,8 @@
 //! use cases write their entries in their own transactions, and [`Gate`] records the calls
 //! refused before an operation ran.
 
+mod batches;
+mod caller;
 mod gate;
 mod products;
 
@@ -29,14 +31,15 @@ pub(crate) struct ApiKey(
 );
 
 /// The OpenAPI service of the admin API.
-pub fn service() -> OpenApiService<products::ProductsApi, ()> {
+pub fn service() -> OpenApiService<(products::ProductsApi, batches::BatchesApi), ()> {
     OpenApiService::new(
-        products::ProductsApi,
+        (products::ProductsApi, batches::BatchesApi),
         "Parkportal admin API",
         env!("CARGO_PKG_VERSION"),
     )
     .description(
-        "A gemeente's own systems issue products with their allocation letters. Each call \
+        "A gemeente's own systems issue products with their allocation letters, one at a time \
+         or a spreadsheet of thousands as a letter batch. Each call \
          carries an API key of the gemeente (Authorization: Bearer KEY) with the scope its \
          operation names; a key reaches only its own gemeente's products.",
     )
@@ -59,8 +62,25 @@ pub fn routes(console: Console) -> impl Endpoint<Output = Response> {
             api.around(move |next, req| gate::allow_methods(allowed.clone(), next, req))
                 .with(Gate::new(console.clone()))
                 .with(InputGuard)
+                .around(upload_limit)
                 .with(Serve(RouteKind::Api)),
         )
         .data(console)
         .map_to_response()
+}
+
+/// A letter batch's sheet may be larger than other bodies: the same limit as the console's
+/// upload of a sheet.
+async fn upload_limit<E: Endpoint>(
+    next: std::sync::Arc<E>,
+    mut req: poem::Request,
+) -> poem::Result<Response> {
+    let path = req.uri().path();
+    let path = path.strip_prefix("/api/admin").unwrap_or(path);
+    if req.method() == poem::http::Method::POST && path.trim_end_matches('/') == "/v1/batches" {
+        req.set_data(parkportal_web::inputs::BodyLimit(
+            crate::batches::UPLOAD_LIMIT,
+        ));
+    }
+    Ok(poem::IntoResponse::into_response(next.call(req).await?))
 }

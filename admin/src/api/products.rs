@@ -2,19 +2,16 @@
 //! as staff see it (`products:read`) and fetch its letter while it is kept (`letters:read`).
 
 use super::ApiKey;
-use super::gate::{Reached, action_of};
-use crate::auth::client_of;
-use crate::state::Console;
+use super::caller::Caller;
 use chrono::NaiveDate;
-use parkportal_domain::api_keys::{AuthenticatedKey, Scope};
-use parkportal_domain::audit::AuditEntry;
+use parkportal_domain::api_keys::Scope;
 use parkportal_domain::coupling::{IssueError, IssueRequest, Issuer, StaffProductView};
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{
     EmailAddress, Language, ProductCode, ProductId, Recipient, RecipientField, RecipientInput,
 };
 use parkportal_web::refusals::Failure;
-use parkportal_web::{ApiFailure, AppError, ErrorCode, Page, declare_refusals};
+use parkportal_web::{ApiFailure, AppError, ErrorCode, declare_refusals};
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -183,87 +180,7 @@ declare_refusals!(IssueRefusals [bearer, body] {
 declare_refusals!(ReadRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 declare_refusals!(LetterRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 
-/// The caller of an operation: its key, its language and where it calls from.
-struct Caller {
-    console: Console,
-    page: Page,
-    key: AuthenticatedKey,
-    origin: String,
-    action: &'static str,
-}
-
 impl Caller {
-    /// The caller of `req`, whose key the gate checked; from here the operation audits itself.
-    fn of(req: &Request) -> poem::Result<Self> {
-        let console = req
-            .data::<Console>()
-            .cloned()
-            .ok_or_else(|| AppError::internal("no console state"))?;
-        let key = req
-            .data::<AuthenticatedKey>()
-            .cloned()
-            .ok_or_else(|| AppError::internal("an admin API call past the gate without a key"))?;
-        if let Some(reached) = req.data::<Reached>() {
-            reached.mark();
-        }
-        Ok(Self {
-            console,
-            page: Page::of(req)?,
-            key,
-            origin: client_of(req),
-            action: action_of(
-                req.method(),
-                req.uri().path().trim_start_matches("/api/admin"),
-            ),
-        })
-    }
-
-    /// The audit entry of this call, by the key, in its gemeente.
-    fn entry(&self) -> AuditEntry {
-        AuditEntry::new(
-            self.key.actor(),
-            self.action,
-            &self.origin,
-            self.console.web().clock().now(),
-        )
-        .within(Some(self.key.tenant), None)
-    }
-
-    /// Records this call refused for `reason`, about `product` when known.
-    async fn record_refusal(&self, product: Option<ProductId>, reason: &str) -> poem::Result<()> {
-        let mut entry = self.entry().refused(reason);
-        if let Some(id) = product {
-            entry = entry.about("product", id);
-        }
-        self.console.record(&entry).await?;
-        Ok(())
-    }
-
-    /// A refusal with `code` and its message (or the one at `key`), recorded as `reason`.
-    async fn refuse(
-        &self,
-        status: StatusCode,
-        code: ErrorCode,
-        product: Option<ProductId>,
-    ) -> poem::Result<poem::Error> {
-        self.record_refusal(product, code.as_str()).await?;
-        Ok(ApiFailure::new(status, code, self.page.t(code.message_key())).into())
-    }
-
-    /// 403 when the key lacks `scope`, recorded.
-    async fn require(&self, scope: Scope, product: Option<ProductId>) -> poem::Result<()> {
-        if self.key.allows(scope) {
-            return Ok(());
-        }
-        self.record_refusal(product, "scope_missing").await?;
-        let message = self.console.web().catalogues().text(
-            self.page.prefs.language,
-            "api.scope_missing",
-            &[("scope", scope.as_str().to_owned())],
-        );
-        Err(ApiFailure::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, message).into())
-    }
-
     /// The product of the key's gemeente with the code in the path: 404 (recorded) for any
     /// other, before any scope is looked at.
     async fn product(&self, code: &str) -> poem::Result<(ProductCode, ProductId)> {
@@ -499,7 +416,9 @@ impl ProductsApi {
     ) -> Result<ReadAnswer, Failure<ReadRefusals>> {
         let caller = Caller::of(req)?;
         let (code, id) = caller.product(&code.0).await?;
-        caller.require(Scope::ProductsRead, Some(id)).await?;
+        caller
+            .require(Scope::ProductsRead, Some(("product", id.0)))
+            .await?;
         let view = caller
             .console
             .desk()
@@ -525,7 +444,9 @@ impl ProductsApi {
     ) -> Result<LetterAnswer, Failure<LetterRefusals>> {
         let caller = Caller::of(req)?;
         let (code, id) = caller.product(&code.0).await?;
-        caller.require(Scope::LettersRead, Some(id)).await?;
+        caller
+            .require(Scope::LettersRead, Some(("product", id.0)))
+            .await?;
         let kept = caller
             .console
             .desk()
