@@ -450,9 +450,20 @@ async fn console(
         .revoke(dijkstad.id, revoked, entry)
         .await
         .map_err(|e| e.to_string())?;
+    // The batch pages show a finished batch of Dijkstad and one that waits (unless a worker
+    // took it meanwhile).
+    let done = batch(app, "bezoekers-2027.csv").await?;
+    app.batches()
+        .runner("fixtures")
+        .run_once(None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let queued = batch(app, "bewoners-noordoever.csv").await?;
     Ok((
         sessions,
         vec![
+            ("batch_id", done.0.to_string()),
+            ("queued_batch_id", queued.0.to_string()),
             ("staff_link", fresh.token.expose().to_owned()),
             ("used_staff_link", used.token.expose().to_owned()),
             ("staff_id", medewerker.member.id.0.to_string()),
@@ -460,6 +471,26 @@ async fn console(
             ("revoked_api_key_id", revoked.0.to_string()),
         ],
     ))
+}
+
+/// A letter batch of two rows in Dijkstad named `file_name`, as the console uploads one.
+async fn batch(app: &Application, file_name: &str) -> Result<parkportal_domain::BatchId, String> {
+    let sheet = "naam;straat;huisnummer;postcode;plaats\n\
+                 J. de Vries;Kerkstraat;12 A;1234 AB;Dijkstad\n\
+                 P. Jansen;Dorpsweg;3;1235 CD;Dijkstad\n";
+    app.batches()
+        .upload(parkportal_domain::batches::Upload {
+            tenant: "dijkstad",
+            file_name,
+            bytes: sheet.as_bytes(),
+            issuer: parkportal_domain::coupling::Issuer {
+                actor: Actor::Operator,
+                role: None,
+                origin: "fixtures".into(),
+            },
+        })
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// A key of gemeente `tenant` named `name`, as `parkportal api-keys create` makes it.
