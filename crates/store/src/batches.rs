@@ -13,10 +13,11 @@ use parkportal_domain::StoreError;
 use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_domain::batches::{
     BatchPage, BatchRepository, BatchState, BatchSummary, ClaimedBatch, NewBatch, PendingRow,
-    ReportLine, Row,
+    ReportLine, Row, Stored,
 };
 use parkportal_domain::coupling::Issuer;
 use parkportal_domain::email::EmailAddress;
+use parkportal_domain::idempotency::{Fingerprint, IdempotencyKey};
 use parkportal_domain::ids::{ApiKeyId, BatchId, StaffId, TenantId};
 use parkportal_domain::letters::{Postcode, Recipient};
 use parkportal_domain::plate::Plate;
@@ -40,6 +41,58 @@ impl SeaBatchRepository {
     /// A repository on `db`.
     pub fn new(db: Database) -> Self {
         Self { db }
+    }
+
+    /// Stores `batch` with its rows pending and `audit`, in one transaction.
+    async fn insert(
+        &self,
+        batch: &NewBatch<'_>,
+        audit: &AuditEntry,
+    ) -> Result<BatchId, StoreError> {
+        let (kind, actor_ref, actor_name) = actor_parts(&batch.issuer.actor);
+        let (_gate, txn) = self.db.begin_write().await?;
+        let inserted = batches::ActiveModel {
+            tenant_id: Set(batch.tenant.0),
+            file_name: Set(batch.file_name.chars().take(200).collect()),
+            state: Set(BatchState::Queued.as_str().to_owned()),
+            rows_total: Set(i32::try_from(batch.rows.len()).map_err(StoreError::new)?),
+            rows_issued: Set(0),
+            rows_refused: Set(0),
+            actor_kind: Set(kind.to_owned()),
+            actor_ref: Set(actor_ref),
+            actor_name: Set(actor_name.chars().take(320).collect()),
+            role: Set(batch.issuer.role.map(|r| r.as_str().to_owned())),
+            origin: Set(batch.issuer.origin.chars().take(100).collect()),
+            created_at: Set(batch.at),
+            request_key: Set(batch.repeat.map(|r| r.key.as_str().to_owned())),
+            request_print: Set(batch.repeat.map(|r| r.print.as_str().to_owned())),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(StoreError::new)?;
+        // Many rows to a statement: a batch of thousands is stored in a blink.
+        for chunk in batch.rows.chunks(200) {
+            let mut models = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                models.push(rows::ActiveModel {
+                    batch_id: Set(inserted.id),
+                    line: Set(line_of(row.line)),
+                    request: Set(
+                        serde_json::to_string(&StoredRow::of(row)).map_err(StoreError::new)?
+                    ),
+                    state: Set("pending".to_owned()),
+                    ..Default::default()
+                });
+            }
+            rows::Entity::insert_many(models)
+                .exec(&txn)
+                .await
+                .map_err(StoreError::new)?;
+        }
+        audit::write(&txn, &audit.clone().about("batch", inserted.id)).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        Ok(BatchId(inserted.id))
     }
 }
 
@@ -276,49 +329,48 @@ pub(crate) async fn name_product(
 
 #[async_trait]
 impl BatchRepository for SeaBatchRepository {
-    async fn create(&self, batch: NewBatch<'_>, audit: &AuditEntry) -> Result<BatchId, StoreError> {
-        let (kind, actor_ref, actor_name) = actor_parts(&batch.issuer.actor);
-        let (_gate, txn) = self.db.begin_write().await?;
-        let inserted = batches::ActiveModel {
-            tenant_id: Set(batch.tenant.0),
-            file_name: Set(batch.file_name.chars().take(200).collect()),
-            state: Set(BatchState::Queued.as_str().to_owned()),
-            rows_total: Set(i32::try_from(batch.rows.len()).map_err(StoreError::new)?),
-            rows_issued: Set(0),
-            rows_refused: Set(0),
-            actor_kind: Set(kind.to_owned()),
-            actor_ref: Set(actor_ref),
-            actor_name: Set(actor_name.chars().take(320).collect()),
-            role: Set(batch.issuer.role.map(|r| r.as_str().to_owned())),
-            origin: Set(batch.issuer.origin.chars().take(100).collect()),
-            created_at: Set(batch.at),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(StoreError::new)?;
-        // Many rows to a statement: a batch of thousands is stored in a blink.
-        for chunk in batch.rows.chunks(200) {
-            let mut models = Vec::with_capacity(chunk.len());
-            for row in chunk {
-                models.push(rows::ActiveModel {
-                    batch_id: Set(inserted.id),
-                    line: Set(line_of(row.line)),
-                    request: Set(
-                        serde_json::to_string(&StoredRow::of(row)).map_err(StoreError::new)?
-                    ),
-                    state: Set("pending".to_owned()),
-                    ..Default::default()
-                });
+    async fn create(&self, batch: NewBatch<'_>, audit: &AuditEntry) -> Result<Stored, StoreError> {
+        let stored = self.insert(&batch, audit).await;
+        match (stored, batch.repeat) {
+            (Ok(id), _) => Ok(Stored::New(id)),
+            // A simultaneous repeat stored its batch first (the unique index refused this
+            // one): that batch is the answer.
+            (Err(e), Some(repeat)) => {
+                let earlier = self
+                    .by_key(batch.tenant, &batch.issuer.actor, &repeat.key)
+                    .await?;
+                match earlier {
+                    Some((batch, print)) => Ok(Stored::Earlier { batch, print }),
+                    None => Err(e),
+                }
             }
-            rows::Entity::insert_many(models)
-                .exec(&txn)
-                .await
-                .map_err(StoreError::new)?;
+            (Err(e), None) => Err(e),
         }
-        audit::write(&txn, &audit.clone().about("batch", inserted.id)).await?;
-        txn.commit().await.map_err(StoreError::new)?;
-        Ok(BatchId(inserted.id))
+    }
+
+    async fn by_key(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(BatchId, Fingerprint)>, StoreError> {
+        let (kind, actor_ref, _) = actor_parts(actor);
+        let Some(actor_ref) = actor_ref else {
+            // Keys belong to a person or an API key; the operator's uploads have none.
+            return Ok(None);
+        };
+        let found = batches::Entity::find()
+            .filter(batches::Column::TenantId.eq(tenant.0))
+            .filter(batches::Column::ActorKind.eq(kind))
+            .filter(batches::Column::ActorRef.eq(actor_ref))
+            .filter(batches::Column::RequestKey.eq(key.as_str()))
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(found.map(|b| {
+            let print = Fingerprint::from_stored(b.request_print.unwrap_or_default());
+            (BatchId(b.id), print)
+        }))
     }
 
     async fn claim(

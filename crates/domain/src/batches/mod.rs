@@ -10,13 +10,14 @@ mod sheet;
 
 pub use ports::{
     BatchPage, BatchRepository, BatchRowIssue, BatchState, BatchSummary, ClaimedBatch, NewBatch,
-    PendingRow, ReportLine,
+    PendingRow, Repeat, ReportLine, Stored,
 };
 pub use sheet::{Column, MAX_ROWS, Problem, Row, read, read_rows, sample};
 
 use crate::Clock;
 use crate::audit::AuditEntry;
 use crate::coupling::{IssueContext, IssueError, IssueRequest, Issuer, ProductDesk};
+use crate::idempotency::{Fingerprint, IdempotencyKey};
 use crate::ids::{BatchId, TenantId};
 use crate::ports::StoreError;
 use chrono::Duration;
@@ -45,6 +46,18 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
     /// Who uploads it.
     pub issuer: Issuer,
+    /// The key that makes a repeat of this upload find its batch instead of making another: an
+    /// API client's `Idempotency-Key`, the one-time token of the console's form.
+    pub key: Option<IdempotencyKey>,
+}
+
+/// A sheet that is a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uploaded {
+    /// The batch.
+    pub batch: BatchId,
+    /// Whether an earlier upload with the same key made it (this one stored nothing).
+    pub replayed: bool,
 }
 
 /// Why a sheet did not become a batch.
@@ -53,6 +66,9 @@ pub enum UploadError {
     /// Rows (or the sheet) are wrong: each problem with its line.
     #[error("the sheet has {} problems", .0.len())]
     Problems(Vec<Problem>),
+    /// The key came with another upload earlier (another file, or other bytes).
+    #[error("the key was used for another upload")]
+    KeyReused,
     /// Nothing can be issued (a suspended gemeente, no letters here) or storage failed.
     #[error(transparent)]
     Issue(#[from] IssueError),
@@ -109,9 +125,26 @@ impl LetterBatches {
     }
 
     /// Checks a whole sheet against the gemeente and stores it as a job: every problem with
-    /// its line, or the new batch (audited `batch.upload`).
-    pub async fn upload(&self, upload: Upload<'_>) -> Result<BatchId, UploadError> {
+    /// its line, or the new batch (audited `batch.upload`). An upload that repeats an earlier one
+    /// with the same key (the same file) is that earlier batch, checked against nothing and
+    /// storing nothing, even when the gemeente has since changed; with another file the key is
+    /// refused.
+    pub async fn upload(&self, upload: Upload<'_>) -> Result<Uploaded, UploadError> {
         let context = self.desk.context(upload.tenant, true).await?;
+        let tenant = context.tenant().id;
+        let repeat = upload.key.clone().map(|key| Repeat {
+            key,
+            print: Fingerprint::of(&[upload.file_name.as_bytes(), upload.bytes]),
+        });
+        if let Some(repeat) = &repeat {
+            let earlier = self
+                .repo
+                .by_key(tenant, &upload.issuer.actor, &repeat.key)
+                .await?;
+            if let Some((batch, print)) = earlier {
+                return replayed(repeat, batch, &print);
+            }
+        }
         if context.tenant().suspension.is_some() {
             return Err(IssueError::TenantSuspended(upload.tenant.to_owned()).into());
         }
@@ -136,7 +169,6 @@ impl LetterBatches {
             return Err(UploadError::Problems(problems));
         }
         let now = self.clock.now();
-        let tenant = context.tenant().id;
         let audit = AuditEntry::new(
             upload.issuer.actor.clone(),
             "batch.upload",
@@ -150,8 +182,20 @@ impl LetterBatches {
             rows: &rows,
             issuer: &upload.issuer,
             at: now,
+            repeat: repeat.as_ref(),
         };
-        Ok(self.repo.create(batch, &audit).await?)
+        match (self.repo.create(batch, &audit).await?, &repeat) {
+            (Stored::New(batch), _) => Ok(Uploaded {
+                batch,
+                replayed: false,
+            }),
+            // A simultaneous repeat stored it first.
+            (Stored::Earlier { batch, print }, Some(repeat)) => replayed(repeat, batch, &print),
+            (Stored::Earlier { .. }, None) => Err(StoreError::new(
+                "the store found an earlier batch for an upload without a key",
+            )
+            .into()),
+        }
     }
 
     /// The latest batches of `tenant`, newest first.
@@ -196,6 +240,19 @@ impl LetterBatches {
             batches: self.clone(),
             owner: owner.into(),
         }
+    }
+}
+
+/// The answer to a repeat of an upload that made `batch` from what `print` prints: that
+/// batch when the repeat sends the same, else the key is refused.
+fn replayed(repeat: &Repeat, batch: BatchId, print: &Fingerprint) -> Result<Uploaded, UploadError> {
+    if *print == repeat.print {
+        Ok(Uploaded {
+            batch,
+            replayed: true,
+        })
+    } else {
+        Err(UploadError::KeyReused)
     }
 }
 

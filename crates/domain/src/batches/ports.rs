@@ -2,8 +2,10 @@
 //! its rows pending, issued or refused, and its PDF while kept.
 
 use super::sheet::Row;
+use crate::audit::Actor;
 use crate::audit::AuditEntry;
 use crate::coupling::Issuer;
+use crate::idempotency::{Fingerprint, IdempotencyKey};
 use crate::ids::{BatchId, TenantId};
 use crate::letters::Recipient;
 use crate::ports::StoreError;
@@ -54,6 +56,34 @@ pub struct NewBatch<'a> {
     pub issuer: &'a Issuer,
     /// When.
     pub at: DateTime<Utc>,
+    /// The key the upload came with and the print of what it sent, if it came with one.
+    pub repeat: Option<&'a Repeat>,
+}
+
+/// What makes an upload recognisable when it comes again: the key it came with (an API
+/// client's `Idempotency-Key`, the one-time token of the console's form) and the print of what
+/// it sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeat {
+    /// The key, one per uploader in a gemeente.
+    pub key: IdempotencyKey,
+    /// The print of the file's name and bytes.
+    pub print: Fingerprint,
+}
+
+/// What storing a batch came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// A new batch.
+    New(BatchId),
+    /// Nothing stored: an earlier upload by the same uploader with the same key made this
+    /// batch (a simultaneous repeat stored it first), from what `print` prints.
+    Earlier {
+        /// That batch.
+        batch: BatchId,
+        /// The print of that upload.
+        print: Fingerprint,
+    },
 }
 
 /// A batch an instance has taken to work on.
@@ -159,7 +189,16 @@ pub struct ReportLine {
 pub trait BatchRepository: Send + Sync {
     /// Stores `batch` with all its rows pending and `audit` (about the new batch), in one
     /// transaction.
-    async fn create(&self, batch: NewBatch<'_>, audit: &AuditEntry) -> Result<BatchId, StoreError>;
+    /// With a repeat key that the uploader already used in the gemeente, nothing is stored and
+    /// the batch of that earlier upload is the answer.
+    async fn create(&self, batch: NewBatch<'_>, audit: &AuditEntry) -> Result<Stored, StoreError>;
+    /// The batch `actor` uploaded in `tenant` with `key`, and the print of that upload.
+    async fn by_key(
+        &self,
+        tenant: TenantId,
+        actor: &Actor,
+        key: &IdempotencyKey,
+    ) -> Result<Option<(BatchId, Fingerprint)>, StoreError>;
     /// Takes the oldest batch that is queued, or running under a lease that ran out before
     /// `now`, for `owner` until `until`.
     async fn claim(

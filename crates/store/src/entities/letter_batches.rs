@@ -29,6 +29,10 @@ pub struct Model {
     /// The letters, one a page; NULL until done and again once their time has passed.
     pub pdf: Option<Vec<u8>>,
     pub pdf_expires_at: Option<ChronoDateTimeUtc>,
+    /// The key the upload came with (an `Idempotency-Key`, a form's one-time token), if any.
+    pub request_key: Option<String>,
+    /// The SHA-256 of what that upload sent, to tell a repeat from another upload.
+    pub request_print: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
