@@ -30,24 +30,35 @@ async fn post_sheet(
     content_type: &str,
     body: &str,
 ) -> (u16, String, Value) {
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/admin/v1/batches", app.url))
-        .bearer_auth(key)
-        .header("content-type", content_type)
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let location = resp
-        .headers()
+    let (status, headers, json) =
+        send_sheet(app, key, &[("content-type", content_type)], body).await;
+    let location = headers
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
+    (status, location, json)
+}
+
+/// POSTs `body` with `key` and `headers`: the status, the headers and the JSON answer.
+async fn send_sheet(
+    app: &TestApp,
+    key: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/api/admin/v1/batches", app.url))
+        .bearer_auth(key);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let resp = req.body(body.to_owned()).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
     let text = resp.text().await.unwrap();
     (
         status,
-        location,
+        headers,
         serde_json::from_str(&text).unwrap_or(Value::Null),
     )
 }
@@ -81,6 +92,14 @@ fn pages(pdf: &[u8]) -> usize {
         .find_map(|l| l.strip_prefix("Pages:"))
         .and_then(|n| n.trim().parse().ok())
         .expect("pdfinfo names the pages")
+}
+
+/// Suspends Dijkstad, as `parkportal tenants suspend` does.
+async fn suspend_dijkstad(app: &TestApp) {
+    let console = app.app.as_ref().unwrap().console();
+    let suspensions = console.suspensions();
+    let suspended = suspensions.suspend("dijkstad", "Test", Actor::Operator, "cli");
+    suspended.await.unwrap();
 }
 
 const ALL: &str = "products:issue,products:read,letters:read";
@@ -264,16 +283,93 @@ async fn scopes_other_gemeenten_and_a_suspension_each_get_their_answer() {
     assert_eq!(call(&app, "GET", &path, None, None).await.0, 401);
 
     // A suspended gemeente takes no sheet.
-    app.app
-        .as_ref()
-        .unwrap()
-        .console()
-        .suspensions()
-        .suspend("dijkstad", "Test", Actor::Operator, "cli")
-        .await
-        .unwrap();
+    suspend_dijkstad(&app).await;
     let (status, _, body) = post_sheet(&app, &all, "text/csv", &sheet(1)).await;
     assert_eq!(status, 409);
     assert_eq!(body["error"]["code"], "tenant_suspended");
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
+}
+
+#[tokio::test]
+async fn a_repeat_with_its_idempotency_key_finds_the_batch_the_first_made() {
+    let app = TestApp::spawn_with(|c| c.batches.worker = false).await;
+    let k = key(&app, "dijkstad", "koppeling", ALL).await;
+    let once = |key: &'static str| [("content-type", "text/csv"), ("idempotency-key", key)];
+    let (status, headers, first) = send_sheet(&app, &k, &once("brieven-2027"), &sheet(2)).await;
+    assert_eq!(status, 202, "{first}");
+    assert!(headers.get("idempotent-replayed").is_none());
+    // The answer was lost; the client sends it again, after the job ran.
+    work(&app).await;
+    let (status, headers, again) = send_sheet(&app, &k, &once("brieven-2027"), &sheet(2)).await;
+    assert_eq!(status, 202, "{again}");
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["state"], "done", "the batch as it is now");
+    assert!(
+        headers["location"]
+            .to_str()
+            .unwrap()
+            .ends_with(&format!("/{}", first["id"]))
+    );
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM letter_batch_rows").await,
+        2,
+        "no row issued twice"
+    );
+
+    // The key with another sheet is refused; so is a key that is no key.
+    let (status, _, body) = send_sheet(&app, &k, &once("brieven-2027"), &sheet(3)).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["code"], "idempotency_key_reused");
+    let long = "k".repeat(256);
+    for bad in ["", long.as_str(), "met spatie"] {
+        let headers = [("content-type", "text/csv"), ("idempotency-key", bad)];
+        let (status, _, body) = send_sheet(&app, &k, &headers, &sheet(1)).await;
+        assert_eq!(status, 400, "{bad:?}");
+        assert_eq!(body["error"]["code"], "idempotency_key_invalid");
+    }
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
+
+    // Keys are each API key's own: another key of the gemeente with the same key uploads anew.
+    let other = key(&app, "dijkstad", "tweede", "products:issue").await;
+    let (status, _, theirs) = send_sheet(&app, &other, &once("brieven-2027"), &sheet(2)).await;
+    assert_eq!(status, 202);
+    assert_ne!(theirs["id"], first["id"]);
+
+    // Two repeats at the same moment make one batch between them.
+    let (headers, body) = (once("tegelijk"), sheet(4));
+    let (a, b) = tokio::join!(
+        send_sheet(&app, &k, &headers, &body),
+        send_sheet(&app, &k, &headers, &body),
+    );
+    assert_eq!((a.0, b.0), (202, 202), "{} {}", a.2, b.2);
+    assert_eq!(a.2["id"], b.2["id"]);
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 3);
+
+    // A repeat after the gemeente was suspended still finds its batch; a new upload does not.
+    suspend_dijkstad(&app).await;
+    let (status, _, again) = send_sheet(&app, &k, &once("brieven-2027"), &sheet(2)).await;
+    assert_eq!((status, &again["id"]), (202, &first["id"]));
+    let (status, _, _) = send_sheet(&app, &k, &once("nieuw"), &sheet(2)).await;
+    assert_eq!(status, 409);
+
+    let trail: Vec<String> = audit_entries(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.actor == "api-sleutel koppeling" && e.action.starts_with("batch."))
+        .map(|e| format!("{} {} {}", e.action, e.result, e.reason.unwrap_or_default()))
+        .collect();
+    for expected in [
+        "batch.replayed ok ",
+        "batch.upload refused idempotency_key_reused",
+        "batch.upload refused idempotency_key_invalid",
+    ] {
+        assert!(trail.iter().any(|t| t == expected), "{expected}: {trail:?}");
+    }
+    assert_eq!(trail.iter().filter(|t| *t == "batch.upload ok ").count(), 2);
+    assert_eq!(
+        trail.iter().filter(|t| *t == "batch.replayed ok ").count(),
+        3
+    );
 }

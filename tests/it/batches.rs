@@ -51,8 +51,10 @@ async fn upload(app: &TestApp, bytes: &[u8]) -> Result<BatchId, UploadError> {
             file_name: "bezoekers-2027.csv",
             bytes,
             issuer: operator(),
+            key: None,
         })
         .await
+        .map(|u| u.batch)
 }
 
 async fn dijkstad(app: &TestApp) -> TenantId {
@@ -520,6 +522,7 @@ async fn another_gemeente_never_reads_a_batch_and_a_suspended_one_uploads_none()
             file_name: "x.csv",
             bytes: sheet_of_other.as_bytes(),
             issuer: operator(),
+            key: None,
         })
         .await;
     match refused {

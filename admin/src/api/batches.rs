@@ -9,13 +9,15 @@ use super::caller::Caller;
 use crate::csv::Csv;
 use parkportal_domain::BatchId;
 use parkportal_domain::api_keys::Scope;
+use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::batches::{BatchState, BatchSummary, Upload, UploadError};
 use parkportal_domain::coupling::Issuer;
+use parkportal_domain::idempotency::IdempotencyKey;
 use parkportal_web::refusals::Failure;
 use parkportal_web::{ApiFailure, AppError, ErrorCode, declare_refusals};
 use poem::Request;
 use poem::http::StatusCode;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 
@@ -70,7 +72,8 @@ pub struct BatchItem {
 #[derive(ApiResponse)]
 enum UploadAnswer {
     /// The sheet is checked and stored: its job issues the rows in the background. Follow it
-    /// at `Location`.
+    /// at `Location`. A repeat of an upload with its `Idempotency-Key` gets the batch that
+    /// upload made, as it is now, with `Idempotent-Replayed: true`.
     #[oai(status = 202)]
     Accepted(
         Json<BatchItem>,
@@ -80,6 +83,9 @@ enum UploadAnswer {
         /// `no-store`.
         #[oai(header = "Cache-Control")]
         String,
+        /// `true` on a repeat that found the batch of an earlier upload with its key.
+        #[oai(header = "Idempotent-Replayed")]
+        Option<String>,
     ),
 }
 
@@ -125,9 +131,10 @@ enum LettersAnswer {
 }
 
 declare_refusals!(UploadRefusals [bearer, body] {
+    400 => [IdempotencyKeyInvalid],
     403 => [Forbidden],
     409 => [TenantSuspended],
-    422 => [SheetInvalid],
+    422 => [SheetInvalid, IdempotencyKeyReused],
 });
 declare_refusals!(BatchRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 
@@ -195,16 +202,33 @@ impl BatchesApi {
     /// checked first: a sheet with any problem is refused whole with 422 `sheet_invalid`,
     /// listing each problem (`line`, `column`, `code`) in `problems`, and nothing is stored.
     /// A checked sheet answers 202: a job issues every row (a product and its letter) and then
-    /// makes one PDF with a letter per page.
+    /// makes one PDF with a letter per page. With an `Idempotency-Key`, a repeat of the upload
+    /// (a retry after a lost answer) makes no second batch.
     #[oai(path = "/v1/batches", method = "post")]
     async fn upload(
         &self,
         req: &Request,
         _auth: ApiKey,
         body: SheetBody,
+        /// Makes the upload once: a repeat with this key and the same sheet gets the batch
+        /// the first made; with another sheet it is refused (422 `idempotency_key_reused`).
+        /// 1 to 255 visible ASCII characters, kept with the batch; one per API key.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
     ) -> Result<UploadAnswer, Failure<UploadRefusals>> {
         let caller = Caller::of(req)?;
         caller.require(Scope::ProductsIssue, None).await?;
+        let key = match idempotency_key.0.as_deref().map(IdempotencyKey::parse) {
+            None => None,
+            Some(Some(key)) => Some(key),
+            Some(None) => {
+                let code = ErrorCode::IdempotencyKeyInvalid;
+                return Err(caller
+                    .refuse(StatusCode::BAD_REQUEST, code, None)
+                    .await?
+                    .into());
+            }
+        };
         if !sheet_type(req.content_type()) {
             let code = ErrorCode::UnsupportedMediaType;
             return Err(caller
@@ -232,9 +256,17 @@ impl BatchesApi {
                 role: None,
                 origin: caller.origin.clone(),
             },
+            key,
         };
-        let batch = match caller.console.batches().upload(upload).await {
-            Ok(batch) => batch,
+        let uploaded = match caller.console.batches().upload(upload).await {
+            Ok(uploaded) => uploaded,
+            Err(UploadError::KeyReused) => {
+                let code = ErrorCode::IdempotencyKeyReused;
+                return Err(caller
+                    .refuse(StatusCode::UNPROCESSABLE_ENTITY, code, None)
+                    .await?
+                    .into());
+            }
             Err(UploadError::Problems(problems)) => {
                 caller
                     .record_refusal(None, ErrorCode::SheetInvalid.as_str())
@@ -271,6 +303,19 @@ impl BatchesApi {
             }
             Err(UploadError::Issue(e)) => return Err(AppError::internal(e).into()),
         };
+        let batch = uploaded.batch;
+        if uploaded.replayed {
+            // Every call is on the record: a repeat stored nothing, so it says so itself.
+            let entry = AuditEntry::new(
+                caller.key.actor(),
+                "batch.replayed",
+                &caller.origin,
+                caller.console.web().clock().now(),
+            )
+            .within(Some(caller.key.tenant), None)
+            .about("batch", batch.0);
+            caller.console.record(&entry).await?;
+        }
         let summary = caller
             .console
             .batches()
@@ -282,6 +327,7 @@ impl BatchesApi {
             Json(caller.batch_item(&summary)),
             caller.batch_url(batch, ""),
             "no-store".to_owned(),
+            uploaded.replayed.then(|| "true".to_owned()),
         ))
     }
 

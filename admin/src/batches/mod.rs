@@ -8,9 +8,11 @@ pub mod batch;
 use crate::auth::client_of;
 use crate::page::{ConsolePage, context_of, see_other};
 use minijinja::{Value, context};
+use parkportal_domain::Token;
 use parkportal_domain::audit::Actor;
 use parkportal_domain::batches::{BatchState, BatchSummary, Column, Problem, Upload, UploadError};
 use parkportal_domain::coupling::Issuer;
+use parkportal_domain::idempotency::IdempotencyKey;
 use parkportal_web::AppError;
 use parkportal_web::multipart;
 use poem::http::{StatusCode, header};
@@ -107,6 +109,9 @@ async fn show(
             problems => problems,
             more => more,
             limit_mib => UPLOAD_LIMIT / (1024 * 1024),
+            // A double click sends the form twice with this token: one batch, both answers
+            // leading to it.
+            eenmalig => Token::generate().map_err(AppError::internal)?.expose().to_owned(),
             max_rows => parkportal_domain::batches::MAX_ROWS,
         },
     )
@@ -150,6 +155,11 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
         return refuse(&page, req, "no_file", vec![missing], 0).await;
     };
     let file_name = file.filename.clone().unwrap_or_default();
+    let key = parts
+        .iter()
+        .find(|p| p.name == "eenmalig")
+        .and_then(|p| std::str::from_utf8(&p.data).ok())
+        .and_then(IdempotencyKey::of_form);
     let upload = Upload {
         tenant: ctx.tenant.slug.as_str(),
         file_name: file_name.trim(),
@@ -159,9 +169,10 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
             role: Some(ctx.role),
             origin: client_of(req),
         },
+        key,
     };
     match page.console.batches().upload(upload).await {
-        Ok(batch) => Ok(see_other(&format!("{}/{}", base(&page)?, batch.0))),
+        Ok(done) => Ok(see_other(&format!("{}/{}", base(&page)?, done.batch.0))),
         Err(UploadError::Problems(problems)) => {
             let shown = problems
                 .iter()
@@ -170,6 +181,11 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
                 .collect();
             let more = problems.len().saturating_sub(SHOWN);
             refuse(&page, req, "sheet_invalid", shown, more).await
+        }
+        // Only a form changed by hand sends its token with another file.
+        Err(UploadError::KeyReused) => {
+            crate::refusals::record(&page.console, req, "batch.upload", "key_reused").await?;
+            Err(AppError::BadRequest)
         }
         Err(UploadError::Issue(e)) if e.code() == Some("tenant_suspended") => {
             let suspended = page.t("console.issue.error_suspended");

@@ -161,9 +161,11 @@ async fn batch(label: &str, url: String) {
                 role: None,
                 origin: "bench".into(),
             },
+            key: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .batch;
     let uploaded = started.elapsed();
     let run = app
         .batches()

@@ -488,8 +488,10 @@ async fn batch(app: &Application, file_name: &str) -> Result<parkportal_domain::
                 role: None,
                 origin: "fixtures".into(),
             },
+            key: None,
         })
         .await
+        .map(|u| u.batch)
         .map_err(|e| e.to_string())
 }
 

@@ -138,9 +138,11 @@ async fn every_console_route_answers_each_role_as_it_declares() {
                 role: None,
                 origin: "cli".into(),
             },
+            key: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .batch;
     let report = batches.runner("matrix").run_once(None).await.unwrap();
     assert!(report.is_some_and(|r| r.finished && r.batch == batch));
     let routes = parkportal_admin::route_list();

@@ -308,3 +308,54 @@ async fn another_gemeentes_batch_is_not_found_and_polling_is_no_visit() {
     assert!(resp.html().contains_text("Deze gemeente is geschorst"));
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
 }
+
+#[tokio::test]
+async fn a_form_sent_twice_makes_one_batch_and_both_answers_lead_to_it() {
+    let app = TestApp::spawn_with(|c| c.batches.worker = false).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let form = an.page(LIST).await.form(LIST);
+    let token = form.value("eenmalig").expect("a one-time token").to_owned();
+    assert!(token.len() >= 32, "{token}");
+    // A double click: the same form, the same file, twice.
+    let fields = [("eenmalig", token.as_str())];
+    let first = an
+        .upload(LIST, &fields, "bestand", "b.csv", sheet(2).as_bytes())
+        .await;
+    let second = an
+        .upload(LIST, &fields, "bestand", "b.csv", sheet(2).as_bytes())
+        .await;
+    assert_eq!((first.status(), second.status()), (303, 303));
+    assert_eq!(first.location(), second.location());
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
+    // The token sent with another file (a form changed by hand) is refused and stores nothing.
+    let other = an
+        .upload(LIST, &fields, "bestand", "b.csv", sheet(3).as_bytes())
+        .await;
+    assert_eq!(other.status(), 400);
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
+    // Another medewerker's form with the same token is their own upload.
+    let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let theirs = bo
+        .upload(LIST, &fields, "bestand", "b.csv", sheet(2).as_bytes())
+        .await;
+    assert_eq!(theirs.status(), 303);
+    assert_ne!(theirs.location(), first.location());
+    // A new page is a new token: the same file again is a new batch.
+    let fresh = an.page(LIST).await.form(LIST);
+    assert_ne!(fresh.value("eenmalig"), Some(token.as_str()));
+    let entries = audit_entries(&app).await;
+    // Newest first.
+    let uploads: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "batch.upload")
+        .map(|e| (e.actor.as_str(), e.result.as_str()))
+        .collect();
+    assert_eq!(
+        uploads,
+        [
+            ("bo@dijkstad.nl", "ok"),
+            ("an@dijkstad.nl", "refused"),
+            ("an@dijkstad.nl", "ok")
+        ]
+    );
+}
