@@ -104,14 +104,35 @@ async fn the_audit_log_filters_pages_and_exports_a_gemeentes_entries_to_its_behe
 async fn the_audit_log_pages_newest_first() {
     let app = TestApp::spawn().await;
     let root = platform_admin(&app, "root@parkportal.nl").await;
-    // Sixty visits to a gemeente's console, each on the record.
-    for _ in 0..60 {
-        root.page("/beheer/weidevelde").await;
+    // Sixty visits to two gemeenten's consoles a minute apart, each on the record.
+    for i in 0..60 {
+        let gemeente = if i % 2 == 0 { "weidevelde" } else { "dijkstad" };
+        root.page(&format!("/beheer/{gemeente}")).await;
+        app.clock.advance(chrono::Duration::minutes(1));
     }
     let first = root
         .page("/beheer/platform/auditlog?actie=console.visit")
         .await;
-    assert_eq!(log_rows(&first).len(), 50);
+    let rows = log_rows(&first);
+    assert_eq!(rows.len(), 50);
+    // Newest first: the last visit (09:59 UTC, 10:59 in the gemeente) heads the list, each row older
+    // than the one above it.
+    let times: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert!(times[0].contains(" 10:59:"), "{times:?}");
+    assert!(times.windows(2).all(|w| w[0] > w[1]), "{times:?}");
+    // The object filter: the visits of one path only.
+    let dijkstad = log_rows(
+        &root
+            .page("/beheer/platform/auditlog?actie=console.visit&objectsoort=path&object=%2Fbeheer%2Fdijkstad")
+            .await,
+    );
+    assert_eq!(dijkstad.len(), 30, "{dijkstad:?}");
+    assert!(
+        dijkstad
+            .iter()
+            .all(|r| r.iter().any(|c| c.contains("/beheer/dijkstad"))),
+        "{dijkstad:?}"
+    );
     let next = first.link("Oudere regels");
     assert!(
         next.contains("pagina=2") && next.contains("actie=console.visit"),
