@@ -79,6 +79,11 @@ pub struct StaffAuthenticateEndpoint<E> {
     console: Console,
 }
 
+/// The header a page's script sends with a request it makes by itself (`batch_progress.js`'s
+/// polls): such a request is no sign of the staff member's activity and does not postpone the
+/// idle time-out. Sending it can only make one's own session end sooner.
+pub const BACKGROUND: &str = "parkportal-background";
+
 impl<E: Endpoint> Endpoint for StaffAuthenticateEndpoint<E> {
     type Output = E::Output;
 
@@ -89,7 +94,14 @@ impl<E: Endpoint> Endpoint for StaffAuthenticateEndpoint<E> {
             .and_then(|v| Token::parse(&v));
         let mut visitor = StaffVisitor::default();
         if let Some(token) = &cookie {
-            match self.console.auth().resume(token, &client_of(&req)).await {
+            let auth = self.console.auth();
+            let client = client_of(&req);
+            let resumed = if req.headers().contains_key(BACKGROUND) {
+                auth.resume_in_background(token, &client).await
+            } else {
+                auth.resume(token, &client).await
+            };
+            match resumed {
                 Ok(StaffState::Active(session)) => {
                     visitor.member = Some(session.member);
                     visitor.session = Some(token.clone());

@@ -55,12 +55,21 @@ struct Mounted {
     endpoint: BoxEndpoint<'static, Response>,
     /// A body limit of its own (an upload), instead of `server.body_limit_kib`.
     body_limit: Option<usize>,
+    /// Whether a platformbeheerder's reading leaves no `console.visit` (see [`Mounted::quiet`]).
+    quiet: bool,
 }
 
 impl Mounted {
     /// The same route, taking bodies of up to `bytes`.
     fn accepting(mut self, bytes: usize) -> Self {
         self.body_limit = Some(bytes);
+        self
+    }
+
+    /// The same route, its readings by a platformbeheerder not recorded as visits: for figures
+    /// without personal data that a page's script polls (the page's own visit is recorded).
+    fn quiet(mut self) -> Self {
+        self.quiet = true;
         self
     }
 }
@@ -85,6 +94,7 @@ fn route(
         need,
         endpoint,
         body_limit: None,
+        quiet: false,
     }
 }
 
@@ -268,7 +278,8 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Api,
             Need::Gemeente(Role::Staff),
             ep(get(batches::batch::progress)),
-        ),
+        )
+        .quiet(),
         route(
             "/:gemeente/brieven/:batch/rapport.csv",
             RouteKind::Download,
@@ -317,10 +328,9 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
 /// `endpoint` as a route of `kind` that needs `need`: its input limited, its errors answered in
 /// that kind, and a route that takes forms issues and checks the CSRF token.
 fn mount(console: &Console, m: Mounted) -> BoxEndpoint<'static, Response> {
-    // A script's poll of a page's figures is no visit of its own: the page's visit is recorded.
     let guarded = m
         .endpoint
-        .with(Require::new(m.need, console.clone()).quiet(m.kind == RouteKind::Api));
+        .with(Require::new(m.need, console.clone()).quiet(m.quiet));
     if m.kind.takes_forms() {
         // A POST refused before its route's check (the CSRF token, the input's limits) is
         // recorded by `AuditUnreached`; from `Require` on, the check or the use case records.

@@ -10,7 +10,7 @@ use crate::csv::Csv;
 use parkportal_domain::BatchId;
 use parkportal_domain::api_keys::Scope;
 use parkportal_domain::audit::AuditEntry;
-use parkportal_domain::batches::{BatchState, BatchSummary, Upload, UploadError};
+use parkportal_domain::batches::{BatchSummary, Upload, UploadError};
 use parkportal_domain::coupling::Issuer;
 use parkportal_domain::idempotency::IdempotencyKey;
 use parkportal_web::refusals::Failure;
@@ -260,7 +260,7 @@ impl BatchesApi {
         };
         let uploaded = match caller.console.batches().upload(upload).await {
             Ok(uploaded) => uploaded,
-            Err(UploadError::KeyReused) => {
+            Err(UploadError::KeyReused(_)) => {
                 let code = ErrorCode::IdempotencyKeyReused;
                 return Err(caller
                     .refuse(StatusCode::UNPROCESSABLE_ENTITY, code, None)
@@ -416,11 +416,10 @@ impl BatchesApi {
             .pdf(caller.key.tenant, batch.id, &caller.entry())
             .await
             .map_err(AppError::from)?;
+        // The PDF is there only once the job made it, and until its time has passed.
         match pdf {
-            Some(pdf) if batch.state == BatchState::Done => {
-                Ok(LettersAnswer::Pdf(Binary(pdf), "no-store".to_owned()))
-            }
-            _ => Err(poem::Error::from(ApiFailure::new(
+            Some(pdf) => Ok(LettersAnswer::Pdf(Binary(pdf), "no-store".to_owned())),
+            None => Err(poem::Error::from(ApiFailure::new(
                 StatusCode::NOT_FOUND,
                 ErrorCode::NotFound,
                 caller.page.t(ErrorCode::NotFound.message_key()),

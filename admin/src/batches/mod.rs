@@ -75,12 +75,20 @@ fn problem_text(page: &ConsolePage, p: &Problem) -> String {
     )
 }
 
-/// The list of batches with the upload form; `problems` of a refused sheet above it.
+/// Why an upload came back: the sheet's rows, or the upload as a whole.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    Sheet,
+    Upload,
+}
+
+/// The list of batches with the upload form; the `problems` of a refused upload above it.
 async fn show(
     page: &ConsolePage,
     status: StatusCode,
     problems: Vec<String>,
     more: usize,
+    refused: Refused,
 ) -> Result<Response, AppError> {
     let tenant = context_of(page)?.tenant.id;
     let batches = page.console.batches().list(tenant).await?;
@@ -108,6 +116,7 @@ async fn show(
             columns => columns,
             problems => problems,
             more => more,
+            sheet_problems => refused == Refused::Sheet,
             limit_mib => UPLOAD_LIMIT / (1024 * 1024),
             // A double click sends the form twice with this token: one batch, both answers
             // leading to it.
@@ -121,20 +130,22 @@ async fn show(
 /// `GET /beheer/{gemeente}/brieven`: the gemeente's batches, newest first, and the upload.
 #[handler]
 pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
-    show(&page, StatusCode::OK, Vec::new(), 0).await
+    show(&page, StatusCode::OK, Vec::new(), 0, Refused::Sheet).await
 }
 
-/// The form again with one problem of the upload as a whole, on the record as `reason`.
+/// The form again (`status`) with the problems of the upload, on the record as `reason`.
 async fn refuse(
     page: &ConsolePage,
     req: &Request,
-    reason: &str,
+    (status, reason, refused): (StatusCode, &str, Refused),
     problems: Vec<String>,
     more: usize,
 ) -> Result<Response, AppError> {
     crate::refusals::record(&page.console, req, "batch.upload", reason).await?;
-    show(page, StatusCode::UNPROCESSABLE_ENTITY, problems, more).await
+    show(page, status, problems, more, refused).await
 }
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
 /// `POST /beheer/{gemeente}/brieven`: checks the uploaded sheet (field `bestand`) and stores
 /// it as a batch, then shows the batch; a sheet with problems comes back with each named by
@@ -152,7 +163,8 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
         .find(|p| p.name == "bestand" && p.filename.is_some() && !p.data.is_empty());
     let Some(file) = file else {
         let missing = page.t("console.batches.no_file");
-        return refuse(&page, req, "no_file", vec![missing], 0).await;
+        let why = (UNPROCESSABLE, "no_file", Refused::Upload);
+        return refuse(&page, req, why, vec![missing], 0).await;
     };
     let file_name = file.filename.clone().unwrap_or_default();
     let key = parts
@@ -180,16 +192,29 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
                 .map(|p| problem_text(&page, p))
                 .collect();
             let more = problems.len().saturating_sub(SHOWN);
-            refuse(&page, req, "sheet_invalid", shown, more).await
+            let why = (UNPROCESSABLE, "sheet_invalid", Refused::Sheet);
+            refuse(&page, req, why, shown, more).await
         }
-        // Only a form changed by hand sends its token with another file.
-        Err(UploadError::KeyReused) => {
-            crate::refusals::record(&page.console, req, "batch.upload", "key_reused").await?;
-            Err(AppError::BadRequest)
+        // The form was sent before with another file (picked anew while the first upload
+        // went on): that upload is a batch already; saying so keeps the medewerker from
+        // uploading both again.
+        Err(UploadError::KeyReused(earlier)) => {
+            let tenant = ctx.tenant.id;
+            let name = page
+                .console
+                .batches()
+                .summary(tenant, earlier)
+                .await?
+                .map(|b| b.file_name)
+                .unwrap_or_default();
+            let told = page.text("console.batches.key_reused", &[("name", name)]);
+            let why = (StatusCode::CONFLICT, "key_reused", Refused::Upload);
+            refuse(&page, req, why, vec![told], 0).await
         }
         Err(UploadError::Issue(e)) if e.code() == Some("tenant_suspended") => {
             let suspended = page.t("console.issue.error_suspended");
-            refuse(&page, req, "tenant_suspended", vec![suspended], 0).await
+            let why = (UNPROCESSABLE, "tenant_suspended", Refused::Upload);
+            refuse(&page, req, why, vec![suspended], 0).await
         }
         Err(UploadError::Issue(e)) => Err(AppError::internal(e)),
     }

@@ -26,8 +26,8 @@ use parkportal_domain::staff::Role;
 use parkportal_domain::tenant::Language;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -218,21 +218,25 @@ fn actor_parts(actor: &Actor) -> (&'static str, Option<i64>, String) {
     }
 }
 
-fn issuer_of(row: &batches::Model) -> Issuer {
-    let actor = match (row.actor_kind.as_str(), row.actor_ref) {
+/// The uploader of its stored kind, id and name.
+fn actor_of(kind: &str, actor_ref: Option<i64>, name: &str) -> Actor {
+    match (kind, actor_ref) {
         ("staff", Some(id)) => Actor::Staff {
             id: StaffId(id),
-            email: row.actor_name.clone(),
+            email: name.to_owned(),
         },
         ("api_key", Some(id)) => Actor::ApiKey {
             id: ApiKeyId(id),
-            name: row.actor_name.clone(),
+            name: name.to_owned(),
         },
         ("operator", _) => Actor::Operator,
-        _ => Actor::Unknown(row.actor_name.clone()),
-    };
+        _ => Actor::Unknown(name.to_owned()),
+    }
+}
+
+fn issuer_of(row: &batches::Model) -> Issuer {
     Issuer {
-        actor,
+        actor: actor_of(&row.actor_kind, row.actor_ref, &row.actor_name),
         role: row.role.as_deref().and_then(Role::parse),
         origin: row.origin.clone(),
     }
@@ -242,12 +246,70 @@ fn count(n: i32) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-fn summary_of(row: batches::Model) -> Result<BatchSummary, StoreError> {
+/// A batch as its summary needs it: every column it shows, and whether the PDF is there
+/// rather than the PDF, which may be tens of megabytes.
+#[derive(Debug, FromQueryResult)]
+struct SummaryRow {
+    id: i64,
+    file_name: String,
+    state: String,
+    rows_total: i32,
+    rows_issued: i32,
+    rows_refused: i32,
+    actor_kind: String,
+    actor_ref: Option<i64>,
+    actor_name: String,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    pdf_expires_at: Option<DateTime<Utc>>,
+    has_pdf: bool,
+}
+
+/// The batches of `tenant`, selected as [`SummaryRow`]s.
+fn summaries(tenant: TenantId) -> sea_orm::Select<batches::Entity> {
+    use batches::Column as C;
+    batches::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::FileName,
+            C::State,
+            C::RowsTotal,
+            C::RowsIssued,
+            C::RowsRefused,
+            C::ActorKind,
+            C::ActorRef,
+            C::ActorName,
+            C::CreatedAt,
+            C::FinishedAt,
+            C::PdfExpiresAt,
+        ])
+        .column_as(Expr::col(C::Pdf).is_not_null(), "has_pdf")
+        .filter(C::TenantId.eq(tenant.0))
+}
+
+/// The summary of batch `batch` of `tenant`, without its PDF.
+async fn summary_in(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    batch: BatchId,
+) -> Result<Option<BatchSummary>, StoreError> {
+    summaries(tenant)
+        .filter(batches::Column::Id.eq(batch.0))
+        .into_model::<SummaryRow>()
+        .one(conn)
+        .await
+        .map_err(StoreError::new)?
+        .map(summary_of)
+        .transpose()
+}
+
+fn summary_of(row: SummaryRow) -> Result<BatchSummary, StoreError> {
     Ok(BatchSummary {
         id: BatchId(row.id),
         state: BatchState::parse(&row.state)
             .ok_or_else(|| StoreError::new(format!("batch state {}", row.state)))?,
-        created_by: issuer_of(&row).actor.label(),
+        created_by: actor_of(&row.actor_kind, row.actor_ref, &row.actor_name).label(),
         file_name: row.file_name,
         total: count(row.rows_total),
         issued: count(row.rows_issued),
@@ -255,11 +317,11 @@ fn summary_of(row: batches::Model) -> Result<BatchSummary, StoreError> {
         created_at: row.created_at,
         finished_at: row.finished_at,
         // `pdf_expires_at` stays as the record of when it went; the PDF itself is cleared.
-        pdf_until: row.pdf_expires_at.filter(|_| row.pdf.is_some()),
+        pdf_until: row.pdf_expires_at.filter(|_| row.has_pdf),
     })
 }
 
-/// The batch `batch` of `tenant`, without its PDF.
+/// The batch `batch` of `tenant`, its PDF with it.
 async fn of_tenant(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
@@ -600,11 +662,11 @@ impl BatchRepository for SeaBatchRepository {
     }
 
     async fn list(&self, tenant: TenantId, limit: u64) -> Result<Vec<BatchSummary>, StoreError> {
-        let found = batches::Entity::find()
-            .filter(batches::Column::TenantId.eq(tenant.0))
+        let found = summaries(tenant)
             .order_by_desc(batches::Column::CreatedAt)
             .order_by_desc(batches::Column::Id)
             .limit(limit)
+            .into_model::<SummaryRow>()
             .all(self.db.connection())
             .await
             .map_err(StoreError::new)?;
@@ -616,10 +678,7 @@ impl BatchRepository for SeaBatchRepository {
         tenant: TenantId,
         batch: BatchId,
     ) -> Result<Option<BatchSummary>, StoreError> {
-        of_tenant(self.db.connection(), tenant, batch)
-            .await?
-            .map(summary_of)
-            .transpose()
+        summary_in(self.db.connection(), tenant, batch).await
     }
 
     async fn report(
@@ -629,7 +688,7 @@ impl BatchRepository for SeaBatchRepository {
         audit: &AuditEntry,
     ) -> Result<Option<Vec<ReportLine>>, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
-        if of_tenant(&txn, tenant, batch).await?.is_none() {
+        if summary_in(&txn, tenant, batch).await?.is_none() {
             audit::write(&txn, &audit.clone().refused("not_found")).await?;
             txn.commit().await.map_err(StoreError::new)?;
             return Ok(None);

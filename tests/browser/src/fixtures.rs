@@ -450,8 +450,8 @@ async fn console(
         .revoke(dijkstad.id, revoked, entry)
         .await
         .map_err(|e| e.to_string())?;
-    // The batch pages show a finished batch of Dijkstad and one that waits (unless a worker
-    // took it meanwhile).
+    // The batch pages show a finished batch of Dijkstad and one that waits (the harness runs
+    // no worker).
     let done = batch(app, "bezoekers-2027.csv").await?;
     app.batches()
         .runner("fixtures")

@@ -138,6 +138,9 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
     config.paths.tenants = repo().join("tenants");
     config.paths.themes = repo().join("themes");
     config.database.path = dir.path().join("browser.db");
+    // The fixtures work the batches themselves, so that the waiting batch's page (its
+    // progress bar and script) is still waiting when it is checked.
+    config.batches.worker = false;
     let clock = Arc::new(FixedClock::new(
         Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
             .single()

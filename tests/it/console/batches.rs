@@ -194,7 +194,9 @@ async fn a_sheet_with_problems_comes_back_naming_each_line_and_nothing_is_stored
         "{}",
         html.text()
     );
-    assert!(html.contains_text("Regel 7: dit beginsaldo past niet bij het producttype."));
+    assert!(
+        html.contains_text("Regel 7: vul het beginsaldo in als getal dat bij het producttype past")
+    );
     assert!(resp.text().contains("aria-invalid=\"true\""));
     // A sheet with a zone another gemeente has: unknown here.
     let other_zone =
@@ -327,11 +329,21 @@ async fn a_form_sent_twice_makes_one_batch_and_both_answers_lead_to_it() {
     assert_eq!((first.status(), second.status()), (303, 303));
     assert_eq!(first.location(), second.location());
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
-    // The token sent with another file (a form changed by hand) is refused and stores nothing.
+    // The form sent again with another file (picked anew while the first went up) stores
+    // nothing and says which batch the form already made.
     let other = an
-        .upload(LIST, &fields, "bestand", "b.csv", sheet(3).as_bytes())
+        .upload(LIST, &fields, "bestand", "c.csv", sheet(3).as_bytes())
         .await;
-    assert_eq!(other.status(), 400);
+    assert_eq!(other.status(), 409);
+    let html = other.html();
+    assert!(
+        html.contains_text("Er is niets geüpload"),
+        "{}",
+        html.text()
+    );
+    assert!(html.contains_text(
+        "Dit formulier is al eerder verstuurd, met een ander bestand: dat is batch b.csv"
+    ));
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
     // Another medewerker's form with the same token is their own upload.
     let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::Staff).await;
@@ -358,4 +370,38 @@ async fn a_form_sent_twice_makes_one_batch_and_both_answers_lead_to_it() {
             ("an@dijkstad.nl", "ok")
         ]
     );
+}
+
+#[tokio::test]
+async fn the_pages_polls_do_not_keep_an_idle_session_alive() {
+    let app = TestApp::spawn_with(|c| c.batches.worker = false).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let resp = an
+        .upload(LIST, &[], "bestand", "b.csv", sheet(2).as_bytes())
+        .await;
+    let page_path = resp.location().to_owned();
+    let poll = format!("{page_path}/voortgang");
+    // The page's script polls for ten minutes; nobody touches the console meanwhile.
+    for _ in 0..10 {
+        app.clock.advance(chrono::Duration::minutes(1));
+        assert_eq!(an.get_in_background(&poll).await.status(), 200);
+    }
+    // Sixteen minutes after the medewerker's last own request, the session has ended.
+    app.clock.advance(chrono::Duration::minutes(6));
+    let after = an.get_in_background(&poll).await;
+    assert_ne!(after.status(), 200, "a poll no longer answers");
+    let page = an.get(&page_path).await;
+    assert_eq!(page.status(), 303, "the page asks to log in again");
+    assert!(
+        page.location().starts_with("/beheer/inloggen"),
+        "{}",
+        page.location()
+    );
+
+    // A poll without the header is a request of the medewerker's own: it keeps the session.
+    let an = staff(&app, "an2@dijkstad.nl", "dijkstad", Role::Staff).await;
+    for _ in 0..20 {
+        app.clock.advance(chrono::Duration::minutes(1));
+        assert_eq!(an.get(&poll).await.status(), 200);
+    }
 }

@@ -174,6 +174,13 @@ impl Staff {
         .await
     }
 
+    /// A GET as a page's script makes it by itself (the header `Parkportal-Background`).
+    pub async fn get_in_background(&self, path: &str) -> Response {
+        let url = format!("{}{path}", self.url);
+        let sent = self.client.get(url).header("parkportal-background", "1");
+        Response::read(sent.send().await.unwrap()).await
+    }
+
     /// A GET of `path`, whatever its status.
     pub async fn get(&self, path: &str) -> Response {
         Response::read(

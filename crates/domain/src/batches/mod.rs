@@ -66,9 +66,10 @@ pub enum UploadError {
     /// Rows (or the sheet) are wrong: each problem with its line.
     #[error("the sheet has {} problems", .0.len())]
     Problems(Vec<Problem>),
-    /// The key came with another upload earlier (another file, or other bytes).
-    #[error("the key was used for another upload")]
-    KeyReused,
+    /// The key came with another upload earlier (another file, or other bytes), which made
+    /// this batch.
+    #[error("the key was used for another upload, batch {}", .0.0)]
+    KeyReused(BatchId),
     /// Nothing can be issued (a suspended gemeente, no letters here) or storage failed.
     #[error(transparent)]
     Issue(#[from] IssueError),
@@ -252,7 +253,7 @@ fn replayed(repeat: &Repeat, batch: BatchId, print: &Fingerprint) -> Result<Uplo
             replayed: true,
         })
     } else {
-        Err(UploadError::KeyReused)
+        Err(UploadError::KeyReused(batch))
     }
 }
 

@@ -112,6 +112,26 @@ impl Column {
         }
     }
 
+    /// The code of a field of this column that is wrong: in English, as the admin API's codes
+    /// are, and the very code single issuing gives where it has one (`email_invalid`,
+    /// `plate_invalid`, `balance_invalid`, ...).
+    pub fn invalid_code(self) -> &'static str {
+        match self {
+            Self::Name => "name_invalid",
+            Self::Street => "street_invalid",
+            Self::HouseNumber => "house_number_invalid",
+            Self::Postcode => "postcode_invalid",
+            Self::City => "city_invalid",
+            Self::Email => "email_invalid",
+            Self::Language => "language_invalid",
+            Self::ProductType => "product_type_invalid",
+            Self::Zone => "zone_invalid",
+            Self::ValidUntil => "valid_until_invalid",
+            Self::Plates => "plate_invalid",
+            Self::Balance => "balance_invalid",
+        }
+    }
+
     /// Whether every row must fill it.
     pub fn required(self) -> bool {
         matches!(
@@ -147,7 +167,7 @@ pub struct Problem {
     /// The column, when the problem is one field's.
     pub column: Option<Column>,
     /// `empty`, `not_utf8`, `too_many_rows`, `quote_unclosed`, `column_unknown`,
-    /// `column_twice`, `column_missing`, `field_count`, or `{column}_invalid`.
+    /// `column_twice`, `column_missing`, `field_count`, or the column's [`Column::invalid_code`].
     pub code: String,
 }
 
@@ -164,7 +184,7 @@ impl Problem {
         Self {
             line,
             column: Some(column),
-            code: format!("{}_invalid", column.name()),
+            code: column.invalid_code().to_owned(),
         }
     }
 }
@@ -433,7 +453,7 @@ mod tests {
                      \"Multi\nline\",Weg,1,1234 AB,Dijkstad,\n";
         let rows = read(sheet.as_bytes()).unwrap_err();
         // The name with a line break cannot be printed: named at the line it starts on.
-        assert_eq!(codes(&rows), [(3, "naam_invalid")]);
+        assert_eq!(codes(&rows), [(3, "name_invalid")]);
         let sheet = sheet.replace("\"Multi\nline\"", "Anna");
         let rows = read(sheet.as_bytes()).unwrap();
         assert_eq!(rows[0].recipient.name, "de Vries, J.");
@@ -452,11 +472,11 @@ mod tests {
         assert_eq!(
             codes(&problems),
             [
-                (3, "naam_invalid"),
+                (3, "name_invalid"),
                 (3, "postcode_invalid"),
                 (3, "email_invalid"),
-                (3, "geldig_tot_invalid"),
-                (3, "saldo_invalid"),
+                (3, "valid_until_invalid"),
+                (3, "balance_invalid"),
                 (5, "field_count"),
             ]
         );

@@ -293,6 +293,25 @@ impl StaffAuth {
     /// What a console cookie stands for now; a session past its idle time-out or its longest
     /// life, or of a deactivated account, ends (and the time-out is in the audit trail).
     pub async fn resume(&self, token: &Token, client: &str) -> Result<StaffState, StoreError> {
+        self.resume_as(token, client, true).await
+    }
+
+    /// [`Self::resume`] for a request a page's script makes by itself (a progress poll): it
+    /// does not count as activity, so a console left open times out as one left alone does.
+    pub async fn resume_in_background(
+        &self,
+        token: &Token,
+        client: &str,
+    ) -> Result<StaffState, StoreError> {
+        self.resume_as(token, client, false).await
+    }
+
+    async fn resume_as(
+        &self,
+        token: &Token,
+        client: &str,
+        touch: bool,
+    ) -> Result<StaffState, StoreError> {
         let hash = token.hash();
         let Some(session) = self.ports.repo.session(&hash).await? else {
             return Ok(StaffState::Unknown);
@@ -311,7 +330,7 @@ impl StaffAuth {
             self.ports.repo.end_session(&hash, &entry).await?;
             return Ok(StaffState::TimedOut);
         }
-        if now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
+        if touch && now - session.last_seen_at >= Duration::seconds(TOUCH_EVERY_SECONDS) {
             self.ports.repo.touch_session(&hash, now).await?;
         }
         Ok(match session.stage {
