@@ -62,6 +62,9 @@ async fn a_suspended_gemeente_starts_and_sells_nothing_but_running_sessions_run_
     let running = jan
         .park(&app, "AB-12-34", app.clock.now() + Duration::hours(2))
         .await;
+    let short = jan
+        .park(&app, "GB-12-HJ", app.clock.now() + Duration::minutes(12))
+        .await;
     let before = jan.balance(&app).await;
 
     suspend(&root, "dijkstad", "Onderhoud van de parkeerautomaten").await;
@@ -144,14 +147,24 @@ async fn a_suspended_gemeente_starts_and_sells_nothing_but_running_sessions_run_
     assert!(paid.html().contains_text(REFUSED));
 
     // What runs runs out: it is still listed, and stopping it refunds the unused part.
-    assert_eq!(jan.live(&app).await["items"][0]["id"], running);
+    let live = jan.live(&app).await;
+    let ids: Vec<i64> = live["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_i64())
+        .collect();
+    assert!(ids.contains(&running) && ids.contains(&short), "{live}");
     app.clock.advance(Duration::minutes(10));
     let (status, stopped) = jan.end(&app, running).await;
     assert_eq!(status, 200, "{stopped}");
-    assert!(
-        jan.balance(&app).await > before,
-        "the unused part came back"
-    );
+    let after_stop = jan.balance(&app).await;
+    assert!(after_stop > before, "the unused part came back");
+    ledger_holds(&app).await;
+    // The other reaches its end while the gemeente is suspended: it ends as paid, no refund.
+    app.clock.advance(Duration::minutes(3));
+    assert_eq!(jan.live(&app).await["items"], json!([]));
+    assert_eq!(jan.balance(&app).await, after_stop);
     ledger_holds(&app).await;
 
     // Another gemeente goes on as before.
