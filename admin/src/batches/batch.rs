@@ -3,7 +3,7 @@
 //! PIN) and, while it is kept, the PDF with every letter. Every reading of the report and the
 //! PDF is in the audit trail.
 
-use super::{base, summary_of};
+use super::{base, count, summary_of};
 use crate::auth::client_of;
 use crate::csv::Csv;
 use crate::page::{ConsolePage, context_of};
@@ -83,9 +83,9 @@ fn progress_text(page: &ConsolePage, b: &BatchSummary) -> String {
     page.text(
         key,
         &[
-            ("handled", b.handled().to_string()),
-            ("total", b.total.to_string()),
-            ("refused", b.refused.to_string()),
+            ("handled", count(page, b.handled())),
+            ("total", count(page, b.total)),
+            ("refused", count(page, b.refused)),
         ],
     )
 }

@@ -13,6 +13,7 @@ use parkportal_domain::audit::Actor;
 use parkportal_domain::batches::{BatchState, BatchSummary, Column, Problem, Upload, UploadError};
 use parkportal_domain::coupling::Issuer;
 use parkportal_domain::idempotency::IdempotencyKey;
+use parkportal_domain::tenant::Language;
 use parkportal_web::AppError;
 use parkportal_web::multipart;
 use poem::http::{StatusCode, header};
@@ -36,6 +37,28 @@ fn local(page: &ConsolePage, at: chrono::DateTime<chrono::Utc>) -> Result<String
     Ok(at.with_timezone(&tz).format("%d-%m-%Y %H:%M").to_string())
 }
 
+/// A count as the page's language writes it: `5.000` in Dutch, `5,000` in English.
+fn count(page: &ConsolePage, n: usize) -> String {
+    let separator = match page.prefs.language {
+        Language::Nl => '.',
+        Language::En => ',',
+    };
+    grouped(n, separator)
+}
+
+/// `n` with `separator` between groups of three digits.
+fn grouped(n: usize, separator: char) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// A batch as the list and its page show it.
 fn summary_of(page: &ConsolePage, b: &BatchSummary) -> Result<Value, AppError> {
     let percent = match b.total {
@@ -51,6 +74,15 @@ fn summary_of(page: &ConsolePage, b: &BatchSummary) -> Result<Value, AppError> {
         total => b.total,
         issued => b.issued,
         refused => b.refused,
+        // As the texts write them.
+        counts => page.text(
+            "console.batches.counts",
+            &[
+                ("issued", count(page, b.issued)),
+                ("refused", count(page, b.refused)),
+                ("total", count(page, b.total)),
+            ],
+        ),
         handled => b.handled(),
         percent => percent,
         created_at => local(page, b.created_at)?,
@@ -116,12 +148,13 @@ async fn show(
             columns => columns,
             problems => problems,
             more => more,
+            more_text => count(page, more),
             sheet_problems => refused == Refused::Sheet,
             limit_mib => UPLOAD_LIMIT / (1024 * 1024),
             // A double click sends the form twice with this token: one batch, both answers
             // leading to it.
             eenmalig => Token::generate().map_err(AppError::internal)?.expose().to_owned(),
-            max_rows => parkportal_domain::batches::MAX_ROWS,
+            max_rows => count(page, parkportal_domain::batches::MAX_ROWS),
         },
     )
     .await
@@ -230,4 +263,17 @@ pub async fn sample() -> Response {
             "attachment; filename=\"voorbeeld-brieven.csv\"",
         )
         .body(parkportal_domain::batches::sample())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(grouped(0, '.'), "0");
+        assert_eq!(grouped(999, '.'), "999");
+        assert_eq!(grouped(5_000, '.'), "5.000");
+        assert_eq!(grouped(1_234_567, ','), "1,234,567");
+    }
 }

@@ -60,6 +60,7 @@ async fn a_medewerker_uploads_a_sheet_follows_its_batch_and_downloads_report_and
     let list = an.page(LIST).await;
     assert!(list.contains_text("Brieven in bulk"));
     assert!(list.contains_text("Er zijn nog geen batches geüpload."));
+    assert!(list.contains_text("hoogstens 5.000 regels"));
     let sample = list.link("Voorbeeld downloaden (CSV)");
     let (status, headers, bytes) = an.download(&sample).await;
     assert_eq!(status, 200);
