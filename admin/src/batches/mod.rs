@@ -59,6 +59,19 @@ fn grouped(n: usize, separator: char) -> String {
     out
 }
 
+/// Who uploaded a batch, in the page's language: a medewerker by their address, a key by its
+/// name.
+fn uploader(page: &ConsolePage, actor: &Actor) -> String {
+    match actor {
+        Actor::Staff { email, .. } => email.clone(),
+        Actor::ApiKey { name, .. } => {
+            page.text("console.batches.by_api_key", &[("name", name.clone())])
+        }
+        Actor::Operator => page.t("console.batches.by_operator"),
+        Actor::Unknown(_) => actor.label(),
+    }
+}
+
 /// A batch as the list and its page show it.
 fn summary_of(page: &ConsolePage, b: &BatchSummary) -> Result<Value, AppError> {
     let percent = match b.total {
@@ -86,7 +99,7 @@ fn summary_of(page: &ConsolePage, b: &BatchSummary) -> Result<Value, AppError> {
         handled => b.handled(),
         percent => percent,
         created_at => local(page, b.created_at)?,
-        created_by => b.created_by.clone(),
+        created_by => uploader(page, &b.created_by),
         finished_at => b.finished_at.map(|at| local(page, at)).transpose()?,
         pdf_until => b.pdf_until.map(|at| local(page, at)).transpose()?,
     })

@@ -309,7 +309,7 @@ fn summary_of(row: SummaryRow) -> Result<BatchSummary, StoreError> {
         id: BatchId(row.id),
         state: BatchState::parse(&row.state)
             .ok_or_else(|| StoreError::new(format!("batch state {}", row.state)))?,
-        created_by: actor_of(&row.actor_kind, row.actor_ref, &row.actor_name).label(),
+        created_by: actor_of(&row.actor_kind, row.actor_ref, &row.actor_name),
         file_name: row.file_name,
         total: count(row.rows_total),
         issued: count(row.rows_issued),

@@ -162,6 +162,7 @@ async fn a_medewerker_uploads_a_sheet_follows_its_batch_and_downloads_report_and
     // The list names it; the trail holds the upload and each reading, by the medewerker.
     let list = an.page(LIST).await;
     assert!(list.contains_text("bezoekers-2027.csv"));
+    assert!(list.contains_text("door an@dijkstad.nl"), "{}", list.text());
     assert!(list.contains_text("3 uitgegeven, 0 geweigerd, van 3"));
     let entries = audit_entries(&app).await;
     for action in ["batch.upload", "batch.report", "batch.letters"] {
@@ -275,6 +276,25 @@ async fn another_gemeentes_batch_is_not_found_and_polling_is_no_visit() {
     }
     let list = piet.page("/beheer/havenmond/brieven").await;
     assert!(!list.contains_text("b.csv"));
+    // A batch from the command line says so, in the page's language.
+    let from_cli = parkportal_domain::batches::Upload {
+        tenant: "havenmond",
+        file_name: "cli.csv",
+        bytes: b"naam;straat;huisnummer;postcode;plaats\nA;Kade;1;1234 AB;Havenmond\n",
+        issuer: parkportal_domain::coupling::Issuer {
+            actor: parkportal_domain::audit::Actor::Operator,
+            role: None,
+            origin: "cli".into(),
+        },
+        key: None,
+    };
+    batches(&app).upload(from_cli).await.unwrap();
+    let list = piet.page("/beheer/havenmond/brieven").await;
+    assert!(
+        list.contains_text("door de opdrachtregel"),
+        "{}",
+        list.text()
+    );
     assert_eq!(an.get(&format!("{LIST}/bestaat-niet")).await.status(), 404);
     assert_eq!(an.get(&format!("{LIST}/999999")).await.status(), 404);
     // Nothing of Dijkstad's batch was read by Havenmond.
@@ -309,7 +329,8 @@ async fn another_gemeentes_batch_is_not_found_and_polling_is_no_visit() {
         .await;
     assert_eq!(resp.status(), 422);
     assert!(resp.html().contains_text("Deze gemeente is geschorst"));
-    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 1);
+    // Dijkstad's first batch and Havenmond's from the command line: no third.
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM letter_batches").await, 2);
 }
 
 #[tokio::test]

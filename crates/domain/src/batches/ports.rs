@@ -156,8 +156,8 @@ pub struct BatchSummary {
     pub refused: usize,
     /// Uploaded at.
     pub created_at: DateTime<Utc>,
-    /// Uploaded by (as the audit trail names them).
-    pub created_by: String,
+    /// Uploaded by.
+    pub created_by: Actor,
     /// Done at.
     pub finished_at: Option<DateTime<Utc>>,
     /// Until when its PDF can be downloaded, while it can.
