@@ -25,6 +25,7 @@ mod m20261203_000017_api_keys;
 mod m20261203_000018_product_letters;
 mod m20261203_000019_letter_batches;
 mod m20261204_000020_batch_repeats;
+mod m20261204_000021_product_search;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_product_letters::Migration),
             Box::new(m20261203_000019_letter_batches::Migration),
             Box::new(m20261204_000020_batch_repeats::Migration),
+            Box::new(m20261204_000021_product_search::Migration),
         ]
     }
 }

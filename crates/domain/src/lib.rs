@@ -38,6 +38,7 @@ pub mod privacy;
 pub mod product_type;
 pub mod rules;
 pub mod sealed;
+pub mod search;
 pub mod secret;
 pub mod settings;
 pub mod staff;

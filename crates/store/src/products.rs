@@ -254,6 +254,9 @@ impl ProductRepository for SeaProductRepository {
         .insert(&txn)
         .await
         .map_err(StoreError::new)?;
+        if let Some(holder) = &product.holder {
+            crate::search::index_name(&txn, product.tenant, row.id, &holder.name).await?;
+        }
         let opening = LedgerPosting::opening(ProductId(row.id), product.opening);
         post(&txn, &opening, now).await?;
         for (position, plate) in product.plates.iter().enumerate() {

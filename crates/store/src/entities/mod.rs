@@ -17,6 +17,7 @@ pub mod parking_sessions;
 pub mod payments;
 pub mod platform_facts;
 pub mod product_letters;
+pub mod product_name_words;
 pub mod product_plates;
 pub mod product_types;
 pub mod products;

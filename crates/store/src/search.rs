@@ -1,0 +1,167 @@
+//! The help desk's search in the database: every query names the gemeente in its own WHERE,
+//! each kind of term is a lookup in an index (migration 21), and the search's audit entry is
+//! written in the transaction that read the results.
+
+use crate::audit;
+use crate::database::Database;
+use crate::entities::{
+    accounts, email_links, product_name_words as words, product_plates, product_types, products,
+};
+use crate::products::COUPLING;
+use async_trait::async_trait;
+use parkportal_domain::StoreError;
+use parkportal_domain::audit::AuditEntry;
+use parkportal_domain::ids::{ProductId, TenantId};
+use parkportal_domain::search::{
+    ProductHit, SearchQuery, SearchRepository, name_words, prefix_end,
+};
+use parkportal_domain::secret::ProductCode;
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
+};
+use std::collections::HashMap;
+
+/// Products searched in the database.
+#[derive(Clone, Debug)]
+pub struct SeaSearchRepository {
+    db: Database,
+}
+
+impl SeaSearchRepository {
+    /// A repository on `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+/// Writes the words of `name` for product `product` of `tenant`, in the issuing transaction.
+pub(crate) async fn index_name(
+    txn: &impl ConnectionTrait,
+    tenant: TenantId,
+    product: i64,
+    name: &str,
+) -> Result<(), StoreError> {
+    for word in name_words(name) {
+        words::ActiveModel {
+            tenant_id: Set(tenant.0),
+            product_id: Set(product),
+            word: Set(word),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(StoreError::new)?;
+    }
+    Ok(())
+}
+
+/// The products of `tenant` with a name word that begins with `prefix`.
+fn with_word(tenant: TenantId, prefix: &str) -> SelectStatement {
+    let mut select = Query::select()
+        .column(words::Column::ProductId)
+        .from(words::Entity)
+        .and_where(Expr::col(words::Column::TenantId).eq(tenant.0))
+        .and_where(Expr::col(words::Column::Word).gte(prefix))
+        .to_owned();
+    if let Some(end) = prefix_end(prefix) {
+        select.and_where(Expr::col(words::Column::Word).lt(end));
+    }
+    select
+}
+
+/// `select` narrowed to what `query` finds.
+fn narrowed(
+    select: Select<products::Entity>,
+    tenant: TenantId,
+    query: &SearchQuery,
+) -> Select<products::Entity> {
+    use products::Column as P;
+    match query {
+        SearchQuery::Code(code) => select.filter(P::Code.eq(code.as_str())),
+        SearchQuery::Postcode(postcode) => select.filter(P::HolderPostcode.eq(postcode.as_str())),
+        SearchQuery::Plate(plate) => select.filter(
+            P::Id.in_subquery(
+                Query::select()
+                    .column(product_plates::Column::ProductId)
+                    .from(product_plates::Entity)
+                    .and_where(Expr::col(product_plates::Column::Plate).eq(plate.as_str()))
+                    .to_owned(),
+            ),
+        ),
+        SearchQuery::Email(email) => {
+            // The coupled account's address, or the address the coupling mail went to (not a
+            // mandatee's invitation: that is someone else's address).
+            let owners = Query::select()
+                .column(accounts::Column::Id)
+                .from(accounts::Entity)
+                .and_where(Expr::col(accounts::Column::Email).eq(email.as_str()))
+                .to_owned();
+            let mailed = Query::select()
+                .column(email_links::Column::ProductId)
+                .from(email_links::Entity)
+                .and_where(Expr::col(email_links::Column::Email).eq(email.as_str()))
+                .and_where(Expr::col(email_links::Column::Purpose).eq(COUPLING))
+                .and_where(Expr::col(email_links::Column::MandateId).is_null())
+                .and_where(Expr::col(email_links::Column::ProductId).is_not_null())
+                .to_owned();
+            select.filter(
+                Condition::any()
+                    .add(P::OwnerId.in_subquery(owners))
+                    .add(P::Id.in_subquery(mailed)),
+            )
+        }
+        SearchQuery::Name(prefixes) => prefixes.iter().fold(select, |select, prefix| {
+            select.filter(P::Id.in_subquery(with_word(tenant, prefix)))
+        }),
+    }
+}
+
+#[async_trait]
+impl SearchRepository for SeaSearchRepository {
+    async fn search(
+        &self,
+        tenant: TenantId,
+        query: &SearchQuery,
+        (offset, limit): (u64, u64),
+        audit: &AuditEntry,
+    ) -> Result<Vec<ProductHit>, StoreError> {
+        let (_gate, txn) = self.db.begin_write().await?;
+        let select = products::Entity::find().filter(products::Column::TenantId.eq(tenant.0));
+        let found = narrowed(select, tenant, query)
+            .order_by_desc(products::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        let types: HashMap<i64, String> = product_types::Entity::find()
+            .filter(product_types::Column::TenantId.eq(tenant.0))
+            .all(&txn)
+            .await
+            .map_err(StoreError::new)?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect();
+        let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
+        audit::write(&txn, &audit.clone().about("product", ids.join(","))).await?;
+        txn.commit().await.map_err(StoreError::new)?;
+        found
+            .into_iter()
+            .map(|p| {
+                Ok(ProductHit {
+                    id: ProductId(p.id),
+                    code: ProductCode::parse(&p.code).map_err(StoreError::new)?,
+                    product_type: types.get(&p.product_type_id).cloned().unwrap_or_default(),
+                    holder_name: p.holder_name,
+                    holder_postcode: p.holder_postcode,
+                    holder_city: p.holder_city,
+                    status: p.status,
+                    valid_until: p.valid_until,
+                    coupled: p.owner_id.is_some(),
+                })
+            })
+            .collect()
+    }
+}
