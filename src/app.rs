@@ -290,6 +290,9 @@ impl Application {
                 clock_for_console.clone(),
             ),
             desk: services.desk.clone(),
+            search: parkportal_domain::search::ProductSearch::new(Arc::new(
+                parkportal_store::SeaSearchRepository::new(db.clone()),
+            )),
         };
         let batch_worker =
             wiring::spawn_batch_worker(config, &console_services.batches, worker_stop_batches)?;

@@ -27,6 +27,7 @@ mod prefs;
 mod qr;
 mod refusals;
 mod rule_errors;
+mod search;
 mod staff_pages;
 mod state;
 mod suspension;
@@ -251,6 +252,13 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Gemeente(Role::Staff),
             ep(get(issue::kept_letter)),
+        ),
+        // The help desk's search of the gemeente's products (every medewerker).
+        route(
+            "/:gemeente/producten",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(search::search)),
         ),
         // Letter batches: a spreadsheet of recipients issued as one job, its progress, report
         // and PDF (every medewerker, as issuing one product is).

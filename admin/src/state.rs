@@ -7,6 +7,7 @@ use parkportal_domain::ProductDesk;
 use parkportal_domain::api_keys::ApiKeys;
 use parkportal_domain::batches::LetterBatches;
 use parkportal_domain::dashboard::Dashboard;
+use parkportal_domain::search::ProductSearch;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
 use parkportal_web::WebState;
@@ -38,6 +39,8 @@ pub struct ConsoleServices {
     pub desk: ProductDesk,
     /// Letter batches: uploaded sheets, their progress, report and PDF.
     pub batches: LetterBatches,
+    /// The help desk's search of a gemeente's products.
+    pub search: ProductSearch,
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
@@ -134,6 +137,11 @@ impl Console {
     /// The letter batches.
     pub fn batches(&self) -> &LetterBatches {
         &self.inner.services.batches
+    }
+
+    /// The help desk's search.
+    pub fn search(&self) -> &ProductSearch {
+        &self.inner.services.search
     }
 
     /// The console's look.

@@ -12,6 +12,7 @@ mod dashboard;
 mod enrolment;
 mod issue;
 mod login;
+mod search;
 mod staff_management;
 mod suspension;
 
