@@ -3,33 +3,33 @@
 //! the worker's queries go by the batch it claimed. A row is marked issued by the product's own
 //! transaction (see `products.rs`), so this file only refuses rows and finishes batches.
 
+mod stored;
+mod summary;
+
 use crate::audit;
 use crate::by_key::OneByKey;
 use crate::database::Database;
 use crate::entities::{letter_batch_rows as rows, letter_batches as batches, tenants};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use parkportal_domain::StoreError;
 use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_domain::batches::{
     BatchPage, BatchRepository, BatchState, BatchSummary, ClaimedBatch, NewBatch, PendingRow,
-    ReportLine, Row, Stored,
+    ReportLine, Stored,
 };
-use parkportal_domain::coupling::Issuer;
-use parkportal_domain::email::EmailAddress;
 use parkportal_domain::idempotency::{Fingerprint, IdempotencyKey};
-use parkportal_domain::ids::{ApiKeyId, BatchId, StaffId, TenantId};
-use parkportal_domain::letters::{Postcode, Recipient};
-use parkportal_domain::plate::Plate;
-use parkportal_domain::secret::{Pin, ProductCode};
-use parkportal_domain::staff::Role;
-use parkportal_domain::tenant::Language;
+use parkportal_domain::ids::{BatchId, TenantId};
+use parkportal_domain::letters::Recipient;
+use parkportal_domain::secret::ProductCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
+pub(crate) use stored::page_json;
+use stored::{StoredRow, actor_parts, count, issuer_of, page_of};
+use summary::{SummaryRow, summaries, summary_in, summary_of};
 
 /// Batches in the database.
 #[derive(Clone, Debug)]
@@ -94,231 +94,6 @@ impl SeaBatchRepository {
         txn.commit().await.map_err(StoreError::new)?;
         Ok(BatchId(inserted.id))
     }
-}
-
-/// A row as stored: the checked row in plain strings, read back by the domain's parsers.
-#[derive(Serialize, Deserialize)]
-struct StoredRow {
-    name: String,
-    street: String,
-    house_number: String,
-    postcode: String,
-    city: String,
-    email: Option<String>,
-    language: Option<String>,
-    product_type: Option<String>,
-    zone: Option<String>,
-    valid_until: Option<NaiveDate>,
-    plates: Vec<String>,
-    balance: Option<String>,
-}
-
-impl StoredRow {
-    fn of(row: &Row) -> Self {
-        let r = &row.recipient;
-        Self {
-            name: r.name.clone(),
-            street: r.street.clone(),
-            house_number: r.house_number.clone(),
-            postcode: r.postcode.as_str().to_owned(),
-            city: r.city.clone(),
-            email: row.email.as_ref().map(ToString::to_string),
-            language: row.language.map(|l| l.code().to_owned()),
-            product_type: row.product_type.clone(),
-            zone: row.zone.clone(),
-            valid_until: row.valid_until,
-            plates: row.plates.iter().map(Plate::tagged).collect(),
-            balance: row.balance.map(|b| b.to_string()),
-        }
-    }
-
-    fn recipient(&self) -> Option<Recipient> {
-        Some(Recipient::from_stored(
-            self.name.clone(),
-            self.street.clone(),
-            self.house_number.clone(),
-            Postcode::parse(&self.postcode).ok()?,
-            self.city.clone(),
-        ))
-    }
-
-    /// The row, or `None` when a field no longer reads.
-    fn row(&self, line: usize) -> Option<Row> {
-        let plates: Result<Vec<Plate>, _> =
-            self.plates.iter().map(|p| Plate::parse_tagged(p)).collect();
-        Some(Row {
-            line,
-            recipient: self.recipient()?,
-            email: match &self.email {
-                Some(e) => Some(EmailAddress::parse(e).ok()?),
-                None => None,
-            },
-            language: match &self.language {
-                Some(l) => Some(Language::parse(l).ok()?),
-                None => None,
-            },
-            product_type: self.product_type.clone(),
-            zone: self.zone.clone(),
-            valid_until: self.valid_until,
-            plates: plates.ok()?,
-            balance: match &self.balance {
-                Some(b) => Some(b.parse().ok()?),
-                None => None,
-            },
-        })
-    }
-}
-
-/// A page as stored with its row until the batch PDF is made.
-#[derive(Serialize, Deserialize)]
-struct StoredPage {
-    language: String,
-    date: NaiveDate,
-    product_type: String,
-    zone: String,
-    last_day: NaiveDate,
-    code: String,
-    pin: String,
-}
-
-/// The JSON of `page`, for the row's `letter` column.
-pub(crate) fn page_json(page: &BatchPage) -> Result<String, StoreError> {
-    serde_json::to_string(&StoredPage {
-        language: page.language.code().to_owned(),
-        date: page.date,
-        product_type: page.product_type.clone(),
-        zone: page.zone.clone(),
-        last_day: page.last_day,
-        code: page.code.as_str().to_owned(),
-        pin: page.pin.expose().to_owned(),
-    })
-    .map_err(StoreError::new)
-}
-
-fn page_of(json: &str) -> Result<BatchPage, StoreError> {
-    let p: StoredPage = serde_json::from_str(json).map_err(StoreError::new)?;
-    Ok(BatchPage {
-        language: Language::parse(&p.language).map_err(StoreError::new)?,
-        date: p.date,
-        product_type: p.product_type,
-        zone: p.zone,
-        last_day: p.last_day,
-        code: ProductCode::parse(&p.code).map_err(StoreError::new)?,
-        pin: Pin::parse(&p.pin).map_err(StoreError::new)?,
-    })
-}
-
-/// How the uploader is stored: kind, id and name.
-fn actor_parts(actor: &Actor) -> (&'static str, Option<i64>, String) {
-    match actor {
-        Actor::Staff { id, email } => ("staff", Some(id.0), email.clone()),
-        Actor::ApiKey { id, name } => ("api_key", Some(id.0), name.clone()),
-        Actor::Operator => ("operator", None, String::new()),
-        Actor::Unknown(typed) => ("unknown", None, typed.clone()),
-    }
-}
-
-/// The uploader of its stored kind, id and name.
-fn actor_of(kind: &str, actor_ref: Option<i64>, name: &str) -> Actor {
-    match (kind, actor_ref) {
-        ("staff", Some(id)) => Actor::Staff {
-            id: StaffId(id),
-            email: name.to_owned(),
-        },
-        ("api_key", Some(id)) => Actor::ApiKey {
-            id: ApiKeyId(id),
-            name: name.to_owned(),
-        },
-        ("operator", _) => Actor::Operator,
-        _ => Actor::Unknown(name.to_owned()),
-    }
-}
-
-fn issuer_of(row: &batches::Model) -> Issuer {
-    Issuer {
-        actor: actor_of(&row.actor_kind, row.actor_ref, &row.actor_name),
-        role: row.role.as_deref().and_then(Role::parse),
-        origin: row.origin.clone(),
-    }
-}
-
-fn count(n: i32) -> usize {
-    usize::try_from(n).unwrap_or(0)
-}
-
-/// A batch as its summary needs it: every column it shows, and whether the PDF is there
-/// rather than the PDF, which may be tens of megabytes.
-#[derive(Debug, FromQueryResult)]
-struct SummaryRow {
-    id: i64,
-    file_name: String,
-    state: String,
-    rows_total: i32,
-    rows_issued: i32,
-    rows_refused: i32,
-    actor_kind: String,
-    actor_ref: Option<i64>,
-    actor_name: String,
-    created_at: DateTime<Utc>,
-    finished_at: Option<DateTime<Utc>>,
-    pdf_expires_at: Option<DateTime<Utc>>,
-    has_pdf: bool,
-}
-
-/// The batches of `tenant`, selected as [`SummaryRow`]s.
-fn summaries(tenant: TenantId) -> sea_orm::Select<batches::Entity> {
-    use batches::Column as C;
-    batches::Entity::find()
-        .select_only()
-        .columns([
-            C::Id,
-            C::FileName,
-            C::State,
-            C::RowsTotal,
-            C::RowsIssued,
-            C::RowsRefused,
-            C::ActorKind,
-            C::ActorRef,
-            C::ActorName,
-            C::CreatedAt,
-            C::FinishedAt,
-            C::PdfExpiresAt,
-        ])
-        .column_as(Expr::col(C::Pdf).is_not_null(), "has_pdf")
-        .filter(C::TenantId.eq(tenant.0))
-}
-
-/// The summary of batch `batch` of `tenant`, without its PDF.
-async fn summary_in(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    batch: BatchId,
-) -> Result<Option<BatchSummary>, StoreError> {
-    summaries(tenant)
-        .filter(batches::Column::Id.eq(batch.0))
-        .into_model::<SummaryRow>()
-        .one(conn)
-        .await
-        .map_err(StoreError::new)?
-        .map(summary_of)
-        .transpose()
-}
-
-fn summary_of(row: SummaryRow) -> Result<BatchSummary, StoreError> {
-    Ok(BatchSummary {
-        id: BatchId(row.id),
-        state: BatchState::parse(&row.state)
-            .ok_or_else(|| StoreError::new(format!("batch state {}", row.state)))?,
-        created_by: actor_of(&row.actor_kind, row.actor_ref, &row.actor_name),
-        file_name: row.file_name,
-        total: count(row.rows_total),
-        issued: count(row.rows_issued),
-        refused: count(row.rows_refused),
-        created_at: row.created_at,
-        finished_at: row.finished_at,
-        // `pdf_expires_at` stays as the record of when it went; the PDF itself is cleared.
-        pdf_until: row.pdf_expires_at.filter(|_| row.has_pdf),
-    })
 }
 
 /// The batch `batch` of `tenant`, its PDF with it.
