@@ -121,7 +121,7 @@ pub async fn search(
     let found = page
         .console
         .search()
-        .search(ctx.tenant.id, Some(&query), number, entry)
+        .search(ctx.tenant.id, &query, number, entry)
         .await?;
     let rows: Vec<Value> = found
         .hits

@@ -5,7 +5,7 @@
 //! problem with its line and nothing stored on any.
 
 use super::ApiKey;
-use super::caller::Caller;
+use super::caller::{Caller, ReadRefusals};
 use crate::csv::Csv;
 use parkportal_domain::BatchId;
 use parkportal_domain::api_keys::Scope;
@@ -136,7 +136,6 @@ declare_refusals!(UploadRefusals [bearer, body] {
     409 => [TenantSuspended],
     422 => [SheetInvalid, IdempotencyKeyReused],
 });
-declare_refusals!(BatchRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 
 impl Caller {
     /// The batch of the key's gemeente with the id in the path: 404 (recorded) for any other,
@@ -237,16 +236,7 @@ impl BatchesApi {
                 .into());
         }
         let (SheetBody::Csv(bytes) | SheetBody::Bytes(bytes)) = body;
-        let tenant = caller
-            .console
-            .web()
-            .tenants()
-            .list()
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .find(|t| t.id == caller.key.tenant)
-            .ok_or_else(|| AppError::internal("an API key of a gemeente that is not there"))?;
+        let tenant = caller.tenant().await?;
         let upload = Upload {
             tenant: tenant.slug.as_str(),
             file_name: "api.csv",
@@ -340,7 +330,7 @@ impl BatchesApi {
         _auth: ApiKey,
         /// The batch's id.
         id: Path<String>,
-    ) -> Result<ReadAnswer, Failure<BatchRefusals>> {
+    ) -> Result<ReadAnswer, Failure<ReadRefusals>> {
         let caller = Caller::of(req)?;
         let batch = caller.batch(&id.0).await?;
         let object = Some(("batch", batch.id.0));
@@ -365,7 +355,7 @@ impl BatchesApi {
         _auth: ApiKey,
         /// The batch's id.
         id: Path<String>,
-    ) -> Result<ReportAnswer, Failure<BatchRefusals>> {
+    ) -> Result<ReportAnswer, Failure<ReadRefusals>> {
         let caller = Caller::of(req)?;
         let batch = caller.batch(&id.0).await?;
         caller
@@ -404,7 +394,7 @@ impl BatchesApi {
         _auth: ApiKey,
         /// The batch's id.
         id: Path<String>,
-    ) -> Result<LettersAnswer, Failure<BatchRefusals>> {
+    ) -> Result<LettersAnswer, Failure<ReadRefusals>> {
         let caller = Caller::of(req)?;
         let batch = caller.batch(&id.0).await?;
         caller

@@ -4,11 +4,16 @@
 use super::gate::{Reached, action_of};
 use crate::auth::client_of;
 use crate::state::Console;
+use parkportal_domain::Tenant;
 use parkportal_domain::api_keys::{AuthenticatedKey, Scope};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_web::{ApiFailure, AppError, ErrorCode, Page};
 use poem::Request;
 use poem::http::StatusCode;
+
+// The refusals of a reading of one object of the key's gemeente (a product, a batch): 404 for
+// any other gemeente's, 403 without the scope.
+parkportal_web::declare_refusals!(ReadRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 
 /// What an audit entry is about: its kind (`product`, `batch`) and id.
 pub(super) type Object = (&'static str, i64);
@@ -23,6 +28,16 @@ pub(super) struct Caller {
 }
 
 impl Caller {
+    /// The key's gemeente (the use cases name a gemeente by its slug).
+    pub(super) async fn tenant(&self) -> poem::Result<Tenant> {
+        let tenants = self.console.web().tenants().list().await;
+        Ok(tenants
+            .map_err(AppError::from)?
+            .into_iter()
+            .find(|t| t.id == self.key.tenant)
+            .ok_or_else(|| AppError::internal("an API key of a gemeente that is not there"))?)
+    }
+
     /// The caller of `req`, whose key the gate checked; from here the operation audits itself.
     pub(super) fn of(req: &Request) -> poem::Result<Self> {
         let console = req

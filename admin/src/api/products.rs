@@ -2,7 +2,7 @@
 //! as staff see it (`products:read`) and fetch its letter while it is kept (`letters:read`).
 
 use super::ApiKey;
-use super::caller::Caller;
+use super::caller::{Caller, ReadRefusals};
 use chrono::NaiveDate;
 use parkportal_domain::api_keys::Scope;
 use parkportal_domain::coupling::{IssueError, IssueRequest, Issuer, StaffProductView};
@@ -177,7 +177,6 @@ declare_refusals!(IssueRefusals [bearer, body] {
     422 => [RecipientInvalid, EmailInvalid, LanguageInvalid, ProductTypeUnknown, ZoneUnknown,
             BalanceInvalid, ValidUntilPassed, ValidUntilTooFar, PlateInvalid],
 });
-declare_refusals!(ReadRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 declare_refusals!(LetterRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 
 impl Caller {
@@ -329,16 +328,7 @@ impl ProductsApi {
     ) -> Result<IssueAnswer, Failure<IssueRefusals>> {
         let caller = Caller::of(req)?;
         caller.require(Scope::ProductsIssue, None).await?;
-        let tenant = caller
-            .console
-            .web()
-            .tenants()
-            .list()
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .find(|t| t.id == caller.key.tenant)
-            .ok_or_else(|| AppError::internal("an API key of a gemeente that is not there"))?;
+        let tenant = caller.tenant().await?;
         let request = match request_of(&body.0) {
             Ok(request) => request,
             Err((code, fields)) => {

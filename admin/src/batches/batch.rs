@@ -98,10 +98,6 @@ pub async fn progress(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (_, b) = find(&page, &id).await?;
-    let percent = match b.total {
-        0 => 100,
-        total => b.handled() * 100 / total,
-    };
     let body = serde_json::json!({
         "state": b.state.as_str(),
         "state_text": page.t(&format!("console.batches.state.{}", b.state.as_str())),
@@ -109,7 +105,7 @@ pub async fn progress(
         "issued": b.issued,
         "refused": b.refused,
         "handled": b.handled(),
-        "percent": percent,
+        "percent": b.percent(),
         "text": progress_text(&page, &b),
     });
     Ok(poem::IntoResponse::into_response(

@@ -74,10 +74,6 @@ fn uploader(page: &ConsolePage, actor: &Actor) -> String {
 
 /// A batch as the list and its page show it.
 fn summary_of(page: &ConsolePage, b: &BatchSummary) -> Result<Value, AppError> {
-    let percent = match b.total {
-        0 => 100,
-        total => b.handled() * 100 / total,
-    };
     Ok(context! {
         id => b.id.0,
         file_name => b.file_name.clone(),
@@ -97,7 +93,7 @@ fn summary_of(page: &ConsolePage, b: &BatchSummary) -> Result<Value, AppError> {
             ],
         ),
         handled => b.handled(),
-        percent => percent,
+        percent => b.percent(),
         created_at => local(page, b.created_at)?,
         created_by => uploader(page, &b.created_by),
         finished_at => b.finished_at.map(|at| local(page, at)).transpose()?,

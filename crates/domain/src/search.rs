@@ -238,22 +238,16 @@ impl ProductSearch {
     }
 
     /// Page `page` (from 1) of what `query` finds in `tenant`, recorded as `audit` (its action
-    /// `product.search`) about the ids found. An empty search (`None`) runs not at all: it
-    /// finds nothing, reads nothing and so leaves no entry.
+    /// `product.search`) about the ids found. (An empty search is no [`SearchQuery`]: it runs
+    /// not at all, reads nothing and leaves no entry.)
     pub async fn search(
         &self,
         tenant: TenantId,
-        query: Option<&SearchQuery>,
+        query: &SearchQuery,
         page: u64,
         audit: AuditEntry,
     ) -> Result<SearchPage, StoreError> {
         let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
-        let Some(query) = query else {
-            return Ok(SearchPage {
-                hits: Vec::new(),
-                more: false,
-            });
-        };
         // One more than a page tells whether another follows; the entry names the page's ids.
         let mut hits = self
             .repo

@@ -30,6 +30,15 @@ async fn work(app: &TestApp) {
 
 const LIST: &str = "/beheer/dijkstad/brieven";
 
+/// Uploads a sheet of two rows as `b.csv`: the batch's page.
+async fn uploaded(an: &Staff) -> String {
+    let resp = an
+        .upload(LIST, &[], "bestand", "b.csv", sheet(2).as_bytes())
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    resp.location().to_owned()
+}
+
 /// The PIN printed on each page of `pdf` (the line of six digits).
 fn pins(pdf: &[u8]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
@@ -256,10 +265,7 @@ async fn a_sheet_with_problems_comes_back_naming_each_line_and_nothing_is_stored
 async fn another_gemeentes_batch_is_not_found_and_polling_is_no_visit() {
     let app = TestApp::spawn_with(|c| c.batches.worker = false).await;
     let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
-    let resp = an
-        .upload(LIST, &[], "bestand", "b.csv", sheet(2).as_bytes())
-        .await;
-    let page_path = resp.location().to_owned();
+    let page_path = uploaded(&an).await;
     let id = page_path.rsplit('/').next().unwrap().to_owned();
     work(&app).await;
 
@@ -398,10 +404,7 @@ async fn a_form_sent_twice_makes_one_batch_and_both_answers_lead_to_it() {
 async fn the_pages_polls_do_not_keep_an_idle_session_alive() {
     let app = TestApp::spawn_with(|c| c.batches.worker = false).await;
     let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
-    let resp = an
-        .upload(LIST, &[], "bestand", "b.csv", sheet(2).as_bytes())
-        .await;
-    let page_path = resp.location().to_owned();
+    let page_path = uploaded(&an).await;
     let poll = format!("{page_path}/voortgang");
     // The page's script polls for ten minutes; nobody touches the console meanwhile.
     for _ in 0..10 {

@@ -169,6 +169,14 @@ impl BatchSummary {
     pub fn handled(&self) -> usize {
         self.issued + self.refused
     }
+
+    /// How far it is, in whole percents (an empty batch is done).
+    pub fn percent(&self) -> usize {
+        match self.total {
+            0 => 100,
+            total => self.handled() * 100 / total,
+        }
+    }
 }
 
 /// A line of a batch's report.
