@@ -293,6 +293,10 @@ impl Application {
             search: parkportal_domain::search::ProductSearch::new(Arc::new(
                 parkportal_store::SeaSearchRepository::new(db.clone()),
             )),
+            dossiers: parkportal_domain::dossier::Dossiers::new(
+                Arc::new(parkportal_store::SeaDossierRepository::new(db.clone())),
+                clock_for_console.clone(),
+            ),
         };
         let batch_worker =
             wiring::spawn_batch_worker(config, &console_services.batches, worker_stop_batches)?;

@@ -3,7 +3,6 @@
 //! in the answer to the POST, never in a URL), and the confirmed revocation. Every attempt,
 //! made or refused, leaves one entry in the audit trail: the use case writes it.
 
-use crate::auth::client_of;
 use crate::page::{ConsolePage, context_of, see_other};
 use crate::staff_pages::Done;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,7 +11,6 @@ use parkportal_domain::api_keys::{
     ApiKeyError, ApiKeyRecord, ApiKeyStatus, ApiKeys, Scope, Scopes, check_expiry, check_name,
     expiry_after,
 };
-use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_domain::ids::ApiKeyId;
 use parkportal_web::AppError;
 use poem::http::StatusCode;
@@ -57,16 +55,6 @@ fn base(page: &ConsolePage) -> Result<String, AppError> {
         "/beheer/{}/api-sleutels",
         context_of(page)?.tenant.slug
     ))
-}
-
-/// The audit entry of `action` by the visitor, in the gemeente in their role.
-fn entry(page: &ConsolePage, req: &Request, action: &'static str) -> Result<AuditEntry, AppError> {
-    let ctx = context_of(page)?;
-    let now = page.console.web().clock().now();
-    Ok(
-        AuditEntry::new(Actor::of(&ctx.staff), action, &client_of(req), now)
-            .within(Some(ctx.tenant.id), Some(ctx.role)),
-    )
 }
 
 /// The key id of a path; anything else is no key (404).
@@ -193,7 +181,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let ctx = context_of(&page)?;
     let (tenant, tz) = (ctx.tenant.id, ctx.tenant.time_zone);
-    let audit = entry(&page, req, "api_key.created")?;
+    let audit = page.entry(req, "api_key.created")?;
     let typed = Typed::of(&fields);
     // Every field is read before anything is refused, so that the form names every mistake.
     let mut refusals: Vec<ApiKeyError> = Vec::new();
@@ -312,7 +300,7 @@ pub async fn revoke(
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let tenant = context_of(&page)?.tenant.id;
-    let audit = entry(&page, req, "api_key.revoked")?;
+    let audit = page.entry(req, "api_key.revoked")?;
     let Some(key) = key_id(&id) else {
         keys(&page)
             .refuse(audit.about("path", &id), "api_key_not_found")

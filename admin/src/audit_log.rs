@@ -148,7 +148,7 @@ fn result_key(result: &str) -> &'static str {
     }
 }
 
-fn row(
+pub(crate) fn row(
     page: &ConsolePage,
     e: &StoredAuditEntry,
     tz: Tz,

@@ -380,21 +380,8 @@ pub async fn kept_letter(
     Path((_, code)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let ctx = context_of(&page)?;
-    let entry = AuditEntry::new(
-        Actor::of(&ctx.staff),
-        "letter.read",
-        &client_of(req),
-        page.console.web().clock().now(),
-    )
-    .within(Some(ctx.tenant.id), Some(ctx.role));
-    let Ok(code) = ProductCode::parse(&code) else {
-        page.console
-            .auth()
-            .audit()
-            .record(&entry.refused("not_found"))
-            .await?;
-        return Err(AppError::NotFound);
-    };
+    let entry = page.entry(req, "letter.read")?;
+    let code = crate::product_page::code_or_refused(&page, &code, &entry).await?;
     let kept = page
         .console
         .desk()

@@ -15,6 +15,7 @@ pub mod auth;
 mod batches;
 mod csv;
 mod dashboard;
+mod desk_actions;
 mod enrol;
 pub mod gemeenten;
 mod home;
@@ -24,6 +25,7 @@ mod look;
 mod page;
 mod period;
 mod prefs;
+mod product_page;
 mod qr;
 mod refusals;
 mod rule_errors;
@@ -259,6 +261,31 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::Staff),
             ep(get(search::search)),
+        ),
+        // The help desk's product page and its actions (every medewerker).
+        route(
+            "/:gemeente/producten/:code",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(product_page::show)),
+        ),
+        route(
+            "/:gemeente/producten/:code/nieuwe-pincode",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(desk_actions::new_pin_form).post(desk_actions::new_pin)),
+        ),
+        route(
+            "/:gemeente/producten/:code/koppelmail",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(desk_actions::coupling_mail_form).post(desk_actions::coupling_mail)),
+        ),
+        route(
+            "/:gemeente/producten/:code/geldigheid",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(desk_actions::extend_form).post(desk_actions::extend)),
         ),
         // Letter batches: a spreadsheet of recipients issued as one job, its progress, report
         // and PDF (every medewerker, as issuing one product is).

@@ -5,6 +5,7 @@ use crate::access::StaffContext;
 use crate::auth::StaffVisitor;
 use crate::state::Console;
 use minijinja::{Value, context};
+use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_web::{AppError, Page};
 use poem::http::{StatusCode, header};
 use poem::web::Html;
@@ -63,6 +64,20 @@ impl ConsolePage {
             .with_status(status)
             .with_header(header::CACHE_CONTROL, "no-store")
             .into_response())
+    }
+
+    /// The audit entry of `action` by the staff member of this gemeente's page, from `req`'s
+    /// client, now, within the gemeente in their role.
+    pub fn entry(&self, req: &Request, action: &'static str) -> Result<AuditEntry, AppError> {
+        let ctx = context_of(self)?;
+        let now = self.console.web().clock().now();
+        Ok(AuditEntry::new(
+            Actor::of(&ctx.staff),
+            action,
+            &crate::auth::client_of(req),
+            now,
+        )
+        .within(Some(ctx.tenant.id), Some(ctx.role)))
     }
 
     /// Translates `key` with `{name}` placeholders.

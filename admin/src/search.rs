@@ -2,10 +2,8 @@
 //! address, plate, postcode or name, a page at a time, newest first. Every search that runs is
 //! on the record with the ids it returned; an empty one runs not at all.
 
-use crate::auth::client_of;
 use crate::page::{ConsolePage, context_of};
 use minijinja::{Value, context};
-use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_domain::search::{ProductHit, SearchKind, SearchQuery};
 use parkportal_web::AppError;
 use poem::http::StatusCode;
@@ -111,13 +109,7 @@ pub async fn search(
         return page.render("search.html", StatusCode::OK, values).await;
     };
     let number = form.pagina.unwrap_or(1).max(1);
-    let entry = AuditEntry::new(
-        Actor::of(&ctx.staff),
-        "product.search",
-        &client_of(req),
-        page.console.web().clock().now(),
-    )
-    .within(Some(ctx.tenant.id), Some(ctx.role));
+    let entry = page.entry(req, "product.search")?;
     let found = page
         .console
         .search()

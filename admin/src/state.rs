@@ -7,6 +7,7 @@ use parkportal_domain::ProductDesk;
 use parkportal_domain::api_keys::ApiKeys;
 use parkportal_domain::batches::LetterBatches;
 use parkportal_domain::dashboard::Dashboard;
+use parkportal_domain::dossier::Dossiers;
 use parkportal_domain::search::ProductSearch;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
@@ -41,6 +42,8 @@ pub struct ConsoleServices {
     pub batches: LetterBatches,
     /// The help desk's search of a gemeente's products.
     pub search: ProductSearch,
+    /// The help desk's product pages.
+    pub dossiers: Dossiers,
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
@@ -142,6 +145,11 @@ impl Console {
     /// The help desk's search.
     pub fn search(&self) -> &ProductSearch {
         &self.inner.services.search
+    }
+
+    /// The help desk's product pages.
+    pub fn dossiers(&self) -> &Dossiers {
+        &self.inner.services.dossiers
     }
 
     /// The console's look.

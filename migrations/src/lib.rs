@@ -26,6 +26,7 @@ mod m20261203_000018_product_letters;
 mod m20261203_000019_letter_batches;
 mod m20261204_000020_batch_repeats;
 mod m20261204_000021_product_search;
+mod m20261204_000022_product_page;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_letter_batches::Migration),
             Box::new(m20261204_000020_batch_repeats::Migration),
             Box::new(m20261204_000021_product_search::Migration),
+            Box::new(m20261204_000022_product_page::Migration),
         ]
     }
 }

@@ -4,11 +4,10 @@
 //! PDF is in the audit trail.
 
 use super::{base, count, summary_of};
-use crate::auth::client_of;
 use crate::csv::Csv;
 use crate::page::{ConsolePage, context_of};
 use minijinja::context;
-use parkportal_domain::audit::{Actor, AuditEntry};
+use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::batches::BatchSummary;
 use parkportal_domain::{BatchId, TenantId};
 use parkportal_web::AppError;
@@ -42,13 +41,7 @@ async fn reading(
 ) -> Result<(TenantId, BatchId, AuditEntry), AppError> {
     let (id, _) = find(page, id).await?;
     let ctx = context_of(page)?;
-    let entry = AuditEntry::new(
-        Actor::of(&ctx.staff),
-        action,
-        &client_of(req),
-        page.console.web().clock().now(),
-    )
-    .within(Some(ctx.tenant.id), Some(ctx.role));
+    let entry = page.entry(req, action)?;
     Ok((ctx.tenant.id, id, entry))
 }
 

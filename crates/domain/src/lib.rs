@@ -15,6 +15,7 @@ pub mod captcha;
 pub mod clock;
 pub mod coupling;
 pub mod dashboard;
+pub mod dossier;
 pub mod email;
 pub mod favorites;
 pub mod founding;

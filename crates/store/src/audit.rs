@@ -76,7 +76,7 @@ pub(crate) async fn remove_older_than(
     Ok(removed)
 }
 
-fn to_stored(row: audit_log::Model) -> StoredAuditEntry {
+pub(crate) fn to_stored(row: audit_log::Model) -> StoredAuditEntry {
     StoredAuditEntry {
         id: AuditId(row.id),
         actor_id: row.actor_id.map(StaffId),

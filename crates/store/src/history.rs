@@ -52,7 +52,7 @@ fn past_session(row: parking_sessions::Model) -> Result<PastSession, StoreError>
     })
 }
 
-fn transaction(row: ledger_entries::Model) -> Result<Transaction, StoreError> {
+pub(crate) fn transaction(row: ledger_entries::Model) -> Result<Transaction, StoreError> {
     Ok(Transaction {
         id: EntryId(row.id),
         at: row.created_at,

@@ -459,9 +459,35 @@ async fn console(
         .await
         .map_err(|e| e.to_string())?;
     let queued = batch(app, "bewoners-noordoever.csv").await?;
+    // The help desk's pages show a product of Dijkstad issued by letter, with two plates.
+    let recipient = parkportal_domain::Recipient::parse(&parkportal_domain::RecipientInput {
+        name: "Marieke van den Berg",
+        street: "Havenstraat",
+        house_number: "7 A",
+        postcode: "1234 AB",
+        city: "Dijkstad",
+    })
+    .map_err(|e| format!("{e:?}"))?;
+    let plates = ["AB-12-34", "56-GBD-7"]
+        .iter()
+        .map(|p| Plate::parse(p, Country::NL).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let product = app
+        .state()
+        .desk()
+        .issue(IssueRequest {
+            tenant: "dijkstad".into(),
+            recipient: Some(recipient),
+            plates,
+            letter: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
     Ok((
         sessions,
         vec![
+            ("product_code", product.code.to_string()),
             ("batch_id", done.0.to_string()),
             ("queued_batch_id", queued.0.to_string()),
             ("staff_link", fresh.token.expose().to_owned()),

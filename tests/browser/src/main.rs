@@ -178,6 +178,9 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
     if let Some(dir) = &shots {
         let _ = std::fs::create_dir_all(dir);
     }
+    // While working on a few pages: only the loads whose label holds `ONLY` (never in CI).
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let only = std::env::var("ONLY").ok().filter(|_| !ci);
     let mut jobs = Vec::new();
     let mut add = |path: &str,
                    expect: u16,
@@ -185,6 +188,9 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                    label: String,
                    extra: Vec<Cookie>,
                    submit: Option<String>| {
+        if only.as_ref().is_some_and(|o| !label.contains(o.as_str())) {
+            return;
+        }
         for width in &list.widths {
             let screenshot = shots.as_ref().map(|d| {
                 let name = format!("{label}-{width}.png").replace(['/', ':', '?', '=', '&'], "_");

@@ -110,20 +110,7 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         .map(|l| l.member.id.0)
         .unwrap();
     // The letter pages show a letter of Dijkstad that is kept.
-    let letter = app
-        .app
-        .as_ref()
-        .unwrap()
-        .state()
-        .desk()
-        .issue(parkportal_domain::coupling::IssueRequest {
-            tenant: "dijkstad".into(),
-            recipient: Some(a_recipient()),
-            letter: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let letter = lettered_product(&app).await;
     // The pages of a key show one of Dijkstad.
     let (key, _) = api_key(&app, "dijkstad", "koppeling").await;
     // The pages of a batch show a finished one of Dijkstad (its PDF kept).

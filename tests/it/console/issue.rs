@@ -27,7 +27,7 @@ const JAN: [(&str, &str); 6] = [
 ];
 
 /// The text of `pdf` as `pdftotext -layout` reads it.
-fn pdf_text(pdf: &[u8]) -> String {
+pub(super) fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("brief.pdf");
     std::fs::write(&path, pdf).unwrap();

@@ -10,6 +10,7 @@ mod batches;
 mod bundles;
 mod dashboard;
 mod enrolment;
+mod help_desk;
 mod issue;
 mod login;
 mod search;
@@ -38,6 +39,23 @@ fn a_recipient() -> parkportal_domain::Recipient {
         city: "Dijkstad",
     })
     .unwrap()
+}
+
+/// A product of Dijkstad issued by letter to [`a_recipient`], as a medewerker issues it.
+async fn lettered_product(app: &TestApp) -> parkportal_domain::coupling::Issued {
+    app.app
+        .as_ref()
+        .unwrap()
+        .state()
+        .desk()
+        .issue(parkportal_domain::coupling::IssueRequest {
+            tenant: "dijkstad".into(),
+            recipient: Some(a_recipient()),
+            letter: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
 }
 
 /// A console route's pattern as a path to request: in Dijkstad (also where the platform's pages

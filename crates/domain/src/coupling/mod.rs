@@ -22,8 +22,10 @@ use crate::{Clock, ProductKind};
 use chrono::Months;
 use std::sync::Arc;
 
+mod desk_actions;
 mod ports;
 mod requests;
+pub use desk_actions::{DeskAct, DeskError, DeskOutcome, MAX_REASON_CHARS, NewPin, PinChange};
 pub use ports::{
     CoupleOutcome, IssueOutcome, IssueWith, KeptLetter, LinkRecord, NewLetter, NewLink, NewProduct,
     ProductRepository, ProductSummary, StaffProductView,
@@ -489,7 +491,7 @@ impl ProductDesk {
             .await?;
         if !self
             .products
-            .add_link(product.id, &link, &mail, self.clock.now())
+            .add_link(product.id, &link, &mail, self.clock.now(), None)
             .await?
         {
             return Err(coupled());

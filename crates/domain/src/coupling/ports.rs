@@ -246,14 +246,37 @@ pub trait ProductRepository: Send + Sync {
     ) -> Result<Option<ProductSummary>, StoreError>;
     /// Stores a new coupling link of a product nobody holds, with its mail, in one transaction
     /// under the product's lock; the product's older unused links stop working. `false` when
-    /// the product has an owner (meanwhile).
+    /// the product has an owner (meanwhile). `audit`, when given, is written with it, about
+    /// the product.
     async fn add_link(
         &self,
         product: ProductId,
         link: &NewLink,
         mail: &OutgoingMail,
         now: DateTime<Utc>,
+        audit: Option<&AuditEntry>,
     ) -> Result<bool, StoreError>;
+    /// The language of the product's newest letter, if it has one.
+    async fn letter_language(&self, product: ProductId) -> Result<Option<Language>, StoreError>;
+    /// Replaces the PIN of product `product` of `tenant` (active, nobody's) under its lock: the
+    /// kept letters lose their PDFs (they print the old PIN), the new letter is stored, and the
+    /// change's audit entry written, in one transaction.
+    async fn replace_pin(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        change: super::desk_actions::PinChange<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<super::desk_actions::DeskOutcome, StoreError>;
+    /// Moves the end of the validity of product `product` of `tenant` (active) to `until`,
+    /// later than it is, under its lock, with `audit` in the same transaction.
+    async fn extend(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        until: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<super::desk_actions::DeskOutcome, StoreError>;
     /// Creates the account of the link's address, uses the link and couples its product, in one
     /// transaction.
     async fn couple_new_account(

@@ -1,5 +1,7 @@
 //! The product repository: products, their plates and coupling links, and the mails about them.
 
+mod desk;
+
 use crate::accounts::to_account;
 use crate::audit;
 use crate::by_key::OneByKey;
@@ -14,8 +16,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::coupling::{
-    CoupleOutcome, IssueOutcome, IssueWith, KeptLetter, LinkRecord, NewLink, NewProduct,
-    ProductSummary, StaffProductView,
+    CoupleOutcome, DeskOutcome, IssueOutcome, IssueWith, KeptLetter, LinkRecord, NewLink,
+    NewProduct, PinChange, ProductSummary, StaffProductView,
 };
 use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::mail::OutgoingMail;
@@ -31,7 +33,7 @@ use sea_orm::SqlErr;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 /// Products in the database.
@@ -276,18 +278,7 @@ impl ProductRepository for SeaProductRepository {
             enqueue_on(&txn, mail, now).await?;
         }
         if let Some(letter) = with.letter {
-            product_letters::ActiveModel {
-                tenant_id: Set(product.tenant.0),
-                product_id: Set(row.id),
-                language: Set(letter.language.code().to_owned()),
-                pdf: Set(Some(letter.pdf.clone())),
-                created_at: Set(now),
-                expires_at: Set(letter.expires_at),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(StoreError::new)?;
+            desk::insert_letter(&txn, product.tenant, row.id, letter, now).await?;
         }
         if let Some(entry) = with.audit {
             audit::write(&txn, &entry.clone().about("product", row.id)).await?;
@@ -321,16 +312,7 @@ impl ProductRepository for SeaProductRepository {
         audit: Option<&AuditEntry>,
     ) -> Result<Option<StaffProductView>, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
-        let row = products::Entity::find()
-            .filter(products::Column::TenantId.eq(tenant.0))
-            .filter(products::Column::Code.eq(code.as_str()))
-            .one_by_key(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        let Some(row) = row else {
-            if let Some(audit) = audit {
-                audit::write(&txn, &audit.clone().refused("not_found")).await?;
-            }
+        let Some(row) = in_tenant_or_refused(&txn, tenant, code, audit).await? else {
             txn.commit().await.map_err(StoreError::new)?;
             return Ok(None);
         };
@@ -350,14 +332,7 @@ impl ProductRepository for SeaProductRepository {
         audit: &AuditEntry,
     ) -> Result<Option<KeptLetter>, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
-        let product = products::Entity::find()
-            .filter(products::Column::TenantId.eq(tenant.0))
-            .filter(products::Column::Code.eq(code.as_str()))
-            .one_by_key(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        let Some(product) = product else {
-            audit::write(&txn, &audit.clone().refused("not_found")).await?;
+        let Some(product) = in_tenant_or_refused(&txn, tenant, code, Some(audit)).await? else {
             txn.commit().await.map_err(StoreError::new)?;
             return Ok(None);
         };
@@ -490,6 +465,7 @@ impl ProductRepository for SeaProductRepository {
         link: &NewLink,
         mail: &OutgoingMail,
         now: DateTime<Utc>,
+        entry: Option<&AuditEntry>,
     ) -> Result<bool, StoreError> {
         let (_gate, txn) = self.db.begin_write().await?;
         // Under the product's lock: a coupling that wins the race makes the link needless.
@@ -514,8 +490,45 @@ impl ProductRepository for SeaProductRepository {
             .map_err(StoreError::new)?;
         insert_link(&txn, product.0, link, now).await?;
         enqueue_on(&txn, mail, now).await?;
+        if let Some(entry) = entry {
+            audit::write(&txn, entry).await?;
+        }
         txn.commit().await.map_err(StoreError::new)?;
         Ok(true)
+    }
+
+    async fn letter_language(&self, product: ProductId) -> Result<Option<Language>, StoreError> {
+        let language: Option<String> = product_letters::Entity::find()
+            .select_only()
+            .column(product_letters::Column::Language)
+            .filter(product_letters::Column::ProductId.eq(product.0))
+            .order_by_desc(product_letters::Column::Id)
+            .limit(1)
+            .into_tuple()
+            .one(self.db.connection())
+            .await
+            .map_err(StoreError::new)?;
+        Ok(language.and_then(|l| Language::parse(&l).ok()))
+    }
+
+    async fn replace_pin(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        change: PinChange<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<DeskOutcome, StoreError> {
+        desk::replace_pin(&self.db, (tenant, product), change, now).await
+    }
+
+    async fn extend(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        until: DateTime<Utc>,
+        entry: &AuditEntry,
+    ) -> Result<DeskOutcome, StoreError> {
+        desk::extend(&self.db, (tenant, product), until, entry).await
     }
 
     async fn couple_new_account(
@@ -571,8 +584,28 @@ impl ProductRepository for SeaProductRepository {
     }
 }
 
+/// The product of `tenant` with `code`, read in `txn`; when the gemeente has none, `entry`
+/// (when given) is written refused `not_found` for the caller to commit.
+pub(crate) async fn in_tenant_or_refused(
+    txn: &DatabaseTransaction,
+    tenant: TenantId,
+    code: &ProductCode,
+    entry: Option<&AuditEntry>,
+) -> Result<Option<products::Model>, StoreError> {
+    let row = products::Entity::find()
+        .filter(products::Column::TenantId.eq(tenant.0))
+        .filter(products::Column::Code.eq(code.as_str()))
+        .one_by_key(txn)
+        .await
+        .map_err(StoreError::new)?;
+    if let (None, Some(entry)) = (&row, entry) {
+        audit::write(txn, &entry.clone().refused("not_found")).await?;
+    }
+    Ok(row)
+}
+
 /// The staff's view of product `row` (of its gemeente, checked by the caller's query).
-async fn staff_view_of(
+pub(crate) async fn staff_view_of(
     conn: &impl ConnectionTrait,
     row: products::Model,
     code: &ProductCode,

@@ -1,0 +1,126 @@
+//! The help desk's changes to a product: each under the product's lock, refused (and rolled
+//! back) unless the product is still as the use case found it, with its audit entry in the
+//! same transaction.
+
+use crate::audit;
+use crate::database::Database;
+use crate::entities::{product_letters, products};
+use crate::parking::ledger::abandon;
+use crate::parking::lock_product_row;
+use chrono::{DateTime, Utc};
+use parkportal_domain::audit::AuditEntry;
+use parkportal_domain::coupling::{DeskOutcome, NewLetter, PinChange};
+use parkportal_domain::{ProductId, StoreError, TenantId};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+/// Stores `letter` of product `product` of `tenant`, kept for reprinting until it expires.
+pub(crate) async fn insert_letter(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    product: i64,
+    letter: &NewLetter,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    product_letters::ActiveModel {
+        tenant_id: Set(tenant.0),
+        product_id: Set(product),
+        language: Set(letter.language.code().to_owned()),
+        pdf: Set(Some(letter.pdf.clone())),
+        created_at: Set(now),
+        expires_at: Set(letter.expires_at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(StoreError::new)?;
+    Ok(())
+}
+
+/// The product row locked, and what refuses a change of it: not the gemeente's, gone, not
+/// active, or what `refuse` finds.
+async fn locked(
+    db: &Database,
+    txn: &sea_orm::DatabaseTransaction,
+    (tenant, product): (TenantId, ProductId),
+    refuse: impl Fn(&products::Model) -> Option<DeskOutcome>,
+) -> Result<DeskOutcome, StoreError> {
+    Ok(match lock_product_row(db, txn, product).await? {
+        None => DeskOutcome::NotFound,
+        Some(p) if p.tenant_id != tenant.0 => DeskOutcome::NotFound,
+        Some(p) if p.status != "active" => DeskOutcome::NotActive,
+        Some(p) => refuse(&p).unwrap_or(DeskOutcome::Done),
+    })
+}
+
+/// A new PIN (see `ProductRepository::replace_pin`).
+pub(crate) async fn replace_pin(
+    db: &Database,
+    (tenant, product): (TenantId, ProductId),
+    change: PinChange<'_>,
+    now: DateTime<Utc>,
+) -> Result<DeskOutcome, StoreError> {
+    let (_gate, txn) = db.begin_write().await?;
+    let outcome = locked(db, &txn, (tenant, product), |p| {
+        p.owner_id.is_some().then_some(DeskOutcome::Coupled)
+    })
+    .await?;
+    if outcome != DeskOutcome::Done {
+        abandon(txn).await?;
+        return Ok(outcome);
+    }
+    products::Entity::update_many()
+        .col_expr(products::Column::PinHash, Expr::value(change.pin_hash))
+        .filter(products::Column::Id.eq(product.0))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    // The letters kept so far print the PIN that no longer works.
+    product_letters::Entity::update_many()
+        .col_expr(
+            product_letters::Column::Pdf,
+            Expr::value(Option::<Vec<u8>>::None),
+        )
+        .filter(product_letters::Column::ProductId.eq(product.0))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    if let Some(letter) = change.letter {
+        insert_letter(&txn, tenant, product.0, letter, now).await?;
+    }
+    audit::write(&txn, change.audit).await?;
+    txn.commit().await.map_err(StoreError::new)?;
+    Ok(DeskOutcome::Done)
+}
+
+/// A later end of the validity (see `ProductRepository::extend`).
+pub(crate) async fn extend(
+    db: &Database,
+    (tenant, product): (TenantId, ProductId),
+    until: DateTime<Utc>,
+    entry: &AuditEntry,
+) -> Result<DeskOutcome, StoreError> {
+    let (_gate, txn) = db.begin_write().await?;
+    let outcome = locked(db, &txn, (tenant, product), |p| {
+        (p.valid_until >= until).then_some(DeskOutcome::NotLater)
+    })
+    .await?;
+    if outcome != DeskOutcome::Done {
+        abandon(txn).await?;
+        return Ok(outcome);
+    }
+    // The revision counts up, so that a start decided on the old validity does not write.
+    products::Entity::update_many()
+        .col_expr(products::Column::ValidUntil, Expr::value(until))
+        .col_expr(
+            products::Column::Revision,
+            Expr::col(products::Column::Revision).add(1),
+        )
+        .filter(products::Column::Id.eq(product.0))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    audit::write(&txn, entry).await?;
+    txn.commit().await.map_err(StoreError::new)?;
+    Ok(DeskOutcome::Done)
+}
