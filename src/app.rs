@@ -297,6 +297,14 @@ impl Application {
                 Arc::new(parkportal_store::SeaDossierRepository::new(db.clone())),
                 clock_for_console.clone(),
             ),
+            corrections: parkportal_domain::corrections::Corrections::new(
+                Arc::new(parkportal_store::SeaCorrectionRepository::new(db.clone())),
+                clock_for_console.clone(),
+                config
+                    .desk
+                    .limits()
+                    .map_err(|e| StartError::Config(e.to_string()))?,
+            ),
         };
         let batch_worker =
             wiring::spawn_batch_worker(config, &console_services.batches, worker_stop_batches)?;

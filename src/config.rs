@@ -42,6 +42,8 @@ pub struct Config {
     pub letters: LettersConfig,
     /// Letter batches: the worker that issues them.
     pub batches: BatchesConfig,
+    /// The help desk.
+    pub desk: crate::desk_config::DeskConfig,
 }
 
 /// `[batches]`
@@ -511,7 +513,7 @@ pub enum LogFormat {
 /// Configuration that could not be loaded.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {0}")]
-pub struct ConfigError(String);
+pub struct ConfigError(pub(crate) String);
 
 impl Config {
     /// Loads defaults, then `file` (when given, it must exist; else `parkportal.toml` if present),
@@ -618,6 +620,7 @@ impl Config {
                     .into(),
             ));
         }
+        self.desk.limits()?;
         if self.payments.expiry.0.is_zero() {
             return Err(ConfigError(
                 "payments.expiry must be longer than zero".into(),

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_mode;
 pub mod demo_staff;
+pub mod desk_config;
 pub mod duration;
 pub mod logging;
 pub mod mandates_cli;

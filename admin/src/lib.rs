@@ -13,6 +13,7 @@ mod api_keys;
 mod audit_log;
 pub mod auth;
 mod batches;
+mod corrections;
 mod csv;
 mod dashboard;
 mod desk_actions;
@@ -286,6 +287,25 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::Staff),
             ep(get(desk_actions::extend_form).post(desk_actions::extend)),
+        ),
+        // Balance corrections, above the limit with a second medewerker's approval.
+        route(
+            "/:gemeente/producten/:code/saldo",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(corrections::correction_form).post(corrections::propose)),
+        ),
+        route(
+            "/:gemeente/correcties",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(corrections::waiting)),
+        ),
+        route(
+            "/:gemeente/correcties/:correctie",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(corrections::show).post(corrections::decide)),
         ),
         // Letter batches: a spreadsheet of recipients issued as one job, its progress, report
         // and PDF (every medewerker, as issuing one product is).

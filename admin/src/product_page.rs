@@ -175,7 +175,8 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
 /// The action a medewerker returns from, as the query names it.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Done {
-    gedaan: Option<String>,
+    /// The word of what was done.
+    pub gedaan: Option<String>,
 }
 
 /// `GET /beheer/{gemeente}/producten/{code}`: the product page; another gemeente's product
@@ -196,10 +197,18 @@ pub async fn show(
         .read(ctx.tenant.id, &code, &entry)
         .await?
         .ok_or(AppError::NotFound)?;
-    let values = values(&page, &dossier)?;
+    let corrections = page
+        .console
+        .corrections()
+        .of_product(ctx.tenant.id, dossier.product.id)
+        .await?
+        .iter()
+        .map(|c| crate::corrections::row(&page, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let values = context! { corrections => corrections, ..values(&page, &dossier)? };
     // The action just carried out, named on the page it returns to.
     let done = match done.gedaan.as_deref() {
-        Some(word @ ("koppelmail" | "geldigheid")) => {
+        Some(word @ ("koppelmail" | "geldigheid" | "saldo" | "saldo_wacht")) => {
             Some(page.t(&format!("console.desk.done.{word}")))
         }
         _ => None,

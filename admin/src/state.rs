@@ -6,6 +6,7 @@ use crate::look::ConsoleLook;
 use parkportal_domain::ProductDesk;
 use parkportal_domain::api_keys::ApiKeys;
 use parkportal_domain::batches::LetterBatches;
+use parkportal_domain::corrections::Corrections;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::dossier::Dossiers;
 use parkportal_domain::search::ProductSearch;
@@ -44,6 +45,8 @@ pub struct ConsoleServices {
     pub search: ProductSearch,
     /// The help desk's product pages.
     pub dossiers: Dossiers,
+    /// Staff corrections of balances, with their second approval.
+    pub corrections: Corrections,
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
@@ -150,6 +153,11 @@ impl Console {
     /// The help desk's product pages.
     pub fn dossiers(&self) -> &Dossiers {
         &self.inner.services.dossiers
+    }
+
+    /// Staff corrections of balances.
+    pub fn corrections(&self) -> &Corrections {
+        &self.inner.services.corrections
     }
 
     /// The console's look.

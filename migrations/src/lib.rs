@@ -27,6 +27,7 @@ mod m20261203_000019_letter_batches;
 mod m20261204_000020_batch_repeats;
 mod m20261204_000021_product_search;
 mod m20261204_000022_product_page;
+mod m20261204_000023_balance_corrections;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000020_batch_repeats::Migration),
             Box::new(m20261204_000021_product_search::Migration),
             Box::new(m20261204_000022_product_page::Migration),
+            Box::new(m20261204_000023_balance_corrections::Migration),
         ]
     }
 }

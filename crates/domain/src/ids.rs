@@ -36,6 +36,10 @@ typed_id!(
     ProductId
 );
 typed_id!(
+    /// The database id of a staff correction of a balance (applied, or waiting for approval).
+    CorrectionId
+);
+typed_id!(
     /// The database id of a mail in the outbox.
     MailId
 );

@@ -74,6 +74,8 @@ pub struct LedgerPosting {
     pub belongs_to: BelongsTo,
     /// Why, in words (a staff correction's reason).
     pub note: Option<String>,
+    /// The staff member who made it (a correction).
+    pub staff: Option<crate::ids::StaffId>,
 }
 
 impl LedgerPosting {
@@ -85,6 +87,7 @@ impl LedgerPosting {
             amount,
             belongs_to,
             note: None,
+            staff: None,
         }
     }
 
@@ -136,11 +139,17 @@ impl LedgerPosting {
         Self::between(product, EntryKind::MandateReturn, mandate, amount)
     }
 
-    /// A staff correction of the product's balance with its reason; the store refuses one that
-    /// would take the balance below zero.
-    pub fn correction(product: ProductId, amount: i64, reason: String) -> Self {
+    /// A correction of the product's balance by staff member `staff` with its reason; the store
+    /// refuses one that would take the balance below zero.
+    pub fn correction(
+        product: ProductId,
+        amount: i64,
+        reason: String,
+        staff: crate::ids::StaffId,
+    ) -> Self {
         Self {
             note: Some(reason),
+            staff: Some(staff),
             ..Self::new(product, EntryKind::Correction, amount, BelongsTo::Product)
         }
     }
@@ -216,8 +225,10 @@ mod tests {
             amount: 0,
         };
         assert!(!LedgerPosting::grant(P, &zero_grant).is_empty());
-        let correction = LedgerPosting::correction(P, -5, "typo".to_owned());
+        let staff = crate::ids::StaffId(7);
+        let correction = LedgerPosting::correction(P, -5, "typo".to_owned(), staff);
         assert_eq!(correction.note.as_deref(), Some("typo"));
+        assert_eq!(correction.staff, Some(staff));
         assert_eq!(correction.kind, EntryKind::Correction);
     }
 }

@@ -13,6 +13,7 @@ pub mod batches;
 pub mod calendar;
 pub mod captcha;
 pub mod clock;
+pub mod corrections;
 pub mod coupling;
 pub mod dashboard;
 pub mod dossier;

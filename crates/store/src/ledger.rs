@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, Value}
 /// in: a payment or a grant posted already is a no-op), in one round trip.
 const POSTGRES: &str = "WITH e AS (\
     INSERT INTO ledger_entries (product_id, kind, amount, session_id, grant_key, reference, \
-    note, created_at, mandate_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+    note, created_at, mandate_id, staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11) \
     ON CONFLICT DO NOTHING RETURNING id), \
     p AS (UPDATE products SET balance = balance + $10, revision = revision + 1 \
     WHERE id = $1 AND EXISTS (SELECT 1 FROM e)), \
@@ -23,7 +23,7 @@ const POSTGRES: &str = "WITH e AS (\
 /// Three statements in one call: changes() tells each whether the one before wrote its row.
 const SQLITE: &str = "\
     INSERT INTO ledger_entries (product_id, kind, amount, session_id, grant_key, reference, \
-    note, created_at, mandate_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+    note, created_at, mandate_id, staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11) \
     ON CONFLICT DO NOTHING RETURNING id; \
     UPDATE products SET balance = balance + $10, revision = revision + 1 \
     WHERE id = $1 AND changes() = 1; \
@@ -78,6 +78,18 @@ pub(crate) async fn post(
         return Ok(false);
     }
     Ok(write(txn, posting, None, now).await?.is_some())
+}
+
+/// Posts `posting` in `txn` like [`post`]: the new entry's id, `None` when nothing was written.
+pub(crate) async fn post_entry(
+    txn: &DatabaseTransaction,
+    posting: &LedgerPosting,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    if posting.is_empty() {
+        return Ok(None);
+    }
+    write(txn, posting, None, now).await
 }
 
 /// Inserts `session` of `product` and posts its reservation in one statement on `conn` (a
@@ -160,6 +172,7 @@ async fn write<C: ConnectionTrait>(
                 now.into(),
                 mandate.into(),
                 own.into(),
+                posting.staff.map(|s| s.0).into(),
             ];
             (if postgres { POSTGRES } else { SQLITE }, values)
         }

@@ -484,10 +484,42 @@ async fn console(
         })
         .await
         .map_err(|e| e.to_string())?;
+    // The correction pages show one the demo beheerder proposed, waiting for the medewerker.
+    let beheerder = console
+        .staff()
+        .members(dijkstad.id)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|l| l.member.email.as_str() == "beheerder.dijkstad@demo.parkportal.nl")
+        .ok_or("no demo beheerder of dijkstad")?;
+    let waiting = console
+        .corrections()
+        .propose(parkportal_domain::corrections::CorrectionRequest {
+            tenant: dijkstad.id,
+            code: product.code.clone(),
+            amount: "75.00".parse().map_err(|_| "an amount")?,
+            reason: "Vergoeding na klacht over de parkeerautomaat".into(),
+            staff: beheerder.member.id,
+            audit: AuditEntry::new(
+                Actor::Operator,
+                "balance.correction_proposed",
+                "fixtures",
+                now,
+            ),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let parkportal_domain::corrections::Corrected::Waiting(correction) = waiting else {
+        return Err(format!(
+            "the fixture's correction did not wait: {waiting:?}"
+        ));
+    };
     Ok((
         sessions,
         vec![
             ("product_code", product.code.to_string()),
+            ("correction_id", correction.0.to_string()),
             ("batch_id", done.0.to_string()),
             ("queued_batch_id", queued.0.to_string()),
             ("staff_link", fresh.token.expose().to_owned()),

@@ -76,8 +76,8 @@ pub const LOGINS: &[&str] = &["none", "resident", "staff", "platform", "code", "
 /// `{used_staff_link}`), the id of Dijkstad's demo medewerker (`{staff_id}`), and the ids of an
 /// API key of Dijkstad in use and of one revoked (`{api_key_id}`, `{revoked_api_key_id}`), a
 /// finished letter batch of Dijkstad and one that waited for the worker (`{batch_id}`,
-/// `{queued_batch_id}`), and the code of a product of Dijkstad issued by letter
-/// (`{product_code}`).
+/// `{queued_batch_id}`), the code of a product of Dijkstad issued by letter
+/// (`{product_code}`) and a correction of its balance waiting for approval (`{correction_id}`).
 pub const FIXTURES: &[&str] = &["demo", "coupling", "login-step", "console"];
 
 /// Every route of the portal and of the console (under `/beheer`), as `pages.toml` names them.

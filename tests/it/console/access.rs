@@ -1,6 +1,7 @@
 //! Authorisation declared per route (the role matrix is generated from the route table), other gemeenten, console hosts, and the one audit entry every POST leaves.
 
 use super::*;
+use parkportal_domain::Clock;
 
 #[tokio::test]
 async fn another_gemeentes_console_does_not_exist_and_a_platform_visit_is_recorded() {
@@ -132,6 +133,36 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         .batch;
     let report = batches.runner("matrix").run_once(None).await.unwrap();
     assert!(report.is_some_and(|r| r.finished && r.batch == batch));
+    // The page of a correction shows one of Dijkstad waiting for approval.
+    let dijkstad_staff = members
+        .iter()
+        .find(|l| l.member.email.as_str() == "bo@dijkstad.nl")
+        .map(|l| l.member.id)
+        .unwrap();
+    let waiting = app
+        .app
+        .as_ref()
+        .unwrap()
+        .console()
+        .corrections()
+        .propose(parkportal_domain::corrections::CorrectionRequest {
+            tenant: dijkstad.id,
+            code: letter.code.clone(),
+            amount: "60".parse().unwrap(),
+            reason: "matrix".into(),
+            staff: dijkstad_staff,
+            audit: parkportal_domain::audit::AuditEntry::new(
+                parkportal_domain::audit::Actor::Operator,
+                "balance.correction_proposed",
+                "test",
+                app.clock.now(),
+            ),
+        })
+        .await
+        .unwrap();
+    let parkportal_domain::corrections::Corrected::Waiting(correction) = waiting else {
+        panic!("{waiting:?}");
+    };
     let routes = parkportal_admin::route_list();
     assert!(routes.len() >= 10, "{routes:?}");
     let mut checked = 0;
@@ -141,7 +172,8 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         }
         let path = sample_path(pattern, an_id, key)
             .replace(SAMPLE_CODE, &letter.code.to_string())
-            .replace(":batch", &batch.0.to_string());
+            .replace(":batch", &batch.0.to_string())
+            .replace(":correctie", &correction.0.to_string());
         let mut answers = vec![("anonymous", anon.get(&path).await)];
         answers.push(("resident", jan.get(&app, &path).await));
         for (who, user) in &users {

@@ -13,24 +13,6 @@ fn page_of(code: &str) -> String {
     format!("/beheer/dijkstad/producten/{code}")
 }
 
-/// The code of product `id` as its letter prints it.
-async fn code_of(app: &TestApp, id: i64) -> String {
-    let stored = app
-        .sql_text(&format!("SELECT code FROM products WHERE id = {id}"))
-        .await
-        .unwrap();
-    format!("{}-{}", &stored[..5], &stored[5..])
-}
-
-/// The newest audit entry of `action`.
-async fn newest(app: &TestApp, action: &str) -> parkportal_domain::audit::StoredAuditEntry {
-    audit_entries(app)
-        .await
-        .into_iter()
-        .find(|e| e.action == action)
-        .unwrap_or_else(|| panic!("no {action} on the record"))
-}
-
 /// A product of Dijkstad issued by letter: its id, code and PIN.
 async fn lettered(app: &TestApp) -> (i64, String, String) {
     let issued = lettered_product(app).await;

@@ -8,6 +8,7 @@ mod api_keys;
 mod audit_log;
 mod batches;
 mod bundles;
+mod corrections;
 mod dashboard;
 mod enrolment;
 mod help_desk;
@@ -56,6 +57,27 @@ async fn lettered_product(app: &TestApp) -> parkportal_domain::coupling::Issued 
         })
         .await
         .unwrap()
+}
+
+/// The code of product `id` as its letter prints it.
+pub(super) async fn code_of(app: &TestApp, id: i64) -> String {
+    let stored = app
+        .sql_text(&format!("SELECT code FROM products WHERE id = {id}"))
+        .await
+        .unwrap();
+    format!("{}-{}", &stored[..5], &stored[5..])
+}
+
+/// The newest audit entry of `action`.
+pub(super) async fn newest(
+    app: &TestApp,
+    action: &str,
+) -> parkportal_domain::audit::StoredAuditEntry {
+    audit_entries(app)
+        .await
+        .into_iter()
+        .find(|e| e.action == action)
+        .unwrap_or_else(|| panic!("no {action} on the record"))
 }
 
 /// A console route's pattern as a path to request: in Dijkstad (also where the platform's pages

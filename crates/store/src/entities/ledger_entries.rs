@@ -17,6 +17,8 @@ pub struct Model {
     pub note: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub mandate_id: Option<i64>,
+    /// The staff member who made it (a correction).
+    pub staff_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit_log;
 pub mod auth_sessions;
+pub mod balance_corrections;
 pub mod captchas;
 pub mod email_links;
 pub mod favorites;
