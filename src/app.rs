@@ -297,6 +297,7 @@ impl Application {
                 Arc::new(parkportal_store::SeaDossierRepository::new(db.clone())),
                 clock_for_console.clone(),
             ),
+            parking: services.parking.clone(),
             corrections: parkportal_domain::corrections::Corrections::new(
                 Arc::new(parkportal_store::SeaCorrectionRepository::new(db.clone())),
                 clock_for_console.clone(),

@@ -17,6 +17,7 @@ mod corrections;
 mod csv;
 mod dashboard;
 mod desk_actions;
+mod desk_sessions;
 mod enrol;
 pub mod gemeenten;
 mod home;
@@ -287,6 +288,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::Staff),
             ep(get(desk_actions::extend_form).post(desk_actions::extend)),
+        ),
+        route(
+            "/:gemeente/producten/:code/parkeeracties/:sessie/stoppen",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(desk_sessions::stop_form).post(desk_sessions::stop)),
         ),
         // Balance corrections, above the limit with a second medewerker's approval.
         route(

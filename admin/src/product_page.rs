@@ -90,6 +90,8 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
             state => page.t(if s.start <= now { "console.product.running" } else { "console.product.planned" }),
             cost => units(s.reserved),
             by_mandatee => s.by_mandatee,
+            running => s.start <= now,
+            id => s.id.0,
         }
     });
     let ledger = list(page, &d.ledger, |e| {
@@ -208,9 +210,10 @@ pub async fn show(
     let values = context! { corrections => corrections, ..values(&page, &dossier)? };
     // The action just carried out, named on the page it returns to.
     let done = match done.gedaan.as_deref() {
-        Some(word @ ("koppelmail" | "geldigheid" | "saldo" | "saldo_wacht")) => {
-            Some(page.t(&format!("console.desk.done.{word}")))
-        }
+        Some(
+            word @ ("koppelmail" | "geldigheid" | "saldo" | "saldo_wacht" | "gestopt"
+            | "al_voorbij"),
+        ) => Some(page.t(&format!("console.desk.done.{word}"))),
         _ => None,
     };
     let values = context! { done => done, ..values };

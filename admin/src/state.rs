@@ -9,6 +9,7 @@ use parkportal_domain::batches::LetterBatches;
 use parkportal_domain::corrections::Corrections;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::dossier::Dossiers;
+use parkportal_domain::parking::Parking;
 use parkportal_domain::search::ProductSearch;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
@@ -47,6 +48,8 @@ pub struct ConsoleServices {
     pub dossiers: Dossiers,
     /// Staff corrections of balances, with their second approval.
     pub corrections: Corrections,
+    /// The residents' parking, for staff acting on their behalf.
+    pub parking: Parking,
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
@@ -153,6 +156,11 @@ impl Console {
     /// The help desk's product pages.
     pub fn dossiers(&self) -> &Dossiers {
         &self.inner.services.dossiers
+    }
+
+    /// The residents' parking, for staff acting on their behalf.
+    pub fn parking(&self) -> &Parking {
+        &self.inner.services.parking
     }
 
     /// Staff corrections of balances.

@@ -195,7 +195,11 @@ impl DossierRepository for SeaDossierRepository {
                 .order_by_desc(email_links::Column::Id),
             |l| {
                 Ok(DeskMail {
-                    purpose: l.purpose,
+                    // A mandate's invitation is a coupling link too, of the mandate.
+                    purpose: match l.mandate_id {
+                        Some(_) => "mandate".to_owned(),
+                        None => l.purpose,
+                    },
                     email: l.email,
                     created_at: l.created_at,
                     expires_at: l.expires_at,

@@ -340,6 +340,34 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
     ]);
     let (console_sessions, console_values) = console(app).await?;
     values.extend(console_values);
+    // The help desk's session page shows the resident's running session: its product's code,
+    // found as a medewerker finds it.
+    let dijkstad = app
+        .tenants()
+        .by_slug("dijkstad")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no demo gemeente dijkstad")?;
+    let query = parkportal_domain::search::SearchQuery::parse(
+        parkportal_domain::search::SearchKind::Email,
+        RESIDENT,
+    )
+    .map_err(|e| e.to_string())?
+    .ok_or("an empty search")?;
+    let entry = AuditEntry::new(Actor::Operator, "product.search", "fixtures", parking.now());
+    let found = app
+        .console()
+        .search()
+        .search(dijkstad.id, &query, 1, entry)
+        .await
+        .map_err(|e| e.to_string())?;
+    let code = found
+        .hits
+        .iter()
+        .find(|h| h.id == product)
+        .map(|h| h.code.to_string())
+        .ok_or("the resident's product is not found by its address")?;
+    values.insert("resident_product_code", code);
     // Last, when everything of Weidevelde is made: its pages show the notice of a suspension.
     app.console()
         .suspensions()

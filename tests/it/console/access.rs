@@ -133,6 +133,11 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         .batch;
     let report = batches.runner("matrix").run_once(None).await.unwrap();
     assert!(report.is_some_and(|r| r.finished && r.batch == batch));
+    // The page of a session shows Jan's, running.
+    let jan_session = jan
+        .park(&app, "AB-12-34", app.clock.now() + Duration::hours(2))
+        .await;
+    let jan_code = code_of(&app, jan.product).await;
     // The page of a correction shows one of Dijkstad waiting for approval.
     let dijkstad_staff = members
         .iter()
@@ -170,8 +175,15 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         if kind == RouteKind::Redirect && pattern == "/uitloggen" {
             continue; // POST only: the audit tests send it
         }
+        // A session's page shows Jan's running one.
+        let product = if pattern.contains(":sessie") {
+            jan_code.clone()
+        } else {
+            letter.code.to_string()
+        };
         let path = sample_path(pattern, an_id, key)
-            .replace(SAMPLE_CODE, &letter.code.to_string())
+            .replace(SAMPLE_CODE, &product)
+            .replace(":sessie", &jan_session.to_string())
             .replace(":batch", &batch.0.to_string())
             .replace(":correctie", &correction.0.to_string());
         let mut answers = vec![("anonymous", anon.get(&path).await)];

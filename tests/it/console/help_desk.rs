@@ -359,3 +359,83 @@ async fn the_validity_is_extended_for_the_resident_to_see_and_only_forward() {
     );
     ledger_holds(&app).await;
 }
+
+#[tokio::test]
+async fn a_medewerker_stops_a_session_for_the_resident_who_gets_the_unused_part_back() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("5.00")).await;
+    let now = app.clock.now();
+    let running = jan.park(&app, "AB-12-34", now + Duration::hours(2)).await;
+    let (status, planned) = jan
+        .start(
+            &app,
+            serde_json::json!({"plate": "56-GBD-7", "start": (now + Duration::hours(3)).to_rfc3339(),
+                               "end": (now + Duration::hours(4)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{planned}");
+    let planned = planned["id"].as_i64().unwrap();
+    let before = jan.balance(&app).await;
+    let code = code_of(&app, jan.product).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+
+    // The product page offers both; another gemeente's medewerker gets 404 and changes nothing.
+    let page = an.page(&page_of(&code)).await;
+    let stop = format!("{}/parkeeracties/{running}/stoppen", page_of(&code));
+    let delete = format!("{}/parkeeracties/{planned}/stoppen", page_of(&code));
+    assert!(page.links_to(&stop) && page.links_to(&delete));
+    let piet = staff(&app, "piet@havenmond.nl", "havenmond", Role::Staff).await;
+    let theirs = format!("/beheer/havenmond/producten/{code}/parkeeracties/{running}/stoppen");
+    assert_eq!(piet.get(&theirs).await.status(), 404);
+    assert_eq!(piet.post_form(&theirs, &[]).await.status(), 404);
+    assert_eq!(jan.live(&app).await["items"].as_array().unwrap().len(), 2);
+
+    // Ten minutes later (within the console's idle time-out), stopped on the resident's
+    // behalf: the rest comes back.
+    app.clock.advance(Duration::minutes(10));
+    let form = an.page(&stop).await;
+    assert!(form.contains_text("Het ongebruikte deel komt terug op het saldo"));
+    let resp = an
+        .submit(&form.form(&stop), &[("reden", "bewoner belde, auto weg")])
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert!(resp.location().ends_with("?gedaan=gestopt"));
+    let delete_form = an.page(&delete).await.form(&delete);
+    assert_eq!(an.submit(&delete_form, &[]).await.status(), 303);
+    let live = jan.live(&app).await;
+    assert!(live["items"].as_array().unwrap().is_empty(), "{live}");
+    let after: rust_decimal::Decimal = jan.balance(&app).await.parse().unwrap();
+    let before: rust_decimal::Decimal = before.parse().unwrap();
+    assert!(
+        after > before,
+        "{before} -> {after}: the unused parts are refunded"
+    );
+    ledger_holds(&app).await;
+    let entry = newest(&app, "session.stopped_by_staff").await;
+    assert_eq!(
+        (entry.result.as_str(), entry.actor.as_str()),
+        ("ok", "an@dijkstad.nl")
+    );
+    assert_eq!(entry.object_kind.as_deref(), Some("session"));
+    assert_eq!(entry.object_id, Some(planned.to_string()));
+    let stops: Vec<_> = audit_entries(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "session.stopped_by_staff" && e.result == "ok")
+        .collect();
+    assert_eq!(stops[1].object_id, Some(running.to_string()));
+    assert_eq!(stops[1].reason.as_deref(), Some("bewoner belde, auto weg"));
+
+    // Over already: said so, recorded, nothing changes.
+    assert_eq!(
+        an.get(&stop).await.status(),
+        404,
+        "no longer a live session"
+    );
+    let again = an.post_form(&stop, &[]).await;
+    assert_eq!(again.status(), 303);
+    assert!(again.location().ends_with("?gedaan=al_voorbij"));
+    let entry = newest(&app, "session.stopped_by_staff").await;
+    assert_eq!(entry.reason.as_deref(), Some("session_over"));
+    assert_eq!(jan.balance(&app).await, after.to_string());
+}

@@ -200,6 +200,8 @@ pub trait ParkingRepository: ProductAccess {
     /// `decide` judge a new end (or a deletion) over the sessions that overlap `window` and
     /// are still live then, and stores it with the reservation or refund that makes up the
     /// difference, in one transaction. `window` may be read earlier: it only bounds the read.
+    /// A change made for the resident by staff carries its `audit` entry (about the session),
+    /// written in the same transaction when the change is made.
     async fn change(
         &self,
         account: AccountId,
@@ -207,5 +209,13 @@ pub trait ParkingRepository: ProductAccess {
         window: Window,
         clock: &dyn Clock,
         decide: &ChangeDecider,
+        audit: Option<&crate::audit::AuditEntry>,
     ) -> Result<Outcome<ParkingSession>, StoreError>;
+    /// The product and the account that started session `session`, when its product is one of
+    /// `tenant`'s and it still has its plate (staff act on it for that account).
+    async fn starter_in(
+        &self,
+        tenant: crate::ids::TenantId,
+        session: SessionId,
+    ) -> Result<Option<(ProductId, Option<AccountId>)>, StoreError>;
 }

@@ -514,10 +514,19 @@ impl Parking {
         account: &Account,
         session: SessionId,
     ) -> Result<Option<(ParkingSession, ProductView, Arc<dyn Pricing>)>, ParkingError> {
-        let Some(current) = self.repo.session_of(account.id, session).await? else {
+        self.pinned_by(account.id, session).await
+    }
+
+    /// [`Parking::pinned`] by the account's id.
+    async fn pinned_by(
+        &self,
+        account: AccountId,
+        session: SessionId,
+    ) -> Result<Option<(ParkingSession, ProductView, Arc<dyn Pricing>)>, ParkingError> {
+        let Some(current) = self.repo.session_of(account, session).await? else {
             return Ok(None);
         };
-        let Some(view) = self.repo.product_of(account.id, current.product).await? else {
+        let Some(view) = self.repo.product_of(account, current.product).await? else {
             return Ok(None);
         };
         let pricing = self
@@ -609,7 +618,14 @@ impl Parking {
         let window = Window::around(self.clock.now(), new_end);
         Ok(self
             .repo
-            .change(account.id, session, window, self.clock.as_ref(), &decide)
+            .change(
+                account.id,
+                session,
+                window,
+                self.clock.as_ref(),
+                &decide,
+                None,
+            )
             .await?)
     }
 
@@ -621,7 +637,34 @@ impl Parking {
         account: &Account,
         session: SessionId,
     ) -> Result<Outcome<ParkingSession>, ParkingError> {
-        let Some((_, view, pricing)) = self.pinned(account, session).await? else {
+        self.end_by(account.id, session, None).await
+    }
+
+    /// [Stop] or [Verwijder] by staff of `tenant` for the account that started the session (its
+    /// refund as the resident's own), `audit` (about the session) written with the change.
+    /// `NotFound`: not a session of this gemeente's products, or one that nobody's account
+    /// reaches any more.
+    pub async fn end_for_staff(
+        &self,
+        tenant: crate::ids::TenantId,
+        session: SessionId,
+        audit: &crate::audit::AuditEntry,
+    ) -> Result<Outcome<ParkingSession>, ParkingError> {
+        let Some((_, Some(account))) = self.repo.starter_in(tenant, session).await? else {
+            return Ok(Outcome::NotFound);
+        };
+        let audit = audit.clone().about("session", session.0);
+        self.end_by(account, session, Some(&audit)).await
+    }
+
+    /// [`Parking::end`] for `account`, with staff's `audit` entry when staff act.
+    async fn end_by(
+        &self,
+        account: AccountId,
+        session: SessionId,
+        audit: Option<&crate::audit::AuditEntry>,
+    ) -> Result<Outcome<ParkingSession>, ParkingError> {
+        let Some((_, view, pricing)) = self.pinned_by(account, session).await? else {
             return Ok(Outcome::NotFound);
         };
         let tz = view.time_zone;
@@ -671,11 +714,12 @@ impl Parking {
         Ok(self
             .repo
             .change(
-                account.id,
+                account,
                 session,
                 Window::around(now, now),
                 self.clock.as_ref(),
                 &decide,
+                audit,
             )
             .await?)
     }

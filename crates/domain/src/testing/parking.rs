@@ -180,6 +180,14 @@ impl ParkingRepository for FakeParking {
         Ok(found.filter(|s| s.account == Some(account)))
     }
 
+    async fn starter_in(
+        &self,
+        _: crate::ids::TenantId,
+        session: SessionId,
+    ) -> Result<Option<(ProductId, Option<AccountId>)>, StoreError> {
+        Ok(self.stored(session).map(|s| (s.product, s.account)))
+    }
+
     async fn set_last_product(&self, _: AccountId, _: ProductId) -> Result<(), StoreError> {
         Ok(())
     }
@@ -266,6 +274,7 @@ impl ParkingRepository for FakeParking {
         _window: Window,
         clock: &dyn Clock,
         decide: &ChangeDecider,
+        _audit: Option<&crate::audit::AuditEntry>,
     ) -> Result<Outcome<ParkingSession>, StoreError> {
         let mut state = self.state();
         let now = clock.now();

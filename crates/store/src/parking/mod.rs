@@ -469,6 +469,7 @@ impl ParkingRepository for SeaParkingRepository {
         window: Window,
         clock: &dyn Clock,
         decide: &ChangeDecider,
+        audit: Option<&parkportal_domain::audit::AuditEntry>,
     ) -> Result<Outcome<ParkingSession>, StoreError> {
         // Read before the lock, the moment only bounds which sessions are read: one read later
         // sees no session that this one misses.
@@ -561,7 +562,33 @@ impl ParkingRepository for SeaParkingRepository {
             .await
             .map_err(StoreError::new)?
             .ok_or_else(|| StoreError::new("session vanished"))?;
+        if let Some(entry) = audit {
+            crate::audit::write(&txn, entry).await?;
+        }
         txn.commit().await.map_err(StoreError::new)?;
         to_session(row).map(Outcome::Done)
+    }
+
+    async fn starter_in(
+        &self,
+        tenant: parkportal_domain::TenantId,
+        session: SessionId,
+    ) -> Result<Option<(ProductId, Option<AccountId>)>, StoreError> {
+        let conn = self.db.connection();
+        let Some(row) = parking_sessions::Entity::find_by_id(session.0)
+            .filter(has_plate())
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?
+        else {
+            return Ok(None);
+        };
+        // The gemeente's own products only, in the query.
+        let theirs = products::Entity::find_by_id(row.product_id)
+            .filter(products::Column::TenantId.eq(tenant.0))
+            .one_by_key(conn)
+            .await
+            .map_err(StoreError::new)?;
+        Ok(theirs.map(|p| (ProductId(p.id), row.account_id.map(AccountId))))
     }
 }
