@@ -298,6 +298,11 @@ impl Application {
                 clock_for_console.clone(),
             ),
             parking: services.parking.clone(),
+            revocations: parkportal_domain::revocation::Revocations::new(
+                Arc::new(parkportal_store::SeaRevocationRepository::new(db.clone())),
+                services.parking.clone(),
+                clock_for_console.clone(),
+            ),
             corrections: parkportal_domain::corrections::Corrections::new(
                 Arc::new(parkportal_store::SeaCorrectionRepository::new(db.clone())),
                 clock_for_console.clone(),

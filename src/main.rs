@@ -20,7 +20,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    parkportal::logging::init(&config.log);
+    // No command is `serve`.
+    let serving = matches!(cli.command, None | Some(cli::Command::Serve));
+    parkportal::logging::init(&config.log, serving);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -4,12 +4,12 @@
 
 use crate::page::{ConsolePage, context_of, see_other};
 use crate::product_page::Done;
-use crate::product_page::{code_or_refused, moment};
+use crate::product_page::{code_or_refused, moment, viewed};
 use minijinja::{Value, context};
+use parkportal_domain::BalanceUnit;
 use parkportal_domain::corrections::{Corrected, Correction, CorrectionError, CorrectionRequest};
 use parkportal_domain::coupling::StaffProductView;
 use parkportal_domain::ids::CorrectionId;
-use parkportal_domain::{BalanceUnit, ProductCode};
 use parkportal_web::AppError;
 use parkportal_web::format::amount;
 use poem::http::StatusCode;
@@ -59,19 +59,6 @@ pub(crate) fn row(page: &ConsolePage, c: &Correction) -> Result<Value, AppError>
     })
 }
 
-/// The product of the form's page, its reading recorded as `entry` (about the product).
-async fn product(
-    page: &ConsolePage,
-    code: &ProductCode,
-    entry: &parkportal_domain::audit::AuditEntry,
-) -> Result<StaffProductView, AppError> {
-    page.console
-        .desk()
-        .staff_view(context_of(page)?.tenant.id, code, entry)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 /// Renders the correction form of `p` with `form` as typed and `error` (field, message).
 async fn render_form(
     page: &ConsolePage,
@@ -113,7 +100,7 @@ pub async fn correction_form(
 ) -> Result<Response, AppError> {
     let entry = page.entry(req, "product.view")?;
     let code = code_or_refused(&page, &code, &entry).await?;
-    let p = product(&page, &code, &entry).await?;
+    let p = viewed(&page, &code, &entry).await?;
     render_form(&page, StatusCode::OK, &p, context! {}, None).await
 }
 
@@ -170,7 +157,7 @@ pub async fn propose(
                 return Err(AppError::internal(e));
             };
             // The refusal is the reading's record, about the product.
-            let p = product(&page, &code, &entry.refused(reason)).await?;
+            let p = viewed(&page, &code, &entry.refused(reason)).await?;
             let status = match reason {
                 "product_not_active" | "no_balance" => StatusCode::CONFLICT,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,

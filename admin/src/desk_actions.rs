@@ -5,7 +5,7 @@
 
 use crate::auth::client_of;
 use crate::page::{ConsolePage, context_of, see_other};
-use crate::product_page::{code_or_refused, last_day, moment};
+use crate::product_page::{code_or_refused, last_day, moment, viewed};
 use minijinja::{Value, context};
 use parkportal_domain::audit::{Actor, AuditEntry};
 use parkportal_domain::coupling::{DeskAct, DeskError, StaffProductView};
@@ -87,13 +87,8 @@ async fn product(
     code: &str,
     entry: AuditEntry,
 ) -> Result<StaffProductView, AppError> {
-    let ctx = context_of(page)?;
     let code = code_or_refused(page, code, &entry).await?;
-    page.console
-        .desk()
-        .staff_view(ctx.tenant.id, &code, &entry)
-        .await?
-        .ok_or(AppError::NotFound)
+    viewed(page, &code, &entry).await
 }
 
 /// Renders the page of `action` on `p`, with `form` as typed and `error` (field, message).

@@ -30,6 +30,7 @@ mod prefs;
 mod product_page;
 mod qr;
 mod refusals;
+mod revoke;
 mod rule_errors;
 mod search;
 mod staff_pages;
@@ -294,6 +295,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::Staff),
             ep(get(desk_sessions::stop_form).post(desk_sessions::stop)),
+        ),
+        route(
+            "/:gemeente/producten/:code/intrekken",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(revoke::revoke_form).post(revoke::revoke)),
         ),
         // Balance corrections, above the limit with a second medewerker's approval.
         route(

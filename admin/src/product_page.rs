@@ -44,6 +44,20 @@ pub(crate) async fn code_or_refused(
     }
 }
 
+/// The product of the page's gemeente with `code` as staff see it, its reading recorded as
+/// `entry` (about the product; refused `not_found`, and a 404, when the gemeente has none).
+pub(crate) async fn viewed(
+    page: &ConsolePage,
+    code: &ProductCode,
+    entry: &AuditEntry,
+) -> Result<parkportal_domain::coupling::StaffProductView, AppError> {
+    page.console
+        .desk()
+        .staff_view(context_of(page)?.tenant.id, code, entry)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// A list's rows and, when it has more, the note that only the newest are shown.
 fn list<T>(page: &ConsolePage, l: &Listed<T>, row: impl Fn(&T) -> Value) -> Value {
     let shown = l.rows.len() as u64;
@@ -75,6 +89,7 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
     let status = match p.status.as_str() {
         "active" if p.valid_until <= now => "expired",
         "active" => "active",
+        "blocked" => "revoked",
         _ => "other",
     };
     let holder = p.holder.as_ref().map(|h| {
@@ -174,6 +189,17 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
     })
 }
 
+/// The words of the actions that return to the product page, each with its message.
+const DONE: [&str; 7] = [
+    "koppelmail",
+    "geldigheid",
+    "saldo",
+    "saldo_wacht",
+    "gestopt",
+    "al_voorbij",
+    "ingetrokken",
+];
+
 /// The action a medewerker returns from, as the query names it.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct Done {
@@ -209,13 +235,11 @@ pub async fn show(
         .collect::<Result<Vec<_>, _>>()?;
     let values = context! { corrections => corrections, ..values(&page, &dossier)? };
     // The action just carried out, named on the page it returns to.
-    let done = match done.gedaan.as_deref() {
-        Some(
-            word @ ("koppelmail" | "geldigheid" | "saldo" | "saldo_wacht" | "gestopt"
-            | "al_voorbij"),
-        ) => Some(page.t(&format!("console.desk.done.{word}"))),
-        _ => None,
-    };
+    let done = done
+        .gedaan
+        .as_deref()
+        .filter(|w| DONE.contains(w))
+        .map(|w| page.t(&format!("console.desk.done.{w}")));
     let values = context! { done => done, ..values };
     page.render("product.html", StatusCode::OK, values).await
 }

@@ -66,6 +66,7 @@ fn status_key(page: &ConsolePage, hit: &ProductHit) -> &'static str {
     match hit.status.as_str() {
         "active" if hit.valid_until <= page.console.web().clock().now() => "expired",
         "active" => "active",
+        "blocked" => "revoked",
         _ => "other",
     }
 }

@@ -10,6 +10,7 @@ use parkportal_domain::corrections::Corrections;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::dossier::Dossiers;
 use parkportal_domain::parking::Parking;
+use parkportal_domain::revocation::Revocations;
 use parkportal_domain::search::ProductSearch;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
@@ -50,6 +51,8 @@ pub struct ConsoleServices {
     pub corrections: Corrections,
     /// The residents' parking, for staff acting on their behalf.
     pub parking: Parking,
+    /// Revoking products.
+    pub revocations: Revocations,
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
@@ -161,6 +164,11 @@ impl Console {
     /// The residents' parking, for staff acting on their behalf.
     pub fn parking(&self) -> &Parking {
         &self.inner.services.parking
+    }
+
+    /// Revoking products.
+    pub fn revocations(&self) -> &Revocations {
+        &self.inner.services.revocations
     }
 
     /// Staff corrections of balances.

@@ -38,6 +38,7 @@ pub mod platform;
 pub mod ports;
 pub mod privacy;
 pub mod product_type;
+pub mod revocation;
 pub mod rules;
 pub mod sealed;
 pub mod search;

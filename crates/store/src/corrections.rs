@@ -64,12 +64,7 @@ impl CorrectionRepository for SeaCorrectionRepository {
         code: &ProductCode,
     ) -> Result<Option<(ProductId, BalanceUnit)>, StoreError> {
         let conn = self.db.connection();
-        let Some(product) = products::Entity::find()
-            .filter(products::Column::TenantId.eq(tenant.0))
-            .filter(products::Column::Code.eq(code.as_str()))
-            .one_by_key(conn)
-            .await
-            .map_err(StoreError::new)?
+        let Some(product) = crate::products::in_tenant_or_refused(conn, tenant, code, None).await?
         else {
             return Ok(None);
         };

@@ -439,3 +439,155 @@ async fn a_medewerker_stops_a_session_for_the_resident_who_gets_the_unused_part_
     assert_eq!(entry.reason.as_deref(), Some("session_over"));
     assert_eq!(jan.balance(&app).await, after.to_string());
 }
+
+#[tokio::test]
+async fn a_revoked_product_stops_its_sessions_ends_its_mandates_and_can_no_longer_be_used() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("10.00")).await;
+    let now = app.clock.now();
+    jan.park(&app, "AB-12-34", now + Duration::hours(2)).await;
+    let (status, planned) = jan
+        .start(
+            &app,
+            serde_json::json!({"plate": "56-GBD-7", "start": (now + Duration::hours(3)).to_rfc3339(),
+                               "end": (now + Duration::hours(4)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{planned}");
+    // A mandate holding € 2,00 of the balance.
+    let resp = jan
+        .api(
+            &app,
+            "POST",
+            &format!("/api/v1/products/{}/mandates", jan.product),
+            Some(serde_json::json!({"email": "buur@example.nl", "amount": "2.00"})),
+        )
+        .await;
+    assert_eq!(resp.status(), 201, "{}", resp.text());
+    let code = code_of(&app, jan.product).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let action = format!("{}/intrekken", page_of(&code));
+
+    // Another gemeente's medewerker: 404, nothing changes.
+    let piet = staff(&app, "piet@havenmond.nl", "havenmond", Role::Staff).await;
+    let theirs = format!("/beheer/havenmond/producten/{code}/intrekken");
+    assert_eq!(piet.get(&theirs).await.status(), 404);
+    let resp = piet.post_form(&theirs, &[("reden", "fraude")]).await;
+    assert_eq!(resp.status(), 404);
+    let status = format!("SELECT status FROM products WHERE id = {}", jan.product);
+    assert_eq!(app.sql_text(&status).await.as_deref(), Some("active"));
+
+    // Money moves: a reason is required.
+    let form = an.page(&action).await.form(&action);
+    let resp = an.submit(&form, &[("reden", " ")]).await;
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.html()
+            .contains_text("Vul een reden in van hoogstens 500 tekens.")
+    );
+    assert!(resp.text().contains("aria-invalid=\"true\""));
+    assert_eq!(app.sql_text(&status).await.as_deref(), Some("active"));
+
+    app.clock.advance(Duration::minutes(10));
+    let resp = an
+        .submit(&form, &[("reden", "Verhuisd naar buiten de gemeente")])
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert!(resp.location().ends_with("?gedaan=ingetrokken"));
+    assert_eq!(app.sql_text(&status).await.as_deref(), Some("blocked"));
+    let page = an.page(resp.location()).await;
+    assert!(page.contains_text("Het product is ingetrokken."));
+    assert!(page.contains_text("ingetrokken"));
+    assert!(!page.links_to(&action), "nothing more to do with it");
+
+    // No live session is left; the mandate ended with what it held back on the balance.
+    let left = app
+        .sql_i64(&format!(
+            "SELECT COUNT(*) FROM parking_sessions WHERE product_id = {} AND deleted_at IS NULL \
+             AND stopped_at IS NULL",
+            jan.product
+        ))
+        .await;
+    assert_eq!(left, 0, "the running one stopped, the planned one deleted");
+    let mandate = app
+        .sql_text(&format!(
+            "SELECT status || '|' || balance FROM mandates WHERE product_id = {}",
+            jan.product
+        ))
+        .await;
+    assert_eq!(mandate.as_deref(), Some("revoked|0"));
+    ledger_holds(&app).await;
+    let balance = app
+        .sql_i64(&format!(
+            "SELECT balance FROM products WHERE id = {}",
+            jan.product
+        ))
+        .await;
+    assert!(
+        balance > 750,
+        "the refunds and the mandate's € 2,00 are back: {balance}"
+    );
+
+    // The resident's view: the product is gone from their list; it cannot be started on.
+    let products = jan.products(&app).await;
+    assert!(
+        products["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != jan.product),
+        "{products}"
+    );
+    let (status, _) = jan
+        .start(&app, serde_json::json!({"plate": "AB-12-34", "end": (app.clock.now() + Duration::hours(1)).to_rfc3339()}))
+        .await;
+    assert_eq!(status, 404);
+
+    // On the record: the revocation with its reason, and each stop about its session.
+    let entry = newest(&app, "product.revoked").await;
+    assert_eq!(
+        (entry.result.as_str(), entry.reason.as_deref()),
+        ("ok", Some("Verhuisd naar buiten de gemeente"))
+    );
+    assert_eq!(entry.object_id, Some(jan.product.to_string()));
+    let stops = audit_entries(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.action == "session.stopped_by_staff" && e.result == "ok")
+        .count();
+    assert_eq!(stops, 2);
+
+    // Revoked already: refused, said so.
+    let again = an.post_form(&action, &[("reden", "nogmaals")]).await;
+    assert_eq!(again.status(), 409);
+    assert!(
+        again
+            .html()
+            .contains_text("Dit product is niet meer actief.")
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_letter_no_longer_adds_its_product() {
+    let app = TestApp::spawn().await;
+    let (id, code, pin) = lettered(&app).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let action = format!("{}/intrekken", page_of(&code));
+    let form = an.page(&action).await.form(&action);
+    let resp = an.submit(&form, &[("reden", "brief onderschept")]).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    let bewoner = resident(&app, "dijkstad", "bewoner@example.nl", None).await;
+    let claim = bewoner
+        .post_form(
+            &app,
+            "/producten/toevoegen",
+            &[("code", &code), ("pin", &pin)],
+        )
+        .await;
+    assert_ne!(claim.status(), 303);
+    let owner = format!("SELECT COUNT(*) FROM products WHERE id = {id} AND owner_id IS NOT NULL");
+    assert_eq!(app.sql_i64(&owner).await, 0);
+    // Nor does a new PIN or a coupling mail bring it back.
+    let pin_page = an.page(&format!("{}/nieuwe-pincode", page_of(&code))).await;
+    assert!(pin_page.contains_text("Dit product is niet meer actief."));
+}

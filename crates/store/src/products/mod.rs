@@ -587,7 +587,7 @@ impl ProductRepository for SeaProductRepository {
 /// The product of `tenant` with `code`, read in `txn`; when the gemeente has none, `entry`
 /// (when given) is written refused `not_found` for the caller to commit.
 pub(crate) async fn in_tenant_or_refused(
-    txn: &DatabaseTransaction,
+    txn: &impl ConnectionTrait,
     tenant: TenantId,
     code: &ProductCode,
     entry: Option<&AuditEntry>,
