@@ -33,6 +33,7 @@ enum Action {
     NewPin,
     CouplingMail,
     Extend,
+    Uncouple,
 }
 
 impl Action {
@@ -42,6 +43,7 @@ impl Action {
             Self::NewPin => "nieuwe-pincode",
             Self::CouplingMail => "koppelmail",
             Self::Extend => "geldigheid",
+            Self::Uncouple => "ontkoppelen",
         }
     }
 
@@ -51,6 +53,7 @@ impl Action {
             Self::NewPin => "console.desk.new_pin",
             Self::CouplingMail => "console.desk.coupling_mail",
             Self::Extend => "console.desk.extend",
+            Self::Uncouple => "console.desk.uncouple",
         }
     }
 
@@ -60,6 +63,7 @@ impl Action {
             Self::NewPin => "product.new_pin",
             Self::CouplingMail => "product.coupling_mail",
             Self::Extend => "product.extended",
+            Self::Uncouple => "product.uncoupled",
         }
     }
 
@@ -68,6 +72,7 @@ impl Action {
         match self {
             _ if p.status != "active" => Some("product_not_active"),
             Self::NewPin | Self::CouplingMail if p.coupled => Some("product_coupled"),
+            Self::Uncouple if !p.coupled => Some("product_not_coupled"),
             _ => None,
         }
     }
@@ -222,6 +227,7 @@ async fn submit(
                 .await;
             }
         },
+        Action::Uncouple => desk.uncouple(&act).await,
         Action::Extend => match parse_day(&f.laatste_dag) {
             Some(day) => desk.extend(&act, day).await,
             None => {
@@ -254,7 +260,10 @@ async fn submit(
                 let p = refused(&page, req, action, code, reason).await?;
                 let message = page.t(&format!("console.desk.refused.{reason}"));
                 let status = match reason {
-                    "product_coupled" | "product_not_active" => StatusCode::CONFLICT,
+                    "product_coupled"
+                    | "product_not_active"
+                    | "product_not_coupled"
+                    | "sessions_live" => StatusCode::CONFLICT,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 render(
@@ -343,4 +352,5 @@ action_routes!(
     (new_pin_form, new_pin, Action::NewPin),
     (coupling_mail_form, coupling_mail, Action::CouplingMail),
     (extend_form, extend, Action::Extend),
+    (uncouple_form, uncouple, Action::Uncouple),
 );

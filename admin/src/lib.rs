@@ -285,6 +285,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             ep(get(desk_actions::coupling_mail_form).post(desk_actions::coupling_mail)),
         ),
         route(
+            "/:gemeente/producten/:code/ontkoppelen",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(desk_actions::uncouple_form).post(desk_actions::uncouple)),
+        ),
+        route(
             "/:gemeente/producten/:code/geldigheid",
             RouteKind::Page,
             Need::Gemeente(Role::Staff),

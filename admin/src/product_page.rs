@@ -190,7 +190,8 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
 }
 
 /// The words of the actions that return to the product page, each with its message.
-const DONE: [&str; 7] = [
+const DONE: [&str; 8] = [
+    "ontkoppelen",
     "koppelmail",
     "geldigheid",
     "saldo",

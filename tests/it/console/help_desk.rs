@@ -591,3 +591,83 @@ async fn a_revoked_letter_no_longer_adds_its_product() {
     let pin_page = an.page(&format!("{}/nieuwe-pincode", page_of(&code))).await;
     assert!(pin_page.contains_text("Dit product is niet meer actief."));
 }
+
+#[tokio::test]
+async fn uncoupling_waits_for_live_sessions_then_frees_the_product_for_a_new_coupling() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("10.00")).await;
+    let session = jan
+        .park(&app, "AB-12-34", app.clock.now() + Duration::hours(2))
+        .await;
+    let resp = jan
+        .api(
+            &app,
+            "POST",
+            &format!("/api/v1/products/{}/mandates", jan.product),
+            Some(serde_json::json!({"email": "buur@example.nl", "amount": "2.00"})),
+        )
+        .await;
+    assert_eq!(resp.status(), 201, "{}", resp.text());
+    let code = code_of(&app, jan.product).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let action = format!("{}/ontkoppelen", page_of(&code));
+    assert!(an.page(&page_of(&code)).await.links_to(&action));
+    let owner = format!(
+        "SELECT COUNT(*) FROM products WHERE id = {} AND owner_id IS NOT NULL",
+        jan.product
+    );
+
+    // Another gemeente's medewerker: 404, still coupled.
+    let piet = staff(&app, "piet@havenmond.nl", "havenmond", Role::Staff).await;
+    let theirs = format!("/beheer/havenmond/producten/{code}/ontkoppelen");
+    assert_eq!(piet.post_form(&theirs, &[]).await.status(), 404);
+    assert_eq!(app.sql_i64(&owner).await, 1);
+
+    // A running session: refused until it is stopped.
+    let form = an.page(&action).await.form(&action);
+    let refused = an.submit(&form, &[("reden", "account kwijt")]).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.html().contains_text("Er lopen nog parkeeracties"));
+    assert_eq!(app.sql_i64(&owner).await, 1);
+    let entry = newest(&app, "product.uncoupled").await;
+    assert_eq!(entry.reason.as_deref(), Some("sessions_live"));
+    let (status, _) = jan.end(&app, session).await;
+    assert_eq!(status, 200);
+
+    let resp = an.submit(&form, &[("reden", "account kwijt")]).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert!(resp.location().ends_with("?gedaan=ontkoppelen"));
+    assert_eq!(app.sql_i64(&owner).await, 0);
+    let page = an.page(resp.location()).await;
+    assert!(page.contains_text("nog niet gekoppeld"));
+    // The resident no longer has it; the mandate ended with its balance back.
+    assert!(
+        jan.products(&app).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["id"] != jan.product)
+    );
+    let mandate = app
+        .sql_text(&format!(
+            "SELECT status || '|' || balance FROM mandates WHERE product_id = {}",
+            jan.product
+        ))
+        .await;
+    assert_eq!(mandate.as_deref(), Some("revoked|0"));
+    ledger_holds(&app).await;
+    let entry = newest(&app, "product.uncoupled").await;
+    assert_eq!(
+        (entry.result.as_str(), entry.reason.as_deref()),
+        ("ok", Some("account kwijt"))
+    );
+
+    // Free for a new coupling, by mail to another address.
+    let mail = format!("{}/koppelmail", page_of(&code));
+    let form = an.page(&mail).await.form(&mail);
+    let resp = an.submit(&form, &[("email", "jan.nieuw@example.nl")]).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    // Uncoupled already: refused.
+    let again = an.post_form(&action, &[]).await;
+    assert_eq!(again.status(), 409);
+}

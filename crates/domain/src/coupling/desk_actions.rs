@@ -66,6 +66,12 @@ pub enum DeskError {
     /// The reason is longer than [`MAX_REASON_CHARS`].
     #[error("the reason is too long")]
     ReasonTooLong,
+    /// Nobody's account holds the product (uncoupling).
+    #[error("the product is not coupled")]
+    NotCoupled,
+    /// A session of the product is running or planned (uncoupling): stop it first.
+    #[error("a session of the product is live")]
+    SessionsLive,
     /// The letter could not be made.
     #[error(transparent)]
     Letter(#[from] LetterError),
@@ -90,6 +96,8 @@ impl DeskError {
             Self::NotLater => "valid_until_not_later",
             Self::TooFar => "valid_until_too_far",
             Self::ReasonTooLong => "reason_too_long",
+            Self::NotCoupled => "product_not_coupled",
+            Self::SessionsLive => "sessions_live",
             Self::Letter(_) | Self::Random(_) | Self::Hash(_) | Self::Store(_) => return None,
         })
     }
@@ -145,6 +153,10 @@ pub enum DeskOutcome {
     NotActive,
     /// Its validity already reaches as far (an extension only).
     NotLater,
+    /// Nobody holds it (uncoupling only).
+    NotCoupled,
+    /// A session is live (uncoupling only).
+    SessionsLive,
 }
 
 impl DeskOutcome {
@@ -156,6 +168,8 @@ impl DeskOutcome {
             Self::Coupled => Err(DeskError::Coupled),
             Self::NotActive => Err(DeskError::NotActive),
             Self::NotLater => Err(DeskError::NotLater),
+            Self::NotCoupled => Err(DeskError::NotCoupled),
+            Self::SessionsLive => Err(DeskError::SessionsLive),
         }
     }
 }
@@ -329,6 +343,29 @@ impl ProductDesk {
         });
         self.products
             .extend(tenant.id, view.id, until, &audit)
+            .await?
+            .done()
+    }
+}
+
+impl ProductDesk {
+    /// Uncouples the product from the account that holds it (the resident lost access to it,
+    /// or it was coupled to the wrong account): refused while a session of it is running or
+    /// planned; the mandates that account gave end (what they hold back on the balance), its
+    /// favorites of the product go, and the product keeps its balance, ready for a new PIN or
+    /// coupling mail.
+    pub async fn uncouple(&self, act: &DeskAct) -> Result<(), DeskError> {
+        let context = self.context(&act.tenant, false).await?;
+        let tenant = &context.tenant;
+        let view = self.acted_on(tenant.id, act).await?;
+        if !view.coupled {
+            return Err(DeskError::NotCoupled);
+        }
+        let audit = act
+            .entry("product.uncoupled", tenant.id, self.clock.now())
+            .about("product", view.id.0);
+        self.products
+            .uncouple(tenant.id, view.id, self.clock.now(), &audit)
             .await?
             .done()
     }

@@ -268,6 +268,16 @@ pub trait ProductRepository: Send + Sync {
         change: super::desk_actions::PinChange<'_>,
         now: DateTime<Utc>,
     ) -> Result<super::desk_actions::DeskOutcome, StoreError>;
+    /// Uncouples product `product` of `tenant` (active, coupled, no live session at `now`)
+    /// under its lock: its open mandates closed, the holder's favorites of it deleted, `audit`
+    /// written, in one transaction.
+    async fn uncouple(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> Result<super::desk_actions::DeskOutcome, StoreError>;
     /// Moves the end of the validity of product `product` of `tenant` (active) to `until`,
     /// later than it is, under its lock, with `audit` in the same transaction.
     async fn extend(

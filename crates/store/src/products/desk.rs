@@ -4,15 +4,18 @@
 
 use crate::audit;
 use crate::database::Database;
-use crate::entities::{product_letters, products};
+use crate::entities::{favorites, mandates, parking_sessions, product_letters, products};
 use crate::parking::ledger::abandon;
 use crate::parking::lock_product_row;
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::coupling::{DeskOutcome, NewLetter, PinChange};
+use parkportal_domain::mandates::MandateStatus;
 use parkportal_domain::{ProductId, StoreError, TenantId};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 
 /// Stores `letter` of product `product` of `tenant`, kept for reprinting until it expires.
 pub(crate) async fn insert_letter(
@@ -112,6 +115,71 @@ pub(crate) async fn extend(
     // The revision counts up, so that a start decided on the old validity does not write.
     products::Entity::update_many()
         .col_expr(products::Column::ValidUntil, Expr::value(until))
+        .col_expr(
+            products::Column::Revision,
+            Expr::col(products::Column::Revision).add(1),
+        )
+        .filter(products::Column::Id.eq(product.0))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    audit::write(&txn, entry).await?;
+    txn.commit().await.map_err(StoreError::new)?;
+    Ok(DeskOutcome::Done)
+}
+
+/// Uncoupling (see `ProductRepository::uncouple`).
+pub(crate) async fn uncouple(
+    db: &Database,
+    (tenant, product): (TenantId, ProductId),
+    now: DateTime<Utc>,
+    entry: &AuditEntry,
+) -> Result<DeskOutcome, StoreError> {
+    let (_gate, txn) = db.begin_write().await?;
+    let mut outcome = locked(db, &txn, (tenant, product), |p| {
+        p.owner_id.is_none().then_some(DeskOutcome::NotCoupled)
+    })
+    .await?;
+    if outcome == DeskOutcome::Done {
+        let live = parking_sessions::Entity::find()
+            .filter(parking_sessions::Column::ProductId.eq(product.0))
+            .filter(parking_sessions::Column::DeletedAt.is_null())
+            .filter(parking_sessions::Column::StoppedAt.is_null())
+            .filter(parking_sessions::Column::EndAt.gt(now))
+            .count(&txn)
+            .await
+            .map_err(StoreError::new)?;
+        if live > 0 {
+            outcome = DeskOutcome::SessionsLive;
+        }
+    }
+    if outcome != DeskOutcome::Done {
+        abandon(txn).await?;
+        return Ok(outcome);
+    }
+    // The holder's mandates end: whoever they gave them to must not reach the next holder's
+    // product. What they hold goes back to the balance, which stays with the product.
+    let open: Vec<i64> = mandates::Entity::find()
+        .filter(mandates::Column::ProductId.eq(product.0))
+        .filter(mandates::Column::Status.ne(MandateStatus::Revoked.as_str()))
+        .all(&txn)
+        .await
+        .map_err(StoreError::new)?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    for mandate in open {
+        crate::mandates::close(&txn, product.0, mandate, now).await?;
+    }
+    // The holder's favorites of it are theirs, not the next holder's.
+    favorites::Entity::delete_many()
+        .filter(favorites::Column::ProductId.eq(product.0))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    // The revision counts up, so that a start decided on the coupled view does not write.
+    products::Entity::update_many()
+        .col_expr(products::Column::OwnerId, Expr::value(Option::<i64>::None))
         .col_expr(
             products::Column::Revision,
             Expr::col(products::Column::Revision).add(1),

@@ -521,6 +521,16 @@ impl ProductRepository for SeaProductRepository {
         desk::replace_pin(&self.db, (tenant, product), change, now).await
     }
 
+    async fn uncouple(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        now: DateTime<Utc>,
+        entry: &AuditEntry,
+    ) -> Result<DeskOutcome, StoreError> {
+        desk::uncouple(&self.db, (tenant, product), now, entry).await
+    }
+
     async fn extend(
         &self,
         tenant: TenantId,
