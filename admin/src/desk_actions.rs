@@ -25,6 +25,8 @@ pub struct ActionForm {
     email: String,
     #[serde(default)]
     laatste_dag: String,
+    #[serde(default)]
+    kentekens: String,
 }
 
 /// The actions of this page, by the last word of their path.
@@ -34,6 +36,7 @@ enum Action {
     CouplingMail,
     Extend,
     Uncouple,
+    Plates,
 }
 
 impl Action {
@@ -44,6 +47,7 @@ impl Action {
             Self::CouplingMail => "koppelmail",
             Self::Extend => "geldigheid",
             Self::Uncouple => "ontkoppelen",
+            Self::Plates => "kentekens",
         }
     }
 
@@ -54,6 +58,7 @@ impl Action {
             Self::CouplingMail => "console.desk.coupling_mail",
             Self::Extend => "console.desk.extend",
             Self::Uncouple => "console.desk.uncouple",
+            Self::Plates => "console.desk.plates",
         }
     }
 
@@ -64,6 +69,7 @@ impl Action {
             Self::CouplingMail => "product.coupling_mail",
             Self::Extend => "product.extended",
             Self::Uncouple => "product.uncoupled",
+            Self::Plates => "product.plates_changed",
         }
     }
 
@@ -73,6 +79,9 @@ impl Action {
             _ if p.status != "active" => Some("product_not_active"),
             Self::NewPin | Self::CouplingMail if p.coupled => Some("product_coupled"),
             Self::Uncouple if !p.coupled => Some("product_not_coupled"),
+            Self::Plates if p.kind != parkportal_domain::ProductKind::Permit => {
+                Some("not_a_permit")
+            }
             _ => None,
         }
     }
@@ -149,7 +158,17 @@ async fn form(
             .map(|d| d.format("%Y-%m-%d").to_string()),
         _ => None,
     };
-    let form = context! { laatste_dag => suggested };
+    // The plates as they are, in the form's own notation (a foreign one after its country).
+    let plates = p
+        .plates
+        .iter()
+        .map(|plate| match plate.country().as_str() {
+            "NL" => plate.to_string(),
+            country => format!("{country}:{}", plate.normalised()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let form = context! { laatste_dag => suggested, kentekens => plates };
     render(&page, StatusCode::OK, action, &p, form, None).await
 }
 
@@ -189,6 +208,7 @@ fn field_of(code: &str) -> &'static str {
     match code {
         "valid_until_not_later" | "valid_until_too_far" => "laatste_dag",
         "reason_too_long" => "reden",
+        "plates_missing" => "kentekens",
         _ => "algemeen",
     }
 }
@@ -206,7 +226,10 @@ async fn submit(
     let parsed = code_or_refused(&page, code, &page.entry(req, action.audited())?).await?;
     let act = act(&page, req, parsed, &f)?;
     let desk = page.console.desk();
-    let typed = context! { reden => f.reden.clone(), email => f.email.clone(), laatste_dag => f.laatste_dag.clone() };
+    let typed = context! {
+        reden => f.reden.clone(), email => f.email.clone(),
+        laatste_dag => f.laatste_dag.clone(), kentekens => f.kentekens.clone(),
+    };
     let outcome = match action {
         Action::NewPin => match desk.new_pin(&act).await {
             Ok(new) => return pin_page(&page, &new).await,
@@ -228,6 +251,21 @@ async fn submit(
             }
         },
         Action::Uncouple => desk.uncouple(&act).await,
+        Action::Plates => match parkportal_domain::plate::Plate::parse_list(&f.kentekens) {
+            Ok(plates) => desk.change_plates(&act, &plates).await,
+            Err(_) => {
+                return invalid(
+                    &page,
+                    req,
+                    action,
+                    code,
+                    typed,
+                    "kentekens",
+                    "console.desk.plates.error",
+                )
+                .await;
+            }
+        },
         Action::Extend => match parse_day(&f.laatste_dag) {
             Some(day) => desk.extend(&act, day).await,
             None => {
@@ -263,7 +301,8 @@ async fn submit(
                     "product_coupled"
                     | "product_not_active"
                     | "product_not_coupled"
-                    | "sessions_live" => StatusCode::CONFLICT,
+                    | "sessions_live"
+                    | "not_a_permit" => StatusCode::CONFLICT,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };
                 render(
@@ -353,4 +392,5 @@ action_routes!(
     (coupling_mail_form, coupling_mail, Action::CouplingMail),
     (extend_form, extend, Action::Extend),
     (uncouple_form, uncouple, Action::Uncouple),
+    (plates_form, plates_change, Action::Plates),
 );

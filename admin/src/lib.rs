@@ -291,6 +291,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             ep(get(desk_actions::uncouple_form).post(desk_actions::uncouple)),
         ),
         route(
+            "/:gemeente/producten/:code/kentekens",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(desk_actions::plates_form).post(desk_actions::plates_change)),
+        ),
+        route(
             "/:gemeente/producten/:code/geldigheid",
             RouteKind::Page,
             Need::Gemeente(Role::Staff),

@@ -170,6 +170,7 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
         code => p.code.to_string(),
         type_name => p.product_type.1.clone(),
         kind => page.t(&format!("console.issue.kind_{}", p.kind.as_str())),
+        permit => p.kind == parkportal_domain::ProductKind::Permit,
         zone => p.zone.1.clone(),
         status => page.t(&format!("console.search.status.{status}")),
         active => p.status == "active",
@@ -190,7 +191,8 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
 }
 
 /// The words of the actions that return to the product page, each with its message.
-const DONE: [&str; 8] = [
+const DONE: [&str; 9] = [
+    "kentekens",
     "ontkoppelen",
     "koppelmail",
     "geldigheid",

@@ -671,3 +671,124 @@ async fn uncoupling_waits_for_live_sessions_then_frees_the_product_for_a_new_cou
     let again = an.post_form(&action, &[]).await;
     assert_eq!(again.status(), 409);
 }
+
+#[tokio::test]
+async fn a_permits_plates_change_and_the_active_one_stays_when_it_is_kept() {
+    let app = TestApp::spawn().await;
+    let jan = crate::support::resident_with(
+        &app,
+        parkportal_domain::coupling::IssueRequest {
+            tenant: "dijkstad".into(),
+            product_type: Some("bewoners".into()),
+            email: Some(parkportal_domain::EmailAddress::parse("jan@example.nl").unwrap()),
+            plates: parkportal_domain::plate::Plate::parse_list("12-GBD-3, 34-GBD-5").unwrap(),
+            ..Default::default()
+        },
+    )
+    .await;
+    // Jan switches 34-GBD-5 on.
+    app.login("jan@example.nl", "fietsbel42xy").await;
+    let switch = format!("/producten/{}/kentekenswitch", jan.product);
+    let resp = app.post_form(&switch, &[("kenteken", "NL:34GBD5")]).await;
+    assert_eq!(resp.status(), 303);
+    let code = code_of(&app, jan.product).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let action = format!("{}/kentekens", page_of(&code));
+    let page = an.page(&action).await;
+    assert_eq!(
+        page.form(&action).value("kentekens"),
+        Some("12-GBD-3, 34-GBD-5")
+    );
+    let form = page.form(&action);
+    let plates_sql = format!(
+        "SELECT plate || ':' || active FROM product_plates WHERE product_id = {} \
+         ORDER BY position",
+        jan.product
+    );
+    let plates = || app.sql_text(&plates_sql);
+
+    // Nonsense and no plate at all are named at the field; nothing changes.
+    for (typed, message) in [
+        ("AB_12", "Vul kentekens in zoals AB-12-34"),
+        (" , ", "Een vergunning heeft minstens één kenteken."),
+    ] {
+        let resp = an.submit(&form, &[("kentekens", typed)]).await;
+        assert_eq!(resp.status(), 422, "{typed}");
+        assert!(
+            resp.html().contains_text(message),
+            "{typed}: {}",
+            resp.text()
+        );
+        assert!(resp.text().contains("aria-invalid=\"true\""));
+    }
+    // Another gemeente's medewerker: 404.
+    let piet = staff(&app, "piet@havenmond.nl", "havenmond", Role::Staff).await;
+    let theirs = format!("/beheer/havenmond/producten/{code}/kentekens");
+    assert_eq!(
+        piet.post_form(&theirs, &[("kentekens", "99-XYZ-9")])
+            .await
+            .status(),
+        404
+    );
+    let before = app
+        .sql_i64(&format!(
+            "SELECT COUNT(*) FROM product_plates WHERE product_id = {}",
+            jan.product
+        ))
+        .await;
+    assert_eq!(before, 2);
+
+    // 12-GBD-3 goes, 78-GBD-9 comes, 34-GBD-5 stays on (listed twice, kept once).
+    let resp = an
+        .submit(
+            &form,
+            &[
+                ("kentekens", "34-gbd-5, 78-GBD-9, 34GBD5"),
+                ("reden", "nieuwe auto"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert!(resp.location().ends_with("?gedaan=kentekens"));
+    let all = app
+        .sql_i64(&format!(
+            "SELECT COUNT(*) FROM product_plates WHERE product_id = {} AND active = TRUE",
+            jan.product
+        ))
+        .await;
+    assert_eq!(all, 1);
+    let first = plates().await;
+    assert!(
+        first.as_deref().unwrap().starts_with("34GBD5:"),
+        "{first:?}"
+    );
+    let page = app.page(&switch).await;
+    assert!(
+        page.contains("78-GBD-9") && !page.contains("12-GBD-3"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"NL:34GBD5\" checked"), "{page}");
+    let entry = newest(&app, "product.plates_changed").await;
+    assert_eq!(
+        (entry.result.as_str(), entry.reason.as_deref()),
+        ("ok", Some("nieuwe auto"))
+    );
+
+    // Without the active plate, none is active: the resident is asked to choose.
+    let resp = an
+        .submit(&form, &[("kentekens", "78-GBD-9, 90-GBD-1")])
+        .await;
+    assert_eq!(resp.status(), 303);
+    let page = app.page(&switch).await;
+    assert!(page.contains("loopt u kans op een parkeerboete"), "{page}");
+
+    // A visitor scheme's plates are not changed here.
+    let visitor = code_of(&app, lettered(&app).await.0).await;
+    let refused = an
+        .post_form(
+            &format!("{}/kentekens", page_of(&visitor)),
+            &[("kentekens", "78-GBD-9")],
+        )
+        .await;
+    assert_eq!(refused.status(), 409);
+}

@@ -9,6 +9,7 @@ use crate::calendar;
 use crate::email::EmailAddress;
 use crate::ids::{ProductId, TenantId};
 use crate::letters::{Letter, LetterError, claim_link};
+use crate::plate::Plate;
 use crate::ports::StoreError;
 use crate::secret::{Pin, ProductCode};
 use crate::staff::Role;
@@ -72,6 +73,12 @@ pub enum DeskError {
     /// A session of the product is running or planned (uncoupling): stop it first.
     #[error("a session of the product is live")]
     SessionsLive,
+    /// Only a permit's plates are changed here.
+    #[error("the product is not a permit")]
+    NotAPermit,
+    /// A permit keeps at least one plate.
+    #[error("a permit needs a plate")]
+    PlatesMissing,
     /// The letter could not be made.
     #[error(transparent)]
     Letter(#[from] LetterError),
@@ -98,6 +105,8 @@ impl DeskError {
             Self::ReasonTooLong => "reason_too_long",
             Self::NotCoupled => "product_not_coupled",
             Self::SessionsLive => "sessions_live",
+            Self::NotAPermit => "not_a_permit",
+            Self::PlatesMissing => "plates_missing",
             Self::Letter(_) | Self::Random(_) | Self::Hash(_) | Self::Store(_) => return None,
         })
     }
@@ -349,6 +358,35 @@ impl ProductDesk {
 }
 
 impl ProductDesk {
+    /// The plates of a permit replaced by `plates` (in that order, each once): the plate switched
+    /// on stays on when it is among them; otherwise none is, and the resident switches one on.
+    /// Sessions already made keep their plates. The plates are not in the audit entry: the trail
+    /// is kept far longer than plates may be.
+    pub async fn change_plates(&self, act: &DeskAct, plates: &[Plate]) -> Result<(), DeskError> {
+        let context = self.context(&act.tenant, false).await?;
+        let tenant = &context.tenant;
+        let view = self.acted_on(tenant.id, act).await?;
+        if view.kind != crate::ProductKind::Permit {
+            return Err(DeskError::NotAPermit);
+        }
+        let mut unique: Vec<Plate> = Vec::with_capacity(plates.len());
+        for plate in plates {
+            if !unique.contains(plate) {
+                unique.push(plate.clone());
+            }
+        }
+        if unique.is_empty() {
+            return Err(DeskError::PlatesMissing);
+        }
+        let audit = act
+            .entry("product.plates_changed", tenant.id, self.clock.now())
+            .about("product", view.id.0);
+        self.products
+            .replace_plates(tenant.id, view.id, &unique, &audit)
+            .await?
+            .done()
+    }
+
     /// Uncouples the product from the account that holds it (the resident lost access to it,
     /// or it was coupled to the wrong account): refused while a session of it is running or
     /// planned; the mandates that account gave end (what they hold back on the balance), its

@@ -268,6 +268,15 @@ pub trait ProductRepository: Send + Sync {
         change: super::desk_actions::PinChange<'_>,
         now: DateTime<Utc>,
     ) -> Result<super::desk_actions::DeskOutcome, StoreError>;
+    /// Replaces the plates of product `product` of `tenant` (active) by `plates`, under its
+    /// lock, keeping the active plate when it is among them, with `audit`.
+    async fn replace_plates(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        plates: &[Plate],
+        audit: &AuditEntry,
+    ) -> Result<super::desk_actions::DeskOutcome, StoreError>;
     /// Uncouples product `product` of `tenant` (active, coupled, no live session at `now`)
     /// under its lock: its open mandates closed, the holder's favorites of it deleted, `audit`
     /// written, in one transaction.

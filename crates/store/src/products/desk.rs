@@ -4,13 +4,16 @@
 
 use crate::audit;
 use crate::database::Database;
-use crate::entities::{favorites, mandates, parking_sessions, product_letters, products};
+use crate::entities::{
+    favorites, mandates, parking_sessions, product_letters, product_plates, products,
+};
 use crate::parking::ledger::abandon;
 use crate::parking::lock_product_row;
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::coupling::{DeskOutcome, NewLetter, PinChange};
 use parkportal_domain::mandates::MandateStatus;
+use parkportal_domain::plate::Plate;
 use parkportal_domain::{ProductId, StoreError, TenantId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -180,6 +183,65 @@ pub(crate) async fn uncouple(
     // The revision counts up, so that a start decided on the coupled view does not write.
     products::Entity::update_many()
         .col_expr(products::Column::OwnerId, Expr::value(Option::<i64>::None))
+        .col_expr(
+            products::Column::Revision,
+            Expr::col(products::Column::Revision).add(1),
+        )
+        .filter(products::Column::Id.eq(product.0))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    audit::write(&txn, entry).await?;
+    txn.commit().await.map_err(StoreError::new)?;
+    Ok(DeskOutcome::Done)
+}
+
+/// New plates (see `ProductRepository::replace_plates`).
+pub(crate) async fn replace_plates(
+    db: &Database,
+    (tenant, product): (TenantId, ProductId),
+    plates: &[Plate],
+    entry: &AuditEntry,
+) -> Result<DeskOutcome, StoreError> {
+    let (_gate, txn) = db.begin_write().await?;
+    let outcome = locked(db, &txn, (tenant, product), |_| None).await?;
+    if outcome != DeskOutcome::Done {
+        abandon(txn).await?;
+        return Ok(outcome);
+    }
+    let active = product_plates::Entity::find()
+        .filter(product_plates::Column::ProductId.eq(product.0))
+        .filter(product_plates::Column::Active.eq(true))
+        .all(&txn)
+        .await
+        .map_err(StoreError::new)?
+        .into_iter()
+        .map(|p| (p.plate, p.country))
+        .next();
+    product_plates::Entity::delete_many()
+        .filter(product_plates::Column::ProductId.eq(product.0))
+        .exec(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    for (position, plate) in plates.iter().enumerate() {
+        let stored = (
+            plate.normalised().to_owned(),
+            plate.country().as_str().to_owned(),
+        );
+        product_plates::ActiveModel {
+            product_id: Set(product.0),
+            active: Set(active.as_ref() == Some(&stored)),
+            plate: Set(stored.0),
+            country: Set(stored.1),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(StoreError::new)?;
+    }
+    // The revision counts up, so that a start decided on the old plates does not write.
+    products::Entity::update_many()
         .col_expr(
             products::Column::Revision,
             Expr::col(products::Column::Revision).add(1),

@@ -521,6 +521,16 @@ impl ProductRepository for SeaProductRepository {
         desk::replace_pin(&self.db, (tenant, product), change, now).await
     }
 
+    async fn replace_plates(
+        &self,
+        tenant: TenantId,
+        product: ProductId,
+        plates: &[Plate],
+        entry: &AuditEntry,
+    ) -> Result<DeskOutcome, StoreError> {
+        desk::replace_plates(&self.db, (tenant, product), plates, entry).await
+    }
+
     async fn uncouple(
         &self,
         tenant: TenantId,
