@@ -122,11 +122,7 @@ impl DossierRepository for SeaDossierRepository {
             .flatten();
         let sessions = listed(
             &txn,
-            parking_sessions::Entity::find()
-                .filter(parking_sessions::Column::ProductId.eq(id))
-                .filter(parking_sessions::Column::DeletedAt.is_null())
-                .filter(parking_sessions::Column::StoppedAt.is_null())
-                .filter(parking_sessions::Column::EndAt.gt(now))
+            crate::revocation::live_of(id, now)
                 .order_by_asc(parking_sessions::Column::StartAt)
                 .order_by_asc(parking_sessions::Column::Id),
             |s| {

@@ -199,6 +199,28 @@ pub(crate) async fn close(
     Ok(rest)
 }
 
+/// Closes every mandate of `product` not revoked yet (see [`close`]), in `txn` under the
+/// product's lock: when the product is revoked or leaves its holder.
+pub(crate) async fn close_all(
+    txn: &DatabaseTransaction,
+    product: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let open: Vec<i64> = mandates::Entity::find()
+        .filter(mandates::Column::ProductId.eq(product))
+        .filter(mandates::Column::Status.ne(MandateStatus::Revoked.as_str()))
+        .all(txn)
+        .await
+        .map_err(StoreError::new)?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    for mandate in open {
+        close(txn, product, mandate, now).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl MandateRepository for SeaMandateRepository {
     async fn mandates(&self, product: ProductId) -> Result<Vec<Mandate>, StoreError> {

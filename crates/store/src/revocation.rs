@@ -7,13 +7,12 @@
 use crate::audit;
 use crate::by_key::OneByKey;
 use crate::database::Database;
-use crate::entities::{email_links, mandates, parking_sessions, products};
+use crate::entities::{email_links, parking_sessions, products};
 use crate::parking::ledger::abandon;
 use crate::parking::lock_product_row;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
-use parkportal_domain::mandates::MandateStatus;
 use parkportal_domain::revocation::{RevocationRepository, RevokeOutcome};
 use parkportal_domain::{ProductCode, ProductId, SessionId, StoreError, TenantId};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -33,7 +32,10 @@ impl SeaRevocationRepository {
 }
 
 /// The live (running or planned) sessions of `product` at `now`.
-fn live_of(product: i64, now: DateTime<Utc>) -> sea_orm::Select<parking_sessions::Entity> {
+pub(crate) fn live_of(
+    product: i64,
+    now: DateTime<Utc>,
+) -> sea_orm::Select<parking_sessions::Entity> {
     parking_sessions::Entity::find()
         .filter(parking_sessions::Column::ProductId.eq(product))
         .filter(parking_sessions::Column::DeletedAt.is_null())
@@ -93,18 +95,7 @@ impl RevocationRepository for SeaRevocationRepository {
             abandon(txn).await?;
             return Ok(outcome);
         }
-        let open: Vec<i64> = mandates::Entity::find()
-            .filter(mandates::Column::ProductId.eq(product.0))
-            .filter(mandates::Column::Status.ne(MandateStatus::Revoked.as_str()))
-            .all(&txn)
-            .await
-            .map_err(StoreError::new)?
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
-        for mandate in open {
-            crate::mandates::close(&txn, product.0, mandate, now).await?;
-        }
+        crate::mandates::close_all(&txn, product.0, now).await?;
         // No link of it couples anything any more.
         email_links::Entity::update_many()
             .col_expr(email_links::Column::ExpiresAt, Expr::value(now))

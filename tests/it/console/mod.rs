@@ -12,6 +12,7 @@ mod corrections;
 mod dashboard;
 mod enrolment;
 mod help_desk;
+mod help_desk_holding;
 mod issue;
 mod login;
 mod search;

@@ -4,15 +4,12 @@
 
 use crate::audit;
 use crate::database::Database;
-use crate::entities::{
-    favorites, mandates, parking_sessions, product_letters, product_plates, products,
-};
+use crate::entities::{favorites, product_letters, product_plates, products};
 use crate::parking::ledger::abandon;
 use crate::parking::lock_product_row;
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::coupling::{DeskOutcome, NewLetter, PinChange};
-use parkportal_domain::mandates::MandateStatus;
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{ProductId, StoreError, TenantId};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -144,11 +141,7 @@ pub(crate) async fn uncouple(
     })
     .await?;
     if outcome == DeskOutcome::Done {
-        let live = parking_sessions::Entity::find()
-            .filter(parking_sessions::Column::ProductId.eq(product.0))
-            .filter(parking_sessions::Column::DeletedAt.is_null())
-            .filter(parking_sessions::Column::StoppedAt.is_null())
-            .filter(parking_sessions::Column::EndAt.gt(now))
+        let live = crate::revocation::live_of(product.0, now)
             .count(&txn)
             .await
             .map_err(StoreError::new)?;
@@ -162,18 +155,7 @@ pub(crate) async fn uncouple(
     }
     // The holder's mandates end: whoever they gave them to must not reach the next holder's
     // product. What they hold goes back to the balance, which stays with the product.
-    let open: Vec<i64> = mandates::Entity::find()
-        .filter(mandates::Column::ProductId.eq(product.0))
-        .filter(mandates::Column::Status.ne(MandateStatus::Revoked.as_str()))
-        .all(&txn)
-        .await
-        .map_err(StoreError::new)?
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
-    for mandate in open {
-        crate::mandates::close(&txn, product.0, mandate, now).await?;
-    }
+    crate::mandates::close_all(&txn, product.0, now).await?;
     // The holder's favorites of it are theirs, not the next holder's.
     favorites::Entity::delete_many()
         .filter(favorites::Column::ProductId.eq(product.0))
