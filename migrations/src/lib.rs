@@ -28,6 +28,7 @@ mod m20261204_000020_batch_repeats;
 mod m20261204_000021_product_search;
 mod m20261204_000022_product_page;
 mod m20261204_000023_balance_corrections;
+mod sqlite_rebuild;
 
 /// Applies every migration in order.
 pub struct Migrator;

@@ -12,9 +12,9 @@
 //! AUTOINCREMENT counter restored), on one connection with foreign keys off, in one transaction
 //! that checks every foreign key before it commits.
 
+use crate::sqlite_rebuild::{self, failed};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::sqlx::{self, Row, SqliteConnection};
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseExecutor};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -67,177 +67,13 @@ impl AccountRef {
     }
 }
 
-fn failed(what: impl std::fmt::Display) -> DbErr {
-    DbErr::Migration(what.to_string())
-}
-
-/// `sql` with each `before` replaced by its `after`; each must occur exactly once (a definition
-/// that differs from the one this migration was written against stops it, never half-applies).
-fn edited(table: &str, sql: &str, edits: &[(String, String)]) -> Result<String, DbErr> {
-    let mut out = sql.to_owned();
-    for (before, after) in edits {
-        // A match must end where the definition or clause does (`"x" integer` would also be
-        // the start of `"x" integer NOT NULL`).
-        let matches: Vec<_> = out
-            .match_indices(before.as_str())
-            .filter(|(at, m)| {
-                let rest = &out[at + m.len()..];
-                !rest.starts_with(" NOT NULL")
-                    && rest
-                        .chars()
-                        .next()
-                        .is_none_or(|c| matches!(c, ',' | ')' | ' ' | '('))
-            })
-            .map(|(at, _)| at)
-            .collect();
-        let [at] = matches[..] else {
-            return Err(failed(format!(
-                "{table}: expected `{before}` once in its definition, found it {} times",
-                matches.len()
-            )));
-        };
-        out.replace_range(at..at + before.len(), after);
-    }
-    Ok(out)
-}
-
-/// Runs `sql`: built from this file's constants and the database's own schema, never from input.
-async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<(), DbErr> {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut *conn)
-        .await
-        .map(|_| ())
-        .map_err(|e| failed(format!("{sql}: {e}")))
-}
-
-/// Rebuilds `r.table` with its definition edited, in the caller's transaction.
-async fn rebuild(
-    conn: &mut SqliteConnection,
-    r: &AccountRef,
-    direction: Direction,
-) -> Result<(), DbErr> {
-    let table = r.table;
-    let definition: String =
-        sqlx::query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?")
-            .bind(table)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| failed(format!("{table}: {e}")))?
-            .get(0);
-    let indexes: Vec<String> = sqlx::query(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-    )
-    .bind(table)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(|e| failed(format!("{table}: {e}")))?
-    .into_iter()
-    .map(|row| row.get(0))
-    .collect();
-    // A run that rebuilt the tables and stopped before the migration was recorded left them in
-    // their new form: nothing to edit, and the edits would not find what they replace.
-    let edits = r.edits(direction);
-    if edits
-        .iter()
-        .all(|(from, to)| !definition.contains(from.as_str()) && definition.contains(to.as_str()))
-    {
-        return Ok(());
-    }
-    let counter: Option<i64> = sqlx::query("SELECT seq FROM sqlite_sequence WHERE name = ?")
-        .bind(table)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(|e| failed(format!("{table}: {e}")))?
-        .map(|row| row.get(0));
-    let renamed = [(
-        format!("CREATE TABLE \"{table}\" "),
-        format!("CREATE TABLE \"{table}_new\" "),
-    )];
-    let new = edited(table, &edited(table, &definition, &renamed)?, &edits)?;
-    exec(conn, &new).await?;
-    // The same columns in the same order: only constraints changed.
-    exec(
-        conn,
-        &format!("INSERT INTO \"{table}_new\" SELECT * FROM \"{table}\""),
-    )
-    .await?;
-    exec(conn, &format!("DROP TABLE \"{table}\"")).await?;
-    exec(
-        conn,
-        &format!("ALTER TABLE \"{table}_new\" RENAME TO \"{table}\""),
-    )
-    .await?;
-    for index in &indexes {
-        exec(conn, index).await?;
-    }
-    // Ids are never handed out twice, also those of rows deleted before: the counter goes
-    // back, and is made anew when the copy left none (an empty table has none after the copy).
-    if let Some(seq) = counter {
-        let updated = sqlx::query("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?")
-            .bind(seq)
-            .bind(table)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| failed(format!("{table}: {e}")))?;
-        if updated.rows_affected() == 0 {
-            sqlx::query("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)")
-                .bind(table)
-                .bind(seq)
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| failed(format!("{table}: {e}")))?;
-        }
-    }
-    Ok(())
-}
-
-/// Every table rebuilt in one transaction, with every foreign key checked before it commits.
-async fn rebuild_all(conn: &mut SqliteConnection, direction: Direction) -> Result<(), DbErr> {
-    exec(conn, "BEGIN IMMEDIATE").await?;
-    let done = async {
-        for r in &REFS {
-            rebuild(conn, r, direction).await?;
-        }
-        let broken = sqlx::query("PRAGMA foreign_key_check")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(failed)?;
-        if !broken.is_empty() {
-            return Err(failed(format!(
-                "{} rows break a foreign key after the rebuild",
-                broken.len()
-            )));
-        }
-        exec(conn, "COMMIT").await
-    }
-    .await;
-    if done.is_err() {
-        let _ = exec(conn, "ROLLBACK").await;
-    }
-    done
-}
-
-/// SQLite: the rebuild on a connection of its own, since foreign keys can only be switched off
-/// outside a transaction, and must be (dropping the old table would otherwise run the `ON DELETE`
-/// actions of the tables that point at it, nulling the ledger's sessions).
+/// SQLite: every table rebuilt with its definition edited, in one transaction.
 async fn sqlite(manager: &SchemaManager<'_>, direction: Direction) -> Result<(), DbErr> {
-    let DatabaseExecutor::Connection(db) = manager.get_connection() else {
-        return Err(failed(
-            "the SQLite rebuild needs the pool, not a transaction",
-        ));
-    };
-    let mut conn = db
-        .get_sqlite_connection_pool()
-        .acquire()
-        .await
-        .map_err(failed)?;
-    exec(&mut conn, "PRAGMA foreign_keys = OFF").await?;
-    let done = rebuild_all(&mut conn, direction).await;
-    // Never hand the pool a connection without foreign keys.
-    if exec(&mut conn, "PRAGMA foreign_keys = ON").await.is_err() {
-        let _ = conn.close().await;
-    }
-    done
+    let tables: Vec<_> = REFS
+        .iter()
+        .map(|r| (r.table, r.edits(direction).to_vec()))
+        .collect();
+    sqlite_rebuild::run(manager, &tables).await
 }
 
 /// PostgreSQL: the columns and their foreign keys changed in place, in the migration's
@@ -292,6 +128,7 @@ impl MigrationTrait for Migration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sqlite_rebuild::edited;
 
     #[test]
     fn a_definition_is_edited_where_expected_only() {
