@@ -303,6 +303,11 @@ impl Application {
                 services.parking.clone(),
                 clock_for_console.clone(),
             ),
+            payer_refunds: parkportal_domain::payer_refunds::PayerRefunds::new(
+                Arc::new(parkportal_store::SeaPayerRefundRepository::new(db.clone())),
+                services.top_ups.provider(),
+                clock_for_console.clone(),
+            ),
             corrections: parkportal_domain::corrections::Corrections::new(
                 Arc::new(parkportal_store::SeaCorrectionRepository::new(db.clone())),
                 clock_for_console.clone(),

@@ -1,9 +1,11 @@
 //! The Mollie payments API as the domain's payment provider: create with an idempotency key,
-//! fetch by id (the webhook carries only the id, unsigned, so the status is always fetched).
+//! fetch by id (the webhook carries only the id, unsigned, so the status is always fetched), and
+//! refund part of a paid payment (`POST /payments/{id}/refunds`, with an idempotency key).
 
 use async_trait::async_trait;
 use parkportal_domain::top_up::{
-    PaymentProvider, PaymentRequest, PaymentStatus, ProviderError, ProviderPayment,
+    PaymentProvider, PaymentRequest, PaymentStatus, ProviderError, ProviderPayment, ProviderRefund,
+    RefundFailure, RefundRequest,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -31,6 +33,23 @@ impl MollieProvider {
             api_key,
             base_url: base_url.trim_end_matches('/').to_owned(),
         })
+    }
+
+    /// POSTs `body` to `path` under `idempotency_key`: a retry after a lost answer makes
+    /// nothing twice, Mollie answers with what the first request made.
+    async fn post(
+        &self,
+        path: &str,
+        idempotency_key: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Result<reqwest::Response> {
+        self.client
+            .post(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.api_key)
+            .header("Idempotency-Key", idempotency_key)
+            .json(body)
+            .send()
+            .await
     }
 }
 
@@ -116,6 +135,44 @@ async fn read(response: reqwest::Response) -> Result<ProviderPayment, ProviderEr
         .into_provider()
 }
 
+/// A refund in Mollie's words (the fields we read).
+#[derive(Debug, Deserialize)]
+struct MollieRefund {
+    id: String,
+    status: String,
+}
+
+/// Whether `id` has the shape of one of Mollie's ids, so that it may go into a path.
+fn is_mollie_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A refund's answer: a 4xx is Mollie's refusal (nothing refunded), anything else unanswered
+/// is unsure (it may have been made; the idempotency key makes sending it again safe).
+async fn read_refund(response: reqwest::Response) -> Result<ProviderRefund, RefundFailure> {
+    let status = response.status();
+    if !status.is_success() {
+        let problem: Option<MollieProblem> = response.json().await.ok();
+        let (title, detail) = problem
+            .map(|p| (p.title.unwrap_or_default(), p.detail.unwrap_or_default()))
+            .unwrap_or_default();
+        let why = format!("HTTP {status}: {title}: {detail}");
+        return Err(if status.is_client_error() {
+            RefundFailure::Refused(why)
+        } else {
+            RefundFailure::Unsure(why)
+        });
+    }
+    let refund: MollieRefund = response
+        .json()
+        .await
+        .map_err(|e| RefundFailure::Unsure(format!("unreadable refund: {e}")))?;
+    Ok(ProviderRefund {
+        id: refund.id,
+        status: refund.status,
+    })
+}
+
 fn transport(e: reqwest::Error) -> ProviderError {
     // Without the URL: it is ours, and the error's Display would repeat it.
     ProviderError(format!("unreachable: {}", e.without_url()))
@@ -146,12 +203,7 @@ impl PaymentProvider for MollieProvider {
             "metadata": { "payment": request.payment.0 },
         });
         let response = self
-            .client
-            .post(format!("{}/payments", self.base_url))
-            .bearer_auth(&self.api_key)
-            .header("Idempotency-Key", &request.idempotency_key)
-            .json(&body)
-            .send()
+            .post("/payments", &request.idempotency_key, &body)
             .await
             .map_err(transport)?;
         read(response).await
@@ -159,10 +211,7 @@ impl PaymentProvider for MollieProvider {
 
     async fn fetch(&self, id: &str) -> Result<ProviderPayment, ProviderError> {
         // The id came from outside (the webhook): only Mollie's own shape goes into the path.
-        if id.is_empty()
-            || id.len() > 64
-            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if !is_mollie_id(id) {
             return Err(ProviderError("not a payment id".into()));
         }
         let response = self
@@ -173,6 +222,26 @@ impl PaymentProvider for MollieProvider {
             .await
             .map_err(transport)?;
         read(response).await
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<ProviderRefund, RefundFailure> {
+        let id = &request.payment_ref;
+        if !is_mollie_id(id) {
+            return Err(RefundFailure::Refused("not a payment id".into()));
+        }
+        let body = json!({
+            "amount": { "currency": "EUR", "value": format!("{:.2}", request.price) },
+            "description": request.description,
+        });
+        let response = self
+            .post(
+                &format!("/payments/{id}/refunds"),
+                &request.idempotency_key,
+                &body,
+            )
+            .await
+            .map_err(|e| RefundFailure::Unsure(transport(e).0))?;
+        read_refund(response).await
     }
 }
 

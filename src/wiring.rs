@@ -223,6 +223,17 @@ impl parkportal_domain::top_up::PaymentProvider for NoProvider {
             "no payment provider is configured".into(),
         ))
     }
+
+    async fn refund(
+        &self,
+        _: &parkportal_domain::top_up::RefundRequest,
+    ) -> Result<parkportal_domain::top_up::ProviderRefund, parkportal_domain::top_up::RefundFailure>
+    {
+        // Kept to be sent again once a provider is configured.
+        Err(parkportal_domain::top_up::RefundFailure::Unsure(
+            "no payment provider is configured".into(),
+        ))
+    }
 }
 
 /// The payment provider `payments.provider` names, with the simulated checkout when that is it.

@@ -4,7 +4,7 @@
 
 use crate::page::{ConsolePage, context_of, see_other};
 use crate::product_page::Done;
-use crate::product_page::{code_or_refused, moment, viewed};
+use crate::product_page::{code_or_refused, moment, viewed, viewed_for_form};
 use minijinja::{Value, context};
 use parkportal_domain::BalanceUnit;
 use parkportal_domain::corrections::{Corrected, Correction, CorrectionError, CorrectionRequest};
@@ -98,9 +98,7 @@ pub async fn correction_form(
     req: &Request,
     Path((_, code)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let entry = page.entry(req, "product.view")?;
-    let code = code_or_refused(&page, &code, &entry).await?;
-    let p = viewed(&page, &code, &entry).await?;
+    let p = viewed_for_form(&page, req, &code).await?;
     render_form(&page, StatusCode::OK, &p, context! {}, None).await
 }
 

@@ -5,9 +5,9 @@
 
 use crate::auth::client_of;
 use crate::page::{ConsolePage, context_of, see_other};
-use crate::product_page::{code_or_refused, last_day, moment, viewed};
+use crate::product_page::{code_or_refused, last_day, moment, viewed, viewed_for_form};
 use minijinja::{Value, context};
-use parkportal_domain::audit::{Actor, AuditEntry};
+use parkportal_domain::audit::Actor;
 use parkportal_domain::coupling::{DeskAct, DeskError, StaffProductView};
 use parkportal_domain::{EmailAddress, ProductCode};
 use parkportal_web::AppError;
@@ -94,17 +94,6 @@ pub(crate) fn parse_day(typed: &str) -> Option<chrono::NaiveDate> {
         .ok()
 }
 
-/// The product as the action's page shows it, its reading on the record as `entry` (about the
-/// product; refused `not_found` when this gemeente has no such product, which is a 404).
-async fn product(
-    page: &ConsolePage,
-    code: &str,
-    entry: AuditEntry,
-) -> Result<StaffProductView, AppError> {
-    let code = code_or_refused(page, code, &entry).await?;
-    viewed(page, &code, &entry).await
-}
-
 /// Renders the page of `action` on `p`, with `form` as typed and `error` (field, message).
 async fn render(
     page: &ConsolePage,
@@ -147,7 +136,7 @@ async fn form(
     code: &str,
     action: Action,
 ) -> Result<Response, AppError> {
-    let p = product(&page, code, page.entry(req, "product.view")?).await?;
+    let p = viewed_for_form(&page, req, code).await?;
     let tz = context_of(&page)?.tenant.time_zone;
     let suggested = match action {
         // A year on from the present last day, in the date field's own format.
@@ -200,7 +189,8 @@ async fn refused(
     reason: &str,
 ) -> Result<StaffProductView, AppError> {
     let entry = page.entry(req, action.audited())?.refused(reason);
-    product(page, code, entry).await
+    let code = code_or_refused(page, code, &entry).await?;
+    viewed(page, &code, &entry).await
 }
 
 /// The field a refusal of the use case belongs to.

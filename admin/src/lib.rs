@@ -25,6 +25,7 @@ mod issue;
 mod login;
 mod look;
 mod page;
+mod payer_refund;
 mod period;
 mod prefs;
 mod product_page;
@@ -313,6 +314,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::Staff),
             ep(get(revoke::revoke_form).post(revoke::revoke)),
+        ),
+        route(
+            "/:gemeente/producten/:code/terugbetalen",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(payer_refund::refund_form).post(payer_refund::refund)),
         ),
         // Balance corrections, above the limit with a second medewerker's approval.
         route(

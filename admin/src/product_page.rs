@@ -58,6 +58,18 @@ pub(crate) async fn viewed(
         .ok_or(AppError::NotFound)
 }
 
+/// The product with the typed `code` as an action's form shows it, its reading on the record as
+/// `product.view` (refused `not_found`, and a 404, for a malformed code or another gemeente's).
+pub(crate) async fn viewed_for_form(
+    page: &ConsolePage,
+    req: &Request,
+    code: &str,
+) -> Result<parkportal_domain::coupling::StaffProductView, AppError> {
+    let entry = page.entry(req, "product.view")?;
+    let code = code_or_refused(page, code, &entry).await?;
+    viewed(page, &code, &entry).await
+}
+
 /// A list's rows and, when it has more, the note that only the newest are shown.
 fn list<T>(page: &ConsolePage, l: &Listed<T>, row: impl Fn(&T) -> Value) -> Value {
     let shown = l.rows.len() as u64;
@@ -191,7 +203,7 @@ fn values(page: &ConsolePage, d: &ProductDossier) -> Result<Value, AppError> {
 }
 
 /// The words of the actions that return to the product page, each with its message.
-const DONE: [&str; 9] = [
+const DONE: [&str; 12] = [
     "kentekens",
     "ontkoppelen",
     "koppelmail",
@@ -201,6 +213,9 @@ const DONE: [&str; 9] = [
     "gestopt",
     "al_voorbij",
     "ingetrokken",
+    "terugbetaald",
+    "terugbetaling_wacht",
+    "terugbetaling_geweigerd",
 ];
 
 /// The action a medewerker returns from, as the query names it.
@@ -236,7 +251,15 @@ pub async fn show(
         .iter()
         .map(|c| crate::corrections::row(&page, c))
         .collect::<Result<Vec<_>, _>>()?;
-    let values = context! { corrections => corrections, ..values(&page, &dossier)? };
+    let refunds = page
+        .console
+        .payer_refunds()
+        .overview(ctx.tenant.id, dossier.product.id)
+        .await?;
+    let refund = crate::payer_refund::overview_values(&page, &dossier.product, &refunds)?;
+    let values = context! {
+        corrections => corrections, refund => refund, ..values(&page, &dossier)?
+    };
     // The action just carried out, named on the page it returns to.
     let done = done
         .gedaan

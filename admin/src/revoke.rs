@@ -4,7 +4,7 @@
 //! and returns to the product page, which shows the balance left and what was paid for it.
 
 use crate::page::{ConsolePage, context_of, see_other};
-use crate::product_page::{code_or_refused, last_day, viewed};
+use crate::product_page::{code_or_refused, last_day, viewed, viewed_for_form};
 use minijinja::context;
 use parkportal_domain::coupling::{MAX_REASON_CHARS, StaffProductView};
 use parkportal_web::AppError;
@@ -55,9 +55,7 @@ pub async fn revoke_form(
     req: &Request,
     Path((_, code)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let entry = page.entry(req, "product.view")?;
-    let code = code_or_refused(&page, &code, &entry).await?;
-    let p = viewed(&page, &code, &entry).await?;
+    let p = viewed_for_form(&page, req, &code).await?;
     render(&page, StatusCode::OK, &p, "", None).await
 }
 

@@ -10,6 +10,7 @@ use parkportal_domain::corrections::Corrections;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::dossier::Dossiers;
 use parkportal_domain::parking::Parking;
+use parkportal_domain::payer_refunds::PayerRefunds;
 use parkportal_domain::revocation::Revocations;
 use parkportal_domain::search::ProductSearch;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
@@ -53,6 +54,8 @@ pub struct ConsoleServices {
     pub parking: Parking,
     /// Revoking products.
     pub revocations: Revocations,
+    /// Refunds of a revoked product's paid balance to the payer.
+    pub payer_refunds: PayerRefunds,
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
@@ -169,6 +172,11 @@ impl Console {
     /// Revoking products.
     pub fn revocations(&self) -> &Revocations {
         &self.inner.services.revocations
+    }
+
+    /// Refunds of a revoked product's paid balance to the payer.
+    pub fn payer_refunds(&self) -> &PayerRefunds {
+        &self.inner.services.payer_refunds
     }
 
     /// Staff corrections of balances.

@@ -28,6 +28,7 @@ mod m20261204_000020_batch_repeats;
 mod m20261204_000021_product_search;
 mod m20261204_000022_product_page;
 mod m20261204_000023_balance_corrections;
+mod m20261204_000024_payer_refunds;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000021_product_search::Migration),
             Box::new(m20261204_000022_product_page::Migration),
             Box::new(m20261204_000023_balance_corrections::Migration),
+            Box::new(m20261204_000024_payer_refunds::Migration),
         ]
     }
 }

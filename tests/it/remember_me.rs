@@ -145,7 +145,9 @@ async fn a_replay_within_the_grace_gives_back_the_exchanges_session_and_creates_
     app.clock.advance(Duration::hours(1));
     // Counted by id: the start-up housekeeping may run late on a loaded machine and clean up
     // the first exchange's session, idle for an hour on the test clock by now.
-    let before = app.sql_i64("SELECT COALESCE(MAX(id), 0) FROM auth_sessions").await;
+    let before = app
+        .sql_i64("SELECT COALESCE(MAX(id), 0) FROM auth_sessions")
+        .await;
     let racing = token_only(&resumed);
     let tasks: Vec<_> = (0..8)
         .map(|_| tokio::spawn(visit_at(app.url.clone(), racing.clone())))

@@ -53,13 +53,17 @@ pub enum EntryKind {
     MandateGrant,
     /// What a mandatee left, back on revocation.
     MandateReturn,
-    /// A correction by staff, with its reason.
+    /// A correction, with its reason (made before the help desk named its staff member).
     Correction,
+    /// A correction by a medewerker at the help desk, naming them, with its reason.
+    StaffCorrection,
+    /// What was left of a revoked product's paid balance, refunded to the payer.
+    PayerRefund,
 }
 
 impl EntryKind {
     /// Every kind.
-    pub const ALL: [EntryKind; 8] = [
+    pub const ALL: [EntryKind; 10] = [
         Self::Opening,
         Self::Grant,
         Self::TopUp,
@@ -68,6 +72,8 @@ impl EntryKind {
         Self::MandateGrant,
         Self::MandateReturn,
         Self::Correction,
+        Self::StaffCorrection,
+        Self::PayerRefund,
     ];
 
     /// The stable name: the stored value, the API's `kind` and the catalogue key's last part.
@@ -81,6 +87,8 @@ impl EntryKind {
             Self::MandateGrant => "mandate_grant",
             Self::MandateReturn => "mandate_return",
             Self::Correction => "correction",
+            Self::StaffCorrection => "staff_correction",
+            Self::PayerRefund => "payer_refund",
         }
     }
 

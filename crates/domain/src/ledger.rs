@@ -150,7 +150,28 @@ impl LedgerPosting {
         Self {
             note: Some(reason),
             staff: Some(staff),
-            ..Self::new(product, EntryKind::Correction, amount, BelongsTo::Product)
+            ..Self::new(
+                product,
+                EntryKind::StaffCorrection,
+                amount,
+                BelongsTo::Product,
+            )
+        }
+    }
+
+    /// `amount` (positive, in the smallest unit) off a revoked product's balance, refunded to
+    /// the payer by staff member `staff` for `reason`; a refund the provider refused comes back
+    /// as the same kind with the opposite sign.
+    pub fn payer_refund(
+        product: ProductId,
+        amount: i64,
+        reason: String,
+        staff: crate::ids::StaffId,
+    ) -> Self {
+        Self {
+            note: Some(reason),
+            staff: Some(staff),
+            ..Self::new(product, EntryKind::PayerRefund, -amount, BelongsTo::Product)
         }
     }
 
@@ -229,6 +250,9 @@ mod tests {
         let correction = LedgerPosting::correction(P, -5, "typo".to_owned(), staff);
         assert_eq!(correction.note.as_deref(), Some("typo"));
         assert_eq!(correction.staff, Some(staff));
-        assert_eq!(correction.kind, EntryKind::Correction);
+        assert_eq!(correction.kind, EntryKind::StaffCorrection);
+        let refund = LedgerPosting::payer_refund(P, 250, "ingetrokken".to_owned(), staff);
+        assert_eq!((refund.kind, refund.amount), (EntryKind::PayerRefund, -250));
+        assert_eq!(refund.staff, Some(staff));
     }
 }

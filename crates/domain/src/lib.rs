@@ -33,6 +33,7 @@ pub mod own_data;
 pub mod parking;
 pub mod password;
 pub mod password_reset;
+pub mod payer_refunds;
 pub mod plate;
 pub mod platform;
 pub mod ports;

@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use parkportal_domain::ledger::LedgerPosting;
 use parkportal_domain::top_up::{
     CapWindow, NewPayment, Opened, Payment, PaymentProvider, PaymentRepository, PaymentRequest,
-    PaymentStatus, ProviderError, ProviderPayment, Settled, SimulatedCheckout, SimulatedPayment,
+    PaymentStatus, ProviderError, ProviderPayment, ProviderRefund, RefundFailure, RefundRequest,
+    Settled, SimulatedCheckout, SimulatedPayment,
 };
 use parkportal_domain::{AccountId, Clock, PaymentId, ProductId, PublicUrl, StoreError, Token};
 use sea_orm::sea_query::{Condition, Expr};
@@ -431,6 +432,37 @@ impl PaymentProvider for SimulatedProvider {
             .map_err(provider_error)?
             .ok_or_else(|| ProviderError(format!("no simulated payment {id}")))?;
         self.reported(&row)
+    }
+
+    /// Refunded at once, as the simulation has no bank: a paid payment of at least the
+    /// amount; the refund's id follows from the idempotency key, so asking twice is one refund.
+    async fn refund(&self, request: &RefundRequest) -> Result<ProviderRefund, RefundFailure> {
+        let row = self
+            .row(&request.payment_ref)
+            .await
+            .map_err(|e| RefundFailure::Unsure(e.to_string()))?
+            .ok_or_else(|| RefundFailure::Refused("no such simulated payment".into()))?;
+        let price = row
+            .price
+            .parse()
+            .map_err(|_| RefundFailure::Unsure(format!("stored price {:?}", row.price)))?;
+        if self.status_now(&row) != Some(PaymentStatus::Paid) {
+            return Err(RefundFailure::Refused("the payment is not paid".into()));
+        }
+        if request.price.is_zero() || request.price.is_sign_negative() || request.price > price {
+            return Err(RefundFailure::Refused(
+                "the amount is more than the payment".into(),
+            ));
+        }
+        let key: String = request
+            .idempotency_key
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        Ok(ProviderRefund {
+            id: format!("sim_re_{key}"),
+            status: "refunded".to_owned(),
+        })
     }
 }
 

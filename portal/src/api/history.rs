@@ -46,7 +46,8 @@ pub struct TransactionItem {
     /// When it was booked.
     pub at: Time,
     /// `opening`, `grant`, `top_up`, `reservation`, `refund`, `mandate_grant`,
-    /// `mandate_return` or `correction`.
+    /// `mandate_return`, `correction`, `staff_correction` (a help-desk correction) or
+    /// `payer_refund` (a revoked product's balance refunded to the payer).
     pub kind: String,
     /// The change: positive for credits, negative for charges. All entries sum to the balance.
     pub amount: Amount,

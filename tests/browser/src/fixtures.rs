@@ -348,26 +348,38 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .await
         .map_err(|e| e.to_string())?
         .ok_or("no demo gemeente dijkstad")?;
-    let query = parkportal_domain::search::SearchQuery::parse(
-        parkportal_domain::search::SearchKind::Email,
-        RESIDENT,
-    )
-    .map_err(|e| e.to_string())?
-    .ok_or("an empty search")?;
-    let entry = AuditEntry::new(Actor::Operator, "product.search", "fixtures", parking.now());
-    let found = app
-        .console()
-        .search()
-        .search(dijkstad.id, &query, 1, entry)
+    let code = code_of(app, dijkstad.id, product).await?;
+    values.insert("resident_product_code", code.to_string());
+    // The refund pages show a product of the resident with € 25,00 paid, then revoked.
+    let (refund_link, _) = issue(app, "dijkstad", RESIDENT, None).await?;
+    let revoked = app
+        .state()
+        .desk()
+        .accept(&refund_link, &account, "browser")
+        .await
+        .map_err(|e| e.to_string())?
+        .id;
+    let paid = pay(revoked, "25.00").await?;
+    top_ups
+        .simulate(
+            &paid.provider_ref.ok_or("no provider id")?,
+            PaymentStatus::Paid,
+        )
         .await
         .map_err(|e| e.to_string())?;
-    let code = found
-        .hits
-        .iter()
-        .find(|h| h.id == product)
-        .map(|h| h.code.to_string())
-        .ok_or("the resident's product is not found by its address")?;
-    values.insert("resident_product_code", code);
+    let revoked_code = code_of(app, dijkstad.id, revoked).await?;
+    let entry = AuditEntry::new(
+        Actor::Operator,
+        "product.revoked",
+        "fixtures",
+        parking.now(),
+    );
+    app.console()
+        .revocations()
+        .revoke(dijkstad.id, &revoked_code, &entry)
+        .await
+        .map_err(|e| e.to_string())?;
+    values.insert("revoked_product_code", revoked_code.to_string());
     // Last, when everything of Weidevelde is made: its pages show the notice of a suspension.
     app.console()
         .suspensions()
@@ -384,6 +396,35 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         resident_session: signed_in.token.expose().to_owned(),
         console_sessions,
     })
+}
+
+/// The code of the resident's `product` of `tenant`, found by their address as a medewerker
+/// finds it.
+async fn code_of(
+    app: &Application,
+    tenant: parkportal_domain::TenantId,
+    product: parkportal_domain::ProductId,
+) -> Result<parkportal_domain::ProductCode, String> {
+    let query = parkportal_domain::search::SearchQuery::parse(
+        parkportal_domain::search::SearchKind::Email,
+        RESIDENT,
+    )
+    .map_err(|e| e.to_string())?
+    .ok_or("an empty search")?;
+    let now = app.state().web().clock().now();
+    let entry = AuditEntry::new(Actor::Operator, "product.search", "fixtures", now);
+    let found = app
+        .console()
+        .search()
+        .search(tenant, &query, 1, entry)
+        .await
+        .map_err(|e| e.to_string())?;
+    found
+        .hits
+        .iter()
+        .find(|h| h.id == product)
+        .map(|h| h.code.clone())
+        .ok_or_else(|| "a resident's product is not found by its address".to_owned())
 }
 
 /// The console's sessions, made through its use cases with the demo staff's secrets: a

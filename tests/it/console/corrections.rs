@@ -90,14 +90,14 @@ async fn a_small_correction_is_posted_at_once_with_its_reason_and_never_below_ze
     let stored = app
         .sql_text(
             "SELECT kind || '|' || amount || '|' || staff_id || '|' || note FROM ledger_entries \
-             WHERE kind = 'correction'",
+             WHERE kind = 'staff_correction'",
         )
         .await;
     let an_id = staff_id(&app, "an@dijkstad.nl").await;
     assert_eq!(
         stored,
         Some(format!(
-            "correction|250|{an_id}|Automaat defect, actie niet gestopt"
+            "staff_correction|250|{an_id}|Automaat defect, actie niet gestopt"
         ))
     );
     let history = jan
@@ -110,7 +110,7 @@ async fn a_small_correction_is_posted_at_once_with_its_reason_and_never_below_ze
         .await
         .json();
     let first = &history["items"][0];
-    assert_eq!(first["kind"], "correction", "{history}");
+    assert_eq!(first["kind"], "staff_correction", "{history}");
     assert_eq!(first["note"], "Automaat defect, actie niet gestopt");
     let entry = newest(&app, "balance.corrected").await;
     assert_eq!(
@@ -206,7 +206,7 @@ async fn a_large_correction_waits_for_a_second_medewerker_who_decides_it_once() 
     );
     assert_eq!(jan.balance(&app).await, "65.00");
     assert_eq!(
-        app.sql_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'correction'")
+        app.sql_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'staff_correction'")
             .await,
         1
     );
@@ -230,7 +230,7 @@ async fn a_large_correction_waits_for_a_second_medewerker_who_decides_it_once() 
         ))
         .await;
     let entry_staff = app
-        .sql_i64("SELECT staff_id FROM ledger_entries WHERE kind = 'correction'")
+        .sql_i64("SELECT staff_id FROM ledger_entries WHERE kind = 'staff_correction'")
         .await;
     assert_eq!(decider, entry_staff, "the entry names who approved it");
     assert_eq!(approved.actor_id.map(|s| s.0), Some(decider));

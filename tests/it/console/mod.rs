@@ -13,6 +13,7 @@ mod dashboard;
 mod enrolment;
 mod help_desk;
 mod help_desk_holding;
+mod help_desk_refund;
 mod issue;
 mod login;
 mod search;

@@ -1,6 +1,7 @@
 //! A fake of Mollie's payments API on 127.0.0.1, with the documented shapes: the amount's value
 //! a string with two decimals, `_links.checkout.href`, 201 on create, `Idempotency-Key`
-//! honoured, and a webhook that is a form POST carrying only `id`.
+//! honoured, and a webhook that is a form POST carrying only `id`; refunds of a paid payment
+//! (`POST /payments/{id}/refunds`, 201 with status `queued`, at most what is left of it).
 
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -25,6 +26,12 @@ pub struct Book {
     pub down: bool,
     /// When set, a fetched payment reports this amount instead of its own.
     pub report_amount: Option<String>,
+    /// Refunds made: (refund id, payment id, amount value, idempotency key).
+    pub refunds: Vec<(String, String, String, String)>,
+    /// Every refund request's body.
+    pub refund_bodies: Vec<Value>,
+    /// When set, every refund is refused with 422 (as Mollie refuses one it cannot make).
+    pub refuse_refunds: bool,
 }
 
 /// The fake server.
@@ -75,30 +82,46 @@ fn authorised(req: &Request) -> bool {
         == Some(&format!("Bearer {API_KEY}"))
 }
 
-#[handler]
-fn create(req: &Request, Json(body): Json<Value>, fake: Data<&FakeMollie>) -> Response {
+/// The book, for an authorised request while the fake is up; else Mollie's problem answer.
+fn open_book<'a>(
+    req: &Request,
+    fake: &'a FakeMollie,
+) -> Result<std::sync::MutexGuard<'a, Book>, Box<Response>> {
     if !authorised(req) {
-        return problem(
+        return Err(Box::new(problem(
             StatusCode::UNAUTHORIZED,
             "Unauthorized Request",
             "Missing authentication, or failed to authenticate",
-        );
+        )));
     }
-    let mut book = fake.book.lock().unwrap();
+    let book = fake.book.lock().unwrap();
     if book.down {
-        return problem(
+        return Err(Box::new(problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
             "down",
-        );
+        )));
     }
-    book.creates.push(body.clone());
-    let key = req
-        .headers()
+    Ok(book)
+}
+
+/// The request's `Idempotency-Key` (empty without one).
+fn idempotency_key(req: &Request) -> String {
+    req.headers()
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+#[handler]
+fn create(req: &Request, Json(body): Json<Value>, fake: Data<&FakeMollie>) -> Response {
+    let mut book = match open_book(req, &fake) {
+        Ok(book) => book,
+        Err(refused) => return *refused,
+    };
+    book.creates.push(body.clone());
+    let key = idempotency_key(req);
     let value = body["amount"]["value"]
         .as_str()
         .unwrap_or_default()
@@ -167,6 +190,73 @@ fn fetch(req: &Request, Path(id): Path<String>, fake: Data<&FakeMollie>) -> Resp
     }
 }
 
+fn cents(value: &str) -> Option<i64> {
+    let (euros, cents) = value.split_once('.')?;
+    (cents.len() == 2).then_some(euros.parse::<i64>().ok()? * 100 + cents.parse::<i64>().ok()?)
+}
+
+#[handler]
+fn refund(
+    req: &Request,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+    fake: Data<&FakeMollie>,
+) -> Response {
+    let mut book = match open_book(req, &fake) {
+        Ok(book) => book,
+        Err(refused) => return *refused,
+    };
+    book.refund_bodies.push(body.clone());
+    let key = idempotency_key(req);
+    let value = body["amount"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let answer = |refund: &(String, String, String, String)| {
+        Response::builder()
+            .status(StatusCode::CREATED)
+            .content_type("application/hal+json")
+            .body(
+                json!({
+                    "resource": "refund", "id": refund.0, "paymentId": refund.1,
+                    "amount": {"value": refund.2, "currency": "EUR"}, "status": "queued",
+                    "description": body["description"], "createdAt": "2026-03-02T09:00:00+00:00",
+                })
+                .to_string(),
+            )
+    };
+    if let Some(made) = book.refunds.iter().find(|r| !key.is_empty() && r.3 == key) {
+        return answer(made);
+    }
+    let Some(paid) = book.payments.get(&id).filter(|p| p.1 == "paid").cloned() else {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Entity",
+            "The payment cannot be refunded",
+        );
+    };
+    let refunded: i64 = book
+        .refunds
+        .iter()
+        .filter(|r| r.1 == id)
+        .filter_map(|r| cents(&r.2))
+        .sum();
+    let asked = cents(&value);
+    if book.refuse_refunds
+        || body["amount"]["currency"] != "EUR"
+        || asked.is_none_or(|a| a <= 0 || a + refunded > cents(&paid.0).unwrap())
+    {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Unprocessable Entity",
+            "The amount is higher than the amount that remains to be refunded",
+        );
+    }
+    let made = (format!("re_{}", 2000 + book.refunds.len()), id, value, key);
+    book.refunds.push(made.clone());
+    answer(&made)
+}
+
 impl FakeMollie {
     /// Starts the fake on a free port of 127.0.0.1.
     pub async fn start() -> Self {
@@ -182,6 +272,7 @@ impl FakeMollie {
         let app = Route::new()
             .at("/v2/payments", post(create))
             .at("/v2/payments/:id", get(fetch))
+            .at("/v2/payments/:id/refunds", post(refund))
             .data(fake.clone());
         tokio::spawn(async move {
             let _ = Server::new_with_acceptor(acceptor).run(app).await;

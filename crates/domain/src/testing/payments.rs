@@ -5,7 +5,8 @@ use crate::ids::{PaymentId, ProductId};
 use crate::ports::StoreError;
 use crate::top_up::{
     CapWindow, NewPayment, Opened, Payment, PaymentProvider, PaymentRepository, PaymentRequest,
-    PaymentStatus, ProviderError, ProviderPayment, Settled,
+    PaymentStatus, ProviderError, ProviderPayment, ProviderRefund, RefundFailure, RefundRequest,
+    Settled,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -140,5 +141,9 @@ impl PaymentProvider for NoProvider {
 
     async fn fetch(&self, _: &str) -> Result<ProviderPayment, ProviderError> {
         Err(ProviderError("unreachable in tests".to_owned()))
+    }
+
+    async fn refund(&self, _: &RefundRequest) -> Result<ProviderRefund, RefundFailure> {
+        Err(RefundFailure::Unsure("unreachable in tests".to_owned()))
     }
 }

@@ -130,6 +130,11 @@ impl TopUps {
         self.provider.simulated()
     }
 
+    /// The payment provider, for the desk's refunds to payers.
+    pub fn provider(&self) -> Arc<dyn PaymentProvider> {
+        self.provider.clone()
+    }
+
     /// The origins of the provider's checkout pages.
     pub fn checkout_origins(&self) -> Vec<String> {
         self.provider.checkout_origins()

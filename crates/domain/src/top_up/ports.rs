@@ -43,6 +43,40 @@ pub struct ProviderPayment {
 #[error("payment provider: {0}")]
 pub struct ProviderError(pub String);
 
+/// A refund the provider is asked to send back through a payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    /// Sent as `Idempotency-Key`: asking twice creates one refund.
+    pub idempotency_key: String,
+    /// The provider's id of the payment (`tr_...`).
+    pub payment_ref: String,
+    /// The amount in euros.
+    pub price: Decimal,
+    /// What the payer's bank statement shows.
+    pub description: String,
+}
+
+/// A refund as the provider reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRefund {
+    /// The provider's id (`re_...`).
+    pub id: String,
+    /// Its status in the provider's words (`queued`, `pending`, `processing`, `refunded`).
+    pub status: String,
+}
+
+/// Why a refund was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefundFailure {
+    /// The provider answered and refused it (a 4xx: nothing was refunded).
+    #[error("refused by the payment provider: {0}")]
+    Refused(String),
+    /// No answer, a failure of the provider's own, or one we cannot read: it may or may not
+    /// have been made, so it is sent again under the same idempotency key.
+    #[error("payment provider: {0}")]
+    Unsure(String),
+}
+
 /// A payment service provider.
 #[async_trait]
 pub trait PaymentProvider: Send + Sync {
@@ -55,6 +89,8 @@ pub trait PaymentProvider: Send + Sync {
     async fn create(&self, request: &PaymentRequest) -> Result<ProviderPayment, ProviderError>;
     /// Fetches a payment's current state.
     async fn fetch(&self, id: &str) -> Result<ProviderPayment, ProviderError>;
+    /// Refunds part or all of a paid payment to its payer.
+    async fn refund(&self, request: &RefundRequest) -> Result<ProviderRefund, RefundFailure>;
 }
 
 /// A payment to open.

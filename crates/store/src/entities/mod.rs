@@ -15,6 +15,7 @@ pub mod letter_batches;
 pub mod mandates;
 pub mod outbox;
 pub mod parking_sessions;
+pub mod payment_refunds;
 pub mod payments;
 pub mod platform_facts;
 pub mod product_letters;

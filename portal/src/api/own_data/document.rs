@@ -102,7 +102,8 @@ pub struct TransactionData {
     #[oai(nullable)]
     pub mandate: Option<i64>,
     /// `opening`, `grant`, `top_up`, `reservation`, `refund`, `mandate_grant`,
-    /// `mandate_return` or `correction`.
+    /// `mandate_return`, `correction`, `staff_correction` (a help-desk correction) or
+    /// `payer_refund` (a revoked product's balance refunded to the payer).
     pub kind: String,
     /// The change: credits positive, charges negative.
     pub amount: Amount,
