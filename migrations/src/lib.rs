@@ -29,6 +29,7 @@ mod m20261204_000021_product_search;
 mod m20261204_000022_product_page;
 mod m20261204_000023_balance_corrections;
 mod m20261204_000024_payer_refunds;
+mod m20261205_000025_name_word_heads;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000022_product_page::Migration),
             Box::new(m20261204_000023_balance_corrections::Migration),
             Box::new(m20261204_000024_payer_refunds::Migration),
+            Box::new(m20261205_000025_name_word_heads::Migration),
         ]
     }
 }

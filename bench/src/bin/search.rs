@@ -273,7 +273,12 @@ async fn bulk(app: &Application, tenant: i64, template: i64, (from, count): (u64
         let mut link_rows = Vec::new();
         for (i, id) in (next..end).zip(&ids) {
             for w in words(&name(i)) {
-                word_rows.push(format!("({tenant}, {id}, {})", quoted(&w)));
+                let head = parkportal_domain::search::word_head(&w);
+                word_rows.push(format!(
+                    "({tenant}, {id}, {}, {})",
+                    quoted(&w),
+                    quoted(&head)
+                ));
             }
             plate_rows.push(format!("({id}, {}, 'NL', 0, FALSE)", quoted(&plate(i))));
             link_rows.push(format!(
@@ -289,7 +294,7 @@ async fn bulk(app: &Application, tenant: i64, template: i64, (from, count): (u64
         }
         for sql in [
             format!(
-                "INSERT INTO product_name_words (tenant_id, product_id, word) VALUES {}",
+                "INSERT INTO product_name_words (tenant_id, product_id, word, head) VALUES {}",
                 word_rows.join(", ")
             ),
             format!(
@@ -458,6 +463,8 @@ async fn drive(app: &Application, tenant: TenantId, kind: &'static str) -> Figur
 
 async fn measure(label: &str, app: &Application, tenant: TenantId) {
     println!("{label}");
+    // `BENCH_ONLY=name` measures only the kinds whose name holds it.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     for kind in [
         "code",
         "email",
@@ -465,7 +472,10 @@ async fn measure(label: &str, app: &Application, tenant: TenantId) {
         "postcode",
         "name",
         "name (one word)",
-    ] {
+    ]
+    .into_iter()
+    .filter(|k| k.contains(only.as_str()))
+    {
         let mut runs = Vec::new();
         for round in 0..ROUNDS {
             let f = drive(app, tenant, kind).await;
@@ -486,6 +496,10 @@ async fn main() {
     let (app, tenant) = server(url).await;
     measure("SQLite (WAL, synchronous=FULL)", &app, tenant).await;
     app.stop().await.unwrap();
+    // `BENCH_KEEP=1` keeps the SQLite file too, to look at its plans with sqlite3.
+    if std::env::var("BENCH_KEEP").is_ok() {
+        println!("kept: {}", dir.keep().join("search.db").display());
+    }
 
     let admin_url = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into());

@@ -160,6 +160,16 @@ pub fn name_words(name: &str) -> Vec<String> {
     words
 }
 
+/// How many characters of a word its head keeps.
+pub const HEAD_CHARS: usize = 3;
+
+/// The head of a word (its first [`HEAD_CHARS`] characters) as the index keeps it beside the
+/// word: every word beginning with a prefix of at least that length has the prefix's head, so
+/// the products with such a word are one range of the index, newest first (migration 25).
+pub fn word_head(word: &str) -> String {
+    word.chars().take(HEAD_CHARS).collect()
+}
+
 /// The first string after every string that begins with `prefix`, in the order of their bytes:
 /// `prefix` with its last character one higher. `None` when there is none (the last character
 /// is the highest there is; then every string from `prefix` on matches).

@@ -316,7 +316,9 @@ async fn in_the_demo_two_medewerkers_at_once_refund_a_simulated_payment_once() {
 
 #[tokio::test]
 async fn migration_24_names_desk_corrections_and_keeps_every_entry_down_and_up_again() {
+    use crate::support::schema::{down_through, own_connection};
     use parkportal_migrations::{Migrator, MigratorTrait};
+    const M24: &str = "m20261204_000024_payer_refunds";
     let app = TestApp::spawn().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("10.00")).await;
     let code = code_of(&app, jan.product).await;
@@ -331,16 +333,9 @@ async fn migration_24_names_desk_corrections_and_keeps_every_entry_down_and_up_a
     let fingerprint = "SELECT CAST((SELECT COUNT(*) + SUM(id + amount + product_id) \
                        FROM ledger_entries) AS BIGINT)";
     let before = app.sql_i64(fingerprint).await;
-    // On a connection of its own (see migration 13's test).
-    let own = parkportal_store::Database::connect(&parkportal_store::DatabaseSettings {
-        url: app.config.database_url(),
-        max_connections: 1,
-        busy_timeout: std::time::Duration::from_secs(5),
-    })
-    .await
-    .unwrap();
+    let own = own_connection(&app).await;
     let db = own.connection();
-    Migrator::down(db, Some(1)).await.unwrap();
+    down_through(db, M24).await.unwrap();
     assert_eq!(app.sql_i64(kinds).await, 0);
     assert_eq!(
         app.sql_i64(
@@ -369,6 +364,6 @@ async fn migration_24_names_desk_corrections_and_keeps_every_entry_down_and_up_a
         "the CHECK refuses another kind"
     );
     // With a refund to a payer in the ledger, going down stops before it changes anything.
-    assert!(Migrator::down(db, Some(1)).await.is_err());
+    assert!(down_through(db, M24).await.is_err());
     assert_eq!(app.sql_i64(kinds).await, 1);
 }

@@ -218,4 +218,56 @@ async fn a_wrong_term_is_named_at_its_field_and_results_come_a_page_at_a_time() 
     assert_eq!(codes(&second), issued[20..].to_vec());
     assert!(!second.contains_text("Volgende pagina"));
     assert!(second.links_to(&next.replace("pagina=2", "pagina=1")));
+    // A name pages the same, walked newest first; two words the same.
+    for term in ["bewoner", "bew 1"] {
+        let first = an.page(&find("name", term)).await;
+        let expected: Vec<String> = (0..25)
+            .rev()
+            .filter(|i| term == "bewoner" || i.to_string().starts_with('1'))
+            .map(|i| issued[24 - i].clone())
+            .collect();
+        let shown = expected.len().min(20);
+        assert_eq!(codes(&first), expected[..shown].to_vec(), "{term}");
+        if expected.len() > 20 {
+            let second = an.page(&first.link("Volgende pagina")).await;
+            assert_eq!(codes(&second), expected[20..].to_vec(), "{term}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn names_are_found_by_the_heads_the_migration_writes_for_words_there() {
+    use crate::support::schema::{down_through, own_connection};
+    use parkportal_migrations::{Migrator, MigratorTrait};
+    let app = TestApp::spawn().await;
+    let k = key(&app, "dijkstad", "loket", "products:issue").await;
+    let old = issue(&app, &k, "Jan Jansen", "1234 AB", json!({})).await;
+    let new = issue(&app, &k, "Janneke Bos", "1234 AB", json!({})).await;
+    // Down drops the heads, up writes them again from the words.
+    let own = own_connection(&app).await;
+    let db = own.connection();
+    down_through(db, "m20261205_000025_name_word_heads")
+        .await
+        .unwrap();
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM product_name_words WHERE head = SUBSTR(word, 1, 3)")
+            .await,
+        4
+    );
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    for (term, expected) in [
+        ("jan", vec![new.clone(), old.clone()]),
+        ("jans", vec![old.clone()]),
+        ("janneke", vec![new.clone()]),
+        ("jan jansen", vec![old.clone()]),
+        ("bos jan", vec![new.clone()]),
+        ("jansen bos", vec![]),
+    ] {
+        assert_eq!(
+            codes(&an.page(&find("name", term)).await),
+            expected,
+            "{term}"
+        );
+    }
 }

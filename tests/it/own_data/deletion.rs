@@ -352,6 +352,7 @@ async fn the_api_exports_and_deletes_and_the_accounts_tokens_stop_working() {
 
 #[tokio::test]
 async fn migration_13_keeps_every_row_down_and_up_again() {
+    use crate::support::schema::{down_through, own_connection};
     use parkportal_migrations::{Migrator, MigratorTrait};
     let app = TestApp::spawn().await;
     let w = world(&app).await;
@@ -385,18 +386,11 @@ async fn migration_13_keeps_every_row_down_and_up_again() {
     app.sql_i64("DELETE FROM payments RETURNING id").await;
     assert_eq!(app.sql_i64("SELECT COUNT(*) FROM payments").await, 0);
     let before = app.sql_i64(fingerprint).await;
-    // On a connection of its own: on SQLite another connection of the pool may still hold the
-    // schema from before the migration went down, and a column added again would read to it
-    // as one it already has.
-    let own = parkportal_store::Database::connect(&parkportal_store::DatabaseSettings {
-        url: app.config.database_url(),
-        max_connections: 1,
-        busy_timeout: std::time::Duration::from_secs(5),
-    })
-    .await
-    .unwrap();
+    let own = own_connection(&app).await;
     let db = own.connection();
-    Migrator::down(db, Some(1)).await.unwrap();
+    down_through(db, "m20261203_000013_erasable_accounts")
+        .await
+        .unwrap();
     assert_eq!(app.sql_i64(fingerprint).await, before);
     Migrator::up(db, None).await.unwrap();
     assert_eq!(app.sql_i64(fingerprint).await, before);

@@ -18,6 +18,7 @@ mod app;
 pub mod fake_mollie;
 pub mod html;
 pub mod response;
+pub mod schema;
 pub mod smtp;
 mod staff;
 mod users;

@@ -12,6 +12,8 @@ pub struct Model {
     pub product_id: i64,
     /// Lower case, at most 40 characters (`parkportal_domain::search::name_words`).
     pub word: String,
+    /// The word's first characters (`parkportal_domain::search::word_head`).
+    pub head: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
