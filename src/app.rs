@@ -303,6 +303,10 @@ impl Application {
                 services.parking.clone(),
                 clock_for_console.clone(),
             ),
+            rules: parkportal_domain::rules_console::RulesConsole::new(
+                tenants.clone(),
+                tenants.validator(),
+            ),
             payer_refunds: parkportal_domain::payer_refunds::PayerRefunds::new(
                 Arc::new(parkportal_store::SeaPayerRefundRepository::new(db.clone())),
                 services.top_ups.provider(),

@@ -33,6 +33,7 @@ mod qr;
 mod refusals;
 mod revoke;
 mod rule_errors;
+mod rules_pages;
 mod search;
 mod staff_pages;
 mod state;
@@ -392,6 +393,26 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(api_keys::revoke_form).post(api_keys::revoke)),
+        ),
+        // The rules console: each product type's script and tariff, checked, priced and
+        // saved as versions by the gemeente's beheerders.
+        route(
+            "/:gemeente/regels",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rules_pages::list)),
+        ),
+        route(
+            "/:gemeente/regels/:type/:soort",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rules_pages::editor).post(rules_pages::submit)),
+        ),
+        route(
+            "/:gemeente/regels/:type/:soort/versies/:versie",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rules_pages::version)),
         ),
         // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
         route(

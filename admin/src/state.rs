@@ -12,6 +12,7 @@ use parkportal_domain::dossier::Dossiers;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::payer_refunds::PayerRefunds;
 use parkportal_domain::revocation::Revocations;
+use parkportal_domain::rules_console::RulesConsole;
 use parkportal_domain::search::ProductSearch;
 use parkportal_domain::staff::{Enrolment, StaffAuth, StaffManagement};
 use parkportal_domain::suspension::Suspensions;
@@ -59,6 +60,8 @@ pub struct ConsoleServices {
     /// A gemeente's API keys for the admin API: made, listed and revoked by its beheerders,
     /// and the authentication of a presented key.
     pub api_keys: ApiKeys,
+    /// The rules console: scripts and tariffs checked, priced and saved as versions.
+    pub rules: RulesConsole,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -127,6 +130,11 @@ impl Console {
     /// A gemeente's API keys, and the authentication of a presented key.
     pub fn api_keys(&self) -> &ApiKeys {
         &self.inner.services.api_keys
+    }
+
+    /// The rules console: scripts and tariffs checked, priced and saved as versions.
+    pub fn rules(&self) -> &RulesConsole {
+        &self.inner.services.rules
     }
 
     /// Gemeente bundles as archives.

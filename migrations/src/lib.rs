@@ -30,6 +30,7 @@ mod m20261204_000022_product_page;
 mod m20261204_000023_balance_corrections;
 mod m20261204_000024_payer_refunds;
 mod m20261205_000025_name_word_heads;
+mod m20261205_000026_rule_version_notes;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000023_balance_corrections::Migration),
             Box::new(m20261204_000024_payer_refunds::Migration),
             Box::new(m20261205_000025_name_word_heads::Migration),
+            Box::new(m20261205_000026_rule_version_notes::Migration),
         ]
     }
 }

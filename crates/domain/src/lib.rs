@@ -41,6 +41,7 @@ pub mod privacy;
 pub mod product_type;
 pub mod revocation;
 pub mod rules;
+pub mod rules_console;
 pub mod sealed;
 pub mod search;
 pub mod secret;

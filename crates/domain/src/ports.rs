@@ -109,6 +109,23 @@ pub trait TenantRepository: Send + Sync {
         id: TenantId,
         audit: &crate::audit::AuditEntry,
     ) -> Result<bool, StoreError>;
+    /// The versions of `kind` of gemeente `tenant`'s product type `code`, newest first.
+    async fn rule_versions(
+        &self,
+        tenant: TenantId,
+        code: &crate::Code,
+        kind: crate::rules_console::RuleKind,
+    ) -> Result<Vec<crate::rules_console::RuleVersion>, StoreError>;
+    /// Stores `change` as the next version of `kind` of `tenant`'s product type `code` unless
+    /// it equals the latest, moving the gemeente's configuration version on, with `audit`
+    /// (its reason: the versions before and after) in the same transaction.
+    async fn save_rule(
+        &self,
+        tenant: TenantId,
+        rule: (&crate::Code, crate::rules_console::RuleKind),
+        change: &crate::rules_console::RuleChange,
+        audit: &crate::audit::AuditEntry,
+    ) -> Result<crate::rules_console::RuleSaved, StoreError>;
 }
 
 /// The latest version of a gemeente's rule script or tariff for one product type.
@@ -171,10 +188,41 @@ pub trait RuleRepository: Send + Sync {
 
 /// Checks rule scripts and tariffs before they are stored (the rules engine implements it).
 pub trait RuleValidator: Send + Sync {
-    /// Compiles a rule script; the error names `name`, line and column.
-    fn check_script(&self, name: &str, source: &str) -> Result<(), String>;
+    /// Every problem of a rule script (`name` is its file): what does not compile, and hooks
+    /// misnamed or taking other parameters than `ctx`, each with its line and column.
+    fn script_problems(&self, name: &str, source: &str) -> Vec<crate::rules_console::RuleProblem>;
+    /// What a tariff charges in and which zones it names, or its problems (a syntax error with
+    /// its line and column).
+    fn tariff_problems(
+        &self,
+        name: &str,
+        source: &str,
+    ) -> Result<TariffFacts, Vec<crate::rules_console::RuleProblem>>;
+    /// What each interval of `question` costs, through the same code as a session's price;
+    /// the error when the script fails as it runs.
+    fn prices(
+        &self,
+        question: &crate::rules_console::PriceQuestion<'_>,
+    ) -> Result<Vec<rust_decimal::Decimal>, String>;
+
+    /// Compiles a rule script; the error names `name`, line and column of its first problem.
+    fn check_script(&self, name: &str, source: &str) -> Result<(), String> {
+        match self.script_problems(name, source).first() {
+            None => Ok(()),
+            Some(p) if p.line == 0 => Err(format!("{name}: {p}")),
+            Some(p) => Err(format!("{name}:{p}")),
+        }
+    }
+
     /// Parses a tariff and tells what it charges in and which zones it names.
-    fn check_tariff(&self, name: &str, source: &str) -> Result<TariffFacts, String>;
+    fn check_tariff(&self, name: &str, source: &str) -> Result<TariffFacts, String> {
+        self.tariff_problems(name, source)
+            .map_err(|problems| match problems.first() {
+                Some(p) if p.line > 0 => format!("{name}:{p}"),
+                Some(p) => format!("{name}: {p}"),
+                None => format!("{name}: does not parse"),
+            })
+    }
 }
 
 /// What the domain cross-checks of a tariff against its gemeente.

@@ -4,10 +4,11 @@
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
 use crate::ports::{RuleValidator, SaveMode, SaveTenantError, Saved, StoreError, TenantRepository};
+use crate::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use crate::suspension::{SuspensionChange, SuspensionOutcome};
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
 use crate::theme::ThemeTokens;
-use crate::{ParseError, TenantId};
+use crate::{Code, ParseError, TariffFacts, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -193,6 +194,28 @@ impl TenantRepository for RememberingTenants {
         self.forget();
         removed
     }
+
+    async fn rule_versions(
+        &self,
+        tenant: TenantId,
+        code: &Code,
+        kind: RuleKind,
+    ) -> Result<Vec<RuleVersion>, StoreError> {
+        self.inner.rule_versions(tenant, code, kind).await
+    }
+
+    async fn save_rule(
+        &self,
+        tenant: TenantId,
+        rule: (&Code, RuleKind),
+        change: &RuleChange,
+        audit: &AuditEntry,
+    ) -> Result<RuleSaved, StoreError> {
+        let saved = self.inner.save_rule(tenant, rule, change, audit).await;
+        // The gemeente's new configuration version makes its rules read again here at once.
+        self.forget();
+        saved
+    }
 }
 
 impl TenantDirectory {
@@ -222,6 +245,11 @@ impl TenantDirectory {
             });
         }
         self
+    }
+
+    /// The rules engine's checks, as imports use them.
+    pub fn validator(&self) -> Arc<dyn RuleValidator> {
+        self.validator.clone()
     }
 
     /// The default theme's tokens.
@@ -350,6 +378,28 @@ impl TenantDirectory {
     pub async fn export(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
         self.repo.config(slug).await
     }
+
+    /// The versions of `kind` of gemeente `tenant`'s product type `code`, newest first.
+    pub async fn rule_versions(
+        &self,
+        tenant: TenantId,
+        code: &Code,
+        kind: RuleKind,
+    ) -> Result<Vec<RuleVersion>, StoreError> {
+        self.repo.rule_versions(tenant, code, kind).await
+    }
+
+    /// Stores `change` as the next version of `kind` of `tenant`'s product type `code` (see
+    /// [`TenantRepository::save_rule`]); what this directory remembered is forgotten.
+    pub async fn save_rule(
+        &self,
+        tenant: TenantId,
+        rule: (&Code, RuleKind),
+        change: &RuleChange,
+        audit: &AuditEntry,
+    ) -> Result<RuleSaved, StoreError> {
+        self.repo.save_rule(tenant, rule, change, audit).await
+    }
 }
 
 /// Everything wrong with `config`: its own consistency and contrast over `base` tokens, and whether
@@ -369,36 +419,39 @@ pub fn problems(
         let name = format!("tariffs/{code}.toml");
         match validator.check_tariff(&name, source) {
             Err(e) => problems.push(ParseError::new("tariffs", e)),
-            Ok(facts) => {
-                // A tariff in another unit than its product's balance, or for a zone the gemeente
-                // does not have, would charge wrongly or not at all.
-                let unit = config
-                    .product_types
-                    .iter()
-                    .find(|p| &p.code == code)
-                    .map(|p| p.unit);
-                if unit.is_some_and(|u| u != facts.unit) {
-                    problems.push(ParseError::new(
-                        "tariffs",
-                        format!(
-                            "{name}: charges in {} but {code} keeps its balance in {}",
-                            facts.unit.as_str(),
-                            unit.map_or("", |u| u.as_str())
-                        ),
-                    ));
-                }
-                for zone in facts
-                    .zones
-                    .iter()
-                    .filter(|z| !config.zones.iter().any(|c| c.code.as_str() == z.as_str()))
-                {
-                    problems.push(ParseError::new(
-                        "tariffs",
-                        format!("{name}: zone {zone} is not a zone of this gemeente"),
-                    ));
-                }
-            }
+            Ok(facts) => problems.extend(
+                tariff_misfits(config, code, &facts)
+                    .into_iter()
+                    .map(|m| ParseError::new("tariffs", format!("{name}: {m}"))),
+            ),
         }
     }
     problems
+}
+
+/// How a tariff that charges as `facts` says misfits product type `code` of `config`: in
+/// another unit than its balance, or for a zone the gemeente does not have, it would charge
+/// wrongly or not at all.
+pub fn tariff_misfits(config: &TenantConfig, code: &Code, facts: &TariffFacts) -> Vec<String> {
+    let mut misfits = Vec::new();
+    let unit = config
+        .product_types
+        .iter()
+        .find(|p| &p.code == code)
+        .map(|p| p.unit);
+    if let Some(unit) = unit.filter(|u| *u != facts.unit) {
+        misfits.push(format!(
+            "charges in {} but {code} keeps its balance in {}",
+            facts.unit.as_str(),
+            unit.as_str()
+        ));
+    }
+    for zone in facts
+        .zones
+        .iter()
+        .filter(|z| !config.zones.iter().any(|c| c.code.as_str() == z.as_str()))
+    {
+        misfits.push(format!("zone {zone} is not a zone of this gemeente"));
+    }
+    misfits
 }

@@ -27,6 +27,7 @@ mod privacy;
 mod products;
 mod remember;
 mod revocation;
+mod rule_versions;
 mod rules;
 mod search;
 mod settings;

@@ -31,7 +31,7 @@ impl SourceTable {
         }
     }
 
-    fn name(self) -> Alias {
+    pub(crate) fn name(self) -> Alias {
         Alias::new(self.table_name())
     }
 }

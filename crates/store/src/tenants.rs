@@ -10,6 +10,7 @@ use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::ports::{SaveMode, SaveTenantError, Saved};
 use parkportal_domain::privacy::PlateRetention;
+use parkportal_domain::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use parkportal_domain::suspension::{Suspension, SuspensionChange, SuspensionOutcome};
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl,
@@ -541,6 +542,25 @@ impl TenantRepository for SeaTenantRepository {
         crate::audit::write(&txn, audit).await?;
         txn.commit().await.map_err(StoreError::new)?;
         Ok(true)
+    }
+
+    async fn rule_versions(
+        &self,
+        tenant: TenantId,
+        code: &Code,
+        kind: RuleKind,
+    ) -> Result<Vec<RuleVersion>, StoreError> {
+        crate::rule_versions::list(&self.db, tenant, code, kind).await
+    }
+
+    async fn save_rule(
+        &self,
+        tenant: TenantId,
+        rule: (&Code, RuleKind),
+        change: &RuleChange,
+        audit: &AuditEntry,
+    ) -> Result<RuleSaved, StoreError> {
+        crate::rule_versions::save(&self.db, tenant, rule, change, audit).await
     }
 }
 

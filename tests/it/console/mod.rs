@@ -16,6 +16,7 @@ mod help_desk_holding;
 mod help_desk_refund;
 mod issue;
 mod login;
+mod rules_console;
 mod search;
 mod staff_management;
 mod suspension;
@@ -96,6 +97,9 @@ fn sample_path(pattern: &str, staff: i64, key: i64) -> String {
             .replace(":sleutel", &key.to_string())
             .replace(":actie", "deactiveren")
             .replace(":code", SAMPLE_CODE)
+            .replace(":type", "bezoekers")
+            .replace(":soort", "script")
+            .replace(":versie", "1")
             .replace("*rest", "onbekend")
     );
     path.trim_end_matches('/').to_owned()

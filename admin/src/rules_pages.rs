@@ -1,0 +1,447 @@
+//! The rules console (#23) for a gemeente's beheerders: each product type's rule script and
+//! tariff in an editor that works without JavaScript, [Controleer] listing every problem with
+//! its line and column and the prices the draft would charge, and [Opslaan] with a comment
+//! making a new version; the versions listed with who made them, when and why.
+//!
+//! A check reads no personal data and changes nothing, so it is not audited; a save is, by
+//! the use case, with the versions before and after.
+
+use crate::page::{ConsolePage, context_of, see_other};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use minijinja::{Value, context};
+use parkportal_domain::Code;
+use parkportal_domain::audit::Actor;
+use parkportal_domain::rules_console::{
+    Interval, RuleChange, RuleCheck, RuleKind, RuleProblem, RuleSaveError, RuleSaved, RuleVersion,
+    TypeRules,
+};
+use parkportal_web::AppError;
+use parkportal_web::format::amount;
+use poem::http::StatusCode;
+use poem::web::{Form, Path, Query};
+use poem::{Request, Response, handler};
+use serde::Deserialize;
+
+/// The editor's form.
+#[derive(Debug, Default, Deserialize)]
+pub struct EditorForm {
+    #[serde(default)]
+    bron: String,
+    #[serde(default)]
+    toelichting: String,
+    #[serde(default)]
+    zone: String,
+    #[serde(default)]
+    van: String,
+    #[serde(default)]
+    tot: String,
+    #[serde(default)]
+    actie: String,
+}
+
+/// What the page after a save says.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    gedaan: Option<String>,
+    versie: Option<i64>,
+}
+
+/// The kind a path's last word names: `script` or `tarief`; anything else is no page.
+fn kind_of(word: &str) -> Result<RuleKind, AppError> {
+    match word {
+        "script" => Ok(RuleKind::Script),
+        "tarief" => Ok(RuleKind::Tariff),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The path word of `kind`.
+fn word_of(kind: RuleKind) -> &'static str {
+    match kind {
+        RuleKind::Script => "script",
+        RuleKind::Tariff => "tarief",
+    }
+}
+
+/// The product type code of a path; anything else is no page.
+fn code_of(text: &str) -> Result<Code, AppError> {
+    Code::parse(text).map_err(|_| AppError::NotFound)
+}
+
+fn base(page: &ConsolePage) -> Result<String, AppError> {
+    Ok(format!("/beheer/{}/regels", context_of(page)?.tenant.slug))
+}
+
+/// A moment as the console shows it, in the gemeente's time.
+fn moment(page: &ConsolePage, at: DateTime<Utc>) -> Result<String, AppError> {
+    let tz = context_of(page)?.tenant.time_zone;
+    Ok(at.with_timezone(&tz).format("%d-%m-%Y %H:%M").to_string())
+}
+
+/// `GET /beheer/{gemeente}/regels`: the product types with their versions in force.
+#[handler]
+pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
+    let ctx = context_of(&page)?;
+    let base = base(&page)?;
+    let rows: Vec<Value> = page
+        .console
+        .rules()
+        .overview(&ctx.tenant)
+        .await?
+        .iter()
+        .map(|r: &TypeRules| {
+            context! {
+                code => r.code.as_str(),
+                name => r.name.clone(),
+                script => r.script,
+                tariff => r.tariff,
+                script_link => format!("{base}/{}/script", r.code),
+                tariff_link => format!("{base}/{}/tarief", r.code),
+            }
+        })
+        .collect();
+    page.render("rules.html", StatusCode::OK, context! { rows => rows })
+        .await
+}
+
+/// What the editor shows besides the form.
+struct Shown<'a> {
+    status: StatusCode,
+    check: Option<&'a RuleCheck>,
+    problems: &'a [RuleProblem],
+    error: Option<(&'static str, String)>,
+    done: Option<String>,
+}
+
+/// A refusal's page: 422 with `problems` and `error` (field, message).
+fn refused_page<'a>(
+    problems: &'a [RuleProblem],
+    error: Option<(&'static str, String)>,
+) -> Shown<'a> {
+    Shown {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        check: None,
+        problems,
+        error,
+        done: None,
+    }
+}
+
+async fn render(
+    page: &ConsolePage,
+    (code, kind): (&Code, RuleKind),
+    form: &EditorForm,
+    shown: Shown<'_>,
+) -> Result<Response, AppError> {
+    let ctx = context_of(page)?;
+    let Some((row, versions)) = page
+        .console
+        .rules()
+        .versions(&ctx.tenant, code, kind)
+        .await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let action = format!("{}/{code}/{}", base(page)?, word_of(kind));
+    let versions: Vec<Value> = versions
+        .iter()
+        .map(|v: &RuleVersion| {
+            Ok(context! {
+                version => v.version,
+                author => v.author.clone(),
+                at => v.created_at.map(|t| moment(page, t)).transpose()?,
+                comment => v.comment.clone(),
+                removed => v.source.is_empty(),
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    let lang = page.prefs.language;
+    let price = |d| amount(row.unit, d, lang);
+    let preview = shown.check.map(|c| {
+        context! {
+            week => c.week.iter().map(|d| context! {
+                day => page.t(&format!("console.rules.weekday.{}", chrono::Datelike::weekday(&d.date).num_days_from_monday())),
+                date => d.date.format("%d-%m-%Y").to_string(),
+                one_hour => price(d.one_hour),
+                two_hours => price(d.two_hours),
+                whole_day => price(d.whole_day),
+            }).collect::<Vec<_>>(),
+            interval => c.interval.map(price),
+        }
+    });
+    let zones: Vec<Value> = row
+        .zones
+        .iter()
+        .map(|(code, name)| context! { code => code, name => name })
+        .collect();
+    let problems: Vec<Value> = shown
+        .problems
+        .iter()
+        .map(|p| {
+            context! {
+                line => (p.line > 0).then_some(p.line),
+                column => (p.column > 0).then_some(p.column),
+                message => p.message.clone(),
+            }
+        })
+        .collect();
+    let (error_field, error) = shown.error.unzip();
+    page.render(
+        "rules_editor.html",
+        shown.status,
+        context! {
+            action => action,
+            back => base(page)?,
+            kind => word_of(kind),
+            file => kind.file_name(code),
+            code => code.as_str(),
+            type_name => row.name,
+            in_force => match kind { RuleKind::Script => row.script, RuleKind::Tariff => row.tariff },
+            form => context! {
+                bron => form.bron.clone(), toelichting => form.toelichting.clone(),
+                zone => form.zone.clone(), van => form.van.clone(), tot => form.tot.clone(),
+            },
+            lines => form.bron.lines().count().max(12) + 2,
+            checked => shown.check.is_some(),
+            problems => problems,
+            preview => preview,
+            zones => zones,
+            versions => versions,
+            error_field => error_field,
+            error => error,
+            done => shown.done,
+        },
+    )
+    .await
+}
+
+/// `GET /beheer/{gemeente}/regels/{type}/{script|tarief}`: the editor on the version in force.
+#[handler]
+pub async fn editor(
+    page: ConsolePage,
+    Path((_, code, word)): Path<(String, String, String)>,
+    Query(done): Query<Done>,
+) -> Result<Response, AppError> {
+    let (code, kind) = (code_of(&code)?, kind_of(&word)?);
+    let ctx = context_of(&page)?;
+    let versions = page
+        .console
+        .rules()
+        .versions(&ctx.tenant, &code, kind)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .1;
+    let form = EditorForm {
+        bron: versions
+            .first()
+            .map(|v| v.source.clone())
+            .unwrap_or_default(),
+        ..EditorForm::default()
+    };
+    let done = match (done.gedaan.as_deref(), done.versie) {
+        (Some("opgeslagen"), Some(v)) => {
+            Some(page.text("console.rules.done.saved", &[("version", v.to_string())]))
+        }
+        (Some("ongewijzigd"), _) => Some(page.t("console.rules.done.unchanged")),
+        _ => None,
+    };
+    let shown = Shown {
+        status: StatusCode::OK,
+        check: None,
+        problems: &[],
+        error: None,
+        done,
+    };
+    render(&page, (&code, kind), &form, shown).await
+}
+
+/// The interval the form asks to price, read in the gemeente's time: `None` when none was
+/// typed, `Err` with the field's message key when it is half or wrong.
+fn interval(
+    page: &ConsolePage,
+    form: &EditorForm,
+) -> Result<Option<Interval>, (&'static str, &'static str)> {
+    let tz = context_of(page)
+        .map_err(|_| ("van", "console.rules.bad_moment"))?
+        .tenant
+        .time_zone;
+    let read = |field: &'static str, text: &str| {
+        NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|t| tz.from_local_datetime(&t).earliest())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or((field, "console.rules.bad_moment"))
+    };
+    match (form.van.trim(), form.tot.trim()) {
+        ("", "") => Ok(None),
+        (van, tot) => {
+            let (from, to) = (read("van", van)?, read("tot", tot)?);
+            if to <= from {
+                return Err(("tot", "console.rules.bad_interval"));
+            }
+            Ok(Some((from, to)))
+        }
+    }
+}
+
+/// `POST /beheer/{gemeente}/regels/{type}/{script|tarief}`: `actie=controleer` checks the draft
+/// (200, or 422 with its problems; audited `rules.checked`); `actie=opslaan` saves it as a new
+/// version with the comment (303 back with `?gedaan=opgeslagen&versie=N`, or
+/// `?gedaan=ongewijzigd`; audited `rules.saved` by the use case), or refuses with every problem
+/// (422) and the draft kept. Every POST leaves one entry, refusals with their code.
+#[handler]
+pub async fn submit(
+    page: ConsolePage,
+    req: &Request,
+    Path((_, code, word)): Path<(String, String, String)>,
+    Form(form): Form<EditorForm>,
+) -> Result<Response, AppError> {
+    let ctx = context_of(&page)?;
+    let action = match form.actie.as_str() {
+        "controleer" => "rules.checked",
+        _ => "rules.saved",
+    };
+    let entry = page.entry(req, action)?;
+    let refused = |entry: parkportal_domain::audit::AuditEntry, code: &str| {
+        let entry = entry.refused(code);
+        let console = page.console.clone();
+        async move { console.record(&entry).await }
+    };
+    let (code, kind) = match (code_of(&code), kind_of(&word)) {
+        (Ok(code), Ok(kind)) => (code, kind),
+        _ => {
+            refused(entry.about("rules", format!("{code}/{word}")), "not_found").await?;
+            return Err(AppError::NotFound);
+        }
+    };
+    let entry = entry.about(kind.as_str(), code.as_str());
+    // A textarea sends CRLF line ends; the stored source keeps the file's own.
+    let form = EditorForm {
+        bron: form.bron.replace("\r\n", "\n"),
+        ..form
+    };
+    let now = page.console.web().clock().now();
+    match form.actie.as_str() {
+        "controleer" => {
+            let asked = match interval(&page, &form) {
+                Ok(asked) => asked,
+                Err((field, key)) => {
+                    refused(entry, "invalid_input").await?;
+                    let shown = refused_page(&[], Some((field, page.t(key))));
+                    return render(&page, (&code, kind), &form, shown).await;
+                }
+            };
+            let Some(check) = page
+                .console
+                .rules()
+                .check(
+                    &ctx.tenant,
+                    (&code, kind),
+                    &form.bron,
+                    (Some(form.zone.as_str()).filter(|z| !z.is_empty()), asked),
+                    now,
+                )
+                .await?
+            else {
+                refused(entry, "not_found").await?;
+                return Err(AppError::NotFound);
+            };
+            let status = if check.problems.is_empty() {
+                page.console.record(&entry).await?;
+                StatusCode::OK
+            } else {
+                refused(entry, "rules_invalid").await?;
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let shown = Shown {
+                status,
+                check: Some(&check),
+                problems: &check.problems,
+                error: None,
+                done: None,
+            };
+            render(&page, (&code, kind), &form, shown).await
+        }
+        "opslaan" => {
+            let change = RuleChange {
+                source: form.bron.clone(),
+                comment: form.toelichting.clone(),
+                author: Actor::of(&ctx.staff).label(),
+                at: now,
+            };
+            let saved = page
+                .console
+                .rules()
+                .save(&ctx.tenant, (&code, kind), &change, &entry)
+                .await;
+            let back = format!("{}/{code}/{}", base(&page)?, word_of(kind));
+            let error = match saved {
+                Ok(RuleSaved::Stored { after, .. }) => {
+                    return Ok(see_other(&format!(
+                        "{back}?gedaan=opgeslagen&versie={after}"
+                    )));
+                }
+                Ok(RuleSaved::Unchanged(_)) => {
+                    return Ok(see_other(&format!("{back}?gedaan=ongewijzigd")));
+                }
+                Err(RuleSaveError::Store(e)) => return Err(e.into()),
+                Err(e) => e,
+            };
+            refused(entry, error.code().unwrap_or("internal")).await?;
+            match error {
+                RuleSaveError::CommentInvalid => {
+                    let message = page.t("console.rules.comment_invalid");
+                    let shown = refused_page(&[], Some(("toelichting", message)));
+                    render(&page, (&code, kind), &form, shown).await
+                }
+                RuleSaveError::Problems(problems) => {
+                    let message = page.t("console.rules.not_saved");
+                    let shown = refused_page(&problems, Some(("bron", message)));
+                    render(&page, (&code, kind), &form, shown).await
+                }
+                _ => Err(AppError::NotFound),
+            }
+        }
+        _ => {
+            refused(entry, "invalid_input").await?;
+            Err(AppError::BadRequest)
+        }
+    }
+}
+
+/// `GET /beheer/{gemeente}/regels/{type}/{script|tarief}/versies/{n}`: one version's source.
+#[handler]
+pub async fn version(
+    page: ConsolePage,
+    Path((_, code, word, number)): Path<(String, String, String, String)>,
+) -> Result<Response, AppError> {
+    let (code, kind) = (code_of(&code)?, kind_of(&word)?);
+    let number: i64 = number.parse().map_err(|_| AppError::NotFound)?;
+    let ctx = context_of(&page)?;
+    let (row, versions) = page
+        .console
+        .rules()
+        .versions(&ctx.tenant, &code, kind)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let v = versions
+        .iter()
+        .find(|v| v.version == number)
+        .ok_or(AppError::NotFound)?;
+    page.render(
+        "rules_version.html",
+        StatusCode::OK,
+        context! {
+            back => format!("{}/{code}/{}", base(&page)?, word_of(kind)),
+            file => kind.file_name(&code),
+            type_name => row.name,
+            version => v.version,
+            author => v.author.clone(),
+            at => v.created_at.map(|t| moment(&page, t)).transpose()?,
+            comment => v.comment.clone(),
+            lines => v.source.lines().enumerate().map(|(i, l)| context! { n => i + 1, text => l }).collect::<Vec<_>>(),
+            removed => v.source.is_empty(),
+        },
+    )
+    .await
+}

@@ -1,0 +1,137 @@
+//! The versions of a product type's rule script or tariff as the rules console reads and
+//! writes them (#23), with who made each, when and why.
+
+use crate::audit;
+use crate::database::Database;
+use crate::rules::SourceTable;
+use chrono::{DateTime, Utc};
+use parkportal_domain::audit::AuditEntry;
+use parkportal_domain::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
+use parkportal_domain::{Code, StoreError, TenantId};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult};
+
+/// The table `kind` is kept in.
+fn table_of(kind: RuleKind) -> SourceTable {
+    match kind {
+        RuleKind::Script => SourceTable::Scripts,
+        RuleKind::Tariff => SourceTable::Tariffs,
+    }
+}
+
+/// The versions of `code` of `tenant` in `kind`'s table, newest first.
+fn select(tenant: TenantId, code: &Code, kind: RuleKind) -> SelectStatement {
+    let col = |name: &str| Expr::col(Alias::new(name));
+    Query::select()
+        .columns(["version", "source", "author", "comment", "created_at"].map(Alias::new))
+        .from(table_of(kind).name())
+        .and_where(col("tenant_id").eq(tenant.0))
+        .and_where(col("product_type").eq(code.as_str()))
+        .order_by(Alias::new("version"), Order::Desc)
+        .to_owned()
+}
+
+fn version_of(row: &QueryResult) -> Result<RuleVersion, StoreError> {
+    Ok(RuleVersion {
+        version: row.try_get("", "version").map_err(StoreError::new)?,
+        source: row.try_get("", "source").map_err(StoreError::new)?,
+        author: row.try_get("", "author").map_err(StoreError::new)?,
+        comment: row.try_get("", "comment").map_err(StoreError::new)?,
+        created_at: row
+            .try_get::<Option<DateTime<Utc>>>("", "created_at")
+            .map_err(StoreError::new)?,
+    })
+}
+
+/// The versions of `kind` of `tenant`'s product type `code`, newest first.
+pub(crate) async fn list(
+    db: &Database,
+    tenant: TenantId,
+    code: &Code,
+    kind: RuleKind,
+) -> Result<Vec<RuleVersion>, StoreError> {
+    db.connection()
+        .query_all(&select(tenant, code, kind))
+        .await
+        .map_err(StoreError::new)?
+        .iter()
+        .map(version_of)
+        .collect()
+}
+
+/// Stores `change` as the next version, unless it equals the latest, with `audit` (its reason
+/// the versions before and after) and the gemeente's configuration version moved on, so every
+/// instance reads its rules again: one transaction. The gemeente's row is updated first, so
+/// that two saves of one gemeente on PostgreSQL take turns (SQLite has one writer anyway).
+pub(crate) async fn save(
+    db: &Database,
+    tenant: TenantId,
+    (code, kind): (&Code, RuleKind),
+    change: &RuleChange,
+    audit: &AuditEntry,
+) -> Result<RuleSaved, StoreError> {
+    let (_gate, txn) = db.begin_write().await?;
+    let bump = Query::update()
+        .table(Alias::new("tenants"))
+        .value(
+            Alias::new("version"),
+            Expr::col(Alias::new("version")).add(1),
+        )
+        .and_where(Expr::col(Alias::new("id")).eq(tenant.0))
+        .to_owned();
+    let bumped = txn.execute(&bump).await.map_err(StoreError::new)?;
+    if bumped.rows_affected() != 1 {
+        return Err(StoreError::new(format!("no gemeente {}", tenant.0)));
+    }
+    let mut latest = select(tenant, code, kind);
+    latest.limit(1);
+    let before = match txn.query_one(&latest).await.map_err(StoreError::new)? {
+        Some(row) => Some(version_of(&row)?),
+        None => None,
+    };
+    let (number, same) = match &before {
+        Some(v) => (v.version, v.source == change.source),
+        // No version yet: an empty draft is what is in force (the defaults).
+        None => (0, change.source.is_empty()),
+    };
+    if same {
+        // Dropped unsaved: the configuration version stays where it was.
+        return Ok(RuleSaved::Unchanged(number));
+    }
+    let after = number + 1;
+    let insert = Query::insert()
+        .into_table(table_of(kind).name())
+        .columns(
+            [
+                "tenant_id",
+                "product_type",
+                "version",
+                "source",
+                "author",
+                "comment",
+                "created_at",
+            ]
+            .map(Alias::new),
+        )
+        .values([
+            tenant.0.into(),
+            code.as_str().into(),
+            after.into(),
+            change.source.as_str().into(),
+            change.author.as_str().into(),
+            change.comment.as_str().into(),
+            change.at.into(),
+        ])
+        .map_err(StoreError::new)?
+        .to_owned();
+    txn.execute(&insert).await.map_err(StoreError::new)?;
+    let mut entry = audit.clone();
+    entry.tenant = Some(tenant);
+    entry.reason = Some(format!("{number} → {after}"));
+    audit::write(&txn, &entry).await?;
+    txn.commit().await.map_err(StoreError::new)?;
+    Ok(RuleSaved::Stored {
+        before: number,
+        after,
+    })
+}

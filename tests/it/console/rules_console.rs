@@ -1,0 +1,269 @@
+//! The rules console (#23): a beheerder checks a tariff or script (problems with their lines,
+//! the price preview), saves it as a version with a comment (audited with the versions before
+//! and after), and the next session is priced by it; a medewerker, another gemeente's
+//! beheerder and a draft that does not compile change nothing.
+
+use super::*;
+use serde_json::json;
+
+const TARIFF: &str = "/beheer/dijkstad/regels/bezoekers/tarief";
+const SCRIPT: &str = "/beheer/dijkstad/regels/bezoekers/script";
+
+/// Dijkstad's tariff with `amount` a minute instead of EUR 0.02.
+fn tariff_at(amount: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tenants/dijkstad/tariffs/bezoekers.toml"),
+    )
+    .unwrap()
+    .replace("amount = \"0.02\"", &format!("amount = \"{amount}\""))
+}
+
+async fn versions(app: &TestApp, table: &str) -> i64 {
+    app.sql_i64(&format!(
+        "SELECT COUNT(*) FROM {table} t JOIN tenants g ON g.id = t.tenant_id \
+         WHERE g.slug = 'dijkstad' AND t.product_type = 'bezoekers'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn a_checked_tariff_shows_its_prices_and_saved_with_a_comment_prices_the_next_session() {
+    let app = TestApp::spawn().await;
+    let bea = staff(&app, "bea@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let list = bea.page("/beheer/dijkstad/regels").await;
+    assert_eq!(
+        list.row("Bezoekersregeling (bezoekers)")[1..],
+        [
+            "versie 1: regelscript van Bezoekersregeling bewerken",
+            "versie 1: tarief van Bezoekersregeling bewerken"
+        ]
+    );
+    assert!(list.links_to(SCRIPT) && list.links_to(TARIFF));
+    let editor = bea.page(TARIFF).await;
+    let form = editor.form(TARIFF);
+    assert_eq!(form.value("bron"), Some(tariff_at("0.02").as_str()));
+    let before = versions(&app, "tariffs").await;
+
+    // Checked: EUR 0.03 a minute is EUR 1.80 an hour, 09:00-22:00 on weekdays and Saturday
+    // (13 hours, EUR 23.40), 12:00-17:00 on Sunday (nothing from 10:00 to 12:00, EUR 9.00).
+    let draft = tariff_at("0.03");
+    let resp = bea
+        .post_form(
+            TARIFF,
+            &[
+                ("bron", &draft.replace('\n', "\r\n")),
+                ("actie", "controleer"),
+                ("van", "2026-03-09T10:00"),
+                ("tot", "2026-03-09T10:30"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    let checked = resp.html();
+    assert!(checked.contains_text("Geen fouten gevonden."));
+    assert_eq!(
+        checked.row("maandag 09-03-2026")[1..],
+        ["€ 1,80", "€ 3,60", "€ 23,40"]
+    );
+    assert_eq!(
+        checked.row("zondag 15-03-2026")[1..],
+        ["€ 0,00", "€ 0,00", "€ 9,00"]
+    );
+    assert!(checked.contains_text("Van 2026-03-09 10:00 tot 2026-03-09 10:30: € 0,90."));
+    // The draft is kept as typed; a check stores nothing.
+    assert_eq!(checked.form(TARIFF).value("bron"), Some(draft.as_str()));
+    assert_eq!(versions(&app, "tariffs").await, before);
+
+    // Saved without a comment: refused at its field, the draft kept.
+    let resp = bea
+        .post_form(
+            TARIFF,
+            &[("bron", &draft), ("actie", "opslaan"), ("toelichting", " ")],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    let refused = resp.html();
+    assert!(refused.contains_text("Vul een toelichting in van maximaal 500 tekens."));
+    assert!(resp.text().contains("aria-invalid=\"true\""));
+    assert_eq!(refused.form(TARIFF).value("bron"), Some(draft.as_str()));
+    assert_eq!(versions(&app, "tariffs").await, before);
+
+    // Saved with one: a new version, in force at once.
+    let resp = bea
+        .post_form(
+            TARIFF,
+            &[
+                ("bron", &draft),
+                ("actie", "opslaan"),
+                ("toelichting", "Tarief 2027"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    let location = resp.location();
+    assert_eq!(
+        location,
+        format!("{TARIFF}?gedaan=opgeslagen&versie={}", before + 1)
+    );
+    let saved = bea.page(location).await;
+    assert!(saved.contains_text(&format!("Opgeslagen als versie {}.", before + 1)));
+    let newest = saved.row(&format!("versie {} (geldt nu)", before + 1));
+    assert_eq!(newest[2..], ["bea@dijkstad.nl", "Tarief 2027"]);
+    assert_eq!(versions(&app, "tariffs").await, before + 1);
+    let entry = audit_entries(&app)
+        .await
+        .into_iter()
+        .find(|e| e.action == "rules.saved")
+        .unwrap();
+    assert_eq!(entry.actor, "bea@dijkstad.nl");
+    assert_eq!(entry.object_kind.as_deref(), Some("tariff"));
+    assert_eq!(entry.object_id.as_deref(), Some("bezoekers"));
+    assert_eq!(
+        entry.reason.as_deref(),
+        Some(format!("{before} → {}", before + 1).as_str())
+    );
+    // The stored source is the file's own, without the form's carriage returns.
+    assert_eq!(
+        app.sql_i64(&format!(
+            "SELECT COUNT(*) FROM tariffs WHERE version = {} AND source LIKE '%amount = \"0.03\"%' \
+             AND LENGTH(source) = {}",
+            before + 1,
+            draft.len()
+        ))
+        .await,
+        1
+    );
+
+    // The next session is priced by it: an hour costs EUR 1.80.
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    let (status, s) = jan
+        .start(
+            &app,
+            json!({"plate": "ab-12-34", "end": crate::support::at(2, 11, 0).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{s}");
+    assert_eq!(s["cost"], json!({"value": "1.80", "unit": "EUR"}));
+
+    // The same again changes nothing.
+    let resp = bea
+        .post_form(
+            TARIFF,
+            &[
+                ("bron", &draft),
+                ("actie", "opslaan"),
+                ("toelichting", "Nog eens"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.location(), format!("{TARIFF}?gedaan=ongewijzigd"));
+    assert_eq!(versions(&app, "tariffs").await, before + 1);
+    // The version's own page shows its lines.
+    let page = bea.page(&format!("{TARIFF}/versies/{}", before + 1)).await;
+    assert!(page.contains_text("amount = \"0.03\""));
+    assert!(page.contains_text("Tarief 2027"));
+    assert_eq!(bea.get(&format!("{TARIFF}/versies/99")).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_script_that_does_not_compile_is_named_at_its_line_and_never_stored() {
+    let app = TestApp::spawn().await;
+    let bea = staff(&app, "bea@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let before = versions(&app, "rule_scripts").await;
+    let broken = "fn max_concurent_sessions(ctx) { 3 }\n\nfn end_of_day_deactivation(ctx) {\n  let x = ;\n}\n";
+    for actie in ["controleer", "opslaan"] {
+        let resp = bea
+            .post_form(
+                SCRIPT,
+                &[("bron", broken), ("actie", actie), ("toelichting", "Kapot")],
+            )
+            .await;
+        assert_eq!(resp.status(), 422, "{actie}");
+        let html = resp.html();
+        assert!(
+            html.contains_text("regel 4, kolom"),
+            "{actie}: {}",
+            html.text()
+        );
+        assert_eq!(html.form(SCRIPT).value("bron"), Some(broken), "{actie}");
+    }
+    // Compiling, a hook's name one letter off is named at its line.
+    let typo = "// Dijkstad\nfn max_concurent_sessions(ctx) { 3 }\n";
+    let resp = bea
+        .post_form(
+            SCRIPT,
+            &[("bron", typo), ("actie", "opslaan"), ("toelichting", "x")],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    let html = resp.html();
+    assert!(html.contains_text("regel 2, kolom 1"), "{}", html.text());
+    assert!(html.contains_text("did you mean max_concurrent_sessions?"));
+    assert!(html.contains_text("Niet opgeslagen: los eerst de fouten op."));
+    assert_eq!(versions(&app, "rule_scripts").await, before);
+    // Each attempt is on the record, refused with its code: the check, two saves.
+    let entries = audit_entries(&app).await;
+    let tried: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action.starts_with("rules."))
+        .map(|e| {
+            (
+                e.action.as_str(),
+                e.result.as_str(),
+                e.reason.as_deref(),
+                e.object_id.as_deref(),
+            )
+        })
+        .collect();
+    let refused = Some("rules_invalid");
+    let about = Some("bezoekers");
+    assert_eq!(
+        tried,
+        [
+            ("rules.saved", "refused", refused, about),
+            ("rules.saved", "refused", refused, about),
+            ("rules.checked", "refused", refused, about),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn only_the_gemeentes_beheerders_reach_its_rules() {
+    let app = TestApp::spawn().await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let piet = staff(&app, "piet@havenmond.nl", "havenmond", Role::TenantAdmin).await;
+    let before = versions(&app, "tariffs").await;
+    let draft = tariff_at("0.05");
+    for who in [&an, &piet] {
+        for path in [
+            "/beheer/dijkstad/regels",
+            TARIFF,
+            &format!("{TARIFF}/versies/1"),
+        ] {
+            let status = who.get(path).await.status();
+            assert!(status == 403 || status == 404, "{path}: {status}");
+        }
+        let resp = who
+            .post_form(
+                TARIFF,
+                &[("bron", &draft), ("actie", "opslaan"), ("toelichting", "x")],
+            )
+            .await;
+        assert!(matches!(resp.status(), 403 | 404), "{}", resp.status());
+    }
+    assert_eq!(versions(&app, "tariffs").await, before);
+    // Havenmond's own beheerder finds no Dijkstad type in Havenmond.
+    assert_eq!(
+        piet.get("/beheer/havenmond/regels/onbekend/tarief")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        piet.get("/beheer/havenmond/regels/bezoekers/iets")
+            .await
+            .status(),
+        404
+    );
+}
