@@ -34,6 +34,7 @@ mod refusals;
 mod revoke;
 mod rule_errors;
 mod rules_pages;
+mod rules_versions;
 mod search;
 mod staff_pages;
 mod state;
@@ -412,7 +413,13 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             "/:gemeente/regels/:type/:soort/versies/:versie",
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
-            ep(get(rules_pages::version)),
+            ep(get(rules_versions::version).post(rules_versions::restore)),
+        ),
+        route(
+            "/:gemeente/regels/:type/:soort/verschil",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rules_versions::compare)),
         ),
         // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
         route(

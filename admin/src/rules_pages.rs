@@ -47,7 +47,7 @@ pub struct Done {
 }
 
 /// The kind a path's last word names: `script` or `tarief`; anything else is no page.
-fn kind_of(word: &str) -> Result<RuleKind, AppError> {
+pub(crate) fn kind_of(word: &str) -> Result<RuleKind, AppError> {
     match word {
         "script" => Ok(RuleKind::Script),
         "tarief" => Ok(RuleKind::Tariff),
@@ -56,7 +56,7 @@ fn kind_of(word: &str) -> Result<RuleKind, AppError> {
 }
 
 /// The path word of `kind`.
-fn word_of(kind: RuleKind) -> &'static str {
+pub(crate) fn word_of(kind: RuleKind) -> &'static str {
     match kind {
         RuleKind::Script => "script",
         RuleKind::Tariff => "tarief",
@@ -64,16 +64,16 @@ fn word_of(kind: RuleKind) -> &'static str {
 }
 
 /// The product type code of a path; anything else is no page.
-fn code_of(text: &str) -> Result<Code, AppError> {
+pub(crate) fn code_of(text: &str) -> Result<Code, AppError> {
     Code::parse(text).map_err(|_| AppError::NotFound)
 }
 
-fn base(page: &ConsolePage) -> Result<String, AppError> {
+pub(crate) fn base(page: &ConsolePage) -> Result<String, AppError> {
     Ok(format!("/beheer/{}/regels", context_of(page)?.tenant.slug))
 }
 
 /// A moment as the console shows it, in the gemeente's time.
-fn moment(page: &ConsolePage, at: DateTime<Utc>) -> Result<String, AppError> {
+pub(crate) fn moment(page: &ConsolePage, at: DateTime<Utc>) -> Result<String, AppError> {
     let tz = context_of(page)?.tenant.time_zone;
     Ok(at.with_timezone(&tz).format("%d-%m-%Y %H:%M").to_string())
 }
@@ -102,6 +102,39 @@ pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
         .collect();
     page.render("rules.html", StatusCode::OK, context! { rows => rows })
         .await
+}
+
+/// Where a save or a going back leads: the editor at `back`, saying what was stored; a
+/// refusal for the page to show; or the failure.
+pub(crate) fn after_save(
+    back: &str,
+    saved: Result<RuleSaved, RuleSaveError>,
+) -> Result<Result<Response, RuleSaveError>, AppError> {
+    match saved {
+        Ok(RuleSaved::Stored { after, .. }) => Ok(Ok(see_other(&format!(
+            "{back}?gedaan=opgeslagen&versie={after}"
+        )))),
+        Ok(RuleSaved::Unchanged(_)) => Ok(Ok(see_other(&format!("{back}?gedaan=ongewijzigd")))),
+        Err(RuleSaveError::Store(e)) => Err(e.into()),
+        Err(refusal) => Ok(Err(refusal)),
+    }
+}
+
+/// The product type and kind a path names in the page's gemeente, with its versions
+/// (newest first); 404 for anything else.
+pub(crate) async fn typed_versions(
+    page: &ConsolePage,
+    code: &str,
+    word: &str,
+) -> Result<(Code, RuleKind, TypeRules, Vec<RuleVersion>), AppError> {
+    let (code, kind) = (code_of(code)?, kind_of(word)?);
+    let (row, versions) = page
+        .console
+        .rules()
+        .versions(&context_of(page)?.tenant, &code, kind)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((code, kind, row, versions))
 }
 
 /// What the editor shows besides the form.
@@ -145,15 +178,7 @@ async fn render(
     let action = format!("{}/{code}/{}", base(page)?, word_of(kind));
     let versions: Vec<Value> = versions
         .iter()
-        .map(|v: &RuleVersion| {
-            Ok(context! {
-                version => v.version,
-                author => v.author.clone(),
-                at => v.created_at.map(|t| moment(page, t)).transpose()?,
-                comment => v.comment.clone(),
-                removed => v.source.is_empty(),
-            })
-        })
+        .map(|v| crate::rules_versions::summary(page, v))
         .collect::<Result<_, AppError>>()?;
     let lang = page.prefs.language;
     let price = |d| amount(row.unit, d, lang);
@@ -375,17 +400,9 @@ pub async fn submit(
                 .save(&ctx.tenant, (&code, kind), &change, &entry)
                 .await;
             let back = format!("{}/{code}/{}", base(&page)?, word_of(kind));
-            let error = match saved {
-                Ok(RuleSaved::Stored { after, .. }) => {
-                    return Ok(see_other(&format!(
-                        "{back}?gedaan=opgeslagen&versie={after}"
-                    )));
-                }
-                Ok(RuleSaved::Unchanged(_)) => {
-                    return Ok(see_other(&format!("{back}?gedaan=ongewijzigd")));
-                }
-                Err(RuleSaveError::Store(e)) => return Err(e.into()),
-                Err(e) => e,
+            let error = match after_save(&back, saved)? {
+                Ok(done) => return Ok(done),
+                Err(refusal) => refusal,
             };
             refused(entry, error.code().unwrap_or("internal")).await?;
             match error {
@@ -407,41 +424,4 @@ pub async fn submit(
             Err(AppError::BadRequest)
         }
     }
-}
-
-/// `GET /beheer/{gemeente}/regels/{type}/{script|tarief}/versies/{n}`: one version's source.
-#[handler]
-pub async fn version(
-    page: ConsolePage,
-    Path((_, code, word, number)): Path<(String, String, String, String)>,
-) -> Result<Response, AppError> {
-    let (code, kind) = (code_of(&code)?, kind_of(&word)?);
-    let number: i64 = number.parse().map_err(|_| AppError::NotFound)?;
-    let ctx = context_of(&page)?;
-    let (row, versions) = page
-        .console
-        .rules()
-        .versions(&ctx.tenant, &code, kind)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let v = versions
-        .iter()
-        .find(|v| v.version == number)
-        .ok_or(AppError::NotFound)?;
-    page.render(
-        "rules_version.html",
-        StatusCode::OK,
-        context! {
-            back => format!("{}/{code}/{}", base(&page)?, word_of(kind)),
-            file => kind.file_name(&code),
-            type_name => row.name,
-            version => v.version,
-            author => v.author.clone(),
-            at => v.created_at.map(|t| moment(&page, t)).transpose()?,
-            comment => v.comment.clone(),
-            lines => v.source.lines().enumerate().map(|(i, l)| context! { n => i + 1, text => l }).collect::<Vec<_>>(),
-            removed => v.source.is_empty(),
-        },
-    )
-    .await
 }

@@ -26,6 +26,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod ledger;
 pub mod letters;
+pub mod line_diff;
 pub mod logo;
 pub mod mail;
 pub mod mandates;

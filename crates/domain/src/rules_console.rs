@@ -397,6 +397,33 @@ impl RulesConsole {
             .await?)
     }
 
+    /// Saves a copy of version `number` of `kind` of `tenant`'s product type `code` as the
+    /// next version, with `change`'s comment, author and time (its source is the old version's):
+    /// going back is a new version, so the history keeps every step. `audit` is the
+    /// beheerder's entry (action `rules.restored`). `UnknownType` also when there is no such
+    /// version.
+    pub async fn restore(
+        &self,
+        tenant: &Tenant,
+        (code, kind, number): (&Code, RuleKind, i64),
+        change: &RuleChange,
+        audit: &AuditEntry,
+    ) -> Result<RuleSaved, RuleSaveError> {
+        let source = self
+            .tenants
+            .rule_versions(tenant.id, code, kind)
+            .await?
+            .into_iter()
+            .find(|v| v.version == number)
+            .ok_or(RuleSaveError::UnknownType)?
+            .source;
+        let change = RuleChange {
+            source,
+            ..change.clone()
+        };
+        self.save(tenant, (code, kind), &change, audit).await
+    }
+
     /// Every problem of `source` as `kind` of product type `code` in `config`: what does not
     /// compile or parse, a hook misnamed, a tariff in another unit or for an unknown zone.
     fn problems(

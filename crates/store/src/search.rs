@@ -19,8 +19,8 @@ use parkportal_domain::secret::ProductCode;
 use sea_orm::TransactionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use std::collections::HashMap;
 
@@ -123,7 +123,10 @@ async fn named(
     prefixes: &[String],
     page: (u64, u64),
 ) -> Result<Vec<i64>, StoreError> {
-    let Some(mut select) = walked(tenant, prefixes).or_else(|| intersected(tenant, prefixes))
+    // PostgreSQL meets two sets by hashing both whole, so there every other prefix is probed.
+    let merges = conn.get_database_backend() != DbBackend::Postgres;
+    let Some(mut select) =
+        walked(tenant, prefixes, merges).or_else(|| intersected(tenant, prefixes))
     else {
         return Ok(Vec::new());
     };
@@ -138,13 +141,19 @@ async fn named(
 
 /// The products of `tenant` with a word beginning with each of `prefixes`, newest first, as
 /// walks of the index of heads (migration 25), each in product order: one walk per prefix as
-/// long as a head, met by an INTERSECT that SQLite merges as it goes, so the database stops
-/// at a full page, and the shorter prefixes probed in each product's own words on the way.
-/// `None` when no prefix is as long as a head.
-fn walked(tenant: TenantId, prefixes: &[String]) -> Option<SelectStatement> {
-    let (long, short): (Vec<&String>, Vec<&String>) = prefixes
+/// long as a head, met by an INTERSECT that SQLite merges as it goes (`merges`), so the
+/// database stops at a full page, and the shorter prefixes probed in each product's own words
+/// on the way. Without `merges` (PostgreSQL, whose INTERSECT reads both sets whole) the longest
+/// prefix is walked and every other probed. `None` when no prefix is as long as a head.
+fn walked(tenant: TenantId, prefixes: &[String], merges: bool) -> Option<SelectStatement> {
+    let (mut long, mut short): (Vec<&String>, Vec<&String>) = prefixes
         .iter()
         .partition(|p| p.chars().count() >= HEAD_CHARS);
+    if !merges && long.len() > 1 {
+        // The longest first: the likeliest to be the rarest, so the shortest walk.
+        long.sort_by_key(|p| std::cmp::Reverse(p.chars().count()));
+        short.extend(long.drain(1..));
+    }
     let walk = |prefix: &str| {
         let w = Alias::new("w");
         Query::select()

@@ -380,6 +380,33 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .await
         .map_err(|e| e.to_string())?;
     values.insert("revoked_product_code", revoked_code.to_string());
+    // The rules console: Dijkstad's tariff saved a second time, so that version 1 can be gone
+    // back to and the two compared.
+    {
+        use parkportal_domain::rules_console::{RuleChange, RuleKind};
+        let rules = app.console().rules();
+        let code = parkportal_domain::Code::parse("bezoekers").map_err(|e| e.to_string())?;
+        let (_, versions) = rules
+            .versions(&dijkstad, &code, RuleKind::Tariff)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("Dijkstad has no bezoekers")?;
+        let source = versions
+            .first()
+            .map(|v| v.source.clone())
+            .unwrap_or_default();
+        let change = RuleChange {
+            source: source.replace("amount = \"0.02\"", "amount = \"0.03\""),
+            comment: "Browsercontrole".into(),
+            author: "fixtures".into(),
+            at: parking.now(),
+        };
+        let entry = AuditEntry::new(Actor::Operator, "rules.saved", "fixtures", parking.now());
+        rules
+            .save(&dijkstad, (&code, RuleKind::Tariff), &change, &entry)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     // Last, when everything of Weidevelde is made: its pages show the notice of a suspension.
     app.console()
         .suspensions()

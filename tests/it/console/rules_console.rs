@@ -19,6 +19,17 @@ fn tariff_at(amount: &str) -> String {
     .replace("amount = \"0.02\"", &format!("amount = \"{amount}\""))
 }
 
+/// What a new resident of Dijkstad pays for the hour from 10:00 the clock stands on.
+async fn an_hour(app: &TestApp) -> serde_json::Value {
+    let jan = resident(app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    let end = crate::support::at(2, 11, 0).to_rfc3339();
+    let (status, s) = jan
+        .start(app, json!({"plate": "ab-12-34", "end": end}))
+        .await;
+    assert_eq!(status, 201, "{s}");
+    s["cost"].clone()
+}
+
 async fn versions(app: &TestApp, table: &str) -> i64 {
     app.sql_i64(&format!(
         "SELECT COUNT(*) FROM {table} t JOIN tenants g ON g.id = t.tenant_id \
@@ -109,7 +120,10 @@ async fn a_checked_tariff_shows_its_prices_and_saved_with_a_comment_prices_the_n
     let saved = bea.page(location).await;
     assert!(saved.contains_text(&format!("Opgeslagen als versie {}.", before + 1)));
     let newest = saved.row(&format!("versie {} (geldt nu)", before + 1));
-    assert_eq!(newest[2..], ["bea@dijkstad.nl", "Tarief 2027"]);
+    assert_eq!(
+        newest[2..],
+        ["bea@dijkstad.nl", "Tarief 2027", "versie 1 met 2"]
+    );
     assert_eq!(versions(&app, "tariffs").await, before + 1);
     let entry = audit_entries(&app)
         .await
@@ -136,15 +150,7 @@ async fn a_checked_tariff_shows_its_prices_and_saved_with_a_comment_prices_the_n
     );
 
     // The next session is priced by it: an hour costs EUR 1.80.
-    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
-    let (status, s) = jan
-        .start(
-            &app,
-            json!({"plate": "ab-12-34", "end": crate::support::at(2, 11, 0).to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(status, 201, "{s}");
-    assert_eq!(s["cost"], json!({"value": "1.80", "unit": "EUR"}));
+    assert_eq!(an_hour(&app).await, json!({"value": "1.80", "unit": "EUR"}));
 
     // The same again changes nothing.
     let resp = bea
@@ -266,4 +272,115 @@ async fn only_the_gemeentes_beheerders_reach_its_rules() {
             .status(),
         404
     );
+}
+
+/// Saves `source` as a new version of Dijkstad's tariff with `comment`; the new version.
+async fn save_tariff(bea: &Staff, source: &str, comment: &str) -> String {
+    let resp = bea
+        .post_form(
+            TARIFF,
+            &[
+                ("bron", source),
+                ("actie", "opslaan"),
+                ("toelichting", comment),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    resp.location().rsplit('=').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_diff_shows_what_changed_and_going_back_is_a_new_version() {
+    let app = TestApp::spawn().await;
+    let bea = staff(&app, "bea@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    assert_eq!(save_tariff(&bea, &tariff_at("0.03"), "Duurder").await, "2");
+    assert_eq!(
+        save_tariff(&bea, &tariff_at("0.04"), "Nog duurder").await,
+        "3"
+    );
+
+    // By default the two newest; the changed line removed from one and added in the other.
+    let resp = bea.get(&format!("{TARIFF}/verschil")).await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text();
+    assert!(html.contains("versie 2 en 3 vergeleken"), "{html}");
+    assert!(
+        html.contains("- amount = &quot;0.03&quot;</del>")
+            || html.contains("- amount = \"0.03\"</del>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("+ amount = &quot;0.04&quot;</ins>")
+            || html.contains("+ amount = \"0.04\"</ins>"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<del>").count(), 1);
+    assert_eq!(html.matches("<ins>").count(), 1);
+    let any = bea.page(&format!("{TARIFF}/verschil?van=1&naar=3")).await;
+    assert!(any.contains_text("versie 1 en 3 vergeleken"));
+    let same = bea.page(&format!("{TARIFF}/verschil?van=3&naar=3")).await;
+    assert!(same.contains_text("Deze versies zijn gelijk."));
+    assert_eq!(
+        bea.get(&format!("{TARIFF}/verschil?van=99")).await.status(),
+        404
+    );
+
+    // Going back asks a comment, then makes version 4 equal to version 1.
+    let first = bea.page(&format!("{TARIFF}/versies/1")).await;
+    let form = first.form(&format!("{TARIFF}/versies/1"));
+    assert!(form.has("toelichting"));
+    let resp = bea
+        .post_form(&format!("{TARIFF}/versies/1"), &[("toelichting", "")])
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.html()
+            .contains_text("Vul een toelichting in van maximaal 500 tekens.")
+    );
+    let resp = bea
+        .post_form(
+            &format!("{TARIFF}/versies/1"),
+            &[("toelichting", "Terug naar 2026")],
+        )
+        .await;
+    assert_eq!(
+        resp.location(),
+        format!("{TARIFF}?gedaan=opgeslagen&versie=4")
+    );
+    assert_eq!(
+        app.sql_i64(
+            "SELECT COUNT(*) FROM tariffs a JOIN tariffs b ON a.source = b.source \
+             AND a.tenant_id = b.tenant_id AND a.product_type = b.product_type \
+             WHERE a.version = 1 AND b.version = 4 AND b.comment = 'Terug naar 2026'"
+        )
+        .await,
+        1
+    );
+    let entries = audit_entries(&app).await;
+    let restored: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "rules.restored")
+        .map(|e| (e.result.as_str(), e.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        restored,
+        [("ok", Some("3 → 4")), ("refused", Some("comment_invalid"))]
+    );
+    // In force at once: an hour costs EUR 1.20 again.
+    assert_eq!(an_hour(&app).await["value"], "1.20");
+    let now = bea.page(&format!("{TARIFF}/versies/4")).await;
+    assert!(now.contains_text("Dit is de versie die nu geldt."));
+    assert!(
+        !now.contains_text("Terug naar versie 4"),
+        "no way back to itself"
+    );
+
+    // Another gemeente's beheerder goes back to nothing.
+    let piet = staff(&app, "piet@havenmond.nl", "havenmond", Role::TenantAdmin).await;
+    let resp = piet
+        .post_form(&format!("{TARIFF}/versies/2"), &[("toelichting", "x")])
+        .await;
+    assert!(matches!(resp.status(), 403 | 404), "{}", resp.status());
+    assert_eq!(versions(&app, "tariffs").await, 4);
 }
