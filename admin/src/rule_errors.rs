@@ -10,7 +10,9 @@ use crate::page::{ConsolePage, context_of};
 use crate::period::{PeriodMessages, Problem};
 use chrono::NaiveDate;
 use minijinja::{Value, context};
-use parkportal_domain::RuleErrorEntry;
+use parkportal_domain::dashboard::ErrorFilter;
+use parkportal_domain::rules::HOOKS;
+use parkportal_domain::{Code, RuleErrorEntry};
 use parkportal_web::AppError;
 use poem::http::StatusCode;
 use poem::web::Query;
@@ -24,6 +26,12 @@ pub struct ErrorQuery {
     van: String,
     #[serde(default)]
     tot: String,
+    #[serde(default)]
+    haak: String,
+    #[serde(default)]
+    producttype: String,
+    #[serde(default)]
+    versie: String,
     pagina: Option<u64>,
 }
 
@@ -39,12 +47,42 @@ impl ErrorQuery {
         crate::period::days(&self.van, &self.tot, &PERIOD)
     }
 
+    /// The hook, product type and version asked for, or the first field that is none.
+    fn filter(&self) -> Result<ErrorFilter, Problem> {
+        let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        let hook = match text(&self.haak) {
+            Some(h) if !HOOKS.contains(&h.as_str()) => {
+                return Err(("haak", "console.rule_errors.bad_hook"));
+            }
+            hook => hook,
+        };
+        let product_type = text(&self.producttype)
+            .map(|t| Code::parse(&t).map_err(|_| ("producttype", "console.rule_errors.bad_type")))
+            .transpose()?;
+        let version = text(&self.versie)
+            .map(|v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|v| *v > 0)
+                    .ok_or(("versie", "console.rule_errors.bad_version"))
+            })
+            .transpose()?;
+        Ok(ErrorFilter {
+            hook,
+            product_type,
+            version,
+        })
+    }
+
     /// The query string of this filter on page `page`, for the paging links.
     fn link(&self, number: u64) -> String {
         let number = number.to_string();
         [
             ("van", self.van.trim()),
             ("tot", self.tot.trim()),
+            ("haak", self.haak.trim()),
+            ("producttype", self.producttype.trim()),
+            ("versie", self.versie.trim()),
             ("pagina", number.as_str()),
         ]
         .into_iter()
@@ -81,9 +119,21 @@ pub async fn list(page: ConsolePage, Query(q): Query<ErrorQuery>) -> Result<Resp
     let ctx = context_of(&page)?;
     let tz = ctx.tenant.time_zone;
     let base = format!("/beheer/{}/regelfouten", ctx.tenant.slug);
-    let form = context! { van => q.van.trim(), tot => q.tot.trim() };
-    let (from, to) = match q.days() {
-        Ok(days) => days,
+    let form = context! {
+        van => q.van.trim(), tot => q.tot.trim(), haak => q.haak.trim(),
+        producttype => q.producttype.trim(), versie => q.versie.trim(),
+    };
+    let types: Vec<Value> = page
+        .console
+        .rules()
+        .overview(&ctx.tenant)
+        .await?
+        .iter()
+        .map(|t| context! { code => t.code.as_str(), name => t.name.clone() })
+        .collect();
+    let hooks = HOOKS.to_vec();
+    let (from, to, filter) = match q.days().and_then(|(from, to)| Ok((from, to, q.filter()?))) {
+        Ok(asked) => asked,
         Err((field, key)) => {
             return page
                 .render(
@@ -91,6 +141,7 @@ pub async fn list(page: ConsolePage, Query(q): Query<ErrorQuery>) -> Result<Resp
                     StatusCode::UNPROCESSABLE_ENTITY,
                     context! {
                         form => form, base => base, error_field => field, error => page.t(key),
+                        hooks => hooks, types => types,
                     },
                 )
                 .await;
@@ -99,7 +150,7 @@ pub async fn list(page: ConsolePage, Query(q): Query<ErrorQuery>) -> Result<Resp
     let dashboard = page.console.dashboard();
     let period = dashboard.period(tz, from, to);
     let found = dashboard
-        .rule_errors(ctx.tenant.id, period, q.pagina.unwrap_or(1))
+        .rule_errors(ctx.tenant.id, (period, &filter), q.pagina.unwrap_or(1))
         .await?;
     let rows: Vec<Value> = found.errors.iter().map(|e| row(e, tz)).collect();
     let day = |d: Option<NaiveDate>| d.map(|d| d.format("%d-%m-%Y").to_string());
@@ -110,6 +161,7 @@ pub async fn list(page: ConsolePage, Query(q): Query<ErrorQuery>) -> Result<Resp
         StatusCode::OK,
         context! {
             form => form, base => base, rows => rows, page_number => found.page,
+            hooks => hooks, types => types,
             previous => previous, next => next,
             last_day => from.is_none() && to.is_none(),
             from_day => day(from), to_day => day(to),
@@ -127,7 +179,9 @@ mod tests {
         let q = ErrorQuery {
             van: "2026-03-01".into(),
             tot: " 2026-03-02 ".into(),
-            pagina: None,
+            haak: "cost".into(),
+            versie: "3".into(),
+            ..ErrorQuery::default()
         };
         assert_eq!(
             q.days().unwrap(),
@@ -136,7 +190,32 @@ mod tests {
                 NaiveDate::from_ymd_opt(2026, 3, 2)
             )
         );
-        assert_eq!(q.link(2), "van=2026-03-01&tot=2026-03-02&pagina=2");
+        assert_eq!(
+            q.link(2),
+            "van=2026-03-01&tot=2026-03-02&haak=cost&versie=3&pagina=2"
+        );
+        assert_eq!(
+            q.filter().unwrap(),
+            ErrorFilter {
+                hook: Some("cost".into()),
+                product_type: None,
+                version: Some(3),
+            }
+        );
+        for (field, bad) in [
+            ("haak", "kost"),
+            ("versie", "0"),
+            ("versie", "drie"),
+            ("producttype", "Bezoekers!"),
+        ] {
+            let mut wrong = ErrorQuery::default();
+            match field {
+                "haak" => wrong.haak = bad.into(),
+                "versie" => wrong.versie = bad.into(),
+                _ => wrong.producttype = bad.into(),
+            }
+            assert_eq!(wrong.filter().unwrap_err().0, field, "{bad}");
+        }
         let bad = ErrorQuery {
             van: "gisteren".into(),
             ..ErrorQuery::default()
@@ -145,7 +224,7 @@ mod tests {
         let backwards = ErrorQuery {
             van: "2026-03-02".into(),
             tot: "2026-03-01".into(),
-            pagina: None,
+            ..ErrorQuery::default()
         };
         assert_eq!(
             backwards.days().unwrap_err(),

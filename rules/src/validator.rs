@@ -10,15 +10,7 @@ use parkportal_domain::{RuleValidator, TariffFacts};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-/// The hooks a script may define (DESIGN §5).
-pub const HOOKS: [&str; 6] = [
-    "max_concurrent_sessions",
-    "end_of_day_deactivation",
-    "allowed_hours",
-    "top_up_cap",
-    "mandates_available",
-    "cost",
-];
+pub use parkportal_domain::rules::HOOKS;
 
 /// The Levenshtein distance of two names.
 fn edit_distance(a: &str, b: &str) -> usize {

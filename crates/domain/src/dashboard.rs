@@ -66,6 +66,18 @@ pub struct ErrorPeriod {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// Which rule errors to list besides their period: of one hook, one product type's script,
+/// one version of it (each `None`: any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorFilter {
+    /// The hook (`max_concurrent_sessions`, `cost`, ...).
+    pub hook: Option<String>,
+    /// The product type whose script failed.
+    pub product_type: Option<crate::Code>,
+    /// The script's version.
+    pub version: Option<i64>,
+}
+
 /// One page of the rule-error list, newest first.
 #[derive(Debug, Clone)]
 pub struct RuleErrorPage {
@@ -94,7 +106,7 @@ pub trait DashboardRepository: Send + Sync {
     async fn rule_errors(
         &self,
         tenant: TenantId,
-        period: &ErrorPeriod,
+        (period, filter): (&ErrorPeriod, &ErrorFilter),
         limit: u64,
         offset: u64,
     ) -> Result<Vec<RuleErrorEntry>, StoreError>;
@@ -151,14 +163,14 @@ impl Dashboard {
     pub async fn rule_errors(
         &self,
         tenant: TenantId,
-        period: ErrorPeriod,
+        (period, filter): (ErrorPeriod, &ErrorFilter),
         page: u64,
     ) -> Result<RuleErrorPage, StoreError> {
         let page = page.clamp(1, crate::audit::MAX_PAGE);
         let offset = (page - 1) * RULE_ERROR_PAGE_SIZE;
         let mut errors = self
             .repo
-            .rule_errors(tenant, &period, RULE_ERROR_PAGE_SIZE + 1, offset)
+            .rule_errors(tenant, (&period, filter), RULE_ERROR_PAGE_SIZE + 1, offset)
             .await?;
         let has_next = errors.len() as u64 > RULE_ERROR_PAGE_SIZE;
         errors.truncate(RULE_ERROR_PAGE_SIZE as usize);
@@ -199,7 +211,7 @@ mod tests {
         async fn rule_errors(
             &self,
             tenant: TenantId,
-            period: &ErrorPeriod,
+            (period, _): (&ErrorPeriod, &ErrorFilter),
             limit: u64,
             offset: u64,
         ) -> Result<Vec<RuleErrorEntry>, StoreError> {
@@ -264,7 +276,10 @@ mod tests {
         let open = d.period(amsterdam, None, Some(day));
         assert_eq!(open.from, None);
 
-        let page = d.rule_errors(TenantId(3), days, 2).await.unwrap();
+        let page = d
+            .rule_errors(TenantId(3), (days, &ErrorFilter::default()), 2)
+            .await
+            .unwrap();
         assert_eq!((page.page, page.has_next), (2, true));
         assert_eq!(page.errors.len(), RULE_ERROR_PAGE_SIZE as usize);
         assert_eq!(
@@ -276,7 +291,10 @@ mod tests {
                 RULE_ERROR_PAGE_SIZE
             )
         );
-        let first = d.rule_errors(TenantId(3), days, 0).await.unwrap();
+        let first = d
+            .rule_errors(TenantId(3), (days, &ErrorFilter::default()), 0)
+            .await
+            .unwrap();
         assert_eq!(first.page, 1, "page 0 is the first");
     }
 }

@@ -3,6 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The hooks a rule script may define (DESIGN §5), each a function of `ctx`.
+pub const HOOKS: [&str; 6] = [
+    "max_concurrent_sessions",
+    "end_of_day_deactivation",
+    "allowed_hours",
+    "top_up_cap",
+    "mandates_available",
+    "cost",
+];
+
 /// Why an action was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

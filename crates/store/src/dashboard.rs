@@ -10,7 +10,7 @@ use crate::database::Database;
 use crate::entities::{ledger_entries, parking_sessions, payments, products, rule_errors};
 use async_trait::async_trait;
 use parkportal_domain::dashboard::{
-    DashboardFigures, DashboardRepository, DashboardWindow, ErrorPeriod, euros,
+    DashboardFigures, DashboardRepository, DashboardWindow, ErrorFilter, ErrorPeriod, euros,
 };
 use parkportal_domain::history::EntryKind;
 use parkportal_domain::{RuleErrorEntry, StoreError, TenantId};
@@ -146,12 +146,22 @@ impl DashboardRepository for SeaDashboardRepository {
     async fn rule_errors(
         &self,
         tenant: TenantId,
-        period: &ErrorPeriod,
+        (period, filter): (&ErrorPeriod, &ErrorFilter),
         limit: u64,
         offset: u64,
     ) -> Result<Vec<RuleErrorEntry>, StoreError> {
         use rule_errors::Column as R;
         let mut select = rule_errors::Entity::find().filter(R::TenantId.eq(tenant.0));
+        if let Some(hook) = &filter.hook {
+            select = select.filter(R::Function.eq(hook.as_str()));
+        }
+        if let Some(product_type) = &filter.product_type {
+            // A script's errors are recorded under its file's name.
+            select = select.filter(R::Script.eq(format!("rules/{product_type}.rhai")));
+        }
+        if let Some(version) = filter.version {
+            select = select.filter(R::ScriptVersion.eq(version));
+        }
         if let Some(from) = period.from {
             select = select.filter(R::OccurredAt.gte(from));
         }

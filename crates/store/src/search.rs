@@ -17,7 +17,9 @@ use parkportal_domain::search::{
 };
 use parkportal_domain::secret::ProductCode;
 use sea_orm::TransactionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr, UnionType,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Set,
@@ -161,7 +163,14 @@ fn walked(tenant: TenantId, prefixes: &[String], merges: bool) -> Option<SelectS
             .from_as(words::Entity, w.clone())
             .and_where(Expr::col((w.clone(), words::Column::TenantId)).eq(tenant.0))
             .and_where(Expr::col((w.clone(), words::Column::Head)).eq(word_head(prefix)))
-            .and_where(in_range((w, words::Column::Word), prefix))
+            .and_where(if merges {
+                // SQLite: the unary plus keeps the index of words out of the choice, which
+                // its planner took for some prefixes and then read and sorted every match
+                // (25-140 ms under 8 searches at once); the head's index reads in order.
+                unindexed_range(r#""w"."word""#, prefix)
+            } else {
+                in_range((w, words::Column::Word), prefix)
+            })
             .to_owned()
     };
     let mut long = long.into_iter();
@@ -192,8 +201,18 @@ fn walked(tenant: TenantId, prefixes: &[String], merges: bool) -> Option<SelectS
     Some(select)
 }
 
+/// `column` (quoted SQL) begins with `prefix`, as a range that SQLite's planner uses no index
+/// of `column` for (`+column`): what it walks is chosen by the other conditions.
+fn unindexed_range(column: &str, prefix: &str) -> SimpleExpr {
+    let from = Expr::cust_with_values(format!("+{column} >= ?"), [prefix]);
+    match prefix_end(prefix) {
+        Some(end) => from.and(Expr::cust_with_values(format!("+{column} < ?"), [end])),
+        None => from,
+    }
+}
+
 /// `column` begins with `prefix`: a range, so that an index on it serves.
-fn in_range(column: (Alias, words::Column), prefix: &str) -> sea_orm::sea_query::SimpleExpr {
+fn in_range(column: (Alias, words::Column), prefix: &str) -> SimpleExpr {
     let from = Expr::col(column.clone()).gte(prefix);
     match prefix_end(prefix) {
         Some(end) => from.and(Expr::col(column).lt(end)),

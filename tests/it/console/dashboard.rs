@@ -252,6 +252,49 @@ async fn the_rule_errors_of_a_gemeente_are_listed_for_its_beheerders_only() {
     let before = bo.page("/beheer/dijkstad/regelfouten?tot=2026-02-27").await;
     assert!(before.contains_text("Geen regelfouten in deze periode."));
 
+    // Narrowed by function, product type and script version, each kept in the paging links.
+    let period = "/beheer/dijkstad/regelfouten?van=2026-02-28&tot=2026-03-02";
+    for (filter, expected) in [
+        ("&haak=cost", vec!["Too many operations"]),
+        (
+            "&haak=max_concurrent_sessions&versie=2",
+            vec!["geen plek voor [kenteken]"],
+        ),
+        ("&haak=max_concurrent_sessions&versie=1", vec![]),
+        ("&producttype=bewoners", vec![]),
+        (
+            "&producttype=bezoekers&versie=1",
+            vec!["Too many operations"],
+        ),
+    ] {
+        let page = bo.page(&format!("{period}{filter}")).await;
+        let found: Vec<String> = page.rows().iter().skip(1).map(|r| r[4].clone()).collect();
+        assert_eq!(found.len(), expected.len(), "{filter}: {found:?}");
+        for (f, e) in found.iter().zip(&expected) {
+            assert!(f.contains(e), "{filter}: {found:?}");
+        }
+        let form = page.form("/beheer/dijkstad/regelfouten");
+        assert_eq!(
+            form.value("haak"),
+            filter
+                .split("haak=")
+                .nth(1)
+                .map(|h| h.split('&').next().unwrap())
+                .or(Some(""))
+        );
+    }
+    for (query, message) in [
+        ("haak=kost", "Kies een functie uit de lijst."),
+        ("versie=0", "Vul een versienummer in, zoals 3."),
+        ("producttype=B%21", "Kies een producttype uit de lijst."),
+    ] {
+        let bad = bo
+            .get(&format!("/beheer/dijkstad/regelfouten?{query}"))
+            .await;
+        assert_eq!(bad.status(), 422, "{query}");
+        assert!(bad.html().contains_text(message), "{query}");
+    }
+
     // Dates that are none, or the wrong way round: the form again with its error, 422.
     let bad = bo.get("/beheer/dijkstad/regelfouten?van=gisteren").await;
     assert_eq!(bad.status(), 422);
