@@ -52,6 +52,13 @@ async fn a_checked_tariff_shows_its_prices_and_saved_with_a_comment_prices_the_n
     );
     assert!(list.links_to(SCRIPT) && list.links_to(TARIFF));
     let editor = bea.page(TARIFF).await;
+    // Without JavaScript a textarea; with it, line numbers and highlighting from the console's
+    // own script (no CDN).
+    let script = editor.scripts();
+    assert_eq!(script, ["/beheer/static/rules_editor.js"]);
+    let js = bea.get(&script[0]).await;
+    assert_eq!(js.status(), 200);
+    assert!(js.text().contains("cc-editor__gutter"));
     let form = editor.form(TARIFF);
     assert_eq!(form.value("bron"), Some(tariff_at("0.02").as_str()));
     let before = versions(&app, "tariffs").await;

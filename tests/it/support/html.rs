@@ -203,6 +203,13 @@ impl Html {
         self.links().iter().any(|(_, h)| h == href)
     }
 
+    /// The `src` of every script the page loads.
+    pub fn scripts(&self) -> Vec<String> {
+        self.starts("script")
+            .filter_map(|i| attr_of(&self.tokens[i], "src").map(str::to_owned))
+            .collect()
+    }
+
     /// Every form.
     pub fn forms(&self) -> Vec<Form> {
         self.starts("form").map(|i| self.form_at(i)).collect()
