@@ -408,7 +408,8 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(rules_pages::editor).post(rules_pages::submit)),
-        ),
+        )
+        .accepting(rules_pages::FORM_LIMIT),
         route(
             "/:gemeente/regels/:type/:soort/versies/:versie",
             RouteKind::Page,

@@ -3,8 +3,9 @@
 //! its line and column and the prices the draft would charge, and [Opslaan] with a comment
 //! making a new version; the versions listed with who made them, when and why.
 //!
-//! A check reads no personal data and changes nothing, so it is not audited; a save is, by
-//! the use case, with the versions before and after.
+//! Every POST leaves one audit entry: a check `rules.checked`, a save `rules.saved` (written by
+//! the use case with the versions before and after, or with `unchanged`), refusals with their
+//! code.
 
 use crate::page::{ConsolePage, context_of, see_other};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -12,8 +13,8 @@ use minijinja::{Value, context};
 use parkportal_domain::Code;
 use parkportal_domain::audit::Actor;
 use parkportal_domain::rules_console::{
-    Interval, RuleChange, RuleCheck, RuleKind, RuleProblem, RuleSaveError, RuleSaved, RuleVersion,
-    TypeRules,
+    Interval, MAX_PREVIEW_DAYS, RuleChange, RuleCheck, RuleKind, RuleProblem, RuleSaveError,
+    RuleSaved, RuleVersion, TypeRules,
 };
 use parkportal_web::AppError;
 use parkportal_web::format::amount;
@@ -21,6 +22,10 @@ use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
+
+/// The editor form's body limit: a script of the engine's 64 KiB, percent-encoded (up to three
+/// bytes a byte), with the other fields.
+pub const FORM_LIMIT: usize = 3 * 64 * 1024 + 16 * 1024;
 
 /// The editor's form.
 #[derive(Debug, Default, Deserialize)]
@@ -106,10 +111,17 @@ pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
 
 /// Where a save or a going back leads: the editor at `back`, saying what was stored; a
 /// refusal for the page to show; or the failure.
-pub(crate) fn after_save(
-    back: &str,
+pub(crate) async fn after_save(
+    page: &ConsolePage,
+    (back, entry): (&str, &parkportal_domain::audit::AuditEntry),
     saved: Result<RuleSaved, RuleSaveError>,
 ) -> Result<Result<Response, RuleSaveError>, AppError> {
+    if let Ok(RuleSaved::Unchanged(version)) = &saved {
+        // Nothing was stored, so the use case wrote nothing: the attempt is on the record.
+        let mut entry = entry.clone();
+        entry.reason = Some(format!("{version} unchanged"));
+        page.console.record(&entry).await?;
+    }
     match saved {
         Ok(RuleSaved::Stored { after, .. }) => Ok(Ok(see_other(&format!(
             "{back}?gedaan=opgeslagen&versie={after}"
@@ -304,6 +316,9 @@ fn interval(
             if to <= from {
                 return Err(("tot", "console.rules.bad_interval"));
             }
+            if to - from > chrono::Duration::days(MAX_PREVIEW_DAYS) {
+                return Err(("tot", "console.rules.interval_too_long"));
+            }
             Ok(Some((from, to)))
         }
     }
@@ -371,18 +386,19 @@ pub async fn submit(
                 refused(entry, "not_found").await?;
                 return Err(AppError::NotFound);
             };
-            let status = if check.problems.is_empty() {
+            let (status, error) = if check.problems.is_empty() {
                 page.console.record(&entry).await?;
-                StatusCode::OK
+                (StatusCode::OK, None)
             } else {
                 refused(entry, "rules_invalid").await?;
-                StatusCode::UNPROCESSABLE_ENTITY
+                let message = page.t("console.rules.fix_problems");
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(("bron", message)))
             };
             let shown = Shown {
                 status,
                 check: Some(&check),
                 problems: &check.problems,
-                error: None,
+                error,
                 done: None,
             };
             render(&page, (&code, kind), &form, shown).await
@@ -400,7 +416,7 @@ pub async fn submit(
                 .save(&ctx.tenant, (&code, kind), &change, &entry)
                 .await;
             let back = format!("{}/{code}/{}", base(&page)?, word_of(kind));
-            let error = match after_save(&back, saved)? {
+            let error = match after_save(&page, (&back, &entry), saved).await? {
                 Ok(done) => return Ok(done),
                 Err(refusal) => refusal,
             };

@@ -44,7 +44,7 @@ async fn render(
     page: &ConsolePage,
     (code, word, number): (&str, &str, &str),
     status: StatusCode,
-    (toelichting, error): (&str, Option<String>),
+    (toelichting, error): (&str, Option<(&'static str, String)>),
 ) -> Result<Response, AppError> {
     let number: i64 = number.parse().map_err(|_| AppError::NotFound)?;
     let (code, kind, row, versions) = typed_versions(page, code, word).await?;
@@ -65,7 +65,8 @@ async fn render(
             current => versions.first().is_some_and(|c| c.version == number),
             lines => v.source.lines().enumerate().map(|(i, l)| context! { n => i + 1, text => l }).collect::<Vec<_>>(),
             toelichting => toelichting,
-            error => error,
+            error_field => error.as_ref().map(|(f, _)| *f),
+            error => error.map(|(_, m)| m),
             ..summary(page, v)?
         },
     )
@@ -117,23 +118,26 @@ pub async fn restore(
         .rules()
         .restore(&ctx.tenant, (&type_code, kind, n), &change, &entry)
         .await;
-    let error = match after_save(&editor, restored)? {
+    let error = match after_save(&page, (&editor, &entry), restored).await? {
         Ok(done) => return Ok(done),
         Err(refusal) => refusal,
     };
     refused(&page, entry, error.code().unwrap_or("internal")).await?;
     let message = match &error {
-        RuleSaveError::CommentInvalid => page.t("console.rules.comment_invalid"),
-        RuleSaveError::Problems(problems) => page.text(
-            "console.rules.restore_invalid",
-            &[(
-                "problems",
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )],
+        RuleSaveError::CommentInvalid => ("toelichting", page.t("console.rules.comment_invalid")),
+        RuleSaveError::Problems(problems) => (
+            "algemeen",
+            page.text(
+                "console.rules.restore_invalid",
+                &[(
+                    "problems",
+                    problems
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                )],
+            ),
         ),
         _ => return Err(AppError::NotFound),
     };

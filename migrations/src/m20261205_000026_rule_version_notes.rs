@@ -21,7 +21,8 @@ impl MigrationTrait for Migration {
         for table in [Versioned::RuleScripts, Versioned::Tariffs] {
             // SQLite adds one column per statement.
             for column in [
-                string_len_null(Versioned::Author, 200),
+                // A staff member's address may be 254 characters.
+                text_null(Versioned::Author),
                 text_null(Versioned::Comment),
                 timestamp_with_time_zone_null(Versioned::CreatedAt),
             ] {

@@ -338,9 +338,20 @@ impl PayerRefunds {
                 idempotency_key: format!("parkportal-refund-{}", refund.id),
                 payment_ref: refund.payment_ref.clone(),
                 price: rust_decimal::Decimal::new(refund.price_cents, 2),
-                description: format!("Terugbetaling {code}"),
+                // Never the product code: it reaches the payer's bank statement, and with its
+                // PIN it claims the product.
+                description: format!("Terugbetaling parkeersaldo {}", refund.id),
             };
-            let answer = self.provider.refund(&request).await;
+            let answer = match self.provider.refund(&request).await {
+                // After an unclear answer the provider may have made the refund; a refusal now
+                // (its idempotency key expired, the amount no longer refundable) proves not
+                // that it did not, so the entry is never reversed on it: the refund waits, to
+                // be checked in the provider's dashboard.
+                Err(RefundFailure::Refused(why)) if refund.error.is_some() => Err(
+                    RefundFailure::Unsure(format!("refused after an unclear answer: {why}")),
+                ),
+                answer => answer,
+            };
             let mut outcome = entry.clone();
             match &answer {
                 Ok(_) => {

@@ -186,6 +186,9 @@ impl RuleSaveError {
     }
 }
 
+/// The longest interval the preview prices: a tariff is walked day by day.
+pub const MAX_PREVIEW_DAYS: i64 = 31;
+
 /// The longest comment on a version.
 pub const MAX_COMMENT_CHARS: usize = 500;
 
@@ -373,16 +376,22 @@ impl RulesConsole {
         audit: &AuditEntry,
     ) -> Result<RuleSaved, RuleSaveError> {
         let comment = change.comment.trim();
-        let config = self
-            .tenants
-            .export(&tenant.slug)
+        // What the check finds, a script failing as it prices the week included; `None`: the
+        // gemeente has no such product type.
+        let check = self
+            .check(
+                tenant,
+                (code, kind),
+                &change.source,
+                (None, None),
+                change.at,
+            )
             .await?
-            .filter(|c| c.product_types.iter().any(|p| &p.code == code))
             .ok_or(RuleSaveError::UnknownType)?;
         if comment.is_empty() || comment.chars().count() > MAX_COMMENT_CHARS {
             return Err(RuleSaveError::CommentInvalid);
         }
-        let problems = self.problems(&config, code, kind, &change.source);
+        let problems = check.problems;
         if !problems.is_empty() {
             return Err(RuleSaveError::Problems(problems));
         }

@@ -130,7 +130,14 @@ async fn a_revoked_products_paid_balance_goes_back_through_mollie_once_it_is_rea
         assert!(key.starts_with("parkportal-refund-"), "{key}");
         let body = book.refund_bodies.last().unwrap();
         assert_eq!(body["amount"], json!({"currency": "EUR", "value": "25.00"}));
-        assert_eq!(body["description"], format!("Terugbetaling {code}"));
+        let description = body["description"].as_str().unwrap();
+        assert!(
+            description.starts_with("Terugbetaling parkeersaldo "),
+            "{description}"
+        );
+        assert!(
+            !description.contains(&code.replace('-', "")) && !description.contains(code.as_str())
+        );
     }
     assert_eq!(
         app.sql_text(
@@ -204,6 +211,44 @@ async fn a_revoked_products_paid_balance_goes_back_through_mollie_once_it_is_rea
             "{reason}: {refusals:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_refusal_after_an_unclear_answer_never_puts_the_money_back_on_the_balance() {
+    let (app, mollie, jan, an, code) = revoked_after_a_mollie_top_up().await;
+    let refund = format!("{}/terugbetalen", page_of(&code));
+    // Unclear: Mollie may or may not have made the refund.
+    mollie.book.lock().unwrap().down = true;
+    let resp = an.post_form(&refund, &[("reden", "Terug")]).await;
+    assert!(resp.location().ends_with("?gedaan=terugbetaling_wacht"));
+    // Then refused (as an expired key or a spent amount would be): it keeps waiting, booked.
+    {
+        let mut book = mollie.book.lock().unwrap();
+        book.down = false;
+        book.refuse_refunds = true;
+    }
+    let resp = an.post_form(&refund, &[("reden", "Nog eens")]).await;
+    assert!(
+        resp.location().ends_with("?gedaan=terugbetaling_wacht"),
+        "{}",
+        resp.location()
+    );
+    assert_eq!(app.sql_i64(&balance_of(jan.product)).await, 500);
+    assert_eq!(
+        app.sql_text("SELECT status FROM payment_refunds")
+            .await
+            .as_deref(),
+        Some("unsent")
+    );
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM ledger_entries WHERE kind = 'payer_refund'")
+            .await,
+        1,
+        "not reversed"
+    );
+    ledger_holds(&app).await;
+    let waiting = newest(&app, "product.payer_refund_waiting").await;
+    assert_eq!(waiting.reason.as_deref(), Some("provider_unreachable"));
 }
 
 #[tokio::test]

@@ -391,3 +391,74 @@ async fn the_diff_shows_what_changed_and_going_back_is_a_new_version() {
     assert!(matches!(resp.status(), 403 | 404), "{}", resp.status());
     assert_eq!(versions(&app, "tariffs").await, 4);
 }
+
+#[tokio::test]
+async fn a_script_failing_as_it_prices_is_refused_and_a_source_keeps_its_first_empty_line() {
+    let app = TestApp::spawn().await;
+    let bea = staff(&app, "bea@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let before = versions(&app, "rule_scripts").await;
+    // It compiles, but fails on every price: never stored.
+    let failing = "fn cost(ctx) { throw \"kapot\"; }\n";
+    let resp = bea
+        .post_form(
+            SCRIPT,
+            &[
+                ("bron", failing),
+                ("actie", "opslaan"),
+                ("toelichting", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.html().contains_text("kapot"), "{}", resp.html().text());
+    assert_eq!(versions(&app, "rule_scripts").await, before);
+
+    // A source that begins with an empty line comes back as it was, and again is unchanged.
+    let source = "\n// Dijkstad\nfn max_concurrent_sessions(ctx) { 4 }\n";
+    let resp = bea
+        .post_form(
+            SCRIPT,
+            &[
+                ("bron", source),
+                ("actie", "opslaan"),
+                ("toelichting", "Vier"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    let editor = bea.page(SCRIPT).await;
+    let kept = editor.form(SCRIPT);
+    assert_eq!(kept.value("bron"), Some(source));
+    let resp = bea
+        .submit(&kept, &[("actie", "opslaan"), ("toelichting", "Nogmaals")])
+        .await;
+    assert_eq!(resp.location(), format!("{SCRIPT}?gedaan=ongewijzigd"));
+    let unchanged = audit_entries(&app)
+        .await
+        .into_iter()
+        .find(|e| e.action == "rules.saved")
+        .unwrap();
+    assert_eq!(
+        unchanged.reason,
+        Some(format!("{} unchanged", before + 1)),
+        "the attempt is on the record"
+    );
+
+    // A preview of more than 31 days is not priced.
+    let resp = bea
+        .post_form(
+            TARIFF,
+            &[
+                ("bron", &tariff_at("0.02")),
+                ("actie", "controleer"),
+                ("van", "2026-03-09T10:00"),
+                ("tot", "2027-03-09T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.html()
+            .contains_text("Kies een periode van maximaal 31 dagen.")
+    );
+}

@@ -301,13 +301,15 @@ impl Html {
                 }
                 "textarea" => {
                     if let Some(name) = name {
-                        let value = content(inner, j)
+                        let value: String = content(inner, j)
                             .iter()
                             .filter_map(|t| match t {
                                 Token::Text(s) => Some(s.as_str()),
                                 _ => None,
                             })
                             .collect();
+                        // As a browser reads it: one newline right after the tag is not text.
+                        let value = value.strip_prefix('\n').map(str::to_owned).unwrap_or(value);
                         fields.push(Field {
                             name,
                             kind: "textarea".into(),
