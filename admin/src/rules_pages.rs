@@ -158,6 +158,15 @@ struct Shown<'a> {
     done: Option<String>,
 }
 
+/// Records `entry` refused with `code`: every POST of the rules console leaves one entry.
+pub(crate) async fn refused(
+    page: &ConsolePage,
+    entry: parkportal_domain::audit::AuditEntry,
+    code: &str,
+) -> Result<(), AppError> {
+    page.console.record(&entry.refused(code)).await
+}
+
 /// A refusal's page: 422 with `problems` and `error` (field, message).
 fn refused_page<'a>(
     problems: &'a [RuleProblem],
@@ -342,15 +351,15 @@ pub async fn submit(
         _ => "rules.saved",
     };
     let entry = page.entry(req, action)?;
-    let refused = |entry: parkportal_domain::audit::AuditEntry, code: &str| {
-        let entry = entry.refused(code);
-        let console = page.console.clone();
-        async move { console.record(&entry).await }
-    };
     let (code, kind) = match (code_of(&code), kind_of(&word)) {
         (Ok(code), Ok(kind)) => (code, kind),
         _ => {
-            refused(entry.about("rules", format!("{code}/{word}")), "not_found").await?;
+            refused(
+                &page,
+                entry.about("rules", format!("{code}/{word}")),
+                "not_found",
+            )
+            .await?;
             return Err(AppError::NotFound);
         }
     };
@@ -366,7 +375,7 @@ pub async fn submit(
             let asked = match interval(&page, &form) {
                 Ok(asked) => asked,
                 Err((field, key)) => {
-                    refused(entry, "invalid_input").await?;
+                    refused(&page, entry, "invalid_input").await?;
                     let shown = refused_page(&[], Some((field, page.t(key))));
                     return render(&page, (&code, kind), &form, shown).await;
                 }
@@ -383,14 +392,14 @@ pub async fn submit(
                 )
                 .await?
             else {
-                refused(entry, "not_found").await?;
+                refused(&page, entry, "not_found").await?;
                 return Err(AppError::NotFound);
             };
             let (status, error) = if check.problems.is_empty() {
                 page.console.record(&entry).await?;
                 (StatusCode::OK, None)
             } else {
-                refused(entry, "rules_invalid").await?;
+                refused(&page, entry, "rules_invalid").await?;
                 let message = page.t("console.rules.fix_problems");
                 (StatusCode::UNPROCESSABLE_ENTITY, Some(("bron", message)))
             };
@@ -420,7 +429,7 @@ pub async fn submit(
                 Ok(done) => return Ok(done),
                 Err(refusal) => refusal,
             };
-            refused(entry, error.code().unwrap_or("internal")).await?;
+            refused(&page, entry, error.code().unwrap_or("internal")).await?;
             match error {
                 RuleSaveError::CommentInvalid => {
                     let message = page.t("console.rules.comment_invalid");
@@ -436,7 +445,7 @@ pub async fn submit(
             }
         }
         _ => {
-            refused(entry, "invalid_input").await?;
+            refused(&page, entry, "invalid_input").await?;
             Err(AppError::BadRequest)
         }
     }

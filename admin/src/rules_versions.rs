@@ -3,9 +3,11 @@
 //! between any two.
 
 use crate::page::{ConsolePage, context_of};
-use crate::rules_pages::{after_save, base, code_of, kind_of, moment, typed_versions, word_of};
+use crate::rules_pages::{
+    after_save, base, code_of, kind_of, moment, refused, typed_versions, word_of,
+};
 use minijinja::{Value, context};
-use parkportal_domain::audit::{Actor, AuditEntry};
+use parkportal_domain::audit::Actor;
 use parkportal_domain::line_diff::{Change, diff};
 use parkportal_domain::rules_console::{RuleChange, RuleSaveError, RuleVersion};
 use parkportal_web::AppError;
@@ -148,11 +150,6 @@ pub async fn restore(
         (&form.toelichting, Some(message)),
     )
     .await
-}
-
-/// Records `entry` refused with `code`.
-async fn refused(page: &ConsolePage, entry: AuditEntry, code: &str) -> Result<(), AppError> {
-    page.console.record(&entry.refused(code)).await
 }
 
 /// The version `typed` names among `versions`, or `default` when nothing was typed.

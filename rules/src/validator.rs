@@ -5,7 +5,7 @@ use crate::engine::RuleEngine;
 use crate::ruleset::RuleSet;
 use crate::tariff::Tariff;
 use parkportal_domain::parking::SessionCheck;
-use parkportal_domain::rules_console::{PriceQuestion, RuleProblem};
+use parkportal_domain::rules_console::{PriceQuestion, RuleKind, RuleProblem};
 use parkportal_domain::{RuleValidator, TariffFacts};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -131,7 +131,7 @@ impl RuleValidator for Validator {
         let script = match q.script {
             Some(source) => Some((
                 self.engine
-                    .compile(&format!("rules/{}.rhai", q.product_type), source)
+                    .compile(&RuleKind::Script.file_name(q.product_type), source)
                     .map_err(|e| e.to_string())?,
                 0,
             )),

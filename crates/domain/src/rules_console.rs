@@ -229,32 +229,42 @@ impl RulesConsole {
         };
         let mut rows = Vec::new();
         for pt in &config.product_types {
-            let latest = |kind| async move {
-                let versions = self
-                    .tenants
-                    .rule_versions(tenant.id, &pt.code, kind)
-                    .await?;
-                Ok::<i64, StoreError>(
-                    versions
-                        .first()
-                        .filter(|v| !v.source.is_empty())
-                        .map_or(0, |v| v.version),
-                )
-            };
-            rows.push(TypeRules {
-                code: pt.code.clone(),
-                name: pt.name.clone(),
-                unit: pt.unit,
-                script: latest(RuleKind::Script).await?,
-                tariff: latest(RuleKind::Tariff).await?,
-                zones: config
-                    .zones
-                    .iter()
-                    .map(|z| (z.code.as_str().to_owned(), z.name.clone()))
-                    .collect(),
-            });
+            rows.push(self.type_rules(tenant, &config, pt).await?);
         }
         Ok(rows)
+    }
+
+    /// Product type `pt` of `config` with the versions of its script and tariff in force.
+    async fn type_rules(
+        &self,
+        tenant: &Tenant,
+        config: &crate::tenant::TenantConfig,
+        pt: &crate::ProductTypeSpec,
+    ) -> Result<TypeRules, StoreError> {
+        let latest = |kind| async move {
+            let versions = self
+                .tenants
+                .rule_versions(tenant.id, &pt.code, kind)
+                .await?;
+            Ok::<i64, StoreError>(
+                versions
+                    .first()
+                    .filter(|v| !v.source.is_empty())
+                    .map_or(0, |v| v.version),
+            )
+        };
+        Ok(TypeRules {
+            code: pt.code.clone(),
+            name: pt.name.clone(),
+            unit: pt.unit,
+            script: latest(RuleKind::Script).await?,
+            tariff: latest(RuleKind::Tariff).await?,
+            zones: config
+                .zones
+                .iter()
+                .map(|z| (z.code.as_str().to_owned(), z.name.clone()))
+                .collect(),
+        })
     }
 
     /// The versions of `kind` of `tenant`'s product type `code`, newest first; `None` when the
@@ -265,14 +275,13 @@ impl RulesConsole {
         code: &Code,
         kind: RuleKind,
     ) -> Result<Option<(TypeRules, Vec<RuleVersion>)>, StoreError> {
-        let Some(row) = self
-            .overview(tenant)
-            .await?
-            .into_iter()
-            .find(|r| &r.code == code)
-        else {
+        let Some(config) = self.tenants.export(&tenant.slug).await? else {
             return Ok(None);
         };
+        let Some(pt) = config.product_types.iter().find(|p| &p.code == code) else {
+            return Ok(None);
+        };
+        let row = self.type_rules(tenant, &config, pt).await?;
         let versions = self.tenants.rule_versions(tenant.id, code, kind).await?;
         Ok(Some((row, versions)))
     }

@@ -411,12 +411,12 @@ pub fn problems(
 ) -> Vec<ParseError> {
     let mut problems = config.validate(base).err().unwrap_or_default();
     for (code, source) in &config.scripts {
-        if let Err(e) = validator.check_script(&format!("rules/{code}.rhai"), source) {
+        if let Err(e) = validator.check_script(&RuleKind::Script.file_name(code), source) {
             problems.push(ParseError::new("rules", e));
         }
     }
     for (code, source) in &config.tariffs {
-        let name = format!("tariffs/{code}.toml");
+        let name = RuleKind::Tariff.file_name(code);
         match validator.check_tariff(&name, source) {
             Err(e) => problems.push(ParseError::new("tariffs", e)),
             Ok(facts) => problems.extend(

@@ -13,6 +13,7 @@ use parkportal_domain::dashboard::{
     DashboardFigures, DashboardRepository, DashboardWindow, ErrorFilter, ErrorPeriod, euros,
 };
 use parkportal_domain::history::EntryKind;
+use parkportal_domain::rules_console::RuleKind;
 use parkportal_domain::{RuleErrorEntry, StoreError, TenantId};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -157,7 +158,7 @@ impl DashboardRepository for SeaDashboardRepository {
         }
         if let Some(product_type) = &filter.product_type {
             // A script's errors are recorded under its file's name.
-            select = select.filter(R::Script.eq(format!("rules/{product_type}.rhai")));
+            select = select.filter(R::Script.eq(RuleKind::Script.file_name(product_type)));
         }
         if let Some(version) = filter.version {
             select = select.filter(R::ScriptVersion.eq(version));

@@ -23,15 +23,7 @@ async fn revoked_after_a_mollie_top_up()
     })
     .await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", Some("5.00")).await;
-    let (status, created) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/products/{}/top-ups", jan.product),
-        Some(json!({ "option": "25.00" })),
-        Some(&jan.token),
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
+    top_up_25(&app, &jan).await;
     mollie.set_status("tr_1000", "paid");
     assert_eq!(mollie.call_webhook("tr_1000").await, 200);
     assert_eq!(jan.balance(&app).await, "30.00");
@@ -54,6 +46,20 @@ async fn revoked_after_a_mollie_top_up()
 
 fn balance_of(product: i64) -> String {
     format!("SELECT balance FROM products WHERE id = {product}")
+}
+
+/// Starts `jan`'s top-up of € 25,00: the payment as the API answers it.
+async fn top_up_25(app: &TestApp, jan: &crate::support::Resident) -> serde_json::Value {
+    let (status, created) = call(
+        app,
+        "POST",
+        &format!("/api/v1/products/{}/top-ups", jan.product),
+        Some(json!({ "option": "25.00" })),
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    created
 }
 
 #[tokio::test]
@@ -299,15 +305,7 @@ async fn in_the_demo_two_medewerkers_at_once_refund_a_simulated_payment_once() {
     let app = TestApp::spawn().await;
     let jan = resident(&app, "dijkstad", "jan@example.nl", None).await;
     // Paid through the simulated checkout.
-    let (status, created) = call(
-        &app,
-        "POST",
-        &format!("/api/v1/products/{}/top-ups", jan.product),
-        Some(json!({ "option": "25.00" })),
-        Some(&jan.token),
-    )
-    .await;
-    assert_eq!(status, 201, "{created}");
+    let created = top_up_25(&app, &jan).await;
     let checkout = created["checkout_url"].as_str().unwrap().to_owned();
     let path = checkout.strip_prefix(&app.url).unwrap().to_owned();
     let resp = app.post_form(&path, &[("uitkomst", "paid")]).await;
