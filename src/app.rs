@@ -92,8 +92,9 @@ pub fn tenant_directory(
         Arc::new(SeaTenantRepository::new(db.clone())),
         base,
         Arc::new(validator),
+        clock,
     )
-    .remembering(config.server.tenant_cache.0, clock))
+    .remembering(config.server.tenant_cache.0))
 }
 
 /// The host names of `staff.hosts`, which serve only the console.
@@ -229,7 +230,7 @@ impl Application {
             templates.clone(),
             catalogues.clone(),
             public.clone(),
-            rules,
+            rules.clone(),
             demo_mode,
         )?;
         if demo_resident {
@@ -306,6 +307,7 @@ impl Application {
             rules: parkportal_domain::rules_console::RulesConsole::new(
                 tenants.clone(),
                 tenants.validator(),
+                rules.clone(),
             ),
             payer_refunds: parkportal_domain::payer_refunds::PayerRefunds::new(
                 Arc::new(parkportal_store::SeaPayerRefundRepository::new(db.clone())),

@@ -9,7 +9,6 @@ use parkportal_domain::calendar::local_instant;
 use parkportal_domain::parking::SessionCheck;
 use parkportal_domain::{ProductKind, TenantConfig};
 use parkportal_rules::engine::RuleEngine;
-use parkportal_rules::hooks::{HookContext, Hooks};
 use parkportal_rules::ruleset::{RuleErrorRecord, RuleErrorSink, RuleSet};
 use parkportal_rules::{Tariff, TariffUnit};
 use rust_decimal::Decimal;
@@ -112,15 +111,6 @@ pub fn parse_time(tz: Tz, text: &str) -> Result<DateTime<Utc>, String> {
     ))
 }
 
-/// An amount as the API writes it: `{"value": "3.50", "unit": "EUR"}`.
-pub fn amount_json(unit: TariffUnit, amount: Decimal) -> Value {
-    let value = match unit {
-        TariffUnit::Money => format!("{:.2}", amount.round_dp(2)),
-        _ => amount.round_dp(0).to_string(),
-    };
-    json!({ "value": value, "unit": unit.api_name() })
-}
-
 /// Evaluates every hook and the session for a gemeente folder.
 pub fn try_rules(config: &Config, dir: &Path, args: &TryArgs) -> ExitCode {
     match evaluate(config, dir, args) {
@@ -219,33 +209,6 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
         mandatee: false,
         extends: None,
     };
-    let ctx = HookContext {
-        gemeente: tenant.slug.to_string(),
-        product_type: product_type.code.to_string(),
-        unit: unit.api_name().to_owned(),
-        zone: zone.clone(),
-        plate: String::new(),
-        time_zone: tz,
-        start,
-        end,
-        balance,
-        top_ups_in_period: Decimal::ZERO,
-        running_sessions: 0,
-        planned_sessions: 0,
-        mandatee: false,
-    }
-    .to_map();
-    let hooks = Hooks::new(&engine, script.as_ref().map(|(s, _)| s));
-    let show = |r: Result<Value, parkportal_domain::parking::RuleError>| {
-        r.unwrap_or_else(|e| json!({ "rule_error": e.to_string() }))
-    };
-    let hook_values = json!({
-        "max_concurrent_sessions": show(hooks.max_concurrent_sessions(&ctx).map(Value::from)),
-        "end_of_day_deactivation": show(hooks.end_of_day_deactivation(&ctx).map(Value::from)),
-        "allowed_hours": show(hooks.allowed_hours(&ctx).map(|h| h.map_or(Value::Null, |h| json!({ "from": h.from.format("%H:%M").to_string(), "to": h.to.format("%H:%M").to_string() })))),
-        "top_up_cap": show(hooks.top_up_cap(&ctx).map(|c| c.map_or(Value::Null, |c| json!({ "period": serde_json::to_value(c.period).unwrap_or(Value::Null), "limit": amount_json(unit, c.limit) })))),
-        "mandates_available": show(hooks.mandates_available(&ctx).map(Value::from)),
-    });
     let rules = RuleSet::new(
         engine.clone(),
         tenant.slug.to_string(),
@@ -253,6 +216,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
         script,
         tariff,
     );
+    let hook_values = Value::Object(rules.hook_answers(&request));
     let sink = Collected::default();
     let decision = rules.check_session(&request, start, &sink);
     let local = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
@@ -262,7 +226,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
         "zone": zone,
         "start": local(start),
         "end": local(end),
-        "cost": amount_json(unit, decision.cost()),
+        "cost": unit.amount_json(decision.cost()),
         "breakdown": serde_json::to_value(&decision.breakdown).unwrap_or(Value::Null),
         "hooks": hook_values,
         "decision": {
@@ -272,7 +236,7 @@ fn evaluate(config: &Config, dir: &Path, args: &TryArgs) -> Result<Value, String
                 "kind": a.kind.as_str(),
                 "start": local(a.start),
                 "end": local(a.end),
-                "cost": amount_json(unit, a.cost),
+                "cost": unit.amount_json(a.cost),
             })).collect::<Vec<_>>(),
         },
         "rule_errors": sink.0.lock().map(|e| e.iter().map(|r| format!("{}: {}", r.function, r.message)).collect::<Vec<_>>()).unwrap_or_default(),

@@ -14,7 +14,7 @@ use parkportal_domain::Code;
 use parkportal_domain::audit::Actor;
 use parkportal_domain::rules_console::{
     Interval, MAX_PREVIEW_DAYS, RuleChange, RuleCheck, RuleKind, RuleProblem, RuleSaveError,
-    RuleSaved, RuleVersion, TypeRules,
+    RuleSaved, RuleVersion, Schedule, TypeRules,
 };
 use parkportal_web::AppError;
 use parkportal_web::format::amount;
@@ -40,6 +40,9 @@ pub struct EditorForm {
     van: String,
     #[serde(default)]
     tot: String,
+    /// When the new version takes effect (local `datetime-local`; empty: at once).
+    #[serde(default)]
+    ingang: String,
     #[serde(default)]
     actie: String,
 }
@@ -83,6 +86,39 @@ pub(crate) fn moment(page: &ConsolePage, at: DateTime<Utc>) -> Result<String, Ap
     Ok(at.with_timezone(&tz).format("%d-%m-%Y %H:%M").to_string())
 }
 
+/// A `datetime-local` value read in the page's gemeente's time (the earlier of an autumn hour
+/// twice); `None` when it is no such value.
+fn local_moment(page: &ConsolePage, text: &str) -> Option<DateTime<Utc>> {
+    let tz = context_of(page).ok()?.tenant.time_zone;
+    NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|t| tz.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The moment a form's `ingang` asks a new version to take effect: `None` for at once, `Err`
+/// with the message key when it is no moment (the use case refuses one not in the future).
+pub(crate) fn effective_from(
+    page: &ConsolePage,
+    text: &str,
+) -> Result<Option<DateTime<Utc>>, &'static str> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    local_moment(page, text)
+        .map(Some)
+        .ok_or("console.rules.bad_moment")
+}
+
+/// The values of `schedule` for a page: the version in force and the next with its moment.
+fn schedule_of(page: &ConsolePage, schedule: Schedule) -> Result<Value, AppError> {
+    let next = match schedule.next {
+        Some((version, from)) => Some(context! { version => version, from => moment(page, from)? }),
+        None => None,
+    };
+    Ok(context! { in_force => schedule.in_force, next => next })
+}
+
 /// `GET /beheer/{gemeente}/regels`: the product types with their versions in force.
 #[handler]
 pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
@@ -95,27 +131,32 @@ pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
         .await?
         .iter()
         .map(|r: &TypeRules| {
-            context! {
+            Ok(context! {
                 code => r.code.as_str(),
                 name => r.name.clone(),
-                script => r.script,
-                tariff => r.tariff,
+                script => schedule_of(&page, r.script)?,
+                tariff => schedule_of(&page, r.tariff)?,
                 script_link => format!("{base}/{}/script", r.code),
                 tariff_link => format!("{base}/{}/tarief", r.code),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     page.render("rules.html", StatusCode::OK, context! { rows => rows })
         .await
 }
 
-/// Where a save or a going back leads: the editor at `back`, saying what was stored; a
-/// refusal for the page to show; or the failure.
+/// Where a save or a going back leads: the editor at `back`, saying what was stored (and that
+/// it is `scheduled`); a refusal for the page to show; or the failure.
 pub(crate) async fn after_save(
     page: &ConsolePage,
-    (back, entry): (&str, &parkportal_domain::audit::AuditEntry),
+    (back, entry, scheduled): (&str, &parkportal_domain::audit::AuditEntry, bool),
     saved: Result<RuleSaved, RuleSaveError>,
 ) -> Result<Result<Response, RuleSaveError>, AppError> {
+    let (stored, unchanged) = if scheduled {
+        ("gepland", "ongewijzigd-dan")
+    } else {
+        ("opgeslagen", "ongewijzigd")
+    };
     if let Ok(RuleSaved::Unchanged(version)) = &saved {
         // Nothing was stored, so the use case wrote nothing: the attempt is on the record.
         let mut entry = entry.clone();
@@ -124,9 +165,9 @@ pub(crate) async fn after_save(
     }
     match saved {
         Ok(RuleSaved::Stored { after, .. }) => Ok(Ok(see_other(&format!(
-            "{back}?gedaan=opgeslagen&versie={after}"
+            "{back}?gedaan={stored}&versie={after}"
         )))),
-        Ok(RuleSaved::Unchanged(_)) => Ok(Ok(see_other(&format!("{back}?gedaan=ongewijzigd")))),
+        Ok(RuleSaved::Unchanged(_)) => Ok(Ok(see_other(&format!("{back}?gedaan={unchanged}")))),
         Err(RuleSaveError::Store(e)) => Err(e.into()),
         Err(refusal) => Ok(Err(refusal)),
     }
@@ -197,10 +238,7 @@ async fn render(
         return Err(AppError::NotFound);
     };
     let action = format!("{}/{code}/{}", base(page)?, word_of(kind));
-    let versions: Vec<Value> = versions
-        .iter()
-        .map(|v| crate::rules_versions::summary(page, v))
-        .collect::<Result<_, AppError>>()?;
+    let versions = crate::rules_versions::summaries(page, &versions)?;
     let lang = page.prefs.language;
     let price = |d| amount(row.unit, d, lang);
     let preview = shown.check.map(|c| {
@@ -242,9 +280,9 @@ async fn render(
             file => kind.file_name(code),
             code => code.as_str(),
             type_name => row.name,
-            in_force => match kind { RuleKind::Script => row.script, RuleKind::Tariff => row.tariff },
+            schedule => schedule_of(page, match kind { RuleKind::Script => row.script, RuleKind::Tariff => row.tariff })?,
             form => context! {
-                bron => form.bron.clone(), toelichting => form.toelichting.clone(),
+                bron => form.bron.clone(), toelichting => form.toelichting.clone(), ingang => form.ingang.clone(),
                 zone => form.zone.clone(), van => form.van.clone(), tot => form.tot.clone(),
             },
             lines => form.bron.lines().count().max(12) + 2,
@@ -277,9 +315,9 @@ pub async fn editor(
         .await?
         .ok_or(AppError::NotFound)?
         .1;
+    let now = page.console.web().clock().now();
     let form = EditorForm {
-        bron: versions
-            .first()
+        bron: RuleVersion::in_force(&versions, now)
             .map(|v| v.source.clone())
             .unwrap_or_default(),
         ..EditorForm::default()
@@ -288,7 +326,19 @@ pub async fn editor(
         (Some("opgeslagen"), Some(v)) => {
             Some(page.text("console.rules.done.saved", &[("version", v.to_string())]))
         }
+        (Some("gepland"), Some(v)) => versions
+            .iter()
+            .find(|found| found.version == v)
+            .and_then(|found| found.effective_from)
+            .map(|from| {
+                Ok::<_, AppError>(page.text(
+                    "console.rules.done.scheduled",
+                    &[("version", v.to_string()), ("from", moment(&page, from)?)],
+                ))
+            })
+            .transpose()?,
         (Some("ongewijzigd"), _) => Some(page.t("console.rules.done.unchanged")),
+        (Some("ongewijzigd-dan"), _) => Some(page.t("console.rules.done.unchanged_then")),
         _ => None,
     };
     let shown = Shown {
@@ -307,16 +357,8 @@ fn interval(
     page: &ConsolePage,
     form: &EditorForm,
 ) -> Result<Option<Interval>, (&'static str, &'static str)> {
-    let tz = context_of(page)
-        .map_err(|_| ("van", "console.rules.bad_moment"))?
-        .tenant
-        .time_zone;
     let read = |field: &'static str, text: &str| {
-        NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
-            .ok()
-            .and_then(|t| tz.from_local_datetime(&t).earliest())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or((field, "console.rules.bad_moment"))
+        local_moment(page, text).ok_or((field, "console.rules.bad_moment"))
     };
     match (form.van.trim(), form.tot.trim()) {
         ("", "") => Ok(None),
@@ -413,11 +455,20 @@ pub async fn submit(
             render(&page, (&code, kind), &form, shown).await
         }
         "opslaan" => {
+            let effective_from = match effective_from(&page, &form.ingang) {
+                Ok(from) => from,
+                Err(key) => {
+                    refused(&page, entry, "invalid_input").await?;
+                    let shown = refused_page(&[], Some(("ingang", page.t(key))));
+                    return render(&page, (&code, kind), &form, shown).await;
+                }
+            };
             let change = RuleChange {
                 source: form.bron.clone(),
                 comment: form.toelichting.clone(),
                 author: Actor::of(&ctx.staff).label(),
                 at: now,
+                effective_from,
             };
             let saved = page
                 .console
@@ -425,7 +476,8 @@ pub async fn submit(
                 .save(&ctx.tenant, (&code, kind), &change, &entry)
                 .await;
             let back = format!("{}/{code}/{}", base(&page)?, word_of(kind));
-            let error = match after_save(&page, (&back, &entry), saved).await? {
+            let scheduled = change.effective_from.is_some();
+            let error = match after_save(&page, (&back, &entry, scheduled), saved).await? {
                 Ok(done) => return Ok(done),
                 Err(refusal) => refusal,
             };
@@ -434,6 +486,11 @@ pub async fn submit(
                 RuleSaveError::CommentInvalid => {
                     let message = page.t("console.rules.comment_invalid");
                     let shown = refused_page(&[], Some(("toelichting", message)));
+                    render(&page, (&code, kind), &form, shown).await
+                }
+                RuleSaveError::EffectiveFromInvalid => {
+                    let message = page.t("console.rules.effective_past");
+                    let shown = refused_page(&[], Some(("ingang", message)));
                     render(&page, (&code, kind), &form, shown).await
                 }
                 RuleSaveError::Problems(problems) => {

@@ -4,7 +4,7 @@
 
 use crate::page::{ConsolePage, context_of};
 use crate::rules_pages::{
-    after_save, base, code_of, kind_of, moment, refused, typed_versions, word_of,
+    after_save, base, code_of, effective_from, kind_of, moment, refused, typed_versions, word_of,
 };
 use minijinja::{Value, context};
 use parkportal_domain::audit::Actor;
@@ -21,6 +21,9 @@ use serde::Deserialize;
 pub struct RestoreForm {
     #[serde(default)]
     toelichting: String,
+    /// When the new version takes effect (local `datetime-local`; empty: at once).
+    #[serde(default)]
+    ingang: String,
 }
 
 /// The two versions to compare.
@@ -30,15 +33,43 @@ pub struct Compare {
     naar: Option<String>,
 }
 
-/// The values of version `v` for a page.
-pub(crate) fn summary(page: &ConsolePage, v: &RuleVersion) -> Result<Value, AppError> {
-    Ok(context! {
-        version => v.version,
-        author => v.author.clone(),
-        at => v.created_at.map(|t| moment(page, t)).transpose()?,
-        comment => v.comment.clone(),
-        removed => v.source.is_empty(),
-    })
+/// The values of each of `versions` for a page, with where it stands now, in their order.
+pub(crate) fn summaries(
+    page: &ConsolePage,
+    versions: &[RuleVersion],
+) -> Result<Vec<Value>, AppError> {
+    let now = page.console.web().clock().now();
+    versions
+        .iter()
+        .zip(RuleVersion::standings(versions, now))
+        .map(|(v, standing)| {
+            Ok(context! {
+                version => v.version,
+                author => v.author.clone(),
+                at => v.created_at.map(|t| moment(page, t)).transpose()?,
+                from => v.effective_from.map(|t| moment(page, t)).transpose()?,
+                standing => standing.as_str(),
+                comment => v.comment.clone(),
+                removed => v.source.is_empty(),
+            })
+        })
+        .collect()
+}
+
+/// The summary of the version numbered `number` among `versions`.
+fn summary_of(
+    page: &ConsolePage,
+    versions: &[RuleVersion],
+    number: i64,
+) -> Result<Value, AppError> {
+    let at = versions
+        .iter()
+        .position(|v| v.version == number)
+        .ok_or(AppError::NotFound)?;
+    summaries(page, versions)?
+        .into_iter()
+        .nth(at)
+        .ok_or(AppError::NotFound)
 }
 
 /// Renders version `number` of the path's script or tariff, with `error` at the form.
@@ -46,7 +77,7 @@ async fn render(
     page: &ConsolePage,
     (code, word, number): (&str, &str, &str),
     status: StatusCode,
-    (toelichting, error): (&str, Option<(&'static str, String)>),
+    (form, error): (&RestoreForm, Option<(&'static str, String)>),
 ) -> Result<Response, AppError> {
     let number: i64 = number.parse().map_err(|_| AppError::NotFound)?;
     let (code, kind, row, versions) = typed_versions(page, code, word).await?;
@@ -64,12 +95,13 @@ async fn render(
             compare => (number > 1).then(|| format!("{editor}/verschil?van={}&naar={number}", number - 1)),
             file => kind.file_name(&code),
             type_name => row.name,
-            current => versions.first().is_some_and(|c| c.version == number),
+            current => RuleVersion::in_force(&versions, page.console.web().clock().now()).is_some_and(|c| c.version == number),
             lines => v.source.lines().enumerate().map(|(i, l)| context! { n => i + 1, text => l }).collect::<Vec<_>>(),
-            toelichting => toelichting,
+            toelichting => form.toelichting.clone(),
+            ingang => form.ingang.clone(),
             error_field => error.as_ref().map(|(f, _)| *f),
             error => error.map(|(_, m)| m),
-            ..summary(page, v)?
+            ..summary_of(page, &versions, v.version)?
         },
     )
     .await
@@ -81,7 +113,14 @@ pub async fn version(
     page: ConsolePage,
     Path((_, code, word, number)): Path<(String, String, String, String)>,
 ) -> Result<Response, AppError> {
-    render(&page, (&code, &word, &number), StatusCode::OK, ("", None)).await
+    let form = RestoreForm::default();
+    render(
+        &page,
+        (&code, &word, &number),
+        StatusCode::OK,
+        (&form, None),
+    )
+    .await
 }
 
 /// `POST /beheer/{gemeente}/regels/{type}/{script|tarief}/versies/{n}`: goes back to version
@@ -108,11 +147,21 @@ pub async fn restore(
         return Err(AppError::NotFound);
     };
     let entry = entry.about(kind.as_str(), type_code.as_str());
+    let effective_from = match effective_from(&page, &form.ingang) {
+        Ok(from) => from,
+        Err(message) => {
+            refused(&page, entry, "invalid_input").await?;
+            let error = Some(("ingang", page.t(message)));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render(&page, (&code, &word, &number), status, (&form, error)).await;
+        }
+    };
     let change = RuleChange {
         source: String::new(),
         comment: form.toelichting.clone(),
         author: Actor::of(&ctx.staff).label(),
         at: page.console.web().clock().now(),
+        effective_from,
     };
     let editor = format!("{}/{type_code}/{}", base(&page)?, word_of(kind));
     let restored = page
@@ -120,13 +169,15 @@ pub async fn restore(
         .rules()
         .restore(&ctx.tenant, (&type_code, kind, n), &change, &entry)
         .await;
-    let error = match after_save(&page, (&editor, &entry), restored).await? {
+    let scheduled = change.effective_from.is_some();
+    let error = match after_save(&page, (&editor, &entry, scheduled), restored).await? {
         Ok(done) => return Ok(done),
         Err(refusal) => refusal,
     };
     refused(&page, entry, error.code().unwrap_or("internal")).await?;
     let message = match &error {
         RuleSaveError::CommentInvalid => ("toelichting", page.t("console.rules.comment_invalid")),
+        RuleSaveError::EffectiveFromInvalid => ("ingang", page.t("console.rules.effective_past")),
         RuleSaveError::Problems(problems) => (
             "algemeen",
             page.text(
@@ -147,7 +198,7 @@ pub async fn restore(
         &page,
         (&code, &word, &number),
         StatusCode::UNPROCESSABLE_ENTITY,
-        (&form.toelichting, Some(message)),
+        (&form, Some(message)),
     )
     .await
 }
@@ -206,8 +257,8 @@ pub async fn compare(
             action => format!("{editor}/verschil"),
             file => kind.file_name(&code),
             type_name => row.name,
-            from => summary(&page, from)?,
-            to => summary(&page, to)?,
+            from => summary_of(&page, &versions, from.version)?,
+            to => summary_of(&page, &versions, to.version)?,
             numbers => versions.iter().map(|v| v.version).collect::<Vec<_>>(),
             lines => lines,
             changed => changed,

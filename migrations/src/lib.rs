@@ -31,6 +31,7 @@ mod m20261204_000023_balance_corrections;
 mod m20261204_000024_payer_refunds;
 mod m20261205_000025_name_word_heads;
 mod m20261205_000026_rule_version_notes;
+mod m20261206_000027_rule_schedule;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000024_payer_refunds::Migration),
             Box::new(m20261205_000025_name_word_heads::Migration),
             Box::new(m20261205_000026_rule_version_notes::Migration),
+            Box::new(m20261206_000027_rule_schedule::Migration),
         ]
     }
 }

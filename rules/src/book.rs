@@ -4,6 +4,7 @@
 use crate::engine::{CompiledScript, RuleEngine};
 use crate::ruleset::RuleSet;
 use crate::tariff::Tariff;
+use chrono::{DateTime, Utc};
 use parkportal_domain::parking::{RuleError, RuleVersions};
 use parkportal_domain::{Code, RuleRepository, RuleSources, Tenant, TenantId};
 use std::collections::HashMap;
@@ -11,14 +12,18 @@ use std::sync::{Arc, Mutex};
 
 type Key = (TenantId, String, i64);
 
+/// A gemeente's sources as read: at which configuration version, at which moment.
+type ReadSources = (i64, DateTime<Utc>, Arc<RuleSources>);
+
 /// Compiled scripts and parsed tariffs by (gemeente, product type, version).
 pub struct RuleBook {
     engine: Arc<RuleEngine>,
     repo: Arc<dyn RuleRepository>,
     scripts: Mutex<HashMap<Key, CompiledScript>>,
     tariffs: Mutex<HashMap<Key, Tariff>>,
-    /// The sources of each gemeente, with the configuration version they were read at.
-    sources: Mutex<HashMap<TenantId, (i64, Arc<RuleSources>)>>,
+    /// The sources of each gemeente (in force then, and scheduled later), with the
+    /// configuration version and the moment they were read at.
+    sources: Mutex<HashMap<TenantId, ReadSources>>,
 }
 
 impl RuleBook {
@@ -38,43 +43,55 @@ impl RuleBook {
         self.scripts.lock().map(|c| c.len()).unwrap_or_default()
     }
 
-    /// The current rules of `product_type` in `tenant`. A new version is compiled on first use;
-    /// a known one comes from the cache.
+    /// The rules of `product_type` in `tenant` in force `at`. A new version is compiled on
+    /// first use; a known one comes from the cache.
     pub async fn rule_set(
         &self,
         tenant: &Tenant,
         product_type: &Code,
+        at: DateTime<Utc>,
     ) -> Result<RuleSet, RuleError> {
-        let sources = Arc::new(self.repo.sources(tenant.id).await?);
-        self.build(tenant.id, tenant.slug.as_str(), &sources, product_type)
+        let sources = Arc::new(self.repo.sources(tenant.id, at).await?);
+        self.build(
+            tenant.id,
+            tenant.slug.as_str(),
+            &sources,
+            (product_type, at),
+        )
     }
 
-    /// The current rules of `product_type` in gemeente `tenant` at configuration `version`: the
-    /// sources are read once per version (a gemeente's version changes with its rules), so a
-    /// session check reads no rules from the database.
+    /// The rules of `product_type` in gemeente `tenant` at configuration `version` in force
+    /// `at`: the sources are read once per version (a gemeente's version changes with its
+    /// rules; what is scheduled is read with them), so a session check reads no rules from the
+    /// database.
     pub async fn rule_set_of(
         &self,
-        tenant: TenantId,
-        slug: &str,
-        version: i64,
+        (tenant, slug, version): (TenantId, &str, i64),
         product_type: &Code,
+        at: DateTime<Utc>,
     ) -> Result<RuleSet, RuleError> {
+        // What was read at a moment holds for that moment and after, never before it.
         let known = self.sources.lock().ok().and_then(|c| {
             c.get(&tenant)
-                .filter(|(v, _)| *v == version)
-                .map(|(_, s)| s.clone())
+                .filter(|(v, read, _)| *v == version && *read <= at)
+                .map(|(_, _, s)| s.clone())
         });
         let sources = match known {
             Some(s) => s,
             None => {
-                let read = Arc::new(self.repo.sources(tenant).await?);
+                let read = Arc::new(self.repo.sources(tenant, at).await?);
                 if let Ok(mut cache) = self.sources.lock() {
-                    cache.insert(tenant, (version, read.clone()));
+                    let newer = cache
+                        .get(&tenant)
+                        .is_some_and(|(v, when, _)| *v == version && *when < at);
+                    if !newer {
+                        cache.insert(tenant, (version, at, read.clone()));
+                    }
                 }
                 read
             }
         };
-        self.build(tenant, slug, &sources, product_type)
+        self.build(tenant, slug, &sources, (product_type, at))
     }
 
     fn build(
@@ -82,17 +99,14 @@ impl RuleBook {
         tenant_id: TenantId,
         slug: &str,
         sources: &RuleSources,
-        product_type: &Code,
+        (product_type, at): (&Code, DateTime<Utc>),
     ) -> Result<RuleSet, RuleError> {
         let invalid = |message: String| RuleError::Compile {
             gemeente: slug.to_owned(),
             message,
         };
-        let script = match sources
-            .scripts
-            .iter()
-            .find(|s| &s.product_type == product_type)
-        {
+        let (script, tariff) = sources.in_force(product_type, at);
+        let script = match script {
             Some(stored) => {
                 let key = (tenant_id, product_type.to_string(), stored.version);
                 let compiled = cached(&self.scripts, key, || {
@@ -104,11 +118,7 @@ impl RuleBook {
             }
             None => None,
         };
-        let (tariff, tariff_version) = match sources
-            .tariffs
-            .iter()
-            .find(|t| &t.product_type == product_type)
-        {
+        let (tariff, tariff_version) = match tariff {
             Some(stored) => {
                 let key = (tenant_id, product_type.to_string(), stored.version);
                 let tariff = cached(&self.tariffs, key, || {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use parkportal_domain::Code;
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::parking::{
-    Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck, Verdict,
+    HookAnswers, Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck, Verdict,
 };
 use parkportal_domain::rules::ReasonCode;
 use rust_decimal::Decimal;
@@ -54,6 +54,10 @@ impl Pricing for RuleSetPricing {
         self.set.check_session(req, now, self.sink.as_ref())
     }
 
+    fn hooks(&self, req: &SessionCheck) -> HookAnswers {
+        self.set.hook_answers(req)
+    }
+
     fn cost(
         &self,
         req: &SessionCheck,
@@ -89,14 +93,19 @@ impl Pricing for RuleSetPricing {
 
 #[async_trait]
 impl RulesPort for RuleBookPort {
-    async fn current(
+    async fn in_force(
         &self,
         tenant: &RulesOf,
         product_type: &Code,
+        at: DateTime<Utc>,
     ) -> Result<Arc<dyn Pricing>, RuleError> {
         let set = self
             .book
-            .rule_set_of(tenant.tenant, &tenant.slug, tenant.version, product_type)
+            .rule_set_of(
+                (tenant.tenant, &tenant.slug, tenant.version),
+                product_type,
+                at,
+            )
             .await?;
         Ok(self.pricing(set))
     }

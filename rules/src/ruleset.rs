@@ -10,10 +10,11 @@ use chrono_tz::Tz;
 use parkportal_domain::TenantId;
 use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
 use parkportal_domain::parking::{
-    Alternative, RuleError, RuleVersions, ScriptVersion, SessionCheck, Verdict,
+    Alternative, HookAnswers, RuleError, RuleVersions, ScriptVersion, SessionCheck, Verdict,
 };
 use parkportal_domain::rules::{AlternativeKind, ReasonCode};
 use rust_decimal::Decimal;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// A failed hook call as the rule-error table keeps it.
@@ -94,6 +95,48 @@ impl RuleSet {
 
     fn hooks(&self) -> Hooks<'_> {
         Hooks::new(&self.engine, self.script.as_ref())
+    }
+
+    /// What every hook answers about `req`, by hook name, within one budget: a failing hook as
+    /// `{"rule_error": message}`, a hook the script leaves out as its default, amounts as the
+    /// APIs write them. What a dry-run and `rules try` show; nothing is recorded.
+    pub fn hook_answers(&self, req: &SessionCheck) -> HookAnswers {
+        self.engine.within_budget(|| {
+            let ctx = self.context(req, req.start, req.end);
+            let hooks = self.hooks();
+            let unit = self.unit();
+            let show = |r: Result<Value, RuleError>| {
+                r.unwrap_or_else(|e| json!({ "rule_error": e.message() }))
+            };
+            let hours = hooks.allowed_hours(&ctx).map(|h| {
+                h.map_or(Value::Null, |h| {
+                    json!({ "from": h.from.format("%H:%M").to_string(), "to": h.to.format("%H:%M").to_string() })
+                })
+            });
+            let cap = hooks.top_up_cap(&ctx).map(|c| {
+                c.map_or(Value::Null, |c| {
+                    json!({ "period": c.period.as_str(), "limit": unit.amount_json(c.limit) })
+                })
+            });
+            let cost = match hooks.cost(&ctx) {
+                None => Ok(Value::Null),
+                Some(r) => r.map(|(amount, breakdown)| {
+                    json!({ "amount": unit.amount_json(amount), "breakdown": breakdown })
+                }),
+            };
+            let mut answers = HookAnswers::new();
+            for (name, answer) in [
+                ("max_concurrent_sessions", hooks.max_concurrent_sessions(&ctx).map(Value::from)),
+                ("end_of_day_deactivation", hooks.end_of_day_deactivation(&ctx).map(Value::from)),
+                ("allowed_hours", hours),
+                ("top_up_cap", cap),
+                ("mandates_available", hooks.mandates_available(&ctx).map(Value::from)),
+                ("cost", cost),
+            ] {
+                answers.insert(name.to_owned(), show(answer));
+            }
+            answers
+        })
     }
 
     fn unit(&self) -> TariffUnit {

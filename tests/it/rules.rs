@@ -2,6 +2,7 @@
 //! rule scripts are recorded for administrators.
 
 use crate::support::{TestApp, parkportal_command, repo};
+use parkportal_domain::clock::Clock;
 use parkportal_domain::{RuleErrorEntry, RuleRepository, TenantConfig};
 use parkportal_store::SeaRuleRepository;
 
@@ -31,7 +32,10 @@ async fn scripts_and_tariffs_are_stored_versioned_and_exported() {
         .into_iter()
         .find(|t| t.slug.as_str() == "dijkstad")
         .unwrap();
-    let sources = rules(&app).sources(dijkstad.id).await.unwrap();
+    let sources = rules(&app)
+        .sources(dijkstad.id, app.clock.now())
+        .await
+        .unwrap();
     assert_eq!(sources.scripts.len(), 1);
     assert_eq!(
         (
@@ -49,7 +53,12 @@ async fn scripts_and_tariffs_are_stored_versioned_and_exported() {
     assert_eq!(config, on_disk, "export gives back what was imported");
     tenants.import(&config).await.unwrap();
     assert_eq!(
-        rules(&app).sources(dijkstad.id).await.unwrap().scripts[0].version,
+        rules(&app)
+            .sources(dijkstad.id, app.clock.now())
+            .await
+            .unwrap()
+            .scripts[0]
+            .version,
         1
     );
 
@@ -59,18 +68,26 @@ async fn scripts_and_tariffs_are_stored_versioned_and_exported() {
         .scripts
         .insert(code, "fn max_concurrent_sessions(ctx) { 5 }".into());
     tenants.import(&config).await.unwrap();
-    let sources = rules(&app).sources(dijkstad.id).await.unwrap();
+    let sources = rules(&app)
+        .sources(dijkstad.id, app.clock.now())
+        .await
+        .unwrap();
     assert_eq!(sources.scripts[0].version, 2);
     assert!(sources.scripts[0].source.contains("{ 5 }"));
     config.scripts.clear();
     tenants.import(&config).await.unwrap();
+    // The removing version is in force: no script, the defaults.
+    let sources = rules(&app)
+        .sources(dijkstad.id, app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(sources.scripts.len(), 1);
+    assert_eq!(sources.scripts[0].source, "");
     assert!(
-        rules(&app)
-            .sources(dijkstad.id)
-            .await
-            .unwrap()
-            .scripts
-            .is_empty()
+        sources
+            .in_force(&"bezoekers".parse().unwrap(), app.clock.now())
+            .0
+            .is_none()
     );
     assert!(export(&app, "dijkstad").await.scripts.is_empty());
     assert_eq!(
@@ -345,7 +362,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
     };
     let rule_set = application
         .rule_book()
-        .rule_set(&dijkstad, &bezoekers)
+        .rule_set(&dijkstad, &bezoekers, start)
         .await
         .unwrap();
     assert_eq!(
@@ -357,7 +374,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
     assert_eq!(decision.cost().to_string(), "2.40");
     application
         .rule_book()
-        .rule_set(&dijkstad, &bezoekers)
+        .rule_set(&dijkstad, &bezoekers, start)
         .await
         .unwrap();
     assert_eq!(
@@ -375,7 +392,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
     tenants.import(&config).await.unwrap();
     let rule_set = application
         .rule_book()
-        .rule_set(&dijkstad, &bezoekers)
+        .rule_set(&dijkstad, &bezoekers, start)
         .await
         .unwrap();
     assert_eq!(rule_set.versions().script.0, 2);
@@ -387,7 +404,7 @@ async fn the_server_reads_rules_from_the_database_and_records_script_failures() 
     // Another gemeente's ordinary check is not affected.
     let other = application
         .rule_book()
-        .rule_set(&weidevelde, &bezoekers)
+        .rule_set(&weidevelde, &bezoekers, start)
         .await
         .unwrap();
     assert!(

@@ -41,8 +41,10 @@ pub mod ports;
 pub mod privacy;
 pub mod product_type;
 pub mod revocation;
+pub mod rule_schedule;
 pub mod rules;
 pub mod rules_console;
+pub mod rules_dry_run;
 pub mod sealed;
 pub mod search;
 pub mod secret;
@@ -75,7 +77,7 @@ pub use mail::{MailComposer, MailTransport, OutboxRepository, OutboxWorker};
 pub use password::NewPassword;
 pub use ports::{
     Readiness, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources, RuleValidator,
-    SaveMode, SaveTenantError, Saved, StoreError, TariffFacts, TenantRepository,
+    RulesStamp, SaveMode, SaveTenantError, Saved, StoreError, TariffFacts, TenantRepository,
 };
 pub use secret::{Pin, ProductCode, Token};
 pub use tenancy::{ImportError, ImportOutcome, TenantDirectory};

@@ -54,6 +54,36 @@ pub enum SaveMode {
     CreateOnly,
 }
 
+/// What the new versions of rule scripts and tariffs a gemeente's save makes are stamped with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesStamp {
+    /// When the save is made.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// When its new versions take effect, if later (`None`: at once).
+    pub effective_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who made them, as the audit trail names them (`None`: the command line or start-up).
+    pub author: Option<String>,
+    /// Why (`None`: an import).
+    pub comment: Option<String>,
+}
+
+impl RulesStamp {
+    /// New versions at once, by nobody in particular: an import.
+    pub fn import(at: chrono::DateTime<chrono::Utc>) -> Self {
+        Self {
+            at,
+            effective_from: None,
+            author: None,
+            comment: None,
+        }
+    }
+
+    /// The moment the new versions take effect.
+    pub fn takes_effect(&self) -> chrono::DateTime<chrono::Utc> {
+        self.effective_from.unwrap_or(self.at)
+    }
+}
+
 /// Whether a save created a gemeente or updated one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Saved {
@@ -78,8 +108,13 @@ pub trait TenantRepository: Send + Sync {
     async fn overview(&self, id: TenantId) -> Result<Option<TenantOverview>, StoreError>;
     /// A gemeente's logo.
     async fn logo(&self, id: TenantId) -> Result<Option<Logo>, StoreError>;
-    /// The whole configuration of a gemeente, as `tenants export` writes it.
-    async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError>;
+    /// The whole configuration of a gemeente, as `tenants export` writes it, with the rule
+    /// scripts and tariffs in force `at`.
+    async fn config(
+        &self,
+        slug: &TenantSlug,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<TenantConfig>, StoreError>;
     /// Creates or replaces a gemeente's configuration in one transaction. Zones and product types
     /// are matched by code: new ones are added, known ones renamed, none removed (products will
     /// refer to them). `audit`, when given, is written in the same transaction, within the
@@ -90,6 +125,7 @@ pub trait TenantRepository: Send + Sync {
         config: &TenantConfig,
         audit: Option<&crate::audit::AuditEntry>,
         mode: SaveMode,
+        stamp: &RulesStamp,
     ) -> Result<Saved, SaveTenantError>;
     /// Suspends or resumes gemeente `tenant` as `change` says and writes `audit` in the same
     /// transaction; when it is in that state already, changes and writes nothing
@@ -128,24 +164,64 @@ pub trait TenantRepository: Send + Sync {
     ) -> Result<crate::rules_console::RuleSaved, StoreError>;
 }
 
-/// The latest version of a gemeente's rule script or tariff for one product type.
+/// A version of a gemeente's rule script or tariff for one product type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSourceVersion {
     /// The product type's code.
     pub product_type: crate::tenant::Code,
     /// The version, counting from 1 per product type; sessions record it.
     pub version: i64,
-    /// The source text (rhai or TOML).
+    /// The source text (rhai or TOML; empty: the version that removed it, so the defaults apply).
     pub source: String,
+    /// When it takes effect (`None`: since always).
+    pub effective_from: crate::rule_schedule::EffectiveFrom,
 }
 
-/// A gemeente's current rule scripts and tariffs.
+impl RuleSourceVersion {
+    /// Its place in the order versions take over in.
+    pub fn take_over(&self) -> crate::rule_schedule::TakeOver {
+        (self.effective_from, self.version)
+    }
+}
+
+/// A gemeente's rule scripts and tariffs from a moment on: per product type the version in
+/// force then and every version scheduled after it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuleSources {
     /// Rule scripts.
     pub scripts: Vec<RuleSourceVersion>,
     /// Tariffs.
     pub tariffs: Vec<RuleSourceVersion>,
+}
+
+impl RuleSources {
+    /// The script and tariff of `product_type` in force `at` (not before the moment these were
+    /// read at); `None` where none is, or the one in force removed it.
+    pub fn in_force(
+        &self,
+        product_type: &crate::tenant::Code,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> (Option<&RuleSourceVersion>, Option<&RuleSourceVersion>) {
+        (
+            in_force_of(&self.scripts, product_type, at),
+            in_force_of(&self.tariffs, product_type, at),
+        )
+    }
+}
+
+/// Of `all`, the version of `product_type` in force `at`, unless it removed it.
+fn in_force_of<'a>(
+    all: &'a [RuleSourceVersion],
+    product_type: &crate::tenant::Code,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<&'a RuleSourceVersion> {
+    let of_type: Vec<&'a RuleSourceVersion> = all
+        .iter()
+        .filter(|v| &v.product_type == product_type)
+        .collect();
+    crate::rule_schedule::in_force_at(&of_type, at, |v| v.take_over())
+        .copied()
+        .filter(|v| !v.source.is_empty())
 }
 
 /// A failed rule-script call, as administrators will read it.
@@ -168,8 +244,12 @@ pub struct RuleErrorEntry {
 /// Rule scripts and tariffs: stored versioned, read by the server, failures recorded.
 #[async_trait]
 pub trait RuleRepository: Send + Sync {
-    /// The current scripts and tariffs of a gemeente.
-    async fn sources(&self, tenant: TenantId) -> Result<RuleSources, StoreError>;
+    /// The scripts and tariffs of a gemeente in force `at` and scheduled after it.
+    async fn sources(
+        &self,
+        tenant: TenantId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<RuleSources, StoreError>;
     /// One stored version of a product type's script (`tariff` false) or tariff (`tariff` true):
     /// the prices a session was made with. `None` for version 0 or an empty (removing) version.
     async fn source_at(

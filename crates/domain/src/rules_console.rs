@@ -5,6 +5,7 @@
 //! one transaction with its audit entry, which names the versions before and after.
 
 use crate::audit::AuditEntry;
+use crate::rule_schedule::{EffectiveFrom, Standing, TakeOver, in_force_at, standings};
 use crate::tenancy::TenantDirectory;
 use crate::tenant::{BalanceUnit, Tenant};
 use crate::{Code, RuleValidator, StoreError};
@@ -53,6 +54,8 @@ pub struct RuleVersion {
     pub comment: Option<String>,
     /// When it was made (`None`: before the console kept it).
     pub created_at: Option<DateTime<Utc>>,
+    /// When it takes effect (`None`: since always, stored before scheduling existed).
+    pub effective_from: EffectiveFrom,
 }
 
 /// A new version to store.
@@ -66,6 +69,15 @@ pub struct RuleChange {
     pub author: String,
     /// When.
     pub at: DateTime<Utc>,
+    /// When it takes effect, if later than `at` (`None`: at once).
+    pub effective_from: Option<DateTime<Utc>>,
+}
+
+impl RuleChange {
+    /// The moment the new version takes effect.
+    pub fn takes_effect(&self) -> DateTime<Utc> {
+        self.effective_from.unwrap_or(self.at)
+    }
 }
 
 /// What a save came to.
@@ -166,6 +178,9 @@ pub enum RuleSaveError {
     /// The comment is missing or longer than [`MAX_COMMENT_CHARS`].
     #[error("the comment is missing or too long")]
     CommentInvalid,
+    /// The moment it would take effect is not in the future.
+    #[error("the moment it takes effect is not in the future")]
+    EffectiveFromInvalid,
     /// The draft has problems.
     #[error("the draft has problems")]
     Problems(Vec<RuleProblem>),
@@ -180,6 +195,7 @@ impl RuleSaveError {
         Some(match self {
             Self::UnknownType => "not_found",
             Self::CommentInvalid => "comment_invalid",
+            Self::EffectiveFromInvalid => "effective_from_invalid",
             Self::Problems(_) => "rules_invalid",
             Self::Store(_) => return None,
         })
@@ -201,25 +217,80 @@ pub struct TypeRules {
     pub name: String,
     /// Its balance's unit.
     pub unit: BalanceUnit,
-    /// The script's version in force (0: none).
-    pub script: i64,
-    /// The tariff's version in force (0: none).
-    pub tariff: i64,
+    /// The script's versions now and next.
+    pub script: Schedule,
+    /// The tariff's versions now and next.
+    pub tariff: Schedule,
     /// The gemeente's zones (code, name), which a tariff prices.
     pub zones: Vec<(String, String)>,
+}
+
+/// Which version of a script or tariff is in force now, and which takes over next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Schedule {
+    /// The version in force (0: none, or the one in force removed it: the defaults).
+    pub in_force: i64,
+    /// The version taking over next, and from when.
+    pub next: Option<(i64, DateTime<Utc>)>,
+}
+
+impl Schedule {
+    /// The schedule `now` of `versions` (in any order).
+    pub fn of(versions: &[RuleVersion], now: DateTime<Utc>) -> Self {
+        let order: Vec<TakeOver> = versions.iter().map(RuleVersion::take_over).collect();
+        let standings = standings(&order, now);
+        let mut schedule = Self::default();
+        for (v, standing) in versions.iter().zip(standings) {
+            match standing {
+                Standing::InForce if !v.source.is_empty() => schedule.in_force = v.version,
+                Standing::Next => schedule.next = v.effective_from.map(|from| (v.version, from)),
+                _ => {}
+            }
+        }
+        schedule
+    }
+}
+
+impl RuleVersion {
+    /// Its place in the order versions take over in.
+    pub fn take_over(&self) -> TakeOver {
+        (self.effective_from, self.version)
+    }
+
+    /// The standing `now` of each of `versions`, in their order.
+    pub fn standings(versions: &[Self], now: DateTime<Utc>) -> Vec<Standing> {
+        let order: Vec<TakeOver> = versions.iter().map(Self::take_over).collect();
+        standings(&order, now)
+    }
+
+    /// Of `versions`, the one in force `at`.
+    pub fn in_force(versions: &[Self], at: DateTime<Utc>) -> Option<&Self> {
+        in_force_at(versions, at, Self::take_over)
+    }
 }
 
 /// The use case.
 #[derive(Clone)]
 pub struct RulesConsole {
-    tenants: TenantDirectory,
+    pub(crate) tenants: TenantDirectory,
     validator: Arc<dyn RuleValidator>,
+    /// The rules as sessions meet them, which the dry-run asks.
+    pub(crate) rules: Arc<dyn crate::parking::RulesPort>,
 }
 
 impl RulesConsole {
-    /// The use case on the gemeenten and the rules engine.
-    pub fn new(tenants: TenantDirectory, validator: Arc<dyn RuleValidator>) -> Self {
-        Self { tenants, validator }
+    /// The use case on the gemeenten, the rules engine's checks and the rules as sessions meet
+    /// them.
+    pub fn new(
+        tenants: TenantDirectory,
+        validator: Arc<dyn RuleValidator>,
+        rules: Arc<dyn crate::parking::RulesPort>,
+    ) -> Self {
+        Self {
+            tenants,
+            validator,
+            rules,
+        }
     }
 
     /// The product types of `tenant` with the versions of their script and tariff in force.
@@ -241,17 +312,13 @@ impl RulesConsole {
         config: &crate::tenant::TenantConfig,
         pt: &crate::ProductTypeSpec,
     ) -> Result<TypeRules, StoreError> {
+        let now = self.tenants.now();
         let latest = |kind| async move {
             let versions = self
                 .tenants
                 .rule_versions(tenant.id, &pt.code, kind)
                 .await?;
-            Ok::<i64, StoreError>(
-                versions
-                    .first()
-                    .filter(|v| !v.source.is_empty())
-                    .map_or(0, |v| v.version),
-            )
+            Ok::<Schedule, StoreError>(Schedule::of(&versions, now))
         };
         Ok(TypeRules {
             code: pt.code.clone(),
@@ -399,6 +466,9 @@ impl RulesConsole {
             .ok_or(RuleSaveError::UnknownType)?;
         if comment.is_empty() || comment.chars().count() > MAX_COMMENT_CHARS {
             return Err(RuleSaveError::CommentInvalid);
+        }
+        if change.effective_from.is_some_and(|from| from <= change.at) {
+            return Err(RuleSaveError::EffectiveFromInvalid);
         }
         let problems = check.problems;
         if !problems.is_empty() {

@@ -3,7 +3,9 @@
 
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
-use crate::ports::{RuleValidator, SaveMode, SaveTenantError, Saved, StoreError, TenantRepository};
+use crate::ports::{
+    RuleValidator, RulesStamp, SaveMode, SaveTenantError, Saved, StoreError, TenantRepository,
+};
 use crate::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use crate::suspension::{SuspensionChange, SuspensionOutcome};
 use crate::tenant::{Hostname, Logo, Tenant, TenantConfig, TenantOverview, TenantSlug};
@@ -46,6 +48,8 @@ pub struct TenantDirectory {
     repo: Arc<dyn TenantRepository>,
     base_tokens: ThemeTokens,
     validator: Arc<dyn RuleValidator>,
+    /// What "now" is: which rule versions are in force, when an import's take effect.
+    clock: Arc<dyn Clock>,
 }
 
 /// A tenant repository that reuses what a host or slug selected lately. Every request asks, and a
@@ -161,8 +165,12 @@ impl TenantRepository for RememberingTenants {
         self.inner.logo(id).await
     }
 
-    async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
-        self.inner.config(slug).await
+    async fn config(
+        &self,
+        slug: &TenantSlug,
+        at: DateTime<Utc>,
+    ) -> Result<Option<TenantConfig>, StoreError> {
+        self.inner.config(slug, at).await
     }
 
     async fn save(
@@ -170,8 +178,9 @@ impl TenantRepository for RememberingTenants {
         config: &TenantConfig,
         audit: Option<&AuditEntry>,
         mode: SaveMode,
+        stamp: &RulesStamp,
     ) -> Result<Saved, SaveTenantError> {
-        let saved = self.inner.save(config, audit, mode).await;
+        let saved = self.inner.save(config, audit, mode, stamp).await;
         // Forgotten also when saving failed half-way: what was remembered may be stale.
         self.forget();
         saved
@@ -220,26 +229,29 @@ impl TenantRepository for RememberingTenants {
 
 impl TenantDirectory {
     /// A directory over `repo`; `base_tokens` are the default theme's, which every gemeente's
-    /// tokens are laid over (and checked against).
+    /// tokens are laid over (and checked against); `clock` tells which rule versions are in
+    /// force.
     pub fn new(
         repo: Arc<dyn TenantRepository>,
         base_tokens: ThemeTokens,
         validator: Arc<dyn RuleValidator>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             repo,
             base_tokens,
             validator,
+            clock,
         }
     }
 
-    /// The same directory, reusing what a host or slug selected for `keep` as measured on
-    /// `clock` (zero: never). A save through this directory forgets what it remembered.
-    pub fn remembering(mut self, keep: Duration, clock: Arc<dyn Clock>) -> Self {
+    /// The same directory, reusing what a host or slug selected for `keep` as measured on its
+    /// clock (zero: never). A save through this directory forgets what it remembered.
+    pub fn remembering(mut self, keep: Duration) -> Self {
         if !keep.is_zero() {
             self.repo = Arc::new(RememberingTenants {
                 inner: self.repo,
-                clock,
+                clock: self.clock.clone(),
                 keep,
                 answers: Mutex::new(Answers::default()),
             });
@@ -290,7 +302,8 @@ impl TenantDirectory {
 
     /// Validates and saves a gemeente's configuration (creating or updating it).
     pub async fn import(&self, config: &TenantConfig) -> Result<ImportOutcome, ImportError> {
-        self.import_as(config, None, SaveMode::Upsert).await
+        let stamp = RulesStamp::import(self.clock.now());
+        self.import_as(config, None, SaveMode::Upsert, &stamp).await
     }
 
     /// [`TenantDirectory::import`] in `mode`, with `audit` written in the same transaction
@@ -301,7 +314,20 @@ impl TenantDirectory {
         audit: &AuditEntry,
         mode: SaveMode,
     ) -> Result<ImportOutcome, ImportError> {
-        self.import_as(config, Some(audit), mode).await
+        let stamp = RulesStamp::import(self.clock.now());
+        self.import_as(config, Some(audit), mode, &stamp).await
+    }
+
+    /// [`TenantDirectory::import_audited`] of an existing gemeente, its new rule versions
+    /// stamped with `stamp` (who, why, and from when they take effect).
+    pub async fn import_stamped(
+        &self,
+        config: &TenantConfig,
+        audit: &AuditEntry,
+        stamp: &RulesStamp,
+    ) -> Result<ImportOutcome, ImportError> {
+        self.import_as(config, Some(audit), SaveMode::Upsert, stamp)
+            .await
     }
 
     async fn import_as(
@@ -309,9 +335,10 @@ impl TenantDirectory {
         config: &TenantConfig,
         audit: Option<&AuditEntry>,
         mode: SaveMode,
+        stamp: &RulesStamp,
     ) -> Result<ImportOutcome, ImportError> {
         self.check(config)?;
-        Ok(match self.repo.save(config, audit, mode).await? {
+        Ok(match self.repo.save(config, audit, mode, stamp).await? {
             Saved::Created(id) => ImportOutcome::Created(id),
             Saved::Updated(id) => ImportOutcome::Updated(id),
         })
@@ -374,9 +401,14 @@ impl TenantDirectory {
         self.repo.change_suspension(tenant, change, audit).await
     }
 
-    /// The whole configuration of a gemeente, for `tenants export`.
+    /// The whole configuration of a gemeente with the rules in force now, for `tenants export`.
     pub async fn export(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
-        self.repo.config(slug).await
+        self.repo.config(slug, self.clock.now()).await
+    }
+
+    /// What "now" is for the gemeenten.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// The versions of `kind` of gemeente `tenant`'s product type `code`, newest first.

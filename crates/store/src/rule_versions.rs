@@ -3,7 +3,7 @@
 
 use crate::audit;
 use crate::database::Database;
-use crate::rules::SourceTable;
+use crate::rules::{NewVersion, SourceTable, insert_version};
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
@@ -23,7 +23,17 @@ fn table_of(kind: RuleKind) -> SourceTable {
 fn select(tenant: TenantId, code: &Code, kind: RuleKind) -> SelectStatement {
     let col = |name: &str| Expr::col(Alias::new(name));
     Query::select()
-        .columns(["version", "source", "author", "comment", "created_at"].map(Alias::new))
+        .columns(
+            [
+                "version",
+                "source",
+                "author",
+                "comment",
+                "created_at",
+                "effective_from",
+            ]
+            .map(Alias::new),
+        )
         .from(table_of(kind).name())
         .and_where(col("tenant_id").eq(tenant.0))
         .and_where(col("product_type").eq(code.as_str()))
@@ -39,6 +49,9 @@ fn version_of(row: &QueryResult) -> Result<RuleVersion, StoreError> {
         comment: row.try_get("", "comment").map_err(StoreError::new)?,
         created_at: row
             .try_get::<Option<DateTime<Utc>>>("", "created_at")
+            .map_err(StoreError::new)?,
+        effective_from: row
+            .try_get::<Option<DateTime<Utc>>>("", "effective_from")
             .map_err(StoreError::new)?,
     })
 }
@@ -59,9 +72,10 @@ pub(crate) async fn list(
         .collect()
 }
 
-/// Stores `change` as the next version, unless it equals the latest, with `audit` (its reason
-/// the versions before and after) and the gemeente's configuration version moved on, so every
-/// instance reads its rules again: one transaction. The gemeente's row is updated first, so
+/// Stores `change` as the next version, unless it equals the version in force when it would
+/// take effect, with `audit` (its reason the versions before and after, and when the new one
+/// takes effect if later) and the gemeente's configuration version moved on, so every instance
+/// reads its rules again: one transaction. The gemeente's row is updated first, so
 /// that two saves of one gemeente on PostgreSQL take turns (SQLite has one writer anyway).
 pub(crate) async fn save(
     db: &Database,
@@ -83,51 +97,38 @@ pub(crate) async fn save(
     if bumped.rows_affected() != 1 {
         return Err(StoreError::new(format!("no gemeente {}", tenant.0)));
     }
-    let mut latest = select(tenant, code, kind);
-    latest.limit(1);
-    let before = match txn.query_one(&latest).await.map_err(StoreError::new)? {
-        Some(row) => Some(version_of(&row)?),
-        None => None,
-    };
-    let (number, same) = match &before {
+    let all = txn
+        .query_all(&select(tenant, code, kind))
+        .await
+        .map_err(StoreError::new)?
+        .iter()
+        .map(version_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let from = change.takes_effect();
+    let (number, same) = match RuleVersion::in_force(&all, from) {
         Some(v) => (v.version, v.source == change.source),
-        // No version yet: an empty draft is what is in force (the defaults).
+        // None in force then: an empty draft is what is (the defaults).
         None => (0, change.source.is_empty()),
     };
     if same {
         // Dropped unsaved: the configuration version stays where it was.
         return Ok(RuleSaved::Unchanged(number));
     }
-    let after = number + 1;
-    let insert = Query::insert()
-        .into_table(table_of(kind).name())
-        .columns(
-            [
-                "tenant_id",
-                "product_type",
-                "version",
-                "source",
-                "author",
-                "comment",
-                "created_at",
-            ]
-            .map(Alias::new),
-        )
-        .values([
-            tenant.0.into(),
-            code.as_str().into(),
-            after.into(),
-            change.source.as_str().into(),
-            change.author.as_str().into(),
-            change.comment.as_str().into(),
-            change.at.into(),
-        ])
-        .map_err(StoreError::new)?
-        .to_owned();
-    txn.execute(&insert).await.map_err(StoreError::new)?;
+    let after = all.first().map_or(0, |v| v.version) + 1;
+    let row = NewVersion {
+        source: &change.source,
+        author: Some(&change.author),
+        comment: Some(&change.comment),
+        created_at: change.at,
+        effective_from: from,
+    };
+    insert_version(&txn, (tenant.0, table_of(kind)), (code, after), &row).await?;
     let mut entry = audit.clone();
     entry.tenant = Some(tenant);
-    entry.reason = Some(format!("{number} → {after}"));
+    entry.reason = Some(match change.effective_from {
+        Some(from) => format!("{number} → {after} from {}", from.to_rfc3339()),
+        None => format!("{number} → {after}"),
+    });
     audit::write(&txn, &entry).await?;
     txn.commit().await.map_err(StoreError::new)?;
     Ok(RuleSaved::Stored {

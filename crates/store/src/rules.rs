@@ -3,14 +3,16 @@
 use crate::database::Database;
 use crate::entities::rule_errors;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parkportal_domain::rule_schedule::in_force_at;
 use parkportal_domain::{
     Code, ProductTypeSpec, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources,
-    StoreError, TenantId,
+    RulesStamp, StoreError, TenantId,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, Statement,
+    QuerySelect, Set,
 };
 use std::collections::BTreeMap;
 
@@ -36,18 +38,15 @@ impl SourceTable {
     }
 }
 
-/// Every version row of a gemeente's table, oldest first.
-async fn versions<C: ConnectionTrait>(
+/// Where each version of a gemeente's table stands: product type, number and the moment it
+/// takes effect, without the sources (which may be long).
+async fn places<C: ConnectionTrait>(
     conn: &C,
     tenant: i64,
     table: SourceTable,
-) -> Result<Vec<(String, i64, String)>, StoreError> {
+) -> Result<Vec<RuleSourceVersion>, StoreError> {
     let query = Query::select()
-        .columns([
-            Alias::new("product_type"),
-            Alias::new("version"),
-            Alias::new("source"),
-        ])
+        .columns(["product_type", "version", "effective_from"].map(Alias::new))
         .from(table.name())
         .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
         .order_by(Alias::new("version"), Order::Asc)
@@ -55,106 +54,213 @@ async fn versions<C: ConnectionTrait>(
     let rows = conn.query_all(&query).await.map_err(StoreError::new)?;
     rows.iter()
         .map(|r| {
-            Ok((
-                r.try_get::<String>("", "product_type")
+            let pt: String = r.try_get("", "product_type").map_err(StoreError::new)?;
+            Ok(RuleSourceVersion {
+                product_type: Code::parse(&pt)
+                    .map_err(|e| StoreError::new(format!("stored product type: {e}")))?,
+                version: r.try_get("", "version").map_err(StoreError::new)?,
+                source: String::new(),
+                effective_from: r
+                    .try_get::<Option<DateTime<Utc>>>("", "effective_from")
                     .map_err(StoreError::new)?,
-                r.try_get::<i64>("", "version").map_err(StoreError::new)?,
-                r.try_get::<String>("", "source").map_err(StoreError::new)?,
-            ))
+            })
         })
         .collect()
 }
 
-/// The latest version per product type, without the ones whose latest version removed them.
-/// Only the newest rows are read, however many versions have been stored.
-async fn latest<C: ConnectionTrait>(
+/// Of `places`, per product type, the version in force `at` and, when `later`, every version
+/// taking effect after `at`.
+fn from_on(
+    places: Vec<RuleSourceVersion>,
+    at: DateTime<Utc>,
+    later: bool,
+) -> Vec<RuleSourceVersion> {
+    let mut by_type: BTreeMap<Code, Vec<RuleSourceVersion>> = BTreeMap::new();
+    for place in places {
+        by_type
+            .entry(place.product_type.clone())
+            .or_default()
+            .push(place);
+    }
+    let mut kept = Vec::new();
+    for versions in by_type.values() {
+        if let Some(current) = in_force_at(versions, at, RuleSourceVersion::take_over) {
+            kept.push(current.clone());
+        }
+        if later {
+            kept.extend(
+                versions
+                    .iter()
+                    .filter(|v| v.effective_from.is_some_and(|from| from > at))
+                    .cloned(),
+            );
+        }
+    }
+    kept
+}
+
+/// `wanted` with their sources read.
+async fn with_sources<C: ConnectionTrait>(
     conn: &C,
     tenant: i64,
     table: SourceTable,
+    mut wanted: Vec<RuleSourceVersion>,
 ) -> Result<Vec<RuleSourceVersion>, StoreError> {
-    let name = table.table_name();
-    // `tenant` is an integer and `name` a constant: nothing from outside is spliced into the SQL.
-    let sql = format!(
-        "SELECT t.product_type, t.version, t.source FROM {name} t WHERE t.tenant_id = {tenant} AND t.version = \
-         (SELECT MAX(v.version) FROM {name} v WHERE v.tenant_id = t.tenant_id AND v.product_type = t.product_type) \
-         ORDER BY t.product_type"
-    );
-    let rows = conn
-        .query_all_raw(Statement::from_string(conn.get_database_backend(), sql))
-        .await
-        .map_err(StoreError::new)?;
-    let mut found = Vec::new();
-    for r in rows {
-        let source: String = r.try_get("", "source").map_err(StoreError::new)?;
-        if source.is_empty() {
-            continue;
-        }
-        let pt: String = r.try_get("", "product_type").map_err(StoreError::new)?;
-        let product_type =
-            Code::parse(&pt).map_err(|e| StoreError::new(format!("stored product type: {e}")))?;
-        found.push(RuleSourceVersion {
-            product_type,
-            version: r.try_get("", "version").map_err(StoreError::new)?,
-            source,
-        });
+    if wanted.is_empty() {
+        return Ok(wanted);
     }
-    Ok(found)
+    let col = |name: &str| Expr::col(Alias::new(name));
+    let any = wanted.iter().fold(Cond::any(), |any, v| {
+        any.add(
+            col("product_type")
+                .eq(v.product_type.as_str())
+                .and(col("version").eq(v.version)),
+        )
+    });
+    let query = Query::select()
+        .columns(["product_type", "version", "source"].map(Alias::new))
+        .from(table.name())
+        .and_where(col("tenant_id").eq(tenant))
+        .cond_where(any)
+        .to_owned();
+    let rows = conn.query_all(&query).await.map_err(StoreError::new)?;
+    let mut sources: BTreeMap<(String, i64), String> = BTreeMap::new();
+    for r in rows {
+        sources.insert(
+            (
+                r.try_get("", "product_type").map_err(StoreError::new)?,
+                r.try_get("", "version").map_err(StoreError::new)?,
+            ),
+            r.try_get("", "source").map_err(StoreError::new)?,
+        );
+    }
+    for v in &mut wanted {
+        v.source = sources
+            .remove(&(v.product_type.to_string(), v.version))
+            .ok_or_else(|| StoreError::new(format!("version {} vanished", v.version)))?;
+    }
+    Ok(wanted)
 }
 
-/// The current sources by product type, for `tenants export`.
+/// Per product type the version in force `at` and, when `later`, every version scheduled
+/// after it, with their sources.
+async fn sources_from<C: ConnectionTrait>(
+    conn: &C,
+    tenant: i64,
+    table: SourceTable,
+    (at, later): (DateTime<Utc>, bool),
+) -> Result<Vec<RuleSourceVersion>, StoreError> {
+    let wanted = from_on(places(conn, tenant, table).await?, at, later);
+    with_sources(conn, tenant, table, wanted).await
+}
+
+/// The sources in force `at` by product type (none where the one in force removed it), for
+/// `tenants export`.
 pub(crate) async fn current_sources<C: ConnectionTrait>(
     conn: &C,
     tenant: i64,
     table: SourceTable,
+    at: DateTime<Utc>,
 ) -> Result<BTreeMap<Code, String>, StoreError> {
-    Ok(latest(conn, tenant, table)
+    Ok(sources_from(conn, tenant, table, (at, false))
         .await?
         .into_iter()
+        .filter(|v| !v.source.is_empty())
         .map(|v| (v.product_type, v.source))
         .collect())
 }
 
-/// Adds a version for every product type whose source changed, and a removing (empty) version
-/// for every product type whose source is gone. Unchanged sources keep their version, so
-/// importing the same folder twice changes nothing.
+/// Adds a version for every product type whose source differs from the one in force when
+/// `stamp`'s versions take effect, and a removing (empty) version for every product type whose
+/// source is gone. Unchanged sources make no version, so importing the same folder twice
+/// changes nothing.
 pub(crate) async fn save_versions<C: ConnectionTrait>(
     conn: &C,
     tenant: i64,
     table: SourceTable,
     sources: &BTreeMap<Code, String>,
-    product_types: &[ProductTypeSpec],
+    (product_types, stamp): (&[ProductTypeSpec], &RulesStamp),
 ) -> Result<(), StoreError> {
-    let mut current: BTreeMap<String, (i64, String)> = BTreeMap::new();
-    for (product_type, version, source) in versions(conn, tenant, table).await? {
-        current.insert(product_type, (version, source));
+    let all = places(conn, tenant, table).await?;
+    let mut newest: BTreeMap<Code, i64> = BTreeMap::new();
+    for v in &all {
+        let n = newest.entry(v.product_type.clone()).or_default();
+        *n = Ord::max(*n, v.version);
     }
+    let then = stamp.takes_effect();
+    let current: BTreeMap<Code, String> =
+        with_sources(conn, tenant, table, from_on(all, then, false))
+            .await?
+            .into_iter()
+            .map(|v| (v.product_type, v.source))
+            .collect();
     for pt in product_types {
         let wanted = sources.get(&pt.code).cloned().unwrap_or_default();
-        let (version, stored) = current
-            .get(pt.code.as_str())
-            .cloned()
-            .unwrap_or((0, String::new()));
-        if wanted == stored {
+        if current.get(&pt.code).cloned().unwrap_or_default() == wanted {
             continue;
         }
-        let insert = Query::insert()
-            .into_table(table.name())
-            .columns([
-                Alias::new("tenant_id"),
-                Alias::new("product_type"),
-                Alias::new("version"),
-                Alias::new("source"),
-            ])
-            .values([
-                tenant.into(),
-                pt.code.as_str().into(),
-                (version + 1).into(),
-                wanted.into(),
-            ])
-            .map_err(StoreError::new)?
-            .to_owned();
-        conn.execute(&insert).await.map_err(StoreError::new)?;
+        let version = newest.get(&pt.code).copied().unwrap_or_default() + 1;
+        let row = NewVersion {
+            source: &wanted,
+            author: stamp.author.as_deref(),
+            comment: stamp.comment.as_deref(),
+            created_at: stamp.at,
+            effective_from: then,
+        };
+        insert_version(conn, (tenant, table), (&pt.code, version), &row).await?;
     }
+    Ok(())
+}
+
+/// A version row to add.
+pub(crate) struct NewVersion<'a> {
+    /// Its source (empty: it removes the script or tariff).
+    pub source: &'a str,
+    /// Who made it (`None`: an import).
+    pub author: Option<&'a str>,
+    /// Why (`None`: an import).
+    pub comment: Option<&'a str>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it takes effect.
+    pub effective_from: DateTime<Utc>,
+}
+
+/// Adds `row` as version `version` of `code` of gemeente `tenant` in `table`.
+pub(crate) async fn insert_version<C: ConnectionTrait>(
+    conn: &C,
+    (tenant, table): (i64, SourceTable),
+    (code, version): (&Code, i64),
+    row: &NewVersion<'_>,
+) -> Result<(), StoreError> {
+    let insert = Query::insert()
+        .into_table(table.name())
+        .columns(
+            [
+                "tenant_id",
+                "product_type",
+                "version",
+                "source",
+                "author",
+                "comment",
+                "created_at",
+                "effective_from",
+            ]
+            .map(Alias::new),
+        )
+        .values([
+            tenant.into(),
+            code.as_str().into(),
+            version.into(),
+            row.source.into(),
+            row.author.map(str::to_owned).into(),
+            row.comment.map(str::to_owned).into(),
+            row.created_at.into(),
+            row.effective_from.into(),
+        ])
+        .map_err(StoreError::new)?
+        .to_owned();
+    conn.execute(&insert).await.map_err(StoreError::new)?;
     Ok(())
 }
 
@@ -173,11 +279,15 @@ impl SeaRuleRepository {
 
 #[async_trait]
 impl RuleRepository for SeaRuleRepository {
-    async fn sources(&self, tenant: TenantId) -> Result<RuleSources, StoreError> {
+    async fn sources(
+        &self,
+        tenant: TenantId,
+        at: DateTime<Utc>,
+    ) -> Result<RuleSources, StoreError> {
         let conn = self.db.connection();
         Ok(RuleSources {
-            scripts: latest(conn, tenant.0, SourceTable::Scripts).await?,
-            tariffs: latest(conn, tenant.0, SourceTable::Tariffs).await?,
+            scripts: sources_from(conn, tenant.0, SourceTable::Scripts, (at, true)).await?,
+            tariffs: sources_from(conn, tenant.0, SourceTable::Tariffs, (at, true)).await?,
         })
     }
 

@@ -5,10 +5,11 @@ use crate::database::Database;
 use crate::entities::{product_types, staff_roles, tenant_hosts, tenants, zones};
 use crate::rules::SourceTable;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use parkportal_domain::PeriodicGrant;
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::ports::{SaveMode, SaveTenantError, Saved};
+use parkportal_domain::ports::{RulesStamp, SaveMode, SaveTenantError, Saved};
 use parkportal_domain::privacy::PlateRetention;
 use parkportal_domain::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use parkportal_domain::suspension::{Suspension, SuspensionChange, SuspensionOutcome};
@@ -227,7 +228,11 @@ impl TenantRepository for SeaTenantRepository {
         }))
     }
 
-    async fn config(&self, slug: &TenantSlug) -> Result<Option<TenantConfig>, StoreError> {
+    async fn config(
+        &self,
+        slug: &TenantSlug,
+        at: DateTime<Utc>,
+    ) -> Result<Option<TenantConfig>, StoreError> {
         let row = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(slug.as_str()))
             .one_by_key(self.db.connection())
@@ -264,10 +269,20 @@ impl TenantRepository for SeaTenantRepository {
             logo,
             zones,
             product_types,
-            scripts: crate::rules::current_sources(self.db.connection(), id, SourceTable::Scripts)
-                .await?,
-            tariffs: crate::rules::current_sources(self.db.connection(), id, SourceTable::Tariffs)
-                .await?,
+            scripts: crate::rules::current_sources(
+                self.db.connection(),
+                id,
+                SourceTable::Scripts,
+                at,
+            )
+            .await?,
+            tariffs: crate::rules::current_sources(
+                self.db.connection(),
+                id,
+                SourceTable::Tariffs,
+                at,
+            )
+            .await?,
             letter_return_address,
             letter_contact,
         }))
@@ -278,6 +293,7 @@ impl TenantRepository for SeaTenantRepository {
         config: &TenantConfig,
         audit: Option<&AuditEntry>,
         mode: SaveMode,
+        stamp: &RulesStamp,
     ) -> Result<Saved, SaveTenantError> {
         let (_gate, txn) = self.db.begin_write().await?;
         let existing = tenants::Entity::find()
@@ -425,7 +441,7 @@ impl TenantRepository for SeaTenantRepository {
             id,
             SourceTable::Scripts,
             &config.scripts,
-            &config.product_types,
+            (&config.product_types, stamp),
         )
         .await?;
         crate::rules::save_versions(
@@ -433,7 +449,7 @@ impl TenantRepository for SeaTenantRepository {
             id,
             SourceTable::Tariffs,
             &config.tariffs,
-            &config.product_types,
+            (&config.product_types, stamp),
         )
         .await?;
         if let Some(entry) = audit {

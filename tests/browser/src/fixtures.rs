@@ -400,10 +400,24 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
             comment: "Browsercontrole".into(),
             author: "fixtures".into(),
             at: parking.now(),
+            effective_from: None,
         };
         let entry = AuditEntry::new(Actor::Operator, "rules.saved", "fixtures", parking.now());
         rules
             .save(&dijkstad, (&code, RuleKind::Tariff), &change, &entry)
+            .await
+            .map_err(|e| e.to_string())?;
+        // And next month's, scheduled: the pages show what comes next.
+        let next = RuleChange {
+            source: change
+                .source
+                .replace("amount = \"0.03\"", "amount = \"0.04\""),
+            comment: "Nieuw tarief".into(),
+            effective_from: Some(parking.now() + chrono::Duration::days(30)),
+            ..change
+        };
+        rules
+            .save(&dijkstad, (&code, RuleKind::Tariff), &next, &entry)
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -17,6 +17,7 @@ mod help_desk_refund;
 mod issue;
 mod login;
 mod rules_console;
+mod rules_schedule;
 mod search;
 mod staff_management;
 mod suspension;

@@ -10,7 +10,7 @@ const TARIFF: &str = "/beheer/dijkstad/regels/bezoekers/tarief";
 const SCRIPT: &str = "/beheer/dijkstad/regels/bezoekers/script";
 
 /// Dijkstad's tariff with `amount` a minute instead of EUR 0.02.
-fn tariff_at(amount: &str) -> String {
+pub(super) fn tariff_at(amount: &str) -> String {
     std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tenants/dijkstad/tariffs/bezoekers.toml"),
@@ -127,9 +127,16 @@ async fn a_checked_tariff_shows_its_prices_and_saved_with_a_comment_prices_the_n
     let saved = bea.page(location).await;
     assert!(saved.contains_text(&format!("Opgeslagen als versie {}.", before + 1)));
     let newest = saved.row(&format!("versie {} (geldt nu)", before + 1));
+    // Saved for at once: in force from the moment it was made.
     assert_eq!(
-        newest[2..],
-        ["bea@dijkstad.nl", "Tarief 2027", "versie 1 met 2"]
+        newest[1..],
+        [
+            "02-03-2026 10:00",
+            "02-03-2026 10:00",
+            "bea@dijkstad.nl",
+            "Tarief 2027",
+            "versie 1 met 2"
+        ]
     );
     assert_eq!(versions(&app, "tariffs").await, before + 1);
     let entry = audit_entries(&app)

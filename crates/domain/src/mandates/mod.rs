@@ -378,12 +378,12 @@ impl Mandates {
         if product.mandate.is_some() || product.kind != ProductKind::VisitorScheme {
             return Ok(Err(Refusal::Unavailable));
         }
+        let now = self.clock.now();
         let pricing = self
             .rules
-            .current(&RulesOf::of(product), &product.type_code)
+            .in_force(&RulesOf::of(product), &product.type_code, now)
             .await
             .map_err(MandateError::Rules)?;
-        let now = self.clock.now();
         Ok(
             match pricing.mandates_available(&SessionCheck::of_product(product, now), now) {
                 Ok(true) => Ok(()),

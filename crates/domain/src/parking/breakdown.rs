@@ -31,6 +31,16 @@ impl TariffUnit {
         }
     }
 
+    /// An amount as the APIs write it: `{"value": "3.50", "unit": "EUR"}`, whole minutes and
+    /// sessions.
+    pub fn amount_json(self, amount: Decimal) -> serde_json::Value {
+        let value = match self {
+            TariffUnit::Money => format!("{:.2}", amount.round_dp(2)),
+            _ => amount.round_dp(0).to_string(),
+        };
+        serde_json::json!({ "value": value, "unit": self.api_name() })
+    }
+
     /// The balance unit this tariff charges from.
     pub fn balance_unit(self) -> BalanceUnit {
         match self {

@@ -211,6 +211,10 @@ pub trait Pricing: Send + Sync {
     fn record(&self, error: &RuleError, now: DateTime<Utc>);
     /// Checks a session and finds the alternatives.
     fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict;
+    /// What every hook answers about a session, by hook name (a failing hook as
+    /// `{"rule_error": message}`, amounts as the APIs write them): what a dry-run shows. Nothing
+    /// is recorded: a dry-run's failures are the beheerder's to read, not the rule-error table's.
+    fn hooks(&self, req: &SessionCheck) -> HookAnswers;
     /// The cost of [start, end), in the balance's unit.
     fn cost(
         &self,
@@ -233,6 +237,9 @@ pub trait Pricing: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<bool, ReasonCode>;
 }
+
+/// What each hook answered, by its name.
+pub type HookAnswers = serde_json::Map<String, serde_json::Value>;
 
 /// Whose rules: a gemeente at a version of its configuration (which changes with its rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,11 +266,13 @@ impl RulesOf {
 /// Where the rules come from.
 #[async_trait]
 pub trait RulesPort: Send + Sync {
-    /// The current rules of a product type.
-    async fn current(
+    /// The rules of a product type in force `at`: a session's start, or now for what is
+    /// decided now (a top-up's cap, whether mandates may be given).
+    async fn in_force(
         &self,
         tenant: &RulesOf,
         product_type: &Code,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<Arc<dyn Pricing>, RuleError>;
     /// The rules at the versions a session was priced with.
     async fn pinned(

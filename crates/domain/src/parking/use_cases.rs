@@ -185,6 +185,23 @@ fn held(
     }
 }
 
+/// `verdict` as a start decides it: an allowed one whose cost the balance's unit cannot hold is
+/// refused with `rule_error` (see [`held`]); the rules console's dry-run answers through this.
+pub(crate) fn held_verdict(
+    unit: BalanceUnit,
+    verdict: Verdict,
+    pricing: &dyn Pricing,
+    now: DateTime<Utc>,
+) -> Verdict {
+    if !verdict.allowed() {
+        return verdict;
+    }
+    match held(unit, verdict, pricing, now) {
+        Ok((_, verdict)) => verdict,
+        Err(refused) => *refused,
+    }
+}
+
 /// The refusal of anything new on a product of a suspended gemeente: no cost, no alternative
 /// (no other time would be allowed either).
 fn suspended(unit: BalanceUnit) -> Box<Verdict> {
@@ -361,7 +378,7 @@ impl Parking {
         }
         let pricing = self
             .rules
-            .current(&RulesOf::of(&view), &view.type_code)
+            .in_force(&RulesOf::of(&view), &view.type_code, start)
             .await
             .map_err(ParkingError::Rules)?;
         Ok(Ok(Prepared {

@@ -2,8 +2,8 @@
 
 use crate::calendar::CapPeriod;
 use crate::parking::{
-    CostBreakdown, Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck, TariffUnit,
-    Verdict,
+    CostBreakdown, HookAnswers, Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck,
+    TariffUnit, Verdict,
 };
 use crate::rules::ReasonCode;
 use crate::tenant::Code;
@@ -55,6 +55,13 @@ impl Pricing for FakeRules {
         }
     }
 
+    fn hooks(&self, _req: &SessionCheck) -> HookAnswers {
+        // A fake has no script: every hook gives what the fake decides with.
+        let mut answers = HookAnswers::new();
+        answers.insert("mandates_available".into(), self.mandates.into());
+        answers
+    }
+
     fn check(&self, req: &SessionCheck, _now: DateTime<Utc>) -> Verdict {
         let cost = self.cost(req, req.start, req.end).unwrap_or(Decimal::MAX);
         // What the session holds already counts towards its cost (an extension).
@@ -101,10 +108,11 @@ impl Pricing for FakeRules {
 
 #[async_trait]
 impl RulesPort for FakeRules {
-    async fn current(
+    async fn in_force(
         &self,
         _tenant: &RulesOf,
         _product_type: &Code,
+        _at: DateTime<Utc>,
     ) -> Result<Arc<dyn Pricing>, RuleError> {
         Ok(Arc::new(self.clone()))
     }

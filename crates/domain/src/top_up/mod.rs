@@ -204,7 +204,7 @@ impl TopUps {
         let now = self.clock.now();
         let pricing = self
             .rules
-            .current(&RulesOf::of(product), &product.type_code)
+            .in_force(&RulesOf::of(product), &product.type_code, now)
             .await
             .map_err(TopUpError::Rules)?;
         let mut check = SessionCheck::of_product(product, now);

@@ -1,0 +1,174 @@
+//! The rules console's dry-run (#23): a scenario — product type, zone, plate, start and end,
+//! balance, running and planned sessions, top-ups in the period, owner or mandatee — answered
+//! by the rules in force at its start through the same port and the same check a real start
+//! makes: every hook's answer, the decision with its reasons and alternatives, and the cost
+//! with its breakdown.
+//!
+//! What a real start checks of the product itself (its validity, a permit's plates, a
+//! suspended gemeente) is not part of a scenario: the dry-run answers what the rules decide.
+
+use crate::parking::{HookAnswers, RuleError, RuleVersions, RulesOf, SessionCheck, Verdict};
+use crate::plate::Plate;
+use crate::rules_console::RulesConsole;
+use crate::tenant::Tenant;
+use crate::{Code, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+
+/// The longest scenario: a tariff is walked day by day.
+pub const MAX_SCENARIO_DAYS: i64 = 31;
+
+/// The most running or planned sessions a scenario may name.
+pub const MAX_OTHER_SESSIONS: u32 = 100;
+
+/// The balance of a scenario that names none: more than any session costs.
+pub const PLENTY: i64 = 1_000_000;
+
+/// A session to try.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The product type.
+    pub product_type: Code,
+    /// The zone (`None`: the gemeente's first).
+    pub zone: Option<String>,
+    /// The plate.
+    pub plate: Plate,
+    /// The start.
+    pub start: DateTime<Utc>,
+    /// The end.
+    pub end: DateTime<Utc>,
+    /// The balance in the product type's unit (`None`: [`PLENTY`]).
+    pub balance: Option<Decimal>,
+    /// Sessions running at the start, each until after the end.
+    pub running: u32,
+    /// Sessions planned after the end.
+    pub planned: u32,
+    /// What was topped up in the top-up cap's period.
+    pub top_ups: Decimal,
+    /// Whether a mandatee starts it (not the owner).
+    pub mandatee: bool,
+}
+
+/// What the rules answered.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    /// Every hook's answer, by name.
+    pub hooks: HookAnswers,
+    /// The decision, with the cost and its breakdown.
+    pub verdict: Verdict,
+    /// The versions of script and tariff that answered (those in force at the start).
+    pub versions: RuleVersions,
+    /// The zone the scenario was tried in.
+    pub zone: String,
+}
+
+/// Why a scenario was not tried.
+#[derive(Debug, thiserror::Error)]
+pub enum DryRunError {
+    /// No such product type in this gemeente.
+    #[error("no such product type")]
+    UnknownType,
+    /// No such zone in this gemeente.
+    #[error("no such zone")]
+    UnknownZone,
+    /// The end is not after the start.
+    #[error("the end is not after the start")]
+    EndBeforeStart,
+    /// Longer than [`MAX_SCENARIO_DAYS`].
+    #[error("the session is too long to try")]
+    TooLong,
+    /// More running or planned sessions than [`MAX_OTHER_SESSIONS`], or a negative amount.
+    #[error("a number is out of range")]
+    OutOfRange,
+    /// The rules could not be read or compiled.
+    #[error(transparent)]
+    Rules(#[from] RuleError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl DryRunError {
+    /// The stable code of a refusal (`None`: a failure).
+    pub fn code(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::UnknownType => "product_type_unknown",
+            Self::UnknownZone => "zone_unknown",
+            Self::EndBeforeStart => "end_before_start",
+            Self::TooLong => "session_too_long",
+            Self::OutOfRange => "invalid_input",
+            Self::Rules(_) | Self::Store(_) => return None,
+        })
+    }
+}
+
+impl RulesConsole {
+    /// Tries `scenario` in `tenant` with the rules in force at its start, as a real start at
+    /// `now` would check it.
+    pub async fn dry_run(
+        &self,
+        tenant: &Tenant,
+        scenario: &Scenario,
+        now: DateTime<Utc>,
+    ) -> Result<DryRun, DryRunError> {
+        let overview = self
+            .tenants
+            .overview(tenant.id)
+            .await?
+            .ok_or(DryRunError::UnknownType)?;
+        let pt = overview
+            .product_types
+            .iter()
+            .find(|p| p.code == scenario.product_type)
+            .ok_or(DryRunError::UnknownType)?;
+        let zone = match &scenario.zone {
+            Some(code) => overview.zones.iter().find(|z| z.code.as_str() == code),
+            None => overview.zones.first(),
+        }
+        .ok_or(DryRunError::UnknownZone)?;
+        let (start, end) = (scenario.start, scenario.end);
+        if end <= start {
+            return Err(DryRunError::EndBeforeStart);
+        }
+        if end - start > Duration::days(MAX_SCENARIO_DAYS) {
+            return Err(DryRunError::TooLong);
+        }
+        let negative = scenario.balance.is_some_and(|b| b.is_sign_negative())
+            || scenario.top_ups.is_sign_negative();
+        if negative || scenario.running.max(scenario.planned) > MAX_OTHER_SESSIONS {
+            return Err(DryRunError::OutOfRange);
+        }
+        let of = RulesOf {
+            tenant: overview.tenant.id,
+            slug: overview.tenant.slug.to_string(),
+            version: overview.tenant.version,
+        };
+        let pricing = self.rules.in_force(&of, &pt.code, start).await?;
+        let running = (start - Duration::hours(1), end + Duration::hours(1));
+        let planned = (end, end + Duration::hours(1));
+        let check = SessionCheck {
+            time_zone: overview.tenant.time_zone,
+            zone: zone.code.to_string(),
+            plate: scenario.plate.normalised().to_owned(),
+            start,
+            end,
+            balance: scenario.balance.unwrap_or(Decimal::from(PLENTY)),
+            reserved: Decimal::ZERO,
+            others: std::iter::repeat_n(running, scenario.running as usize)
+                .chain(std::iter::repeat_n(planned, scenario.planned as usize))
+                .collect(),
+            top_ups_in_period: scenario.top_ups,
+            mandatee: scenario.mandatee,
+            extends: None,
+        };
+        let verdict = pricing.check(&check, now);
+        // A real start refuses a cost its balance's unit cannot hold: so does this.
+        let verdict = crate::parking::held_verdict(pt.unit, verdict, pricing.as_ref(), now);
+        Ok(DryRun {
+            hooks: pricing.hooks(&check),
+            verdict,
+            versions: pricing.versions(),
+            zone: zone.code.to_string(),
+        })
+    }
+}
