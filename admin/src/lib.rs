@@ -33,6 +33,7 @@ mod qr;
 mod refusals;
 mod revoke;
 mod rule_errors;
+mod rules_dry_run;
 mod rules_pages;
 mod rules_versions;
 mod search;
@@ -402,6 +403,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(rules_pages::list)),
+        ),
+        route(
+            "/:gemeente/regels/uitproberen",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rules_dry_run::show).post(rules_dry_run::submit)),
         ),
         route(
             "/:gemeente/regels/:type/:soort",

@@ -88,7 +88,7 @@ pub(crate) fn moment(page: &ConsolePage, at: DateTime<Utc>) -> Result<String, Ap
 
 /// A `datetime-local` value read in the page's gemeente's time (the earlier of an autumn hour
 /// twice); `None` when it is no such value.
-fn local_moment(page: &ConsolePage, text: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn local_moment(page: &ConsolePage, text: &str) -> Option<DateTime<Utc>> {
     let tz = context_of(page).ok()?.tenant.time_zone;
     NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
         .ok()
@@ -141,8 +141,13 @@ pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
             })
         })
         .collect::<Result<_, AppError>>()?;
-    page.render("rules.html", StatusCode::OK, context! { rows => rows })
-        .await
+    let dry_run = format!("{base}/uitproberen");
+    page.render(
+        "rules.html",
+        StatusCode::OK,
+        context! { rows => rows, dry_run => dry_run },
+    )
+    .await
 }
 
 /// Where a save or a going back leads: the editor at `back`, saying what was stored (and that

@@ -45,6 +45,7 @@ pub(crate) fn action_of(method: &Method, path: &str) -> &'static str {
         (&Method::GET, ["v1", "batches", _]) => "batch.read",
         (&Method::GET, ["v1", "batches", _, "report.csv"]) => "batch.report",
         (&Method::GET, ["v1", "batches", _, "letters.pdf"]) => "batch.letters",
+        (&Method::POST, ["v1", "rules", "dry-run"]) => "rules.dry_run",
         _ => "api.call",
     }
 }

@@ -11,6 +11,7 @@
 
 mod batches;
 mod caller;
+mod dry_run;
 mod gate;
 mod products;
 
@@ -31,15 +32,27 @@ pub(crate) struct ApiKey(
 );
 
 /// The OpenAPI service of the admin API.
-pub fn service() -> OpenApiService<(products::ProductsApi, batches::BatchesApi), ()> {
+pub fn service() -> OpenApiService<
+    (
+        products::ProductsApi,
+        batches::BatchesApi,
+        dry_run::DryRunApi,
+    ),
+    (),
+> {
     OpenApiService::new(
-        (products::ProductsApi, batches::BatchesApi),
+        (
+            products::ProductsApi,
+            batches::BatchesApi,
+            dry_run::DryRunApi,
+        ),
         "Parkportal admin API",
         env!("CARGO_PKG_VERSION"),
     )
     .description(
         "A gemeente's own systems issue products with their allocation letters, one at a time \
-         or a spreadsheet of thousands as a letter batch. Each call \
+         or a spreadsheet of thousands as a letter batch, and try sessions against their \
+         rules as their own CI tests them. Each call \
          carries an API key of the gemeente (Authorization: Bearer KEY) with the scope its \
          operation names; a key reaches only its own gemeente's products.",
     )

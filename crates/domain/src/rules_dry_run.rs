@@ -21,6 +21,9 @@ pub const MAX_SCENARIO_DAYS: i64 = 31;
 /// The most running or planned sessions a scenario may name.
 pub const MAX_OTHER_SESSIONS: u32 = 100;
 
+/// How far from now a scenario may start: rules are not tried for another age.
+pub const MAX_YEARS_AWAY: i64 = 10;
+
 /// The balance of a scenario that names none: more than any session costs.
 pub const PLENTY: i64 = 1_000_000;
 
@@ -74,6 +77,9 @@ pub enum DryRunError {
     /// The end is not after the start.
     #[error("the end is not after the start")]
     EndBeforeStart,
+    /// Starting more than [`MAX_YEARS_AWAY`] years from now.
+    #[error("the start is too far from now")]
+    StartOutOfRange,
     /// Longer than [`MAX_SCENARIO_DAYS`].
     #[error("the session is too long to try")]
     TooLong,
@@ -95,6 +101,7 @@ impl DryRunError {
             Self::UnknownType => "product_type_unknown",
             Self::UnknownZone => "zone_unknown",
             Self::EndBeforeStart => "end_before_start",
+            Self::StartOutOfRange => "start_out_of_range",
             Self::TooLong => "session_too_long",
             Self::OutOfRange => "invalid_input",
             Self::Rules(_) | Self::Store(_) => return None,
@@ -127,6 +134,9 @@ impl RulesConsole {
         }
         .ok_or(DryRunError::UnknownZone)?;
         let (start, end) = (scenario.start, scenario.end);
+        if (start - now).abs() > Duration::days(366 * MAX_YEARS_AWAY) {
+            return Err(DryRunError::StartOutOfRange);
+        }
         if end <= start {
             return Err(DryRunError::EndBeforeStart);
         }

@@ -182,6 +182,10 @@ codes! {
     /// A letter batch's sheet has problems, each with its line in `problems`; nothing was
     /// stored.
     SheetInvalid = "sheet_invalid" => "api.sheet_invalid",
+    /// A session to try is longer than the rules are walked for (31 days).
+    SessionTooLong = "session_too_long" => "api.session_too_long",
+    /// A session to try starts more than ten years from now.
+    StartOutOfRange = "start_out_of_range" => "api.start_out_of_range",
 }
 
 impl ErrorCode {
