@@ -105,9 +105,8 @@ impl BundleArchives for ArchiveBundles {
         }
     }
 
-    fn write(&self, config: &TenantConfig) -> Result<Vec<u8>, String> {
+    fn write(&self, config: &TenantConfig, folder: &str) -> Result<Vec<u8>, String> {
         let files = bundle::bundle_files(config).map_err(|e| e.to_string())?;
-        archive::write_tar_gz(&format!("tenants/{}/", config.slug), &files)
-            .map_err(|e| e.to_string())
+        archive::write_tar_gz(folder, &files).map_err(|e| e.to_string())
     }
 }

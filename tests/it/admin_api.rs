@@ -490,9 +490,11 @@ async fn the_document_is_public_and_lists_its_operations() {
             "/v1/batches/{id}",
             "/v1/batches/{id}/letters.pdf",
             "/v1/batches/{id}/report.csv",
+            "/v1/bundle",
             "/v1/products",
             "/v1/products/{code}",
-            "/v1/products/{code}/letter.pdf"
+            "/v1/products/{code}/letter.pdf",
+            "/v1/rules/dry-run"
         ]
     );
     assert_eq!(

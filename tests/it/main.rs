@@ -12,6 +12,7 @@
 mod accounts;
 mod admin_api;
 mod admin_api_batches;
+mod admin_api_bundle;
 mod admin_api_dry_run;
 mod all_sessions;
 mod api_auth;

@@ -46,6 +46,8 @@ pub(crate) fn action_of(method: &Method, path: &str) -> &'static str {
         (&Method::GET, ["v1", "batches", _, "report.csv"]) => "batch.report",
         (&Method::GET, ["v1", "batches", _, "letters.pdf"]) => "batch.letters",
         (&Method::POST, ["v1", "rules", "dry-run"]) => "rules.dry_run",
+        (&Method::GET, ["v1", "bundle"]) => "bundle.read",
+        (&Method::PUT, ["v1", "bundle"]) => "bundle.put",
         _ => "api.call",
     }
 }

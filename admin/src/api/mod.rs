@@ -10,6 +10,7 @@
 //! refused before an operation ran.
 
 mod batches;
+mod bundle;
 mod caller;
 mod dry_run;
 mod gate;
@@ -31,20 +32,22 @@ pub(crate) struct ApiKey(
     poem_openapi::auth::Bearer,
 );
 
+/// The admin API's operations.
+type Operations = (
+    products::ProductsApi,
+    batches::BatchesApi,
+    dry_run::DryRunApi,
+    bundle::BundleApi,
+);
+
 /// The OpenAPI service of the admin API.
-pub fn service() -> OpenApiService<
-    (
-        products::ProductsApi,
-        batches::BatchesApi,
-        dry_run::DryRunApi,
-    ),
-    (),
-> {
+pub fn service() -> OpenApiService<Operations, ()> {
     OpenApiService::new(
         (
             products::ProductsApi,
             batches::BatchesApi,
             dry_run::DryRunApi,
+            bundle::BundleApi,
         ),
         "Parkportal admin API",
         env!("CARGO_PKG_VERSION"),
@@ -52,7 +55,8 @@ pub fn service() -> OpenApiService<
     .description(
         "A gemeente's own systems issue products with their allocation letters, one at a time \
          or a spreadsheet of thousands as a letter batch, and try sessions against their \
-         rules as their own CI tests them. Each call \
+         rules as their own CI tests them, and keep their configuration as code (a bundle). \
+         Each call \
          carries an API key of the gemeente (Authorization: Bearer KEY) with the scope its \
          operation names; a key reaches only its own gemeente's products.",
     )
@@ -90,9 +94,16 @@ async fn upload_limit<E: Endpoint>(
 ) -> poem::Result<Response> {
     let path = req.uri().path();
     let path = path.strip_prefix("/api/admin").unwrap_or(path);
-    if req.method() == poem::http::Method::POST && path.trim_end_matches('/') == "/v1/batches" {
+    let path = path.trim_end_matches('/').to_owned();
+    if req.method() == poem::http::Method::POST && path == "/v1/batches" {
         req.set_data(parkportal_web::inputs::BodyLimit(
             crate::batches::UPLOAD_LIMIT,
+        ));
+    }
+    // A bundle may be as large as the console's upload of one.
+    if req.method() == poem::http::Method::PUT && path == "/v1/bundle" {
+        req.set_data(parkportal_web::inputs::BodyLimit(
+            crate::gemeenten::UPLOAD_LIMIT,
         ));
     }
     Ok(poem::IntoResponse::into_response(next.call(req).await?))

@@ -29,7 +29,7 @@ pub async fn bundle(
     let bytes = page
         .console
         .bundles()
-        .write(&config)
+        .write(&config, &format!("tenants/{slug}/"))
         .map_err(AppError::internal)?;
     let member = page
         .visitor

@@ -29,6 +29,7 @@ pub trait BundleArchives: Send + Sync {
     /// The gemeente in the archive `bytes` (a `.tar.gz` or a `.zip`), checked as `parkportal
     /// tenants check` checks a folder; or every problem found, each named by its file.
     fn read(&self, bytes: &[u8]) -> Result<TenantConfig, Vec<BundleProblem>>;
-    /// `config` as a `.tar.gz` of the folder `tenants/<slug>/`.
-    fn write(&self, config: &TenantConfig) -> Result<Vec<u8>, String>;
+    /// `config` as a `.tar.gz` of the folder `folder` (`tenants/<slug>/` for the console's
+    /// download, `<slug>/` for the admin API's bundle).
+    fn write(&self, config: &TenantConfig, folder: &str) -> Result<Vec<u8>, String>;
 }

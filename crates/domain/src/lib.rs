@@ -43,6 +43,7 @@ pub mod product_type;
 pub mod revocation;
 pub mod rule_schedule;
 pub mod rules;
+pub mod rules_bundle;
 pub mod rules_console;
 pub mod rules_dry_run;
 pub mod sealed;

@@ -273,7 +273,7 @@ impl RuleVersion {
 #[derive(Clone)]
 pub struct RulesConsole {
     pub(crate) tenants: TenantDirectory,
-    validator: Arc<dyn RuleValidator>,
+    pub(crate) validator: Arc<dyn RuleValidator>,
     /// The rules as sessions meet them, which the dry-run asks.
     pub(crate) rules: Arc<dyn crate::parking::RulesPort>,
 }
@@ -384,18 +384,7 @@ impl RulesConsole {
             script.filter(|s| !s.is_empty()),
             tariff.filter(|s| !s.is_empty()),
         );
-        let days = week_after(tenant.time_zone, now);
-        let mut intervals = Vec::new();
-        for date in &days {
-            let from = local(tenant.time_zone, *date, PREVIEW_FROM);
-            let midnight = local(tenant.time_zone, *date, (0, 0));
-            let next = local(tenant.time_zone, date.succ_opt().unwrap_or(*date), (0, 0));
-            intervals.extend([
-                (from, from + Duration::hours(1)),
-                (from, from + Duration::hours(2)),
-                (midnight, next),
-            ]);
-        }
+        let (days, mut intervals) = preview_intervals(tenant.time_zone, now);
         intervals.extend(interval);
         let mut check = RuleCheck {
             problems,
@@ -538,6 +527,24 @@ impl RulesConsole {
             },
         }
     }
+}
+
+/// The preview's dates (the week after `now`) and, per date, the intervals of one hour and two
+/// hours from [`PREVIEW_FROM`] and of the whole local day.
+pub(crate) fn preview_intervals(tz: Tz, now: DateTime<Utc>) -> (Vec<NaiveDate>, Vec<Interval>) {
+    let days = week_after(tz, now);
+    let mut intervals = Vec::new();
+    for date in &days {
+        let from = local(tz, *date, PREVIEW_FROM);
+        let midnight = local(tz, *date, (0, 0));
+        let next = local(tz, date.succ_opt().unwrap_or(*date), (0, 0));
+        intervals.extend([
+            (from, from + Duration::hours(1)),
+            (from, from + Duration::hours(2)),
+            (midnight, next),
+        ]);
+    }
+    (days, intervals)
 }
 
 /// The seven dates after `now`'s local date, Monday first.

@@ -442,9 +442,16 @@ pub fn problems(
     validator: &dyn RuleValidator,
 ) -> Vec<ParseError> {
     let mut problems = config.validate(base).err().unwrap_or_default();
+    // Every problem of a script, each with its line and column, as the rules console lists them.
     for (code, source) in &config.scripts {
-        if let Err(e) = validator.check_script(&RuleKind::Script.file_name(code), source) {
-            problems.push(ParseError::new("rules", e));
+        let name = RuleKind::Script.file_name(code);
+        for p in validator.script_problems(&name, source) {
+            let located = if p.line == 0 {
+                format!("{name}: {p}")
+            } else {
+                format!("{name}:{p}")
+            };
+            problems.push(ParseError::new("rules", located));
         }
     }
     for (code, source) in &config.tariffs {

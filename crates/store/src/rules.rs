@@ -5,6 +5,7 @@ use crate::entities::rule_errors;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::rule_schedule::in_force_at;
+use parkportal_domain::rules_console::RuleKind;
 use parkportal_domain::{
     Code, ProductTypeSpec, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources,
     RulesStamp, StoreError, TenantId,
@@ -35,6 +36,14 @@ impl SourceTable {
 
     pub(crate) fn name(self) -> Alias {
         Alias::new(self.table_name())
+    }
+
+    /// What the table keeps.
+    fn kind(self) -> RuleKind {
+        match self {
+            SourceTable::Scripts => RuleKind::Script,
+            SourceTable::Tariffs => RuleKind::Tariff,
+        }
     }
 }
 
@@ -173,14 +182,14 @@ pub(crate) async fn current_sources<C: ConnectionTrait>(
 /// Adds a version for every product type whose source differs from the one in force when
 /// `stamp`'s versions take effect, and a removing (empty) version for every product type whose
 /// source is gone. Unchanged sources make no version, so importing the same folder twice
-/// changes nothing.
+/// changes nothing. What it added, as the audit trail names it: `rules/x.rhai 1 → 2`.
 pub(crate) async fn save_versions<C: ConnectionTrait>(
     conn: &C,
     tenant: i64,
     table: SourceTable,
     sources: &BTreeMap<Code, String>,
     (product_types, stamp): (&[ProductTypeSpec], &RulesStamp),
-) -> Result<(), StoreError> {
+) -> Result<Vec<String>, StoreError> {
     let all = places(conn, tenant, table).await?;
     let mut newest: BTreeMap<Code, i64> = BTreeMap::new();
     for v in &all {
@@ -188,15 +197,17 @@ pub(crate) async fn save_versions<C: ConnectionTrait>(
         *n = Ord::max(*n, v.version);
     }
     let then = stamp.takes_effect();
-    let current: BTreeMap<Code, String> =
+    let current: BTreeMap<Code, (i64, String)> =
         with_sources(conn, tenant, table, from_on(all, then, false))
             .await?
             .into_iter()
-            .map(|v| (v.product_type, v.source))
+            .map(|v| (v.product_type, (v.version, v.source)))
             .collect();
+    let mut added = Vec::new();
     for pt in product_types {
         let wanted = sources.get(&pt.code).cloned().unwrap_or_default();
-        if current.get(&pt.code).cloned().unwrap_or_default() == wanted {
+        let (before, stored) = current.get(&pt.code).cloned().unwrap_or_default();
+        if stored == wanted {
             continue;
         }
         let version = newest.get(&pt.code).copied().unwrap_or_default() + 1;
@@ -208,8 +219,13 @@ pub(crate) async fn save_versions<C: ConnectionTrait>(
             effective_from: then,
         };
         insert_version(conn, (tenant, table), (&pt.code, version), &row).await?;
+        let file = table.kind().file_name(&pt.code);
+        added.push(match stamp.effective_from {
+            Some(from) => format!("{file} {before} → {version} from {}", from.to_rfc3339()),
+            None => format!("{file} {before} → {version}"),
+        });
     }
-    Ok(())
+    Ok(added)
 }
 
 /// A version row to add.

@@ -436,35 +436,26 @@ impl TenantRepository for SeaTenantRepository {
                 }
             }
         }
-        crate::rules::save_versions(
-            &txn,
-            id,
-            SourceTable::Scripts,
-            &config.scripts,
-            (&config.product_types, stamp),
-        )
-        .await?;
-        crate::rules::save_versions(
-            &txn,
-            id,
-            SourceTable::Tariffs,
-            &config.tariffs,
-            (&config.product_types, stamp),
-        )
-        .await?;
+        let mut versions = Vec::new();
+        for (table, sources) in [
+            (SourceTable::Scripts, &config.scripts),
+            (SourceTable::Tariffs, &config.tariffs),
+        ] {
+            let types = (config.product_types.as_slice(), stamp);
+            versions.extend(crate::rules::save_versions(&txn, id, table, sources, types).await?);
+        }
         if let Some(entry) = audit {
             let mut entry = match entry.object {
                 Some(_) => entry.clone(),
                 None => entry.clone().about("tenant", config.slug.as_str()),
             };
             entry.tenant = Some(TenantId(id));
-            entry.reason = Some(
-                match saved {
-                    Saved::Created(_) => "created",
-                    Saved::Updated(_) => "updated",
-                }
-                .to_owned(),
-            );
+            // An update names each new rule version with the one before.
+            entry.reason = Some(match saved {
+                Saved::Created(_) => "created".to_owned(),
+                Saved::Updated(_) if versions.is_empty() => "updated".to_owned(),
+                Saved::Updated(_) => format!("updated; {}", versions.join(", ")),
+            });
             crate::audit::write(&txn, &entry).await?;
         }
         txn.commit().await.map_err(StoreError::new)?;

@@ -186,6 +186,12 @@ codes! {
     SessionTooLong = "session_too_long" => "api.session_too_long",
     /// A session to try starts more than ten years from now.
     StartOutOfRange = "start_out_of_range" => "api.start_out_of_range",
+    /// A bundle has problems, each with its file and line in `problems`; nothing was stored.
+    BundleInvalid = "bundle_invalid" => "api.bundle_invalid",
+    /// A bundle changes what only the platformbeheerder changes, named in `fields`.
+    BundleProtected = "bundle_protected" => "api.bundle_protected",
+    /// The moment new versions would take effect is not in the future.
+    EffectiveFromInvalid = "effective_from_invalid" => "api.effective_from_invalid",
 }
 
 impl ErrorCode {
