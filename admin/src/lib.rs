@@ -35,6 +35,7 @@ mod revoke;
 mod rule_errors;
 mod rules_dry_run;
 mod rules_pages;
+mod rules_tariff_form;
 mod rules_versions;
 mod search;
 mod staff_pages;
@@ -422,6 +423,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(rules_versions::version).post(rules_versions::restore)),
+        ),
+        route(
+            "/:gemeente/regels/:type/tarief/formulier",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rules_tariff_form::show).post(rules_tariff_form::submit)),
         ),
         route(
             "/:gemeente/regels/:type/:soort/verschil",

@@ -16,6 +16,7 @@ use parkportal_domain::rules_console::{
     Interval, MAX_PREVIEW_DAYS, RuleChange, RuleCheck, RuleKind, RuleProblem, RuleSaveError,
     RuleSaved, RuleVersion, Schedule, TypeRules,
 };
+use parkportal_domain::tenant::BalanceUnit;
 use parkportal_web::AppError;
 use parkportal_web::format::amount;
 use poem::http::StatusCode;
@@ -117,6 +118,30 @@ fn schedule_of(page: &ConsolePage, schedule: Schedule) -> Result<Value, AppError
         None => None,
     };
     Ok(context! { in_force => schedule.in_force, next => next })
+}
+
+/// What the price preview of `check` shows, in `unit`: a week of prices and the price of the
+/// interval typed as `(from, to)`.
+pub(crate) fn preview_of(
+    page: &ConsolePage,
+    unit: BalanceUnit,
+    check: &RuleCheck,
+    (from, to): (&str, &str),
+) -> Value {
+    let lang = page.prefs.language;
+    let price = |d| amount(unit, d, lang);
+    context! {
+        week => check.week.iter().map(|d| context! {
+            day => page.t(&format!("console.rules.weekday.{}", chrono::Datelike::weekday(&d.date).num_days_from_monday())),
+            date => d.date.format("%d-%m-%Y").to_string(),
+            one_hour => price(d.one_hour),
+            two_hours => price(d.two_hours),
+            whole_day => price(d.whole_day),
+        }).collect::<Vec<_>>(),
+        interval => check.interval.map(price),
+        from => from.replace('T', " "),
+        to => to.replace('T', " "),
+    }
 }
 
 /// `GET /beheer/{gemeente}/regels`: the product types with their versions in force.
@@ -244,20 +269,9 @@ async fn render(
     };
     let action = format!("{}/{code}/{}", base(page)?, word_of(kind));
     let versions = crate::rules_versions::summaries(page, &versions)?;
-    let lang = page.prefs.language;
-    let price = |d| amount(row.unit, d, lang);
-    let preview = shown.check.map(|c| {
-        context! {
-            week => c.week.iter().map(|d| context! {
-                day => page.t(&format!("console.rules.weekday.{}", chrono::Datelike::weekday(&d.date).num_days_from_monday())),
-                date => d.date.format("%d-%m-%Y").to_string(),
-                one_hour => price(d.one_hour),
-                two_hours => price(d.two_hours),
-                whole_day => price(d.whole_day),
-            }).collect::<Vec<_>>(),
-            interval => c.interval.map(price),
-        }
-    });
+    let preview = shown
+        .check
+        .map(|c| preview_of(page, row.unit, c, (&form.van, &form.tot)));
     let zones: Vec<Value> = row
         .zones
         .iter()

@@ -34,6 +34,7 @@ use parkportal_domain::calendar::{day_bounds, local_date, local_instant};
 pub use parkportal_domain::parking::{
     CostBreakdown, DayCharge, PaidWindow, StepCharge, TariffUnit,
 };
+use parkportal_domain::tariff_model::{FrameModel, PartModel, TariffModel};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 
@@ -176,7 +177,64 @@ fn parse_clock(s: &str) -> Result<u32, TariffError> {
         .unsigned_abs() as u32)
 }
 
+/// A weekday as tariff files name it.
+fn weekday_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "monday",
+        Weekday::Tue => "tuesday",
+        Weekday::Wed => "wednesday",
+        Weekday::Thu => "thursday",
+        Weekday::Fri => "friday",
+        Weekday::Sat => "saturday",
+        Weekday::Sun => "sunday",
+    }
+}
+
+/// Minutes after midnight as a file's `HH:MM` (1440 is `24:00`).
+fn clock_text(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
 impl Tariff {
+    /// The tariff as the console's form edits it; its TOML parses to this tariff again.
+    pub fn to_model(&self) -> TariffModel {
+        TariffModel {
+            unit: self.unit,
+            day_maximum: self.day_maximum,
+            free_dates: self.free_dates.clone(),
+            frames: self
+                .time_frames
+                .iter()
+                .map(|f| FrameModel {
+                    days: f
+                        .days
+                        .iter()
+                        .map(|d| match d {
+                            Days::Daily => "daily".to_owned(),
+                            Days::Weekday(w) => weekday_name(*w).to_owned(),
+                            Days::Date(date) => date.to_string(),
+                        })
+                        .collect(),
+                    start: clock_text(f.start),
+                    end: clock_text(f.end),
+                    zones: f.zones.clone(),
+                    claim_right: f.claim_right,
+                    max_duration_minutes: f.max_duration_minutes,
+                })
+                .collect(),
+            parts: self
+                .fare_parts
+                .iter()
+                .map(|p| PartModel {
+                    step_minutes: p.step_minutes,
+                    amount: p.amount,
+                    from_minute: p.from_minute,
+                    to_minute: p.to_minute,
+                })
+                .collect(),
+        }
+    }
+
     /// Parses and checks a tariff file.
     pub fn from_toml(text: &str) -> Result<Self, TariffError> {
         let file: TariffFile = toml::from_str(text).map_err(|e| TariffError(e.to_string()))?;

@@ -6,6 +6,7 @@ use crate::ruleset::RuleSet;
 use crate::tariff::Tariff;
 use parkportal_domain::parking::SessionCheck;
 use parkportal_domain::rules_console::{PriceQuestion, RuleKind, RuleProblem};
+use parkportal_domain::tariff_model::TariffModel;
 use parkportal_domain::{RuleValidator, TariffFacts};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -125,6 +126,12 @@ impl RuleValidator for Validator {
         zones.sort();
         zones.dedup();
         Ok(TariffFacts { unit, zones })
+    }
+
+    fn tariff_model(&self, source: &str) -> Result<TariffModel, String> {
+        Tariff::from_toml(source)
+            .map(|t| t.to_model())
+            .map_err(|e| e.0)
     }
 
     fn prices(&self, q: &PriceQuestion<'_>) -> Result<Vec<Decimal>, String> {

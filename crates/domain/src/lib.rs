@@ -52,6 +52,7 @@ pub mod secret;
 pub mod settings;
 pub mod staff;
 pub mod suspension;
+pub mod tariff_model;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;

@@ -285,6 +285,9 @@ pub trait RuleValidator: Send + Sync {
         question: &crate::rules_console::PriceQuestion<'_>,
     ) -> Result<Vec<rust_decimal::Decimal>, String>;
 
+    /// A tariff file as the console's form edits it, or why it cannot be (it does not parse).
+    fn tariff_model(&self, source: &str) -> Result<crate::tariff_model::TariffModel, String>;
+
     /// Compiles a rule script; the error names `name`, line and column of its first problem.
     fn check_script(&self, name: &str, source: &str) -> Result<(), String> {
         match self.script_problems(name, source).first() {

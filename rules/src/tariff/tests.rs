@@ -468,3 +468,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_forms_model_writes_a_file_that_parses_to_the_same_tariff() {
+    for slug in ["dijkstad", "havenmond", "weidevelde"] {
+        let tariff = demo(slug);
+        let again = Tariff::from_toml(&tariff.to_model().to_toml()).unwrap();
+        assert_eq!(again, tariff, "{slug}");
+    }
+    // Everything a file may hold survives the form.
+    let full = Tariff::from_toml(
+        "unit = \"money\"\nday_maximum = \"12.00\"\nfree_dates = [\"2026-12-25\"]\n\
+         [[time_frame]]\ndays = [\"daily\", \"2026-12-24\"]\nstart = \"09:00\"\nend = \"24:00\"\n\
+         zones = [\"binnenstad\"]\nclaim_right = false\nmax_duration_minutes = 180\n\
+         [[fare_part]]\nstep_minutes = 1\namount = \"0.02\"\nto_minute = 120\n\
+         [[fare_part]]\nstep_minutes = 60\namount = \"3\"\nfrom_minute = 120\n",
+    )
+    .unwrap();
+    assert_eq!(Tariff::from_toml(&full.to_model().to_toml()).unwrap(), full);
+}

@@ -18,6 +18,7 @@ mod issue;
 mod login;
 mod rules_console;
 mod rules_schedule;
+mod rules_tariff_form;
 mod search;
 mod staff_management;
 mod suspension;
