@@ -235,6 +235,17 @@ async fn a_key_reaches_its_own_gemeentes_bundle_with_config_write_only() {
             .as_deref(),
         Some("Gemeente Weidevelde")
     );
+    // A client that cannot name gzip sends the bytes as they are.
+    let (_, own) = get(&app, &dijkstad).await;
+    let resp = reqwest::Client::new()
+        .put(format!("{}/api/admin/v1/bundle", app.url))
+        .bearer_auth(&dijkstad)
+        .header("content-type", "application/octet-stream")
+        .body(own)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     // No archive at all: refused with the reader's words.
     let (status, refused) = put(&app, &dijkstad, b"geen archief".to_vec(), None).await;
     assert_eq!(status, 422, "{refused}");

@@ -34,6 +34,8 @@ enum BundleBody {
     /// The archive.
     #[oai(content_type = "application/gzip")]
     Gzip(Binary<Vec<u8>>),
+    /// The archive's bytes as they are (a client that cannot name gzip).
+    Bytes(Binary<Vec<u8>>),
 }
 
 /// The answer of `GET /v1/bundle`.
@@ -154,7 +156,7 @@ impl BundleApi {
         let caller = Caller::of(req)?;
         caller.require(Scope::ConfigWrite, None).await?;
         let tenant = caller.tenant().await?;
-        let BundleBody::Gzip(Binary(bytes)) = body;
+        let (BundleBody::Gzip(Binary(bytes)) | BundleBody::Bytes(Binary(bytes))) = body;
         // Inflating and checking take a while: off the threads that serve requests.
         let archives = caller.console.bundles();
         let read = tokio::task::spawn_blocking(move || archives.read(&bytes))
