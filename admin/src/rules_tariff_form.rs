@@ -250,7 +250,7 @@ async fn render(
 ) -> Result<Response, AppError> {
     let (code, kind, row, _) = typed_versions(page, code, word).await?;
     let editor = format!("{}/{code}/tarief", base(page)?);
-    let frames = (0..rows(fields, "tijdvak") + SPARE_FRAMES)
+    let frames = (0..(rows(fields, "tijdvak") + SPARE_FRAMES).min(MAX_ROWS))
         .map(|i| {
             let f = |name: &str| format!("tijdvak{i}_{name}");
             let days = all(fields, &f("dag"));
@@ -279,7 +279,7 @@ async fn render(
             }
         })
         .collect::<Vec<_>>();
-    let parts = (0..rows(fields, "deel") + SPARE_PARTS)
+    let parts = (0..(rows(fields, "deel") + SPARE_PARTS).min(MAX_ROWS))
         .map(|j| {
             let f = |name: &str| format!("deel{j}_{name}");
             context! {

@@ -211,6 +211,50 @@ async fn a_bundle_round_trips_unchanged_and_a_changed_one_is_checked_scheduled_a
             "bundle_invalid"
         ]
     );
+
+    // What was read now and put back with a later moment leaves the pending tariff alone:
+    // only the script, which did change, gets a version.
+    let served = files(&get(&app, &k).await.1);
+    let script_only = changed(&served, "dijkstad/rules/bezoekers.rhai", |s| {
+        s.replace("limit: 250.00", "limit: 300.00")
+    });
+    let scripts = versions(&app, "rule_scripts").await;
+    let (status, applied) = put(&app, &k, script_only, Some("2027-02-01T00:00:00+01:00")).await;
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(
+        applied["rule_files"],
+        serde_json::json!(["rules/bezoekers.rhai"])
+    );
+    assert_eq!(versions(&app, "tariffs").await, tariffs + 1);
+    assert_eq!(versions(&app, "rule_scripts").await, scripts + 1);
+
+    // Moments out of reach: more than ten years ahead, or at the calendar's edge.
+    for far in ["2040-01-01T00:00:00Z", "+262142-12-31T23:30:00Z"] {
+        let (status, refused) = put(&app, &k, archive.clone(), Some(far)).await;
+        assert_eq!(status, 422, "{far}: {refused}");
+        assert_eq!(refused["error"]["code"], "effective_from_invalid", "{far}");
+    }
+    // A script that compiles but fails as it prices: refused, named by its file.
+    let failing = changed(&bundle, "dijkstad/rules/bezoekers.rhai", |s| {
+        format!("{s}\nfn cost(ctx) {{ throw \"kapot\"; }}\n")
+    });
+    let (status, refused) = put(&app, &k, failing, None).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["error"]["problems"][0]["file"],
+        "dijkstad/rules/bezoekers.rhai"
+    );
+    // A product type's unit gives meaning to every balance of it: not the bundle's to change.
+    let unit = changed(&bundle, "dijkstad/tenant.toml", |s| {
+        s.replace("unit = \"none\"", "unit = \"minutes\"")
+    });
+    let (status, refused) = put(&app, &k, unit, None).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["error"]["fields"],
+        serde_json::json!(["product_types.bewoners.unit"])
+    );
+    assert_eq!(versions(&app, "rule_scripts").await, scripts + 1);
 }
 
 #[tokio::test]
@@ -255,4 +299,45 @@ async fn a_key_reaches_its_own_gemeentes_bundle_with_config_write_only() {
             .as_array()
             .is_some_and(|p| !p.is_empty())
     );
+}
+
+#[tokio::test]
+async fn the_store_refuses_a_gemeentes_own_bundle_changing_its_hosts_under_its_row_lock() {
+    use parkportal_domain::audit::{Actor, AuditEntry};
+    use parkportal_domain::ports::SaveTenantError;
+    use parkportal_domain::tenancy::ImportError;
+    use parkportal_domain::{Hostname, RulesStamp};
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let slug = "dijkstad".parse().unwrap();
+    // As if the platformbeheerder moved the hosts after the bundle was checked: the save itself
+    // compares with what is stored, and writes nothing.
+    let mut config = tenants.export(&slug).await.unwrap().unwrap();
+    config.hosts = vec![Hostname::parse("parkeren.dijkstad.nl").unwrap()];
+    config.name = "Gemeente Elders".into();
+    let now = tenants.now();
+    let entry = AuditEntry::new(Actor::Operator, "bundle.put", "test", now);
+    let saved = tenants
+        .import_stamped(&config, &entry, &RulesStamp::import(now))
+        .await;
+    match saved {
+        Err(ImportError::Save(SaveTenantError::Protected(fields))) => {
+            assert_eq!(fields, ["hosts"])
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        app.sql_text("SELECT name FROM tenants WHERE slug = 'dijkstad'")
+            .await
+            .as_deref(),
+        Some("Gemeente Dijkstad")
+    );
+    // A gemeente that is not there is no gemeente's own.
+    config.slug = "nergens".parse().unwrap();
+    assert!(matches!(
+        tenants
+            .import_stamped(&config, &entry, &RulesStamp::import(now))
+            .await,
+        Err(ImportError::Save(SaveTenantError::Protected(_)))
+    ));
 }

@@ -210,6 +210,12 @@ async fn import(
             return refuse(page, req, "vervang", &[taken], replace).await;
         }
         Err(ImportError::Save(SaveTenantError::Store(e))) => return Err(e.into()),
+        // Only a gemeente's own bundle (the admin API's) is saved so.
+        Err(ImportError::Save(SaveTenantError::Protected(fields))) => {
+            return Err(AppError::internal(format!(
+                "an upload saved as a gemeente's own bundle: {fields:?}"
+            )));
+        }
     };
     refuse(page, req, "bundel", &problems, replace).await
 }

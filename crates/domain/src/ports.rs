@@ -39,6 +39,10 @@ pub enum SaveTenantError {
     /// instance): nothing was written.
     #[error("a gemeente with this slug exists")]
     Exists,
+    /// An [`SaveMode::UpdateOwn`] save would change what it may not (its fields named as the
+    /// bundle names them): nothing was written.
+    #[error("the save would change {0:?}")]
+    Protected(Vec<String>),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -52,6 +56,12 @@ pub enum SaveMode {
     /// Create it only: a gemeente with the slug is [`SaveTenantError::Exists`], decided in the
     /// save's own transaction, so two simultaneous creations never overwrite each other.
     CreateOnly,
+    /// Update an existing gemeente from its own bundle: [`SaveTenantError::Protected`] when it
+    /// does not exist (`slug`) or would change its host names (`hosts`), public URL
+    /// (`public_url`) or a product type's unit or kind (`product_types.<code>.unit`, `.kind`),
+    /// decided under the gemeente's row lock in the save's own transaction, so that a change
+    /// the platformbeheerder makes meanwhile is never put back.
+    UpdateOwn,
 }
 
 /// What the new versions of rule scripts and tariffs a gemeente's save makes are stamped with.

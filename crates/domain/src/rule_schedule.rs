@@ -25,6 +25,29 @@ pub fn in_force_at<T>(
         .max_by_key(|v| key(v))
 }
 
+/// How far ahead a version may be scheduled: rules are not written for another age.
+pub const MAX_YEARS_AHEAD: i64 = 10;
+
+/// Whether a version saved `at` may take effect `from`: in the future, and not further than
+/// [`MAX_YEARS_AHEAD`].
+pub fn schedulable(at: DateTime<Utc>, from: DateTime<Utc>) -> bool {
+    from > at && from - at <= chrono::Duration::days(366 * MAX_YEARS_AHEAD)
+}
+
+/// The moment a version saved `at` for at once takes effect among `existing` versions: `at`,
+/// or later when a version saved for at once was given a later moment (another instance's
+/// clock ahead of this one), so that of two versions for at once the one stored last holds.
+/// A version was saved for at once when it took effect when it was made.
+pub fn at_once(
+    at: DateTime<Utc>,
+    existing: impl IntoIterator<Item = (EffectiveFrom, Option<DateTime<Utc>>)>,
+) -> DateTime<Utc> {
+    existing
+        .into_iter()
+        .filter_map(|(from, made)| from.filter(|f| Some(*f) == made))
+        .fold(at, DateTime::max)
+}
+
 /// Where a version stands `now`, as the rules console lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
@@ -113,6 +136,24 @@ mod tests {
         assert_eq!(pick(at(25)), Some(3));
         let none: [TakeOver; 1] = [(Some(at(5)), 1)];
         assert_eq!(in_force_at(&none, at(4), |v| *v), None);
+    }
+
+    #[test]
+    fn a_version_for_at_once_never_takes_effect_before_one_stored_before_it() {
+        // Another instance, its clock a minute ahead, stored one for at once at 12:01.
+        let ahead = Some(at(2) + chrono::Duration::minutes(1));
+        let scheduled = Some(at(20));
+        assert_eq!(
+            at_once(at(2), [(ahead, ahead), (scheduled, Some(at(1)))]),
+            at(2) + chrono::Duration::minutes(1)
+        );
+        assert_eq!(at_once(at(2), [(None, None)]), at(2));
+        assert!(schedulable(at(2), at(3)));
+        assert!(!schedulable(at(2), at(2)));
+        assert!(!schedulable(
+            at(2),
+            at(2) + chrono::Duration::days(366 * 11)
+        ));
     }
 
     #[test]

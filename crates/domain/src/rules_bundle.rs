@@ -35,11 +35,12 @@ pub struct FileProblem {
 /// Why a bundle was not applied.
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    /// It changes what only the platformbeheerder changes: `slug`, `hosts`, `public_url`.
-    #[error("the bundle changes {0:?}, which are the platformbeheerder's")]
-    Protected(Vec<&'static str>),
-    /// `effective_from` is not in the future.
-    #[error("the moment it takes effect is not in the future")]
+    /// It changes what only the platformbeheerder changes: `slug`, `hosts`, `public_url`, or
+    /// what would change the meaning of products issued (`product_types.<code>.unit`, `.kind`).
+    #[error("the bundle changes {0:?}, which it may not")]
+    Protected(Vec<String>),
+    /// `effective_from` is not in the future, or too far ahead.
+    #[error("the moment it takes effect is not in the future or too far ahead")]
     EffectiveFromInvalid,
     /// A script or tariff fails as it prices.
     #[error("the bundle has problems")]
@@ -68,20 +69,40 @@ impl RulesConsole {
             .export(&tenant.slug)
             .await?
             .ok_or_else(|| StoreError::new("the gemeente of a bundle is not there"))?;
-        let mut protected = Vec::new();
+        let mut protected: Vec<String> = Vec::new();
         if config.slug != current.slug {
-            protected.push("slug");
+            protected.push("slug".into());
         }
-        if config.hosts != current.hosts {
-            protected.push("hosts");
+        // The same hosts in another order are the same hosts.
+        let hosts = |c: &TenantConfig| {
+            let mut hosts: Vec<String> = c.hosts.iter().map(ToString::to_string).collect();
+            hosts.sort();
+            hosts
+        };
+        if hosts(config) != hosts(&current) {
+            protected.push("hosts".into());
         }
         if config.public_url != current.public_url {
-            protected.push("public_url");
+            protected.push("public_url".into());
+        }
+        // A product type's unit and kind give meaning to every balance and product of it.
+        for pt in &config.product_types {
+            if let Some(was) = current.product_types.iter().find(|c| c.code == pt.code) {
+                if was.unit != pt.unit {
+                    protected.push(format!("product_types.{}.unit", pt.code));
+                }
+                if was.kind != pt.kind {
+                    protected.push(format!("product_types.{}.kind", pt.code));
+                }
+            }
         }
         if !protected.is_empty() {
             return Err(BundleError::Protected(protected));
         }
-        if stamp.effective_from.is_some_and(|from| from <= stamp.at) {
+        if stamp
+            .effective_from
+            .is_some_and(|from| !crate::rule_schedule::schedulable(stamp.at, from))
+        {
             return Err(BundleError::EffectiveFromInvalid);
         }
         let changed = self.changed_files(tenant, config, stamp).await?;
@@ -89,14 +110,21 @@ impl RulesConsole {
         if !problems.is_empty() {
             return Err(BundleError::Problems(problems));
         }
-        self.tenants.import_stamped(config, audit, stamp).await?;
+        // The store decides the protected fields again under the gemeente's row lock.
+        match self.tenants.import_stamped(config, audit, stamp).await {
+            Err(ImportError::Save(crate::ports::SaveTenantError::Protected(fields))) => {
+                return Err(BundleError::Protected(fields));
+            }
+            other => other?,
+        };
         Ok(BundleApplied {
             rule_files: changed.into_iter().map(|(_, _, file)| file).collect(),
         })
     }
 
     /// The scripts and tariffs of `config` that differ from the version in force when
-    /// `stamp`'s versions take effect: product type, kind and file.
+    /// `stamp`'s versions take effect and, when scheduled, from the one in force now (what
+    /// `GET /bundle` served): product type, kind and file. The store decides the same way.
     async fn changed_files(
         &self,
         tenant: &Tenant,
@@ -114,14 +142,16 @@ impl RulesConsole {
                     .tenants
                     .rule_versions(tenant.id, &pt.code, kind)
                     .await?;
-                let stored = RuleVersion::in_force(&versions, then)
-                    .map(|v| v.source.as_str())
-                    .unwrap_or_default();
+                let source_at = |at| {
+                    RuleVersion::in_force(&versions, at)
+                        .map(|v| v.source.as_str())
+                        .unwrap_or_default()
+                };
                 let wanted = sources
                     .get(&pt.code)
                     .map(String::as_str)
                     .unwrap_or_default();
-                if stored != wanted {
+                if source_at(then) != wanted && source_at(stamp.at) != wanted {
                     changed.push((pt.code.clone(), kind, kind.file_name(&pt.code)));
                 }
             }

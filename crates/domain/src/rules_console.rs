@@ -9,7 +9,7 @@ use crate::rule_schedule::{EffectiveFrom, Standing, TakeOver, in_force_at, stand
 use crate::tenancy::TenantDirectory;
 use crate::tenant::{BalanceUnit, Tenant};
 use crate::{Code, RuleValidator, StoreError};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Offset, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -178,8 +178,9 @@ pub enum RuleSaveError {
     /// The comment is missing or longer than [`MAX_COMMENT_CHARS`].
     #[error("the comment is missing or too long")]
     CommentInvalid,
-    /// The moment it would take effect is not in the future.
-    #[error("the moment it takes effect is not in the future")]
+    /// The moment it would take effect is not in the future, or further ahead than
+    /// [`crate::rule_schedule::MAX_YEARS_AHEAD`].
+    #[error("the moment it takes effect is not in the future or too far ahead")]
     EffectiveFromInvalid,
     /// The draft has problems.
     #[error("the draft has problems")]
@@ -449,14 +450,18 @@ impl RulesConsole {
                 (code, kind),
                 &change.source,
                 (None, None),
-                change.at,
+                // Priced over the week after it takes effect.
+                change.takes_effect(),
             )
             .await?
             .ok_or(RuleSaveError::UnknownType)?;
         if comment.is_empty() || comment.chars().count() > MAX_COMMENT_CHARS {
             return Err(RuleSaveError::CommentInvalid);
         }
-        if change.effective_from.is_some_and(|from| from <= change.at) {
+        if change
+            .effective_from
+            .is_some_and(|from| !crate::rule_schedule::schedulable(change.at, from))
+        {
             return Err(RuleSaveError::EffectiveFromInvalid);
         }
         let problems = check.problems;
@@ -549,11 +554,18 @@ pub(crate) fn preview_intervals(tz: Tz, now: DateTime<Utc>) -> (Vec<NaiveDate>, 
 
 /// The seven dates after `now`'s local date, Monday first.
 fn week_after(tz: Tz, now: DateTime<Utc>) -> Vec<NaiveDate> {
-    let today = now.with_timezone(&tz).date_naive();
-    let mut monday = today.succ_opt().unwrap_or(today);
-    while monday.weekday() != Weekday::Mon {
-        monday = monday.succ_opt().unwrap_or(monday);
-    }
+    // Checked: at the edge of the calendar there is no local date to take (no panic).
+    let offset = tz.offset_from_utc_datetime(&now.naive_utc()).fix();
+    let today = now
+        .naive_utc()
+        .checked_add_offset(offset)
+        .map_or(now.date_naive(), |t| t.date());
+    let monday = today
+        .iter_days()
+        .skip(1)
+        .take(7)
+        .find(|d| d.weekday() == Weekday::Mon)
+        .unwrap_or(today);
     monday.iter_days().take(7).collect()
 }
 

@@ -326,7 +326,7 @@ impl TenantDirectory {
         audit: &AuditEntry,
         stamp: &RulesStamp,
     ) -> Result<ImportOutcome, ImportError> {
-        self.import_as(config, Some(audit), SaveMode::Upsert, stamp)
+        self.import_as(config, Some(audit), SaveMode::UpdateOwn, stamp)
             .await
     }
 

@@ -6,6 +6,7 @@ use crate::database::Database;
 use crate::rules::{NewVersion, SourceTable, insert_version};
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
+use parkportal_domain::rule_schedule::at_once;
 use parkportal_domain::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use parkportal_domain::{Code, StoreError, TenantId};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
@@ -104,7 +105,15 @@ pub(crate) async fn save(
         .iter()
         .map(version_of)
         .collect::<Result<Vec<_>, _>>()?;
-    let from = change.takes_effect();
+    // At once means after every version stored for at once before it, whatever this
+    // instance's clock says.
+    let from = match change.effective_from {
+        Some(from) => from,
+        None => at_once(
+            change.at,
+            all.iter().map(|v| (v.effective_from, v.created_at)),
+        ),
+    };
     let (number, same) = match RuleVersion::in_force(&all, from) {
         Some(v) => (v.version, v.source == change.source),
         // None in force then: an empty draft is what is (the defaults).
@@ -119,7 +128,12 @@ pub(crate) async fn save(
         source: &change.source,
         author: Some(&change.author),
         comment: Some(&change.comment),
-        created_at: change.at,
+        // A version for at once is made when it takes effect (so it reads as one for at once).
+        created_at: if change.effective_from.is_some() {
+            change.at
+        } else {
+            from
+        },
         effective_from: from,
     };
     insert_version(&txn, (tenant.0, table_of(kind)), (code, after), &row).await?;

@@ -4,7 +4,7 @@ use crate::database::Database;
 use crate::entities::rule_errors;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parkportal_domain::rule_schedule::in_force_at;
+use parkportal_domain::rule_schedule::{at_once, in_force_at};
 use parkportal_domain::rules_console::RuleKind;
 use parkportal_domain::{
     Code, ProductTypeSpec, RuleErrorEntry, RuleRepository, RuleSourceVersion, RuleSources,
@@ -179,10 +179,34 @@ pub(crate) async fn current_sources<C: ConnectionTrait>(
         .collect())
 }
 
+/// When each version of a gemeente's table takes effect and when it was made.
+async fn moments<C: ConnectionTrait>(
+    conn: &C,
+    tenant: i64,
+    table: SourceTable,
+) -> Result<Vec<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)>, StoreError> {
+    let query = Query::select()
+        .columns(["effective_from", "created_at"].map(Alias::new))
+        .from(table.name())
+        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant))
+        .to_owned();
+    let rows = conn.query_all(&query).await.map_err(StoreError::new)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "effective_from").map_err(StoreError::new)?,
+                r.try_get("", "created_at").map_err(StoreError::new)?,
+            ))
+        })
+        .collect()
+}
+
 /// Adds a version for every product type whose source differs from the one in force when
 /// `stamp`'s versions take effect, and a removing (empty) version for every product type whose
 /// source is gone. Unchanged sources make no version, so importing the same folder twice
-/// changes nothing. What it added, as the audit trail names it: `rules/x.rhai 1 → 2`.
+/// changes nothing; and a scheduled import leaves a source that equals the one in force now
+/// alone (a bundle read now and put back with a moment must not undo a version pending
+/// before that moment). What it added, as the audit trail names it: `rules/x.rhai 1 → 2`.
 pub(crate) async fn save_versions<C: ConnectionTrait>(
     conn: &C,
     tenant: i64,
@@ -196,18 +220,36 @@ pub(crate) async fn save_versions<C: ConnectionTrait>(
         let n = newest.entry(v.product_type.clone()).or_default();
         *n = Ord::max(*n, v.version);
     }
-    let then = stamp.takes_effect();
-    let current: BTreeMap<Code, (i64, String)> =
-        with_sources(conn, tenant, table, from_on(all, then, false))
-            .await?
-            .into_iter()
-            .map(|v| (v.product_type, (v.version, v.source)))
-            .collect();
+    let then = match stamp.effective_from {
+        Some(from) => from,
+        None => at_once(stamp.at, moments(conn, tenant, table).await?),
+    };
+    let in_force = |at| {
+        let wanted = from_on(all.clone(), at, false);
+        async move {
+            Ok::<_, StoreError>(
+                with_sources(conn, tenant, table, wanted)
+                    .await?
+                    .into_iter()
+                    .map(|v| (v.product_type, (v.version, v.source)))
+                    .collect::<BTreeMap<Code, (i64, String)>>(),
+            )
+        }
+    };
+    let current = in_force(then).await?;
+    let now = match stamp.effective_from {
+        Some(_) => in_force(stamp.at).await?,
+        None => current.clone(),
+    };
     let mut added = Vec::new();
     for pt in product_types {
         let wanted = sources.get(&pt.code).cloned().unwrap_or_default();
         let (before, stored) = current.get(&pt.code).cloned().unwrap_or_default();
-        if stored == wanted {
+        let served = now
+            .get(&pt.code)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default();
+        if stored == wanted || served == wanted {
             continue;
         }
         let version = newest.get(&pt.code).copied().unwrap_or_default() + 1;
@@ -215,7 +257,12 @@ pub(crate) async fn save_versions<C: ConnectionTrait>(
             source: &wanted,
             author: stamp.author.as_deref(),
             comment: stamp.comment.as_deref(),
-            created_at: stamp.at,
+            // A version for at once is made when it takes effect (so it reads as one for at once).
+            created_at: if stamp.effective_from.is_some() {
+                stamp.at
+            } else {
+                then
+            },
             effective_from: then,
         };
         insert_version(conn, (tenant, table), (&pt.code, version), &row).await?;

@@ -18,6 +18,7 @@ use parkportal_domain::{
     StoreError, Tenant, TenantConfig, TenantId, TenantOverview, TenantRepository, TenantSlug,
     ThemeName, ThemeTokens, ZoneSpec,
 };
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -296,6 +297,15 @@ impl TenantRepository for SeaTenantRepository {
         stamp: &RulesStamp,
     ) -> Result<Saved, SaveTenantError> {
         let (_gate, txn) = self.db.begin_write().await?;
+        if mode == SaveMode::UpdateOwn {
+            // The gemeente's row first, so that PostgreSQL holds it until this commits.
+            let lock = Query::update()
+                .table(Alias::new("tenants"))
+                .value(Alias::new("version"), Expr::col(Alias::new("version")))
+                .and_where(Expr::col(Alias::new("slug")).eq(config.slug.as_str()))
+                .to_owned();
+            txn.execute(&lock).await.map_err(StoreError::new)?;
+        }
         let existing = tenants::Entity::find()
             .filter(tenants::Column::Slug.eq(config.slug.as_str()))
             .one_by_key(&txn)
@@ -304,6 +314,16 @@ impl TenantRepository for SeaTenantRepository {
         if existing.is_some() && mode == SaveMode::CreateOnly {
             txn.rollback().await.map_err(StoreError::new)?;
             return Err(SaveTenantError::Exists);
+        }
+        if mode == SaveMode::UpdateOwn {
+            let protected = match &existing {
+                None => vec!["slug".to_owned()],
+                Some(row) => protected_changes(&txn, row, config).await?,
+            };
+            if !protected.is_empty() {
+                txn.rollback().await.map_err(StoreError::new)?;
+                return Err(SaveTenantError::Protected(protected));
+            }
         }
         for host in &config.hosts {
             let taken = tenant_hosts::Entity::find()
@@ -577,4 +597,47 @@ fn grant_period(pt: &ProductTypeSpec) -> Option<String> {
 
 fn grant_amount(pt: &ProductTypeSpec) -> Option<i64> {
     pt.grant.and_then(|g| pt.unit.to_smallest(g.amount))
+}
+
+/// What saving `config` over the stored gemeente `row` would change that its own bundle may
+/// not: its host names (in any order), its public URL, a product type's unit or kind.
+async fn protected_changes<C: ConnectionTrait>(
+    conn: &C,
+    row: &tenants::Model,
+    config: &TenantConfig,
+) -> Result<Vec<String>, StoreError> {
+    let mut changed = Vec::new();
+    let mut stored: Vec<String> = tenant_hosts::Entity::find()
+        .filter(tenant_hosts::Column::TenantId.eq(row.id))
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?
+        .into_iter()
+        .map(|h| h.host)
+        .collect();
+    let mut wanted: Vec<String> = config.hosts.iter().map(|h| h.as_str().to_owned()).collect();
+    stored.sort();
+    wanted.sort();
+    if stored != wanted {
+        changed.push("hosts".to_owned());
+    }
+    if row.public_url.as_deref() != config.public_url.as_ref().map(|u| u.as_str()) {
+        changed.push("public_url".to_owned());
+    }
+    let types = product_types::Entity::find()
+        .filter(product_types::Column::TenantId.eq(row.id))
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?;
+    for pt in &config.product_types {
+        if let Some(was) = types.iter().find(|t| t.code == pt.code.as_str()) {
+            if was.unit != pt.unit.as_str() {
+                changed.push(format!("product_types.{}.unit", pt.code));
+            }
+            if was.kind != pt.kind.as_str() {
+                changed.push(format!("product_types.{}.kind", pt.code));
+            }
+        }
+    }
+    Ok(changed)
 }

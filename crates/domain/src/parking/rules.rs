@@ -212,8 +212,8 @@ pub trait Pricing: Send + Sync {
     /// Checks a session and finds the alternatives.
     fn check(&self, req: &SessionCheck, now: DateTime<Utc>) -> Verdict;
     /// What every hook answers about a session, by hook name (a failing hook as
-    /// `{"rule_error": message}`, amounts as the APIs write them): what a dry-run shows. Nothing
-    /// is recorded: a dry-run's failures are the beheerder's to read, not the rule-error table's.
+    /// `{"rule_error": message}`, amounts as the APIs write them): what a dry-run shows. Asking
+    /// records nothing (the dry-run's check records a failing hook as any start does).
     fn hooks(&self, req: &SessionCheck) -> HookAnswers;
     /// The cost of [start, end), in the balance's unit.
     fn cost(
