@@ -308,8 +308,10 @@ async fn render(
             parts => parts,
             dagmaximum => one(fields, "dagmaximum"),
             vrije_dagen => one(fields, "vrije_dagen"),
-            toelichting => one(fields, "toelichting"),
-            ingang => one(fields, "ingang"),
+            form => context! {
+                toelichting => one(fields, "toelichting"),
+                ingang => one(fields, "ingang"),
+            },
             checked => shown.check.is_some(),
             problems => shown.problems.iter().map(|p| p.message.clone()).collect::<Vec<String>>(),
             preview => preview,
@@ -390,14 +392,15 @@ pub async fn submit(
         }
     };
     let entry = entry.about(RuleKind::Tariff.as_str(), code.as_str());
+    // The product type's unit: one read of the gemeente's types, not of every version.
     let Some(unit) = page
         .console
-        .rules()
-        .overview(&ctx.tenant)
+        .web()
+        .tenants()
+        .overview(ctx.tenant.id)
         .await?
-        .into_iter()
-        .find(|r| r.code == code)
-        .map(|r| unit_of(r.unit))
+        .and_then(|o| o.product_types.into_iter().find(|p| p.code == code))
+        .map(|p| unit_of(p.unit))
     else {
         refused(&page, entry, "not_found").await?;
         return Err(AppError::NotFound);

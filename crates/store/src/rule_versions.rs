@@ -3,7 +3,7 @@
 
 use crate::audit;
 use crate::database::Database;
-use crate::rules::{NewVersion, SourceTable, insert_version};
+use crate::rules::{NewVersion, SourceTable, VERSION_COLUMNS, insert_version};
 use chrono::{DateTime, Utc};
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::rule_schedule::at_once;
@@ -24,17 +24,7 @@ fn table_of(kind: RuleKind) -> SourceTable {
 fn select(tenant: TenantId, code: &Code, kind: RuleKind) -> SelectStatement {
     let col = |name: &str| Expr::col(Alias::new(name));
     Query::select()
-        .columns(
-            [
-                "version",
-                "source",
-                "author",
-                "comment",
-                "created_at",
-                "effective_from",
-            ]
-            .map(Alias::new),
-        )
+        .columns(VERSION_COLUMNS.map(Alias::new))
         .from(table_of(kind).name())
         .and_where(col("tenant_id").eq(tenant.0))
         .and_where(col("product_type").eq(code.as_str()))

@@ -275,6 +275,16 @@ pub(crate) async fn save_versions<C: ConnectionTrait>(
     Ok(added)
 }
 
+/// What a version row holds besides its gemeente and product type, as read and written.
+pub(crate) const VERSION_COLUMNS: [&str; 6] = [
+    "version",
+    "source",
+    "author",
+    "comment",
+    "created_at",
+    "effective_from",
+];
+
 /// A version row to add.
 pub(crate) struct NewVersion<'a> {
     /// Its source (empty: it removes the script or tariff).
@@ -299,17 +309,10 @@ pub(crate) async fn insert_version<C: ConnectionTrait>(
     let insert = Query::insert()
         .into_table(table.name())
         .columns(
-            [
-                "tenant_id",
-                "product_type",
-                "version",
-                "source",
-                "author",
-                "comment",
-                "created_at",
-                "effective_from",
-            ]
-            .map(Alias::new),
+            ["tenant_id", "product_type"]
+                .into_iter()
+                .chain(VERSION_COLUMNS)
+                .map(Alias::new),
         )
         .values([
             tenant.into(),

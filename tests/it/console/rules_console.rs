@@ -290,6 +290,18 @@ async fn only_the_gemeentes_beheerders_reach_its_rules() {
 
 /// Saves `source` as a new version of Dijkstad's tariff with `comment`; the new version.
 async fn save_tariff(bea: &Staff, source: &str, comment: &str) -> String {
+    let location = save_tariff_from(bea, source, comment, "").await;
+    location.rsplit('=').next().unwrap().to_owned()
+}
+
+/// Saves `source` as a new version of Dijkstad's tariff with `comment`, taking effect from
+/// `ingang` (local; empty: at once); where the save leads.
+pub(super) async fn save_tariff_from(
+    bea: &Staff,
+    source: &str,
+    comment: &str,
+    ingang: &str,
+) -> String {
     let resp = bea
         .post_form(
             TARIFF,
@@ -297,11 +309,12 @@ async fn save_tariff(bea: &Staff, source: &str, comment: &str) -> String {
                 ("bron", source),
                 ("actie", "opslaan"),
                 ("toelichting", comment),
+                ("ingang", ingang),
             ],
         )
         .await;
     assert_eq!(resp.status(), 303, "{}", resp.text());
-    resp.location().rsplit('=').next().unwrap().to_owned()
+    resp.location().to_owned()
 }
 
 #[tokio::test]

@@ -2,29 +2,12 @@
 //! prices a session by the version in force at the session's start, on a fixed clock; a new
 //! version for the same moment replaces the pending one; a moment not in the future is refused.
 
-use super::rules_console::tariff_at;
+use super::rules_console::{save_tariff_from, tariff_at};
 use super::*;
 use crate::support::at;
 use serde_json::json;
 
 const TARIFF: &str = "/beheer/dijkstad/regels/bezoekers/tarief";
-
-/// Saves `source` to take effect from `ingang` (local); the redirect's location.
-async fn schedule(bea: &Staff, source: &str, ingang: &str, comment: &str) -> String {
-    let resp = bea
-        .post_form(
-            TARIFF,
-            &[
-                ("bron", source),
-                ("actie", "opslaan"),
-                ("toelichting", comment),
-                ("ingang", ingang),
-            ],
-        )
-        .await;
-    assert_eq!(resp.status(), 303, "{}", resp.text());
-    resp.location().to_owned()
-}
 
 /// A new resident of Dijkstad (`who`) parks from `start` (none: now) to `end`: the cost and the
 /// session's id.
@@ -56,11 +39,11 @@ async fn a_scheduled_tariff_prices_sessions_by_the_version_in_force_at_their_sta
     let app = TestApp::spawn().await;
     let bea = staff(&app, "bea@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
     // The clock: Monday 2 March 2026 10:00 in Dijkstad. From 12:00 EUR 0.03 a minute.
-    let location = schedule(
+    let location = save_tariff_from(
         &bea,
         &tariff_at("0.03"),
-        "2026-03-02T12:00",
         "Tarief vanaf 12 uur",
+        "2026-03-02T12:00",
     )
     .await;
     assert_eq!(location, format!("{TARIFF}?gedaan=gepland&versie=2"));
@@ -106,11 +89,11 @@ async fn a_scheduled_tariff_prices_sessions_by_the_version_in_force_at_their_sta
     assert_eq!(tariff_version_of(&app, c).await, 1);
 
     // A new version for the same moment replaces the pending one.
-    schedule(
+    save_tariff_from(
         &bea,
         &tariff_at("0.04"),
-        "2026-03-02T12:00",
         "Toch iets hoger",
+        "2026-03-02T12:00",
     )
     .await;
     let editor = bea.page(TARIFF).await;

@@ -8,6 +8,7 @@
 //! never goes below zero.
 
 mod breakdown;
+mod charging;
 mod lists;
 mod model;
 mod plate_switch;
@@ -16,6 +17,8 @@ mod rules;
 mod use_cases;
 
 pub use breakdown::*;
+pub(crate) use charging::held_verdict;
+pub use charging::used_part;
 pub use model::*;
 pub use plate_switch::*;
 pub use ports::*;

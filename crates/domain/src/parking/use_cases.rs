@@ -1,6 +1,6 @@
 //! The parking use cases: products, starting (with a quote first), extending and ending sessions.
 
-use super::breakdown::{CostBreakdown, TariffUnit};
+use super::charging::{held, suspended, used_part};
 use super::model::{ParkingProblem, ParkingSession, ProductView, SessionState, Window, grant_due};
 use super::ports::{Decision, Locked, Outcome, ParkingRepository, Reservation, SessionChange};
 use super::rules::{Pricing, RuleError, RulesOf, RulesPort, SessionCheck, Verdict};
@@ -11,8 +11,7 @@ use crate::ids::{AccountId, ProductId, SessionId};
 use crate::ledger::Wallet;
 use crate::plate::Plate;
 use crate::ports::StoreError;
-use crate::product_type::{BalanceUnit, ProductKind};
-use crate::rules::ReasonCode;
+use crate::product_type::ProductKind;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -120,96 +119,6 @@ pub(super) fn shown_to(
         sessions.retain(|s| s.account == Some(account.id));
     }
     sessions
-}
-
-/// `cost` in the smallest unit of the product's balance. The rules round a cost to their own
-/// unit, which need not be the product's (a tariff in euros on a balance of minutes): a cost the
-/// balance cannot hold is a rule error, never a charge of nothing.
-fn to_smallest(unit: BalanceUnit, cost: Decimal) -> Result<i64, RuleError> {
-    unit.to_smallest(cost)
-        .ok_or_else(|| RuleError::CostOutsideUnit {
-            message: format!(
-                "{cost} cannot be charged from a balance in {}",
-                unit.as_str()
-            ),
-        })
-}
-
-/// The part of a running session used by `now`, in the balance's smallest unit, at the
-/// session's own prices (`pricing` pinned to its versions) and never more than `reserved`.
-///
-/// A stop is never refused, so when the rules cannot price the used part, or price it finer
-/// than the balance holds, the session keeps what it reserved (the price the resident agreed
-/// to at its start) and refunds nothing; a cost the unit cannot hold is recorded as a rule
-/// error so the gemeente sees its tariff needs mending (script failures are recorded by the
-/// rules themselves).
-pub fn used_part(
-    pricing: &dyn Pricing,
-    check: &SessionCheck,
-    unit: BalanceUnit,
-    reserved: i64,
-    now: DateTime<Utc>,
-) -> i64 {
-    let used = pricing
-        .cost(check, check.start, now)
-        .and_then(|c| to_smallest(unit, c));
-    match used {
-        Ok(used) => used.min(reserved),
-        Err(e) => {
-            if matches!(e, RuleError::CostOutsideUnit { .. }) {
-                pricing.record(&e, now);
-            }
-            reserved
-        }
-    }
-}
-
-/// What an allowed `verdict` reserves from a balance in `unit`; a cost the balance cannot hold
-/// is recorded like a failing script and refuses with `rule_error`, charging nothing.
-fn held(
-    unit: BalanceUnit,
-    verdict: Verdict,
-    pricing: &dyn Pricing,
-    now: DateTime<Utc>,
-) -> Result<(i64, Verdict), Box<Verdict>> {
-    match to_smallest(unit, verdict.cost()) {
-        Ok(reserved) => Ok((reserved, verdict)),
-        Err(e) => {
-            pricing.record(&e, now);
-            Err(Box::new(Verdict {
-                reasons: vec![ReasonCode::RuleError],
-                alternatives: Vec::new(),
-                ..verdict
-            }))
-        }
-    }
-}
-
-/// `verdict` as a start decides it: an allowed one whose cost the balance's unit cannot hold is
-/// refused with `rule_error` (see [`held`]); the rules console's dry-run answers through this.
-pub(crate) fn held_verdict(
-    unit: BalanceUnit,
-    verdict: Verdict,
-    pricing: &dyn Pricing,
-    now: DateTime<Utc>,
-) -> Verdict {
-    if !verdict.allowed() {
-        return verdict;
-    }
-    match held(unit, verdict, pricing, now) {
-        Ok((_, verdict)) => verdict,
-        Err(refused) => *refused,
-    }
-}
-
-/// The refusal of anything new on a product of a suspended gemeente: no cost, no alternative
-/// (no other time would be allowed either).
-fn suspended(unit: BalanceUnit) -> Box<Verdict> {
-    Box::new(Verdict {
-        breakdown: CostBreakdown::nothing(TariffUnit::of_balance(unit)),
-        reasons: vec![ReasonCode::TenantSuspended],
-        alternatives: Vec::new(),
-    })
 }
 
 impl Parking {
