@@ -309,6 +309,7 @@ impl Application {
                 tenants.validator(),
                 rules.clone(),
             ),
+            gemeente_look: parkportal_domain::gemeente_look::GemeenteLook::new(tenants.clone()),
             payer_refunds: parkportal_domain::payer_refunds::PayerRefunds::new(
                 Arc::new(parkportal_store::SeaPayerRefundRepository::new(db.clone())),
                 services.top_ups.provider(),

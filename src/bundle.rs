@@ -3,6 +3,7 @@
 //! database. The demo gemeenten in `tenants/` are bundles too.
 
 use parkportal_domain::calendar::CapPeriod;
+use parkportal_domain::footer_links::{FooterLinks, WebLink, link_text};
 use parkportal_domain::privacy::PlateRetention;
 use parkportal_domain::product_type::TopUpOption;
 use parkportal_domain::{
@@ -208,6 +209,15 @@ struct Manifest {
     /// The contact line in the footer of allocation letters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     letter_contact: Option<String>,
+    /// The footer's link to the gemeente's privacy statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    privacy_url: Option<String>,
+    /// The footer's link to the gemeente's contact page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    contact_url: Option<String>,
+    /// The footer's link to the gemeente's toegankelijkheidsverklaring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    accessibility_url: Option<String>,
     #[serde(default)]
     zones: Vec<ZoneEntry>,
     #[serde(default)]
@@ -398,6 +408,12 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
         }
         None => ThemeTokens::default(),
     };
+    let link = |text: Option<String>| {
+        text.as_deref()
+            .map(WebLink::parse)
+            .transpose()
+            .map_err(value)
+    };
     Ok(TenantConfig {
         slug: TenantSlug::parse(&m.slug).map_err(value)?,
         name: m.name,
@@ -472,6 +488,11 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
         tariffs: read_sources(files, "tariffs", "toml")?,
         letter_return_address: m.letter_return_address,
         letter_contact: m.letter_contact,
+        links: FooterLinks {
+            privacy: link(m.privacy_url)?,
+            contact: link(m.contact_url)?,
+            accessibility: link(m.accessibility_url)?,
+        },
     })
 }
 
@@ -507,6 +528,9 @@ pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, 
         tokens: Some("tokens.json".into()),
         letter_return_address: config.letter_return_address.clone(),
         letter_contact: config.letter_contact.clone(),
+        privacy_url: link_text(&config.links.privacy),
+        contact_url: link_text(&config.links.contact),
+        accessibility_url: link_text(&config.links.accessibility),
         zones: config
             .zones
             .iter()

@@ -24,6 +24,7 @@ mod home;
 mod issue;
 mod login;
 mod look;
+mod look_settings;
 mod page;
 mod payer_refund;
 mod period;
@@ -435,6 +436,13 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(rules_versions::compare)),
+        ),
+        // Look and catalogue: the gemeente's settings, logo and theme, for its beheerders.
+        route(
+            "/:gemeente/instellingen",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(look_settings::form).post(look_settings::submit)),
         ),
         // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
         route(

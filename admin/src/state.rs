@@ -9,6 +9,7 @@ use parkportal_domain::batches::LetterBatches;
 use parkportal_domain::corrections::Corrections;
 use parkportal_domain::dashboard::Dashboard;
 use parkportal_domain::dossier::Dossiers;
+use parkportal_domain::gemeente_look::GemeenteLook;
 use parkportal_domain::parking::Parking;
 use parkportal_domain::payer_refunds::PayerRefunds;
 use parkportal_domain::revocation::Revocations;
@@ -62,6 +63,8 @@ pub struct ConsoleServices {
     pub api_keys: ApiKeys,
     /// The rules console: scripts and tariffs checked, priced and saved as versions.
     pub rules: RulesConsole,
+    /// A gemeente's settings, logo and theme.
+    pub gemeente_look: GemeenteLook,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -135,6 +138,11 @@ impl Console {
     /// The rules console: scripts and tariffs checked, priced and saved as versions.
     pub fn rules(&self) -> &RulesConsole {
         &self.inner.services.rules
+    }
+
+    /// A gemeente's settings, logo and theme.
+    pub fn gemeente_look(&self) -> &GemeenteLook {
+        &self.inner.services.gemeente_look
     }
 
     /// Gemeente bundles as archives.

@@ -158,6 +158,12 @@ impl AuditEntry {
         self
     }
 
+    /// Ended `ok`, with `reason` (what changed, say).
+    pub fn with_reason(mut self, reason: String) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
     /// Refused, for `reason`.
     pub fn refused(mut self, reason: &str) -> Self {
         self.result = AuditResult::Refused;

@@ -144,6 +144,7 @@ fn config_of(new: &NewGemeente) -> Result<TenantConfig, ParseError> {
         tariffs: Default::default(),
         letter_return_address: Vec::new(),
         letter_contact: None,
+        links: Default::default(),
     })
 }
 

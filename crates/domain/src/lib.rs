@@ -19,7 +19,9 @@ pub mod dashboard;
 pub mod dossier;
 pub mod email;
 pub mod favorites;
+pub mod footer_links;
 pub mod founding;
+pub mod gemeente_look;
 pub mod history;
 pub mod housekeeping;
 pub mod idempotency;
@@ -56,6 +58,7 @@ pub mod tariff_model;
 pub mod tenancy;
 pub mod tenant;
 pub mod theme;
+pub mod theme_form;
 pub mod throttle;
 pub mod top_up;
 

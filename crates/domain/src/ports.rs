@@ -172,6 +172,38 @@ pub trait TenantRepository: Send + Sync {
         change: &crate::rules_console::RuleChange,
         audit: &crate::audit::AuditEntry,
     ) -> Result<crate::rules_console::RuleSaved, StoreError>;
+    /// Stores `part` of gemeente `tenant`'s configuration if it is still at `version`, moving
+    /// the version on, with `audit` in the same transaction; decided under the gemeente's row
+    /// lock. A host name another gemeente has is [`SaveTenantError::HostTaken`].
+    async fn change_look(
+        &self,
+        tenant: TenantId,
+        version: i64,
+        part: &LookPart,
+        audit: &AuditEntry,
+    ) -> Result<LookSaved, SaveTenantError>;
+}
+
+/// One part of a gemeente's configuration as the console changes it (see
+/// [`crate::gemeente_look`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LookPart {
+    /// The settings of this configuration: name, contact line, return address, language, time
+    /// zone, footer links, plate retention, host names and public URL. Nothing else of it.
+    Settings(Box<TenantConfig>),
+    /// The logo.
+    Logo(crate::Logo),
+    /// The design tokens.
+    Tokens(crate::ThemeTokens),
+}
+
+/// How a [`TenantRepository::change_look`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookSaved {
+    /// Stored; the configuration's new version.
+    Saved(i64),
+    /// The configuration was at another version: nothing was stored.
+    Stale,
 }
 
 /// A version of a gemeente's rule script or tariff for one product type.

@@ -4,7 +4,8 @@
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
 use crate::ports::{
-    RuleValidator, RulesStamp, SaveMode, SaveTenantError, Saved, StoreError, TenantRepository,
+    LookPart, LookSaved, RuleValidator, RulesStamp, SaveMode, SaveTenantError, Saved, StoreError,
+    TenantRepository,
 };
 use crate::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use crate::suspension::{SuspensionChange, SuspensionOutcome};
@@ -225,6 +226,18 @@ impl TenantRepository for RememberingTenants {
         self.forget();
         saved
     }
+
+    async fn change_look(
+        &self,
+        tenant: TenantId,
+        version: i64,
+        part: &LookPart,
+        audit: &AuditEntry,
+    ) -> Result<LookSaved, SaveTenantError> {
+        let saved = self.inner.change_look(tenant, version, part, audit).await;
+        self.forget();
+        saved
+    }
 }
 
 impl TenantDirectory {
@@ -419,6 +432,18 @@ impl TenantDirectory {
         kind: RuleKind,
     ) -> Result<Vec<RuleVersion>, StoreError> {
         self.repo.rule_versions(tenant, code, kind).await
+    }
+
+    /// Stores `part` of `tenant`'s configuration if it is at `version` (see
+    /// [`TenantRepository::change_look`]); what this directory remembered is forgotten.
+    pub async fn change_look(
+        &self,
+        tenant: TenantId,
+        version: i64,
+        part: &LookPart,
+        audit: &AuditEntry,
+    ) -> Result<LookSaved, SaveTenantError> {
+        self.repo.change_look(tenant, version, part, audit).await
     }
 
     /// Stores `change` as the next version of `kind` of `tenant`'s product type `code` (see

@@ -303,6 +303,8 @@ pub struct TenantConfig {
     pub letter_return_address: Vec<String>,
     /// The contact line in the footer of allocation letters (telephone, web site, hours).
     pub letter_contact: Option<String>,
+    /// The gemeente's privacy statement, contact page and toegankelijkheidsverklaring.
+    pub links: crate::footer_links::FooterLinks,
 }
 
 /// Lines of a letter's return address: the window's top 17.7 mm hold one small line of them.
@@ -464,6 +466,10 @@ pub struct Tenant {
     /// Set while a platformbeheerder has suspended the gemeente: nothing new can be started or
     /// bought (see [`crate::suspension`]). Operational state, never part of a bundle.
     pub suspension: Option<crate::suspension::Suspension>,
+    /// The contact line (telephone, web site, hours) of letters and the footer.
+    pub contact: Option<String>,
+    /// The links of the footer.
+    pub links: crate::footer_links::FooterLinks,
 }
 
 impl Tenant {

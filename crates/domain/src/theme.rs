@@ -30,6 +30,26 @@ pub const TEXT_PAIRS: &[(&str, &str)] = &[
         "utrecht-page-footer-background-color",
     ),
     ("parkportal-card-color", "parkportal-card-background-color"),
+    (
+        "utrecht-link-hover-color",
+        "utrecht-document-background-color",
+    ),
+    (
+        "utrecht-alert-info-color",
+        "utrecht-alert-info-background-color",
+    ),
+    (
+        "utrecht-alert-ok-color",
+        "utrecht-alert-ok-background-color",
+    ),
+    (
+        "utrecht-alert-warning-color",
+        "utrecht-alert-warning-background-color",
+    ),
+    (
+        "utrecht-alert-error-color",
+        "utrecht-alert-error-background-color",
+    ),
 ];
 
 /// Interface-component pairs that must reach 3:1 (WCAG 2.1 AA, non-text contrast).

@@ -32,6 +32,7 @@ mod rules;
 mod search;
 mod settings;
 mod staff;
+mod tenant_look;
 mod tenants;
 mod top_up_options;
 

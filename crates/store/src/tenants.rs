@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use parkportal_domain::PeriodicGrant;
 use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::ports::{RulesStamp, SaveMode, SaveTenantError, Saved};
+use parkportal_domain::footer_links::{FooterLinks, WebLink, link_text};
+use parkportal_domain::ports::{LookPart, LookSaved, RulesStamp, SaveMode, SaveTenantError, Saved};
 use parkportal_domain::privacy::PlateRetention;
 use parkportal_domain::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use parkportal_domain::suspension::{Suspension, SuspensionChange, SuspensionOutcome};
@@ -42,7 +43,11 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 }
 
 fn to_tenant(row: tenants::Model, hosts: Vec<tenant_hosts::Model>) -> Result<Tenant, StoreError> {
+    let links = links_of(&row)?;
+    let contact = row.letter_contact.clone();
     Ok(Tenant {
+        links,
+        contact,
         id: TenantId(row.id),
         slug: TenantSlug::parse(&row.slug).map_err(|e| corrupt("slug", e))?,
         name: row.name,
@@ -67,6 +72,21 @@ fn to_tenant(row: tenants::Model, hosts: Vec<tenant_hosts::Model>) -> Result<Ten
             by: row.suspended_by.unwrap_or_default(),
             reason: row.suspension_reason.unwrap_or_default(),
         }),
+    })
+}
+
+/// The footer's links of a gemeente's row.
+fn links_of(row: &tenants::Model) -> Result<FooterLinks, StoreError> {
+    let link = |v: &Option<String>| {
+        v.as_deref()
+            .map(WebLink::parse)
+            .transpose()
+            .map_err(|e| corrupt("link", e))
+    };
+    Ok(FooterLinks {
+        privacy: link(&row.privacy_url)?,
+        contact: link(&row.contact_url)?,
+        accessibility: link(&row.accessibility_url)?,
     })
 }
 
@@ -286,6 +306,7 @@ impl TenantRepository for SeaTenantRepository {
             .await?,
             letter_return_address,
             letter_contact,
+            links: tenant.links,
         }))
     }
 
@@ -325,26 +346,7 @@ impl TenantRepository for SeaTenantRepository {
                 return Err(SaveTenantError::Protected(protected));
             }
         }
-        for host in &config.hosts {
-            let taken = tenant_hosts::Entity::find()
-                .filter(tenant_hosts::Column::Host.eq(host.as_str()))
-                .one_by_key(&txn)
-                .await
-                .map_err(StoreError::new)?;
-            if let Some(taken) = taken
-                && existing.as_ref().is_none_or(|e| e.id != taken.tenant_id)
-            {
-                let owner = tenants::Entity::find_by_id(taken.tenant_id)
-                    .one_by_key(&txn)
-                    .await
-                    .map_err(StoreError::new)?;
-                let owner = owner.map(|o| o.slug).unwrap_or_default();
-                return Err(SaveTenantError::HostTaken {
-                    host: host.clone(),
-                    owner: TenantSlug::parse(&owner).map_err(|e| corrupt("slug", e))?,
-                });
-            }
-        }
+        check_hosts(&txn, &config.hosts, existing.as_ref().map(|e| e.id)).await?;
         let mut model = tenants::ActiveModel {
             slug: Set(config.slug.as_str().to_owned()),
             name: Set(config.name.clone()),
@@ -360,6 +362,9 @@ impl TenantRepository for SeaTenantRepository {
             letter_return_address: Set((!config.letter_return_address.is_empty())
                 .then(|| config.letter_return_address.join("\n"))),
             letter_contact: Set(config.letter_contact.clone()),
+            privacy_url: Set(link_text(&config.links.privacy)),
+            contact_url: Set(link_text(&config.links.contact)),
+            accessibility_url: Set(link_text(&config.links.accessibility)),
             ..Default::default()
         };
         let (id, saved) = match &existing {
@@ -375,21 +380,7 @@ impl TenantRepository for SeaTenantRepository {
                 (row.id, Saved::Created(TenantId(row.id)))
             }
         };
-        tenant_hosts::Entity::delete_many()
-            .filter(tenant_hosts::Column::TenantId.eq(id))
-            .exec(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        for host in &config.hosts {
-            tenant_hosts::ActiveModel {
-                tenant_id: Set(id),
-                host: Set(host.as_str().to_owned()),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        }
+        replace_hosts(&txn, id, &config.hosts).await?;
         let known_zones = zones::Entity::find()
             .filter(zones::Column::TenantId.eq(id))
             .all(&txn)
@@ -589,6 +580,69 @@ impl TenantRepository for SeaTenantRepository {
     ) -> Result<RuleSaved, StoreError> {
         crate::rule_versions::save(&self.db, tenant, rule, change, audit).await
     }
+
+    async fn change_look(
+        &self,
+        tenant: TenantId,
+        version: i64,
+        part: &LookPart,
+        audit: &AuditEntry,
+    ) -> Result<LookSaved, SaveTenantError> {
+        crate::tenant_look::change(&self.db, tenant, version, part, audit).await
+    }
+}
+
+/// Refuses `hosts` when another gemeente than `own` has one of them.
+pub(crate) async fn check_hosts<C: ConnectionTrait>(
+    txn: &C,
+    hosts: &[Hostname],
+    own: Option<i64>,
+) -> Result<(), SaveTenantError> {
+    for host in hosts {
+        let taken = tenant_hosts::Entity::find()
+            .filter(tenant_hosts::Column::Host.eq(host.as_str()))
+            .one_by_key(txn)
+            .await
+            .map_err(StoreError::new)?;
+        if let Some(taken) = taken
+            && own != Some(taken.tenant_id)
+        {
+            let owner = tenants::Entity::find_by_id(taken.tenant_id)
+                .one_by_key(txn)
+                .await
+                .map_err(StoreError::new)?;
+            let owner = owner.map(|o| o.slug).unwrap_or_default();
+            return Err(SaveTenantError::HostTaken {
+                host: host.clone(),
+                owner: TenantSlug::parse(&owner).map_err(|e| corrupt("slug", e))?,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Makes `hosts` gemeente `id`'s host names.
+pub(crate) async fn replace_hosts<C: ConnectionTrait>(
+    txn: &C,
+    id: i64,
+    hosts: &[Hostname],
+) -> Result<(), StoreError> {
+    tenant_hosts::Entity::delete_many()
+        .filter(tenant_hosts::Column::TenantId.eq(id))
+        .exec(txn)
+        .await
+        .map_err(StoreError::new)?;
+    for host in hosts {
+        tenant_hosts::ActiveModel {
+            tenant_id: Set(id),
+            host: Set(host.as_str().to_owned()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(StoreError::new)?;
+    }
+    Ok(())
 }
 
 fn grant_period(pt: &ProductTypeSpec) -> Option<String> {

@@ -165,6 +165,12 @@ impl Page {
                 logo_url => format!("{assets}/logo?v={}", t.version),
                 // Every page of a suspended gemeente says so (`base.html`).
                 suspended => t.suspension.is_some(),
+                contact => t.contact.clone(),
+                links => context! {
+                    contact => t.links.contact.as_ref().map(|l| l.as_str().to_owned()),
+                    privacy => t.links.privacy.as_ref().map(|l| l.as_str().to_owned()),
+                    accessibility => t.links.accessibility.as_ref().map(|l| l.as_str().to_owned()),
+                },
             }
         });
         let version = self.gemeente().map_or(0, |t| t.version);

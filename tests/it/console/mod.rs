@@ -16,6 +16,7 @@ mod help_desk_holding;
 mod help_desk_refund;
 mod issue;
 mod login;
+mod look_settings;
 mod rules_console;
 mod rules_schedule;
 mod rules_tariff_form;

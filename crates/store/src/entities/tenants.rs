@@ -25,6 +25,9 @@ pub struct Model {
     /// The return address on letters, its lines joined by newlines (a line holds none).
     pub letter_return_address: Option<String>,
     pub letter_contact: Option<String>,
+    pub privacy_url: Option<String>,
+    pub contact_url: Option<String>,
+    pub accessibility_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
