@@ -24,7 +24,9 @@ mod home;
 mod issue;
 mod login;
 mod look;
+mod look_logo;
 mod look_settings;
+mod look_theme;
 mod page;
 mod payer_refund;
 mod period;
@@ -443,6 +445,44 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(look_settings::form).post(look_settings::submit)),
+        ),
+        route(
+            "/:gemeente/logo",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(look_logo::form).post(look_logo::upload)),
+        )
+        .accepting(look_logo::FORM_LIMIT),
+        route(
+            "/:gemeente/thema",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(look_theme::form).post(look_theme::submit)),
+        )
+        .accepting(look_theme::FORM_LIMIT),
+        route(
+            "/:gemeente/thema/voorbeeld",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(look_theme::preview_page)),
+        ),
+        route(
+            "/:gemeente/thema/voorbeeld.css",
+            RouteKind::Download,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(look_theme::preview_stylesheet)),
+        ),
+        route(
+            "/:gemeente/thema/voorbeeld-pagina.css",
+            RouteKind::Download,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(look_theme::preview_page_stylesheet)),
+        ),
+        route(
+            "/:gemeente/thema/tokens.json",
+            RouteKind::Download,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(look_theme::download)),
         ),
         // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
         route(

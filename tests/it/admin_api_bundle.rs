@@ -341,3 +341,45 @@ async fn the_store_refuses_a_gemeentes_own_bundle_changing_its_hosts_under_its_r
         Err(ImportError::Save(SaveTenantError::Protected(_)))
     ));
 }
+
+#[tokio::test]
+async fn a_logo_in_a_bundle_is_sanitised_as_an_upload_is() {
+    let app = TestApp::spawn().await;
+    let k = key(&app, "dijkstad", "repository", "config:write").await;
+    let bundle = files(&get(&app, &k).await.1);
+    let hostile = r#"<svg onload="alert(1)"><script>alert(2)</script><foreignObject><p>x</p></foreignObject><image href="https://tracker.example/p.png"/><use href="data:image/svg+xml;base64,PHN2Zy8+"/><circle r="5"/></svg>"#;
+    let archive = changed(&bundle, "dijkstad/logo.svg", |_| hostile.to_owned());
+    let (status, applied) = put(&app, &k, archive, None).await;
+    assert_eq!(status, 200, "{applied}");
+    let served = reqwest::get(format!("{}/g/dijkstad/logo", app.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        served,
+        r#"<svg xmlns="http://www.w3.org/2000/svg"><circle r="5"/></svg>"#
+    );
+    // What GET gives back is what is stored: sanitised.
+    let again = files(&get(&app, &k).await.1);
+    assert_eq!(again["dijkstad/logo.svg"], served.as_bytes());
+
+    // An entity bomb: refused with its file, nothing stored.
+    let bomb = r#"<!DOCTYPE svg [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><svg><text>&b;</text></svg>"#;
+    let archive = changed(&bundle, "dijkstad/logo.svg", |_| bomb.to_owned());
+    let (status, refused) = put(&app, &k, archive, None).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["code"], "bundle_invalid");
+    assert!(
+        refused["error"]["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("DTD"),
+        "{refused}"
+    );
+    assert_eq!(
+        files(&get(&app, &k).await.1)["dijkstad/logo.svg"],
+        served.as_bytes()
+    );
+}

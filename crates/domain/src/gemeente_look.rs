@@ -6,6 +6,7 @@
 
 use crate::audit::AuditEntry;
 use crate::footer_links::{FooterLinks, WebLink};
+use crate::logo::SanitisedLogo;
 use crate::ports::{LookPart, LookSaved, SaveTenantError};
 use crate::privacy::PlateRetention;
 use crate::tenancy::TenantDirectory;
@@ -293,8 +294,8 @@ impl SettingsInput {
 pub enum LookChange {
     /// The settings.
     Settings(GemeenteSettings),
-    /// A new logo (already sanitised).
-    Logo(Logo),
+    /// A new logo, sanitised (with what sanitising removed, for the record).
+    Logo(SanitisedLogo),
     /// The design tokens laid over the theme.
     Tokens(ThemeTokens),
 }
@@ -401,13 +402,21 @@ impl GemeenteLook {
                 }
                 s.apply_to(&mut after);
             }
-            LookChange::Logo(logo) => after.logo = logo.clone(),
+            LookChange::Logo(logo) => after.logo = logo.logo.clone(),
             LookChange::Tokens(tokens) => after.tokens = tokens.clone(),
         }
         after
             .validate(self.tenants.base_tokens())
             .map_err(LookError::Invalid)?;
-        let changes = differences(&before, &after);
+        let mut changes = differences(&before, &after);
+        if let LookChange::Logo(logo) = &change
+            && !logo.removed.is_empty()
+        {
+            changes.push(format!(
+                "removed from the file: {}",
+                logo.removed.join(", ")
+            ));
+        }
         let reason = if changes.is_empty() {
             "unchanged".to_owned()
         } else {
@@ -418,7 +427,7 @@ impl GemeenteLook {
             .with_reason(reason.chars().take(4000).collect::<String>());
         let part = match change {
             LookChange::Settings(_) => LookPart::Settings(Box::new(after.clone())),
-            LookChange::Logo(logo) => LookPart::Logo(logo),
+            LookChange::Logo(logo) => LookPart::Logo(logo.logo),
             LookChange::Tokens(tokens) => LookPart::Tokens(tokens),
         };
         let tenant = self

@@ -26,6 +26,7 @@ pub struct Staff {
     pub recovery: Vec<String>,
     url: String,
     client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
 }
 
 /// The one-time enrolment link of a new account of `email` in `role` (`None`: a
@@ -90,7 +91,8 @@ impl Staff {
             secret: TotpSecret::from_base32("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap(),
             recovery: Vec::new(),
             url: app.url.clone(),
-            client: client_with(jar),
+            client: client_with(jar.clone()),
+            jar,
         }
     }
 
@@ -231,6 +233,17 @@ impl Staff {
                 .unwrap(),
         )
         .await
+    }
+
+    /// The `Cookie` header this browser sends to the console (its session), for a request
+    /// made by hand.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = format!("{}/beheer/", self.url).parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
     }
 
     /// A multipart POST of the form at `path` (its CSRF token read from that page): `fields`

@@ -279,6 +279,28 @@ impl Writer {
             self.removed.insert(format!("<{name}>"));
             return;
         }
+        if matches!(name, "use" | "image") {
+            let hrefs = node
+                .attributes()
+                .filter(|a| a.name() == "href" && matches!(a.namespace(), None | Some(XLINK_NS)));
+            let mut refused = None;
+            let mut allowed = false;
+            for href in hrefs {
+                if href_allowed(name, href.value()) {
+                    allowed = true;
+                } else if href.namespace() == Some(XLINK_NS) {
+                    refused = Some("xlink:href".to_owned());
+                } else {
+                    refused = Some("href".to_owned());
+                }
+            }
+            // Without a reference it may keep, it draws nothing: left out whole.
+            if !allowed {
+                self.removed
+                    .insert(refused.unwrap_or_else(|| format!("<{name}>")));
+                return;
+            }
+        }
         if name == "style" && !node.text().is_none_or(css_is_safe) {
             self.removed.insert("<style>".to_owned());
             return;
