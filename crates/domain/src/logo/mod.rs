@@ -35,6 +35,9 @@ pub enum LogoProblem {
     /// An SVG with a document type declaration: entities are never expanded.
     #[error("declares a DTD (entities are not allowed)")]
     Dtd,
+    /// An SVG nesting its elements more than 64 deep.
+    #[error("nests its elements more than 64 deep")]
+    TooDeep,
     /// An XML file whose root is no `<svg>`.
     #[error("has no <svg> root element")]
     NoSvgRoot,
@@ -66,6 +69,7 @@ impl LogoProblem {
             Self::NotUtf8 => "not_utf8",
             Self::NotXml(_) => "not_xml",
             Self::Dtd => "dtd",
+            Self::TooDeep => "too_deep",
             Self::NoSvgRoot => "no_svg_root",
             Self::NothingLeft => "nothing_left",
             Self::NotPng => "not_png",

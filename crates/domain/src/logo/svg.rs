@@ -6,7 +6,7 @@
 //! which is checked as an uploaded PNG is.
 
 use super::LogoProblem;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
@@ -15,6 +15,14 @@ const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// The most nodes a logo may have: a detailed logo has a few thousand.
 const NODES_LIMIT: u32 = 50_000;
+
+/// The deepest nesting of elements written back: a logo nests a handful; the writer recurses,
+/// and a file nesting thousands deep would exhaust its thread's stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The most elements all `<use>`s together may repeat: each draws its target again, and
+/// repeated repeats (a "billion laughs" of references) would flood whoever draws the logo.
+const USE_BUDGET: usize = 20_000;
 
 /// Elements that draw, group, or define what others use.
 const ELEMENTS: &[&str] = &[
@@ -223,8 +231,14 @@ pub fn sanitise(text: &str) -> Result<CleanSvg, LogoProblem> {
         out: String::with_capacity(text.len()),
         removed: BTreeSet::new(),
         xlink: false,
+        repeats: repeats(&doc),
+        budget: USE_BUDGET,
+        too_deep: false,
     };
-    writer.element(root, true);
+    writer.element(root, 0);
+    if writer.too_deep {
+        return Err(LogoProblem::TooDeep);
+    }
     let mut text = writer.out;
     if writer.xlink {
         // The root was written first; its namespace for `xlink:href` goes in after its own.
@@ -257,14 +271,41 @@ fn draws_something(text: &str) -> bool {
     .any(|e| text.contains(e))
 }
 
+/// Per id, how many elements a `<use>` of it draws (its element and all below it), and whether
+/// a `<use>` is among them.
+fn repeats(doc: &roxmltree::Document) -> HashMap<String, (usize, bool)> {
+    doc.descendants()
+        .filter(roxmltree::Node::is_element)
+        .filter_map(|n| {
+            let id = n.attribute("id")?;
+            let below = n.descendants().filter(roxmltree::Node::is_element);
+            let (count, nested) = below.fold((0, false), |(c, u), d| {
+                (c + 1, u || d.tag_name().name() == "use")
+            });
+            Some((id.to_owned(), (count, nested)))
+        })
+        .collect()
+}
+
 struct Writer {
     out: String,
     removed: BTreeSet<String>,
     xlink: bool,
+    /// What a `<use>` of each id would draw (see [`repeats`]).
+    repeats: HashMap<String, (usize, bool)>,
+    /// What `<use>`s may still repeat.
+    budget: usize,
+    /// Set when the nesting passed [`MAX_DEPTH`]: nothing written counts.
+    too_deep: bool,
 }
 
 impl Writer {
-    fn element(&mut self, node: roxmltree::Node, root: bool) {
+    fn element(&mut self, node: roxmltree::Node, depth: usize) {
+        if depth > MAX_DEPTH || self.too_deep {
+            self.too_deep = true;
+            return;
+        }
+        let root = depth == 0;
         let name = node.tag_name().name();
         if !is_svg(&node) {
             self.removed.insert(format!("<{name}>"));
@@ -272,7 +313,7 @@ impl Writer {
         }
         if UNWRAPPED.contains(&name) {
             self.removed.insert(format!("<{name}>"));
-            self.children(node, false);
+            self.children(node, false, depth);
             return;
         }
         if !ELEMENTS.contains(&name) {
@@ -286,7 +327,7 @@ impl Writer {
             let mut refused = None;
             let mut allowed = false;
             for href in hrefs {
-                if href_allowed(name, href.value()) {
+                if href_allowed(name, href.value()) && self.may_repeat(name, href.value()) {
                     allowed = true;
                 } else if href.namespace() == Some(XLINK_NS) {
                     refused = Some("xlink:href".to_owned());
@@ -301,7 +342,12 @@ impl Writer {
                 return;
             }
         }
-        if name == "style" && !node.text().is_none_or(css_is_safe) {
+        // A stylesheet only of text (no comment or element to hide part of it), safe as a whole.
+        if name == "style"
+            && !node
+                .children()
+                .all(|c| c.is_text() && css_is_safe(c.text().unwrap_or_default()))
+        {
             self.removed.insert("<style>".to_owned());
             return;
         }
@@ -321,14 +367,30 @@ impl Writer {
             return;
         }
         self.out.push('>');
-        self.children(node, WITH_TEXT.contains(&name));
+        self.children(node, WITH_TEXT.contains(&name), depth);
         let _ = write!(self.out, "</{name}>");
     }
 
-    fn children(&mut self, node: roxmltree::Node, with_text: bool) {
+    /// Whether a `<use>` of `href` fits what may still be repeated: its target holds no `<use>`
+    /// itself (no repeats of repeats) and is no larger than the budget left.
+    fn may_repeat(&mut self, element: &str, href: &str) -> bool {
+        if element != "use" {
+            return true;
+        }
+        let id = href.trim().trim_start_matches('#');
+        match self.repeats.get(id) {
+            Some((count, false)) if *count <= self.budget => {
+                self.budget -= count;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn children(&mut self, node: roxmltree::Node, with_text: bool, depth: usize) {
         for child in node.children() {
             if child.is_element() {
-                self.element(child, false);
+                self.element(child, depth + 1);
             } else if child.is_text() && with_text {
                 self.out
                     .push_str(&escape(child.text().unwrap_or_default(), false));
@@ -393,10 +455,11 @@ fn value_is_safe(name: &str, value: &str) -> bool {
     if name == "style" {
         return css_is_safe(value);
     }
+    // No backslash: a CSS escape (`u\72l(`) would spell what the check looks for.
     urls_are_local(value)
         && value
             .chars()
-            .all(|c| !c.is_control() || c == '\n' || c == '\t')
+            .all(|c| c != '\\' && (!c.is_control() || c == '\n' || c == '\t'))
 }
 
 /// Whether every `url(` in `value` names a fragment of this file.
@@ -566,6 +629,55 @@ mod tests {
                 assert!(!rest.contains(bad), "{svg} kept {bad}: {}", out.text);
             }
         }
+    }
+
+    #[test]
+    fn what_a_check_of_one_part_would_miss_is_removed_too() {
+        // A comment first in a stylesheet hides nothing: the whole of it is checked.
+        let hidden =
+            r#"<svg><style><!---->@import url(https://x.example/a.css);</style><rect/></svg>"#;
+        let out = clean(hidden);
+        assert!(!out.text.contains("import"), "{}", out.text);
+        assert_eq!(
+            clean(&out.text).text,
+            out.text,
+            "sanitising twice changes nothing"
+        );
+        // A CSS escape spells `url(` to a browser.
+        let escaped = r#"<svg><rect fill="u\72l(https://x.example/p.svg#a)"/><circle/></svg>"#;
+        let out = clean(escaped);
+        assert!(out.removed.contains(&"fill".to_owned()), "{out:?}");
+        assert!(!out.text.contains("x.example"));
+    }
+
+    #[test]
+    fn nesting_too_deep_is_refused_and_repeats_of_repeats_are_removed() {
+        let deep = format!(
+            "<svg>{}<rect/>{}</svg>",
+            "<g>".repeat(30_000),
+            "</g>".repeat(30_000)
+        );
+        assert_eq!(sanitise(&deep), Err(LogoProblem::TooDeep));
+        let fine = format!(
+            "<svg>{}<rect/>{}</svg>",
+            "<g>".repeat(60),
+            "</g>".repeat(60)
+        );
+        assert!(sanitise(&fine).is_ok());
+        // Ten levels of ten references each: only the first level (of plain shapes) stays.
+        let mut laughs = String::from(r#"<svg><defs><g id="l0"><rect/></g>"#);
+        for level in 1..10 {
+            laughs.push_str(&format!(r#"<g id="l{level}">"#));
+            for _ in 0..10 {
+                laughs.push_str(&format!(r##"<use href="#l{}"/>"##, level - 1));
+            }
+            laughs.push_str("</g>");
+        }
+        laughs.push_str(r##"</defs><use href="#l9"/><use href="#l0"/></svg>"##);
+        let out = clean(&laughs);
+        assert_eq!(out.text.matches("<use").count(), 10 + 1, "{}", out.text);
+        assert!(out.text.contains(r##"<use href="#l0"/>"##));
+        assert!(!out.text.contains(r##"href="#l1""##));
     }
 
     #[test]
