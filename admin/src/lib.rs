@@ -26,6 +26,7 @@ mod login;
 mod look;
 mod look_logo;
 mod look_settings;
+mod look_shared;
 mod look_theme;
 mod page;
 mod payer_refund;
@@ -81,7 +82,8 @@ impl Mounted {
     }
 
     /// The same route, its readings by a platformbeheerder not recorded as visits: for figures
-    /// without personal data that a page's script polls (the page's own visit is recorded).
+    /// without personal data that a page's script polls, or a stylesheet a page loads (the
+    /// page's own visit is recorded).
     fn quiet(mut self) -> Self {
         self.quiet = true;
         self
@@ -471,13 +473,17 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(look_theme::preview_stylesheet)),
-        ),
+        )
+        // A stylesheet the page loads: the page's own visit is recorded.
+        .quiet(),
         route(
             "/:gemeente/thema/voorbeeld-pagina.css",
             RouteKind::Download,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(look_theme::preview_page_stylesheet)),
-        ),
+        )
+        // A stylesheet the page loads: the page's own visit is recorded.
+        .quiet(),
         route(
             "/:gemeente/thema/tokens.json",
             RouteKind::Download,

@@ -4,13 +4,14 @@
 //! (see `parkportal_domain::logo`); what is stored is what is served. A file that cannot be a
 //! logo is refused with its reason and nothing is stored.
 
+use crate::look_shared;
 use crate::page::{ConsolePage, context_of, see_other};
 use minijinja::context;
 use parkportal_domain::gemeente_look::{LookChange, LookError, LookOutcome};
 use parkportal_domain::logo::{Logo, LogoProblem, MAX_SIDE};
+use parkportal_web::AppError;
 use parkportal_web::multipart;
 use parkportal_web::page::urlencode;
-use parkportal_web::{AppError, format};
 use poem::http::StatusCode;
 use poem::web::Query;
 use poem::{Request, Response, handler};
@@ -39,12 +40,7 @@ async fn show(
     done: &Done,
 ) -> Result<Response, AppError> {
     let ctx = context_of(page)?;
-    let (_, version) = page
-        .console
-        .gemeente_look()
-        .current(&ctx.tenant.slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (_, version) = look_shared::current(page).await?;
     let removed: Vec<String> = done
         .verwijderd
         .as_deref()
@@ -70,11 +66,7 @@ async fn show(
             message => message,
             max_kib => Logo::MAX_BYTES / 1024,
             max_side => MAX_SIDE,
-            balance => format::amount(
-                parkportal_domain::tenant::BalanceUnit::Money,
-                rust_decimal::Decimal::new(1250, 2),
-                page.prefs.language,
-            ),
+            balance => look_shared::sample_balance(page),
         },
     )
     .await
@@ -108,28 +100,17 @@ fn problem_text(page: &ConsolePage, problem: &LogoProblem) -> String {
 pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<Response, AppError> {
     let ctx = context_of(&page)?;
     let entry = page.entry(req, ACTION)?;
-    let refused = |code: &str| {
-        entry
-            .clone()
-            .about("tenant", ctx.tenant.slug.as_str())
-            .refused(code)
-    };
     let parts = multipart::boundary(req).and_then(|b| multipart::parts(&body, &b).ok());
     let Some(parts) = parts else {
-        page.console.record(&refused("not_multipart")).await?;
+        look_shared::refused(&page, req, ACTION, "not_multipart").await?;
         return Err(AppError::BadRequest);
     };
-    let version = parts
-        .iter()
-        .find(|p| p.name == "versie")
-        .and_then(|p| std::str::from_utf8(&p.data).ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .unwrap_or(-1);
+    let version = look_shared::version_of(&parts);
     let file = parts
         .iter()
         .find(|p| p.name == "logo" && p.filename.is_some() && !p.data.is_empty());
     let Some(file) = file else {
-        page.console.record(&refused("no_file")).await?;
+        look_shared::refused(&page, req, ACTION, "no_file").await?;
         let error = page.t("console.logo.no_file");
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return show(&page, status, (Some(error), None), &Done::default()).await;
@@ -143,7 +124,7 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
     let sanitised = match read {
         Ok(sanitised) => sanitised,
         Err(problem) => {
-            page.console.record(&refused(problem.code())).await?;
+            look_shared::refused(&page, req, ACTION, problem.code()).await?;
             let error = problem_text(&page, &problem);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return show(&page, status, (Some(error), None), &Done::default()).await;
@@ -167,7 +148,7 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
             Ok(see_other(&path))
         }
         Ok(LookOutcome::Stale) => {
-            page.console.record(&refused("stale")).await?;
+            look_shared::refused(&page, req, ACTION, "stale").await?;
             let message = page.t("console.logo.stale");
             show(
                 &page,
@@ -179,7 +160,7 @@ pub async fn upload(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
         }
         Err(LookError::Invalid(problems)) => {
             tracing::info!(?problems, "logo refused by the configuration's own check");
-            page.console.record(&refused("invalid")).await?;
+            look_shared::refused(&page, req, ACTION, "invalid").await?;
             let message = page.t("console.logo.invalid");
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             show(&page, status, (None, Some(message)), &Done::default()).await

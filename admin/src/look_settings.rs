@@ -160,13 +160,7 @@ async fn show(
 
 /// The gemeente's settings now, with the version of its configuration.
 async fn current(page: &ConsolePage) -> Result<(GemeenteSettings, i64), AppError> {
-    let ctx = context_of(page)?;
-    let (config, version) = page
-        .console
-        .gemeente_look()
-        .current(&ctx.tenant.slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (config, version) = crate::look_shared::current(page).await?;
     Ok((GemeenteSettings::of(&config), version))
 }
 

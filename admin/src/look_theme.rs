@@ -11,6 +11,7 @@
 //! Every POST leaves one audit entry: `tenant.theme_changed` (each token before and after) or
 //! refused with its code, `tenant.theme_checked` for a check or an upload.
 
+use crate::look_shared;
 use crate::page::{ConsolePage, context_of, see_other};
 use minijinja::{Value, context};
 use parkportal_domain::gemeente_look::{LookChange, LookError, LookOutcome};
@@ -209,13 +210,7 @@ fn candidate_query(own: &ThemeTokens) -> String {
 
 /// The gemeente's stored tokens and the version of its configuration.
 async fn stored(page: &ConsolePage) -> Result<(ThemeTokens, i64), AppError> {
-    let ctx = context_of(page)?;
-    let (config, version) = page
-        .console
-        .gemeente_look()
-        .current(&ctx.tenant.slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (config, version) = look_shared::current(page).await?;
     Ok((config.tokens, version))
 }
 
@@ -247,7 +242,10 @@ pub async fn submit(page: ConsolePage, req: &Request, body: Vec<u8>) -> Result<R
     if let Some(boundary) = multipart::boundary(req) {
         return upload(&page, req, &body, &boundary).await;
     }
-    let pairs = form_pairs(&body).map_err(|_| AppError::BadRequest)?;
+    let Ok(pairs) = form_pairs(&body) else {
+        look_shared::refused(&page, req, "tenant.theme_changed", "not_a_form").await?;
+        return Err(AppError::BadRequest);
+    };
     let field = |name: &str| {
         pairs
             .iter()
@@ -340,13 +338,11 @@ async fn upload(
     let entry = page
         .entry(req, "tenant.theme_checked")?
         .about("tenant", ctx.tenant.slug.as_str());
-    let parts = multipart::parts(body, boundary).map_err(|_| AppError::BadRequest)?;
-    let version = parts
-        .iter()
-        .find(|p| p.name == "versie")
-        .and_then(|p| std::str::from_utf8(&p.data).ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .unwrap_or(-1);
+    let Ok(parts) = multipart::parts(body, boundary) else {
+        page.console.record(&entry.refused("not_multipart")).await?;
+        return Err(AppError::BadRequest);
+    };
+    let version = look_shared::version_of(&parts);
     let file = parts
         .iter()
         .find(|p| p.name == "tokens" && p.filename.is_some() && !p.data.is_empty());
@@ -440,11 +436,7 @@ pub async fn preview_page(page: ConsolePage, req: &Request) -> Result<Response, 
     let ctx = context_of(&page)?;
     let query = req.uri().query().unwrap_or_default();
     let (_, version) = stored(&page).await?;
-    let balance = parkportal_web::format::amount(
-        parkportal_domain::tenant::BalanceUnit::Money,
-        rust_decimal::Decimal::new(1250, 2),
-        page.prefs.language,
-    );
+    let balance = look_shared::sample_balance(&page);
     page.render(
         "theme_preview_page.html",
         StatusCode::OK,

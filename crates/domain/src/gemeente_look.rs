@@ -12,7 +12,7 @@ use crate::privacy::PlateRetention;
 use crate::tenancy::TenantDirectory;
 use crate::tenant::{Hostname, LETTER_RETURN_LINES, Language, PublicUrl, TenantConfig};
 use crate::theme::ThemeTokens;
-use crate::{Logo, ParseError, StoreError, TenantSlug};
+use crate::{Logo, ParseError, StoreError, TenantId, TenantSlug};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
@@ -192,8 +192,12 @@ impl SettingsInput {
                 problems.push(FieldProblem::new(field, code));
             }
         };
+        // Names and lines go into mail subjects, letters and page titles: one line of text.
+        let printable = |s: &str| !s.chars().any(char::is_control);
         let name = self.name.trim().to_owned();
         check(!name.is_empty(), "name", "required");
+        check(printable(&name), "name", "invalid");
+        check(printable(&self.contact), "contact", "invalid");
         check(name.chars().count() <= NAME_MAX, "name", "too_long");
         let contact = Some(self.contact.trim().to_owned()).filter(|c| !c.is_empty());
         check(
@@ -212,6 +216,7 @@ impl SettingsInput {
             .collect();
         check(
             return_address.len() <= LETTER_RETURN_LINES
+                && return_address.iter().all(|l| printable(l))
                 && return_address
                     .iter()
                     .all(|l| l.chars().count() <= RETURN_LINE_MAX),
@@ -253,9 +258,10 @@ impl SettingsInput {
                     .collect();
                 check(parsed.iter().all(Result::is_ok), "hosts", "invalid");
                 let mut hosts: Vec<Hostname> = parsed.into_iter().filter_map(Result::ok).collect();
-                let count = hosts.len();
-                hosts.dedup();
-                check(hosts.len() == count, "hosts", "twice");
+                let parsed_count = hosts.len();
+                let mut seen = std::collections::HashSet::new();
+                hosts.retain(|h| seen.insert(h.clone()));
+                check(seen.len() == parsed_count, "hosts", "twice");
                 hosts
             }
         };
@@ -372,11 +378,26 @@ impl GemeenteLook {
         &self,
         slug: &TenantSlug,
     ) -> Result<Option<(TenantConfig, i64)>, StoreError> {
+        Ok(self
+            .read(slug)
+            .await?
+            .map(|(config, version, _)| (config, version)))
+    }
+
+    /// The configuration, its version and the gemeente's id, all read from the store (the
+    /// directory may remember a gemeente, with its version, from before another instance's save).
+    async fn read(
+        &self,
+        slug: &TenantSlug,
+    ) -> Result<Option<(TenantConfig, i64, TenantId)>, StoreError> {
         let Some(tenant) = self.tenants.by_slug(slug.as_str()).await? else {
             return Ok(None);
         };
+        let Some(stored) = self.tenants.overview(tenant.id).await? else {
+            return Ok(None);
+        };
         let config = self.tenants.export(slug).await?;
-        Ok(config.map(|c| (c, tenant.version)))
+        Ok(config.map(|c| (c, stored.tenant.version, tenant.id)))
     }
 
     /// Makes `change` to gemeente `slug` if its configuration is still at `version`, as
@@ -390,7 +411,7 @@ impl GemeenteLook {
         platform: bool,
         audit: AuditEntry,
     ) -> Result<LookOutcome, LookError> {
-        let (before, current) = self.current(slug).await?.ok_or(LookError::NotFound)?;
+        let (before, current, id) = self.read(slug).await?.ok_or(LookError::NotFound)?;
         if current != version {
             return Ok(LookOutcome::Stale);
         }
@@ -430,16 +451,7 @@ impl GemeenteLook {
             LookChange::Logo(logo) => LookPart::Logo(logo.logo),
             LookChange::Tokens(tokens) => LookPart::Tokens(tokens),
         };
-        let tenant = self
-            .tenants
-            .by_slug(slug.as_str())
-            .await?
-            .ok_or(LookError::NotFound)?;
-        match self
-            .tenants
-            .change_look(tenant.id, version, &part, &entry)
-            .await
-        {
+        match self.tenants.change_look(id, version, &part, &entry).await {
             Ok(LookSaved::Saved(version)) => Ok(LookOutcome::Saved { version, changes }),
             Ok(LookSaved::Stale) => Ok(LookOutcome::Stale),
             Err(SaveTenantError::HostTaken { host, owner }) => {

@@ -139,7 +139,7 @@ async fn wrong_fields_are_refused_at_the_field_with_nothing_stored() {
                 ("bewaartermijn", "92"),
                 ("retouradres", "1\n2\n3\n4\n5"),
                 ("tijdzone", "Mars/Olympus"),
-                ("contact", "Telefoon 14 0123"),
+                ("contact", "Telefoon\t14 0123"),
             ],
         )
         .await;
@@ -150,13 +150,14 @@ async fn wrong_fields_are_refused_at_the_field_with_nothing_stored() {
     assert!(page.contains_text("Vul een aantal dagen in van 1 tot en met 91."));
     assert!(page.contains_text("Het retouradres heeft ten hoogste 4 regels"));
     assert!(page.contains_text("Kies een tijdzone uit de lijst."));
+    assert!(page.contains_text("De contactregel is één regel tekst"));
     assert!(
         source.contains(r#"id="privacy" name="privacy" type="url" autocomplete="url" maxlength="300" value="javascript:alert(1)" aria-invalid="true" aria-describedby="privacy-fout privacy-hint""#),
         "the field keeps what was typed and names its error"
     );
     // What was typed stays.
     let kept = page.form(PAGE);
-    assert_eq!(kept.value("contact"), Some("Telefoon 14 0123"));
+    assert_eq!(kept.value("contact"), Some("Telefoon\t14 0123"));
     assert_eq!(kept.value("bewaartermijn"), Some("92"));
     assert_eq!(stored(&app, "version").await, version, "nothing stored");
     let entry = audit_entries(&app).await.remove(0);
@@ -196,6 +197,19 @@ async fn host_names_are_the_platformbeheerders_and_never_another_gemeentes() {
     let admin = platform_admin(&app, "root@platform.nl").await;
     let form = admin.page(PAGE).await.form(PAGE);
     assert_eq!(form.value("hostnamen"), Some("dijkstad.localhost"));
+    // The same name twice, apart: refused at the field, not at the database.
+    let twice = admin
+        .submit(
+            &form,
+            &[("hostnamen", "a.dijkstad.nl\nb.dijkstad.nl\nA.dijkstad.nl")],
+        )
+        .await;
+    assert_eq!(twice.status(), 422, "{}", twice.text());
+    assert!(
+        twice
+            .html()
+            .contains_text("Een hostnaam staat er twee keer in.")
+    );
     let taken = admin
         .submit(
             &form,
