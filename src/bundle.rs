@@ -4,8 +4,9 @@
 
 use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::footer_links::{FooterLinks, WebLink, link_text};
+use parkportal_domain::postcode_range::PostcodeRange;
 use parkportal_domain::privacy::PlateRetention;
-use parkportal_domain::product_type::TopUpOption;
+use parkportal_domain::product_type::{DEFAULT_VALIDITY_MONTHS, TopUpOption};
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ParseError, PeriodicGrant, ProductKind,
     ProductTypeSpec, PublicUrl, TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
@@ -241,6 +242,12 @@ fn default_theme() -> String {
 struct ZoneEntry {
     code: String,
     name: String,
+    /// `postcodes = ["3511-3514", "3521 AB"]`: what the loket places in this zone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    postcodes: Vec<String>,
+    /// `retired = true`: its products keep working, nothing new is issued in it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    retired: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -254,6 +261,23 @@ struct ProductTypeEntry {
     grant: Option<GrantEntry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     top_ups: Vec<TopUpEntry>,
+    /// Months a new product is valid: 1 to 120, a year unless said.
+    #[serde(
+        default = "default_validity",
+        skip_serializing_if = "is_default_validity"
+    )]
+    validity_months: u16,
+    /// `retired = true`: its products keep working, nothing new of it is issued.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    retired: bool,
+}
+
+fn default_validity() -> u16 {
+    DEFAULT_VALIDITY_MONTHS
+}
+
+fn is_default_validity(months: &u16) -> bool {
+    *months == DEFAULT_VALIDITY_MONTHS
 }
 
 /// `top_ups = [{ amount = "25.00" }, { amount = "600", price = "12.00" }]`: what "Opwaarderen"
@@ -447,6 +471,12 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
                 Ok(ZoneSpec {
                     code: Code::parse(&z.code)?,
                     name: z.name,
+                    postcodes: z
+                        .postcodes
+                        .iter()
+                        .map(|p| PostcodeRange::parse(p))
+                        .collect::<Result<_, _>>()?,
+                    retired: z.retired,
                 })
             })
             .collect::<Result<_, ParseError>>()
@@ -480,6 +510,8 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
                     unit,
                     grant,
                     top_ups,
+                    validity_months: p.validity_months,
+                    retired: p.retired,
                 })
             })
             .collect::<Result<_, ParseError>>()
@@ -537,6 +569,8 @@ pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, 
             .map(|z| ZoneEntry {
                 code: z.code.to_string(),
                 name: z.name.clone(),
+                postcodes: z.postcodes.iter().map(PostcodeRange::text).collect(),
+                retired: z.retired,
             })
             .collect(),
         product_types: config
@@ -559,6 +593,8 @@ pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, 
                         price: Some(format!("{:.2}", t.price)),
                     })
                     .collect(),
+                validity_months: p.validity_months,
+                retired: p.retired,
             })
             .collect(),
     };

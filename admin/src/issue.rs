@@ -104,9 +104,11 @@ async fn overview(page: &ConsolePage) -> Result<TenantOverview, AppError> {
 
 /// The choices of the form: product types (with their kind and unit) and zones.
 fn choices(page: &ConsolePage, overview: &TenantOverview) -> Value {
+    // What is retired issues nothing new: it is not offered.
     let types: Vec<Value> = overview
         .product_types
         .iter()
+        .filter(|t| !t.retired)
         .map(|t| {
             context! {
                 code => t.code.as_str(),
@@ -119,6 +121,7 @@ fn choices(page: &ConsolePage, overview: &TenantOverview) -> Value {
     let zones: Vec<Value> = overview
         .zones
         .iter()
+        .filter(|z| !z.retired)
         .map(|z| context! { code => z.code.as_str(), name => z.name.clone() })
         .collect();
     context! { types => types, zones => zones }
@@ -164,13 +167,15 @@ pub async fn issue_form(page: ConsolePage) -> Result<Response, AppError> {
     let first_type = overview
         .product_types
         .iter()
+        .filter(|t| !t.retired)
         .find(|t| t.kind == parkportal_domain::ProductKind::VisitorScheme)
-        .or(overview.product_types.first())
+        .or(overview.product_types.iter().find(|t| !t.retired))
         .map(|t| t.code.as_str().to_owned())
         .unwrap_or_default();
     let first_zone = overview
         .zones
-        .first()
+        .iter()
+        .find(|z| !z.retired)
         .map(|z| z.code.as_str().to_owned())
         .unwrap_or_default();
     let values = context! {
@@ -269,6 +274,8 @@ fn refusal(page: &ConsolePage, e: &IssueError) -> Option<(&'static str, String, 
     let (field, key) = match code {
         "product_type_unknown" => ("producttype", "error_type"),
         "zone_unknown" => ("zone", "error_zone"),
+        "product_type_retired" => ("producttype", "error_type_retired"),
+        "zone_retired" => ("zone", "error_zone_retired"),
         "balance_invalid" => ("saldo", "error_balance_unfit"),
         "valid_until_passed" => ("geldig_tot", "error_valid_until_passed"),
         "valid_until_too_far" => ("geldig_tot", "error_valid_until_too_far"),

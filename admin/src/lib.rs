@@ -13,6 +13,9 @@ mod api_keys;
 mod audit_log;
 pub mod auth;
 mod batches;
+mod catalogue_shared;
+mod catalogue_types;
+mod catalogue_zones;
 mod corrections;
 mod csv;
 mod dashboard;
@@ -489,6 +492,43 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(look_theme::download)),
+        ),
+        // The catalogue: zones and product types, for the gemeente's beheerders.
+        route(
+            "/:gemeente/zones",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(catalogue_zones::list)),
+        ),
+        route(
+            "/:gemeente/zones/nieuw",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(catalogue_zones::new_form).post(catalogue_zones::create)),
+        ),
+        route(
+            "/:gemeente/zones/:zone",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(catalogue_zones::edit_form).post(catalogue_zones::submit)),
+        ),
+        route(
+            "/:gemeente/producttypen",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(catalogue_types::list)),
+        ),
+        route(
+            "/:gemeente/producttypen/nieuw",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(catalogue_types::new_form).post(catalogue_types::create)),
+        ),
+        route(
+            "/:gemeente/producttypen/:type",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(catalogue_types::edit_form).post(catalogue_types::submit)),
         ),
         // The dashboard's pages (its figures are the gemeente's home above): the rule errors.
         route(

@@ -302,6 +302,10 @@ pub async fn submit(
             )
         }
         Err(LookError::NotFound) => return Err(AppError::NotFound),
+        // A settings change touches no zone or product type.
+        Err(e @ (LookError::Catalogue(_) | LookError::InUse(_))) => {
+            return Err(AppError::internal(e));
+        }
         Err(LookError::Store(e)) => return Err(e.into()),
     };
     page.console.record(&refuse(code)).await?;

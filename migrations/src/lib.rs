@@ -33,6 +33,7 @@ mod m20261205_000025_name_word_heads;
 mod m20261205_000026_rule_version_notes;
 mod m20261206_000027_rule_schedule;
 mod m20261207_000028_footer_links;
+mod m20261208_000029_catalogue;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000026_rule_version_notes::Migration),
             Box::new(m20261206_000027_rule_schedule::Migration),
             Box::new(m20261207_000028_footer_links::Migration),
+            Box::new(m20261208_000029_catalogue::Migration),
         ]
     }
 }

@@ -532,6 +532,33 @@ async fn another_gemeente_never_reads_a_batch_and_a_suspended_one_uploads_none()
         other => panic!("{other:?}"),
     }
 
+    // A retired zone issues nothing new: the row names it.
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = tenants
+        .export(&"havenmond".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    config.zones[0].retired = true;
+    tenants.import(&config).await.unwrap();
+    let sheet_retired =
+        "naam;straat;huisnummer;postcode;plaats;zone\nA;B;1;4501 AB;Havenmond;centrum\n";
+    let refused = batches(&app)
+        .upload(Upload {
+            tenant: "havenmond",
+            file_name: "x.csv",
+            bytes: sheet_retired.as_bytes(),
+            issuer: operator(),
+            key: None,
+        })
+        .await;
+    match refused {
+        Err(UploadError::Problems(p)) => {
+            assert_eq!((p[0].line, p[0].code.as_str()), (2, "zone_retired"));
+        }
+        other => panic!("{other:?}"),
+    }
+
     // A suspended gemeente takes no batch at all.
     suspend_dijkstad(&app).await;
     match upload(&app, sheet(2).as_bytes()).await {

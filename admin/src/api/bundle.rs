@@ -13,6 +13,7 @@ use crate::gemeenten::BundleProblem;
 use chrono::{DateTime, Utc};
 use parkportal_domain::RulesStamp;
 use parkportal_domain::api_keys::Scope;
+use parkportal_domain::ports::SaveTenantError;
 use parkportal_domain::rules_bundle::BundleError;
 use parkportal_domain::tenancy::ImportError;
 use parkportal_web::refusals::Failure;
@@ -218,6 +219,20 @@ impl BundleApi {
                         file: format!("{}/tenant.toml", tenant.slug),
                         line: None,
                         message: p.to_string(),
+                    })
+                    .collect();
+                Err(caller.invalid_bundle(&problems).await?.into())
+            }
+            // A product type with products keeps its kind and unit (its balances are in them).
+            Err(BundleError::Import(ImportError::Save(SaveTenantError::InUse(codes)))) => {
+                let problems: Vec<BundleProblem> = codes
+                    .iter()
+                    .map(|code| BundleProblem {
+                        file: format!("{}/tenant.toml", tenant.slug),
+                        line: None,
+                        message: format!(
+                            "product type {code} has products: its kind and unit cannot change"
+                        ),
                     })
                     .collect();
                 Err(caller.invalid_bundle(&problems).await?.into())

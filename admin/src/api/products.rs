@@ -175,7 +175,7 @@ declare_refusals!(IssueRefusals [bearer, body] {
     403 => [Forbidden],
     409 => [TenantSuspended],
     422 => [RecipientInvalid, EmailInvalid, LanguageInvalid, ProductTypeUnknown, ZoneUnknown,
-            BalanceInvalid, ValidUntilPassed, ValidUntilTooFar, PlateInvalid],
+            ProductTypeRetired, ZoneRetired, BalanceInvalid, ValidUntilPassed, ValidUntilTooFar, PlateInvalid],
 });
 declare_refusals!(LetterRefusals [bearer] { 403 => [Forbidden], 404 => [NotFound] });
 
@@ -307,6 +307,8 @@ fn refusal_of(e: &IssueError) -> Option<(StatusCode, ErrorCode)> {
     Some(match e.code()? {
         "product_type_unknown" => (unprocessable, ErrorCode::ProductTypeUnknown),
         "zone_unknown" => (unprocessable, ErrorCode::ZoneUnknown),
+        "product_type_retired" => (unprocessable, ErrorCode::ProductTypeRetired),
+        "zone_retired" => (unprocessable, ErrorCode::ZoneRetired),
         "balance_invalid" => (unprocessable, ErrorCode::BalanceInvalid),
         "valid_until_passed" => (unprocessable, ErrorCode::ValidUntilPassed),
         "valid_until_too_far" => (unprocessable, ErrorCode::ValidUntilTooFar),

@@ -209,6 +209,15 @@ async fn import(
             );
             return refuse(page, req, "vervang", &[taken], replace).await;
         }
+        Err(ImportError::Save(SaveTenantError::InUse(codes))) => codes
+            .iter()
+            .map(|code| {
+                problem(
+                    manifest,
+                    page.text("console.bundles.type_in_use", &[("code", code.clone())]),
+                )
+            })
+            .collect(),
         Err(ImportError::Save(SaveTenantError::Store(e))) => return Err(e.into()),
         // Only a gemeente's own bundle (the admin API's) is saved so.
         Err(ImportError::Save(SaveTenantError::Protected(fields))) => {

@@ -123,7 +123,7 @@ text-anchor=\"middle\" fill=\"#ffffff\">{initials}</text></svg>\n"
 }
 
 /// The configuration a new gemeente starts with.
-fn config_of(new: &NewGemeente) -> Result<TenantConfig, ParseError> {
+pub(crate) fn config_of(new: &NewGemeente) -> Result<TenantConfig, ParseError> {
     Ok(TenantConfig {
         slug: new.slug.clone(),
         name: new.name.clone(),
@@ -138,6 +138,8 @@ fn config_of(new: &NewGemeente) -> Result<TenantConfig, ParseError> {
         zones: vec![ZoneSpec {
             code: Code::parse(FIRST_ZONE)?,
             name: "Hele gemeente".to_owned(),
+            postcodes: Vec::new(),
+            retired: false,
         }],
         product_types: Vec::new(),
         scripts: Default::default(),

@@ -304,6 +304,8 @@ pub enum LookChange {
     Logo(SanitisedLogo),
     /// The design tokens laid over the theme.
     Tokens(ThemeTokens),
+    /// A zone or product type added, edited, retired or deleted.
+    Catalogue(crate::catalogue::CatalogueEdit),
 }
 
 impl LookChange {
@@ -313,6 +315,7 @@ impl LookChange {
             Self::Settings(_) => "tenant.settings_changed",
             Self::Logo(_) => "tenant.logo_changed",
             Self::Tokens(_) => "tenant.theme_changed",
+            Self::Catalogue(edit) => edit.action(),
         }
     }
 }
@@ -351,6 +354,13 @@ pub enum LookError {
         /// The gemeente that has it.
         owner: TenantSlug,
     },
+    /// The catalogue edit does not apply to the catalogue as it is.
+    #[error(transparent)]
+    Catalogue(#[from] crate::catalogue::CatalogueRefusal),
+    /// A zone with products cannot be deleted, nor a product type with products change its kind
+    /// or unit (their codes named).
+    #[error("in use: {0:?}")]
+    InUse(Vec<String>),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -425,11 +435,13 @@ impl GemeenteLook {
             }
             LookChange::Logo(logo) => after.logo = logo.logo.clone(),
             LookChange::Tokens(tokens) => after.tokens = tokens.clone(),
+            LookChange::Catalogue(edit) => edit.apply(&mut after)?,
         }
         after
             .validate(self.tenants.base_tokens())
             .map_err(LookError::Invalid)?;
         let mut changes = differences(&before, &after);
+        changes.extend(crate::catalogue::differences(&before, &after));
         if let LookChange::Logo(logo) = &change
             && !logo.removed.is_empty()
         {
@@ -443,13 +455,24 @@ impl GemeenteLook {
         } else {
             changes.join("; ")
         };
-        let entry = audit
-            .about("tenant", slug.as_str())
-            .with_reason(reason.chars().take(4000).collect::<String>());
+        let entry = match &change {
+            LookChange::Catalogue(edit) => {
+                let kind = if edit.of_zones() {
+                    "zone"
+                } else {
+                    "product_type"
+                };
+                audit.about(kind, format!("{slug}/{}", edit.code()))
+            }
+            _ => audit.about("tenant", slug.as_str()),
+        };
+        let entry = entry.with_reason(reason.chars().take(4000).collect::<String>());
         let part = match change {
             LookChange::Settings(_) => LookPart::Settings(Box::new(after.clone())),
             LookChange::Logo(logo) => LookPart::Logo(logo.logo),
             LookChange::Tokens(tokens) => LookPart::Tokens(tokens),
+            LookChange::Catalogue(edit) if edit.of_zones() => LookPart::Zones(after.zones),
+            LookChange::Catalogue(_) => LookPart::ProductTypes(after.product_types),
         };
         match self.tenants.change_look(id, version, &part, &entry).await {
             Ok(LookSaved::Saved(version)) => Ok(LookOutcome::Saved { version, changes }),
@@ -457,6 +480,7 @@ impl GemeenteLook {
             Err(SaveTenantError::HostTaken { host, owner }) => {
                 Err(LookError::HostTaken { host, owner })
             }
+            Err(SaveTenantError::InUse(codes)) => Err(LookError::InUse(codes)),
             Err(SaveTenantError::Store(e)) => Err(LookError::Store(e)),
             Err(other) => Err(LookError::Store(StoreError::new(other.to_string()))),
         }

@@ -43,6 +43,10 @@ pub enum SaveTenantError {
     /// bundle names them): nothing was written.
     #[error("the save would change {0:?}")]
     Protected(Vec<String>),
+    /// The save would delete a zone with products, or change the kind or unit of a product type
+    /// with products (their codes named): nothing was written.
+    #[error("in use: {0:?}")]
+    InUse(Vec<String>),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -182,6 +186,8 @@ pub trait TenantRepository: Send + Sync {
         part: &LookPart,
         audit: &AuditEntry,
     ) -> Result<LookSaved, SaveTenantError>;
+    /// How many products each of gemeente `tenant`'s zones and product types has.
+    async fn catalogue_use(&self, tenant: TenantId) -> Result<CatalogueUse, StoreError>;
 }
 
 /// One part of a gemeente's configuration as the console changes it (see
@@ -195,6 +201,20 @@ pub enum LookPart {
     Logo(crate::Logo),
     /// The design tokens.
     Tokens(crate::ThemeTokens),
+    /// The zones, all of them in display order: one missing is deleted (unless in use).
+    Zones(Vec<crate::ZoneSpec>),
+    /// The product types, all of them in display order.
+    ProductTypes(Vec<crate::tenant::ProductTypeSpec>),
+}
+
+/// How many products each zone and product type of a gemeente has, by code: what is in use
+/// is retired, never deleted, and keeps its kind and unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogueUse {
+    /// Products per zone code.
+    pub zones: std::collections::BTreeMap<String, u64>,
+    /// Products per product type code.
+    pub product_types: std::collections::BTreeMap<String, u64>,
 }
 
 /// How a [`TenantRepository::change_look`] ended.

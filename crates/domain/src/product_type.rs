@@ -92,7 +92,18 @@ pub struct ProductTypeSpec {
     /// What a resident may buy with iDEAL ("Opwaarderen"), in the order shown; empty when the
     /// type cannot be topped up.
     pub top_ups: Vec<TopUpOption>,
+    /// How long a new product is valid, in months from the day it is issued (unless the issuer
+    /// names a last day).
+    pub validity_months: u16,
+    /// Retired: its products keep working, no new product of it is issued.
+    pub retired: bool,
 }
+
+/// The validity of a product type unless configured: a year.
+pub const DEFAULT_VALIDITY_MONTHS: u16 = 12;
+
+/// The longest validity a product type may have: ten years, as far as issuing reaches.
+pub const MAX_VALIDITY_MONTHS: u16 = 120;
 
 /// One top-up a gemeente sells: an amount of balance for a price in euros.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

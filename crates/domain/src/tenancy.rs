@@ -4,8 +4,8 @@
 use crate::audit::AuditEntry;
 use crate::clock::Clock;
 use crate::ports::{
-    LookPart, LookSaved, RuleValidator, RulesStamp, SaveMode, SaveTenantError, Saved, StoreError,
-    TenantRepository,
+    CatalogueUse, LookPart, LookSaved, RuleValidator, RulesStamp, SaveMode, SaveTenantError, Saved,
+    StoreError, TenantRepository,
 };
 use crate::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use crate::suspension::{SuspensionChange, SuspensionOutcome};
@@ -238,6 +238,10 @@ impl TenantRepository for RememberingTenants {
         self.forget();
         saved
     }
+
+    async fn catalogue_use(&self, tenant: TenantId) -> Result<CatalogueUse, StoreError> {
+        self.inner.catalogue_use(tenant).await
+    }
 }
 
 impl TenantDirectory {
@@ -444,6 +448,11 @@ impl TenantDirectory {
         audit: &AuditEntry,
     ) -> Result<LookSaved, SaveTenantError> {
         self.repo.change_look(tenant, version, part, audit).await
+    }
+
+    /// How many products each of `tenant`'s zones and product types has.
+    pub async fn catalogue_use(&self, tenant: TenantId) -> Result<CatalogueUse, StoreError> {
+        self.repo.catalogue_use(tenant).await
     }
 
     /// Stores `change` as the next version of `kind` of `tenant`'s product type `code` (see

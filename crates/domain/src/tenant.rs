@@ -265,6 +265,10 @@ pub struct ZoneSpec {
     pub code: Code,
     /// Name shown to residents.
     pub name: String,
+    /// The postcodes it covers, for the loket to place an address; empty when it places none.
+    pub postcodes: Vec<crate::postcode_range::PostcodeRange>,
+    /// Retired: its products keep working, no new product is issued in it.
+    pub retired: bool,
 }
 
 /// Everything a gemeente is configured with: what `tenants import` reads from a folder and
@@ -333,12 +337,13 @@ impl TenantConfig {
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
             problems.push(ParseError::new("name", "must be 1 to 100 characters"));
         }
-        if self.zones.is_empty() {
+        if self.zones.iter().all(|z| z.retired) {
             problems.push(ParseError::new(
                 "zones",
-                "a gemeente needs at least one zone",
+                "a gemeente needs at least one zone in use",
             ));
         }
+        problems.extend(crate::catalogue::overlapping_zones(&self.zones));
         let mut seen = std::collections::HashSet::new();
         for zone in &self.zones {
             if !seen.insert(zone.code.as_str()) {
@@ -366,6 +371,16 @@ impl TenantConfig {
                 problems.push(ParseError::new(
                     "product_types",
                     format!("{} needs a name of 1 to 100 characters", pt.code),
+                ));
+            }
+            if !(1..=crate::product_type::MAX_VALIDITY_MONTHS).contains(&pt.validity_months) {
+                problems.push(ParseError::new(
+                    "product_types",
+                    format!(
+                        "{}: validity_months must be 1 to {}",
+                        pt.code,
+                        crate::product_type::MAX_VALIDITY_MONTHS
+                    ),
                 ));
             }
         }

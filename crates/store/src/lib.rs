@@ -6,6 +6,7 @@ mod api_keys;
 mod audit;
 mod batches;
 mod by_key;
+mod catalogue;
 mod corrections;
 mod dashboard;
 mod database;

@@ -1,6 +1,6 @@
-//! One part of a gemeente's configuration changed in the console (settings, logo, tokens),
-//! against the version the form was shown with: decided under the gemeente's row lock, in one
-//! transaction with its audit entry.
+//! One part of a gemeente's configuration changed in the console (settings, logo, tokens,
+//! zones, product types), against the version the form was shown with: decided under the
+//! gemeente's row lock, in one transaction with its audit entry.
 
 use crate::by_key::OneByKey;
 use crate::database::Database;
@@ -64,6 +64,12 @@ pub(crate) async fn change(
             model.logo_content_type = Set(logo.content_type.clone());
         }
         LookPart::Tokens(tokens) => model.tokens = Set(tokens.to_json()),
+        LookPart::Zones(zones) => {
+            crate::catalogue::save_zones(&txn, row.id, zones, true, audit.at).await?;
+        }
+        LookPart::ProductTypes(types) => {
+            crate::catalogue::save_types(&txn, row.id, types, audit.at).await?;
+        }
     }
     model.update(&txn).await.map_err(StoreError::new)?;
     crate::audit::write(&txn, audit).await?;

@@ -6,18 +6,17 @@ use crate::entities::{product_types, staff_roles, tenant_hosts, tenants, zones};
 use crate::rules::SourceTable;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parkportal_domain::PeriodicGrant;
 use parkportal_domain::audit::AuditEntry;
-use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::footer_links::{FooterLinks, WebLink, link_text};
-use parkportal_domain::ports::{LookPart, LookSaved, RulesStamp, SaveMode, SaveTenantError, Saved};
+use parkportal_domain::ports::{
+    CatalogueUse, LookPart, LookSaved, RulesStamp, SaveMode, SaveTenantError, Saved,
+};
 use parkportal_domain::privacy::PlateRetention;
 use parkportal_domain::rules_console::{RuleChange, RuleKind, RuleSaved, RuleVersion};
 use parkportal_domain::suspension::{Suspension, SuspensionChange, SuspensionOutcome};
 use parkportal_domain::{
-    BalanceUnit, Code, Hostname, Language, Logo, ProductKind, ProductTypeSpec, PublicUrl,
-    StoreError, Tenant, TenantConfig, TenantId, TenantOverview, TenantRepository, TenantSlug,
-    ThemeName, ThemeTokens, ZoneSpec,
+    Code, Hostname, Language, Logo, ProductTypeSpec, PublicUrl, StoreError, Tenant, TenantConfig,
+    TenantId, TenantOverview, TenantRepository, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -118,47 +117,8 @@ impl SeaTenantRepository {
         id: i64,
     ) -> Result<(Vec<ZoneSpec>, Vec<ProductTypeSpec>), StoreError> {
         let conn = self.db.connection();
-        let zones = zones::Entity::find()
-            .filter(zones::Column::TenantId.eq(id))
-            .order_by_asc(zones::Column::Position)
-            .all(conn)
-            .await
-            .map_err(StoreError::new)?
-            .into_iter()
-            .map(|z| {
-                Ok(ZoneSpec {
-                    code: Code::parse(&z.code).map_err(|e| corrupt("zone", e))?,
-                    name: z.name,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let types = product_types::Entity::find()
-            .filter(product_types::Column::TenantId.eq(id))
-            .order_by_asc(product_types::Column::Position)
-            .all(conn)
-            .await
-            .map_err(StoreError::new)?
-            .into_iter()
-            .map(|p| {
-                let unit = BalanceUnit::parse(&p.unit).map_err(|e| corrupt("unit", e))?;
-                let grant = match (p.grant_period.as_deref(), p.grant_amount) {
-                    (Some(period), Some(amount)) => Some(PeriodicGrant {
-                        period: CapPeriod::parse(period)
-                            .ok_or_else(|| corrupt("grant period", period))?,
-                        amount: unit.from_smallest(amount),
-                    }),
-                    _ => None,
-                };
-                Ok(ProductTypeSpec {
-                    code: Code::parse(&p.code).map_err(|e| corrupt("product type", e))?,
-                    name: p.name,
-                    kind: ProductKind::parse(&p.kind).map_err(|e| corrupt("kind", e))?,
-                    top_ups: crate::top_up_options::decode(p.top_ups.as_deref(), unit)?,
-                    unit,
-                    grant,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let zones = crate::catalogue::zones_of(conn, id).await?;
+        let types = crate::catalogue::types_of(conn, id).await?;
         Ok((zones, types))
     }
 }
@@ -381,72 +341,9 @@ impl TenantRepository for SeaTenantRepository {
             }
         };
         replace_hosts(&txn, id, &config.hosts).await?;
-        let known_zones = zones::Entity::find()
-            .filter(zones::Column::TenantId.eq(id))
-            .all(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        for (position, zone) in config.zones.iter().enumerate() {
-            let position = i32::try_from(position).unwrap_or(i32::MAX);
-            match known_zones.iter().find(|z| z.code == zone.code.as_str()) {
-                Some(known) => {
-                    let mut active: zones::ActiveModel = known.clone().into();
-                    active.name = Set(zone.name.clone());
-                    active.position = Set(position);
-                    active.update(&txn).await.map_err(StoreError::new)?;
-                }
-                None => {
-                    zones::ActiveModel {
-                        tenant_id: Set(id),
-                        code: Set(zone.code.as_str().to_owned()),
-                        name: Set(zone.name.clone()),
-                        position: Set(position),
-                        ..Default::default()
-                    }
-                    .insert(&txn)
-                    .await
-                    .map_err(StoreError::new)?;
-                }
-            }
-        }
-        let known_types = product_types::Entity::find()
-            .filter(product_types::Column::TenantId.eq(id))
-            .all(&txn)
-            .await
-            .map_err(StoreError::new)?;
-        for (position, pt) in config.product_types.iter().enumerate() {
-            let position = i32::try_from(position).unwrap_or(i32::MAX);
-            match known_types.iter().find(|t| t.code == pt.code.as_str()) {
-                Some(known) => {
-                    let mut active: product_types::ActiveModel = known.clone().into();
-                    active.name = Set(pt.name.clone());
-                    active.kind = Set(pt.kind.as_str().to_owned());
-                    active.unit = Set(pt.unit.as_str().to_owned());
-                    active.position = Set(position);
-                    active.grant_period = Set(grant_period(pt));
-                    active.grant_amount = Set(grant_amount(pt));
-                    active.top_ups = Set(crate::top_up_options::encode(&pt.top_ups, pt.unit));
-                    active.update(&txn).await.map_err(StoreError::new)?;
-                }
-                None => {
-                    product_types::ActiveModel {
-                        tenant_id: Set(id),
-                        code: Set(pt.code.as_str().to_owned()),
-                        name: Set(pt.name.clone()),
-                        kind: Set(pt.kind.as_str().to_owned()),
-                        unit: Set(pt.unit.as_str().to_owned()),
-                        position: Set(position),
-                        grant_period: Set(grant_period(pt)),
-                        grant_amount: Set(grant_amount(pt)),
-                        top_ups: Set(crate::top_up_options::encode(&pt.top_ups, pt.unit)),
-                        ..Default::default()
-                    }
-                    .insert(&txn)
-                    .await
-                    .map_err(StoreError::new)?;
-                }
-            }
-        }
+        // A bundle need not name every zone: one it leaves out stays as it is.
+        crate::catalogue::save_zones(&txn, id, &config.zones, false, stamp.at).await?;
+        crate::catalogue::save_types(&txn, id, &config.product_types, stamp.at).await?;
         let mut versions = Vec::new();
         for (table, sources) in [
             (SourceTable::Scripts, &config.scripts),
@@ -590,6 +487,10 @@ impl TenantRepository for SeaTenantRepository {
     ) -> Result<LookSaved, SaveTenantError> {
         crate::tenant_look::change(&self.db, tenant, version, part, audit).await
     }
+
+    async fn catalogue_use(&self, tenant: TenantId) -> Result<CatalogueUse, StoreError> {
+        crate::catalogue::usage(self.db.connection(), tenant.0).await
+    }
 }
 
 /// Refuses `hosts` when another gemeente than `own` has one of them.
@@ -643,14 +544,6 @@ pub(crate) async fn replace_hosts<C: ConnectionTrait>(
         .map_err(StoreError::new)?;
     }
     Ok(())
-}
-
-fn grant_period(pt: &ProductTypeSpec) -> Option<String> {
-    pt.grant.map(|g| g.period.as_str().to_owned())
-}
-
-fn grant_amount(pt: &ProductTypeSpec) -> Option<i64> {
-    pt.grant.and_then(|g| pt.unit.to_smallest(g.amount))
 }
 
 /// What saving `config` over the stored gemeente `row` would change that its own bundle may

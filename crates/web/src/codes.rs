@@ -173,6 +173,10 @@ codes! {
     ProductTypeUnknown = "product_type_unknown" => "api.product_type_unknown",
     /// The gemeente has no such zone.
     ZoneUnknown = "zone_unknown" => "api.zone_unknown",
+    /// The product type is retired: its products keep working, no new one is issued.
+    ProductTypeRetired = "product_type_retired" => "api.product_type_retired",
+    /// The zone is retired: its products keep working, no new one is issued in it.
+    ZoneRetired = "zone_retired" => "api.zone_retired",
     /// The opening balance is not a decimal that fits the product type's unit.
     BalanceInvalid = "balance_invalid" => "api.balance_invalid",
     /// The last valid day has passed.

@@ -8,6 +8,7 @@ mod api_keys;
 mod audit_log;
 mod batches;
 mod bundles;
+mod catalogue;
 mod corrections;
 mod dashboard;
 mod enrolment;
@@ -104,6 +105,7 @@ fn sample_path(pattern: &str, staff: i64, key: i64) -> String {
             .replace(":code", SAMPLE_CODE)
             .replace(":type", "bezoekers")
             .replace(":soort", "script")
+            .replace(":zone", "binnenstad")
             .replace(":versie", "1")
             .replace("*rest", "onbekend")
     );

@@ -277,8 +277,8 @@ fn request_of(tenant: &str, row: &Row, issuer: Option<&Issuer>) -> IssueRequest 
 /// The column a refusal of the issue is about.
 fn column_of(code: &str) -> Option<Column> {
     match code {
-        "product_type_unknown" => Some(Column::ProductType),
-        "zone_unknown" => Some(Column::Zone),
+        "product_type_unknown" | "product_type_retired" => Some(Column::ProductType),
+        "zone_unknown" | "zone_retired" => Some(Column::Zone),
         "balance_invalid" => Some(Column::Balance),
         "valid_until_passed" | "valid_until_too_far" => Some(Column::ValidUntil),
         _ => None,

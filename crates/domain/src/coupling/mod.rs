@@ -183,7 +183,7 @@ impl ProductDesk {
             None => overview
                 .product_types
                 .iter()
-                .find(|p| p.kind == ProductKind::VisitorScheme),
+                .find(|p| p.kind == ProductKind::VisitorScheme && !p.retired),
         }
         .ok_or_else(|| IssueError::UnknownProductType {
             tenant: request.tenant.clone(),
@@ -194,7 +194,7 @@ impl ProductDesk {
         })?;
         let zone = match &request.zone {
             Some(code) => overview.zones.iter().find(|z| z.code.as_str() == code),
-            None => overview.zones.first(),
+            None => overview.zones.iter().find(|z| !z.retired),
         }
         .ok_or_else(|| IssueError::UnknownZone {
             tenant: request.tenant.clone(),
@@ -203,6 +203,15 @@ impl ProductDesk {
                 .clone()
                 .unwrap_or_else(|| "(first zone)".into()),
         })?;
+        // What is retired keeps its products working and issues nothing new.
+        if product_type.retired {
+            return Err(IssueError::ProductTypeRetired(
+                product_type.code.to_string(),
+            ));
+        }
+        if zone.retired {
+            return Err(IssueError::ZoneRetired(zone.code.to_string()));
+        }
 
         let opening = match request.balance {
             None => 0,
@@ -226,7 +235,7 @@ impl ProductDesk {
             Some(day) if day > furthest => return Err(IssueError::ValidUntilTooFar(day)),
             Some(day) => day,
             None => today
-                .checked_add_months(Months::new(12))
+                .checked_add_months(Months::new(u32::from(product_type.validity_months)))
                 .and_then(|d| d.pred_opt())
                 .unwrap_or(today),
         };

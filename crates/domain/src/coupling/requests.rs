@@ -20,15 +20,15 @@ use super::ProductSummary;
 pub struct IssueRequest {
     /// The gemeente's slug.
     pub tenant: String,
-    /// The product type's code; default the gemeente's first visitor scheme.
+    /// The product type's code; default the gemeente's first visitor scheme in use.
     pub product_type: Option<String>,
-    /// The zone's code; default the gemeente's first zone.
+    /// The zone's code; default the gemeente's first zone in use.
     pub zone: Option<String>,
     /// Where the coupling link goes, if anywhere.
     pub email: Option<EmailAddress>,
     /// The plates.
     pub plates: Vec<Plate>,
-    /// The last valid day; default one year from today.
+    /// The last valid day; default the product type's validity from today.
     pub valid_until: Option<NaiveDate>,
     /// The opening balance in the product type's unit (`25.00` euros, `600` minutes).
     pub balance: Option<rust_decimal::Decimal>,
@@ -119,6 +119,12 @@ pub enum IssueError {
         /// The code asked for.
         code: String,
     },
+    /// The zone is retired: its products keep working, nothing new is issued in it.
+    #[error("zone {0} is retired")]
+    ZoneRetired(String),
+    /// The product type is retired: its products keep working, nothing new is issued.
+    #[error("product type {0} is retired")]
+    ProductTypeRetired(String),
     /// The opening balance does not fit the product type's unit (cents of a minute, a negative
     /// amount, or a balance for a type without one).
     #[error("balance {amount} does not fit the unit of {code}")]
@@ -179,6 +185,8 @@ impl IssueError {
             Self::UnknownTenant(_) => "tenant_unknown",
             Self::UnknownProductType { .. } => "product_type_unknown",
             Self::UnknownZone { .. } => "zone_unknown",
+            Self::ZoneRetired(_) => "zone_retired",
+            Self::ProductTypeRetired(_) => "product_type_retired",
             Self::BalanceUnfit { .. } => "balance_invalid",
             Self::ValidUntilPassed(_) => "valid_until_passed",
             Self::ValidUntilTooFar(_) => "valid_until_too_far",

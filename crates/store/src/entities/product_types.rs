@@ -17,6 +17,8 @@ pub struct Model {
     pub grant_period: Option<String>,
     pub grant_amount: Option<i64>,
     pub top_ups: Option<String>,
+    pub retired_at: Option<ChronoDateTimeUtc>,
+    pub validity_months: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

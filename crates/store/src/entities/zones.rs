@@ -12,6 +12,8 @@ pub struct Model {
     pub code: String,
     pub name: String,
     pub position: i32,
+    pub retired_at: Option<ChronoDateTimeUtc>,
+    pub postcodes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
