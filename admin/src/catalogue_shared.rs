@@ -18,6 +18,8 @@ pub(crate) struct Refused {
     pub status: StatusCode,
     /// The message above the form.
     pub message: String,
+    /// What the configuration's own check found, listed under the message.
+    pub details: Vec<String>,
 }
 
 /// Makes `edit` to the page's gemeente if its configuration is at `version`: `Ok(None)` when
@@ -48,26 +50,33 @@ pub(crate) async fn make(
             entry.clone(),
         )
         .await;
-    let (status, code) = match outcome {
+    let refusal = |status, code: &'static str| (status, code, Vec::new(), Vec::new());
+    let (status, code, args, details) = match outcome {
         Ok(LookOutcome::Saved { .. }) => return Ok(None),
-        Ok(LookOutcome::Stale) => (StatusCode::CONFLICT, "stale"),
+        Ok(LookOutcome::Stale) => refusal(StatusCode::CONFLICT, "stale"),
         Err(LookError::Catalogue(CatalogueRefusal::Unknown)) => {
-            (StatusCode::NOT_FOUND, "not_found")
+            refusal(StatusCode::NOT_FOUND, "not_found")
         }
         Err(LookError::Catalogue(CatalogueRefusal::Taken)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "taken")
+            refusal(StatusCode::UNPROCESSABLE_ENTITY, "taken")
         }
         Err(LookError::Catalogue(CatalogueRefusal::LastZone)) => {
-            (StatusCode::CONFLICT, "last_zone")
+            refusal(StatusCode::CONFLICT, "last_zone")
         }
-        Err(LookError::InUse(_)) => (StatusCode::CONFLICT, "in_use"),
-        Err(LookError::Invalid(problems)) => {
-            tracing::info!(
-                ?problems,
-                "catalogue edit refused by the configuration's check"
-            );
-            (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
-        }
+        Err(LookError::Catalogue(CatalogueRefusal::Overlap(zone))) => (
+            StatusCode::CONFLICT,
+            "overlap",
+            vec![("zone", zone)],
+            Vec::new(),
+        ),
+        Err(LookError::InUse(_)) => refusal(StatusCode::CONFLICT, "in_use"),
+        // What no form field holds: a tariff naming a zone deleted, charging in another unit.
+        Err(LookError::Invalid(problems)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            Vec::new(),
+            problems.iter().map(ToString::to_string).collect(),
+        ),
         Err(LookError::NotFound) => return Err(AppError::NotFound),
         Err(LookError::Store(e)) => return Err(e.into()),
         Err(e @ (LookError::PlatformOnly | LookError::HostTaken { .. })) => {
@@ -82,7 +91,8 @@ pub(crate) async fn make(
     }
     Ok(Some(Refused {
         status,
-        message: page.t(&format!("console.catalogue.refused.{code}")),
+        message: page.text(&format!("console.catalogue.refused.{code}"), &args),
+        details,
     }))
 }
 
@@ -95,9 +105,12 @@ pub(crate) async fn refused(
     code: &str,
 ) -> Result<(), AppError> {
     let ctx = context_of(page)?;
+    // What was typed or put in the path goes on the record only as a code can be.
+    let id = parkportal_domain::Code::parse(object.1.trim())
+        .map_or_else(|_| "(invalid)".to_owned(), |c| c.to_string());
     let entry = page
         .entry(req, action)?
-        .about(object.0, format!("{}/{}", ctx.tenant.slug, object.1))
+        .about(object.0, format!("{}/{id}", ctx.tenant.slug))
         .refused(code);
     page.console.record(&entry).await
 }

@@ -273,6 +273,7 @@ async fn show(
             version => shown.version,
             errors => errors,
             summary => summary,
+            details => shown.refused.as_ref().map(|r| r.details.clone()).unwrap_or_default(),
             message => shown.refused.map(|r| r.message),
             done => shown.done,
             name_max => NAME_MAX,
@@ -386,7 +387,11 @@ pub async fn submit(
     Form(sent): Form<Sent>,
 ) -> Result<Response, AppError> {
     let (config, version) = crate::look_shared::current(&page).await?;
-    let product_type = type_of(&config, &code)?;
+    let object = ("product_type", code.as_str());
+    let Ok(product_type) = type_of(&config, &code) else {
+        catalogue_shared::refused(&page, req, "product_type.changed", object, "not_found").await?;
+        return Err(AppError::NotFound);
+    };
     let products = usage(&page).await?.get(&code).copied().unwrap_or(0);
     let action = field(&sent, "actie");
     let input = match action.as_str() {
@@ -402,7 +407,6 @@ pub async fn submit(
         done: None,
     };
     let type_code: Code = product_type.code.clone();
-    let object = ("product_type", code.as_str());
     let (edit, done) = match action.as_str() {
         "opslaan" => match input.parse(Some(product_type), &config.product_types, products > 0) {
             Ok(edited) => (CatalogueEdit::EditProductType(edited), "opgeslagen"),

@@ -170,6 +170,7 @@ async fn show(
             version => shown.version,
             errors => errors,
             summary => summary,
+            details => shown.refused.as_ref().map(|r| r.details.clone()).unwrap_or_default(),
             message => shown.refused.map(|r| r.message),
             done => shown.done,
             name_max => NAME_MAX,
@@ -275,7 +276,10 @@ pub async fn submit(
     Form(sent): Form<ZoneForm>,
 ) -> Result<Response, AppError> {
     let (config, version) = crate::look_shared::current(&page).await?;
-    let zone = zone_of(&config, &code)?;
+    let Ok(zone) = zone_of(&config, &code) else {
+        catalogue_shared::refused(&page, req, "zone.changed", ("zone", &code), "not_found").await?;
+        return Err(AppError::NotFound);
+    };
     let products = usage(&page).await?.get(&code).copied().unwrap_or(0);
     let input = match sent.actie.as_str() {
         "opslaan" => sent.input(),

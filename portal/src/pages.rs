@@ -52,10 +52,17 @@ async fn public_home(page: &PageContext) -> Result<Html<String>, AppError> {
                 Language::Nl => Locale::nl_NL,
                 Language::En => Locale::en_GB,
             };
-            let zones: Vec<_> = overview.zones.iter().map(|z| z.name.clone()).collect();
+            // What is retired issues nothing new: the start page names what a resident can get.
+            let zones: Vec<_> = overview
+                .zones
+                .iter()
+                .filter(|z| !z.retired)
+                .map(|z| z.name.clone())
+                .collect();
             let products: Vec<_> = overview
                 .product_types
                 .iter()
+                .filter(|p| !p.retired)
                 .map(|p| {
                     let kind = match p.kind {
                         ProductKind::VisitorScheme => "product.kind.visitor_scheme",

@@ -223,16 +223,15 @@ impl BundleApi {
                     .collect();
                 Err(caller.invalid_bundle(&problems).await?.into())
             }
-            // A product type with products keeps its kind and unit (its balances are in them).
-            Err(BundleError::Import(ImportError::Save(SaveTenantError::InUse(codes)))) => {
-                let problems: Vec<BundleProblem> = codes
-                    .iter()
-                    .map(|code| BundleProblem {
+            // A zone with products stays, a product type with products keeps its kind and unit.
+            Err(BundleError::Import(ImportError::Save(SaveTenantError::InUse(in_use)))) => {
+                let problems: Vec<BundleProblem> = in_use
+                    .messages()
+                    .into_iter()
+                    .map(|message| BundleProblem {
                         file: format!("{}/tenant.toml", tenant.slug),
                         line: None,
-                        message: format!(
-                            "product type {code} has products: its kind and unit cannot change"
-                        ),
+                        message,
                     })
                     .collect();
                 Err(caller.invalid_bundle(&problems).await?.into())

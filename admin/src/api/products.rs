@@ -42,8 +42,8 @@ pub struct RecipientBody {
     pub city: String,
 }
 
-/// A product to issue. What is left out takes the gemeente's default: its first visitor scheme,
-/// its first zone, its language, one year of validity, no plates, no balance.
+/// A product to issue. What is left out takes the gemeente's default: its first visitor scheme in
+/// use, its first zone in use, its language, the product type's validity, no plates, no balance.
 #[derive(Debug, Object)]
 pub struct IssueBody {
     /// Who the allocation letter goes to; kept with the product.

@@ -209,15 +209,21 @@ async fn import(
             );
             return refuse(page, req, "vervang", &[taken], replace).await;
         }
-        Err(ImportError::Save(SaveTenantError::InUse(codes))) => codes
-            .iter()
-            .map(|code| {
-                problem(
-                    manifest,
-                    page.text("console.bundles.type_in_use", &[("code", code.clone())]),
-                )
-            })
-            .collect(),
+        Err(ImportError::Save(SaveTenantError::InUse(in_use))) => {
+            let zones = in_use.zones.iter().map(|code| ("zone_in_use", code));
+            let types = in_use
+                .product_types
+                .iter()
+                .map(|code| ("type_in_use", code));
+            zones
+                .chain(types)
+                .map(|(key, code)| {
+                    let text =
+                        page.text(&format!("console.bundles.{key}"), &[("code", code.clone())]);
+                    problem(manifest, text)
+                })
+                .collect()
+        }
         Err(ImportError::Save(SaveTenantError::Store(e))) => return Err(e.into()),
         // Only a gemeente's own bundle (the admin API's) is saved so.
         Err(ImportError::Save(SaveTenantError::Protected(fields))) => {

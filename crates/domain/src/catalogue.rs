@@ -425,6 +425,9 @@ pub enum CatalogueRefusal {
     /// It would leave the gemeente without a zone in use.
     #[error("the last zone in use")]
     LastZone,
+    /// A zone taken into use again shares a postcode with this zone in use (its name).
+    #[error("its postcodes overlap zone {0}")]
+    Overlap(String),
 }
 
 impl CatalogueEdit {
@@ -489,6 +492,12 @@ impl CatalogueEdit {
             }
             Self::RetireZone(code, retired) => {
                 let at = zone(config, code).ok_or(CatalogueRefusal::Unknown)?;
+                if !*retired
+                    && let Some(other) =
+                        overlapping(&config.zones[at].postcodes, &config.zones, Some(code))
+                {
+                    return Err(CatalogueRefusal::Overlap(other.name.clone()));
+                }
                 config.zones[at].retired = *retired;
             }
             Self::DeleteZone(code) => {
@@ -521,7 +530,12 @@ impl CatalogueEdit {
     }
 }
 
-/// A zone as the audit trail names it.
+/// A zone's name and state as the audit trail names them.
+fn zone_head(zone: &ZoneSpec) -> String {
+    format!("name {:?}, retired {}", zone.name, zone.retired)
+}
+
+/// A zone as the audit trail names it whole (made or deleted).
 fn zone_text(zone: &ZoneSpec) -> String {
     format!(
         "name {:?}, postcodes {:?}, retired {}",
@@ -567,14 +581,38 @@ pub fn differences(before: &TenantConfig, after: &TenantConfig) -> Vec<String> {
             .filter(|c| !before.zones.iter().any(|z| &z.code == *c)),
     );
     for code in codes {
-        let was = before.zones.iter().find(|z| &z.code == code).map(zone_text);
-        let now = after.zones.iter().find(|z| &z.code == code).map(zone_text);
-        if was != now {
-            changes.push(format!(
-                "zone {code}: {} → {}",
-                was.unwrap_or_else(|| "(none)".into()),
-                now.unwrap_or_else(|| "(none)".into())
-            ));
+        let was = before.zones.iter().find(|z| &z.code == code);
+        let now = after.zones.iter().find(|z| &z.code == code);
+        match (was, now) {
+            (Some(was), Some(now)) => {
+                let (old, new) = (zone_head(was), zone_head(now));
+                if old != new {
+                    changes.push(format!("zone {code}: {old} → {new}"));
+                }
+                // Only the ranges that went and came: a long list stays within the record.
+                if was.postcodes != now.postcodes {
+                    let gone: Vec<PostcodeRange> = was
+                        .postcodes
+                        .iter()
+                        .filter(|r| !now.postcodes.contains(r))
+                        .copied()
+                        .collect();
+                    let came: Vec<PostcodeRange> = now
+                        .postcodes
+                        .iter()
+                        .filter(|r| !was.postcodes.contains(r))
+                        .copied()
+                        .collect();
+                    changes.push(format!(
+                        "zone {code} postcodes: removed {:?}, added {:?}",
+                        list_text(&gone),
+                        list_text(&came)
+                    ));
+                }
+            }
+            (None, Some(now)) => changes.push(format!("zone {code}: (none) → {}", zone_text(now))),
+            (Some(was), None) => changes.push(format!("zone {code}: {} → (none)", zone_text(was))),
+            (None, None) => {}
         }
     }
     let mut codes: Vec<&Code> = before.product_types.iter().map(|t| &t.code).collect();

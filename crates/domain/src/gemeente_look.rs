@@ -359,8 +359,8 @@ pub enum LookError {
     Catalogue(#[from] crate::catalogue::CatalogueRefusal),
     /// A zone with products cannot be deleted, nor a product type with products change its kind
     /// or unit (their codes named).
-    #[error("in use: {0:?}")]
-    InUse(Vec<String>),
+    #[error("{}", .0.messages().join("; "))]
+    InUse(crate::ports::InUse),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -437,9 +437,18 @@ impl GemeenteLook {
             LookChange::Tokens(tokens) => after.tokens = tokens.clone(),
             LookChange::Catalogue(edit) => edit.apply(&mut after)?,
         }
-        after
-            .validate(self.tenants.base_tokens())
-            .map_err(LookError::Invalid)?;
+        match &change {
+            // A zone or unit a tariff names is checked with the tariffs, as an import checks it.
+            LookChange::Catalogue(_) => {
+                let problems = self.tenants.problems(&after);
+                if !problems.is_empty() {
+                    return Err(LookError::Invalid(problems));
+                }
+            }
+            _ => after
+                .validate(self.tenants.base_tokens())
+                .map_err(LookError::Invalid)?,
+        }
         let mut changes = differences(&before, &after);
         changes.extend(crate::catalogue::differences(&before, &after));
         if let LookChange::Logo(logo) = &change

@@ -44,9 +44,9 @@ pub enum SaveTenantError {
     #[error("the save would change {0:?}")]
     Protected(Vec<String>),
     /// The save would delete a zone with products, or change the kind or unit of a product type
-    /// with products (their codes named): nothing was written.
-    #[error("in use: {0:?}")]
-    InUse(Vec<String>),
+    /// with products: nothing was written.
+    #[error("{}", .0.messages().join("; "))]
+    InUse(InUse),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -205,6 +205,28 @@ pub enum LookPart {
     Zones(Vec<crate::ZoneSpec>),
     /// The product types, all of them in display order.
     ProductTypes(Vec<crate::tenant::ProductTypeSpec>),
+}
+
+/// What a save may not touch because products refer to it, by code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InUse {
+    /// Zones with products the save would delete.
+    pub zones: Vec<String>,
+    /// Product types with products whose kind or unit the save would change.
+    pub product_types: Vec<String>,
+}
+
+impl InUse {
+    /// What each refusal says, for a bundle's problems and the command line.
+    pub fn messages(&self) -> Vec<String> {
+        let zones = self.zones.iter().map(|code| {
+            format!("zone {code} has products: it cannot be left out; retire it (retired = true)")
+        });
+        let types = self.product_types.iter().map(|code| {
+            format!("product type {code} has products: its kind and unit cannot change")
+        });
+        zones.chain(types).collect()
+    }
 }
 
 /// How many products each zone and product type of a gemeente has, by code: what is in use

@@ -352,6 +352,16 @@ impl TenantConfig {
                     format!("zone code {} appears twice", zone.code),
                 ));
             }
+            if zone.postcodes.len() > crate::postcode_range::MAX_RANGES {
+                problems.push(ParseError::new(
+                    "zones",
+                    format!(
+                        "zone {} has more than {} postcode ranges",
+                        zone.code,
+                        crate::postcode_range::MAX_RANGES
+                    ),
+                ));
+            }
             if zone.name.trim().is_empty() || zone.name.chars().count() > 100 {
                 problems.push(ParseError::new(
                     "zones",

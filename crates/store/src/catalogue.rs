@@ -6,7 +6,7 @@
 use crate::entities::{product_types, products, zones};
 use chrono::{DateTime, Utc};
 use parkportal_domain::calendar::CapPeriod;
-use parkportal_domain::ports::{CatalogueUse, SaveTenantError};
+use parkportal_domain::ports::{CatalogueUse, InUse, SaveTenantError};
 use parkportal_domain::postcode_range::PostcodeRange;
 use parkportal_domain::{
     BalanceUnit, Code, PeriodicGrant, ProductKind, ProductTypeSpec, StoreError, ZoneSpec,
@@ -19,6 +19,11 @@ use std::collections::BTreeMap;
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::new(format!("stored {what}: {e}"))
+}
+
+/// Whether `conn` speaks to PostgreSQL, which takes row locks (SQLite writes one at a time).
+fn postgres<C: ConnectionTrait>(conn: &C) -> bool {
+    conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres
 }
 
 /// The stored text of `ranges`: one per line, none as NULL.
@@ -57,7 +62,13 @@ pub(crate) async fn zones_of<C: ConnectionTrait>(
             Ok(ZoneSpec {
                 code: Code::parse(&z.code).map_err(|e| corrupt("zone", e))?,
                 name: z.name,
-                postcodes: PostcodeRange::parse_list(z.postcodes.as_deref().unwrap_or_default())
+                postcodes: z
+                    .postcodes
+                    .as_deref()
+                    .unwrap_or_default()
+                    .lines()
+                    .map(PostcodeRange::parse)
+                    .collect::<Result<_, _>>()
                     .map_err(|e| corrupt("postcodes", e))?,
                 retired: z.retired_at.is_some(),
             })
@@ -169,27 +180,30 @@ async fn has_products<C: ConnectionTrait>(
     Ok(n > 0)
 }
 
-/// Writes `zones` as gemeente `tenant`'s, in their order, at `now`. With `delete_missing`, a
-/// stored zone not among them is deleted, or the save refused when it has products.
+/// Writes `zones` as gemeente `tenant`'s, in their order, at `now`: a stored zone not among them
+/// is deleted, or the save refused when it has products.
 pub(crate) async fn save_zones<C: ConnectionTrait>(
     txn: &C,
     tenant: i64,
     zones_now: &[ZoneSpec],
-    delete_missing: bool,
     now: DateTime<Utc>,
 ) -> Result<(), SaveTenantError> {
-    let known = zones::Entity::find()
-        .filter(zones::Column::TenantId.eq(tenant))
-        .all(txn)
-        .await
-        .map_err(StoreError::new)?;
-    if delete_missing {
+    let mut known = zones::Entity::find().filter(zones::Column::TenantId.eq(tenant));
+    if postgres(txn) {
+        // Issuing reads its zone under a share lock: it waits for this, or this for it.
+        known = known.lock_exclusive();
+    }
+    let known = known.all(txn).await.map_err(StoreError::new)?;
+    {
         for gone in known
             .iter()
             .filter(|k| !zones_now.iter().any(|z| z.code.as_str() == k.code))
         {
             if has_products(txn, tenant, products::Column::ZoneId, gone.id).await? {
-                return Err(SaveTenantError::InUse(vec![gone.code.clone()]));
+                return Err(SaveTenantError::InUse(InUse {
+                    zones: vec![gone.code.clone()],
+                    product_types: Vec::new(),
+                }));
             }
             zones::Entity::delete_by_id(gone.id)
                 .exec(txn)
@@ -243,11 +257,14 @@ pub(crate) async fn save_types<C: ConnectionTrait>(
     types: &[ProductTypeSpec],
     now: DateTime<Utc>,
 ) -> Result<(), SaveTenantError> {
-    let known = product_types::Entity::find()
-        .filter(product_types::Column::TenantId.eq(tenant))
-        .all(txn)
-        .await
-        .map_err(StoreError::new)?;
+    let mut known =
+        product_types::Entity::find().filter(product_types::Column::TenantId.eq(tenant));
+    if postgres(txn) {
+        // Issuing reads its type under a share lock: a product counted below is committed, and
+        // one issued after this sees the unit and retirement written here.
+        known = known.lock_exclusive();
+    }
+    let known = known.all(txn).await.map_err(StoreError::new)?;
     let mut in_use = Vec::new();
     for (position, pt) in types.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
@@ -285,6 +302,9 @@ pub(crate) async fn save_types<C: ConnectionTrait>(
     if in_use.is_empty() {
         Ok(())
     } else {
-        Err(SaveTenantError::InUse(in_use))
+        Err(SaveTenantError::InUse(InUse {
+            zones: Vec::new(),
+            product_types: in_use,
+        }))
     }
 }

@@ -65,7 +65,7 @@ pub(crate) async fn change(
         }
         LookPart::Tokens(tokens) => model.tokens = Set(tokens.to_json()),
         LookPart::Zones(zones) => {
-            crate::catalogue::save_zones(&txn, row.id, zones, true, audit.at).await?;
+            crate::catalogue::save_zones(&txn, row.id, zones, audit.at).await?;
         }
         LookPart::ProductTypes(types) => {
             crate::catalogue::save_types(&txn, row.id, types, audit.at).await?;

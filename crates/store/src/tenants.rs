@@ -341,8 +341,8 @@ impl TenantRepository for SeaTenantRepository {
             }
         };
         replace_hosts(&txn, id, &config.hosts).await?;
-        // A bundle need not name every zone: one it leaves out stays as it is.
-        crate::catalogue::save_zones(&txn, id, &config.zones, false, stamp.at).await?;
+        // A configuration names every zone: one it leaves out goes, unless it has products.
+        crate::catalogue::save_zones(&txn, id, &config.zones, stamp.at).await?;
         crate::catalogue::save_types(&txn, id, &config.product_types, stamp.at).await?;
         let mut versions = Vec::new();
         for (table, sources) in [

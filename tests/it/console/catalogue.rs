@@ -175,7 +175,9 @@ async fn a_retired_zone_issues_nothing_new_and_its_products_keep_working() {
 
     let path = "/beheer/dijkstad/zones/binnenstad";
     let page = bea.page(path).await;
-    assert!(page.contains_text("Deze zone heeft 1 producten en kan daarom niet worden verwijderd"));
+    assert!(
+        page.contains_text("Deze zone heeft producten (1) en kan daarom niet worden verwijderd")
+    );
     // Deleting it anyway (a form from before the product) is refused, and on the record.
     let resp = press(&app, &bea, path, "verwijderen").await;
     assert_eq!(resp.status(), 409);
@@ -200,6 +202,12 @@ async fn a_retired_zone_issues_nothing_new_and_its_products_keep_working() {
         zone_column(&app, "binnenstad", "retired_at")
             .await
             .is_some()
+    );
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'zone.retired'")
+            .await,
+        1,
+        "one entry for one POST"
     );
     let reason = newest(&app, "zone.retired")
         .await
@@ -466,14 +474,32 @@ async fn a_retired_product_type_issues_nothing_new_and_its_products_keep_working
     .await
     .unwrap_err();
     assert_eq!(refused.code(), Some("product_type_retired"));
-    // The console's form offers it no more.
-    let issue_page = bea.page("/beheer/dijkstad/producten/uitgeven").await;
-    assert_ne!(
-        issue_page
-            .form("/beheer/dijkstad/producten/uitgeven")
-            .value("producttype"),
-        Some("bezoekers")
-    );
+    // The console's form offers it no more; the admin API refuses it.
+    let issue_page = bea.get("/beheer/dijkstad/producten/uitgeven").await;
+    assert!(!issue_page.text().contains(r#"<option value="bezoekers""#));
+    let k = crate::admin_api::key(&app, "dijkstad", "koppeling", "products:issue").await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/admin/v1/products", app.url))
+        .bearer_auth(&k)
+        .json(&json!({"product_type": "bezoekers", "recipient": {"name": "J. de Vries",
+            "street": "Kerkstraat", "house_number": "12", "postcode": "1234AB", "city": "Dijkstad"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "product_type_retired", "{body}");
+    // Its product is topped up as before.
+    let path = format!("/api/v1/products/{}/top-ups", jan.product);
+    let (status, bought) = crate::support::call(
+        &app,
+        "POST",
+        &path,
+        Some(json!({"option": "25.00"})),
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(status, 201, "{bought}");
     // Its product parks on.
     jan.park(&app, "AB-12-34", in_an_hour(&app)).await;
 }
@@ -506,6 +532,11 @@ async fn a_bundle_keeps_the_unit_of_a_type_in_use_and_carries_zones_and_validity
         app.sql_text("SELECT unit FROM product_types WHERE code = 'bezoekers' AND tenant_id = (SELECT id FROM tenants WHERE slug = 'dijkstad')").await.as_deref(),
         Some("money")
     );
+    // A zone with products is not left out of a configuration: it is retired.
+    let mut without = config.clone();
+    without.zones.remove(0);
+    let refused = tenants.import(&without).await.unwrap_err().to_string();
+    assert!(refused.contains("binnenstad"), "{refused}");
     tenants.import(&config).await.unwrap();
     let again = tenants
         .export(&"dijkstad".parse().unwrap())
@@ -558,4 +589,99 @@ async fn another_gemeentes_beheerder_and_a_medewerker_reach_no_catalogue() {
     // Havenmond's own zones are its beheerder's, and Dijkstad's are not among them.
     let own = piet.page("/beheer/havenmond/zones").await;
     assert!(!own.contains_text("Binnenstad"));
+}
+
+#[tokio::test]
+async fn a_zone_is_not_taken_into_use_again_over_another_zones_postcodes() {
+    let app = TestApp::spawn().await;
+    let bea = staff(&app, "bea@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let binnenstad = format!("{ZONES}/binnenstad");
+    assert_eq!(
+        press(&app, &bea, &binnenstad, "buiten_gebruik")
+            .await
+            .status(),
+        303
+    );
+    // Its postcodes are free now: the station area takes one of them.
+    let station = format!("{ZONES}/stationsgebied");
+    let form = bea.page(&station).await.form(&station);
+    let resp = bea.submit(&form, &[("postcodes", "1234-1235\n1231")]).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    let reason = newest(&app, "zone.changed")
+        .await
+        .reason
+        .unwrap_or_default();
+    assert_eq!(
+        reason,
+        r#"zone stationsgebied postcodes: removed "", added "1231""#
+    );
+    let resp = press(&app, &bea, &binnenstad, "in_gebruik").await;
+    assert_eq!(resp.status(), 409);
+    assert!(
+        resp.html()
+            .contains_text("haar postcodes vallen (deels) ook in zone Stationsgebied"),
+        "{}",
+        resp.text()
+    );
+    assert!(
+        zone_column(&app, "binnenstad", "retired_at")
+            .await
+            .is_some()
+    );
+    assert_eq!(newest(&app, "zone.restored").await.result, "refused");
+    // A path of no zone is 404, and on the record.
+    let resp = press(
+        &app,
+        &bea,
+        &format!("{ZONES}/bestaat-niet"),
+        "buiten_gebruik",
+    )
+    .await;
+    assert_eq!(resp.status(), 404);
+    let entry = newest(&app, "zone.changed").await;
+    assert_eq!(
+        (entry.result.as_str(), entry.object_id.as_deref()),
+        ("refused", Some("dijkstad/bestaat-niet"))
+    );
+}
+
+#[tokio::test]
+async fn a_tariff_keeps_the_zone_it_names() {
+    let app = TestApp::spawn().await;
+    let bea = staff(&app, "bea@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let new = format!("{ZONES}/nieuw");
+    let form = bea.page(&new).await.form(&new);
+    let resp = bea
+        .submit(&form, &[("code", "haven"), ("naam", "Haven")])
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    // The visitor scheme's tariff names the new zone...
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = tenants
+        .export(&"dijkstad".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let tariff = config.tariffs.values_mut().next().unwrap();
+    *tariff = tariff.replacen(
+        "end = \"22:00\"\n",
+        "end = \"22:00\"\nzones = [\"haven\"]\n",
+        1,
+    );
+    assert!(tariff.contains("[\"haven\"]"), "{tariff}");
+    tenants.import(&config).await.unwrap();
+    // ...so it is not deleted, the tariff's problem named.
+    let resp = press(&app, &bea, &format!("{ZONES}/haven"), "verwijderen").await;
+    assert_eq!(resp.status(), 422);
+    let page = resp.html();
+    assert!(page.contains_text("Zo past de wijziging niet bij de rest van de instellingen"));
+    assert!(
+        page.contains_text("zone haven is not a zone of this gemeente"),
+        "{}",
+        page.text()
+    );
+    assert_eq!(
+        zone_column(&app, "haven", "name").await.as_deref(),
+        Some("Haven")
+    );
 }

@@ -336,6 +336,7 @@ impl ProductDesk {
                 tenant: tenant.id,
                 product_type: checked.product_type.code.clone(),
                 zone: checked.zone.code.clone(),
+                unit: checked.product_type.unit,
                 code: code.clone(),
                 pin_hash: pin_hash.clone(),
                 valid_from: now,
@@ -366,6 +367,14 @@ impl ProductDesk {
             match self.products.issue(&product, with, now).await? {
                 IssueOutcome::CodeTaken => continue,
                 IssueOutcome::RowDone => return Ok(None),
+                IssueOutcome::Retired { zone: true } => {
+                    return Err(IssueError::ZoneRetired(checked.zone.code.to_string()));
+                }
+                IssueOutcome::Retired { zone: false } => {
+                    return Err(IssueError::ProductTypeRetired(
+                        checked.product_type.code.to_string(),
+                    ));
+                }
                 IssueOutcome::Issued(id) => {
                     return Ok(Some(Issued {
                         id,

@@ -23,6 +23,9 @@ pub struct NewProduct {
     pub product_type: Code,
     /// The code of its zone.
     pub zone: Code,
+    /// The unit its type had when it was checked: the store refuses the product when the type
+    /// changed it meanwhile (its opening balance was counted in this one).
+    pub unit: crate::product_type::BalanceUnit,
     /// The code on the letter.
     pub code: ProductCode,
     /// The argon2id hash of the PIN.
@@ -133,6 +136,12 @@ pub enum IssueOutcome {
     /// The batch row was issued (or refused) already, by an instance that took the batch
     /// over: nothing was stored.
     RowDone,
+    /// The zone (`true`) or the product type (`false`) was retired after the request was
+    /// checked: nothing was stored.
+    Retired {
+        /// Whether it was the zone.
+        zone: bool,
+    },
 }
 
 /// A product as the coupling page shows it.

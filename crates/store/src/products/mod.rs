@@ -51,27 +51,46 @@ impl SeaProductRepository {
 
 pub(crate) const COUPLING: &str = "coupling";
 
+/// The ids of `product`'s type and zone, read in the issuing transaction: on PostgreSQL under a
+/// share lock, so that a retirement or a change of unit either waits for this issue or is seen
+/// by it. `Err(Ok(outcome))` when the type or zone was retired meanwhile.
 async fn id_by_code<C: ConnectionTrait>(
     conn: &C,
-    tenant: TenantId,
-    product_type: &str,
-    zone: &str,
-) -> Result<(i64, i64), StoreError> {
-    let pt = product_types::Entity::find()
-        .filter(product_types::Column::TenantId.eq(tenant.0))
-        .filter(product_types::Column::Code.eq(product_type))
+    product: &NewProduct,
+) -> Result<Result<(i64, i64), IssueOutcome>, StoreError> {
+    let shared = conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let mut pt = product_types::Entity::find()
+        .filter(product_types::Column::TenantId.eq(product.tenant.0))
+        .filter(product_types::Column::Code.eq(product.product_type.as_str()));
+    let mut z = zones::Entity::find()
+        .filter(zones::Column::TenantId.eq(product.tenant.0))
+        .filter(zones::Column::Code.eq(product.zone.as_str()));
+    if shared {
+        pt = pt.lock_shared();
+        z = z.lock_shared();
+    }
+    // The zone first, as a save of the catalogue locks them, so the two never wait on each other.
+    let z = z
         .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
-        .ok_or_else(|| StoreError::new(format!("no product type {product_type}")))?;
-    let z = zones::Entity::find()
-        .filter(zones::Column::TenantId.eq(tenant.0))
-        .filter(zones::Column::Code.eq(zone))
+        .ok_or_else(|| StoreError::new(format!("no zone {}", product.zone)))?;
+    let pt = pt
         .one_by_key(conn)
         .await
         .map_err(StoreError::new)?
-        .ok_or_else(|| StoreError::new(format!("no zone {zone}")))?;
-    Ok((pt.id, z.id))
+        .ok_or_else(|| StoreError::new(format!("no product type {}", product.product_type)))?;
+    if pt.unit != product.unit.as_str() {
+        return Err(StoreError::new(format!(
+            "the unit of product type {} changed while a product was issued",
+            product.product_type
+        )));
+    }
+    Ok(match (pt.retired_at, z.retired_at) {
+        (Some(_), _) => Err(IssueOutcome::Retired { zone: false }),
+        (None, Some(_)) => Err(IssueOutcome::Retired { zone: true }),
+        (None, None) => Ok((pt.id, z.id)),
+    })
 }
 
 async fn summary<C: ConnectionTrait>(
@@ -223,13 +242,10 @@ impl ProductRepository for SeaProductRepository {
         if taken.is_some() {
             return Ok(IssueOutcome::CodeTaken);
         }
-        let (type_id, zone_id) = id_by_code(
-            &txn,
-            product.tenant,
-            product.product_type.as_str(),
-            product.zone.as_str(),
-        )
-        .await?;
+        let (type_id, zone_id) = match id_by_code(&txn, product).await? {
+            Ok(ids) => ids,
+            Err(refused) => return Ok(refused),
+        };
         let row = products::ActiveModel {
             tenant_id: Set(product.tenant.0),
             product_type_id: Set(type_id),
