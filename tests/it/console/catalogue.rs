@@ -50,6 +50,22 @@ async fn issue(app: &TestApp, request: IssueRequest) -> Result<i64, IssueError> 
     .map(|issued| issued.id.0)
 }
 
+/// `POST /api/admin/v1/products` with `field` set to `value`: the status and answer.
+async fn issue_by_api(app: &TestApp, field: &str, value: &str) -> (u16, serde_json::Value) {
+    let k = crate::admin_api::key(app, "dijkstad", "koppeling", "products:issue").await;
+    let mut body = json!({"recipient": {"name": "J. de Vries", "street": "Kerkstraat",
+        "house_number": "12", "postcode": "1234AB", "city": "Dijkstad"}});
+    body[field] = json!(value);
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/admin/v1/products", app.url))
+        .bearer_auth(&k)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.json().await.unwrap())
+}
+
 /// The code of the zone product `id` lies in.
 async fn zone_of(app: &TestApp, id: i64) -> String {
     app.sql_text(&format!(
@@ -230,17 +246,8 @@ async fn a_retired_zone_issues_nothing_new_and_its_products_keep_working() {
     .await
     .unwrap_err();
     assert_eq!(refused.code(), Some("zone_retired"));
-    let k = crate::admin_api::key(&app, "dijkstad", "koppeling", "products:issue").await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/admin/v1/products", app.url))
-        .bearer_auth(&k)
-        .json(&json!({"zone": "binnenstad", "recipient": {"name": "J. de Vries",
-            "street": "Kerkstraat", "house_number": "12", "postcode": "1234AB", "city": "Dijkstad"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 422);
-    let body: serde_json::Value = resp.json().await.unwrap();
+    let (status, body) = issue_by_api(&app, "zone", "binnenstad").await;
+    assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "zone_retired", "{body}");
     let issue_page = bea.page("/beheer/dijkstad/producten/uitgeven").await;
     let form = issue_page.form("/beheer/dijkstad/producten/uitgeven");
@@ -477,17 +484,8 @@ async fn a_retired_product_type_issues_nothing_new_and_its_products_keep_working
     // The console's form offers it no more; the admin API refuses it.
     let issue_page = bea.get("/beheer/dijkstad/producten/uitgeven").await;
     assert!(!issue_page.text().contains(r#"<option value="bezoekers""#));
-    let k = crate::admin_api::key(&app, "dijkstad", "koppeling", "products:issue").await;
-    let resp = reqwest::Client::new()
-        .post(format!("{}/api/admin/v1/products", app.url))
-        .bearer_auth(&k)
-        .json(&json!({"product_type": "bezoekers", "recipient": {"name": "J. de Vries",
-            "street": "Kerkstraat", "house_number": "12", "postcode": "1234AB", "city": "Dijkstad"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 422);
-    let body: serde_json::Value = resp.json().await.unwrap();
+    let (status, body) = issue_by_api(&app, "product_type", "bezoekers").await;
+    assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "product_type_retired", "{body}");
     // Its product is topped up as before.
     let path = format!("/api/v1/products/{}/top-ups", jan.product);
