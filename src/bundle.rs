@@ -270,6 +270,9 @@ struct ProductTypeEntry {
     /// `retired = true`: its products keep working, nothing new of it is issued.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     retired: bool,
+    /// `apply = true`: residents apply for it in the digitaal loket.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    apply: bool,
 }
 
 fn default_validity() -> u16 {
@@ -512,6 +515,7 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
                     top_ups,
                     validity_months: p.validity_months,
                     retired: p.retired,
+                    open_for_application: p.apply,
                 })
             })
             .collect::<Result<_, ParseError>>()
@@ -595,6 +599,7 @@ pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, 
                     .collect(),
                 validity_months: p.validity_months,
                 retired: p.retired,
+                apply: p.open_for_application,
             })
             .collect(),
     };

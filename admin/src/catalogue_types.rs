@@ -61,6 +61,7 @@ fn input_of(sent: &Sent) -> ProductTypeInput {
                 price: prices.get(i).cloned().unwrap_or_default(),
             })
             .collect(),
+        open_for_application: field(sent, "aanvragen") == "ja",
     }
 }
 
@@ -261,6 +262,7 @@ async fn show(
                 geldigheid => input.validity_months.clone(),
                 toekenning_periode => input.grant_period.clone(),
                 toekenning_bedrag => input.grant_amount.clone(),
+                aanvragen => input.open_for_application,
             },
             top_ups => top_ups,
             kinds => kinds,

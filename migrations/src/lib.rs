@@ -34,6 +34,7 @@ mod m20261205_000026_rule_version_notes;
 mod m20261206_000027_rule_schedule;
 mod m20261207_000028_footer_links;
 mod m20261208_000029_catalogue;
+mod m20261209_000030_open_for_application;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000027_rule_schedule::Migration),
             Box::new(m20261207_000028_footer_links::Migration),
             Box::new(m20261208_000029_catalogue::Migration),
+            Box::new(m20261209_000030_open_for_application::Migration),
         ]
     }
 }

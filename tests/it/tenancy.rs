@@ -153,6 +153,16 @@ async fn the_api_lists_gemeenten_and_the_spec_is_served() {
     assert_eq!(dijkstad["name"], "Gemeente Dijkstad");
     assert_eq!(dijkstad["time_zone"], "Europe/Amsterdam");
     assert_eq!(dijkstad["url"], format!("{}/g/dijkstad", app.url));
+    // Its product types, the visitor scheme open for application (#25).
+    assert_eq!(
+        dijkstad["product_types"],
+        serde_json::json!([
+            {"code": "bezoekers", "name": "Bezoekersregeling", "kind": "visitor_scheme",
+             "open_for_application": true},
+            {"code": "bewoners", "name": "Bewonersvergunning", "kind": "permit",
+             "open_for_application": false},
+        ])
+    );
     let spec: serde_json::Value = app
         .get("/api/openapi.json")
         .send()

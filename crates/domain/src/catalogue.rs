@@ -224,6 +224,8 @@ pub struct ProductTypeInput {
     pub grant_amount: String,
     /// The top-ups, blank rows included.
     pub top_ups: Vec<TopUpInput>,
+    /// Open for application in the digitaal loket.
+    pub open_for_application: bool,
 }
 
 /// An amount typed the Dutch way or the international one (`12,50`, `12.50`).
@@ -256,6 +258,7 @@ impl ProductTypeInput {
                     price: format!("{:.2}", t.price),
                 })
                 .collect(),
+            open_for_application: product_type.open_for_application,
         }
     }
 
@@ -342,6 +345,7 @@ impl ProductTypeInput {
                     top_ups,
                     validity_months,
                     retired: existing.is_some_and(|t| t.retired),
+                    open_for_application: self.open_for_application,
                 })
             }
             _ => Err(problems),
@@ -553,7 +557,7 @@ fn type_text(t: &ProductTypeSpec) -> String {
         .map(|o| format!("{} for {:.2}", o.amount, o.price))
         .collect();
     format!(
-        "name {:?}, kind {}, unit {}, validity_months {}, grant {}, top_ups [{}], retired {}",
+        "name {:?}, kind {}, unit {}, validity_months {}, grant {}, top_ups [{}], apply {}, retired {}",
         t.name,
         t.kind.as_str(),
         t.unit.as_str(),
@@ -564,6 +568,7 @@ fn type_text(t: &ProductTypeSpec) -> String {
             g.period.as_str()
         )),
         top_ups.join(", "),
+        t.open_for_application,
         t.retired
     )
 }
@@ -707,6 +712,7 @@ mod tests {
             top_ups: Vec::new(),
             validity_months: 12,
             retired: false,
+            open_for_application: false,
         }
     }
 
@@ -752,6 +758,7 @@ mod tests {
                 amount: "10".into(),
                 price: "".into(),
             }],
+            open_for_application: false,
         };
         let problems = input.parse(None, &[visitor()], false).unwrap_err();
         let codes: Vec<_> = problems.iter().map(|p| (p.field, p.code)).collect();

@@ -97,6 +97,8 @@ pub struct ProductTypeSpec {
     pub validity_months: u16,
     /// Retired: its products keep working, no new product of it is issued.
     pub retired: bool,
+    /// Open for application in the digitaal loket (`apply = true` in a bundle).
+    pub open_for_application: bool,
 }
 
 /// The validity of a product type unless configured: a year.

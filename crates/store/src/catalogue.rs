@@ -108,6 +108,7 @@ pub(crate) async fn types_of<C: ConnectionTrait>(
                 validity_months: u16::try_from(p.validity_months)
                     .map_err(|e| corrupt("validity", e))?,
                 retired: p.retired_at.is_some(),
+                open_for_application: p.open_for_application,
             })
         })
         .collect()
@@ -297,6 +298,7 @@ pub(crate) async fn save_types<C: ConnectionTrait>(
         active.grant_amount = Set(grant_amount(pt));
         active.top_ups = Set(crate::top_up_options::encode(&pt.top_ups, pt.unit));
         active.validity_months = Set(i32::from(pt.validity_months));
+        active.open_for_application = Set(pt.open_for_application);
         active.save(txn).await.map_err(StoreError::new)?;
     }
     if in_use.is_empty() {

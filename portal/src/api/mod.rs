@@ -120,6 +120,21 @@ pub struct TenantItem {
     pub logo_url: String,
     /// The IANA time zone its calendar follows.
     pub time_zone: String,
+    /// Its product types in use, in display order.
+    pub product_types: Vec<ProductTypeItem>,
+}
+
+/// A product type a gemeente offers.
+#[derive(Debug, Object)]
+pub struct ProductTypeItem {
+    /// Its stable code within the gemeente.
+    pub code: String,
+    /// The name residents see.
+    pub name: String,
+    /// `visitor_scheme` or `permit`.
+    pub kind: String,
+    /// Whether residents apply for it in the digitaal loket.
+    pub open_for_application: bool,
 }
 
 /// A list of gemeenten.
@@ -143,16 +158,34 @@ impl Api {
         // A failure becomes AppError, which the site layer answers with a translated JSON body
         // `{code, message, request_id}` and logs with its cause.
         let tenants = state.tenants().list().await.map_err(failure::internal)?;
-        let items = tenants
-            .iter()
-            .map(|t| TenantItem {
+        let mut items = Vec::with_capacity(tenants.len());
+        for t in &tenants {
+            // Retired types issue nothing new: they are not offered.
+            let product_types = state
+                .tenants()
+                .overview(t.id)
+                .await
+                .map_err(failure::internal)?
+                .map(|o| o.product_types)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| !p.retired)
+                .map(|p| ProductTypeItem {
+                    code: p.code.to_string(),
+                    name: p.name,
+                    kind: p.kind.as_str().to_owned(),
+                    open_for_application: p.open_for_application,
+                })
+                .collect();
+            items.push(TenantItem {
                 slug: t.slug.to_string(),
                 name: t.name.clone(),
                 url: t.public_url(platform),
                 logo_url: platform.join(&format!("/g/{}/logo?v={}", t.slug, t.version)),
                 time_zone: t.time_zone.name().to_owned(),
-            })
-            .collect();
+                product_types,
+            });
+        }
         Ok(Json(TenantList { items }))
     }
 }

@@ -432,7 +432,36 @@ async fn a_beheerder_adds_a_product_type_whose_products_take_its_validity_and_un
             .as_deref(),
         Some("minutes")
     );
-    // Its validity and top-ups change.
+    // Opened for application: the switch is stored and the API says so.
+    assert!(form.has("aanvragen"));
+    assert!(
+        !form
+            .submission(&[])
+            .iter()
+            .any(|(name, _)| name == "aanvragen"),
+        "a new type is not open for application"
+    );
+    let resp = bea.submit(&form, &[("aanvragen", "ja")]).await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    let (_, tenants) = crate::support::call(&app, "GET", "/api/v1/tenants", None, None).await;
+    let dijkstad = tenants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["slug"] == "dijkstad")
+        .unwrap();
+    assert_eq!(dijkstad["product_types"][2]["code"], "jaarkaart");
+    assert_eq!(dijkstad["product_types"][2]["open_for_application"], true);
+    let reason = newest(&app, "product_type.changed")
+        .await
+        .reason
+        .unwrap_or_default();
+    assert!(
+        reason.contains("apply false") && reason.contains("apply true"),
+        "{reason}"
+    );
+    // Its validity and top-ups change (on the form as it is now).
+    let form = bea.page(&path).await.form(&path);
     let resp = bea
         .submit(
             &form,

@@ -19,6 +19,7 @@ pub struct Model {
     pub top_ups: Option<String>,
     pub retired_at: Option<ChronoDateTimeUtc>,
     pub validity_months: i32,
+    pub open_for_application: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
