@@ -6,7 +6,7 @@ use parkportal_domain::calendar::CapPeriod;
 use parkportal_domain::footer_links::{FooterLinks, WebLink, link_text};
 use parkportal_domain::postcode_range::PostcodeRange;
 use parkportal_domain::privacy::PlateRetention;
-use parkportal_domain::product_type::{DEFAULT_VALIDITY_MONTHS, TopUpOption};
+use parkportal_domain::product_type::{DEFAULT_MAX_PLATES, DEFAULT_VALIDITY_MONTHS, TopUpOption};
 use parkportal_domain::{
     BalanceUnit, Code, Hostname, Language, Logo, ParseError, PeriodicGrant, ProductKind,
     ProductTypeSpec, PublicUrl, TenantConfig, TenantSlug, ThemeName, ThemeTokens, ZoneSpec,
@@ -273,6 +273,20 @@ struct ProductTypeEntry {
     /// `apply = true`: residents apply for it in the digitaal loket.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     apply: bool,
+    /// The most plates one product holds: 1 to 10, 3 unless said.
+    #[serde(
+        default = "default_max_plates",
+        skip_serializing_if = "is_default_max_plates"
+    )]
+    max_plates: u8,
+}
+
+fn default_max_plates() -> u8 {
+    DEFAULT_MAX_PLATES
+}
+
+fn is_default_max_plates(n: &u8) -> bool {
+    *n == DEFAULT_MAX_PLATES
 }
 
 fn default_validity() -> u16 {
@@ -516,6 +530,7 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
                     validity_months: p.validity_months,
                     retired: p.retired,
                     open_for_application: p.apply,
+                    max_plates: p.max_plates,
                 })
             })
             .collect::<Result<_, ParseError>>()
@@ -600,6 +615,7 @@ pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, 
                 validity_months: p.validity_months,
                 retired: p.retired,
                 apply: p.open_for_application,
+                max_plates: p.max_plates,
             })
             .collect(),
     };

@@ -44,6 +44,8 @@ pub struct Config {
     pub batches: BatchesConfig,
     /// The help desk.
     pub desk: crate::desk_config::DeskConfig,
+    /// The digitaal loket.
+    pub loket: crate::loket_config::LoketConfig,
 }
 
 /// `[batches]`
@@ -621,6 +623,7 @@ impl Config {
             ));
         }
         self.desk.limits()?;
+        self.loket.settings()?;
         if self.payments.expiry.0.is_zero() {
             return Err(ConfigError(
                 "payments.expiry must be longer than zero".into(),

@@ -17,6 +17,7 @@ pub mod demo_staff;
 pub mod desk_config;
 pub mod duration;
 pub mod logging;
+pub mod loket_config;
 pub mod mandates_cli;
 pub mod mollie;
 pub mod passwords;

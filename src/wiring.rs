@@ -19,6 +19,7 @@ use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::housekeeping::{Housekeeping, Retention};
 use parkportal_domain::idempotency::Idempotency;
+use parkportal_domain::loket::{Loket, LoketPorts};
 use parkportal_domain::mandates::{MandateSettings, Mandates};
 use parkportal_domain::own_data::OwnData;
 use parkportal_domain::parking::{Parking, ParkingRepository, ProductAccess, RulesPort};
@@ -43,7 +44,8 @@ use parkportal_store::{
     SeaSettingsRepository, SeaStaffRepository, SeaThrottleRepository, SimulatedProvider,
 };
 use parkportal_store::{
-    SeaApiKeyRepository, SeaBatchRepository, SeaDashboardRepository, SeaRuleRepository,
+    SeaApiKeyRepository, SeaApplicationRepository, SeaBatchRepository, SeaDashboardRepository,
+    SeaRuleRepository,
 };
 use parkportal_web::i18n::Catalogues;
 use parkportal_web::mail::TemplateMailComposer;
@@ -86,14 +88,30 @@ pub fn services(
     );
     let composer: Arc<dyn MailComposer> =
         Arc::new(TemplateMailComposer::new(templates, catalogues));
+    let captchas = Captchas::new(
+        Arc::new(SeaCaptchaRepository::new(db.clone())),
+        clock.clone(),
+    );
     let resets = PasswordResets::new(
         accounts.clone(),
-        Captchas::new(
-            Arc::new(SeaCaptchaRepository::new(db.clone())),
-            clock.clone(),
-        ),
+        captchas.clone(),
         composer.clone(),
         public_url.clone(),
+    );
+    let loket = Loket::new(
+        LoketPorts {
+            tenants: tenants.clone(),
+            repo: Arc::new(SeaApplicationRepository::new(db.clone())),
+            captchas,
+            throttle: accounts.throttle().clone(),
+            composer: composer.clone(),
+            clock: clock.clone(),
+            platform_url: public_url.clone(),
+        },
+        config
+            .loket
+            .settings()
+            .map_err(|e| StartError::Config(e.0))?,
     );
     let desk = ProductDesk::new(
         Arc::new(SeaProductRepository::new(db.clone())),
@@ -174,6 +192,7 @@ pub fn services(
         config.parking.idempotency_keys.to_chrono(),
     );
     Ok(Services {
+        loket,
         idempotency,
         own_data,
         parking,

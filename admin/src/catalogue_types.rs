@@ -62,6 +62,7 @@ fn input_of(sent: &Sent) -> ProductTypeInput {
             })
             .collect(),
         open_for_application: field(sent, "aanvragen") == "ja",
+        max_plates: field(sent, "kentekens"),
     }
 }
 
@@ -82,6 +83,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("kind", "soort"),
     ("unit", "eenheid"),
     ("validity_months", "geldigheid"),
+    ("max_plates", "kentekens"),
     ("grant_period", "toekenning_periode"),
     ("grant_amount", "toekenning_bedrag"),
     ("top_ups", "opwaarderingen"),
@@ -263,6 +265,7 @@ async fn show(
                 toekenning_periode => input.grant_period.clone(),
                 toekenning_bedrag => input.grant_amount.clone(),
                 aanvragen => input.open_for_application,
+                kentekens => input.max_plates.clone(),
             },
             top_ups => top_ups,
             kinds => kinds,
@@ -280,6 +283,7 @@ async fn show(
             done => shown.done,
             name_max => NAME_MAX,
             max_months => MAX_VALIDITY_MONTHS,
+            max_plates => parkportal_domain::product_type::MAX_PLATES,
         },
     )
     .await
@@ -303,6 +307,7 @@ pub async fn new_form(page: ConsolePage) -> Result<Response, AppError> {
         kind: ProductKind::VisitorScheme.as_str().to_owned(),
         unit: BalanceUnit::Money.as_str().to_owned(),
         validity_months: parkportal_domain::product_type::DEFAULT_VALIDITY_MONTHS.to_string(),
+        max_plates: parkportal_domain::product_type::DEFAULT_MAX_PLATES.to_string(),
         ..Default::default()
     };
     let shown = Shown {

@@ -35,6 +35,7 @@ mod m20261206_000027_rule_schedule;
 mod m20261207_000028_footer_links;
 mod m20261208_000029_catalogue;
 mod m20261209_000030_open_for_application;
+mod m20261209_000031_applications;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_footer_links::Migration),
             Box::new(m20261208_000029_catalogue::Migration),
             Box::new(m20261209_000030_open_for_application::Migration),
+            Box::new(m20261209_000031_applications::Migration),
         ]
     }
 }

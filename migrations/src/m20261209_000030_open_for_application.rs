@@ -1,5 +1,7 @@
 //! Digitaal loket (#25): a product type is open for application or not (`apply = true` in a
-//! bundle, a switch on the console's product-type page); none is until a gemeente opens it.
+//! bundle, a switch on the console's product-type page); none is until a gemeente opens it. And
+//! the most plates one of its products holds (three: the manual's permit switches between them),
+//! which the loket asks at most.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -10,6 +12,7 @@ pub struct Migration;
 enum ProductTypes {
     Table,
     OpenForApplication,
+    MaxPlates,
 }
 
 #[async_trait::async_trait]
@@ -22,10 +25,26 @@ impl MigrationTrait for Migration {
                     .add_column(boolean(ProductTypes::OpenForApplication).default(false))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProductTypes::Table)
+                    .add_column(integer(ProductTypes::MaxPlates).default(3))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProductTypes::Table)
+                    .drop_column(ProductTypes::MaxPlates)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

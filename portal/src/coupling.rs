@@ -9,9 +9,9 @@ use parkportal_domain::coupling::{CouplingError, ProductSummary};
 use parkportal_domain::{NewPassword, Token};
 use parkportal_web::AppError;
 use parkportal_web::dates::last_local_day;
-use poem::http::{StatusCode, header};
+use poem::http::StatusCode;
 use poem::web::{Form, Path};
-use poem::{IntoResponse, Response, handler};
+use poem::{Response, handler};
 use serde::Deserialize;
 
 fn product_values(page: &PageContext, p: &ProductSummary) -> Value {
@@ -21,20 +21,6 @@ fn product_values(page: &PageContext, p: &ProductSummary) -> Value {
         zone => p.zone_name.clone(),
         valid_until => last_local_day(p.valid_until, p.time_zone, page.prefs.language),
     }
-}
-
-fn respond(
-    page: &PageContext,
-    template: &str,
-    status: StatusCode,
-    values: Value,
-) -> Result<Response, AppError> {
-    Ok(page
-        .render(template, values)?
-        .with_status(status)
-        .with_header(header::CACHE_CONTROL, "no-store")
-        .with_header(header::REFERRER_POLICY, "no-referrer")
-        .into_response())
 }
 
 /// The page for a link that cannot be used, or the error for a failure inside.
@@ -51,8 +37,7 @@ fn problem(page: &PageContext, e: CouplingError) -> Result<Response, AppError> {
         CouplingError::Hash(e) => return Err(AppError::internal(e)),
         CouplingError::Login(e) => return Err(AppError::internal(e)),
     };
-    respond(
-        page,
+    page.private(
         "coupling_problem.html",
         status,
         context! { problem => key, foreign => key == "coupling.foreign" },
@@ -75,8 +60,7 @@ pub async fn show(page: PageContext, Path(token): Path<String>) -> Result<Respon
         None if offer.account_exists => "login",
         None => "create",
     };
-    respond(
-        &page,
+    page.private(
         "coupling.html",
         StatusCode::OK,
         context! {
@@ -122,8 +106,7 @@ pub async fn accept(
                 Ok(offer) => offer,
                 Err(e) => return problem(&page, e),
             };
-            return respond(
-                &page,
+            return page.private(
                 "coupling.html",
                 StatusCode::UNPROCESSABLE_ENTITY,
                 context! {
@@ -151,8 +134,7 @@ fn done(
     product: &ProductSummary,
     session: Option<&Token>,
 ) -> Result<Response, AppError> {
-    let mut resp = respond(
-        page,
+    let mut resp = page.private(
         "coupling_done.html",
         StatusCode::OK,
         context! { product => product_values(page, product), created => session.is_some() },

@@ -16,6 +16,7 @@ mod favorites;
 mod history;
 mod input;
 mod login;
+mod loket;
 mod mandates;
 mod once;
 mod own_data;
@@ -102,6 +103,19 @@ fn table() -> Table {
             RouteKind::Page,
             ep(get(coupling::show).post(coupling::accept)),
         ),
+        // The digitaal loket: applying for a product, its status, "Mijn aanvragen".
+        ("/aanvragen", RouteKind::Page, ep(get(loket::list))),
+        (
+            "/aanvragen/:type",
+            RouteKind::Page,
+            ep(get(loket::form_page).post(loket::submit)),
+        ),
+        (
+            "/aanvragen/status/:token",
+            RouteKind::Page,
+            ep(get(loket::status_page)),
+        ),
+        ("/mijn-aanvragen", RouteKind::Page, ep(get(loket::mine))),
         ("/producten", RouteKind::Page, ep(get(products::all))),
         (
             "/parkeeracties",

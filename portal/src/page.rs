@@ -85,6 +85,24 @@ impl PageContext {
         Ok(())
     }
 
+    /// `template` rendered with `values` and `status`, kept out of caches and without a
+    /// referrer: for pages reached by a secret link or showing what one person typed.
+    pub fn private(
+        &self,
+        template: &str,
+        status: poem::http::StatusCode,
+        values: minijinja::Value,
+    ) -> Result<Response, AppError> {
+        use poem::IntoResponse;
+        use poem::http::header;
+        Ok(self
+            .render(template, values)?
+            .with_status(status)
+            .with_header(header::CACHE_CONTROL, "no-store")
+            .with_header(header::REFERRER_POLICY, "no-referrer")
+            .into_response())
+    }
+
     /// The way to the login page for a page that needs a login: it comes back to this page and
     /// says so when the session timed out.
     pub fn login_redirect(&self) -> Response {

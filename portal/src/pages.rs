@@ -77,9 +77,14 @@ async fn public_home(page: &PageContext) -> Result<Html<String>, AppError> {
                     context! { name => p.name.clone(), kind => kind, unit => unit }
                 })
                 .collect();
+            let open = overview
+                .product_types
+                .iter()
+                .any(|p| p.open_for_application && !p.retired);
             page.render(
                 "home_tenant.html",
                 context! {
+                    apply => open.then(|| page.site.link("/aanvragen")),
                     zones => zones,
                     products => products,
                     local_time => now.format_localized("%A %-d %B %Y, %H:%M", locale).to_string(),

@@ -6,24 +6,10 @@ use minijinja::{Value, context};
 use parkportal_domain::password_reset::{ResetDelivery, ResetError};
 use parkportal_domain::{NewPassword, Token};
 use parkportal_web::AppError;
-use poem::http::{StatusCode, header};
+use poem::http::StatusCode;
 use poem::web::{Form, Path};
-use poem::{IntoResponse, Response, handler};
+use poem::{Response, handler};
 use serde::Deserialize;
-
-fn respond(
-    page: &PageContext,
-    template: &str,
-    status: StatusCode,
-    values: Value,
-) -> Result<Response, AppError> {
-    Ok(page
-        .render(template, values)?
-        .with_status(status)
-        .with_header(header::CACHE_CONTROL, "no-store")
-        .with_header(header::REFERRER_POLICY, "no-referrer")
-        .into_response())
-}
 
 /// Mails the link, if the address has an account, apart from the request: the resident's answer
 /// neither waits for it nor differs by it.
@@ -64,8 +50,7 @@ fn blocked_text(page: &PageContext, until: chrono::DateTime<chrono::Utc>) -> Str
 #[handler]
 pub async fn form(page: PageContext) -> Result<Response, AppError> {
     let captcha = captcha(&page).await?;
-    respond(
-        &page,
+    page.private(
         "reset_request.html",
         StatusCode::OK,
         context! { captcha => captcha },
@@ -102,8 +87,7 @@ pub async fn request(page: PageContext, Form(f): Form<RequestForm>) -> Result<Re
     let (field, error) = match outcome {
         Ok(delivery) => {
             deliver_later(&page, delivery);
-            return respond(
-                &page,
+            return page.private(
                 "reset_sent.html",
                 StatusCode::OK,
                 context! { email => f.email.trim().to_lowercase() },
@@ -120,8 +104,7 @@ pub async fn request(page: PageContext, Form(f): Form<RequestForm>) -> Result<Re
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    respond(
-        &page,
+    page.private(
         "reset_request.html",
         status,
         context! { captcha => captcha, email => f.email, field => field, error => error },
@@ -136,12 +119,7 @@ fn link_problem(page: &PageContext, e: ResetError) -> Result<Response, AppError>
         ResetError::Blocked(_) => ("coupling.blocked", StatusCode::TOO_MANY_REQUESTS),
         other => return Err(AppError::internal(other)),
     };
-    respond(
-        page,
-        "reset_problem.html",
-        status,
-        context! { problem => key },
-    )
+    page.private("reset_problem.html", status, context! { problem => key })
 }
 
 /// `GET /wachtwoord-herstellen/{token}`: the new password.
@@ -158,8 +136,7 @@ pub async fn new_password(
         Err(e) => return link_problem(&page, e),
     };
     let captcha = captcha(&page).await?;
-    respond(
-        &page,
+    page.private(
         "reset_password.html",
         StatusCode::OK,
         context! { email => email.as_str(), captcha => captcha, action => page.path.clone() },
@@ -213,14 +190,13 @@ pub async fn change(
             )
             .await
         {
-            Ok(_) => return respond(&page, "reset_done.html", StatusCode::OK, context! {}),
+            Ok(_) => return page.private("reset_done.html", StatusCode::OK, context! {}),
             Err(ResetError::CaptchaWrong) => ("captcha", page.t("captcha.wrong")),
             Err(e) => return link_problem(&page, e),
         },
     };
     let captcha = captcha(&page).await?;
-    respond(
-        &page,
+    page.private(
         "reset_password.html",
         StatusCode::UNPROCESSABLE_ENTITY,
         context! {

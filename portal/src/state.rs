@@ -4,6 +4,7 @@
 use parkportal_domain::favorites::Favorites;
 use parkportal_domain::history::History;
 use parkportal_domain::idempotency::Idempotency;
+use parkportal_domain::loket::Loket;
 use parkportal_domain::mandates::Mandates;
 use parkportal_domain::own_data::OwnData;
 use parkportal_domain::parking::Parking;
@@ -47,6 +48,8 @@ pub struct Services {
     pub demo_mode: bool,
     /// The resident's own data: its download and the deletion of the account.
     pub own_data: OwnData,
+    /// The digitaal loket: applying for a product.
+    pub loket: Loket,
 }
 
 /// Everything a portal handler may use. Cheap to clone.
@@ -126,6 +129,11 @@ impl Portal {
     /// "Historie": a product's sessions and transactions.
     pub fn history(&self) -> &History {
         &self.inner.services.history
+    }
+
+    /// The digitaal loket: applying for a product, its status, "Mijn aanvragen".
+    pub fn loket(&self) -> &Loket {
+        &self.inner.services.loket
     }
 
     /// "Wachtwoord vergeten?" and the captcha.

@@ -34,6 +34,8 @@ impl Things {
                 (_, ":payment") => self.payment.to_string(),
                 ("koppel", ":token") => self.coupling.clone(),
                 ("wachtwoord-herstellen", ":token") => "ab".repeat(32),
+                ("aanvragen", ":type") => "bezoekers".to_owned(),
+                ("status", ":token") => "ab".repeat(32),
                 (_, p) if p.starts_with(':') => panic!("no value for {p} in {path}"),
                 (_, s) => s.to_owned(),
             };

@@ -31,6 +31,7 @@ mod history;
 mod housekeeping;
 mod limits;
 mod login_protection;
+mod loket;
 mod mandate_import;
 mod mandates;
 mod migrations;

@@ -226,6 +226,8 @@ pub struct ProductTypeInput {
     pub top_ups: Vec<TopUpInput>,
     /// Open for application in the digitaal loket.
     pub open_for_application: bool,
+    /// The most plates one product holds.
+    pub max_plates: String,
 }
 
 /// An amount typed the Dutch way or the international one (`12,50`, `12.50`).
@@ -259,6 +261,7 @@ impl ProductTypeInput {
                 })
                 .collect(),
             open_for_application: product_type.open_for_application,
+            max_plates: product_type.max_plates.to_string(),
         }
     }
 
@@ -308,6 +311,15 @@ impl ProductTypeInput {
         if validity_months.is_none() {
             problems.push(CatalogueProblem::new("validity_months", "range"));
         }
+        let max_plates = self
+            .max_plates
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|n| (1..=crate::product_type::MAX_PLATES).contains(n));
+        if max_plates.is_none() {
+            problems.push(CatalogueProblem::new("max_plates", "range"));
+        }
         let unit_ok = unit.unwrap_or(BalanceUnit::None);
         let grant = match (self.grant_period.trim(), self.grant_amount.trim()) {
             ("", "") => None,
@@ -334,8 +346,10 @@ impl ProductTypeInput {
             }
         };
         let top_ups = self.top_ups(unit_ok, kind, &mut problems);
-        match (code, kind, unit, validity_months) {
-            (Some(code), Some(kind), Some(unit), Some(validity_months)) if problems.is_empty() => {
+        match (code, kind, unit, validity_months, max_plates) {
+            (Some(code), Some(kind), Some(unit), Some(validity_months), Some(max_plates))
+                if problems.is_empty() =>
+            {
                 Ok(ProductTypeSpec {
                     code,
                     name,
@@ -346,6 +360,7 @@ impl ProductTypeInput {
                     validity_months,
                     retired: existing.is_some_and(|t| t.retired),
                     open_for_application: self.open_for_application,
+                    max_plates,
                 })
             }
             _ => Err(problems),
@@ -557,11 +572,12 @@ fn type_text(t: &ProductTypeSpec) -> String {
         .map(|o| format!("{} for {:.2}", o.amount, o.price))
         .collect();
     format!(
-        "name {:?}, kind {}, unit {}, validity_months {}, grant {}, top_ups [{}], apply {}, retired {}",
+        "name {:?}, kind {}, unit {}, validity_months {}, max_plates {}, grant {}, top_ups [{}], apply {}, retired {}",
         t.name,
         t.kind.as_str(),
         t.unit.as_str(),
         t.validity_months,
+        t.max_plates,
         t.grant.map_or("none".to_owned(), |g| format!(
             "{} {}",
             g.amount,
@@ -713,6 +729,7 @@ mod tests {
             validity_months: 12,
             retired: false,
             open_for_application: false,
+            max_plates: 3,
         }
     }
 
@@ -759,6 +776,7 @@ mod tests {
                 price: "".into(),
             }],
             open_for_application: false,
+            max_plates: "3".into(),
         };
         let problems = input.parse(None, &[visitor()], false).unwrap_err();
         let codes: Vec<_> = problems.iter().map(|p| (p.field, p.code)).collect();

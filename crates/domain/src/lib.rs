@@ -31,6 +31,7 @@ pub mod ledger;
 pub mod letters;
 pub mod line_diff;
 pub mod logo;
+pub mod loket;
 pub mod mail;
 pub mod mandates;
 pub mod own_data;

@@ -66,6 +66,15 @@ pub enum MailMessage {
         /// When the link stops working.
         expires_at: DateTime<Utc>,
     },
+    /// An application in the digitaal loket was received: its reference and status link.
+    ApplicationReceived {
+        /// The reference the applicant quotes.
+        reference: String,
+        /// The product type's name.
+        product: String,
+        /// The status page's link.
+        link: String,
+    },
     /// A link to set a new password ("Wachtwoord vergeten?").
     PasswordReset {
         /// The single-use link.

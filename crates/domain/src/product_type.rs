@@ -99,7 +99,15 @@ pub struct ProductTypeSpec {
     pub retired: bool,
     /// Open for application in the digitaal loket (`apply = true` in a bundle).
     pub open_for_application: bool,
+    /// The most plates one product of a permit type holds (the loket asks at most this many).
+    pub max_plates: u8,
 }
+
+/// A permit's plates unless configured: three, one of them switched on at a time.
+pub const DEFAULT_MAX_PLATES: u8 = 3;
+
+/// The most plates a product type may allow.
+pub const MAX_PLATES: u8 = 10;
 
 /// The validity of a product type unless configured: a year.
 pub const DEFAULT_VALIDITY_MONTHS: u16 = 12;

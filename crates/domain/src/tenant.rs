@@ -383,6 +383,16 @@ impl TenantConfig {
                     format!("{} needs a name of 1 to 100 characters", pt.code),
                 ));
             }
+            if !(1..=crate::product_type::MAX_PLATES).contains(&pt.max_plates) {
+                problems.push(ParseError::new(
+                    "product_types",
+                    format!(
+                        "{}: max_plates must be 1 to {}",
+                        pt.code,
+                        crate::product_type::MAX_PLATES
+                    ),
+                ));
+            }
             if !(1..=crate::product_type::MAX_VALIDITY_MONTHS).contains(&pt.validity_months) {
                 problems.push(ParseError::new(
                     "product_types",

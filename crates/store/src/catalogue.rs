@@ -109,6 +109,7 @@ pub(crate) async fn types_of<C: ConnectionTrait>(
                     .map_err(|e| corrupt("validity", e))?,
                 retired: p.retired_at.is_some(),
                 open_for_application: p.open_for_application,
+                max_plates: u8::try_from(p.max_plates).map_err(|e| corrupt("max plates", e))?,
             })
         })
         .collect()
@@ -299,6 +300,7 @@ pub(crate) async fn save_types<C: ConnectionTrait>(
         active.top_ups = Set(crate::top_up_options::encode(&pt.top_ups, pt.unit));
         active.validity_months = Set(i32::from(pt.validity_months));
         active.open_for_application = Set(pt.open_for_application);
+        active.max_plates = Set(i32::from(pt.max_plates));
         active.save(txn).await.map_err(StoreError::new)?;
     }
     if in_use.is_empty() {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api_keys;
+mod applications;
 mod audit;
 mod batches;
 mod by_key;
@@ -39,6 +40,7 @@ mod top_up_options;
 
 pub use accounts::SeaAccountRepository;
 pub use api_keys::SeaApiKeyRepository;
+pub use applications::SeaApplicationRepository;
 pub use audit::SeaAuditRepository;
 pub use batches::SeaBatchRepository;
 pub use corrections::SeaCorrectionRepository;

@@ -82,6 +82,14 @@ impl MailComposer for TemplateMailComposer {
                     expires => local_date_time(*expires_at, tz, language),
                 },
             ),
+            MailMessage::ApplicationReceived {
+                reference,
+                product,
+                link,
+            } => (
+                "application_received",
+                context! { reference => reference, product => product, link => link },
+            ),
             MailMessage::PasswordReset { link, expires_at } => (
                 "password_reset",
                 context! {

@@ -68,6 +68,54 @@ async fn issue(
     Ok((token, mail.id.0))
 }
 
+/// An application in Dijkstad's loket, stored as the loket stores it (the captcha is the pages'
+/// to answer): the token of its status link.
+async fn application(app: &Application) -> Result<Token, String> {
+    use parkportal_domain::loket::{ApplicationRepository, NewApplication};
+    let token = Token::generate().map_err(|e| e.to_string())?;
+    let tenant = app
+        .tenants()
+        .by_slug("dijkstad")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no Dijkstad")?;
+    let applicant = parkportal_domain::Recipient::parse(&parkportal_domain::RecipientInput {
+        name: "J. de Vries",
+        street: "Kerkstraat",
+        house_number: "12 A",
+        postcode: "1234 AB",
+        city: "Dijkstad",
+    })
+    .map_err(|e| format!("{e:?}"))?;
+    let email = EmailAddress::parse("aanvrager@example.nl").map_err(|e| e.to_string())?;
+    let new = NewApplication {
+        tenant: tenant.id,
+        product_type: parkportal_domain::Code::parse("bezoekers").map_err(|e| e.to_string())?,
+        reference: "AV-KM4T-X9QA".into(),
+        applicant,
+        email: email.clone(),
+        language: Language::Nl,
+        plates: Vec::new(),
+        remark: None,
+        account: None,
+        token_hash: token.hash(),
+        at: chrono::Utc::now(),
+    };
+    let mail = parkportal_domain::mail::OutgoingMail {
+        to: email,
+        subject: "browser checks".into(),
+        text: String::new(),
+        html: String::new(),
+        tenant: Some(tenant.id),
+        plates: Vec::new(),
+    };
+    parkportal_store::SeaApplicationRepository::new(app.database().clone())
+        .create(&new, &mail)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(token)
+}
+
 /// A password-reset link for the resident, answering the captcha the way the pages' store keeps
 /// it: the browser checks only look at the page the link opens.
 async fn reset(app: &Application) -> Result<Token, String> {
@@ -320,12 +368,14 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .map_err(|e| e.to_string())?;
     let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
+    let application_link = application(app).await?;
     let mut values = HashMap::from([
         ("new_link", new_link.expose().to_owned()),
         ("used_link", used_link.expose().to_owned()),
         ("resident_link", resident_link.expose().to_owned()),
         ("mail_id", mail_id.to_string()),
         ("reset_link", reset_link.expose().to_owned()),
+        ("application_link", application_link.expose().to_owned()),
         ("product_id", product.0.to_string()),
         ("poor_product_id", poor.0.to_string()),
         ("permit_id", permit.id.0.to_string()),

@@ -328,6 +328,7 @@ async fn a_beheerder_adds_a_product_type_whose_products_take_its_validity_and_un
                 ("naam", ""),
                 ("eenheid", "none"),
                 ("geldigheid", "0"),
+                ("kentekens", "0"),
                 ("toekenning_periode", "calendar_year"),
                 ("toekenning_bedrag", "500"),
                 ("opwaardering_bedrag", "600"),
@@ -341,6 +342,7 @@ async fn a_beheerder_adds_a_product_type_whose_products_take_its_validity_and_un
         "Een code bestaat uit kleine letters, cijfers, - en _ (hoogstens 40).",
         "Vul een naam in.",
         "Vul een geldigheid in van 1 tot en met 120 maanden.",
+        "Vul een aantal kentekens in van 1 tot en met 10.",
         "Een producttype zonder saldo krijgt geen toekenning",
         "Alleen een bezoekersregeling met saldo kan worden opgewaardeerd",
     ] {
@@ -374,7 +376,7 @@ async fn a_beheerder_adds_a_product_type_whose_products_take_its_validity_and_un
     assert_eq!(entry.object_id.as_deref(), Some("dijkstad/jaarkaart"));
     let reason = entry.reason.unwrap_or_default();
     assert!(
-        reason.contains("kind visitor_scheme, unit minutes, validity_months 24, grant 30000 calendar_year, top_ups [600 for 12.50]"),
+        reason.contains("kind visitor_scheme, unit minutes, validity_months 24, max_plates 3, grant 30000 calendar_year, top_ups [600 for 12.50]"),
         "{reason}"
     );
 

@@ -1,0 +1,361 @@
+//! The digitaal loket (#25): "In het digitaal loket vraagt u een parkeerproduct aan." A person,
+//! logged in or not, applies for a product type the gemeente opened for application; the
+//! application gets a reference, a confirmation mail with a link to its status page, and waits
+//! for a decision. At most a configured number a day per address and per client.
+
+pub mod application;
+
+use crate::accounts::Account;
+use crate::captcha::{CaptchaError, Captchas, Challenge};
+use crate::clock::Clock;
+use crate::ids::{AccountId, TenantId};
+use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
+use crate::plate::Plate;
+use crate::ports::StoreError;
+use crate::product_type::ProductTypeSpec;
+use crate::secret::{RandomError, Token};
+use crate::tenancy::TenantDirectory;
+use crate::tenant::{Code, Language, PublicUrl, Tenant};
+use crate::throttle::{Blocked, FailurePolicy, Throttle, hashed_key};
+use application::{ApplicationInput, ApplicationProblem, ApplicationStatus, new_reference};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+/// Captcha challenges per client per ten minutes, as for a password reset.
+const CHALLENGES_PER_CLIENT: u32 = 60;
+
+/// An application to store, with the hash of its status link.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    /// The gemeente.
+    pub tenant: TenantId,
+    /// The product type applied for.
+    pub product_type: Code,
+    /// The reference the applicant quotes.
+    pub reference: String,
+    /// Name and postal address.
+    pub applicant: crate::letters::Recipient,
+    /// Where mails go.
+    pub email: crate::email::EmailAddress,
+    /// The language of its mails.
+    pub language: Language,
+    /// The plates asked for.
+    pub plates: Vec<Plate>,
+    /// The remark.
+    pub remark: Option<String>,
+    /// The account it was made from, when logged in.
+    pub account: Option<AccountId>,
+    /// The SHA-256 of the status link's token.
+    pub token_hash: crate::secret::TokenHash,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An application as its applicant sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationView {
+    /// The reference.
+    pub reference: String,
+    /// The gemeente's name.
+    pub gemeente: String,
+    /// The gemeente's slug.
+    pub slug: String,
+    /// The product type's name.
+    pub product_type: String,
+    /// Where it stands.
+    pub status: ApplicationStatus,
+    /// The plates asked for.
+    pub plates: Vec<Plate>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was decided.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The reason of a rejection, or the question of the gemeente.
+    pub message: Option<String>,
+}
+
+/// How storing an application ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored, its confirmation queued.
+    Created,
+    /// The reference exists already: draw another.
+    ReferenceTaken,
+}
+
+/// Where applications are kept.
+#[async_trait]
+pub trait ApplicationRepository: Send + Sync {
+    /// Stores `application` with its confirmation `mail` in one transaction.
+    async fn create(
+        &self,
+        application: &NewApplication,
+        mail: &OutgoingMail,
+    ) -> Result<Stored, StoreError>;
+    /// The application whose status link has the token hashing to `token_hash`.
+    async fn by_token(
+        &self,
+        token_hash: &crate::secret::TokenHash,
+    ) -> Result<Option<ApplicationView>, StoreError>;
+    /// The applications made from `account`, newest first.
+    async fn of_account(&self, account: AccountId) -> Result<Vec<ApplicationView>, StoreError>;
+}
+
+/// The loket's limits.
+#[derive(Debug, Clone, Copy)]
+pub struct LoketSettings {
+    /// Applications a day per e-mail address and per client.
+    pub per_day: u32,
+}
+
+/// Why an application was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The gemeente does not offer this product type for application.
+    #[error("product_type_not_open")]
+    NotOpen,
+    /// Fields are wrong, each named.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<ApplicationProblem>),
+    /// The captcha's answer was wrong, or the challenge used or expired.
+    #[error("captcha_wrong")]
+    CaptchaWrong,
+    /// The day's applications from this address or client were made.
+    #[error(transparent)]
+    Blocked(#[from] Blocked),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The reference or token could not be drawn.
+    #[error(transparent)]
+    Random(#[from] RandomError),
+    /// The mail could not be composed.
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+}
+
+/// An application taken.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// The reference.
+    pub reference: String,
+    /// Where it stands.
+    pub status: ApplicationStatus,
+    /// The address the confirmation went to.
+    pub email: crate::email::EmailAddress,
+}
+
+/// Who sends an application: the captcha they answered, their client, their account when
+/// logged in, the language of the page.
+#[derive(Debug, Clone, Copy)]
+pub struct Sender<'a> {
+    /// The challenge's id and the answer typed.
+    pub captcha: (&'a str, &'a str),
+    /// The client's address (the day's limit counts per client too).
+    pub client: &'a str,
+    /// The logged-in account, whose address is used.
+    pub account: Option<&'a Account>,
+    /// The page's language (the mails' unless the account chose one).
+    pub language: Language,
+}
+
+/// The loket's use cases.
+#[derive(Clone)]
+pub struct Loket {
+    tenants: TenantDirectory,
+    repo: Arc<dyn ApplicationRepository>,
+    captchas: Captchas,
+    throttle: Throttle,
+    composer: Arc<dyn MailComposer>,
+    clock: Arc<dyn Clock>,
+    platform_url: PublicUrl,
+    settings: LoketSettings,
+}
+
+/// What the loket is built on.
+pub struct LoketPorts {
+    /// The gemeenten and their product types.
+    pub tenants: TenantDirectory,
+    /// Where applications are kept.
+    pub repo: Arc<dyn ApplicationRepository>,
+    /// The captcha.
+    pub captchas: Captchas,
+    /// The limits' counters.
+    pub throttle: Throttle,
+    /// Mails in words.
+    pub composer: Arc<dyn MailComposer>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Where links point when a gemeente has no address of its own.
+    pub platform_url: PublicUrl,
+}
+
+impl Loket {
+    /// On its ports, with `settings`.
+    pub fn new(ports: LoketPorts, settings: LoketSettings) -> Self {
+        Self {
+            tenants: ports.tenants,
+            repo: ports.repo,
+            captchas: ports.captchas,
+            throttle: ports.throttle,
+            composer: ports.composer,
+            clock: ports.clock,
+            platform_url: ports.platform_url,
+            settings,
+        }
+    }
+
+    /// The product types of `tenant` open for application, in display order.
+    pub async fn open_types(&self, tenant: &Tenant) -> Result<Vec<ProductTypeSpec>, StoreError> {
+        Ok(self
+            .tenants
+            .overview(tenant.id)
+            .await?
+            .map(|o| o.product_types)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| t.open_for_application && !t.retired)
+            .collect())
+    }
+
+    /// The open type `code` of `tenant`, if it is one.
+    pub async fn open_type(
+        &self,
+        tenant: &Tenant,
+        code: &str,
+    ) -> Result<Option<ProductTypeSpec>, StoreError> {
+        Ok(self
+            .open_types(tenant)
+            .await?
+            .into_iter()
+            .find(|t| t.code.as_str() == code))
+    }
+
+    /// A captcha challenge for the form, at most [`CHALLENGES_PER_CLIENT`] per ten minutes.
+    pub async fn challenge(
+        &self,
+        language: Language,
+        client: &str,
+    ) -> Result<Result<Challenge, Blocked>, CaptchaError> {
+        let now = self.clock.now();
+        let key = hashed_key("loket-captcha:client", client);
+        if let Err(blocked) = self
+            .throttle
+            .rate(&key, now, Duration::minutes(10), CHALLENGES_PER_CLIENT)
+            .await?
+        {
+            return Ok(Err(blocked));
+        }
+        self.captchas.challenge(language).await.map(Ok)
+    }
+
+    /// Takes an application for `code` of `tenant` from `sender`: the form checked, then the
+    /// captcha, then the day's limits; stored with its confirmation mail. A logged-in sender
+    /// applies with their account's address.
+    pub async fn apply(
+        &self,
+        tenant: &Tenant,
+        code: &str,
+        input: &ApplicationInput,
+        sender: Sender<'_>,
+    ) -> Result<Applied, ApplyError> {
+        let Sender {
+            captcha,
+            client,
+            account,
+            language,
+        } = sender;
+        let product_type = self
+            .open_type(tenant, code)
+            .await?
+            .ok_or(ApplyError::NotOpen)?;
+        let input = match account {
+            Some(a) => ApplicationInput {
+                email: a.email.to_string(),
+                ..input.clone()
+            },
+            None => input.clone(),
+        };
+        let fields = input.parse(&product_type).map_err(ApplyError::Invalid)?;
+        if !self.captchas.verify(captcha.0, captcha.1).await? {
+            return Err(ApplyError::CaptchaWrong);
+        }
+        let now = self.clock.now();
+        for key in [
+            hashed_key("loket:email", fields.email.as_str()),
+            hashed_key("loket:client", client),
+        ] {
+            self.throttle
+                .rate(&key, now, Duration::days(1), self.settings.per_day)
+                .await??;
+        }
+        let base = tenant.public_url(&self.platform_url);
+        let brand = MailBrand {
+            tenant: tenant.id,
+            name: tenant.name.clone(),
+            logo_url: format!("{base}/logo?v={}", tenant.version),
+            time_zone: tenant.time_zone,
+        };
+        let language = account.and_then(|a| a.language).unwrap_or(language);
+        loop {
+            let reference = new_reference()?;
+            let token = Token::generate()?;
+            let message = MailMessage::ApplicationReceived {
+                reference: reference.clone(),
+                product: product_type.name.clone(),
+                link: format!("{base}/aanvragen/status/{}", token.expose()),
+            };
+            let mail = self
+                .composer
+                .compose(&fields.email, language, Some(&brand), &message)?;
+            let application = NewApplication {
+                tenant: tenant.id,
+                product_type: product_type.code.clone(),
+                reference: reference.clone(),
+                applicant: fields.applicant.clone(),
+                email: fields.email.clone(),
+                language,
+                plates: fields.plates.clone(),
+                remark: fields.remark.clone(),
+                account: account.map(|a| a.id),
+                token_hash: token.hash(),
+                at: now,
+            };
+            match self.repo.create(&application, &mail).await? {
+                Stored::ReferenceTaken => continue,
+                Stored::Created => {
+                    return Ok(Applied {
+                        reference,
+                        status: ApplicationStatus::Received,
+                        email: fields.email,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The application of a status link; a client that keeps trying links that do not exist
+    /// has to wait, as with other links.
+    pub async fn status(
+        &self,
+        token: &Token,
+        client: &str,
+    ) -> Result<Result<Option<ApplicationView>, Blocked>, StoreError> {
+        let keys = [hashed_key("loket-link:client", client)];
+        let now = self.clock.now();
+        if let Err(blocked) = self.throttle.check(&keys, now).await? {
+            return Ok(Err(blocked));
+        }
+        let found = self.repo.by_token(&token.hash()).await?;
+        if found.is_none() {
+            self.throttle.fail(&keys, now, FailurePolicy::LINKS).await?;
+        }
+        Ok(Ok(found))
+    }
+
+    /// "Mijn aanvragen": the applications made from `account`, newest first.
+    pub async fn mine(&self, account: AccountId) -> Result<Vec<ApplicationView>, StoreError> {
+        self.repo.of_account(account).await
+    }
+}

@@ -1,0 +1,289 @@
+//! The digitaal loket (#25): an anonymous person applies through the HTML form and follows the
+//! mailed link to the status page; wrong fields and a wrong captcha are named with what was
+//! typed kept; a permit takes at most its plates; a type not open (or retired, or another
+//! gemeente's) is not there; the day's limit holds; a logged-in resident applies with their
+//! account and finds it under "Mijn aanvragen", which no one else sees.
+
+use crate::captcha;
+use crate::support::{Anonymous, TestApp, resident};
+
+const LOKET: &str = "/g/dijkstad/aanvragen";
+const FORM: &str = "/g/dijkstad/aanvragen/bezoekers";
+
+/// A complete application's fields, the captcha of `page` answered.
+fn fields(page: &str, email: &str) -> Vec<(&'static str, String)> {
+    let (id, question) = captcha::read(page);
+    vec![
+        ("postcode", "1234ab".into()),
+        ("huisnummer", "12 A".into()),
+        ("straat", "Kerkstraat".into()),
+        ("plaats", "Dijkstad".into()),
+        ("naam", "J. de Vries".into()),
+        ("email", email.into()),
+        (
+            "opmerking",
+            "Voor mijn moeder, die op woensdag komt.".into(),
+        ),
+        ("captcha_id", id),
+        ("captcha_answer", captcha::solve(&question)),
+    ]
+}
+
+/// Sends the form at `path` in `browser` with `overrides` over [`fields`].
+async fn apply(
+    browser: &Anonymous,
+    path: &str,
+    email: &str,
+    overrides: &[(&'static str, &str)],
+) -> crate::support::response::Response {
+    let page = browser.get(path).await;
+    assert_eq!(page.status(), 200, "GET {path}");
+    let mut sent = fields(page.text(), email);
+    for (name, value) in overrides {
+        sent.retain(|(n, _)| n != name);
+        sent.push((name, (*value).to_owned()));
+    }
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    browser.post_form(path, &sent).await
+}
+
+async fn applications(app: &TestApp) -> i64 {
+    app.sql_i64("SELECT COUNT(*) FROM applications").await
+}
+
+/// The status link in the newest mail to `to`.
+async fn status_link(app: &TestApp, to: &str) -> (String, String) {
+    let mails = app
+        .app
+        .as_ref()
+        .unwrap()
+        .state()
+        .outbox()
+        .list(20)
+        .await
+        .unwrap();
+    let mail = mails
+        .into_iter()
+        .find(|m| m.to == to)
+        .expect("a mail to the applicant");
+    let path = mail
+        .text
+        .split(&app.url)
+        .find_map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .filter(|p| p.contains("/aanvragen/status/"))
+        })
+        .expect("the status link")
+        .to_owned();
+    (mail.subject, path)
+}
+
+#[tokio::test]
+async fn an_anonymous_person_applies_and_follows_the_mailed_link_to_the_status() {
+    let app = TestApp::spawn().await;
+    let home = app.page("/g/dijkstad/").await;
+    assert!(
+        home.contains(r#"href="/g/dijkstad/aanvragen""#)
+            || home.contains("&#x2f;g&#x2f;dijkstad&#x2f;aanvragen")
+    );
+    let browser = Anonymous::new(&app);
+    let list = browser.page(LOKET).await;
+    assert!(list.contains_text("Bezoekersregeling aanvragen"));
+    assert!(list.links_to(FORM));
+    assert!(
+        !list.contains_text("Bewonersvergunning"),
+        "the permit is not open for application"
+    );
+
+    let resp = apply(&browser, FORM, "aanvrager@example.nl", &[]).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    let page = resp.html();
+    let text = page.text();
+    let reference = text
+        .split("Uw referentienummer is ")
+        .nth(1)
+        .map(|r| r[..12].to_owned())
+        .expect("the reference on screen");
+    assert!(reference.starts_with("AV-"), "{reference}");
+    assert!(page.contains_text("aanvrager@example.nl"));
+    assert_eq!(
+        app.sql_text(&format!(
+            "SELECT status || '|' || postcode || '|' || house_number || '|' || email \
+             FROM applications WHERE reference = '{reference}'"
+        ))
+        .await
+        .as_deref(),
+        Some("received|1234 AB|12 A|aanvrager@example.nl")
+    );
+
+    let (subject, link) = status_link(&app, "aanvrager@example.nl").await;
+    assert_eq!(subject, "Uw aanvraag bij Gemeente Dijkstad is ontvangen");
+    // The link alone, in a browser that has seen nothing before, shows where it stands.
+    let other = Anonymous::new(&app);
+    let status = other.page(&link).await;
+    assert!(status.contains_text(&format!("Aanvraag {reference}")));
+    assert!(status.contains_text("Ontvangen"));
+    assert!(status.contains_text("Bezoekersregeling"));
+    // Only the stored hash knows the token: a link with another is nothing.
+    let forged = format!("{}{}", &link[..link.len() - 4], "0000");
+    assert_eq!(other.get(&forged).await.status(), 404);
+}
+
+#[tokio::test]
+async fn wrong_fields_and_a_wrong_captcha_are_named_and_what_was_typed_stays() {
+    let app = TestApp::spawn().await;
+    let browser = Anonymous::new(&app);
+    let resp = apply(
+        &browser,
+        FORM,
+        "geen-adres",
+        &[("postcode", "12345"), ("naam", "")],
+    )
+    .await;
+    assert_eq!(resp.status(), 422);
+    let page = resp.html();
+    for message in [
+        "Vul een postcode in als 1234 AB.",
+        "Vul een geldig e-mailadres in",
+        "Vul uw naam in",
+    ] {
+        assert!(page.contains_text(message), "{message}: {}", page.text());
+    }
+    let form = page.form(FORM);
+    assert_eq!(form.value("postcode"), Some("12345"));
+    assert_eq!(form.value("straat"), Some("Kerkstraat"));
+    assert_eq!(
+        form.value("opmerking"),
+        Some("Voor mijn moeder, die op woensdag komt.")
+    );
+    assert_eq!(applications(&app).await, 0);
+
+    let resp = apply(
+        &browser,
+        FORM,
+        "a@example.nl",
+        &[("captcha_answer", "fout")],
+    )
+    .await;
+    assert_eq!(resp.status(), 422);
+    assert!(
+        resp.html()
+            .contains_text("Het antwoord op de controlevraag klopt niet")
+    );
+    assert_eq!(applications(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_permit_takes_at_most_its_plates_and_what_is_not_open_is_not_there() {
+    let app = TestApp::spawn().await;
+    let browser = Anonymous::new(&app);
+    let permit = "/g/dijkstad/aanvragen/bewoners";
+    assert_eq!(browser.get(permit).await.status(), 404, "not open yet");
+    // Another gemeente's type is no type here.
+    assert_eq!(
+        browser
+            .get("/g/havenmond/aanvragen/jaarkaart")
+            .await
+            .status(),
+        404
+    );
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = tenants
+        .export(&"dijkstad".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    config.product_types[1].open_for_application = true;
+    config.product_types[1].max_plates = 2;
+    tenants.import(&config).await.unwrap();
+
+    let resp = apply(
+        &browser,
+        permit,
+        "b@example.nl",
+        &[("kentekens", "AB-12-34, DE:B-XY123, FR:AB123CD")],
+    )
+    .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.html().contains_text("Vul maximaal 2 kentekens in."));
+    let resp = apply(
+        &browser,
+        permit,
+        "b@example.nl",
+        &[("kentekens", "AB-12-34\nDE:B-XY123")],
+    )
+    .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    assert_eq!(
+        app.sql_text("SELECT plates FROM applications")
+            .await
+            .as_deref(),
+        Some("AB-12-34\nDE:BXY123")
+    );
+    let (_, link) = status_link(&app, "b@example.nl").await;
+    assert!(browser.page(&link).await.contains_text("AB-12-34"));
+
+    // Retired, it is open no more.
+    config.product_types[1].retired = true;
+    tenants.import(&config).await.unwrap();
+    assert_eq!(browser.get(permit).await.status(), 404);
+    assert!(
+        !browser
+            .page(LOKET)
+            .await
+            .contains_text("Bewonersvergunning")
+    );
+}
+
+#[tokio::test]
+async fn the_days_limit_holds_per_address() {
+    let app = TestApp::spawn_with(|c| c.loket.applications_per_day = 2).await;
+    let browser = Anonymous::new(&app);
+    for _ in 0..2 {
+        let resp = apply(&browser, FORM, "veel@example.nl", &[]).await;
+        assert_eq!(resp.status(), 200, "{}", resp.text());
+    }
+    let resp = apply(&browser, FORM, "veel@example.nl", &[]).await;
+    assert_eq!(resp.status(), 429);
+    assert!(
+        resp.html()
+            .contains_text("U heeft vandaag het maximum aantal aanvragen gedaan.")
+    );
+    assert_eq!(applications(&app).await, 2);
+}
+
+#[tokio::test]
+async fn a_logged_in_resident_applies_with_their_account_and_finds_it_under_mijn_aanvragen() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", None).await;
+    let piet = resident(&app, "dijkstad", "piet@example.nl", None).await;
+    let browser = jan.web(&app).await;
+    let form = browser.page(FORM).await;
+    assert!(
+        !form.form(FORM).has("email"),
+        "the account's address is used"
+    );
+    assert!(form.contains_text("jan@example.nl"));
+    let resp = apply(browser, FORM, "ander@example.nl", &[]).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    assert_eq!(
+        app.sql_text("SELECT email FROM applications")
+            .await
+            .as_deref(),
+        Some("jan@example.nl"),
+        "an address typed over is not taken"
+    );
+    let mine = browser.page("/g/dijkstad/mijn-aanvragen").await;
+    assert!(mine.contains_text("Bezoekersregeling, Gemeente Dijkstad"));
+    assert!(mine.contains_text("Ontvangen"));
+    let menu = browser.page("/g/dijkstad/menu").await;
+    assert!(menu.links_to("/g/dijkstad/mijn-aanvragen"));
+    // Another resident sees none of it.
+    let theirs = piet.page(&app, "/g/dijkstad/mijn-aanvragen").await;
+    assert!(theirs.contains_text("U heeft nog geen aanvragen gedaan"));
+    assert!(!theirs.contains_text("Bezoekersregeling, Gemeente Dijkstad"));
+    // Without a login, "Mijn aanvragen" is the login's.
+    let anon = Anonymous::new(&app);
+    assert_eq!(anon.get("/g/dijkstad/mijn-aanvragen").await.status(), 303);
+}
