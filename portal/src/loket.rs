@@ -350,7 +350,15 @@ pub async fn status_page(
         .status(&token, &page.client)
         .await?
         .map_err(|_| AppError::TooManyRequests)?;
-    let view = found.ok_or(AppError::NotFound)?;
+    // A gemeente's link opens on its own site (or the platform's), never in another's look.
+    let view = found
+        .filter(|v| {
+            page.site
+                .tenant
+                .as_ref()
+                .is_none_or(|t| t.slug.as_str() == v.slug)
+        })
+        .ok_or(AppError::NotFound)?;
     let tz = page
         .state
         .tenants()

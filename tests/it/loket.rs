@@ -122,11 +122,15 @@ async fn an_anonymous_person_applies_and_follows_the_mailed_link_to_the_status()
     // The link alone, in a browser that has seen nothing before, shows where it stands.
     let other = Anonymous::new(&app);
     let status = other.page(&link).await;
+    // Under another gemeente's prefix it is not there.
+    let elsewhere = link.replace("/g/dijkstad/", "/g/havenmond/");
+    assert_eq!(other.get(&elsewhere).await.status(), 404);
     assert!(status.contains_text(&format!("Aanvraag {reference}")));
     assert!(status.contains_text("Ontvangen"));
     assert!(status.contains_text("Bezoekersregeling"));
     // Only the stored hash knows the token: a link with another is nothing.
-    let forged = format!("{}{}", &link[..link.len() - 4], "0000");
+    let last = if link.ends_with('0') { "1" } else { "0" };
+    let forged = format!("{}{last}", &link[..link.len() - 1]);
     assert_eq!(other.get(&forged).await.status(), 404);
 }
 
@@ -180,14 +184,6 @@ async fn a_permit_takes_at_most_its_plates_and_what_is_not_open_is_not_there() {
     let browser = Anonymous::new(&app);
     let permit = "/g/dijkstad/aanvragen/bewoners";
     assert_eq!(browser.get(permit).await.status(), 404, "not open yet");
-    // Another gemeente's type is no type here.
-    assert_eq!(
-        browser
-            .get("/g/havenmond/aanvragen/jaarkaart")
-            .await
-            .status(),
-        404
-    );
     let tenants = app.app.as_ref().unwrap().tenants();
     let mut config = tenants
         .export(&"dijkstad".parse().unwrap())
@@ -198,6 +194,15 @@ async fn a_permit_takes_at_most_its_plates_and_what_is_not_open_is_not_there() {
     config.product_types[1].max_plates = 2;
     tenants.import(&config).await.unwrap();
 
+    // Open in Dijkstad only: Havenmond's own permit and a gemeente without one have no form.
+    for other in [
+        "/g/havenmond/aanvragen/bewoners",
+        "/g/weidevelde/aanvragen/bewoners",
+    ] {
+        assert_eq!(browser.get(other).await.status(), 404, "{other}");
+        let resp = browser.post_form(other, &[("naam", "X")]).await;
+        assert_eq!(resp.status(), 404, "POST {other}");
+    }
     let resp = apply(
         &browser,
         permit,
@@ -237,19 +242,39 @@ async fn a_permit_takes_at_most_its_plates_and_what_is_not_open_is_not_there() {
 }
 
 #[tokio::test]
-async fn the_days_limit_holds_per_address() {
-    let app = TestApp::spawn_with(|c| c.loket.applications_per_day = 2).await;
-    let browser = Anonymous::new(&app);
+async fn the_days_limit_holds_per_address_and_per_client_and_refusals_count_for_neither() {
+    let app = TestApp::spawn_with(|c| {
+        c.loket.applications_per_day = 2;
+        c.server.client_ip_header = Some("X-Test-Client".into());
+    })
+    .await;
+    let browser = Anonymous::new(&app).with_client("192.0.2.1");
+    // A wrong captcha and a wrong form use up nothing.
+    let resp = apply(
+        &browser,
+        FORM,
+        "veel@example.nl",
+        &[("captcha_answer", "fout")],
+    )
+    .await;
+    assert_eq!(resp.status(), 422);
+    let resp = apply(&browser, FORM, "veel@example.nl", &[("postcode", "x")]).await;
+    assert_eq!(resp.status(), 422);
     for _ in 0..2 {
         let resp = apply(&browser, FORM, "veel@example.nl", &[]).await;
         assert_eq!(resp.status(), 200, "{}", resp.text());
     }
-    let resp = apply(&browser, FORM, "veel@example.nl", &[]).await;
+    // The address's day is full, from any client.
+    let elsewhere = Anonymous::new(&app).with_client("192.0.2.7");
+    let resp = apply(&elsewhere, FORM, "veel@example.nl", &[]).await;
     assert_eq!(resp.status(), 429);
     assert!(
         resp.html()
             .contains_text("U heeft vandaag het maximum aantal aanvragen gedaan.")
     );
+    // The first client's day is full, for any address.
+    let resp = apply(&browser, FORM, "ander@example.nl", &[]).await;
+    assert_eq!(resp.status(), 429);
     assert_eq!(applications(&app).await, 2);
 }
 

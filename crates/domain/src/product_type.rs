@@ -99,7 +99,7 @@ pub struct ProductTypeSpec {
     pub retired: bool,
     /// Open for application in the digitaal loket (`apply = true` in a bundle).
     pub open_for_application: bool,
-    /// The most plates one product of a permit type holds (the loket asks at most this many).
+    /// The most plates the digitaal loket asks for one product of a permit type.
     pub max_plates: u8,
 }
 

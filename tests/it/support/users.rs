@@ -31,6 +31,23 @@ impl Anonymous {
         }
     }
 
+    /// This browser as if from client address `ip`, sent in `X-Test-Client` (for an app whose
+    /// `server.client_ip_header` names it).
+    pub fn with_client(mut self, ip: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "X-Test-Client",
+            reqwest::header::HeaderValue::from_str(ip).unwrap(),
+        );
+        self.client = reqwest::Client::builder()
+            .cookie_provider(self.jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        self
+    }
+
     /// A GET of `path`, whatever its status.
     pub async fn get(&self, path: &str) -> Response {
         Response::read(

@@ -282,12 +282,17 @@ impl Loket {
             return Err(ApplyError::CaptchaWrong);
         }
         let now = self.clock.now();
-        for key in [
-            hashed_key("loket:email", fields.email.as_str()),
+        let keys = [
             hashed_key("loket:client", client),
-        ] {
+            hashed_key("loket:email", fields.email.as_str()),
+        ];
+        // A key blocked already refuses before either is counted: a client at its limit (a
+        // library's shared address) does not use up the day of the address typed, nor the
+        // reverse.
+        self.throttle.check(&keys, now).await??;
+        for key in &keys {
             self.throttle
-                .rate(&key, now, Duration::days(1), self.settings.per_day)
+                .rate(key, now, Duration::days(1), self.settings.per_day)
                 .await??;
         }
         let base = tenant.public_url(&self.platform_url);
