@@ -470,6 +470,7 @@ pub fn housekeeping(config: &Config, db: &Database, clock: Arc<dyn Clock>) -> Ho
             idempotency_keys: config.parking.idempotency_keys.to_chrono(),
             audit: config.audit.retention.to_chrono(),
             staff_idle_timeout: config.staff.idle_timeout.to_chrono(),
+            decided_applications: config.loket.keep_decided.to_chrono(),
         },
     )
 }

@@ -311,4 +311,35 @@ async fn a_logged_in_resident_applies_with_their_account_and_finds_it_under_mijn
     // Without a login, "Mijn aanvragen" is the login's.
     let anon = Anonymous::new(&app);
     assert_eq!(anon.get("/g/dijkstad/mijn-aanvragen").await.status(), 303);
+
+    // The resident's own data holds it, with the address typed; Piet's does not.
+    let (status, data) = crate::own_data::api_export(&app, &jan.token).await;
+    assert_eq!(status, 200, "{data}");
+    let listed = &data["applications"];
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{data}");
+    assert_eq!(listed[0]["status"], "received");
+    assert_eq!(listed[0]["postcode"], "1234 AB");
+    assert_eq!(listed[0]["email"], "jan@example.nl");
+    assert_eq!(
+        listed[0]["remark"],
+        "Voor mijn moeder, die op woensdag komt."
+    );
+    let (_, theirs) = crate::own_data::api_export(&app, &piet.token).await;
+    assert_eq!(theirs["applications"], serde_json::json!([]));
+    // An application sent anonymously to the account's address is the resident's too.
+    let resp = apply(&anon, FORM, "jan@example.nl", &[]).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    let (_, data) = crate::own_data::api_export(&app, &jan.token).await;
+    assert_eq!(data["applications"].as_array().map(Vec::len), Some(2));
+    // Deleting the account takes them with it; Piet's application stays.
+    apply(piet.web(&app).await, FORM, "", &[]).await;
+    let (status, body) = crate::own_data::api_delete(&app, &jan.token, "fietsbel42xy").await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(applications(&app).await, 1);
+    assert_eq!(
+        app.sql_text("SELECT email FROM applications")
+            .await
+            .as_deref(),
+        Some("piet@example.nl")
+    );
 }

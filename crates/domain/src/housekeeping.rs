@@ -2,7 +2,8 @@
 //! remember-me tokens, captchas and links, counters nobody trips over any more, and sent mails
 //! after `outbox.keep_sent` (privacy: an address and a link are personal data), and entries of the
 //! audit trail after `audit.retention`; and the PDF of an allocation letter (it holds the PIN)
-//! after `letters.keep`.
+//! after `letters.keep`; and applications of the digitaal loket, with their plates, after
+//! `loket.keep_decided` from their decision.
 
 use crate::ports::StoreError;
 use async_trait::async_trait;
@@ -32,6 +33,8 @@ pub struct Cutoffs {
     pub audit_before: DateTime<Utc>,
     /// Console sessions last seen before this have timed out.
     pub staff_sessions_seen_before: DateTime<Utc>,
+    /// Applications decided (granted or rejected) before this go, with their plates.
+    pub applications_decided_before: DateTime<Utc>,
 }
 
 /// How many rows went, per kind.
@@ -62,6 +65,8 @@ pub struct Purged {
     pub letters: u64,
     /// Batch PDFs (with the PINs of the batch) deleted at the end of their keeping.
     pub batch_letters: u64,
+    /// Applications deleted the kept time after their decision.
+    pub applications: u64,
 }
 
 impl Purged {
@@ -91,6 +96,8 @@ pub struct Retention {
     pub audit: Duration,
     /// The idle time-out of console sessions.
     pub staff_idle_timeout: Duration,
+    /// How long a decided application is kept.
+    pub decided_applications: Duration,
 }
 
 /// The housekeeping use case; every instance may run it, deletes are idempotent.
@@ -129,6 +136,7 @@ impl Housekeeping {
                 idempotency_keys_before: now - self.retention.idempotency_keys,
                 audit_before: now - self.retention.audit,
                 staff_sessions_seen_before: now - self.retention.staff_idle_timeout,
+                applications_decided_before: now - self.retention.decided_applications,
             })
             .await
     }

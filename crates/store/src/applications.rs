@@ -7,12 +7,15 @@ use crate::outbox::enqueue_on;
 use async_trait::async_trait;
 use parkportal_domain::loket::application::ApplicationStatus;
 use parkportal_domain::loket::{ApplicationRepository, ApplicationView, NewApplication, Stored};
+use parkportal_domain::email::EmailAddress;
+use parkportal_domain::letters::{Postcode, Recipient};
 use parkportal_domain::mail::OutgoingMail;
+use parkportal_domain::own_data::ApplicationRecord;
 use parkportal_domain::plate::Plate;
 use parkportal_domain::secret::TokenHash;
 use parkportal_domain::{AccountId, StoreError};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     SqlErr,
 };
 
@@ -40,6 +43,76 @@ fn plates_of(text: Option<&str>) -> Result<Vec<Plate>, StoreError> {
         .filter(|l| !l.is_empty())
         .map(|l| Plate::parse_tagged(l).map_err(|e| corrupt("plate", e)))
         .collect()
+}
+
+/// The applicant's name and address of `row`.
+fn applicant_of(row: &applications::Model) -> Result<Recipient, StoreError> {
+    Ok(Recipient::from_stored(
+        row.name.clone(),
+        row.street.clone(),
+        row.house_number.clone(),
+        Postcode::parse(&row.postcode).map_err(|e| corrupt("postcode", e))?,
+        row.city.clone(),
+    ))
+}
+
+/// The applications made from `account` or to its address `email`, oldest first, with
+/// everything they hold: for the resident's own data.
+pub(crate) async fn records_of<C: ConnectionTrait>(
+    conn: &C,
+    account: i64,
+    email: &str,
+) -> Result<Vec<ApplicationRecord>, StoreError> {
+    let rows = applications::Entity::find()
+        .filter(
+            Condition::any()
+                .add(applications::Column::AccountId.eq(account))
+                .add(applications::Column::Email.eq(email)),
+        )
+        .order_by_asc(applications::Column::Id)
+        .all(conn)
+        .await
+        .map_err(StoreError::new)?;
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let applicant = applicant_of(&row)?;
+        let email = EmailAddress::parse(&row.email).map_err(|e| corrupt("e-mail address", e))?;
+        let remark = row.remark.clone();
+        let view = view(conn, row).await?;
+        records.push(ApplicationRecord {
+            reference: view.reference,
+            gemeente: view.gemeente,
+            product_type: view.product_type,
+            status: view.status,
+            applicant,
+            email,
+            plates: view.plates,
+            remark,
+            message: view.message,
+            created_at: view.created_at,
+            decided_at: view.decided_at,
+        });
+    }
+    Ok(records)
+}
+
+/// Deletes the applications made from `account` or to its address `email` (the resident's
+/// deletion takes them with it, open ones too: the resident withdraws them).
+pub(crate) async fn erase_of<C: ConnectionTrait>(
+    conn: &C,
+    account: i64,
+    email: &str,
+) -> Result<(), StoreError> {
+    applications::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(applications::Column::AccountId.eq(account))
+                .add(applications::Column::Email.eq(email)),
+        )
+        .exec(conn)
+        .await
+        .map_err(StoreError::new)?;
+    Ok(())
 }
 
 /// `row` as its applicant sees it, with its gemeente's and type's names.

@@ -4,7 +4,7 @@
 use crate::by_key::OneByKey;
 use crate::database::{Backend, Database};
 use crate::entities::{
-    auth_sessions, captchas, email_links, idempotency_keys, letter_batches, outbox,
+    applications, auth_sessions, captchas, email_links, idempotency_keys, letter_batches, outbox,
     product_letters, remember_tokens, staff_enrolments, staff_sessions, throttles,
 };
 use async_trait::async_trait;
@@ -293,6 +293,14 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             .await
             .map_err(StoreError::new)?
             .rows_affected;
+        // An application holds a name, an address and plates: it goes the kept time after its
+        // decision; an open one stays until it is decided.
+        let applications = applications::Entity::delete_many()
+            .filter(applications::Column::DecidedAt.lt(c.applications_decided_before))
+            .exec(conn)
+            .await
+            .map_err(StoreError::new)?
+            .rows_affected;
         // The audit trail's own function: the one code that deletes entries.
         let audit_entries = crate::audit::remove_older_than(&self.db, c.audit_before).await?;
         Ok(Purged {
@@ -308,6 +316,7 @@ impl HousekeepingRepository for SeaHousekeepingRepository {
             staff_links,
             letters,
             batch_letters,
+            applications,
         })
     }
 }

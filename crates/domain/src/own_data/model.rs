@@ -37,6 +37,8 @@ pub struct OwnDataExport {
     pub payments: Vec<PaymentRecord>,
     /// Mails to the resident's address still kept in the outbox.
     pub mails: Vec<MailRecord>,
+    /// Applications in the digitaal loket made from the account or to its address.
+    pub applications: Vec<ApplicationRecord>,
 }
 
 /// The account itself, with its settings.
@@ -217,4 +219,31 @@ pub struct MailRecord {
     pub created_at: DateTime<Utc>,
     /// When it was sent, if it was.
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// An application in the digitaal loket, with everything it holds about the applicant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRecord {
+    /// Its reference.
+    pub reference: String,
+    /// The gemeente's name.
+    pub gemeente: String,
+    /// The product type's name.
+    pub product_type: String,
+    /// Where it stands.
+    pub status: crate::loket::application::ApplicationStatus,
+    /// The applicant's name and postal address.
+    pub applicant: crate::letters::Recipient,
+    /// The address its mails go to.
+    pub email: EmailAddress,
+    /// The plates asked for.
+    pub plates: Vec<Plate>,
+    /// The applicant's remark.
+    pub remark: Option<String>,
+    /// The gemeente's question or reason.
+    pub message: Option<String>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was decided.
+    pub decided_at: Option<DateTime<Utc>>,
 }

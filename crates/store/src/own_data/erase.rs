@@ -252,6 +252,7 @@ async fn forget(
         .exec(txn)
         .await
         .map_err(fail)?;
+    crate::applications::erase_of(txn, id, email).await?;
     delete::<email_links::Entity>(txn, email_links::Column::Email.eq(email)).await?;
     delete::<outbox::Entity>(txn, outbox::Column::Recipient.eq(email)).await?;
     delete::<idempotency_keys::Entity>(txn, idempotency_keys::Column::AccountId.eq(id)).await?;

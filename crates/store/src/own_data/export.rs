@@ -332,6 +332,8 @@ pub(super) async fn export<C: ConnectionTrait>(
             created_at: p.created_at,
         });
     }
+    let applications =
+        crate::applications::records_of(conn, row.id, &row.email).await?;
     let mails = rows
         .mails
         .iter()
@@ -353,5 +355,6 @@ pub(super) async fn export<C: ConnectionTrait>(
         mandates_received,
         payments,
         mails,
+        applications,
     }))
 }

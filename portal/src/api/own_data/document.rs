@@ -208,6 +208,44 @@ pub struct MailData {
     pub sent_at: Option<Time>,
 }
 
+/// An application in the digitaal loket.
+#[derive(Debug, Object, Serialize)]
+pub struct ApplicationData {
+    /// Its reference.
+    pub reference: String,
+    /// The gemeente.
+    pub gemeente: String,
+    /// The product type applied for.
+    pub product_type: String,
+    /// `received`, `in_review`, `info_needed`, `granted` or `rejected`.
+    pub status: String,
+    /// The applicant's name.
+    pub name: String,
+    /// The street.
+    pub street: String,
+    /// The house number.
+    pub house_number: String,
+    /// The postcode.
+    pub postcode: String,
+    /// The place.
+    pub city: String,
+    /// The address its mails go to.
+    pub email: String,
+    /// The plates asked for.
+    pub plates: Vec<String>,
+    /// The applicant's remark.
+    #[oai(nullable)]
+    pub remark: Option<String>,
+    /// The gemeente's question or reason.
+    #[oai(nullable)]
+    pub message: Option<String>,
+    /// When it was made.
+    pub created_at: Time,
+    /// When it was decided.
+    #[oai(nullable)]
+    pub decided_at: Option<Time>,
+}
+
 /// Everything the portal holds about the resident.
 #[derive(Debug, Object, Serialize)]
 pub struct DataExport {
@@ -231,6 +269,8 @@ pub struct DataExport {
     pub payments: Vec<PaymentData>,
     /// Mails to the resident's address still kept.
     pub mails: Vec<MailData>,
+    /// Applications in the digitaal loket made from the account or to its address.
+    pub applications: Vec<ApplicationData>,
 }
 
 fn amount(unit: BalanceUnit, smallest: i64) -> Amount {
@@ -376,6 +416,27 @@ impl DataExport {
                     text: m.text.clone(),
                     created_at: Time(m.created_at),
                     sent_at: time(m.sent_at),
+                })
+                .collect(),
+            applications: export
+                .applications
+                .iter()
+                .map(|a| ApplicationData {
+                    reference: a.reference.clone(),
+                    gemeente: a.gemeente.clone(),
+                    product_type: a.product_type.clone(),
+                    status: a.status.as_str().to_owned(),
+                    name: a.applicant.name.clone(),
+                    street: a.applicant.street.clone(),
+                    house_number: a.applicant.house_number.clone(),
+                    postcode: a.applicant.postcode.as_str().to_owned(),
+                    city: a.applicant.city.clone(),
+                    email: a.email.to_string(),
+                    plates: a.plates.iter().map(Plate::display).collect(),
+                    remark: a.remark.clone(),
+                    message: a.message.clone(),
+                    created_at: Time(a.created_at),
+                    decided_at: time(a.decided_at),
                 })
                 .collect(),
         }
