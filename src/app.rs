@@ -291,6 +291,7 @@ impl Application {
                 clock_for_console.clone(),
             ),
             desk: services.desk.clone(),
+            loket: services.loket.clone(),
             search: parkportal_domain::search::ProductSearch::new(Arc::new(
                 parkportal_store::SeaSearchRepository::new(db.clone()),
             )),

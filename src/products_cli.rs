@@ -203,6 +203,7 @@ pub async fn issue(config: &Config, args: IssueArgs) -> ExitCode {
             role: None,
             origin: "cli".into(),
         }),
+        application: None,
     };
     match desk.issue(request).await {
         Ok(issued) => {

@@ -98,21 +98,6 @@ pub fn services(
         composer.clone(),
         public_url.clone(),
     );
-    let loket = Loket::new(
-        LoketPorts {
-            tenants: tenants.clone(),
-            repo: Arc::new(SeaApplicationRepository::new(db.clone())),
-            captchas,
-            throttle: accounts.throttle().clone(),
-            composer: composer.clone(),
-            clock: clock.clone(),
-            platform_url: public_url.clone(),
-        },
-        config
-            .loket
-            .settings()
-            .map_err(|e| StartError::Config(e.0))?,
-    );
     let desk = ProductDesk::new(
         Arc::new(SeaProductRepository::new(db.clone())),
         accounts.clone(),
@@ -127,6 +112,24 @@ pub fn services(
                 .map_err(|e| StartError::Config(format!("letters: {e}")))?,
         ),
         config.letters.keep.to_chrono(),
+    );
+    let loket = Loket::new(
+        LoketPorts {
+            tenants: tenants.clone(),
+            repo: Arc::new(SeaApplicationRepository::new(db.clone())),
+            captchas,
+            throttle: accounts.throttle().clone(),
+            composer: composer.clone(),
+            clock: clock.clone(),
+            platform_url: public_url.clone(),
+            desk: desk.clone(),
+            rules: rules.clone(),
+            audit: Arc::new(SeaAuditRepository::new(db.clone())),
+        },
+        config
+            .loket
+            .settings()
+            .map_err(|e| StartError::Config(e.0))?,
     );
     let outbox: Arc<dyn OutboxRepository> = Arc::new(SeaOutboxRepository::new(db.clone()));
     let parking_store = Arc::new(SeaParkingRepository::new(db.clone()));

@@ -32,5 +32,7 @@ pub async fn figures(page: &ConsolePage, ctx: &StaffContext) -> Result<Value, Ap
             .replace(' ', "\u{a0}"),
         rule_errors => f.rule_errors,
         errors_link => errors_link,
+        open_applications => f.open_applications,
+        applications_link => format!("/beheer/{}/aanvragen", ctx.tenant.slug),
     })
 }

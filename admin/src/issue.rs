@@ -265,6 +265,7 @@ fn parse(
         letter,
         letter_language: language,
         issuer: None,
+        application: None,
     })
 }
 

@@ -10,6 +10,7 @@
 pub mod access;
 pub mod api;
 mod api_keys;
+mod applications;
 mod audit_log;
 pub mod auth;
 mod batches;
@@ -270,6 +271,19 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Download,
             Need::Gemeente(Role::Staff),
             ep(get(issue::kept_letter)),
+        ),
+        // The digitaal loket's queue and decisions (every medewerker).
+        route(
+            "/:gemeente/aanvragen",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(applications::queue)),
+        ),
+        route(
+            "/:gemeente/aanvragen/:id",
+            RouteKind::Page,
+            Need::Gemeente(Role::Staff),
+            ep(get(applications::show).post(applications::decide)),
         ),
         // The help desk's search of the gemeente's products (every medewerker).
         route(

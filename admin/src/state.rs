@@ -65,6 +65,8 @@ pub struct ConsoleServices {
     pub rules: RulesConsole,
     /// A gemeente's settings, logo and theme.
     pub gemeente_look: GemeenteLook,
+    /// The digitaal loket: the queue and the decisions.
+    pub loket: parkportal_domain::loket::Loket,
 }
 
 /// Everything a console handler may use. Cheap to clone.
@@ -158,6 +160,11 @@ impl Console {
     ) -> Result<(), parkportal_web::AppError> {
         self.auth().audit().record(entry).await?;
         Ok(())
+    }
+
+    /// The digitaal loket: the queue and the decisions.
+    pub fn loket(&self) -> &parkportal_domain::loket::Loket {
+        &self.inner.services.loket
     }
 
     /// Issuing products with their allocation letters.

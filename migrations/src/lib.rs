@@ -36,6 +36,7 @@ mod m20261207_000028_footer_links;
 mod m20261208_000029_catalogue;
 mod m20261209_000030_open_for_application;
 mod m20261209_000031_applications;
+mod m20261210_000032_application_decisions;
 mod sqlite_rebuild;
 
 /// Applies every migration in order.
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000029_catalogue::Migration),
             Box::new(m20261209_000030_open_for_application::Migration),
             Box::new(m20261209_000031_applications::Migration),
+            Box::new(m20261210_000032_application_decisions::Migration),
         ]
     }
 }

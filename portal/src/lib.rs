@@ -113,7 +113,7 @@ fn table() -> Table {
         (
             "/aanvragen/status/:token",
             RouteKind::Page,
-            ep(get(loket::status_page)),
+            ep(get(loket::status_page).post(loket::answer)),
         ),
         ("/mijn-aanvragen", RouteKind::Page, ep(get(loket::mine))),
         ("/producten", RouteKind::Page, ep(get(products::all))),

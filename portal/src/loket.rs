@@ -4,19 +4,21 @@
 //! - `GET/POST /aanvragen/{type}`: the form (name, postal address with postcode and house number
 //!   first, e-mail address unless logged in, a permit's plates, a remark, the captcha); sent, the
 //!   reference on screen and in a confirmation mail.
-//! - `GET /aanvragen/status/{token}`: where an application stands, from the mailed link alone.
+//! - `GET /aanvragen/status/{token}`: where an application stands, from the mailed link alone,
+//!   with its exchange; `POST` answers the gemeente's question.
 //! - `GET /mijn-aanvragen`: "Mijn aanvragen", the logged-in resident's applications.
 
 use crate::page::{PageContext, ResidentPage};
 use minijinja::{Value, context};
 use parkportal_domain::loket::application::{ApplicationInput, ApplicationProblem, REMARK_MAX};
-use parkportal_domain::loket::{ApplicationView, ApplyError, Sender};
+use parkportal_domain::loket::decisions::{Answered, MESSAGE_MAX};
+use parkportal_domain::loket::{ApplicationView, ApplyError, DecideError, Sender};
 use parkportal_domain::product_type::{ProductKind, ProductTypeSpec};
 use parkportal_domain::{Tenant, Token};
 use parkportal_web::AppError;
 use parkportal_web::dates::local_date_time;
 use poem::http::StatusCode;
-use poem::web::{Form, Path};
+use poem::web::{Form, Path, Query};
 use poem::{Response, handler};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -324,6 +326,18 @@ pub async fn submit(
 /// An application as the status page and "Mijn aanvragen" show it.
 fn view_value(page: &PageContext, view: &ApplicationView, tz: chrono_tz::Tz) -> Value {
     let language = page.prefs.language;
+    let messages: Vec<Value> = view
+        .messages
+        .iter()
+        .map(|m| {
+            context! {
+                kind => m.kind.as_str(),
+                label => page.t(&format!("apply.exchange.{}", m.kind.as_str())),
+                body => m.body.clone(),
+                at => local_date_time(m.at, tz, language),
+            }
+        })
+        .collect();
     context! {
         reference => view.reference.clone(),
         gemeente => view.gemeente.clone(),
@@ -334,16 +348,16 @@ fn view_value(page: &PageContext, view: &ApplicationView, tz: chrono_tz::Tz) -> 
         created => local_date_time(view.created_at, tz, language),
         decided => view.decided_at.map(|d| local_date_time(d, tz, language)),
         message => view.message.clone(),
+        messages => messages,
     }
 }
 
-/// `GET /aanvragen/status/{token}`: where the application of the mailed link stands.
-#[handler]
-pub async fn status_page(
-    page: PageContext,
-    Path(token): Path<String>,
-) -> Result<Response, AppError> {
-    let token = Token::parse(&token).ok_or(AppError::NotFound)?;
+/// The application of the status link `token`, on its own gemeente's site, with its time zone.
+async fn linked(
+    page: &PageContext,
+    token: &str,
+) -> Result<(Token, ApplicationView, chrono_tz::Tz), AppError> {
+    let token = Token::parse(token).ok_or(AppError::NotFound)?;
     let found = page
         .state
         .loket()
@@ -365,11 +379,104 @@ pub async fn status_page(
         .by_slug(&view.slug)
         .await?
         .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
+    Ok((token, view, tz))
+}
+
+/// What the status page shows besides the application: the answer typed and its error, or
+/// that an answer was just sent.
+#[derive(Default)]
+struct AnswerShown {
+    typed: String,
+    error: Option<String>,
+    sent: bool,
+}
+
+fn status_response(
+    page: &PageContext,
+    token: &Token,
+    view: &ApplicationView,
+    tz: chrono_tz::Tz,
+    status: StatusCode,
+    shown: AnswerShown,
+) -> Result<Response, AppError> {
     page.private(
         "apply_status.html",
-        StatusCode::OK,
-        context! { application => view_value(&page, &view, tz) },
+        status,
+        context! {
+            application => view_value(page, view, tz),
+            // The question is answered on the page of the link that brought the applicant.
+            answer_action => page.site.link(&format!("/aanvragen/status/{}", token.expose())),
+            answer => shown.typed,
+            answer_error => shown.error,
+            answer_sent => shown.sent,
+            answer_max => MESSAGE_MAX,
+        },
     )
+}
+
+/// `?beantwoord=1` after an answer was stored.
+#[derive(Debug, Deserialize)]
+pub struct StatusQuery {
+    #[serde(default)]
+    beantwoord: Option<String>,
+}
+
+/// `GET /aanvragen/status/{token}`: where the application of the mailed link stands, with its
+/// exchange, and a question of the gemeente's to answer.
+#[handler]
+pub async fn status_page(
+    page: PageContext,
+    Path(token): Path<String>,
+    Query(query): Query<StatusQuery>,
+) -> Result<Response, AppError> {
+    let (token, view, tz) = linked(&page, &token).await?;
+    let shown = AnswerShown {
+        sent: query.beantwoord.is_some(),
+        ..AnswerShown::default()
+    };
+    status_response(&page, &token, &view, tz, StatusCode::OK, shown)
+}
+
+/// The answer form of the status page.
+#[derive(Debug, Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    antwoord: String,
+}
+
+/// `POST /aanvragen/status/{token}`: the applicant's answer to the gemeente's question; the
+/// application goes in review again.
+#[handler]
+pub async fn answer(
+    page: PageContext,
+    Path(token): Path<String>,
+    Form(f): Form<AnswerForm>,
+) -> Result<Response, AppError> {
+    let (token, view, tz) = linked(&page, &token).await?;
+    let refused = |status: StatusCode, key: &str| {
+        let shown = AnswerShown {
+            typed: f.antwoord.clone(),
+            error: Some(page.state.catalogues().text(
+                page.prefs.language,
+                key,
+                &[("max", MESSAGE_MAX.to_string())],
+            )),
+            sent: false,
+        };
+        status_response(&page, &token, &view, tz, status, shown)
+    };
+    match page.state.loket().answer(&token, &f.antwoord).await {
+        Ok(Answered::Stored) => Ok(page.see_other(&page.site.link(&format!(
+            "/aanvragen/status/{}?beantwoord=1",
+            token.expose()
+        )))),
+        Ok(Answered::NotAsked) => refused(StatusCode::CONFLICT, "apply.answer_not_asked"),
+        Ok(Answered::Unknown) => Err(AppError::NotFound),
+        Err(DecideError::MessageInvalid) => {
+            refused(StatusCode::UNPROCESSABLE_ENTITY, "apply.answer_invalid")
+        }
+        Err(e) => Err(AppError::internal(e)),
+    }
 }
 
 /// `GET /mijn-aanvragen`: "Mijn aanvragen", newest first.

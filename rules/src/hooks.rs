@@ -5,6 +5,7 @@ use crate::engine::{CompiledScript, RuleEngine};
 use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::calendar::CapPeriod;
+use parkportal_domain::loket::rule::{ApplicationFacts, REASON_MAX, RuleDecision};
 use parkportal_domain::parking::RuleError;
 use rhai::{Dynamic, Map};
 use rust_decimal::Decimal;
@@ -108,6 +109,54 @@ impl HookContext {
         m.insert("mandatee".into(), Dynamic::from_bool(self.mandatee));
         m
     }
+}
+
+/// The context of `application(ctx)`: `gemeente`, `product_type`, `postcode` (`"1234 AB"`),
+/// `house_number`, `zone` (`""` when no zone's ranges hold the postcode), `plates` (an array of
+/// normalised plates), `now` (local, as `ctx.start` elsewhere), and the counts
+/// `active_products_at_address`, `open_applications_at_address`, `active_products_for_plates`,
+/// `open_applications_for_plates`.
+pub fn application_map(facts: &ApplicationFacts, now: DateTime<Utc>) -> Map {
+    let mut m = Map::new();
+    m.insert("gemeente".into(), facts.gemeente.clone().into());
+    m.insert("product_type".into(), facts.product_type.as_str().into());
+    m.insert("postcode".into(), facts.postcode.as_str().into());
+    m.insert("house_number".into(), facts.house_number.clone().into());
+    m.insert(
+        "zone".into(),
+        facts
+            .zone
+            .as_ref()
+            .map_or(String::new(), |z| z.to_string())
+            .into(),
+    );
+    let plates: rhai::Array = facts
+        .plates
+        .iter()
+        .map(|p| Dynamic::from(p.normalised().to_owned()))
+        .collect();
+    m.insert("plates".into(), plates.into());
+    m.insert("time_zone".into(), facts.time_zone.name().into());
+    m.insert(
+        "now".into(),
+        Dynamic::from_map(time_map(facts.time_zone, now)),
+    );
+    let c = facts.counts;
+    for (key, n) in [
+        ("active_products_at_address", c.active_products_at_address),
+        (
+            "open_applications_at_address",
+            c.open_applications_at_address,
+        ),
+        ("active_products_for_plates", c.active_products_for_plates),
+        (
+            "open_applications_for_plates",
+            c.open_applications_for_plates,
+        ),
+    ] {
+        m.insert(key.into(), Dynamic::from_int(n));
+    }
+    m
 }
 
 /// The built-in maximum of concurrent sessions (the manual: ten for the visitor scheme).
@@ -264,6 +313,41 @@ impl<'a> Hooks<'a> {
         Ok(Some(TopUpCap { period, limit }))
     }
 
+    /// `application(ctx)`: `"approve"`, `"review"` or `#{reject: "reason"}` (a reason of 1 to
+    /// [`REASON_MAX`] characters); default `"review"`.
+    pub fn application(&self, ctx: &Map) -> Result<RuleDecision, RuleError> {
+        const F: &str = "application";
+        let Some(v) = self.call(F, ctx) else {
+            return Ok(RuleDecision::Review);
+        };
+        let v = v?;
+        let expected = "\"approve\", \"review\" or #{reject: \"reason\"}";
+        if let Ok(word) = v.clone().into_string() {
+            return match word.as_str() {
+                "approve" => Ok(RuleDecision::Approve),
+                "review" => Ok(RuleDecision::Review),
+                _ => Err(wrong_type(F, expected, &v)),
+            };
+        }
+        let reason = v
+            .clone()
+            .try_cast::<Map>()
+            .filter(|m| m.len() == 1)
+            .and_then(|m| m.get("reject").cloned())
+            .and_then(|r| r.into_string().ok())
+            .map(|r| r.trim().to_owned())
+            .ok_or_else(|| wrong_type(F, expected, &v))?;
+        if reason.is_empty() || reason.chars().count() > REASON_MAX {
+            return Err(RuleError::WrongShape {
+                function: F.into(),
+                message: format!(
+                    "the reason of a rejection must have 1 to {REASON_MAX} characters"
+                ),
+            });
+        }
+        Ok(RuleDecision::Reject(reason))
+    }
+
     /// `cost(ctx)`: `#{amount, breakdown}` overriding the tariff plugin, or `None` when the
     /// script leaves cost to the tariff.
     pub fn cost(&self, ctx: &Map) -> Option<Result<(Decimal, String), RuleError>> {
@@ -391,5 +475,77 @@ mod tests {
                 assert!(h.cost(&c).unwrap().is_err());
             },
         );
+    }
+
+    fn application_ctx(zone: Option<&str>, at_address: i64) -> Map {
+        use parkportal_domain::Code;
+        use parkportal_domain::letters::Postcode;
+        use parkportal_domain::loket::rule::Counts;
+        use parkportal_domain::plate::Plate;
+        application_map(
+            &ApplicationFacts {
+                gemeente: "dijkstad".into(),
+                product_type: Code::parse("bewoners").unwrap(),
+                time_zone: chrono_tz::Europe::Amsterdam,
+                postcode: Postcode::parse("1234ab").unwrap(),
+                house_number: "12 A".into(),
+                zone: zone.map(|z| Code::parse(z).unwrap()),
+                plates: vec![Plate::parse_tagged("AB-12-34").unwrap()],
+                counts: Counts {
+                    active_products_at_address: at_address,
+                    ..Counts::default()
+                },
+            },
+            Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
+        )
+    }
+
+    #[test]
+    fn application_decides_from_its_context_and_reviews_by_default() {
+        let engine = RuleEngine::new(Limits::default());
+        assert_eq!(
+            Hooks::new(&engine, None)
+                .application(&application_ctx(None, 0))
+                .ok(),
+            Some(RuleDecision::Review)
+        );
+        with(
+            r#"
+            fn application(ctx) {
+                if ctx.zone == "" { return #{ reject: "Uw adres ligt niet in een vergunningsgebied." }; }
+                if ctx.active_products_at_address > 0 { return "review"; }
+                if ctx.plates.len() == 1 && ctx.plates[0] == "AB1234" && ctx.postcode == "1234 AB"
+                    && ctx.house_number == "12 A" && ctx.now.hour == 10 { "approve" } else { "review" }
+            }
+            "#,
+            |h| {
+                assert_eq!(
+                    h.application(&application_ctx(Some("centrum"), 0)).ok(),
+                    Some(RuleDecision::Approve)
+                );
+                assert_eq!(
+                    h.application(&application_ctx(Some("centrum"), 1)).ok(),
+                    Some(RuleDecision::Review)
+                );
+                assert_eq!(
+                    h.application(&application_ctx(None, 0)).ok(),
+                    Some(RuleDecision::Reject(
+                        "Uw adres ligt niet in een vergunningsgebied.".into()
+                    ))
+                );
+            },
+        );
+        for wrong in [
+            r#"fn application(ctx) { "yes" }"#,
+            r#"fn application(ctx) { true }"#,
+            r#"fn application(ctx) { #{ reject: "" } }"#,
+            r#"fn application(ctx) { #{ reject: "x", approve: true } }"#,
+            r#"fn application(ctx) { #{ reason: "x" } }"#,
+        ] {
+            with(wrong, |h| {
+                let e = h.application(&application_ctx(None, 0)).unwrap_err();
+                assert_eq!(e.function(), "application", "{wrong}: {e}");
+            });
+        }
     }
 }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parkportal_domain::Code;
 use parkportal_domain::calendar::CapPeriod;
+use parkportal_domain::loket::rule::{ApplicationFacts, RuleDecision};
 use parkportal_domain::parking::{
     HookAnswers, Pricing, RuleError, RuleVersions, RulesOf, RulesPort, SessionCheck, Verdict,
 };
@@ -88,6 +89,14 @@ impl Pricing for RuleSetPricing {
             Err(ReasonCode::MandatesUnavailable) => Ok(false),
             Err(other) => Err(other),
         }
+    }
+
+    fn application(
+        &self,
+        facts: &ApplicationFacts,
+        now: DateTime<Utc>,
+    ) -> Result<RuleDecision, RuleError> {
+        self.set.application(facts, now, self.sink.as_ref())
     }
 }
 

@@ -3,12 +3,13 @@
 //! alternatives, so every gemeente gets the same wording and the same kinds of proposal.
 
 use crate::engine::{CompiledScript, RuleEngine};
-use crate::hooks::{HookContext, Hooks, TopUpCap};
+use crate::hooks::{HookContext, Hooks, TopUpCap, application_map};
 use crate::tariff::{CostBreakdown, Tariff, TariffUnit};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use parkportal_domain::TenantId;
 use parkportal_domain::calendar::{end_of_day, local_date, local_instant};
+use parkportal_domain::loket::rule::{ApplicationFacts, RuleDecision};
 use parkportal_domain::parking::{
     Alternative, HookAnswers, RuleError, RuleVersions, ScriptVersion, SessionCheck, Verdict,
 };
@@ -459,6 +460,30 @@ impl RuleSet {
             .map_err(|e| {
                 self.record(&e, &req.plate, now, sink);
                 ReasonCode::RuleError
+            })
+    }
+
+    /// What `application(ctx)` decides about `facts`, within one budget; a failure is recorded
+    /// (plates replaced) and returned: the caller takes it as review.
+    pub fn application(
+        &self,
+        facts: &ApplicationFacts,
+        now: DateTime<Utc>,
+        sink: &dyn RuleErrorSink,
+    ) -> Result<RuleDecision, RuleError> {
+        let ctx = application_map(facts, now);
+        self.engine
+            .within_budget(|| self.hooks().application(&ctx))
+            .inspect_err(|e| {
+                let mut message = e.message();
+                for plate in &facts.plates {
+                    message = message.replace(plate.normalised(), "[kenteken]");
+                }
+                let redacted = RuleError::Runtime {
+                    function: e.function().to_owned(),
+                    message,
+                };
+                self.record(&redacted, "", now, sink);
             })
     }
 

@@ -7,11 +7,11 @@
 use crate::captcha;
 use crate::support::{Anonymous, TestApp, resident};
 
-const LOKET: &str = "/g/dijkstad/aanvragen";
-const FORM: &str = "/g/dijkstad/aanvragen/bezoekers";
+pub(crate) const LOKET: &str = "/g/dijkstad/aanvragen";
+pub(crate) const FORM: &str = "/g/dijkstad/aanvragen/bezoekers";
 
 /// A complete application's fields, the captcha of `page` answered.
-fn fields(page: &str, email: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn fields(page: &str, email: &str) -> Vec<(&'static str, String)> {
     let (id, question) = captcha::read(page);
     vec![
         ("postcode", "1234ab".into()),
@@ -30,7 +30,7 @@ fn fields(page: &str, email: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Sends the form at `path` in `browser` with `overrides` over [`fields`].
-async fn apply(
+pub(crate) async fn apply(
     browser: &Anonymous,
     path: &str,
     email: &str,
@@ -47,12 +47,12 @@ async fn apply(
     browser.post_form(path, &sent).await
 }
 
-async fn applications(app: &TestApp) -> i64 {
+pub(crate) async fn applications(app: &TestApp) -> i64 {
     app.sql_i64("SELECT COUNT(*) FROM applications").await
 }
 
 /// The status link in the newest mail to `to`.
-async fn status_link(app: &TestApp, to: &str) -> (String, String) {
+pub(crate) async fn status_link(app: &TestApp, to: &str) -> (String, String) {
     let mails = app
         .app
         .as_ref()
@@ -66,17 +66,20 @@ async fn status_link(app: &TestApp, to: &str) -> (String, String) {
         .into_iter()
         .find(|m| m.to == to)
         .expect("a mail to the applicant");
-    let path = mail
-        .text
-        .split(&app.url)
+    let path = status_path(app, &mail.text);
+    (mail.subject, path)
+}
+
+/// The path of the status link in a mail's `text`.
+pub(crate) fn status_path(app: &TestApp, text: &str) -> String {
+    text.split(&app.url)
         .find_map(|rest| {
             rest.split_whitespace()
                 .next()
                 .filter(|p| p.contains("/aanvragen/status/"))
         })
         .expect("the status link")
-        .to_owned();
-    (mail.subject, path)
+        .to_owned()
 }
 
 #[tokio::test]

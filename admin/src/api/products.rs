@@ -298,6 +298,7 @@ fn request_of(body: &IssueBody) -> Result<IssueRequest, (ErrorCode, Vec<Recipien
         letter: true,
         letter_language: language,
         issuer: None,
+        application: None,
     })
 }
 

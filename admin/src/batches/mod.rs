@@ -68,7 +68,7 @@ fn uploader(page: &ConsolePage, actor: &Actor) -> String {
             page.text("console.batches.by_api_key", &[("name", name.clone())])
         }
         Actor::Operator => page.t("console.batches.by_operator"),
-        Actor::Unknown(_) => actor.label(),
+        Actor::Unknown(_) | Actor::Rule => actor.label(),
     }
 }
 

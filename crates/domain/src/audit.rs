@@ -63,6 +63,8 @@ pub enum Actor {
         /// Its name at the time.
         name: String,
     },
+    /// The gemeente's rule script, deciding an application in the digitaal loket.
+    Rule,
 }
 
 impl Actor {
@@ -90,6 +92,7 @@ impl Actor {
             Self::Unknown(typed) => typed.chars().take(200).collect(),
             Self::Operator => "command line".to_owned(),
             Self::ApiKey { name, .. } => format!("api-sleutel {name}"),
+            Self::Rule => "regel (digitaal loket)".to_owned(),
         }
     }
 }

@@ -55,6 +55,9 @@ pub struct DashboardFigures {
     pub top_ups_total: Decimal,
     /// Rule errors recorded in the last [`RULE_ERROR_WINDOW_HOURS`] hours.
     pub rule_errors: u64,
+    /// Applications in the digitaal loket waiting for a decision (received, in review or
+    /// waiting for the applicant's answer).
+    pub open_applications: u64,
 }
 
 /// A period of the rule-error list, in UTC: `[from, until)`, either end open.

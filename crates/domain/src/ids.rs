@@ -79,3 +79,7 @@ typed_id!(
     /// The database id of a batch of allocation letters.
     BatchId
 );
+typed_id!(
+    /// The database id of an application in the digitaal loket.
+    ApplicationId
+);

@@ -74,8 +74,8 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use coupling::{ProductDesk, ProductRepository};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, ApiKeyId, BatchId, EntryId, FavoriteId, MailId, MandateId, PaymentId, ProductId,
-    ProductTypeId, SessionId, StaffId, TenantId, ZoneId,
+    AccountId, ApiKeyId, ApplicationId, BatchId, EntryId, FavoriteId, MailId, MandateId, PaymentId,
+    ProductId, ProductTypeId, SessionId, StaffId, TenantId, ZoneId,
 };
 pub use letters::{
     Letter, LetterError, LetterRenderer, LetterTexts, LogoKind, Postcode, Recipient,

@@ -75,6 +75,37 @@ pub enum MailMessage {
         /// The status page's link.
         link: String,
     },
+    /// An application was rejected: the reason, and the status link.
+    ApplicationRejected {
+        /// The reference the applicant quotes.
+        reference: String,
+        /// The product type's name.
+        product: String,
+        /// Why.
+        reason: String,
+        /// A status page link.
+        link: String,
+    },
+    /// The gemeente asks the applicant for more information, answered on the status page.
+    ApplicationQuestion {
+        /// The reference the applicant quotes.
+        reference: String,
+        /// The product type's name.
+        product: String,
+        /// The question.
+        question: String,
+        /// The status page link, where the answer is given.
+        link: String,
+    },
+    /// An application made while logged in was granted: the product is in the account.
+    ApplicationGranted {
+        /// The reference the applicant quotes.
+        reference: String,
+        /// The product type's name.
+        product: String,
+        /// The portal's products page.
+        link: String,
+    },
     /// A link to set a new password ("Wachtwoord vergeten?").
     PasswordReset {
         /// The single-use link.

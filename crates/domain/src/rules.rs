@@ -4,13 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 /// The hooks a rule script may define (DESIGN §5), each a function of `ctx`.
-pub const HOOKS: [&str; 6] = [
+pub const HOOKS: [&str; 7] = [
     "max_concurrent_sessions",
     "end_of_day_deactivation",
     "allowed_hours",
     "top_up_cap",
     "mandates_available",
     "cost",
+    "application",
 ];
 
 /// Why an action was refused.

@@ -7,7 +7,9 @@
 //! errors read `rule_errors_tenant_time`.
 
 use crate::database::Database;
-use crate::entities::{ledger_entries, parking_sessions, payments, products, rule_errors};
+use crate::entities::{
+    applications, ledger_entries, parking_sessions, payments, products, rule_errors,
+};
 use async_trait::async_trait;
 use parkportal_domain::dashboard::{
     DashboardFigures, DashboardRepository, DashboardWindow, ErrorFilter, ErrorPeriod, euros,
@@ -134,7 +136,19 @@ impl DashboardRepository for SeaDashboardRepository {
             .await
             .map_err(StoreError::new)?;
 
+        // The queue's index (tenant, status, created_at) answers this.
+        let open: Vec<i64> = applications::Entity::find()
+            .select_only()
+            .column_as(applications::Column::Id.count(), "n")
+            .filter(applications::Column::TenantId.eq(tenant.0))
+            .filter(applications::Column::Status.is_in(["received", "in_review", "info_needed"]))
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(StoreError::new)?;
+
         Ok(DashboardFigures {
+            open_applications: count(open.first().copied().unwrap_or(0)),
             products: count(products),
             residents: count(residents),
             sessions_today: count(sessions.first().copied().unwrap_or(0)),

@@ -90,6 +90,32 @@ impl MailComposer for TemplateMailComposer {
                 "application_received",
                 context! { reference => reference, product => product, link => link },
             ),
+            MailMessage::ApplicationRejected {
+                reference,
+                product,
+                reason,
+                link,
+            } => (
+                "application_rejected",
+                context! { reference => reference, product => product, reason => reason, link => link },
+            ),
+            MailMessage::ApplicationQuestion {
+                reference,
+                product,
+                question,
+                link,
+            } => (
+                "application_question",
+                context! { reference => reference, product => product, question => question, link => link },
+            ),
+            MailMessage::ApplicationGranted {
+                reference,
+                product,
+                link,
+            } => (
+                "application_granted",
+                context! { reference => reference, product => product, link => link },
+            ),
             MailMessage::PasswordReset { link, expires_at } => (
                 "password_reset",
                 context! {

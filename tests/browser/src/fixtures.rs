@@ -69,9 +69,13 @@ async fn issue(
 }
 
 /// An application in Dijkstad's loket, stored as the loket stores it (the captcha is the pages'
-/// to answer): the token of its status link.
-async fn application(app: &Application) -> Result<Token, String> {
-    use parkportal_domain::loket::{ApplicationRepository, NewApplication};
+/// to answer): the token of its status link, and its id (for the console's page of it).
+async fn application(
+    app: &Application,
+    reference: &str,
+    email: &str,
+) -> Result<(Token, i64), String> {
+    use parkportal_domain::loket::{ApplicationRepository, NewApplication, Stored};
     let token = Token::generate().map_err(|e| e.to_string())?;
     let tenant = app
         .tenants()
@@ -87,11 +91,11 @@ async fn application(app: &Application) -> Result<Token, String> {
         city: "Dijkstad",
     })
     .map_err(|e| format!("{e:?}"))?;
-    let email = EmailAddress::parse("aanvrager@example.nl").map_err(|e| e.to_string())?;
+    let email = EmailAddress::parse(email).map_err(|e| e.to_string())?;
     let new = NewApplication {
         tenant: tenant.id,
         product_type: parkportal_domain::Code::parse("bezoekers").map_err(|e| e.to_string())?,
-        reference: "AV-KM4T-X9QA".into(),
+        reference: reference.into(),
         applicant,
         email: email.clone(),
         language: Language::Nl,
@@ -100,6 +104,8 @@ async fn application(app: &Application) -> Result<Token, String> {
         account: None,
         token_hash: token.hash(),
         at: chrono::Utc::now(),
+        rule_outcome: "review",
+        rejection: None,
     };
     let mail = parkportal_domain::mail::OutgoingMail {
         to: email,
@@ -109,11 +115,14 @@ async fn application(app: &Application) -> Result<Token, String> {
         tenant: Some(tenant.id),
         plates: Vec::new(),
     };
-    parkportal_store::SeaApplicationRepository::new(app.database().clone())
+    match parkportal_store::SeaApplicationRepository::new(app.database().clone())
         .create(&new, &mail)
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(token)
+        .map_err(|e| e.to_string())?
+    {
+        Stored::Created(id) => Ok((token, id.0)),
+        Stored::ReferenceTaken => Err("the fixture's reference was taken".into()),
+    }
 }
 
 /// A password-reset link for the resident, answering the captcha the way the pages' store keeps
@@ -368,7 +377,30 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .map_err(|e| e.to_string())?;
     let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
-    let application_link = application(app).await?;
+    let (application_link, application_id) =
+        application(app, "AV-KM4T-X9QA", "aanvrager@example.nl").await?;
+    // Another, about which the gemeente asked a question: its page has the answer form.
+    let (question_link, asked) = application(app, "AV-PQ7R-W3HX", "vraag@example.nl").await?;
+    let dijkstad = app
+        .tenants()
+        .by_slug("dijkstad")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no Dijkstad")?;
+    app.state()
+        .loket()
+        .ask(
+            &dijkstad,
+            parkportal_domain::ApplicationId(asked),
+            "Woont u op dit adres?",
+            parkportal_domain::coupling::Issuer {
+                actor: parkportal_domain::audit::Actor::Operator,
+                role: None,
+                origin: "browser".into(),
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
     let mut values = HashMap::from([
         ("new_link", new_link.expose().to_owned()),
         ("used_link", used_link.expose().to_owned()),
@@ -376,6 +408,8 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("mail_id", mail_id.to_string()),
         ("reset_link", reset_link.expose().to_owned()),
         ("application_link", application_link.expose().to_owned()),
+        ("application_id", application_id.to_string()),
+        ("question_link", question_link.expose().to_owned()),
         ("product_id", product.0.to_string()),
         ("poor_product_id", poor.0.to_string()),
         ("permit_id", permit.id.0.to_string()),

@@ -168,6 +168,7 @@ async fn every_console_route_answers_each_role_as_it_declares() {
     let parkportal_domain::corrections::Corrected::Waiting(correction) = waiting else {
         panic!("{waiting:?}");
     };
+    let application = app.application("dijkstad", "aanvrager@example.nl").await;
     let routes = parkportal_admin::route_list();
     assert!(routes.len() >= 10, "{routes:?}");
     let mut checked = 0;
@@ -181,7 +182,13 @@ async fn every_console_route_answers_each_role_as_it_declares() {
         } else {
             letter.code.to_string()
         };
-        let path = sample_path(pattern, an_id, key)
+        // An application's page shows Dijkstad's application.
+        let id = if pattern.contains("/aanvragen/") {
+            application
+        } else {
+            an_id
+        };
+        let path = sample_path(pattern, id, key)
             .replace(SAMPLE_CODE, &product)
             .replace(":sessie", &jan_session.to_string())
             .replace(":batch", &batch.0.to_string())

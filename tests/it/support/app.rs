@@ -438,6 +438,53 @@ impl TestApp {
             .unwrap()
     }
 
+    /// An application for `slug`'s visitor scheme from `email`, stored as the loket stores one
+    /// (for tests of what staff see; the loket's own tests apply through the form): its id.
+    pub async fn application(&self, slug: &str, email: &str) -> i64 {
+        use parkportal_domain::loket::{ApplicationRepository, NewApplication, Stored};
+        let tenant = self.tenant(slug).await;
+        let email = parkportal_domain::EmailAddress::parse(email).unwrap();
+        let token = parkportal_domain::Token::generate().unwrap();
+        let reference = parkportal_domain::loket::application::new_reference().unwrap();
+        let new = NewApplication {
+            tenant: tenant.id,
+            product_type: parkportal_domain::Code::parse("bezoekers").unwrap(),
+            reference,
+            applicant: parkportal_domain::Recipient::parse(&parkportal_domain::RecipientInput {
+                name: "J. de Vries",
+                street: "Kerkstraat",
+                house_number: "12 A",
+                postcode: "1234 AB",
+                city: "Dijkstad",
+            })
+            .unwrap(),
+            email: email.clone(),
+            language: parkportal_domain::Language::Nl,
+            plates: Vec::new(),
+            remark: None,
+            account: None,
+            token_hash: token.hash(),
+            at: parkportal_domain::Clock::now(self.clock.as_ref()),
+            rule_outcome: "review",
+            rejection: None,
+        };
+        let mail = parkportal_domain::mail::OutgoingMail {
+            to: email,
+            subject: "test".into(),
+            text: String::new(),
+            html: String::new(),
+            tenant: Some(tenant.id),
+            plates: Vec::new(),
+        };
+        let repo = parkportal_store::SeaApplicationRepository::new(
+            self.app.as_ref().unwrap().database().clone(),
+        );
+        match repo.create(&new, &mail).await.unwrap() {
+            Stored::Created(id) => id.0,
+            Stored::ReferenceTaken => panic!("a reference drawn twice"),
+        }
+    }
+
     /// Runs housekeeping once, as every instance does every ten minutes.
     pub async fn housekeep(&self) {
         let app = self.app.as_ref().unwrap();

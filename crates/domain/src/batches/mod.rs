@@ -271,6 +271,7 @@ fn request_of(tenant: &str, row: &Row, issuer: Option<&Issuer>) -> IssueRequest 
         letter: true,
         letter_language: row.language,
         issuer: issuer.cloned(),
+        application: None,
     }
 }
 

@@ -363,9 +363,13 @@ impl ProductDesk {
                 letter: letter.as_ref(),
                 audit: audit.as_ref(),
                 batch_row: page.as_ref(),
+                application: request.application.as_ref(),
             };
             match self.products.issue(&product, with, now).await? {
                 IssueOutcome::CodeTaken => continue,
+                IssueOutcome::RowDone if request.application.is_some() => {
+                    return Err(IssueError::ApplicationDecided);
+                }
                 IssueOutcome::RowDone => return Ok(None),
                 IssueOutcome::Retired { zone: true } => {
                     return Err(IssueError::ZoneRetired(checked.zone.code.to_string()));

@@ -65,6 +65,10 @@ pub struct IssueWith<'a> {
     /// The batch row this product is issued for: the store marks it issued, with its page,
     /// in the same transaction, and issues nothing when it is no longer pending.
     pub batch_row: Option<&'a crate::batches::BatchRowIssue>,
+    /// The application this product grants: the store grants it first, names the product in
+    /// it, couples the product to its account when it has one, and queues its mail and entry;
+    /// it issues nothing when the application is no longer open.
+    pub application: Option<&'a crate::loket::decisions::ApplicationGrant>,
 }
 
 /// A product as staff (and the admin API) see it.

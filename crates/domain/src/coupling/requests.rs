@@ -41,6 +41,9 @@ pub struct IssueRequest {
     /// Who issues, for the audit trail (`None` only where no person acts: the demo's set-up
     /// and tests).
     pub issuer: Option<Issuer>,
+    /// The application of the digitaal loket this product grants, granted in the product's
+    /// transaction (only while it is open).
+    pub application: Option<crate::loket::decisions::ApplicationGrant>,
 }
 
 /// Who issues a product, for its audit entry.
@@ -160,6 +163,9 @@ pub enum IssueError {
     /// This server was started without a letter renderer.
     #[error("letters cannot be made here")]
     LettersUnavailable,
+    /// The application this product would grant was decided meanwhile: nothing was issued.
+    #[error("the application was decided meanwhile")]
+    ApplicationDecided,
     /// The letter could not be made.
     #[error(transparent)]
     Letter(#[from] LetterError),
@@ -194,6 +200,7 @@ impl IssueError {
             Self::UnknownProduct { .. } => "not_found",
             Self::ProductCoupled(_) => "product_coupled",
             Self::RecipientMissing => "recipient_invalid",
+            Self::ApplicationDecided => "application_decided",
             _ => return None,
         })
     }

@@ -4,12 +4,21 @@
 //! for a decision. At most a configured number a day per address and per client.
 
 pub mod application;
+pub mod decisions;
+pub mod rule;
+mod staff;
+
+pub use staff::{Approval, DecideError};
 
 use crate::accounts::Account;
+use crate::audit::{AuditEntry, AuditRepository};
 use crate::captcha::{CaptchaError, Captchas, Challenge};
 use crate::clock::Clock;
+use crate::coupling::ProductDesk;
+use crate::ids::ApplicationId;
 use crate::ids::{AccountId, TenantId};
 use crate::mail::{ComposeError, MailBrand, MailComposer, MailMessage, OutgoingMail};
+use crate::parking::{RulesOf, RulesPort};
 use crate::plate::Plate;
 use crate::ports::StoreError;
 use crate::product_type::ProductTypeSpec;
@@ -20,6 +29,7 @@ use crate::throttle::{Blocked, FailurePolicy, Throttle, hashed_key};
 use application::{ApplicationInput, ApplicationProblem, ApplicationStatus, new_reference};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use rule::{ApplicationFacts, RuleDecision};
 use std::sync::Arc;
 
 /// Captcha challenges per client per ten minutes, as for a password reset.
@@ -50,6 +60,10 @@ pub struct NewApplication {
     pub token_hash: crate::secret::TokenHash,
     /// When.
     pub at: DateTime<Utc>,
+    /// What the rule answered: `approve`, `review`, `reject` or `rule_error`.
+    pub rule_outcome: &'static str,
+    /// The rule's reason, when it rejected: stored rejected at once.
+    pub rejection: Option<String>,
 }
 
 /// An application as its applicant sees it.
@@ -73,13 +87,15 @@ pub struct ApplicationView {
     pub decided_at: Option<DateTime<Utc>>,
     /// The reason of a rejection, or the question of the gemeente.
     pub message: Option<String>,
+    /// The exchange with the gemeente, oldest first.
+    pub messages: Vec<decisions::ApplicationMessage>,
 }
 
 /// How storing an application ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
-    /// Stored, its confirmation queued.
-    Created,
+    /// Stored, its mail queued.
+    Created(ApplicationId),
     /// The reference exists already: draw another.
     ReferenceTaken,
 }
@@ -100,6 +116,69 @@ pub trait ApplicationRepository: Send + Sync {
     ) -> Result<Option<ApplicationView>, StoreError>;
     /// The applications made from `account`, newest first.
     async fn of_account(&self, account: AccountId) -> Result<Vec<ApplicationView>, StoreError>;
+    /// The active products of `product_type` of `tenant` at the address of `applicant` or
+    /// holding one of `plates`, and the open applications for either (`except` left out).
+    async fn related(
+        &self,
+        tenant: TenantId,
+        product_type: &Code,
+        applicant: &crate::letters::Recipient,
+        plates: &[Plate],
+        except: Option<ApplicationId>,
+        now: DateTime<Utc>,
+    ) -> Result<decisions::Related, StoreError>;
+    /// The queue of `tenant` under `filter`, oldest first, at most [`decisions::QUEUE_MAX`];
+    /// `audit` (about the ids shown) is written in the same transaction.
+    async fn queue(
+        &self,
+        tenant: TenantId,
+        filter: &decisions::QueueFilter,
+        audit: &AuditEntry,
+    ) -> Result<Vec<decisions::QueueItem>, StoreError>;
+    /// Application `id` of `tenant` for its page, read in the transaction that writes `audit`;
+    /// one just received goes in review ("in behandeling"): a person has it before them.
+    /// Without `audit` (the page again after a refused decision, whose refusal is the
+    /// request's entry) nothing is written.
+    async fn staff_view(
+        &self,
+        tenant: TenantId,
+        id: ApplicationId,
+        audit: Option<&AuditEntry>,
+    ) -> Result<Option<decisions::StaffApplication>, StoreError>;
+    /// What deciding application `id` of `tenant` needs.
+    async fn decidable(
+        &self,
+        tenant: TenantId,
+        id: ApplicationId,
+    ) -> Result<Option<decisions::Decidable>, StoreError>;
+    /// Stores a rejection or a question of `tenant`, with its message, mail and entry, only
+    /// while the application still has the status it was decided from; `false` otherwise.
+    async fn decide(
+        &self,
+        tenant: TenantId,
+        decision: &decisions::StaffDecision,
+    ) -> Result<bool, StoreError>;
+    /// Stores the applicant's `answer` to the open question of the application whose link
+    /// hashes to `token_hash`; it goes in review again.
+    async fn answer(
+        &self,
+        token_hash: &crate::secret::TokenHash,
+        answer: &decisions::MessageText,
+        at: DateTime<Utc>,
+    ) -> Result<decisions::Answered, StoreError>;
+}
+
+/// The zone in use whose postcode ranges hold `postcode`, if one does (zones in use never
+/// share a postcode).
+pub fn zone_of(
+    zones: &[crate::tenant::ZoneSpec],
+    postcode: &crate::letters::Postcode,
+) -> Option<Code> {
+    zones
+        .iter()
+        .filter(|z| !z.retired)
+        .find(|z| z.postcodes.iter().any(|r| r.contains(postcode)))
+        .map(|z| z.code.clone())
 }
 
 /// The loket's limits.
@@ -171,6 +250,9 @@ pub struct Loket {
     clock: Arc<dyn Clock>,
     platform_url: PublicUrl,
     settings: LoketSettings,
+    desk: ProductDesk,
+    rules: Arc<dyn RulesPort>,
+    audit: Arc<dyn AuditRepository>,
 }
 
 /// What the loket is built on.
@@ -189,6 +271,12 @@ pub struct LoketPorts {
     pub clock: Arc<dyn Clock>,
     /// Where links point when a gemeente has no address of its own.
     pub platform_url: PublicUrl,
+    /// Issuing the product of a granted application.
+    pub desk: ProductDesk,
+    /// The gemeente's rules (`application(ctx)`).
+    pub rules: Arc<dyn RulesPort>,
+    /// Where refused decisions are recorded.
+    pub audit: Arc<dyn AuditRepository>,
 }
 
 impl Loket {
@@ -203,6 +291,9 @@ impl Loket {
             clock: ports.clock,
             platform_url: ports.platform_url,
             settings,
+            desk: ports.desk,
+            rules: ports.rules,
+            audit: ports.audit,
         }
     }
 
@@ -295,21 +386,36 @@ impl Loket {
                 .rate(key, now, Duration::days(1), self.settings.per_day)
                 .await??;
         }
+        let brand = self.brand(tenant);
         let base = tenant.public_url(&self.platform_url);
-        let brand = MailBrand {
-            tenant: tenant.id,
-            name: tenant.name.clone(),
-            logo_url: format!("{base}/logo?v={}", tenant.version),
-            time_zone: tenant.time_zone,
-        };
         let language = account.and_then(|a| a.language).unwrap_or(language);
-        loop {
+        let decision = self.rule_decides(tenant, &product_type, &fields, now).await;
+        let rule_outcome = match &decision {
+            Ok(d) => d.as_str(),
+            Err(()) => "rule_error",
+        };
+        let rejection = match &decision {
+            Ok(RuleDecision::Reject(reason)) => Some(reason.clone()),
+            _ => None,
+        };
+        let (reference, id) = loop {
             let reference = new_reference()?;
             let token = Token::generate()?;
-            let message = MailMessage::ApplicationReceived {
-                reference: reference.clone(),
-                product: product_type.name.clone(),
-                link: format!("{base}/aanvragen/status/{}", token.expose()),
+            let link = format!("{base}/aanvragen/status/{}", token.expose());
+            let product = product_type.name.clone();
+            // A rejection by the rule is its one mail: its reason, reference and link.
+            let message = match &rejection {
+                Some(reason) => MailMessage::ApplicationRejected {
+                    reference: reference.clone(),
+                    product,
+                    reason: reason.clone(),
+                    link,
+                },
+                None => MailMessage::ApplicationReceived {
+                    reference: reference.clone(),
+                    product,
+                    link,
+                },
             };
             let mail = self
                 .composer
@@ -326,16 +432,107 @@ impl Loket {
                 account: account.map(|a| a.id),
                 token_hash: token.hash(),
                 at: now,
+                rule_outcome,
+                rejection: rejection.clone(),
             };
             match self.repo.create(&application, &mail).await? {
                 Stored::ReferenceTaken => continue,
-                Stored::Created => {
-                    return Ok(Applied {
-                        reference,
-                        status: ApplicationStatus::Received,
-                        email: fields.email,
-                    });
+                Stored::Created(id) => break (reference, id),
+            }
+        };
+        let mut status = if rejection.is_some() {
+            ApplicationStatus::Rejected
+        } else {
+            ApplicationStatus::Received
+        };
+        if matches!(decision, Ok(RuleDecision::Approve)) {
+            // Stored first, granted after: should issuing fail, the application waits in the
+            // queue (the rule's answer shown) instead of being lost.
+            let issuer = crate::coupling::Issuer {
+                actor: crate::audit::Actor::Rule,
+                role: None,
+                origin: client.to_owned(),
+            };
+            match self.grant(tenant, id, &Approval::default(), issuer).await {
+                Ok(()) => status = ApplicationStatus::Granted,
+                Err(e) => {
+                    tracing::error!(gemeente = %tenant.slug, reference = %reference, error = %e, "an application the rule approved was not granted");
                 }
+            }
+        }
+        Ok(Applied {
+            reference,
+            status,
+            email: fields.email,
+        })
+    }
+
+    /// The mails' brand of `tenant`.
+    fn brand(&self, tenant: &Tenant) -> MailBrand {
+        let base = tenant.public_url(&self.platform_url);
+        MailBrand {
+            tenant: tenant.id,
+            name: tenant.name.clone(),
+            logo_url: format!("{base}/logo?v={}", tenant.version),
+            time_zone: tenant.time_zone,
+        }
+    }
+
+    /// What `application(ctx)` of the type's rules says about `fields`; `Err`: the rules
+    /// failed (recorded), which means review.
+    async fn rule_decides(
+        &self,
+        tenant: &Tenant,
+        product_type: &ProductTypeSpec,
+        fields: &application::ApplicationFields,
+        now: DateTime<Utc>,
+    ) -> Result<RuleDecision, ()> {
+        let related = match self
+            .repo
+            .related(
+                tenant.id,
+                &product_type.code,
+                &fields.applicant,
+                &fields.plates,
+                None,
+                now,
+            )
+            .await
+        {
+            Ok(related) => related,
+            Err(e) => {
+                tracing::error!(gemeente = %tenant.slug, error = %e, "the facts of an application could not be read");
+                return Err(());
+            }
+        };
+        let zones = self
+            .tenants
+            .overview(tenant.id)
+            .await
+            .ok()
+            .flatten()
+            .map(|o| o.zones)
+            .unwrap_or_default();
+        let facts = ApplicationFacts {
+            gemeente: tenant.slug.to_string(),
+            product_type: product_type.code.clone(),
+            time_zone: tenant.time_zone,
+            postcode: fields.applicant.postcode.clone(),
+            house_number: fields.applicant.house_number.clone(),
+            zone: zone_of(&zones, &fields.applicant.postcode),
+            plates: fields.plates.clone(),
+            counts: related.counts(),
+        };
+        let of = RulesOf {
+            tenant: tenant.id,
+            slug: tenant.slug.to_string(),
+            version: tenant.version,
+        };
+        match self.rules.in_force(&of, &product_type.code, now).await {
+            Ok(rules) => rules.application(&facts, now).map_err(|_| ()),
+            Err(e) => {
+                tracing::warn!(gemeente = %tenant.slug, error = %e, "the rules of an application do not load");
+                Err(())
             }
         }
     }

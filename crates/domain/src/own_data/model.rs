@@ -240,8 +240,8 @@ pub struct ApplicationRecord {
     pub plates: Vec<Plate>,
     /// The applicant's remark.
     pub remark: Option<String>,
-    /// The gemeente's question or reason.
-    pub message: Option<String>,
+    /// The exchange with the gemeente: questions, answers, a reason.
+    pub messages: Vec<crate::loket::decisions::ApplicationMessage>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
     /// When it was decided.

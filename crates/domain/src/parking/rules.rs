@@ -236,6 +236,14 @@ pub trait Pricing: Send + Sync {
         req: &SessionCheck,
         now: DateTime<Utc>,
     ) -> Result<bool, ReasonCode>;
+    /// What `application(ctx)` decides about an application (default `Review`). A failing
+    /// script is recorded where script failures are and answered as the error: the caller
+    /// takes it as `Review`, never as an approval.
+    fn application(
+        &self,
+        facts: &crate::loket::rule::ApplicationFacts,
+        now: DateTime<Utc>,
+    ) -> Result<crate::loket::rule::RuleDecision, RuleError>;
 }
 
 /// What each hook answered, by its name.

@@ -104,6 +104,14 @@ impl Pricing for FakeRules {
     ) -> Result<bool, ReasonCode> {
         Ok(self.mandates)
     }
+
+    fn application(
+        &self,
+        _facts: &crate::loket::rule::ApplicationFacts,
+        _now: DateTime<Utc>,
+    ) -> Result<crate::loket::rule::RuleDecision, RuleError> {
+        Ok(crate::loket::rule::RuleDecision::Review)
+    }
 }
 
 #[async_trait]

@@ -135,6 +135,7 @@ pub(super) fn actor_parts(actor: &Actor) -> (&'static str, Option<i64>, String) 
         Actor::ApiKey { id, name } => ("api_key", Some(id.0), name.clone()),
         Actor::Operator => ("operator", None, String::new()),
         Actor::Unknown(typed) => ("unknown", None, typed.clone()),
+        Actor::Rule => ("rule", None, String::new()),
     }
 }
 
@@ -150,6 +151,7 @@ pub(super) fn actor_of(kind: &str, actor_ref: Option<i64>, name: &str) -> Actor 
             name: name.to_owned(),
         },
         ("operator", _) => Actor::Operator,
+        ("rule", _) => Actor::Rule,
         _ => Actor::Unknown(name.to_owned()),
     }
 }

@@ -26,6 +26,8 @@ pub struct Model {
     pub message: Option<String>,
     pub created_at: ChronoDateTimeUtc,
     pub decided_at: Option<ChronoDateTimeUtc>,
+    pub product_id: Option<i64>,
+    pub rule_outcome: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

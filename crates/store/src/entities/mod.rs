@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod application_messages;
 pub mod applications;
 pub mod audit_log;
 pub mod auth_sessions;

@@ -332,8 +332,7 @@ pub(super) async fn export<C: ConnectionTrait>(
             created_at: p.created_at,
         });
     }
-    let applications =
-        crate::applications::records_of(conn, row.id, &row.email).await?;
+    let applications = crate::applications::records_of(conn, row.id, &row.email).await?;
     let mails = rows
         .mails
         .iter()

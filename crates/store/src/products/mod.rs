@@ -234,6 +234,12 @@ impl ProductRepository for SeaProductRepository {
         {
             return Ok(IssueOutcome::RowDone);
         }
+        // An application likewise: granted only while open, or nothing is issued.
+        if let Some(grant) = with.application
+            && !crate::applications::mark_granted(&txn, product.tenant, grant, now).await?
+        {
+            return Ok(IssueOutcome::RowDone);
+        }
         let taken = products::Entity::find()
             .filter(products::Column::Code.eq(product.code.as_str()))
             .one_by_key(&txn)
@@ -255,7 +261,8 @@ impl ProductRepository for SeaProductRepository {
             valid_from: Set(product.valid_from),
             valid_until: Set(product.valid_until),
             status: Set("active".to_owned()),
-            owner_id: Set(None),
+            // Applied for while logged in: coupled at once.
+            owner_id: Set(with.application.and_then(|g| g.owner).map(|a| a.0)),
             issued_at: Set(now),
             // The opening balance comes with its entry, below.
             balance: Set(0),
@@ -301,6 +308,9 @@ impl ProductRepository for SeaProductRepository {
         }
         if let Some(batch_row) = with.batch_row {
             crate::batches::name_product(&txn, batch_row.batch, batch_row.line, row.id).await?;
+        }
+        if let Some(grant) = with.application {
+            crate::applications::granted_with(&txn, grant, row.id, now).await?;
         }
         txn.commit().await.map_err(StoreError::new)?;
         Ok(IssueOutcome::Issued(ProductId(row.id)))

@@ -236,14 +236,24 @@ pub struct ApplicationData {
     /// The applicant's remark.
     #[oai(nullable)]
     pub remark: Option<String>,
-    /// The gemeente's question or reason.
-    #[oai(nullable)]
-    pub message: Option<String>,
+    /// The exchange with the gemeente, oldest first.
+    pub messages: Vec<ApplicationMessageData>,
     /// When it was made.
     pub created_at: Time,
     /// When it was decided.
     #[oai(nullable)]
     pub decided_at: Option<Time>,
+}
+
+/// A message of an application's exchange.
+#[derive(Debug, Object, Serialize)]
+pub struct ApplicationMessageData {
+    /// `question` (the gemeente's), `answer` (the applicant's) or `reason` (of a rejection).
+    pub kind: String,
+    /// As written.
+    pub body: String,
+    /// When.
+    pub at: Time,
 }
 
 /// Everything the portal holds about the resident.
@@ -434,7 +444,15 @@ impl DataExport {
                     email: a.email.to_string(),
                     plates: a.plates.iter().map(Plate::display).collect(),
                     remark: a.remark.clone(),
-                    message: a.message.clone(),
+                    messages: a
+                        .messages
+                        .iter()
+                        .map(|m| ApplicationMessageData {
+                            kind: m.kind.as_str().to_owned(),
+                            body: m.body.clone(),
+                            at: Time(m.at),
+                        })
+                        .collect(),
                     created_at: Time(a.created_at),
                     decided_at: time(a.decided_at),
                 })
