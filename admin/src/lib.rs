@@ -42,6 +42,7 @@ mod refusals;
 mod revoke;
 mod rule_errors;
 mod rules_dry_run;
+mod rules_dry_run_application;
 mod rules_pages;
 mod rules_tariff_form;
 mod rules_versions;
@@ -432,6 +433,12 @@ fn table(static_dir: &Path) -> Vec<Mounted> {
             RouteKind::Page,
             Need::Gemeente(Role::TenantAdmin),
             ep(get(rules_dry_run::show).post(rules_dry_run::submit)),
+        ),
+        route(
+            "/:gemeente/regels/aanvraag-uitproberen",
+            RouteKind::Page,
+            Need::Gemeente(Role::TenantAdmin),
+            ep(get(rules_dry_run_application::show).post(rules_dry_run_application::submit)),
         ),
         route(
             "/:gemeente/regels/:type/:soort",

@@ -170,7 +170,11 @@ pub async fn list(page: ConsolePage) -> Result<Response, AppError> {
     page.render(
         "rules.html",
         StatusCode::OK,
-        context! { rows => rows, dry_run => dry_run },
+        context! {
+            rows => rows,
+            dry_run => dry_run,
+            dry_run_application => format!("{base}/aanvraag-uitproberen"),
+        },
     )
     .await
 }

@@ -47,10 +47,30 @@ fn kind_key(t: &ProductTypeSpec) -> &'static str {
     }
 }
 
+/// The loket of a suspended gemeente: it takes no applications (409 on its forms).
+fn suspended(
+    page: &PageContext,
+    tenant: &Tenant,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    page.private(
+        "apply_list.html",
+        status,
+        context! {
+            types => Vec::<Value>::new(),
+            suspended => true,
+            privacy => tenant.links.privacy.as_ref().map(|l| l.as_str().to_owned()),
+        },
+    )
+}
+
 /// `GET /aanvragen`: what the gemeente lets residents apply for.
 #[handler]
 pub async fn list(page: PageContext) -> Result<Response, AppError> {
     let tenant = gemeente(&page)?;
+    if tenant.suspension.is_some() {
+        return suspended(&page, &tenant, StatusCode::OK);
+    }
     let types: Vec<Value> = page
         .state
         .loket()
@@ -242,6 +262,9 @@ async fn open_type(
 #[handler]
 pub async fn form_page(page: PageContext, Path(code): Path<String>) -> Result<Response, AppError> {
     let tenant = gemeente(&page)?;
+    if tenant.suspension.is_some() {
+        return suspended(&page, &tenant, StatusCode::CONFLICT);
+    }
     let product_type = open_type(&page, &tenant, &code).await?;
     let shown = Shown {
         status: StatusCode::OK,
@@ -318,6 +341,7 @@ pub async fn submit(
             shown.message = Some(page.t("apply.too_many"));
         }
         Err(ApplyError::NotOpen) => return Err(AppError::NotFound),
+        Err(ApplyError::Suspended) => return suspended(&page, &tenant, StatusCode::CONFLICT),
         Err(e) => return Err(AppError::internal(e)),
     }
     show_form(&page, &tenant, &product_type, &input, shown).await

@@ -531,3 +531,89 @@ async fn decided_applications_leave_after_their_time_and_open_ones_stay() {
         "the reason went with it"
     );
 }
+
+#[tokio::test]
+async fn a_suspended_gemeente_takes_no_applications_and_grants_none() {
+    let app = TestApp::spawn().await;
+    let (reference, detail) = applied(&app, "aanvrager@example.nl", &[]).await;
+    let browser = Anonymous::new(&app);
+    let form = browser.get(FORM).await.text().to_owned();
+    let console = app.app.as_ref().unwrap().console();
+    console
+        .suspensions()
+        .suspend(
+            "dijkstad",
+            "Onderhoud",
+            parkportal_domain::audit::Actor::Operator,
+            "cli",
+        )
+        .await
+        .unwrap();
+    let list = browser.page("/g/dijkstad/aanvragen").await;
+    assert!(list.contains_text("Deze gemeente neemt op dit moment geen aanvragen aan."));
+    assert!(!list.links_to(FORM));
+    assert_eq!(browser.get(FORM).await.status(), 409);
+    // A form loaded before is refused on sending, and nothing is stored.
+    let sent = crate::loket::fields(&form, "later@example.nl");
+    let sent: Vec<(&str, &str)> = sent.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let resp = browser.post_form(FORM, &sent).await;
+    assert_eq!(resp.status(), 409);
+    assert_eq!(crate::loket::applications(&app).await, 1);
+    // Staff cannot grant: nothing is issued while suspended.
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let resp = an.post_form(&detail, &[("besluit", "toekennen")]).await;
+    assert_eq!(resp.status(), 409);
+    assert!(resp.html().contains_text("De gemeente is opgeschort"));
+    assert_eq!(actions(&app).await[0], "application.approve refused");
+    assert_eq!(status_of(&app, &reference).await, "received");
+}
+
+#[tokio::test]
+async fn the_rules_console_tries_an_application_against_the_rule() {
+    let app = TestApp::spawn().await;
+    rule(
+        &app,
+        r#"fn application(ctx) {
+            if ctx.zone == "" { return #{ reject: "Niet in een vergunningsgebied." }; }
+            if ctx.active_products_at_address == 0 && ctx.plates.len() == 0 { "approve" } else { "review" }
+        }"#,
+    )
+    .await;
+    let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::TenantAdmin).await;
+    let path = "/beheer/dijkstad/regels/aanvraag-uitproberen";
+    let form = bo.page(path).await;
+    assert_eq!(form.form(path).value("producttype"), Some("bezoekers"));
+    let try_it = |fields: Vec<(&'static str, &'static str)>| {
+        let bo = &bo;
+        async move {
+            let mut sent = vec![("producttype", "bezoekers"), ("huisnummer", "12")];
+            sent.extend(fields);
+            bo.post_form(path, &sent).await
+        }
+    };
+    let resp = try_it(vec![("postcode", "1234ab")]).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    let page = resp.html();
+    assert!(page.contains_text("Toekennen: het product wordt meteen uitgegeven."));
+    assert!(page.contains_text("Het adres ligt in zone Stationsgebied."));
+    assert_eq!(actions(&app).await[0], "rules.dry_run ok");
+    let page = try_it(vec![("postcode", "1234 AB"), ("producten_adres", "1")])
+        .await
+        .html();
+    assert!(page.contains_text("Aan een medewerker laten."));
+    let page = try_it(vec![("postcode", "9999 ZZ")]).await.html();
+    assert!(page.contains_text("Reden voor de aanvrager: Niet in een vergunningsgebied."));
+    assert!(page.contains_text("Het adres ligt in geen enkele zone"));
+    // What is wrong is named at its field, kept as typed, and on the record.
+    let resp = try_it(vec![("postcode", "12345"), ("kentekens", "AB-12-34")]).await;
+    assert_eq!(resp.status(), 422);
+    let page = resp.html();
+    assert!(page.contains_text("Vul een postcode in als 1234 AB."));
+    assert_eq!(page.form(path).value("kentekens"), Some("AB-12-34"));
+    assert_eq!(actions(&app).await[0], "rules.dry_run refused");
+    // Nothing was stored.
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM applications").await, 0);
+    // A medewerker does not try rules.
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    assert_eq!(an.get(path).await.status(), 403);
+}

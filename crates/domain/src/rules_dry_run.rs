@@ -182,3 +182,87 @@ impl RulesConsole {
         })
     }
 }
+
+/// An application to try (`application(ctx)`): the address and plates as an applicant types
+/// them, and the counts the rule would see.
+#[derive(Debug, Clone)]
+pub struct ApplicationScenario {
+    /// The product type applied for.
+    pub product_type: Code,
+    /// The postcode.
+    pub postcode: crate::letters::Postcode,
+    /// The house number with its addition.
+    pub house_number: String,
+    /// The plates asked for.
+    pub plates: Vec<Plate>,
+    /// Active products and open applications at the address and for the plates.
+    pub counts: crate::loket::rule::Counts,
+}
+
+/// What `application(ctx)` answered about a scenario.
+#[derive(Debug, Clone)]
+pub struct ApplicationDryRun {
+    /// The decision; a failing script as its message (an application would then be reviewed).
+    pub decision: Result<crate::loket::rule::RuleDecision, String>,
+    /// The zone whose postcode ranges hold the postcode, if one does.
+    pub zone: Option<Code>,
+    /// The versions that answered (those in force now).
+    pub versions: RuleVersions,
+}
+
+impl RulesConsole {
+    /// Tries `scenario` in `tenant` with the rules in force `now`, as an application sent now
+    /// would be decided (a failing script is recorded as it would be then).
+    pub async fn dry_run_application(
+        &self,
+        tenant: &Tenant,
+        scenario: &ApplicationScenario,
+        now: DateTime<Utc>,
+    ) -> Result<ApplicationDryRun, DryRunError> {
+        let overview = self
+            .tenants
+            .overview(tenant.id)
+            .await?
+            .ok_or(DryRunError::UnknownType)?;
+        let pt = overview
+            .product_types
+            .iter()
+            .find(|p| p.code == scenario.product_type)
+            .ok_or(DryRunError::UnknownType)?;
+        let c = scenario.counts;
+        let counts = [
+            c.active_products_at_address,
+            c.open_applications_at_address,
+            c.active_products_for_plates,
+            c.open_applications_for_plates,
+        ];
+        if counts
+            .iter()
+            .any(|n| !(0..=i64::from(MAX_OTHER_SESSIONS)).contains(n))
+        {
+            return Err(DryRunError::OutOfRange);
+        }
+        let zone = crate::loket::zone_of(&overview.zones, &scenario.postcode);
+        let facts = crate::loket::rule::ApplicationFacts {
+            gemeente: overview.tenant.slug.to_string(),
+            product_type: pt.code.clone(),
+            time_zone: overview.tenant.time_zone,
+            postcode: scenario.postcode.clone(),
+            house_number: scenario.house_number.clone(),
+            zone: zone.clone(),
+            plates: scenario.plates.clone(),
+            counts: scenario.counts,
+        };
+        let of = RulesOf {
+            tenant: overview.tenant.id,
+            slug: overview.tenant.slug.to_string(),
+            version: overview.tenant.version,
+        };
+        let pricing = self.rules.in_force(&of, &pt.code, now).await?;
+        Ok(ApplicationDryRun {
+            decision: pricing.application(&facts, now).map_err(|e| e.message()),
+            zone,
+            versions: pricing.versions(),
+        })
+    }
+}

@@ -194,6 +194,9 @@ pub enum ApplyError {
     /// The gemeente does not offer this product type for application.
     #[error("product_type_not_open")]
     NotOpen,
+    /// The gemeente is suspended: it takes no applications.
+    #[error("tenant_suspended")]
+    Suspended,
     /// Fields are wrong, each named.
     #[error("invalid: {0:?}")]
     Invalid(Vec<ApplicationProblem>),
@@ -357,6 +360,9 @@ impl Loket {
             account,
             language,
         } = sender;
+        if tenant.suspension.is_some() {
+            return Err(ApplyError::Suspended);
+        }
         let product_type = self
             .open_type(tenant, code)
             .await?
