@@ -55,6 +55,15 @@ pub struct DecideForm {
     reden: String,
     #[serde(default)]
     vraag: String,
+    #[serde(default)]
+    versie: String,
+}
+
+impl DecideForm {
+    /// The revision the page showed; a form without one (forged) matches none.
+    fn seen(&self) -> Option<i64> {
+        Some(self.versie.trim().parse().unwrap_or(-1))
+    }
 }
 
 /// What the page after a decision says.
@@ -273,6 +282,7 @@ async fn render(
     let values = context! {
         back => base.clone(),
         action => format!("{base}/{}", a.id),
+        revision => a.revision,
         done => shown.done,
         reference => a.reference.clone(),
         status => status_text(page, a.status),
@@ -360,6 +370,7 @@ pub async fn decide(
             let approval = Approval {
                 zone: Code::parse(f.zone.trim()).ok(),
                 letter: f.brief == "ja",
+                seen: f.seen(),
             };
             (
                 loket.approve(&ctx.tenant, id, &approval, issuer).await,
@@ -368,12 +379,16 @@ pub async fn decide(
             )
         }
         "afwijzen" => (
-            loket.reject(&ctx.tenant, id, &f.reden, issuer).await,
+            loket
+                .reject(&ctx.tenant, (id, f.seen()), &f.reden, issuer)
+                .await,
             "afgewezen",
             "reden",
         ),
         "vragen" => (
-            loket.ask(&ctx.tenant, id, &f.vraag, issuer).await,
+            loket
+                .ask(&ctx.tenant, (id, f.seen()), &f.vraag, issuer)
+                .await,
             "gevraagd",
             "vraag",
         ),
@@ -418,6 +433,7 @@ pub async fn decide(
         "zone_retired",
         "product_type_retired",
         "tenant_suspended",
+        "letters_unavailable",
     ];
     let message = if known.contains(&code) {
         page.text(

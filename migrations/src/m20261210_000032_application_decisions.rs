@@ -1,6 +1,8 @@
 //! Digitaal loket (#25), deciding: an application names the product it was granted with
 //! (`product_id`; products are never deleted) and what the gemeente's rule answered
-//! (`rule_outcome`: `approve`, `review`, `reject` or `rule_error`); `application_messages`
+//! (`rule_outcome`: `approve`, `approve_unplaced`, `review`, `reject` or `rule_error`), and its
+//! `revision`, counted up by every decision, question and answer (a decision is taken only on
+//! the revision the medewerker saw); `application_messages`
 //! keeps its exchange in order: the gemeente's questions, the applicant's answers and a
 //! rejection's reason, each mailed one with the hash of the status link its mail carried
 //! (only hashes are kept, so each mail gets a link of its own). Messages go with their
@@ -17,6 +19,7 @@ enum Applications {
     Id,
     ProductId,
     RuleOutcome,
+    Revision,
 }
 
 #[derive(DeriveIden)]
@@ -45,7 +48,15 @@ impl MigrationTrait for Migration {
             .alter_table(
                 Table::alter()
                     .table(Applications::Table)
-                    .add_column(string_len_null(Applications::RuleOutcome, 12))
+                    .add_column(string_len_null(Applications::RuleOutcome, 20))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Applications::Table)
+                    .add_column(big_integer(Applications::Revision).default(0))
                     .to_owned(),
             )
             .await?;
@@ -91,7 +102,11 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(ApplicationMessages::Table).to_owned())
             .await?;
-        for column in [Applications::RuleOutcome, Applications::ProductId] {
+        for column in [
+            Applications::Revision,
+            Applications::RuleOutcome,
+            Applications::ProductId,
+        ] {
             manager
                 .alter_table(
                     Table::alter()

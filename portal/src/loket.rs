@@ -319,6 +319,7 @@ pub async fn submit(
                 StatusCode::OK,
                 context! {
                     reference => applied.reference,
+                    status => applied.status.as_str(),
                     email => applied.email.to_string(),
                     product_type => product_type.name.clone(),
                     mine => page.account.is_some().then(|| page.site.link("/mijn-aanvragen")),

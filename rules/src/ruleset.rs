@@ -475,10 +475,19 @@ impl RuleSet {
         self.engine
             .within_budget(|| self.hooks().application(&ctx))
             .inspect_err(|e| {
+                // Plates and the postcode are personal data: never in a log or the table (a
+                // house number alone, without its postcode, points at no one; replacing it would
+                // mangle the message's line numbers).
                 let mut message = e.message();
                 for plate in &facts.plates {
-                    message = message.replace(plate.normalised(), "[kenteken]");
+                    message = message
+                        .replace(plate.normalised(), "[kenteken]")
+                        .replace(&plate.display(), "[kenteken]");
                 }
+                let postcode = facts.postcode.as_str();
+                message = message
+                    .replace(postcode, "[postcode]")
+                    .replace(&postcode.replace(' ', ""), "[postcode]");
                 let redacted = RuleError::Runtime {
                     function: e.function().to_owned(),
                     message,

@@ -124,7 +124,9 @@ async fn a_reviewed_application_approved_by_a_medewerker_is_coupled_by_its_mail_
             .contains_text("In behandeling")
     );
 
-    let resp = an.post_form(&detail, &[("besluit", "toekennen")]).await;
+    let resp = an
+        .post_form(&detail, &[("besluit", "toekennen"), ("versie", "0")])
+        .await;
     assert_eq!(resp.status(), 303, "{}", resp.text());
     assert_eq!(status_of(&app, &reference).await, "granted");
     assert_eq!(
@@ -182,7 +184,14 @@ async fn a_reviewed_application_approved_by_a_medewerker_is_coupled_by_its_mail_
     // Deciding again is refused, on the record once, and changes nothing.
     let before = audit_entries(&app).await.len();
     let resp = an
-        .post_form(&detail, &[("besluit", "afwijzen"), ("reden", "Te laat.")])
+        .post_form(
+            &detail,
+            &[
+                ("besluit", "afwijzen"),
+                ("versie", "0"),
+                ("reden", "Te laat."),
+            ],
+        )
         .await;
     assert_eq!(resp.status(), 409);
     assert!(
@@ -259,6 +268,12 @@ async fn rejections_by_the_rule_and_by_staff_mail_the_reason_in_the_applicants_l
     .await;
     let (outside, _) = applied(&app, "buiten@example.nl", &[("postcode", "9999 ZZ")]).await;
     assert_eq!(status_of(&app, &outside).await, "rejected");
+    let trail = audit_entries(&app).await;
+    assert_eq!(
+        (trail[0].action.as_str(), trail[0].actor.as_str()),
+        ("application.reject", "regel (digitaal loket)"),
+        "the rule's rejection is on the record"
+    );
     let mail = newest_mail(&app, "buiten@example.nl").await;
     assert_eq!(mail.subject, "Besluit op uw aanvraag bij Gemeente Dijkstad");
     assert!(
@@ -286,10 +301,20 @@ async fn rejections_by_the_rule_and_by_staff_mail_the_reason_in_the_applicants_l
     .await;
     let detail = format!("{QUEUE}/{id}");
     // A reason is required.
+    let before = audit_entries(&app).await.len();
     let resp = an
-        .post_form(&detail, &[("besluit", "afwijzen"), ("reden", "  ")])
+        .post_form(
+            &detail,
+            &[("besluit", "afwijzen"), ("versie", "0"), ("reden", "  ")],
+        )
         .await;
     assert_eq!(resp.status(), 422);
+    assert_eq!(
+        audit_entries(&app).await.len(),
+        before + 1,
+        "one entry for one POST"
+    );
+    assert_eq!(actions(&app).await[0], "application.reject refused");
     let page = resp.html();
     assert!(page.contains_text("Vul een tekst in van maximaal 2000 tekens."));
     assert_eq!(
@@ -303,11 +328,13 @@ async fn rejections_by_the_rule_and_by_staff_mail_the_reason_in_the_applicants_l
             &detail,
             &[
                 ("besluit", "afwijzen"),
+                ("versie", "0"),
                 ("reden", "Only residents of the centre qualify."),
             ],
         )
         .await;
     assert_eq!(resp.status(), 303);
+    assert_eq!(actions(&app).await[0], "application.reject ok");
     let mail = newest_mail(&app, "visitor@example.com").await;
     assert_eq!(
         mail.subject,
@@ -329,10 +356,15 @@ async fn a_question_is_answered_on_the_status_page_and_the_answer_reaches_staff(
     let resp = an
         .post_form(
             &detail,
-            &[("besluit", "vragen"), ("vraag", "Woont u op dit adres?")],
+            &[
+                ("besluit", "vragen"),
+                ("versie", "0"),
+                ("vraag", "Woont u op dit adres?"),
+            ],
         )
         .await;
     assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert_eq!(actions(&app).await[0], "application.ask ok");
     assert_eq!(status_of(&app, &reference).await, "info_needed");
     let mail = newest_mail(&app, "aanvrager@example.nl").await;
     assert_eq!(
@@ -401,11 +433,35 @@ async fn duplicates_at_the_address_and_for_a_plate_are_flagged() {
     assert!(!page.contains_text("mogelijk dubbel"), "nothing yet");
     // Approved: an active permit at 1234 AB 12 A with AB-12-34.
     let resp = an
-        .post_form(&format!("{QUEUE}/{id}"), &[("besluit", "toekennen")])
+        .post_form(
+            &format!("{QUEUE}/{id}"),
+            &[("besluit", "toekennen"), ("versie", "0")],
+        )
         .await;
     assert_eq!(resp.status(), 303, "{}", resp.text());
     let code = app
         .sql_text("SELECT p.code FROM products p JOIN applications a ON a.product_id = p.id")
+        .await
+        .unwrap();
+    // Havenmond's permit holding the same plate is another gemeente's: never flagged here.
+    app.app
+        .as_ref()
+        .unwrap()
+        .state()
+        .desk()
+        .issue(parkportal_domain::coupling::IssueRequest {
+            tenant: "havenmond".into(),
+            product_type: Some("bewoners".into()),
+            plates: vec![parkportal_domain::plate::Plate::parse_tagged("AB-12-34").unwrap()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let elsewhere = app
+        .sql_text(
+            "SELECT p.code FROM products p JOIN tenants t ON t.id = p.tenant_id \
+             WHERE t.slug = 'havenmond'",
+        )
         .await
         .unwrap();
     // Another at the same address (typed otherwise) for the same plate, and a third.
@@ -445,6 +501,10 @@ async fn duplicates_at_the_address_and_for_a_plate_are_flagged() {
         "Kenteken AB-12-34 staat ook in open aanvraag {third}."
     )));
     assert!(page.links_to(&format!("/beheer/dijkstad/producten/{code}")));
+    assert!(
+        !page.contains_text(&elsewhere),
+        "another gemeente's product is not shown"
+    );
 }
 
 #[tokio::test]
@@ -458,7 +518,10 @@ async fn another_gemeentes_medewerker_finds_nothing_and_changes_nothing() {
     assert_eq!(other.get(&theirs).await.status(), 404);
     assert_eq!(actions(&app).await[0], "application.read refused");
     let resp = other
-        .post_form(&theirs, &[("besluit", "afwijzen"), ("reden", "Nee.")])
+        .post_form(
+            &theirs,
+            &[("besluit", "afwijzen"), ("versie", "0"), ("reden", "Nee.")],
+        )
         .await;
     assert_eq!(resp.status(), 404);
     assert_eq!(actions(&app).await[0], "application.reject refused");
@@ -510,8 +573,15 @@ async fn decided_applications_leave_after_their_time_and_open_ones_stay() {
     let (open, _) = applied(&app, "open@example.nl", &[]).await;
     let (decided, detail) = applied(&app, "besloten@example.nl", &[]).await;
     let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
-    an.post_form(&detail, &[("besluit", "afwijzen"), ("reden", "Dubbel.")])
-        .await;
+    an.post_form(
+        &detail,
+        &[
+            ("besluit", "afwijzen"),
+            ("versie", "0"),
+            ("reden", "Dubbel."),
+        ],
+    )
+    .await;
     assert_eq!(status_of(&app, &decided).await, "rejected");
     let housekeeping = app.app.as_ref().unwrap().housekeeping().clone();
     app.clock.advance(Duration::days(182));
@@ -561,7 +631,9 @@ async fn a_suspended_gemeente_takes_no_applications_and_grants_none() {
     assert_eq!(crate::loket::applications(&app).await, 1);
     // Staff cannot grant: nothing is issued while suspended.
     let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
-    let resp = an.post_form(&detail, &[("besluit", "toekennen")]).await;
+    let resp = an
+        .post_form(&detail, &[("besluit", "toekennen"), ("versie", "0")])
+        .await;
     assert_eq!(resp.status(), 409);
     assert!(resp.html().contains_text("De gemeente is opgeschort"));
     assert_eq!(actions(&app).await[0], "application.approve refused");
@@ -616,4 +688,159 @@ async fn the_rules_console_tries_an_application_against_the_rule() {
     // A medewerker does not try rules.
     let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
     assert_eq!(an.get(path).await.status(), 403);
+}
+
+#[tokio::test]
+async fn of_two_medewerkers_deciding_on_the_same_page_one_wins_and_the_other_is_told() {
+    let app = TestApp::spawn().await;
+    let (reference, detail) = applied(&app, "aanvrager@example.nl", &[]).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let bo = staff(&app, "bo@dijkstad.nl", "dijkstad", Role::Staff).await;
+    // Both have the page open at the same revision.
+    let seen = an
+        .page(&detail)
+        .await
+        .form(&detail)
+        .value("versie")
+        .map(str::to_owned);
+    assert_eq!(seen.as_deref(), Some("0"));
+    assert_eq!(
+        bo.page(&detail).await.form(&detail).value("versie"),
+        Some("0"),
+        "opening a page changes no revision"
+    );
+    let resp = an
+        .post_form(
+            &detail,
+            &[
+                ("besluit", "vragen"),
+                ("versie", "0"),
+                ("vraag", "Woont u hier?"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    // Bo decides on what Bo saw: refused, and nothing was issued.
+    for besluit in [
+        vec![("besluit", "toekennen"), ("versie", "0")],
+        vec![
+            ("besluit", "vragen"),
+            ("versie", "0"),
+            ("vraag", "Nog een vraag?"),
+        ],
+    ] {
+        let resp = bo.post_form(&detail, &besluit).await;
+        assert_eq!(resp.status(), 409, "{besluit:?}");
+        assert!(
+            resp.html()
+                .contains_text("Over deze aanvraag is intussen al besloten")
+        );
+    }
+    assert_eq!(status_of(&app, &reference).await, "info_needed");
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM application_messages")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM applications WHERE product_id IS NOT NULL")
+            .await,
+        0
+    );
+    // The store's own guard: a product for an application decided meanwhile is not issued.
+    let id = detail.rsplit('/').next().unwrap().parse::<i64>().unwrap();
+    let products = app.sql_i64("SELECT COUNT(*) FROM products").await;
+    let entry = parkportal_domain::audit::AuditEntry::new(
+        parkportal_domain::audit::Actor::Operator,
+        "application.approve",
+        "test",
+        parkportal_domain::Clock::now(app.clock.as_ref()),
+    );
+    let stale = app
+        .app
+        .as_ref()
+        .unwrap()
+        .state()
+        .desk()
+        .issue(parkportal_domain::coupling::IssueRequest {
+            tenant: "dijkstad".into(),
+            application: Some(parkportal_domain::loket::decisions::ApplicationGrant {
+                id: parkportal_domain::ApplicationId(id),
+                seen: 0,
+                owner: None,
+                mail: None,
+                audit: entry,
+            }),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(parkportal_domain::coupling::IssueError::ApplicationDecided)
+        ),
+        "{stale:?}"
+    );
+    assert_eq!(app.sql_i64("SELECT COUNT(*) FROM products").await, products);
+}
+
+#[tokio::test]
+async fn a_failing_rule_records_no_plate_or_postcode_and_an_unplaced_approval_waits() {
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = tenants
+        .export(&"dijkstad".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for t in &mut config.product_types {
+        t.open_for_application = true;
+    }
+    config.scripts.insert(
+        "bewoners".parse().unwrap(),
+        r#"fn application(ctx) { throw ctx.plates[0] + " " + ctx.postcode; }"#.into(),
+    );
+    config.scripts.insert(
+        "bezoekers".parse().unwrap(),
+        r#"fn application(ctx) { "approve" }"#.into(),
+    );
+    tenants.import(&config).await.unwrap();
+    let resp = apply(
+        &Anonymous::new(&app),
+        "/g/dijkstad/aanvragen/bewoners",
+        "vergunning@example.nl",
+        &[("kentekens", "AB-12-34")],
+    )
+    .await;
+    assert_eq!(resp.status(), 200, "{}", resp.text());
+    let mut message = None;
+    for _ in 0..100 {
+        message = app
+            .sql_text("SELECT message FROM rule_errors WHERE function = 'application'")
+            .await;
+        if message.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let message = message.expect("the failure recorded");
+    assert!(
+        message.contains("[kenteken]") && message.contains("[postcode]"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("AB1234") && !message.contains("1234 AB"),
+        "{message}"
+    );
+    // The rule approves an address in no zone: a person places it.
+    let (outside, _) = applied(&app, "buiten@example.nl", &[("postcode", "9999 ZZ")]).await;
+    assert_eq!(status_of(&app, &outside).await, "received");
+    assert_eq!(
+        app.sql_text(&format!(
+            "SELECT rule_outcome FROM applications WHERE reference = '{outside}'"
+        ))
+        .await
+        .as_deref(),
+        Some("approve_unplaced")
+    );
 }

@@ -39,6 +39,12 @@ use std::collections::HashMap;
 /// The statuses of an application not decided yet.
 const OPEN: [&str; 3] = ["received", "in_review", "info_needed"];
 
+/// The revision counted up: what every decision, question and answer sets.
+fn revised() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::ExprTrait;
+    Expr::col(applications::Column::Revision).add(1)
+}
+
 /// Applications on the database.
 #[derive(Clone, Debug)]
 pub struct SeaApplicationRepository {
@@ -196,9 +202,13 @@ pub(crate) async fn records_of<C: ConnectionTrait>(
         .map_err(StoreError::new)?;
     let mut records = Vec::with_capacity(rows.len());
     for row in rows {
-        let applicant = applicant_of(&row)?;
+        // Made from the account: everything is the resident's. Only to its address: someone
+        // may have typed another's name, address and plates, so only what the gemeente mailed
+        // to the address is theirs.
+        let own = row.account_id == Some(account);
+        let applicant = own.then(|| applicant_of(&row)).transpose()?;
         let email = email_of(&row)?;
-        let remark = row.remark.clone();
+        let remark = row.remark.clone().filter(|_| own);
         let view = view(conn, row).await?;
         records.push(ApplicationRecord {
             reference: view.reference,
@@ -207,9 +217,13 @@ pub(crate) async fn records_of<C: ConnectionTrait>(
             status: view.status,
             applicant,
             email,
-            plates: view.plates,
+            plates: if own { view.plates } else { Vec::new() },
             remark,
-            messages: view.messages,
+            messages: view
+                .messages
+                .into_iter()
+                .filter(|m| own || m.kind != MessageKind::Answer)
+                .collect(),
             created_at: view.created_at,
             decided_at: view.decided_at,
         });
@@ -248,9 +262,11 @@ pub(crate) async fn mark_granted<C: ConnectionTrait>(
     let done = applications::Entity::update_many()
         .col_expr(applications::Column::Status, Expr::value("granted"))
         .col_expr(applications::Column::DecidedAt, Expr::value(now))
+        .col_expr(applications::Column::Revision, revised())
         .filter(applications::Column::Id.eq(grant.id.0))
         .filter(applications::Column::TenantId.eq(tenant.0))
         .filter(applications::Column::Status.is_in(OPEN))
+        .filter(applications::Column::Revision.eq(grant.seen))
         .exec(conn)
         .await
         .map_err(StoreError::new)?;
@@ -374,6 +390,7 @@ impl ApplicationRepository for SeaApplicationRepository {
             decided_at: Set(rejected.then_some(application.at)),
             product_id: Set(None),
             rule_outcome: Set(Some(application.rule_outcome.to_owned())),
+            revision: Set(0),
             ..Default::default()
         };
         let row = match row.insert(&txn).await {
@@ -396,6 +413,9 @@ impl ApplicationRepository for SeaApplicationRepository {
                 application.at,
             )
             .await?;
+        }
+        if let Some(entry) = &application.audit {
+            audit::write(&txn, &entry.clone().about("application", row.id)).await?;
         }
         enqueue_on(&txn, mail, application.at).await?;
         txn.commit().await.map_err(StoreError::new)?;
@@ -472,7 +492,14 @@ impl ApplicationRepository for SeaApplicationRepository {
             .map(|p| p.code)
             .collect();
         if !plates.is_empty() {
+            // Scoped to the gemeente's active products of the type in the query itself.
+            let of_type = sea_orm::sea_query::Query::select()
+                .column(products::Column::Id)
+                .from(products::Entity)
+                .cond_where(active.clone())
+                .to_owned();
             let holding = product_plates::Entity::find()
+                .filter(product_plates::Column::ProductId.in_subquery(of_type))
                 .filter(
                     product_plates::Column::Plate
                         .is_in(plates.iter().map(|p| p.normalised().to_owned())),
@@ -661,6 +688,7 @@ impl ApplicationRepository for SeaApplicationRepository {
             account: row.account_id.map(AccountId),
             product,
             messages,
+            revision: row.revision,
             reference: row.reference,
             remark: row.remark,
             created_at: row.created_at,
@@ -690,6 +718,7 @@ impl ApplicationRepository for SeaApplicationRepository {
             language: language_of(&row)?,
             plates: plates_of(row.plates.as_deref())?,
             account: row.account_id.map(AccountId),
+            revision: row.revision,
             reference: row.reference,
         }))
     }
@@ -709,9 +738,11 @@ impl ApplicationRepository for SeaApplicationRepository {
                 applications::Column::Message,
                 Expr::value(message.body.clone()),
             )
+            .col_expr(applications::Column::Revision, revised())
             .filter(applications::Column::Id.eq(decision.id.0))
             .filter(applications::Column::TenantId.eq(tenant.0))
-            .filter(applications::Column::Status.eq(decision.from.as_str()))
+            .filter(applications::Column::Status.is_in(OPEN))
+            .filter(applications::Column::Revision.eq(decision.seen))
             .exec(&txn)
             .await
             .map_err(StoreError::new)?;
@@ -750,6 +781,7 @@ impl ApplicationRepository for SeaApplicationRepository {
                 applications::Column::Status,
                 Expr::value(ApplicationStatus::InReview.as_str()),
             )
+            .col_expr(applications::Column::Revision, revised())
             .filter(applications::Column::Id.eq(row.id))
             .filter(applications::Column::Status.eq(ApplicationStatus::InfoNeeded.as_str()))
             .exec(&txn)

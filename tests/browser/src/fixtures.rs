@@ -106,6 +106,7 @@ async fn application(
         at: chrono::Utc::now(),
         rule_outcome: "review",
         rejection: None,
+        audit: None,
     };
     let mail = parkportal_domain::mail::OutgoingMail {
         to: email,
@@ -391,7 +392,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .loket()
         .ask(
             &dijkstad,
-            parkportal_domain::ApplicationId(asked),
+            (parkportal_domain::ApplicationId(asked), None),
             "Woont u op dit adres?",
             parkportal_domain::coupling::Issuer {
                 actor: parkportal_domain::audit::Actor::Operator,

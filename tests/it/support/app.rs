@@ -467,6 +467,7 @@ impl TestApp {
             at: parkportal_domain::Clock::now(self.clock.as_ref()),
             rule_outcome: "review",
             rejection: None,
+            audit: None,
         };
         let mail = parkportal_domain::mail::OutgoingMail {
             to: email,

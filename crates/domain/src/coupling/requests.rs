@@ -201,6 +201,7 @@ impl IssueError {
             Self::ProductCoupled(_) => "product_coupled",
             Self::RecipientMissing => "recipient_invalid",
             Self::ApplicationDecided => "application_decided",
+            Self::LettersUnavailable => "letters_unavailable",
             _ => return None,
         })
     }

@@ -199,6 +199,9 @@ pub struct StaffApplication {
     pub rule_outcome: Option<String>,
     /// The exchange, oldest first.
     pub messages: Vec<ApplicationMessage>,
+    /// Counted up by every decision, question and answer: what the page's decision is taken
+    /// on.
+    pub revision: i64,
 }
 
 /// What deciding reads of an application before it decides (no personal data shown).
@@ -220,6 +223,8 @@ pub struct Decidable {
     pub plates: Vec<Plate>,
     /// The account it was made from.
     pub account: Option<AccountId>,
+    /// Its revision now.
+    pub revision: i64,
 }
 
 /// A rejection or a question to store.
@@ -227,8 +232,9 @@ pub struct Decidable {
 pub struct StaffDecision {
     /// The application.
     pub id: ApplicationId,
-    /// The status it leaves open from (decided only on what was seen).
-    pub from: ApplicationStatus,
+    /// The revision it is decided on: stored only while the application is open and still at
+    /// it (of two medewerkers deciding at once, one wins and the other is told).
+    pub seen: i64,
     /// The reason or question, with its link and mail.
     pub message: OutgoingMessage,
     /// Its entry in the audit trail.
@@ -242,6 +248,8 @@ pub struct StaffDecision {
 pub struct ApplicationGrant {
     /// The application.
     pub id: ApplicationId,
+    /// The revision it is granted on (see [`StaffDecision::seen`]).
+    pub seen: i64,
     /// The account the product is coupled to at once.
     pub owner: Option<AccountId>,
     /// The mail to a logged-in applicant (one who applied anonymously gets the coupling mail).

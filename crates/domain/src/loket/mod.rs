@@ -64,6 +64,8 @@ pub struct NewApplication {
     pub rule_outcome: &'static str,
     /// The rule's reason, when it rejected: stored rejected at once.
     pub rejection: Option<String>,
+    /// The rejection's entry in the audit trail (the store names the application in it).
+    pub audit: Option<AuditEntry>,
 }
 
 /// An application as its applicant sees it.
@@ -395,10 +397,18 @@ impl Loket {
         let brand = self.brand(tenant);
         let base = tenant.public_url(&self.platform_url);
         let language = account.and_then(|a| a.language).unwrap_or(language);
-        let decision = self.rule_decides(tenant, &product_type, &fields, now).await;
+        let (decision, zone) = self.rule_decides(tenant, &product_type, &fields, now).await;
+        // An approval for an address in no zone is a person's to place: the rule would issue
+        // the product in an arbitrary zone.
+        let approve = matches!(decision, Ok(RuleDecision::Approve)) && zone.is_some();
         let rule_outcome = match &decision {
+            Ok(RuleDecision::Approve) if !approve => "approve_unplaced",
             Ok(d) => d.as_str(),
             Err(()) => "rule_error",
+        };
+        let rule_entry = |action: &'static str| {
+            AuditEntry::new(crate::audit::Actor::Rule, action, client, now)
+                .within(Some(tenant.id), None)
         };
         let rejection = match &decision {
             Ok(RuleDecision::Reject(reason)) => Some(reason.clone()),
@@ -440,6 +450,8 @@ impl Loket {
                 at: now,
                 rule_outcome,
                 rejection: rejection.clone(),
+                // A rejection by the rule is a decision, on the record as a medewerker's is.
+                audit: rejection.as_ref().map(|_| rule_entry("application.reject")),
             };
             match self.repo.create(&application, &mail).await? {
                 Stored::ReferenceTaken => continue,
@@ -451,18 +463,28 @@ impl Loket {
         } else {
             ApplicationStatus::Received
         };
-        if matches!(decision, Ok(RuleDecision::Approve)) {
-            // Stored first, granted after: should issuing fail, the application waits in the
-            // queue (the rule's answer shown) instead of being lost.
+        if approve {
+            // Stored first, granted after: should issuing be refused, the application waits in
+            // the queue (the rule's answer shown, the refusal on the record) instead of being
+            // lost. Granted on revision 0: a medewerker's question meanwhile wins.
             let issuer = crate::coupling::Issuer {
                 actor: crate::audit::Actor::Rule,
                 role: None,
                 origin: client.to_owned(),
             };
-            match self.grant(tenant, id, &Approval::default(), issuer).await {
+            let approval = Approval {
+                zone,
+                letter: false,
+                seen: Some(0),
+            };
+            match self.grant(tenant, id, &approval, issuer).await {
                 Ok(()) => status = ApplicationStatus::Granted,
                 Err(e) => {
                     tracing::error!(gemeente = %tenant.slug, reference = %reference, error = %e, "an application the rule approved was not granted");
+                    if let Some(code) = e.code() {
+                        let entry = rule_entry("application.approve").about("application", id);
+                        self.audit.record(&entry.refused(code)).await?;
+                    }
                 }
             }
         }
@@ -484,15 +506,15 @@ impl Loket {
         }
     }
 
-    /// What `application(ctx)` of the type's rules says about `fields`; `Err`: the rules
-    /// failed (recorded), which means review.
+    /// What `application(ctx)` of the type's rules says about `fields` (`Err`: the rules
+    /// failed, recorded, which means review), and the zone the address lies in.
     async fn rule_decides(
         &self,
         tenant: &Tenant,
         product_type: &ProductTypeSpec,
         fields: &application::ApplicationFields,
         now: DateTime<Utc>,
-    ) -> Result<RuleDecision, ()> {
+    ) -> (Result<RuleDecision, ()>, Option<Code>) {
         let related = match self
             .repo
             .related(
@@ -508,7 +530,7 @@ impl Loket {
             Ok(related) => related,
             Err(e) => {
                 tracing::error!(gemeente = %tenant.slug, error = %e, "the facts of an application could not be read");
-                return Err(());
+                return (Err(()), None);
             }
         };
         let zones = self
@@ -534,13 +556,14 @@ impl Loket {
             slug: tenant.slug.to_string(),
             version: tenant.version,
         };
-        match self.rules.in_force(&of, &product_type.code, now).await {
+        let decision = match self.rules.in_force(&of, &product_type.code, now).await {
             Ok(rules) => rules.application(&facts, now).map_err(|_| ()),
             Err(e) => {
                 tracing::warn!(gemeente = %tenant.slug, error = %e, "the rules of an application do not load");
                 Err(())
             }
-        }
+        };
+        (decision, facts.zone)
     }
 
     /// The application of a status link; a client that keeps trying links that do not exist

@@ -21,8 +21,11 @@ use crate::tenant::{Code, Tenant};
 pub struct Approval {
     /// The zone; default the one whose postcode ranges hold the address, else the first.
     pub zone: Option<Code>,
-    /// Make the allocation letter (to the applicant's address).
+    /// Make the allocation letter (to the applicant's address; not for one coupled at once,
+    /// whose letter's claim could only fail).
     pub letter: bool,
+    /// The revision the decision is taken on (the page's); `None`: as it is now.
+    pub seen: Option<i64>,
 }
 
 /// Why a decision was not taken.
@@ -150,24 +153,25 @@ impl Loket {
     pub async fn reject(
         &self,
         tenant: &Tenant,
-        id: ApplicationId,
+        (id, seen): (ApplicationId, Option<i64>),
         reason: &str,
         issuer: Issuer,
     ) -> Result<(), DecideError> {
-        self.ask_or_reject(tenant, id, reason, issuer, Ask::Reject)
+        self.ask_or_reject(tenant, (id, seen), reason, issuer, Ask::Reject)
             .await
     }
 
     /// Asks the applicant of application `id` of `tenant` for more information: mailed with a
-    /// link to the status page, where they answer.
+    /// link to the status page, where they answer. `seen`: the revision asked on (the page's;
+    /// `None`: as it is now), as for rejecting.
     pub async fn ask(
         &self,
         tenant: &Tenant,
-        id: ApplicationId,
+        (id, seen): (ApplicationId, Option<i64>),
         question: &str,
         issuer: Issuer,
     ) -> Result<(), DecideError> {
-        self.ask_or_reject(tenant, id, question, issuer, Ask::Question)
+        self.ask_or_reject(tenant, (id, seen), question, issuer, Ask::Question)
             .await
     }
 
@@ -183,7 +187,7 @@ impl Loket {
     async fn ask_or_reject(
         &self,
         tenant: &Tenant,
-        id: ApplicationId,
+        (id, seen): (ApplicationId, Option<i64>),
         text: &str,
         issuer: Issuer,
         ask: Ask,
@@ -193,7 +197,9 @@ impl Loket {
             Ask::Question => "application.ask",
         };
         let audit = entry(tenant, &issuer, action, id, self.clock.now());
-        let result = self.store_decision(tenant, id, text, ask, &audit).await;
+        let result = self
+            .store_decision(tenant, (id, seen), text, ask, &audit)
+            .await;
         self.record_refusal(&result, audit).await?;
         result
     }
@@ -201,13 +207,13 @@ impl Loket {
     async fn store_decision(
         &self,
         tenant: &Tenant,
-        id: ApplicationId,
+        (id, seen): (ApplicationId, Option<i64>),
         text: &str,
         ask: Ask,
         audit: &AuditEntry,
     ) -> Result<(), DecideError> {
         let text = MessageText::parse(text).ok_or(DecideError::MessageInvalid)?;
-        let found = self.open(tenant, id).await?;
+        let found = self.open(tenant, id, seen).await?;
         let token = Token::generate()?;
         let base = tenant.public_url(&self.platform_url);
         let link = format!("{base}/aanvragen/status/{}", token.expose());
@@ -240,7 +246,7 @@ impl Loket {
         )?;
         let decision = StaffDecision {
             id,
-            from: found.status,
+            seen: found.revision,
             message: OutgoingMessage {
                 kind,
                 body: text.as_str().to_owned(),
@@ -256,14 +262,20 @@ impl Loket {
         }
     }
 
-    /// Application `id` of `tenant`, when it is still open.
-    async fn open(&self, tenant: &Tenant, id: ApplicationId) -> Result<Decidable, DecideError> {
+    /// Application `id` of `tenant`, when it is still open (and at revision `seen`, when the
+    /// decision was taken on one).
+    async fn open(
+        &self,
+        tenant: &Tenant,
+        id: ApplicationId,
+        seen: Option<i64>,
+    ) -> Result<Decidable, DecideError> {
         let found = self
             .repo
             .decidable(tenant.id, id)
             .await?
             .ok_or(DecideError::NotFound)?;
-        if found.status.decided() {
+        if found.status.decided() || seen.is_some_and(|s| s != found.revision) {
             return Err(DecideError::Decided);
         }
         Ok(found)
@@ -277,7 +289,7 @@ impl Loket {
         approval: &Approval,
         issuer: Issuer,
     ) -> Result<(), DecideError> {
-        let found = self.open(tenant, id).await?;
+        let found = self.open(tenant, id, approval.seen).await?;
         let now = self.clock.now();
         let zone = match &approval.zone {
             Some(zone) => Some(zone.clone()),
@@ -311,6 +323,7 @@ impl Loket {
         };
         let grant = super::decisions::ApplicationGrant {
             id,
+            seen: found.revision,
             owner: found.account,
             mail,
             audit: entry(tenant, &issuer, "application.approve", id, now),
@@ -322,7 +335,7 @@ impl Loket {
             email: found.account.is_none().then(|| found.email.clone()),
             plates: found.plates.clone(),
             recipient: Some(found.applicant.clone()),
-            letter: approval.letter,
+            letter: approval.letter && found.account.is_none(),
             letter_language: Some(found.language),
             issuer: Some(issuer),
             application: Some(grant),

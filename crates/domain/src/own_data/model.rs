@@ -232,8 +232,10 @@ pub struct ApplicationRecord {
     pub product_type: String,
     /// Where it stands.
     pub status: crate::loket::application::ApplicationStatus,
-    /// The applicant's name and postal address.
-    pub applicant: crate::letters::Recipient,
+    /// The applicant's name and postal address; `None` for one made without the account to its
+    /// address, where someone else may have typed them (only what was mailed to the address is
+    /// the resident's then: reference, status, the gemeente's messages).
+    pub applicant: Option<crate::letters::Recipient>,
     /// The address its mails go to.
     pub email: EmailAddress,
     /// The plates asked for.

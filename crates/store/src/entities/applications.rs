@@ -28,6 +28,7 @@ pub struct Model {
     pub decided_at: Option<ChronoDateTimeUtc>,
     pub product_id: Option<i64>,
     pub rule_outcome: Option<String>,
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -219,16 +219,10 @@ pub struct ApplicationData {
     pub product_type: String,
     /// `received`, `in_review`, `info_needed`, `granted` or `rejected`.
     pub status: String,
-    /// The applicant's name.
-    pub name: String,
-    /// The street.
-    pub street: String,
-    /// The house number.
-    pub house_number: String,
-    /// The postcode.
-    pub postcode: String,
-    /// The place.
-    pub city: String,
+    /// The applicant's name and address (`null` for one made without the account to its
+    /// address: someone else may have typed them).
+    #[oai(nullable)]
+    pub applicant: Option<ApplicantData>,
     /// The address its mails go to.
     pub email: String,
     /// The plates asked for.
@@ -243,6 +237,21 @@ pub struct ApplicationData {
     /// When it was decided.
     #[oai(nullable)]
     pub decided_at: Option<Time>,
+}
+
+/// The name and postal address on an application.
+#[derive(Debug, Object, Serialize)]
+pub struct ApplicantData {
+    /// The name.
+    pub name: String,
+    /// The street.
+    pub street: String,
+    /// The house number.
+    pub house_number: String,
+    /// The postcode.
+    pub postcode: String,
+    /// The place.
+    pub city: String,
 }
 
 /// A message of an application's exchange.
@@ -436,11 +445,13 @@ impl DataExport {
                     gemeente: a.gemeente.clone(),
                     product_type: a.product_type.clone(),
                     status: a.status.as_str().to_owned(),
-                    name: a.applicant.name.clone(),
-                    street: a.applicant.street.clone(),
-                    house_number: a.applicant.house_number.clone(),
-                    postcode: a.applicant.postcode.as_str().to_owned(),
-                    city: a.applicant.city.clone(),
+                    applicant: a.applicant.as_ref().map(|r| ApplicantData {
+                        name: r.name.clone(),
+                        street: r.street.clone(),
+                        house_number: r.house_number.clone(),
+                        postcode: r.postcode.as_str().to_owned(),
+                        city: r.city.clone(),
+                    }),
                     email: a.email.to_string(),
                     plates: a.plates.iter().map(Plate::display).collect(),
                     remark: a.remark.clone(),
