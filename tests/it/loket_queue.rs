@@ -66,16 +66,42 @@ async fn status_of(app: &TestApp, reference: &str) -> String {
 
 /// Dijkstad's visitor-scheme script replaced by `script`.
 async fn rule(app: &TestApp, script: &str) {
+    configure(app, false, &[("bezoekers", script)]).await;
+}
+
+/// Dijkstad's configuration with every product type open for application when `open_all`,
+/// and `scripts` (type, source) replacing those of their types.
+async fn configure(app: &TestApp, open_all: bool, scripts: &[(&str, &str)]) {
     let tenants = app.app.as_ref().unwrap().tenants();
     let mut config = tenants
         .export(&"dijkstad".parse().unwrap())
         .await
         .unwrap()
         .unwrap();
-    config
-        .scripts
-        .insert("bezoekers".parse().unwrap(), script.into());
+    for t in &mut config.product_types {
+        t.open_for_application |= open_all;
+    }
+    for (code, script) in scripts {
+        config
+            .scripts
+            .insert(code.parse().unwrap(), (*script).to_owned());
+    }
     tenants.import(&config).await.unwrap();
+}
+
+/// The message of the first rule error of `application`, once the queue that writes them has
+/// written it (at most two seconds).
+async fn application_rule_error(app: &TestApp) -> Option<String> {
+    for _ in 0..100 {
+        let message = app
+            .sql_text("SELECT message FROM rule_errors WHERE function = 'application'")
+            .await;
+        if message.is_some() {
+            return message;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
 }
 
 /// The actions of the audit trail, newest first.
@@ -402,16 +428,7 @@ async fn a_question_is_answered_on_the_status_page_and_the_answer_reaches_staff(
 async fn duplicates_at_the_address_and_for_a_plate_are_flagged() {
     let app = TestApp::spawn().await;
     // Dijkstad opens its permit, whose products hold plates.
-    let tenants = app.app.as_ref().unwrap().tenants();
-    let mut config = tenants
-        .export(&"dijkstad".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    for t in &mut config.product_types {
-        t.open_for_application = true;
-    }
-    tenants.import(&config).await.unwrap();
+    configure(&app, true, &[]).await;
     let permit = "/g/dijkstad/aanvragen/bewoners";
     let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
     let browser = Anonymous::new(&app);
@@ -554,17 +571,12 @@ async fn a_failing_rule_means_review_and_is_recorded() {
         Some("rule_error")
     );
     // The rule-error table is written from a queue: give it its moment.
-    let mut recorded = 0;
-    for _ in 0..100 {
-        recorded = app
-            .sql_i64("SELECT COUNT(*) FROM rule_errors WHERE function = 'application'")
-            .await;
-        if recorded > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(recorded, 1);
+    assert!(application_rule_error(&app).await.is_some());
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM rule_errors WHERE function = 'application'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -787,24 +799,18 @@ async fn of_two_medewerkers_deciding_on_the_same_page_one_wins_and_the_other_is_
 #[tokio::test]
 async fn a_failing_rule_records_no_plate_or_postcode_and_an_unplaced_approval_waits() {
     let app = TestApp::spawn().await;
-    let tenants = app.app.as_ref().unwrap().tenants();
-    let mut config = tenants
-        .export(&"dijkstad".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    for t in &mut config.product_types {
-        t.open_for_application = true;
-    }
-    config.scripts.insert(
-        "bewoners".parse().unwrap(),
-        r#"fn application(ctx) { throw ctx.plates[0] + " " + ctx.postcode; }"#.into(),
-    );
-    config.scripts.insert(
-        "bezoekers".parse().unwrap(),
-        r#"fn application(ctx) { "approve" }"#.into(),
-    );
-    tenants.import(&config).await.unwrap();
+    configure(
+        &app,
+        true,
+        &[
+            (
+                "bewoners",
+                r#"fn application(ctx) { throw ctx.plates[0] + " " + ctx.postcode; }"#,
+            ),
+            ("bezoekers", r#"fn application(ctx) { "approve" }"#),
+        ],
+    )
+    .await;
     let resp = apply(
         &Anonymous::new(&app),
         "/g/dijkstad/aanvragen/bewoners",
@@ -813,17 +819,9 @@ async fn a_failing_rule_records_no_plate_or_postcode_and_an_unplaced_approval_wa
     )
     .await;
     assert_eq!(resp.status(), 200, "{}", resp.text());
-    let mut message = None;
-    for _ in 0..100 {
-        message = app
-            .sql_text("SELECT message FROM rule_errors WHERE function = 'application'")
-            .await;
-        if message.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let message = message.expect("the failure recorded");
+    let message = application_rule_error(&app)
+        .await
+        .expect("the failure recorded");
     assert!(
         message.contains("[kenteken]") && message.contains("[postcode]"),
         "{message}"
