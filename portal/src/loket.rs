@@ -300,7 +300,7 @@ pub async fn submit(
             &code,
             &input,
             Sender {
-                captcha: (&f.captcha_id, &f.captcha_answer),
+                captcha: Some((&f.captcha_id, &f.captcha_answer)),
                 client: &page.client,
                 account: page.account.as_ref(),
                 language: page.prefs.language,

@@ -486,6 +486,10 @@ async fn the_document_is_public_and_lists_its_operations() {
     assert_eq!(
         paths,
         [
+            "/v1/applications",
+            "/v1/applications/{id}/approve",
+            "/v1/applications/{id}/ask",
+            "/v1/applications/{id}/reject",
             "/v1/batches",
             "/v1/batches/{id}",
             "/v1/batches/{id}/letters.pdf",

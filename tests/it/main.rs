@@ -32,6 +32,7 @@ mod housekeeping;
 mod limits;
 mod login_protection;
 mod loket;
+mod loket_api;
 mod loket_queue;
 mod mandate_import;
 mod mandates;

@@ -48,6 +48,10 @@ pub(crate) fn action_of(method: &Method, path: &str) -> &'static str {
         (&Method::POST, ["v1", "rules", "dry-run"]) => "rules.dry_run",
         (&Method::GET, ["v1", "bundle"]) => "bundle.read",
         (&Method::PUT, ["v1", "bundle"]) => "bundle.put",
+        (&Method::GET, ["v1", "applications"]) => "application.list",
+        (&Method::POST, ["v1", "applications", _, "approve"]) => "application.approve",
+        (&Method::POST, ["v1", "applications", _, "reject"]) => "application.reject",
+        (&Method::POST, ["v1", "applications", _, "ask"]) => "application.ask",
         _ => "api.call",
     }
 }

@@ -9,6 +9,7 @@
 //! use cases write their entries in their own transactions, and [`Gate`] records the calls
 //! refused before an operation ran.
 
+mod applications;
 mod batches;
 mod bundle;
 mod caller;
@@ -38,6 +39,7 @@ type Operations = (
     batches::BatchesApi,
     dry_run::DryRunApi,
     bundle::BundleApi,
+    applications::ApplicationsApi,
 );
 
 /// The OpenAPI service of the admin API.
@@ -48,6 +50,7 @@ pub fn service() -> OpenApiService<Operations, ()> {
             batches::BatchesApi,
             dry_run::DryRunApi,
             bundle::BundleApi,
+            applications::ApplicationsApi,
         ),
         "Parkportal admin API",
         env!("CARGO_PKG_VERSION"),

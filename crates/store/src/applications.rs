@@ -308,6 +308,7 @@ async fn view<C: ConnectionTrait>(
         .remove(&row.id)
         .unwrap_or_default();
     Ok(ApplicationView {
+        id: ApplicationId(row.id),
         status: status_of(&row)?,
         plates: plates_of(row.plates.as_deref())?,
         reference: row.reference,

@@ -196,6 +196,18 @@ codes! {
     BundleProtected = "bundle_protected" => "api.bundle_protected",
     /// The moment new versions would take effect is not in the future.
     EffectiveFromInvalid = "effective_from_invalid" => "api.effective_from_invalid",
+    /// A permit's application names no plate.
+    PlatesRequired = "plates_required" => "api.plates_required",
+    /// An application names more plates than the product type takes.
+    PlatesTooMany = "plates_too_many" => "api.plates_too_many",
+    /// An application's remark is too long.
+    RemarkTooLong = "remark_too_long" => "api.remark_too_long",
+    /// The application was decided (or asked about) meanwhile: nothing changed.
+    ApplicationDecided = "application_decided" => "api.application_decided",
+    /// A reason or question is empty or too long.
+    MessageInvalid = "message_invalid" => "api.message_invalid",
+    /// No letters can be made on this server.
+    LettersUnavailable = "letters_unavailable" => "api.letters_unavailable",
 }
 
 impl ErrorCode {

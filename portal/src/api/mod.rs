@@ -2,6 +2,7 @@
 //! `{"error": {"code", "message"}}` with a stable code and a message in the caller's language.
 
 mod allow;
+mod applications;
 mod auth;
 mod favorites;
 mod history;
@@ -202,6 +203,7 @@ type Apis = (
     top_ups::TopUpsApi,
     mandates::MandatesApi,
     own_data::OwnDataApi,
+    applications::ApplicationsApi,
 );
 
 /// The OpenAPI service, to be nested at `/api`.
@@ -218,6 +220,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
             top_ups::TopUpsApi,
             mandates::MandatesApi,
             own_data::OwnDataApi,
+            applications::ApplicationsApi,
         ),
         "Parkportal",
         env!("CARGO_PKG_VERSION"),

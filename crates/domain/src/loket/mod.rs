@@ -71,6 +71,8 @@ pub struct NewApplication {
 /// An application as its applicant sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicationView {
+    /// Its id.
+    pub id: ApplicationId,
     /// The reference.
     pub reference: String,
     /// The gemeente's name.
@@ -222,6 +224,8 @@ pub enum ApplyError {
 /// An application taken.
 #[derive(Debug, Clone)]
 pub struct Applied {
+    /// Its id.
+    pub id: ApplicationId,
     /// The reference.
     pub reference: String,
     /// Where it stands.
@@ -234,8 +238,9 @@ pub struct Applied {
 /// logged in, the language of the page.
 #[derive(Debug, Clone, Copy)]
 pub struct Sender<'a> {
-    /// The challenge's id and the answer typed.
-    pub captcha: (&'a str, &'a str),
+    /// The challenge's id and the answer typed; `None` only for a logged-in sender (the API,
+    /// whose bearer token is the proof of a person).
+    pub captcha: Option<(&'a str, &'a str)>,
     /// The client's address (the day's limit counts per client too).
     pub client: &'a str,
     /// The logged-in account, whose address is used.
@@ -377,8 +382,14 @@ impl Loket {
             None => input.clone(),
         };
         let fields = input.parse(&product_type).map_err(ApplyError::Invalid)?;
-        if !self.captchas.verify(captcha.0, captcha.1).await? {
-            return Err(ApplyError::CaptchaWrong);
+        match (captcha, account) {
+            (Some((id, answer)), _) => {
+                if !self.captchas.verify(id, answer).await? {
+                    return Err(ApplyError::CaptchaWrong);
+                }
+            }
+            (None, Some(_)) => {}
+            (None, None) => return Err(ApplyError::CaptchaWrong),
         }
         let now = self.clock.now();
         let keys = [
@@ -489,6 +500,7 @@ impl Loket {
             }
         }
         Ok(Applied {
+            id,
             reference,
             status,
             email: fields.email,

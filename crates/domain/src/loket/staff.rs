@@ -131,6 +131,15 @@ impl Loket {
         Ok(Some((application, related)))
     }
 
+    /// Whether application `id` is one of `tenant`'s (reading nothing of its applicant).
+    pub async fn is_of(
+        &self,
+        tenant: crate::ids::TenantId,
+        id: ApplicationId,
+    ) -> Result<bool, StoreError> {
+        Ok(self.repo.decidable(tenant, id).await?.is_some())
+    }
+
     /// Grants application `id` of `tenant`: the product is issued through the desk (with the
     /// coupling mail, or coupled at once to the account it was applied from), with a letter
     /// when `approval` asks, and the application is granted in the same transaction. `issuer`
