@@ -279,6 +279,9 @@ struct ProductTypeEntry {
         skip_serializing_if = "is_default_max_plates"
     )]
     max_plates: u8,
+    /// `letter_on_grant = true`: an application granted makes the allocation letter too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    letter_on_grant: bool,
 }
 
 fn default_max_plates() -> u8 {
@@ -531,6 +534,7 @@ pub fn read_from(files: &dyn BundleFiles) -> Result<TenantConfig, BundleError> {
                     retired: p.retired,
                     open_for_application: p.apply,
                     max_plates: p.max_plates,
+                    letter_on_grant: p.letter_on_grant,
                 })
             })
             .collect::<Result<_, ParseError>>()
@@ -616,6 +620,7 @@ pub fn bundle_files(config: &TenantConfig) -> Result<BTreeMap<String, Vec<u8>>, 
                 retired: p.retired,
                 apply: p.open_for_application,
                 max_plates: p.max_plates,
+                letter_on_grant: p.letter_on_grant,
             })
             .collect(),
     };

@@ -304,7 +304,11 @@ async fn render(
         messages => messages,
         warnings => warnings,
         zones => zones,
-        brief => shown.form.brief == "ja",
+        // The type's setting checks it; what was sent keeps it.
+        brief => shown.form.brief == "ja" || (shown.form.besluit.is_empty() && overview
+            .product_types
+            .iter()
+            .any(|t| t.code == a.product_type.0 && t.letter_on_grant)),
         reden => shown.form.reden.clone(),
         vraag => shown.form.vraag.clone(),
         message_max => MESSAGE_MAX,

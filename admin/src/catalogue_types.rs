@@ -63,6 +63,7 @@ fn input_of(sent: &Sent) -> ProductTypeInput {
             .collect(),
         open_for_application: field(sent, "aanvragen") == "ja",
         max_plates: field(sent, "kentekens"),
+        letter_on_grant: field(sent, "brief") == "ja",
     }
 }
 
@@ -266,6 +267,7 @@ async fn show(
                 toekenning_bedrag => input.grant_amount.clone(),
                 aanvragen => input.open_for_application,
                 kentekens => input.max_plates.clone(),
+                brief => input.letter_on_grant,
             },
             top_ups => top_ups,
             kinds => kinds,

@@ -6,7 +6,8 @@
 //! keeps its exchange in order: the gemeente's questions, the applicant's answers and a
 //! rejection's reason, each mailed one with the hash of the status link its mail carried
 //! (only hashes are kept, so each mail gets a link of its own). Messages go with their
-//! application.
+//! application. And a product type's `letter_on_grant`: an application granted makes the
+//! allocation letter too.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -20,6 +21,12 @@ enum Applications {
     ProductId,
     RuleOutcome,
     Revision,
+}
+
+#[derive(DeriveIden)]
+enum ProductTypes {
+    Table,
+    LetterOnGrant,
 }
 
 #[derive(DeriveIden)]
@@ -57,6 +64,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Applications::Table)
                     .add_column(big_integer(Applications::Revision).default(0))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProductTypes::Table)
+                    .add_column(boolean(ProductTypes::LetterOnGrant).default(false))
                     .to_owned(),
             )
             .await?;
@@ -101,6 +116,14 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(ApplicationMessages::Table).to_owned())
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ProductTypes::Table)
+                    .drop_column(ProductTypes::LetterOnGrant)
+                    .to_owned(),
+            )
             .await?;
         for column in [
             Applications::Revision,

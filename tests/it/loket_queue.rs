@@ -842,3 +842,44 @@ async fn a_failing_rule_records_no_plate_or_postcode_and_an_unplaced_approval_wa
         Some("approve_unplaced")
     );
 }
+
+#[tokio::test]
+async fn a_type_set_to_letters_makes_the_allocation_letter_when_granted() {
+    let app = TestApp::spawn().await;
+    let tenants = app.app.as_ref().unwrap().tenants();
+    let mut config = tenants
+        .export(&"dijkstad".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    for t in &mut config.product_types {
+        t.letter_on_grant = t.code.as_str() == "bezoekers";
+    }
+    tenants.import(&config).await.unwrap();
+    let (reference, detail) = applied(&app, "aanvrager@example.nl", &[]).await;
+    let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
+    let page = an.page(&detail).await;
+    assert_eq!(
+        page.form(&detail).value("brief"),
+        Some("ja"),
+        "the type's setting checks the letter"
+    );
+    let letters = app.sql_i64("SELECT COUNT(*) FROM product_letters").await;
+    let resp = an
+        .post_form(&detail, &[("besluit", "toekennen"), ("versie", "0")])
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert_eq!(status_of(&app, &reference).await, "granted");
+    assert_eq!(
+        app.sql_i64(
+            "SELECT COUNT(*) FROM product_letters l JOIN applications a ON a.product_id = l.product_id"
+        )
+        .await,
+        1,
+        "the granted product's letter"
+    );
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM product_letters").await,
+        letters + 1
+    );
+}

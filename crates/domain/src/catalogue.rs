@@ -228,6 +228,8 @@ pub struct ProductTypeInput {
     pub open_for_application: bool,
     /// The most plates one product holds.
     pub max_plates: String,
+    /// An application granted makes the allocation letter too.
+    pub letter_on_grant: bool,
 }
 
 /// An amount typed the Dutch way or the international one (`12,50`, `12.50`).
@@ -262,6 +264,7 @@ impl ProductTypeInput {
                 .collect(),
             open_for_application: product_type.open_for_application,
             max_plates: product_type.max_plates.to_string(),
+            letter_on_grant: product_type.letter_on_grant,
         }
     }
 
@@ -361,6 +364,7 @@ impl ProductTypeInput {
                     retired: existing.is_some_and(|t| t.retired),
                     open_for_application: self.open_for_application,
                     max_plates,
+                    letter_on_grant: self.letter_on_grant,
                 })
             }
             _ => Err(problems),
@@ -572,7 +576,7 @@ fn type_text(t: &ProductTypeSpec) -> String {
         .map(|o| format!("{} for {:.2}", o.amount, o.price))
         .collect();
     format!(
-        "name {:?}, kind {}, unit {}, validity_months {}, max_plates {}, grant {}, top_ups [{}], apply {}, retired {}",
+        "name {:?}, kind {}, unit {}, validity_months {}, max_plates {}, grant {}, top_ups [{}], apply {}, letter_on_grant {}, retired {}",
         t.name,
         t.kind.as_str(),
         t.unit.as_str(),
@@ -585,6 +589,7 @@ fn type_text(t: &ProductTypeSpec) -> String {
         )),
         top_ups.join(", "),
         t.open_for_application,
+        t.letter_on_grant,
         t.retired
     )
 }
@@ -730,6 +735,7 @@ mod tests {
             retired: false,
             open_for_application: false,
             max_plates: 3,
+            letter_on_grant: false,
         }
     }
 
@@ -777,6 +783,7 @@ mod tests {
             }],
             open_for_application: false,
             max_plates: "3".into(),
+            letter_on_grant: false,
         };
         let problems = input.parse(None, &[visitor()], false).unwrap_err();
         let codes: Vec<_> = problems.iter().map(|p| (p.field, p.code)).collect();

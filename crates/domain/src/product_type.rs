@@ -101,6 +101,9 @@ pub struct ProductTypeSpec {
     pub open_for_application: bool,
     /// The most plates the digitaal loket asks for one product of a permit type.
     pub max_plates: u8,
+    /// An application granted makes the allocation letter too (`letter_on_grant = true` in a
+    /// bundle; a medewerker may ask for one either way).
+    pub letter_on_grant: bool,
 }
 
 /// A permit's plates unless configured: three, one of them switched on at a time.

@@ -110,6 +110,7 @@ pub(crate) async fn types_of<C: ConnectionTrait>(
                 retired: p.retired_at.is_some(),
                 open_for_application: p.open_for_application,
                 max_plates: u8::try_from(p.max_plates).map_err(|e| corrupt("max plates", e))?,
+                letter_on_grant: p.letter_on_grant,
             })
         })
         .collect()
@@ -301,6 +302,7 @@ pub(crate) async fn save_types<C: ConnectionTrait>(
         active.validity_months = Set(i32::from(pt.validity_months));
         active.open_for_application = Set(pt.open_for_application);
         active.max_plates = Set(i32::from(pt.max_plates));
+        active.letter_on_grant = Set(pt.letter_on_grant);
         active.save(txn).await.map_err(StoreError::new)?;
     }
     if in_use.is_empty() {

@@ -74,6 +74,7 @@ async fn application(
     app: &Application,
     reference: &str,
     email: &str,
+    account: Option<parkportal_domain::AccountId>,
 ) -> Result<(Token, i64), String> {
     use parkportal_domain::loket::{ApplicationRepository, NewApplication, Stored};
     let token = Token::generate().map_err(|e| e.to_string())?;
@@ -101,7 +102,7 @@ async fn application(
         language: Language::Nl,
         plates: Vec::new(),
         remark: None,
-        account: None,
+        account,
         token_hash: token.hash(),
         at: chrono::Utc::now(),
         rule_outcome: "review",
@@ -379,9 +380,11 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
     let (resident_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
     let reset_link = reset(app).await?;
     let (application_link, application_id) =
-        application(app, "AV-KM4T-X9QA", "aanvrager@example.nl").await?;
+        application(app, "AV-KM4T-X9QA", "aanvrager@example.nl", None).await?;
+    // One of the resident's own: "Mijn aanvragen" lists it.
+    application(app, "AV-HJ6K-M7NP", RESIDENT, Some(account.id)).await?;
     // Another, about which the gemeente asked a question: its page has the answer form.
-    let (question_link, asked) = application(app, "AV-PQ7R-W3HX", "vraag@example.nl").await?;
+    let (question_link, asked) = application(app, "AV-PQ7R-W3HX", "vraag@example.nl", None).await?;
     let dijkstad = app
         .tenants()
         .by_slug("dijkstad")

@@ -202,6 +202,7 @@ mod tests {
             retired: false,
             open_for_application: true,
             max_plates: 2,
+            letter_on_grant: false,
         }
     }
 

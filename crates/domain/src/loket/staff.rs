@@ -300,18 +300,20 @@ impl Loket {
     ) -> Result<(), DecideError> {
         let found = self.open(tenant, id, approval.seen).await?;
         let now = self.clock.now();
+        let overview = self.tenants.overview(tenant.id).await?;
+        let (zones, types) = overview
+            .map(|o| (o.zones, o.product_types))
+            .unwrap_or_default();
         let zone = match &approval.zone {
             Some(zone) => Some(zone.clone()),
-            None => {
-                let zones = self
-                    .tenants
-                    .overview(tenant.id)
-                    .await?
-                    .map(|o| o.zones)
-                    .unwrap_or_default();
-                super::zone_of(&zones, &found.applicant.postcode)
-            }
+            None => super::zone_of(&zones, &found.applicant.postcode),
         };
+        // The type's setting or the medewerker asks for the letter; a product coupled at once
+        // gets none (its letter's claim could only fail).
+        let letter_by_type = types
+            .iter()
+            .any(|t| t.code == found.product_type.0 && t.letter_on_grant);
+        let letter = (approval.letter || letter_by_type) && found.account.is_none();
         // Applied while logged in: coupled at once, with a mail that says where it is. Else
         // the coupling mail goes to the address the application was made with.
         let mail = match found.account {
@@ -344,7 +346,7 @@ impl Loket {
             email: found.account.is_none().then(|| found.email.clone()),
             plates: found.plates.clone(),
             recipient: Some(found.applicant.clone()),
-            letter: approval.letter && found.account.is_none(),
+            letter,
             letter_language: Some(found.language),
             issuer: Some(issuer),
             application: Some(grant),

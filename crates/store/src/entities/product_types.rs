@@ -20,6 +20,7 @@ pub struct Model {
     pub retired_at: Option<ChronoDateTimeUtc>,
     pub validity_months: i32,
     pub open_for_application: bool,
+    pub letter_on_grant: bool,
     pub max_plates: i32,
 }
 
