@@ -192,6 +192,7 @@ pub async fn queue(
             dagen => days,
             days_error => days_error,
             filtered => status.is_some() || product_type.is_some() || min_days.is_some(),
+            decided => status.is_some_and(ApplicationStatus::decided),
         },
     )
     .await
@@ -373,7 +374,8 @@ pub async fn decide(
         "toekennen" => {
             let approval = Approval {
                 zone: Code::parse(f.zone.trim()).ok(),
-                letter: f.brief == "ja",
+                // The box is shown ticked when the type asks for letters: what is sent decides.
+                letter: Some(f.brief == "ja"),
                 seen: f.seen(),
             };
             (

@@ -104,6 +104,8 @@ fn scenario_of(form: &ApplicationForm) -> Result<ApplicationScenario, FieldError
 /// What a run shows: the decision in words, the zone, the versions.
 fn outcome(page: &ConsolePage, run: &ApplicationDryRun, overview: &TenantOverview) -> Value {
     let (decision, reason, failure) = match &run.decision {
+        // As an application would be: an address in no zone waits for a person.
+        Ok(RuleDecision::Approve) if run.zone.is_none() => ("approve_unplaced", None, None),
         Ok(RuleDecision::Approve) => ("approve", None, None),
         Ok(RuleDecision::Review) => ("review", None, None),
         Ok(RuleDecision::Reject(reason)) => ("reject", Some(reason.clone()), None),

@@ -58,7 +58,8 @@ async fn a_resident_applies_through_the_api_and_lists_their_applications() {
     assert_eq!(status, 200);
     assert_eq!(list["items"][0]["reference"], reference.as_str());
     assert_eq!(list["items"][0]["gemeente"], "dijkstad");
-    assert_eq!(list["items"][0]["product_type"], "Bezoekersregeling");
+    assert_eq!(list["items"][0]["product_type"], "bezoekers");
+    assert_eq!(list["items"][0]["product_type_name"], "Bezoekersregeling");
     assert_eq!(list["items"][0]["id"], applied["id"]);
     // Another resident sees none of it.
     let piet = resident(&app, "dijkstad", "piet@example.nl", None).await;
@@ -164,7 +165,9 @@ async fn a_key_lists_and_decides_applications_of_its_own_gemeente_only() {
             .any(|e| e.action == "application.approve" && e.actor == "api-sleutel loket"),
         "by the key"
     );
-    // Deciding it again is 409; a rejection needs a reason; a question goes out.
+    // Deciding it again is 409; a rejection needs a reason; a question goes out. Each refusal
+    // is on the record once, with its code.
+    let before = audit_entries(&app).await.len();
     let (status, answer) = call(
         &app,
         "POST",
@@ -176,6 +179,16 @@ async fn a_key_lists_and_decides_applications_of_its_own_gemeente_only() {
     assert_eq!(
         (status, answer["error"]["code"].as_str()),
         (409, Some("application_decided"))
+    );
+    let trail = audit_entries(&app).await;
+    assert_eq!(trail.len(), before + 1);
+    assert_eq!(
+        (
+            trail[0].action.as_str(),
+            trail[0].result.as_str(),
+            trail[0].reason.as_deref()
+        ),
+        ("application.reject", "refused", Some("application_decided"))
     );
     let reject = format!("/api/admin/v1/applications/{}/reject", ids[1]);
     let (status, answer) = call(
@@ -190,6 +203,7 @@ async fn a_key_lists_and_decides_applications_of_its_own_gemeente_only() {
         (status, answer["error"]["code"].as_str()),
         (422, Some("message_invalid"))
     );
+    assert_eq!(audit_entries(&app).await.len(), before + 2);
     let (status, decided) = call(
         &app,
         "POST",
@@ -244,7 +258,12 @@ async fn a_key_lists_and_decides_applications_of_its_own_gemeente_only() {
     )
     .await;
     assert_eq!(status, 404);
-    assert_eq!(audit_entries(&app).await[0].result, "refused");
+    let trail = audit_entries(&app).await;
+    assert_eq!(
+        (trail[0].action.as_str(), trail[0].reason.as_deref()),
+        ("application.ask", Some("not_found"))
+    );
+    assert_ne!(trail[1].action, "application.ask", "once");
     let (_, theirs) = call(
         &app,
         "GET",
@@ -256,6 +275,7 @@ async fn a_key_lists_and_decides_applications_of_its_own_gemeente_only() {
     assert_eq!(theirs["items"], json!([]));
     // A key without the scope: 403.
     let narrow = key(&app, "dijkstad", "uitgifte", "products:issue").await;
+    let before = audit_entries(&app).await.len();
     let (status, _) = call(
         &app,
         "GET",
@@ -265,6 +285,12 @@ async fn a_key_lists_and_decides_applications_of_its_own_gemeente_only() {
     )
     .await;
     assert_eq!(status, 403);
+    let trail = audit_entries(&app).await;
+    assert_eq!(trail.len(), before + 1);
+    assert_eq!(
+        (trail[0].action.as_str(), trail[0].reason.as_deref()),
+        ("application.list", Some("scope_missing"))
+    );
     let (status, _) = call(
         &app,
         "POST",
@@ -279,5 +305,51 @@ async fn a_key_lists_and_decides_applications_of_its_own_gemeente_only() {
             .await,
         2,
         "the reason and the question, nothing more"
+    );
+}
+
+#[tokio::test]
+async fn an_api_approval_of_an_address_in_no_zone_needs_its_zone() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", None).await;
+    let (status, applied) = call(
+        &app,
+        "POST",
+        "/api/v1/applications",
+        Some(with(json!({"postcode": "9999 ZZ"}))),
+        Some(&jan.token),
+    )
+    .await;
+    assert_eq!(status, 201, "{applied}");
+    let k = key(&app, "dijkstad", "loket", "applications:decide").await;
+    let approve = format!("/api/admin/v1/applications/{}/approve", applied["id"]);
+    let (status, answer) = call(&app, "POST", &approve, Some(json!({})), Some(&k)).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (422, Some("zone_unknown"))
+    );
+    assert_eq!(
+        app.sql_text("SELECT status FROM applications")
+            .await
+            .as_deref(),
+        Some("received")
+    );
+    let (status, decided) = call(
+        &app,
+        "POST",
+        &approve,
+        Some(json!({"zone": "noordoever"})),
+        Some(&k),
+    )
+    .await;
+    assert_eq!((status, decided["status"].as_str()), (200, Some("granted")));
+    assert_eq!(
+        app.sql_text(
+            "SELECT z.code FROM applications a JOIN products p ON p.id = a.product_id \
+             JOIN zones z ON z.id = p.zone_id"
+        )
+        .await
+        .as_deref(),
+        Some("noordoever")
     );
 }

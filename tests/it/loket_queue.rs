@@ -151,7 +151,10 @@ async fn a_reviewed_application_approved_by_a_medewerker_is_coupled_by_its_mail_
     );
 
     let resp = an
-        .post_form(&detail, &[("besluit", "toekennen"), ("versie", "0")])
+        .post_form(
+            &detail,
+            &[("besluit", "toekennen"), ("versie", "0"), ("brief", "ja")],
+        )
         .await;
     assert_eq!(resp.status(), 303, "{}", resp.text());
     assert_eq!(status_of(&app, &reference).await, "granted");
@@ -688,6 +691,10 @@ async fn the_rules_console_tries_an_application_against_the_rule() {
     let page = try_it(vec![("postcode", "9999 ZZ")]).await.html();
     assert!(page.contains_text("Reden voor de aanvrager: Niet in een vergunningsgebied."));
     assert!(page.contains_text("Het adres ligt in geen enkele zone"));
+    // An approval of an address in no zone goes to a person, as an application's would.
+    rule(&app, r#"fn application(ctx) { "approve" }"#).await;
+    let page = try_it(vec![("postcode", "9999 ZZ")]).await.html();
+    assert!(page.contains_text("Toekennen, maar het adres ligt in geen zone"));
     // What is wrong is named at its field, kept as typed, and on the record.
     let resp = try_it(vec![("postcode", "12345"), ("kentekens", "AB-12-34")]).await;
     assert_eq!(resp.status(), 422);
@@ -859,14 +866,18 @@ async fn a_type_set_to_letters_makes_the_allocation_letter_when_granted() {
     let (reference, detail) = applied(&app, "aanvrager@example.nl", &[]).await;
     let an = staff(&app, "an@dijkstad.nl", "dijkstad", Role::Staff).await;
     let page = an.page(&detail).await;
-    assert_eq!(
-        page.form(&detail).value("brief"),
-        Some("ja"),
-        "the type's setting checks the letter"
+    let sent = page.form(&detail).submission(&[]);
+    assert!(
+        sent.iter().any(|(n, v)| n == "brief" && v == "ja"),
+        "the type's setting ticks the letter: {sent:?}"
     );
     let letters = app.sql_i64("SELECT COUNT(*) FROM product_letters").await;
+    // The box ticked is what is sent: a letter.
     let resp = an
-        .post_form(&detail, &[("besluit", "toekennen"), ("versie", "0")])
+        .post_form(
+            &detail,
+            &[("besluit", "toekennen"), ("versie", "0"), ("brief", "ja")],
+        )
         .await;
     assert_eq!(resp.status(), 303, "{}", resp.text());
     assert_eq!(status_of(&app, &reference).await, "granted");
@@ -881,5 +892,16 @@ async fn a_type_set_to_letters_makes_the_allocation_letter_when_granted() {
     assert_eq!(
         app.sql_i64("SELECT COUNT(*) FROM product_letters").await,
         letters + 1
+    );
+    // Unticked, a second one gets none: the setting is the form's default, not a must.
+    let (_, second) = applied(&app, "tweede@example.nl", &[]).await;
+    let resp = an
+        .post_form(&second, &[("besluit", "toekennen"), ("versie", "0")])
+        .await;
+    assert_eq!(resp.status(), 303, "{}", resp.text());
+    assert_eq!(
+        app.sql_i64("SELECT COUNT(*) FROM product_letters").await,
+        letters + 1,
+        "no letter unticked"
     );
 }

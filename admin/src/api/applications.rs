@@ -89,11 +89,13 @@ pub struct ApplicationRows {
 /// An approval.
 #[derive(Debug, Object)]
 pub struct ApproveBody {
-    /// Also make the allocation letter (to the application's address; ignored for an applicant
-    /// with an account, whose product is coupled at once).
+    /// Make the allocation letter (to the application's address; never for an applicant with
+    /// an account, whose product is coupled at once); the product type's setting
+    /// (`letter_on_grant`) when left out.
     #[oai(default)]
-    pub letter: bool,
-    /// The zone's code; the zone whose postcode ranges hold the address unless given.
+    pub letter: Option<bool>,
+    /// The zone's code; the zone whose postcode ranges hold the address unless given (422
+    /// `zone_unknown` when it lies in none).
     #[oai(default)]
     pub zone: Option<String>,
 }
@@ -126,8 +128,8 @@ declare_refusals!(ListRefusals [bearer] { 403 => [Forbidden] });
 declare_refusals!(DecideRefusals [bearer, body] {
     403 => [Forbidden],
     404 => [NotFound],
-    409 => [ApplicationDecided, TenantSuspended, ProductTypeRetired, LettersUnavailable],
-    422 => [MessageInvalid, ZoneUnknown, ZoneRetired],
+    409 => [ApplicationDecided, TenantSuspended, ProductTypeRetired, ProductTypeUnknown, LettersUnavailable],
+    422 => [MessageInvalid, ZoneUnknown, ZoneRetired, RecipientInvalid],
 });
 
 impl Caller {
@@ -189,6 +191,13 @@ impl Caller {
                     (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::MessageInvalid)
                 }
                 Some("zone_unknown") => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ZoneUnknown),
+                Some("product_type_unknown") => {
+                    (StatusCode::CONFLICT, ErrorCode::ProductTypeUnknown)
+                }
+                Some("recipient_invalid") => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::RecipientInvalid,
+                ),
                 Some("zone_retired") => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ZoneRetired),
                 _ => return Err(AppError::internal(e).into()),
             },

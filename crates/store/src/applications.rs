@@ -315,6 +315,7 @@ async fn view<C: ConnectionTrait>(
         gemeente: tenant.name,
         slug: tenant.slug,
         product_type: product_type.name,
+        product_type_code: product_type.code,
         created_at: row.created_at,
         decided_at: row.decided_at,
         message: row.message,
@@ -595,9 +596,18 @@ impl ApplicationRepository for SeaApplicationRepository {
                 applications::Column::CreatedAt.lte(entry.at - Duration::days(days.into())),
             );
         }
+        // Open ones wait longest first; decided ones are looked up newest first.
+        let decided = filter.status.is_some_and(ApplicationStatus::decided);
+        let query = if decided {
+            query
+                .order_by_desc(applications::Column::DecidedAt)
+                .order_by_desc(applications::Column::Id)
+        } else {
+            query
+                .order_by_asc(applications::Column::CreatedAt)
+                .order_by_asc(applications::Column::Id)
+        };
         let rows = query
-            .order_by_asc(applications::Column::CreatedAt)
-            .order_by_asc(applications::Column::Id)
             .limit(QUEUE_MAX)
             .all(&txn)
             .await

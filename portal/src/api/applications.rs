@@ -78,8 +78,10 @@ pub struct ApplicationItem {
     pub gemeente: String,
     /// The gemeente's name.
     pub gemeente_name: String,
-    /// The product type's name.
+    /// The product type's code (as `POST` takes it).
     pub product_type: String,
+    /// The product type's name.
+    pub product_type_name: String,
     /// `received`, `in_review`, `info_needed`, `granted` or `rejected`.
     pub status: String,
     /// The plates asked for.
@@ -123,7 +125,8 @@ fn item(v: &ApplicationView) -> ApplicationItem {
         reference: v.reference.clone(),
         gemeente: v.slug.clone(),
         gemeente_name: v.gemeente.clone(),
-        product_type: v.product_type.clone(),
+        product_type: v.product_type_code.clone(),
+        product_type_name: v.product_type.clone(),
         status: v.status.as_str().to_owned(),
         plates: v.plates.iter().map(|p| p.display()).collect(),
         messages: v
@@ -140,25 +143,25 @@ fn item(v: &ApplicationView) -> ApplicationItem {
     }
 }
 
-/// The code of the first problem of a refused form, and the fields it names.
-fn problem_code(problems: &[ApplicationProblem]) -> (ErrorCode, Vec<&'static str>) {
+/// The code of the first problem of a refused form, and the fields it names (`None`: one the
+/// API cannot cause, the e-mail address being the account's).
+fn problem_code(problems: &[ApplicationProblem]) -> Option<(ErrorCode, Vec<&'static str>)> {
     let address: Vec<&'static str> = problems
         .iter()
         .filter(|p| ["name", "street", "house_number", "postcode", "city"].contains(&p.field))
         .map(|p| p.field)
         .collect();
     if !address.is_empty() {
-        return (ErrorCode::RecipientInvalid, address);
+        return Some((ErrorCode::RecipientInvalid, address));
     }
     let code = match problems.first().map(|p| (p.field, p.code)) {
         Some(("plates", "required")) => ErrorCode::PlatesRequired,
         Some(("plates", "too_many")) => ErrorCode::PlatesTooMany,
         Some(("plates", _)) => ErrorCode::PlateInvalid,
         Some(("remark", _)) => ErrorCode::RemarkTooLong,
-        // The account's address is always an address.
-        _ => ErrorCode::BadRequest,
+        _ => return None,
     };
-    (code, Vec::new())
+    Some((code, Vec::new()))
 }
 
 #[OpenApi]
@@ -217,7 +220,9 @@ impl ApplicationsApi {
                 .fail(StatusCode::CONFLICT, ErrorCode::TenantSuspended)
                 .into()),
             Err(ApplyError::Invalid(problems)) => {
-                let (code, fields) = problem_code(&problems);
+                let Some((code, fields)) = problem_code(&problems) else {
+                    return Err(failure::internal(ApplyError::Invalid(problems)).into());
+                };
                 let mut refusal = ApiFailure::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     code,

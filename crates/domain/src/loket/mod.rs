@@ -81,6 +81,8 @@ pub struct ApplicationView {
     pub slug: String,
     /// The product type's name.
     pub product_type: String,
+    /// The product type's code.
+    pub product_type_code: String,
     /// Where it stands.
     pub status: ApplicationStatus,
     /// The plates asked for.
@@ -485,7 +487,7 @@ impl Loket {
             };
             let approval = Approval {
                 zone,
-                letter: false,
+                letter: None,
                 seen: Some(0),
             };
             match self.grant(tenant, id, &approval, issuer).await {

@@ -21,9 +21,9 @@ use crate::tenant::{Code, Tenant};
 pub struct Approval {
     /// The zone; default the one whose postcode ranges hold the address, else the first.
     pub zone: Option<Code>,
-    /// Make the allocation letter (to the applicant's address; not for one coupled at once,
-    /// whose letter's claim could only fail).
-    pub letter: bool,
+    /// Make the allocation letter (to the applicant's address; never for one coupled at once,
+    /// whose letter's claim could only fail); `None`: as the product type's setting says.
+    pub letter: Option<bool>,
     /// The revision the decision is taken on (the page's); `None`: as it is now.
     pub seen: Option<i64>,
 }
@@ -304,16 +304,22 @@ impl Loket {
         let (zones, types) = overview
             .map(|o| (o.zones, o.product_types))
             .unwrap_or_default();
+        // An address in no zone is placed by a person: no product in an arbitrary zone.
         let zone = match &approval.zone {
-            Some(zone) => Some(zone.clone()),
-            None => super::zone_of(&zones, &found.applicant.postcode),
+            Some(zone) => zone.clone(),
+            None => super::zone_of(&zones, &found.applicant.postcode).ok_or_else(|| {
+                IssueError::UnknownZone {
+                    tenant: tenant.slug.to_string(),
+                    code: String::new(),
+                }
+            })?,
         };
         // The type's setting or the medewerker asks for the letter; a product coupled at once
         // gets none (its letter's claim could only fail).
         let letter_by_type = types
             .iter()
             .any(|t| t.code == found.product_type.0 && t.letter_on_grant);
-        let letter = (approval.letter || letter_by_type) && found.account.is_none();
+        let letter = approval.letter.unwrap_or(letter_by_type) && found.account.is_none();
         // Applied while logged in: coupled at once, with a mail that says where it is. Else
         // the coupling mail goes to the address the application was made with.
         let mail = match found.account {
@@ -342,7 +348,7 @@ impl Loket {
         let request = IssueRequest {
             tenant: tenant.slug.to_string(),
             product_type: Some(found.product_type.0.to_string()),
-            zone: zone.map(|z| z.to_string()),
+            zone: Some(zone.to_string()),
             email: found.account.is_none().then(|| found.email.clone()),
             plates: found.plates.clone(),
             recipient: Some(found.applicant.clone()),
