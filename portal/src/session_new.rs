@@ -11,7 +11,9 @@ use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::idempotency::{Begin, Fingerprint, IdempotencyKey, StoredAnswer};
-use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, StartRequest, Verdict};
+use parkportal_domain::parking::{
+    Outcome, ParkingProblem, ParkingSession, SessionState, StartRequest, Verdict,
+};
 use parkportal_domain::rules::ReasonCode;
 use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
@@ -19,6 +21,16 @@ use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
+/// The form's field a problem is about, if one is.
+fn field_of(problem: ParkingProblem) -> Option<&'static str> {
+    match problem {
+        ParkingProblem::StartInPast | ParkingProblem::OutsideValidity => Some("startdatum"),
+        ParkingProblem::EndBeforeStart | ParkingProblem::NotLater => Some("einddatum"),
+        ParkingProblem::PlateNotOnPermit | ParkingProblem::PlateNotOnMandate => Some("kenteken"),
+        _ => None,
+    }
+}
+
 /// The query of the new-session form: a plate chosen in "Kenteken opzoeken".
 #[derive(Debug, Deserialize)]
 pub struct NewQuery {
@@ -31,8 +43,12 @@ fn form_values(
     id: i64,
     tz: Tz,
     fields: &SessionFields,
-    error: Option<String>,
+    error: Option<(String, Option<&'static str>)>,
 ) -> Value {
+    let (error, error_field) = match error {
+        Some((message, field)) => (Some(message), field),
+        None => (None, None),
+    };
     context! {
         start_now => fields.starts_now(),
         action => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
@@ -45,6 +61,8 @@ fn form_values(
         einddatum => fields.einddatum.clone(),
         eindtijd => fields.eindtijd.clone(),
         error => error,
+        // The field the error is about: it is marked invalid and described by the error.
+        error_field => error_field,
         zone_name => tz.name(),
     }
 }
@@ -134,21 +152,24 @@ pub async fn new_submit(
     let tz = card.product.time_zone;
     // A refused form comes back with everything the resident typed (the confirm page carries
     // it along).
-    let form_page = |error: String, parked: Option<Value>, status: StatusCode| {
-        let values = form_values(&page, id, tz, &f, Some(error));
-        Ok::<_, AppError>(
-            page.render(
-                "session_new.html",
-                context! { product => header_values(&page, &card), parked => parked, ..values },
-            )?
-            .with_status(status)
-            .into_response(),
-        )
+    let form_page =
+        |error: (String, Option<&'static str>), parked: Option<Value>, status: StatusCode| {
+            let values = form_values(&page, id, tz, &f, Some(error));
+            Ok::<_, AppError>(
+                page.render(
+                    "session_new.html",
+                    context! { product => header_values(&page, &card), parked => parked, ..values },
+                )?
+                .with_status(status)
+                .into_response(),
+            )
+        };
+    let form_error = |error: String, field: Option<&'static str>| {
+        form_page((error, field), None, StatusCode::UNPROCESSABLE_ENTITY)
     };
-    let form_error = |error: String| form_page(error, None, StatusCode::UNPROCESSABLE_ENTITY);
     let plate = match vehicle(&f.kenteken, f.land.as_deref()) {
         Ok(p) => p,
-        Err(e) => return form_error(page.t(e.code.message_key())),
+        Err(e) => return form_error(page.t(e.code.message_key()), Some(e.field)),
     };
     let confirming = f.stap == "bevestig";
     let (start, end) = if confirming {
@@ -175,7 +196,7 @@ pub async fn new_submit(
         };
         match (start, local(tz, &f.einddatum, &f.eindtijd)) {
             (Some(s), Some(e)) => (s, e),
-            _ => return form_error(page.t("parking.problem.time_invalid")),
+            _ => return form_error(page.t("parking.problem.time_invalid"), Some("startdatum")),
         }
     };
     let request = StartRequest {
@@ -212,10 +233,13 @@ pub async fn new_submit(
             }
         });
         form_page(
-            page.t(&refusal_texts::reason(
-                ReasonCode::PlateAlreadyParked,
-                false,
-            )),
+            (
+                page.t(&refusal_texts::reason(
+                    ReasonCode::PlateAlreadyParked,
+                    false,
+                )),
+                Some("kenteken"),
+            ),
             parked,
             StatusCode::CONFLICT,
         )
@@ -228,7 +252,9 @@ pub async fn new_submit(
         {
             Outcome::Done(v) | Outcome::Refused(v) => refused(&v, StatusCode::OK),
             Outcome::AlreadyParked(other) => already_parked(other),
-            Outcome::Invalid(problem) => form_error(problem_text(&page, problem)),
+            Outcome::Invalid(problem) => {
+                form_error(problem_text(&page, problem), field_of(problem))
+            }
             Outcome::NotFound => Err(AppError::NotFound),
         };
     }
@@ -253,8 +279,8 @@ pub async fn new_submit(
     {
         Begin::Proceed => {}
         Begin::Replay(answer) => return Ok(once::replay(answer)),
-        Begin::InUse => return form_error(page.t("sessions.confirm_in_use")),
-        Begin::Reused => return form_error(page.t("sessions.already_confirmed")),
+        Begin::InUse => return form_error(page.t("sessions.confirm_in_use"), None),
+        Begin::Reused => return form_error(page.t("sessions.already_confirmed"), None),
     }
     // The start and keeping its answer run to their end in a task of their own: a resident who
     // leaves the page must not cancel the request between the two.
@@ -312,7 +338,9 @@ pub async fn new_submit(
         (Outcome::Done(_), Some(to)) => Ok(page.see_other(&to)),
         (Outcome::Refused(v), _) => refused(&v, StatusCode::CONFLICT),
         (Outcome::AlreadyParked(other), _) => already_parked(other),
-        (Outcome::Invalid(problem), _) => form_error(problem_text(&page, problem)),
+        (Outcome::Invalid(problem), _) => {
+            form_error(problem_text(&page, problem), field_of(problem))
+        }
         (Outcome::Done(_) | Outcome::NotFound, _) => Err(AppError::NotFound),
     }
 }

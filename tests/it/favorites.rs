@@ -176,7 +176,7 @@ async fn a_long_name_a_double_plate_and_another_residents_product_are_refused() 
         .await;
     assert_eq!(resp.status(), 422);
     let page = resp.html();
-    assert!(page.contains_text("hoogstens 10 tekens"));
+    assert!(page.contains_text("maximaal 10 tekens"));
     assert_eq!(page.form(&mine).value("kenteken"), Some("56-GBD-7"));
     let (_, left) = call(&app, "GET", &api, None, Some(&jan.token)).await;
     assert_eq!(

@@ -36,6 +36,7 @@ mod loket_api;
 mod loket_queue;
 mod mandate_import;
 mod mandates;
+mod messages;
 mod migrations;
 mod ops;
 mod outbox;

@@ -492,7 +492,7 @@ async fn an_extension_the_balance_cannot_pay_offers_a_shorter_extension_or_none(
     assert_eq!(page.status(), 409);
     let page = unescape(&page.text().await.unwrap());
     assert!(
-        page.contains("Deze verlenging kan zo niet")
+        page.contains("Deze verlenging is niet mogelijk")
             && page.contains("U wilde de parkeeractie van AB-12-34 verlengen tot")
             && page.contains("Er is geen verlenging die past"),
         "{page}"

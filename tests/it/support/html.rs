@@ -170,6 +170,35 @@ impl Html {
             .map(|i| text_of(self.content(i)))
     }
 
+    /// The messages (`pp-message`) of the page in order: their kind (`info`, `ok`, `warning`,
+    /// `error`, or `none`), their role and their text.
+    pub fn messages(&self) -> Vec<(String, Option<String>, String)> {
+        (0..self.tokens.len())
+            .filter_map(|i| {
+                let class = attr_of(&self.tokens[i], "class")?;
+                let classes: Vec<&str> = class.split_whitespace().collect();
+                if !classes.contains(&"pp-message") {
+                    return None;
+                }
+                let kind = ["info", "ok", "warning", "error"]
+                    .into_iter()
+                    .find(|k| classes.contains(&format!("pp-message--{k}").as_str()))
+                    .unwrap_or("none");
+                let role = attr_of(&self.tokens[i], "role").map(str::to_owned);
+                Some((kind.to_owned(), role, text_of(self.content(i))))
+            })
+            .collect()
+    }
+
+    /// The value of attribute `attr` of the element with id `id`, if both are there.
+    pub fn attr(&self, id: &str, attr: &str) -> Option<String> {
+        self.tokens
+            .iter()
+            .find(|t| attr_of(t, "id") == Some(id))
+            .and_then(|t| attr_of(t, attr))
+            .map(str::to_owned)
+    }
+
     /// The `content` of `<meta name="{name}">`, if the page has one.
     pub fn meta(&self, name: &str) -> Option<String> {
         self.starts("meta")
