@@ -224,6 +224,17 @@ pub async fn pay(
     }
 }
 
+/// The kind of the result page's message: paid is done, a payment under way information, one
+/// the payer stopped or let expire a warning, one that failed an error.
+fn outcome_kind(payment: &Payment) -> &'static str {
+    match payment.status {
+        PaymentStatus::Paid => "ok",
+        PaymentStatus::Open | PaymentStatus::Pending => "info",
+        PaymentStatus::Canceled | PaymentStatus::Expired => "warning",
+        PaymentStatus::Failed => "error",
+    }
+}
+
 /// What the result page says about `payment`.
 fn outcome_key(payment: &Payment) -> &'static str {
     match payment.status {
@@ -258,6 +269,7 @@ pub async fn result(
             context! {
                 product => product_header(&page, &product),
                 paid => payment.status == PaymentStatus::Paid,
+                kind => outcome_kind(&payment),
                 going_on => going_on,
                 message => page.t(outcome_key(&payment)),
                 bought => option_label(&page, product.unit, &TopUpOption {
