@@ -151,6 +151,21 @@ impl Caller {
             .await?)
     }
 
+    /// The caller of a decision on application `id`: the application of the key's gemeente
+    /// (404 otherwise, before the scope), the scope, and the gemeente, each refusal recorded.
+    async fn deciding(
+        req: &Request,
+        id: i64,
+    ) -> poem::Result<(Self, ApplicationId, parkportal_domain::Tenant)> {
+        let caller = Self::of(req)?;
+        let id = caller.application(id).await?;
+        caller
+            .require(Scope::ApplicationsDecide, Some(("application", id.0)))
+            .await?;
+        let tenant = caller.tenant().await?;
+        Ok((caller, id, tenant))
+    }
+
     /// The issuer of this call's decisions: the key.
     fn issuer(&self) -> Issuer {
         Issuer {
@@ -264,12 +279,7 @@ impl ApplicationsApi {
         id: Path<i64>,
         body: Json<ApproveBody>,
     ) -> Result<Json<Decided>, Failure<DecideRefusals>> {
-        let caller = Caller::of(req)?;
-        let id = caller.application(id.0).await?;
-        caller
-            .require(Scope::ApplicationsDecide, Some(("application", id.0)))
-            .await?;
-        let tenant = caller.tenant().await?;
+        let (caller, id, tenant) = Caller::deciding(req, id.0).await?;
         let zone = match body.zone.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(typed) => match parkportal_domain::Code::parse(typed) {
@@ -310,12 +320,7 @@ impl ApplicationsApi {
         id: Path<i64>,
         body: Json<RejectBody>,
     ) -> Result<Json<Decided>, Failure<DecideRefusals>> {
-        let caller = Caller::of(req)?;
-        let id = caller.application(id.0).await?;
-        caller
-            .require(Scope::ApplicationsDecide, Some(("application", id.0)))
-            .await?;
-        let tenant = caller.tenant().await?;
+        let (caller, id, tenant) = Caller::deciding(req, id.0).await?;
         let result = caller
             .console
             .loket()
@@ -335,12 +340,7 @@ impl ApplicationsApi {
         id: Path<i64>,
         body: Json<AskBody>,
     ) -> Result<Json<Decided>, Failure<DecideRefusals>> {
-        let caller = Caller::of(req)?;
-        let id = caller.application(id.0).await?;
-        caller
-            .require(Scope::ApplicationsDecide, Some(("application", id.0)))
-            .await?;
-        let tenant = caller.tenant().await?;
+        let (caller, id, tenant) = Caller::deciding(req, id.0).await?;
         let result = caller
             .console
             .loket()
