@@ -34,6 +34,7 @@ mod login_protection;
 mod loket;
 mod loket_api;
 mod loket_queue;
+mod loket_rules;
 mod mandate_import;
 mod mandates;
 mod messages;
