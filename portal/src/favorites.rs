@@ -128,7 +128,9 @@ pub async fn add(
         .map_err(AppError::internal)?
     {
         Added::Added(_) => {
-            Ok(page.see_other(&page.site.link(&format!("/producten/{id}/favorieten"))))
+            let said = page.done("done.favorite_saved", &[("name", name.as_str().to_owned())]);
+            let to = page.site.link(&format!("/producten/{id}/favorieten"));
+            Ok(page.see_other_saying(&to, &said))
         }
         Added::Exists => {
             let message = page.t("favorites.exists");
@@ -183,8 +185,9 @@ pub async fn delete_confirm(
 #[handler]
 pub async fn delete(
     Path((id, fid)): Path<(i64, i64)>,
-    ResidentPage { page, account }: ResidentPage,
+    ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
+    let (_, favorite) = own_favorite(&mut page, id, fid).await?;
     if !page
         .state
         .favorites()
@@ -194,5 +197,10 @@ pub async fn delete(
     {
         return Err(AppError::NotFound);
     }
-    Ok(page.see_other(&page.site.link(&format!("/producten/{id}/favorieten"))))
+    let said = page.done(
+        "done.favorite_deleted",
+        &[("name", favorite.name.as_str().to_owned())],
+    );
+    let to = page.site.link(&format!("/producten/{id}/favorieten"));
+    Ok(page.see_other_saying(&to, &said))
 }

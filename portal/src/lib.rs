@@ -12,6 +12,7 @@ mod auth;
 mod checkout;
 mod coupling;
 mod demo;
+mod done;
 mod favorites;
 mod history;
 mod input;
@@ -268,6 +269,7 @@ pub fn routes(portal: Portal) -> impl Endpoint<Output = Response> {
     let unmatched = UNMATCHED
         .iter()
         .map(|path| (*path, RouteKind::Page, not_found().boxed()));
+    let secure = portal.settings().secure_cookies();
     table()
         .into_iter()
         .chain(unmatched)
@@ -281,6 +283,7 @@ pub fn routes(portal: Portal) -> impl Endpoint<Output = Response> {
             }
         })
         .with(auth::Authenticate::new(portal.clone()))
+        .around(move |next, req| parkportal_web::flash::consume(next, req, secure))
         .data(portal.clone())
         .with(SiteResolver::new(portal.web().clone()))
 }

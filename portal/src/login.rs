@@ -78,17 +78,18 @@ pub fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, 
     if page.account.is_some() {
         return Ok(page.see_other(&terug));
     }
-    let reason = match q.reden.as_deref() {
-        Some("time-out") => Some("login.timed_out"),
-        Some("uitgelogd") => Some("login.logged_out"),
-        _ if page.timed_out => Some("login.timed_out"),
-        _ => None,
+    // Logged out as asked is done; logged out by the time-out is something to heed.
+    let (reason, kind) = match q.reden.as_deref() {
+        Some("time-out") => (Some("login.timed_out"), "warning"),
+        Some("uitgelogd") => (Some("login.logged_out"), "ok"),
+        _ if page.timed_out => (Some("login.timed_out"), "warning"),
+        _ => (None, "info"),
     };
     render_step(
         &page,
         "login_email.html",
         StatusCode::OK,
-        context! { terug => terug, reason => reason },
+        context! { terug => terug, reason => reason, reason_kind => kind },
     )
 }
 

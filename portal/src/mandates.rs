@@ -12,9 +12,10 @@ use parkportal_domain::parking::ProductView;
 use parkportal_domain::plate::Plate;
 use parkportal_domain::{BalanceUnit, MandateId, ProductId};
 use parkportal_web::AppError;
+use parkportal_web::flash::Flash;
 use parkportal_web::format::amount;
 use poem::http::StatusCode;
-use poem::web::{Form, Path, Query};
+use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 
@@ -47,18 +48,10 @@ pub struct MandateForm {
     bedrag: String,
 }
 
-/// The query of the list: `bewaard` after [Bewaar], `ingetrokken` after [Intrekken].
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    bewaard: Option<String>,
-    ingetrokken: Option<String>,
-}
-
 async fn render(
     page: &mut PageContext,
     id: i64,
     form: &MandateForm,
-    notice: Option<String>,
     error: Option<(&str, String)>,
 ) -> Result<Response, AppError> {
     let account = page.account.clone().ok_or(AppError::NotFound)?;
@@ -109,7 +102,6 @@ async fn render(
                 bedrag => form.bedrag.clone(),
                 amount_label => page.t(amount_label),
                 balance => amount(product.unit, product.balance_amount(), page.prefs.language),
-                notice => notice,
                 error_field => field,
                 error => message,
             },
@@ -122,7 +114,6 @@ async fn render(
 #[handler]
 pub async fn list(
     Path(id): Path<i64>,
-    Query(q): Query<ListQuery>,
     ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
     page.state
@@ -130,27 +121,7 @@ pub async fn list(
         .choose(&account, ProductId(id))
         .await
         .map_err(AppError::internal)?;
-    // After [Bewaar] the link names the new mandate (never its address: links end up in logs),
-    // and the list gives its address.
-    let saved = match q.bewaard.as_deref().and_then(|m| m.parse::<i64>().ok()) {
-        Some(mid) => page
-            .state
-            .mandates()
-            .list(&account, ProductId(id))
-            .await
-            .map_err(AppError::internal)?
-            .and_then(|(_, given)| given.into_iter().find(|m| m.id == MandateId(mid))),
-        None => None,
-    };
-    let notice = match saved {
-        Some(m) => Some(page.state.catalogues().text(
-            page.prefs.language,
-            "mandates.saved",
-            &[("email", m.email.to_string())],
-        )),
-        None => q.ingetrokken.as_ref().map(|_| page.t("mandates.revoked")),
-    };
-    render(&mut page, id, &MandateForm::default(), notice, None).await
+    render(&mut page, id, &MandateForm::default(), None).await
 }
 
 /// `POST /producten/{id}/machtigingen`: [Bewaar].
@@ -174,7 +145,7 @@ pub async fn give(
         Ok(given) => given,
         Err(e) => {
             let message = page.t(e.code.message_key());
-            return render(&mut page, id, &f, None, Some((e.field, message))).await;
+            return render(&mut page, id, &f, Some((e.field, message))).await;
         }
     };
     let outcome = page
@@ -186,12 +157,21 @@ pub async fn give(
         .ok_or(AppError::NotFound)?;
     match outcome {
         GiveOutcome::Given(m) => {
-            let to = format!(
-                "{}?bewaard={}",
-                page.site.link(&format!("/producten/{id}/machtigingen")),
-                m.id.0
+            // The balance as it now is: what the mandate took has left it.
+            let (product, _) = page
+                .state
+                .mandates()
+                .list(&account, ProductId(id))
+                .await
+                .map_err(AppError::internal)?
+                .ok_or(AppError::NotFound)?;
+            let balance = amount(product.unit, product.balance_amount(), page.prefs.language);
+            let said = Flash::ok(
+                page.text("mandates.saved", &[("email", m.email.to_string())]),
+                Some(page.text("mandates.new_balance", &[("balance", balance)])),
             );
-            Ok(page.see_other(&to))
+            let to = page.site.link(&format!("/producten/{id}/machtigingen"));
+            Ok(page.see_other_saying(&to, &said))
         }
         GiveOutcome::Refused(refusal) => {
             let field = match refusal {
@@ -200,7 +180,7 @@ pub async fn give(
                 _ => "",
             };
             let message = page.t(&refusal_texts::mandate(refusal));
-            render(&mut page, id, &f, None, Some((field, message))).await
+            render(&mut page, id, &f, Some((field, message))).await
         }
     }
 }
@@ -251,17 +231,28 @@ pub async fn revoke_confirm(
 #[handler]
 pub async fn revoke(
     Path((id, mid)): Path<(i64, i64)>,
-    ResidentPage { page, account }: ResidentPage,
+    ResidentPage { mut page, account }: ResidentPage,
 ) -> Result<Response, AppError> {
-    page.state
+    let (product, mandate) = own_mandate(&mut page, id, mid).await?;
+    let back = page
+        .state
         .mandates()
         .revoke(&account, ProductId(id), MandateId(mid))
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    let to = format!(
-        "{}?ingetrokken=1",
-        page.site.link(&format!("/producten/{id}/machtigingen"))
+    let back = (back > 0 && product.unit != BalanceUnit::None).then(|| {
+        let back = amount(
+            product.unit,
+            product.unit.from_smallest(back),
+            page.prefs.language,
+        );
+        page.text("done.refund", &[("amount", back)])
+    });
+    let said = Flash::ok(
+        page.text("mandates.revoked", &[("email", mandate.email.to_string())]),
+        back,
     );
-    Ok(page.see_other(&to))
+    let to = page.site.link(&format!("/producten/{id}/machtigingen"));
+    Ok(page.see_other_saying(&to, &said))
 }

@@ -49,7 +49,8 @@ impl PageContext {
             .data::<Portal>()
             .cloned()
             .ok_or_else(|| AppError::internal("no portal state"))?;
-        let page = Page::of(req)?;
+        let mut page = Page::of(req)?;
+        page.flash = parkportal_web::flash::waiting(req, state.settings().secure_cookies());
         let visitor = req.data::<Visitor>().cloned().unwrap_or_default();
         Ok(Self {
             page,

@@ -9,6 +9,7 @@ use parkportal_domain::parking::{ProductCard, ProductView};
 use parkportal_domain::{Account, ProductCode, ProductId};
 use parkportal_web::AppError;
 use parkportal_web::dates::last_local_day;
+use parkportal_web::flash::Flash;
 use parkportal_web::format::amount;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
@@ -230,16 +231,30 @@ pub async fn claim(page: PageContext, Form(f): Form<ClaimForm>) -> Result<Respon
         .await
     {
         Ok(product) => {
-            page.state
-                .parking()
+            let parking = page.state.parking();
+            parking
                 .choose(&account, product)
                 .await
                 .map_err(AppError::internal)?;
-            return Ok(page.see_other(
-                &page
-                    .site
-                    .link(&format!("/producten/{}/parkeeracties", product.0)),
-            ));
+            let view = parking
+                .product(&account, product)
+                .await
+                .map_err(AppError::internal)?
+                .ok_or_else(|| AppError::internal("a claimed product is not the account's"))?;
+            let said = Flash::ok(
+                page.text("done.claimed", &[("name", view.type_name.clone())]),
+                Some(page.text(
+                    "done.claimed_detail",
+                    &[
+                        ("zone", view.zone_name.clone()),
+                        ("gemeente", view.tenant_name.clone()),
+                    ],
+                )),
+            );
+            let to = page
+                .site
+                .link(&format!("/producten/{}/parkeeracties", product.0));
+            return Ok(page.see_other_saying(&to, &said));
         }
         Err(ClaimError::Unknown) => page.t("claim.unknown"),
         Err(ClaimError::Blocked(b)) => {

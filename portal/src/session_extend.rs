@@ -1,6 +1,7 @@
 //! [Verleng]: a later end of a session, checked like a start; refused, the reasons with the
 //! extensions that fit.
 
+use crate::done::SessionDone;
 use crate::page::{PageContext, ResidentPage};
 use crate::products::header_values;
 use crate::session_check::{Asked, check_page, local, problem_text, rfc3339};
@@ -106,11 +107,13 @@ pub async fn extend(
         .await
         .map_err(AppError::internal)?
     {
-        Outcome::Done(_) => Ok(page.see_other(
-            &page
+        Outcome::Done(extended) => {
+            let said = page.session_done(SessionDone::Extended, &extended, &card.product);
+            let to = page
                 .site
-                .link(&format!("/producten/{}/parkeeracties", session.product.0)),
-        )),
+                .link(&format!("/producten/{}/parkeeracties", session.product.0));
+            Ok(page.see_other_saying(&to, &said))
+        }
         Outcome::Refused(v) => check_page(
             &page,
             session.product.0,

@@ -1,6 +1,7 @@
 //! [+] on "Parkeeracties": a new session with its cost before [Bevestigen], "nu" kept as a
 //! choice until the moment of confirming, and one session however often [Bevestigen] arrives.
 
+use crate::done::SessionDone;
 use crate::input::vehicle;
 use crate::once;
 use crate::page::{PageContext, ProductPage};
@@ -22,10 +23,13 @@ use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
 /// The form's field a problem is about, if one is.
-fn field_of(problem: ParkingProblem) -> Option<&'static str> {
+/// The field a problem is about: `start` and `end` mark a moment's date and time together. A
+/// session outside the product's validity is about its end when it starts now.
+fn field_of(problem: ParkingProblem, starts_now: bool) -> Option<&'static str> {
     match problem {
-        ParkingProblem::StartInPast | ParkingProblem::OutsideValidity => Some("startdatum"),
-        ParkingProblem::EndBeforeStart | ParkingProblem::NotLater => Some("einddatum"),
+        ParkingProblem::OutsideValidity if starts_now => Some("end"),
+        ParkingProblem::StartInPast | ParkingProblem::OutsideValidity => Some("start"),
+        ParkingProblem::EndBeforeStart | ParkingProblem::NotLater => Some("end"),
         ParkingProblem::PlateNotOnPermit | ParkingProblem::PlateNotOnMandate => Some("kenteken"),
         _ => None,
     }
@@ -196,7 +200,8 @@ pub async fn new_submit(
         };
         match (start, local(tz, &f.einddatum, &f.eindtijd)) {
             (Some(s), Some(e)) => (s, e),
-            _ => return form_error(page.t("parking.problem.time_invalid"), Some("startdatum")),
+            (None, _) => return form_error(page.t("parking.problem.time_invalid"), Some("start")),
+            (_, None) => return form_error(page.t("parking.problem.time_invalid"), Some("end")),
         }
     };
     let request = StartRequest {
@@ -204,6 +209,7 @@ pub async fn new_submit(
         start,
         end: Some(end),
     };
+    let starts_now = request.start.is_none();
     let parking = page.state.parking();
     let action = page
         .site
@@ -253,7 +259,7 @@ pub async fn new_submit(
             Outcome::Done(v) | Outcome::Refused(v) => refused(&v, StatusCode::OK),
             Outcome::AlreadyParked(other) => already_parked(other),
             Outcome::Invalid(problem) => {
-                form_error(problem_text(&page, problem), field_of(problem))
+                form_error(problem_text(&page, problem), field_of(problem, starts_now))
             }
             Outcome::NotFound => Err(AppError::NotFound),
         };
@@ -304,8 +310,6 @@ pub async fn new_submit(
             };
             let query = if session.state(state.parking().now()) == SessionState::Planned {
                 "?tab=gepland"
-            } else if request.moved_to_now(session) {
-                "?gestart=nu"
             } else {
                 ""
             };
@@ -335,11 +339,21 @@ pub async fn new_submit(
         }
     };
     match (outcome.map_err(AppError::internal)?, to) {
-        (Outcome::Done(_), Some(to)) => Ok(page.see_other(&to)),
+        (Outcome::Done(session), Some(to)) => {
+            let done = if session.state(page.state.parking().now()) == SessionState::Planned {
+                SessionDone::Planned
+            } else if request.moved_to_now(&session) {
+                SessionDone::StartedNow
+            } else {
+                SessionDone::Started
+            };
+            let said = page.session_done(done, &session, &card.product);
+            Ok(page.see_other_saying(&to, &said))
+        }
         (Outcome::Refused(v), _) => refused(&v, StatusCode::CONFLICT),
         (Outcome::AlreadyParked(other), _) => already_parked(other),
         (Outcome::Invalid(problem), _) => {
-            form_error(problem_text(&page, problem), field_of(problem))
+            form_error(problem_text(&page, problem), field_of(problem, starts_now))
         }
         (Outcome::Done(_) | Outcome::NotFound, _) => Err(AppError::NotFound),
     }

@@ -44,8 +44,6 @@ pub(crate) fn session_values(
 pub struct TabQuery {
     /// `gepland` shows the planned sessions; else the running ones.
     tab: Option<String>,
-    /// `nu`: the session just started now, its typed start having passed.
-    gestart: Option<String>,
 }
 
 /// `GET /producten/{id}/parkeeracties`: the tabs Lopend and Gepland with their counts.
@@ -96,7 +94,6 @@ pub async fn list(
                 running_href => base.clone(),
                 planned_href => format!("{base}?tab=gepland"),
                 new_href => format!("{base}/nieuw"),
-                notice => (q.gestart.as_deref() == Some("nu")).then(|| page.t("sessions.started_now")),
                 switch_href => needs_active_plate(&card.product)
                     .then(|| page.site.link(&format!("/producten/{id}/kentekenswitch"))),
             },
@@ -155,8 +152,13 @@ pub async fn finish(mut page: PageContext, Path(id): Path<i64>) -> Result<Respon
     let Some(account) = page.account.clone() else {
         return Ok(page.login_redirect());
     };
-    let (session, _) = own_session(&mut page, &account, id).await?;
+    let (session, card) = own_session(&mut page, &account, id).await?;
     let planned = session.state(page.state.parking().now()) == SessionState::Planned;
+    let tab = if planned { "?tab=gepland" } else { "" };
+    let to = page.site.link(&format!(
+        "/producten/{}/parkeeracties{tab}",
+        session.product.0
+    ));
     match page
         .state
         .parking()
@@ -164,13 +166,12 @@ pub async fn finish(mut page: PageContext, Path(id): Path<i64>) -> Result<Respon
         .await
         .map_err(AppError::internal)?
     {
-        Outcome::Done(_) | Outcome::Invalid(_) => {
-            let tab = if planned { "?tab=gepland" } else { "" };
-            Ok(page.see_other(&page.site.link(&format!(
-                "/producten/{}/parkeeracties{tab}",
-                session.product.0
-            ))))
+        Outcome::Done(after) => {
+            let said = page.session_ended(&session, &after, &card.product, planned);
+            Ok(page.see_other_saying(&to, &said))
         }
+        // Ended in the meantime (another tab, its end passing): the list shows how it stands.
+        Outcome::Invalid(_) => Ok(page.see_other(&to)),
         Outcome::Refused(_) | Outcome::AlreadyParked(_) | Outcome::NotFound => {
             Err(AppError::NotFound)
         }

@@ -2,6 +2,7 @@
 //! without an account), login in two steps, logout and the idle time-out. Mails go through a real
 //! SMTP server inside the test.
 
+use crate::support::html::Html;
 use crate::support::smtp::{Received, SmtpServer};
 use crate::support::{TestApp, unescape, with_smtp};
 use parkportal_domain::coupling::IssueRequest;
@@ -304,10 +305,15 @@ async fn login_is_two_steps_and_one_answer_for_unknown_and_wrong() {
     let out = app.post_form("/uitloggen", &[]).await;
     assert_eq!(out.status(), 303);
     assert_eq!(out.headers()["location"], "/inloggen?reden=uitgelogd");
-    assert!(
-        app.page("/inloggen?reden=uitgelogd")
-            .await
-            .contains("U bent uitgelogd")
+    let login = Html::parse(&app.page("/inloggen?reden=uitgelogd").await);
+    assert_eq!(
+        login.messages(),
+        [(
+            "ok".into(),
+            Some("status".into()),
+            "U bent uitgelogd.".into()
+        )],
+        "done, as asked"
     );
     let replay = app
         .get("/menu")
@@ -341,6 +347,9 @@ async fn the_idle_time_out_ends_the_session_and_the_login_page_says_why() {
     app.clock.advance(chrono::Duration::minutes(15));
     let login = app.page("/inloggen").await;
     assert!(login.contains("automatisch uitgelogd"), "{login}");
+    let told = Html::parse(&login).messages();
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].0, "warning", "not asked for: to heed");
     assert!(!app.page("/menu").await.contains("ingelogd als"));
     assert_eq!(
         app.sql_i64(

@@ -22,6 +22,7 @@ mod batches;
 mod captcha;
 mod cli;
 mod config;
+mod confirmations;
 mod console;
 mod csrf;
 mod demo_import;

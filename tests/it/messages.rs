@@ -67,6 +67,34 @@ async fn an_error_is_an_alert_tied_to_its_field_and_a_notice_is_information() {
         Some("true")
     );
     assert_eq!(page.attr("kenteken", "aria-invalid"), None);
+    assert_eq!(
+        page.attr("eindtijd", "aria-invalid").as_deref(),
+        Some("true"),
+        "a moment is its date and its time"
+    );
+    // An end time that is no time: the end is marked, not the start.
+    let resp = browser
+        .post_form(
+            &path,
+            &[
+                ("stap", "bekijk"),
+                ("kenteken", "AB-12-34"),
+                ("startmoment", "later"),
+                ("startdatum", "2026-03-02"),
+                ("starttijd", "12:00"),
+                ("einddatum", "2026-03-02"),
+                ("eindtijd", "25:99"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    let page = resp.html();
+    assert_eq!(
+        page.attr("eindtijd", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(page.attr("starttijd", "aria-invalid"), None);
+    assert_eq!(page.attr("startdatum", "aria-invalid"), None);
 
     // The simulated iDEAL notice is information, a note.
     let top_up = browser
@@ -109,21 +137,49 @@ async fn every_message_of_the_theme_has_a_kind_and_the_dark_scheme_tells_the_bro
         for (i, _) in text.match_indices("class=\"pp-message") {
             let class = &text[i + 7..];
             let class = &class[..class.find('"').unwrap_or(0)];
-            // A kind the page computes (the top-up's result) is named by its variable.
-            if class.starts_with("pp-message__") || class.ends_with("pp-message--{{ kind }}") {
+            if class.starts_with("pp-message__") {
                 continue;
             }
-            assert!(
-                class.split_whitespace().any(|c| [
-                    "pp-message--info",
-                    "pp-message--ok",
-                    "pp-message--warning",
-                    "pp-message--error"
-                ]
-                .contains(&c)),
-                "{}: a message without its kind: {class}",
-                path.display()
-            );
+            let tag = &text[text[..i].rfind('<').unwrap()..];
+            let tag = &tag[..tag.find('>').unwrap()];
+            let role = tag
+                .split("role=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next());
+            // A kind the page computes (the top-up's result, a confirmation) is named by its
+            // variable; those are never errors.
+            if class.contains("pp-message--{{") {
+                assert!(
+                    matches!(role, Some("status" | "alert")),
+                    "{}: {tag}",
+                    path.display()
+                );
+                continue;
+            }
+            let kind = [
+                "pp-message--info",
+                "pp-message--ok",
+                "pp-message--warning",
+                "pp-message--error",
+            ]
+            .into_iter()
+            .find(|k| class.split_whitespace().any(|c| c == *k));
+            let file = path.display();
+            match kind {
+                None => panic!("{file}: a message without its kind: {class}"),
+                // An error interrupts; the others wait their turn.
+                Some("pp-message--error") => {
+                    assert_eq!(role, Some("alert"), "{file}: {tag}")
+                }
+                // A section named by its heading is a region of its own.
+                Some(_) if tag.starts_with("<section") => {
+                    assert!(tag.contains("aria-labelledby"), "{file}: {tag}")
+                }
+                Some(_) => assert!(
+                    matches!(role, Some("status" | "note")),
+                    "{file}: an {class} without status or note: {tag}"
+                ),
+            }
         }
     }
 }

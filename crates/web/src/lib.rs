@@ -15,6 +15,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod dates;
 pub mod error;
+pub mod flash;
 pub mod format;
 pub mod i18n;
 pub mod inputs;

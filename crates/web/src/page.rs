@@ -11,6 +11,7 @@
 use crate::client::ClientAddress;
 use crate::csrf::CsrfToken;
 use crate::error::AppError;
+use crate::flash::Flash;
 use crate::observe::RequestId;
 use crate::prefs::Prefs;
 use crate::site::Site;
@@ -68,6 +69,9 @@ pub struct Page {
     pub extras: Value,
     /// The front end's own look, if it has one.
     pub look: Option<Arc<dyn Look>>,
+    /// What the form before this page did, said once at the top of it (a front end that sets
+    /// messages reads them; see [`crate::flash`]).
+    pub flash: Option<Flash>,
 }
 
 impl Page {
@@ -102,6 +106,7 @@ impl Page {
             shown: None,
             extras,
             look,
+            flash: None,
         }
     }
 
@@ -187,6 +192,7 @@ impl Page {
             platform_url => format!("{}/", self.web.settings().public_url),
             request_id => self.request_id.clone(),
             csrf => self.csrf.clone(),
+            flash => self.flash.as_ref().map(Flash::values),
             ..extras
         }
     }
