@@ -248,6 +248,16 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .await
         .map_err(|e| e.to_string())?
         .id;
+    // A balance in minutes under a long name (Havenmond's 500 hours of "Bezoekersparkeren"):
+    // the header on the narrowest phone.
+    let (minutes_link, _) = issue(app, "havenmond", RESIDENT, None).await?;
+    let minutes = app
+        .state()
+        .desk()
+        .accept(&minutes_link, &account, "browser")
+        .await
+        .map_err(|e| e.to_string())?
+        .id;
     // A permit for two plates, none active yet: the plate switch with its warning.
     let plates = ["12-GBD-3", "34-GBD-5"]
         .iter()
@@ -416,6 +426,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("question_link", question_link.expose().to_owned()),
         ("product_id", product.0.to_string()),
         ("poor_product_id", poor.0.to_string()),
+        ("minutes_product_id", minutes.0.to_string()),
         ("permit_id", permit.id.0.to_string()),
         ("favorite_id", favorite.to_string()),
         ("payment_id", paid.id.0.to_string()),

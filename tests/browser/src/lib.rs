@@ -70,7 +70,7 @@ pub struct Exclude {
 pub const LOGINS: &[&str] = &["none", "resident", "staff", "platform", "code", "enrolling"];
 /// The data a page can need: the demo gemeenten; with coupling links, a resident and a mail
 /// (`{new_link}`, `{resident_link}`, `{used_link}`, `{mail_id}`, `{reset_link}`, `{product_id}`,
-/// `{poor_product_id}`, `{permit_id}`, `{favorite_id}`, `{running_session}`, `{planned_session}` in `visit`); or the address of
+/// `{poor_product_id}`, `{minutes_product_id}`, `{permit_id}`, `{favorite_id}`, `{running_session}`, `{planned_session}` in `visit`); or the address of
 /// the first login step in its cookie.
 /// `console`: the console's sessions and an unused and a used enrolment link (`{staff_link}`,
 /// `{used_staff_link}`), the id of Dijkstad's demo medewerker (`{staff_id}`), and the ids of an
