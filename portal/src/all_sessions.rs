@@ -27,7 +27,6 @@ pub async fn list(page: PageContext) -> Result<Response, AppError> {
             let tab = if running { "" } else { "?tab=gepland" };
             context! {
                 plate => s.plate.display(),
-                country => s.plate.foreign_country(),
                 running => running,
                 start => local_date_time(s.start, p.time_zone, page.prefs.language),
                 end => end_label(s.end, p.time_zone, page.prefs.language),

@@ -20,6 +20,7 @@ fn product_values(page: &PageContext, p: &ProductSummary) -> Value {
         name => p.type_name.clone(),
         zone => p.zone_name.clone(),
         valid_until => last_local_day(p.valid_until, p.time_zone, page.prefs.language),
+        plate_switch => p.plate_switch,
     }
 }
 
@@ -137,7 +138,13 @@ fn done(
     let mut resp = page.private(
         "coupling_done.html",
         StatusCode::OK,
-        context! { product => product_values(page, product), created => session.is_some() },
+        context! {
+            product => product_values(page, product),
+            created => session.is_some(),
+            // Coupled now: the switch is the resident's to use.
+            switch_href => product.plate_switch
+                .then(|| page.site.link(&format!("/producten/{}/kentekenswitch", product.id.0))),
+        },
     )?;
     if let Some(token) = session {
         let cookie = auth::session_cookie(token, page.state.settings().secure_cookies());

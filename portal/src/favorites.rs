@@ -20,7 +20,6 @@ pub(crate) fn favorite_values(f: &Favorite) -> Value {
         id => f.id.0,
         name => f.name.as_str(),
         plate => f.plate.display(),
-        country => f.plate.foreign_country(),
     }
 }
 

@@ -8,7 +8,6 @@ use crate::products::header_values;
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use parkportal_domain::history::{DEFAULT_PAGE, HistoryError, PastSession, Rows, Tab, Transaction};
-use parkportal_domain::plate::Plate;
 use parkportal_domain::{BalanceUnit, ProductId};
 use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
@@ -36,7 +35,6 @@ fn cost(page: &PageContext, unit: BalanceUnit, smallest: i64) -> Option<String> 
 fn session_values(page: &PageContext, s: &PastSession, unit: BalanceUnit, tz: Tz) -> Value {
     context! {
         plate => s.plate.as_ref().map(|p| p.display()),
-        country => s.plate.as_ref().and_then(Plate::foreign_country),
         start => local_date_time(s.start, tz, page.prefs.language),
         end => end_label(s.end, tz, page.prefs.language),
         cost => cost(page, unit, s.cost),

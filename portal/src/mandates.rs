@@ -26,7 +26,6 @@ fn mandate_values(page: &PageContext, product: &ProductView, m: &Mandate) -> Val
         id => m.id.0,
         email => m.email.as_str(),
         plate => m.plate.as_ref().map(Plate::display),
-        country => m.plate.as_ref().and_then(Plate::foreign_country),
         balance => (!m.imported).then(|| amount(product.unit, product.unit.from_smallest(m.balance), lang)),
         accepted => m.status == MandateStatus::Accepted,
         revoke_href => page.site.link(&format!(

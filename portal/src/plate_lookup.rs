@@ -53,7 +53,6 @@ pub async fn plates(
         .map(|p| {
             context! {
                 plate => p.display(),
-                country => p.foreign_country(),
                 href => pick(p),
             }
         })

@@ -32,7 +32,6 @@ fn plates(product: &ProductView) -> Vec<Value> {
             context! {
                 value => form_value(p),
                 label => p.display(),
-                country => p.foreign_country(),
                 active => product.active_plate.as_ref() == Some(p),
             }
         })

@@ -5,7 +5,9 @@ use crate::page::{PageContext, ResidentPage};
 use crate::preferences::return_path;
 use minijinja::{Value, context};
 use parkportal_domain::coupling::ClaimError;
+use parkportal_domain::parking::has_plate_switch;
 use parkportal_domain::parking::{ProductCard, ProductView};
+use parkportal_domain::plate::Plate;
 use parkportal_domain::{Account, ProductCode, ProductId};
 use parkportal_web::AppError;
 use parkportal_web::dates::last_local_day;
@@ -32,6 +34,8 @@ pub(crate) fn card_values(page: &PageContext, card: &ProductCard) -> Value {
         href => page.site.link(&format!("/producten/{}", p.id.0)),
         logo_url => format!("/g/{}/logo", p.tenant_slug),
         mandated_by => p.mandate.as_ref().map(|m| m.owner_email.clone()),
+        plate_switch => has_plate_switch(p),
+        active_plate => p.active_plate.as_ref().map(Plate::display),
     }
 }
 

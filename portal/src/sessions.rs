@@ -6,8 +6,8 @@ use crate::page::{PageContext, ProductPage};
 use crate::products::{header_values, own_card};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
-use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, needs_active_plate};
-use parkportal_domain::plate::Country;
+use parkportal_domain::parking::{Outcome, ParkingSession, SessionState, has_plate_switch};
+use parkportal_domain::plate::Plate;
 use parkportal_domain::{Account, BalanceUnit, ProductId, SessionId};
 use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
@@ -26,8 +26,6 @@ pub(crate) fn session_values(
     context! {
         id => s.id.0,
         plate => s.plate.display(),
-        country => s.plate.country().as_str(),
-        foreign => s.plate.country() != Country::NL,
         start => local_date_time(s.start, tz, page.prefs.language),
         end => end_label(s.end, tz, page.prefs.language),
         cost => (unit != BalanceUnit::None).then(|| amount(unit, unit.from_smallest(s.reserved), page.prefs.language)),
@@ -94,8 +92,9 @@ pub async fn list(
                 running_href => base.clone(),
                 planned_href => format!("{base}?tab=gepland"),
                 new_href => format!("{base}/nieuw"),
-                switch_href => needs_active_plate(&card.product)
+                switch_href => has_plate_switch(&card.product)
                     .then(|| page.site.link(&format!("/producten/{id}/kentekenswitch"))),
+                active_plate => card.product.active_plate.as_ref().map(Plate::display),
             },
         )?
         .into_response())

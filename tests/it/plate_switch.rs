@@ -1,6 +1,7 @@
 //! "De kentekenswitch": a permit for several plates has one active plate; until one is chosen
 //! the resident is warned of a fine.
 
+use crate::support::html::Html;
 use crate::support::{TestApp, call};
 use crate::support::{resident, resident_with};
 use parkportal_domain::EmailAddress;
@@ -47,6 +48,21 @@ async fn selecting_a_plate_makes_it_the_only_active_one_and_ends_the_warning() {
         .await;
     assert!(sessions.contains("loopt u kans op een parkeerboete"));
     assert!(app.page("/menu").await.contains("Kentekenswitch"));
+    let card = Html::parse(&app.page("/producten?gemeente=dijkstad").await);
+    assert!(
+        card.contains_text("Actief kenteken: nog geen"),
+        "{}",
+        card.text()
+    );
+    // The coupling mail said so, as the manual's "Let op" does.
+    let mail = app
+        .sql_text("SELECT body_text FROM outbox WHERE recipient = 'jan@example.nl'")
+        .await
+        .unwrap();
+    assert!(
+        mail.contains("Let op: deze vergunning geldt voor meer dan één kenteken"),
+        "{mail}"
+    );
 
     let resp = app.post_form(&path, &[("kenteken", "NL:34GBD5")]).await;
     assert_eq!(resp.status(), 303);
@@ -74,10 +90,50 @@ async fn selecting_a_plate_makes_it_the_only_active_one_and_ends_the_warning() {
         ))
         .await;
     assert_eq!(active, 1);
-    let sessions = app
-        .page(&format!("/producten/{}/parkeeracties", jan.product))
+    let sessions = Html::parse(
+        &app.page(&format!("/producten/{}/parkeeracties", jan.product))
+            .await,
+    );
+    assert!(!sessions.contains_text("parkeerboete"));
+    assert!(
+        sessions.contains_text("Actief kenteken: 56-GBD-7"),
+        "the active plate in view: {}",
+        sessions.text()
+    );
+    let card = Html::parse(&app.page("/producten?gemeente=dijkstad").await);
+    assert!(card.contains_text("Actief kenteken: 56-GBD-7"));
+}
+
+#[tokio::test]
+async fn a_single_plate_permit_has_no_switch_note_and_a_foreign_plate_names_its_country_once() {
+    let app = TestApp::spawn().await;
+    let one = permit(&app, "els@example.nl", &["12-GBD-3"]).await;
+    let mail = app
+        .sql_text("SELECT body_text FROM outbox WHERE recipient = 'els@example.nl'")
+        .await
+        .unwrap();
+    assert!(
+        !mail.contains("Let op"),
+        "one plate, nothing to switch: {mail}"
+    );
+    app.login("els@example.nl", "fietsbel42xy").await;
+    let card = Html::parse(&app.page("/producten?gemeente=dijkstad").await);
+    assert!(!card.contains_text("Actief kenteken"));
+    let _ = one;
+
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    let (status, body) = jan
+        .start(
+            &app,
+            json!({"plate": "BXY123", "country": "DE", "end": "2026-03-02T11:00:00Z"}),
+        )
         .await;
-    assert!(!sessions.contains("parkeerboete"));
+    assert_eq!(status, 201, "{body}");
+    let list = jan
+        .page(&app, &format!("/producten/{}/parkeeracties", jan.product))
+        .await;
+    assert!(list.contains_text("BXY123 (DE)"), "{}", list.text());
+    assert!(!list.contains_text("(DE) (DE)"));
 }
 
 #[tokio::test]

@@ -38,6 +38,8 @@ pub enum MailMessage {
         link: String,
         /// When the link stops working.
         expires_at: DateTime<Utc>,
+        /// A permit for more than one plate: the mail says one must be switched on.
+        plate_switch: bool,
     },
     /// Someone gave the recipient a mandate on a product: the link couples it to an account.
     Mandate {

@@ -41,12 +41,14 @@ impl MailComposer for TemplateMailComposer {
                 zone,
                 link,
                 expires_at,
+                plate_switch,
             } => (
                 "coupling",
                 context! {
                     product => product,
                     zone => zone,
                     link => link,
+                    plate_switch => plate_switch,
                     expires => local_date_time(*expires_at, tz, language),
                 },
             ),

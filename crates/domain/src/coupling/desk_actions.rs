@@ -305,7 +305,16 @@ impl ProductDesk {
             return Err(DeskError::Coupled);
         }
         let (link, mail, _) = self
-            .invite(tenant, (&view.product_type.1, &view.zone.1), email, None)
+            .invite(
+                tenant,
+                (
+                    &view.product_type.1,
+                    &view.zone.1,
+                    crate::parking::switches_plates(view.kind, view.plates.len()),
+                ),
+                email,
+                None,
+            )
             .await?;
         let audit = act
             .entry("product.coupling_mail", tenant.id, self.clock.now())

@@ -11,6 +11,7 @@ use crate::ids::BatchId;
 use crate::ids::ProductId;
 use crate::letters::{Letter, LetterRenderer, Recipient, Sender, claim_link};
 use crate::mail::{MailBrand, MailComposer, MailMessage, OutgoingMail};
+use crate::parking::switches_plates;
 use crate::password::NewPassword;
 use crate::plate::Plate;
 use crate::ports::StoreError;
@@ -295,7 +296,11 @@ impl ProductDesk {
             Some(email) => Some(
                 self.invite(
                     tenant,
-                    (&checked.product_type.name, &checked.zone.name),
+                    (
+                        &checked.product_type.name,
+                        &checked.zone.name,
+                        switches_plates(checked.product_type.kind, checked.plates.len()),
+                    ),
                     email,
                     request.letter_language,
                 )
@@ -441,7 +446,7 @@ impl ProductDesk {
     async fn invite(
         &self,
         tenant: &crate::tenant::Tenant,
-        (product, zone): (&str, &str),
+        (product, zone, plate_switch): (&str, &str, bool),
         email: &EmailAddress,
         chosen: Option<Language>,
     ) -> Result<(NewLink, OutgoingMail, Token), IssueError> {
@@ -467,6 +472,7 @@ impl ProductDesk {
             zone: zone.to_owned(),
             link: format!("{base}/koppel/{}", token.expose()),
             expires_at,
+            plate_switch,
         };
         let mail = self
             .composer
@@ -506,7 +512,7 @@ impl ProductDesk {
         let (link, mail, token) = self
             .invite(
                 &tenant,
-                (&product.type_name, &product.zone_name),
+                (&product.type_name, &product.zone_name, product.plate_switch),
                 &request.email,
                 None,
             )

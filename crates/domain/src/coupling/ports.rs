@@ -167,6 +167,9 @@ pub struct ProductSummary {
     pub valid_until: DateTime<Utc>,
     /// Its owner, once coupled.
     pub owner: Option<AccountId>,
+    /// A permit for more than one plate: one of them must be switched on (the manual's "Let
+    /// op" on coupling).
+    pub plate_switch: bool,
 }
 
 /// A coupling link as stored.

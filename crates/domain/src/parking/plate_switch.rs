@@ -8,9 +8,15 @@ use crate::ids::ProductId;
 use crate::plate::Plate;
 use crate::product_type::ProductKind;
 
-/// Whether a product has a plate switch: a permit with more than one plate.
+/// Whether a product of `kind` with `plates` plates has a plate switch: a permit with more
+/// than one plate.
+pub fn switches_plates(kind: ProductKind, plates: usize) -> bool {
+    kind == ProductKind::Permit && plates > 1
+}
+
+/// Whether a product has a plate switch (see [`switches_plates`]).
 pub fn has_plate_switch(product: &ProductView) -> bool {
-    product.kind == ProductKind::Permit && product.plates.len() > 1
+    switches_plates(product.kind, product.plates.len())
 }
 
 /// Whether the resident must still choose a plate: a plate switch without an active plate.

@@ -32,8 +32,8 @@ use parkportal_domain::{BalanceUnit, Postcode, ProductKind, Recipient};
 use sea_orm::SqlErr;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 /// Products in the database.
@@ -112,6 +112,17 @@ async fn summary<C: ConnectionTrait>(
         .await
         .map_err(StoreError::new)?
         .ok_or_else(|| StoreError::new("product without zone"))?;
+    let plates = product_plates::Entity::find()
+        .filter(product_plates::Column::ProductId.eq(product.id))
+        .count(conn)
+        .await
+        .map_err(StoreError::new)?;
+    let kind = parkportal_domain::ProductKind::parse(&pt.kind)
+        .map_err(|_| StoreError::new("stored product kind"))?;
+    let plate_switch = parkportal_domain::parking::switches_plates(
+        kind,
+        usize::try_from(plates).unwrap_or(usize::MAX),
+    );
     Ok(ProductSummary {
         id: ProductId(product.id),
         tenant: TenantId(tenant.id),
@@ -124,6 +135,7 @@ async fn summary<C: ConnectionTrait>(
         zone_name: zone.name,
         valid_until: product.valid_until,
         owner: product.owner_id.map(AccountId),
+        plate_switch,
     })
 }
 
