@@ -89,7 +89,13 @@ pub fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, 
         &page,
         "login_email.html",
         StatusCode::OK,
-        context! { terug => terug, reason => reason, reason_kind => kind },
+        context! {
+            terug => terug,
+            reason => reason,
+            reason_kind => kind,
+            // On a gemeente's site, where to apply for a first product.
+            apply_href => page.site.tenant.is_some().then(|| page.site.link("/aanvragen")),
+        },
     )
 }
 

@@ -74,7 +74,11 @@ async fn public_home(page: &PageContext) -> Result<Html<String>, AppError> {
                         BalanceUnit::Sessions => "product.unit.sessions",
                         BalanceUnit::None => "product.unit.none",
                     };
-                    context! { name => p.name.clone(), kind => kind, unit => unit }
+                    // What the gemeente takes applications for is one link from here.
+                    let apply_href = p
+                        .open_for_application
+                        .then(|| page.site.link(&format!("/aanvragen/{}", p.code)));
+                    context! { name => p.name.clone(), kind => kind, unit => unit, apply_href => apply_href }
                 })
                 .collect();
             let open = overview
@@ -88,7 +92,6 @@ async fn public_home(page: &PageContext) -> Result<Html<String>, AppError> {
                     zones => zones,
                     products => products,
                     local_time => now.format_localized("%A %-d %B %Y, %H:%M", locale).to_string(),
-                    time_zone => tenant.time_zone.name(),
                 },
             )
         }

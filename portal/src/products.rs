@@ -302,9 +302,33 @@ pub(crate) async fn start_screen(
             .await
             .map_err(AppError::internal)?,
     };
-    Ok(match last {
-        Some(p) => page.site.link(&format!("/producten/{}/parkeeracties", p.0)),
-        None => page.site.link("/producten"),
+    if let Some(p) = last {
+        return Ok(page.site.link(&format!("/producten/{}/parkeeracties", p.0)));
+    }
+    // Nothing worked with yet: a single product is the one to work with, products of a single
+    // gemeente are shown at once; otherwise the resident picks the gemeente.
+    let cards = page
+        .state
+        .parking()
+        .products(account)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(match cards.as_slice() {
+        [only] => page
+            .site
+            .link(&format!("/producten/{}/parkeeracties", only.product.id.0)),
+        [first, rest @ ..]
+            if rest
+                .iter()
+                .all(|c| c.product.tenant == first.product.tenant) =>
+        {
+            format!(
+                "{}?gemeente={}",
+                page.site.link("/producten"),
+                first.product.tenant_slug
+            )
+        }
+        _ => page.site.link("/producten"),
     })
 }
 

@@ -28,6 +28,7 @@ mod csrf;
 mod demo_import;
 mod demo_mode;
 mod favorites;
+mod getting_started;
 mod history;
 mod housekeeping;
 mod limits;
