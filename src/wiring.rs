@@ -145,6 +145,7 @@ pub fn services(
     let history = History::new(
         product_access.clone(),
         Arc::new(SeaHistoryRepository::new(db.clone())),
+        clock.clone(),
     );
     let favorites = Favorites::new(
         Arc::new(SeaFavoriteRepository::new(db.clone())),

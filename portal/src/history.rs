@@ -43,8 +43,20 @@ fn session_values(page: &PageContext, s: &PastSession, unit: BalanceUnit, tz: Tz
 
 fn transaction_values(page: &PageContext, t: &Transaction, unit: BalanceUnit, tz: Tz) -> Value {
     let sign = if t.amount < 0 { "−" } else { "+" };
+    // A reservation or refund names the session it belongs to.
+    let session = t.about.as_ref().map(|(plate, start)| {
+        let start = local_date_time(*start, tz, page.prefs.language);
+        match plate {
+            Some(plate) => page.text(
+                "history.for_session",
+                &[("plate", plate.display()), ("start", start)],
+            ),
+            None => page.text("history.for_anonymised_session", &[("start", start)]),
+        }
+    });
     context! {
         at => local_date_time(t.at, tz, page.prefs.language),
+        session => session,
         reason => page.t(&format!("history.kind.{}", t.kind.as_str())),
         note => t.note.clone(),
         amount => cost(page, unit, t.amount.abs()).map(|a| format!("{sign} {a}")),
@@ -83,7 +95,7 @@ pub async fn show(
     let tab = if transactions_tab {
         Tab::Transactions
     } else {
-        Tab::Sessions
+        Tab::PastSessions
     };
     let base = page.site.link(&format!("/producten/{id}/historie"));
     let tab_href = format!(
@@ -147,6 +159,9 @@ pub async fn show(
                     transactions_href => card.product.mandate.is_none().then(|| format!("{base}?tab=transacties")),
                     newest_href => q.na.is_some().then_some(tab_href),
                     retention => retention_text(&page, card.product.plate_retention_days),
+                    // The planned ones are no history yet: said apart, with the way to them.
+                    planned => card.planned,
+                    planned_href => page.site.link(&format!("/producten/{id}/parkeeracties?tab=gepland")),
                 }
             },
         )?

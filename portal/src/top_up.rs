@@ -12,6 +12,7 @@ use parkportal_domain::rules::ReasonCode;
 use parkportal_domain::top_up::{Bought, Offer, Payment, PaymentStatus, TopUpError};
 use parkportal_domain::{BalanceUnit, PaymentId, ProductId};
 use parkportal_web::AppError;
+use parkportal_web::dates::local_day;
 use parkportal_web::format::amount;
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::web::{Form, Path};
@@ -92,6 +93,31 @@ async fn offer(page: &mut PageContext, id: i64) -> Result<Offer, AppError> {
     Ok(offer)
 }
 
+/// What the page says of the period's cap: the maximum and what is left, when the next period
+/// starts, and what an unfinished payment holds of it.
+fn cap_lines(page: &PageContext, offer: &Offer) -> Vec<String> {
+    let Some(cap) = offer.cap else {
+        return Vec::new();
+    };
+    let p = &offer.product;
+    let units = |v: i64| amount(p.unit, p.unit.from_smallest(v), page.prefs.language);
+    let mut lines = vec![page.text(
+        "top_up.cap",
+        &[("limit", units(cap.limit)), ("left", units(cap.left()))],
+    )];
+    if cap.unfinished > 0 {
+        lines.push(page.text(
+            "top_up.cap_unfinished",
+            &[("amount", units(cap.unfinished))],
+        ));
+    }
+    if let Some(renews) = cap.renews {
+        let date = local_day(renews, p.time_zone, page.prefs.language);
+        lines.push(page.text("top_up.cap_renews", &[("date", date)]));
+    }
+    lines
+}
+
 fn render(
     page: &PageContext,
     offer: &Offer,
@@ -125,6 +151,7 @@ fn render(
                     .filter(|r| error.as_ref() != Some(r)),
                 action => page.site.link(&format!("/producten/{id}/opwaarderen", id = offer.product.id.0)),
                 error => error.clone(),
+                cap => cap_lines(page, offer),
                 simulated => page.state.top_ups().simulated(),
                 sessions_href => page.site.link(&format!("/producten/{id}/parkeeracties", id = offer.product.id.0)),
             },

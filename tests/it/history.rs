@@ -124,10 +124,26 @@ async fn the_history_page_shows_ten_and_toon_meer_the_next() {
     plan(&app, &r, 12).await;
     app.login("jan@example.nl", "fietsbel42xy").await;
 
+    // Planned, they are no history yet: said apart, with the way to them.
+    let page = app
+        .page(&format!("/producten/{}/historie", r.product))
+        .await;
+    assert!(page.contains("Parkeeracties (0)"), "{page}");
+    assert!(page.contains("U heeft er nu 12."), "{page}");
+    assert!(page.replace("&#x2f;", "/").contains(&format!(
+        "/producten/{}/parkeeracties?tab=gepland",
+        r.product
+    )));
+    assert_eq!(page.matches("data-history-row").count(), 0);
+
+    // Two days on, all twelve have run: the latest first.
+    app.clock.set(at(5, 10, 0));
+    app.login("jan@example.nl", "fietsbel42xy").await;
     let page = app
         .page(&format!("/producten/{}/historie", r.product))
         .await;
     assert!(page.contains("Parkeeracties (12)"), "{page}");
+    assert!(!page.contains("U heeft er nu"));
     assert!(page.contains("Transacties (13)"), "{page}");
     assert_eq!(page.matches("data-history-row").count(), 10);
     assert!(page.contains("11-GBD-1") && !page.contains("01-GBD-1"));
@@ -158,6 +174,11 @@ async fn the_history_page_shows_ten_and_toon_meer_the_next() {
         .await;
     assert!(page.contains("Parkeeractie</span>"), "{page}");
     assert!(page.contains("− € 0,20"));
+    // Each reservation names its session: plate and start.
+    assert!(
+        page.contains("Parkeeractie 11-GBD-1, gestart woensdag 4 maart 2026 om 11:00"),
+        "{page}"
+    );
     assert_eq!(page.matches("data-history-row").count(), 10);
     let older = app.page(&more_href(&page).unwrap()).await;
     assert!(older.contains("Beginsaldo"));

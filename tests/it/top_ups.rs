@@ -177,6 +177,19 @@ async fn the_cap_counts_paid_and_open_payments_until_they_expire_and_a_new_year_
         list["items"][2]["price"],
         json!({"value": "50.00", "unit": "EUR"})
     );
+    // The page names the cap, what is left and when the next period starts.
+    let page = unescape(
+        &app.page(&format!("/producten/{}/opwaarderen", jan.product))
+            .await,
+    );
+    assert!(
+        page.contains(
+            "U kunt in deze periode maximaal € 250,00 opwaarderen; er is nog € 50,00 over."
+        ),
+        "{page}"
+    );
+    assert!(page.contains("Op vrijdag 1 januari 2027 begint een nieuwe periode"));
+    assert!(!page.contains("nog niet afgerond"));
 
     // An open payment of 50 takes the rest of the room until it expires.
     let (status, open) = buy(&app, &jan, "50.00").await;
@@ -196,6 +209,12 @@ async fn the_cap_counts_paid_and_open_payments_until_they_expire_and_a_new_year_
         .await;
     assert!(page.contains(
         "Voor deze periode is het niet meer mogelijk om uw tegoed op te waarderen omdat het maximum bereikt is."
+    ));
+    // ... and that it is the unfinished payment that holds the rest.
+    let page = unescape(&page);
+    assert!(page.contains("er is nog € 0,00 over."), "{page}");
+    assert!(page.contains(
+        "Een betaling van € 50,00 is nog niet afgerond en telt al mee. Wordt die niet afgerond, dan kunt u dat bedrag weer opwaarderen."
     ));
     assert!(!page.contains("name=\"optie\""));
     let (status, body) = buy(&app, &jan, "10.00").await;

@@ -114,6 +114,9 @@ pub struct Transaction {
     pub amount: i64,
     /// The session it belongs to, if any.
     pub session: Option<SessionId>,
+    /// That session's plate (`None` once the privacy job anonymised it) and start, so that the
+    /// entry names what it was for.
+    pub about: Option<(Option<Plate>, DateTime<Utc>)>,
     /// Staff's reason of a correction.
     pub note: Option<String>,
 }
@@ -194,11 +197,11 @@ pub struct HistoryCounts {
 /// Reading a product's history. Callers have checked that the product is the resident's.
 #[async_trait]
 pub trait HistoryRepository: Send + Sync {
-    /// Up to `limit` sessions of `product` that were not deleted, the latest end first, after
-    /// `after` when given.
+    /// Up to `limit` sessions of `product` that were not deleted (and started by
+    /// `started_by`, when given), the latest end first, after `after` when given.
     async fn sessions(
         &self,
-        (product, only): (ProductId, Option<AccountId>),
+        (product, only, started_by): (ProductId, Option<AccountId>, Option<DateTime<Utc>>),
         after: Option<SessionCursor>,
         limit: u32,
     ) -> Result<Vec<PastSession>, StoreError>;
@@ -210,20 +213,21 @@ pub trait HistoryRepository: Send + Sync {
         after: Option<EntryCursor>,
         limit: u32,
     ) -> Result<Vec<Transaction>, StoreError>;
-    /// How many sessions (of `only`'s, when given) and entries of the owner's balance `product`
-    /// has.
+    /// How many sessions (of `only`'s, when given; started by `started_by`, when given) and
+    /// entries of the owner's balance `product` has.
     async fn counts(
         &self,
-        product: ProductId,
-        only: Option<AccountId>,
+        (product, only, started_by): (ProductId, Option<AccountId>, Option<DateTime<Utc>>),
     ) -> Result<HistoryCounts, StoreError>;
 }
 
 /// The two tabs of "Historie".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
-    /// "Parkeeracties".
+    /// Every session, planned ones too (the API's list).
     Sessions,
+    /// "Parkeeracties": the sessions that have started, the planned ones being no history yet.
+    PastSessions,
     /// "Transacties".
     Transactions,
 }
@@ -264,6 +268,7 @@ pub enum HistoryError {
 pub struct History {
     products: Arc<dyn ProductAccess>,
     repo: Arc<dyn HistoryRepository>,
+    clock: Arc<dyn crate::Clock>,
 }
 
 /// The page size asked for, within 1..=[`MAX_PAGE`].
@@ -280,9 +285,18 @@ fn paged<T, C>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> C) -> Page<T
 }
 
 impl History {
-    /// On its ports: the products (whose they are) and the history store.
-    pub fn new(products: Arc<dyn ProductAccess>, repo: Arc<dyn HistoryRepository>) -> Self {
-        Self { products, repo }
+    /// On its ports: the products (whose they are), the history store and the clock (what has
+    /// started by now).
+    pub fn new(
+        products: Arc<dyn ProductAccess>,
+        repo: Arc<dyn HistoryRepository>,
+        clock: Arc<dyn crate::Clock>,
+    ) -> Self {
+        Self {
+            products,
+            repo,
+            clock,
+        }
     }
 
     /// The product, when it is the resident's.
@@ -313,14 +327,15 @@ impl History {
             return Ok(None);
         }
         let (rows, next) = match tab {
-            Tab::Sessions => {
+            Tab::Sessions | Tab::PastSessions => {
                 let after = cursor
                     .map(SessionCursor::parse)
                     .transpose()
                     .map_err(HistoryError::BadCursor)?;
+                let started_by = (tab == Tab::PastSessions).then(|| self.clock.now());
                 let rows = self
                     .repo
-                    .sessions((product, only), after, limit + 1)
+                    .sessions((product, only, started_by), after, limit + 1)
                     .await?;
                 let page = paged(rows, limit, |s: &PastSession| SessionCursor {
                     end: s.end,
@@ -348,7 +363,8 @@ impl History {
         }))
     }
 
-    /// The numbers on the tabs; `None` when the product is not the resident's.
+    /// The numbers on the tabs ("Parkeeracties": the sessions that have started); `None` when
+    /// the product is not the resident's.
     pub async fn counts(
         &self,
         account: &Account,
@@ -358,7 +374,8 @@ impl History {
             return Ok(None);
         };
         let only = view.mandate.as_ref().map(|_| account.id);
-        self.repo.counts(product, only).await.map(Some)
+        let now = self.clock.now();
+        self.repo.counts((product, only, Some(now))).await.map(Some)
     }
 }
 

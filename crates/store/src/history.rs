@@ -5,6 +5,7 @@
 use crate::database::Database;
 use crate::entities::{ledger_entries, parking_sessions};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use parkportal_domain::history::{
     EntryCursor, EntryKind, HistoryCounts, HistoryRepository, PastSession, SessionCursor,
     Transaction,
@@ -59,6 +60,7 @@ pub(crate) fn transaction(row: ledger_entries::Model) -> Result<Transaction, Sto
         kind: EntryKind::parse(&row.kind).map_err(|e| corrupt("entry kind", e))?,
         amount: row.amount,
         session: row.session_id.map(SessionId),
+        about: None,
         note: row.note,
     })
 }
@@ -67,7 +69,7 @@ pub(crate) fn transaction(row: ledger_entries::Model) -> Result<Transaction, Sto
 impl HistoryRepository for SeaHistoryRepository {
     async fn sessions(
         &self,
-        (product, only): (ProductId, Option<AccountId>),
+        (product, only, started_by): (ProductId, Option<AccountId>, Option<DateTime<Utc>>),
         after: Option<SessionCursor>,
         limit: u32,
     ) -> Result<Vec<PastSession>, StoreError> {
@@ -77,6 +79,10 @@ impl HistoryRepository for SeaHistoryRepository {
             .filter(C::DeletedAt.is_null());
         if let Some(account) = only {
             query = query.filter(C::AccountId.eq(account.0));
+        }
+        // The planned ones are the first of the index's range (the latest ends): skipped there.
+        if let Some(now) = started_by {
+            query = query.filter(C::StartAt.lte(now));
         }
         if let Some(cursor) = after {
             // A row comparison: both databases read it as one range of the index.
@@ -110,21 +116,41 @@ impl HistoryRepository for SeaHistoryRepository {
         if let Some(EntryCursor(id)) = after {
             query = query.filter(C::Id.lt(id.0));
         }
-        query
+        let conn = self.db.connection();
+        let mut rows: Vec<Transaction> = query
             .order_by_desc(C::Id)
             .limit(u64::from(limit))
-            .all(self.db.connection())
+            .all(conn)
             .await
             .map_err(StoreError::new)?
             .into_iter()
             .map(transaction)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        // The sessions the page's entries belong to, in one read by primary key.
+        let ids: Vec<i64> = rows.iter().filter_map(|t| t.session.map(|s| s.0)).collect();
+        if !ids.is_empty() {
+            let sessions = parking_sessions::Entity::find()
+                .filter(parking_sessions::Column::Id.is_in(ids))
+                .filter(parking_sessions::Column::ProductId.eq(product.0))
+                .all(conn)
+                .await
+                .map_err(StoreError::new)?
+                .into_iter()
+                .map(past_session)
+                .collect::<Result<Vec<_>, _>>()?;
+            for t in &mut rows {
+                t.about = sessions
+                    .iter()
+                    .find(|s| Some(s.id) == t.session)
+                    .map(|s| (s.plate.clone(), s.start));
+            }
+        }
+        Ok(rows)
     }
 
     async fn counts(
         &self,
-        product: ProductId,
-        only: Option<AccountId>,
+        (product, only, started_by): (ProductId, Option<AccountId>, Option<DateTime<Utc>>),
     ) -> Result<HistoryCounts, StoreError> {
         let conn = self.db.connection();
         // Counting ids only, so that each count reads its index range and no table row (a
@@ -140,6 +166,18 @@ impl HistoryRepository for SeaHistoryRepository {
         if let Some(account) = only {
             sessions = sessions.filter(parking_sessions::Column::AccountId.eq(account.0));
         }
+        // Those not started yet end after now: a short range of the same index, taken off.
+        let planned = match started_by {
+            Some(now) => sessions
+                .clone()
+                .filter(parking_sessions::Column::EndAt.gt(now))
+                .filter(parking_sessions::Column::StartAt.gt(now))
+                .into_tuple::<i64>()
+                .all(conn)
+                .await
+                .map_err(StoreError::new)?,
+            None => Vec::new(),
+        };
         let sessions = sessions
             .into_tuple::<i64>()
             .all(conn)
@@ -155,7 +193,7 @@ impl HistoryRepository for SeaHistoryRepository {
             .await
             .map_err(StoreError::new)?;
         Ok(HistoryCounts {
-            sessions: first(sessions),
+            sessions: first(sessions).saturating_sub(first(planned)),
             transactions: first(transactions),
         })
     }

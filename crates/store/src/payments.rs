@@ -58,11 +58,23 @@ async fn counted<C: ConnectionTrait>(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<i64, StoreError> {
+    counted_of(conn, product, since, now, &["paid", "pending"]).await
+}
+
+/// What counts against the cap since `since` among payments that are `settled` (as stored) or
+/// open and still payable.
+async fn counted_of<C: ConnectionTrait>(
+    conn: &C,
+    product: ProductId,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    settled: &[&str],
+) -> Result<i64, StoreError> {
     use payments::Column as C;
     // An open payment the provider has counts until the provider calls it final (expiry asks
     // it): the payer may still pay it. One the provider never took counts until its time.
     let counts = Condition::any()
-        .add(C::Status.is_in(["paid", "pending"]))
+        .add(C::Status.is_in(settled.iter().copied()))
         .add(
             Condition::all().add(C::Status.eq("open")).add(
                 Condition::any()
@@ -93,6 +105,15 @@ impl PaymentRepository for SeaPaymentRepository {
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         counted(self.db.connection(), product, since, now).await
+    }
+
+    async fn unfinished_since(
+        &self,
+        product: ProductId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        counted_of(self.db.connection(), product, since, now, &["pending"]).await
     }
 
     async fn open(

@@ -39,6 +39,13 @@ pub fn end_label(end: DateTime<Utc>, tz: Tz, language: Language) -> String {
     local_date_time(end, tz, language)
 }
 
+/// The local day `at` falls on: "vrijdag 1 januari 2027".
+pub fn local_day(at: DateTime<Utc>, tz: Tz, language: Language) -> String {
+    at.with_timezone(&tz)
+        .format_localized("%A %-d %B %Y", locale(language))
+        .to_string()
+}
+
 /// The last day of a validity that ends (exclusive) at `end`: a product valid until 00:00 on
 /// 2 March is valid "tot en met maandag 1 maart".
 pub fn last_local_day(end: DateTime<Utc>, tz: Tz, language: Language) -> String {

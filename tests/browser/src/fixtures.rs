@@ -204,7 +204,8 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
             other => return Err(format!("a fixture session was refused: {other:?}")),
         }
     }
-    // Ten more planned the day after tomorrow, so that "Historie" has [Toon meer].
+    // Ten more planned the day after tomorrow, so that the transactions of "Historie" have
+    // [Toon meer] (the sessions tab lists what has started).
     for hour in 0..10 {
         let start = now + chrono::Duration::days(2) + chrono::Duration::hours(hour);
         let outcome = parking

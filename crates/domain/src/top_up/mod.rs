@@ -21,7 +21,7 @@ use crate::parking::{ProductAccess, ProductView, RuleError, RulesOf, RulesPort, 
 use crate::ports::StoreError;
 use crate::product_type::{BalanceUnit, ProductKind, TopUpOption};
 use crate::rules::ReasonCode;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -58,6 +58,28 @@ pub struct Offer {
     pub options: Vec<TopUpOption>,
     /// Why there are none, when there are none.
     pub refusal: Option<ReasonCode>,
+    /// Where the period's cap stands, when the rules set one.
+    pub cap: Option<CapState>,
+}
+
+/// Where a period's top-up cap stands, all in the balance's smallest unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CapState {
+    /// The most the period may hold.
+    pub limit: i64,
+    /// What counts against it: paid and unfinished payments.
+    pub counted: i64,
+    /// The part of `counted` still under way (not paid yet, not ended).
+    pub unfinished: i64,
+    /// When the next period starts (`None` for a rolling one).
+    pub renews: Option<DateTime<Utc>>,
+}
+
+impl CapState {
+    /// What is left to top up in this period.
+    pub fn left(&self) -> i64 {
+        (self.limit - self.counted).max(0)
+    }
 }
 
 /// What asking to pay came to.
@@ -210,7 +232,7 @@ impl TopUps {
         let mut check = SessionCheck::of_product(product, now);
         let mut period = CapPeriod::CalendarYear;
         for _ in 0..2 {
-            let (since, _) = period.bounds(product.time_zone, now);
+            let (since, until) = period.bounds(product.time_zone, now);
             let counted = self.repo.counted_since(product.id, since, now).await?;
             check.top_ups_in_period = product.unit.from_smallest(counted);
             let cap = match pricing.top_up_cap(&check, now) {
@@ -241,7 +263,12 @@ impl TopUps {
                     pricing.record(&error, now);
                     return Ok(Err(ReasonCode::RuleError));
                 };
-                return Ok(Ok(Some(CapWindow { since, limit })));
+                let renews = (period != CapPeriod::Rolling12Months).then_some(until);
+                return Ok(Ok(Some(CapWindow {
+                    since,
+                    limit,
+                    renews,
+                })));
             }
             period = asked;
         }
@@ -268,6 +295,7 @@ impl TopUps {
                 product: view,
                 options: Vec::new(),
                 refusal: Some(ReasonCode::TenantSuspended),
+                cap: None,
             }));
         }
         let now = self.clock.now();
@@ -277,14 +305,17 @@ impl TopUps {
                 product: view,
                 options: Vec::new(),
                 refusal: Some(reason),
+                cap: None,
             },
             Ok(None) => Offer {
                 product: view,
                 options,
                 refusal: None,
+                cap: None,
             },
             Ok(Some(cap)) => {
                 let counted = self.repo.counted_since(view.id, cap.since, now).await?;
+                let unfinished = self.repo.unfinished_since(view.id, cap.since, now).await?;
                 let room = cap.limit - counted;
                 let unit = view.unit;
                 let fitting: Vec<TopUpOption> = options
@@ -296,6 +327,12 @@ impl TopUps {
                     product: view,
                     options: fitting,
                     refusal,
+                    cap: Some(CapState {
+                        limit: cap.limit,
+                        counted,
+                        unfinished,
+                        renews: cap.renews,
+                    }),
                 }
             }
         };

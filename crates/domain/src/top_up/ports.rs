@@ -117,6 +117,9 @@ pub struct CapWindow {
     pub since: DateTime<Utc>,
     /// The most the period may hold, in the smallest unit.
     pub limit: i64,
+    /// When the next period starts, counting from zero again (`None` for a rolling period,
+    /// which frees room payment by payment).
+    pub renews: Option<DateTime<Utc>>,
 }
 
 /// What opening a payment came to.
@@ -148,6 +151,14 @@ pub trait PaymentRepository: Send + Sync {
     /// provider has (until it calls them final) and open ones it never took that are not past
     /// their time, in the smallest unit.
     async fn counted_since(
+        &self,
+        product: ProductId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+    /// The part of [`PaymentRepository::counted_since`] that is not paid yet: payments under way
+    /// (pending, or open and still payable), which hold room under the cap until they end.
+    async fn unfinished_since(
         &self,
         product: ProductId,
         since: DateTime<Utc>,
