@@ -145,6 +145,7 @@ pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<
             let own = product.mandate.is_none();
             product_menu = Some(context! {
                 name => product.type_name.clone(),
+                place => format!("{}, {}", product.zone_name, product.tenant_name),
                 sessions_href => href("/parkeeracties"),
                 history_href => href("/historie"),
                 favorites_href => own.then(|| href("/favorieten")),

@@ -84,3 +84,37 @@ async fn the_first_login_lands_on_the_only_product_or_the_only_gemeente() {
     assert!(!other.contains("aria-current=\"true\""));
     assert!(!other.contains("twee@example.nl"));
 }
+
+#[tokio::test]
+async fn the_menu_puts_the_products_options_under_its_name_and_the_general_ones_apart() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("5.00")).await;
+    let browser = jan.web(&app).await;
+    // Nothing worked with yet: only the general options.
+    let menu = browser.page("/menu").await;
+    assert!(menu.contains_text("Algemeen"));
+    assert!(!menu.contains_text("Binnenstad, Gemeente Dijkstad"));
+    browser
+        .get(&format!("/producten/{}/parkeeracties", jan.product))
+        .await;
+    let source = browser.get("/menu").await;
+    let menu = source.html();
+    let text = menu.text();
+    let (product, general) = text
+        .split_once("Algemeen")
+        .expect("the general options under their own heading");
+    assert!(
+        product.contains("Bezoekersregeling Binnenstad, Gemeente Dijkstad")
+            && product.contains("Parkeeracties")
+            && product.contains("Historie"),
+        "{product}"
+    );
+    assert!(general.contains("Alle producten") && general.contains("Uitloggen"));
+    assert!(!general.contains("Historie"));
+    assert!(
+        source
+            .text()
+            .contains("<button class=\"pp-menu__item pp-menu__button\" type=\"submit\">"),
+        "[Uitloggen] is a form's button drawn as an option"
+    );
+}
