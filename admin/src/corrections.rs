@@ -11,7 +11,7 @@ use parkportal_domain::corrections::{Corrected, Correction, CorrectionError, Cor
 use parkportal_domain::coupling::StaffProductView;
 use parkportal_domain::ids::CorrectionId;
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{Request, Response, handler};

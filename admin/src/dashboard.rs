@@ -8,7 +8,7 @@ use minijinja::{Value, context};
 use parkportal_domain::BalanceUnit;
 use parkportal_domain::staff::Role;
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 
 /// The figures of the context's gemeente now, as the home page's template reads them.
 pub async fn figures(page: &ConsolePage, ctx: &StaffContext) -> Result<Value, AppError> {

@@ -11,7 +11,7 @@ use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::dossier::{OpenSession, ProductDossier};
 use parkportal_domain::parking::Outcome;
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
 use poem::{Request, Response, handler};

@@ -9,7 +9,7 @@ use parkportal_domain::BalanceUnit;
 use parkportal_domain::coupling::StaffProductView;
 use parkportal_domain::payer_refunds::{PayerRefundError, RefundOverview, RefundState};
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
 use poem::{Request, Response, handler};

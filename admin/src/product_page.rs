@@ -8,7 +8,7 @@ use parkportal_domain::audit::AuditEntry;
 use parkportal_domain::dossier::{Listed, ProductDossier};
 use parkportal_domain::{BalanceUnit, ProductCode};
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 use poem::http::StatusCode;
 use poem::web::{Path, Query};
 use poem::{Request, Response, handler};

@@ -8,7 +8,7 @@ use crate::product_page::{code_or_refused, last_day, viewed, viewed_for_form};
 use minijinja::context;
 use parkportal_domain::coupling::{MAX_REASON_CHARS, StaffProductView};
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
 use poem::{Request, Response, handler};

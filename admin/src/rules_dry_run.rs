@@ -15,7 +15,7 @@ use parkportal_domain::plate::Plate;
 use parkportal_domain::rules_dry_run::{DryRun, DryRunError, MAX_OTHER_SESSIONS, Scenario};
 use parkportal_domain::tenant::{BalanceUnit, TenantOverview};
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 use poem::http::StatusCode;
 use poem::web::Form;
 use poem::{Request, Response, handler};

@@ -18,7 +18,7 @@ use parkportal_domain::rules_console::{
 };
 use parkportal_domain::tenant::BalanceUnit;
 use parkportal_web::AppError;
-use parkportal_web::format::amount;
+use parkportal_web::format::exact_amount as amount;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{Request, Response, handler};

@@ -74,12 +74,14 @@ impl PageContext {
     }
 
     /// The message after `session` of `product` was started, planned or extended: plate,
-    /// times and what it costs (in all, after an extension).
+    /// times and what it costs (after an extension: in all, and what the extension added to
+    /// what it held before, `held`).
     pub(crate) fn session_done(
         &self,
         done: SessionDone,
         session: &ParkingSession,
         product: &ProductView,
+        held: i64,
     ) -> Flash {
         let title = match done {
             SessionDone::Started | SessionDone::StartedNow => "done.started",
@@ -88,7 +90,11 @@ impl PageContext {
         };
         let mut detail = vec![self.session_line(session, product, session.end)];
         if let Some(cost) = self.balance_text(product, session.reserved) {
-            detail.push(self.text("done.cost", &[("cost", cost)]));
+            match self.balance_text(product, session.reserved - held) {
+                Some(added) if done == SessionDone::Extended => detail
+                    .push(self.text("done.extension_cost", &[("cost", cost), ("added", added)])),
+                _ => detail.push(self.text("done.cost", &[("cost", cost)])),
+            }
         }
         let mut kind = FlashKind::Ok;
         if done == SessionDone::StartedNow {
@@ -102,27 +108,21 @@ impl PageContext {
         }
     }
 
-    /// The message after [Stop] or [Verwijder]: `before` as it was, `after` as it is now; names
-    /// what came back to the balance.
+    /// The message after [Stop] or [Verwijder]: `before` as the page read it, `after` as the
+    /// change left it (deleted: a planned one, or one stopped at the instant it began; else
+    /// stopped now); names what came back to the balance.
     pub(crate) fn session_ended(
         &self,
         before: &ParkingSession,
         after: &ParkingSession,
         product: &ProductView,
-        planned: bool,
     ) -> Flash {
-        let title = if planned {
+        let title = if after.deleted_at.is_some() {
             "done.deleted"
         } else {
             "done.stopped"
         };
-        // A session stopped at the instant it began is deleted with its end as it was.
-        let end = if planned {
-            before.end
-        } else {
-            after.end.min(self.state.parking().now())
-        };
-        let mut detail = vec![self.session_line(before, product, end)];
+        let mut detail = vec![self.session_line(before, product, after.end)];
         let back = before.reserved - after.reserved;
         if let Some(refund) = self.balance_text(product, back).filter(|_| back > 0) {
             detail.push(self.text("done.refund", &[("amount", refund)]));

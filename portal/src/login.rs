@@ -73,7 +73,7 @@ fn render_step(
 
 /// `GET /inloggen`: the first step, the e-mail address.
 #[handler]
-pub fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
+pub async fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, AppError> {
     let terug = return_path(&page.site, q.terug.as_deref());
     if page.account.is_some() {
         return Ok(page.see_other(&terug));
@@ -85,6 +85,16 @@ pub fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, 
         _ if page.timed_out => (Some("login.timed_out"), "warning"),
         _ => (None, "info"),
     };
+    let apply_href = match &page.site.tenant {
+        Some(tenant) if tenant.suspension.is_none() => page
+            .state
+            .tenants()
+            .overview(tenant.id)
+            .await?
+            .is_some_and(|o| o.takes_applications())
+            .then(|| page.site.link("/aanvragen")),
+        _ => None,
+    };
     render_step(
         &page,
         "login_email.html",
@@ -93,8 +103,8 @@ pub fn form(page: PageContext, Query(q): Query<LoginQuery>) -> Result<Response, 
             terug => terug,
             reason => reason,
             reason_kind => kind,
-            // On a gemeente's site, where to apply for a first product.
-            apply_href => page.site.tenant.is_some().then(|| page.site.link("/aanvragen")),
+            // On a gemeente's site whose loket takes applications: where to apply.
+            apply_href => apply_href,
         },
     )
 }

@@ -13,7 +13,7 @@ use parkportal_domain::plate::Plate;
 use parkportal_domain::{BalanceUnit, MandateId, ProductId};
 use parkportal_web::AppError;
 use parkportal_web::flash::Flash;
-use parkportal_web::format::amount;
+use parkportal_web::format::{amount, exact_amount};
 use poem::http::StatusCode;
 use poem::web::{Form, Path};
 use poem::{IntoResponse, Response, handler};
@@ -100,7 +100,8 @@ async fn render(
                 land => form.land.clone().unwrap_or_else(|| "NL".into()),
                 bedrag => form.bedrag.clone(),
                 amount_label => page.t(amount_label),
-                balance => amount(product.unit, product.balance_amount(), page.prefs.language),
+                // Next to a field in the balance's unit: minutes as minutes.
+                balance => exact_amount(product.unit, product.balance_amount(), page.prefs.language),
                 error_field => field,
                 error => message,
             },

@@ -81,10 +81,7 @@ async fn public_home(page: &PageContext) -> Result<Html<String>, AppError> {
                     context! { name => p.name.clone(), kind => kind, unit => unit, apply_href => apply_href }
                 })
                 .collect();
-            let open = overview
-                .product_types
-                .iter()
-                .any(|p| p.open_for_application && !p.retired);
+            let open = overview.takes_applications();
             page.render(
                 "home_tenant.html",
                 context! {

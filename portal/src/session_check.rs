@@ -12,7 +12,7 @@ use parkportal_domain::BalanceUnit;
 use parkportal_domain::calendar;
 use parkportal_domain::parking::{CostBreakdown, ParkingProblem, ParkingSession, Verdict};
 use parkportal_domain::plate::Plate;
-use parkportal_domain::rules::ReasonCode;
+use parkportal_domain::rules::{AlternativeKind, ReasonCode};
 use parkportal_domain::top_up::TopUps;
 use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
@@ -117,9 +117,20 @@ pub(crate) fn check_page(
         .iter()
         .enumerate()
         .map(|(i, a)| {
+            // "Tot het einde van de dag" that ends before midnight (the allowed hours' end)
+            // says when it ends.
+            let local_end = a.end.with_timezone(&tz).time();
+            let label = if a.kind == AlternativeKind::EndOfDay && local_end != NaiveTime::MIN {
+                page.text(
+                    "parking.alternative.until",
+                    &[("time", local_end.format("%H:%M").to_string())],
+                )
+            } else {
+                page.t(&format!("parking.alternative.{}", a.kind.as_str()))
+            };
             context! {
                 value => format!("{}|{}", a.start.to_rfc3339(), a.end.to_rfc3339()),
-                kind => format!("parking.alternative.{}", a.kind.as_str()),
+                label => label,
                 start => local_date_time(a.start, tz, page.prefs.language),
                 end => end_label(a.end, tz, page.prefs.language),
                 cost => amount(unit, a.cost - held, page.prefs.language),
@@ -133,6 +144,16 @@ pub(crate) fn check_page(
         // Texts of an extension speak of extending, not of starting.
         .map(|r| page.t(&refusal_texts::reason(*r, extension.is_some())))
         .collect();
+    // Outside the allowed hours: which hours those are.
+    let allowed_hours = verdict.allowed_hours.map(|(from, to)| {
+        page.text(
+            "sessions.allowed_hours",
+            &[
+                ("from", from.format("%H:%M").to_string()),
+                ("to", to.format("%H:%M").to_string()),
+            ],
+        )
+    });
     Ok(page
         .render(
             "session_check.html",
@@ -140,6 +161,7 @@ pub(crate) fn check_page(
                 product => header_values(page, card),
                 allowed => verdict.allowed(),
                 reasons => reasons,
+                allowed_hours => allowed_hours,
                 alternatives => alternatives,
                 plate => plate.display(),
                 // As typed, so that a refused confirmation gives it back as it was.

@@ -108,7 +108,12 @@ pub async fn extend(
         .map_err(AppError::internal)?
     {
         Outcome::Done(extended) => {
-            let said = page.session_done(SessionDone::Extended, &extended, &card.product);
+            let said = page.session_done(
+                SessionDone::Extended,
+                &extended,
+                &card.product,
+                session.reserved,
+            );
             let to = page
                 .site
                 .link(&format!("/producten/{}/parkeeracties", session.product.0));

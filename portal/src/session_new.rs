@@ -347,7 +347,7 @@ pub async fn new_submit(
             } else {
                 SessionDone::Started
             };
-            let said = page.session_done(done, &session, &card.product);
+            let said = page.session_done(done, &session, &card.product, 0);
             Ok(page.see_other_saying(&to, &said))
         }
         (Outcome::Refused(v), _) => refused(&v, StatusCode::CONFLICT),

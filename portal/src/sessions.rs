@@ -152,12 +152,12 @@ pub async fn finish(mut page: PageContext, Path(id): Path<i64>) -> Result<Respon
         return Ok(page.login_redirect());
     };
     let (session, card) = own_session(&mut page, &account, id).await?;
-    let planned = session.state(page.state.parking().now()) == SessionState::Planned;
-    let tab = if planned { "?tab=gepland" } else { "" };
-    let to = page.site.link(&format!(
-        "/producten/{}/parkeeracties{tab}",
-        session.product.0
-    ));
+    let tab_link = |tab: &str| {
+        page.site.link(&format!(
+            "/producten/{}/parkeeracties{tab}",
+            session.product.0
+        ))
+    };
     match page
         .state
         .parking()
@@ -165,12 +165,15 @@ pub async fn finish(mut page: PageContext, Path(id): Path<i64>) -> Result<Respon
         .await
         .map_err(AppError::internal)?
     {
+        // Back to the tab it was on: what the change did tells (a planned one is deleted).
         Outcome::Done(after) => {
-            let said = page.session_ended(&session, &after, &card.product, planned);
+            let started = after.start <= page.state.parking().now();
+            let to = tab_link(if started { "" } else { "?tab=gepland" });
+            let said = page.session_ended(&session, &after, &card.product);
             Ok(page.see_other_saying(&to, &said))
         }
         // Ended in the meantime (another tab, its end passing): the list shows how it stands.
-        Outcome::Invalid(_) => Ok(page.see_other(&to)),
+        Outcome::Invalid(_) => Ok(page.see_other(&tab_link(""))),
         Outcome::Refused(_) | Outcome::AlreadyParked(_) | Outcome::NotFound => {
             Err(AppError::NotFound)
         }

@@ -105,6 +105,9 @@ fn cap_lines(page: &PageContext, offer: &Offer) -> Vec<String> {
         "top_up.cap",
         &[("limit", units(cap.limit)), ("left", units(cap.left()))],
     )];
+    if offer.options.is_empty() && cap.left() > 0 {
+        lines.push(page.text("top_up.cap_no_option_fits", &[]));
+    }
     if cap.unfinished > 0 {
         lines.push(page.text(
             "top_up.cap_unfinished",

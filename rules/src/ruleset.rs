@@ -3,7 +3,7 @@
 //! alternatives, so every gemeente gets the same wording and the same kinds of proposal.
 
 use crate::engine::{CompiledScript, RuleEngine};
-use crate::hooks::{HookContext, Hooks, TopUpCap, application_map};
+use crate::hooks::{AllowedHours, HookContext, Hooks, TopUpCap, application_map};
 use crate::tariff::{CostBreakdown, Tariff, TariffUnit};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -233,7 +233,7 @@ impl RuleSet {
         req: &SessionCheck,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<(Vec<ReasonCode>, CostBreakdown), RuleError> {
+    ) -> Result<(Vec<ReasonCode>, CostBreakdown, Option<AllowedHours>), RuleError> {
         let ctx = self.context(req, start, end);
         let hooks = self.hooks();
         let tz = req.time_zone;
@@ -241,10 +241,12 @@ impl RuleSet {
         if hooks.end_of_day_deactivation(&ctx)? && end > end_of_day(tz, start) {
             reasons.push(ReasonCode::EndOfDay);
         }
+        let mut outside = None;
         if let Some(hours) = hooks.allowed_hours(&ctx)? {
             let (from, to) = allowed_window(tz, start, hours.from, hours.to);
             if start < from || end > to {
                 reasons.push(ReasonCode::OutsideAllowedHours);
+                outside = Some(hours);
             }
         }
         let max = hooks.max_concurrent_sessions(&ctx)?;
@@ -257,7 +259,7 @@ impl RuleSet {
         if charges && cost.amount - req.reserved > req.balance {
             reasons.push(ReasonCode::InsufficientBalance);
         }
-        Ok((reasons, cost))
+        Ok((reasons, cost, outside))
     }
 
     /// Checks a session and, when refused, finds every alternative that fits. A script failure
@@ -276,7 +278,7 @@ impl RuleSet {
     }
 
     fn decide(&self, req: &SessionCheck, now: DateTime<Utc>, sink: &dyn RuleErrorSink) -> Verdict {
-        let (reasons, cost) = match self.violations(req, req.start, req.end) {
+        let (reasons, cost, outside) = match self.violations(req, req.start, req.end) {
             Ok(found) => found,
             Err(e) => {
                 self.record(&e, &req.plate, now, sink);
@@ -284,6 +286,7 @@ impl RuleSet {
                     breakdown: CostBreakdown::nothing(self.unit()),
                     reasons: vec![ReasonCode::RuleError],
                     alternatives: Vec::new(),
+                    allowed_hours: None,
                 };
             }
         };
@@ -292,13 +295,16 @@ impl RuleSet {
                 breakdown: cost,
                 reasons,
                 alternatives: Vec::new(),
+                allowed_hours: None,
             };
         }
+        let allowed_hours = outside.map(|h| (h.from, h.to));
         match self.alternatives(req, &reasons) {
             Ok(alternatives) => Verdict {
                 breakdown: cost,
                 reasons,
                 alternatives,
+                allowed_hours,
             },
             Err(e) => {
                 self.record(&e, &req.plate, now, sink);
@@ -306,6 +312,7 @@ impl RuleSet {
                     breakdown: cost,
                     reasons: vec![ReasonCode::RuleError],
                     alternatives: Vec::new(),
+                    allowed_hours: None,
                 }
             }
         }
@@ -378,7 +385,7 @@ impl RuleSet {
             {
                 continue;
             }
-            let (mut problems, mut cost) = self.violations(req, s, e)?;
+            let (mut problems, mut cost, _) = self.violations(req, s, e)?;
             let (mut kind, mut e) = (kind, e);
             // A proposal the balance cannot pay is shortened to what it can.
             if problems == [ReasonCode::InsufficientBalance] {
@@ -390,7 +397,7 @@ impl RuleSet {
                         } else {
                             AlternativeKind::ShortenToBalance
                         };
-                        (problems, cost) = self.violations(req, s, e)?;
+                        (problems, cost, _) = self.violations(req, s, e)?;
                     }
                     None => continue,
                 }

@@ -10,11 +10,10 @@ async fn the_start_page_offers_login_explains_accounts_and_links_only_what_can_b
     let app = TestApp::spawn().await;
     let home = Html::parse(&app.page("/g/dijkstad/").await);
     assert_eq!(home.link("Inloggen"), "/g/dijkstad/inloggen");
-    assert!(
-        home.contains_text(
-            "Nog geen account? Dat maakt u aan als u uw eerste parkeerproduct koppelt"
-        )
-    );
+    assert!(home.contains_text(
+        "Nog geen account? Dat maakt u aan met de link in de e-mail die u krijgt als de gemeente u een parkeerproduct geeft"
+    ));
+    assert!(home.contains_text("Neem dan contact op met de gemeente."));
     assert!(!home.contains_text("Europe/Amsterdam"), "{}", home.text());
     assert!(home.contains_text("Het is nu maandag 2 maart 2026, 10:00."));
     // Dijkstad takes applications for its visitor scheme: the product links to its form, and

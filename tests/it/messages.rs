@@ -183,3 +183,59 @@ async fn every_message_of_the_theme_has_a_kind_and_the_dark_scheme_tells_the_bro
         }
     }
 }
+
+#[tokio::test]
+async fn a_refusal_outside_the_allowed_hours_names_them_and_its_alternative_says_when_it_ends() {
+    let app = TestApp::spawn().await;
+    // Weidevelde signs visitors off at 21:00 and lets them in from 09:00.
+    let els = resident(&app, "weidevelde", "els@example.nl", Some("25.00")).await;
+    let browser = els.web(&app).await;
+    let resp = browser
+        .post_form(
+            &format!("/producten/{}/parkeeracties/nieuw", els.product),
+            &[
+                ("stap", "bekijk"),
+                ("kenteken", "AB-12-34"),
+                ("startmoment", "later"),
+                ("startdatum", "2026-03-02"),
+                ("starttijd", "20:00"),
+                ("einddatum", "2026-03-02"),
+                ("eindtijd", "22:00"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let page = resp.html();
+    let messages = page.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0].0, "error");
+    assert!(
+        messages[0]
+            .2
+            .contains("Met dit product kunt u parkeren van 09:00 tot 21:00."),
+        "{messages:?}"
+    );
+    assert!(
+        page.contains_text("Parkeren tot 21:00, het einde van de parkeertijd van vandaag"),
+        "{}",
+        page.text()
+    );
+    assert!(!page.contains_text("Parkeren tot het einde van de dag"));
+    // Dijkstad has no allowed hours: its refusals name none.
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("0.10")).await;
+    let resp = jan
+        .web(&app)
+        .await
+        .post_form(
+            &format!("/producten/{}/parkeeracties/nieuw", jan.product),
+            &[
+                ("stap", "bekijk"),
+                ("kenteken", "AB-12-34"),
+                ("startmoment", "nu"),
+                ("einddatum", "2026-03-02"),
+                ("eindtijd", "18:00"),
+            ],
+        )
+        .await;
+    assert!(!resp.html().contains_text("kunt u parkeren van"));
+}

@@ -395,6 +395,23 @@ async fn voeg_product_toe_with_a_letter_and_pages_of_others_are_404() {
         right.headers()["location"],
         format!("/producten/{}/parkeeracties", letter.id).as_str()
     );
+    // The page it lands on says what was coupled, once.
+    let landed = crate::support::html::Html::parse(
+        &app.page(&format!("/producten/{}/parkeeracties", letter.id))
+            .await,
+    );
+    assert_eq!(
+        landed
+            .messages()
+            .into_iter()
+            .map(|(kind, _, text)| (kind, text))
+            .collect::<Vec<_>>(),
+        [(
+            "ok".to_owned(),
+            "Bezoekersparkeren is aan uw account gekoppeld Centrum, Gemeente Havenmond. U kunt het product nu gebruiken."
+                .to_owned()
+        )]
+    );
     assert!(app.page("/producten").await.contains("Gemeente Havenmond"));
 
     // Another resident: every page of the first one's product is a 404.

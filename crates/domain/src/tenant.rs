@@ -528,6 +528,15 @@ pub struct TenantOverview {
     pub product_types: Vec<ProductTypeSpec>,
 }
 
+impl TenantOverview {
+    /// Whether its digitaal loket takes applications: a product type in use is open for them.
+    pub fn takes_applications(&self) -> bool {
+        self.product_types
+            .iter()
+            .any(|p| p.open_for_application && !p.retired)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,11 @@ pub async fn consume<E: Endpoint>(next: E, req: Request, secure: bool) -> poem::
             .is_some_and(|v| v.starts_with("text/html"));
     if waited && shown {
         cookies::append_cookie(&mut resp, &cookies::clear_login(NAME, secure));
+        // Said once: the back button must not bring the message (a plate, an address) back.
+        resp.headers_mut().insert(
+            header::CACHE_CONTROL,
+            poem::http::HeaderValue::from_static("no-store"),
+        );
     }
     Ok(resp)
 }

@@ -35,18 +35,44 @@ pub fn amount(unit: BalanceUnit, amount: Decimal, language: Language) -> String 
             }
         }
         BalanceUnit::Minutes => format!("{sign}{}", hours_and_minutes(abs, language, thousands)),
-        BalanceUnit::Sessions | BalanceUnit::None => {
-            let whole = abs.round_dp(0).to_string();
-            let word = match (unit, language, whole == "1") {
-                (BalanceUnit::Sessions, Language::Nl, true) => " parkeeractie",
-                (BalanceUnit::Sessions, Language::Nl, false) => " parkeeracties",
-                (BalanceUnit::Sessions, Language::En, true) => " session",
-                (BalanceUnit::Sessions, Language::En, false) => " sessions",
-                _ => "",
-            };
-            format!("{sign}{}{word}", group(&whole, thousands))
-        }
+        BalanceUnit::Sessions | BalanceUnit::None => counted(unit, amount, language),
     }
+}
+
+/// Like [`amount`], but minutes as the number of minutes ("30.000 minuten"): for staff, who
+/// type corrections and grants in minutes, and next to a field that asks for minutes.
+pub fn exact_amount(unit: BalanceUnit, amount: Decimal, language: Language) -> String {
+    match unit {
+        BalanceUnit::Minutes => counted(unit, amount, language),
+        _ => self::amount(unit, amount, language),
+    }
+}
+
+/// A whole number of `unit` (minutes, sessions, none; never money) with its word: "30.000
+/// minuten", "1 parkeeractie".
+fn counted(unit: BalanceUnit, amount: Decimal, language: Language) -> String {
+    let thousands = match language {
+        Language::Nl => '.',
+        Language::En => ',',
+    };
+    let sign = if amount.is_sign_negative() && !amount.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    let whole = amount.abs().round_dp(0).to_string();
+    let word = match (unit, language, whole == "1") {
+        (BalanceUnit::Minutes, Language::Nl, true) => " minuut",
+        (BalanceUnit::Minutes, Language::Nl, false) => " minuten",
+        (BalanceUnit::Minutes, Language::En, true) => " minute",
+        (BalanceUnit::Minutes, Language::En, false) => " minutes",
+        (BalanceUnit::Sessions, Language::Nl, true) => " parkeeractie",
+        (BalanceUnit::Sessions, Language::Nl, false) => " parkeeracties",
+        (BalanceUnit::Sessions, Language::En, true) => " session",
+        (BalanceUnit::Sessions, Language::En, false) => " sessions",
+        _ => "",
+    };
+    format!("{sign}{}{word}", group(&whole, thousands))
 }
 
 /// A number of minutes as people say it: "45 minuten", "500 uur", "4 uur 50 min" (hours grouped
@@ -95,6 +121,14 @@ mod tests {
         assert_eq!(minutes("60", Language::En), "1 hour");
         assert_eq!(minutes("65", Language::En), "1 hour 5 min");
         assert_eq!(minutes("60000", Language::En), "1,000 hours");
+        assert_eq!(
+            exact_amount(BalanceUnit::Minutes, d("30000"), Language::Nl),
+            "30.000 minuten"
+        );
+        assert_eq!(
+            exact_amount(BalanceUnit::Money, d("2.5"), Language::Nl),
+            "€ 2,50"
+        );
         assert_eq!(
             amount(BalanceUnit::Sessions, d("12"), Language::Nl),
             "12 parkeeracties"

@@ -66,6 +66,7 @@ pub(super) fn held(
             Err(Box::new(Verdict {
                 reasons: vec![ReasonCode::RuleError],
                 alternatives: Vec::new(),
+                allowed_hours: None,
                 ..verdict
             }))
         }
@@ -96,5 +97,6 @@ pub(super) fn suspended(unit: BalanceUnit) -> Box<Verdict> {
         breakdown: CostBreakdown::nothing(TariffUnit::of_balance(unit)),
         reasons: vec![ReasonCode::TenantSuspended],
         alternatives: Vec::new(),
+        allowed_hours: None,
     })
 }

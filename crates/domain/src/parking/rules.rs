@@ -86,6 +86,9 @@ pub struct Verdict {
     pub reasons: Vec<ReasonCode>,
     /// What fits instead.
     pub alternatives: Vec<Alternative>,
+    /// The day's allowed hours (local start and end), when being outside them is a reason: the
+    /// refusal names them.
+    pub allowed_hours: Option<(chrono::NaiveTime, chrono::NaiveTime)>,
 }
 
 impl Verdict {

@@ -77,6 +77,7 @@ impl Pricing for FakeRules {
             },
             reasons,
             alternatives: Vec::new(),
+            allowed_hours: None,
         }
     }
 
