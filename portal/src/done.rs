@@ -109,20 +109,22 @@ impl PageContext {
     }
 
     /// The message after [Stop] or [Verwijder]: `before` as the page read it, `after` as the
-    /// change left it (deleted: a planned one, or one stopped at the instant it began; else
-    /// stopped now); names what came back to the balance.
+    /// change left it; names what came back to the balance. A planned session is deleted; one
+    /// stopped at the instant it began is deleted too, but to the resident it stopped (having
+    /// run for no time at all).
     pub(crate) fn session_ended(
         &self,
         before: &ParkingSession,
         after: &ParkingSession,
         product: &ProductView,
     ) -> Flash {
-        let title = if after.deleted_at.is_some() {
-            "done.deleted"
-        } else {
-            "done.stopped"
+        let now = self.state.parking().now();
+        let (title, end) = match after.deleted_at {
+            Some(_) if after.start > now => ("done.deleted", after.end),
+            Some(_) => ("done.stopped", after.start),
+            None => ("done.stopped", after.end),
         };
-        let mut detail = vec![self.session_line(before, product, after.end)];
+        let mut detail = vec![self.session_line(before, product, end)];
         let back = before.reserved - after.reserved;
         if let Some(refund) = self.balance_text(product, back).filter(|_| back > 0) {
             detail.push(self.text("done.refund", &[("amount", refund)]));

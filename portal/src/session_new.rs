@@ -85,7 +85,15 @@ pub async fn new_form(
     let tz = card.product.time_zone;
     let now = page.state.parking().now().with_timezone(&tz);
     let fields = SessionFields {
-        kenteken: q.kenteken.unwrap_or_default(),
+        // A plate chosen in "Kenteken opzoeken" arrives normalised: shown as it is written.
+        kenteken: q
+            .kenteken
+            .map(|k| match vehicle(&k, q.land.as_deref()) {
+                Ok(p) if p.sidecode().is_some() => p.display(),
+                Ok(p) => p.normalised().to_owned(),
+                Err(_) => k,
+            })
+            .unwrap_or_default(),
         land: q.land,
         // "Nu" stays a choice: the moment of [Bevestigen] is the start, however long the
         // resident looks at the cost. The date and time are there for a later start.

@@ -131,7 +131,8 @@ async fn start_plan_extend_stop_and_delete_each_say_what_they_did_once() {
         "what the message says came back"
     );
 
-    // [Stop] at the very instant a session began: it never ran, so it is deleted, and said so.
+    // [Stop] at the very instant a session began: it never ran (it is deleted), and all of it
+    // comes back.
     let to = start(&app, &jan, "2026-03-02", "10:10", "11:00").await;
     let _ = jan.page(&app, &to).await;
     let instant = app.sql_i64("SELECT MAX(id) FROM parking_sessions").await;
@@ -142,7 +143,7 @@ async fn start_plan_extend_stop_and_delete_each_say_what_they_did_once() {
     assert!(!stopped.location().contains("gepland"), "it had started");
     assert_eq!(
         said(&jan.page(&app, stopped.location()).await).1,
-        "Uw geplande parkeeractie is verwijderd AB-12-34, vandaag van 10:10 tot 11:00. \
+        "Uw parkeeractie is gestopt AB-12-34, vandaag van 10:10 tot 10:10. \
          € 1,00 staat weer op uw saldo."
     );
 }

@@ -65,8 +65,8 @@ async fn a_favorite_is_saved_chosen_in_the_lookup_and_deleted_after_confirmation
             .iter()
             .find_map(|f| f.value("kenteken").map(str::to_owned))
             .as_deref(),
-        Some("12GBD3"),
-        "the plate field is filled"
+        Some("12-GBD-3"),
+        "the plate field is filled, written as on the plate"
     );
 
     // [Verwijder] asks first; [Annuleren] keeps it, confirming removes it.

@@ -23,6 +23,9 @@ pub struct Fixtures {
     pub resident_session: String,
     /// The console's session tokens by login (`staff`, `platform`, `code`, `enrolling`).
     pub console_sessions: HashMap<&'static str, String>,
+    /// The walkthroughs' products by width: a visitor scheme (`{walk_product}`) and a permit for
+    /// two plates (`{walk_permit}`).
+    pub walks: HashMap<u32, (i64, i64)>,
 }
 
 impl Fixtures {
@@ -31,6 +34,24 @@ impl Fixtures {
         self.values.iter().fold(visit.to_owned(), |v, (k, value)| {
             v.replace(&format!("{{{k}}}"), value)
         })
+    }
+
+    /// `text` of a walkthrough at `width`: its own products and plate filled in (the plate as
+    /// written, and as a resident might type it), then the rest.
+    pub fn fill_walk(&self, text: &str, width: u32) -> String {
+        let (product, permit) = self.walks.get(&width).copied().unwrap_or_default();
+        let (plate, typed) = if width < 1000 {
+            ("AB-56-78", "ab5678")
+        } else {
+            ("AB-90-12", "ab9012")
+        };
+        self.fill(
+            &text
+                .replace("{walk_product}", &product.to_string())
+                .replace("{walk_permit}", &permit.to_string())
+                .replace("{walk_plate_typed}", typed)
+                .replace("{walk_plate}", plate),
+        )
     }
 }
 
@@ -282,6 +303,44 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .accept(&permit_link, &account, "browser")
         .await
         .map_err(|e| e.to_string())?;
+    // The walkthroughs' own products, one set per width they run at (each walk changes them):
+    // a visitor scheme of Dijkstad with EUR 25.00 and a permit for two plates.
+    let mut walks = Vec::new();
+    for width in crate::WALK_WIDTHS {
+        let (link, _) = issue(app, "dijkstad", RESIDENT, Some("25.00")).await?;
+        let product = app
+            .state()
+            .desk()
+            .accept(&link, &account, "browser")
+            .await
+            .map_err(|e| e.to_string())?
+            .id;
+        let plates = ["12-GBD-3", "34-GBD-5"]
+            .iter()
+            .map(|p| Plate::parse(p, Country::NL).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let walk_permit = app
+            .state()
+            .desk()
+            .issue(IssueRequest {
+                tenant: "dijkstad".into(),
+                product_type: Some("bewoners".into()),
+                email: Some(EmailAddress::parse(RESIDENT).map_err(|e| e.to_string())?),
+                plates,
+                ..IssueRequest::default()
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let link = walk_permit.coupling_token.ok_or("no coupling token")?;
+        let walk_permit = app
+            .state()
+            .desk()
+            .accept(&link, &account, "browser")
+            .await
+            .map_err(|e| e.to_string())?
+            .id;
+        walks.push((width, product, walk_permit));
+    }
     // A paid top-up (its result page) and a product whose yearly cap is taken by two paid
     // top-ups and an open one (the cap's message, and the simulated checkout of the open one).
     let top_ups = app.state().top_ups();
@@ -536,6 +595,10 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         values,
         resident_session: signed_in.token.expose().to_owned(),
         console_sessions,
+        walks: walks
+            .into_iter()
+            .map(|(width, product, permit)| (width, (product.0, permit.0)))
+            .collect(),
     })
 }
 

@@ -64,6 +64,67 @@ pub struct Exclude {
     pub reason: String,
 }
 
+/// The widths the walkthroughs run at: a small phone and a desktop.
+pub const WALK_WIDTHS: [u32; 2] = [320, 1280];
+
+/// `walks.toml`: scripted walkthroughs of the resident's main tasks.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkList {
+    /// The walks, in the order they run (each may build on the one before).
+    #[serde(rename = "walk")]
+    pub walks: Vec<Walk>,
+}
+
+/// One task, walked as a resident does it: page after page, each checked with axe-core.
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Walk {
+    /// Its name (the screenshots' and failures' label).
+    pub name: String,
+    /// The steps.
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// One step: optionally open a page, fill and tick what the resident fills and ticks, press a
+/// button or link, then find what the resident must see.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A path to open first (`{walk_product}`, `{walk_permit}` and the fixtures' placeholders).
+    pub visit: Option<String>,
+    /// Fields to fill, by name.
+    #[serde(default)]
+    pub fill: std::collections::BTreeMap<String, String>,
+    /// What to open first when it is shown (a `<summary>` a phone folds actions under).
+    pub reveal: Option<String>,
+    /// A link to follow (the first visible one the selector finds).
+    pub follow: Option<String>,
+    /// Radio buttons or boxes to tick (CSS selectors).
+    #[serde(default)]
+    pub check: Vec<String>,
+    /// What to press (a CSS selector; Playwright's `:has-text()` and `:visible` work).
+    pub press: Option<String>,
+    /// Texts the page must show.
+    #[serde(default)]
+    pub expect: Vec<String>,
+    /// Texts the confirmation message at the top of the page must hold.
+    #[serde(default)]
+    pub said: Vec<String>,
+    /// Texts the page header must show (the product and its gemeente).
+    #[serde(default)]
+    pub header: Vec<String>,
+    /// Values the named fields must hold (a plate chosen in a lookup, written as on the plate).
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+/// Reads `walks.toml`.
+pub fn load_walks(text: &str) -> Result<WalkList, String> {
+    toml::from_str(text).map_err(|e| format!("walks.toml: {e}"))
+}
+
 /// Who can be logged in for a page: nobody, the demo resident of the fixtures, or in the
 /// console a medewerker of Dijkstad (`staff`), the platformbeheerder (`platform`), a login
 /// waiting for its code (`code`) or an account half-way through its enrolment (`enrolling`).
@@ -159,6 +220,36 @@ mod tests {
 
     fn list() -> PageList {
         load(include_str!("../pages.toml")).unwrap()
+    }
+
+    #[test]
+    fn every_walk_checks_what_the_resident_sees_after_it_acts() {
+        let walks = load_walks(include_str!("../walks.toml")).unwrap();
+        let names: Vec<&str> = walks.walks.iter().map(|w| w.name.as_str()).collect();
+        for task in [
+            "start-now",
+            "plan",
+            "extend",
+            "stop",
+            "top-up",
+            "favorite",
+            "lookup",
+            "mandate",
+            "switch",
+        ] {
+            assert!(names.contains(&task), "no walk {task}: {names:?}");
+        }
+        for walk in &walks.walks {
+            // The step after the last action must look for something: a walk that asserts
+            // nothing could not fail.
+            let last = walk.steps.last().unwrap();
+            let looks = !last.expect.is_empty()
+                || !last.said.is_empty()
+                || !last.header.is_empty()
+                || !last.values.is_empty();
+            assert!(looks, "{} ends without looking", walk.name);
+        }
+        assert!(load_walks("[[walk]]\nname = \"x\"\n[[walk.step]]\nprss = \"a\"\n").is_err());
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! `cargo run -p parkportal-browser-tests`: starts Parkportal on the demo data, loads every page of
 //! `pages.toml` in Debian's headless Chromium at each width (the frame also in every demo theme and
 //! contrast scheme) and fails on any axe-core WCAG 2.1 A/AA violation. Without Chromium or the npm
-//! packages it skips, except under `CI=true`, where that is a failure.
+//! packages it skips, except under `CI=true`, where that is a failure. Then it walks the
+//! resident's main tasks of `walks.toml` at 320 and 1280 px, checking every page a step lands on
+//! and what it must show (the message after each action, the plate as written, the gemeente in
+//! the header).
 //!
-//! `SCREENSHOTS=dir` also writes a full-page PNG of every check.
+//! `SCREENSHOTS=dir` also writes a full-page PNG of every check (and of every walkthrough step);
+//! `ONLY_SCREENSHOTS=prefix` only of the loads whose label starts so (`walk-` in CI).
 
 #![expect(
     clippy::print_stdout,
@@ -30,6 +34,8 @@ struct Job {
     cookies: Vec<Cookie>,
     screenshot: Option<String>,
     submit: Option<String>,
+    /// A walkthrough's steps (`walks.toml`), its placeholders filled.
+    steps: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +101,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let walks = match std::fs::read_to_string(here().join("walks.toml"))
+        .map_err(|e| format!("cannot read walks.toml: {e}"))
+        .and_then(|text| parkportal_browser_tests::load_walks(&text))
+    {
+        Ok(walks) => walks,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let routes = parkportal_browser_tests::all_routes();
     let routes: Vec<&str> = routes.iter().map(String::as_str).collect();
     let problems = coverage_problems(&list, &routes);
@@ -125,10 +141,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(list, chromium))
+    runtime.block_on(run(list, walks, chromium))
 }
 
-async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> ExitCode {
+async fn run(
+    list: parkportal_browser_tests::PageList,
+    walks: parkportal_browser_tests::WalkList,
+    chromium: String,
+) -> ExitCode {
     let Ok(dir) = tempfile::tempdir() else {
         eprintln!("cannot create a temporary folder");
         return ExitCode::FAILURE;
@@ -175,6 +195,15 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
         }
     };
     let shots = std::env::var("SCREENSHOTS").ok().map(PathBuf::from);
+    // Only the screenshots of the loads whose label starts so (CI keeps the walkthroughs').
+    let shots_of = std::env::var("ONLY_SCREENSHOTS").ok();
+    let shot_for = |label: &str| {
+        shots.as_ref().filter(|_| {
+            shots_of
+                .as_ref()
+                .is_none_or(|p| label.starts_with(p.as_str()))
+        })
+    };
     if let Some(dir) = &shots {
         let _ = std::fs::create_dir_all(dir);
     }
@@ -192,7 +221,7 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
             return;
         }
         for width in &list.widths {
-            let screenshot = shots.as_ref().map(|d| {
+            let screenshot = shot_for(&label).map(|d| {
                 let name = format!("{label}-{width}.png").replace(['/', ':', '?', '=', '&'], "_");
                 d.join(name).display().to_string()
             });
@@ -215,6 +244,7 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                 .collect(),
                 screenshot,
                 submit: submit.clone(),
+                steps: None,
             });
         }
     };
@@ -266,6 +296,47 @@ async fn run(list: parkportal_browser_tests::PageList, chromium: String) -> Exit
                     None,
                 );
             }
+        }
+    }
+    // The walkthroughs, after every page (they change their own products only).
+    for width in parkportal_browser_tests::WALK_WIDTHS {
+        for walk in &walks.walks {
+            let label = format!("walk-{}", walk.name);
+            if only.as_ref().is_some_and(|o| !label.contains(o.as_str())) {
+                continue;
+            }
+            let steps = match serde_json::to_string(&walk.steps)
+                .map(|text| made.fill_walk(&text, width))
+                .and_then(|text| serde_json::from_str(&text))
+            {
+                Ok(steps) => steps,
+                Err(e) => {
+                    eprintln!("walks.toml: {}: {e}", walk.name);
+                    return ExitCode::FAILURE;
+                }
+            };
+            jobs.push(Job {
+                url: format!("{origin}/"),
+                origin: origin.clone(),
+                width,
+                label: label.clone(),
+                expect: 200,
+                locale: "nl-NL",
+                cookies: vec![
+                    Cookie {
+                        name: "pp_contrast".into(),
+                        value: "theme".into(),
+                    },
+                    Cookie {
+                        name: "pp_session".into(),
+                        value: made.resident_session.clone(),
+                    },
+                ],
+                screenshot: shot_for(&label)
+                    .map(|d| d.join(format!("{label}-{width}")).display().to_string()),
+                submit: None,
+                steps: Some(steps),
+            });
         }
     }
     let expected: Vec<(String, u32, u16)> = jobs
