@@ -281,28 +281,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         .map_err(|e| e.to_string())?
         .id;
     // A permit for two plates, none active yet: the plate switch with its warning.
-    let plates = ["12-GBD-3", "34-GBD-5"]
-        .iter()
-        .map(|p| Plate::parse(p, Country::NL).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let permit = app
-        .state()
-        .desk()
-        .issue(IssueRequest {
-            tenant: "dijkstad".into(),
-            product_type: Some("bewoners".into()),
-            email: Some(EmailAddress::parse(RESIDENT).map_err(|e| e.to_string())?),
-            plates,
-            ..IssueRequest::default()
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-    let permit_link = permit.coupling_token.ok_or("no coupling token")?;
-    app.state()
-        .desk()
-        .accept(&permit_link, &account, "browser")
-        .await
-        .map_err(|e| e.to_string())?;
+    let permit = two_plate_permit(app, &account).await?;
     // The walkthroughs' own products, one set per width they run at (each walk changes them):
     // a visitor scheme of Dijkstad with EUR 25.00 and a permit for two plates.
     let mut walks = Vec::new();
@@ -315,30 +294,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
             .await
             .map_err(|e| e.to_string())?
             .id;
-        let plates = ["12-GBD-3", "34-GBD-5"]
-            .iter()
-            .map(|p| Plate::parse(p, Country::NL).map_err(|e| e.to_string()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let walk_permit = app
-            .state()
-            .desk()
-            .issue(IssueRequest {
-                tenant: "dijkstad".into(),
-                product_type: Some("bewoners".into()),
-                email: Some(EmailAddress::parse(RESIDENT).map_err(|e| e.to_string())?),
-                plates,
-                ..IssueRequest::default()
-            })
-            .await
-            .map_err(|e| e.to_string())?;
-        let link = walk_permit.coupling_token.ok_or("no coupling token")?;
-        let walk_permit = app
-            .state()
-            .desk()
-            .accept(&link, &account, "browser")
-            .await
-            .map_err(|e| e.to_string())?
-            .id;
+        let walk_permit = two_plate_permit(app, &account).await?;
         walks.push((width, product, walk_permit));
     }
     // A paid top-up (its result page) and a product whose yearly cap is taken by two paid
@@ -487,7 +443,7 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
         ("product_id", product.0.to_string()),
         ("poor_product_id", poor.0.to_string()),
         ("minutes_product_id", minutes.0.to_string()),
-        ("permit_id", permit.id.0.to_string()),
+        ("permit_id", permit.0.to_string()),
         ("favorite_id", favorite.to_string()),
         ("payment_id", paid.id.0.to_string()),
         ("capped_product_id", capped.0.to_string()),
@@ -600,6 +556,37 @@ pub async fn make(app: &Application) -> Result<Fixtures, String> {
             .map(|(width, product, permit)| (width, (product.0, permit.0)))
             .collect(),
     })
+}
+
+/// A Dijkstad permit for 12-GBD-3 and 34-GBD-5, none active yet, coupled to `account`.
+async fn two_plate_permit(
+    app: &Application,
+    account: &parkportal_domain::Account,
+) -> Result<parkportal_domain::ProductId, String> {
+    let plates = ["12-GBD-3", "34-GBD-5"]
+        .iter()
+        .map(|p| Plate::parse(p, Country::NL).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let permit = app
+        .state()
+        .desk()
+        .issue(IssueRequest {
+            tenant: "dijkstad".into(),
+            product_type: Some("bewoners".into()),
+            email: Some(EmailAddress::parse(RESIDENT).map_err(|e| e.to_string())?),
+            plates,
+            ..IssueRequest::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let link = permit.coupling_token.ok_or("no coupling token")?;
+    Ok(app
+        .state()
+        .desk()
+        .accept(&link, account, "browser")
+        .await
+        .map_err(|e| e.to_string())?
+        .id)
 }
 
 /// The code of the resident's `product` of `tenant`, found by their address as a medewerker
