@@ -3,6 +3,7 @@
 
 use crate::page::ProductPage;
 use crate::products::header_values;
+use crate::session_new::TypedMoments;
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::plate::Plate;
@@ -16,6 +17,9 @@ use serde::Deserialize;
 pub struct LookupQuery {
     /// `recent` shows the recent plates; else the favorites.
     tab: Option<String>,
+    /// What the new-session form held: carried to the plate picked, and back.
+    #[serde(flatten)]
+    typed: TypedMoments,
 }
 
 /// `GET /producten/{id}/kentekens`: "Kenteken opzoeken", the favorites or (`?tab=recent`) the
@@ -33,9 +37,10 @@ pub async fn plates(
     let new = page
         .site
         .link(&format!("/producten/{id}/parkeeracties/nieuw"));
+    let carried = q.typed.query();
     let pick = |p: &Plate| {
         format!(
-            "{new}?kenteken={}&land={}",
+            "{new}?kenteken={}&land={}{carried}",
             p.normalised(),
             p.country().as_str()
         )
@@ -73,10 +78,10 @@ pub async fn plates(
                 recent_tab => q.tab.as_deref() == Some("recent") || card.product.mandate.is_some(),
                 favorites => favorites,
                 plates => recent,
-                favorites_href => base.clone(),
-                recent_href => format!("{base}?tab=recent"),
+                favorites_href => format!("{base}?tab=favorieten{carried}"),
+                recent_href => format!("{base}?tab=recent{carried}"),
                 manage_href => page.site.link(&format!("/producten/{id}/favorieten")),
-                back_href => new,
+                back_href => format!("{new}?{}", carried.trim_start_matches('&')),
             },
         )?
         .into_response())

@@ -76,6 +76,16 @@ pub(crate) enum Asked<'a> {
     Extension { session: &'a ParkingSession },
 }
 
+/// The end of allowed hours as read: hours that run to midnight end at 24:00, not at the 00:00
+/// the day starts with.
+fn closing_time(to: NaiveTime) -> String {
+    if to == NaiveTime::MIN {
+        "24:00".to_owned()
+    } else {
+        to.format("%H:%M").to_string()
+    }
+}
+
 /// The page after [Bekijk kosten] or a refused [Bevestigen]: the cost, or the reasons with the
 /// alternatives that fit.
 #[expect(
@@ -150,7 +160,7 @@ pub(crate) fn check_page(
             "sessions.allowed_hours",
             &[
                 ("from", from.format("%H:%M").to_string()),
-                ("to", to.format("%H:%M").to_string()),
+                ("to", closing_time(to)),
             ],
         )
     });
@@ -197,6 +207,14 @@ pub(crate) fn check_page(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn hours_that_run_to_midnight_close_at_24_00() {
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(closing_time(at(21, 0)), "21:00");
+        assert_eq!(closing_time(at(23, 30)), "23:30");
+        assert_eq!(closing_time(NaiveTime::MIN), "24:00");
+    }
 
     #[test]
     fn form_times_are_local_and_2359_59_is_the_end_of_the_day() {

@@ -18,6 +18,7 @@ use parkportal_domain::parking::{
 use parkportal_domain::rules::ReasonCode;
 use parkportal_web::AppError;
 use parkportal_web::dates::{end_label, local_date_time};
+use parkportal_web::page::urlencode;
 use poem::http::StatusCode;
 use poem::web::{Form, Path, Query};
 use poem::{IntoResponse, Response, handler};
@@ -40,6 +41,59 @@ fn field_of(problem: ParkingProblem, starts_now: bool) -> Option<&'static str> {
 pub struct NewQuery {
     kenteken: Option<String>,
     land: Option<String>,
+    /// The start and end typed before "Kenteken opzoeken", brought back.
+    #[serde(flatten)]
+    moments: TypedMoments,
+}
+
+/// The start and end a resident typed in the new-session form, carried through "Kenteken
+/// opzoeken" and back so that picking a plate loses nothing.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct TypedMoments {
+    startmoment: Option<String>,
+    startdatum: Option<String>,
+    starttijd: Option<String>,
+    einddatum: Option<String>,
+    eindtijd: Option<String>,
+}
+
+impl TypedMoments {
+    /// The most a carried value may be: a date, a time with seconds, or `later`.
+    const MAX: usize = 20;
+
+    fn of(fields: &SessionFields) -> Self {
+        Self {
+            startmoment: fields.startmoment.clone(),
+            startdatum: Some(fields.startdatum.clone()),
+            starttijd: Some(fields.starttijd.clone()),
+            einddatum: Some(fields.einddatum.clone()),
+            eindtijd: Some(fields.eindtijd.clone()),
+        }
+    }
+
+    /// `&startmoment=later&startdatum=…` for a link (what is empty or too long is left out).
+    pub(crate) fn query(&self) -> String {
+        [
+            ("startmoment", &self.startmoment),
+            ("startdatum", &self.startdatum),
+            ("starttijd", &self.starttijd),
+            ("einddatum", &self.einddatum),
+            ("eindtijd", &self.eindtijd),
+        ]
+        .iter()
+        .filter_map(|(name, value)| {
+            value
+                .as_deref()
+                .filter(|v| !v.is_empty() && v.len() <= Self::MAX)
+                .map(|v| format!("&{name}={}", urlencode(v)))
+        })
+        .collect()
+    }
+
+    /// A carried value, if it came and is not too long.
+    fn get(value: &Option<String>) -> Option<String> {
+        value.clone().filter(|v| v.len() <= Self::MAX)
+    }
 }
 
 fn form_values(
@@ -56,7 +110,6 @@ fn form_values(
     context! {
         start_now => fields.starts_now(),
         action => page.site.link(&format!("/producten/{id}/parkeeracties/nieuw")),
-        lookup_href => page.site.link(&format!("/producten/{id}/kentekens")),
         back_href => page.site.link(&format!("/producten/{id}/parkeeracties")),
         kenteken => fields.kenteken.clone(),
         land => fields.land.clone().unwrap_or_else(|| "NL".into()),
@@ -96,12 +149,20 @@ pub async fn new_form(
             .unwrap_or_default(),
         land: q.land,
         // "Nu" stays a choice: the moment of [Bevestigen] is the start, however long the
-        // resident looks at the cost. The date and time are there for a later start.
-        startmoment: Some("nu".into()),
-        startdatum: now.format("%Y-%m-%d").to_string(),
-        starttijd: now.format("%H:%M").to_string(),
-        einddatum: now.format("%Y-%m-%d").to_string(),
-        eindtijd: "23:59:59".into(),
+        // resident looks at the cost. The date and time are there for a later start. What was
+        // typed before "Kenteken opzoeken" comes back instead.
+        startmoment: Some(
+            TypedMoments::get(&q.moments.startmoment)
+                .filter(|m| m == "later")
+                .unwrap_or_else(|| "nu".into()),
+        ),
+        startdatum: TypedMoments::get(&q.moments.startdatum)
+            .unwrap_or_else(|| now.format("%Y-%m-%d").to_string()),
+        starttijd: TypedMoments::get(&q.moments.starttijd)
+            .unwrap_or_else(|| now.format("%H:%M").to_string()),
+        einddatum: TypedMoments::get(&q.moments.einddatum)
+            .unwrap_or_else(|| now.format("%Y-%m-%d").to_string()),
+        eindtijd: TypedMoments::get(&q.moments.eindtijd).unwrap_or_else(|| "23:59:59".into()),
         ..SessionFields::default()
     };
     let values = form_values(&page, id, tz, &fields, None);
@@ -137,6 +198,9 @@ pub struct SessionFields {
     pub(crate) start: Option<String>,
     pub(crate) end: Option<String>,
     pub(crate) gekozen: Option<String>,
+    /// "Kenteken opzoeken", a button of the form (its own name: the form's hidden `stap` is sent
+    /// along with it).
+    pub(crate) opzoeken: Option<String>,
     /// The confirm form's one-time token: a second [Bevestigen] (a double click) gets the first
     /// one's answer and makes nothing.
     pub(crate) eenmalig: Option<String>,
@@ -162,6 +226,13 @@ pub async fn new_submit(
     }: ProductPage,
 ) -> Result<Response, AppError> {
     let tz = card.product.time_zone;
+    // "Kenteken opzoeken" is a button of the form: the lookup carries what was typed along.
+    if f.opzoeken.is_some() {
+        let lookup = page.site.link(&format!("/producten/{id}/kentekens"));
+        let carried = TypedMoments::of(&f).query();
+        let query = carried.strip_prefix('&').unwrap_or(&carried);
+        return Ok(page.see_other(&format!("{lookup}?{query}")));
+    }
     // A refused form comes back with everything the resident typed (the confirm page carries
     // it along).
     let form_page =

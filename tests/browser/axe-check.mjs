@@ -61,6 +61,14 @@ async function walkSteps(page, job, result) {
     }
     for (const selector of step.check) await page.check(selector);
     for (const [name, value] of Object.entries(step.fill)) await page.fill(`[name="${name}"]`, value);
+    if (step.enter) {
+      // Enter in a field: the form's implicit submission, as a resident types and sends.
+      const [response] = await Promise.all([
+        page.waitForNavigation({ waitUntil: 'load' }),
+        page.press(`[name="${step.enter}"]`, 'Enter'),
+      ]);
+      status = response ? response.status() : 0;
+    }
     if (step.press) {
       const [response] = await Promise.all([
         page.waitForNavigation({ waitUntil: 'load' }),

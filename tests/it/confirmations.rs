@@ -161,7 +161,19 @@ async fn favorites_and_mandates_say_what_was_saved_and_what_came_back() {
         )
         .await;
     assert_eq!(saved.status(), 303);
-    let page = jan.page(&app, &path).await;
+    let shown = jan.get(&app, &path).await;
+    // The title says it too (by its kind only: no plate or address in the browser's history).
+    assert!(
+        shown.text().contains("<title>Gelukt: Favorieten"),
+        "{}",
+        shown.text()
+    );
+    assert_eq!(
+        shown.header("cache-control"),
+        Some("no-store"),
+        "the back button brings it not back"
+    );
+    let page = shown.html();
     assert_eq!(
         said(&page),
         ("ok".into(), "Favoriet Oma is opgeslagen".into())

@@ -117,3 +117,74 @@ async fn the_menu_puts_the_products_options_under_its_name_and_the_general_ones_
         "[Uitloggen] is a form's button drawn as an option"
     );
 }
+
+#[tokio::test]
+async fn kenteken_opzoeken_keeps_what_was_typed_and_fills_the_plate_as_written() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("25.00")).await;
+    jan.park(&app, "12-GBD-3", crate::support::at(2, 10, 30))
+        .await;
+    let new = format!("/producten/{}/parkeeracties/nieuw", jan.product);
+    // A later start typed, then "Kenteken opzoeken": a button of the form, so nothing is lost.
+    let to_lookup = jan
+        .post_form(
+            &app,
+            &new,
+            &[
+                // As a browser sends it: the form's hidden step and the button pressed.
+                ("stap", "bekijk"),
+                ("opzoeken", "1"),
+                ("kenteken", ""),
+                ("startmoment", "later"),
+                ("startdatum", "2026-03-04"),
+                ("starttijd", "14:30"),
+                ("einddatum", "2026-03-04"),
+                ("eindtijd", "16:00"),
+            ],
+        )
+        .await;
+    assert_eq!(to_lookup.status(), 303);
+    let lookup = jan
+        .page(&app, &format!("{}&tab=recent", to_lookup.location()))
+        .await;
+    let picked = lookup.link("12-GBD-3");
+    assert!(
+        picked.contains("startdatum=2026-03-04") && picked.contains("eindtijd=16%3A00"),
+        "{picked}"
+    );
+    let form = jan.page(&app, &picked).await;
+    let values = form
+        .forms()
+        .into_iter()
+        .find(|f| f.has("kenteken"))
+        .unwrap();
+    assert_eq!(
+        values.value("kenteken"),
+        Some("12-GBD-3"),
+        "written as on the plate"
+    );
+    assert_eq!(values.value("startdatum"), Some("2026-03-04"));
+    assert_eq!(values.value("starttijd"), Some("14:30"));
+    assert_eq!(values.value("eindtijd"), Some("16:00"));
+    assert!(
+        jan.get(&app, &picked)
+            .await
+            .text()
+            .contains("id=\"startmoment-later\" checked"),
+        "the later start stays chosen"
+    );
+    // Going back without a pick keeps it too; something too long to be a date is dropped.
+    let back = lookup.link("Terug");
+    assert!(back.contains("starttijd=14%3A30"), "{back}");
+    let odd = jan
+        .page(&app, &format!("{new}?startdatum={}", "9".repeat(40)))
+        .await;
+    assert_ne!(
+        odd.forms()
+            .into_iter()
+            .find(|f| f.has("startdatum"))
+            .and_then(|f| f.value("startdatum").map(str::to_owned))
+            .as_deref(),
+        Some("9".repeat(40).as_str())
+    );
+}

@@ -216,7 +216,7 @@ async fn a_refusal_outside_the_allowed_hours_names_them_and_its_alternative_says
         "{messages:?}"
     );
     assert!(
-        page.contains_text("Parkeren tot 21:00, het einde van de parkeertijd van vandaag"),
+        page.contains_text("Parkeren tot 21:00, het einde van de parkeertijd"),
         "{}",
         page.text()
     );

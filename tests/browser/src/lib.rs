@@ -104,6 +104,9 @@ pub struct Step {
     /// Radio buttons or boxes to tick (CSS selectors).
     #[serde(default)]
     pub check: Vec<String>,
+    /// A field to press Enter in (its name): the form sent as a resident sends it from the
+    /// keyboard.
+    pub enter: Option<String>,
     /// What to press (a CSS selector; Playwright's `:has-text()` and `:visible` work).
     pub press: Option<String>,
     /// Texts the page must show.

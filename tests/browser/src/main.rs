@@ -300,6 +300,10 @@ async fn run(
     }
     // The walkthroughs, after every page (they change their own products only).
     for width in parkportal_browser_tests::WALK_WIDTHS {
+        if !made.walks.contains_key(&width) {
+            eprintln!("the fixtures made no walkthrough products for {width}px");
+            return ExitCode::FAILURE;
+        }
         for walk in &walks.walks {
             let label = format!("walk-{}", walk.name);
             if only.as_ref().is_some_and(|o| !label.contains(o.as_str())) {
@@ -390,6 +394,10 @@ async fn run(
         if let Some(error) = &outcome.error {
             failures += 1;
             eprintln!("FAIL {} at {}px: {error}", outcome.label, outcome.width);
+            // What a walk found before it stopped says why it stopped.
+            for v in &outcome.violations {
+                eprintln!("  before that: {}", v.help);
+            }
             continue;
         }
         if outcome.status != *expect {
