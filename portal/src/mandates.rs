@@ -61,7 +61,7 @@ async fn render(
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    page.show_gemeente_of(&product).await?;
+    page.show_product(&product).await?;
     let page = &*page;
     let available = page
         .state
@@ -203,7 +203,7 @@ async fn own_mandate(
         .into_iter()
         .find(|m| m.id == MandateId(mid))
         .ok_or(AppError::NotFound)?;
-    page.show_gemeente_of(&product).await?;
+    page.show_product(&product).await?;
     Ok((product, mandate))
 }
 

@@ -66,7 +66,7 @@ impl PageContext {
     /// or `/g/{slug}/` prefix the request came through; links stay on that site. Call it once
     /// the product is known to be the resident's, so that a refused request learns nothing of
     /// another's product. A gemeente that cannot be found keeps the site's look (and is logged).
-    pub async fn show_gemeente_of(&mut self, product: &ProductView) -> Result<(), AppError> {
+    async fn show_gemeente_of(&mut self, product: &ProductView) -> Result<(), AppError> {
         if self
             .site
             .tenant
@@ -82,6 +82,19 @@ impl PageContext {
                 product = product.id.0,
                 "the product's gemeente was not found: the page keeps the site's look"
             ),
+        }
+        Ok(())
+    }
+
+    /// Makes this a page of the resident's own `product`: its gemeente's look
+    /// ([`PageContext::show_gemeente_of`]) and, for the desktop, the product's options beside
+    /// the page (`product_nav` in the frame), so that switching between them needs no menu.
+    pub async fn show_product(&mut self, product: &ProductView) -> Result<(), AppError> {
+        self.show_gemeente_of(product).await?;
+        if let Some(account) = self.account.clone() {
+            let options = crate::pages::product_options(self, &account, product).await?;
+            let extras = self.page.extras.clone();
+            self.page.extras = minijinja::context! { product_nav => options, ..extras };
         }
         Ok(())
     }

@@ -4,10 +4,11 @@
 use crate::page::PageContext;
 use crate::preferences::return_path;
 use chrono::Locale;
-use minijinja::context;
+use minijinja::{Value, context};
+use parkportal_domain::parking::ProductView;
 use parkportal_domain::parking::has_plate_switch;
 use parkportal_domain::top_up::TopUps;
-use parkportal_domain::{BalanceUnit, Language, ProductKind};
+use parkportal_domain::{Account, BalanceUnit, Language, ProductKind};
 use parkportal_web::AppError;
 use poem::web::{Html, Query};
 use poem::{IntoResponse, Response, handler};
@@ -101,6 +102,47 @@ pub struct MenuQuery {
     terug: Option<String>,
 }
 
+/// The options of `product` for `account` (the menu's group under the product's name, and the
+/// desktop's navigation beside a product's pages): what the product offers and the rules allow.
+pub(crate) async fn product_options(
+    page: &PageContext,
+    account: &Account,
+    product: &ProductView,
+) -> Result<Value, AppError> {
+    let id = product.id;
+    let href = |rest: &str| page.site.link(&format!("/producten/{}{rest}", id.0));
+    // "Of deze optie beschikbaar is, is afhankelijk van uw gemeente en/of van het
+    // geselecteerde product": the rules say.
+    // Also while mandates given earlier live on (imported ones, or the gemeente turned
+    // them off since): [Intrekken] must stay within reach.
+    let available = page
+        .state
+        .mandates()
+        .available(product)
+        .await
+        .map_err(AppError::internal)?
+        .is_ok();
+    let mandates = available
+        || page
+            .state
+            .mandates()
+            .list(account, id)
+            .await
+            .map_err(AppError::internal)?
+            .is_some_and(|(_, given)| !given.is_empty());
+    let own = product.mandate.is_none();
+    Ok(context! {
+        name => product.type_name.clone(),
+        place => format!("{}, {}", product.zone_name, product.tenant_name),
+        sessions_href => href("/parkeeracties"),
+        history_href => href("/historie"),
+        favorites_href => own.then(|| href("/favorieten")),
+        mandates_href => mandates.then(|| href("/machtigingen")),
+        top_up_href => TopUps::sells(product).then(|| href("/opwaarderen")),
+        switch_href => has_plate_switch(product).then(|| href("/kentekenswitch")),
+    })
+}
+
 /// `GET /menu`: the menu as a page of its own, so that it works without JavaScript.
 #[handler]
 pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<String>, AppError> {
@@ -119,37 +161,7 @@ pub async fn menu(page: PageContext, Query(q): Query<MenuQuery>) -> Result<Html<
                 .await
                 .map_err(AppError::internal)?
         {
-            let href = |rest: &str| page.site.link(&format!("/producten/{}{rest}", id.0));
-            // "Of deze optie beschikbaar is, is afhankelijk van uw gemeente en/of van het
-            // geselecteerde product": the rules say.
-            // Also while mandates given earlier live on (imported ones, or the gemeente turned
-            // them off since): [Intrekken] must stay within reach.
-            let available = page
-                .state
-                .mandates()
-                .available(&product)
-                .await
-                .map_err(AppError::internal)?
-                .is_ok();
-            let mandates = available
-                || page
-                    .state
-                    .mandates()
-                    .list(account, id)
-                    .await
-                    .map_err(AppError::internal)?
-                    .is_some_and(|(_, given)| !given.is_empty());
-            let own = product.mandate.is_none();
-            product_menu = Some(context! {
-                name => product.type_name.clone(),
-                place => format!("{}, {}", product.zone_name, product.tenant_name),
-                sessions_href => href("/parkeeracties"),
-                history_href => href("/historie"),
-                favorites_href => own.then(|| href("/favorieten")),
-                mandates_href => mandates.then(|| href("/machtigingen")),
-                top_up_href => TopUps::sells(&product).then(|| href("/opwaarderen")),
-                switch_href => has_plate_switch(&product).then(|| href("/kentekenswitch")),
-            });
+            product_menu = Some(product_options(&page, account, &product).await?);
         }
     }
     page.render(

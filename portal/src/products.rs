@@ -70,7 +70,7 @@ pub(crate) async fn own_card(
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    page.show_gemeente_of(&card.product).await?;
+    page.show_product(&card.product).await?;
     Ok(card)
 }
 

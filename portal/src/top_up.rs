@@ -89,7 +89,7 @@ async fn offer(page: &mut PageContext, id: i64) -> Result<Offer, AppError> {
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    page.show_gemeente_of(&offer.product).await?;
+    page.show_product(&offer.product).await?;
     Ok(offer)
 }
 
@@ -290,7 +290,7 @@ pub async fn result(
         .await
         .map_err(AppError::internal)?
         .ok_or(AppError::NotFound)?;
-    page.show_gemeente_of(&product).await?;
+    page.show_product(&product).await?;
     let lang = page.prefs.language;
     let going_on = !payment.status.is_final();
     let response = page

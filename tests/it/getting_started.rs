@@ -188,3 +188,62 @@ async fn kenteken_opzoeken_keeps_what_was_typed_and_fills_the_plate_as_written()
         Some("9".repeat(40).as_str())
     );
 }
+
+#[tokio::test]
+async fn a_products_pages_keep_its_options_in_view_and_mark_the_one_shown() {
+    let app = TestApp::spawn().await;
+    let jan = resident(&app, "dijkstad", "jan@example.nl", Some("5.00")).await;
+    let browser = jan.web(&app).await;
+    let base = format!("/producten/{}", jan.product);
+    let nav_of = |source: &str| -> String {
+        let start = source
+            .find("<nav class=\"pp-product-nav\"")
+            .expect("the product's navigation");
+        let end = start + source[start..].find("</nav>").unwrap();
+        source[start..end].replace("&#x2f;", "/")
+    };
+    let sessions = browser.get(&format!("{base}/parkeeracties")).await;
+    let nav = nav_of(sessions.text());
+    assert!(
+        nav.contains("aria-label=\"Opties van Bezoekersregeling\""),
+        "{nav}"
+    );
+    for (href, label) in [
+        ("/parkeeracties", "Parkeeracties"),
+        ("/opwaarderen", "Opwaarderen"),
+        ("/favorieten", "Favorieten"),
+        ("/machtigingen", "Machtigingen"),
+        ("/historie", "Historie"),
+    ] {
+        assert!(
+            nav.contains(&format!("href=\"{base}{href}\"")) && nav.contains(label),
+            "{label}: {nav}"
+        );
+    }
+    assert!(nav.contains(&format!(
+        "href=\"{base}/parkeeracties\" aria-current=\"page\""
+    )));
+    assert!(!nav.contains("Kentekenswitch"), "no permit, no switch");
+    // On the history page, the history is the one shown.
+    let history = nav_of(browser.get(&format!("{base}/historie")).await.text());
+    assert!(history.contains(&format!("href=\"{base}/historie\" aria-current=\"page\"")));
+    assert!(!history.contains(&format!("href=\"{base}/parkeeracties\" aria-current")));
+    // Weidevelde gives no mandates: its product's navigation leaves them out; a page that is no
+    // product's has none.
+    let els = resident(&app, "weidevelde", "els@example.nl", Some("5.00")).await;
+    let els_nav = nav_of(
+        els.web(&app)
+            .await
+            .get(&format!("/producten/{}/parkeeracties", els.product))
+            .await
+            .text(),
+    );
+    assert!(!els_nav.contains("Machtigingen"), "{els_nav}");
+    assert!(
+        !browser
+            .get("/producten")
+            .await
+            .text()
+            .contains("pp-product-nav")
+    );
+}
