@@ -92,9 +92,16 @@ impl PageContext {
     pub async fn show_product(&mut self, product: &ProductView) -> Result<(), AppError> {
         self.show_gemeente_of(product).await?;
         if let Some(account) = self.account.clone() {
-            let options = crate::pages::product_options(self, &account, product).await?;
-            let extras = self.page.extras.clone();
-            self.page.extras = minijinja::context! { product_nav => options, ..extras };
+            // The bar is a convenience: the page goes on without it when it cannot be made.
+            match crate::pages::product_options(self, &account, product).await {
+                Ok(options) => {
+                    let extras = self.page.extras.clone();
+                    self.page.extras = minijinja::context! { product_nav => options, ..extras };
+                }
+                Err(e) => {
+                    tracing::warn!(error = ?e, product = product.id.0, "no product navigation")
+                }
+            }
         }
         Ok(())
     }

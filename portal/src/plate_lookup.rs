@@ -8,6 +8,7 @@ use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::plate::Plate;
 use parkportal_web::AppError;
+use parkportal_web::page::urlencode;
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -20,6 +21,27 @@ pub struct LookupQuery {
     /// What the new-session form held: carried to the plate picked, and back.
     #[serde(flatten)]
     typed: TypedMoments,
+    /// The plate typed before the lookup (only for the way back: a pick brings its own).
+    kenteken: Option<String>,
+    land: Option<String>,
+}
+
+impl LookupQuery {
+    /// `kenteken=…&land=…&` of the plate typed before, encoded, or nothing.
+    fn typed_plate(&self) -> String {
+        let field = |name: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .filter(|v| !v.is_empty() && v.len() <= 20)
+                .map(|v| format!("{name}={}&", urlencode(v)))
+                .unwrap_or_default()
+        };
+        format!(
+            "{}{}",
+            field("kenteken", &self.kenteken),
+            field("land", &self.land)
+        )
+    }
 }
 
 /// `GET /producten/{id}/kentekens`: "Kenteken opzoeken", the favorites or (`?tab=recent`) the
@@ -81,7 +103,8 @@ pub async fn plates(
                 favorites_href => format!("{base}?tab=favorieten{carried}"),
                 recent_href => format!("{base}?tab=recent{carried}"),
                 manage_href => page.site.link(&format!("/producten/{id}/favorieten")),
-                back_href => format!("{new}?{}", carried.trim_start_matches('&')),
+                // Back without a pick: the plate typed before comes back too.
+                back_href => format!("{new}?{}{}", q.typed_plate(), carried.trim_start_matches('&')),
             },
         )?
         .into_response())

@@ -59,7 +59,7 @@ pub struct TypedMoments {
 
 impl TypedMoments {
     /// The most a carried value may be: a date, a time with seconds, or `later`.
-    const MAX: usize = 20;
+    pub(crate) const MAX: usize = 20;
 
     fn of(fields: &SessionFields) -> Self {
         Self {
@@ -231,7 +231,15 @@ pub async fn new_submit(
         let lookup = page.site.link(&format!("/producten/{id}/kentekens"));
         let carried = TypedMoments::of(&f).query();
         let query = carried.strip_prefix('&').unwrap_or(&carried);
-        return Ok(page.see_other(&format!("{lookup}?{query}")));
+        let typed = [
+            ("kenteken", &f.kenteken),
+            ("land", &f.land.clone().unwrap_or_default()),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty() && v.len() <= TypedMoments::MAX)
+        .map(|(name, v)| format!("&{name}={}", urlencode(v)))
+        .collect::<String>();
+        return Ok(page.see_other(&format!("{lookup}?{query}{typed}")));
     }
     // A refused form comes back with everything the resident typed (the confirm page carries
     // it along).
