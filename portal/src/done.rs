@@ -24,11 +24,6 @@ pub(crate) enum SessionDone {
 }
 
 impl PageContext {
-    /// `key` in the page's language with `args` filled in.
-    pub(crate) fn text(&self, key: &str, args: &[(&str, String)]) -> String {
-        self.state.catalogues().text(self.prefs.language, key, args)
-    }
-
     /// A redirect to `to` whose page says `flash`.
     pub(crate) fn see_other_saying(&self, to: &str, flash: &Flash) -> Response {
         let mut resp = self.see_other(to);

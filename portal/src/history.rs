@@ -71,9 +71,7 @@ fn retention_text(page: &PageContext, days: i32) -> String {
         d if d % 7 == 0 && d >= 14 => ("history.anonymised_after_weeks", d / 7),
         d => ("history.anonymised_after_days", d),
     };
-    page.state
-        .catalogues()
-        .text(page.prefs.language, key, &[("count", count.to_string())])
+    page.text(key, &[("count", count.to_string())])
 }
 
 /// `GET /producten/{id}/historie`: the product's sessions or (`?tab=transacties`) its

@@ -218,11 +218,7 @@ pub async fn submit_password(
                 .as_ref()
                 .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
             let until = b.until.with_timezone(&tz).format("%H:%M:%S").to_string();
-            failed(page.state.catalogues().text(
-                page.prefs.language,
-                "login.blocked",
-                &[("time", until)],
-            ))
+            failed(page.text("login.blocked", &[("time", until)]))
         }
         Err(LoginError::Store(e)) => Err(AppError::internal(e)),
         Err(LoginError::Random(e)) => Err(AppError::internal(e)),

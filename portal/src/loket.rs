@@ -235,8 +235,7 @@ fn form_name(field: &str) -> &'static str {
 
 /// The message of a field's problem.
 fn problem_text(page: &PageContext, problem: ApplicationProblem, max_plates: u8) -> String {
-    page.state.catalogues().text(
-        page.prefs.language,
+    page.text(
         &format!("apply.error.{}.{}", problem.field, problem.code),
         &[
             ("max", max_plates.to_string()),
@@ -481,11 +480,7 @@ pub async fn answer(
     let refused = |status: StatusCode, key: &str| {
         let shown = AnswerShown {
             typed: f.antwoord.clone(),
-            error: Some(page.state.catalogues().text(
-                page.prefs.language,
-                key,
-                &[("max", MESSAGE_MAX.to_string())],
-            )),
+            error: Some(page.text(key, &[("max", MESSAGE_MAX.to_string())])),
             sent: false,
         };
         status_response(&page, &token, &view, tz, status, shown)

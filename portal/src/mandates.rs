@@ -158,10 +158,10 @@ pub async fn give(
     match outcome {
         GiveOutcome::Given(m) => {
             // The balance as it now is: what the mandate took has left it.
-            let (product, _) = page
+            let product = page
                 .state
-                .mandates()
-                .list(&account, ProductId(id))
+                .parking()
+                .product(&account, ProductId(id))
                 .await
                 .map_err(AppError::internal)?
                 .ok_or(AppError::NotFound)?;

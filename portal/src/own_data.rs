@@ -72,9 +72,7 @@ async fn confirmation(
             let live = c.running + c.planned;
             context! {
                 label => format!("{}, {} ({})", p.type_name, p.zone_name, p.tenant_name),
-                live => (live > 0).then(|| page.state.catalogues().text(
-                    page.prefs.language,
-                    if live == 1 { "own_data.live_session" } else { "own_data.live_sessions" },
+                live => (live > 0).then(|| page.text(if live == 1 { "own_data.live_session" } else { "own_data.live_sessions" },
                     &[("count", live.to_string())],
                 )),
             }
@@ -139,11 +137,7 @@ pub async fn delete(page: PageContext, Form(f): Form<DeleteForm>) -> Result<Resp
                 .gemeente()
                 .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
             let until = b.until.with_timezone(&tz).format("%H:%M:%S").to_string();
-            let error = page.state.catalogues().text(
-                page.prefs.language,
-                "login.blocked",
-                &[("time", until)],
-            );
+            let error = page.text("login.blocked", &[("time", until)]);
             confirmation(&page, Some(error), StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(other) => Err(AppError::internal(other)),

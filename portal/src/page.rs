@@ -86,6 +86,11 @@ impl PageContext {
         Ok(())
     }
 
+    /// `key` in the page's language with `args` filled in.
+    pub fn text(&self, key: &str, args: &[(&str, String)]) -> String {
+        self.state.catalogues().text(self.prefs.language, key, args)
+    }
+
     /// Makes this a page of the resident's own `product`: its gemeente's look
     /// ([`PageContext::show_gemeente_of`]) and, for the desktop, the product's options beside
     /// the page (`product_nav` in the frame), so that switching between them needs no menu.

@@ -41,9 +41,7 @@ fn blocked_text(page: &PageContext, until: chrono::DateTime<chrono::Utc>) -> Str
         .as_ref()
         .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
     let time = until.with_timezone(&tz).format("%H:%M").to_string();
-    page.state
-        .catalogues()
-        .text(page.prefs.language, "reset.blocked", &[("time", time)])
+    page.text("reset.blocked", &[("time", time)])
 }
 
 /// `GET /wachtwoord-vergeten`.

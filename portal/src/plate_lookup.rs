@@ -3,12 +3,11 @@
 
 use crate::page::ProductPage;
 use crate::products::header_values;
-use crate::session_new::TypedMoments;
+use crate::session_new::{TypedMoments, carried};
 use minijinja::{Value, context};
 use parkportal_domain::ProductId;
 use parkportal_domain::plate::Plate;
 use parkportal_web::AppError;
-use parkportal_web::page::urlencode;
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response, handler};
 use serde::Deserialize;
@@ -27,20 +26,12 @@ pub struct LookupQuery {
 }
 
 impl LookupQuery {
-    /// `kenteken=…&land=…&` of the plate typed before, encoded, or nothing.
+    /// `&kenteken=…&land=…` of the plate typed before, encoded, or nothing.
     fn typed_plate(&self) -> String {
-        let field = |name: &str, value: &Option<String>| {
-            value
-                .as_deref()
-                .filter(|v| !v.is_empty() && v.len() <= 20)
-                .map(|v| format!("{name}={}&", urlencode(v)))
-                .unwrap_or_default()
-        };
-        format!(
-            "{}{}",
-            field("kenteken", &self.kenteken),
-            field("land", &self.land)
-        )
+        carried(&[
+            ("kenteken", self.kenteken.as_deref()),
+            ("land", self.land.as_deref()),
+        ])
     }
 }
 
@@ -59,10 +50,10 @@ pub async fn plates(
     let new = page
         .site
         .link(&format!("/producten/{id}/parkeeracties/nieuw"));
-    let carried = q.typed.query();
+    let moments = q.typed.query();
     let pick = |p: &Plate| {
         format!(
-            "{new}?kenteken={}&land={}{carried}",
+            "{new}?kenteken={}&land={}{moments}",
             p.normalised(),
             p.country().as_str()
         )
@@ -100,11 +91,11 @@ pub async fn plates(
                 recent_tab => q.tab.as_deref() == Some("recent") || card.product.mandate.is_some(),
                 favorites => favorites,
                 plates => recent,
-                favorites_href => format!("{base}?tab=favorieten{carried}"),
-                recent_href => format!("{base}?tab=recent{carried}"),
+                favorites_href => format!("{base}?tab=favorieten{moments}"),
+                recent_href => format!("{base}?tab=recent{moments}"),
                 manage_href => page.site.link(&format!("/producten/{id}/favorieten")),
                 // Back without a pick: the plate typed before comes back too.
-                back_href => format!("{new}?{}{}", q.typed_plate(), carried.trim_start_matches('&')),
+                back_href => format!("{new}?{}", format!("{}{moments}", q.typed_plate()).trim_start_matches('&')),
             },
         )?
         .into_response())

@@ -268,9 +268,7 @@ pub async fn claim(page: PageContext, Form(f): Form<ClaimForm>) -> Result<Respon
                 .as_ref()
                 .map_or(chrono_tz::Europe::Amsterdam, |t| t.time_zone);
             let time = b.until.with_timezone(&tz).format("%H:%M:%S").to_string();
-            page.state
-                .catalogues()
-                .text(page.prefs.language, "claim.blocked", &[("time", time)])
+            page.text("claim.blocked", &[("time", time)])
         }
         Err(ClaimError::Store(e)) => return Err(AppError::internal(e)),
     };

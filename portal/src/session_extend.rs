@@ -132,8 +132,7 @@ pub async fn extend(
         ),
         Outcome::AlreadyParked(other) => {
             let text = match other {
-                Some(other) => page.state.catalogues().text(
-                    page.prefs.language,
+                Some(other) => page.text(
                     "sessions.extend_overlaps",
                     &[
                         (

@@ -46,6 +46,19 @@ pub struct NewQuery {
     moments: TypedMoments,
 }
 
+/// `&name=value…` of what the new-session form carries through "Kenteken opzoeken", each value
+/// encoded; what is empty or longer than [`TypedMoments::MAX`] is left out.
+pub(crate) fn carried(fields: &[(&str, Option<&str>)]) -> String {
+    fields
+        .iter()
+        .filter_map(|(name, value)| {
+            value
+                .filter(|v| !v.is_empty() && v.len() <= TypedMoments::MAX)
+                .map(|v| format!("&{name}={}", urlencode(v)))
+        })
+        .collect()
+}
+
 /// The start and end a resident typed in the new-session form, carried through "Kenteken
 /// opzoeken" and back so that picking a plate loses nothing.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -59,7 +72,7 @@ pub struct TypedMoments {
 
 impl TypedMoments {
     /// The most a carried value may be: a date, a time with seconds, or `later`.
-    pub(crate) const MAX: usize = 20;
+    const MAX: usize = 20;
 
     fn of(fields: &SessionFields) -> Self {
         Self {
@@ -73,21 +86,13 @@ impl TypedMoments {
 
     /// `&startmoment=later&startdatum=…` for a link (what is empty or too long is left out).
     pub(crate) fn query(&self) -> String {
-        [
-            ("startmoment", &self.startmoment),
-            ("startdatum", &self.startdatum),
-            ("starttijd", &self.starttijd),
-            ("einddatum", &self.einddatum),
-            ("eindtijd", &self.eindtijd),
-        ]
-        .iter()
-        .filter_map(|(name, value)| {
-            value
-                .as_deref()
-                .filter(|v| !v.is_empty() && v.len() <= Self::MAX)
-                .map(|v| format!("&{name}={}", urlencode(v)))
-        })
-        .collect()
+        carried(&[
+            ("startmoment", self.startmoment.as_deref()),
+            ("startdatum", self.startdatum.as_deref()),
+            ("starttijd", self.starttijd.as_deref()),
+            ("einddatum", self.einddatum.as_deref()),
+            ("eindtijd", self.eindtijd.as_deref()),
+        ])
     }
 
     /// A carried value, if it came and is not too long.
@@ -229,16 +234,12 @@ pub async fn new_submit(
     // "Kenteken opzoeken" is a button of the form: the lookup carries what was typed along.
     if f.opzoeken.is_some() {
         let lookup = page.site.link(&format!("/producten/{id}/kentekens"));
-        let carried = TypedMoments::of(&f).query();
-        let query = carried.strip_prefix('&').unwrap_or(&carried);
-        let typed = [
-            ("kenteken", &f.kenteken),
-            ("land", &f.land.clone().unwrap_or_default()),
-        ]
-        .iter()
-        .filter(|(_, v)| !v.is_empty() && v.len() <= TypedMoments::MAX)
-        .map(|(name, v)| format!("&{name}={}", urlencode(v)))
-        .collect::<String>();
+        let moments = TypedMoments::of(&f).query();
+        let query = moments.strip_prefix('&').unwrap_or(&moments);
+        let typed = carried(&[
+            ("kenteken", Some(f.kenteken.as_str())),
+            ("land", f.land.as_deref()),
+        ]);
         return Ok(page.see_other(&format!("{lookup}?{query}{typed}")));
     }
     // A refused form comes back with everything the resident typed (the confirm page carries

@@ -27,11 +27,7 @@ pub(crate) fn option_label(page: &PageContext, unit: BalanceUnit, o: &TopUpOptio
         bought
     } else {
         let price = amount(BalanceUnit::Money, o.price, lang);
-        page.state.catalogues().text(
-            lang,
-            "top_up.option_for",
-            &[("amount", bought), ("price", price)],
-        )
+        page.text("top_up.option_for", &[("amount", bought), ("price", price)])
     }
 }
 
@@ -47,8 +43,7 @@ pub(crate) fn return_base(page: &PageContext) -> String {
 
 /// The text a payment's description carries (the payer's bank statement shows it).
 pub(crate) fn description(page: &PageContext, offer_product: &ProductView) -> String {
-    page.state.catalogues().text(
-        page.prefs.language,
+    page.text(
         "top_up.description",
         &[
             ("product", offer_product.type_name.clone()),
